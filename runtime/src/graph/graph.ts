@@ -1,0 +1,218 @@
+import type { onnx } from "../onnx/proto.js";
+import { GraphLintError } from "../errors.js";
+import { Node, type NodeArg, type NodeKind } from "./node.js";
+import { lintGraph } from "./lint.js";
+import { printGraph } from "./print.js";
+
+export interface CallOptions {
+  name?: string;
+  domain?: string;
+  attributes?: Iterable<onnx.IAttributeProto>;
+  /** Tensor names of the outputs; one is generated from the node name when omitted. */
+  outputNames?: string[];
+}
+
+/** Where a new node goes: before or after an existing node; by default before the output node. */
+export type InsertionPoint = { before: Node } | { after: Node };
+
+/**
+ * An ordered list of nodes in topological order, modelled on torch.fx.Graph. Every value has exactly one producer
+ * node, so an edge is a pair (producer, consumer) of nodes, which is what the annotation API's EdgeOrNode needs.
+ * All structural changes go through the methods here, which keep `users` and the name tables consistent;
+ * `lint()` checks that they did.
+ */
+export class Graph {
+  name = "";
+  docString = "";
+  /** Fields of the GraphProto that the IR does not model, written back unchanged on save. */
+  readonly passthrough: { sparseInitializer: onnx.ISparseTensorProto[]; quantizationAnnotation: onnx.ITensorAnnotation[] } = {
+    sparseInitializer: [],
+    quantizationAnnotation: [],
+  };
+  #nodes: Node[] = [];
+  #byName = new Map<string, Node>();
+  #byTensor = new Map<string, Node>();
+  readonly outputNode: Node;
+
+  constructor() {
+    this.outputNode = new Node(this, "output", "output", "", "", []);
+    this.#nodes.push(this.outputNode);
+    this.#byName.set("output", this.outputNode);
+  }
+
+  /** All nodes, in order (a snapshot: mutating the graph while iterating it is safe). */
+  get nodes(): readonly Node[] {
+    return [...this.#nodes];
+  }
+
+  get size(): number {
+    return this.#nodes.length;
+  }
+
+  placeholders(): Node[] {
+    return this.#nodes.filter((n) => n.kind === "placeholder");
+  }
+
+  parameters(): Node[] {
+    return this.#nodes.filter((n) => n.kind === "parameter");
+  }
+
+  /** Operator nodes, optionally of the given op types. */
+  calls(...opTypes: string[]): Node[] {
+    return this.#nodes.filter((n) => n.kind === "call" && (opTypes.length === 0 || opTypes.includes(n.opType)));
+  }
+
+  /** The graph outputs (the output node's args). */
+  get outputs(): readonly Node[] {
+    return this.outputNode.args.filter((a): a is Node => a !== null);
+  }
+
+  set outputs(values: readonly Node[]) {
+    this.outputNode.args = values;
+  }
+
+  /** The node with this IR name. */
+  node(name: string): Node | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** The node that produces the ONNX tensor of this name. */
+  producerOf(tensorName: string): Node | undefined {
+    return this.#byTensor.get(tensorName);
+  }
+
+  indexOf(node: Node): number {
+    return this.#nodes.indexOf(node);
+  }
+
+  has(node: Node): boolean {
+    return node.graph === this && this.#byName.get(node.name) === node;
+  }
+
+  /** A name not yet used by any node, from `base`. */
+  uniqueName(base: string): string {
+    if (!this.#byName.has(base)) return base;
+    for (let i = 1; ; i++) if (!this.#byName.has(`${base}_${i}`)) return `${base}_${i}`;
+  }
+
+  /** A tensor name not yet produced by any node, from `base`. */
+  uniqueTensorName(base: string): string {
+    if (!this.#byTensor.has(base)) return base;
+    for (let i = 1; ; i++) if (!this.#byTensor.has(`${base}_${i}`)) return `${base}_${i}`;
+  }
+
+  addPlaceholder(tensorName: string, at?: InsertionPoint): Node {
+    const node = new Node(this, this.uniqueName(tensorName), "placeholder", "", "", [tensorName]);
+    return this.#insert(node, at ?? this.#afterLast("placeholder"));
+  }
+
+  addParameter(tensorName: string, tensor: onnx.ITensorProto, at?: InsertionPoint): Node {
+    const node = new Node(this, this.uniqueName(tensorName), "parameter", "", "", [tensorName]);
+    node.tensor = tensor;
+    node.meta.origin = "initializer";
+    return this.#insert(node, at ?? this.#afterLast("placeholder", "parameter"));
+  }
+
+  /**
+   * Add an operator node. With several output names it also adds one getitem node per non-empty output, right after
+   * it; use `getitems(call)` to reach them.
+   */
+  addCall(opType: string, args: readonly NodeArg[], options: CallOptions = {}, at?: InsertionPoint): Node {
+    const name = this.uniqueName(options.name || this.#defaultCallName(opType));
+    const outputNames = options.outputNames ?? [this.uniqueTensorName(`${name}_output_0`)];
+    const node = new Node(this, name, "call", opType, options.domain ?? "", outputNames);
+    for (const attr of options.attributes ?? []) node.attributes.set(attr.name ?? "", attr);
+    node.args = args;
+    this.#insert(node, at ?? { before: this.outputNode });
+    if (outputNames.length > 1) {
+      let previous = node;
+      outputNames.forEach((tensorName, index) => {
+        if (!tensorName) return;
+        const item = new Node(this, this.uniqueName(tensorName), "getitem", "", "", [tensorName], index);
+        item.args = [node];
+        previous = this.#insert(item, { after: previous });
+      });
+    }
+    return node;
+  }
+
+  /** The getitem nodes of a multi-output call, by output index (missing where the output is omitted). */
+  getitems(call: Node): (Node | undefined)[] {
+    const items: (Node | undefined)[] = call.outputNames.map(() => undefined);
+    for (const user of call.users) if (user.kind === "getitem") items[user.index] = user;
+    return items;
+  }
+
+  /** Move `node` to just before or after `at`. The caller keeps the order topological (lint checks). */
+  move(node: Node, at: InsertionPoint): void {
+    this.#nodes.splice(this.#nodes.indexOf(node), 1);
+    this.#place(node, at);
+  }
+
+  /** Remove a node that nobody uses. */
+  eraseNode(node: Node): void {
+    if (node === this.outputNode) throw new Error("the output node cannot be erased");
+    if (node.users.size > 0) {
+      const users = [...node.users].map((u) => u.name).join(", ");
+      throw new Error(`cannot erase ${node.name}: it is still used by ${users}`);
+    }
+    node._clearArgs();
+    this.#nodes.splice(this.#nodes.indexOf(node), 1);
+    this.#byName.delete(node.name);
+    for (const t of node.outputNames) if (this.#byTensor.get(t) === node) this.#byTensor.delete(t);
+  }
+
+  /** Rename a node (IR name; the ONNX node name on save). */
+  rename(node: Node, name: string): void {
+    if (this.#byName.get(name) && this.#byName.get(name) !== node) throw new Error(`a node named ${name} exists`);
+    this.#byName.delete(node.name);
+    node.name = name;
+    this.#byName.set(name, node);
+  }
+
+  /** Change the ONNX tensor names a node produces (its getitem nodes keep theirs). */
+  setOutputNames(node: Node, names: string[]): void {
+    if (node.kind === "output") throw new Error("the output node produces no tensors");
+    for (const t of node.outputNames) if (this.#byTensor.get(t) === node) this.#byTensor.delete(t);
+    node.outputNames = names;
+    if (!node.isMultiOutput) for (const t of names) if (t) this.#byTensor.set(t, node);
+  }
+
+  /** Problems with the graph's invariants; empty when it is well formed. */
+  lintProblems(): string[] {
+    return lintGraph(this, this.#byName, this.#byTensor);
+  }
+
+  /** Throws GraphLintError when an invariant is broken, like fx's Graph.lint(). */
+  lint(): void {
+    const problems = this.lintProblems();
+    if (problems.length > 0) throw new GraphLintError(problems);
+  }
+
+  toString(): string {
+    return printGraph(this);
+  }
+
+  #defaultCallName(opType: string): string {
+    return `${opType}_${this.#nodes.filter((n) => n.opType === opType).length}`;
+  }
+
+  #afterLast(...kinds: NodeKind[]): InsertionPoint {
+    let last: Node | undefined;
+    for (const n of this.#nodes) if (kinds.includes(n.kind)) last = n;
+    return last ? { after: last } : { before: this.#nodes[0]! };
+  }
+
+  #insert(node: Node, at: InsertionPoint): Node {
+    this.#byName.set(node.name, node);
+    for (const t of node.outputNames) if (t && node.kind !== "call") this.#byTensor.set(t, node);
+    if (node.kind === "call" && node.outputNames.length === 1 && node.outputNames[0]) this.#byTensor.set(node.outputNames[0], node);
+    this.#place(node, at);
+    return node;
+  }
+
+  #place(node: Node, at: InsertionPoint): void {
+    if ("before" in at) this.#nodes.splice(this.#nodes.indexOf(at.before), 0, node);
+    else this.#nodes.splice(this.#nodes.indexOf(at.after) + 1, 0, node);
+  }
+}

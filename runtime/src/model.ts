@@ -1,0 +1,43 @@
+import type { onnx } from "./onnx/proto.js";
+import type { Graph } from "./graph/graph.js";
+import type { NormalizationReport } from "./graph/normalize.js";
+
+export interface OpsetImport {
+  domain: string;
+  version: number;
+}
+
+/**
+ * A loaded ONNX model: the graph as IR, and the ModelProto fields around it, kept so that saving loses nothing.
+ * Quantizers receive it as their GraphModule.
+ */
+export class Model {
+  irVersion = 8;
+  opsetImports: OpsetImport[] = [{ domain: "", version: 17 }];
+  producerName = "";
+  producerVersion = "";
+  domain = "";
+  modelVersion = 0;
+  docString = "";
+  metadataProps: { key: string; value: string }[] = [];
+  /** Model-local functions and training info are carried through unchanged. */
+  functions: onnx.IFunctionProto[] = [];
+  trainingInfo: onnx.ITrainingInfoProto[] = [];
+  /** What normalization changed on load. */
+  normalization: NormalizationReport = { identitiesFolded: 0, constantsFolded: 0 };
+  /** The file it was loaded from, if any; used in messages. */
+  source = "<memory>";
+  /** The external data files it was loaded with (relative locations); saving writes external data again when set. */
+  externalDataLocations: string[] = [];
+
+  constructor(public graph: Graph) {}
+
+  /** The opset version imported for a domain ("" and "ai.onnx" are the same), or undefined. */
+  opset(domain = ""): number | undefined {
+    const wanted = domain === "ai.onnx" ? "" : domain;
+    return this.opsetImports.find((o) => (o.domain === "ai.onnx" ? "" : o.domain) === wanted)?.version;
+  }
+}
+
+/** PT2E's name for what a Quantizer annotates; in qkit it is the Model itself (`m.graph` works as in torch.fx). */
+export type GraphModule = Model;

@@ -1,0 +1,110 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { onnx, toNumber } from "./proto.js";
+import { readExternalData } from "./external-data.js";
+import { ModelLoadError, QkitError, errorMessage } from "../errors.js";
+import { Model } from "../model.js";
+import { graphFromOnnx } from "../graph/from-onnx.js";
+import { normalizeGraph } from "../graph/normalize.js";
+import { inferShapes } from "../graph/shape-inference/infer.js";
+
+/** IR versions qkit reads: 3 (ONNX 1.0) to 11 (ONNX 1.18). */
+export const SUPPORTED_IR = { min: 3, max: 11 } as const;
+/** Versions of the default (ai.onnx) opset qkit understands. */
+export const SUPPORTED_OPSET = { min: 7, max: 23 } as const;
+
+export interface LoadOptions {
+  /** Fold exporter artefacts (Identity-routed parameters, Constant nodes); default true. */
+  normalize?: boolean;
+  /** Infer dtypes and shapes; default true. */
+  inferShapes?: boolean;
+  /** For bytes: the name used in messages and the folder external data is read from. */
+  name?: string;
+  baseDir?: string;
+}
+
+/**
+ * Load an ONNX model from a path or from its bytes. Every problem is a ModelLoadError whose one-line message names
+ * the file and what is wrong.
+ */
+export async function loadModel(pathOrBytes: string | Uint8Array, options: LoadOptions = {}): Promise<Model> {
+  const file = typeof pathOrBytes === "string" ? pathOrBytes : options.name ?? "<bytes>";
+  const bytes = typeof pathOrBytes === "string" ? await readModelFile(pathOrBytes) : pathOrBytes;
+  const proto = decode(file, bytes);
+  validateHeader(file, proto);
+
+  const baseDir = options.baseDir ?? (typeof pathOrBytes === "string" ? path.dirname(path.resolve(pathOrBytes)) : process.cwd());
+  let externalDataLocations: string[];
+  try {
+    externalDataLocations = await readExternalData(proto.graph!, baseDir);
+  } catch (error) {
+    throw new ModelLoadError("external-data", file, errorMessage(error), { cause: error });
+  }
+
+  let model: Model;
+  try {
+    model = new Model(graphFromOnnx(proto.graph!));
+  } catch (error) {
+    if (error instanceof QkitError) throw new ModelLoadError("not-onnx", file, `${error.message}; the file is not a valid ONNX graph`, { cause: error });
+    throw error;
+  }
+  model.source = file;
+  model.externalDataLocations = externalDataLocations;
+  model.irVersion = toNumber(proto.irVersion);
+  model.opsetImports = proto.opsetImport.map((o) => ({ domain: o.domain ?? "", version: toNumber(o.version) }));
+  model.producerName = proto.producerName;
+  model.producerVersion = proto.producerVersion;
+  model.domain = proto.domain;
+  model.modelVersion = toNumber(proto.modelVersion);
+  model.docString = proto.docString;
+  model.metadataProps = proto.metadataProps.map((p) => ({ key: p.key ?? "", value: p.value ?? "" }));
+  model.functions = proto.functions;
+  model.trainingInfo = proto.trainingInfo;
+  if (options.normalize !== false) model.normalization = normalizeGraph(model.graph);
+  if (options.inferShapes !== false) inferShapes(model.graph, model.opset() ?? SUPPORTED_OPSET.max);
+  return model;
+}
+
+async function readModelFile(file: string): Promise<Uint8Array> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new ModelLoadError("not-found", file, "no such file; check the path");
+    if (code === "EISDIR") throw new ModelLoadError("unreadable", file, "is a folder, not an .onnx file");
+    throw new ModelLoadError("unreadable", file, `cannot be read (${code ?? errorMessage(error)})`, { cause: error });
+  }
+}
+
+function decode(file: string, bytes: Uint8Array): onnx.ModelProto {
+  if (bytes.length === 0) throw new ModelLoadError("not-onnx", file, "is empty, not an ONNX model");
+  try {
+    return onnx.ModelProto.decode(bytes);
+  } catch (error) {
+    // An ONNX file starts with field 1 (ir_version, a varint): tag byte 0x08. Anything else was never a model.
+    if (bytes[0] === 0x08) {
+      throw new ModelLoadError("truncated", file, `is truncated or corrupt (protobuf: ${errorMessage(error)}); re-export or re-download it`, { cause: error });
+    }
+    throw new ModelLoadError("not-onnx", file, "is not an ONNX model (it does not decode as a ModelProto)", { cause: error });
+  }
+}
+
+function validateHeader(file: string, proto: onnx.ModelProto): void {
+  const ir = toNumber(proto.irVersion);
+  if (!proto.graph || ir === 0 || proto.opsetImport.length === 0) {
+    const missing = !proto.graph ? "graph" : ir === 0 ? "ir_version" : "opset_import";
+    throw new ModelLoadError(
+      proto.graph && ir > 0 ? "truncated" : "not-onnx",
+      file,
+      `is not a complete ONNX model (it has no ${missing}); it may be truncated or another kind of file`,
+    );
+  }
+  if (ir < SUPPORTED_IR.min || ir > SUPPORTED_IR.max) {
+    throw new ModelLoadError("unsupported-ir", file, `has IR version ${ir}; qkit reads IR ${SUPPORTED_IR.min} to ${SUPPORTED_IR.max} (convert it with onnx.version_converter)`);
+  }
+  const defaultOpset = proto.opsetImport.find((o) => !o.domain || o.domain === "ai.onnx");
+  const version = defaultOpset ? toNumber(defaultOpset.version) : undefined;
+  if (version !== undefined && (version < SUPPORTED_OPSET.min || version > SUPPORTED_OPSET.max)) {
+    throw new ModelLoadError("unsupported-opset", file, `imports opset ${version}; qkit supports ai.onnx opsets ${SUPPORTED_OPSET.min} to ${SUPPORTED_OPSET.max} (convert it with onnx.version_converter)`);
+  }
+}
