@@ -1,0 +1,61 @@
+import { loadModel } from "../onnx/load.js";
+import { summarizeModel, type ModelSummary, type ValueSummary } from "../inspect.js";
+import type { Command } from "./command.js";
+import { UsageError } from "./command.js";
+import { parseCommandArgs } from "./args.js";
+import { formatBytes, formatCount, table } from "./format.js";
+
+const usage = `Usage: qkit inspect MODEL [--graph] [--json]
+
+Summarize an ONNX model: inputs and outputs with dtypes and shapes, opsets, operator counts, parameters, module tree.
+
+Options:
+  --graph    print the graph in qkit's text form
+  --json     print the summary (and with --graph, the graph text) as JSON
+  -h, --help show this help`;
+
+function formatValue(v: ValueSummary): string[] {
+  return [v.name, v.dtype, v.shape ? `[${v.shape.join(", ")}]` : "unknown"];
+}
+
+export function formatSummary(s: ModelSummary): string {
+  const lines: string[] = [];
+  lines.push(`${s.file}`);
+  lines.push(`  IR ${s.irVersion}, opsets ${s.opsets.map((o) => `${o.domain || "ai.onnx"} ${o.version}`).join(", ")}${s.producer ? `, produced by ${s.producer}` : ""}`);
+  lines.push("inputs:");
+  lines.push(table(s.inputs.map(formatValue)));
+  lines.push("outputs:");
+  lines.push(table(s.outputs.map(formatValue)));
+  lines.push(`operators: ${s.nodes}`);
+  lines.push(table(Object.entries(s.opTypes).map(([op, n]) => [op, String(n)])));
+  const { initializers, constants } = s.parameters;
+  lines.push(`parameters: ${formatCount(initializers.values)} values in ${initializers.count} initializers (${formatBytes(initializers.bytes)})`);
+  if (constants.count > 0) lines.push(`  and ${formatCount(constants.values)} values in ${constants.count} Constant nodes, folded into parameters`);
+  if (s.normalization.identitiesFolded > 0) lines.push(`  ${s.normalization.identitiesFolded} Identity nodes that forwarded shared initializers were folded away`);
+  lines.push(`modules: ${s.modules.count} (tree depth ${s.modules.depth})`);
+  return lines.join("\n");
+}
+
+export const inspectCommand: Command = {
+  name: "inspect",
+  summary: "summarize an ONNX model (inputs, outputs, opsets, operators, parameters)",
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, { graph: { type: "boolean" }, json: { type: "boolean" } });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "inspect needs a MODEL path" : `inspect takes one MODEL, got ${positionals.length}`);
+    const model = await loadModel(positionals[0]!);
+    const summary = summarizeModel(model);
+    if (values.json) {
+      const out = values.graph ? { ...summary, graph: model.graph.toString() } : summary;
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${formatSummary(summary)}\n`);
+      if (values.graph) process.stdout.write(`\n${model.graph.toString()}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { QkitError } from "../errors.js";
+import { UsageError, type Command } from "./command.js";
+import { inspectCommand } from "./inspect-command.js";
+
+const COMMANDS: Command[] = [inspectCommand];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "Usage: qkit <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run 'qkit <command> --help' for a command's options.",
+  ].join("\n");
+}
+
+/** Runs the CLI; returns the exit code. Expected failures print one line; only a bug in qkit prints more. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${help()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === "--version") {
+    process.stdout.write(`${require("../../../package.json").version}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`qkit: unknown command '${name}'; run 'qkit --help' for the list\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`qkit ${name}: ${error.message}; run 'qkit ${name} --help'\n`);
+      return 2;
+    }
+    if (error instanceof QkitError) {
+      process.stderr.write(`qkit ${name}: ${error.message}\n`);
+      return 2;
+    }
+    const detail = process.env.QKIT_DEBUG ? `\n${(error as Error).stack}` : " (set QKIT_DEBUG=1 for details)";
+    process.stderr.write(`qkit ${name}: internal error: ${(error as Error).message ?? String(error)}${detail}\n`);
+    return 3;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
