@@ -1,13 +1,94 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const SHARED_MODELS = process.env.QKIT_SHARED_MODELS ?? path.join(ROOT, "..", "shared", "models");
+const shared = (file: string) => path.join(SHARED_MODELS, file);
+const skipUnless = (file: string) => (existsSync(shared(file)) ? false : `needs ${file} from the shared reference models`);
 
-test("npx qkit --help works from the repository root", () => {
-  const result = spawnSync("npx", ["--no-install", "qkit", "--help"], { cwd: ROOT, encoding: "utf8" });
+/** Runs `npx qkit ...` from the repository root, as the README tells users to. */
+function qkit(...args: string[]) {
+  return spawnSync("npx", ["--no-install", "qkit", ...args], { cwd: ROOT, encoding: "utf8" });
+}
+
+test("qkit --help and qkit inspect --help describe the commands", () => {
+  const help = qkit("--help");
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /Usage: qkit <command>/);
+  assert.match(help.stdout, /inspect\s+summarize an ONNX model/);
+  const inspectHelp = qkit("inspect", "--help");
+  assert.equal(inspectHelp.status, 0);
+  assert.match(inspectHelp.stdout, /Usage: qkit inspect MODEL \[--graph\] \[--json\]/);
+});
+
+const EXPECTED: [string, Record<string, number>, number, number][] = [
+  ["resnet18_op13.onnx", { Conv: 20, Relu: 17, Add: 8, MaxPool: 1, GlobalAveragePool: 1, Flatten: 1, Gemm: 1 }, 11_680_872, 26],
+  ["mobilenet_v2_op13.onnx", { Conv: 52, Clip: 35, Add: 10, GlobalAveragePool: 1, Flatten: 1, Gemm: 1 }, 3_487_816, 106],
+  ["fmnist_cnn_op13.onnx", { Conv: 5, Relu: 5, MaxPool: 2, Add: 1, GlobalAveragePool: 1, Flatten: 1, Gemm: 1 }, 97_802, 12],
+];
+
+for (const [file, ops, values, count] of EXPECTED) {
+  test(`qkit inspect --json ${file}: operators and stored parameters`, { skip: skipUnless(file) }, () => {
+    const result = qkit("inspect", shared(file), "--json");
+    assert.equal(result.status, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.deepEqual(summary.opTypes, ops);
+    assert.equal(summary.parameters.initializers.values, values);
+    assert.equal(summary.parameters.initializers.count, count);
+    assert.equal(summary.inputs[0].dtype, "float32");
+    assert.equal(summary.inputs[0].shape[0], "batch");
+    assert.deepEqual(summary.opsets, [{ domain: "", version: 13 }]);
+  });
+}
+
+test("qkit inspect reports folded exporter artefacts and prints the graph with --graph", { skip: skipUnless("resnet18_op13.onnx") }, () => {
+  const result = qkit("inspect", shared("resnet18_op13.onnx"), "--graph");
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /Usage: qkit <command>/);
-  assert.match(result.stdout, /inspect/);
+  assert.match(result.stdout, /parameters: 11,680,872 values in 26 initializers/);
+  assert.match(result.stdout, /16 Identity nodes that forwarded shared initializers were folded away/);
+  assert.match(result.stdout, /%\/layer1\/layer1\.0\/conv1\/Conv: float32\[batch,64,56,56\] = Conv\(/);
+});
+
+test("qkit inspect on the example model works without the shared models", () => {
+  const result = qkit("inspect", "examples/fmnist_cnn_op13.onnx");
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /parameters: 97,802 values in 12 initializers/);
+});
+
+test("bad input exits 2 with one line on stderr and no stack trace", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "qkit-cli-"));
+  try {
+    const truncated = path.join(dir, "truncated.onnx");
+    const whole = readFileSync(path.join(ROOT, "examples", "fmnist_cnn_op13.onnx"));
+    writeFileSync(truncated, whole.subarray(0, 50_000));
+    const notOnnx = path.join(dir, "hostname");
+    writeFileSync(notOnnx, "build-host\n");
+    const cases: [string[], RegExp][] = [
+      [["inspect", notOnnx], /hostname: is not an ONNX model/],
+      [["inspect", truncated], /truncated\.onnx: is truncated or corrupt/],
+      [["inspect", path.join(dir, "missing.onnx")], /missing\.onnx: no such file/],
+      [["inspect"], /inspect needs a MODEL path/],
+      [["inspect", "--frobnicate", "x"], /Unknown option '--frobnicate'/],
+      [["frobnicate"], /unknown command 'frobnicate'/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = qkit(...args);
+      assert.equal(result.status, 2, `qkit ${args.join(" ")}: ${result.stderr}`);
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, `one line for qkit ${args.join(" ")}: ${result.stderr}`);
+      assert.match(lines[0]!, pattern);
+      assert.doesNotMatch(result.stderr, /\n\s+at /);
+    }
+    if (existsSync("/etc/hostname")) {
+      const result = qkit("inspect", "/etc/hostname");
+      assert.equal(result.status, 2);
+      assert.equal(result.stderr.trimEnd().split("\n").length, 1);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -95,9 +95,12 @@ export class Node {
     this.args = this.#args.map((a) => (a === old ? replacement : a));
   }
 
-  /** Make every user of this node use `replacement` instead; returns the users that changed. */
-  replaceAllUsesWith(replacement: Node): Node[] {
-    const users = [...this.users];
+  /**
+   * Make the users of this node use `replacement` instead; returns the users that changed. `shouldReplace` picks
+   * which users change (fx's delete_user_cb), e.g. all but the new node itself when inserting after this one.
+   */
+  replaceAllUsesWith(replacement: Node, shouldReplace: (user: Node) => boolean = () => true): Node[] {
+    const users = [...this.users].filter(shouldReplace);
     for (const user of users) user.replaceInput(this, replacement);
     return users;
   }

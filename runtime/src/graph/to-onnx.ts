@@ -4,6 +4,11 @@ import { dataTypeCode } from "../onnx/data-type.js";
 import type { Graph } from "./graph.js";
 import type { Node } from "./node.js";
 
+/** protobufjs writes every field an object owns, so empty strings are left out to keep files as they were. */
+export function withoutEmpty<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== "" && v !== undefined)) as T;
+}
+
 /** A ValueInfoProto for a node's value from its inferred dtype and shape. */
 export function valueInfoFromMeta(name: string, node: Node): onnx.ValueInfoProto {
   const info = new onnx.ValueInfoProto({ name });
@@ -22,12 +27,12 @@ export function valueInfoFromMeta(name: string, node: Node): onnx.ValueInfoProto
 
 /** The GraphProto of the IR: the inverse of graphFromOnnx (folded Constant nodes are written back as Constant nodes). */
 export function graphToOnnx(graph: Graph): onnx.GraphProto {
-  const proto = new onnx.GraphProto({
+  const proto = new onnx.GraphProto(withoutEmpty({
     name: graph.name,
     docString: graph.docString,
     sparseInitializer: graph.passthrough.sparseInitializer,
     quantizationAnnotation: graph.passthrough.quantizationAnnotation,
-  });
+  }));
   for (const node of graph.nodes) {
     switch (node.kind) {
       case "placeholder":
@@ -48,7 +53,7 @@ export function graphToOnnx(graph: Graph): onnx.GraphProto {
         }
         break;
       case "call":
-        proto.node.push(new onnx.NodeProto({
+        proto.node.push(new onnx.NodeProto(withoutEmpty({
           name: node.name,
           opType: node.opType,
           domain: node.domain,
@@ -56,7 +61,7 @@ export function graphToOnnx(graph: Graph): onnx.GraphProto {
           output: node.outputNames,
           attribute: [...node.attributes.values()],
           docString: node.docString,
-        }));
+        })));
         if (!node.isMultiOutput && node.meta.valueInfo && !graph.outputs.includes(node)) proto.valueInfo.push(node.meta.valueInfo);
         break;
       case "getitem":

@@ -60,7 +60,8 @@ export async function readExternalData(graph: onnx.IGraphProto, baseDir: string)
       const bytes = new Uint8Array(length);
       await handle.read(bytes, 0, length, offset);
       tensor.rawData = bytes;
-      tensor.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
+      // Deleted rather than reset: protobufjs writes every field a message owns, defaults included.
+      delete tensor.dataLocation;
       tensor.externalData = [];
     }
   } finally {
@@ -96,7 +97,7 @@ export function layoutExternalData(graph: onnx.GraphProto, location: string, thr
     offset += pad;
     chunks.push(raw);
     const copy = new onnx.TensorProto({
-      name: tensor.name, dataType: tensor.dataType, dims: tensor.dims, docString: tensor.docString,
+      name: tensor.name, dataType: tensor.dataType, dims: tensor.dims, ...(tensor.docString ? { docString: tensor.docString } : {}),
       dataLocation: EXTERNAL,
       externalData: [
         { key: "location", value: location },

@@ -5,7 +5,7 @@ import { layoutExternalData, totalTensorBytes } from "./external-data.js";
 import { writeFileAtomic, writeTempFile } from "./atomic-write.js";
 import { ModelSaveError, errorMessage } from "../errors.js";
 import type { Model } from "../model.js";
-import { graphToOnnx } from "../graph/to-onnx.js";
+import { graphToOnnx, withoutEmpty } from "../graph/to-onnx.js";
 
 /** Protobuf messages cannot exceed 2 GiB; models whose tensors come near it keep their weights in a data file. */
 export const EXTERNAL_DATA_AUTO_BYTES = 1.8 * 1024 ** 3;
@@ -19,7 +19,7 @@ export interface SaveOptions {
 }
 
 export function modelToOnnx(model: Model): onnx.ModelProto {
-  return new onnx.ModelProto({
+  return new onnx.ModelProto(withoutEmpty({
     irVersion: model.irVersion,
     opsetImport: model.opsetImports.map((o) => new onnx.OperatorSetIdProto({ domain: o.domain, version: o.version })),
     producerName: model.producerName,
@@ -31,7 +31,7 @@ export function modelToOnnx(model: Model): onnx.ModelProto {
     functions: model.functions,
     trainingInfo: model.trainingInfo,
     graph: graphToOnnx(model.graph),
-  });
+  }));
 }
 
 /** Serialize to bytes (no external data). */

@@ -1,0 +1,29 @@
+import { onnx, dataTypeCode, type DataType } from "../../src/index.js";
+
+/** Small ONNX models built in the tests themselves, with onnx-proto. */
+
+export function valueInfo(name: string, type: DataType, dims: (number | string)[]): onnx.ValueInfoProto {
+  return new onnx.ValueInfoProto({
+    name,
+    type: {
+      tensorType: {
+        elemType: dataTypeCode(type),
+        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
+}
+
+export function node(opType: string, inputs: string[], outputs: string[], attributes: onnx.IAttributeProto[] = [], name = ""): onnx.NodeProto {
+  return new onnx.NodeProto({ opType, input: inputs, output: outputs, attribute: attributes, name: name || `${opType}_${outputs[0]}` });
+}
+
+export function modelBytes(graph: onnx.IGraphProto, options: { irVersion?: number; opset?: number } = {}): Uint8Array {
+  const model = new onnx.ModelProto({
+    irVersion: options.irVersion ?? 8,
+    opsetImport: [{ domain: "", version: options.opset ?? 17 }],
+    producerName: "qkit-tests",
+    graph,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
