@@ -1,0 +1,24 @@
+// Builds the kernels twice with AssemblyScript: the SIMD128 baseline and the relaxed-SIMD variant. Both import a
+// shared memory (so worker threads can run the same kernels on the same tensors) and never allocate from it.
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, "..", "dist", "kernels");
+mkdirSync(out, { recursive: true });
+const asc = createRequire(import.meta.url).resolve("assemblyscript/bin/asc.js");
+const common = ["-O3", "--noAssert", "--runtime", "stub", "--enable", "simd", "--enable", "threads",
+  "--importMemory", "--sharedMemory", "--initialMemory", "1", "--maximumMemory", "65536"];
+const variants = [
+  { entry: "simd.ts", wasm: "simd.wasm", flags: ["--use", "RELAXED=0"] },
+  { entry: "relaxed.ts", wasm: "relaxed.wasm", flags: ["--enable", "relaxed-simd", "--use", "RELAXED=1"] },
+];
+for (const v of variants) {
+  const args = [asc, path.join(here, v.entry), ...common, ...v.flags, "-o", path.join(out, v.wasm)];
+  if (process.argv.includes("--wat")) args.push("-t", path.join(out, v.wasm.replace(".wasm", ".wat")));
+  const r = spawnSync(process.execPath, args, { stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

@@ -1,0 +1,90 @@
+// 2-D convolution of one image and one group as a GEMM: packed weights (A, M = output channels) times the im2col
+// matrix (B, N = output pixels), which is never materialized whole: each chunk of column blocks is packed for one
+// K block straight from the NCHW input into scratch, used, and overwritten by the next.
+import { KC, NR, BIAS_ROW, kblock } from "./gemm_core";
+
+/** Column blocks packed per chunk: KC × 16·8 floats = 128 KiB of scratch, which stays in L2. */
+export const CONV_CHUNK_BLOCKS: i32 = 16;
+
+/** Floats of private scratch conv2d needs: one packed chunk plus the 32-float edge tile. */
+export function conv2d_scratch_floats(): i32 {
+  return KC * CONV_CHUNK_BLOCKS * NR + 64;
+}
+
+/**
+ * y[M][OH·OW] = clamp(W·im2col(x) + bias) over the output column blocks [j0, j1).
+ * x: C×H×W; a: weights packed as A panels with K = C·kh·kw; bias: M values padded to a multiple of 4.
+ */
+export function conv2d(
+  x: usize, C: i32, H: i32, W: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32,
+  a: usize, M: i32, y: usize, bias: usize, lo: f32, hi: f32, j0: i32, j1: i32, scratch: usize,
+): void {
+  const K = C * kh * kw;
+  const N = OH * OW;
+  const tmp = scratch + (<usize>(KC * CONV_CHUNK_BLOCKS * NR) << 2);
+  for (let jc = j0; jc < j1; jc += CONV_CHUNK_BLOCKS) {
+    const je = min(jc + CONV_CHUNK_BLOCKS, j1);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      im2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, k0, kc, jc, je, scratch);
+      kblock(a + (<usize>k0 << 4), <usize>K << 4, scratch, <usize>kc << 5, jc, kc, y, N, M, N, jc, je,
+        k0 == 0, k0 + kc >= K, bias, BIAS_ROW, lo, hi, tmp);
+    }
+  }
+}
+
+/** Pack im2col rows [k0, k0+kc) of column blocks [jc, je) as [block][kc][8]. */
+function im2col_pack(
+  x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  OW: i32, N: i32, k0: i32, kc: i32, jc: i32, je: i32, dst: usize,
+): void {
+  const khw = kh * kw;
+  const plane = <usize>(H * W);
+  for (let j = jc; j < je; j++) {
+    const n0 = j * NR;
+    const oy0 = n0 / OW;
+    const ox0 = n0 - oy0 * OW;
+    // The 8 columns lie on one output row: their inputs are a (possibly strided) run of one input row.
+    const oneRow = ox0 + NR <= OW && n0 + NR <= N;
+    const ixBase = ox0 * sw - pw;
+    const iyBase = oy0 * sh - ph;
+    let ci = k0 / khw;
+    let rem = k0 - ci * khw;
+    let ky = rem / kw;
+    let kx = rem - ky * kw;
+    for (let kk = 0; kk < kc; kk++) {
+      const iy = iyBase + ky * dh;
+      const ix = ixBase + kx * dw;
+      const chan = x + ((<usize>ci * plane) << 2);
+      if (oneRow && iy >= 0 && iy < H && ix >= 0 && ((sw == 1 && ix + 8 <= W) || (sw == 2 && ix + 16 <= W))) {
+        const row = chan + ((<usize>(iy * W + ix)) << 2);
+        if (sw == 1) {
+          v128.store(dst, v128.load(row));
+          v128.store(dst, v128.load(row, 16), 16);
+        } else {
+          v128.store(dst, v128.shuffle<f32>(v128.load(row), v128.load(row, 16), 0, 2, 4, 6));
+          v128.store(dst, v128.shuffle<f32>(v128.load(row, 32), v128.load(row, 48), 0, 2, 4, 6), 16);
+        }
+      } else {
+        for (let q = 0; q < NR; q++) {
+          const n = n0 + q;
+          let v: f32 = 0;
+          if (n < N) {
+            const oy = n / OW;
+            const ox = n - oy * OW;
+            const yy = oy * sh - ph + ky * dh;
+            const xx = ox * sw - pw + kx * dw;
+            if (yy >= 0 && yy < H && xx >= 0 && xx < W) v = load<f32>(chan + ((<usize>(yy * W + xx)) << 2));
+          }
+          store<f32>(dst + (q << 2), v);
+        }
+      }
+      dst += 32;
+      if (++kx == kw) {
+        kx = 0;
+        if (++ky == kh) { ky = 0; ci++; }
+      }
+    }
+  }
+}

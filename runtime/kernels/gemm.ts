@@ -1,0 +1,61 @@
+// Entry points over the GEMM core: the plain GEMM on fully packed operands, and the packing routines.
+import { KC, MR, NR, BIAS_COL, BIAS_ROW, kblock } from "./gemm_core";
+
+/**
+ * C = clamp(A·B + bias, lo, hi) for the column blocks [j0, j1) (a worker's share); A and B fully packed.
+ * `tmp` is 32 floats of scratch private to the caller.
+ */
+export function gemm_packed(
+  a: usize, b: usize, c: usize, ldc: i32, M: i32, N: i32, K: i32,
+  bias: usize, biasMode: i32, lo: f32, hi: f32, j0: i32, j1: i32, tmp: usize,
+): void {
+  if (K == 0) {
+    // Nothing to multiply: C is the bias alone (still clamped).
+    for (let m = 0; m < M; m++) for (let n = j0 * NR; n < min(N, j1 * NR); n++) {
+      const v: f32 = biasMode == BIAS_ROW ? load<f32>(bias + (<usize>m << 2)) : biasMode == BIAS_COL ? load<f32>(bias + (<usize>n << 2)) : 0;
+      store<f32>(c + ((<usize>m * ldc + n) << 2), min(max(v, lo), hi));
+    }
+    return;
+  }
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    kblock(a + (<usize>k0 << 4), <usize>K << 4, b + (<usize>k0 << 5), <usize>K << 5, 0, kc, c, ldc, M, N, j0, j1,
+      k0 == 0, k0 + kc >= K, bias, biasMode, lo, hi, tmp);
+  }
+}
+
+/**
+ * Pack a row-major-with-strides matrix X[r][k] = src[r·rs + k·ks] (element strides) into A panels of 4 rows.
+ * Used for weights once, and for run-time left operands of MatMul.
+ */
+export function pack_a(src: usize, rs: i32, ks: i32, M: i32, K: i32, dst: usize): void {
+  const panels = (M + MR - 1) / MR;
+  for (let p = 0; p < panels; p++) {
+    for (let k = 0; k < K; k++) {
+      for (let r = 0; r < MR; r++) {
+        const m = p * MR + r;
+        store<f32>(dst, m < M ? load<f32>(src + ((<usize>m * rs + <usize>k * ks) << 2)) : 0);
+        dst += 4;
+      }
+    }
+  }
+}
+
+/** Pack Y[k][n] = src[k·ks + n·ns] into B blocks of 8 columns (full K). Row-contiguous sources take a vector path. */
+export function pack_b(src: usize, ks: i32, ns: i32, K: i32, N: i32, dst: usize): void {
+  const blocks = (N + NR - 1) / NR;
+  for (let j = 0; j < blocks; j++) {
+    const n0 = j * NR;
+    const whole = n0 + NR <= N && ns == 1;
+    for (let k = 0; k < K; k++) {
+      const row = src + ((<usize>k * ks + n0 * ns) << 2);
+      if (whole) {
+        v128.store(dst, v128.load(row));
+        v128.store(dst, v128.load(row, 16), 16);
+      } else {
+        for (let q = 0; q < NR; q++) store<f32>(dst + (q << 2), n0 + q < N ? load<f32>(row + ((<usize>q * ns) << 2)) : 0);
+      }
+      dst += 32;
+    }
+  }
+}

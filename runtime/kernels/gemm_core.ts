@@ -1,0 +1,119 @@
+// fp32 GEMM, C[M×N] = A[M×K] · B[K×N] (+ bias, clamped), on pre-packed operands and a 4×8 register tile:
+// 8 f32x4 accumulators + 2 B vectors + 1 broadcast A value fit the 16 vector registers of x86-64 without spills.
+//   A packed in panels of 4 rows:  A[p][k][r]  at a + ((p·K + k)·4 + r)·4   (rows past M are zero)
+//   B packed in blocks of 8 cols:  B[j][k][c]  at b + ((j·K + k)·8 + c)·4   (cols past N are zero)
+// K is split into blocks of at most KC so a B micro-panel stays in L1 while A's block streams from L2; the first
+// block starts from the bias, later ones accumulate into C, and only the last applies the clamp.
+import { madd } from "./madd";
+
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+export const KC: i32 = 256;
+
+/** 0: no bias; 1: one value per row (conv output channel); 2: one value per column (Gemm). Bias arrays are padded. */
+export const BIAS_ROW = 1;
+export const BIAS_COL = 2;
+
+// @ts-ignore: decorator
+@inline function clamp4(v: v128, lo: v128, hi: v128): v128 {
+  return f32x4.min(f32x4.max(v, lo), hi);
+}
+
+/**
+ * One 4×8 tile over kc steps. Edge tiles (rows < 4 or cols < 8) go through the 32-float scratch `tmp` so that the
+ * vector code never reads or writes outside C.
+ */
+// @ts-ignore: decorator
+@inline function tile(
+  a: usize, b: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32,
+  first: bool, last: bool, bias: usize, biasMode: i32, lo: f32, hi: f32, tmp: usize,
+): void {
+  const full = rows == MR && cols == NR;
+  let src = c;
+  let stride = <usize>ldc << 2;
+  if (!full) {
+    stride = 32;
+    src = tmp;
+    if (!first) {
+      for (let r = 0; r < MR; r++) for (let q = 0; q < NR; q++) {
+        store<f32>(tmp + ((r * NR + q) << 2), r < rows && q < cols ? load<f32>(c + ((<usize>r * ldc + q) << 2)) : 0);
+      }
+    }
+  }
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (first) {
+    if (biasMode == BIAS_ROW) {
+      c00 = v128.load32_splat(bias); c01 = c00;
+      c10 = v128.load32_splat(bias, 4); c11 = c10;
+      c20 = v128.load32_splat(bias, 8); c21 = c20;
+      c30 = v128.load32_splat(bias, 12); c31 = c30;
+    } else if (biasMode == BIAS_COL) {
+      c00 = v128.load(bias); c01 = v128.load(bias, 16);
+      c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+    } else {
+      c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
+    }
+  } else {
+    c00 = v128.load(src); c01 = v128.load(src, 16); src += stride;
+    c10 = v128.load(src); c11 = v128.load(src, 16); src += stride;
+    c20 = v128.load(src); c21 = v128.load(src, 16); src += stride;
+    c30 = v128.load(src); c31 = v128.load(src, 16);
+  }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+    a += 16;
+    b += 32;
+  }
+  if (last) {
+    const vlo = f32x4.splat(lo);
+    const vhi = f32x4.splat(hi);
+    c00 = clamp4(c00, vlo, vhi); c01 = clamp4(c01, vlo, vhi);
+    c10 = clamp4(c10, vlo, vhi); c11 = clamp4(c11, vlo, vhi);
+    c20 = clamp4(c20, vlo, vhi); c21 = clamp4(c21, vlo, vhi);
+    c30 = clamp4(c30, vlo, vhi); c31 = clamp4(c31, vlo, vhi);
+  }
+  let dst = full ? c : tmp;
+  v128.store(dst, c00); v128.store(dst, c01, 16); dst += stride;
+  v128.store(dst, c10); v128.store(dst, c11, 16); dst += stride;
+  v128.store(dst, c20); v128.store(dst, c21, 16); dst += stride;
+  v128.store(dst, c30); v128.store(dst, c31, 16);
+  if (!full) {
+    for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) {
+      store<f32>(c + ((<usize>r * ldc + q) << 2), load<f32>(tmp + ((r * NR + q) << 2)));
+    }
+  }
+}
+
+/**
+ * Tiles of one K block: column blocks [j0, j1) of a B chunk laid out as [block][kc][8] starting at block `jBase`,
+ * against every row panel of A. The loop over panels is innermost so the B micro-panel is reused from L1.
+ */
+// @ts-ignore: decorator
+@inline export function kblock(
+  a: usize, aStride: usize, b: usize, bStride: usize, jBase: i32, kc: i32,
+  c: usize, ldc: i32, M: i32, N: i32, j0: i32, j1: i32,
+  first: bool, last: bool, bias: usize, biasMode: i32, lo: f32, hi: f32, tmp: usize,
+): void {
+  const panels = (M + MR - 1) / MR;
+  for (let j = j0; j < j1; j++) {
+    const bj = b + <usize>(j - jBase) * bStride;
+    const n0 = j * NR;
+    const cols = min(NR, N - n0);
+    for (let p = 0; p < panels; p++) {
+      const m0 = p * MR;
+      const rowBias = biasMode == BIAS_ROW ? bias + (<usize>m0 << 2) : bias + (<usize>n0 << 2);
+      tile(a + <usize>p * aStride, bj, kc, c + ((<usize>m0 * ldc + n0) << 2), ldc, min(MR, M - m0), cols,
+        first, last, rowBias, biasMode, lo, hi, tmp);
+    }
+  }
+}
+

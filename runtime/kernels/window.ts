@@ -1,0 +1,139 @@
+// Sliding-window kernels on one NCHW plane at a time: depthwise convolution, max pooling, average pooling. Each
+// plane is first copied into a padded scratch plane (zeros, or -inf for max), so the inner loops have no bounds
+// checks and compute 4 outputs per step with plain (stride 1) or de-interleaved (stride 2) vector loads.
+import { madd } from "./madd";
+
+const MODE_DW = 0;
+const MODE_MAX = 1;
+const MODE_AVG = 2;
+
+/** Floats of scratch a window kernel needs for one padded plane. */
+export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
+  return ((OH - 1) * sh + (kh - 1) * dh + 1) * ((OW - 1) * sw + (kw - 1) * dw + 1 + 16) + 16;
+}
+
+// @ts-ignore: decorator
+@inline function padPlane(src: usize, H: i32, W: i32, dst: usize, PH: i32, PW: i32, ph: i32, pw: i32, fill: f32): void {
+  for (let py = 0; py < PH; py++) {
+    const iy = py - ph;
+    const out = dst + ((<usize>py * PW) << 2);
+    if (iy < 0 || iy >= H) {
+      for (let px = 0; px < PW; px++) store<f32>(out + (<usize>px << 2), fill);
+      continue;
+    }
+    const row = src + ((<usize>iy * W) << 2);
+    for (let px = 0; px < PW; px++) {
+      const ix = px - pw;
+      store<f32>(out + (<usize>px << 2), ix >= 0 && ix < W ? load<f32>(row + (<usize>ix << 2)) : fill);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function windowPlane(
+  mode: i32, pad: usize, PW: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32,
+  w: usize, b: f32, lo: f32, hi: f32, recip: usize, y: usize,
+): void {
+  const vectorized = sw == 1 || sw == 2;
+  const init: f32 = mode == MODE_DW ? b : mode == MODE_MAX ? -Infinity : 0;
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  for (let oy = 0; oy < OH; oy++) {
+    const out = y + ((<usize>oy * OW) << 2);
+    let ox = 0;
+    if (vectorized) {
+      for (; ox + 4 <= OW; ox += 4) {
+        let acc = f32x4.splat(init);
+        for (let ky = 0; ky < kh; ky++) {
+          const row = pad + ((<usize>((oy * sh + ky * dh) * PW + ox * sw)) << 2);
+          for (let kx = 0; kx < kw; kx++) {
+            const p = row + (<usize>(kx * dw) << 2);
+            const v = sw == 1 ? v128.load(p) : v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+            if (mode == MODE_DW) acc = madd(v128.load32_splat(w + (<usize>(ky * kw + kx) << 2)), v, acc);
+            else if (mode == MODE_MAX) acc = f32x4.max(acc, v);
+            else acc = f32x4.add(acc, v);
+          }
+        }
+        if (mode == MODE_DW) acc = f32x4.min(f32x4.max(acc, vlo), vhi);
+        if (mode == MODE_AVG) acc = f32x4.mul(acc, v128.load(recip + ((<usize>(oy * OW + ox)) << 2)));
+        v128.store(out + (<usize>ox << 2), acc);
+      }
+    }
+    for (; ox < OW; ox++) {
+      let acc = init;
+      for (let ky = 0; ky < kh; ky++) {
+        const row = pad + ((<usize>((oy * sh + ky * dh) * PW + ox * sw)) << 2);
+        for (let kx = 0; kx < kw; kx++) {
+          const v = load<f32>(row + (<usize>(kx * dw) << 2));
+          if (mode == MODE_DW) acc += load<f32>(w + (<usize>(ky * kw + kx) << 2)) * v;
+          else if (mode == MODE_MAX) acc = max(acc, v);
+          else acc += v;
+        }
+      }
+      if (mode == MODE_DW) acc = min(max(acc, lo), hi);
+      if (mode == MODE_AVG) acc *= load<f32>(recip + ((<usize>(oy * OW + ox)) << 2));
+      store<f32>(out + (<usize>ox << 2), acc);
+    }
+  }
+}
+
+/**
+ * Depthwise convolution over output channels [c0, c1): output channel o reads input channel o / mult.
+ * w: kh·kw weights per output channel; bias: one per output channel.
+ */
+export function dwconv2d(
+  x: usize, H: i32, W: i32, mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  OH: i32, OW: i32, w: usize, bias: usize, lo: f32, hi: f32, y: usize, c0: i32, c1: i32, scratch: usize,
+): void {
+  const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
+  const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 16;
+  let padded = -1;
+  for (let o = c0; o < c1; o++) {
+    const ci = o / mult;
+    if (ci != padded) {
+      padPlane(x + ((<usize>ci * H * W) << 2), H, W, scratch, PH, PW, ph, pw, 0);
+      padded = ci;
+    }
+    windowPlane(MODE_DW, scratch, PW, kh, kw, sh, sw, dh, dw, OH, OW, w + ((<usize>o * kh * kw) << 2),
+      load<f32>(bias + (<usize>o << 2)), lo, hi, 0, y + ((<usize>o * OH * OW) << 2));
+  }
+}
+
+/** Max pooling of planes [c0, c1) (batch and channels flattened). */
+export function maxpool2d(
+  x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  OH: i32, OW: i32, y: usize, c0: i32, c1: i32, scratch: usize,
+): void {
+  const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
+  const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 16;
+  for (let c = c0; c < c1; c++) {
+    padPlane(x + ((<usize>c * H * W) << 2), H, W, scratch, PH, PW, ph, pw, -Infinity);
+    windowPlane(MODE_MAX, scratch, PW, kh, kw, sh, sw, dh, dw, OH, OW, 0, 0, 0, 0, 0, y + ((<usize>c * OH * OW) << 2));
+  }
+}
+
+/** Average pooling of planes [c0, c1): window sums times recip[oy·OW + ox] (the host computes the divisors). */
+export function avgpool2d(
+  x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  OH: i32, OW: i32, recip: usize, y: usize, c0: i32, c1: i32, scratch: usize,
+): void {
+  const PH = (OH - 1) * sh + kh;
+  const PW = (OW - 1) * sw + kw + 16;
+  for (let c = c0; c < c1; c++) {
+    padPlane(x + ((<usize>c * H * W) << 2), H, W, scratch, PH, PW, ph, pw, 0);
+    windowPlane(MODE_AVG, scratch, PW, kh, kw, sh, sw, 1, 1, OH, OW, 0, 0, 0, 0, recip, y + ((<usize>c * OH * OW) << 2));
+  }
+}
+
+/** Mean of each of `planes` contiguous runs of `size` floats. */
+export function mean_planes(x: usize, planes: i32, size: i32, y: usize): void {
+  for (let c = 0; c < planes; c++) {
+    const p = x + ((<usize>c * size) << 2);
+    let acc = f32x4.splat(0);
+    let i = 0;
+    for (; i + 4 <= size; i += 4) acc = f32x4.add(acc, v128.load(p + (<usize>i << 2)));
+    let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+    for (; i < size; i++) s += load<f32>(p + (<usize>i << 2));
+    store<f32>(y + (<usize>c << 2), s / <f32>size);
+  }
+}
