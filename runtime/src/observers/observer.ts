@@ -11,6 +11,8 @@ export interface ObserverOptions {
   chAxis?: number;
   averagingConstant?: number;
   bins?: number;
+  /** EntropyObserver: how many bins the candidate quantized distribution has (ONNX Runtime's num_quantized_bins). */
+  numQuantizedBins?: number;
   /** PercentileObserver. */
   percentile?: number;
   /** FixedQParamsObserver. */
@@ -32,6 +34,16 @@ export interface Observer {
   /** Fold another observer's statistics (same kind and options) into this one. */
   merge(other: Observer): void;
   toJSON(): unknown;
+}
+
+/** What `Observer.toJSON()` returns: enough to rebuild the observer and its statistics (see observerFromJSON). */
+export interface ObserverJSON {
+  /** The class's observerName. */
+  observer: string;
+  /** Layout version. */
+  format: number;
+  options: ObserverOptions;
+  state: unknown;
 }
 
 /**

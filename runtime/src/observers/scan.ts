@@ -1,0 +1,120 @@
+/**
+ * The observers' hot loops: one pass over a tensor's values, no allocation, plain typed-array indexing. They sit
+ * behind these small functions so a WASM kernel can replace them one by one.
+ */
+
+/**
+ * min and max of `data` into out[0], out[1], as torch.aminmax: any NaN makes both NaN. Empty input gives
+ * (+Infinity, -Infinity).
+ */
+export function minMaxInto(data: Float32Array, out: Float64Array | Float32Array): void {
+  let mn = Infinity;
+  let mx = -Infinity;
+  let nan = false;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+    if (v !== v) nan = true;
+  }
+  out[0] = nan ? NaN : mn;
+  out[1] = nan ? NaN : mx;
+}
+
+/**
+ * min and max over the finite values of `data` (HistogramObserver drops ±inf); any NaN makes both NaN. Returns how
+ * many values are finite.
+ */
+export function finiteMinMaxInto(data: Float32Array, out: Float64Array | Float32Array): number {
+  let mn = Infinity;
+  let mx = -Infinity;
+  let nan = false;
+  let finite = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v === Infinity || v === -Infinity) continue;
+    if (v !== v) nan = true;
+    finite++;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  out[0] = nan ? NaN : mn;
+  out[1] = nan ? NaN : mx;
+  return finite;
+}
+
+/**
+ * Per-channel min and max: `data` seen as [outer, channels, inner] (the channel axis in the middle), one result per
+ * channel into outMin/outMax. NaN in a channel makes both of its results NaN, as torch.aminmax(dim=1) does.
+ */
+export function perChannelMinMaxInto(
+  data: Float32Array,
+  outer: number,
+  channels: number,
+  inner: number,
+  outMin: Float32Array,
+  outMax: Float32Array,
+): void {
+  outMin.fill(Infinity, 0, channels);
+  outMax.fill(-Infinity, 0, channels);
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      const start = (o * channels + c) * inner;
+      let mn = outMin[c]!;
+      let mx = outMax[c]!;
+      for (let i = start; i < start + inner; i++) {
+        const v = data[i]!;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+        if (v !== v) {
+          mn = NaN;
+          mx = NaN;
+          break;
+        }
+      }
+      // A NaN stays: no comparison with it is ever true in later slices.
+      outMin[c] = mn;
+      outMax[c] = mx;
+    }
+  }
+}
+
+/**
+ * torch.histc's binning on float32 values, adding counts into `hist`: bin = trunc((v - lo) * bins / (hi - lo)) with
+ * a float32 rounding after each operation, values outside [lo, hi] (and NaN, ±inf) skipped, v == hi in the last
+ * bin. `lo`/`hi` must be float32 values with lo < hi.
+ */
+export function histcInto(data: Float32Array, lo: number, hi: number, hist: Float32Array): void {
+  const bins = hist.length;
+  const fround = Math.fround;
+  const width = fround(hi - lo);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!(v >= lo && v <= hi)) continue;
+    let b = Math.trunc(fround(fround(fround(v - lo) * bins) / width));
+    if (b === bins) b = bins - 1;
+    hist[b] = hist[b]! + 1;
+  }
+}
+
+/**
+ * numpy.histogram's binning with uniform bins over [lo, hi] (in doubles, as numpy does): the index is computed from
+ * the value and then corrected against the exact edges; hi falls in the last bin; values outside are skipped.
+ */
+export function uniformHistogramInto(data: Float32Array, abs: boolean, lo: number, hi: number, counts: Float64Array): void {
+  const bins = counts.length;
+  const norm = bins / (hi - lo);
+  for (let i = 0; i < data.length; i++) {
+    let v = data[i]!;
+    if (abs) v = Math.abs(v);
+    if (!(v >= lo && v <= hi)) continue;
+    let b = Math.floor((v - lo) * norm);
+    if (b >= bins) b = bins - 1;
+    // numpy compares against edges computed as lo + k * (hi - lo) / bins to undo rounding of the fast index.
+    const left = lo + (b * (hi - lo)) / bins;
+    const right = lo + ((b + 1) * (hi - lo)) / bins;
+    if (v < left && b > 0) b--;
+    else if (v >= right && b < bins - 1) b++;
+    counts[b] = counts[b]! + 1;
+  }
+}
