@@ -9,10 +9,20 @@ export const fround = Math.fround;
 export const FLOAT32_EPS = 2 ** -23;
 
 /**
- * Lanes of the float vector torch's CPU kernels were dispatched to when the reference results were made (AVX-512:
- * 16). Only the rounding of reductions and linspace depends on it.
+ * How the torch build that made the reference results ran its CPU kernels: float lanes per vector (AVX-512: 16),
+ * intra-op threads (parallel_for splits a linspace longer than 32768 between them), and whether the compiler fused
+ * `base + k * step` in linspace into one multiply-add. Only the last-bit rounding of sums and linspace depends on it.
  */
-export const TORCH_VEC_LANES = 16;
+export interface TorchCpu {
+  lanes: number;
+  threads: number;
+  fma: boolean;
+}
+
+export const TORCH_CPU: TorchCpu = { lanes: 16, threads: 2, fma: true };
+
+/** at::internal::GRAIN_SIZE: ranges up to this length are never split between threads. */
+const GRAIN_SIZE = 32768;
 
 /** Round half to even, for numbers of any size (Math.round rounds half up). */
 export function roundHalfEven(x: number): number {
@@ -37,7 +47,7 @@ export function floorDivF32(a: number, b: number): number {
  * torch.sum of a contiguous float32 vector (torch's cascade_sum): lanes accumulate vectors in a 4-way interleave
  * with multi-level partial sums, the partials are folded, the scalar tail is added to zero, then each lane.
  */
-export function torchSumF32(x: Float32Array, lanes = TORCH_VEC_LANES): number {
+export function torchSumF32(x: Float32Array, lanes = TORCH_CPU.lanes): number {
   const n = x.length;
   const nvec = Math.floor(n / lanes);
   const acc = new Float64Array(lanes); // holds float32 values only
@@ -138,43 +148,36 @@ function nextF32Down(x: number): number {
 }
 
 /**
- * Whether the compiler fused `base + k * step` into one multiply-add in torch's linspace kernel (GCC contracts such
- * expressions by default when building the AVX2/AVX-512 kernels).
+ * torch.linspace(start, end, steps) into a float32 tensor. The first half counts up from start and the second half
+ * down from end; the range is split between threads as parallel_for does, and within each thread's part the values
+ * come in pairs of vectors whose lanes add k * step to the vector's first value (Vectorized::arange), with a scalar
+ * tail. All of that changes last bits, which matter where a value meets a bin edge.
  */
-export const TORCH_LINSPACE_FMA = true;
-
-/**
- * torch.linspace(start, end, steps) into a float32 tensor, single-threaded: the first half counts up from start and
- * the second half down from end, and within each vector of `lanes` values the lane offsets are added to the
- * vector's first value (Vectorized::arange), which rounds differently from a per-element start + step * i.
- */
-export function linspaceF32(
-  start: number,
-  end: number,
-  steps: number,
-  out: Float32Array,
-  lanes = TORCH_VEC_LANES,
-  fma = TORCH_LINSPACE_FMA,
-): Float32Array {
-  const madd = fma ? fmaF32 : (a: number, b: number, c: number) => fround(c + fround(a * b));
+export function linspaceF32(start: number, end: number, steps: number, out: Float32Array, cpu: TorchCpu = TORCH_CPU): Float32Array {
   const s = fround(start);
   const e = fround(end);
   if (steps === 1) {
     out[0] = s;
     return out;
   }
+  const madd = cpu.fma ? fmaF32 : (a: number, b: number, c: number) => fround(c + fround(a * b));
   const step = fround(fround(e - s) / (steps - 1));
   const halfway = Math.floor(steps / 2);
-  const block = 2 * lanes;
-  let idx = 0;
-  const vecEnd = steps - (steps % block);
-  for (; idx < vecEnd; idx += lanes) {
-    const base = idx < halfway ? madd(step, idx, s) : madd(-step, steps - idx - 1, e);
-    out[idx] = base;
-    for (let l = 1; l < lanes; l++) out[idx + l] = madd(l, step, base);
-  }
-  for (; idx < steps; idx++) {
-    out[idx] = idx < halfway ? madd(step, idx, s) : madd(-step, steps - idx - 1, e);
+  const lanes = cpu.lanes;
+  const value = (idx: number) => (idx < halfway ? madd(step, idx, s) : madd(-step, steps - idx - 1, e));
+  const tasks = steps > GRAIN_SIZE && cpu.threads > 1 ? Math.min(cpu.threads, Math.ceil(steps / GRAIN_SIZE)) : 1;
+  const chunk = Math.ceil(steps / tasks);
+  for (let begin = 0; begin < steps; begin += chunk) {
+    const stop = Math.min(steps, begin + chunk);
+    const n = stop - begin;
+    const vecStop = begin + (n - (n % (2 * lanes)));
+    let idx = begin;
+    for (; idx < vecStop; idx += lanes) {
+      const base = value(idx);
+      out[idx] = base;
+      for (let l = 1; l < lanes; l++) out[idx + l] = madd(l, step, base);
+    }
+    for (; idx < stop; idx++) out[idx] = value(idx);
   }
   return out;
 }
