@@ -1,4 +1,4 @@
-/** The qkit library: ONNX model I/O and the FX-style graph IR. */
+/** The qkit library: ONNX model I/O, the FX-style graph IR, the annotation API and its checker, observers. */
 export { QkitError, ModelLoadError, ModelSaveError, GraphLintError } from "./errors.js";
 export { Model, type GraphModule, type OpsetImport } from "./model.js";
 export { loadModel, SUPPORTED_IR, SUPPORTED_OPSET, type LoadOptions } from "./onnx/load.js";
@@ -15,3 +15,13 @@ export { normalizeGraph, type NormalizationReport } from "./graph/normalize.js";
 export { getSourcePartitions, type SourcePartition } from "./graph/source-partitions.js";
 export { moduleStackFromName } from "./graph/module-stack.js";
 export { summarizeModel, type ModelSummary } from "./inspect.js";
+export { cloneModel } from "./model-clone.js";
+export { QUANT_DTYPES, QSCHEMES, isPerChannel, isSymmetric, type QuantDType, type QScheme, type QParams } from "./quant-types.js";
+export type { Observer, ObserverConstructor, ObserverOptions, ObservedTensor } from "./observers/observer.js";
+export { MinMaxObserver } from "./observers/min-max.js";
+export { MovingAverageMinMaxObserver } from "./observers/moving-average-min-max.js";
+export { PerChannelMinMaxObserver } from "./observers/per-channel-min-max.js";
+export { MovingAveragePerChannelMinMaxObserver } from "./observers/moving-average-per-channel-min-max.js";
+export { HistogramObserver } from "./observers/histogram.js";
+export * from "./quantizer/index.js";
+export * from "./checker/index.js";

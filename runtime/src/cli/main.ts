@@ -2,8 +2,9 @@
 import { QkitError } from "../errors.js";
 import { UsageError, type Command } from "./command.js";
 import { inspectCommand } from "./inspect-command.js";
+import { checkCommand } from "./check-command.js";
 
-const COMMANDS: Command[] = [inspectCommand];
+const COMMANDS: Command[] = [inspectCommand, checkCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -54,5 +54,4 @@ export interface ObserverConstructor<O extends Observer = Observer> {
   new (options?: ObserverOptions): O;
   readonly observerName: string;
   readonly boundArgs: Readonly<ObserverOptions>;
-  withArgs(args: ObserverOptions): ObserverConstructor<O>;
 }

@@ -1,0 +1,66 @@
+import type { SourceSite } from "../quantizer/source-site.js";
+
+export type Severity = "error" | "warning" | "information";
+
+/**
+ * Every finding the checker can give, with its severity. The codes are stable: docs/diagnostics.md has a section per
+ * code (with a minimal bad example and the fix), and editors link to it.
+ */
+export const FINDING_CODES = {
+  "shared-spec-cycle": "error",
+  "shared-spec-dangling": "error",
+  "edge-not-in-graph": "error",
+  "derived-arity-mismatch": "error",
+  "derived-source-unannotated": "error",
+  "derived-per-channel-without-axis": "error",
+  "invalid-dtype": "error",
+  "invalid-qscheme": "error",
+  "invalid-observer": "error",
+  "quant-range-outside-dtype": "error",
+  "quant-range-inverted": "error",
+  "quant-range-excludes-zero": "error",
+  "symmetric-range-asymmetric": "warning",
+  "fixed-zero-point-out-of-range": "error",
+  "fixed-scale-invalid": "error",
+  "ch-axis-out-of-range": "error",
+  "per-channel-on-activation": "warning",
+  "channel-count-mismatch": "error",
+  "input-not-an-argument": "error",
+  "node-from-another-graph": "error",
+  "dynamic-spec-on-parameter": "error",
+  "not-a-spec": "error",
+  "not-an-annotation": "error",
+  "fixed-qparams-conflict": "error",
+  "redundant-requantization": "warning",
+  "composable-overwrite": "error",
+  "coverage": "information",
+  "quantizer-threw": "error",
+  "annotate-returned-nothing": "warning",
+  "nothing-annotated": "warning",
+} as const satisfies Record<string, Severity>;
+
+export type FindingCode = keyof typeof FINDING_CODES;
+
+export interface RelatedSite {
+  site: SourceSite | undefined;
+  message: string;
+}
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  /** One sentence naming the nodes or edges involved, and what to do. */
+  message: string;
+  /** The line of the quantizer that created the offending spec or annotation. */
+  site: SourceSite | undefined;
+  /** Other lines involved: every member of a cycle, the spec a derived spec reads, an overwritten annotation. */
+  related: RelatedSite[];
+  /** Names of the graph nodes the finding is about. */
+  nodes: string[];
+}
+
+export function finding(code: FindingCode, message: string, site: SourceSite | undefined, extra: { related?: RelatedSite[]; nodes?: string[] } = {}): Finding {
+  return { code, severity: FINDING_CODES[code], message, site, related: extra.related ?? [], nodes: extra.nodes ?? [] };
+}
+
+export const DOCS_URL_BASE = "docs/diagnostics.md";

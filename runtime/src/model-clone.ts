@@ -1,0 +1,30 @@
+import { Model } from "./model.js";
+import { graphFromOnnx } from "./graph/from-onnx.js";
+import { graphToOnnx } from "./graph/to-onnx.js";
+import { normalizeGraph } from "./graph/normalize.js";
+import { inferShapes } from "./graph/shape-inference/infer.js";
+import { SUPPORTED_OPSET } from "./onnx/load.js";
+
+/**
+ * A copy of the model whose graph can be annotated or rewritten without touching the original. Tensor data is shared
+ * (passes replace tensors, they never write into them); node metadata other than shapes is not copied.
+ */
+export function cloneModel(model: Model): Model {
+  const copy = new Model(graphFromOnnx(graphToOnnx(model.graph)));
+  normalizeGraph(copy.graph);
+  inferShapes(copy.graph, model.opset() ?? SUPPORTED_OPSET.max);
+  copy.irVersion = model.irVersion;
+  copy.opsetImports = model.opsetImports.map((o) => ({ ...o }));
+  copy.producerName = model.producerName;
+  copy.producerVersion = model.producerVersion;
+  copy.domain = model.domain;
+  copy.modelVersion = model.modelVersion;
+  copy.docString = model.docString;
+  copy.metadataProps = model.metadataProps.map((p) => ({ ...p }));
+  copy.functions = model.functions;
+  copy.trainingInfo = model.trainingInfo;
+  copy.normalization = { ...model.normalization };
+  copy.source = model.source;
+  copy.externalDataLocations = [...model.externalDataLocations];
+  return copy;
+}

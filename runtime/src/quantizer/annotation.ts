@@ -1,0 +1,37 @@
+import type { Node } from "../graph/node.js";
+import type { QuantizationSpecBase } from "./specs.js";
+import { captureSite, type SourceSite } from "./source-site.js";
+
+export interface QuantizationAnnotationFields {
+  /** Spec per input, keyed by the input node (the edge input → annotated node). A Map, or [node, spec] pairs. */
+  inputQspecMap?: Map<Node, QuantizationSpecBase> | Iterable<readonly [Node, QuantizationSpecBase]>;
+  /** Spec of the annotated node's output. */
+  outputQspec?: QuantizationSpecBase;
+  /** Let prepare share an observer between this node's inputs and their producers when the specs agree (default true). */
+  allowImplicitSharing?: boolean;
+  /** PT2E's `_annotated`: a later pattern should leave this node alone. */
+  annotated?: boolean;
+}
+
+/** How a node's inputs and output are quantized; stored in `node.meta.quantizationAnnotation`. */
+export class QuantizationAnnotation {
+  readonly inputQspecMap: Map<Node, QuantizationSpecBase>;
+  outputQspec: QuantizationSpecBase | undefined;
+  allowImplicitSharing: boolean;
+  annotated: boolean;
+  /** Where the annotation was created. */
+  readonly site: SourceSite | undefined = captureSite();
+
+  constructor(fields: QuantizationAnnotationFields = {}) {
+    this.inputQspecMap = new Map(fields.inputQspecMap ?? []);
+    this.outputQspec = fields.outputQspec;
+    this.allowImplicitSharing = fields.allowImplicitSharing ?? true;
+    this.annotated = fields.annotated ?? false;
+  }
+}
+
+/** The annotation a node carries, if it is one. */
+export function annotationOf(node: Node): QuantizationAnnotation | undefined {
+  const a = node.meta.quantizationAnnotation;
+  return a instanceof QuantizationAnnotation ? a : undefined;
+}
