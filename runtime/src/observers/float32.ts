@@ -12,6 +12,8 @@ export const FLOAT32_EPS = 2 ** -23;
  * How the torch build that made the reference results ran its CPU kernels: float lanes per vector (AVX-512: 16),
  * intra-op threads (parallel_for splits a linspace longer than 32768 between them), and whether the compiler fused
  * `base + k * step` in linspace into one multiply-add. Only the last-bit rounding of sums and linspace depends on it.
+ * The reference histograms pin it down: they match bin for bin with 16 lanes and fused multiply-adds, and not with
+ * 8 lanes or unfused arithmetic (one or two threads give the same bins there).
  */
 export interface TorchCpu {
   lanes: number;

@@ -98,23 +98,25 @@ export function histcInto(data: Float32Array, lo: number, hi: number, hist: Floa
 }
 
 /**
- * numpy.histogram's binning with uniform bins over [lo, hi] (in doubles, as numpy does): the index is computed from
- * the value and then corrected against the exact edges; hi falls in the last bin; values outside are skipped.
+ * numpy.histogram's binning against explicit ascending `edges` (numpy's searchsorted rule: edges[b] <= v <
+ * edges[b + 1], the last edge inclusive), counting |v| when `abs`. Values outside the edges (and NaN) are skipped.
+ * The bin is guessed from the mean bin width and corrected by walking to the exact edge, so near-uniform edges cost
+ * one or two comparisons.
  */
-export function uniformHistogramInto(data: Float32Array, abs: boolean, lo: number, hi: number, counts: Float64Array): void {
-  const bins = counts.length;
-  const norm = bins / (hi - lo);
+export function edgesHistogramInto(data: Float32Array, abs: boolean, edges: Float64Array, counts: Float64Array): void {
+  const bins = edges.length - 1;
+  const lo = edges[0]!;
+  const hi = edges[bins]!;
+  const scale = bins / (hi - lo);
   for (let i = 0; i < data.length; i++) {
     let v = data[i]!;
-    if (abs) v = Math.abs(v);
+    if (abs && v < 0) v = -v;
     if (!(v >= lo && v <= hi)) continue;
-    let b = Math.floor((v - lo) * norm);
-    if (b >= bins) b = bins - 1;
-    // numpy compares against edges computed as lo + k * (hi - lo) / bins to undo rounding of the fast index.
-    const left = lo + (b * (hi - lo)) / bins;
-    const right = lo + ((b + 1) * (hi - lo)) / bins;
-    if (v < left && b > 0) b--;
-    else if (v >= right && b < bins - 1) b++;
+    let b = Math.floor((v - lo) * scale);
+    if (b > bins - 1) b = bins - 1;
+    if (b < 0) b = 0;
+    while (b > 0 && v < edges[b]!) b--;
+    while (b < bins - 1 && v >= edges[b + 1]!) b++;
     counts[b] = counts[b]! + 1;
   }
 }

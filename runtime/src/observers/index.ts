@@ -1,0 +1,20 @@
+/** Observers: PyTorch's (exact to its float32 qparams) and ONNX Runtime's histogram calibrators. */
+export type { Observer, ObserverConstructor, ObserverOptions, ObservedTensor, ObserverJSON } from "./observer.js";
+export { ObserverBase, type ObserverClass } from "./base.js";
+export { ObserverError, type ObserverErrorCode } from "./observer-error.js";
+export { UniformObserver } from "./uniform.js";
+export { MinMaxObserver } from "./min-max.js";
+export { MovingAverageMinMaxObserver } from "./moving-average-min-max.js";
+export { PerChannelMinMaxObserver } from "./per-channel-min-max.js";
+export { MovingAveragePerChannelMinMaxObserver } from "./moving-average-per-channel-min-max.js";
+export { HistogramObserver } from "./histogram.js";
+export { PlaceholderObserver } from "./placeholder.js";
+export { FixedQParamsObserver } from "./fixed-qparams.js";
+export { PercentileObserver } from "./percentile.js";
+export { EntropyObserver } from "./entropy.js";
+export { observerFromJSON } from "./from-json.js";
+export { OBSERVER_CLASSES } from "./registry.js";
+export { quantizeValues, quantizeValuesTorch, type QuantizeOptions } from "./quantize.js";
+export { qparamsFromMinMax, type QparamsConfig } from "./qparams.js";
+export { resolveQuantRange, dtypeLimits, type QuantRange } from "./qrange.js";
+export { FLOAT32_EPS } from "./float32.js";
