@@ -23,6 +23,20 @@ export function skipUnlessShared(...files: string[]): string | false {
   return missing.length ? `needs ${missing.join(", ")} from the shared reference models (${SHARED_MODELS})` : false;
 }
 
+/** The shared reference data (oracles, guides, models) beside the repository, or where QKIT_SHARED points. */
+export const SHARED_ROOT = process.env.QKIT_SHARED ?? path.join(REPO_ROOT, "..", "shared");
+
+/** A file of the shared reference data by relative path (e.g. "oracle/observers_torch113.json"), if present. */
+export function sharedFile(file: string): string | undefined {
+  const p = path.join(SHARED_ROOT, file);
+  return existsSync(p) ? p : undefined;
+}
+
+export function skipUnlessSharedFile(...files: string[]): string | false {
+  const missing = files.filter((f) => !sharedFile(f));
+  return missing.length ? `needs ${missing.join(", ")} from the shared reference data (${SHARED_ROOT})` : false;
+}
+
 /** A fresh temp folder, removed when `fn` settles. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(tmpdir(), "qkit-test-"));
