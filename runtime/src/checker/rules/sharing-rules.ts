@@ -57,7 +57,10 @@ export const sharingConflicts: Rule = ({ sharing }) => {
     const pair = `${sharing.groupOf(producerKey)}|${sharing.groupOf(slot.key)}`;
     if (reported.has(pair)) continue;
     const producerSlot = sharing.slots.get(producerKey)!;
-    const related = [{ site: siteOf(producerSlot), message: `the output of ${producer.name} is specified here` }];
+    const related = [{ site: producerSlot.annotation.site, message: `the output of ${producer.name} is annotated here` }];
+    if (producerSlot.spec.site && producerSlot.spec.site.line !== producerSlot.annotation.site?.line) {
+      related.push({ site: producerSlot.spec.site, message: `its spec is created here` });
+    }
     const nodes = [producer.name, consumer.name];
     const sharedByConsumer = slot.spec.kind === "shared";
     if (produced.kind === "fixed" || consumed.kind === "fixed") {

@@ -1,0 +1,59 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { loadModel, loadQuantizer, runCheck, FINDING_CODES, type FindingCode } from "../src/index.js";
+import { EXAMPLES } from "./helpers/data.js";
+
+/**
+ * Each file of examples/broken makes one mistake and marks the line that makes it with `// expect: CODE` (and the
+ * other lines a finding should point to with `// related: CODE`). The checker must report exactly those findings,
+ * with the rule's severity, at those lines.
+ */
+const BROKEN = path.join(EXAMPLES, "broken");
+const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
+
+function markers(file: string, kind: "expect" | "related"): { code: FindingCode; line: number }[] {
+  return readFileSync(file, "utf8").split("\n").flatMap((text, i) => {
+    const match = new RegExp(`// ${kind}: ([a-z-]+)`).exec(text);
+    return match ? [{ code: match[1] as FindingCode, line: i + 1 }] : [];
+  });
+}
+
+const files = readdirSync(BROKEN).filter((f) => f.endsWith(".ts") && f !== "common.ts").sort();
+
+test("the broken set covers every rule the checker has", () => {
+  const covered = new Set(files.flatMap((f) => markers(path.join(BROKEN, f), "expect").map((m) => m.code)));
+  const expectedElsewhere = new Set<FindingCode>(["coverage", "invalid-dtype", "invalid-qscheme", "invalid-observer", "not-a-spec", "not-an-annotation"]);
+  for (const code of Object.keys(FINDING_CODES) as FindingCode[]) {
+    if (!expectedElsewhere.has(code)) assert.ok(covered.has(code), `no example in examples/broken shows ${code}`);
+  }
+});
+
+for (const file of files) {
+  test(`examples/broken/${file}: exactly the marked findings, at the marked lines`, async () => {
+    const full = path.join(BROKEN, file);
+    const expected = markers(full, "expect");
+    assert.ok(expected.length > 0, "the example marks the line it expects a finding at");
+    const model = await loadModel(MODEL);
+    const loaded = loadQuantizer(full);
+    const { findings } = runCheck(model, loaded.quantizer);
+    const actual = findings
+      .filter((f) => f.severity !== "information")
+      .map((f) => ({ code: f.code, line: (f.site ?? loaded.classSite).line, file: (f.site ?? loaded.classSite).file, severity: f.severity }));
+    assert.deepEqual(
+      actual.map(({ code, line }) => ({ code, line })).sort((a, b) => a.line - b.line),
+      expected.sort((a, b) => a.line - b.line),
+      JSON.stringify(findings, null, 1),
+    );
+    for (const f of actual) {
+      assert.equal(f.file, full, "the finding points into the quantizer file");
+      assert.equal(f.severity, FINDING_CODES[f.code]);
+    }
+    for (const rel of markers(full, "related")) {
+      const owner = findings.find((f) => f.code === rel.code)!;
+      assert.ok(owner.related.some((r) => r.site?.line === rel.line && r.site.file === full), `${rel.code} names line ${rel.line} as related: ${JSON.stringify(owner.related)}`);
+    }
+    assert.ok(findings.some((f) => f.code === "coverage") || expected.some((e) => e.code === "nothing-annotated"));
+  });
+}
