@@ -92,3 +92,74 @@ test("bad input exits 2 with one line on stderr and no stack trace", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The line an example marks with `// expect: CODE`. */
+function markedLine(file: string, code: string): number {
+  const lines = readFileSync(path.join(ROOT, file), "utf8").split("\n");
+  const index = lines.findIndex((l) => l.includes(`// expect: ${code}`));
+  assert.ok(index >= 0, `${file} marks ${code}`);
+  return index + 1;
+}
+
+for (const [file, code] of [
+  ["examples/broken/shared-spec-cycle.ts", "shared-spec-cycle"],
+  ["examples/broken/derived-arity.ts", "derived-arity-mismatch"],
+  ["examples/broken/quant-min-out-of-range.ts", "quant-range-outside-dtype"],
+] as const) {
+  test(`qkit check reports ${code} at the line that made it, in text and in JSON`, () => {
+    const line = markedLine(file, code);
+    const text = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", file);
+    assert.equal(text.status, 1, text.stderr);
+    const errors = text.stdout.split("\n").filter((l) => / error /.test(l));
+    assert.equal(errors.length, 1, text.stdout);
+    assert.match(errors[0]!, new RegExp(`^${file.replace(/[./]/g, "\\$&")}:${line}:\\d+ error ${code} `));
+
+    const json = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", file, "--json");
+    assert.equal(json.status, 1, json.stderr);
+    const report = JSON.parse(json.stdout);
+    const found = report.findings.filter((f: { severity: string }) => f.severity === "error");
+    assert.deepEqual(found.map((f: { code: string; file: string; line: number }) => [f.code, f.file, f.line]), [[code, file, line]]);
+    assert.ok(found[0].column >= 1);
+    assert.ok(Array.isArray(report.coverage.rows));
+  });
+}
+
+test("qkit check on the tutorial quantizer: no errors and a coverage table", () => {
+  const result = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", "examples/quantizers/tutorial-quantizer.ts");
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /coverage:\n\s+op type\s+total\s+annotated\s+float\s+not int8\n\s+Conv\s+5\s+5\s+0\s+0/);
+  assert.match(result.stdout, /0 errors, 0 warnings/);
+});
+
+test("qkit check: a quantizer that cannot load is a finding at its line, a missing one is bad input", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "qkit-check-"));
+  try {
+    const syntax = path.join(dir, "syntax.ts");
+    writeFileSync(syntax, 'import { Quantizer } from "qkit";\nexport default class Q extends Quantizer {\n  annotate(m) { return m +; }\n}\n');
+    const bad = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", syntax, "--json");
+    assert.equal(bad.status, 1, bad.stderr);
+    const finding = JSON.parse(bad.stdout).findings[0];
+    assert.equal(finding.code, "quantizer-threw");
+    assert.equal(finding.line, 3);
+
+    const throwsOnLoad = path.join(dir, "throws.ts");
+    writeFileSync(throwsOnLoad, 'import { Quantizer } from "qkit";\n\nthrow new Error("no backend config");\nexport default class Q extends Quantizer { annotate(m: any) { return m; } }\n');
+    const thrown = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", throwsOnLoad, "--json");
+    assert.equal(thrown.status, 1, thrown.stderr);
+    assert.equal(JSON.parse(thrown.stdout).findings[0].line, 3);
+
+    const none = path.join(dir, "none.ts");
+    writeFileSync(none, "export const x = 1;\n");
+    const noQuantizer = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", none);
+    assert.equal(noQuantizer.status, 2);
+    assert.match(noQuantizer.stderr, /none\.ts: exports no Quantizer/);
+    const missing = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", path.join(dir, "missing.ts"));
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /missing\.ts: no such quantizer file/);
+    const noModel = qkit("check", "--quantizer", none);
+    assert.equal(noModel.status, 2);
+    assert.match(noModel.stderr, /check needs --model MODEL/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
