@@ -41,8 +41,20 @@ function im2col_pack(
 ): void {
   const khw = kh * kw;
   const plane = <usize>(H * W);
+  // A 1×1, stride-1, unpadded convolution reads the input planes as they are: B is a copy of x's rows.
+  const pointwise = khw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
   for (let j = jc; j < je; j++) {
     const n0 = j * NR;
+    if (pointwise && n0 + NR <= N) {
+      let src = x + ((<usize>k0 * plane + n0) << 2);
+      for (let kk = 0; kk < kc; kk++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += plane << 2;
+        dst += 32;
+      }
+      continue;
+    }
     const oy0 = n0 / OW;
     const ox0 = n0 - oy0 * OW;
     // The 8 columns lie on one output row: their inputs are a (possibly strided) run of one input row.

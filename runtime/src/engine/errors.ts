@@ -1,0 +1,25 @@
+import { QkitError } from "../errors.js";
+
+/** Something the engine refuses to run; always raised while planning, before any operator has run. */
+export class EngineError extends QkitError {}
+
+/** A node whose operator (or operator variant) the engine does not implement. */
+export class UnsupportedOperatorError extends EngineError {
+  constructor(readonly nodeName: string, readonly opType: string, detail?: string) {
+    super("unsupported-op", `node '${nodeName}': ${opType} ${detail ?? "is not supported by the qkit engine"}`);
+  }
+}
+
+/** A session input that is missing, unexpected, or has the wrong element type or shape. */
+export class InputMismatchError extends EngineError {
+  constructor(readonly inputName: string, message: string) {
+    super("input-mismatch", `input '${inputName}': ${message}`);
+  }
+}
+
+/** A node whose inputs do not fit its operator (shapes, element types, attribute values). */
+export class NodeShapeError extends EngineError {
+  constructor(readonly nodeName: string, readonly opType: string, message: string) {
+    super("bad-node", `node '${nodeName}' (${opType}): ${message}`);
+  }
+}

@@ -1,0 +1,175 @@
+import { Heap } from "./heap.js";
+import { instantiate, kernelModule, MAX_PAGES, type KernelExports, type KernelVariant, type ParallelKernel } from "./module.js";
+import { ThreadPool } from "./thread-pool.js";
+
+export interface KernelOptions {
+  /** Threads that run kernels (the calling one included); default 1. */
+  threads?: number;
+  variant?: KernelVariant | "auto";
+}
+
+/** Geometry of a 2-D window (convolution or pooling) on one plane. */
+export interface Window2d {
+  H: number; W: number; kh: number; kw: number; sh: number; sw: number;
+  ph: number; pw: number; dh: number; dw: number; OH: number; OW: number;
+}
+
+/** Below this many multiply-adds a call stays on one thread: waking a worker costs more than it saves. */
+const PARALLEL_MIN_WORK = 1 << 18;
+
+/**
+ * The kernel interface operators use: typed wrappers around the AssemblyScript exports that take byte offsets into
+ * the shared memory, split big calls across the worker threads, and own the memory allocator. Operator code
+ * decides layouts and loops over batches and groups; all SIMD lives behind this class.
+ */
+export class Kernels {
+  readonly memory: WebAssembly.Memory;
+  readonly heap: Heap;
+  readonly variant: KernelVariant;
+  readonly threads: number;
+  readonly #k: KernelExports;
+  readonly #pool: ThreadPool | undefined;
+  readonly #buffers = new WeakSet<ArrayBufferLike>();
+  #scratchFloats = 0;
+  #scratch: number[] = [];
+
+  constructor(options: KernelOptions = {}) {
+    const { module, variant } = kernelModule(options.variant ?? "auto");
+    this.variant = variant;
+    this.memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+    this.heap = new Heap(this.memory);
+    this.#k = instantiate(module, this.memory);
+    this.threads = Math.max(1, Math.floor(options.threads ?? 1));
+    this.#pool = this.threads > 1 ? new ThreadPool(module, this.memory, this.threads - 1) : undefined;
+    // Every call needs some private scratch (GEMM: a 32-float edge tile).
+    this.reserveScratch(64);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close();
+  }
+
+  /** A Float32Array over `length` floats of kernel memory at byte offset `ptr`. */
+  f32(ptr: number, length: number): Float32Array {
+    const buffer = this.memory.buffer;
+    this.#buffers.add(buffer);
+    return new Float32Array(buffer, ptr, length);
+  }
+
+  /** Allocate `length` floats (zeroed on first use of fresh memory only: callers overwrite). */
+  allocF32(length: number): Float32Array {
+    return this.f32(this.heap.alloc(Math.max(1, length) * 4), length);
+  }
+
+  free(view: Float32Array): void {
+    this.heap.free(view.byteOffset);
+  }
+
+  /** Whether a float array lives in kernel memory (every float tensor the engine runs on does). */
+  inMemory(view: ArrayBufferView): boolean {
+    return this.#buffers.has(view.buffer);
+  }
+
+  /** The byte offset of a view on kernel memory. */
+  ptr(view: Float32Array): number {
+    if (!this.#buffers.has(view.buffer)) throw new Error("internal: float data outside kernel memory");
+    return view.byteOffset;
+  }
+
+  /** Make sure every thread has at least `floats` floats of private scratch. */
+  reserveScratch(floats: number): void {
+    if (floats <= this.#scratchFloats) return;
+    for (const p of this.#scratch) this.heap.free(p);
+    this.#scratchFloats = floats;
+    this.#scratch = Array.from({ length: this.threads }, () => this.heap.alloc(floats * 4));
+  }
+
+  convScratchFloats(): number {
+    return this.#k.conv2d_scratch_floats();
+  }
+
+  windowScratchFloats(g: Window2d): number {
+    return this.#k.window_scratch_floats(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.OH, g.OW);
+  }
+
+  /** Pack X[r][k] = src[r·rs + k·ks] (M×K) into A panels: ceil(M/4)·4·K floats at dst. */
+  packA(src: number, rs: number, ks: number, M: number, K: number, dst: number): void {
+    this.#k.pack_a(src, rs, ks, M, K, dst);
+  }
+
+  /** Pack Y[k][n] = src[k·ks + n·ns] (K×N) into B blocks: ceil(N/8)·8·K floats at dst. */
+  packB(src: number, ks: number, ns: number, K: number, N: number, dst: number): void {
+    this.#k.pack_b(src, ks, ns, K, N, dst);
+  }
+
+  static packedASize(M: number, K: number): number {
+    return Math.ceil(M / 4) * 4 * K;
+  }
+
+  static packedBSize(K: number, N: number): number {
+    return Math.ceil(N / 8) * 8 * K;
+  }
+
+  /** C (M×N, row stride ldc) = clamp(A·B + bias); biasMode 0 none, 1 per row, 2 per column (bias padded). */
+  gemm(a: number, b: number, c: number, ldc: number, M: number, N: number, K: number, bias: number, biasMode: number, lo: number, hi: number): void {
+    const blocks = Math.ceil(N / 8);
+    this.#parallel("gemm_packed", blocks, M * N * K, (j0, j1, tid) =>
+      [a, b, c, ldc, M, N, K, bias, biasMode, lo, hi, j0, j1, this.#scratch[tid]!]);
+  }
+
+  /** One image and group of a convolution: y (M × OH·OW) = clamp(packed W · im2col(x) + bias). */
+  conv2d(x: number, C: number, g: Window2d, a: number, M: number, y: number, bias: number, lo: number, hi: number): void {
+    const N = g.OH * g.OW;
+    const blocks = Math.ceil(N / 8);
+    this.#parallel("conv2d", blocks, M * N * C * g.kh * g.kw, (j0, j1, tid) =>
+      [x, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, a, M, y, bias, lo, hi, j0, j1, this.#scratch[tid]!]);
+  }
+
+  /** Depthwise convolution of one image: `channels` output planes, each from input plane o / mult. */
+  dwconv2d(x: number, g: Window2d, mult: number, channels: number, w: number, bias: number, lo: number, hi: number, y: number): void {
+    this.#parallel("dwconv2d", channels, channels * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+      [x, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, w, bias, lo, hi, y, c0, c1, this.#scratch[tid]!]);
+  }
+
+  maxpool2d(x: number, g: Window2d, planes: number, y: number): void {
+    this.#parallel("maxpool2d", planes, planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+      [x, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, y, c0, c1, this.#scratch[tid]!]);
+  }
+
+  avgpool2d(x: number, g: Window2d, planes: number, recip: number, y: number): void {
+    this.#parallel("avgpool2d", planes, planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+      [x, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, recip, y, c0, c1, this.#scratch[tid]!]);
+  }
+
+  meanPlanes(x: number, planes: number, size: number, y: number): void {
+    this.#k.mean_planes(x, planes, size, y);
+  }
+
+  /** y = clamp(a op b) over n floats; b is one value (bStep 0) or n values. op: add sub mul div min max = 0..5. */
+  binary(op: number, a: number, b: number, y: number, n: number, bStep: number, lo = -Infinity, hi = Infinity): void {
+    this.#k.binary(op, a, b, y, n, bStep, lo, hi);
+  }
+
+  clamp(x: number, y: number, n: number, lo: number, hi: number): void {
+    this.#k.clamp(x, y, n, lo, hi);
+  }
+
+  channelAffine(x: number, y: number, planes: number, C: number, size: number, s: number, t: number, lo = -Infinity, hi = Infinity): void {
+    this.#k.channel_affine(x, y, planes, C, size, s, t, lo, hi);
+  }
+
+  /** Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. */
+  #parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[]): void {
+    const fns = this.#k as unknown as Record<string, (...a: number[]) => void>;
+    const call = fns[fn]!;
+    const threads = this.#pool && work >= PARALLEL_MIN_WORK ? Math.min(this.threads, total) : 1;
+    if (threads <= 1) {
+      call(...args(0, total, 0));
+      return;
+    }
+    const bounds = (t: number) => Math.round((total * t) / threads);
+    const shares: (number[] | undefined)[] = [];
+    for (let t = 1; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
+    this.#pool!.run(fn, shares, () => call(...args(0, bounds(1), 0)));
+  }
+}

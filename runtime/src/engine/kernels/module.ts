@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as v8 from "node:v8";
+
+export type KernelVariant = "simd" | "relaxed";
+
+/** Pages of the shared memory's maximum: 4 GiB, the wasm32 limit (only reserved, committed as it grows). */
+export const MAX_PAGES = 65536;
+
+const cache = new Map<KernelVariant, WebAssembly.Module>();
+let relaxedFlagSet = false;
+
+function kernelFile(variant: KernelVariant): string {
+  // Compiled to dist/src/engine/kernels; the build puts the .wasm files in dist/kernels.
+  return path.join(__dirname, "..", "..", "..", "kernels", `${variant}.wasm`);
+}
+
+function readKernel(variant: KernelVariant): Buffer {
+  try {
+    return readFileSync(kernelFile(variant));
+  } catch {
+    throw new Error(`the engine's kernels are missing (${kernelFile(variant)}); run 'npm run build'`);
+  }
+}
+
+/**
+ * The compiled kernel module: the relaxed-SIMD build where this engine validates it (Node 22+; Node 20 after
+ * enabling its flag, which V8 accepts at run time but not from NODE_OPTIONS), else the SIMD128 baseline.
+ */
+export function kernelModule(wanted: KernelVariant | "auto" = "auto"): { module: WebAssembly.Module; variant: KernelVariant } {
+  let variant: KernelVariant = wanted === "simd" ? "simd" : "relaxed";
+  if (variant === "relaxed") {
+    if (!relaxedFlagSet && Number(process.versions.node.split(".")[0]) < 22) {
+      v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+      relaxedFlagSet = true;
+    }
+    if (!cache.has("relaxed") && !WebAssembly.validate(readKernel("relaxed"))) {
+      if (wanted === "relaxed") throw new Error("this JavaScript engine does not accept relaxed SIMD");
+      variant = "simd";
+    }
+  }
+  let module = cache.get(variant);
+  if (!module) {
+    module = new WebAssembly.Module(readKernel(variant));
+    cache.set(variant, module);
+  }
+  return { module, variant };
+}
+
+export interface KernelExports {
+  gemm_packed(a: number, b: number, c: number, ldc: number, M: number, N: number, K: number,
+    bias: number, biasMode: number, lo: number, hi: number, j0: number, j1: number, tmp: number): void;
+  pack_a(src: number, rs: number, ks: number, M: number, K: number, dst: number): void;
+  pack_b(src: number, ks: number, ns: number, K: number, N: number, dst: number): void;
+  conv2d_scratch_floats(): number;
+  conv2d(x: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number,
+    dh: number, dw: number, OH: number, OW: number, a: number, M: number, y: number, bias: number, lo: number, hi: number,
+    j0: number, j1: number, scratch: number): void;
+  window_scratch_floats(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number): number;
+  dwconv2d(x: number, H: number, W: number, mult: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number,
+    dh: number, dw: number, OH: number, OW: number, w: number, bias: number, lo: number, hi: number, y: number,
+    c0: number, c1: number, scratch: number): void;
+  maxpool2d(x: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number,
+    dh: number, dw: number, OH: number, OW: number, y: number, c0: number, c1: number, scratch: number): void;
+  avgpool2d(x: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number,
+    OH: number, OW: number, recip: number, y: number, c0: number, c1: number, scratch: number): void;
+  mean_planes(x: number, planes: number, size: number, y: number): void;
+  binary(op: number, a: number, b: number, y: number, n: number, bStep: number, lo: number, hi: number): void;
+  clamp(x: number, y: number, n: number, lo: number, hi: number): void;
+  channel_affine(x: number, y: number, planes: number, C: number, size: number, s: number, t: number, lo: number, hi: number): void;
+}
+
+/** Kernel functions that may run on worker threads (by index in this list). */
+export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d"] as const;
+export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
+
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory, abort: () => { throw new Error("kernel abort"); } },
+  });
+  return instance.exports as unknown as KernelExports;
+}

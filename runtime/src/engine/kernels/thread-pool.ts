@@ -1,0 +1,56 @@
+import { Worker } from "node:worker_threads";
+import * as path from "node:path";
+import { PARALLEL_KERNELS, type ParallelKernel } from "./module.js";
+import { CTRL_ERROR, CTRL_INTS, CTRL_PENDING, CTRL_SEQ, SLOT_DOUBLES, type WorkerData } from "./thread-protocol.js";
+
+/**
+ * Worker threads that run shares of kernel calls on the session's shared WebAssembly memory. The calling thread
+ * takes share 0 itself and then blocks until the workers are done, so a parallel call is synchronous like any other.
+ */
+export class ThreadPool {
+  readonly #workers: Worker[] = [];
+  readonly #ctrl: Int32Array;
+  readonly #slots: Float64Array;
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly workerCount: number) {
+    const control = new SharedArrayBuffer(CTRL_INTS * 4);
+    const slots = new SharedArrayBuffer((workerCount + 1) * SLOT_DOUBLES * 8);
+    this.#ctrl = new Int32Array(control);
+    this.#slots = new Float64Array(slots);
+    for (let i = 1; i <= workerCount; i++) {
+      const data: WorkerData = { module, memory, control, slots, index: i };
+      const worker = new Worker(path.join(__dirname, "worker.js"), { workerData: data });
+      worker.unref();
+      this.#workers.push(worker);
+    }
+  }
+
+  /** Run `fn` with one argument list per thread (index 0 runs here); `run0` does the caller's share. */
+  run(fn: ParallelKernel, shares: (number[] | undefined)[], run0: () => void): void {
+    const index = PARALLEL_KERNELS.indexOf(fn);
+    for (let i = 1; i <= this.workerCount; i++) {
+      const args = shares[i];
+      const base = i * SLOT_DOUBLES;
+      this.#slots[base] = args ? index : -2;
+      this.#slots[base + 1] = args?.length ?? 0;
+      args?.forEach((a, k) => (this.#slots[base + 2 + k] = a));
+    }
+    Atomics.store(this.#ctrl, CTRL_PENDING, this.workerCount);
+    Atomics.add(this.#ctrl, CTRL_SEQ, 1);
+    Atomics.notify(this.#ctrl, CTRL_SEQ);
+    run0();
+    for (;;) {
+      const pending = Atomics.load(this.#ctrl, CTRL_PENDING);
+      if (pending === 0) break;
+      Atomics.wait(this.#ctrl, CTRL_PENDING, pending);
+    }
+    if (Atomics.exchange(this.#ctrl, CTRL_ERROR, 0) !== 0) throw new Error(`kernel ${fn} failed on a worker thread`);
+  }
+
+  async close(): Promise<void> {
+    for (let i = 1; i <= this.workerCount; i++) this.#slots[i * SLOT_DOUBLES] = -1;
+    Atomics.add(this.#ctrl, CTRL_SEQ, 1);
+    Atomics.notify(this.#ctrl, CTRL_SEQ);
+    await Promise.all(this.#workers.map((w) => new Promise((resolve) => { w.once("exit", resolve); })));
+  }
+}

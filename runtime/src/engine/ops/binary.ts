@@ -1,0 +1,169 @@
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
+import type { DataType } from "../../onnx/data-type.js";
+import { broadcastDims, broadcastStrides, reader, requireInput, sizeOf, writer } from "./util.js";
+import { broadcastOffsets, runPattern } from "./broadcast.js";
+
+type Fn = (a: number, b: number) => number;
+
+const KERNEL_OP: Record<string, number> = { Add: 0, Sub: 1, Mul: 2, Div: 3, Min: 4, Max: 5 };
+const COMMUTATIVE = new Set(["Add", "Mul", "Min", "Max"]);
+
+function intDiv(a: number, b: number): number {
+  return Math.trunc(a / b);
+}
+
+function arithmetic(op: string, integer: boolean, ctx: PrepareContext): Fn {
+  switch (op) {
+    case "Add": return (a, b) => a + b;
+    case "Sub": return (a, b) => a - b;
+    case "Mul": return (a, b) => a * b;
+    case "Div": return integer ? intDiv : (a, b) => a / b;
+    case "Pow": return (a, b) => Math.pow(a, b);
+    case "Min": return (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b));
+    case "Max": return (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b));
+    case "Mod": {
+      const fmod = ctx.node.intAttribute("fmod", 0) !== 0;
+      return fmod ? (a, b) => a % b : (a, b) => { const r = a % b; return r !== 0 && (r < 0) !== (b < 0) ? r + b : r; };
+    }
+    case "Equal": return (a, b) => (a === b ? 1 : 0);
+    case "Less": return (a, b) => (a < b ? 1 : 0);
+    case "Greater": return (a, b) => (a > b ? 1 : 0);
+    case "LessOrEqual": return (a, b) => (a <= b ? 1 : 0);
+    case "GreaterOrEqual": return (a, b) => (a >= b ? 1 : 0);
+    case "And": return (a, b) => (a && b ? 1 : 0);
+    case "Or": return (a, b) => (a || b ? 1 : 0);
+    case "Xor": return (a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0));
+    default: return ctx.unsupported("has no implementation");
+  }
+}
+
+const COMPARISONS = new Set(["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"]);
+
+function binary(op: string): OpDef {
+  return {
+    fusesClamp: op in KERNEL_OP,
+    prepare(inputs, ctx) {
+      const a = requireInput(inputs[0], 0, ctx);
+      const b = requireInput(inputs[1], 1, ctx);
+      if (a.dtype !== b.dtype && op !== "Pow") ctx.fail(`inputs have different element types (${a.dtype}, ${b.dtype})`);
+      if (a.dtype === "string") ctx.unsupported("on strings");
+      const out = broadcastDims(a.dims, b.dims, ctx);
+      const dtype: DataType = COMPARISONS.has(op) ? "bool" : a.dtype;
+      const integer = !(a.dtype === "float32" || a.dtype === "float64" || a.dtype === "float16");
+      const fn = arithmetic(op, integer, ctx);
+      const lo = ctx.clamp?.lo ?? -Infinity;
+      const hi = ctx.clamp?.hi ?? Infinity;
+      const k = ctx.k;
+      const total = sizeOf(out);
+      const kernelOp = KERNEL_OP[op];
+      if (a.dtype === "float32" && kernelOp !== undefined) {
+        const fast = floatFast(a, b, out, kernelOp, COMMUTATIVE.has(op), lo, hi, ctx);
+        if (fast) return { outputs: [{ dtype, dims: out }], run: fast };
+      }
+      const offsets = broadcastOffsets(out, [broadcastStrides(a.dims, out), broadcastStrides(b.dims, out)]);
+      return {
+        outputs: [{ dtype, dims: out }],
+        run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+          const ra = reader(ins[0]!.data);
+          const rb = reader(ins[1]!.data);
+          const w = writer(outs[0]!.data);
+          const [oa, ob] = offsets as [Int32Array, Int32Array];
+          for (let i = 0; i < total; i++) w(i, Math.min(Math.max(fn(ra(oa[i]!), rb(ob[i]!)), lo), hi));
+          void k;
+        },
+      };
+    },
+  };
+}
+
+/** Kernel paths for float32: same shapes, a scalar, or one operand repeating along a run of axes. */
+function floatFast(
+  a: ValueMeta, b: ValueMeta, out: number[], op: number, commutative: boolean, lo: number, hi: number, ctx: PrepareContext,
+): ((ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => void) | undefined {
+  const k = ctx.k;
+  const total = sizeOf(out);
+  let swap = false;
+  let small = b;
+  if (sizeOf(a.dims) !== total) {
+    if (!commutative || sizeOf(b.dims) !== total) return undefined;
+    swap = true;
+    small = a;
+  }
+  const pattern = runPattern(small.dims, out);
+  if (!pattern) return undefined;
+  const { outer, mid, inner } = pattern;
+  return (ins, outs) => {
+    const big = k.ptr(ins[swap ? 1 : 0]!.data as Float32Array);
+    const rep = k.ptr(ins[swap ? 0 : 1]!.data as Float32Array);
+    const y = k.ptr(outs[0]!.data as Float32Array);
+    if (mid === total) return k.binary(op, big, rep, y, total, 1, lo, hi);
+    if (inner === 1) {
+      for (let o = 0; o < outer; o++) k.binary(op, big + o * mid * 4, rep, y + o * mid * 4, mid, 1, lo, hi);
+      return;
+    }
+    for (let o = 0; o < outer; o++) {
+      for (let m = 0; m < mid; m++) {
+        const off = (o * mid + m) * inner * 4;
+        k.binary(op, big + off, rep + m * 4, y + off, inner, 0, lo, hi);
+      }
+    }
+  };
+}
+
+const where: OpDef = {
+  prepare(inputs, ctx) {
+    const c = requireInput(inputs[0], 0, ctx);
+    const x = requireInput(inputs[1], 1, ctx);
+    const y = requireInput(inputs[2], 2, ctx);
+    if (x.dtype !== y.dtype) ctx.fail(`X and Y have different element types (${x.dtype}, ${y.dtype})`);
+    const out = broadcastDims(broadcastDims(c.dims, x.dims, ctx), y.dims, ctx);
+    const offsets = broadcastOffsets(out, [c.dims, x.dims, y.dims].map((d) => broadcastStrides(d, out)));
+    const total = sizeOf(out);
+    return {
+      outputs: [{ dtype: x.dtype, dims: out }],
+      run(ins, outs) {
+        const cond = ins[0]!.data as Uint8Array;
+        const xs = ins[1]!.data as unknown as ArrayLike<unknown>;
+        const ys = ins[2]!.data as unknown as ArrayLike<unknown>;
+        const dst = outs[0]!.data as unknown as unknown[];
+        const [oc, ox, oy] = offsets as [Int32Array, Int32Array, Int32Array];
+        for (let i = 0; i < total; i++) dst[i] = cond[oc[i]!] ? xs[ox[i]!] : ys[oy[i]!];
+      },
+    };
+  },
+};
+
+/** Sum, Mean, Min, Max over any number of inputs, folded pairwise with broadcasting. */
+function variadic(op: "Sum" | "Mean" | "Min" | "Max"): OpDef {
+  return {
+    prepare(inputs, ctx) {
+      const present = inputs.filter((m): m is ValueMeta => m !== undefined);
+      if (present.length === 0) ctx.fail("needs at least one input");
+      let out = present[0]!.dims;
+      for (const m of present.slice(1)) out = broadcastDims(out, m.dims, ctx);
+      const dtype = present[0]!.dtype;
+      const fn: Fn = op === "Min" ? (a, b) => Math.min(a, b) : op === "Max" ? (a, b) => Math.max(a, b) : (a, b) => a + b;
+      const offsets = broadcastOffsets(out, present.map((m) => broadcastStrides(m.dims, out)));
+      const total = sizeOf(out);
+      return {
+        outputs: [{ dtype, dims: out }],
+        run(ins, outs) {
+          const rs = ins.filter((v): v is RtValue => v !== undefined).map((v) => reader(v.data));
+          const w = writer(outs[0]!.data);
+          for (let i = 0; i < total; i++) {
+            let acc = rs[0]!(offsets[0]![i]!);
+            for (let j = 1; j < rs.length; j++) acc = fn(acc, rs[j]!(offsets[j]![i]!));
+            w(i, op === "Mean" ? acc / rs.length : acc);
+          }
+        },
+      };
+    },
+  };
+}
+
+export const binaryOps: Record<string, OpDef> = {
+  Add: binary("Add"), Sub: binary("Sub"), Mul: binary("Mul"), Div: binary("Div"), Pow: binary("Pow"), Mod: binary("Mod"),
+  Equal: binary("Equal"), Less: binary("Less"), Greater: binary("Greater"), LessOrEqual: binary("LessOrEqual"),
+  GreaterOrEqual: binary("GreaterOrEqual"), And: binary("And"), Or: binary("Or"), Xor: binary("Xor"),
+  Where: where, Sum: variadic("Sum"), Mean: variadic("Mean"), Min: variadic("Min"), Max: variadic("Max"),
+};

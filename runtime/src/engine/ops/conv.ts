@@ -1,0 +1,125 @@
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
+import { Kernels, type Window2d } from "../kernels/kernels.js";
+import { requireFloat32, requireInput, windowPads } from "./util.js";
+
+interface ConvGeometry {
+  N: number; C: number; M: number; group: number; g: Window2d;
+}
+
+/** Conv attributes and input shapes resolved to a 2-D window (1-D convolutions run as 1×L images). */
+function geometry(x: ValueMeta, w: ValueMeta, ctx: PrepareContext): ConvGeometry {
+  const rank = x.dims.length;
+  if (rank !== 3 && rank !== 4) ctx.unsupported(`on a rank-${rank} input (1-D and 2-D convolutions only)`);
+  if (w.dims.length !== rank) ctx.fail(`weights have rank ${w.dims.length}, input rank ${rank}`);
+  const spatial = rank - 2;
+  const node = ctx.node;
+  const kernel = node.intsAttribute("kernel_shape") ?? w.dims.slice(2);
+  const strides = node.intsAttribute("strides") ?? new Array<number>(spatial).fill(1);
+  const dilations = node.intsAttribute("dilations") ?? new Array<number>(spatial).fill(1);
+  const group = node.intAttribute("group", 1);
+  const [N, C] = x.dims as [number, number];
+  const M = w.dims[0]!;
+  if (w.dims[1]! * group !== C) ctx.fail(`input has ${C} channels, weights expect ${w.dims[1]! * group} (${w.dims[1]} × group ${group})`);
+  if (M % group !== 0) ctx.fail(`${M} output channels do not split into ${group} groups`);
+  const input = x.dims.slice(2);
+  const { pads, out } = windowPads(ctx, input, kernel, strides, dilations);
+  const two = (v: number[], one: number) => (spatial === 1 ? [one, v[0]!] : v);
+  const [H, W] = two(input, 1);
+  const [kh, kw] = two(kernel, 1);
+  const [sh, sw] = two(strides, 1);
+  const [dh, dw] = two(dilations, 1);
+  const [OH, OW] = two(out, 1);
+  const ph = spatial === 1 ? 0 : pads[0]!;
+  const pw = spatial === 1 ? pads[0]! : pads[1]!;
+  return { N, C, M, group, g: { H: H!, W: W!, kh: kh!, kw: kw!, sh: sh!, sw: sw!, ph, pw, dh: dh!, dw: dw!, OH: OH!, OW: OW! } };
+}
+
+/** Weights and bias laid out for the kernels: packed A panels per group, or plain per-channel filters (depthwise). */
+interface ConvWeights {
+  packed: number[];
+  bias: number[];
+  depthwise?: { w: number; bias: number };
+}
+
+const conv: OpDef = {
+  fusesClamp: true,
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const w = requireInput(inputs[1], 1, ctx);
+    const b = inputs[2];
+    requireFloat32(x, "input", ctx);
+    requireFloat32(w, "weights", ctx);
+    const geo = geometry(x, w, ctx);
+    const { N, C, M, group, g } = geo;
+    if (b && (b.dims.length !== 1 || b.dims[0] !== M)) ctx.fail(`bias has shape [${b.dims.join(", ")}], expected [${M}]`);
+    const outDims = x.dims.length === 3 ? [N, M, g.OW] : [N, M, g.OH, g.OW];
+    const k = ctx.k;
+    const Cg = C / group;
+    const Mg = M / group;
+    const K = Cg * g.kh * g.kw;
+    const depthwise = group > 1 && Cg === 1;
+    const lo = ctx.clamp?.lo ?? -Infinity;
+    const hi = ctx.clamp?.hi ?? Infinity;
+
+    // Lay the weights out once per session when they are constants, else on every run.
+    const layout = (wData: Float32Array, bData: Float32Array | undefined, into?: ConvWeights): ConvWeights => {
+      const out: ConvWeights = into ?? { packed: [], bias: [] };
+      if (depthwise) {
+        if (!out.depthwise) {
+          out.depthwise = { w: ctx.persistentF32(M * g.kh * g.kw).byteOffset, bias: ctx.persistentF32(M).byteOffset };
+        }
+        k.f32(out.depthwise.w, M * g.kh * g.kw).set(wData);
+        const bias = k.f32(out.depthwise.bias, M);
+        if (bData) bias.set(bData); else bias.fill(0);
+        return out;
+      }
+      const src = k.allocF32(wData.length);
+      src.set(wData);
+      for (let gi = 0; gi < group; gi++) {
+        if (out.packed[gi] === undefined) {
+          out.packed[gi] = ctx.persistentF32(Kernels.packedASize(Mg, K)).byteOffset;
+          out.bias[gi] = ctx.persistentF32(Math.ceil(Mg / 4) * 4).byteOffset;
+        }
+        k.packA(src.byteOffset + gi * Mg * K * 4, K, 1, Mg, K, out.packed[gi]!);
+        const bias = k.f32(out.bias[gi]!, Math.ceil(Mg / 4) * 4);
+        bias.fill(0);
+        if (bData) bias.set(bData.subarray(gi * Mg, (gi + 1) * Mg));
+      }
+      k.free(src);
+      return out;
+    };
+    const constant = w.value !== undefined && (!b || b.value !== undefined);
+    const fixed = constant ? ctx.once("weights", () => layout(w.value as Float32Array, b?.value as Float32Array | undefined)) : undefined;
+    k.reserveScratch(depthwise ? k.windowScratchFloats(g) : k.convScratchFloats());
+    const inPlane = g.H * g.W;
+    const outPlane = g.OH * g.OW;
+    let runtimeWeights: ConvWeights | undefined;
+
+    return {
+      outputs: [{ dtype: "float32", dims: outDims }],
+      runtimeInputs: constant ? [0] : [0, 1, 2],
+      run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+        let weights = fixed;
+        if (!weights) {
+          runtimeWeights = layout(ins[1]!.data as Float32Array, ins[2]?.data as Float32Array | undefined, runtimeWeights);
+          weights = runtimeWeights;
+        }
+        const xp = k.ptr(ins[0]!.data as Float32Array);
+        const yp = k.ptr(outs[0]!.data as Float32Array);
+        for (let n = 0; n < N; n++) {
+          const xn = xp + n * C * inPlane * 4;
+          const yn = yp + n * M * outPlane * 4;
+          if (weights.depthwise) {
+            k.dwconv2d(xn, g, M / C, M, weights.depthwise.w, weights.depthwise.bias, lo, hi, yn);
+            continue;
+          }
+          for (let gi = 0; gi < group; gi++) {
+            k.conv2d(xn + gi * Cg * inPlane * 4, Cg, g, weights.packed[gi]!, Mg, yn + gi * Mg * outPlane * 4, weights.bias[gi]!, lo, hi);
+          }
+        }
+      },
+    };
+  },
+};
+
+export const convOps: Record<string, OpDef> = { Conv: conv };

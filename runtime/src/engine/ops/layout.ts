@@ -1,0 +1,261 @@
+import type { OpDef, RtValue, ValueMeta } from "../op.js";
+import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf } from "./util.js";
+
+type AnyArray = { [i: number]: unknown; length: number };
+
+/** Output element i reads input element map[i]: the common form of every data-movement operator here. */
+function gatherRun(map: Int32Array) {
+  return (ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => {
+    const src = ins[0]!.data as unknown as AnyArray;
+    const dst = outs[0]!.data as unknown as AnyArray;
+    for (let i = 0; i < map.length; i++) dst[i] = src[map[i]!];
+  };
+}
+
+/** For every element of `out`, the input offset Σ idx[d]·stride[d] + base. */
+function strided(out: readonly number[], strides: readonly number[], base = 0): Int32Array {
+  const total = sizeOf(out);
+  const map = new Int32Array(total);
+  const rank = out.length;
+  const idx = new Array<number>(rank).fill(0);
+  let off = base;
+  for (let i = 0; i < total; i++) {
+    map[i] = off;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]!++;
+      off += strides[d]!;
+      if (idx[d]! < out[d]!) break;
+      off -= strides[d]! * out[d]!;
+      idx[d] = 0;
+    }
+  }
+  return map;
+}
+
+const transpose: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const rank = x.dims.length;
+    const perm = ctx.node.intsAttribute("perm") ?? x.dims.map((_, i) => rank - 1 - i);
+    if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) ctx.fail(`perm [${perm.join(", ")}] is not a permutation of ${rank} axes`);
+    const inStrides = stridesOf(x.dims);
+    const out = perm.map((p) => x.dims[p]!);
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: gatherRun(strided(out, perm.map((p) => inStrides[p]!))) };
+  },
+};
+
+const concat: OpDef = {
+  prepare(inputs, ctx) {
+    const present = inputs.filter((m): m is ValueMeta => m !== undefined);
+    if (present.length === 0) ctx.fail("needs at least one input");
+    const first = present[0]!;
+    const rank = first.dims.length;
+    const axis = normAxis(ctx.node.intAttribute("axis", 0), rank, ctx);
+    for (const m of present) {
+      if (m.dims.length !== rank || m.dims.some((d, i) => i !== axis && d !== first.dims[i])) {
+        ctx.fail(`input shapes [${first.dims.join(", ")}] and [${m.dims.join(", ")}] differ outside axis ${axis}`);
+      }
+      if (m.dtype !== first.dtype) ctx.fail(`inputs have different element types (${first.dtype}, ${m.dtype})`);
+    }
+    const out = [...first.dims];
+    out[axis] = present.reduce((n, m) => n + m.dims[axis]!, 0);
+    const outer = sizeOf(first.dims.slice(0, axis));
+    const blocks = present.map((m) => sizeOf(m.dims.slice(axis)));
+    const row = blocks.reduce((a, b) => a + b, 0);
+    return {
+      outputs: [{ dtype: first.dtype, dims: out }],
+      run(ins, outs) {
+        const parts = ins.filter((v): v is RtValue => v !== undefined);
+        const dst = outs[0]!.data as unknown as AnyArray;
+        let start = 0;
+        parts.forEach((p, j) => {
+          const src = p.data as unknown as AnyArray;
+          const block = blocks[j]!;
+          for (let o = 0; o < outer; o++) {
+            const s = o * block;
+            const d = o * row + start;
+            for (let i = 0; i < block; i++) dst[d + i] = src[s + i];
+          }
+          start += block;
+        });
+      },
+    };
+  },
+};
+
+const split: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const axis = normAxis(ctx.node.intAttribute("axis", 0), x.dims.length, ctx);
+    const count = ctx.node.outputNames.length;
+    const dim = x.dims[axis]!;
+    let sizes = ctx.opset >= 13 ? (inputs[1] ? constNumbers(inputs[1], "split", ctx) : undefined) : ctx.node.intsAttribute("split");
+    if (!sizes || sizes.length === 0) {
+      const n = ctx.node.intAttribute("num_outputs", count);
+      const each = Math.ceil(dim / n);
+      sizes = Array.from({ length: n }, (_, i) => Math.max(0, Math.min(each, dim - i * each)));
+    }
+    if (sizes.reduce((a, b) => a + b, 0) !== dim) ctx.fail(`split sizes [${sizes.join(", ")}] do not add up to ${dim}`);
+    const outer = sizeOf(x.dims.slice(0, axis));
+    const inner = sizeOf(x.dims.slice(axis + 1));
+    const outputs = sizes.map((s) => ({ dtype: x.dtype, dims: x.dims.map((d, i) => (i === axis ? s : d)) }));
+    return {
+      outputs,
+      run(ins, outs) {
+        const src = ins[0]!.data as unknown as AnyArray;
+        let start = 0;
+        outs.forEach((out, j) => {
+          const block = sizes![j]! * inner;
+          const dst = out.data as unknown as AnyArray;
+          for (let o = 0; o < outer; o++) {
+            for (let i = 0; i < block; i++) dst[o * block + i] = src[o * dim * inner + start + i];
+          }
+          start += block;
+        });
+      },
+    };
+  },
+};
+
+const slice: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const rank = x.dims.length;
+    const legacy = ctx.opset < 10;
+    const starts = legacy ? ctx.node.intsAttribute("starts") ?? [] : constNumbers(inputs[1], "starts", ctx);
+    const ends = legacy ? ctx.node.intsAttribute("ends") ?? [] : constNumbers(inputs[2], "ends", ctx);
+    const axes = (legacy ? ctx.node.intsAttribute("axes") : inputs[3] ? constNumbers(inputs[3], "axes", ctx) : undefined) ?? starts.map((_, i) => i);
+    const steps = (!legacy && inputs[4] ? constNumbers(inputs[4], "steps", ctx) : undefined) ?? starts.map(() => 1);
+    const begin = x.dims.map(() => 0);
+    const step = x.dims.map(() => 1);
+    const out = [...x.dims];
+    axes.forEach((rawAxis, i) => {
+      const a = normAxis(rawAxis, rank, ctx);
+      const dim = x.dims[a]!;
+      const st = steps[i]!;
+      if (st === 0) ctx.fail("a step is 0");
+      let s = starts[i]!;
+      let e = ends[i]!;
+      if (s < 0) s += dim;
+      if (e < 0) e += dim;
+      if (st > 0) {
+        s = Math.min(Math.max(s, 0), dim);
+        e = Math.min(Math.max(e, 0), dim);
+        out[a] = Math.max(0, Math.ceil((e - s) / st));
+      } else {
+        s = Math.min(Math.max(s, 0), dim - 1);
+        e = Math.min(Math.max(e, -1), dim - 1);
+        out[a] = Math.max(0, Math.ceil((e - s) / st));
+      }
+      begin[a] = s;
+      step[a] = st;
+    });
+    const inStrides = stridesOf(x.dims);
+    const base = begin.reduce((acc, b, d) => acc + b * inStrides[d]!, 0);
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: gatherRun(strided(out, step.map((s, d) => s * inStrides[d]!), base)) };
+  },
+};
+
+const gather: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const indices = requireInput(inputs[1], 1, ctx);
+    const axis = normAxis(ctx.node.intAttribute("axis", 0), x.dims.length, ctx);
+    const dim = x.dims[axis]!;
+    const outer = sizeOf(x.dims.slice(0, axis));
+    const inner = sizeOf(x.dims.slice(axis + 1));
+    const count = sizeOf(indices.dims);
+    const out = [...x.dims.slice(0, axis), ...indices.dims, ...x.dims.slice(axis + 1)];
+    return {
+      outputs: [{ dtype: x.dtype, dims: out }],
+      run(ins, outs) {
+        const src = ins[0]!.data as unknown as AnyArray;
+        const dst = outs[0]!.data as unknown as AnyArray;
+        const idx = reader(ins[1]!.data);
+        for (let j = 0; j < count; j++) {
+          let i = idx(j);
+          if (i < 0) i += dim;
+          if (i < 0 || i >= dim) throw new RangeError(`Gather index ${idx(j)} is out of range for a dimension of ${dim}`);
+          for (let o = 0; o < outer; o++) {
+            const s = (o * dim + i) * inner;
+            const d = (o * count + j) * inner;
+            for (let q = 0; q < inner; q++) dst[d + q] = src[s + q];
+          }
+        }
+      },
+    };
+  },
+};
+
+const pad: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const rank = x.dims.length;
+    const mode = ctx.node.stringAttribute("mode", "constant");
+    if (mode !== "constant" && mode !== "reflect" && mode !== "edge") ctx.unsupported(`with mode '${mode}'`);
+    const legacy = ctx.opset < 11;
+    const raw = legacy ? ctx.node.intsAttribute("pads") ?? [] : constNumbers(inputs[1], "pads", ctx);
+    const axes = !legacy && inputs[3] ? constNumbers(inputs[3], "axes", ctx).map((a) => normAxis(a, rank, ctx)) : x.dims.map((_, i) => i);
+    if (raw.length !== 2 * axes.length) ctx.fail(`pads has ${raw.length} values, expected ${2 * axes.length}`);
+    const before = x.dims.map(() => 0);
+    const after = x.dims.map(() => 0);
+    axes.forEach((a, i) => { before[a] = raw[i]!; after[a] = raw[i + axes.length]!; });
+    const fill = legacy ? ctx.node.floatAttribute("value", 0) : inputs[2] && inputs[2].value !== undefined ? reader(inputs[2].value)(0) : 0;
+    if (!legacy && inputs[2] && inputs[2].value === undefined) ctx.unsupported("with a constant_value computed at run time");
+    const out = x.dims.map((d, i) => d + before[i]! + after[i]!);
+    const inStrides = stridesOf(x.dims);
+    const total = sizeOf(out);
+    const map = new Int32Array(total);
+    const outStrides = stridesOf(out);
+    for (let i = 0; i < total; i++) {
+      let off = 0;
+      for (let d = 0; d < rank; d++) {
+        let c = Math.floor(i / outStrides[d]!) % out[d]! - before[d]!;
+        const n = x.dims[d]!;
+        if (c < 0 || c >= n) {
+          if (mode === "constant" || n === 0) { off = -1; break; }
+          if (mode === "edge") c = c < 0 ? 0 : n - 1;
+          else {
+            const period = 2 * (n - 1) || 1;
+            c = ((c % period) + period) % period;
+            if (c >= n) c = period - c;
+          }
+        }
+        off += c * inStrides[d]!;
+      }
+      map[i] = off;
+    }
+    return {
+      outputs: [{ dtype: x.dtype, dims: out }],
+      run(ins, outs) {
+        const src = ins[0]!.data as unknown as AnyArray;
+        const dst = outs[0]!.data as unknown as AnyArray;
+        const big = dst instanceof BigInt64Array || dst instanceof BigUint64Array;
+        const f = big ? BigInt(fill) : fill;
+        for (let i = 0; i < total; i++) dst[i] = map[i]! < 0 ? f : src[map[i]!];
+      },
+    };
+  },
+};
+
+const tile: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const reps = constNumbers(inputs[1], "repeats", ctx);
+    if (reps.length !== x.dims.length) ctx.fail(`repeats has ${reps.length} values for rank ${x.dims.length}`);
+    const out = x.dims.map((d, i) => d * reps[i]!);
+    const inStrides = stridesOf(x.dims);
+    const outStrides = stridesOf(out);
+    const map = new Int32Array(sizeOf(out));
+    for (let i = 0; i < map.length; i++) {
+      let off = 0;
+      for (let d = 0; d < out.length; d++) off += (Math.floor(i / outStrides[d]!) % out[d]! % x.dims[d]!) * inStrides[d]!;
+      map[i] = off;
+    }
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: gatherRun(map) };
+  },
+};
+
+export const layoutOps: Record<string, OpDef> = {
+  Transpose: transpose, Concat: concat, Split: split, Slice: slice, Gather: gather, Pad: pad, Tile: tile,
+};

@@ -1,0 +1,115 @@
+import type { OpDef, RtValue } from "../op.js";
+import { normAxis, requireFloat32, requireInput, sizeOf } from "./util.js";
+
+/** Inference-mode BatchNormalization as a per-channel affine map (fused with a following Relu/Clip). */
+const batchNorm: OpDef = {
+  fusesClamp: true,
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    if (ctx.node.outputNames.filter(Boolean).length > 1) ctx.unsupported("in training mode (extra outputs)");
+    if (ctx.node.intAttribute("training_mode", 0) !== 0) ctx.unsupported("in training mode");
+    const params = [1, 2, 3, 4].map((i) => requireInput(inputs[i], i, ctx));
+    const C = x.dims[1] ?? 1;
+    for (const p of params) if (sizeOf(p.dims) !== C) ctx.fail(`parameters must have ${C} values, got [${p.dims.join(", ")}]`);
+    const eps = ctx.node.floatAttribute("epsilon", 1e-5);
+    const k = ctx.k;
+    const s = ctx.persistentF32(C);
+    const t = ctx.persistentF32(C);
+    const fill = (scale: Float32Array, bias: Float32Array, mean: Float32Array, variance: Float32Array) => {
+      for (let c = 0; c < C; c++) {
+        const f = scale[c]! / Math.sqrt(variance[c]! + eps);
+        s[c] = f;
+        t[c] = bias[c]! - mean[c]! * f;
+      }
+    };
+    const constant = params.every((p) => p.value !== undefined);
+    if (constant) fill(...(params.map((p) => p.value as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array]));
+    const planes = (x.dims[0] ?? 1) * C;
+    const size = sizeOf(x.dims.slice(2));
+    const lo = ctx.clamp?.lo ?? -Infinity;
+    const hi = ctx.clamp?.hi ?? Infinity;
+    return {
+      outputs: [{ dtype: "float32", dims: x.dims }],
+      runtimeInputs: constant ? [0] : [0, 1, 2, 3, 4],
+      run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+        if (!constant) fill(...(ins.slice(1, 5).map((v) => v!.data as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array]));
+        k.channelAffine(k.ptr(ins[0]!.data as Float32Array), k.ptr(outs[0]!.data as Float32Array), planes, C, size, s.byteOffset, t.byteOffset, lo, hi);
+      },
+    };
+  },
+};
+
+const layerNorm: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    const scale = requireInput(inputs[1], 1, ctx);
+    const axis = normAxis(ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
+    const eps = ctx.node.floatAttribute("epsilon", 1e-5);
+    const outer = sizeOf(x.dims.slice(0, axis));
+    const n = sizeOf(x.dims.slice(axis));
+    const extra = ctx.node.outputNames.length;
+    const statDims = x.dims.map((d, i) => (i < axis ? d : 1));
+    if (sizeOf(scale.dims) !== n) ctx.unsupported(`with a Scale of shape [${scale.dims.join(", ")}] (it must cover all normalized axes)`);
+    return {
+      outputs: [
+        { dtype: "float32", dims: x.dims },
+        ...(extra > 1 ? [{ dtype: "float32" as const, dims: statDims }] : []),
+        ...(extra > 2 ? [{ dtype: "float32" as const, dims: statDims }] : []),
+      ],
+      run(ins, outs) {
+        const src = ins[0]!.data as Float32Array;
+        const g = ins[1]!.data as Float32Array;
+        const b = ins[2]?.data as Float32Array | undefined;
+        const dst = outs[0]!.data as Float32Array;
+        for (let o = 0; o < outer; o++) {
+          let mean = 0;
+          for (let i = 0; i < n; i++) mean += src[o * n + i]!;
+          mean /= n;
+          let v = 0;
+          for (let i = 0; i < n; i++) v += (src[o * n + i]! - mean) ** 2;
+          v /= n;
+          const inv = 1 / Math.sqrt(v + eps);
+          for (let i = 0; i < n; i++) dst[o * n + i] = (src[o * n + i]! - mean) * inv * g[i]! + (b ? b[i]! : 0);
+          if (outs[1]) (outs[1].data as Float32Array)[o] = mean;
+          if (outs[2]) (outs[2].data as Float32Array)[o] = inv;
+        }
+      },
+    };
+  },
+};
+
+const instanceNorm: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    const eps = ctx.node.floatAttribute("epsilon", 1e-5);
+    const C = x.dims[1]!;
+    const planes = x.dims[0]! * C;
+    const size = sizeOf(x.dims.slice(2));
+    return {
+      outputs: [{ dtype: "float32", dims: x.dims }],
+      run(ins, outs) {
+        const src = ins[0]!.data as Float32Array;
+        const g = ins[1]!.data as Float32Array;
+        const b = ins[2]!.data as Float32Array;
+        const dst = outs[0]!.data as Float32Array;
+        for (let p = 0; p < planes; p++) {
+          const c = p % C;
+          let mean = 0;
+          for (let i = 0; i < size; i++) mean += src[p * size + i]!;
+          mean /= size;
+          let v = 0;
+          for (let i = 0; i < size; i++) v += (src[p * size + i]! - mean) ** 2;
+          const inv = 1 / Math.sqrt(v / size + eps);
+          for (let i = 0; i < size; i++) dst[p * size + i] = (src[p * size + i]! - mean) * inv * g[c]! + b[c]!;
+        }
+      },
+    };
+  },
+};
+
+export const normOps: Record<string, OpDef> = {
+  BatchNormalization: batchNorm, LayerNormalization: layerNorm, InstanceNormalization: instanceNorm,
+};

@@ -1,0 +1,131 @@
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
+import type { Window2d } from "../kernels/kernels.js";
+import { requireFloat32, requireInput, sizeOf, windowPads } from "./util.js";
+
+interface PoolGeometry {
+  planes: number;
+  g: Window2d;
+  outDims: number[];
+  pads: number[];
+}
+
+function poolGeometry(x: ValueMeta, ctx: PrepareContext, dilated: boolean): PoolGeometry {
+  const rank = x.dims.length;
+  if (rank !== 3 && rank !== 4) ctx.unsupported(`on a rank-${rank} input (1-D and 2-D pooling only)`);
+  const spatial = rank - 2;
+  const node = ctx.node;
+  const kernel = node.intsAttribute("kernel_shape");
+  if (!kernel || kernel.length !== spatial) ctx.fail(`kernel_shape must have ${spatial} values`);
+  const strides = node.intsAttribute("strides") ?? new Array<number>(spatial).fill(1);
+  const dilations = node.intsAttribute("dilations") ?? new Array<number>(spatial).fill(1);
+  if (!dilated && dilations.some((d) => d !== 1)) ctx.unsupported("with dilations");
+  const ceil = node.intAttribute("ceil_mode", 0) !== 0;
+  const input = x.dims.slice(2);
+  const { pads, out } = windowPads(ctx, input, kernel, strides, dilations, ceil);
+  const two = (v: number[], one: number) => (spatial === 1 ? [one, v[0]!] : v);
+  const [H, W] = two(input, 1);
+  const [kh, kw] = two(kernel, 1);
+  const [sh, sw] = two(strides, 1);
+  const [dh, dw] = two(dilations, 1);
+  const [OH, OW] = two(out, 1);
+  const full = spatial === 1 ? [0, pads[0]!, 0, pads[1]!] : pads;
+  return {
+    planes: x.dims[0]! * x.dims[1]!,
+    g: { H: H!, W: W!, kh: kh!, kw: kw!, sh: sh!, sw: sw!, ph: full[0]!, pw: full[1]!, dh: dh!, dw: dw!, OH: OH!, OW: OW! },
+    outDims: [x.dims[0]!, x.dims[1]!, ...out],
+    pads: full,
+  };
+}
+
+const maxPool: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1]) ctx.unsupported("with the Indices output");
+    const { planes, g, outDims } = poolGeometry(x, ctx, true);
+    const k = ctx.k;
+    k.reserveScratch(k.windowScratchFloats(g));
+    return {
+      outputs: [{ dtype: "float32", dims: outDims }],
+      run(ins, outs) {
+        k.maxpool2d(k.ptr(ins[0]!.data as Float32Array), g, planes, k.ptr(outs[0]!.data as Float32Array));
+      },
+    };
+  },
+};
+
+/** Window positions counted by the divisor, along one axis, for each output position. */
+function counts(out: number, size: number, kernel: number, stride: number, padBegin: number, padEnd: number, includePad: boolean): number[] {
+  const lo = includePad ? -padBegin : 0;
+  const hi = includePad ? size + padEnd : size;
+  return Array.from({ length: out }, (_, o) => {
+    const start = o * stride - padBegin;
+    return Math.max(0, Math.min(start + kernel, hi) - Math.max(start, lo));
+  });
+}
+
+const averagePool: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    const { planes, g, outDims, pads } = poolGeometry(x, ctx, false);
+    const include = ctx.node.intAttribute("count_include_pad", 0) !== 0;
+    const rows = counts(g.OH, g.H, g.kh, g.sh, pads[0]!, pads[2]!, include);
+    const cols = counts(g.OW, g.W, g.kw, g.sw, pads[1]!, pads[3]!, include);
+    const k = ctx.k;
+    const recip = ctx.once(`recip:${x.dims.join(",")}`, () => {
+      const r = ctx.persistentF32(g.OH * g.OW + 4);
+      for (let oy = 0; oy < g.OH; oy++) for (let ox = 0; ox < g.OW; ox++) r[oy * g.OW + ox] = 1 / (rows[oy]! * cols[ox]!);
+      return r;
+    });
+    k.reserveScratch(k.windowScratchFloats(g));
+    return {
+      outputs: [{ dtype: "float32", dims: outDims }],
+      run(ins, outs) {
+        k.avgpool2d(k.ptr(ins[0]!.data as Float32Array), g, planes, recip.byteOffset, k.ptr(outs[0]!.data as Float32Array));
+      },
+    };
+  },
+};
+
+const globalAveragePool: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    if (x.dims.length < 3) ctx.fail(`input must have rank ≥ 3, got [${x.dims.join(", ")}]`);
+    const planes = x.dims[0]! * x.dims[1]!;
+    const size = sizeOf(x.dims.slice(2));
+    const k = ctx.k;
+    return {
+      outputs: [{ dtype: "float32", dims: [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)] }],
+      run(ins, outs) {
+        k.meanPlanes(k.ptr(ins[0]!.data as Float32Array), planes, size, k.ptr(outs[0]!.data as Float32Array));
+      },
+    };
+  },
+};
+
+const globalMaxPool: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    const planes = x.dims[0]! * x.dims[1]!;
+    const size = sizeOf(x.dims.slice(2));
+    return {
+      outputs: [{ dtype: "float32", dims: [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)] }],
+      run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+        const src = ins[0]!.data as Float32Array;
+        const dst = outs[0]!.data as Float32Array;
+        for (let p = 0; p < planes; p++) {
+          let m = -Infinity;
+          for (let i = 0; i < size; i++) m = Math.max(m, src[p * size + i]!);
+          dst[p] = m;
+        }
+      },
+    };
+  },
+};
+
+export const poolOps: Record<string, OpDef> = {
+  MaxPool: maxPool, AveragePool: averagePool, GlobalAveragePool: globalAveragePool, GlobalMaxPool: globalMaxPool,
+};

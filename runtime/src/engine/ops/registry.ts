@@ -1,0 +1,28 @@
+import type { Node } from "../../graph/node.js";
+import type { OpDef } from "../op.js";
+import { convOps } from "./conv.js";
+import { gemmOps } from "./gemm.js";
+import { poolOps } from "./pool.js";
+import { binaryOps } from "./binary.js";
+import { unaryOps } from "./unary.js";
+import { shapeOps } from "./shape.js";
+import { layoutOps } from "./layout.js";
+import { reduceOps } from "./reduce.js";
+import { normOps } from "./norm.js";
+import { quantOps } from "./quant.js";
+import { resizeOps } from "./resize.js";
+
+/** Every operator the engine runs, by ONNX op type (default domain). */
+const OPS = new Map<string, OpDef>(Object.entries({
+  ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
+  ...quantOps, ...resizeOps,
+}));
+
+export function lookupOp(node: Node): OpDef | undefined {
+  if (node.domain !== "" && node.domain !== "ai.onnx") return undefined;
+  return OPS.get(node.opType);
+}
+
+export function supportedOps(): string[] {
+  return [...OPS.keys()].sort();
+}

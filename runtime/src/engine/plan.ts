@@ -1,0 +1,292 @@
+import type { Model } from "../model.js";
+import type { Node } from "../graph/node.js";
+import { errorMessage, QkitError } from "../errors.js";
+import type { Kernels } from "./kernels/kernels.js";
+import { NodeShapeError, UnsupportedOperatorError } from "./errors.js";
+import type { Clamp, PrepareContext, Prepared, RtValue, ValueMeta } from "./op.js";
+import { lookupOp } from "./ops/registry.js";
+import { arrayFor, type TensorData } from "./tensor.js";
+import { allocateArena, type Interval } from "./arena.js";
+import { constClampOf } from "./fusion.js";
+
+export interface Step {
+  node: Node;
+  prepared: Prepared;
+  inputs: (number | undefined)[];
+  outputs: number[];
+}
+
+/** Session-wide state plans share: constants decoded once, weights packed once. */
+export interface PlanShared {
+  readonly model: Model;
+  readonly k: Kernels;
+  readonly opset: number;
+  constantMeta(node: Node): ValueMeta;
+  /** A kernel-memory copy of a float32 constant, made the first time a run needs it. */
+  constantInMemory(node: Node, meta: ValueMeta): Float32Array;
+  readonly memo: Map<string, unknown>;
+  persistentF32(length: number): Float32Array;
+}
+
+interface Slot {
+  meta: ValueMeta;
+  /** Fixed storage: constants, and float32 values in the arena. */
+  fixed?: RtValue;
+  producer: number;
+  lastUse: number;
+  /** Slot whose storage this one shares (views). */
+  aliasOf?: number;
+}
+
+/**
+ * An execution plan for one input-shape signature: operators prepared in topological order (constants folded,
+ * Relu/Clip fused into their producer), float32 activations placed in one arena with buffers reused by liveness.
+ */
+export class Plan {
+  readonly steps: Step[] = [];
+  readonly slots: Slot[] = [];
+  readonly inputSlots = new Map<string, number>();
+  readonly outputSlots: [string, number][] = [];
+  /** Bytes of the activation arena (the sum of all float activations would be far more). */
+  arenaBytes = 0;
+  /** Sum of the sizes of every float32 activation, for comparison with arenaBytes. */
+  activationBytes = 0;
+  #owned: Float32Array[] = [];
+  #arena: number | undefined;
+
+  constructor(private readonly shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>) {
+    const graph = shared.model.graph;
+    const slotOf = new Map<Node, number>();
+    const multi = new Map<Node, number[]>();
+    const fused = new Map<Node, Node>();
+    const fusedInto = new Map<Node, Clamp>();
+    for (const node of graph.calls()) {
+      const def = lookupOp(node);
+      if (!def?.fusesClamp || node.users.size !== 1 || graph.outputs.includes(node)) continue;
+      const user = [...node.users][0]!;
+      if (user.kind !== "call" || user.args[0] !== node) continue;
+      const clamp = constClampOf(user, shared.opset, (n) => shared.constantMeta(n));
+      if (!clamp) continue;
+      fused.set(user, node);
+      fusedInto.set(node, clamp);
+    }
+
+    const newSlot = (meta: ValueMeta, producer: number): number => {
+      this.slots.push({ meta, producer, lastUse: producer });
+      return this.slots.length - 1;
+    };
+
+    for (const node of graph.nodes) {
+      if (node.kind === "placeholder") {
+        const meta = inputs.get(node.valueName);
+        if (!meta) continue;
+        const slot = newSlot(meta, -1);
+        slotOf.set(node, slot);
+        this.inputSlots.set(node.valueName, slot);
+      } else if (node.kind === "parameter") {
+        const meta = shared.constantMeta(node);
+        const slot = newSlot(meta, -1);
+        this.slots[slot]!.fixed = { dtype: meta.dtype, dims: meta.dims, data: meta.value! };
+        slotOf.set(node, slot);
+      } else if (node.kind === "getitem") {
+        const outs = multi.get(node.args[0]!);
+        if (outs) slotOf.set(node, outs[node.index]!);
+      } else if (node.kind === "call") {
+        const producer = fused.get(node);
+        if (producer) {
+          slotOf.set(node, slotOf.get(producer)!);
+          continue;
+        }
+        this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot);
+      }
+    }
+    for (const out of graph.outputs) {
+      const slot = slotOf.get(out);
+      if (slot === undefined) throw new QkitError("bad-graph", `graph output '${out.valueName}' has no value`);
+      this.outputSlots.push([out.valueName, slot]);
+    }
+    this.#placeActivations();
+  }
+
+  #prepareCall(
+    node: Node, slotOf: Map<Node, number>, multi: Map<Node, number[]>, clamp: Clamp | undefined,
+    newSlot: (meta: ValueMeta, producer: number) => number,
+  ): void {
+    const def = lookupOp(node);
+    if (!def) throw new UnsupportedOperatorError(node.name, node.opType);
+    const inputSlots = node.args.map((a) => (a ? slotOf.get(a) : undefined));
+    node.args.forEach((a, i) => {
+      if (a && inputSlots[i] === undefined) throw new NodeShapeError(node.name, node.opType, `input ${i} ('${a.valueName}') has no value`);
+    });
+    const metas = inputSlots.map((s) => (s === undefined ? undefined : this.slots[s]!.meta));
+    const shared = this.shared;
+    const ctx: PrepareContext = {
+      node,
+      opset: shared.opset,
+      k: shared.k,
+      clamp,
+      once<T>(key: string, make: () => T): T {
+        const full = `${node.name}\u0000${key}`;
+        if (!shared.memo.has(full)) shared.memo.set(full, make());
+        return shared.memo.get(full) as T;
+      },
+      persistentF32: (length) => shared.persistentF32(length),
+      fail: (message) => { throw new NodeShapeError(node.name, node.opType, message); },
+      unsupported: (detail) => { throw new UnsupportedOperatorError(node.name, node.opType, detail); },
+    };
+    let prepared: Prepared;
+    try {
+      prepared = def.prepare(metas, ctx);
+    } catch (error) {
+      if (error instanceof QkitError) throw error;
+      throw new NodeShapeError(node.name, node.opType, errorMessage(error));
+    }
+    const stepIndex = this.steps.length;
+    const allConst = metas.every((m) => m === undefined || m.value !== undefined);
+    if (allConst && prepared.run && prepared.alias === undefined) {
+      // Computable now: run it once while planning and keep the results as constants.
+      const ins = inputSlots.map((s) => (s === undefined ? undefined : this.#constantRt(s)));
+      const outs = prepared.outputs.map((m) => this.#freshValue(m, true));
+      prepared.run(ins, outs);
+      prepared = { outputs: outs.map((o) => ({ dtype: o.dtype, dims: o.dims, value: o.data })) };
+    }
+    const outSlots = prepared.outputs.map((meta) => newSlot(meta, stepIndex));
+    prepared.outputs.forEach((meta, i) => {
+      if (meta.value !== undefined) this.slots[outSlots[i]!]!.fixed = { dtype: meta.dtype, dims: meta.dims, data: meta.value };
+    });
+    if (prepared.alias !== undefined) {
+      const source = inputSlots[prepared.alias]!;
+      const slot = this.slots[outSlots[0]!]!;
+      const value = this.slots[source]!.meta.value;
+      if (value !== undefined) {
+        slot.meta = { ...slot.meta, value };
+        slot.fixed = { dtype: slot.meta.dtype, dims: slot.meta.dims, data: value };
+      } else {
+        slot.aliasOf = this.#root(source);
+      }
+    }
+    if (node.isMultiOutput) multi.set(node, outSlots);
+    else slotOf.set(node, outSlots[0]!);
+    if (!prepared.run) return;
+    const reads = prepared.runtimeInputs ?? inputSlots.map((_, i) => i);
+    for (const i of reads) {
+      const s = inputSlots[i];
+      if (s !== undefined) this.slots[s]!.lastUse = Math.max(this.slots[s]!.lastUse, stepIndex);
+    }
+    this.steps.push({
+      node,
+      prepared,
+      inputs: inputSlots.map((s, i) => (reads.includes(i) ? s : undefined)),
+      outputs: outSlots,
+    });
+    for (const i of reads) {
+      const s = inputSlots[i];
+      if (s !== undefined && this.slots[s]!.fixed && this.slots[s]!.meta.dtype === "float32") this.#constantRt(s);
+    }
+  }
+
+  #root(slot: number): number {
+    let s = slot;
+    while (this.slots[s]!.aliasOf !== undefined) s = this.slots[s]!.aliasOf!;
+    return s;
+  }
+
+  /** A constant's run-time value; float32 constants are copied into kernel memory once. */
+  #constantRt(slot: number): RtValue {
+    const s = this.slots[slot]!;
+    const fixed = s.fixed!;
+    if (fixed.dtype === "float32" && !this.shared.k.inMemory(fixed.data as Float32Array)) {
+      const copy = this.shared.k.allocF32((fixed.data as Float32Array).length);
+      copy.set(fixed.data as Float32Array);
+      this.#owned.push(copy);
+      s.fixed = { ...fixed, data: copy };
+    }
+    return s.fixed!;
+  }
+
+  #freshValue(meta: ValueMeta, owned: boolean): RtValue {
+    const size = meta.dims.reduce((a, b) => a * b, 1);
+    if (meta.dtype === "float32") {
+      const data = this.shared.k.allocF32(size);
+      if (owned) this.#owned.push(data);
+      return { dtype: meta.dtype, dims: meta.dims, data };
+    }
+    if (meta.dtype === "string") return { dtype: meta.dtype, dims: meta.dims, data: new Array<string>(size).fill("") };
+    return { dtype: meta.dtype, dims: meta.dims, data: arrayFor(meta.dtype, size) };
+  }
+
+  #placeActivations(): void {
+    const end = this.steps.length;
+    for (const [, slot] of this.outputSlots) this.slots[slot]!.lastUse = end;
+    // Views keep their source alive for as long as they are used.
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i]!;
+      if (s.aliasOf !== undefined) {
+        const root = this.slots[this.#root(i)]!;
+        root.lastUse = Math.max(root.lastUse, s.lastUse);
+      }
+    }
+    const floats: { slot: number; bytes: number; interval: Interval }[] = [];
+    this.slots.forEach((s, i) => {
+      if (s.fixed || s.aliasOf !== undefined || s.meta.dtype !== "float32") return;
+      const bytes = s.meta.dims.reduce((a, b) => a * b, 1) * 4;
+      floats.push({ slot: i, bytes, interval: { start: s.producer, end: Math.max(s.lastUse, s.producer) } });
+      this.activationBytes += bytes;
+    });
+    const { offsets, total } = allocateArena(floats.map((f) => ({ bytes: f.bytes, interval: f.interval })));
+    this.arenaBytes = total;
+    this.#arena = this.shared.k.heap.alloc(Math.max(total, 64));
+    floats.forEach((f, i) => {
+      const s = this.slots[f.slot]!;
+      s.fixed = { dtype: "float32", dims: s.meta.dims, data: this.shared.k.f32(this.#arena! + offsets[i]!, f.bytes / 4) };
+    });
+    this.slots.forEach((s, i) => {
+      if (s.aliasOf === undefined) return;
+      const root = this.slots[this.#root(i)]!;
+      if (root.fixed) s.fixed = { dtype: s.meta.dtype, dims: s.meta.dims, data: root.fixed.data };
+    });
+  }
+
+  /** Run the plan; `inputs` already validated against this plan's signature. */
+  run(inputs: ReadonlyMap<string, TensorData>): Map<string, RtValue> {
+    const values: (RtValue | undefined)[] = this.slots.map((s) => s.fixed);
+    for (const [name, slot] of this.inputSlots) {
+      const s = this.slots[slot]!;
+      const data = inputs.get(name)!;
+      if (s.meta.dtype === "float32") (s.fixed!.data as Float32Array).set(data as Float32Array);
+      else values[slot] = { dtype: s.meta.dtype, dims: s.meta.dims, data };
+    }
+    // Views of values made during this run (non-float Reshape and the like) are resolved when first read.
+    const get = (slot: number): RtValue => {
+      let v = values[slot];
+      if (!v) {
+        const s = this.slots[slot]!;
+        v = { dtype: s.meta.dtype, dims: s.meta.dims, data: get(s.aliasOf!).data };
+        values[slot] = v;
+      }
+      return v;
+    };
+    for (const step of this.steps) {
+      const ins = step.inputs.map((s) => (s === undefined ? undefined : get(s)));
+      const outs = step.outputs.map((slot) => {
+        let v = values[slot];
+        if (!v) {
+          v = this.#freshValue(this.slots[slot]!.meta, false);
+          values[slot] = v;
+        }
+        return v;
+      });
+      step.prepared.run!(ins, outs);
+    }
+    const result = new Map<string, RtValue>();
+    for (const [name, slot] of this.outputSlots) result.set(name, get(slot));
+    return result;
+  }
+
+  dispose(): void {
+    for (const view of this.#owned) this.shared.k.free(view);
+    this.#owned = [];
+    if (this.#arena !== undefined) this.shared.k.heap.free(this.#arena);
+    this.#arena = undefined;
+  }
+}

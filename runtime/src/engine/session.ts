@@ -1,0 +1,186 @@
+import type { Model } from "../model.js";
+import type { Node } from "../graph/node.js";
+import { loadModel } from "../onnx/load.js";
+import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
+import { Kernels } from "./kernels/kernels.js";
+import type { KernelVariant } from "./kernels/module.js";
+import { InputMismatchError, UnsupportedOperatorError } from "./errors.js";
+import type { ValueMeta } from "./op.js";
+import { Plan, type PlanShared } from "./plan.js";
+import { lookupOp } from "./ops/registry.js";
+import { Tensor, type TensorData, type TensorType } from "./tensor.js";
+
+export interface SessionOptions {
+  /** Threads running kernels, the calling one included (worker_threads over shared WebAssembly memory); default 1. */
+  threads?: number;
+  /** Kernel build: relaxed SIMD where available ("auto", the default), or force one. */
+  kernels?: KernelVariant | "auto";
+  /** Plans kept for distinct input shapes (each holds its own activation arena); default 4. */
+  maxPlans?: number;
+}
+
+export interface SessionInfo {
+  kernels: KernelVariant;
+  threads: number;
+}
+
+/**
+ * An ONNX model ready to run, in ONNX Runtime's shape: `await session.run({ input: tensor })` resolves to the
+ * outputs by name. Every problem with the model or the inputs is raised before any operator runs.
+ */
+export class InferenceSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly #shared: PlanShared;
+  readonly #plans = new Map<string, Plan>();
+  readonly #maxPlans: number;
+  readonly #inputs: Node[];
+
+  /** @internal — use createSession. */
+  constructor(readonly model: Model, private readonly kernels: Kernels, options: SessionOptions) {
+    const graph = model.graph;
+    const unsupported = graph.calls().filter((n) => !lookupOp(n));
+    if (unsupported.length > 0) {
+      const first = unsupported[0]!;
+      const types = [...new Set(unsupported.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
+      throw new UnsupportedOperatorError(first.name, first.domain ? `${first.domain}.${first.opType}` : first.opType,
+        `is not supported by the qkit engine${types.length > 1 ? ` (nor are: ${types.slice(1).join(", ")})` : ""}`);
+    }
+    this.#inputs = graph.placeholders();
+    this.inputNames = this.#inputs.map((n) => n.valueName);
+    this.outputNames = graph.outputs.map((n) => n.valueName);
+    this.#maxPlans = Math.max(1, options.maxPlans ?? 4);
+    const constants = new Map<Node, ValueMeta>();
+    const inMemory = new Map<Node, Float32Array>();
+    const owned: Float32Array[] = [];
+    this.#owned = owned;
+    this.#shared = {
+      model,
+      k: kernels,
+      opset: model.opset() ?? 17,
+      memo: new Map(),
+      constantMeta(node) {
+        let meta = constants.get(node);
+        if (!meta) {
+          const t = node.tensor!;
+          const dims = (t.dims ?? []).map(Number);
+          meta = { dtype: tensorDataType(t), dims, value: tensorValues(t) };
+          constants.set(node, meta);
+        }
+        return meta;
+      },
+      constantInMemory(node, meta) {
+        let copy = inMemory.get(node);
+        if (!copy) {
+          copy = kernels.allocF32((meta.value as Float32Array).length);
+          copy.set(meta.value as Float32Array);
+          inMemory.set(node, copy);
+          owned.push(copy);
+        }
+        return copy;
+      },
+      persistentF32(length) {
+        const view = kernels.allocF32(length);
+        owned.push(view);
+        return view;
+      },
+    };
+  }
+
+  readonly #owned: Float32Array[];
+
+  get info(): SessionInfo {
+    return { kernels: this.kernels.variant, threads: this.kernels.threads };
+  }
+
+  /** Run the model; rejects (before running anything) on missing, unknown or mis-shaped inputs. */
+  async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    return this.runSync(feeds);
+  }
+
+  runSync(feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
+    const metas = this.#validate(feeds);
+    const key = [...metas.values()].map((m) => `${m.dtype}[${m.dims.join(",")}]`).join(";");
+    let plan = this.#plans.get(key);
+    if (plan) {
+      this.#plans.delete(key);
+    } else {
+      plan = new Plan(this.#shared, metas);
+      if (this.#plans.size >= this.#maxPlans) {
+        const [oldest, old] = this.#plans.entries().next().value as [string, Plan];
+        old.dispose();
+        this.#plans.delete(oldest);
+      }
+    }
+    this.#plans.set(key, plan);
+    const data = new Map<string, TensorData>();
+    for (const name of this.inputNames) data.set(name, feeds[name]!.data);
+    const outputs = plan.run(data);
+    const result: Record<string, Tensor> = {};
+    for (const [name, v] of outputs) {
+      const copy = Array.isArray(v.data) ? [...v.data] : v.data.slice();
+      result[name] = new Tensor(v.dtype as TensorType, copy as TensorData, v.dims);
+    }
+    return result;
+  }
+
+  /** The plan for these inputs' shapes (built if needed); for tests and diagnostics. */
+  planFor(feeds: Readonly<Record<string, Tensor>>): Plan {
+    this.runSync(feeds);
+    const metas = this.#validate(feeds);
+    const key = [...metas.values()].map((m) => `${m.dtype}[${m.dims.join(",")}]`).join(";");
+    return this.#plans.get(key)!;
+  }
+
+  async release(): Promise<void> {
+    for (const plan of this.#plans.values()) plan.dispose();
+    this.#plans.clear();
+    for (const view of this.#owned) this.kernels.free(view);
+    await this.kernels.close();
+  }
+
+  #validate(feeds: Readonly<Record<string, Tensor>>): Map<string, ValueMeta> {
+    const metas = new Map<string, ValueMeta>();
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputNames.includes(name)) {
+        throw new InputMismatchError(name, `the model has no such input (its inputs: ${this.inputNames.join(", ")})`);
+      }
+    }
+    for (const node of this.#inputs) {
+      const name = node.valueName;
+      const tensor = feeds[name];
+      if (!tensor) throw new InputMismatchError(name, "missing; every model input needs a tensor");
+      if (!(tensor instanceof Tensor)) throw new InputMismatchError(name, "is not a Tensor");
+      const expectedType = node.meta.dtype;
+      if (expectedType && tensor.type !== expectedType) {
+        throw new InputMismatchError(name, `expected element type ${expectedType}, got ${tensor.type}`);
+      }
+      const declared = node.meta.shape;
+      if (declared) {
+        const shape = `[${declared.join(", ")}]`;
+        if (declared.length !== tensor.dims.length) {
+          throw new InputMismatchError(name, `expected shape ${shape} (rank ${declared.length}), got [${tensor.dims.join(", ")}]`);
+        }
+        declared.forEach((d, i) => {
+          if (typeof d === "number" && d !== tensor.dims[i]) {
+            throw new InputMismatchError(name, `expected shape ${shape}, got [${tensor.dims.join(", ")}] (dimension ${i} must be ${d})`);
+          }
+        });
+      }
+      metas.set(name, { dtype: tensor.type, dims: [...tensor.dims] });
+    }
+    return metas;
+  }
+}
+
+/** Create a session for a model (a loaded Model, a path, or the bytes of an .onnx file). */
+export async function createSession(model: Model | string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+  const loaded = typeof model === "string" || model instanceof Uint8Array ? await loadModel(model) : model;
+  const kernels = new Kernels({ threads: options.threads, variant: options.kernels });
+  try {
+    return new InferenceSession(loaded, kernels, options);
+  } catch (error) {
+    await kernels.close();
+    throw error;
+  }
+}
