@@ -57,3 +57,11 @@ for (const file of files) {
     assert.ok(findings.some((f) => f.code === "coverage") || expected.some((e) => e.code === "nothing-annotated"));
   });
 }
+
+test("docs/diagnostics.md documents every code with its severity", () => {
+  const doc = readFileSync(path.join(EXAMPLES, "..", "docs", "diagnostics.md"), "utf8");
+  for (const [code, severity] of Object.entries(FINDING_CODES)) {
+    const section = new RegExp(`## ${code}\\n\\*\\*${severity}\\.\\*\\*`);
+    assert.match(doc, section, `docs/diagnostics.md has a section for ${code} saying it is ${severity}`);
+  }
+});
