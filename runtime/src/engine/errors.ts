@@ -23,3 +23,10 @@ export class NodeShapeError extends EngineError {
     super("bad-node", `node '${nodeName}' (${opType}): ${message}`);
   }
 }
+
+/** A model input or output of a kind the engine does not run (a sequence, a map, an unsupported element type). */
+export class UnsupportedTypeError extends EngineError {
+  constructor(readonly valueName: string, detail: string) {
+    super("unsupported-type", `value '${valueName}' ${detail}`);
+  }
+}

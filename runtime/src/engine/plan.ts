@@ -81,6 +81,7 @@ export class Plan {
         const meta = inputs.get(node.valueName);
         if (!meta) continue;
         const slot = newSlot(meta, -1);
+        if (meta.value !== undefined) this.slots[slot]!.fixed = { dtype: meta.dtype, dims: meta.dims, data: meta.value };
         slotOf.set(node, slot);
         this.inputSlots.set(node.valueName, slot);
       } else if (node.kind === "parameter") {

@@ -4,7 +4,7 @@ import { loadModel } from "../onnx/load.js";
 import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { Kernels } from "./kernels/kernels.js";
 import type { KernelVariant } from "./kernels/module.js";
-import { InputMismatchError, UnsupportedOperatorError } from "./errors.js";
+import { InputMismatchError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
 import type { ValueMeta } from "./op.js";
 import { Plan, type PlanShared } from "./plan.js";
 import { lookupOp } from "./ops/registry.js";
@@ -45,6 +45,12 @@ export class InferenceSession {
       const types = [...new Set(unsupported.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
       throw new UnsupportedOperatorError(first.name, first.domain ? `${first.domain}.${first.opType}` : first.opType,
         `is not supported by the qkit engine${types.length > 1 ? ` (nor are: ${types.slice(1).join(", ")})` : ""}`);
+    }
+    for (const node of [...graph.placeholders(), ...graph.outputs]) {
+      const type = node.meta.valueInfo?.type;
+      if (type && !type.tensorType) {
+        throw new UnsupportedTypeError(node.valueName, "is not a tensor (sequences, maps and optionals are not supported)");
+      }
     }
     this.#inputs = graph.placeholders();
     this.inputNames = this.#inputs.map((n) => n.valueName);
@@ -100,7 +106,7 @@ export class InferenceSession {
 
   runSync(feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
     const metas = this.#validate(feeds);
-    const key = [...metas.values()].map((m) => `${m.dtype}[${m.dims.join(",")}]`).join(";");
+    const key = planKey(metas);
     let plan = this.#plans.get(key);
     if (plan) {
       this.#plans.delete(key);
@@ -128,7 +134,7 @@ export class InferenceSession {
   planFor(feeds: Readonly<Record<string, Tensor>>): Plan {
     this.runSync(feeds);
     const metas = this.#validate(feeds);
-    const key = [...metas.values()].map((m) => `${m.dtype}[${m.dims.join(",")}]`).join(";");
+    const key = planKey(metas);
     return this.#plans.get(key)!;
   }
 
@@ -152,6 +158,7 @@ export class InferenceSession {
       if (!tensor) throw new InputMismatchError(name, "missing; every model input needs a tensor");
       if (!(tensor instanceof Tensor)) throw new InputMismatchError(name, "is not a Tensor");
       const expectedType = node.meta.dtype;
+      if (expectedType && !TENSOR_TYPES.has(expectedType)) throw new UnsupportedTypeError(name, `has element type ${expectedType}, which the engine does not run`);
       if (expectedType && tensor.type !== expectedType) {
         throw new InputMismatchError(name, `expected element type ${expectedType}, got ${tensor.type}`);
       }
@@ -167,10 +174,25 @@ export class InferenceSession {
           }
         });
       }
-      metas.set(name, { dtype: tensor.type, dims: [...tensor.dims] });
+      // Small integer inputs are usually shapes, axes or sizes: planning treats their values as constants (part of the
+      // plan's key), so that operators whose output shapes depend on them can be planned.
+      const shapeLike = (tensor.type === "int64" || tensor.type === "int32") && tensor.size <= SHAPE_LIKE_MAX;
+      metas.set(name, { dtype: tensor.type, dims: [...tensor.dims], ...(shapeLike ? { value: tensor.data } : {}) });
     }
     return metas;
   }
+}
+
+const TENSOR_TYPES = new Set<string>(["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string"]);
+
+/** Integer inputs up to this many elements specialize plans by value (see #validate). */
+const SHAPE_LIKE_MAX = 16;
+
+function planKey(metas: ReadonlyMap<string, ValueMeta>): string {
+  return [...metas.values()].map((m) => {
+    const value = m.value ? `=${Array.from(m.value as ArrayLike<unknown>, String).join(",")}` : "";
+    return `${m.dtype}[${m.dims.join(",")}]${value}`;
+  }).join(";");
 }
 
 /** Create a session for a model (a loaded Model, a path, or the bytes of an .onnx file). */

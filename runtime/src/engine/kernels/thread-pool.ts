@@ -48,6 +48,8 @@ export class ThreadPool {
   }
 
   async close(): Promise<void> {
+    // Idle workers are unref'd so they never keep a process alive; while they exit, they must.
+    for (const w of this.#workers) w.ref();
     for (let i = 1; i <= this.workerCount; i++) this.#slots[i * SLOT_DOUBLES] = -1;
     Atomics.add(this.#ctrl, CTRL_SEQ, 1);
     Atomics.notify(this.#ctrl, CTRL_SEQ);

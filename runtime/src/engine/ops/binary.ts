@@ -46,7 +46,7 @@ function binary(op: string): OpDef {
       const a = requireInput(inputs[0], 0, ctx);
       const b = requireInput(inputs[1], 1, ctx);
       if (a.dtype !== b.dtype && op !== "Pow") ctx.fail(`inputs have different element types (${a.dtype}, ${b.dtype})`);
-      if (a.dtype === "string") ctx.unsupported("on strings");
+      if (a.dtype === "string" || a.dtype === "float16" || a.dtype === "bfloat16") ctx.unsupported(`on ${a.dtype}`);
       const out = broadcastDims(a.dims, b.dims, ctx);
       const dtype: DataType = COMPARISONS.has(op) ? "bool" : a.dtype;
       const integer = !(a.dtype === "float32" || a.dtype === "float64" || a.dtype === "float16");

@@ -1,0 +1,147 @@
+/**
+ * The ONNX backend test suite (Debian's libonnx-testdata, or QKIT_ONNX_TESTDATA) run through the engine. A test is
+ * a folder with model.onnx and test_data_set_N/{input,output}_K.pb; it is "unsupported" when the model uses an
+ * operator (or operator variant) the engine does not implement, else it must pass with the suite's tolerances
+ * (|got - expected| ≤ atol + rtol·|expected|, rtol 1e-3, atol 1e-7).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadModel } from "../src/onnx/load.js";
+import { onnx } from "../src/onnx/proto.js";
+import { tensorDataType, tensorDims, tensorValues } from "../src/onnx/tensor-data.js";
+import { createSession, Tensor, UnsupportedOperatorError, UnsupportedTypeError, supportedOps, type TensorType, type TensorData } from "../src/engine/index.js";
+import { errorMessage } from "../src/errors.js";
+
+export const DEFAULT_TESTDATA = "/usr/share/libonnx-testdata/data";
+export const SUITES = ["node", "pytorch-converted", "pytorch-operator", "simple"];
+const RTOL = 1e-3;
+const ATOL = 1e-7;
+
+export function testDataRoot(): string | undefined {
+  const root = process.env.QKIT_ONNX_TESTDATA ?? DEFAULT_TESTDATA;
+  return fs.existsSync(path.join(root, "node")) ? root : undefined;
+}
+
+export type Outcome = "pass" | "fail" | "unsupported";
+
+export interface TestResult {
+  name: string;
+  ops: string[];
+  outcome: Outcome;
+  detail?: string;
+}
+
+function readTensor(file: string): onnx.TensorProto {
+  return onnx.TensorProto.decode(fs.readFileSync(file));
+}
+
+function toTensor(proto: onnx.TensorProto): Tensor {
+  const type = tensorDataType(proto);
+  const values = tensorValues(proto);
+  return new Tensor(type as TensorType, values as TensorData, tensorDims(proto));
+}
+
+/** The first element that is out of tolerance, described; undefined when everything matches. */
+export function compare(got: Tensor, expected: onnx.TensorProto): string | undefined {
+  const dims = tensorDims(expected);
+  if (got.dims.length !== dims.length || got.dims.some((d, i) => d !== dims[i])) {
+    return `shape [${got.dims.join(", ")}], expected [${dims.join(", ")}]`;
+  }
+  const want = tensorValues(expected);
+  const float = got.type === "float32" || got.type === "float64";
+  const a = got.data as ArrayLike<number | bigint | string>;
+  const b = want as ArrayLike<number | bigint | string>;
+  for (let i = 0; i < b.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (float) {
+      const xf = Number(x);
+      const yf = Number(y);
+      if (Number.isNaN(yf) ? Number.isNaN(xf) : xf === yf || Math.abs(xf - yf) <= ATOL + RTOL * Math.abs(yf)) continue;
+    } else if (x === y || (typeof x !== "string" && typeof y !== "string" && Number(x) === Number(y))) {
+      continue;
+    }
+    return `element ${i}: got ${String(x)}, expected ${String(y)}`;
+  }
+  return undefined;
+}
+
+export function listTests(root: string): string[] {
+  const dirs: string[] = [];
+  for (const suite of SUITES) {
+    const base = path.join(root, suite);
+    if (!fs.existsSync(base)) continue;
+    for (const name of fs.readdirSync(base).sort()) {
+      if (fs.existsSync(path.join(base, name, "model.onnx"))) dirs.push(path.join(base, name));
+    }
+  }
+  return dirs;
+}
+
+export async function runTest(dir: string, root: string): Promise<TestResult> {
+  const name = path.relative(root, dir);
+  let ops: string[] = [];
+  try {
+    const model = await loadModel(path.join(dir, "model.onnx"));
+    ops = [...new Set(model.graph.calls().map((n) => (n.domain && n.domain !== "ai.onnx" ? `${n.domain}.${n.opType}` : n.opType)))].sort();
+    const known = new Set(supportedOps());
+    const missing = ops.filter((op) => !known.has(op));
+    if (missing.length > 0) return { name, ops, outcome: "unsupported", detail: `no ${missing.join(", ")}` };
+    const session = await createSession(model);
+    try {
+      const sets = fs.readdirSync(dir).filter((d) => d.startsWith("test_data_set_")).sort();
+      for (const set of sets) {
+        const folder = path.join(dir, set);
+        const feeds: Record<string, Tensor> = {};
+        session.inputNames.forEach((input, k) => {
+          const file = path.join(folder, `input_${k}.pb`);
+          if (fs.existsSync(file)) feeds[input] = toTensor(readTensor(file));
+        });
+        const outputs = await session.run(feeds);
+        for (let k = 0; k < session.outputNames.length; k++) {
+          const file = path.join(folder, `output_${k}.pb`);
+          if (!fs.existsSync(file)) continue;
+          const problem = compare(outputs[session.outputNames[k]!]!, readTensor(file));
+          if (problem) return { name, ops, outcome: "fail", detail: `${set}, output '${session.outputNames[k]}': ${problem}` };
+        }
+      }
+    } finally {
+      await session.release();
+    }
+    return { name, ops, outcome: "pass" };
+  } catch (error) {
+    if (error instanceof UnsupportedOperatorError || error instanceof UnsupportedTypeError) return { name, ops, outcome: "unsupported", detail: error.message };
+    // Models the loader refuses (string or sequence types, newer IR) are outside what the engine claims to run.
+    if (ops.length === 0) return { name, ops, outcome: "unsupported", detail: `does not load: ${errorMessage(error)}` };
+    if (/strings|string/.test(errorMessage(error))) return { name, ops, outcome: "unsupported", detail: errorMessage(error) };
+    return { name, ops, outcome: "fail", detail: errorMessage(error) };
+  }
+}
+
+export async function runSuite(root: string, filter?: RegExp): Promise<TestResult[]> {
+  const results: TestResult[] = [];
+  for (const dir of listTests(root)) {
+    if (filter && !filter.test(dir)) continue;
+    results.push(await runTest(dir, root));
+  }
+  return results;
+}
+
+/** A per-op table (each test counts for every op its model uses) and the totals. */
+export function summarize(results: readonly TestResult[]): string {
+  const perOp = new Map<string, Record<Outcome, number>>();
+  for (const r of results) {
+    for (const op of r.ops.length ? r.ops : ["(no ops)"]) {
+      const row = perOp.get(op) ?? { pass: 0, fail: 0, unsupported: 0 };
+      row[r.outcome]++;
+      perOp.set(op, row);
+    }
+  }
+  const lines = [`${"op".padEnd(28)} ${"pass".padStart(5)} ${"fail".padStart(5)} ${"unsup".padStart(6)}`];
+  for (const [op, row] of [...perOp].sort((a, b) => a[0].localeCompare(b[0]))) {
+    lines.push(`${op.padEnd(28)} ${String(row.pass).padStart(5)} ${String(row.fail).padStart(5)} ${String(row.unsupported).padStart(6)}`);
+  }
+  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
+  lines.push("", `total: ${results.length} tests, ${count("pass")} pass, ${count("fail")} fail, ${count("unsupported")} unsupported`);
+  return lines.join("\n");
+}
