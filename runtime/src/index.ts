@@ -20,3 +20,5 @@ export { QUANT_DTYPES, QSCHEMES, isPerChannel, isSymmetric, type QuantDType, typ
 export * from "./observers/index.js";
 export * from "./quantizer/index.js";
 export * from "./checker/index.js";
+export * from "./quantize/index.js";
+export * from "./engine/index.js";

@@ -1,0 +1,223 @@
+import type { Model } from "../model.js";
+import type { Node } from "../graph/node.js";
+import type { Graph, InsertionPoint } from "../graph/graph.js";
+import { QkitError, errorMessage } from "../errors.js";
+import { cloneModel } from "../model-clone.js";
+import { inferShapes } from "../graph/shape-inference/infer.js";
+import { intAttribute } from "../onnx/attributes.js";
+import { makeTensor, tensorDims, tensorToFloat32 } from "../onnx/tensor-data.js";
+import { SUPPORTED_OPSET } from "../onnx/load.js";
+import { isPerChannel, type QParams, type QuantDType } from "../quant-types.js";
+import { quantizeValues } from "../observers/quantize.js";
+import { slotKey, describeSlot } from "../quantizer/edge-or-node.js";
+import type { RangedSpec } from "../quantizer/specs.js";
+import { formatSite } from "../quantizer/source-site.js";
+import type { Observer } from "../observers/observer.js";
+import type { DerivedSlot, ObserverGroup, PreparedModel } from "./prepare.js";
+
+/** convert could not compute qparams or build the quantized graph; the message names the spec's line. */
+export class ConvertError extends QkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("convert-failed", message, options);
+  }
+}
+
+/** What one slot quantizes to: its qparams and the spec fields the Q/DQ nodes need. */
+interface Quantization {
+  id: string;
+  qparams: QParams;
+  spec: RangedSpec;
+}
+
+const ARRAY_FOR: Record<QuantDType, (values: Int32Array) => Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array> = {
+  int8: (v) => Int8Array.from(v),
+  uint8: (v) => Uint8Array.from(v),
+  int16: (v) => Int16Array.from(v),
+  uint16: (v) => Uint16Array.from(v),
+  int32: (v) => Int32Array.from(v),
+};
+
+function groupQparams(group: ObserverGroup): QParams {
+  const where = `${describeSlot(group.slots[0]!.edgeOrNode)} (spec at ${formatSite(group.spec.site)})`;
+  try {
+    const q = group.observer.calculateQparams();
+    if (group.spec.kind !== "fixed" && group.spec.qscheme && isPerChannel(group.spec.qscheme)) q.axis = group.spec.chAxis ?? 0;
+    return q;
+  } catch (error) {
+    throw new ConvertError(`cannot compute qparams for the ${where}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function toArray(x: Float32Array | Int32Array | number[] | number): number[] {
+  return typeof x === "number" ? [x] : Array.from(x);
+}
+
+function derivedQparams(d: DerivedSlot, observers: (Observer | undefined)[]): QParams {
+  const where = `the DerivedQuantizationSpec for the ${describeSlot(d.slot.edgeOrNode)} (at ${formatSite(d.spec.site)})`;
+  const missing = observers.findIndex((o) => !o);
+  if (missing >= 0) throw new ConvertError(`${where}: derivedFrom[${missing}] has no observer`);
+  let result;
+  try {
+    result = d.spec.deriveFunction(observers as Observer[]);
+  } catch (error) {
+    throw new ConvertError(`${where}: deriveQparams threw: ${errorMessage(error)}`, { cause: error });
+  }
+  const scale = toArray(result?.scale as never);
+  const zeroPoint = toArray(result?.zeroPoint as never);
+  if (scale.length === 0 || scale.some((s) => !Number.isFinite(s) || s <= 0)) {
+    throw new ConvertError(`${where}: deriveQparams returned scale [${scale.slice(0, 4).join(", ")}]; every scale must be a finite number above 0`);
+  }
+  const zp = zeroPoint.length === 1 && scale.length > 1 ? scale.map(() => zeroPoint[0]!) : zeroPoint;
+  if (zp.length !== scale.length) throw new ConvertError(`${where}: deriveQparams returned ${scale.length} scales but ${zp.length} zero points`);
+  const q: QParams = { scale: Float32Array.from(scale), zeroPoint: Int32Array.from(zp.map(Math.round)) };
+  if (scale.length > 1 || (d.spec.qscheme && isPerChannel(d.spec.qscheme))) q.axis = d.spec.chAxis ?? 0;
+  return q;
+}
+
+/**
+ * The domain of a Q/DQ op: 8-bit types (and DequantizeLinear of int32, for biases) are in ai.onnx from opset 10; 16-bit
+ * types entered it in opset 21, and before that ONNX Runtime has them in com.microsoft.
+ */
+function qdqDomain(op: "QuantizeLinear" | "DequantizeLinear", dtype: QuantDType, opset: number): string {
+  const standard = dtype === "int8" || dtype === "uint8" || (op === "DequantizeLinear" && dtype === "int32") || opset >= 21;
+  return standard ? "" : "com.microsoft";
+}
+
+/**
+ * Turn a calibrated PreparedModel into the reference representation: every quantized tensor goes through
+ * QuantizeLinear → DequantizeLinear with the computed qparams; weights are stored quantized with only a
+ * DequantizeLinear; derived specs (int32 bias, s_act · s_w) are evaluated; fixed qparams are applied as given.
+ * The result runs on any ONNX runtime; node names of the float model are kept for provenance.
+ */
+export function convert(prepared: PreparedModel): Model {
+  const out = cloneModel(prepared.model);
+  const graph = out.graph;
+  const opset = out.opset() ?? SUPPORTED_OPSET.max;
+
+  const quantizationOf = new Map<string, Quantization>();
+  for (const group of prepared.groups) {
+    const q: Quantization = { id: `g${group.id}`, qparams: groupQparams(group), spec: group.spec };
+    for (const slot of group.slots) quantizationOf.set(slot.key, q);
+  }
+  prepared.derived.forEach((d, i) => {
+    const observers = d.spec.derivedFrom.map((source) => prepared.groupOfSlot.get(slotKey(source))?.observer);
+    quantizationOf.set(d.slot.key, { id: `d${i}`, qparams: derivedQparams(d, observers), spec: d.spec });
+  });
+
+  const perChannel = [...quantizationOf.values()].some((q) => q.qparams.scale.length > 1 || q.qparams.axis !== undefined);
+  if (perChannel && opset < 13) throw new ConvertError(`per-channel qparams need opset 13 or later (DequantizeLinear's axis); the model imports opset ${opset}: convert it first`);
+
+  const builder = new QdqBuilder(graph, opset);
+  for (const producer of prepared.model.graph.nodes) {
+    if (producer.kind === "output") continue;
+    const own = quantizationOf.get(slotKey(producer));
+    const edges = [...producer.users].filter((u) => u.kind !== "output").map((u) => ({ user: u, q: quantizationOf.get(slotKey([producer, u])) }));
+    if (!own && edges.every((e) => !e.q)) continue;
+    const source = graph.node(producer.name)!;
+    if (producer.kind === "parameter") builder.quantizeParameter(source, own, edges.map((e) => ({ user: graph.node(e.user.name)!, q: e.q })));
+    else builder.quantizeActivation(source, own, edges.map((e) => ({ user: graph.node(e.user.name)!, q: e.q })));
+  }
+  inferShapes(graph, opset);
+  graph.lint();
+  return out;
+}
+
+class QdqBuilder {
+  constructor(private readonly graph: Graph, private readonly opset: number) {}
+
+  #constants(base: string, q: Quantization): [Node, Node] {
+    const { scale, zeroPoint } = q.qparams;
+    const perChannel = scale.length > 1 || q.qparams.axis !== undefined;
+    const dims = perChannel ? [scale.length] : [];
+    const scaleNode = this.graph.addParameter(this.graph.uniqueTensorName(`${base}_scale`), makeTensor("", "float32", dims, Float32Array.from(scale)));
+    scaleNode.tensor!.name = scaleNode.valueName;
+    const zpNode = this.graph.addParameter(this.graph.uniqueTensorName(`${base}_zero_point`), makeTensor("", q.spec.dtype, dims, ARRAY_FOR[q.spec.dtype](zeroPoint)));
+    zpNode.tensor!.name = zpNode.valueName;
+    return [scaleNode, zpNode];
+  }
+
+  /** Just after a value's producer; for graph inputs and parameters, after all of those (they lead the graph). */
+  #rightAfter(source: Node): InsertionPoint {
+    if (source.kind !== "placeholder" && source.kind !== "parameter") return { after: source };
+    return { before: this.graph.nodes.find((n) => n.kind !== "placeholder" && n.kind !== "parameter")! };
+  }
+
+  #attributes(q: Quantization) {
+    return q.qparams.scale.length > 1 || q.qparams.axis !== undefined ? [intAttribute("axis", q.qparams.axis ?? 0)] : [];
+  }
+
+  /** source → QuantizeLinear → DequantizeLinear, placed right after source; returns the DequantizeLinear. */
+  #qdq(source: Node, q: Quantization): Node {
+    const [scale, zp] = this.#constants(source.valueName, q);
+    const quantize = this.graph.addCall("QuantizeLinear", [source, scale, zp], {
+      name: `${source.name}_QuantizeLinear`, domain: qdqDomain("QuantizeLinear", q.spec.dtype, this.opset), attributes: this.#attributes(q),
+      outputNames: [this.graph.uniqueTensorName(`${source.valueName}_quantized`)],
+    }, this.#rightAfter(source));
+    const dequantize = this.graph.addCall("DequantizeLinear", [quantize, scale, zp], {
+      name: `${source.name}_DequantizeLinear`, domain: qdqDomain("DequantizeLinear", q.spec.dtype, this.opset), attributes: this.#attributes(q),
+      outputNames: [this.graph.uniqueTensorName(`${source.valueName}_dequantized`)],
+    }, { after: quantize });
+    quantize.meta.dtype = q.spec.dtype;
+    quantize.meta.shape = source.meta.shape;
+    dequantize.meta.dtype = "float32";
+    dequantize.meta.shape = source.meta.shape;
+    dequantize.meta.quantizes = source.valueName;
+    return dequantize;
+  }
+
+  /**
+   * An activation: its own spec quantizes it for every user; an edge spec in another group adds a requantization
+   * (the dq → q pair PT2E also inserts). A quantized graph output keeps its name, now on the DequantizeLinear.
+   */
+  quantizeActivation(source: Node, own: Quantization | undefined, edges: { user: Node; q: Quantization | undefined }[]): void {
+    const outputs = this.graph.outputs;
+    const isOutput = outputs.includes(source);
+    const dqOwn = own ? this.#qdq(source, own) : undefined;
+    const perEdge = new Map<string, Node>();
+    for (const { user, q } of edges) {
+      let input = dqOwn;
+      if (q && q.id !== own?.id) {
+        input = perEdge.get(q.id) ?? this.#qdq(dqOwn ?? source, q);
+        perEdge.set(q.id, input);
+      }
+      if (input) user.replaceInput(source, input);
+    }
+    if (dqOwn && isOutput) {
+      this.graph.outputs = outputs.map((o) => (o === source ? dqOwn : o));
+      const name = source.valueName;
+      this.graph.setOutputNames(source, [this.graph.uniqueTensorName(`${name}_float`)]);
+      this.graph.setOutputNames(dqOwn, [name]);
+    }
+  }
+
+  /** A parameter is quantized once per qparams and stored as integers, read through a DequantizeLinear. */
+  quantizeParameter(param: Node, own: Quantization | undefined, edges: { user: Node; q: Quantization | undefined }[]): void {
+    const made = new Map<string, Node>();
+    const values = tensorToFloat32(param.tensor!);
+    const dims = tensorDims(param.tensor!);
+    for (const { user, q: edgeQ } of edges) {
+      const q = edgeQ ?? own;
+      if (!q) continue;
+      let dq = made.get(q.id);
+      if (!dq) {
+        const ints = quantizeValues(values, q.qparams, { dtype: q.spec.dtype, quantMin: q.spec.quantMin, quantMax: q.spec.quantMax, dims });
+        const quantized = this.graph.addParameter(this.graph.uniqueTensorName(`${param.valueName}_quantized`), makeTensor("", q.spec.dtype, dims, ARRAY_FOR[q.spec.dtype](ints)));
+        quantized.tensor!.name = quantized.valueName;
+        const [scale, zp] = this.#constants(param.valueName, q);
+        dq = this.graph.addCall("DequantizeLinear", [quantized, scale, zp], {
+          name: `${param.name}_DequantizeLinear`, domain: qdqDomain("DequantizeLinear", q.spec.dtype, this.opset), attributes: this.#attributes(q),
+          outputNames: [this.graph.uniqueTensorName(`${param.valueName}_dequantized`)],
+        }, { before: firstUser(this.graph, edges.map((e) => e.user)) });
+        dq.meta.quantizes = param.valueName;
+        made.set(q.id, dq);
+      }
+      user.replaceInput(param, dq);
+    }
+    if (param.users.size === 0 && !this.graph.outputs.includes(param)) this.graph.eraseNode(param);
+  }
+}
+
+function firstUser(graph: Graph, users: Node[]): Node {
+  return users.reduce((a, b) => (graph.indexOf(a) <= graph.indexOf(b) ? a : b));
+}
+

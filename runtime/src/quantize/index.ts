@@ -1,0 +1,5 @@
+/** prepare → calibrate → convert → export: from annotations to a QDQ model. */
+export { prepare, PrepareError, observedActivations, type PreparedModel, type ObserverGroup, type DerivedSlot } from "./prepare.js";
+export { calibrate, CalibrationDataError, CalibrationAbortedError, type CalibrationSample, type CalibrateOptions, type CalibrationProgress } from "./calibrate.js";
+export { convert, ConvertError } from "./convert.js";
+export { exportOnnx } from "./export.js";
