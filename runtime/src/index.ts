@@ -22,3 +22,5 @@ export * from "./quantizer/index.js";
 export * from "./checker/index.js";
 export * from "./quantize/index.js";
 export * from "./engine/index.js";
+export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, readQkitConfig, resolveTargets, type QkitConfig, type TargetConfig, type CalibrationConfig, type ResolvedTarget, type ConfigProblem } from "./config/qkit-config.js";
+export * from "./data/index.js";

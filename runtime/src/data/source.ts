@@ -1,0 +1,204 @@
+import { promises as fs, statSync } from "node:fs";
+import * as path from "node:path";
+import type { Dim } from "../graph/node.js";
+import type { DataType } from "../onnx/data-type.js";
+import { Tensor } from "../engine/tensor.js";
+import { QuantizerModuleLoader } from "../quantizer/load-quantizer.js";
+import { DataError } from "./data-error.js";
+import { parseNpy } from "./npy.js";
+import { parseNpz } from "./npz.js";
+import { parseTensorProto } from "./tensor-proto.js";
+import { parseIdx } from "./idx.js";
+import { IMAGE_EXTENSIONS, imageToCHW, type Normalization } from "./images.js";
+
+/** What the data must fit: the model's inputs. */
+export interface InputSpec {
+  name: string;
+  dtype: DataType | undefined;
+  shape: Dim[] | undefined;
+}
+
+export interface DataOptions {
+  /** Items per batch (along the first dimension); default 1. */
+  batchSize?: number;
+  /** Stop after this many items. */
+  limit?: number;
+  /** Turns image and IDX pixels into floats. */
+  normalize?: Normalization;
+}
+
+export type Sample = Record<string, Tensor>;
+
+const MODULE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".cjs", ".mjs"]);
+const TENSOR_EXTENSIONS = new Set([".npy", ".npz", ".pb"]);
+
+/** Per-item dims of an input, without the batch dimension. */
+function itemDims(input: InputSpec): Dim[] | undefined {
+  return input.shape?.slice(1);
+}
+
+/** Make `tensor` ([n, ...]) fit `input`: equal item dims, or the same number of elements per item (reshaped). */
+function fit(tensor: Tensor, input: InputSpec, where: string): Tensor {
+  const want = itemDims(input);
+  let data = tensor.data;
+  if (input.dtype === "float32" && !(data instanceof Float32Array)) {
+    if (Array.isArray(data)) throw new DataError(where, `holds strings; input '${input.name}' takes float32`);
+    data = Float32Array.from(data as ArrayLike<number>, Number);
+  }
+  if (!want) return new Tensor(input.dtype === "float32" ? "float32" : tensor.type, data, tensor.dims);
+  const got = tensor.dims.slice(1);
+  const matches = got.length === want.length && want.every((d, i) => typeof d !== "number" || d === got[i]);
+  if (matches) return new Tensor(input.dtype === "float32" ? "float32" : tensor.type, data, tensor.dims);
+  const wantCount = want.every((d) => typeof d === "number") ? (want as number[]).reduce((a, b) => a * b, 1) : undefined;
+  const gotCount = got.reduce((a, b) => a * b, 1);
+  if (wantCount !== undefined && wantCount === gotCount) {
+    return new Tensor(input.dtype === "float32" ? "float32" : tensor.type, data, [tensor.dims[0]!, ...(want as number[])]);
+  }
+  throw new DataError(where, `has items of shape [${got.join(", ")}], but input '${input.name}' takes [${want.join(", ")}] (after the batch dimension)`);
+}
+
+function pixelsToTensor(data: Uint8Array, dims: number[], input: InputSpec, norm: Normalization, where: string): Tensor {
+  const scale = norm.scale ?? 1 / 255;
+  const mean = norm.mean?.[0] ?? 0;
+  const std = norm.std?.[0] ?? 1;
+  const floats = Float32Array.from(data, (p) => (p * scale - mean) / std);
+  return fit(new Tensor("float32", floats, dims), input, where);
+}
+
+/** Items from one file, each a Sample whose tensors have a leading batch dimension. */
+async function* fileItems(file: string, inputs: InputSpec[], options: DataOptions): AsyncGenerator<Sample> {
+  const ext = path.extname(file).toLowerCase();
+  const only = inputs.length === 1 ? inputs[0] : undefined;
+  if (ext === ".npy") {
+    if (!only) throw new DataError(file, `the model has ${inputs.length} inputs; give an .npz with one array per input name`);
+    yield { [only.name]: fit(parseNpy(await fs.readFile(file), file), only, file) };
+  } else if (ext === ".npz") {
+    const arrays = parseNpz(await fs.readFile(file), file);
+    const sample: Sample = {};
+    for (const input of inputs) {
+      const array = arrays.get(input.name) ?? (only && arrays.size === 1 ? [...arrays.values()][0] : undefined);
+      if (!array) throw new DataError(file, `has no array named '${input.name}' (it has ${[...arrays.keys()].join(", ")})`);
+      sample[input.name] = fit(array, input, `${file}:${input.name}`);
+    }
+    yield sample;
+  } else if (ext === ".pb") {
+    const { name, tensor } = parseTensorProto(await fs.readFile(file), file);
+    const input = inputs.find((i) => i.name === name) ?? only;
+    if (!input) throw new DataError(file, `holds tensor '${name}', which is none of the model's inputs (${inputs.map((i) => i.name).join(", ")})`);
+    const withBatch = input.shape && tensor.dims.length === input.shape.length - 1 ? new Tensor(tensor.type, tensor.data, [1, ...tensor.dims]) : tensor;
+    yield { [input.name]: fit(withBatch, input, file) };
+  } else if (IMAGE_EXTENSIONS.has(ext)) {
+    if (!only || !only.shape || only.shape.length !== 4) throw new DataError(file, "images need a model with one NCHW input");
+    const [, c, h, w] = only.shape;
+    if (typeof c !== "number" || typeof h !== "number" || typeof w !== "number") throw new DataError(file, `the model's input has a symbolic image size [${only.shape.join(", ")}]`);
+    yield { [only.name]: new Tensor("float32", imageToCHW(await fs.readFile(file), file, c, h, w, options.normalize), [1, c, h, w]) };
+  } else if (ext === ".gz" || ext === ".idx" || /-ubyte$/.test(file)) {
+    if (!only) throw new DataError(file, "IDX images need a model with one input");
+    const idx = parseIdx(await fs.readFile(file), file);
+    yield { [only.name]: pixelsToTensor(idx.data, idx.dims, only, options.normalize ?? {}, file) };
+  } else {
+    throw new DataError(file, `is not a data file qkit reads (.npy, .npz, .pb, .png, .jpg, IDX, a folder of them, or a .ts/.js module)`);
+  }
+}
+
+async function* moduleItems(file: string, inputs: InputSpec[]): AsyncGenerator<Sample> {
+  const exports = new QuantizerModuleLoader().load(file);
+  const source = exports.default ?? exports.samples ?? exports.data;
+  const iterable = typeof source === "function" ? await (source as () => unknown)() : source;
+  if (!iterable || (typeof (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator] !== "function" && typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function")) {
+    throw new DataError(file, "must export (as default) an iterable or async iterable of { inputName: Tensor } samples, or a function returning one");
+  }
+  let index = 0;
+  for await (const sample of iterable as AsyncIterable<Record<string, unknown>>) {
+    const out: Sample = {};
+    for (const input of inputs) {
+      const value = sample?.[input.name];
+      if (!(value instanceof Tensor)) throw new DataError(file, `sample ${index} has no Tensor for input '${input.name}'`);
+      out[input.name] = fit(value, input, `${file} (sample ${index})`);
+    }
+    index++;
+    yield out;
+  }
+}
+
+async function* itemsOf(location: string, inputs: InputSpec[], options: DataOptions): AsyncGenerator<Sample> {
+  let stat;
+  try {
+    stat = statSync(location);
+  } catch {
+    throw new DataError(location, "no such file or folder; check the path");
+  }
+  if (stat.isDirectory()) {
+    const entries = (await fs.readdir(location)).filter((f) => !f.startsWith(".")).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    const usable = entries.filter((f) => TENSOR_EXTENSIONS.has(path.extname(f).toLowerCase()) || IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase()));
+    if (usable.length === 0) throw new DataError(location, "holds no .npy, .npz, .pb, .png or .jpg files");
+    for (const f of usable) yield* fileItems(path.join(location, f), inputs, options);
+  } else if (MODULE_EXTENSIONS.has(path.extname(location))) {
+    yield* moduleItems(location, inputs);
+  } else {
+    yield* fileItems(location, inputs, options);
+  }
+}
+
+/** Split or join items along the first dimension into batches of `batchSize`. */
+function concat(parts: Tensor[]): Tensor {
+  const first = parts[0]!;
+  if (parts.length === 1) return first;
+  const total = parts.reduce((n, t) => n + t.data.length, 0);
+  const Ctor = (first.data as Float32Array).constructor as new (n: number) => Float32Array;
+  const out = new Ctor(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p.data as Float32Array, at);
+    at += p.data.length;
+  }
+  return new Tensor(first.type, out, [parts.reduce((n, t) => n + t.dims[0]!, 0), ...first.dims.slice(1)]);
+}
+
+/** Items from..to of a batch, as a view (no copy: a large file is cut into many batches). */
+function slice(t: Tensor, from: number, to: number): Tensor {
+  const per = t.dims.slice(1).reduce((a, b) => a * b, 1);
+  return new Tensor(t.type, (t.data as Float32Array).subarray(from * per, to * per), [to - from, ...t.dims.slice(1)]);
+}
+
+/**
+ * Calibration (or evaluation) data from a path: an .npy/.npz/.pb file, an image, IDX images, a folder of those, or a
+ * TypeScript/JavaScript module exporting an (async) iterable of samples. Yields batches of `batchSize` items.
+ */
+export async function* openData(location: string, inputs: InputSpec[], options: DataOptions = {}): AsyncGenerator<Sample> {
+  const batchSize = Math.max(1, options.batchSize ?? 1);
+  const limit = options.limit ?? Infinity;
+  let pending: Sample[] = [];
+  let pendingCount = 0;
+  let emitted = 0;
+  const flush = function* (all: boolean): Generator<Sample> {
+    while (pendingCount >= batchSize || (all && pendingCount > 0)) {
+      const take = Math.min(batchSize, pendingCount, limit - emitted);
+      if (take <= 0) return;
+      const merged: Sample = {};
+      for (const input of inputs) merged[input.name] = concat(pending.map((s) => s[input.name]!));
+      const batch: Sample = {};
+      const rest: Sample = {};
+      for (const [name, t] of Object.entries(merged)) {
+        batch[name] = slice(t, 0, take);
+        rest[name] = slice(t, take, t.dims[0]!);
+      }
+      pendingCount -= take;
+      pending = pendingCount > 0 ? [rest] : [];
+      emitted += take;
+      yield batch;
+    }
+  };
+  for await (const item of itemsOf(location, inputs, options)) {
+    pending.push(item);
+    pendingCount += Object.values(item)[0]?.dims[0] ?? 0;
+    yield* flush(false);
+    if (emitted >= limit) return;
+  }
+  yield* flush(true);
+}
+
+/** The inputs of a model, for openData. */
+export function modelInputs(graph: { placeholders(): { valueName: string; meta: { dtype?: DataType; shape?: Dim[] } }[] }): InputSpec[] {
+  return graph.placeholders().map((p) => ({ name: p.valueName, dtype: p.meta.dtype, shape: p.meta.shape }));
+}
