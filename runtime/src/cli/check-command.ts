@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { loadModel } from "../onnx/load.js";
+import { readQkitConfig } from "../config/qkit-config.js";
 import { runCheck } from "../checker/check.js";
 import type { Coverage } from "../checker/coverage.js";
 import type { Finding } from "../checker/finding.js";
@@ -11,12 +12,14 @@ import { parseCommandArgs, stringOption } from "./args.js";
 import { table } from "./format.js";
 
 const usage = `Usage: qkit check --model MODEL --quantizer FILE.ts [--json]
+       qkit check [--json]            (every target of ./qkit.json)
 
 Run the quantizer's annotate() on the model and report every mistake at the line of the quantizer that made it,
 then how much of the model is annotated. The quantizer is compiled on the fly (TypeScript or JavaScript).
 
 Output: one line per finding, 'file:line:col severity code message'; with --json,
-{ findings: [{ code, severity, message, file, line, column, related }], coverage }.
+{ findings: [{ code, severity, message, file, line, column, related }], coverage }; for a qkit.json with several
+targets, { targets: [{ quantizer, model, findings, coverage }] }.
 Exit status: 0 no errors, 1 errors found, 2 bad input (model or quantizer cannot be loaded).
 
 Options:
@@ -65,38 +68,63 @@ export const checkCommand: Command = {
     }
     const modelPath = stringOption(args, "model");
     const quantizerPath = stringOption(args, "quantizer");
+    const json = !!args.values.json;
+    if (!modelPath && !quantizerPath) return checkConfigTargets(json);
     if (!modelPath || !quantizerPath) throw new UsageError(`check needs ${!modelPath ? "--model MODEL" : "--quantizer FILE.ts"}`);
-    const model = await loadModel(modelPath);
-    let loaded;
-    try {
-      loaded = loadQuantizer(quantizerPath);
-    } catch (error) {
-      if (error instanceof QuantizerLoadError && error.site) {
-        // A quantizer that fails to compile or run is a finding in the user's file, not a crash.
-        const f: Finding = { code: "quantizer-threw", severity: "error", message: error.message.replace(/^[^:]*:\d+:\d+: /, ""), site: error.site, related: [], nodes: [] };
-        report([f], undefined, error.site, !!args.values.json);
-        return 1;
-      }
-      throw error;
-    }
-    const result = runCheck(model, loaded.quantizer);
-    report(result.findings, result.coverage, loaded.classSite, !!args.values.json);
-    return result.findings.some((f) => f.severity === "error") ? 1 : 0;
+    const outcome = await checkTarget(modelPath, quantizerPath);
+    if (json) process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
+    else process.stdout.write(outcome.text);
+    return outcome.errors ? 1 : 0;
   },
 };
 
-function report(findings: Finding[], coverage: Coverage | undefined, fallback: SourceSite, json: boolean): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ findings: findings.map((f) => findingToJson(f, fallback)), coverage: coverage ?? null }, null, 2)}\n`);
-    return;
+interface TargetOutcome {
+  errors: boolean;
+  text: string;
+  json: { findings: ReturnType<typeof findingToJson>[]; coverage: Coverage | null };
+}
+
+/** With no --model and --quantizer, check what the workspace's qkit.json lists, as the language server does. */
+async function checkConfigTargets(json: boolean): Promise<number> {
+  const { targets } = readQkitConfig(process.cwd());
+  let errors = false;
+  const results = [];
+  for (const target of targets) {
+    const outcome = await checkTarget(target.modelPath, target.quantizerPath);
+    errors ||= outcome.errors;
+    results.push({ quantizer: target.quantizer, model: target.model, ...outcome.json });
+    if (!json) process.stdout.write(`${targets.length > 1 ? `== ${target.quantizer} on ${target.model}\n` : ""}${outcome.text}`);
   }
+  if (json) process.stdout.write(`${JSON.stringify(results.length === 1 ? { findings: results[0]!.findings, coverage: results[0]!.coverage } : { targets: results }, null, 2)}\n`);
+  return errors ? 1 : 0;
+}
+
+async function checkTarget(modelPath: string, quantizerPath: string): Promise<TargetOutcome> {
+  const model = await loadModel(modelPath);
+  let loaded;
+  try {
+    loaded = loadQuantizer(quantizerPath);
+  } catch (error) {
+    if (error instanceof QuantizerLoadError && error.site) {
+      // A quantizer that fails to compile or run is a finding in the user's file, not a crash.
+      const f: Finding = { code: "quantizer-threw", severity: "error", message: error.message.replace(/^[^:]*:\d+:\d+: /, ""), site: error.site, related: [], nodes: [] };
+      return report([f], undefined, error.site);
+    }
+    throw error;
+  }
+  const result = runCheck(model, loaded.quantizer);
+  return report(result.findings, result.coverage, loaded.classSite);
+}
+
+function report(findings: Finding[], coverage: Coverage | undefined, fallback: SourceSite): TargetOutcome {
+  const errors = findings.filter((f) => f.severity === "error").length;
+  const warnings = findings.filter((f) => f.severity === "warning").length;
   const lines = findings.flatMap((f) => [
     `${formatSite(f.site ?? fallback)} ${f.severity} ${f.code} ${f.message}`,
     ...f.related.map((r) => `  ${formatSite(r.site ?? fallback)} note: ${r.message}`),
   ]);
-  if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
-  if (coverage) process.stdout.write(`\ncoverage:\n${coverageTable(coverage)}\n`);
-  const errors = findings.filter((f) => f.severity === "error").length;
-  const warnings = findings.filter((f) => f.severity === "warning").length;
-  process.stdout.write(`${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}\n`);
+  let text = lines.length ? `${lines.join("\n")}\n` : "";
+  if (coverage) text += `\ncoverage:\n${coverageTable(coverage)}\n`;
+  text += `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}\n`;
+  return { errors: errors > 0, text, json: { findings: findings.map((f) => findingToJson(f, fallback)), coverage: coverage ?? null } };
 }
