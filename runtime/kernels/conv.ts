@@ -1,7 +1,7 @@
 // 2-D convolution of one image and one group as a GEMM: packed weights (A, M = output channels) times the im2col
 // matrix (B, N = output pixels), which is never materialized whole: each chunk of column blocks is packed for one
 // K block straight from the NCHW input into scratch, used, and overwritten by the next.
-import { KC, NR, BIAS_ROW, kblock } from "./gemm_core";
+import { KC, MR, NR, BIAS_ROW, kblock } from "./gemm_core";
 
 /** Column blocks packed per chunk: KC × 16·8 floats = 128 KiB of scratch, which stays in L2. */
 export const CONV_CHUNK_BLOCKS: i32 = 16;
@@ -27,8 +27,8 @@ export function conv2d(
     const je = min(jc + CONV_CHUNK_BLOCKS, j1);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
-      im2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, k0, kc, jc, je, scratch);
-      kblock(a + (<usize>k0 << 4), <usize>K << 4, scratch, <usize>kc << 5, jc, kc, y, N, M, N, jc, je,
+      im2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, k0, kc, jc, je, scratch, tmp + 128);
+      kblock(a + <usize>(k0 * MR * 4), <usize>(K * MR * 4), scratch, <usize>kc << 5, jc, kc, y, N, M, N, jc, je,
         k0 == 0, k0 + kc >= K, bias, BIAS_ROW, lo, hi, tmp);
     }
   }
@@ -37,7 +37,7 @@ export function conv2d(
 /** Pack im2col rows [k0, k0+kc) of column blocks [jc, je) as [block][kc][8]. */
 function im2col_pack(
   x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  OW: i32, N: i32, k0: i32, kc: i32, jc: i32, je: i32, dst: usize,
+  OW: i32, N: i32, k0: i32, kc: i32, jc: i32, je: i32, dst: usize, coords: usize,
 ): void {
   const khw = kh * kw;
   const plane = <usize>(H * W);
@@ -61,6 +61,16 @@ function im2col_pack(
     const oneRow = ox0 + NR <= OW && n0 + NR <= N;
     const ixBase = ox0 * sw - pw;
     const iyBase = oy0 * sh - ph;
+    if (!oneRow) {
+      // Top-left input coordinates of the 8 columns (beyond N: a row far outside, so they read as zero).
+      for (let q = 0; q < NR; q++) {
+        const n = n0 + q;
+        const oy = n / OW;
+        store<i32>(coords + (q << 3), n < N ? oy * sh - ph : -0x40000000);
+        store<i32>(coords + (q << 3), n - oy * OW, 4);
+      }
+      for (let q = 0; q < NR; q++) store<i32>(coords + (q << 3), load<i32>(coords + (q << 3), 4) * sw - pw, 4);
+    }
     let ci = k0 / khw;
     let rem = k0 - ci * khw;
     let ky = rem / kw;
@@ -79,16 +89,19 @@ function im2col_pack(
           v128.store(dst, v128.shuffle<f32>(v128.load(row, 32), v128.load(row, 48), 0, 2, 4, 6), 16);
         }
       } else {
+        const dy = ky * dh;
+        const dx = kx * dw;
         for (let q = 0; q < NR; q++) {
-          const n = n0 + q;
-          let v: f32 = 0;
-          if (n < N) {
-            const oy = n / OW;
-            const ox = n - oy * OW;
-            const yy = oy * sh - ph + ky * dh;
-            const xx = ox * sw - pw + kx * dw;
-            if (yy >= 0 && yy < H && xx >= 0 && xx < W) v = load<f32>(chan + ((<usize>(yy * W + xx)) << 2));
+          let yy: i32, xx: i32;
+          if (oneRow) {
+            yy = iyBase + dy;
+            xx = ixBase + q * sw + dx;
+          } else {
+            yy = load<i32>(coords + (q << 3)) + dy;
+            xx = load<i32>(coords + (q << 3), 4) + dx;
           }
+          let v: f32 = 0;
+          if (<u32>yy < <u32>H && <u32>xx < <u32>W) v = load<f32>(chan + ((<usize>(yy * W + xx)) << 2));
           store<f32>(dst + (q << 2), v);
         }
       }

@@ -1,6 +1,11 @@
 // Entry points over the GEMM core: the plain GEMM on fully packed operands, and the packing routines.
 import { KC, MR, NR, BIAS_COL, BIAS_ROW, kblock } from "./gemm_core";
 
+/** Rows per A panel of this build (pack_a's layout). */
+export function gemm_mr(): i32 {
+  return MR;
+}
+
 /**
  * C = clamp(A·B + bias, lo, hi) for the column blocks [j0, j1) (a worker's share); A and B fully packed.
  * `tmp` is 32 floats of scratch private to the caller.
@@ -19,7 +24,7 @@ export function gemm_packed(
   }
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
-    kblock(a + (<usize>k0 << 4), <usize>K << 4, b + (<usize>k0 << 5), <usize>K << 5, 0, kc, c, ldc, M, N, j0, j1,
+    kblock(a + <usize>(k0 * MR * 4), <usize>(K * MR * 4), b + (<usize>k0 << 5), <usize>K << 5, 0, kc, c, ldc, M, N, j0, j1,
       k0 == 0, k0 + kc >= K, bias, biasMode, lo, hi, tmp);
   }
 }

@@ -1,7 +1,8 @@
-// fp32 GEMM, C[M×N] = A[M×K] · B[K×N] (+ bias, clamped), on pre-packed operands and a 4×8 register tile:
-// 8 f32x4 accumulators + 2 B vectors + 1 broadcast A value fit the 16 vector registers of x86-64 without spills.
-//   A packed in panels of 4 rows:  A[p][k][r]  at a + ((p·K + k)·4 + r)·4   (rows past M are zero)
-//   B packed in blocks of 8 cols:  B[j][k][c]  at b + ((j·K + k)·8 + c)·4   (cols past N are zero)
+// fp32 GEMM, C[M×N] = A[M×K] · B[K×N] (+ bias, clamped), on pre-packed operands and an MR×8 register tile.
+// MR is 4: 8 accumulators + 2 B vectors + 1 broadcast. 5×8 and 6×8 tiles (the code below handles them) measured at
+// half the speed under V8, which then spills accumulators, so both builds use 4×8.
+//   A packed in panels of MR rows: A[p][k][r]  at a + ((p·K + k)·MR + r)·4   (rows past M are zero)
+//   B packed in blocks of 8 cols:  B[j][k][c]  at b + ((j·K + k)·8 + c)·4    (cols past N are zero)
 // K is split into blocks of at most KC so a B micro-panel stays in L1 while A's block streams from L2; the first
 // block starts from the bias, later ones accumulate into C, and only the last applies the clamp.
 import { madd } from "./madd";
@@ -20,8 +21,8 @@ export const BIAS_COL = 2;
 }
 
 /**
- * One 4×8 tile over kc steps. Edge tiles (rows < 4 or cols < 8) go through the 32-float scratch `tmp` so that the
- * vector code never reads or writes outside C.
+ * One MR×8 tile over kc steps. Edge tiles (rows < MR or cols < 8) go through the scratch `tmp` (MR·8 floats) so that
+ * the vector code never reads or writes outside C.
  */
 // @ts-ignore: decorator
 @inline function tile(
@@ -41,15 +42,20 @@ export const BIAS_COL = 2;
     }
   }
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  let c40: v128 = f32x4.splat(0), c41: v128 = c40, c50: v128 = c40, c51: v128 = c40;
   if (first) {
     if (biasMode == BIAS_ROW) {
       c00 = v128.load32_splat(bias); c01 = c00;
       c10 = v128.load32_splat(bias, 4); c11 = c10;
       c20 = v128.load32_splat(bias, 8); c21 = c20;
       c30 = v128.load32_splat(bias, 12); c31 = c30;
+      if (MR >= 5) { c40 = v128.load32_splat(bias, 16); c41 = c40; }
+      if (MR == 6) { c50 = v128.load32_splat(bias, 20); c51 = c50; }
     } else if (biasMode == BIAS_COL) {
       c00 = v128.load(bias); c01 = v128.load(bias, 16);
       c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+      if (MR >= 5) { c40 = c00; c41 = c01; }
+      if (MR == 6) { c50 = c00; c51 = c01; }
     } else {
       c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
     }
@@ -58,6 +64,8 @@ export const BIAS_COL = 2;
     c10 = v128.load(src); c11 = v128.load(src, 16); src += stride;
     c20 = v128.load(src); c21 = v128.load(src, 16); src += stride;
     c30 = v128.load(src); c31 = v128.load(src, 16);
+    if (MR >= 5) { src += stride; c40 = v128.load(src); c41 = v128.load(src, 16); }
+    if (MR == 6) { src += stride; c50 = v128.load(src); c51 = v128.load(src, 16); }
   }
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
@@ -70,7 +78,15 @@ export const BIAS_COL = 2;
     c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
     av = v128.load32_splat(a, 12);
     c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-    a += 16;
+    if (MR >= 5) {
+      av = v128.load32_splat(a, 16);
+      c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
+    }
+    if (MR == 6) {
+      av = v128.load32_splat(a, 20);
+      c50 = madd(av, b0, c50); c51 = madd(av, b1, c51);
+    }
+    a += <usize>MR << 2;
     b += 32;
   }
   if (last) {
@@ -80,12 +96,16 @@ export const BIAS_COL = 2;
     c10 = clamp4(c10, vlo, vhi); c11 = clamp4(c11, vlo, vhi);
     c20 = clamp4(c20, vlo, vhi); c21 = clamp4(c21, vlo, vhi);
     c30 = clamp4(c30, vlo, vhi); c31 = clamp4(c31, vlo, vhi);
+    if (MR >= 5) { c40 = clamp4(c40, vlo, vhi); c41 = clamp4(c41, vlo, vhi); }
+    if (MR == 6) { c50 = clamp4(c50, vlo, vhi); c51 = clamp4(c51, vlo, vhi); }
   }
   let dst = full ? c : tmp;
   v128.store(dst, c00); v128.store(dst, c01, 16); dst += stride;
   v128.store(dst, c10); v128.store(dst, c11, 16); dst += stride;
   v128.store(dst, c20); v128.store(dst, c21, 16); dst += stride;
   v128.store(dst, c30); v128.store(dst, c31, 16);
+  if (MR >= 5) { dst += stride; v128.store(dst, c40); v128.store(dst, c41, 16); }
+  if (MR == 6) { dst += stride; v128.store(dst, c50); v128.store(dst, c51, 16); }
   if (!full) {
     for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) {
       store<f32>(c + ((<usize>r * ldc + q) << 2), load<f32>(tmp + ((r * NR + q) << 2)));
@@ -93,9 +113,14 @@ export const BIAS_COL = 2;
   }
 }
 
+/** Bytes of A's K block beyond which it no longer stays in L2, and the loops switch order. */
+const A_BLOCK_L2: i32 = 256 * 1024;
+
 /**
  * Tiles of one K block: column blocks [j0, j1) of a B chunk laid out as [block][kc][8] starting at block `jBase`,
- * against every row panel of A. The loop over panels is innermost so the B micro-panel is reused from L1.
+ * against every row panel of A. Normally the loop over panels is innermost, so the B micro-panel is reused from L1
+ * while A's block comes from L2; when A's block is too big for L2 (many output channels, e.g. 512×256 floats) the
+ * panel loop goes outside instead: each A micro-panel stays in L1 and the (small) B chunk in L2.
  */
 // @ts-ignore: decorator
 @inline export function kblock(
@@ -104,6 +129,18 @@ export const BIAS_COL = 2;
   first: bool, last: bool, bias: usize, biasMode: i32, lo: f32, hi: f32, tmp: usize,
 ): void {
   const panels = (M + MR - 1) / MR;
+  if (panels * MR * kc * 4 > A_BLOCK_L2) {
+    for (let p = 0; p < panels; p++) {
+      const m0 = p * MR;
+      for (let j = j0; j < j1; j++) {
+        const n0 = j * NR;
+        const rowBias = biasMode == BIAS_ROW ? bias + (<usize>m0 << 2) : bias + (<usize>n0 << 2);
+        tile(a + <usize>p * aStride, b + <usize>(j - jBase) * bStride, kc, c + ((<usize>m0 * ldc + n0) << 2), ldc,
+          min(MR, M - m0), min(NR, N - n0), first, last, rowBias, biasMode, lo, hi, tmp);
+      }
+    }
+    return;
+  }
   for (let j = j0; j < j1; j++) {
     const bj = b + <usize>(j - jBase) * bStride;
     const n0 = j * NR;

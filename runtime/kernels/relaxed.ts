@@ -4,3 +4,4 @@ export * from "./gemm";
 export * from "./conv";
 export * from "./window";
 export * from "./eltwise";
+export * from "./peak";

@@ -92,7 +92,7 @@ export class Kernels {
     return this.#k.window_scratch_floats(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.OH, g.OW);
   }
 
-  /** Pack X[r][k] = src[r·rs + k·ks] (M×K) into A panels: ceil(M/4)·4·K floats at dst. */
+  /** Pack X[r][k] = src[r·rs + k·ks] (M×K) into A panels of mr rows: packedASize(M, K) floats at dst. */
   packA(src: number, rs: number, ks: number, M: number, K: number, dst: number): void {
     this.#k.pack_a(src, rs, ks, M, K, dst);
   }
@@ -102,8 +102,18 @@ export class Kernels {
     this.#k.pack_b(src, ks, ns, K, N, dst);
   }
 
-  static packedASize(M: number, K: number): number {
-    return Math.ceil(M / 4) * 4 * K;
+  /** Rows per packed A panel in this kernel build (4, or 6 with fused multiply-add). */
+  get mr(): number {
+    return this.#k.gemm_mr();
+  }
+
+  /** Floats of a packed A operand; row biases are padded to the same multiple of mr. */
+  packedASize(M: number, K: number): number {
+    return this.paddedRows(M) * K;
+  }
+
+  paddedRows(M: number): number {
+    return Math.ceil(M / this.mr) * this.mr;
   }
 
   static packedBSize(K: number, N: number): number {

@@ -48,6 +48,7 @@ export function kernelModule(wanted: KernelVariant | "auto" = "auto"): { module:
 }
 
 export interface KernelExports {
+  gemm_mr(): number;
   gemm_packed(a: number, b: number, c: number, ldc: number, M: number, N: number, K: number,
     bias: number, biasMode: number, lo: number, hi: number, j0: number, j1: number, tmp: number): void;
   pack_a(src: number, rs: number, ks: number, M: number, K: number, dst: number): void;

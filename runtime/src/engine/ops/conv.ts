@@ -1,5 +1,5 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
-import { Kernels, type Window2d } from "../kernels/kernels.js";
+import type { Window2d } from "../kernels/kernels.js";
 import { requireFloat32, requireInput, windowPads } from "./util.js";
 
 interface ConvGeometry {
@@ -77,11 +77,11 @@ const conv: OpDef = {
       src.set(wData);
       for (let gi = 0; gi < group; gi++) {
         if (out.packed[gi] === undefined) {
-          out.packed[gi] = ctx.persistentF32(Kernels.packedASize(Mg, K)).byteOffset;
-          out.bias[gi] = ctx.persistentF32(Math.ceil(Mg / 4) * 4).byteOffset;
+          out.packed[gi] = ctx.persistentF32(k.packedASize(Mg, K)).byteOffset;
+          out.bias[gi] = ctx.persistentF32(k.paddedRows(Mg)).byteOffset;
         }
         k.packA(src.byteOffset + gi * Mg * K * 4, K, 1, Mg, K, out.packed[gi]!);
-        const bias = k.f32(out.bias[gi]!, Math.ceil(Mg / 4) * 4);
+        const bias = k.f32(out.bias[gi]!, k.paddedRows(Mg));
         bias.fill(0);
         if (bData) bias.set(bData.subarray(gi * Mg, (gi + 1) * Mg));
       }

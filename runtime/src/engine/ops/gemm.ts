@@ -56,7 +56,7 @@ const gemm: OpDef = {
     const postAdd = c !== undefined && beta !== 0 && !cIsRow;
     const lo = ctx.clamp?.lo ?? -Infinity;
     const hi = ctx.clamp?.hi ?? Infinity;
-    const packedA = ctx.persistentF32(Kernels.packedASize(M, K));
+    const packedA = ctx.persistentF32(k.packedASize(M, K));
     return {
       outputs: [{ dtype: "float32", dims: [M, N] }],
       runtimeInputs: b.value !== undefined ? (postAdd ? [0, 2] : [0]) : [0, 1, 2],
@@ -120,7 +120,7 @@ const matmul: OpDef = {
       })
       : undefined;
     const packedB = constB ?? ctx.persistentF32(bBlock);
-    const packedA = ctx.persistentF32(Kernels.packedASize(M, K));
+    const packedA = ctx.persistentF32(k.packedASize(M, K));
     return {
       outputs: [{ dtype: "float32", dims: outDims }],
       runtimeInputs: constB ? [0] : [0, 1],
