@@ -1,0 +1,112 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { crc32, deflateRawSync } from "node:zlib";
+import { makeTensor, onnx } from "../src/index.js";
+import { createSession, Tensor } from "../src/engine/index.js";
+import { readNpy, writeNpy } from "../src/io/npy.js";
+import { readNpz } from "../src/io/npz.js";
+import { runCommand } from "../src/cli/run-command.js";
+import { EXAMPLES, withTempDir } from "./helpers/data.js";
+
+const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
+
+/** A zip archive as np.savez (stored) or np.savez_compressed (deflated) writes it. */
+function zip(members: [string, Uint8Array][], deflate: boolean): Uint8Array {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of members) {
+    const body = deflate ? deflateRawSync(data) : Buffer.from(data);
+    const nameBytes = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(deflate ? 8 : 0, 8);
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(deflate ? 8 : 0, 10);
+    central.writeUInt32LE(crc32(data), 16);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, body);
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + body.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(members.length, 8);
+  end.writeUInt16LE(members.length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dir, end]);
+}
+
+function images(n: number): Float32Array {
+  return new Float32Array(n * 784).map((_, i) => Math.cos(i * 0.013));
+}
+
+async function direct(x: Float32Array, n: number): Promise<Float32Array> {
+  const s = await createSession(MODEL);
+  try {
+    return (await s.run({ input: new Tensor("float32", x, [n, 1, 28, 28]) })).logits!.data as Float32Array;
+  } finally {
+    await s.release();
+  }
+}
+
+test(".npy files round-trip through writeNpy and readNpy", () => {
+  const data = Int32Array.of(1, -2, 3, 4, 5, 6);
+  const back = readNpy(writeNpy({ dtype: "int32", shape: [2, 3], data }));
+  assert.deepEqual(back, { dtype: "int32", shape: [2, 3], data });
+  const file = writeNpy({ dtype: "float32", shape: [5], data: new Float32Array(5) });
+  const header = Buffer.from(file.subarray(10, file.length - 20)).toString("latin1");
+  assert.equal((file.length - 20) % 64, 0);
+  assert.match(header, /\{'descr': '<f4', 'fortran_order': False, 'shape': \(5,\), \}/);
+});
+
+test("qkit run: an .npy input gives .npy outputs equal to a session run", async () => {
+  await withTempDir(async (dir) => {
+    const x = images(3);
+    writeFileSync(path.join(dir, "x.npy"), writeNpy({ dtype: "float32", shape: [3, 1, 28, 28], data: x }));
+    const code = await runCommand.run([MODEL, "--input", `input=${path.join(dir, "x.npy")}`, "--output-dir", path.join(dir, "out")]);
+    assert.equal(code, 0);
+    const out = readNpy(readFileSync(path.join(dir, "out", "logits.npy")));
+    assert.equal(out.dtype, "float32");
+    assert.deepEqual(out.shape, [3, 10]);
+    assert.deepEqual(out.data, await direct(x, 3));
+  });
+});
+
+test("qkit run: .npz archives (stored and deflated) and TensorProto .pb inputs", async () => {
+  await withTempDir(async (dir) => {
+    const x = images(2);
+    const npy = writeNpy({ dtype: "float32", shape: [2, 1, 28, 28], data: x });
+    for (const deflate of [false, true]) {
+      const file = path.join(dir, deflate ? "c.npz" : "s.npz");
+      writeFileSync(file, zip([["input.npy", npy]], deflate));
+      assert.deepEqual(readNpz(readFileSync(file)).get("input")!.data, x);
+      assert.equal(await runCommand.run([MODEL, "--input", file, "--output-dir", path.join(dir, String(deflate))]), 0);
+      assert.deepEqual(readNpy(readFileSync(path.join(dir, String(deflate), "logits.npy"))).data, await direct(x, 2));
+    }
+    const pb = path.join(dir, "x.pb");
+    writeFileSync(pb, onnx.TensorProto.encode(makeTensor("input", "float32", [2, 1, 28, 28], x)).finish());
+    assert.equal(await runCommand.run([MODEL, "-i", pb, "-o", path.join(dir, "pb")]), 0);
+    assert.deepEqual(readNpy(readFileSync(path.join(dir, "pb", "logits.npy"))).data, await direct(x, 2));
+  });
+});
+
+test("qkit run: a wrongly shaped input fails with one line naming it", async () => {
+  await withTempDir(async (dir) => {
+    writeFileSync(path.join(dir, "x.npy"), writeNpy({ dtype: "float32", shape: [1, 28, 28], data: images(1) }));
+    await assert.rejects(runCommand.run([MODEL, "--input", `input=${path.join(dir, "x.npy")}`, "-o", dir]),
+      /input 'input': expected shape \[.*\] \(rank 4\), got \[1, 28, 28\]/);
+  });
+});
