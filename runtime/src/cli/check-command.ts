@@ -78,7 +78,7 @@ export const checkCommand: Command = {
   },
 };
 
-interface TargetOutcome {
+export interface TargetOutcome {
   errors: boolean;
   text: string;
   json: { findings: ReturnType<typeof findingToJson>[]; coverage: Coverage | null };
@@ -116,7 +116,8 @@ async function checkTarget(modelPath: string, quantizerPath: string): Promise<Ta
   return report(result.findings, result.coverage, loaded.classSite);
 }
 
-function report(findings: Finding[], coverage: Coverage | undefined, fallback: SourceSite): TargetOutcome {
+/** Findings as text (with related notes, coverage and totals) and as JSON. */
+export function report(findings: Finding[], coverage: Coverage | undefined, fallback: SourceSite): TargetOutcome {
   const errors = findings.filter((f) => f.severity === "error").length;
   const warnings = findings.filter((f) => f.severity === "warning").length;
   const lines = findings.flatMap((f) => [

@@ -3,8 +3,12 @@ import { QkitError } from "../errors.js";
 import { UsageError, type Command } from "./command.js";
 import { inspectCommand } from "./inspect-command.js";
 import { checkCommand } from "./check-command.js";
+import { quantizeCommand } from "./quantize-command.js";
+import { calibrateCommand } from "./calibrate-command.js";
+import { mergeCalibrationCommand } from "./merge-calibration-command.js";
+import { evalCommand } from "./eval-command.js";
 
-const COMMANDS: Command[] = [inspectCommand, checkCommand];
+const COMMANDS: Command[] = [inspectCommand, checkCommand, quantizeCommand, calibrateCommand, mergeCalibrationCommand, evalCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -3,3 +3,5 @@ export { prepare, PrepareError, observedActivations, type PreparedModel, type Ob
 export { calibrate, CalibrationDataError, CalibrationAbortedError, type CalibrationSample, type CalibrateOptions, type CalibrationProgress } from "./calibrate.js";
 export { convert, ConvertError } from "./convert.js";
 export { exportOnnx } from "./export.js";
+export { calibrationState, saveCalibrationState, readCalibrationState, mergeCalibrationStates, loadCalibrationState, CalibrationStateError, type CalibrationState } from "./calibration-state.js";
+export { calibrationReport, saveCalibrationReport, type CalibrationReport, type GroupReport } from "./calibration-report.js";

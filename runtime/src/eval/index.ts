@@ -1,0 +1,2 @@
+export { evaluateAccuracy, type AccuracyResult } from "./accuracy.js";
+export { readLabels } from "./labels.js";
