@@ -12,13 +12,14 @@ export function conv2d_scratch_floats(): i32 {
 }
 
 /**
- * y[M][OH·OW] = clamp(W·im2col(x) + bias) over the output column blocks [j0, j1).
+ * y[M][OH·OW] = clamp(W·im2col(x) + bias) over output column blocks [j0, j1) and row panels [p0, p1) (threads
+ * split one or the other).
  * x: C×H×W; a: weights packed as A panels with K = C·kh·kw; bias: M values padded to a multiple of 4.
  */
 export function conv2d(
   x: usize, C: i32, H: i32, W: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32,
-  a: usize, M: i32, y: usize, bias: usize, lo: f32, hi: f32, j0: i32, j1: i32, scratch: usize,
+  a: usize, M: i32, y: usize, bias: usize, lo: f32, hi: f32, j0: i32, j1: i32, p0: i32, p1: i32, scratch: usize,
 ): void {
   const K = C * kh * kw;
   const N = OH * OW;
@@ -28,7 +29,7 @@ export function conv2d(
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
       im2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, k0, kc, jc, je, scratch, tmp + 128);
-      kblock(a + <usize>(k0 * MR * 4), <usize>(K * MR * 4), scratch, <usize>kc << 5, jc, kc, y, N, M, N, jc, je,
+      kblock(a + <usize>(k0 * MR * 4), <usize>(K * MR * 4), scratch, <usize>kc << 5, jc, kc, y, N, M, N, jc, je, p0, p1,
         k0 == 0, k0 + kc >= K, bias, BIAS_ROW, lo, hi, tmp);
     }
   }

@@ -7,16 +7,17 @@ export function gemm_mr(): i32 {
 }
 
 /**
- * C = clamp(A·B + bias, lo, hi) for the column blocks [j0, j1) (a worker's share); A and B fully packed.
+ * C = clamp(A·B + bias, lo, hi) for column blocks [j0, j1) and row panels [p0, p1) (a worker's share); A and B
+ * fully packed.
  * `tmp` is 32 floats of scratch private to the caller.
  */
 export function gemm_packed(
   a: usize, b: usize, c: usize, ldc: i32, M: i32, N: i32, K: i32,
-  bias: usize, biasMode: i32, lo: f32, hi: f32, j0: i32, j1: i32, tmp: usize,
+  bias: usize, biasMode: i32, lo: f32, hi: f32, j0: i32, j1: i32, p0: i32, p1: i32, tmp: usize,
 ): void {
   if (K == 0) {
     // Nothing to multiply: C is the bias alone (still clamped).
-    for (let m = 0; m < M; m++) for (let n = j0 * NR; n < min(N, j1 * NR); n++) {
+    for (let m = p0 * MR; m < min(M, p1 * MR); m++) for (let n = j0 * NR; n < min(N, j1 * NR); n++) {
       const v: f32 = biasMode == BIAS_ROW ? load<f32>(bias + (<usize>m << 2)) : biasMode == BIAS_COL ? load<f32>(bias + (<usize>n << 2)) : 0;
       store<f32>(c + ((<usize>m * ldc + n) << 2), min(max(v, lo), hi));
     }
@@ -24,7 +25,7 @@ export function gemm_packed(
   }
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
-    kblock(a + <usize>(k0 * MR * 4), <usize>(K * MR * 4), b + (<usize>k0 << 5), <usize>K << 5, 0, kc, c, ldc, M, N, j0, j1,
+    kblock(a + <usize>(k0 * MR * 4), <usize>(K * MR * 4), b + (<usize>k0 << 5), <usize>K << 5, 0, kc, c, ldc, M, N, j0, j1, p0, p1,
       k0 == 0, k0 + kc >= K, bias, biasMode, lo, hi, tmp);
   }
 }

@@ -118,19 +118,18 @@ const A_BLOCK_L2: i32 = 256 * 1024;
 
 /**
  * Tiles of one K block: column blocks [j0, j1) of a B chunk laid out as [block][kc][8] starting at block `jBase`,
- * against every row panel of A. Normally the loop over panels is innermost, so the B micro-panel is reused from L1
+ * against the row panels [p0, p1) of A. Normally the loop over panels is innermost, so the B micro-panel is reused from L1
  * while A's block comes from L2; when A's block is too big for L2 (many output channels, e.g. 512×256 floats) the
  * panel loop goes outside instead: each A micro-panel stays in L1 and the (small) B chunk in L2.
  */
 // @ts-ignore: decorator
 @inline export function kblock(
   a: usize, aStride: usize, b: usize, bStride: usize, jBase: i32, kc: i32,
-  c: usize, ldc: i32, M: i32, N: i32, j0: i32, j1: i32,
+  c: usize, ldc: i32, M: i32, N: i32, j0: i32, j1: i32, p0: i32, p1: i32,
   first: bool, last: bool, bias: usize, biasMode: i32, lo: f32, hi: f32, tmp: usize,
 ): void {
-  const panels = (M + MR - 1) / MR;
-  if (panels * MR * kc * 4 > A_BLOCK_L2) {
-    for (let p = 0; p < panels; p++) {
+  if ((p1 - p0) * MR * kc * 4 > A_BLOCK_L2) {
+    for (let p = p0; p < p1; p++) {
       const m0 = p * MR;
       for (let j = j0; j < j1; j++) {
         const n0 = j * NR;
@@ -145,7 +144,7 @@ const A_BLOCK_L2: i32 = 256 * 1024;
     const bj = b + <usize>(j - jBase) * bStride;
     const n0 = j * NR;
     const cols = min(NR, N - n0);
-    for (let p = 0; p < panels; p++) {
+    for (let p = p0; p < p1; p++) {
       const m0 = p * MR;
       const rowBias = biasMode == BIAS_ROW ? bias + (<usize>m0 << 2) : bias + (<usize>n0 << 2);
       tile(a + <usize>p * aStride, bj, kc, c + ((<usize>m0 * ldc + n0) << 2), ldc, min(MR, M - m0), cols,

@@ -122,17 +122,15 @@ export class Kernels {
 
   /** C (M×N, row stride ldc) = clamp(A·B + bias); biasMode 0 none, 1 per row, 2 per column (bias padded). */
   gemm(a: number, b: number, c: number, ldc: number, M: number, N: number, K: number, bias: number, biasMode: number, lo: number, hi: number): void {
-    const blocks = Math.ceil(N / 8);
-    this.#parallel("gemm_packed", blocks, M * N * K, (j0, j1, tid) =>
-      [a, b, c, ldc, M, N, K, bias, biasMode, lo, hi, j0, j1, this.#scratch[tid]!]);
+    this.#parallel2d("gemm_packed", Math.ceil(N / 8), Math.ceil(M / this.mr), M * N * K, (j0, j1, p0, p1, tid) =>
+      [a, b, c, ldc, M, N, K, bias, biasMode, lo, hi, j0, j1, p0, p1, this.#scratch[tid]!]);
   }
 
   /** One image and group of a convolution: y (M × OH·OW) = clamp(packed W · im2col(x) + bias). */
   conv2d(x: number, C: number, g: Window2d, a: number, M: number, y: number, bias: number, lo: number, hi: number): void {
     const N = g.OH * g.OW;
-    const blocks = Math.ceil(N / 8);
-    this.#parallel("conv2d", blocks, M * N * C * g.kh * g.kw, (j0, j1, tid) =>
-      [x, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, a, M, y, bias, lo, hi, j0, j1, this.#scratch[tid]!]);
+    this.#parallel2d("conv2d", Math.ceil(N / 8), Math.ceil(M / this.mr), M * N * C * g.kh * g.kw, (j0, j1, p0, p1, tid) =>
+      [x, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, a, M, y, bias, lo, hi, j0, j1, p0, p1, this.#scratch[tid]!]);
   }
 
   /** Depthwise convolution of one image: `channels` output planes, each from input plane o / mult. */
@@ -181,5 +179,18 @@ export class Kernels {
     const shares: (number[] | undefined)[] = [];
     for (let t = 1; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
     this.#pool!.run(fn, shares, () => call(...args(0, bounds(1), 0)));
+  }
+
+  /**
+   * A GEMM-shaped call split over column blocks, or over row panels when the columns divide unevenly (a 7×7 output
+   * has 7 blocks of 8 pixels: 4 + 3 between two threads, where 64 panels split 32 + 32).
+   */
+  #parallel2d(fn: ParallelKernel, blocks: number, panels: number, work: number,
+    args: (j0: number, j1: number, p0: number, p1: number, tid: number) => number[]): void {
+    const t = this.threads;
+    const imbalance = (n: number) => Math.ceil(n / t) * t / n;
+    const byPanels = t > 1 && panels >= 2 * t && imbalance(panels) < imbalance(blocks) && blocks < 16 * t;
+    if (byPanels) this.#parallel(fn, panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid));
+    else this.#parallel(fn, blocks, work, (j0, j1, tid) => args(j0, j1, 0, panels, tid));
   }
 }
