@@ -110,7 +110,7 @@ export class Graph {
     const node = new Node(this, this.uniqueName(tensorName), "parameter", "", "", [tensorName]);
     node.tensor = tensor;
     node.meta.origin = "initializer";
-    return this.#insert(node, at ?? this.#afterLast("placeholder", "parameter"));
+    return this.#insert(node, at ?? this.#afterLeading());
   }
 
   /**
@@ -195,6 +195,16 @@ export class Graph {
 
   #defaultCallName(opType: string): string {
     return `${opType}_${this.#nodes.filter((n) => n.opType === opType).length}`;
+  }
+
+  /** After the block of inputs and parameters the graph starts with (folded constants may stand further down). */
+  #afterLeading(): InsertionPoint {
+    let last: Node | undefined;
+    for (const n of this.#nodes) {
+      if (n.kind !== "placeholder" && n.kind !== "parameter") break;
+      last = n;
+    }
+    return last ? { after: last } : { before: this.#nodes[0]! };
   }
 
   #afterLast(...kinds: NodeKind[]): InsertionPoint {
