@@ -7,8 +7,9 @@ import { quantizeCommand } from "./quantize-command.js";
 import { calibrateCommand } from "./calibrate-command.js";
 import { mergeCalibrationCommand } from "./merge-calibration-command.js";
 import { evalCommand } from "./eval-command.js";
+import { runCommand } from "./run-command.js";
 
-const COMMANDS: Command[] = [inspectCommand, checkCommand, quantizeCommand, calibrateCommand, mergeCalibrationCommand, evalCommand];
+const COMMANDS: Command[] = [inspectCommand, checkCommand, quantizeCommand, calibrateCommand, mergeCalibrationCommand, evalCommand, runCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
