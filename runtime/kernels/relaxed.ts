@@ -5,3 +5,4 @@ export * from "./conv";
 export * from "./window";
 export * from "./eltwise";
 export * from "./peak";
+export * from "./winograd";

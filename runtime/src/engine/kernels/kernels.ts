@@ -133,6 +133,34 @@ export class Kernels {
       [x, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, a, M, y, bias, lo, hi, j0, j1, p0, p1, this.#scratch[tid]!]);
   }
 
+  /**
+   * Tile blocks per round of the Winograd kernel: its transformed tiles (16·(C + M) floats each) fill ~512 KiB, but
+   * at least 2 blocks, since every round streams all the transformed weights (16·M·C floats) once.
+   */
+  winogradChunk(C: number, M: number): number {
+    return Math.max(2, Math.min(16, Math.floor((512 * 1024) / (16 * (C + M) * 8 * 4))));
+  }
+
+  winogradScratchFloats(C: number, M: number): number {
+    return this.#k.wino_scratch_floats(C, M, this.winogradChunk(C, M));
+  }
+
+  /**
+   * One image of a 3×3 stride-1 convolution by Winograd F(2×2, 3×3): x padded into `pad` (C·PH·PW floats), then
+   * y (M × OH·OW) = clamp(conv + bias) with the 16 packed transformed weight operands at u, uStride bytes apart.
+   */
+  winogradConv(x: number, C: number, g: Window2d, pad: number, u: number, uStride: number, M: number, y: number, bias: number, lo: number, hi: number): void {
+    const TH = Math.ceil(g.OH / 2);
+    const TW = Math.ceil(g.OW / 2);
+    const PH = 2 * TH + 2;
+    const PW = 2 * TW + 2 + 8;
+    this.#parallel("wino_pad", C, C * PH * PW, (c0, c1) => [x, g.H, g.W, g.ph, g.pw, PH, PW, pad, c0, c1]);
+    const blocks = Math.ceil((TH * TW) / 8);
+    const chunk = Math.min(this.winogradChunk(C, M), blocks);
+    this.#parallel("wino_conv", blocks, 16 * M * C * TH * TW, (j0, j1, tid) =>
+      [pad, C, PH, PW, g.OH, g.OW, u, uStride, M, y, bias, lo, hi, j0, j1, chunk, this.#scratch[tid]!]);
+  }
+
   /** Depthwise convolution of one image: `channels` output planes, each from input plane o / mult. */
   dwconv2d(x: number, g: Window2d, mult: number, channels: number, w: number, bias: number, lo: number, hi: number, y: number): void {
     this.#parallel("dwconv2d", channels, channels * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>

@@ -48,6 +48,11 @@ export function kernelModule(wanted: KernelVariant | "auto" = "auto"): { module:
 }
 
 export interface KernelExports {
+  wino_pad(x: number, H: number, W: number, ph: number, pw: number, PH: number, PW: number, y: number, c0: number, c1: number): void;
+  wino_scratch_floats(C: number, M: number, chunk: number): number;
+  wino_conv(pad: number, C: number, PH: number, PW: number, OH: number, OW: number, u: number, uStride: number, M: number,
+    y: number, bias: number, lo: number, hi: number, j0: number, j1: number, chunk: number, scratch: number): void;
+  peak_flops(iterations: number, seed: number): number;
   gemm_mr(): number;
   gemm_packed(a: number, b: number, c: number, ldc: number, M: number, N: number, K: number,
     bias: number, biasMode: number, lo: number, hi: number, j0: number, j1: number, tmp: number): void;
@@ -72,7 +77,7 @@ export interface KernelExports {
 }
 
 /** Kernel functions that may run on worker threads (by index in this list). */
-export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d"] as const;
+export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d", "wino_pad", "wino_conv"] as const;
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {

@@ -39,6 +39,30 @@ interface ConvWeights {
   packed: number[];
   bias: number[];
   depthwise?: { w: number; bias: number };
+  winograd?: { u: number; uStride: number };
+}
+
+/** Winograd F(2×2, 3×3) pays off for 3×3 stride-1 convolutions with enough channels to amortize its transforms. */
+function useWinograd(g: Window2d, group: number, C: number, M: number): boolean {
+  return group === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
+    C >= 16 && M >= 16 && g.OH * g.OW >= 16;
+}
+
+/** U = G g Gᵀ for every (output, input) channel pair, as 16 matrices U_ξ[M][C], ξ = 4·row + column. */
+function winogradWeights(w: Float32Array, M: number, C: number): Float32Array[] {
+  const u = Array.from({ length: 16 }, () => new Float32Array(M * C));
+  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+  const t = new Float64Array(12);
+  for (let m = 0; m < M; m++) {
+    for (let c = 0; c < C; c++) {
+      const g = w.subarray((m * C + c) * 9, (m * C + c) * 9 + 9);
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) t[i * 3 + j] = G[i]![0]! * g[j]! + G[i]![1]! * g[3 + j]! + G[i]![2]! * g[6 + j]!;
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
+        u[i * 4 + j]![m * C + c] = t[i * 3]! * G[j]![0]! + t[i * 3 + 1]! * G[j]![1]! + t[i * 3 + 2]! * G[j]![2]!;
+      }
+    }
+  }
+  return u;
 }
 
 const conv: OpDef = {
@@ -58,6 +82,7 @@ const conv: OpDef = {
     const Mg = M / group;
     const K = Cg * g.kh * g.kw;
     const depthwise = group > 1 && Cg === 1;
+    const winograd = !depthwise && useWinograd(g, group, C, M);
     const lo = ctx.clamp?.lo ?? -Infinity;
     const hi = ctx.clamp?.hi ?? Infinity;
 
@@ -71,6 +96,21 @@ const conv: OpDef = {
         k.f32(out.depthwise.w, M * g.kh * g.kw).set(wData);
         const bias = k.f32(out.depthwise.bias, M);
         if (bData) bias.set(bData); else bias.fill(0);
+        return out;
+      }
+      if (winograd) {
+        const size = k.packedASize(M, C);
+        if (!out.winograd) out.winograd = { u: ctx.persistentF32(16 * size).byteOffset, uStride: size * 4 };
+        const tmp = k.allocF32(M * C);
+        winogradWeights(wData, M, C).forEach((u, xi) => {
+          tmp.set(u);
+          k.packA(tmp.byteOffset, C, 1, M, C, out.winograd!.u + xi * size * 4);
+        });
+        k.free(tmp);
+        if (out.bias[0] === undefined) out.bias[0] = ctx.persistentF32(k.paddedRows(M)).byteOffset;
+        const bias = k.f32(out.bias[0]!, k.paddedRows(M));
+        bias.fill(0);
+        if (bData) bias.set(bData);
         return out;
       }
       const src = k.allocF32(wData.length);
@@ -90,7 +130,8 @@ const conv: OpDef = {
     };
     const constant = w.value !== undefined && (!b || b.value !== undefined);
     const fixed = constant ? ctx.once("weights", () => layout(w.value as Float32Array, b?.value as Float32Array | undefined)) : undefined;
-    k.reserveScratch(depthwise ? k.windowScratchFloats(g) : k.convScratchFloats());
+    k.reserveScratch(depthwise ? k.windowScratchFloats(g) : winograd ? k.winogradScratchFloats(C, M) : k.convScratchFloats());
+    const padded = winograd ? ctx.persistentF32(C * (2 * Math.ceil(g.OH / 2) + 2) * (2 * Math.ceil(g.OW / 2) + 10)) : undefined;
     const inPlane = g.H * g.W;
     const outPlane = g.OH * g.OW;
     let runtimeWeights: ConvWeights | undefined;
@@ -109,6 +150,10 @@ const conv: OpDef = {
         for (let n = 0; n < N; n++) {
           const xn = xp + n * C * inPlane * 4;
           const yn = yp + n * M * outPlane * 4;
+          if (weights.winograd) {
+            k.winogradConv(xn, C, g, padded!.byteOffset, weights.winograd.u, weights.winograd.uStride, M, yn, weights.bias[0]!, lo, hi);
+            continue;
+          }
           if (weights.depthwise) {
             k.dwconv2d(xn, g, M / C, M, weights.depthwise.w, weights.depthwise.bias, lo, hi, yn);
             continue;

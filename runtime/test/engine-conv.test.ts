@@ -1,0 +1,99 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { attributes, makeTensor, onnx } from "../src/index.js";
+import { createSession, Tensor } from "../src/engine/index.js";
+import { modelBytes, node, valueInfo } from "./helpers/build.js";
+
+interface ConvCase {
+  C: number; M: number; H: number; W: number; k: number; stride?: number; dilation?: number; group?: number;
+  pads?: [number, number, number, number]; relu?: boolean;
+}
+
+function random(n: number, seed: number): Float32Array {
+  let s = seed;
+  return new Float32Array(n).map(() => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  });
+}
+
+/** The textbook convolution, in float64, straight from the definition. */
+function reference(c: ConvCase, x: Float32Array, w: Float32Array, b: Float32Array) {
+  const s = c.stride ?? 1, d = c.dilation ?? 1, g = c.group ?? 1;
+  const [pt, pl, pb, pr] = c.pads ?? [0, 0, 0, 0];
+  const OH = Math.floor((c.H + pt + pb - d * (c.k - 1) - 1) / s) + 1;
+  const OW = Math.floor((c.W + pl + pr - d * (c.k - 1) - 1) / s) + 1;
+  const Cg = c.C / g, Mg = c.M / g;
+  const y = new Float64Array(c.M * OH * OW);
+  for (let m = 0; m < c.M; m++) {
+    const gi = Math.floor(m / Mg);
+    for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+      let acc = b[m]!;
+      for (let ci = 0; ci < Cg; ci++) for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
+        const iy = oy * s - pt + ky * d, ix = ox * s - pl + kx * d;
+        if (iy < 0 || iy >= c.H || ix < 0 || ix >= c.W) continue;
+        acc += x[((gi * Cg + ci) * c.H + iy) * c.W + ix]! * w[((m * Cg + ci) * c.k + ky) * c.k + kx]!;
+      }
+      y[(m * OH + oy) * OW + ox] = c.relu ? Math.max(0, acc) : acc;
+    }
+  }
+  return { y, dims: [1, c.M, OH, OW] };
+}
+
+function convModel(c: ConvCase, w: Float32Array, b: Float32Array): Uint8Array {
+  const attrs = [
+    attributes.intsAttribute("kernel_shape", [c.k, c.k]),
+    attributes.intsAttribute("strides", [c.stride ?? 1, c.stride ?? 1]),
+    attributes.intsAttribute("dilations", [c.dilation ?? 1, c.dilation ?? 1]),
+    attributes.intsAttribute("pads", c.pads ?? [0, 0, 0, 0]),
+    attributes.intAttribute("group", c.group ?? 1),
+  ];
+  const nodes = [node("Conv", ["x", "w", "b"], [c.relu ? "c" : "y"], attrs, "conv")];
+  if (c.relu) nodes.push(node("Relu", ["c"], ["y"], [], "relu"));
+  return modelBytes({
+    name: "conv",
+    node: nodes,
+    input: [valueInfo("x", "float32", [1, c.C, c.H, c.W])],
+    output: [valueInfo("y", "float32", [])],
+    initializer: [
+      makeTensor("w", "float32", [c.M, c.C / (c.group ?? 1), c.k, c.k], w),
+      makeTensor("b", "float32", [c.M], b),
+    ] as onnx.ITensorProto[],
+  }, { opset: 13 });
+}
+
+const CASES: [string, ConvCase][] = [
+  ["Winograd, same padding", { C: 20, M: 24, H: 9, W: 11, k: 3, pads: [1, 1, 1, 1] }],
+  ["Winograd, odd output, no padding, fused Relu", { C: 16, M: 18, H: 8, W: 13, k: 3, relu: true }],
+  ["Winograd, asymmetric padding", { C: 24, M: 16, H: 10, W: 7, k: 3, pads: [2, 1, 0, 1] }],
+  ["Winograd, more than one K block of input channels", { C: 300, M: 17, H: 6, W: 7, k: 3, pads: [1, 1, 1, 1] }],
+  ["Winograd, many tiles (several rounds)", { C: 16, M: 16, H: 40, W: 38, k: 3, pads: [1, 1, 1, 1] }],
+  ["im2col, stride 2", { C: 3, M: 5, H: 11, W: 12, k: 3, stride: 2, pads: [1, 1, 1, 1] }],
+  ["im2col, groups and dilation", { C: 8, M: 6, H: 12, W: 10, k: 3, dilation: 2, group: 2, pads: [2, 2, 2, 2] }],
+  ["im2col, 7×7 stride 2 over 300 channels", { C: 300, M: 9, H: 15, W: 17, k: 7, stride: 2, pads: [3, 3, 3, 3] }],
+  ["pointwise 1×1", { C: 40, M: 33, H: 5, W: 9, k: 1, relu: true }],
+  ["depthwise, stride 2", { C: 8, M: 8, H: 13, W: 14, k: 3, stride: 2, group: 8, pads: [1, 1, 1, 1] }],
+  ["depthwise, channel multiplier 2, dilation 2", { C: 6, M: 12, H: 11, W: 9, k: 3, dilation: 2, group: 6, pads: [2, 2, 2, 2] }],
+];
+
+for (const [name, c] of CASES) {
+  test(`Conv matches the direct definition: ${name}`, async () => {
+    const x = random(c.C * c.H * c.W, 1);
+    const w = random(c.M * (c.C / (c.group ?? 1)) * c.k * c.k, 2);
+    const b = random(c.M, 3);
+    const ref = reference(c, x, w, b);
+    for (const threads of [1, 2]) {
+      const session = await createSession(convModel(c, w, b), { threads });
+      try {
+        const out = (await session.run({ x: new Tensor("float32", x, [1, c.C, c.H, c.W]) })).y!;
+        assert.deepEqual(out.dims, ref.dims);
+        const y = out.data as Float32Array;
+        for (let i = 0; i < y.length; i++) {
+          assert.ok(Math.abs(y[i]! - ref.y[i]!) <= 1e-4 * (1 + Math.abs(ref.y[i]!)), `element ${i}: ${y[i]} vs ${ref.y[i]} (${threads} threads)`);
+        }
+      } finally {
+        await session.release();
+      }
+    }
+  });
+}
