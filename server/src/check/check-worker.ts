@@ -1,0 +1,128 @@
+/**
+ * One check, in a worker thread of its own: decode the model, then on the server's message compile and run the
+ * quantizer, check its annotations and post a plain-data report. The server terminates the worker afterwards (or
+ * sooner, on a timeout or a newer edit), so nothing a quantizer does outlives its check.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import * as path from "node:path";
+import * as qkit from "qkit";
+import type { Model, QuantizationSpecBase, SourceSite } from "qkit";
+import { OverlayModuleLoader } from "./overlay-loader.js";
+import { guardPrototypes, trapProcessExit } from "./harden.js";
+import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
+
+const port = parentPort!;
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+// Stack frames of compiled quantizers map back to their TypeScript lines: every site the checker records depends on it.
+process.setSourceMapsEnabled(true);
+
+function isQuantizerClass(x: unknown): x is new () => qkit.Quantizer {
+  return typeof x === "function" && x.prototype instanceof qkit.Quantizer;
+}
+
+/** The line declaring `class Name`, for findings about the quantizer as a whole (as the runtime's loader finds it). */
+function classSite(file: string, text: string, className: string): SourceSite {
+  const lines = text.split("\n");
+  const pattern = new RegExp(`\\bclass\\s+${className.replace(/[$]/g, "\\$")}\\b`);
+  const index = lines.findIndex((l) => pattern.test(l));
+  return { file, line: index >= 0 ? index + 1 : 1, column: index >= 0 ? lines[index]!.search(pattern) + 1 : 1 };
+}
+
+function fail(code: string, message: string, site: SourceSite | undefined): void {
+  post({ kind: "load-error", failure: { code, message, site } });
+}
+
+function specInfo(spec: QuantizationSpecBase): SpecInfo {
+  const fields = spec as unknown as { dtype?: unknown; qscheme?: unknown };
+  return {
+    kind: spec.constructor?.name ?? "spec",
+    site: spec.site,
+    ...(typeof fields.dtype === "string" ? { dtype: fields.dtype } : {}),
+    ...(typeof fields.qscheme === "string" ? { qscheme: fields.qscheme } : {}),
+  };
+}
+
+function annotations(model: Model): AnnotationInfo[] {
+  const infos: AnnotationInfo[] = [];
+  for (const node of model.graph.nodes) {
+    const a = qkit.annotationOf(node);
+    if (!a) continue;
+    const slots = [];
+    for (const [input, spec] of a.inputQspecMap) {
+      if (qkit.isSpec(spec)) slots.push({ node: node.name, from: input?.name ?? "?", spec: specInfo(spec) });
+    }
+    if (qkit.isSpec(a.outputQspec)) slots.push({ node: node.name, spec: specInfo(a.outputQspec) });
+    infos.push({ node: node.name, site: a.site, slots });
+  }
+  return infos;
+}
+
+function graphText(model: Model): string {
+  const line = (s: SpecInfo) => `${s.kind}${s.dtype ? ` ${s.dtype}` : ""}${s.qscheme ? ` ${s.qscheme}` : ""}${s.site ? ` (${path.basename(s.site.file)}:${s.site.line})` : ""}`;
+  return qkit.printGraph(model.graph, {
+    annotate(node) {
+      const a = qkit.annotationOf(node);
+      if (!a) return undefined;
+      const lines: string[] = [];
+      for (const [input, spec] of a.inputQspecMap) if (qkit.isSpec(spec)) lines.push(`input ${input?.name ?? "?"}: ${line(specInfo(spec))}`);
+      if (qkit.isSpec(a.outputQspec)) lines.push(`output: ${line(specInfo(a.outputQspec))}`);
+      return lines;
+    },
+  });
+}
+
+function run(model: Model, job: CheckJob): void {
+  const loader = new OverlayModuleLoader(qkit, job.compiled, job.sources);
+  guardPrototypes();
+  trapProcessExit((code, site) => post({ kind: "exit", code, site }));
+  let exports: Record<string, unknown>;
+  try {
+    exports = loader.load(job.file);
+  } catch (error) {
+    if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.message, error.site);
+    return fail("evaluation", `running the module threw ${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`, qkit.userFrames((error as Error)?.stack)[0]);
+  }
+  const candidates = "default" in exports && (isQuantizerClass(exports.default) || exports.default instanceof qkit.Quantizer)
+    ? [["default", exports.default] as const]
+    : Object.entries(exports).filter(([, v]) => isQuantizerClass(v) || v instanceof qkit.Quantizer);
+  if (candidates.length === 0) return fail("no-quantizer", `exports no Quantizer; export a class that extends Quantizer from "qkit" (as the default export, or the only one)`, undefined);
+  if (candidates.length > 1) return fail("ambiguous", `exports ${candidates.length} Quantizers (${candidates.map(([k]) => k).join(", ")}); make the one to use the default export`, undefined);
+  const value = candidates[0]![1];
+  let quantizer: qkit.Quantizer;
+  try {
+    quantizer = value instanceof qkit.Quantizer ? value : new (value as new () => qkit.Quantizer)();
+  } catch (error) {
+    return fail("construction", `constructing the quantizer threw: ${(error as Error)?.message ?? String(error)}`, qkit.userFrames((error as Error)?.stack)[0]);
+  }
+  const className = quantizer.constructor.name;
+  const site = classSite(job.file, loader.text(job.file), className);
+  post({ kind: "phase", phase: "annotate", classSite: site, className });
+  // A fresh model per worker: annotating it in place saves the copy runCheck would make.
+  const result = qkit.runCheck(model, quantizer, { inPlace: true });
+  const report: CheckReport = {
+    className,
+    classSite: site,
+    findings: result.findings,
+    coverage: result.coverage,
+    annotations: annotations(result.model),
+    graphText: graphText(result.model),
+  };
+  // Findings may carry user objects in odd places; a structured clone of plain JSON always succeeds.
+  post({ kind: "result", report: JSON.parse(JSON.stringify(report)) as CheckReport });
+}
+
+async function main(): Promise<void> {
+  const data = workerData as WorkerData;
+  let model: Model;
+  try {
+    model = await qkit.loadModel(data.modelBytes, { name: data.modelPath, baseDir: path.dirname(data.modelPath) });
+  } catch (error) {
+    post({ kind: "model-error", message: (error as Error).message });
+    return;
+  }
+  port.once("message", (job: CheckJob) => run(model, job));
+  post({ kind: "ready" });
+}
+
+void main();

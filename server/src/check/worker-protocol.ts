@@ -1,0 +1,66 @@
+/**
+ * Messages between the server and a check worker. Everything here crosses a structured clone, so it is plain data:
+ * the worker owns the model and the user's objects, the server sees only this report.
+ */
+import type { Coverage, Finding, SourceSite } from "qkit";
+
+export interface WorkerData {
+  /** The model file's bytes, in a SharedArrayBuffer: every worker decodes the same memory, nothing is copied. */
+  modelBytes: Uint8Array;
+  modelPath: string;
+}
+
+export interface CheckJob {
+  /** The quantizer file to run. */
+  file: string;
+  /** JavaScript (with inline source maps) for user files the server has compiled, by absolute path. */
+  compiled: Record<string, string>;
+  /** Text of open documents (the editor's, possibly unsaved), by absolute path, for files not in `compiled`. */
+  sources: Record<string, string>;
+}
+
+export interface SpecInfo {
+  kind: string;
+  site: SourceSite | undefined;
+  dtype?: string;
+  qscheme?: string;
+}
+
+/** One edge or node output a spec was put on. */
+export interface SlotInfo {
+  /** The annotated node. */
+  node: string;
+  /** For an input spec, the producer of the edge. */
+  from?: string;
+  spec: SpecInfo;
+}
+
+export interface AnnotationInfo {
+  node: string;
+  site: SourceSite | undefined;
+  slots: SlotInfo[];
+}
+
+export interface CheckReport {
+  className: string;
+  classSite: SourceSite;
+  findings: Finding[];
+  coverage: Coverage;
+  annotations: AnnotationInfo[];
+  /** The annotated graph in qkit's text form (qkit/annotatedGraph). */
+  graphText: string;
+}
+
+export interface LoadFailure {
+  code: string;
+  message: string;
+  site: SourceSite | undefined;
+}
+
+export type WorkerMessage =
+  | { kind: "ready" }
+  | { kind: "model-error"; message: string }
+  | { kind: "phase"; phase: "annotate"; classSite: SourceSite; className: string }
+  | { kind: "result"; report: CheckReport }
+  | { kind: "load-error"; failure: LoadFailure }
+  | { kind: "exit"; code: number; site: SourceSite | undefined };

@@ -1,0 +1,87 @@
+/**
+ * The custom part of the qkit language protocol, typed once and imported by both the server and the VS Code client
+ * (`qkit-language-server/protocol`), so the two cannot drift apart. Only vscode-languageserver-protocol types here:
+ * the client bundles this file too.
+ */
+import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+
+/** Settings under the `qkit` section (workspace/didChangeConfiguration, or initializationOptions.settings). */
+export interface QkitSettings {
+  /** How long one run of a quantizer may take before it is stopped. */
+  checkTimeoutMs: number;
+  /** The V8 heap a check may use; the process's extra resident memory is capped at the same size. */
+  checkMemoryLimitMb: number;
+  /** Quiet time after an edit before the quantizer runs again. */
+  debounceMs: number;
+}
+
+export const DEFAULT_SETTINGS: QkitSettings = { checkTimeoutMs: 2000, checkMemoryLimitMb: 512, debounceMs: 150 };
+
+/** What the client says when it starts the server. */
+export interface QkitInitializationOptions {
+  /**
+   * Whether the workspace is trusted to run its code. When false the server never runs a quantizer (only type-checks
+   * and static checks). Clients without a notion of trust may leave it out, which counts as trusted: the user started
+   * the server on their own project, as they would run `qkit check`.
+   */
+  trusted?: boolean;
+  settings?: Partial<QkitSettings>;
+}
+
+/** The client's trust decision changed (VS Code: the user trusted the workspace after opening it). */
+export interface DidChangeTrustParams {
+  trusted: boolean;
+}
+export const DidChangeTrustNotification = new NotificationType<DidChangeTrustParams>("qkit/didChangeTrust");
+
+export interface AnnotatedGraphParams {
+  /** A quantizer file listed in qkit.json. */
+  uri: string;
+}
+
+export interface AnnotatedGraphResult {
+  /** The model's graph in qkit's text form, each annotated node followed by `## ...` lines naming its specs. */
+  text: string;
+  /** The document version the check ran on. */
+  version: number | null;
+  model: string;
+}
+
+/**
+ * The graph the quantizer annotated, from its latest check; waits for a check in flight (cancellable). Fails with
+ * a message when the file is not a target or the workspace is not trusted.
+ */
+export const AnnotatedGraphRequest = new RequestType<AnnotatedGraphParams, AnnotatedGraphResult, void>("qkit/annotatedGraph");
+
+export type ModelState = "not-loaded" | "loading" | "loaded" | "error";
+
+export interface TargetStatus {
+  quantizer: string;
+  model: string;
+  modelState: ModelState;
+  /** The loader's message when the model does not load. */
+  modelError?: string;
+  lastCheck?: {
+    outcome: "done" | "load-error" | "timeout" | "out-of-memory" | "exited" | "crashed";
+    durationMs: number;
+    errors: number;
+    warnings: number;
+    annotated?: number;
+    total?: number;
+  };
+}
+
+export interface StatusResult {
+  trusted: boolean;
+  /** The qkit.json in use, as a URI; null when the workspace has none. */
+  config: string | null;
+  configProblems: number;
+  targets: TargetStatus[];
+  checksRunning: number;
+  settings: QkitSettings;
+}
+
+export const StatusRequest = new RequestType<void, StatusResult, void>("qkit/status");
+
+/** Sent after each finished check, so a status bar can follow without polling. */
+export const StatusChangedNotification = new NotificationType<StatusResult>("qkit/statusChanged");

@@ -1,0 +1,45 @@
+import { existsSync } from "node:fs";
+import { DiagnosticSeverity, type Diagnostic } from "vscode-languageserver";
+import type { ResolvedTarget } from "qkit";
+import type { ConfigState } from "./config-store.js";
+import { jsonRange } from "./json-location.js";
+
+/** What the workspace knows about a target beyond qkit.json itself. */
+export interface TargetFacts {
+  quantizerExists: (target: ResolvedTarget) => boolean;
+  /** The loader's message when the model does not load; undefined when it loads or is not loaded yet. */
+  modelError: (target: ResolvedTarget) => string | undefined;
+  /** Why the quantizer offers no Quantizer (from its last run, or read from its source when it cannot run). */
+  quantizerProblem: (target: ResolvedTarget) => string | undefined;
+}
+
+const SOURCE = "qkit";
+
+/** Diagnostics on qkit.json: its own problems, then each target's files as the server finds them. */
+export function configDiagnostics(state: ConfigState, facts: TargetFacts): Diagnostic[] {
+  const text = state.text;
+  if (text === undefined) return [];
+  const at = (path: (string | number)[], message: string, severity: DiagnosticSeverity = DiagnosticSeverity.Error, code = "config"): Diagnostic => ({
+    range: jsonRange(text, path),
+    severity,
+    code,
+    source: SOURCE,
+    message,
+  });
+  const diagnostics = state.problems.map((p) => at(p.path, p.message));
+  for (const target of state.targets) {
+    const base = ["targets", target.index];
+    if (!facts.quantizerExists(target)) {
+      diagnostics.push(at([...base, "quantizer"], `${target.quantizer}: no such file; the path is relative to qkit.json`, DiagnosticSeverity.Error, "quantizer-not-found"));
+    } else {
+      const problem = facts.quantizerProblem(target);
+      if (problem) diagnostics.push(at([...base, "quantizer"], `${target.quantizer}: ${problem}`, DiagnosticSeverity.Error, "quantizer-no-quantizer"));
+    }
+    const modelError = facts.modelError(target);
+    if (modelError) diagnostics.push(at([...base, "model"], modelError.replace(target.modelPath, target.model), DiagnosticSeverity.Error, "model-load-failed"));
+    if (target.calibrationPath && !existsSync(target.calibrationPath)) {
+      diagnostics.push(at([...base, "calibration", "data"], `${target.calibration!.data}: no such file; calibration will need it`, DiagnosticSeverity.Warning, "calibration-data-not-found"));
+    }
+  }
+  return diagnostics;
+}

@@ -1,0 +1,357 @@
+import * as path from "node:path";
+import { existsSync } from "node:fs";
+import type * as ts from "typescript";
+import type { Diagnostic } from "vscode-languageserver";
+import * as typescript from "typescript";
+import type { ResolvedTarget, SourceSite } from "qkit";
+import { DEFAULT_SETTINGS, type QkitSettings, type StatusResult } from "../protocol.js";
+import { CheckRunner, type CheckOutcome } from "../check/check-runner.js";
+import { QuantizerLanguageService, type OpenText } from "../typescript/language-service.js";
+import { quantizerClasses } from "../typescript/syntax-queries.js";
+import { transpileQuantizer } from "../typescript/transpile.js";
+import { dedupe, fromTypeScript, outcomeDiagnostics, type PlacedDiagnostic } from "../features/diagnostics.js";
+import { staticChecks, untrustedNotice } from "../features/static-checks.js";
+import { ConfigStore } from "./config-store.js";
+import { configDiagnostics } from "./config-diagnostics.js";
+import { ModelCache, type LoadedModel, type ProgressReporter } from "./model-cache.js";
+
+export interface WorkspaceHost {
+  open(file: string): OpenText | undefined;
+  openFiles(): string[];
+  publish(file: string, diagnostics: Diagnostic[]): void;
+  log(message: string): void;
+  progress: ProgressReporter;
+  /** A check finished: status and code lenses may have changed. */
+  checked(): void;
+}
+
+export interface TargetResult {
+  outcome: Exclude<CheckOutcome, { kind: "cancelled" }>;
+  version: number | null;
+}
+
+const SCRIPT = /\.(ts|tsx|mts|cts|js|cjs|mjs)$/;
+
+/**
+ * The server's state and what keeps it current: qkit.json, models, the TypeScript program, the latest check of
+ * each open quantizer and the diagnostics they give. Input state (documents, config, trust, settings) changes only
+ * through the methods here; everything derived is recomputed from it.
+ */
+export class Workspace {
+  readonly config: ConfigStore;
+  readonly models: ModelCache;
+  readonly ls: QuantizerLanguageService;
+  readonly runner: CheckRunner;
+  readonly results = new Map<string, TargetResult>();
+  trusted = true;
+  settings: QkitSettings = { ...DEFAULT_SETTINGS };
+
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  readonly #typeDiagnostics = new Map<string, Diagnostic[]>();
+  readonly #checkDiagnostics = new Map<string, PlacedDiagnostic[]>();
+  readonly #modelErrors = new Map<string, string>();
+  readonly #published = new Map<string, string>();
+  readonly #compiled = new Map<string, { text: string; code: string | undefined }>();
+
+  constructor(readonly root: string, private readonly host: WorkspaceHost) {
+    this.config = new ConfigStore(root);
+    this.models = new ModelCache(host.progress, (file) => this.#modelChanged(file));
+    this.ls = new QuantizerLanguageService((f) => host.open(f), root);
+    this.runner = new CheckRunner(host.log);
+  }
+
+  start(): void {
+    this.config.reload(this.host.open(this.config.file)?.text);
+    for (const t of this.config.targets) this.ls.addRoot(t.quantizerPath);
+    this.#republish();
+    // Load the models now (with progress) so the first check and hover do not wait for them.
+    for (const modelPath of new Set(this.config.targets.map((t) => t.modelPath))) void this.#model(modelPath);
+  }
+
+  dispose(): void {
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const run of this.#running.values()) run.abort.abort();
+    this.runner.dispose();
+    this.models.dispose();
+  }
+
+  targetFor(file: string): ResolvedTarget | undefined {
+    return this.config.targetFor(file);
+  }
+
+  /** The model a file is written against: its target's, else the first target's (a helper module, say). */
+  modelTargetFor(file: string): ResolvedTarget | undefined {
+    return this.targetFor(file) ?? this.config.targets[0];
+  }
+
+  async loadedModel(file: string): Promise<LoadedModel | undefined> {
+    const target = this.modelTargetFor(file);
+    if (!target) return undefined;
+    const result = await this.#model(target.modelPath);
+    return result;
+  }
+
+  documentChanged(file: string): void {
+    if (file === this.config.file) {
+      if (this.config.reload(this.host.open(file)?.text)) this.#configChanged();
+      return;
+    }
+    if (!SCRIPT.test(file)) return;
+    this.ls.addRoot(file);
+    // A newer edit makes the running check pointless: stop it now rather than after the debounce.
+    for (const target of this.#affectedTargets(file)) this.#running.get(target.quantizerPath)?.abort.abort();
+    clearTimeout(this.#timers.get(file));
+    this.#timers.set(file, setTimeout(() => {
+      this.#timers.delete(file);
+      this.#afterEdit(file);
+    }, this.settings.debounceMs));
+  }
+
+  documentClosed(file: string): void {
+    if (file === this.config.file) {
+      if (this.config.reload()) this.#configChanged();
+      return;
+    }
+    clearTimeout(this.#timers.get(file));
+    this.#timers.delete(file);
+    this.#running.get(file)?.abort.abort();
+    this.#typeDiagnostics.delete(file);
+    this.#checkDiagnostics.delete(file);
+    if (!this.targetFor(file)) this.ls.removeRoot(file);
+    this.#republish();
+  }
+
+  setTrusted(trusted: boolean): void {
+    if (trusted === this.trusted) return;
+    this.trusted = trusted;
+    this.#recheckAll();
+  }
+
+  setSettings(settings: Partial<QkitSettings>): void {
+    this.settings = { ...DEFAULT_SETTINGS, ...this.settings, ...definedOnly(settings) };
+    this.#recheckAll();
+  }
+
+  /** Wait for the check of a target in flight, if any. */
+  async settled(file: string): Promise<void> {
+    for (;;) {
+      const pending = this.#timers.has(file);
+      const run = this.#running.get(file);
+      if (!pending && !run) return;
+      await (run ? run.done : new Promise((r) => setTimeout(r, 20)));
+    }
+  }
+
+  status(): StatusResult {
+    const state = this.config.state;
+    return {
+      trusted: this.trusted,
+      config: state.text === undefined ? null : this.config.file,
+      configProblems: state.problems.length,
+      targets: state.targets.map((t) => {
+        const result = this.results.get(t.quantizerPath);
+        const outcome = result?.outcome;
+        const findings = outcome?.kind === "done" ? outcome.report.findings : [];
+        return {
+          quantizer: t.quantizer,
+          model: t.model,
+          modelState: this.models.state(t.modelPath).state,
+          ...(this.#modelErrors.has(t.modelPath) ? { modelError: this.#modelErrors.get(t.modelPath)! } : {}),
+          ...(outcome
+            ? {
+                lastCheck: {
+                  outcome: outcome.kind,
+                  durationMs: outcome.durationMs,
+                  errors: findings.filter((f) => f.severity === "error").length,
+                  warnings: findings.filter((f) => f.severity === "warning").length,
+                  ...(outcome.kind === "done" ? { annotated: outcome.report.coverage.annotated, total: outcome.report.coverage.total } : {}),
+                },
+              }
+            : {}),
+        };
+      }),
+      checksRunning: this.#running.size,
+      settings: this.settings,
+    };
+  }
+
+  /** The quantizer class a file declares, for findings that have no line of their own. */
+  staticClassSite(file: string): SourceSite {
+    const sf = this.ls.sourceFile(file);
+    const classes = sf ? quantizerClasses(sf) : [];
+    const chosen = classes.find((c) => c.exported) ?? classes[0];
+    if (!sf || !chosen) return { file, line: 1, column: 1 };
+    const text = sf.text;
+    const classKeyword = text.indexOf("class", chosen.start);
+    const at = sf.getLineAndCharacterOfPosition(classKeyword >= 0 ? classKeyword : chosen.start);
+    return { file, line: at.line + 1, column: at.character + 1 };
+  }
+
+  #affectedTargets(file: string): ResolvedTarget[] {
+    const own = this.targetFor(file);
+    if (own) return [own];
+    // A helper module: every open quantizer may import it.
+    return this.config.targets.filter((t) => this.host.open(t.quantizerPath));
+  }
+
+  #afterEdit(file: string): void {
+    this.#typeCheck(file);
+    for (const target of this.#affectedTargets(file)) {
+      if (this.host.open(target.quantizerPath)) void this.#check(target);
+    }
+  }
+
+  #typeCheck(file: string): void {
+    const started = performance.now();
+    const diagnostics = this.ls.diagnostics(file).flatMap((d) => fromTypeScript(d) ?? []);
+    this.#typeDiagnostics.set(file, diagnostics);
+    this.#republish();
+    this.host.log(`type-checked ${path.basename(file)} in ${Math.round(performance.now() - started)} ms`);
+  }
+
+  #configChanged(): void {
+    for (const t of this.config.targets) this.ls.addRoot(t.quantizerPath);
+    this.#recheckAll();
+  }
+
+  #recheckAll(): void {
+    for (const run of this.#running.values()) run.abort.abort();
+    this.results.clear();
+    this.#checkDiagnostics.clear();
+    this.#republish();
+    for (const file of this.host.openFiles()) if (SCRIPT.test(file)) this.documentChanged(file);
+  }
+
+  #modelChanged(file: string): void {
+    this.host.log(`${file} changed on disk; checking again`);
+    for (const target of this.config.targets) {
+      if (target.modelPath === file && this.host.open(target.quantizerPath)) void this.#check(target);
+    }
+    if (!this.config.targets.some((t) => t.modelPath === file && this.host.open(t.quantizerPath))) void this.#model(file).then(() => this.#republish());
+  }
+
+  async #model(modelPath: string): Promise<LoadedModel | undefined> {
+    const result = await this.models.get(modelPath);
+    const hadError = this.#modelErrors.get(modelPath);
+    if (result.ok) this.#modelErrors.delete(modelPath);
+    else this.#modelErrors.set(modelPath, result.message);
+    if (hadError !== this.#modelErrors.get(modelPath)) this.#republish();
+    return result.ok ? result.loaded : undefined;
+  }
+
+  #check(target: ResolvedTarget): Promise<void> {
+    const file = target.quantizerPath;
+    this.#running.get(file)?.abort.abort();
+    const abort = new AbortController();
+    const done = this.#runCheck(target, abort.signal)
+      .catch((error: unknown) => this.host.log(`checking ${file} failed: ${(error as Error)?.stack ?? String(error)}`))
+      .finally(() => {
+        if (this.#running.get(file)?.abort === abort) this.#running.delete(file);
+      });
+    this.#running.set(file, { abort, done });
+    return done;
+  }
+
+  async #runCheck(target: ResolvedTarget, signal: AbortSignal): Promise<void> {
+    const file = target.quantizerPath;
+    const model = await this.#model(target.modelPath);
+    if (signal.aborted) return;
+    const sf = this.ls.sourceFile(file);
+    if (!model || !sf) {
+      // qkit.json says why (the model does not load, the file is missing).
+      this.#setCheckDiagnostics(file, []);
+      return;
+    }
+    if (!this.trusted) {
+      const diagnostics = [untrustedNotice(), ...staticChecks(sf, model.model, target.model)];
+      this.#setCheckDiagnostics(file, diagnostics.map((diagnostic) => ({ file, diagnostic })));
+      return;
+    }
+    if (this.ls.syntaxErrors(file)) {
+      // The type-checker's syntax errors say it better than a failed run would.
+      this.#setCheckDiagnostics(file, []);
+      return;
+    }
+    const version = this.host.open(file)?.version ?? null;
+    const sources: Record<string, string> = {};
+    for (const open of this.host.openFiles()) if (SCRIPT.test(open)) sources[open] = this.host.open(open)!.text;
+    const limits = { timeoutMs: this.settings.checkTimeoutMs, memoryLimitMb: this.settings.checkMemoryLimitMb };
+    const outcome = await this.runner.run(model, { file, compiled: this.#compile(), sources }, limits, signal);
+    if (outcome.kind === "cancelled" || signal.aborted) return;
+    this.results.set(file, { outcome, version });
+    this.host.log(`checked ${path.basename(file)}: ${outcome.kind} in ${outcome.durationMs} ms`);
+    const sourceOf = (f: string) => this.ls.sourceFile(f);
+    const placed = outcomeDiagnostics(outcome, file, this.staticClassSite(file), sourceOf, limits);
+    // Which text the results are for: a client (or the benchmark) can tell them from results of an older version.
+    for (const p of placed) p.diagnostic.data = { ...(p.diagnostic.data as object | undefined), version };
+    this.#setCheckDiagnostics(file, placed);
+    this.host.checked();
+  }
+
+  /** JavaScript for every user file of the program, compiled once per text. Files with syntax errors are left to the worker, which reports them. */
+  #compile(): Record<string, string> {
+    const compiled: Record<string, string> = {};
+    for (const sf of this.ls.userFiles()) {
+      const cached = this.#compiled.get(sf.fileName);
+      let code = cached?.text === sf.text ? cached.code : undefined;
+      if (!cached || cached.text !== sf.text) {
+        try {
+          code = transpileQuantizer(typescript, sf.fileName, sf.text);
+        } catch {
+          code = undefined;
+        }
+        this.#compiled.set(sf.fileName, { text: sf.text, code });
+      }
+      if (code !== undefined) compiled[sf.fileName] = code;
+    }
+    return compiled;
+  }
+
+  #setCheckDiagnostics(file: string, diagnostics: PlacedDiagnostic[]): void {
+    this.#checkDiagnostics.set(file, diagnostics);
+    this.#republish();
+  }
+
+  #quantizerProblem(target: ResolvedTarget): string | undefined {
+    const outcome = this.results.get(target.quantizerPath)?.outcome;
+    if (outcome) {
+      if (outcome.kind === "load-error" && (outcome.failure.code === "no-quantizer" || outcome.failure.code === "ambiguous")) {
+        return outcome.failure.message.replace(/^\S+?: (?=exports)/, "");
+      }
+      return undefined;
+    }
+    const sf: ts.SourceFile | undefined = this.ls.sourceFile(target.quantizerPath);
+    if (!sf) return undefined;
+    const exportsQuantizer = quantizerClasses(sf).some((c) => c.exported) || /\bexport\s+default\b/.test(sf.text);
+    return exportsQuantizer ? undefined : 'exports no Quantizer; export a class that extends Quantizer from "qkit" (as the default export, or the only one)';
+  }
+
+  /** Publish every file whose diagnostics changed; files that lost theirs get an empty list. */
+  #republish(): void {
+    const byFile = new Map<string, Diagnostic[]>();
+    const add = (file: string, ds: Diagnostic[]) => byFile.set(file, [...(byFile.get(file) ?? []), ...ds]);
+    for (const [file, ds] of this.#typeDiagnostics) add(file, ds);
+    for (const placed of this.#checkDiagnostics.values()) for (const p of placed) add(p.file, [p.diagnostic]);
+    const configDs = configDiagnostics(this.config.state, {
+      quantizerExists: (t) => !!this.host.open(t.quantizerPath) || existsSync(t.quantizerPath),
+      modelError: (t) => this.#modelErrors.get(t.modelPath),
+      quantizerProblem: (t) => this.#quantizerProblem(t),
+    });
+    add(this.config.file, configDs);
+    for (const file of this.#published.keys()) if (!byFile.has(file)) byFile.set(file, []);
+    for (const [file, ds] of byFile) {
+      const unique = dedupe(ds);
+      const key = JSON.stringify(unique);
+      if (this.#published.get(file) === key) continue;
+      if (unique.length === 0 && !this.#published.has(file)) continue;
+      if (unique.length === 0) this.#published.delete(file);
+      else this.#published.set(file, key);
+      this.host.publish(file, unique);
+    }
+  }
+}
+
+function definedOnly<T extends object>(x: T): Partial<T> {
+  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
