@@ -174,9 +174,9 @@ export class InferenceSession {
           }
         });
       }
-      // Small integer inputs are usually shapes, axes or sizes: planning treats their values as constants (part of the
+      // Small integer and bool inputs are usually shapes, axes, sizes or flags: planning treats their values as constants (part of the
       // plan's key), so that operators whose output shapes depend on them can be planned.
-      const shapeLike = (tensor.type === "int64" || tensor.type === "int32") && tensor.size <= SHAPE_LIKE_MAX;
+      const shapeLike = (tensor.type === "int64" || tensor.type === "int32" || tensor.type === "bool") && tensor.size <= SHAPE_LIKE_MAX;
       metas.set(name, { dtype: tensor.type, dims: [...tensor.dims], ...(shapeLike ? { value: tensor.data } : {}) });
     }
     return metas;

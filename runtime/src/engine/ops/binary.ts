@@ -33,6 +33,11 @@ function arithmetic(op: string, integer: boolean, ctx: PrepareContext): Fn {
     case "And": return (a, b) => (a && b ? 1 : 0);
     case "Or": return (a, b) => (a || b ? 1 : 0);
     case "Xor": return (a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0));
+    case "PRelu": return (a, b) => (a < 0 ? a * b : a);
+    case "BitShift": {
+      const left = ctx.node.stringAttribute("direction", "") === "LEFT";
+      return left ? (a, b) => a * 2 ** b : (a, b) => Math.floor(a / 2 ** b);
+    }
     default: return ctx.unsupported("has no implementation");
   }
 }
@@ -165,5 +170,6 @@ export const binaryOps: Record<string, OpDef> = {
   Add: binary("Add"), Sub: binary("Sub"), Mul: binary("Mul"), Div: binary("Div"), Pow: binary("Pow"), Mod: binary("Mod"),
   Equal: binary("Equal"), Less: binary("Less"), Greater: binary("Greater"), LessOrEqual: binary("LessOrEqual"),
   GreaterOrEqual: binary("GreaterOrEqual"), And: binary("And"), Or: binary("Or"), Xor: binary("Xor"),
+  PRelu: binary("PRelu"), BitShift: binary("BitShift"),
   Where: where, Sum: variadic("Sum"), Mean: variadic("Mean"), Min: variadic("Min"), Max: variadic("Max"),
 };

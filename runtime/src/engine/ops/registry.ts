@@ -11,11 +11,13 @@ import { reduceOps } from "./reduce.js";
 import { normOps } from "./norm.js";
 import { quantOps } from "./quant.js";
 import { resizeOps } from "./resize.js";
+import { indexingOps } from "./indexing.js";
+import { convTransposeOps } from "./conv-transpose.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
-  ...quantOps, ...resizeOps,
+  ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps,
 }));
 
 export function lookupOp(node: Node): OpDef | undefined {

@@ -166,7 +166,29 @@ const cast: OpDef = {
   },
 };
 
+/** CastLike: Cast to the element type of a second input. */
+const castLike: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const like = requireInput(inputs[1], 1, ctx);
+    if (like.dtype === "string" || x.dtype === "string" || like.dtype === "bfloat16") ctx.unsupported(`to ${like.dtype}`);
+    const total = sizeOf(x.dims);
+    const fn = castValue(x.dtype, like.dtype);
+    return {
+      outputs: [{ dtype: like.dtype, dims: x.dims }],
+      runtimeInputs: [0],
+      run(ins, outs) {
+        if (x.dtype === like.dtype) return copyInto(outs[0]!, ins[0]!);
+        const r = reader(ins[0]!.data);
+        const w = writer(outs[0]!.data);
+        for (let i = 0; i < total; i++) w(i, fn(r(i)));
+      },
+    };
+  },
+};
+
 export const shapeOps: Record<string, OpDef> = {
+  CastLike: castLike,
   Reshape: reshape, Flatten: flatten, Squeeze: squeeze, Unsqueeze: unsqueeze, Identity: identity, Shape: shape,
   Size: size, Constant: constant, ConstantOfShape: constantOfShape, Expand: expand, Cast: cast,
 };

@@ -61,6 +61,25 @@ const clip: OpDef = {
   },
 };
 
+/** IsNaN and IsInf: float in, bool out. */
+function floatTest(make: (attr: { i(name: string, d: number): number }) => (x: number) => boolean): OpDef {
+  return {
+    prepare(inputs, ctx) {
+      const x = requireInput(inputs[0], 0, ctx);
+      const test = make({ i: (n, d) => ctx.node.intAttribute(n, d) });
+      const total = sizeOf(x.dims);
+      return {
+        outputs: [{ dtype: "bool", dims: x.dims }],
+        run(ins, outs) {
+          const r = reader(ins[0]!.data);
+          const dst = outs[0]!.data as Uint8Array;
+          for (let i = 0; i < total; i++) dst[i] = test(r(i)) ? 1 : 0;
+        },
+      };
+    },
+  };
+}
+
 const sigmoid: Fn = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 export const unaryOps: Record<string, OpDef> = {
@@ -99,8 +118,31 @@ export const unaryOps: Record<string, OpDef> = {
   Round: unary(() => roundHalfEven),
   Sin: unary(() => Math.sin),
   Cos: unary(() => Math.cos),
+  Tan: unary(() => Math.tan),
+  Asin: unary(() => Math.asin),
+  Acos: unary(() => Math.acos),
+  Atan: unary(() => Math.atan),
+  Sinh: unary(() => Math.sinh),
+  Cosh: unary(() => Math.cosh),
+  Asinh: unary(() => Math.asinh),
+  Acosh: unary(() => Math.acosh),
+  Atanh: unary(() => Math.atanh),
+  Celu: unary((a) => { const alpha = a.f("alpha", 1); return (x) => Math.max(0, x) + Math.min(0, alpha * (Math.exp(x / alpha) - 1)); }),
+  Mish: unary(() => (x) => x * Math.tanh(x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)))),
+  ThresholdedRelu: unary((a) => { const alpha = a.f("alpha", 1); return (x) => (x > alpha ? x : 0); }),
+  Shrink: unary((a) => {
+    const lambd = a.f("lambd", 0.5);
+    const bias = a.f("bias", 0);
+    return (x) => (x < -lambd ? x + bias : x > lambd ? x - bias : 0);
+  }, false),
   Abs: unary(() => Math.abs, false),
   Neg: unary(() => (x) => -x, false),
   Sign: unary(() => Math.sign, false),
   Not: unary(() => (x) => (x ? 0 : 1), false),
+  IsNaN: floatTest(() => Number.isNaN),
+  IsInf: floatTest((a) => {
+    const pos = a.i("detect_positive", 1) !== 0;
+    const neg = a.i("detect_negative", 1) !== 0;
+    return (x) => (pos && x === Infinity) || (neg && x === -Infinity);
+  }),
 };

@@ -1,0 +1,386 @@
+import type { OpDef, RtValue } from "../op.js";
+import type { DataType } from "../../onnx/data-type.js";
+import { arrayFor } from "../tensor.js";
+import { constNumbers, normAxis, numbers, reader, requireInput, sizeOf, stridesOf, writer } from "./util.js";
+
+type AnyArray = { [i: number]: unknown; length: number };
+
+/** Element offset of `index` along `axis` for every element of an index tensor of shape `dims` (same rank as data). */
+function alongAxis(dims: readonly number[], dataStrides: readonly number[], axis: number, index: (i: number) => number, axisSize: number): Int32Array {
+  const total = sizeOf(dims);
+  const st = stridesOf(dims);
+  const out = new Int32Array(total);
+  for (let i = 0; i < total; i++) {
+    let off = 0;
+    for (let d = 0; d < dims.length; d++) {
+      let c = Math.floor(i / st[d]!) % dims[d]!;
+      if (d === axis) {
+        c = index(i);
+        if (c < 0) c += axisSize;
+        if (c < 0 || c >= axisSize) throw new RangeError(`index ${index(i)} is out of range for a dimension of ${axisSize}`);
+      }
+      off += c * dataStrides[d]!;
+    }
+    out[i] = off;
+  }
+  return out;
+}
+
+const gatherElements: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const idx = requireInput(inputs[1], 1, ctx);
+    if (idx.dims.length !== x.dims.length) ctx.fail("indices must have the rank of the data");
+    const axis = normAxis(ctx.node.intAttribute("axis", 0), x.dims.length, ctx);
+    const strides = stridesOf(x.dims);
+    return {
+      outputs: [{ dtype: x.dtype, dims: idx.dims }],
+      run(ins, outs) {
+        const map = alongAxis(idx.dims, strides, axis, reader(ins[1]!.data), x.dims[axis]!);
+        const src = ins[0]!.data as unknown as AnyArray;
+        const dst = outs[0]!.data as unknown as AnyArray;
+        for (let i = 0; i < map.length; i++) dst[i] = src[map[i]!];
+      },
+    };
+  },
+};
+
+function reduceInto(mode: string): (old: number, v: number) => number {
+  switch (mode) {
+    case "add": return (a, b) => a + b;
+    case "mul": return (a, b) => a * b;
+    case "max": return (a, b) => Math.max(a, b);
+    case "min": return (a, b) => Math.min(a, b);
+    default: return (_a, b) => b;
+  }
+}
+
+const scatterElements: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const idx = requireInput(inputs[1], 1, ctx);
+    requireInput(inputs[2], 2, ctx);
+    const axis = normAxis(ctx.node.intAttribute("axis", 0), x.dims.length, ctx);
+    const combine = reduceInto(ctx.node.stringAttribute("reduction", "none"));
+    const strides = stridesOf(x.dims);
+    return {
+      outputs: [{ dtype: x.dtype, dims: x.dims }],
+      run(ins, outs) {
+        const map = alongAxis(idx.dims, strides, axis, reader(ins[1]!.data), x.dims[axis]!);
+        const r = reader(ins[0]!.data);
+        const u = reader(ins[2]!.data);
+        const w = writer(outs[0]!.data);
+        const total = sizeOf(x.dims);
+        const cur = new Float64Array(total);
+        for (let i = 0; i < total; i++) cur[i] = r(i);
+        for (let i = 0; i < map.length; i++) cur[map[i]!] = combine(cur[map[i]!]!, u(i));
+        for (let i = 0; i < total; i++) w(i, cur[i]!);
+      },
+    };
+  },
+};
+
+/** Offsets of the slices a GatherND/ScatterND index tuple addresses. */
+function ndOffsets(dataDims: readonly number[], idx: (i: number) => number, tuples: number, depth: number, batch: number): Int32Array {
+  const strides = stridesOf(dataDims);
+  const out = new Int32Array(tuples);
+  const perBatch = tuples / Math.max(1, sizeOf(dataDims.slice(0, batch)));
+  const batchStride = batch > 0 ? strides[batch - 1]! : 0;
+  for (let t = 0; t < tuples; t++) {
+    let off = batch > 0 ? Math.floor(t / perBatch) * batchStride : 0;
+    for (let d = 0; d < depth; d++) {
+      let c = idx(t * depth + d);
+      const size = dataDims[batch + d]!;
+      if (c < 0) c += size;
+      if (c < 0 || c >= size) throw new RangeError(`index ${idx(t * depth + d)} is out of range for a dimension of ${size}`);
+      off += c * strides[batch + d]!;
+    }
+    out[t] = off;
+  }
+  return out;
+}
+
+const gatherND: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const idx = requireInput(inputs[1], 1, ctx);
+    const batch = ctx.node.intAttribute("batch_dims", 0);
+    const depth = idx.dims[idx.dims.length - 1]!;
+    const tuples = sizeOf(idx.dims.slice(0, -1));
+    const slice = sizeOf(x.dims.slice(batch + depth));
+    const outDims = [...idx.dims.slice(0, -1), ...x.dims.slice(batch + depth)];
+    return {
+      outputs: [{ dtype: x.dtype, dims: outDims }],
+      run(ins, outs) {
+        const offsets = ndOffsets(x.dims, reader(ins[1]!.data), tuples, depth, batch);
+        const src = ins[0]!.data as unknown as AnyArray;
+        const dst = outs[0]!.data as unknown as AnyArray;
+        for (let t = 0; t < tuples; t++) for (let i = 0; i < slice; i++) dst[t * slice + i] = src[offsets[t]! + i];
+      },
+    };
+  },
+};
+
+const scatterND: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const idx = requireInput(inputs[1], 1, ctx);
+    const depth = idx.dims[idx.dims.length - 1]!;
+    const tuples = sizeOf(idx.dims.slice(0, -1));
+    const slice = sizeOf(x.dims.slice(depth));
+    const combine = reduceInto(ctx.node.stringAttribute("reduction", "none"));
+    return {
+      outputs: [{ dtype: x.dtype, dims: x.dims }],
+      run(ins, outs) {
+        const offsets = ndOffsets(x.dims, reader(ins[1]!.data), tuples, depth, 0);
+        const r = reader(ins[0]!.data);
+        const u = reader(ins[2]!.data);
+        const w = writer(outs[0]!.data);
+        const total = sizeOf(x.dims);
+        const cur = new Float64Array(total);
+        for (let i = 0; i < total; i++) cur[i] = r(i);
+        for (let t = 0; t < tuples; t++) for (let i = 0; i < slice; i++) cur[offsets[t]! + i] = combine(cur[offsets[t]! + i]!, u(t * slice + i));
+        for (let i = 0; i < total; i++) w(i, cur[i]!);
+      },
+    };
+  },
+};
+
+const oneHot: OpDef = {
+  prepare(inputs, ctx) {
+    const idx = requireInput(inputs[0], 0, ctx);
+    const depth = constNumbers(inputs[1], "depth", ctx)[0]!;
+    const values = requireInput(inputs[2], 2, ctx);
+    const rank = idx.dims.length + 1;
+    const axis = normAxis(ctx.node.intAttribute("axis", -1), rank, ctx);
+    const outDims = [...idx.dims.slice(0, axis), depth, ...idx.dims.slice(axis)];
+    const outer = sizeOf(idx.dims.slice(0, axis));
+    const inner = sizeOf(idx.dims.slice(axis));
+    return {
+      outputs: [{ dtype: values.dtype, dims: outDims }],
+      run(ins, outs) {
+        const r = reader(ins[0]!.data);
+        const v = reader(ins[2]!.data);
+        const w = writer(outs[0]!.data);
+        const off = v(0);
+        const on = v(1);
+        for (let i = 0; i < outer * depth * inner; i++) w(i, off);
+        for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
+          let k = Math.trunc(r(o * inner + q));
+          if (k < 0) k += depth;
+          if (k >= 0 && k < depth) w((o * depth + k) * inner + q, on);
+        }
+      },
+    };
+  },
+};
+
+const range: OpDef = {
+  prepare(inputs, ctx) {
+    const [start, limit, delta] = [0, 1, 2].map((i) => constNumbers(inputs[i], ["start", "limit", "delta"][i]!, ctx)[0]!) as [number, number, number];
+    const dtype = inputs[0]!.dtype;
+    const n = Math.max(0, Math.ceil((limit - start) / delta));
+    const data = arrayFor(dtype, n);
+    const w = writer(data);
+    for (let i = 0; i < n; i++) w(i, start + i * delta);
+    return { outputs: [{ dtype, dims: [n], value: data }] };
+  },
+};
+
+const eyeLike: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    if (x.dims.length !== 2) ctx.fail("input must be 2-D");
+    const code = ctx.node.intAttribute("dtype", 0);
+    const dtype: DataType = code ? (["", "float32", "uint8", "int8", "uint16", "int16", "int32", "int64", "", "bool", "", "float64"][code] as DataType) || x.dtype : x.dtype;
+    const k = ctx.node.intAttribute("k", 0);
+    const [rows, cols] = x.dims as [number, number];
+    return {
+      outputs: [{ dtype, dims: x.dims }],
+      run(_ins, outs) {
+        const w = writer(outs[0]!.data);
+        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) w(i * cols + j, j - i === k ? 1 : 0);
+      },
+    };
+  },
+};
+
+const trilu: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const k = inputs[1] ? constNumbers(inputs[1], "k", ctx)[0]! : 0;
+    const upper = ctx.node.intAttribute("upper", 1) !== 0;
+    const rows = x.dims[x.dims.length - 2]!;
+    const cols = x.dims[x.dims.length - 1]!;
+    const total = sizeOf(x.dims);
+    return {
+      outputs: [{ dtype: x.dtype, dims: x.dims }],
+      run(ins, outs) {
+        const r = reader(ins[0]!.data);
+        const w = writer(outs[0]!.data);
+        for (let i = 0; i < total; i++) {
+          const j = i % cols;
+          const row = Math.floor(i / cols) % rows;
+          const keep = upper ? j - row >= k : j - row <= k;
+          w(i, keep ? r(i) : 0);
+        }
+      },
+    };
+  },
+};
+
+const cumSum: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const axis = normAxis(constNumbers(inputs[1], "axis", ctx)[0]!, x.dims.length, ctx);
+    const exclusive = ctx.node.intAttribute("exclusive", 0) !== 0;
+    const reverse = ctx.node.intAttribute("reverse", 0) !== 0;
+    const outer = sizeOf(x.dims.slice(0, axis));
+    const n = x.dims[axis]!;
+    const inner = sizeOf(x.dims.slice(axis + 1));
+    return {
+      outputs: [{ dtype: x.dtype, dims: x.dims }],
+      run(ins, outs) {
+        const r = reader(ins[0]!.data);
+        const w = writer(outs[0]!.data);
+        for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
+          let acc = 0;
+          for (let s = 0; s < n; s++) {
+            const i = reverse ? n - 1 - s : s;
+            const off = (o * n + i) * inner + q;
+            const v = r(off);
+            if (exclusive) { w(off, acc); acc += v; } else { acc += v; w(off, acc); }
+          }
+        }
+      },
+    };
+  },
+};
+
+const topK: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const k = constNumbers(inputs[1], "K", ctx)[0]!;
+    const axis = normAxis(ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
+    const largest = ctx.node.intAttribute("largest", 1) !== 0;
+    const sorted = ctx.node.intAttribute("sorted", 1) !== 0;
+    void sorted;
+    const outer = sizeOf(x.dims.slice(0, axis));
+    const n = x.dims[axis]!;
+    const inner = sizeOf(x.dims.slice(axis + 1));
+    if (k > n) ctx.fail(`K = ${k} exceeds the axis size ${n}`);
+    const outDims = x.dims.map((d, i) => (i === axis ? k : d));
+    return {
+      outputs: [{ dtype: x.dtype, dims: outDims }, { dtype: "int64", dims: outDims }],
+      run(ins, outs) {
+        const r = reader(ins[0]!.data);
+        const w = writer(outs[0]!.data);
+        const idx = outs[1]!.data as BigInt64Array;
+        for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
+          const order = Array.from({ length: n }, (_, i) => i);
+          const val = (i: number) => r((o * n + i) * inner + q);
+          order.sort((a, b) => (largest ? val(b) - val(a) : val(a) - val(b)) || a - b);
+          for (let j = 0; j < k; j++) {
+            const off = (o * k + j) * inner + q;
+            w(off, val(order[j]!));
+            idx[off] = BigInt(order[j]!);
+          }
+        }
+      },
+    };
+  },
+};
+
+const hardmax: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const rank = x.dims.length;
+    const modern = ctx.opset >= 13;
+    const axis = normAxis(ctx.node.intAttribute("axis", modern ? -1 : 1), rank, ctx);
+    const outer = sizeOf(x.dims.slice(0, axis));
+    const n = modern ? x.dims[axis]! : sizeOf(x.dims.slice(axis));
+    const inner = modern ? sizeOf(x.dims.slice(axis + 1)) : 1;
+    return {
+      outputs: [{ dtype: x.dtype, dims: x.dims }],
+      run(ins, outs) {
+        const r = reader(ins[0]!.data);
+        const w = writer(outs[0]!.data);
+        for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
+          let best = 0;
+          for (let i = 0; i < n; i++) {
+            w((o * n + i) * inner + q, 0);
+            if (r((o * n + i) * inner + q) > r((o * n + best) * inner + q)) best = i;
+          }
+          w((o * n + best) * inner + q, 1);
+        }
+      },
+    };
+  },
+};
+
+/** DepthToSpace (DCR or CRD) and SpaceToDepth as index maps over NCHW. */
+function spaceDepth(toSpace: boolean): OpDef {
+  return {
+    prepare(inputs, ctx) {
+      const x = requireInput(inputs[0], 0, ctx);
+      if (x.dims.length !== 4) ctx.fail("input must be 4-D");
+      const b = ctx.node.intAttribute("blocksize", 0);
+      if (b < 1) ctx.fail("blocksize must be positive");
+      const [N, C, H, W] = x.dims as [number, number, number, number];
+      const crd = ctx.node.stringAttribute("mode", "DCR") === "CRD";
+      const out = toSpace ? [N, C / (b * b), H * b, W * b] : [N, C * b * b, H / b, W / b];
+      if (!out.every(Number.isInteger)) ctx.fail(`shape [${x.dims.join(", ")}] does not divide by blocksize ${b}`);
+      const [, OC, OH, OW] = out as [number, number, number, number];
+      const total = sizeOf(out);
+      const map = new Int32Array(total);
+      for (let i = 0; i < total; i++) {
+        const ox = i % OW, oy = Math.floor(i / OW) % OH, oc = Math.floor(i / (OW * OH)) % OC, n = Math.floor(i / (OW * OH * OC));
+        let ic: number, iy: number, ix: number;
+        if (toSpace) {
+          const by = oy % b, bx = ox % b;
+          ic = crd ? oc * b * b + by * b + bx : (by * b + bx) * OC + oc;
+          iy = Math.floor(oy / b);
+          ix = Math.floor(ox / b);
+        } else {
+          const c = oc % C;
+          const blk = Math.floor(oc / C);
+          ic = c;
+          iy = oy * b + Math.floor(blk / b);
+          ix = ox * b + (blk % b);
+        }
+        map[i] = ((n * C + ic) * H + iy) * W + ix;
+      }
+      return {
+        outputs: [{ dtype: x.dtype, dims: out }],
+        run(ins, outs) {
+          const src = ins[0]!.data as unknown as AnyArray;
+          const dst = outs[0]!.data as unknown as AnyArray;
+          for (let i = 0; i < total; i++) dst[i] = src[map[i]!];
+        },
+      };
+    },
+  };
+}
+
+/** Dropout at inference: the input unchanged, and an all-true mask when asked for. */
+const dropout: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const training = inputs[2];
+    if (training && (training.value === undefined || numbers(training.value)[0])) ctx.unsupported("in training mode");
+    const mask = ctx.node.outputNames.length > 1 && ctx.node.outputNames[1] !== "";
+    return {
+      outputs: [{ dtype: x.dtype, dims: x.dims }, ...(mask ? [{ dtype: "bool" as const, dims: x.dims }] : [])],
+      run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+        (outs[0]!.data as unknown as { set(a: ArrayLike<unknown>): void }).set(ins[0]!.data as ArrayLike<unknown>);
+        if (outs[1]) (outs[1].data as Uint8Array).fill(1);
+      },
+    };
+  },
+};
+
+export const indexingOps: Record<string, OpDef> = {
+  GatherElements: gatherElements, ScatterElements: scatterElements, GatherND: gatherND, ScatterND: scatterND,
+  OneHot: oneHot, Range: range, EyeLike: eyeLike, Trilu: trilu, CumSum: cumSum, TopK: topK, Hardmax: hardmax,
+  DepthToSpace: spaceDepth(true), SpaceToDepth: spaceDepth(false), Dropout: dropout,
+};
