@@ -71,6 +71,8 @@ export async function calibrate(
   const consumers = prepared.groups.filter((g) => g.spec.kind !== "fixed").map((g) => ({ group: g, values: g.values.filter((v) => v.kind !== "parameter") }));
   try {
     for await (const sample of data) {
+      // Let timers and signal handlers (Ctrl-C, a cancelled request) run between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) throw new CalibrationAbortedError({ ...progress });
       if (options.limit !== undefined && progress.items >= options.limit) break;
       checkFinite(sample, progress.batches);
