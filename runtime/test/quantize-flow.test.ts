@@ -91,6 +91,24 @@ test("Fashion-MNIST 10k test set: fp32 0.9183, int8 (QDQ reference) at least 0.9
   const int8 = await evaluateAccuracy(converted, data(converted), labels);
   assert.equal(fp32.accuracy.toFixed(4), "0.9183");
   assert.ok(int8.accuracy >= 0.9165, `int8 ${int8.accuracy}`);
+  // The exported file scores the same under ONNX Runtime (ties in rounding may flip a rare arg-max).
+  const ort = await import("onnxruntime-node");
+  await withTempDir(async (dir) => {
+    await exportOnnx(converted, path.join(dir, "q.onnx"));
+    const session = await ort.InferenceSession.create(path.join(dir, "q.onnx"));
+    let correct = 0;
+    let index = 0;
+    for await (const batch of data(converted)) {
+      const x = batch.input!;
+      const logits = (await session.run({ input: new ort.Tensor("float32", x.data as Float32Array, [...x.dims]) })).logits!.data as Float32Array;
+      for (let i = 0; i < x.dims[0]!; i++, index++) {
+        let best = 0;
+        for (let c = 1; c < 10; c++) if (logits[i * 10 + c]! > logits[i * 10 + best]!) best = c;
+        if (best === labels[index]) correct++;
+      }
+    }
+    assert.ok(Math.abs(correct / index - int8.accuracy) <= 0.0005, `ORT ${correct / index} vs qkit ${int8.accuracy}`);
+  });
 });
 
 /** MinMax activations and per-channel weights: observers whose merge is exact. */
