@@ -32,12 +32,13 @@ export function wino_scratch_floats(C: i32, M: i32, chunk: i32): i32 {
 }
 
 /**
- * Output tiles [j0·8, j1·8) of one image: y (M × OH·OW) = clamp(conv3x3(x) + bias). `pad` is the wino_pad'ed input,
- * `u` the 16 packed weight operands (each uStride bytes apart), `chunk` tile blocks are processed per round.
+ * Output tiles [j0·8, j1·8) and output-channel panels [p0, p1) of one image: y (M × OH·OW) = clamp(conv3x3(x) +
+ * bias). `pad` is the wino_pad'ed input, `u` the 16 packed weight operands (each uStride bytes apart), `chunk` tile
+ * blocks are processed per round. Threads split tiles, or channels where there are few tiles and many weights.
  */
 export function wino_conv(
   pad: usize, C: i32, PH: i32, PW: i32, OH: i32, OW: i32, u: usize, uStride: i32, M: i32,
-  y: usize, bias: usize, lo: f32, hi: f32, j0: i32, j1: i32, chunk: i32, scratch: usize,
+  y: usize, bias: usize, lo: f32, hi: f32, j0: i32, j1: i32, p0: i32, p1: i32, chunk: i32, scratch: usize,
 ): void {
   const TW = (OW + 1) >> 1;
   const TH = (OH + 1) >> 1;
@@ -49,7 +50,6 @@ export function wino_conv(
   const mbuf = vbuf + 16 * vStride;
   const tmp = mbuf + 16 * mStride;
   const plane = <usize>(PH * PW) << 2;
-  const panels = (M + MR - 1) / MR;
   for (let jc = j0; jc < j1; jc += chunk) {
     const je = min(jc + chunk, j1);
     // Input transform, 4 tiles (one vector lane each) at a time.
@@ -109,14 +109,14 @@ export function wino_conv(
       const c = mbuf + <usize>xi * mStride - ((<usize>(jc * NR)) << 2);
       for (let k0 = 0; k0 < C; k0 += KC) {
         const kc = min(KC, C - k0);
-        kblock(a + <usize>(k0 * MR * 4), <usize>(C * MR * 4), b + (<usize>k0 << 5), <usize>C << 5, jc, kc, c, cols, M, T, jc, je, 0, panels,
+        kblock(a + <usize>(k0 * MR * 4), <usize>(C * MR * 4), b + (<usize>k0 << 5), <usize>C << 5, jc, kc, c, cols, M, T, jc, je, p0, p1,
           k0 == 0, false, 0, 0, 0, 0, tmp);
       }
     }
     // Output transform, 4 tiles at a time.
     const vlo = f32x4.splat(lo);
     const vhi = f32x4.splat(hi);
-    for (let m = 0; m < M; m++) {
+    for (let m = p0 * MR; m < min(M, p1 * MR); m++) {
       const vb = v128.load32_splat(bias + (<usize>m << 2));
       const out = y + ((<usize>m * OH * OW) << 2);
       for (let n = jc * NR; n < min(je * NR, T); n += 4) {

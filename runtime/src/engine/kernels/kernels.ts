@@ -157,8 +157,14 @@ export class Kernels {
     this.#parallel("wino_pad", C, C * PH * PW, (c0, c1) => [x, g.H, g.W, g.ph, g.pw, PH, PW, pad, c0, c1]);
     const blocks = Math.ceil((TH * TW) / 8);
     const chunk = Math.min(this.winogradChunk(C, M), blocks);
-    this.#parallel("wino_conv", blocks, 16 * M * C * TH * TW, (j0, j1, tid) =>
-      [pad, C, PH, PW, g.OH, g.OW, u, uStride, M, y, bias, lo, hi, j0, j1, chunk, this.#scratch[tid]!]);
+    const panels = Math.ceil(M / this.mr);
+    const args = (j0: number, j1: number, p0: number, p1: number, tid: number) =>
+      [pad, C, PH, PW, g.OH, g.OW, u, uStride, M, y, bias, lo, hi, j0, j1, p0, p1, chunk, this.#scratch[tid]!];
+    // Every thread working on its own tiles streams all 16·M·C transformed weights; with few tiles, sharing out the
+    // output channels (and repeating the cheap input transform) halves that traffic instead.
+    const work = 16 * M * C * TH * TW;
+    if (blocks < 4 * this.threads) this.#parallel("wino_conv", panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid));
+    else this.#parallel("wino_conv", blocks, work, (j0, j1, tid) => args(j0, j1, 0, panels, tid));
   }
 
   /** Depthwise convolution of one image: `channels` output planes, each from input plane o / mult. */
