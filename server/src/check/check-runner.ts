@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { userFrames, type SourceSite } from "qkit";
+import type { SourceSite } from "qkit";
+import { quantizerFrames } from "./frames.js";
 import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 export type CheckOutcome =
@@ -150,7 +151,7 @@ export class CheckRunner {
       });
       worker.on("error", (error: Error & { code?: string }) => {
         if (error.code === "ERR_WORKER_OUT_OF_MEMORY") finish({ kind: "out-of-memory", classSite, className, durationMs: elapsed() });
-        else finish({ kind: "crashed", message: `${error.name}: ${error.message}`, site: userFrames(error.stack)[0], durationMs: elapsed() });
+        else finish({ kind: "crashed", message: `${error.name}: ${error.message}`, site: quantizerFrames(error.stack)[0], durationMs: elapsed() });
       });
       worker.on("exit", (code) => finish({ kind: "exited", code: exit?.code ?? code, site: exit?.site, classSite, durationMs: elapsed() }));
       worker.postMessage(job);

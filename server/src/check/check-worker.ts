@@ -7,6 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import * as path from "node:path";
 import * as qkit from "qkit";
 import type { Model, QuantizationSpecBase, SourceSite } from "qkit";
+import { quantizerFrames } from "./frames.js";
 import { OverlayModuleLoader } from "./overlay-loader.js";
 import { guardPrototypes, trapProcessExit } from "./harden.js";
 import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
@@ -81,7 +82,7 @@ function run(model: Model, job: CheckJob): void {
     exports = loader.load(job.file);
   } catch (error) {
     if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.message, error.site);
-    return fail("evaluation", `running the module threw ${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`, qkit.userFrames((error as Error)?.stack)[0]);
+    return fail("evaluation", `running the module threw ${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`, quantizerFrames((error as Error)?.stack)[0]);
   }
   const candidates = "default" in exports && (isQuantizerClass(exports.default) || exports.default instanceof qkit.Quantizer)
     ? [["default", exports.default] as const]
@@ -93,7 +94,7 @@ function run(model: Model, job: CheckJob): void {
   try {
     quantizer = value instanceof qkit.Quantizer ? value : new (value as new () => qkit.Quantizer)();
   } catch (error) {
-    return fail("construction", `constructing the quantizer threw: ${(error as Error)?.message ?? String(error)}`, qkit.userFrames((error as Error)?.stack)[0]);
+    return fail("construction", `constructing the quantizer threw: ${(error as Error)?.message ?? String(error)}`, quantizerFrames((error as Error)?.stack)[0]);
   }
   const className = quantizer.constructor.name;
   const site = classSite(job.file, loader.text(job.file), className);

@@ -1,4 +1,5 @@
-import { userFrames, type SourceSite } from "qkit";
+import type { SourceSite } from "qkit";
+import { quantizerFrames } from "./frames.js";
 
 /**
  * The prototypes a quantizer could pollute. The worker is thrown away after each check, so pollution never reaches
@@ -39,8 +40,13 @@ export function guardPrototypes(): void {
         get() {
           return value;
         },
-        set(this: unknown, next: unknown) {
-          if (this === proto) throw new TypeError(`quantizers may not modify ${name}.prototype.${String(key)} (prototype pollution)`);
+        set: function guardedSet(this: unknown, next: unknown) {
+          if (this === proto) {
+            const error = new TypeError(`quantizers may not modify ${name}.prototype.${String(key)} (prototype pollution)`);
+            // The stack starts at the assignment in the quantizer, so the finding points there.
+            Error.captureStackTrace(error, guardedSet);
+            throw error;
+          }
           Object.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
         },
       });
@@ -55,10 +61,12 @@ export function guardPrototypes(): void {
  */
 export function trapProcessExit(report: (code: number, site: SourceSite | undefined) => void): void {
   const exit = process.exit.bind(process);
-  process.exit = ((code?: number | string | null) => {
-    report(Number(code ?? 0), userFrames(new Error().stack)[0]);
+  process.exit = function trappedExit(code?: number | string | null): never {
+    const holder: { stack?: string } = {};
+    Error.captureStackTrace(holder, trappedExit);
+    report(Number(code ?? 0), quantizerFrames(holder.stack)[0]);
     return exit(Number(code ?? 0));
-  }) as typeof process.exit;
+  } as typeof process.exit;
   process.kill = (() => {
     throw new Error("quantizers may not send signals (process.kill)");
   }) as typeof process.kill;
