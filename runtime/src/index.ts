@@ -25,3 +25,4 @@ export * from "./engine/index.js";
 export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, readQkitConfig, resolveTargets, type QkitConfig, type TargetConfig, type CalibrationConfig, type ResolvedTarget, type ConfigProblem } from "./config/qkit-config.js";
 export * from "./data/index.js";
 export * from "./eval/index.js";
+export * from "./builtin/index.js";

@@ -5,6 +5,7 @@ import type * as TS from "typescript";
 import { QkitError } from "../errors.js";
 import { Quantizer } from "./quantizer.js";
 import { userFrames, type SourceSite } from "./source-site.js";
+import { BUILTIN_QUANTIZERS } from "../builtin/registry.js";
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts", ".tsx"];
 const RESOLVE_EXTENSIONS = [...TS_EXTENSIONS, ".js", ".cjs", ".mjs"];
@@ -45,7 +46,9 @@ export class QuantizerModuleLoader {
 
   load(file: string): Record<string, unknown> {
     const resolved = path.resolve(file);
-    if (!existsSync(resolved) || !statSync(resolved).isFile()) throw new QuantizerLoadError("not-found", `${file}: no such quantizer file; check the path`);
+    if (!existsSync(resolved) || !statSync(resolved).isFile()) {
+    throw new QuantizerLoadError("not-found", `${file}: no such quantizer file; check the path, or name a built-in (${Object.keys(BUILTIN_QUANTIZERS).join(", ")})`);
+  }
     return this.#loadFile(resolved).exports as Record<string, unknown>;
   }
 
@@ -125,6 +128,12 @@ function classSite(file: string, className: string): SourceSite {
  */
 export function loadQuantizer(file: string, loader = new QuantizerModuleLoader()): LoadedQuantizer {
   const resolved = path.resolve(file);
+  const builtin = BUILTIN_QUANTIZERS[file];
+  if (builtin && !existsSync(resolved)) {
+    // A built-in's name (xnnpack, x86, ort-qdq) stands for the quantizer qkit ships under it.
+    const quantizer = builtin.make();
+    return { quantizer, className: quantizer.constructor.name, file, classSite: { file: `<built-in ${file}>`, line: 1, column: 1 } };
+  }
   let exports: Record<string, unknown>;
   try {
     exports = loader.load(resolved);

@@ -1,0 +1,78 @@
+import type { Node } from "../graph/node.js";
+import { QuantizationAnnotation, annotationOf } from "../quantizer/annotation.js";
+import { SharedQuantizationSpec, type QuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
+import { derivedBiasSpec, withChannelAxis, type QuantizationConfig } from "./config.js";
+
+/** PT2E's `_annotated`: a node some pattern already owns (first annotation wins). */
+export function isAnnotated(node: Node): boolean {
+  return annotationOf(node)?.annotated === true;
+}
+
+export function annotate(node: Node, inputs: readonly (readonly [Node, QuantizationSpecBase])[], output?: QuantizationSpecBase): void {
+  node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: inputs, ...(output ? { outputQspec: output } : {}), annotated: true });
+}
+
+/** Marks nodes as owned without quantizing them (a config of null for a module or op type). */
+export function claim(node: Node): void {
+  node.meta.quantizationAnnotation = new QuantizationAnnotation({ annotated: true });
+}
+
+export function isActivation(node: Node | null | undefined): node is Node {
+  return !!node && node.kind !== "parameter";
+}
+
+/** The axis of a weight that holds the consumer's output channels. */
+export function weightChannelAxis(node: Node): number {
+  switch (node.opType) {
+    case "ConvTranspose": return 1;
+    case "Gemm": return node.intAttribute("transB", 0) ? 0 : 1;
+    case "MatMul": return (node.args[1]?.meta.shape?.length ?? 2) - 1;
+    default: return 0;
+  }
+}
+
+/**
+ * Conv, ConvTranspose, Gemm or MatMul with a constant weight: quantized input, weight (per-channel along the output
+ * channels) and int32 bias; the output is quantized at `outputAt` (the last op of a fused pattern, or the node itself).
+ */
+export function annotateWeighted(node: Node, config: QuantizationConfig, outputAt: Node = node): boolean {
+  const [input, weight, bias] = node.args;
+  if (!isActivation(input) || !weight || weight.kind !== "parameter") return false;
+  const inputs: [Node, QuantizationSpecBase][] = [];
+  if (config.inputActivation) inputs.push([input, config.inputActivation]);
+  let weightSpec: QuantizationSpec | undefined;
+  if (config.weight) {
+    weightSpec = withChannelAxis(config.weight, weightChannelAxis(node));
+    inputs.push([weight, weightSpec]);
+  }
+  if (bias && bias.kind === "parameter" && config.bias === "derived" && weightSpec && config.inputActivation) {
+    inputs.push([bias, derivedBiasSpec(input, weight, node, weightSpec)]);
+  }
+  annotate(node, inputs, outputAt === node ? config.outputActivation : undefined);
+  return true;
+}
+
+/** An op that keeps its input's qparams (pools, reshapes, ReLU, …): input and output share the producer's observer. */
+export function annotateSharedWithInput(node: Node): boolean {
+  const input = node.args[0];
+  if (!isActivation(input) || !annotationOf(input)?.outputQspec) return false;
+  annotate(node, [[input, new SharedQuantizationSpec(input)]], new SharedQuantizationSpec(input));
+  return true;
+}
+
+/** Concat: every input and the output share the first input's observer. */
+export function annotateConcat(node: Node, config: QuantizationConfig): boolean {
+  const inputs = node.args.filter(isActivation);
+  if (inputs.length === 0 || !config.inputActivation) return false;
+  const first = inputs[0]!;
+  const shared = new SharedQuantizationSpec([first, node]);
+  annotate(node, inputs.map((x, i) => [x, i === 0 ? config.inputActivation! : shared] as const), shared);
+  return true;
+}
+
+/** The single user of a node, when it has exactly one and it is of one of the op types. */
+export function soleUser(node: Node, ...opTypes: string[]): Node | undefined {
+  if (node.users.size !== 1) return undefined;
+  const [user] = node.users;
+  return user && user.kind === "call" && opTypes.includes(user.opType) ? user : undefined;
+}

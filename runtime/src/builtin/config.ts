@@ -1,0 +1,72 @@
+import type { Node } from "../graph/node.js";
+import { DerivedQuantizationSpec, QuantizationSpec } from "../quantizer/specs.js";
+import { HistogramObserver } from "../observers/histogram.js";
+import { MinMaxObserver } from "../observers/min-max.js";
+import { PerChannelMinMaxObserver } from "../observers/per-channel-min-max.js";
+import { PlaceholderObserver } from "../observers/placeholder.js";
+import { isPerChannel } from "../quant-types.js";
+
+/** PT2E's QuantizationConfig: how a pattern's activations, weight and bias are quantized. */
+export interface QuantizationConfig {
+  inputActivation: QuantizationSpec | undefined;
+  outputActivation: QuantizationSpec | undefined;
+  weight: QuantizationSpec | undefined;
+  /**
+   * "derived": an int32 bias with scale s_input · s_weight (what integer kernels need); undefined leaves it float.
+   */
+  bias: "derived" | undefined;
+}
+
+export interface SymmetricConfigOptions {
+  isPerChannel?: boolean;
+  isDynamic?: boolean;
+}
+
+/**
+ * XNNPACK's default: int8 activations [-128, 127] per tensor affine with a HistogramObserver (eps 2^-12), int8
+ * weights [-127, 127] symmetric per tensor or per channel (axis 0). Dynamic activations are observed per batch at run
+ * time (PlaceholderObserver), as in PT2E.
+ */
+export function getSymmetricQuantizationConfig(options: SymmetricConfigOptions = {}): QuantizationConfig {
+  const activation = new QuantizationSpec({
+    dtype: "int8",
+    quantMin: -128,
+    quantMax: 127,
+    qscheme: "per_tensor_affine",
+    isDynamic: options.isDynamic ?? false,
+    observer: options.isDynamic ? PlaceholderObserver : HistogramObserver.withArgs({ eps: 2 ** -12 }),
+  });
+  const weight = new QuantizationSpec({
+    dtype: "int8",
+    quantMin: -127,
+    quantMax: 127,
+    qscheme: options.isPerChannel ? "per_channel_symmetric" : "per_tensor_symmetric",
+    ...(options.isPerChannel ? { chAxis: 0 } : {}),
+    observer: options.isPerChannel ? PerChannelMinMaxObserver.withArgs({ eps: 2 ** -12 }) : MinMaxObserver.withArgs({ eps: 2 ** -12 }),
+  });
+  return { inputActivation: activation, outputActivation: options.isDynamic ? undefined : activation, weight, bias: "derived" };
+}
+
+/** An int32 bias whose scale per output channel is s_input · s_weight[c], zero point 0. */
+export function derivedBiasSpec(input: Node, weight: Node, node: Node, weightSpec: QuantizationSpec): DerivedQuantizationSpec {
+  const perChannel = !!weightSpec.qscheme && isPerChannel(weightSpec.qscheme);
+  return new DerivedQuantizationSpec({
+    derivedFrom: [[input, node], [weight, node]],
+    deriveQparams: ([act, w]) => {
+      const a = act.calculateQparams().scale[0]!;
+      const ws = w.calculateQparams().scale;
+      return { scale: Float32Array.from(ws, (s) => Math.fround(a * s)), zeroPoint: new Int32Array(ws.length) };
+    },
+    dtype: "int32",
+    quantMin: -(2 ** 31),
+    quantMax: 2 ** 31 - 1,
+    qscheme: perChannel ? "per_channel_symmetric" : "per_tensor_symmetric",
+    ...(perChannel ? { chAxis: 0 } : {}),
+  });
+}
+
+/** The same spec with the weight's channel axis moved (ConvTranspose's output channels are axis 1). */
+export function withChannelAxis(spec: QuantizationSpec, chAxis: number): QuantizationSpec {
+  if (!spec.qscheme || !isPerChannel(spec.qscheme) || spec.chAxis === chAxis) return spec;
+  return new QuantizationSpec({ ...spec, chAxis });
+}

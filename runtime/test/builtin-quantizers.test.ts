@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import {
+  loadModel, runCheck, prepare, calibrate, convert, exportOnnx, openData, modelInputs, evaluateAccuracy, readLabels,
+  loadQuantizer, annotationOf, XnnpackQuantizer, X86Quantizer, OrtQdqQuantizer, getSymmetricQuantizationConfig,
+  BUILTIN_QUANTIZERS, QuantizationSpec, type Quantizer, type Model,
+} from "../src/index.js";
+import { EXAMPLES, sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
+
+const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
+const FASHION = path.join(EXAMPLES, "fashion-mnist");
+const NORMALIZE = { mean: [0.286], std: [0.353] };
+
+for (const name of Object.keys(BUILTIN_QUANTIZERS)) {
+  for (const file of ["fmnist_cnn_op13.onnx", "resnet18_op13.onnx", "mobilenet_v2_op13.onnx", "fmnist_cnn_op17.onnx"]) {
+    const local = file === "fmnist_cnn_op13.onnx" ? MODEL : undefined;
+    test(`${name} checks clean and annotates every operator of ${file}`, { skip: local ? false : skipUnlessShared(file) }, async () => {
+      const model = await loadModel(local ?? sharedModel(file)!);
+      const { findings, coverage } = runCheck(model, loadQuantizer(name).quantizer);
+      assert.deepEqual(findings.filter((f) => f.severity !== "information"), []);
+      assert.equal(coverage.annotated, coverage.total);
+    });
+  }
+}
+
+async function quantizeAndScore(quantizer: Quantizer): Promise<{ fp32: number; int8: number; converted: Model }> {
+  const model = await loadModel(MODEL);
+  const prepared = prepare(model, quantizer);
+  await calibrate(prepared, openData(path.join(FASHION, "calibration-images-idx3-ubyte.gz"), modelInputs(model.graph), { batchSize: 64, normalize: NORMALIZE }));
+  const converted = convert(prepared);
+  const labels = await readLabels(path.join(FASHION, "test-labels-idx1-ubyte.gz"));
+  const data = (m: Model) => openData(path.join(FASHION, "test-images-idx3-ubyte.gz"), modelInputs(m.graph), { batchSize: 100, normalize: NORMALIZE });
+  return { fp32: (await evaluateAccuracy(model, data(model), labels)).accuracy, int8: (await evaluateAccuracy(converted, data(converted), labels)).accuracy, converted };
+}
+
+// KL-divergence calibration clips harder than min/max: a point of accuracy on 1000 images is its usual cost.
+for (const [name, make, tolerance] of [
+  ["xnnpack", () => new XnnpackQuantizer(), 0.006],
+  ["x86", () => new X86Quantizer(), 0.006],
+  ["ort-qdq", () => new OrtQdqQuantizer(), 0.006],
+  ["ort-qdq uint8 per-channel entropy", () => new OrtQdqQuantizer({ activationType: "uint8", perChannel: true, calibrateMethod: "entropy" }), 0.01],
+] as const) {
+  test(`${name}: the quantized CNN keeps its accuracy and its export runs in ONNX Runtime`, async () => {
+    const ort = await import("onnxruntime-node");
+    const { fp32, int8, converted } = await quantizeAndScore(make());
+    assert.ok(Math.abs(fp32 - int8) <= tolerance, `fp32 ${fp32} int8 ${int8}`);
+    await withTempDir(async (dir) => {
+      await exportOnnx(converted, path.join(dir, "q.onnx"));
+      const session = await ort.InferenceSession.create(path.join(dir, "q.onnx"));
+      const out = await session.run({ input: new ort.Tensor("float32", new Float32Array(2 * 784).fill(0.1), [2, 1, 28, 28]) });
+      assert.deepEqual(out.logits!.dims, [2, 10]);
+    });
+  });
+}
+
+test("config priority: module name > module type > op type > global; null leaves nodes float", async () => {
+  const model = await loadModel(MODEL);
+  const perTensor = getSymmetricQuantizationConfig({ isPerChannel: false });
+  const quantizer = new XnnpackQuantizer()
+    .setModuleName("conv2", null)
+    .setModuleType("Conv2d", perTensor)
+    .setOperatorType("Add", null)
+    .setModuleName("conv1", getSymmetricQuantizationConfig({ isPerChannel: true }));
+  const { model: annotated } = runCheck(model, quantizer);
+  const g = annotated.graph;
+  const weightScheme = (name: string) => {
+    const conv = g.node(name)!;
+    return (annotationOf(conv)!.inputQspecMap.get(conv.args[1]!) as QuantizationSpec).qscheme;
+  };
+  assert.equal(weightScheme("/conv1/Conv"), "per_channel_symmetric", "module name beats module type");
+  assert.equal(weightScheme("/conv3/Conv"), "per_tensor_symmetric", "module type beats global");
+  assert.equal(weightScheme("/fc/Gemm"), "per_channel_symmetric", "global");
+  assert.equal(annotationOf(g.node("/conv2/Conv")!)!.inputQspecMap.size, 0, "conv2 is left float");
+  assert.equal(annotationOf(g.node("/Add")!)!.inputQspecMap.size, 0, "Add is left float");
+});
+
+test("OrtQdqQuantizer refuses int8 activations with uint8 weights, as ONNX Runtime does", () => {
+  assert.throws(() => new OrtQdqQuantizer({ activationType: "int8", weightType: "uint8" }), /int8 activations with uint8 weights are not supported/);
+});
