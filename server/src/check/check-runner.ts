@@ -73,6 +73,8 @@ export class CheckRunner {
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: limits.memoryLimitMb, maxYoungGenerationSizeMb: 32 },
     });
+    // A worker stopped by the watchdog may still report its own heap overflow afterwards: never an unhandled error.
+    worker.on("error", () => undefined);
     worker.stdout.on("data", (chunk: Buffer) => this.log(`[quantizer] ${chunk.toString().trimEnd()}`));
     worker.stderr.on("data", (chunk: Buffer) => this.log(`[quantizer] ${chunk.toString().trimEnd()}`));
     const ready = new Promise<WorkerMessage>((resolve) => {
@@ -125,9 +127,9 @@ export class CheckRunner {
         clearTimeout(timer);
         clearInterval(watchdog);
         signal.removeEventListener("abort", onAbort);
-        worker.removeAllListeners("message");
-        worker.removeAllListeners("error");
-        worker.removeAllListeners("exit");
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+        worker.off("exit", onExit);
         resolve(outcome);
       };
       const onAbort = () => finish({ kind: "cancelled" });
@@ -137,7 +139,7 @@ export class CheckRunner {
       const watchdog = setInterval(() => {
         if (process.memoryUsage.rss() - baselineRss > limits.memoryLimitMb * 1024 * 1024) finish({ kind: "out-of-memory", classSite, className, durationMs: elapsed() });
       }, WATCHDOG_INTERVAL_MS);
-      worker.on("message", (m: WorkerMessage) => {
+      const onMessage = (m: WorkerMessage) => {
         if (m.kind === "phase") {
           classSite = m.classSite;
           className = m.className;
@@ -148,12 +150,15 @@ export class CheckRunner {
         } else if (m.kind === "load-error") {
           finish({ kind: "load-error", failure: m.failure, durationMs: elapsed() });
         }
-      });
-      worker.on("error", (error: Error & { code?: string }) => {
+      };
+      const onError = (error: Error & { code?: string }) => {
         if (error.code === "ERR_WORKER_OUT_OF_MEMORY") finish({ kind: "out-of-memory", classSite, className, durationMs: elapsed() });
         else finish({ kind: "crashed", message: `${error.name}: ${error.message}`, site: quantizerFrames(error.stack)[0], durationMs: elapsed() });
-      });
-      worker.on("exit", (code) => finish({ kind: "exited", code: exit?.code ?? code, site: exit?.site, classSite, durationMs: elapsed() }));
+      };
+      const onExit = (code: number) => finish({ kind: "exited", code: exit?.code ?? code, site: exit?.site, classSite, durationMs: elapsed() });
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.on("exit", onExit);
       worker.postMessage(job);
     });
   }

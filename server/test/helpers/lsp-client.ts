@@ -55,6 +55,8 @@ export class LspClient {
   readonly #waiters: Waiter[] = [];
   readonly #versions = new Map<string, number>();
   initializeResult: InitializeResult | undefined;
+  /** What the server wrote to stderr (QKIT_LS_DEBUG=1 echoes it). */
+  stderr = "";
 
   private constructor(readonly process: ChildProcess, readonly connection: ProtocolConnection) {
     connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -78,7 +80,10 @@ export class LspClient {
 
   static async start(root: string, options: QkitInitializationOptions = {}, capabilities: ClientCapabilities = { window: { workDoneProgress: true } }): Promise<LspClient> {
     const child = spawn(process.execPath, [BIN, "--stdio"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
-    child.stderr!.on("data", () => undefined);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      client.stderr += chunk.toString();
+      if (process.env.QKIT_LS_DEBUG) process.stderr.write(chunk);
+    });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspClient(child, connection);
     connection.listen();
