@@ -1,5 +1,6 @@
 // 3×3, stride-1 convolution by Winograd's F(2×2, 3×3): each 2×2 output tile costs 16 multiplies per input channel
-// instead of 36. Per image: the input is padded once (wino_pad); then per chunk of output tiles the 4×4 input tiles
+// instead of 36. The tiles of all images of a batch form one set, so the transformed weights stream once per chunk of
+// tiles, not once per image. The input is padded once (wino_pad); then per chunk of output tiles the 4×4 input tiles
 // are transformed (V = Bᵀ d B) straight into the packed-B layout, 16 GEMMs multiply them by the transformed weights
 // (U = G g Gᵀ, packed by the host as 16 A operands), and the output transform (Y = Aᵀ M A) adds the bias, clamps
 // and writes NCHW. All transforms use only additions (G's ½ is folded into U), so accuracy stays at fp32 level.
@@ -32,17 +33,20 @@ export function wino_scratch_floats(C: i32, M: i32, chunk: i32): i32 {
 }
 
 /**
- * Output tiles [j0·8, j1·8) and output-channel panels [p0, p1) of one image: y (M × OH·OW) = clamp(conv3x3(x) +
+ * Output tiles [j0·8, j1·8) (numbered across the `images` of the batch) and output-channel panels [p0, p1): y (M × OH·OW) = clamp(conv3x3(x) +
  * bias). `pad` is the wino_pad'ed input, `u` the 16 packed weight operands (each uStride bytes apart), `chunk` tile
  * blocks are processed per round. Threads split tiles, or channels where there are few tiles and many weights.
  */
 export function wino_conv(
-  pad: usize, C: i32, PH: i32, PW: i32, OH: i32, OW: i32, u: usize, uStride: i32, M: i32,
+  pad: usize, images: i32, C: i32, PH: i32, PW: i32, OH: i32, OW: i32, u: usize, uStride: i32, M: i32,
   y: usize, bias: usize, lo: f32, hi: f32, j0: i32, j1: i32, p0: i32, p1: i32, chunk: i32, scratch: usize,
 ): void {
   const TW = (OW + 1) >> 1;
   const TH = (OH + 1) >> 1;
-  const T = TH * TW;
+  const perImage = TH * TW;
+  const T = images * perImage;
+  const inImage = <usize>(C * PH * PW) << 2;
+  const outImage = <usize>(M * OH * OW) << 2;
   const cols = chunk * NR;
   const vStride = <usize>(C * cols) << 2;
   const mStride = <usize>(M * cols) << 2;
@@ -57,13 +61,15 @@ export function wino_conv(
       const n = g * 4;
       const jj = (n >> 3) - jc;
       const q = n & 7;
-      const ty = n / TW;
-      const tx = n - ty * TW;
+      const img = n / perImage;
+      const ty = (n - img * perImage) / TW;
+      const tx = n - img * perImage - ty * TW;
       const vector = tx + 4 <= TW && n + 4 <= T;
+      const imgPad = pad + <usize>img * inImage;
       for (let ci = 0; ci < C; ci++) {
         const off = ((<usize>(jj * C + ci) * NR + q) << 2);
         if (vector) {
-          let base = pad + <usize>ci * plane + ((<usize>(2 * ty * PW + 2 * tx)) << 2);
+          let base = imgPad + <usize>ci * plane + ((<usize>(2 * ty * PW + 2 * tx)) << 2);
           const rowStep = <usize>PW << 2;
           const r0 = v128.load(base), r0b = v128.load(base, 16), s0 = v128.load(base, 8), s0b = v128.load(base, 24);
           base += rowStep;
@@ -87,10 +93,12 @@ export function wino_conv(
           const lanes = tmp;
           for (let l = 0; l < 4; l++) {
             const t = n + l;
-            const tty = t / TW;
-            const ttx = t - tty * TW;
+            const timg = t / perImage;
+            const tty = (t - timg * perImage) / TW;
+            const ttx = t - timg * perImage - tty * TW;
+            const src = pad + <usize>timg * inImage + <usize>ci * plane;
             for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) {
-              const v: f32 = t < T ? load<f32>(pad + <usize>ci * plane + ((<usize>((2 * tty + r) * PW + 2 * ttx + c)) << 2)) : 0;
+              const v: f32 = t < T ? load<f32>(src + ((<usize>((2 * tty + r) * PW + 2 * ttx + c)) << 2)) : 0;
               store<f32>(lanes + (<usize>((r * 4 + c) * 4 + l) << 2), v);
             }
           }
@@ -134,10 +142,11 @@ export function wino_conv(
         const y01 = f32x4.min(f32x4.max(f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), vb), vlo), vhi);
         const y10 = f32x4.min(f32x4.max(f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), vb), vlo), vhi);
         const y11 = f32x4.min(f32x4.max(f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), vb), vlo), vhi);
-        const ty = n / TW;
-        const tx = n - ty * TW;
+        const img = n / perImage;
+        const ty = (n - img * perImage) / TW;
+        const tx = n - img * perImage - ty * TW;
         if (tx + 4 <= TW && 2 * tx + 8 <= OW && 2 * ty + 2 <= OH && n + 4 <= T) {
-          const row = out + ((<usize>(2 * ty * OW + 2 * tx)) << 2);
+          const row = out + <usize>img * outImage + ((<usize>(2 * ty * OW + 2 * tx)) << 2);
           v128.store(row, v128.shuffle<f32>(y00, y01, 0, 4, 1, 5));
           v128.store(row, v128.shuffle<f32>(y00, y01, 2, 6, 3, 7), 16);
           const row1 = row + (<usize>OW << 2);
@@ -151,12 +160,14 @@ export function wino_conv(
           for (let l = 0; l < 4; l++) {
             const t = n + l;
             if (t >= T) break;
-            const tty = t / TW;
-            const ttx = t - tty * TW;
+            const timg = t / perImage;
+            const tty = (t - timg * perImage) / TW;
+            const ttx = t - timg * perImage - tty * TW;
+            const dst = out + <usize>timg * outImage;
             for (let r = 0; r < 2; r++) for (let c = 0; c < 2; c++) {
               const oy = 2 * tty + r;
               const ox = 2 * ttx + c;
-              if (oy < OH && ox < OW) store<f32>(out + ((<usize>(oy * OW + ox)) << 2), load<f32>(tmp + ((<usize>((r * 2 + c) * 4 + l)) << 2)));
+              if (oy < OH && ox < OW) store<f32>(dst + ((<usize>(oy * OW + ox)) << 2), load<f32>(tmp + ((<usize>((r * 2 + c) * 4 + l)) << 2)));
             }
           }
         }

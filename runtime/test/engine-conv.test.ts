@@ -5,7 +5,7 @@ import { createSession, Tensor } from "../src/engine/index.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 
 interface ConvCase {
-  C: number; M: number; H: number; W: number; k: number; stride?: number; dilation?: number; group?: number;
+  N?: number; C: number; M: number; H: number; W: number; k: number; stride?: number; dilation?: number; group?: number;
   pads?: [number, number, number, number]; relu?: boolean;
 }
 
@@ -24,20 +24,21 @@ function reference(c: ConvCase, x: Float32Array, w: Float32Array, b: Float32Arra
   const OH = Math.floor((c.H + pt + pb - d * (c.k - 1) - 1) / s) + 1;
   const OW = Math.floor((c.W + pl + pr - d * (c.k - 1) - 1) / s) + 1;
   const Cg = c.C / g, Mg = c.M / g;
-  const y = new Float64Array(c.M * OH * OW);
-  for (let m = 0; m < c.M; m++) {
+  const N = c.N ?? 1;
+  const y = new Float64Array(N * c.M * OH * OW);
+  for (let img = 0; img < N; img++) for (let m = 0; m < c.M; m++) {
     const gi = Math.floor(m / Mg);
     for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
       let acc = b[m]!;
       for (let ci = 0; ci < Cg; ci++) for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
         const iy = oy * s - pt + ky * d, ix = ox * s - pl + kx * d;
         if (iy < 0 || iy >= c.H || ix < 0 || ix >= c.W) continue;
-        acc += x[((gi * Cg + ci) * c.H + iy) * c.W + ix]! * w[((m * Cg + ci) * c.k + ky) * c.k + kx]!;
+        acc += x[(((img * c.C) + gi * Cg + ci) * c.H + iy) * c.W + ix]! * w[((m * Cg + ci) * c.k + ky) * c.k + kx]!;
       }
-      y[(m * OH + oy) * OW + ox] = c.relu ? Math.max(0, acc) : acc;
+      y[((img * c.M + m) * OH + oy) * OW + ox] = c.relu ? Math.max(0, acc) : acc;
     }
   }
-  return { y, dims: [1, c.M, OH, OW] };
+  return { y, dims: [N, c.M, OH, OW] };
 }
 
 function convModel(c: ConvCase, w: Float32Array, b: Float32Array): Uint8Array {
@@ -53,7 +54,7 @@ function convModel(c: ConvCase, w: Float32Array, b: Float32Array): Uint8Array {
   return modelBytes({
     name: "conv",
     node: nodes,
-    input: [valueInfo("x", "float32", [1, c.C, c.H, c.W])],
+    input: [valueInfo("x", "float32", ["n", c.C, c.H, c.W])],
     output: [valueInfo("y", "float32", [])],
     initializer: [
       makeTensor("w", "float32", [c.M, c.C / (c.group ?? 1), c.k, c.k], w),
@@ -68,9 +69,12 @@ const CASES: [string, ConvCase][] = [
   ["Winograd, asymmetric padding", { C: 24, M: 16, H: 10, W: 7, k: 3, pads: [2, 1, 0, 1] }],
   ["Winograd, more than one K block of input channels", { C: 300, M: 17, H: 6, W: 7, k: 3, pads: [1, 1, 1, 1] }],
   ["Winograd, many tiles (several rounds)", { C: 16, M: 16, H: 40, W: 38, k: 3, pads: [1, 1, 1, 1] }],
+  ["Winograd over a batch of 3 (tiles across images), fused Relu", { N: 3, C: 32, M: 20, H: 7, W: 9, k: 3, pads: [1, 1, 1, 1], relu: true }],
+  ["Winograd over a batch of 5, few tiles per image", { N: 5, C: 40, M: 64, H: 4, W: 5, k: 3, pads: [1, 1, 1, 1] }],
   ["im2col, stride 2", { C: 3, M: 5, H: 11, W: 12, k: 3, stride: 2, pads: [1, 1, 1, 1] }],
   ["im2col, groups and dilation", { C: 8, M: 6, H: 12, W: 10, k: 3, dilation: 2, group: 2, pads: [2, 2, 2, 2] }],
   ["im2col, 7×7 stride 2 over 300 channels", { C: 300, M: 9, H: 15, W: 17, k: 7, stride: 2, pads: [3, 3, 3, 3] }],
+  ["im2col over a batch of 2", { N: 2, C: 5, M: 7, H: 9, W: 8, k: 3, stride: 2, pads: [0, 1, 1, 0] }],
   ["pointwise 1×1", { C: 40, M: 33, H: 5, W: 9, k: 1, relu: true }],
   ["depthwise, stride 2", { C: 8, M: 8, H: 13, W: 14, k: 3, stride: 2, group: 8, pads: [1, 1, 1, 1] }],
   ["depthwise, channel multiplier 2, dilation 2", { C: 6, M: 12, H: 11, W: 9, k: 3, dilation: 2, group: 6, pads: [2, 2, 2, 2] }],
@@ -78,14 +82,14 @@ const CASES: [string, ConvCase][] = [
 
 for (const [name, c] of CASES) {
   test(`Conv matches the direct definition: ${name}`, async () => {
-    const x = random(c.C * c.H * c.W, 1);
+    const x = random((c.N ?? 1) * c.C * c.H * c.W, 1);
     const w = random(c.M * (c.C / (c.group ?? 1)) * c.k * c.k, 2);
     const b = random(c.M, 3);
     const ref = reference(c, x, w, b);
     for (const threads of [1, 2]) {
       const session = await createSession(convModel(c, w, b), { threads });
       try {
-        const out = (await session.run({ x: new Tensor("float32", x, [1, c.C, c.H, c.W]) })).y!;
+        const out = (await session.run({ x: new Tensor("float32", x, [c.N ?? 1, c.C, c.H, c.W]) })).y!;
         assert.deepEqual(out.dims, ref.dims);
         const y = out.data as Float32Array;
         for (let i = 0; i < y.length; i++) {

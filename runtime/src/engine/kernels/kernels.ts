@@ -146,25 +146,32 @@ export class Kernels {
   }
 
   /**
-   * One image of a 3×3 stride-1 convolution by Winograd F(2×2, 3×3): x padded into `pad` (C·PH·PW floats), then
-   * y (M × OH·OW) = clamp(conv + bias) with the 16 packed transformed weight operands at u, uStride bytes apart.
+   * A 3×3 stride-1 convolution of `images` images by Winograd F(2×2, 3×3): x padded into `pad`
+   * (images·C·PH·PW floats, see winogradPadFloats), then y (images × M × OH·OW) = clamp(conv + bias) with the 16
+   * packed transformed weight operands at u, uStride bytes apart.
    */
-  winogradConv(x: number, C: number, g: Window2d, pad: number, u: number, uStride: number, M: number, y: number, bias: number, lo: number, hi: number): void {
+  winogradConv(x: number, images: number, C: number, g: Window2d, pad: number, u: number, uStride: number, M: number, y: number, bias: number, lo: number, hi: number): void {
     const TH = Math.ceil(g.OH / 2);
     const TW = Math.ceil(g.OW / 2);
     const PH = 2 * TH + 2;
     const PW = 2 * TW + 2 + 8;
-    this.#parallel("wino_pad", C, C * PH * PW, (c0, c1) => [x, g.H, g.W, g.ph, g.pw, PH, PW, pad, c0, c1]);
-    const blocks = Math.ceil((TH * TW) / 8);
+    const planes = images * C;
+    this.#parallel("wino_pad", planes, planes * PH * PW, (c0, c1) => [x, g.H, g.W, g.ph, g.pw, PH, PW, pad, c0, c1]);
+    const blocks = Math.ceil((images * TH * TW) / 8);
     const chunk = Math.min(this.winogradChunk(C, M), blocks);
     const panels = Math.ceil(M / this.mr);
     const args = (j0: number, j1: number, p0: number, p1: number, tid: number) =>
-      [pad, C, PH, PW, g.OH, g.OW, u, uStride, M, y, bias, lo, hi, j0, j1, p0, p1, chunk, this.#scratch[tid]!];
+      [pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, y, bias, lo, hi, j0, j1, p0, p1, chunk, this.#scratch[tid]!];
     // Every thread working on its own tiles streams all 16·M·C transformed weights; with few tiles, sharing out the
     // output channels (and repeating the cheap input transform) halves that traffic instead.
-    const work = 16 * M * C * TH * TW;
+    const work = 16 * M * C * images * TH * TW;
     if (blocks < 4 * this.threads) this.#parallel("wino_conv", panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid));
     else this.#parallel("wino_conv", blocks, work, (j0, j1, tid) => args(j0, j1, 0, panels, tid));
+  }
+
+  /** Floats of the padded input winogradConv needs. */
+  static winogradPadFloats(images: number, C: number, g: Window2d): number {
+    return images * C * (2 * Math.ceil(g.OH / 2) + 2) * (2 * Math.ceil(g.OW / 2) + 10);
   }
 
   /** Depthwise convolution of one image: `channels` output planes, each from input plane o / mult. */

@@ -50,7 +50,7 @@ export function kernelModule(wanted: KernelVariant | "auto" = "auto"): { module:
 export interface KernelExports {
   wino_pad(x: number, H: number, W: number, ph: number, pw: number, PH: number, PW: number, y: number, c0: number, c1: number): void;
   wino_scratch_floats(C: number, M: number, chunk: number): number;
-  wino_conv(pad: number, C: number, PH: number, PW: number, OH: number, OW: number, u: number, uStride: number, M: number,
+  wino_conv(pad: number, images: number, C: number, PH: number, PW: number, OH: number, OW: number, u: number, uStride: number, M: number,
     y: number, bias: number, lo: number, hi: number, j0: number, j1: number, p0: number, p1: number, chunk: number, scratch: number): void;
   peak_flops(iterations: number, seed: number): number;
   gemm_mr(): number;

@@ -1,5 +1,5 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
-import type { Window2d } from "../kernels/kernels.js";
+import { Kernels, type Window2d } from "../kernels/kernels.js";
 import { requireFloat32, requireInput, windowPads } from "./util.js";
 
 interface ConvGeometry {
@@ -131,7 +131,7 @@ const conv: OpDef = {
     const constant = w.value !== undefined && (!b || b.value !== undefined);
     const fixed = constant ? ctx.once("weights", () => layout(w.value as Float32Array, b?.value as Float32Array | undefined)) : undefined;
     k.reserveScratch(depthwise ? k.windowScratchFloats(g) : winograd ? k.winogradScratchFloats(C, M) : k.convScratchFloats());
-    const padded = winograd ? ctx.persistentF32(C * (2 * Math.ceil(g.OH / 2) + 2) * (2 * Math.ceil(g.OW / 2) + 10)) : undefined;
+    const padded = winograd ? ctx.persistentF32(Kernels.winogradPadFloats(N, C, g)) : undefined;
     const inPlane = g.H * g.W;
     const outPlane = g.OH * g.OW;
     let runtimeWeights: ConvWeights | undefined;
@@ -147,13 +147,13 @@ const conv: OpDef = {
         }
         const xp = k.ptr(ins[0]!.data as Float32Array);
         const yp = k.ptr(outs[0]!.data as Float32Array);
+        if (weights.winograd) {
+          k.winogradConv(xp, N, C, g, padded!.byteOffset, weights.winograd.u, weights.winograd.uStride, M, yp, weights.bias[0]!, lo, hi);
+          return;
+        }
         for (let n = 0; n < N; n++) {
           const xn = xp + n * C * inPlane * 4;
           const yn = yp + n * M * outPlane * 4;
-          if (weights.winograd) {
-            k.winogradConv(xn, C, g, padded!.byteOffset, weights.winograd.u, weights.winograd.uStride, M, yn, weights.bias[0]!, lo, hi);
-            continue;
-          }
           if (weights.depthwise) {
             k.dwconv2d(xn, g, M / C, M, weights.depthwise.w, weights.depthwise.bias, lo, hi, yn);
             continue;
