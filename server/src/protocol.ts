@@ -3,7 +3,7 @@
  * (`qkit-language-server/protocol`), so the two cannot drift apart. Only vscode-languageserver-protocol types here:
  * the client bundles this file too.
  */
-import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+import { NotificationType, RequestType, RequestType0 } from "vscode-languageserver-protocol";
 
 /** Settings under the `qkit` section (workspace/didChangeConfiguration, or initializationOptions.settings). */
 export interface QkitSettings {
@@ -81,7 +81,7 @@ export interface StatusResult {
   settings: QkitSettings;
 }
 
-export const StatusRequest = new RequestType<void, StatusResult, void>("qkit/status");
+export const StatusRequest = new RequestType0<StatusResult, void>("qkit/status");
 
 /** Sent after each finished check, so a status bar can follow without polling. */
 export const StatusChangedNotification = new NotificationType<StatusResult>("qkit/statusChanged");
