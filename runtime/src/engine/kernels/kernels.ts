@@ -32,6 +32,8 @@ export class Kernels {
   readonly #buffers = new WeakSet<ArrayBufferLike>();
   #scratchFloats = 0;
   #scratch: number[] = [];
+  #sharedFloats = 0;
+  #shared: number | undefined;
 
   constructor(options: KernelOptions = {}) {
     const { module, variant } = kernelModule(options.variant ?? "auto");
@@ -74,6 +76,23 @@ export class Kernels {
   ptr(view: Float32Array): number {
     if (!this.#buffers.has(view.buffer)) throw new Error("internal: float data outside kernel memory");
     return view.byteOffset;
+  }
+
+  /**
+   * Make sure the one scratch buffer shared by all threads (an operator's staging area, e.g. Winograd's padded
+   * input) holds `floats` floats. Operators run one at a time, so they all use the same buffer; read
+   * sharedScratch when running, since a later plan may have moved it.
+   */
+  reserveSharedScratch(floats: number): void {
+    if (floats <= this.#sharedFloats) return;
+    if (this.#shared !== undefined) this.heap.free(this.#shared);
+    this.#sharedFloats = floats;
+    this.#shared = this.heap.alloc(floats * 4);
+  }
+
+  get sharedScratch(): number {
+    if (this.#shared === undefined) throw new Error("internal: no shared scratch reserved");
+    return this.#shared;
   }
 
   /** Make sure every thread has at least `floats` floats of private scratch. */

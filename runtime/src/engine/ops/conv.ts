@@ -131,7 +131,7 @@ const conv: OpDef = {
     const constant = w.value !== undefined && (!b || b.value !== undefined);
     const fixed = constant ? ctx.once("weights", () => layout(w.value as Float32Array, b?.value as Float32Array | undefined)) : undefined;
     k.reserveScratch(depthwise ? k.windowScratchFloats(g) : winograd ? k.winogradScratchFloats(C, M) : k.convScratchFloats());
-    const padded = winograd ? ctx.persistentF32(Kernels.winogradPadFloats(N, C, g)) : undefined;
+    if (winograd) k.reserveSharedScratch(Kernels.winogradPadFloats(N, C, g));
     const inPlane = g.H * g.W;
     const outPlane = g.OH * g.OW;
     let runtimeWeights: ConvWeights | undefined;
@@ -148,7 +148,7 @@ const conv: OpDef = {
         const xp = k.ptr(ins[0]!.data as Float32Array);
         const yp = k.ptr(outs[0]!.data as Float32Array);
         if (weights.winograd) {
-          k.winogradConv(xp, N, C, g, padded!.byteOffset, weights.winograd.u, weights.winograd.uStride, M, yp, weights.bias[0]!, lo, hi);
+          k.winogradConv(xp, N, C, g, k.sharedScratch, weights.winograd.u, weights.winograd.uStride, M, yp, weights.bias[0]!, lo, hi);
           return;
         }
         for (let n = 0; n < N; n++) {
