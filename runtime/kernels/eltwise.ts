@@ -103,3 +103,26 @@ export function channel_affine(x: usize, y: usize, planes: i32, C: i32, size: i3
     }
   }
 }
+
+/**
+ * QuantizeLinear followed by DequantizeLinear with the same per-tensor parameters, without the integer tensor in
+ * between: y = (clamp(round_half_even(x / scale) + zp, qmin, qmax) - zp) · scale, every step in float32 as ONNX
+ * Runtime computes it (f32x4.nearest rounds half to even).
+ */
+export function fake_quant(x: usize, y: usize, n: i32, scale: f32, zp: f32, qmin: f32, qmax: f32): void {
+  const vs = f32x4.splat(scale);
+  const vz = f32x4.splat(zp);
+  const vlo = f32x4.splat(qmin);
+  const vhi = f32x4.splat(qmax);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const q = f32x4.min(f32x4.max(f32x4.add(f32x4.nearest(f32x4.div(v128.load(x + off), vs)), vz), vlo), vhi);
+    v128.store(y + off, f32x4.mul(f32x4.sub(q, vz), vs));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const q = min(max(nearest(load<f32>(x + off) / scale) + zp, qmin), qmax);
+    store<f32>(y + off, (q - zp) * scale);
+  }
+}

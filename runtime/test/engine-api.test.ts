@@ -148,3 +148,19 @@ test("models load from a Model as well as from a path", async () => {
     }
   });
 });
+
+test("a Q→DQ pair runs as one float kernel that agrees with QuantizeLinear's integers exactly", async () => {
+  const bytes = qdqModel({ type: "uint8", scale: [0.0173], zp: [117], dims: [4099] });
+  await withSession(bytes, async (s) => {
+    // Values on and around rounding ties of the scale, plus saturating ones.
+    const x = new Float32Array(4099).map((_, i) => (i - 2000) * 0.0173 * 0.5 + (i % 3 === 0 ? 0 : (i % 7) * 1e-4));
+    x[0] = 100;
+    x[1] = -100;
+    const out = await s.run({ x: new Tensor("float32", x, [4099]) });
+    const q = out.q!.data as Uint8Array;
+    const y = out.y!.data as Float32Array;
+    for (let i = 0; i < x.length; i++) assert.equal(y[i], Math.fround((q[i]! - 117) * Math.fround(0.0173)), `element ${i}`);
+    assert.equal(q[0], 255);
+    assert.equal(q[1], 0);
+  });
+});

@@ -7,7 +7,8 @@ import type { Clamp, PrepareContext, Prepared, RtValue, ValueMeta } from "./op.j
 import { lookupOp } from "./ops/registry.js";
 import { arrayFor, type TensorData } from "./tensor.js";
 import { allocateArena, type Interval } from "./arena.js";
-import { constClampOf } from "./fusion.js";
+import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
+import { fakeQuantOp } from "./ops/quant.js";
 
 export interface Step {
   node: Node;
@@ -71,6 +72,8 @@ export class Plan {
       fusedInto.set(node, clamp);
     }
 
+    const fakeQuant = findFakeQuant(graph, (n) => shared.constantMeta(n));
+
     const newSlot = (meta: ValueMeta, producer: number): number => {
       this.slots.push({ meta, producer, lastUse: producer });
       return this.slots.length - 1;
@@ -98,7 +101,9 @@ export class Plan {
           slotOf.set(node, slotOf.get(producer)!);
           continue;
         }
-        this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot);
+        const pair = fakeQuant.get(node);
+        if (pair === "skip") continue;
+        this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair);
       }
     }
     for (const out of graph.outputs) {
@@ -111,12 +116,13 @@ export class Plan {
 
   #prepareCall(
     node: Node, slotOf: Map<Node, number>, multi: Map<Node, number[]>, clamp: Clamp | undefined,
-    newSlot: (meta: ValueMeta, producer: number) => number,
+    newSlot: (meta: ValueMeta, producer: number) => number, fused?: FakeQuantPair,
   ): void {
-    const def = lookupOp(node);
+    const def = fused ? fakeQuantOp : lookupOp(node);
     if (!def) throw new UnsupportedOperatorError(node.name, node.opType);
-    const inputSlots = node.args.map((a) => (a ? slotOf.get(a) : undefined));
-    node.args.forEach((a, i) => {
+    const args = fused ? fused.args : node.args;
+    const inputSlots = args.map((a) => (a ? slotOf.get(a) : undefined));
+    args.forEach((a, i) => {
       if (a && inputSlots[i] === undefined) throw new NodeShapeError(node.name, node.opType, `input ${i} ('${a.valueName}') has no value`);
     });
     const metas = inputSlots.map((s) => (s === undefined ? undefined : this.slots[s]!.meta));

@@ -222,6 +222,11 @@ export class Kernels {
     this.#k.clamp(x, y, n, lo, hi);
   }
 
+  /** y = (clamp(round_half_even(x / scale) + zp, qmin, qmax) - zp) · scale over n floats. */
+  fakeQuant(x: number, y: number, n: number, scale: number, zp: number, qmin: number, qmax: number): void {
+    this.#k.fake_quant(x, y, n, scale, zp, qmin, qmax);
+  }
+
   channelAffine(x: number, y: number, planes: number, C: number, size: number, s: number, t: number, lo = -Infinity, hi = Infinity): void {
     this.#k.channel_affine(x, y, planes, C, size, s, t, lo, hi);
   }

@@ -48,6 +48,7 @@ export function kernelModule(wanted: KernelVariant | "auto" = "auto"): { module:
 }
 
 export interface KernelExports {
+  fake_quant(x: number, y: number, n: number, scale: number, zp: number, qmin: number, qmax: number): void;
   wino_pad(x: number, H: number, W: number, ph: number, pw: number, PH: number, PW: number, y: number, c0: number, c1: number): void;
   wino_scratch_floats(C: number, M: number, chunk: number): number;
   wino_conv(pad: number, images: number, C: number, PH: number, PW: number, OH: number, OW: number, u: number, uStride: number, M: number,

@@ -81,4 +81,30 @@ const dequantizeLinear: OpDef = {
   },
 };
 
+/** QuantizeLinear → DequantizeLinear on float32 as one kernel (the planner forms these pairs, see findFakeQuant). */
+export const fakeQuantOp: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    const scale = requireInput(inputs[1], 1, ctx);
+    const zp = inputs[2];
+    if (x.dtype !== "float32" || scale.dtype !== "float32" || scale.value === undefined || (zp && zp.value === undefined)) {
+      return ctx.fail("internal: not a per-tensor constant Q/DQ pair");
+    }
+    const dtype: DataType = zp?.dtype ?? "uint8";
+    if (!QUANT_TYPES.has(dtype)) ctx.unsupported(`to ${dtype} (int8, uint8, int16, uint16, int32 only)`);
+    const { min, max } = integerRange(dtype)!;
+    const s = (scale.value as Float32Array)[0]!;
+    const z = zp ? reader(zp.value!)(0) : 0;
+    const total = sizeOf(x.dims);
+    const k = ctx.k;
+    return {
+      outputs: [{ dtype: "float32", dims: x.dims }],
+      runtimeInputs: [0],
+      run(ins, outs) {
+        k.fakeQuant(k.ptr(ins[0]!.data as Float32Array), k.ptr(outs[0]!.data as Float32Array), total, s, z, min, max);
+      },
+    };
+  },
+};
+
 export const quantOps: Record<string, OpDef> = { QuantizeLinear: quantizeLinear, DequantizeLinear: dequantizeLinear };
