@@ -41,6 +41,8 @@ export interface ResolvedTarget extends TargetConfig {
 export interface ConfigProblem {
   path: (string | number)[];
   message: string;
+  /** Unknown fields are warnings: the rest of the file still works. */
+  severity: "error" | "warning";
 }
 
 /** qkit.json is missing or unusable; the message names the file and the field. */
@@ -63,41 +65,41 @@ const CALIBRATION_KEYS = new Set(["data", "batchSize", "limit"]);
 
 function checkString(value: unknown, at: (string | number)[], problems: ConfigProblem[], required: boolean): void {
   if (value === undefined) {
-    if (required) problems.push({ path: at, message: `${describePath(at)} is missing; give a path relative to qkit.json` });
+    if (required) problems.push({ path: at, message: `${describePath(at)} is missing; give a path relative to qkit.json` , severity: "error" });
   } else if (typeof value !== "string" || value === "") {
-    problems.push({ path: at, message: `${describePath(at)} must be a non-empty path string` });
+    problems.push({ path: at, message: `${describePath(at)} must be a non-empty path string` , severity: "error" });
   }
 }
 
 function checkPositiveInteger(value: unknown, at: (string | number)[], problems: ConfigProblem[]): void {
   if (value !== undefined && !(typeof value === "number" && Number.isInteger(value) && value > 0)) {
-    problems.push({ path: at, message: `${describePath(at)} must be a positive integer` });
+    problems.push({ path: at, message: `${describePath(at)} must be a positive integer` , severity: "error" });
   }
 }
 
 /**
  * Validate parsed JSON as a qkit configuration. Every problem is collected (not just the first) so an editor can show
- * them all; the config is returned only when there are none. The same rules are in schemas/qkit.schema.json.
+ * them all; the config is returned unless one of them is an error. The same rules are in schemas/qkit.schema.json.
  */
 export function validateQkitConfig(json: unknown): { config: QkitConfig | undefined; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  if (!isObject(json)) return { config: undefined, problems: [{ path: [], message: 'qkit.json must hold an object like { "targets": [...] }' }] };
+  if (!isObject(json)) return { config: undefined, problems: [{ path: [], message: 'qkit.json must hold an object like { "targets": [...] }', severity: "error" }] };
   for (const key of Object.keys(json)) {
-    if (key !== "targets" && key !== "$schema") problems.push({ path: [key], message: `unknown field "${key}"; qkit.json has "targets"` });
+    if (key !== "targets" && key !== "$schema") problems.push({ path: [key], message: `unknown field "${key}"; qkit.json has "targets"`, severity: "warning" });
   }
   const targets = json.targets;
   if (!Array.isArray(targets)) {
-    problems.push({ path: targets === undefined ? [] : ["targets"], message: '"targets" must be an array of { "quantizer", "model" } objects' });
+    problems.push({ path: targets === undefined ? [] : ["targets"], message: '"targets" must be an array of { "quantizer", "model" } objects', severity: "error" });
     return { config: undefined, problems };
   }
   targets.forEach((target: unknown, i) => {
     const at = ["targets", i];
     if (!isObject(target)) {
-      problems.push({ path: at, message: `${describePath(at)} must be an object with "quantizer" and "model"` });
+      problems.push({ path: at, message: `${describePath(at)} must be an object with "quantizer" and "model"` , severity: "error" });
       return;
     }
     for (const key of Object.keys(target)) {
-      if (!TARGET_KEYS.has(key)) problems.push({ path: [...at, key], message: `unknown field "${key}"; a target has ${[...TARGET_KEYS].join(", ")}` });
+      if (!TARGET_KEYS.has(key)) problems.push({ path: [...at, key], message: `unknown field "${key}"; a target has ${[...TARGET_KEYS].join(", ")}`, severity: "warning" });
     }
     checkString(target.quantizer, [...at, "quantizer"], problems, true);
     checkString(target.model, [...at, "model"], problems, true);
@@ -106,10 +108,10 @@ export function validateQkitConfig(json: unknown): { config: QkitConfig | undefi
     if (calibration !== undefined) {
       const cat = [...at, "calibration"];
       if (!isObject(calibration)) {
-        problems.push({ path: cat, message: `${describePath(cat)} must be an object like { "data": "calib.npz" }` });
+        problems.push({ path: cat, message: `${describePath(cat)} must be an object like { "data": "calib.npz" }` , severity: "error" });
       } else {
         for (const key of Object.keys(calibration)) {
-          if (!CALIBRATION_KEYS.has(key)) problems.push({ path: [...cat, key], message: `unknown field "${key}"; calibration has ${[...CALIBRATION_KEYS].join(", ")}` });
+          if (!CALIBRATION_KEYS.has(key)) problems.push({ path: [...cat, key], message: `unknown field "${key}"; calibration has ${[...CALIBRATION_KEYS].join(", ")}`, severity: "warning" });
         }
         checkString(calibration.data, [...cat, "data"], problems, true);
         checkPositiveInteger(calibration.batchSize, [...cat, "batchSize"], problems);
@@ -117,7 +119,7 @@ export function validateQkitConfig(json: unknown): { config: QkitConfig | undefi
       }
     }
   });
-  return { config: problems.length === 0 ? (json as unknown as QkitConfig) : undefined, problems };
+  return { config: problems.some((p) => p.severity === "error") ? undefined : (json as unknown as QkitConfig), problems };
 }
 
 /** Parse and validate the text of a qkit.json. Syntax errors are one problem at the file's root. */
@@ -126,7 +128,7 @@ export function parseQkitConfig(text: string): { config: QkitConfig | undefined;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { config: undefined, problems: [{ path: [], message: `not valid JSON (${(error as Error).message})` }] };
+    return { config: undefined, problems: [{ path: [], message: `not valid JSON (${(error as Error).message})`, severity: "error" }] };
   }
   return validateQkitConfig(json);
 }
@@ -150,7 +152,7 @@ export function readQkitConfig(dir: string): { file: string; config: QkitConfig;
   if (!existsSync(file)) throw new ConfigError(file, `no such file; create one with { "targets": [{ "quantizer": "...", "model": "..." }] } or pass --model and --quantizer`);
   const { config, problems } = parseQkitConfig(readFileSync(file, "utf8"));
   if (!config) {
-    const first = problems[0]!;
+    const first = problems.find((p) => p.severity === "error")!;
     throw new ConfigError(file, `${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`, problems);
   }
   return { file, config, targets: resolveTargets(config, dir) };

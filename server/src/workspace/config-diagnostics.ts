@@ -26,7 +26,7 @@ export function configDiagnostics(state: ConfigState, facts: TargetFacts): Diagn
     source: SOURCE,
     message,
   });
-  const diagnostics = state.problems.map((p) => at(p.path, p.message));
+  const diagnostics = state.problems.map((p) => at(p.path, p.message, p.severity === "warning" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error));
   for (const target of state.targets) {
     const base = ["targets", target.index];
     if (!facts.quantizerExists(target)) {
