@@ -26,3 +26,4 @@ export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, rea
 export * from "./data/index.js";
 export * from "./eval/index.js";
 export * from "./builtin/index.js";
+export * from "./debug/index.js";

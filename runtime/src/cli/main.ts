@@ -8,8 +8,9 @@ import { calibrateCommand } from "./calibrate-command.js";
 import { mergeCalibrationCommand } from "./merge-calibration-command.js";
 import { evalCommand } from "./eval-command.js";
 import { runCommand } from "./run-command.js";
+import { debugCommand } from "./debug-command.js";
 
-const COMMANDS: Command[] = [inspectCommand, checkCommand, quantizeCommand, calibrateCommand, mergeCalibrationCommand, evalCommand, runCommand];
+const COMMANDS: Command[] = [inspectCommand, checkCommand, quantizeCommand, calibrateCommand, mergeCalibrationCommand, evalCommand, debugCommand, runCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,75 @@
+import { loadModel } from "../onnx/load.js";
+import { convert } from "../quantize/convert.js";
+import { compareNodes, type NodeAccuracy } from "../debug/numeric-debugger.js";
+import { openData, modelInputs } from "../data/source.js";
+import { formatSite } from "../quantizer/source-site.js";
+import type { Model } from "../model.js";
+import type { Command } from "./command.js";
+import { UsageError } from "./command.js";
+import { parseCommandArgs, stringOption } from "./args.js";
+import { DATA_OPTIONS, DATA_USAGE, dataOptions } from "./data-options.js";
+import { calibrateFromArgs, loadAndPrepare } from "./quantize-command.js";
+import { table } from "./format.js";
+
+const usage = `Usage: qkit debug --model MODEL (--quantizer FILE.ts | --quantized QMODEL) --data PATH [--top N] [--json]
+
+Where quantization loses accuracy: runs the float and the quantized model side by side on the data and prints, per
+node, the SQNR (dB) and MSE of the quantized model's value against the float one, worst first, with the module path
+and the quantizer line that annotated the node. With --quantizer the model is quantized first (calibrating on the
+same data); with --quantized an existing QDQ model made from MODEL is compared (nodes are matched by name).
+
+Options:
+  --model MODEL         the float ONNX model
+  --quantizer FILE      quantize with this quantizer (a file or a built-in name)
+  --quantized QMODEL    or compare this quantized model
+  --top N               print the N worst nodes (default 15)
+  --json                print every node as JSON
+${DATA_USAGE}
+  -h, --help            show this help`;
+
+function formatRow(r: NodeAccuracy): string[] {
+  return [r.node, r.opType, r.module ?? "", Number.isFinite(r.sqnr) ? r.sqnr.toFixed(1) : "inf", r.mse.toExponential(2), r.site ? formatSite(r.site) : ""];
+}
+
+export const debugCommand: Command = {
+  name: "debug",
+  summary: "per-node SQNR and MSE of a quantized model against the float one, worst first",
+  usage,
+  async run(argv) {
+    const args = parseCommandArgs(argv, { model: { type: "string" }, quantizer: { type: "string" }, quantized: { type: "string" }, top: { type: "string" }, json: { type: "boolean" }, ...DATA_OPTIONS }, false);
+    if (args.values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    const data = stringOption(args, "data");
+    if (!data) throw new UsageError("needs --data PATH");
+    const quantizedPath = stringOption(args, "quantized");
+    let float: Model;
+    let quantized: Model;
+    let annotated: Model | undefined;
+    if (quantizedPath) {
+      const modelPath = stringOption(args, "model");
+      if (!modelPath) throw new UsageError("needs --model MODEL");
+      float = await loadModel(modelPath);
+      quantized = await loadModel(quantizedPath);
+    } else {
+      const ready = await loadAndPrepare(args);
+      if (typeof ready === "number") return ready;
+      const calibrated = await calibrateFromArgs(ready.prepared, args);
+      if (typeof calibrated === "number") return calibrated;
+      float = ready.model;
+      quantized = convert(ready.prepared);
+      annotated = ready.prepared.model;
+    }
+    const options = dataOptions(args);
+    const results = await compareNodes(float, quantized, openData(data, modelInputs(float.graph), { ...options, limit: options.limit ?? 64 }), annotated ? { annotated } : {});
+    if (args.values.json) {
+      process.stdout.write(`${JSON.stringify({ nodes: results.map((r) => ({ ...r, sqnr: Number.isFinite(r.sqnr) ? r.sqnr : null, site: r.site ? formatSite(r.site) : null })) }, null, 2)}\n`);
+      return 0;
+    }
+    const top = Number(stringOption(args, "top") ?? 15);
+    process.stdout.write(`${table([["node", "op", "module", "SQNR dB", "MSE", "annotated at"], ...results.slice(0, top).map(formatRow)])}\n`);
+    if (results.length > top) process.stdout.write(`  … ${results.length - top} more nodes (--top N, --json)\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,1 @@
+export { compareNodes, type NodeAccuracy } from "./numeric-debugger.js";

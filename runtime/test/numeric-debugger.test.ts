@@ -1,0 +1,45 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import {
+  loadModel, prepare, calibrate, convert, compareNodes, openData, modelInputs, loadQuantizer, XnnpackQuantizer,
+  getSymmetricQuantizationConfig, QuantizationSpec, MinMaxObserver, Tensor,
+} from "../src/index.js";
+import { EXAMPLES, sharedModel, skipUnlessShared } from "./helpers/data.js";
+
+test("the numeric debugger ranks nodes by SQNR and points at the quantizer lines that annotated them", async () => {
+  const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
+  const quantizer = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
+  const prepared = prepare(model, loadQuantizer(quantizer).quantizer);
+  const data = () => openData(path.join(EXAMPLES, "fashion-mnist", "test-images-idx3-ubyte.gz"), modelInputs(model.graph), { batchSize: 32, limit: 64, normalize: { mean: [0.286], std: [0.353] } });
+  await calibrate(prepared, data());
+  const results = await compareNodes(model, convert(prepared), data(), { annotated: prepared.model });
+  assert.equal(results.length, 16);
+  for (let i = 1; i < results.length; i++) assert.ok(results[i - 1]!.sqnr <= results[i]!.sqnr, "worst first");
+  assert.ok(results.every((r) => r.sqnr > 20 && r.sqnr < 80), results.map((r) => `${r.node} ${r.sqnr}`).join(", "));
+  const conv = results.find((r) => r.node === "/conv1/Conv")!;
+  assert.equal(conv.module, "conv1");
+  assert.match(conv.site!.file, /tutorial-quantizer\.ts$/);
+  // The numbers are real: comparing the float model with itself gives no error at all.
+  const same = await compareNodes(model, model, data());
+  assert.ok(same.every((r) => r.sqnr === Infinity && r.mse === 0));
+});
+
+test("qkit debug on ResNet-18 with a deliberately bad weight config for layer3 names layer3's nodes as the worst", { skip: skipUnlessShared("resnet18_op13.onnx") }, async () => {
+  const model = await loadModel(sharedModel("resnet18_op13.onnx")!);
+  const bad = getSymmetricQuantizationConfig({ isPerChannel: false });
+  bad.weight = new QuantizationSpec({ dtype: "int8", quantMin: -3, quantMax: 3, qscheme: "per_tensor_symmetric", observer: MinMaxObserver });
+  const quantizer = new XnnpackQuantizer().setModuleName("layer3", bad);
+  const prepared = prepare(model, quantizer);
+  let seed = 3;
+  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const samples = [0, 1].map(() => ({ input: new Tensor("float32", Float32Array.from({ length: 3 * 224 * 224 }, random), [1, 3, 224, 224]) }));
+  await calibrate(prepared, samples);
+  const results = await compareNodes(model, convert(prepared), samples);
+  // Error propagates downstream, so look at where SQNR drops: the biggest fall from a node's input to its output.
+  const worstConvs = results.filter((r) => r.opType === "Conv").slice(0, 3);
+  const layer3 = results.filter((r) => r.opType === "Conv" && r.module?.startsWith("layer3"));
+  const before = results.filter((r) => r.opType === "Conv" && (r.module?.startsWith("layer1") || r.module?.startsWith("layer2")));
+  assert.ok(Math.max(...layer3.map((r) => r.sqnr)) < Math.min(...before.map((r) => r.sqnr)), "every layer3 conv is worse than every conv before it");
+  assert.ok(worstConvs.every((r) => /^layer[34]/.test(r.module ?? "")), worstConvs.map((r) => r.module).join(", "));
+});
