@@ -13,11 +13,12 @@ import { quantOps } from "./quant.js";
 import { resizeOps } from "./resize.js";
 import { indexingOps } from "./indexing.js";
 import { convTransposeOps } from "./conv-transpose.js";
+import { lossOps } from "./loss.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
-  ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps,
+  ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps,
 }));
 
 export function lookupOp(node: Node): OpDef | undefined {
