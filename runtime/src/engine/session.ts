@@ -35,6 +35,8 @@ export class InferenceSession {
   readonly #plans = new Map<string, Plan>();
   readonly #maxPlans: number;
   readonly #inputs: Node[];
+  /** Float inputs that feed operands which decide output shapes (Resize scales, Range bounds, ...). */
+  readonly #shapeInputs = new Set<string>();
 
   /** @internal — use createSession. */
   constructor(readonly model: Model, private readonly kernels: Kernels, options: SessionOptions) {
@@ -53,6 +55,12 @@ export class InferenceSession {
       }
     }
     this.#inputs = graph.placeholders();
+    for (const input of this.#inputs) {
+      for (const user of input.users) {
+        const positions = SHAPE_POSITIONS[user.opType];
+        if (positions && user.args.some((a, i) => a === input && positions.includes(i))) this.#shapeInputs.add(input.valueName);
+      }
+    }
     this.inputNames = this.#inputs.map((n) => n.valueName);
     this.outputNames = graph.outputs.map((n) => n.valueName);
     this.#maxPlans = Math.max(1, options.maxPlans ?? 4);
@@ -176,7 +184,8 @@ export class InferenceSession {
       }
       // Small integer and bool inputs are usually shapes, axes, sizes or flags: planning treats their values as constants (part of the
       // plan's key), so that operators whose output shapes depend on them can be planned.
-      const shapeLike = (tensor.type === "int64" || tensor.type === "int32" || tensor.type === "bool") && tensor.size <= SHAPE_LIKE_MAX;
+      const small = tensor.size <= SHAPE_LIKE_MAX;
+      const shapeLike = small && (tensor.type === "int64" || tensor.type === "int32" || tensor.type === "bool" || this.#shapeInputs.has(name));
       metas.set(name, { dtype: tensor.type, dims: [...tensor.dims], ...(shapeLike ? { value: tensor.data } : {}) });
     }
     return metas;
@@ -184,6 +193,11 @@ export class InferenceSession {
 }
 
 const TENSOR_TYPES = new Set<string>(["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string"]);
+
+/** Operand positions whose values decide output shapes; float inputs feeding them specialize plans like integers. */
+const SHAPE_POSITIONS: Record<string, number[]> = {
+  Resize: [1, 2, 3], Upsample: [1], OneHot: [1], Range: [0, 1, 2],
+};
 
 /** Integer inputs up to this many elements specialize plans by value (see #validate). */
 const SHAPE_LIKE_MAX = 16;

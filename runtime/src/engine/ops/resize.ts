@@ -6,7 +6,7 @@ type Transform = (outCoord: number, scale: number, inSize: number, outSize: numb
 const TRANSFORMS: Record<string, Transform> = {
   half_pixel: (x, s) => (x + 0.5) / s - 0.5,
   pytorch_half_pixel: (x, s, _i, o) => (o > 1 ? (x + 0.5) / s - 0.5 : 0),
-  align_corners: (x, _s, i, o) => (o === 1 ? 0 : (x * (i - 1)) / (o - 1)),
+  align_corners: (x, _s, i, o) => (o <= 1 ? 0 : (x * (i - 1)) / (o - 1)),
   asymmetric: (x, s) => x / s,
   half_pixel_symmetric: (x, s, i, o) => {
     const adj = o / (s * i);
@@ -23,14 +23,40 @@ const NEAREST: Record<string, (x: number, down: boolean) => number> = {
   ceil: (x) => Math.ceil(x),
 };
 
-/** Resize (and the older Upsample) in nearest and (multi)linear modes, separable per axis. */
+/** Keys' cubic convolution weights for the 4 inputs around coordinate c (edge-clamped, or dropped outside). */
+function cubicTaps(c: number, n: number, a: number, excludeOutside: boolean): [number, number][] {
+  const x0 = Math.floor(c);
+  const t = c - x0;
+  const kernel = (d: number) => {
+    const x = Math.abs(d);
+    if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+    if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+    return 0;
+  };
+  const taps: [number, number][] = [];
+  for (let k = -1; k <= 2; k++) {
+    const i = x0 + k;
+    const w = kernel(t - k);
+    if (excludeOutside && (i < 0 || i >= n)) continue;
+    taps.push([Math.min(Math.max(i, 0), n - 1), w]);
+  }
+  if (excludeOutside) {
+    const total = taps.reduce((s, [, w]) => s + w, 0);
+    for (const tap of taps) tap[1] /= total;
+  }
+  return taps;
+}
+
+/** Resize (and the older Upsample) in nearest, (multi)linear and cubic modes, separable per axis. */
 const resize: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     const node = ctx.node;
     const rank = x.dims.length;
     const mode = node.stringAttribute("mode", "nearest");
-    if (mode !== "nearest" && mode !== "linear") ctx.unsupported(`with mode '${mode}' (nearest and linear only)`);
+    if (mode !== "nearest" && mode !== "linear" && mode !== "cubic") ctx.unsupported(`with mode '${mode}'`);
+    const a = node.floatAttribute("cubic_coeff_a", -0.75);
+    const excludeOutside = node.intAttribute("exclude_outside", 0) !== 0;
     if (node.intsAttribute("axes")) ctx.unsupported("with the axes attribute");
     if (node.stringAttribute("keep_aspect_ratio_policy", "stretch") !== "stretch") ctx.unsupported("with keep_aspect_ratio_policy");
     const upsample = node.opType === "Upsample";
@@ -56,12 +82,15 @@ const resize: OpDef = {
     const out = sizes ?? x.dims.map((d, i) => Math.floor(d * scales![i]!));
     const sc = scales ?? out.map((o, i) => o / x.dims[i]!);
     // Per axis: for each output index, the input indices and weights that contribute.
+    const cubicA = a;
     const taps = out.map((o, a) => {
       const n = x.dims[a]!;
       return Array.from({ length: o }, (_, i) => {
         if (n === o && sc[a] === 1 && ctm !== "align_corners") return [[i, 1]] as [number, number][];
-        const c = transform(i, sc[a]!, n, o);
+        // With scales given, align_corners measures the output as input·scale, unrounded (as the ONNX reference).
+        const c = transform(i, sc[a]!, n, ctm === "align_corners" && !sizes ? n * sc[a]! : o);
         if (mode === "nearest") return [[Math.min(Math.max(nearest(c, sc[a]! < 1), 0), n - 1), 1]] as [number, number][];
+        if (mode === "cubic") return cubicTaps(c, n, cubicA, excludeOutside);
         const cc = Math.min(Math.max(c, 0), n - 1);
         const lo = Math.floor(cc);
         const hi = Math.min(lo + 1, n - 1);
