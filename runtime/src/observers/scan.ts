@@ -1,13 +1,21 @@
 /**
  * The observers' hot loops: one pass over a tensor's values, no allocation, plain typed-array indexing. They sit
- * behind these small functions so a WASM kernel can replace them one by one.
+ * behind these small functions; tensors of some size go to the WebAssembly scans (kernels/observers/scans.ts), which
+ * compute the same bits, and the TypeScript loops stay as the reference and the fallback.
  */
+import { WASM_SCAN_MIN_ELEMENTS, wasmFiniteMinMaxInto, wasmHistcInto, wasmMinMaxInto } from "./scan-wasm.js";
 
 /**
  * min and max of `data` into out[0], out[1], as torch.aminmax: any NaN makes both NaN. Empty input gives
  * (+Infinity, -Infinity).
  */
 export function minMaxInto(data: Float32Array, out: Float64Array | Float32Array): void {
+  if (data.length >= WASM_SCAN_MIN_ELEMENTS && wasmMinMaxInto(data, out)) return;
+  minMaxIntoJs(data, out);
+}
+
+/** The TypeScript loop minMaxInto runs for small tensors, and the reference the WebAssembly scan is tested against. */
+export function minMaxIntoJs(data: Float32Array, out: Float64Array | Float32Array): void {
   let mn = Infinity;
   let mx = -Infinity;
   let nan = false;
@@ -26,6 +34,14 @@ export function minMaxInto(data: Float32Array, out: Float64Array | Float32Array)
  * many values are finite.
  */
 export function finiteMinMaxInto(data: Float32Array, out: Float64Array | Float32Array): number {
+  if (data.length >= WASM_SCAN_MIN_ELEMENTS) {
+    const finite = wasmFiniteMinMaxInto(data, out);
+    if (finite >= 0) return finite;
+  }
+  return finiteMinMaxIntoJs(data, out);
+}
+
+export function finiteMinMaxIntoJs(data: Float32Array, out: Float64Array | Float32Array): number {
   let mn = Infinity;
   let mx = -Infinity;
   let nan = false;
@@ -85,6 +101,11 @@ export function perChannelMinMaxInto(
  * bin. `lo`/`hi` must be float32 values with lo < hi.
  */
 export function histcInto(data: Float32Array, lo: number, hi: number, hist: Float32Array): void {
+  if (data.length >= WASM_SCAN_MIN_ELEMENTS && wasmHistcInto(data, lo, hi, hist)) return;
+  histcIntoJs(data, lo, hi, hist);
+}
+
+export function histcIntoJs(data: Float32Array, lo: number, hi: number, hist: Float32Array): void {
   const bins = hist.length;
   const fround = Math.fround;
   const width = fround(hi - lo);
