@@ -227,3 +227,15 @@ export function mean_planes(x: usize, planes: i32, size: i32, y: usize): void {
     store<f32>(y + (<usize>c << 2), s / <f32>size);
   }
 }
+
+/** Images [n0, n1) of a batch through dwconv2d, every output channel: threads split a batch by images. */
+export function dwconv2d_images(
+  x: usize, inImage: i32, y: usize, outImage: i32, n0: i32, n1: i32, channels: i32,
+  H: i32, W: i32, mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  OH: i32, OW: i32, w: usize, bias: usize, lo: f32, hi: f32, scratch: usize,
+): void {
+  for (let n = n0; n < n1; n++) {
+    dwconv2d(x + <usize>n * inImage, H, W, mult, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, w, bias, lo, hi,
+      y + <usize>n * outImage, 0, channels, scratch);
+  }
+}

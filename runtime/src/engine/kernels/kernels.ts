@@ -193,6 +193,28 @@ export class Kernels {
     return images * C * (2 * Math.ceil(g.OH / 2) + 2) * (2 * Math.ceil(g.OW / 2) + 10);
   }
 
+  /**
+   * Images [0, N) of a convolution (all groups), threads taking whole images. Group weights are packed back to
+   * back (aStride bytes apart), their padded biases biasStride bytes apart; C and M are per group.
+   */
+  conv2dImages(x: number, N: number, groups: number, C: number, g: Window2d, a: number, aStride: number, M: number,
+    y: number, bias: number, biasStride: number, lo: number, hi: number): void {
+    const inImage = groups * C * g.H * g.W * 4;
+    const outImage = groups * M * g.OH * g.OW * 4;
+    this.#parallel("conv2d_images", N, N * groups * M * g.OH * g.OW * C * g.kh * g.kw, (n0, n1, tid) =>
+      [x, inImage, y, outImage, n0, n1, groups, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW,
+        a, aStride, M, bias, biasStride, lo, hi, this.#scratch[tid]!]);
+  }
+
+  /** Depthwise convolution of images [0, N), threads taking whole images. */
+  dwconv2dImages(x: number, N: number, C: number, g: Window2d, mult: number, channels: number, w: number, bias: number, lo: number, hi: number, y: number): void {
+    const inImage = C * g.H * g.W * 4;
+    const outImage = channels * g.OH * g.OW * 4;
+    this.#parallel("dwconv2d_images", N, N * channels * g.OH * g.OW * g.kh * g.kw, (n0, n1, tid) =>
+      [x, inImage, y, outImage, n0, n1, channels, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW,
+        w, bias, lo, hi, this.#scratch[tid]!]);
+  }
+
   /** Depthwise convolution of one image: `channels` output planes, each from input plane o / mult. */
   dwconv2d(x: number, g: Window2d, mult: number, channels: number, w: number, bias: number, lo: number, hi: number, y: number): void {
     this.#parallel("dwconv2d", channels, channels * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>

@@ -48,6 +48,13 @@ export function kernelModule(wanted: KernelVariant | "auto" = "auto"): { module:
 }
 
 export interface KernelExports {
+  conv2d_images(x: number, inImage: number, y: number, outImage: number, n0: number, n1: number, groups: number, Cg: number,
+    H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    OH: number, OW: number, a: number, aStride: number, Mg: number, bias: number, biasStride: number, lo: number, hi: number,
+    scratch: number): void;
+  dwconv2d_images(x: number, inImage: number, y: number, outImage: number, n0: number, n1: number, channels: number,
+    H: number, W: number, mult: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number,
+    dw: number, OH: number, OW: number, w: number, bias: number, lo: number, hi: number, scratch: number): void;
   fake_quant(x: number, y: number, n: number, scale: number, zp: number, qmin: number, qmax: number): void;
   wino_pad(x: number, H: number, W: number, ph: number, pw: number, PH: number, PW: number, y: number, c0: number, c1: number): void;
   wino_scratch_floats(C: number, M: number, chunk: number): number;
@@ -78,7 +85,7 @@ export interface KernelExports {
 }
 
 /** Kernel functions that may run on worker threads (by index in this list). */
-export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d", "wino_pad", "wino_conv"] as const;
+export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d", "wino_pad", "wino_conv", "conv2d_images", "dwconv2d_images"] as const;
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {

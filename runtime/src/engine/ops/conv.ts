@@ -34,10 +34,13 @@ function geometry(x: ValueMeta, w: ValueMeta, ctx: PrepareContext): ConvGeometry
   return { N, C, M, group, g: { H: H!, W: W!, kh: kh!, kw: kw!, sh: sh!, sw: sw!, ph, pw, dh: dh!, dw: dw!, OH: OH!, OW: OW! } };
 }
 
-/** Weights and bias laid out for the kernels: packed A panels per group, or plain per-channel filters (depthwise). */
+/**
+ * Weights and bias laid out for the kernels: packed A panels per group (back to back from `packed`, with padded
+ * biases back to back from `bias`), Winograd's transformed operands, or plain per-channel filters (depthwise).
+ */
 interface ConvWeights {
-  packed: number[];
-  bias: number[];
+  packed?: number;
+  bias?: number;
   depthwise?: { w: number; bias: number };
   winograd?: { u: number; uStride: number };
 }
@@ -86,9 +89,11 @@ const conv: OpDef = {
     const lo = ctx.clamp?.lo ?? -Infinity;
     const hi = ctx.clamp?.hi ?? Infinity;
 
+    const aFloats = k.packedASize(Mg, K);
+    const biasFloats = k.paddedRows(Mg);
     // Lay the weights out once per session when they are constants, else on every run.
     const layout = (wData: Float32Array, bData: Float32Array | undefined, into?: ConvWeights): ConvWeights => {
-      const out: ConvWeights = into ?? { packed: [], bias: [] };
+      const out: ConvWeights = into ?? {};
       if (depthwise) {
         if (!out.depthwise) {
           out.depthwise = { w: ctx.persistentF32(M * g.kh * g.kw).byteOffset, bias: ctx.persistentF32(M).byteOffset };
@@ -107,21 +112,21 @@ const conv: OpDef = {
           k.packA(tmp.byteOffset, C, 1, M, C, out.winograd!.u + xi * size * 4);
         });
         k.free(tmp);
-        if (out.bias[0] === undefined) out.bias[0] = ctx.persistentF32(k.paddedRows(M)).byteOffset;
-        const bias = k.f32(out.bias[0]!, k.paddedRows(M));
+        if (out.bias === undefined) out.bias = ctx.persistentF32(k.paddedRows(M)).byteOffset;
+        const bias = k.f32(out.bias, k.paddedRows(M));
         bias.fill(0);
         if (bData) bias.set(bData);
         return out;
       }
       const src = k.allocF32(wData.length);
       src.set(wData);
+      if (out.packed === undefined) {
+        out.packed = ctx.persistentF32(group * aFloats).byteOffset;
+        out.bias = ctx.persistentF32(group * biasFloats).byteOffset;
+      }
       for (let gi = 0; gi < group; gi++) {
-        if (out.packed[gi] === undefined) {
-          out.packed[gi] = ctx.persistentF32(k.packedASize(Mg, K)).byteOffset;
-          out.bias[gi] = ctx.persistentF32(k.paddedRows(Mg)).byteOffset;
-        }
-        k.packA(src.byteOffset + gi * Mg * K * 4, K, 1, Mg, K, out.packed[gi]!);
-        const bias = k.f32(out.bias[gi]!, k.paddedRows(Mg));
+        k.packA(src.byteOffset + gi * Mg * K * 4, K, 1, Mg, K, out.packed + gi * aFloats * 4);
+        const bias = k.f32(out.bias! + gi * biasFloats * 4, biasFloats);
         bias.fill(0);
         if (bData) bias.set(bData.subarray(gi * Mg, (gi + 1) * Mg));
       }
@@ -148,18 +153,25 @@ const conv: OpDef = {
         const xp = k.ptr(ins[0]!.data as Float32Array);
         const yp = k.ptr(outs[0]!.data as Float32Array);
         if (weights.winograd) {
-          k.winogradConv(xp, N, C, g, k.sharedScratch, weights.winograd.u, weights.winograd.uStride, M, yp, weights.bias[0]!, lo, hi);
+          k.winogradConv(xp, N, C, g, k.sharedScratch, weights.winograd.u, weights.winograd.uStride, M, yp, weights.bias!, lo, hi);
           return;
         }
+        // A batch with an image or more per thread is split by images; otherwise threads share each image's work.
+        const byImages = N >= 2 * k.threads || k.threads === 1;
+        if (weights.depthwise) {
+          if (byImages) return k.dwconv2dImages(xp, N, C, g, M / C, M, weights.depthwise.w, weights.depthwise.bias, lo, hi, yp);
+          for (let n = 0; n < N; n++) {
+            k.dwconv2d(xp + n * C * inPlane * 4, g, M / C, M, weights.depthwise.w, weights.depthwise.bias, lo, hi, yp + n * M * outPlane * 4);
+          }
+          return;
+        }
+        if (byImages) return k.conv2dImages(xp, N, group, Cg, g, weights.packed!, aFloats * 4, Mg, yp, weights.bias!, biasFloats * 4, lo, hi);
         for (let n = 0; n < N; n++) {
           const xn = xp + n * C * inPlane * 4;
           const yn = yp + n * M * outPlane * 4;
-          if (weights.depthwise) {
-            k.dwconv2d(xn, g, M / C, M, weights.depthwise.w, weights.depthwise.bias, lo, hi, yn);
-            continue;
-          }
           for (let gi = 0; gi < group; gi++) {
-            k.conv2d(xn + gi * Cg * inPlane * 4, Cg, g, weights.packed[gi]!, Mg, yn + gi * Mg * outPlane * 4, weights.bias[gi]!, lo, hi);
+            k.conv2d(xn + gi * Cg * inPlane * 4, Cg, g, weights.packed! + gi * aFloats * 4, Mg, yn + gi * Mg * outPlane * 4,
+              weights.bias! + gi * biasFloats * 4, lo, hi);
           }
         }
       },
