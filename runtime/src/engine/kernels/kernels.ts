@@ -14,8 +14,10 @@ export interface Window2d {
   ph: number; pw: number; dh: number; dw: number; OH: number; OW: number;
 }
 
-/** Below this many multiply-adds a call stays on one thread: waking a worker costs more than it saves. */
-const PARALLEL_MIN_WORK = 1 << 18;
+/** Below this many multiply-adds (~40 µs of work) a call stays on one thread: waking a worker costs more than it saves. */
+const PARALLEL_MIN_WORK = 1 << 20;
+/** Window kernels (depthwise, pooling) run several times fewer operations per second than GEMMs: weigh them so. */
+const WINDOW_COST = 8;
 
 /**
  * The kernel interface operators use: typed wrappers around the AssemblyScript exports that take byte offsets into
@@ -210,24 +212,24 @@ export class Kernels {
   dwconv2dImages(x: number, N: number, C: number, g: Window2d, mult: number, channels: number, w: number, bias: number, lo: number, hi: number, y: number): void {
     const inImage = C * g.H * g.W * 4;
     const outImage = channels * g.OH * g.OW * 4;
-    this.#parallel("dwconv2d_images", N, N * channels * g.OH * g.OW * g.kh * g.kw, (n0, n1, tid) =>
+    this.#parallel("dwconv2d_images", N, WINDOW_COST * N * channels * g.OH * g.OW * g.kh * g.kw, (n0, n1, tid) =>
       [x, inImage, y, outImage, n0, n1, channels, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW,
         w, bias, lo, hi, this.#scratch[tid]!]);
   }
 
   /** Depthwise convolution of one image: `channels` output planes, each from input plane o / mult. */
   dwconv2d(x: number, g: Window2d, mult: number, channels: number, w: number, bias: number, lo: number, hi: number, y: number): void {
-    this.#parallel("dwconv2d", channels, channels * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+    this.#parallel("dwconv2d", channels, WINDOW_COST * channels * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
       [x, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, w, bias, lo, hi, y, c0, c1, this.#scratch[tid]!]);
   }
 
   maxpool2d(x: number, g: Window2d, planes: number, y: number): void {
-    this.#parallel("maxpool2d", planes, planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+    this.#parallel("maxpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
       [x, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, y, c0, c1, this.#scratch[tid]!]);
   }
 
   avgpool2d(x: number, g: Window2d, planes: number, recip: number, y: number): void {
-    this.#parallel("avgpool2d", planes, planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+    this.#parallel("avgpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
       [x, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, recip, y, c0, c1, this.#scratch[tid]!]);
   }
 
