@@ -71,7 +71,7 @@ export class CheckRunner {
       // The quantizer's console output must not reach the server's stdout, which may be the LSP channel itself.
       stdout: true,
       stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: limits.memoryLimitMb, maxYoungGenerationSizeMb: 32 },
+      resourceLimits: { maxOldGenerationSizeMb: limits.memoryLimitMb, maxYoungGenerationSizeMb: 16 },
     });
     // A worker stopped by the watchdog may still report its own heap overflow afterwards: never an unhandled error.
     worker.on("error", () => undefined);
@@ -106,9 +106,10 @@ export class CheckRunner {
       const startup = await Promise.race([ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
       if (startup.kind !== "ready") return { kind: "crashed", message: startup.kind === "model-error" ? startup.message : "the check worker did not start", site: undefined, durationMs: 0 };
       if (signal.aborted) return { kind: "cancelled" };
-      // Warm the next worker while this one runs; it is ready by the time the user types again.
+      const outcome = this.#supervise(worker, job, limits, signal);
+      // Warm the next worker now: warming takes longer than a check, and the next edit's debounce is short.
       this.#spare = this.#spawn(model, limits);
-      return await this.#supervise(worker, job, limits, signal);
+      return await outcome;
     } finally {
       this.#running--;
       void worker.terminate();

@@ -49,6 +49,8 @@ export interface CheckReport {
   annotations: AnnotationInfo[];
   /** The annotated graph in qkit's text form (qkit/annotatedGraph). */
   graphText: string;
+  /** Where the worker's time went, in ms (logged by the server). */
+  timings: { load: number; check: number; report: number };
 }
 
 export interface LoadFailure {

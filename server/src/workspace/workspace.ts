@@ -14,6 +14,7 @@ import { staticChecks, untrustedNotice } from "../features/static-checks.js";
 import { ConfigStore } from "./config-store.js";
 import { configDiagnostics } from "./config-diagnostics.js";
 import { ModelCache, type LoadedModel, type ProgressReporter } from "./model-cache.js";
+import { IdleCollector } from "../util/idle-gc.js";
 
 export interface WorkspaceHost {
   open(file: string): OpenText | undefined;
@@ -30,6 +31,7 @@ export interface TargetResult {
   version: number | null;
 }
 
+const TYPE_CHECK_GRACE_MS = 250;
 const SCRIPT = /\.(ts|tsx|mts|cts|js|cjs|mjs)$/;
 
 /**
@@ -53,6 +55,7 @@ export class Workspace {
   readonly #modelErrors = new Map<string, string>();
   readonly #published = new Map<string, string>();
   readonly #compiled = new Map<string, { text: string; code: string | undefined }>();
+  readonly #idle = new IdleCollector();
 
   constructor(readonly root: string, private readonly host: WorkspaceHost) {
     this.config = new ConfigStore(root);
@@ -196,10 +199,11 @@ export class Workspace {
   }
 
   #afterEdit(file: string): void {
-    this.#typeCheck(file);
-    for (const target of this.#affectedTargets(file)) {
-      if (this.host.open(target.quantizerPath)) void this.#check(target);
-    }
+    const checks = this.#affectedTargets(file).filter((t) => this.host.open(t.quantizerPath)).map((t) => this.#check(t));
+    // The check's worker runs on another core while this thread would type-check; but a worker's result can only be
+    // handled once the type-check is done. Type errors therefore wait for the check, up to a short grace period.
+    const grace = new Promise((resolve) => setTimeout(resolve, TYPE_CHECK_GRACE_MS));
+    void Promise.race([Promise.all(checks), grace]).then(() => this.#typeCheck(file));
   }
 
   #typeCheck(file: string): void {
@@ -207,6 +211,7 @@ export class Workspace {
     const diagnostics = this.ls.diagnostics(file).flatMap((d) => fromTypeScript(d) ?? []);
     this.#typeDiagnostics.set(file, diagnostics);
     this.#republish();
+    this.#idle.touch();
     this.host.log(`type-checked ${path.basename(file)} in ${Math.round(performance.now() - started)} ms`);
   }
 
@@ -280,13 +285,16 @@ export class Workspace {
     const outcome = await this.runner.run(model, { file, compiled: this.#compile(), sources }, limits, signal);
     if (outcome.kind === "cancelled" || signal.aborted) return;
     this.results.set(file, { outcome, version });
-    this.host.log(`checked ${path.basename(file)}: ${outcome.kind} in ${outcome.durationMs} ms`);
+    const timings = outcome.kind === "done" ? ` (load ${outcome.report.timings.load}, check ${outcome.report.timings.check}, report ${outcome.report.timings.report})` : "";
+    const memory = process.memoryUsage();
+    this.host.log(`checked ${path.basename(file)}: ${outcome.kind} in ${outcome.durationMs} ms${timings}; rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, array buffers ${mb(memory.arrayBuffers)} MB`);
     const sourceOf = (f: string) => this.ls.sourceFile(f);
     const placed = outcomeDiagnostics(outcome, file, this.staticClassSite(file), sourceOf, limits);
     // Which text the results are for: a client (or the benchmark) can tell them from results of an older version.
     for (const p of placed) p.diagnostic.data = { ...(p.diagnostic.data as object | undefined), version };
     this.#setCheckDiagnostics(file, placed);
     this.host.checked();
+    this.#idle.touch();
   }
 
   /** JavaScript for every user file of the program, compiled once per text. Files with syntax errors are left to the worker, which reports them. */
@@ -350,6 +358,10 @@ export class Workspace {
       this.host.publish(file, unique);
     }
   }
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 2 ** 20);
 }
 
 function definedOnly<T extends object>(x: T): Partial<T> {
