@@ -160,6 +160,6 @@ for (const [C, H] of [[64, 56], [128, 28], [256, 14], [512, 7]]) {
   console.log(`| ${C}→${C} ${H}×${H} | ${fmt(t.qkit)} | ${g.toFixed(1)} | ${((100 * g) / peak.gflops).toFixed(0)}% | ` +
     `${executed.toFixed(1)} | ${((100 * executed) / peak.gflops).toFixed(0)}% | ${fmt(t.web)} | ${(flops / t.web / 1e6).toFixed(1)} |`);
 }
-console.log(`\nload average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores; ` +
-  "2-thread numbers mean little when it is above ~0.5.");
+console.log(`\nload average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores ` +
+  "(this benchmark's own 2-thread runs count too); other busy processes make the 2-thread numbers meaningless.");
 process.exit(0);
