@@ -177,7 +177,7 @@ export class Kernels {
     const PH = 2 * TH + 2;
     const PW = 2 * TW + 2 + 8;
     const planes = images * C;
-    this.#parallel("wino_pad", planes, planes * PH * PW, (c0, c1) => [x, g.H, g.W, g.ph, g.pw, PH, PW, pad, c0, c1]);
+    this.#parallel("wino_pad", planes, WINDOW_COST * planes * PH * PW, (c0, c1) => [x, g.H, g.W, g.ph, g.pw, PH, PW, pad, c0, c1]);
     const blocks = Math.ceil((images * TH * TW) / 8);
     const chunk = Math.min(this.winogradChunk(C, M), blocks);
     const panels = Math.ceil(M / this.mr);
@@ -239,11 +239,18 @@ export class Kernels {
 
   /** y = clamp(a op b) over n floats; b is one value (bStep 0) or n values. op: add sub mul div min max = 0..5. */
   binary(op: number, a: number, b: number, y: number, n: number, bStep: number, lo = -Infinity, hi = Infinity): void {
-    this.#k.binary(op, a, b, y, n, bStep, lo, hi);
+    // Split in runs of whole vectors.
+    this.#parallel("binary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
+      const start = v0 * 4;
+      return [op, a + start * 4, bStep ? b + start * 4 : b, y + start * 4, Math.min(n, v1 * 4) - start, bStep, lo, hi];
+    });
   }
 
   clamp(x: number, y: number, n: number, lo: number, hi: number): void {
-    this.#k.clamp(x, y, n, lo, hi);
+    this.#parallel("clamp", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
+      const start = v0 * 4;
+      return [x + start * 4, y + start * 4, Math.min(n, v1 * 4) - start, lo, hi];
+    });
   }
 
   /** y = (clamp(round_half_even(x / scale) + zp, qmin, qmax) - zp) · scale over n floats. */

@@ -85,7 +85,7 @@ export interface KernelExports {
 }
 
 /** Kernel functions that may run on worker threads (by index in this list). */
-export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d", "wino_pad", "wino_conv", "conv2d_images", "dwconv2d_images"] as const;
+export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d", "wino_pad", "wino_conv", "conv2d_images", "dwconv2d_images", "binary", "clamp"] as const;
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
