@@ -285,7 +285,8 @@ export class Kernels {
     args: (j0: number, j1: number, p0: number, p1: number, tid: number) => number[]): void {
     const t = this.threads;
     const imbalance = (n: number) => Math.ceil(n / t) * t / n;
-    const byPanels = t > 1 && panels >= 2 * t && imbalance(panels) < imbalance(blocks) && blocks < 16 * t;
+    // Splitting panels makes every thread pack the same B columns, so it is only worth it against a clear imbalance.
+    const byPanels = t > 1 && panels >= 2 * t && imbalance(blocks) > 1.1 && imbalance(panels) < imbalance(blocks);
     if (byPanels) this.#parallel(fn, panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid));
     else this.#parallel(fn, blocks, work, (j0, j1, tid) => args(j0, j1, 0, panels, tid));
   }
