@@ -5,8 +5,8 @@ import { onnx } from "../onnx/proto.js";
 import { tensorDataType, tensorDims, tensorValues } from "../onnx/tensor-data.js";
 import { QkitError } from "../errors.js";
 import { createSession, Tensor, type TensorType, type TensorData } from "../engine/index.js";
-import { readNpy, writeNpy, type NpyArray } from "../io/npy.js";
-import { readNpz } from "../io/npz.js";
+import { encodeNpy, parseNpy } from "../data/npy.js";
+import { parseNpz } from "../data/npz.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { parseCommandArgs, stringOption, stringOptions } from "./args.js";
@@ -41,10 +41,6 @@ async function readBytes(file: string): Promise<Uint8Array> {
   }
 }
 
-function toTensor(a: NpyArray): Tensor {
-  return new Tensor(a.dtype as TensorType, a.data, a.shape);
-}
-
 /** The tensors named by the --input arguments, by model input name. */
 async function readInputs(specs: string[], inputNames: readonly string[]): Promise<Record<string, Tensor>> {
   const feeds: Record<string, Tensor> = {};
@@ -55,23 +51,23 @@ async function readInputs(specs: string[], inputNames: readonly string[]): Promi
     const ext = path.extname(file).toLowerCase();
     const bytes = await readBytes(file);
     if (ext === ".npz") {
-      const arrays = readNpz(bytes, file);
+      const arrays = parseNpz(bytes, file);
       if (!name) {
         for (const [arrayName, array] of arrays) {
           if (!inputNames.includes(arrayName)) throw new InputFileError(`${file}: array '${arrayName}' is not a model input (inputs: ${inputNames.join(", ")})`);
-          feeds[arrayName] = toTensor(array);
+          feeds[arrayName] = array;
         }
         continue;
       }
       const array = arrays.get(name) ?? (arrays.size === 1 ? [...arrays.values()][0] : undefined);
       if (!array) throw new InputFileError(`${file}: no array named '${name}' (it has ${[...arrays.keys()].join(", ")})`);
-      feeds[name] = toTensor(array);
+      feeds[name] = array;
       continue;
     }
     const target = name ?? (inputNames.length === 1 ? inputNames[0]! : undefined);
     if (!target) throw new UsageError(`the model has ${inputNames.length} inputs (${inputNames.join(", ")}); write --input NAME=FILE`);
     if (ext === ".npy") {
-      feeds[target] = toTensor(readNpy(bytes, file));
+      feeds[target] = parseNpy(bytes, file);
     } else if (ext === ".pb") {
       let proto: onnx.TensorProto;
       try {
@@ -124,7 +120,7 @@ export const runCommand: Command = {
         const t = outputs[name]!;
         if (Array.isArray(t.data)) throw new QkitError("bad-output", `output '${name}' holds strings, which .npy files here cannot`);
         const file = path.join(outDir, `${safeFileName(name)}.npy`);
-        await fs.writeFile(file, writeNpy({ dtype: t.type, shape: [...t.dims], data: t.data }));
+        await fs.writeFile(file, encodeNpy(t));
         rows.push([name, t.type, `[${t.dims.join(", ")}]`, file]);
       }
       process.stdout.write(`${table(rows)}\n`);
