@@ -148,7 +148,7 @@ export function startServer(connection: Connection): void {
     if (!file || !doc || !workspace) return null;
     const model = await workspace.loadedModel(file);
     if (token.isCancellationRequested) throw cancelled();
-    const sf = workspace.ls.sourceFile(file);
+    const sf = workspace.syntax.sourceFile(file);
     if (!sf) return null;
     return hover(sf, doc.offsetAt(params.position), model?.model, path.basename(workspace.modelTargetFor(file)?.model ?? "the model"), reportFor(file));
   });
@@ -159,14 +159,14 @@ export function startServer(connection: Connection): void {
     if (!file || !doc || !workspace) return [];
     const model = await workspace.loadedModel(file);
     if (token.isCancellationRequested) throw cancelled();
-    const sf = workspace.ls.sourceFile(file);
+    const sf = workspace.syntax.sourceFile(file);
     return sf && model ? complete(sf, doc.offsetAt(params.position), model.model) : [];
   });
 
   connection.onCodeLens((params) => {
     const file = uriToPath(params.textDocument.uri);
     if (!file || !workspace) return [];
-    const sf = workspace.ls.sourceFile(file);
+    const sf = workspace.syntax.sourceFile(file);
     return sf ? codeLenses(sf, workspace.results.get(file), workspace.trusted, !!workspace.targetFor(file)) : [];
   });
 

@@ -13,7 +13,8 @@ type ModuleInternals = typeof Module & { _nodeModulePaths(dir: string): string[]
 /**
  * The runtime's QuantizerModuleLoader reads files from disk; the editor's text is often unsaved, so the worker loads
  * through this one instead: same resolution (`"qkit"` is the running runtime, relative imports of .ts files are
- * compiled), but a file's code comes first from what the server compiled, then from the editor's text, then from disk.
+ * compiled), but a file's code comes first from what the server compiled, then from the editor's text (unsaved edits
+ * included), then from disk.
  */
 export class OverlayModuleLoader {
   readonly #cache = new Map<string, Module>();
@@ -30,7 +31,7 @@ export class OverlayModuleLoader {
   }
 
   exists(file: string): boolean {
-    return file in this.compiled || file in this.sources || (existsSync(file) && statSync(file).isFile());
+    return file in this.sources || (existsSync(file) && statSync(file).isFile());
   }
 
   load(file: string): Record<string, unknown> {
@@ -42,7 +43,7 @@ export class OverlayModuleLoader {
     const ready = this.compiled[file];
     if (ready !== undefined) return ready;
     const source = this.text(file);
-    // Only for files the server did not compile (an import it did not know about): TypeScript loads lazily.
+    // A file the server did not compile (one with a syntax error, or an import it did not see): compile it here.
     return TS_EXTENSIONS.includes(path.extname(file)) ? transpileQuantizer(require("typescript") as typeof TS, file, source) : source;
   }
 
@@ -73,7 +74,7 @@ export class OverlayModuleLoader {
       // Compiled output imports "./x.js" where the source file is x.ts.
       if (/\.(c|m)?js$/.test(base)) candidates.unshift(...TS_EXTENSIONS.map((e) => base.replace(/\.(c|m)?js$/, e)));
       const found = candidates.find((c) => this.exists(c));
-      if (found && (TS_EXTENSIONS.includes(path.extname(found)) || found in this.compiled || found in this.sources)) return this.#loadFile(found).exports;
+      if (found && (TS_EXTENSIONS.includes(path.extname(found)) || found in this.sources)) return this.#loadFile(found).exports;
       if (found) return Module.createRequire(parent)(found);
     }
     return Module.createRequire(parent)(request);

@@ -13,9 +13,9 @@ export interface WorkerData {
 export interface CheckJob {
   /** The quantizer file to run. */
   file: string;
-  /** JavaScript (with inline source maps) for user files the server has compiled, by absolute path. */
+  /** JavaScript (with inline source maps) the server compiled for the quantizer and its imports, by absolute path. */
   compiled: Record<string, string>;
-  /** Text of open documents (the editor's, possibly unsaved), by absolute path, for files not in `compiled`. */
+  /** Text of open documents (the editor's, possibly unsaved), by absolute path; other files are read from disk. */
   sources: Record<string, string>;
 }
 

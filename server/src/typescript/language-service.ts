@@ -5,7 +5,7 @@ import * as ts from "typescript";
 /** qkit's own typings: `import ... from "qkit"` type-checks against the runtime serving the server. */
 const QKIT_TYPINGS = require.resolve("qkit").replace(/\.js$/, ".d.ts");
 
-/** Node's typings, when the server can see them: quantizers may use console, process, Buffer. */
+/** Node's typings, when the server can see them. */
 function nodeTypeRoots(): string[] {
   try {
     return [path.dirname(path.dirname(require.resolve("@types/node/package.json")))];
@@ -14,8 +14,28 @@ function nodeTypeRoots(): string[] {
   }
 }
 
-function compilerOptions(): ts.CompilerOptions {
-  const typeRoots = nodeTypeRoots();
+/**
+ * What quantizers that do not use Node's APIs see instead of @types/node: that package costs the checker ~40 MB of
+ * memory, and most quantizers only log. A virtual file: it exists only inside this language service.
+ */
+const GLOBALS_FILE = path.join(__dirname, "__qkit_quantizer_globals__.d.ts");
+const GLOBALS = `
+interface Console { log(...data: any[]): void; info(...data: any[]): void; warn(...data: any[]): void; error(...data: any[]): void;
+  debug(...data: any[]): void; table(data: any): void; time(label?: string): void; timeEnd(label?: string): void; }
+declare var console: Console;
+declare function setTimeout(handler: (...args: any[]) => void, timeout?: number, ...args: any[]): any;
+declare function clearTimeout(id: any): void;
+declare function setInterval(handler: (...args: any[]) => void, timeout?: number, ...args: any[]): any;
+declare function clearInterval(id: any): void;
+declare function queueMicrotask(callback: () => void): void;
+declare var performance: { now(): number };
+`;
+
+/** Signs that a file uses Node's APIs (and so needs @types/node to type-check). */
+const USES_NODE = /\bfrom\s+["'](node:|fs|path|os|url|util|child_process|worker_threads|crypto|zlib|stream|events|buffer)|\brequire\s*\(|\bprocess\b|\bBuffer\b|\b__dirname\b|\b__filename\b|\bNodeJS\b/;
+
+function compilerOptions(nodeTypes: boolean): ts.CompilerOptions {
+  const typeRoots = nodeTypes ? nodeTypeRoots() : [];
   return {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.CommonJS,
@@ -26,8 +46,7 @@ function compilerOptions(): ts.CompilerOptions {
     skipLibCheck: true,
     noEmit: true,
     allowJs: true,
-    // Without Node's typings, the DOM's declare console and timers.
-    lib: typeRoots.length ? ["lib.es2022.d.ts"] : ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    lib: ["lib.es2022.d.ts"],
     types: typeRoots.length ? ["node"] : [],
     typeRoots,
   };
@@ -45,13 +64,14 @@ export interface OpenText {
  */
 export class QuantizerLanguageService {
   readonly #roots = new Set<string>();
-  readonly #options = compilerOptions();
+  #nodeTypes = false;
+  #options = compilerOptions(false);
   readonly #service: ts.LanguageService;
 
   constructor(private readonly open: (file: string) => OpenText | undefined, root: string) {
     const moduleHost: ts.ModuleResolutionHost = {
-      fileExists: (f) => this.open(f) !== undefined || ts.sys.fileExists(f),
-      readFile: (f) => this.open(f)?.text ?? ts.sys.readFile(f),
+      fileExists: (f) => f === GLOBALS_FILE || this.open(f) !== undefined || ts.sys.fileExists(f),
+      readFile: (f) => (f === GLOBALS_FILE ? GLOBALS : this.open(f)?.text ?? ts.sys.readFile(f)),
       directoryExists: ts.sys.directoryExists,
       getDirectories: ts.sys.getDirectories,
       realpath: ts.sys.realpath,
@@ -62,8 +82,9 @@ export class QuantizerLanguageService {
       directoryExists: moduleHost.directoryExists,
       getDirectories: moduleHost.getDirectories,
       realpath: moduleHost.realpath,
-      getScriptFileNames: () => [...this.#roots],
+      getScriptFileNames: () => (this.#nodeTypes ? [...this.#roots] : [...this.#roots, GLOBALS_FILE]),
       getScriptVersion: (f) => {
+        if (f === GLOBALS_FILE) return "1";
         const doc = this.open(f);
         if (doc) return `open:${doc.version}`;
         try {
@@ -101,24 +122,15 @@ export class QuantizerLanguageService {
   /** Syntax and type errors, as tsserver reports them (suggestions aside). */
   diagnostics(file: string): ts.Diagnostic[] {
     this.addRoot(file);
+    this.#chooseGlobals();
     return [...this.#service.getSyntacticDiagnostics(file), ...this.#service.getSemanticDiagnostics(file)];
   }
 
-  syntaxErrors(file: string): boolean {
-    this.addRoot(file);
-    return this.#service.getSyntacticDiagnostics(file).some((d) => d.category === ts.DiagnosticCategory.Error);
-  }
-
-  /** The file's syntax tree as of its current text (cheap: no type-check). */
-  sourceFile(file: string): ts.SourceFile | undefined {
-    this.addRoot(file);
-    return this.#service.getProgram()?.getSourceFile(file);
-  }
-
-  /** The user's own source files the program holds (the file and what it imports), not libraries or typings. */
-  userFiles(): ts.SourceFile[] {
-    const program = this.#service.getProgram();
-    if (!program) return [];
-    return program.getSourceFiles().filter((sf) => !sf.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sf) && !sf.fileName.includes("/node_modules/"));
+  /** @types/node when some file needs it, the small globals file otherwise; switching rebuilds the program. */
+  #chooseGlobals(): void {
+    const nodeTypes = [...this.#roots].some((f) => USES_NODE.test(this.open(f)?.text ?? ts.sys.readFile(f) ?? ""));
+    if (nodeTypes === this.#nodeTypes) return;
+    this.#nodeTypes = nodeTypes;
+    this.#options = compilerOptions(nodeTypes);
   }
 }

@@ -2,14 +2,15 @@ import * as path from "node:path";
 import { existsSync } from "node:fs";
 import type * as ts from "typescript";
 import type { Diagnostic } from "vscode-languageserver";
-import * as typescript from "typescript";
 import type { ResolvedTarget, SourceSite } from "qkit";
 import { DEFAULT_SETTINGS, type QkitSettings, type StatusResult } from "../protocol.js";
 import { CheckRunner, type CheckOutcome } from "../check/check-runner.js";
-import { QuantizerLanguageService, type OpenText } from "../typescript/language-service.js";
+import type { OpenText } from "../typescript/language-service.js";
 import { quantizerClasses } from "../typescript/syntax-queries.js";
-import { transpileQuantizer } from "../typescript/transpile.js";
-import { dedupe, fromTypeScript, outcomeDiagnostics, type PlacedDiagnostic } from "../features/diagnostics.js";
+import { SyntaxTrees } from "../typescript/syntax-trees.js";
+import { TypeChecker } from "../typescript/type-checker.js";
+import { CompileCache, readText } from "../typescript/compile-cache.js";
+import { dedupe, outcomeDiagnostics, type PlacedDiagnostic } from "../features/diagnostics.js";
 import { staticChecks, untrustedNotice } from "../features/static-checks.js";
 import { ConfigStore } from "./config-store.js";
 import { configDiagnostics } from "./config-diagnostics.js";
@@ -42,7 +43,8 @@ const SCRIPT = /\.(ts|tsx|mts|cts|js|cjs|mjs)$/;
 export class Workspace {
   readonly config: ConfigStore;
   readonly models: ModelCache;
-  readonly ls: QuantizerLanguageService;
+  readonly syntax: SyntaxTrees;
+  readonly types: TypeChecker;
   readonly runner: CheckRunner;
   readonly results = new Map<string, TargetResult>();
   trusted = true;
@@ -54,19 +56,21 @@ export class Workspace {
   readonly #checkDiagnostics = new Map<string, PlacedDiagnostic[]>();
   readonly #modelErrors = new Map<string, string>();
   readonly #published = new Map<string, string>();
-  readonly #compiled = new Map<string, { text: string; code: string | undefined }>();
   readonly #idle = new IdleCollector();
+  readonly #compiler: CompileCache;
 
   constructor(readonly root: string, private readonly host: WorkspaceHost) {
     this.config = new ConfigStore(root);
     this.models = new ModelCache(host.progress, (file) => this.#modelChanged(file));
-    this.ls = new QuantizerLanguageService((f) => host.open(f), root);
+    this.syntax = new SyntaxTrees((f) => host.open(f));
+    this.types = new TypeChecker(root, host.log);
+    this.#compiler = new CompileCache((f) => host.open(f)?.text ?? readText(f));
     this.runner = new CheckRunner(host.log);
   }
 
   start(): void {
     this.config.reload(this.host.open(this.config.file)?.text);
-    for (const t of this.config.targets) this.ls.addRoot(t.quantizerPath);
+    for (const t of this.config.targets) this.types.addRoot(t.quantizerPath);
     this.#republish();
     // Load the models now (with progress) so the first check and hover do not wait for them.
     for (const modelPath of new Set(this.config.targets.map((t) => t.modelPath))) void this.#model(modelPath);
@@ -76,6 +80,7 @@ export class Workspace {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     for (const run of this.#running.values()) run.abort.abort();
     this.runner.dispose();
+    this.types.dispose();
     this.models.dispose();
   }
 
@@ -101,7 +106,9 @@ export class Workspace {
       return;
     }
     if (!SCRIPT.test(file)) return;
-    this.ls.addRoot(file);
+    const doc = this.host.open(file);
+    if (doc) this.types.open(file, doc.text, doc.version);
+    else this.types.addRoot(file);
     // A newer edit makes the running check pointless: stop it now rather than after the debounce.
     for (const target of this.#affectedTargets(file)) this.#running.get(target.quantizerPath)?.abort.abort();
     clearTimeout(this.#timers.get(file));
@@ -121,7 +128,8 @@ export class Workspace {
     this.#running.get(file)?.abort.abort();
     this.#typeDiagnostics.delete(file);
     this.#checkDiagnostics.delete(file);
-    if (!this.targetFor(file)) this.ls.removeRoot(file);
+    this.types.close(file, !!this.targetFor(file));
+    this.syntax.forget(file);
     this.#republish();
   }
 
@@ -181,7 +189,7 @@ export class Workspace {
 
   /** The quantizer class a file declares, for findings that have no line of their own. */
   staticClassSite(file: string): SourceSite {
-    const sf = this.ls.sourceFile(file);
+    const sf = this.syntax.sourceFile(file);
     const classes = sf ? quantizerClasses(sf) : [];
     const chosen = classes.find((c) => c.exported) ?? classes[0];
     if (!sf || !chosen) return { file, line: 1, column: 1 };
@@ -199,24 +207,23 @@ export class Workspace {
   }
 
   #afterEdit(file: string): void {
-    const checks = this.#affectedTargets(file).filter((t) => this.host.open(t.quantizerPath)).map((t) => this.#check(t));
-    // The check's worker runs on another core while this thread would type-check; but a worker's result can only be
-    // handled once the type-check is done. Type errors therefore wait for the check, up to a short grace period.
-    const grace = new Promise((resolve) => setTimeout(resolve, TYPE_CHECK_GRACE_MS));
-    void Promise.race([Promise.all(checks), grace]).then(() => this.#typeCheck(file));
+    // Both run off this thread: the quantizer in its worker, type-checking in the TypeScript worker.
+    for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) void this.#check(target);
+    void this.#typeCheck(file);
   }
 
-  #typeCheck(file: string): void {
-    const started = performance.now();
-    const diagnostics = this.ls.diagnostics(file).flatMap((d) => fromTypeScript(d) ?? []);
+  async #typeCheck(file: string): Promise<void> {
+    const { diagnostics, ms } = await this.types.check(file);
+    // Closed meanwhile: its diagnostics were cleared and stay so.
+    if (!this.host.open(file)) return;
     this.#typeDiagnostics.set(file, diagnostics);
     this.#republish();
     this.#idle.touch();
-    this.host.log(`type-checked ${path.basename(file)} in ${Math.round(performance.now() - started)} ms`);
+    this.host.log(`type-checked ${path.basename(file)} in ${ms} ms`);
   }
 
   #configChanged(): void {
-    for (const t of this.config.targets) this.ls.addRoot(t.quantizerPath);
+    for (const t of this.config.targets) this.types.addRoot(t.quantizerPath);
     this.#recheckAll();
   }
 
@@ -262,7 +269,7 @@ export class Workspace {
     const file = target.quantizerPath;
     const model = await this.#model(target.modelPath);
     if (signal.aborted) return;
-    const sf = this.ls.sourceFile(file);
+    const sf = this.syntax.sourceFile(file);
     if (!model || !sf) {
       // qkit.json says why (the model does not load, the file is missing).
       this.#setCheckDiagnostics(file, []);
@@ -273,47 +280,29 @@ export class Workspace {
       this.#setCheckDiagnostics(file, diagnostics.map((diagnostic) => ({ file, diagnostic })));
       return;
     }
-    if (this.ls.syntaxErrors(file)) {
-      // The type-checker's syntax errors say it better than a failed run would.
-      this.#setCheckDiagnostics(file, []);
-      return;
-    }
     const version = this.host.open(file)?.version ?? null;
     const sources: Record<string, string> = {};
     for (const open of this.host.openFiles()) if (SCRIPT.test(open)) sources[open] = this.host.open(open)!.text;
     const limits = { timeoutMs: this.settings.checkTimeoutMs, memoryLimitMb: this.settings.checkMemoryLimitMb };
-    const outcome = await this.runner.run(model, { file, compiled: this.#compile(), sources }, limits, signal);
+    const outcome = await this.runner.run(model, { file, compiled: this.#compiler.compile(file), sources }, limits, signal);
     if (outcome.kind === "cancelled" || signal.aborted) return;
+    if (outcome.kind === "load-error" && outcome.failure.code === "syntax") {
+      // The type-checker's syntax errors say it better than a failed run would.
+      this.results.delete(file);
+      this.#setCheckDiagnostics(file, []);
+      return;
+    }
     this.results.set(file, { outcome, version });
     const timings = outcome.kind === "done" ? ` (load ${outcome.report.timings.load}, check ${outcome.report.timings.check}, report ${outcome.report.timings.report})` : "";
     const memory = process.memoryUsage();
     this.host.log(`checked ${path.basename(file)}: ${outcome.kind} in ${outcome.durationMs} ms${timings}; rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, array buffers ${mb(memory.arrayBuffers)} MB`);
-    const sourceOf = (f: string) => this.ls.sourceFile(f);
+    const sourceOf = (f: string) => this.syntax.sourceFile(f);
     const placed = outcomeDiagnostics(outcome, file, this.staticClassSite(file), sourceOf, limits);
     // Which text the results are for: a client (or the benchmark) can tell them from results of an older version.
     for (const p of placed) p.diagnostic.data = { ...(p.diagnostic.data as object | undefined), version };
     this.#setCheckDiagnostics(file, placed);
     this.host.checked();
     this.#idle.touch();
-  }
-
-  /** JavaScript for every user file of the program, compiled once per text. Files with syntax errors are left to the worker, which reports them. */
-  #compile(): Record<string, string> {
-    const compiled: Record<string, string> = {};
-    for (const sf of this.ls.userFiles()) {
-      const cached = this.#compiled.get(sf.fileName);
-      let code = cached?.text === sf.text ? cached.code : undefined;
-      if (!cached || cached.text !== sf.text) {
-        try {
-          code = transpileQuantizer(typescript, sf.fileName, sf.text);
-        } catch {
-          code = undefined;
-        }
-        this.#compiled.set(sf.fileName, { text: sf.text, code });
-      }
-      if (code !== undefined) compiled[sf.fileName] = code;
-    }
-    return compiled;
   }
 
   #setCheckDiagnostics(file: string, diagnostics: PlacedDiagnostic[]): void {
@@ -329,7 +318,7 @@ export class Workspace {
       }
       return undefined;
     }
-    const sf: ts.SourceFile | undefined = this.ls.sourceFile(target.quantizerPath);
+    const sf: ts.SourceFile | undefined = this.syntax.sourceFile(target.quantizerPath);
     if (!sf) return undefined;
     const exportsQuantizer = quantizerClasses(sf).some((c) => c.exported) || /\bexport\s+default\b/.test(sf.text);
     return exportsQuantizer ? undefined : 'exports no Quantizer; export a class that extends Quantizer from "qkit" (as the default export, or the only one)';
