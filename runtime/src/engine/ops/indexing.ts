@@ -380,7 +380,7 @@ const dropout: OpDef = {
 };
 
 export const indexingOps: Record<string, OpDef> = {
-  GatherElements: gatherElements, ScatterElements: scatterElements, GatherND: gatherND, ScatterND: scatterND,
+  GatherElements: gatherElements, ScatterElements: scatterElements, Scatter: scatterElements, GatherND: gatherND, ScatterND: scatterND,
   OneHot: oneHot, Range: range, EyeLike: eyeLike, Trilu: trilu, CumSum: cumSum, TopK: topK, Hardmax: hardmax,
   DepthToSpace: spaceDepth(true), SpaceToDepth: spaceDepth(false), Dropout: dropout,
 };
