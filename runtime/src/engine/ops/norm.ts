@@ -110,6 +110,75 @@ const instanceNorm: OpDef = {
   },
 };
 
+/** Local response normalization across channels (AlexNet's LRN). */
+const lrn: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    const size = ctx.node.intAttribute("size", 0);
+    if (size < 1) ctx.fail("size must be positive");
+    const alpha = ctx.node.floatAttribute("alpha", 1e-4);
+    const beta = ctx.node.floatAttribute("beta", 0.75);
+    const bias = ctx.node.floatAttribute("bias", 1);
+    const [N, C] = x.dims as [number, number];
+    const plane = sizeOf(x.dims.slice(2));
+    const before = Math.floor((size - 1) / 2);
+    const after = Math.ceil((size - 1) / 2);
+    return {
+      outputs: [{ dtype: "float32", dims: x.dims }],
+      run(ins, outs) {
+        const src = ins[0]!.data as Float32Array;
+        const dst = outs[0]!.data as Float32Array;
+        for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < plane; i++) {
+          let sq = 0;
+          for (let j = Math.max(0, c - before); j <= Math.min(C - 1, c + after); j++) sq += src[(n * C + j) * plane + i]! ** 2;
+          const at = (n * C + c) * plane + i;
+          dst[at] = src[at]! / (bias + (alpha / size) * sq) ** beta;
+        }
+      },
+    };
+  },
+};
+
+/** (x - mean) / sqrt(var) over the given axes (default N, H, W). */
+const meanVarianceNormalization: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    const rank = x.dims.length;
+    const axes = (ctx.node.intsAttribute("axes") ?? [0, 2, 3]).map((a) => normAxis(a, rank, ctx));
+    const strides = x.dims.map((_, i) => sizeOf(x.dims.slice(i + 1)));
+    const total = sizeOf(x.dims);
+    // Group elements by their coordinates outside the normalized axes.
+    const group = new Int32Array(total);
+    const keys = new Map<number, number>();
+    for (let i = 0; i < total; i++) {
+      let key = 0;
+      for (let d = 0; d < rank; d++) if (!axes.includes(d)) key = key * x.dims[d]! + (Math.floor(i / strides[d]!) % x.dims[d]!);
+      if (!keys.has(key)) keys.set(key, keys.size);
+      group[i] = keys.get(key)!;
+    }
+    return {
+      outputs: [{ dtype: "float32", dims: x.dims }],
+      run(ins, outs) {
+        const src = ins[0]!.data as Float32Array;
+        const dst = outs[0]!.data as Float32Array;
+        const sum = new Float64Array(keys.size);
+        const sq = new Float64Array(keys.size);
+        const count = new Float64Array(keys.size);
+        for (let i = 0; i < total; i++) { sum[group[i]!]! += src[i]!; sq[group[i]!]! += src[i]! ** 2; count[group[i]!]!++; }
+        for (let i = 0; i < total; i++) {
+          const g = group[i]!;
+          const mean = sum[g]! / count[g]!;
+          const variance = sq[g]! / count[g]! - mean * mean;
+          dst[i] = (src[i]! - mean) / (Math.sqrt(variance) + 1e-9);
+        }
+      },
+    };
+  },
+};
+
 export const normOps: Record<string, OpDef> = {
-  BatchNormalization: batchNorm, LayerNormalization: layerNorm, InstanceNormalization: instanceNorm,
+  BatchNormalization: batchNorm, LayerNormalization: layerNorm, InstanceNormalization: instanceNorm, LRN: lrn,
+  MeanVarianceNormalization: meanVarianceNormalization,
 };
