@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { spawn, spawnSync } from "node:child_process";
+import { fork, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver-protocol/node";
+import { createProtocolConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver-protocol/node";
 import { InitializeRequest, ShutdownRequest, ExitNotification } from "vscode-languageserver-protocol";
+import { DidChangeTrustNotification } from "../src/protocol.js";
 import { LspClient, ROOT, uri } from "./helpers/lsp-client.js";
 import { BROKEN, FMNIST, tempWorkspace } from "./helpers/workspace.js";
 
@@ -143,5 +144,39 @@ test("qkit check with no arguments checks the targets of the same qkit.json", ()
     assert.match(bad.stderr, /qkit\.json: targets\[0\]\.model is missing/);
   } finally {
     cleanup();
+  }
+});
+
+test("qkit/didChangeTrust: trusting the workspace later runs the quantizer", async () => {
+  const { dir, cleanup } = tempWorkspace([{ quantizer: "mine.ts", model: FMNIST }], { "mine.ts": QUANTIZER.replace("quantMin: -128", "quantMin: -300") });
+  const client = await LspClient.start(dir, { trusted: false });
+  try {
+    const file = path.join(dir, "mine.ts");
+    await client.open(file);
+    await client.waitFor(file, (ds) => ds.some((d) => d.code === "workspace-untrusted"));
+    await client.connection.sendNotification(DidChangeTrustNotification, { trusted: true });
+    const diagnostics = await client.waitFor(file, (ds) => ds.some((d) => d.code === "quant-range-outside-dtype"));
+    assert.ok(!diagnostics.some((d) => d.code === "workspace-untrusted"));
+  } finally {
+    await client.stop();
+    cleanup();
+  }
+});
+
+test("--node-ipc works as well as --stdio, and the protocol module is importable as qkit-language-server/protocol", async () => {
+  const protocol = require("qkit-language-server/protocol") as typeof import("../src/protocol.js");
+  assert.equal(protocol.AnnotatedGraphRequest.method, "qkit/annotatedGraph");
+  assert.equal(protocol.StatusRequest.method, "qkit/status");
+  const child = fork(path.join(ROOT, "server", "bin", "qkit-language-server.js"), ["--node-ipc"], { cwd: ROOT, stdio: ["ignore", "ignore", "ignore", "ipc"] });
+  const connection = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  connection.listen();
+  try {
+    const result = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: uri(ROOT), capabilities: {}, workspaceFolders: null });
+    assert.equal(result.serverInfo?.name, "qkit-language-server");
+    await connection.sendRequest(ShutdownRequest.type);
+    await connection.sendNotification(ExitNotification.type);
+  } finally {
+    connection.dispose();
+    child.kill();
   }
 });
