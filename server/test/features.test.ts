@@ -125,3 +125,8 @@ test("an edit reaches the worker as unsaved text: the check runs what the editor
   const cleared = await client.waitFor(TUTORIAL, (ds) => ds.some((d) => (d.data as { version?: number } | undefined)?.version === back));
   assert.deepEqual(cleared.filter((d) => d.severity === 1), []);
 });
+
+test("no node names offered where a string names a module", async () => {
+  const items = await client.completion(TUTORIAL, positionOf(text, '} from "qkit"', 9));
+  assert.deepEqual(items, []);
+});

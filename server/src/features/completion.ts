@@ -10,7 +10,7 @@ import { rangeOf } from "./diagnostics.js";
  */
 export function complete(sf: ts.SourceFile, offset: number, model: Model): CompletionItem[] {
   const str = stringAt(sf, offset);
-  if (!str || offset < str.contentStart || offset > str.contentEnd) return [];
+  if (!str || str.moduleSpecifier || offset < str.contentStart || offset > str.contentEnd) return [];
   const range = rangeOf(sf, str.contentStart, str.contentEnd);
   if (str.inSourcePartitions) {
     const counts = new Map<string, number>();

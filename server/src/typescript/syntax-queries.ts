@@ -8,6 +8,8 @@ export interface StringAtCursor {
   contentEnd: number;
   /** The literal is an element of the op-type list of a getSourcePartitions(graph, [...]) call. */
   inSourcePartitions: boolean;
+  /** The literal names a module (an import, export or require): never a node name. */
+  moduleSpecifier: boolean;
 }
 
 function innermostAt(sf: ts.SourceFile, offset: number): ts.Node | undefined {
@@ -39,7 +41,11 @@ export function stringAt(sf: ts.SourceFile, offset: number): StringAtCursor | un
   const array = node.parent;
   const call = array && ts.isArrayLiteralExpression(array) ? array.parent : undefined;
   const inSourcePartitions = !!call && ts.isCallExpression(call) && calleeName(call) === "getSourcePartitions" && call.arguments[1] === array;
-  return { node, value: node.text, contentStart: start + 1, contentEnd: closed ? node.end - 1 : node.end, inSourcePartitions };
+  const parent = node.parent;
+  const moduleSpecifier =
+    ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent) || ts.isExternalModuleReference(parent) || ts.isImportTypeNode(parent.parent) ||
+    (ts.isCallExpression(parent) && (calleeName(parent) === "require" || parent.expression.kind === ts.SyntaxKind.ImportKeyword));
+  return { node, value: node.text, contentStart: start + 1, contentEnd: closed ? node.end - 1 : node.end, inSourcePartitions, moduleSpecifier };
 }
 
 /** The first argument strings of `x.node("...")` calls: node names the quantizer looks up. */
