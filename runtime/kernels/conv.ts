@@ -14,7 +14,7 @@ export function conv2d_scratch_floats(): i32 {
 /**
  * y[M][OH·OW] = clamp(W·im2col(x) + bias) over output column blocks [j0, j1) and row panels [p0, p1) (threads
  * split one or the other).
- * x: C×H×W; a: weights packed as A panels with K = C·kh·kw; bias: M values padded to a multiple of 4.
+ * x: C×H×W; a: weights packed as A panels with K = C·kh·kw; bias: M values padded to a multiple of MR.
  */
 export function conv2d(
   x: usize, C: i32, H: i32, W: i32,

@@ -31,7 +31,7 @@ export function gemm_packed(
 }
 
 /**
- * Pack a row-major-with-strides matrix X[r][k] = src[r·rs + k·ks] (element strides) into A panels of 4 rows.
+ * Pack a row-major-with-strides matrix X[r][k] = src[r·rs + k·ks] (element strides) into A panels of MR rows.
  * Used for weights once, and for run-time left operands of MatMul.
  */
 export function pack_a(src: usize, rs: i32, ks: i32, M: i32, K: i32, dst: usize): void {
