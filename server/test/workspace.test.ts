@@ -180,3 +180,25 @@ test("--node-ipc works as well as --stdio, and the protocol module is importable
     child.kill();
   }
 });
+
+test("a model is reloaded when its file changes: breaking it shows on qkit.json, restoring it clears that", async () => {
+  const { dir, cleanup } = tempWorkspace([{ quantizer: "mine.ts", model: "net.onnx" }], { "mine.ts": QUANTIZER });
+  const model = path.join(dir, "net.onnx");
+  const bytes = readFileSync(FMNIST);
+  writeFileSync(model, bytes);
+  const client = await LspClient.start(dir);
+  try {
+    const file = path.join(dir, "mine.ts");
+    const config = path.join(dir, "qkit.json");
+    await client.open(file);
+    await client.waitFor(file, (ds) => ds.some((d) => d.code === "coverage"));
+    writeFileSync(model, bytes.subarray(0, 1000));
+    const broken = await client.waitFor(config, (ds) => ds.some((d) => d.code === "model-load-failed"));
+    assert.match(broken.find((d) => d.code === "model-load-failed")!.message as string, /^net\.onnx: /);
+    writeFileSync(model, bytes);
+    await client.waitFor(config, (ds) => !ds.some((d) => d.code === "model-load-failed"));
+  } finally {
+    await client.stop();
+    cleanup();
+  }
+});
