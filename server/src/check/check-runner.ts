@@ -46,6 +46,7 @@ export class CheckRunner {
   #spare: Spare | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #running = 0;
+  #typescriptCache: Uint8Array | undefined;
 
   constructor(private readonly log: (message: string) => void) {}
 
@@ -65,7 +66,7 @@ export class CheckRunner {
   }
 
   #spawn(model: ModelImage, limits: CheckLimits): Spare {
-    const data: WorkerData = { modelBytes: model.bytes, modelPath: model.path };
+    const data: WorkerData = { modelBytes: model.bytes, modelPath: model.path, typescriptCache: this.#typescriptCache };
     const worker = new Worker(WORKER_FILE, {
       workerData: data,
       // The quantizer's console output must not reach the server's stdout, which may be the LSP channel itself.
@@ -75,6 +76,9 @@ export class CheckRunner {
     });
     // A worker stopped by the watchdog may still report its own heap overflow afterwards: never an unhandled error.
     worker.on("error", () => undefined);
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.kind === "code-cache") this.#typescriptCache = m.data;
+    });
     worker.stdout.on("data", (chunk: Buffer) => this.log(`[quantizer] ${chunk.toString().trimEnd()}`));
     worker.stderr.on("data", (chunk: Buffer) => this.log(`[quantizer] ${chunk.toString().trimEnd()}`));
     const ready = new Promise<WorkerMessage>((resolve) => {

@@ -10,6 +10,7 @@ import type { Model, QuantizationSpecBase, SourceSite } from "qkit";
 import { quantizerFrames } from "./frames.js";
 import { OverlayModuleLoader } from "./overlay-loader.js";
 import { guardPrototypes, trapProcessExit } from "./harden.js";
+import { loadTypeScript } from "./code-cache.js";
 import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
@@ -73,7 +74,7 @@ function graphText(model: Model): string {
   });
 }
 
-function run(model: Model, job: CheckJob): void {
+function run(model: Model, job: CheckJob, beforeReport: () => void): void {
   const started = performance.now();
   const loader = new OverlayModuleLoader(qkit, job.compiled, job.sources);
   guardPrototypes();
@@ -114,6 +115,8 @@ function run(model: Model, job: CheckJob): void {
     timings: { load: 0, check: 0, report: 0 },
   };
   report.timings = { load: Math.round(loaded - started), check: Math.round(checked - loaded), report: Math.round(performance.now() - checked) };
+  // The server ends the worker once it has the result: anything else to say goes first.
+  beforeReport();
   // Findings may carry user objects in odd places; a structured clone of plain JSON always succeeds.
   post({ kind: "result", report: JSON.parse(JSON.stringify(report)) as CheckReport });
 }
@@ -127,9 +130,9 @@ async function main(): Promise<void> {
     post({ kind: "model-error", message: (error as Error).message });
     return;
   }
-  // The checker parses derive functions with TypeScript: loading it (~150 ms) belongs to the warm-up, not the check.
-  require("typescript");
-  port.once("message", (job: CheckJob) => run(model, job));
+  // The checker parses derive functions with TypeScript: loading it belongs to the warm-up, not the check.
+  const cache = loadTypeScript(data.typescriptCache);
+  port.once("message", (job: CheckJob) => run(model, job, () => cache && post({ kind: "code-cache", data: cache.produce() })));
   post({ kind: "ready" });
 }
 
