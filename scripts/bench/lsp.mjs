@@ -112,7 +112,7 @@ try {
   console.log(row(header));
   console.log(row(widths.map((w) => "-".repeat(w))));
   for (const c of cells) console.log(row(c));
-  console.log("\nThe time to diagnostics includes the 150 ms debounce, the type-check and the check in a fresh worker.");
+  console.log("\nThe time to diagnostics includes the 150 ms debounce and the check in a fresh worker; type errors come from their own worker meanwhile.");
   await connection.sendRequest(rpc.ShutdownRequest.type);
   await connection.sendNotification(rpc.ExitNotification.type);
 } finally {
