@@ -54,7 +54,7 @@ function convModel(c: ConvCase, w: Float32Array, b: Float32Array): Uint8Array {
   return modelBytes({
     name: "conv",
     node: nodes,
-    input: [valueInfo("x", "float32", ["n", c.C, c.H, c.W])],
+    input: [valueInfo("x", "float32", ["n", c.C, "h", "w"])],
     output: [valueInfo("y", "float32", [])],
     initializer: [
       makeTensor("w", "float32", [c.M, c.C / (c.group ?? 1), c.k, c.k], w),
@@ -103,3 +103,21 @@ for (const [name, c] of CASES) {
     }
   });
 }
+
+test("one session follows input sizes across convolution algorithms (Winograd for large images, im2col for tiny)", async () => {
+  const base: ConvCase = { C: 16, M: 16, H: 0, W: 0, k: 3, pads: [1, 1, 1, 1] };
+  const w = random(16 * 16 * 9, 5);
+  const b = random(16, 6);
+  const session = await createSession(convModel({ ...base, H: 8, W: 8 }, w, b));
+  try {
+    for (const [H, W] of [[12, 10], [3, 3], [9, 9], [2, 3]] as const) {
+      const c = { ...base, H, W };
+      const x = random(16 * H * W, H * 31 + W);
+      const ref = reference(c, x, w, b);
+      const y = (await session.run({ x: new Tensor("float32", x, [1, 16, H, W]) })).y!.data as Float32Array;
+      for (let i = 0; i < y.length; i++) assert.ok(Math.abs(y[i]! - ref.y[i]!) <= 1e-4 * (1 + Math.abs(ref.y[i]!)), `${H}×${W}, element ${i}`);
+    }
+  } finally {
+    await session.release();
+  }
+});

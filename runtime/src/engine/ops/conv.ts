@@ -134,7 +134,7 @@ const conv: OpDef = {
       return out;
     };
     const constant = w.value !== undefined && (!b || b.value !== undefined);
-    const fixed = constant ? ctx.once("weights", () => layout(w.value as Float32Array, b?.value as Float32Array | undefined)) : undefined;
+    const fixed = constant ? ctx.once(winograd ? "weights:winograd" : "weights", () => layout(w.value as Float32Array, b?.value as Float32Array | undefined)) : undefined;
     k.reserveScratch(depthwise ? k.windowScratchFloats(g) : winograd ? k.winogradScratchFloats(C, M) : k.convScratchFloats());
     if (winograd) k.reserveSharedScratch(Kernels.winogradPadFloats(N, C, g));
     const inPlane = g.H * g.W;
