@@ -13,9 +13,13 @@ export interface QkitSettings {
   checkMemoryLimitMb: number;
   /** Quiet time after an edit before the quantizer runs again. */
   debounceMs: number;
+  /** After calibration, nodes whose SQNR (dB) is below this get a warning at the line that annotated them. */
+  sqnrThresholdDb: number;
+  /** Inlay hints with the calibrated scale after each spec creation. */
+  inlayHints: boolean;
 }
 
-export const DEFAULT_SETTINGS: QkitSettings = { checkTimeoutMs: 2000, checkMemoryLimitMb: 512, debounceMs: 150 };
+export const DEFAULT_SETTINGS: QkitSettings = { checkTimeoutMs: 2000, checkMemoryLimitMb: 512, debounceMs: 150, sqnrThresholdDb: 20, inlayHints: false };
 
 /** What the client says when it starts the server. */
 export interface QkitInitializationOptions {
@@ -69,6 +73,18 @@ export interface TargetStatus {
     annotated?: number;
     total?: number;
   };
+  calibration: CalibrationStatus;
+}
+
+/** Where a target's calibration stands; `report` is the saved calibration report the hovers read. */
+export interface CalibrationStatus {
+  state: "none" | "running" | "done" | "failed";
+  /** 0..100 while running, when the number of samples is known. */
+  percent?: number;
+  /** The report's URI once one exists (from this run or an earlier one). */
+  report?: string;
+  /** Why the last run failed. */
+  error?: string;
 }
 
 export interface StatusResult {
@@ -85,3 +101,55 @@ export const StatusRequest = new RequestType0<StatusResult, void>("qkit/status")
 
 /** Sent after each finished check, so a status bar can follow without polling. */
 export const StatusChangedNotification = new NotificationType<StatusResult>("qkit/statusChanged");
+
+export interface RunCalibrationParams {
+  /** A quantizer file listed in qkit.json; its target's calibration data, batch size, limit and output are used. */
+  uri: string;
+  /** Write the quantized model here instead of the target's `output` (Export quantized model). */
+  output?: string;
+  /** $/progress token for percentage and samples/s (the client creates it; cancelling the request stops the run). */
+  workDoneToken?: string | number;
+}
+
+export interface RunCalibrationResult {
+  /** URIs of the written QDQ model and of the calibration report beside it. */
+  output: string;
+  report: string;
+  items: number;
+  durationMs: number;
+  samplesPerSecond: number;
+  /** Nodes below the SQNR threshold, worst first. */
+  lowSqnr: { node: string; sqnr: number }[];
+}
+
+/**
+ * Check, prepare, calibrate, convert and export the target of a quantizer file in a worker (the quantizer and data
+ * modules are user code), then compare float and quantized per node. Output and report are written atomically; a
+ * cancelled run writes nothing. Fails when the workspace is not trusted, the file is not a target, or the target has
+ * no `calibration.data`.
+ */
+export const RunCalibrationRequest = new RequestType<RunCalibrationParams, RunCalibrationResult, void>("qkit/runCalibration");
+
+export interface GraphViewParams {
+  uri: string;
+}
+
+export interface GraphLink {
+  /** Zero-based line and character range of a node name in `text`. */
+  line: number;
+  start: number;
+  end: number;
+  /** The quantizer line that annotated the node. */
+  target: { uri: string; line: number; character: number };
+}
+
+export interface GraphViewResult {
+  /** The annotated graph, with each calibrated slot's qparams under its node. */
+  text: string;
+  links: GraphLink[];
+  model: string;
+  calibrated: boolean;
+}
+
+/** The annotated graph as a read-only document: text plus links from node names to the lines that annotated them. */
+export const GraphViewRequest = new RequestType<GraphViewParams, GraphViewResult, void>("qkit/graphView");

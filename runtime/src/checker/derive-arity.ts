@@ -1,65 +1,72 @@
-import type * as TS from "typescript";
+import { parseExpressionAt, type Node as AstNode, type Pattern } from "acorn";
+import { ancestor } from "acorn-walk";
 
 /**
  * How many observers a derive function reads, from its source: `([act, w]) => …` reads 2; `(obs) => … obs[2] …` reads
  * 3. Undefined when the source does not say (a rest element, the array passed on whole, native code).
  * TypeScript cannot catch a function that destructures fewer observers than `derivedFrom` has sources, so this does.
+ * The function's source is JavaScript by the time it runs (quantizers are compiled), so a JavaScript parser reads it.
  */
 export function deriveArity(fn: unknown): number | undefined {
   if (typeof fn !== "function") return undefined;
   const source = Function.prototype.toString.call(fn);
   if (source.includes("[native code]")) return undefined;
-  const ts: typeof TS = require("typescript");
-  const parsed = parseFunction(ts, source);
-  if (!parsed || parsed.parameters.length === 0) return 0;
-  const param = parsed.parameters[0]!;
-  if (ts.isArrayBindingPattern(param.name)) return bindingCount(ts, param.name);
-  if (!ts.isIdentifier(param.name)) return undefined;
-  const name = param.name.text;
+  const parsed = parseFunction(source);
+  if (!parsed) return undefined;
+  const [param] = parsed.params;
+  if (!param) return 0;
+  if (param.type === "ArrayPattern") return patternCount(param);
+  if (param.type !== "Identifier") return undefined;
+  const name = param.name;
   let highest = -1;
   let escapes = false;
-  const visit = (node: TS.Node): void => {
-    if (ts.isElementAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) {
-      if (ts.isNumericLiteral(node.argumentExpression)) highest = Math.max(highest, Number(node.argumentExpression.text));
-      else escapes = true;
-      return;
-    }
-    if (ts.isVariableDeclaration(node) && ts.isArrayBindingPattern(node.name) && node.initializer && ts.isIdentifier(node.initializer) && node.initializer.text === name) {
-      const count = bindingCount(ts, node.name);
-      if (count === undefined) escapes = true;
-      else highest = Math.max(highest, count - 1);
-      return;
-    }
-    if (ts.isIdentifier(node) && node.text === name && !(ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node && node.parent.name.text === "length")) {
-      if (node !== param.name) escapes = true;
-    }
-    ts.forEachChild(node, visit);
-  };
-  if (parsed.body) visit(parsed.body);
+  ancestor(parsed.body as AstNode, {
+    Identifier(node, _state, ancestors) {
+      if ((node as unknown as { name: string }).name !== name) return;
+      const parent = ancestors[ancestors.length - 2] as (AstNode & Record<string, unknown>) | undefined;
+      if (parent?.type === "MemberExpression" && parent.object === node) {
+        const property = parent.property as AstNode & { value?: unknown; name?: string };
+        if (parent.computed && property.type === "Literal" && typeof property.value === "number") highest = Math.max(highest, property.value);
+        else if (!parent.computed && property.name === "length") return;
+        else escapes = true;
+        return;
+      }
+      if (parent?.type === "VariableDeclarator" && parent.init === node && (parent.id as Pattern).type === "ArrayPattern") {
+        const count = patternCount(parent.id as Pattern);
+        if (count === undefined) escapes = true;
+        else highest = Math.max(highest, count - 1);
+        return;
+      }
+      escapes = true;
+    },
+  });
   if (escapes || highest < 0) return undefined;
   return highest + 1;
 }
 
-function bindingCount(ts: typeof TS, pattern: TS.ArrayBindingPattern): number | undefined {
-  const elements = pattern.elements;
-  if (elements.some((e) => ts.isBindingElement(e) && e.dotDotDotToken)) return undefined;
-  return elements.length;
+function patternCount(pattern: Pattern): number | undefined {
+  if (pattern.type !== "ArrayPattern") return undefined;
+  if (pattern.elements.some((e) => e?.type === "RestElement")) return undefined;
+  return pattern.elements.length;
 }
 
-type FunctionLike = TS.ArrowFunction | TS.FunctionExpression | TS.MethodDeclaration;
+interface FunctionLike {
+  params: Pattern[];
+  body: AstNode;
+}
 
-function parseFunction(ts: typeof TS, source: string): FunctionLike | undefined {
-  // A function or arrow is an expression; a method (`deriveQparams([a, b]) { … }`) only parses inside a class body.
-  for (const wrapped of [`(${source})`, `class X { ${source} }`]) {
-    const file = ts.createSourceFile("derive.ts", wrapped, ts.ScriptTarget.ES2022, true);
-    let found: FunctionLike | undefined;
-    const visit = (node: TS.Node) => {
-      if (found) return;
-      if (ts.isArrowFunction(node) || ts.isFunctionExpression(node) || ts.isMethodDeclaration(node)) found = node;
-      else ts.forEachChild(node, visit);
-    };
-    visit(file);
-    if (found && (file as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length === 0) return found;
+function parseFunction(source: string): FunctionLike | undefined {
+  // A function or arrow is an expression; a method (`deriveQparams([a, b]) { … }`) only parses inside an object.
+  for (const [wrapped, unwrap] of [
+    [`(${source})`, (e: AstNode) => e],
+    [`({ ${source} })`, (e: AstNode) => (e as unknown as { properties: { value: AstNode }[] }).properties[0]?.value],
+  ] as const) {
+    try {
+      const expression = unwrap(parseExpressionAt(wrapped, 0, { ecmaVersion: "latest" }));
+      if (expression && (expression.type === "ArrowFunctionExpression" || expression.type === "FunctionExpression")) return expression as unknown as FunctionLike;
+    } catch {
+      // Not this shape; try the next.
+    }
   }
   return undefined;
 }

@@ -46,7 +46,6 @@ export class CheckRunner {
   #spare: Spare | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #running = 0;
-  #typescriptCache: Uint8Array | undefined;
 
   constructor(private readonly log: (message: string) => void) {}
 
@@ -66,7 +65,7 @@ export class CheckRunner {
   }
 
   #spawn(model: ModelImage, limits: CheckLimits): Spare {
-    const data: WorkerData = { modelBytes: model.bytes, modelPath: model.path, typescriptCache: this.#typescriptCache };
+    const data: WorkerData = { modelBytes: model.bytes, modelPath: model.path };
     const worker = new Worker(WORKER_FILE, {
       workerData: data,
       // The quantizer's console output must not reach the server's stdout, which may be the LSP channel itself.
@@ -77,7 +76,6 @@ export class CheckRunner {
     // A worker stopped by the watchdog may still report its own heap overflow afterwards: never an unhandled error.
     worker.on("error", () => undefined);
     worker.on("message", (m: WorkerMessage) => {
-      if (m.kind === "code-cache") this.#typescriptCache = m.data;
     });
     worker.stdout.on("data", (chunk: Buffer) => this.log(`[quantizer] ${chunk.toString().trimEnd()}`));
     worker.stderr.on("data", (chunk: Buffer) => this.log(`[quantizer] ${chunk.toString().trimEnd()}`));

@@ -8,9 +8,7 @@ import * as path from "node:path";
 import * as qkit from "qkit";
 import type { Model, QuantizationSpecBase, SourceSite } from "qkit";
 import { quantizerFrames } from "./frames.js";
-import { OverlayModuleLoader } from "./overlay-loader.js";
 import { guardPrototypes, trapProcessExit } from "./harden.js";
-import { loadTypeScript } from "./code-cache.js";
 import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
@@ -18,18 +16,6 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 
 // Stack frames of compiled quantizers map back to their TypeScript lines: every site the checker records depends on it.
 process.setSourceMapsEnabled(true);
-
-function isQuantizerClass(x: unknown): x is new () => qkit.Quantizer {
-  return typeof x === "function" && x.prototype instanceof qkit.Quantizer;
-}
-
-/** The line declaring `class Name`, for findings about the quantizer as a whole (as the runtime's loader finds it). */
-function classSite(file: string, text: string, className: string): SourceSite {
-  const lines = text.split("\n");
-  const pattern = new RegExp(`\\bclass\\s+${className.replace(/[$]/g, "\\$")}\\b`);
-  const index = lines.findIndex((l) => pattern.test(l));
-  return { file, line: index >= 0 ? index + 1 : 1, column: index >= 0 ? lines[index]!.search(pattern) + 1 : 1 };
-}
 
 function fail(code: string, message: string, site: SourceSite | undefined): void {
   post({ kind: "load-error", failure: { code, message, site } });
@@ -74,9 +60,10 @@ function graphText(model: Model): string {
   });
 }
 
-function run(model: Model, job: CheckJob, beforeReport: () => void): void {
+function run(model: Model, job: CheckJob): void {
   const started = performance.now();
-  const loader = new OverlayModuleLoader(qkit, job.compiled, job.sources);
+  // The file's code comes first from what the server compiled, then from the editor's text, then from disk.
+  const loader = new qkit.QuantizerModuleLoader({ qkit, compiled: (f) => job.compiled[f], text: (f) => job.sources[f] });
   guardPrototypes();
   trapProcessExit((code, site) => post({ kind: "exit", code, site }));
   let exports: Record<string, unknown>;
@@ -86,22 +73,17 @@ function run(model: Model, job: CheckJob, beforeReport: () => void): void {
     if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.message, error.site);
     return fail("evaluation", `running the module threw ${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`, quantizerFrames((error as Error)?.stack)[0]);
   }
-  const candidates = "default" in exports && (isQuantizerClass(exports.default) || exports.default instanceof qkit.Quantizer)
-    ? [["default", exports.default] as const]
-    : Object.entries(exports).filter(([, v]) => isQuantizerClass(v) || v instanceof qkit.Quantizer);
-  if (candidates.length === 0) return fail("no-quantizer", `exports no Quantizer; export a class that extends Quantizer from "qkit" (as the default export, or the only one)`, undefined);
-  if (candidates.length > 1) return fail("ambiguous", `exports ${candidates.length} Quantizers (${candidates.map(([k]) => k).join(", ")}); make the one to use the default export`, undefined);
-  const value = candidates[0]![1];
-  let quantizer: qkit.Quantizer;
+  let loaded: qkit.LoadedQuantizer;
   try {
-    quantizer = value instanceof qkit.Quantizer ? value : new (value as new () => qkit.Quantizer)();
+    // Messages name the file by its diagnostics already, so they start with what is wrong.
+    loaded = qkit.quantizerFromExports(exports, job.file, loader.text(job.file), { label: "the module", frames: quantizerFrames });
   } catch (error) {
-    return fail("construction", `constructing the quantizer threw: ${(error as Error)?.message ?? String(error)}`, quantizerFrames((error as Error)?.stack)[0]);
+    if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.message.replace(/^the module: /, ""), error.site);
+    throw error;
   }
-  const className = quantizer.constructor.name;
-  const site = classSite(job.file, loader.text(job.file), className);
+  const { quantizer, className, classSite: site } = loaded;
   post({ kind: "phase", phase: "annotate", classSite: site, className });
-  const loaded = performance.now();
+  const ready = performance.now();
   // A fresh model per worker: annotating it in place saves the copy runCheck would make.
   const result = qkit.runCheck(model, quantizer, { inPlace: true });
   const checked = performance.now();
@@ -114,9 +96,7 @@ function run(model: Model, job: CheckJob, beforeReport: () => void): void {
     graphText: graphText(result.model),
     timings: { load: 0, check: 0, report: 0 },
   };
-  report.timings = { load: Math.round(loaded - started), check: Math.round(checked - loaded), report: Math.round(performance.now() - checked) };
-  // The server ends the worker once it has the result: anything else to say goes first.
-  beforeReport();
+  report.timings = { load: Math.round(ready - started), check: Math.round(checked - ready), report: Math.round(performance.now() - checked) };
   // Findings may carry user objects in odd places; a structured clone of plain JSON always succeeds.
   post({ kind: "result", report: JSON.parse(JSON.stringify(report)) as CheckReport });
 }
@@ -130,9 +110,7 @@ async function main(): Promise<void> {
     post({ kind: "model-error", message: (error as Error).message });
     return;
   }
-  // The checker parses derive functions with TypeScript: loading it belongs to the warm-up, not the check.
-  const cache = loadTypeScript(data.typescriptCache);
-  port.once("message", (job: CheckJob) => run(model, job, () => cache && post({ kind: "code-cache", data: cache.produce() })));
+  port.once("message", (job: CheckJob) => run(model, job));
   post({ kind: "ready" });
 }
 

@@ -8,8 +8,6 @@ export interface WorkerData {
   /** The model file's bytes, in a SharedArrayBuffer: every worker decodes the same memory, nothing is copied. */
   modelBytes: Uint8Array;
   modelPath: string;
-  /** V8's code cache for TypeScript, from an earlier worker. */
-  typescriptCache: Uint8Array | undefined;
 }
 
 export interface CheckJob {
@@ -66,6 +64,5 @@ export type WorkerMessage =
   | { kind: "model-error"; message: string }
   | { kind: "phase"; phase: "annotate"; classSite: SourceSite; className: string }
   | { kind: "result"; report: CheckReport }
-  | { kind: "code-cache"; data: Uint8Array }
   | { kind: "load-error"; failure: LoadFailure }
   | { kind: "exit"; code: number; site: SourceSite | undefined };

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as ts from "typescript";
-import { transpileQuantizer } from "./transpile.js";
+import { transpileQuantizer } from "qkit";
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts", ".tsx"];
 const MAX_FILES = 200;
@@ -41,7 +41,7 @@ export class CompileCache {
     if (cached?.text === text) return cached.code;
     let code: string | undefined;
     try {
-      code = transpileQuantizer(ts, file, text);
+      code = transpileQuantizer(file, text, ts);
     } catch {
       code = undefined;
     }
