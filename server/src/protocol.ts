@@ -73,7 +73,8 @@ export interface TargetStatus {
     annotated?: number;
     total?: number;
   };
-  calibration: CalibrationStatus;
+  /** Added by the server for each target. */
+  calibration?: CalibrationStatus;
 }
 
 /** Where a target's calibration stands; `report` is the saved calibration report the hovers read. */

@@ -3,6 +3,8 @@ import {
   CancellationToken,
   CodeLensRefreshRequest,
   DidChangeWatchedFilesNotification,
+  InlayHintRefreshRequest,
+  MarkupKind,
   FileChangeType,
   LSPErrorCodes,
   ResponseError,
@@ -10,6 +12,8 @@ import {
   TextDocuments,
   type ClientCapabilities,
   type Connection,
+  type Diagnostic,
+  type Hover,
   type InitializeResult,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -17,8 +21,11 @@ import {
   AnnotatedGraphRequest,
   DEFAULT_SETTINGS,
   DidChangeTrustNotification,
+  GraphViewRequest,
+  RunCalibrationRequest,
   StatusChangedNotification,
   StatusRequest,
+  type StatusResult,
   type QkitInitializationOptions,
   type QkitSettings,
 } from "./protocol.js";
@@ -28,6 +35,12 @@ import { hover } from "./features/hover.js";
 import { complete } from "./features/completion.js";
 import { codeLenses } from "./features/code-lens.js";
 import { pathToUri, uriToPath } from "./util/uri.js";
+import { CalibrationFailure, CalibrationService } from "./calibration/calibration-service.js";
+import { nodeCalibrationMarkdown, siteCalibrationMarkdown } from "./features/qparam-hover.js";
+import { calibrationLenses, RUN_CALIBRATION_COMMAND } from "./features/calibration-lenses.js";
+import { graphView } from "./features/graph-view.js";
+import { scaleInlayHints } from "./features/inlay-hints.js";
+import { stringAt } from "./typescript/syntax-queries.js";
 
 export const SERVER_NAME = "qkit-language-server";
 const VERSION: string = (require("../../package.json") as { version: string }).version;
@@ -50,6 +63,35 @@ export function startServer(connection: Connection): void {
   const openByPath = new Map<string, TextDocument>();
   let capabilities: ClientCapabilities = {};
   let workspace: Workspace | undefined;
+  let calibration: CalibrationService | undefined;
+  // The workspace's diagnostics per file; calibration's SQNR warnings are merged in when publishing.
+  const workspaceDiagnostics = new Map<string, Diagnostic[]>();
+  let sqnrDiagnostics = new Map<string, Diagnostic[]>();
+
+  const send = (file: string) => {
+    const doc = openByPath.get(file);
+    const diagnostics = [...(workspaceDiagnostics.get(file) ?? []), ...(sqnrDiagnostics.get(file) ?? [])];
+    void connection.sendDiagnostics({ uri: doc?.uri ?? pathToUri(file), diagnostics, ...(doc ? { version: doc.version } : {}) });
+  };
+
+  const status = (): StatusResult => {
+    const result = workspace!.status();
+    const targets = workspace!.config.targets;
+    return { ...result, targets: result.targets.map((t, i) => (targets[i] && calibration ? { ...t, calibration: calibration.status(targets[i]) } : t)) };
+  };
+
+  /** Re-read the calibration reports: new SQNR warnings, lenses, inlay hints and status. */
+  const calibrationChanged = () => {
+    if (!workspace || !calibration) return;
+    const before = sqnrDiagnostics;
+    sqnrDiagnostics = calibration.diagnostics();
+    for (const file of new Set([...before.keys(), ...sqnrDiagnostics.keys()])) {
+      if (JSON.stringify(before.get(file)) !== JSON.stringify(sqnrDiagnostics.get(file))) send(file);
+    }
+    void connection.sendNotification(StatusChangedNotification, status());
+    if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type);
+    if (capabilities.workspace?.inlayHint?.refreshSupport) void connection.sendRequest(InlayHintRefreshRequest.type);
+  };
 
   const host: WorkspaceHost = {
     open(file) {
@@ -58,8 +100,8 @@ export function startServer(connection: Connection): void {
     },
     openFiles: () => [...openByPath.keys()],
     publish(file, diagnostics) {
-      const doc = openByPath.get(file);
-      void connection.sendDiagnostics({ uri: doc?.uri ?? pathToUri(file), diagnostics, ...(doc ? { version: doc.version } : {}) });
+      workspaceDiagnostics.set(file, diagnostics);
+      send(file);
     },
     log: (message) => connection.console.log(message),
     async progress(title, message) {
@@ -70,7 +112,7 @@ export function startServer(connection: Connection): void {
     },
     checked() {
       if (!workspace) return;
-      void connection.sendNotification(StatusChangedNotification, workspace.status());
+      void connection.sendNotification(StatusChangedNotification, status());
       if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type);
     },
   };
@@ -93,10 +135,12 @@ export function startServer(connection: Connection): void {
     workspace = new Workspace(root, host);
     workspace.trusted = options.trusted ?? true;
     workspace.settings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
+    calibration = new CalibrationService(workspace, calibrationChanged);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
+        inlayHintProvider: true,
         codeLensProvider: { resolveProvider: false },
         completionProvider: { triggerCharacters: ['"', "'", "`", "/"] },
       },
@@ -106,6 +150,8 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(() => {
     workspace!.start();
+    // Reports from an earlier session or a `qkit quantize` run: their SQNR warnings show without calibrating again.
+    calibrationChanged();
     if (capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/qkit.json" }, { globPattern: "**/*.{ts,js}" }] });
     }
@@ -137,7 +183,10 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration((params) => {
     const settings = (params.settings as { qkit?: Partial<QkitSettings> } | undefined)?.qkit;
-    if (settings) workspace?.setSettings(settings);
+    if (settings) {
+      workspace?.setSettings(settings);
+      calibrationChanged();
+    }
   });
 
   connection.onNotification(DidChangeTrustNotification, (params) => workspace?.setTrusted(params.trusted));
@@ -150,8 +199,31 @@ export function startServer(connection: Connection): void {
     if (token.isCancellationRequested) throw cancelled();
     const sf = workspace.syntax.sourceFile(file);
     if (!sf) return null;
-    return hover(sf, doc.offsetAt(params.position), model?.model, path.basename(workspace.modelTargetFor(file)?.model ?? "the model"), reportFor(file));
+    const offset = doc.offsetAt(params.position);
+    const base = hover(sf, offset, model?.model, path.basename(workspace.modelTargetFor(file)?.model ?? "the model"), reportFor(file));
+    return withCalibration(base, file, sf, offset, params.textDocument.uri);
   });
+
+  /** Hovers on node names and spec lines gain the calibrated qparams, SQNR and histogram, or say how to get them. */
+  const withCalibration = (base: Hover | null, file: string, sf: NonNullable<ReturnType<Workspace["syntax"]["sourceFile"]>>, offset: number, uri: string): Hover | null => {
+    if (!base || !workspace || !calibration) return base;
+    const report = calibration.reportFor(file);
+    const threshold = workspace.settings.sqnrThresholdDb;
+    let extra: string | undefined;
+    if (report) {
+      const str = stringAt(sf, offset);
+      const at = sf.getLineAndCharacterOfPosition(offset);
+      extra = str && !str.inSourcePartitions ? nodeCalibrationMarkdown(report, str.value, threshold) : siteCalibrationMarkdown(report, file, at.line + 1, at.character, threshold);
+    } else if (workspace.targetFor(file)) {
+      const args = encodeURIComponent(JSON.stringify([uri]));
+      extra = workspace.trusted
+        ? `---\n\n_Not calibrated yet:_ [Run calibration](command:${RUN_CALIBRATION_COMMAND}?${args}) to see scales, zero points, observed ranges and SQNR here.`
+        : "---\n\n_Not calibrated:_ calibration runs the quantizer, which restricted mode does not allow.";
+    }
+    if (!extra) return base;
+    const value = typeof base.contents === "object" && "value" in base.contents ? base.contents.value : String(base.contents);
+    return { ...base, contents: { kind: MarkupKind.Markdown, value: `${value}\n\n${extra}` } };
+  };
 
   connection.onCompletion(async (params, token) => {
     const file = uriToPath(params.textDocument.uri);
@@ -167,7 +239,61 @@ export function startServer(connection: Connection): void {
     const file = uriToPath(params.textDocument.uri);
     if (!file || !workspace) return [];
     const sf = workspace.syntax.sourceFile(file);
-    return sf ? codeLenses(sf, workspace.results.get(file), workspace.trusted, !!workspace.targetFor(file)) : [];
+    if (!sf) return [];
+    const lenses = codeLenses(sf, workspace.results.get(file), workspace.trusted, !!workspace.targetFor(file));
+    const actions = workspace.trusted && workspace.targetFor(file) ? calibrationLenses(sf, params.textDocument.uri, !!calibration?.isRunning(file)) : [];
+    return [...actions, ...lenses];
+  });
+
+  connection.languages.inlayHint.on((params) => {
+    const file = uriToPath(params.textDocument.uri);
+    if (!file || !workspace?.settings.inlayHints || !calibration) return [];
+    const sf = workspace.syntax.sourceFile(file);
+    const report = calibration.reportFor(file);
+    return sf && report ? scaleInlayHints(sf, report, params.range.start.line, params.range.end.line) : [];
+  });
+
+  connection.onRequest(RunCalibrationRequest, async (params, token) => {
+    const file = uriToPath(params.uri);
+    if (!file || !calibration) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is not a file`);
+    const progress = params.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(params.workDoneToken) : undefined;
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    progress?.begin(`Calibrating ${path.basename(file)}`, 0, "starting…", true);
+    try {
+      return await calibration.run(
+        file,
+        params.output ? uriToPath(params.output) ?? params.output : undefined,
+        {
+          progress(event) {
+            const rate = event.elapsedMs > 0 ? Math.round((event.items * 1000) / event.elapsedMs) : 0;
+            const percent = event.limit ? Math.min(100, Math.round((100 * event.items) / event.limit)) : undefined;
+            progress?.report(percent ?? 0, `${event.items}${event.limit ? `/${event.limit}` : ""} samples · ${rate} samples/s`);
+          },
+          stage(stage) {
+            progress?.report(100, stage === "compare" ? "comparing float and quantized (SQNR)…" : "writing the model and the report…");
+          },
+        },
+        abort.signal,
+      );
+    } catch (error) {
+      if (abort.signal.aborted) throw cancelled();
+      if (error instanceof CalibrationFailure) throw new ResponseError(LSPErrorCodes.RequestFailed, error.message);
+      throw error;
+    } finally {
+      progress?.done();
+    }
+  });
+
+  connection.onRequest(GraphViewRequest, async (params, token) => {
+    const file = uriToPath(params.uri);
+    const target = file ? workspace?.targetFor(file) : undefined;
+    if (!file || !workspace || !target) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is not a quantizer listed in qkit.json`);
+    if (!workspace.trusted) throw new ResponseError(LSPErrorCodes.RequestFailed, "the workspace is not trusted, so the quantizer has not run");
+    await Promise.race([workspace.settled(file), untilCancelled(token)]);
+    const result = workspace.results.get(file);
+    if (result?.outcome.kind !== "done") throw new ResponseError(LSPErrorCodes.RequestFailed, result ? `the last check did not finish (${result.outcome.kind})` : "the quantizer has not been checked yet; open it");
+    return graphView(result.outcome.report.graphText, result.outcome.report.annotations, target.model, calibration?.reportFor(file));
   });
 
   connection.onRequest(AnnotatedGraphRequest, async (params, token) => {
@@ -181,7 +307,7 @@ export function startServer(connection: Connection): void {
     return { text: result.outcome.report.graphText, version: result.version, model: target.model };
   });
 
-  connection.onRequest(StatusRequest, () => workspace!.status());
+  connection.onRequest(StatusRequest, () => status());
 
   connection.onShutdown(() => workspace?.dispose());
   documents.listen(connection);

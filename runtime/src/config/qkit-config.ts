@@ -11,6 +11,11 @@ export interface CalibrationConfig {
   batchSize?: number;
   /** Stop after this many samples. */
   limit?: number;
+  /** Image and IDX pixels are multiplied by this first (default 1/255), as `--scale` does. */
+  scale?: number;
+  /** Then the per-channel mean is subtracted and the result divided by the std (`--mean`, `--std`). */
+  mean?: number | number[];
+  std?: number | number[];
 }
 
 /** One quantizer applied to one model. Paths are relative to the folder holding qkit.json. */
@@ -61,7 +66,7 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 const TARGET_KEYS = new Set(["quantizer", "model", "calibration", "output"]);
-const CALIBRATION_KEYS = new Set(["data", "batchSize", "limit"]);
+const CALIBRATION_KEYS = new Set(["data", "batchSize", "limit", "scale", "mean", "std"]);
 
 function checkString(value: unknown, at: (string | number)[], problems: ConfigProblem[], required: boolean): void {
   if (value === undefined) {
@@ -75,6 +80,13 @@ function checkPositiveInteger(value: unknown, at: (string | number)[], problems:
   if (value !== undefined && !(typeof value === "number" && Number.isInteger(value) && value > 0)) {
     problems.push({ path: at, message: `${describePath(at)} must be a positive integer` , severity: "error" });
   }
+}
+
+function checkNumbers(value: unknown, at: (string | number)[], problems: ConfigProblem[], allowList: boolean): void {
+  if (value === undefined) return;
+  const ok = (x: unknown) => typeof x === "number" && Number.isFinite(x);
+  const valid = ok(value) || (allowList && Array.isArray(value) && value.length > 0 && value.every(ok));
+  if (!valid) problems.push({ path: at, message: `${describePath(at)} must be a number${allowList ? " or a list of numbers (one per channel)" : ""}`, severity: "error" });
 }
 
 /**
@@ -116,6 +128,9 @@ export function validateQkitConfig(json: unknown): { config: QkitConfig | undefi
         checkString(calibration.data, [...cat, "data"], problems, true);
         checkPositiveInteger(calibration.batchSize, [...cat, "batchSize"], problems);
         checkPositiveInteger(calibration.limit, [...cat, "limit"], problems);
+        checkNumbers(calibration.scale, [...cat, "scale"], problems, false);
+        checkNumbers(calibration.mean, [...cat, "mean"], problems, true);
+        checkNumbers(calibration.std, [...cat, "std"], problems, true);
       }
     }
   });

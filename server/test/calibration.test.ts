@@ -1,0 +1,127 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { CancellationTokenSource, InlayHintRequest, ResponseError, WorkDoneProgress, type ProgressToken, type WorkDoneProgressReport } from "vscode-languageserver-protocol";
+import { GraphViewRequest, RunCalibrationRequest, StatusRequest } from "../src/protocol.js";
+import { LspClient, positionOf, uri } from "./helpers/lsp-client.js";
+import { EXAMPLES, FMNIST, TUTORIAL, tempWorkspace } from "./helpers/workspace.js";
+
+/** Run calibration over stdio: work-done progress, cancellation, the saved report behind hovers, SQNR warnings. */
+const DATA = path.join(EXAMPLES, "fashion-mnist", "calibration-images-idx3-ubyte.gz");
+const calibration = { data: DATA, batchSize: 16, limit: 96, mean: 0.286, std: 0.353 };
+const workspace = tempWorkspace([{ quantizer: TUTORIAL, model: FMNIST, calibration, output: "out/fmnist.int8.onnx" } as never]);
+const OUTPUT = path.join(workspace.dir, "out", "fmnist.int8.onnx");
+const REPORT = `${OUTPUT}.calibration.json`;
+const text = readFileSync(TUTORIAL, "utf8");
+// The activation spec's constructor line, and a node its annotations name.
+const ACTIVATION = positionOf(text, "new QuantizationSpec({", 4);
+let client: LspClient;
+
+function hoverText(h: Awaited<ReturnType<LspClient["hover"]>>): string {
+  return (h?.contents as { value: string } | undefined)?.value ?? "";
+}
+
+before(async () => {
+  client = await LspClient.start(workspace.dir, { settings: { sqnrThresholdDb: 35, inlayHints: true } });
+  client.connection.onRequest("workspace/inlayHint/refresh", () => null);
+  await client.open(TUTORIAL);
+  await client.waitFor(TUTORIAL, (ds) => ds.some((d) => d.source === "qkit"));
+});
+
+after(async () => {
+  await client.stop();
+  workspace.cleanup();
+});
+
+test("before calibration, a spec hover offers the Run calibration command", async () => {
+  const value = hoverText(await client.hover(TUTORIAL, ACTIVATION));
+  assert.match(value, /Not calibrated yet/);
+  assert.match(value, /\(command:qkit\.runCalibration\?/);
+  const status = await client.connection.sendRequest(StatusRequest);
+  assert.equal(status.targets[0]!.calibration?.state, "none");
+});
+
+test("code lenses above the Quantizer class run calibration and show the graph", async () => {
+  const lenses = (await client.codeLens(TUTORIAL)) ?? [];
+  const titles = lenses.map((l) => l.command?.title);
+  assert.deepEqual(titles.slice(0, 2), ["Run calibration", "Show annotated graph"]);
+  assert.equal(lenses[0]!.command!.command, "qkit.runCalibration");
+  assert.deepEqual(lenses[0]!.command!.arguments, [uri(TUTORIAL)]);
+  assert.match(String(titles[2]), /annotated · \d+ left float/);
+});
+
+test("a cancelled calibration writes nothing", async () => {
+  const source = new CancellationTokenSource();
+  const token: ProgressToken = "cancel-me";
+  let reported = false;
+  client.connection.onProgress(WorkDoneProgress.type, token, (p) => {
+    if (p.kind === "report" && !reported) {
+      reported = true;
+      source.cancel();
+    }
+  });
+  await assert.rejects(client.connection.sendRequest(RunCalibrationRequest, { uri: uri(TUTORIAL), workDoneToken: token }, source.token), (e: ResponseError<void>) => e.code === -32800);
+  assert.equal(existsSync(OUTPUT), false);
+  assert.equal(existsSync(REPORT), false);
+});
+
+test("Run calibration reports percentage and samples/s, and writes the model and the report", async () => {
+  const reports: WorkDoneProgressReport[] = [];
+  const token: ProgressToken = "calibrate";
+  client.connection.onProgress(WorkDoneProgress.type, token, (p) => {
+    if (p.kind === "report") reports.push(p);
+  });
+  const result = await client.connection.sendRequest(RunCalibrationRequest, { uri: uri(TUTORIAL), workDoneToken: token });
+  assert.equal(result.items, 96);
+  assert.equal(result.output, uri(OUTPUT));
+  assert.ok(existsSync(OUTPUT) && existsSync(REPORT));
+  assert.ok(reports.some((r) => typeof r.percentage === "number" && r.percentage > 0 && r.percentage <= 100));
+  assert.ok(reports.some((r) => /samples\/s/.test(r.message ?? "")), JSON.stringify(reports));
+  const report = JSON.parse(readFileSync(REPORT, "utf8")) as { groups: unknown[]; sqnr: { node: string; sqnr: number | null }[] };
+  assert.ok(report.groups.length > 0 && report.sqnr.length > 0);
+  const status = await client.connection.sendRequest(StatusRequest);
+  assert.equal(status.targets[0]!.calibration?.state, "done");
+});
+
+test("after calibration, hovers show qparams as Netron writes them, the histogram and the SQNR", async () => {
+  const spec = hoverText(await client.hover(TUTORIAL, ACTIVATION));
+  assert.match(spec, /\*\*Calibration\*\* \(96 samples\)/);
+  assert.match(spec, /int8 per_tensor_affine\*\* · HistogramObserver/);
+  assert.match(spec, /`[\d.e-]+ \* \(q [+-] \d+\)` — scale [\d.e-]+, zero point -?\d+/);
+  assert.match(spec, /observed min \/ max: /);
+  assert.match(spec, /!\[histogram of HistogramObserver with the clipping range\]\(data:image\/svg\+xml;base64,/);
+  const svg = Buffer.from(/base64,([^)]+)\)/.exec(spec)![1]!, "base64").toString();
+  assert.match(svg, /^<svg [^>]*>.*clip \[/);
+});
+
+test("per-channel weights get a summary: channel count and scale range", async () => {
+  const value = hoverText(await client.hover(TUTORIAL, positionOf(text, "const weight = new QuantizationSpec({", 15)));
+  assert.match(value, /per channel \(axis 0\): \d+ channels, scale [\d.e-]+ … [\d.e-]+/);
+});
+
+test("nodes below the SQNR threshold get a warning at the annotating line", async () => {
+  const ds = await client.waitFor(TUTORIAL, (ds) => ds.some((d) => d.code === "low-sqnr"));
+  const low = ds.filter((d) => d.code === "low-sqnr");
+  assert.match(String(low[0]!.message), /^SQNR \d+\.\d dB at \/\S+: consider per-channel weights or HistogramObserver$/);
+  const line = text.split("\n")[low[0]!.range.start.line]!;
+  assert.match(line, /QuantizationAnnotation/);
+});
+
+test("inlay hints show the scale after spec creations", async () => {
+  const hints = (await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri: uri(TUTORIAL) }, range: { start: { line: 0, character: 0 }, end: { line: 200, character: 0 } } })) ?? [];
+  assert.ok(hints.some((h) => /\* \(q [+-] \d+\)|\* q$/.test(String(h.label))), JSON.stringify(hints.map((h) => h.label)));
+});
+
+test("the graph view shows qparams under nodes and links node names to the annotating line", async () => {
+  const view = await client.connection.sendRequest(GraphViewRequest, { uri: uri(TUTORIAL) });
+  assert.equal(view.calibrated, true);
+  assert.match(view.text, /^# fmnist_cnn_op13\.onnx · calibrated on 96 samples/);
+  assert.match(view.text, /\n {4}#= .*int8 [\d.e-]+ \* \(q [+-] \d+\) \(HistogramObserver\)/);
+  assert.match(view.text, /\n {4}#= SQNR \d+\.\d dB/);
+  const lines = view.text.split("\n");
+  const link = view.links.find((l) => lines[l.line]!.slice(l.start, l.end) === "/conv1/Conv");
+  assert.ok(link, "a link on /conv1/Conv");
+  assert.equal(link.target.uri, uri(TUTORIAL));
+  assert.match(text.split("\n")[link.target.line]!, /QuantizationAnnotation/);
+});
