@@ -1,3 +1,121 @@
-/** The qkit VS Code extension entry point (filled in by the extension work). */
-export function activate(): void {}
-export function deactivate(): void {}
+/**
+ * The qkit VS Code extension: starts the language server (which does all the work) and gives its features a UI —
+ * commands, a status bar item, the annotated-graph document — and tells it about workspace trust.
+ */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { State, type LanguageClient } from "vscode-languageclient/node";
+import { DidChangeTrustNotification, StatusChangedNotification, type StatusResult } from "qkit-language-server/protocol";
+import { createLanguageClient } from "./language-client";
+import { findConfigFile } from "./settings";
+import { StatusBar } from "./status-bar";
+import { Targets } from "./targets";
+import { GRAPH_SCHEME, GraphDocuments } from "./graph-document";
+import { runCalibration } from "./commands/calibration";
+
+let client: LanguageClient | undefined;
+let configFile: vscode.Uri | undefined;
+
+/** What the tests (and other extensions) can reach: the running client and the latest status. */
+export interface QkitApi {
+  client(): LanguageClient | undefined;
+  lastStatus(): StatusResult | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<QkitApi> {
+  let lastStatus: StatusResult | undefined;
+  const targets = new Targets(() => client, () => configFile);
+  const graphs = new GraphDocuments(() => client);
+  const statusBar = new StatusBar((status) => {
+    const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+    const byPath = (p: string) => status.targets.find((t) => targets.quantizerUri(t).fsPath === p);
+    return (active && byPath(active)) || (targets.selected && byPath(vscode.Uri.parse(targets.selected).fsPath)) || status.targets[0];
+  });
+  context.subscriptions.push(statusBar);
+
+  const start = async () => {
+    const found = await findConfigFile();
+    if (!found) {
+      statusBar.stopped("No qkit.json in the workspace (setting qkit.configFile)");
+      return;
+    }
+    configFile = found.file;
+    client = createLanguageClient(context, found.file, found.folder);
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped) statusBar.stopped("The qkit language server stopped; click to restart it");
+    });
+    await client.start();
+    client.onNotification(StatusChangedNotification, (status) => {
+      lastStatus = status;
+      statusBar.update(status);
+      graphs.refreshAll();
+    });
+    lastStatus = await targets.status();
+    statusBar.update(lastStatus);
+    if (!vscode.workspace.isTrusted) statusBar.restricted();
+  };
+
+  const stop = async () => {
+    const running = client;
+    client = undefined;
+    if (running) await running.dispose();
+  };
+
+  const withClient = <A extends unknown[]>(run: (client: LanguageClient, ...args: A) => unknown) => async (...args: A) => {
+    if (!client) {
+      void vscode.window.showErrorMessage("qkit: the language server is not running (no qkit.json?)");
+      return undefined;
+    }
+    return run(client, ...args);
+  };
+
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(GRAPH_SCHEME, graphs),
+    vscode.languages.registerDocumentLinkProvider({ scheme: GRAPH_SCHEME }, graphs),
+    vscode.commands.registerCommand("qkit.runCalibration", withClient(async (c, arg?: unknown) => {
+      const uri = await targets.resolve(arg);
+      const result = uri && (await runCalibration(c, uri));
+      graphs.refreshAll();
+      return result;
+    })),
+    vscode.commands.registerCommand("qkit.exportModel", withClient(async (c, arg?: unknown, to?: unknown) => {
+      const uri = await targets.resolve(arg);
+      if (!uri) return undefined;
+      const defaultUri = vscode.Uri.file(path.join(path.dirname(uri.fsPath), `${path.basename(uri.fsPath).replace(/\.[cm]?[jt]s$/, "")}.int8.onnx`));
+      const output = typeof to === "string" ? vscode.Uri.parse(to) : await vscode.window.showSaveDialog({ defaultUri, filters: { "ONNX model": ["onnx"] }, title: "Export the quantized model" });
+      return output && runCalibration(c, uri, output);
+    })),
+    vscode.commands.registerCommand("qkit.showAnnotatedGraph", withClient(async (_c, arg?: unknown) => {
+      const uri = await targets.resolve(arg);
+      return uri && graphs.show(uri);
+    })),
+    vscode.commands.registerCommand("qkit.selectTarget", withClient(async () => {
+      const uri = await targets.pick();
+      if (uri) await vscode.window.showTextDocument(uri);
+      statusBar.update();
+      return uri?.toString();
+    })),
+    vscode.commands.registerCommand("qkit.restartServer", async () => {
+      await stop();
+      await start();
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => statusBar.update()),
+    // Restricted mode ran nothing; once trusted, the server runs the checks it skipped.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void client?.sendNotification(DidChangeTrustNotification, { trusted: true });
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration("qkit.configFile")) void vscode.commands.executeCommand("qkit.restartServer");
+    }),
+    { dispose: () => void stop() },
+  );
+
+  await start();
+  return { client: () => client, lastStatus: () => lastStatus };
+}
+
+export async function deactivate(): Promise<void> {
+  const running = client;
+  client = undefined;
+  await running?.stop();
+}

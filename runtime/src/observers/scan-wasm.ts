@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 
 interface ScanExports {
@@ -21,8 +21,10 @@ let instance: ScanExports | null | undefined;
 function scans(): ScanExports | null {
   if (instance !== undefined) return instance;
   try {
-    // Compiled to dist/src/observers; the build puts the .wasm files in dist/kernels.
-    const bytes = readFileSync(path.join(__dirname, "..", "..", "kernels", "observers.wasm"));
+    // Compiled to dist/src/observers; the build puts the .wasm files in dist/kernels. Bundled into one file (the
+    // VS Code extension), the kernels sit in kernels/ beside the bundle.
+    const compiled = path.join(__dirname, "..", "..", "kernels", "observers.wasm");
+    const bytes = readFileSync(existsSync(compiled) ? compiled : path.join(__dirname, "kernels", "observers.wasm"));
     instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as ScanExports;
   } catch {
     instance = null;

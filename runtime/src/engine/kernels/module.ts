@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 
@@ -11,8 +11,10 @@ const cache = new Map<KernelVariant, WebAssembly.Module>();
 let relaxedFlagSet = false;
 
 function kernelFile(variant: KernelVariant): string {
-  // Compiled to dist/src/engine/kernels; the build puts the .wasm files in dist/kernels.
-  return path.join(__dirname, "..", "..", "..", "kernels", `${variant}.wasm`);
+  // Compiled to dist/src/engine/kernels; the build puts the .wasm files in dist/kernels. Bundled into one file (the
+  // VS Code extension), the kernels sit in kernels/ beside the bundle.
+  const compiled = path.join(__dirname, "..", "..", "..", "kernels", `${variant}.wasm`);
+  return existsSync(compiled) ? compiled : path.join(__dirname, "kernels", `${variant}.wasm`);
 }
 
 function readKernel(variant: KernelVariant): Buffer {
