@@ -105,3 +105,18 @@ test("Ctrl-C during calibration stops it and leaves no output file", withDir(asy
   assert.match(stderr, /calibration was cancelled after \d+ inputs; nothing was written/);
   assert.deepEqual(readdirSync(dir), []);
 }));
+
+test("qkit quantize with no arguments quantizes the qkit.json targets that name calibration data and an output", withDir((dir) => {
+  const { copyFileSync, mkdirSync, writeFileSync } = require("node:fs") as typeof import("node:fs");
+  mkdirSync(path.join(dir, "q"));
+  copyFileSync(path.join(ROOT, MODEL), path.join(dir, "net.onnx"));
+  copyFileSync(path.join(ROOT, QUANTIZER), path.join(dir, "q", "mine.ts"));
+  writeFileSync(path.join(dir, "qkit.json"), JSON.stringify({
+    targets: [{ quantizer: "q/mine.ts", model: "net.onnx", calibration: { data: path.join(ROOT, CALIBRATION), batchSize: 32, limit: 64, mean: 0.286, std: 0.353 }, output: "out/net.int8.onnx" }],
+  }));
+  const r = spawnSync(process.execPath, [path.join(ROOT, "runtime", "bin", "qkit.js"), "quantize"], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /64 calibration items/);
+  assert.ok(existsSync(path.join(dir, "out", "net.int8.onnx")));
+  assert.ok(existsSync(path.join(dir, "out", "net.int8.onnx.calibration.json")));
+}));

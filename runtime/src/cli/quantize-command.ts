@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import * as path from "node:path";
 import { loadModel } from "../onnx/load.js";
+import { readQkitConfig } from "../config/qkit-config.js";
 import { loadQuantizer, QuantizerLoadError, type LoadedQuantizer } from "../quantizer/load-quantizer.js";
 import { prepare, PrepareError, type PreparedModel } from "../quantize/prepare.js";
 import { calibrate, CalibrationAbortedError } from "../quantize/calibrate.js";
@@ -20,6 +21,7 @@ import { report } from "./check-command.js";
 import { table } from "./format.js";
 
 const usage = `Usage: qkit quantize --model MODEL --quantizer FILE.ts (--data PATH | --state STATE.json) --out OUT.onnx [options]
+       qkit quantize            (every target of ./qkit.json with "calibration" and "output")
 
 check → prepare → calibrate → convert → export: write the quantized model as QDQ ONNX, and the calibration results
 (per edge/node: observer, qparams, statistics) as JSON beside it.
@@ -93,6 +95,27 @@ export async function calibrateFromArgs(prepared: PreparedModel, args: ParsedArg
   }
 }
 
+/** With no arguments: every target of ./qkit.json that says where its calibration data is and where to write. */
+async function quantizeConfigTargets(): Promise<number> {
+  const { file, targets } = readQkitConfig(process.cwd());
+  const ready = targets.filter((t) => t.calibrationPath && t.outputPath);
+  if (ready.length === 0) throw new UsageError(`${file} has no target with both "calibration" and "output"; add them, or give --model, --quantizer, --data and --out`);
+  for (const t of ready) {
+    const c = t.calibration!;
+    const list = (v: number | number[]) => (Array.isArray(v) ? v.join(",") : String(v));
+    const argv = ["--model", t.modelPath, "--quantizer", t.quantizerPath, "--data", t.calibrationPath!, "--out", t.outputPath!,
+      ...(c.batchSize !== undefined ? ["--batch-size", String(c.batchSize)] : []),
+      ...(c.limit !== undefined ? ["--limit", String(c.limit)] : []),
+      ...(c.scale !== undefined ? ["--scale", String(c.scale)] : []),
+      ...(c.mean !== undefined ? ["--mean", list(c.mean)] : []),
+      ...(c.std !== undefined ? ["--std", list(c.std)] : [])];
+    if (ready.length > 1) process.stdout.write(`== ${t.quantizer} on ${t.model}\n`);
+    const code = await quantizeCommand.run(argv);
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
 /** Every count-th batch from index on: shard K of N. */
 async function* takeShard<T>(batches: AsyncIterable<T>, index: number, count: number): AsyncGenerator<T> {
   let i = 0;
@@ -109,6 +132,7 @@ export const quantizeCommand: Command = {
       process.stdout.write(`${usage}\n`);
       return 0;
     }
+    if (!stringOption(args, "model") && !stringOption(args, "quantizer") && !stringOption(args, "out")) return quantizeConfigTargets();
     const out = stringOption(args, "out");
     if (!out) throw new UsageError("needs --out OUT.onnx");
     const started = Date.now();
