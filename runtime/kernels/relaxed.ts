@@ -6,3 +6,6 @@ export * from "./window";
 export * from "./eltwise";
 export * from "./peak";
 export * from "./winograd";
+export * from "./qconv";
+export * from "./qwindow";
+export * from "./qeltwise";

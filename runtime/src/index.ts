@@ -27,3 +27,4 @@ export * from "./data/index.js";
 export * from "./eval/index.js";
 export * from "./builtin/index.js";
 export * from "./debug/index.js";
+export * from "./lower/index.js";

@@ -10,6 +10,12 @@ import { allocateArena, type Interval } from "./arena.js";
 import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
 import { fakeQuantOp } from "./ops/quant.js";
 
+/**
+ * Activations placed in the kernel-memory arena: float32, and the byte tensors of quantized operators (whose kernels
+ * read them in place). Other types live in ordinary arrays.
+ */
+const ARENA_TYPES = new Set<string>(["float32", "int8", "uint8"]);
+
 export interface Step {
   node: Node;
   prepared: Prepared;
@@ -235,8 +241,8 @@ export class Plan {
     }
     const floats: { slot: number; bytes: number; interval: Interval }[] = [];
     this.slots.forEach((s, i) => {
-      if (s.fixed || s.aliasOf !== undefined || s.meta.dtype !== "float32") return;
-      const bytes = s.meta.dims.reduce((a, b) => a * b, 1) * 4;
+      if (s.fixed || s.aliasOf !== undefined || !ARENA_TYPES.has(s.meta.dtype)) return;
+      const bytes = s.meta.dims.reduce((a, b) => a * b, 1) * (s.meta.dtype === "float32" ? 4 : 1);
       floats.push({ slot: i, bytes, interval: { start: s.producer, end: Math.max(s.lastUse, s.producer) } });
       this.activationBytes += bytes;
     });
@@ -245,7 +251,7 @@ export class Plan {
     this.#arena = this.shared.k.heap.alloc(Math.max(total, 64));
     floats.forEach((f, i) => {
       const s = this.slots[f.slot]!;
-      s.fixed = { dtype: "float32", dims: s.meta.dims, data: this.shared.k.f32(this.#arena! + offsets[i]!, f.bytes / 4) };
+      s.fixed = { dtype: s.meta.dtype, dims: s.meta.dims, data: this.#arenaView(s.meta.dtype, this.#arena! + offsets[i]!, f.bytes) };
     });
     this.slots.forEach((s, i) => {
       if (s.aliasOf === undefined) return;
@@ -254,13 +260,19 @@ export class Plan {
     });
   }
 
+  #arenaView(dtype: string, ptr: number, bytes: number): TensorData {
+    const k = this.shared.k;
+    if (dtype === "float32") return k.f32(ptr, bytes / 4);
+    return dtype === "int8" ? k.view(Int8Array, ptr, bytes) : k.view(Uint8Array, ptr, bytes);
+  }
+
   /** Run the plan; `inputs` already validated against this plan's signature. */
   run(inputs: ReadonlyMap<string, TensorData>): Map<string, RtValue> {
     const values: (RtValue | undefined)[] = this.slots.map((s) => s.fixed);
     for (const [name, slot] of this.inputSlots) {
       const s = this.slots[slot]!;
       const data = inputs.get(name)!;
-      if (s.meta.dtype === "float32") (s.fixed!.data as Float32Array).set(data as Float32Array);
+      if (ARENA_TYPES.has(s.meta.dtype) && s.fixed) (s.fixed.data as Float32Array).set(data as Float32Array);
       else values[slot] = { dtype: s.meta.dtype, dims: s.meta.dims, data };
     }
     // Views of values made during this run (non-float Reshape and the like) are resolved when first read.

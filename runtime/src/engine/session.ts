@@ -1,6 +1,7 @@
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
 import { loadModel } from "../onnx/load.js";
+import { isQdqModel, lower } from "../lower/lower.js";
 import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { Kernels } from "./kernels/kernels.js";
 import type { KernelVariant } from "./kernels/module.js";
@@ -17,6 +18,11 @@ export interface SessionOptions {
   kernels?: KernelVariant | "auto";
   /** Plans kept for distinct input shapes (each holds its own activation arena); default 4. */
   maxPlans?: number;
+  /**
+   * Q/DQ models run on integer kernels after `lower()` (the default); `false` runs the Q/DQ reference graph itself
+   * on the float engine (what the integer kernels are checked against).
+   */
+  lowering?: boolean;
 }
 
 export interface SessionInfo {
@@ -211,7 +217,8 @@ function planKey(metas: ReadonlyMap<string, ValueMeta>): string {
 
 /** Create a session for a model (a loaded Model, a path, or the bytes of an .onnx file). */
 export async function createSession(model: Model | string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
-  const loaded = typeof model === "string" || model instanceof Uint8Array ? await loadModel(model) : model;
+  let loaded = typeof model === "string" || model instanceof Uint8Array ? await loadModel(model) : model;
+  if (options.lowering !== false && isQdqModel(loaded)) loaded = lower(loaded);
   const kernels = new Kernels({ threads: options.threads, variant: options.kernels });
   try {
     return new InferenceSession(loaded, kernels, options);

@@ -262,6 +262,113 @@ export class Kernels {
     this.#k.channel_affine(x, y, planes, C, size, s, t, lo, hi);
   }
 
+  // ---- Integer kernels (quantized operators). Byte tensors live in kernel memory like float ones. ----
+
+  /** A view of `length` bytes (uint8 or int8) or int32s of kernel memory at byte offset `ptr`. */
+  view<T extends Uint8Array | Int8Array | Int32Array>(kind: new (b: ArrayBufferLike, o: number, l: number) => T, ptr: number, length: number): T {
+    const buffer = this.memory.buffer;
+    this.#buffers.add(buffer);
+    return new kind(buffer, ptr, length);
+  }
+
+  /** The byte offset of any typed view on kernel memory. */
+  addr(view: ArrayBufferView): number {
+    if (!this.#buffers.has(view.buffer)) throw new Error("internal: data outside kernel memory");
+    return view.byteOffset;
+  }
+
+  /** Pack int8 weights W[M][K] (at src) into int16 panels for qconv: qpackedBytes(M, K) bytes at dst. */
+  qpackA(src: number, M: number, K: number, dst: number): void {
+    this.#k.qpack_a(src, M, K, dst);
+  }
+
+  static qpackedBytes(M: number, K: number): number {
+    return Math.ceil(M / 4) * 4 * (K + (K & 1)) * 2;
+  }
+
+  reserveQconvScratch(M: number): void {
+    this.reserveScratch(Math.ceil(this.#k.qconv_scratch_bytes(M) / 4));
+  }
+
+  reserveQwindowScratch(g: Window2d, max = false): void {
+    const bytes = max ? this.#k.qmaxpool_scratch_bytes(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.OH, g.OW)
+      : this.#k.qwindow_scratch_bytes(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.OH, g.OW);
+    this.reserveScratch(Math.ceil(bytes / 4));
+  }
+
+  /**
+   * A quantized convolution of N images described by `desc` (see kernels/qcommon.ts): threads take whole images
+   * when there are enough, otherwise share each image's output columns (or channel panels).
+   */
+  qconv(desc: number, x: number, y: number, N: number, groups: number, g: Window2d, C: number, M: number): void {
+    const inImage = groups * C * g.H * g.W;
+    const plane = g.OH * g.OW;
+    const outImage = groups * M * plane;
+    const macs = plane * M * C * g.kh * g.kw;
+    if (N >= 2 * this.threads || this.threads === 1 || groups > 1) {
+      this.#parallel("qconv2d_images", N, N * groups * macs, (n0, n1, tid) => [desc, x, y, n0, n1, this.#scratch[tid]!]);
+      return;
+    }
+    for (let n = 0; n < N; n++) {
+      this.#parallel2d("qconv2d", Math.ceil(plane / 8), Math.ceil(M / 4), macs, (j0, j1, p0, p1, tid) =>
+        [desc, 0, x + n * inImage, y + n * outImage, j0, j1, p0, p1, this.#scratch[tid]!]);
+    }
+  }
+
+  /** A quantized depthwise convolution of N images: threads take images, or channels of one image. */
+  qdwconv(desc: number, x: number, y: number, N: number, g: Window2d, C: number, M: number): void {
+    const work = WINDOW_COST * M * g.OH * g.OW * g.kh * g.kw;
+    if (N >= 2 * this.threads || this.threads === 1) {
+      this.#parallel("qdwconv2d_images", N, N * work, (n0, n1, tid) => [desc, x, y, n0, n1, this.#scratch[tid]!]);
+      return;
+    }
+    for (let n = 0; n < N; n++) {
+      this.#parallel("qdwconv2d", M, work, (c0, c1, tid) => [desc, x + n * C * g.H * g.W, y + n * M * g.OH * g.OW, c0, c1, this.#scratch[tid]!]);
+    }
+  }
+
+  qmaxpool(x: number, g: Window2d, planes: number, signed: boolean, y: number): void {
+    this.#parallel("qmaxpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+      [x, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, signed ? 1 : 0, y, c0, c1, this.#scratch[tid]!]);
+  }
+
+  /** y[p] = Σ of byte plane p (exact, int32). */
+  qsumPlanes(x: number, planes: number, size: number, signed: boolean, y: number): void {
+    this.#k.qsum_planes(x, planes, size, signed ? 1 : 0, y);
+  }
+
+  /** Quantized Add (op 0) or Mul (op 2), float32 steps as in the Q/DQ reference; b is one value (bStep 0) or n. */
+  qbinary(op: number, a: number, b: number, y: number, n: number, bStep: number, sa: number, za: number, sb: number, zb: number,
+    sy: number, zy: number, qlo: number, qhi: number, flags: number): void {
+    this.#parallel("qbinary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
+      const s = v0 * 4;
+      return [op, a + s, bStep ? b + s : b, y + s, Math.min(n, v1 * 4) - s, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags];
+    });
+  }
+
+  /** y[i] = table[x[i]] over n bytes (a 256-byte table; signed inputs index by x + 128). */
+  qlut(x: number, y: number, n: number, table: number, signed: boolean): void {
+    this.#parallel("qlut", n, WINDOW_COST * n, (i0, i1) => [x + i0, y + i0, i1 - i0, table, signed ? 1 : 0]);
+  }
+
+  /** QuantizeLinear (per tensor) from float32 to bytes. */
+  qquantize(x: number, y: number, n: number, s: number, zp: number, qmin: number, qmax: number, signed: boolean): void {
+    this.#parallel("qquantize", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
+      const st = v0 * 4;
+      return [x + st * 4, y + st, Math.min(n, v1 * 4) - st, s, zp, qmin, qmax, signed ? 1 : 0];
+    });
+  }
+
+  /** DequantizeLinear (per tensor) from bytes to float32. */
+  qdequantize(x: number, y: number, n: number, s: number, zp: number, signed: boolean): void {
+    this.#k.qdequantize(x, y, n, s, zp, signed ? 1 : 0);
+  }
+
+  /** Multiply-adds per call of the int8 ceiling probe (see kernels/qeltwise.ts). */
+  peakIntOps(iterations: number): number {
+    return this.#k.peak_int_ops(iterations, 1);
+  }
+
   /** Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. */
   #parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[]): void {
     const fns = this.#k as unknown as Record<string, (...a: number[]) => void>;

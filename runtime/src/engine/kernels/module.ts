@@ -84,10 +84,28 @@ export interface KernelExports {
   binary(op: number, a: number, b: number, y: number, n: number, bStep: number, lo: number, hi: number): void;
   clamp(x: number, y: number, n: number, lo: number, hi: number): void;
   channel_affine(x: number, y: number, planes: number, C: number, size: number, s: number, t: number, lo: number, hi: number): void;
+  qconv_scratch_bytes(M: number): number;
+  qpack_a(src: number, M: number, K: number, dst: number): void;
+  qconv2d(d: number, g: number, x: number, y: number, j0: number, j1: number, p0: number, p1: number, scratch: number): void;
+  qconv2d_images(d: number, x: number, y: number, n0: number, n1: number, scratch: number): void;
+  qwindow_scratch_bytes(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number): number;
+  qdwconv2d(d: number, x: number, y: number, c0: number, c1: number, scratch: number): void;
+  qdwconv2d_images(d: number, x: number, y: number, n0: number, n1: number, scratch: number): void;
+  qmaxpool_scratch_bytes(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number): number;
+  qmaxpool2d(x: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number,
+    dh: number, dw: number, OH: number, OW: number, signed: number, y: number, c0: number, c1: number, scratch: number): void;
+  qsum_planes(x: number, planes: number, size: number, signed: number, y: number): void;
+  qbinary(op: number, a: number, b: number, y: number, n: number, bStep: number, sa: number, za: number, sb: number, zb: number,
+    sy: number, zy: number, qlo: number, qhi: number, flags: number): void;
+  qlut(x: number, y: number, n: number, table: number, signed: number): void;
+  qquantize(x: number, y: number, n: number, s: number, zp: number, qmin: number, qmax: number, signed: number): void;
+  qdequantize(x: number, y: number, n: number, s: number, zp: number, signed: number): void;
+  peak_int_ops(iterations: number, seed: number): number;
 }
 
 /** Kernel functions that may run on worker threads (by index in this list). */
-export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d", "wino_pad", "wino_conv", "conv2d_images", "dwconv2d_images", "binary", "clamp"] as const;
+export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d", "wino_pad", "wino_conv", "conv2d_images", "dwconv2d_images", "binary", "clamp",
+  "qconv2d", "qconv2d_images", "qdwconv2d", "qdwconv2d_images", "qmaxpool2d", "qbinary", "qlut", "qquantize"] as const;
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {

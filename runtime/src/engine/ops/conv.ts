@@ -2,12 +2,12 @@ import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { Kernels, type Window2d } from "../kernels/kernels.js";
 import { requireFloat32, requireInput, windowPads } from "./util.js";
 
-interface ConvGeometry {
+export interface ConvGeometry {
   N: number; C: number; M: number; group: number; g: Window2d;
 }
 
 /** Conv attributes and input shapes resolved to a 2-D window (1-D convolutions run as 1×L images). */
-function geometry(x: ValueMeta, w: ValueMeta, ctx: PrepareContext): ConvGeometry {
+export function geometry(x: ValueMeta, w: ValueMeta, ctx: PrepareContext): ConvGeometry {
   const rank = x.dims.length;
   if (rank !== 3 && rank !== 4) ctx.unsupported(`on a rank-${rank} input (1-D and 2-D convolutions only)`);
   if (w.dims.length !== rank) ctx.fail(`weights have rank ${w.dims.length}, input rank ${rank}`);

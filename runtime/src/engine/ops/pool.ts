@@ -2,14 +2,14 @@ import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { Window2d } from "../kernels/kernels.js";
 import { requireFloat32, requireInput, sizeOf, windowPads } from "./util.js";
 
-interface PoolGeometry {
+export interface PoolGeometry {
   planes: number;
   g: Window2d;
   outDims: number[];
   pads: number[];
 }
 
-function poolGeometry(x: ValueMeta, ctx: PrepareContext, dilated: boolean): PoolGeometry {
+export function poolGeometry(x: ValueMeta, ctx: PrepareContext, dilated: boolean): PoolGeometry {
   const rank = x.dims.length;
   if (rank !== 3 && rank !== 4) ctx.unsupported(`on a rank-${rank} input (1-D and 2-D pooling only)`);
   const spatial = rank - 2;

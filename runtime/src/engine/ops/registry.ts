@@ -15,6 +15,8 @@ import { indexingOps } from "./indexing.js";
 import { convTransposeOps } from "./conv-transpose.js";
 import { lossOps } from "./loss.js";
 import { integerOps } from "./integer.js";
+import { QKIT_DOMAIN } from "./qkit/schema.js";
+import { qkitOps } from "./qkit/index.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
@@ -23,9 +25,18 @@ const OPS = new Map<string, OpDef>(Object.entries({
 }));
 
 export function lookupOp(node: Node): OpDef | undefined {
+  if (node.domain === QKIT_DOMAIN) return QKIT.get(node.opType);
   if (node.domain !== "" && node.domain !== "ai.onnx") return undefined;
   return OPS.get(node.opType);
 }
+
+/** A default-domain operator by type. */
+export function lookupOpType(opType: string): OpDef | undefined {
+  return OPS.get(opType);
+}
+
+/** The integer operators lower() emits (domain com.qkit). */
+const QKIT = new Map<string, OpDef>(Object.entries(qkitOps));
 
 export function supportedOps(): string[] {
   return [...OPS.keys()].sort();

@@ -1,0 +1,250 @@
+// Integer convolution (and GEMM, as a 1×1 convolution) on uint8/int8 activations and int8 weights.
+// Operands are widened to int16 so that i32x4.dot_i16x8_s multiplies two K steps per lane: the measured fastest exact
+// int8 path in SIMD128 (the relaxed int8 dot needs 7-bit activations, which ordinary u8/s8 models do not have).
+//   A (weights) packed per panel of MR rows, K padded to even, K pairs outermost: A[p][k/2][r][2] as i16
+//   B (im2col)  packed per block of 8 columns, K pairs:                               B[j][k/2][c][2] as i16
+// A 4×8 output tile keeps 8 i32x4 accumulators: per K pair, 2 B loads, 4 pair broadcasts, 8 dots.
+// Padding reads the activation zero point, and the bias holds −zx·Σw (zero points folded into the bias), so the
+// accumulator is exactly Σ (x − zx)·w + b.
+// Requantization (documented rounding): q = clamp(nearest_even(f32(acc) · mult + off) + zy, qlo, qhi), in float32;
+// f32(acc) rounds accumulators beyond 2^24 and the product rounds once more, which can move values lying within
+// ~1e-6 of a half-integer to the other side of the tie. The clamp carries fused Relu/Clip bounds in quantized units.
+import { QD, qdesc, requantStore } from "./qcommon";
+
+export const QMR: i32 = 4;
+export const QNR: i32 = 8;
+/** K steps per block; B chunk of QCHUNK blocks is QKC·8·2 bytes per block (64 KiB for the chunk). */
+export const QKC: i32 = 256;
+export const QCHUNK: i32 = 16;
+
+/** Bytes of private scratch qconv needs for M output channels (per group): the packed B chunk, the i32 partial tiles. */
+export function qconv_scratch_bytes(M: i32): i32 {
+  const panels = (M + QMR - 1) / QMR;
+  return QKC * QCHUNK * QNR * 2 + panels * QCHUNK * 128 + 256;
+}
+
+/** Pack W[m][k] = src[m·K + k] (int8) into int16 A panels: ceil(M/4)·4 rows × K2 (K rounded up to even). */
+export function qpack_a(src: usize, M: i32, K: i32, dst: usize): void {
+  const K2 = (K + 1) & ~1;
+  const panels = (M + QMR - 1) / QMR;
+  for (let p = 0; p < panels; p++) {
+    for (let k = 0; k < K2; k += 2) {
+      for (let r = 0; r < QMR; r++) {
+        const m = p * QMR + r;
+        const w0: i16 = m < M ? <i16>load<i8>(src + <usize>m * K + k) : 0;
+        const w1: i16 = m < M && k + 1 < K ? <i16>load<i8>(src + <usize>m * K + k + 1) : 0;
+        store<i16>(dst, w0);
+        store<i16>(dst, w1, 2);
+        dst += 4;
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function widen8(p: usize, signed: bool): v128 {
+  const v = v128.load64_zero(p);
+  return signed ? i16x8.extend_low_i8x16_s(v) : i16x8.extend_low_i8x16_u(v);
+}
+
+/** Eight columns of im2col row k as int16 (padding = zx). */
+// @ts-ignore: decorator
+@inline function column8(
+  x: usize, H: i32, W: i32, chan: usize, iy: i32, ix: i32, sw: i32, oneRow: bool, coords: usize, dy: i32, dx: i32,
+  zx: i32, signed: bool, pointwise: usize,
+): v128 {
+  if (pointwise) return widen8(pointwise, signed);
+  if (oneRow && iy >= 0 && iy < H && ix >= 0) {
+    const row = chan + <usize>(iy * W + ix);
+    if (sw == 1 && ix + 8 <= W) return widen8(row, signed);
+    if (sw == 2 && ix + 16 <= W) {
+      const v = v128.load(row);
+      const even = v128.shuffle<u8>(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+      return signed ? i16x8.extend_low_i8x16_s(even) : i16x8.extend_low_i8x16_u(even);
+    }
+  }
+  // Scalar gather through 16 bytes after the coordinates (lane indices must be literals).
+  const col = coords + 64;
+  for (let q = 0; q < QNR; q++) {
+    let yy: i32, xx: i32;
+    if (oneRow) {
+      yy = iy;
+      xx = ix + q * sw;
+    } else {
+      yy = load<i32>(coords + (q << 3)) + dy;
+      xx = load<i32>(coords + (q << 3), 4) + dx;
+    }
+    let v: i32 = zx;
+    if (<u32>yy < <u32>H && <u32>xx < <u32>W) {
+      const p = chan + <usize>(yy * W + xx);
+      v = signed ? <i32>load<i8>(p) : <i32>load<u8>(p);
+    }
+    store<i16>(col + (<usize>q << 1), <i16>v);
+  }
+  return v128.load(col);
+}
+
+/** Pack im2col rows [k0, k0+kc) (kc even, or K's odd end) of column blocks [jc, je) as [block][kc/2][8][2] int16. */
+function qim2col_pack(
+  x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  OW: i32, N: i32, K: i32, k0: i32, kc: i32, jc: i32, je: i32, zx: i32, signed: bool, dst: usize, coords: usize,
+): void {
+  const khw = kh * kw;
+  const plane = <usize>(H * W);
+  const isPointwise = khw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+  const zero = i16x8.splat(0);
+  for (let j = jc; j < je; j++) {
+    const n0 = j * QNR;
+    const oy0 = n0 / OW;
+    const ox0 = n0 - oy0 * OW;
+    const oneRow = ox0 + QNR <= OW && n0 + QNR <= N;
+    const whole = isPointwise && n0 + QNR <= N;
+    const ixBase = ox0 * sw - pw;
+    const iyBase = oy0 * sh - ph;
+    if (!oneRow && !whole) {
+      for (let q = 0; q < QNR; q++) {
+        const n = n0 + q;
+        const oy = n / OW;
+        store<i32>(coords + (q << 3), n < N ? oy * sh - ph : -0x40000000);
+        store<i32>(coords + (q << 3), (n - oy * OW) * sw - pw, 4);
+      }
+    }
+    let ci = k0 / khw;
+    let rem = k0 - ci * khw;
+    let ky = rem / kw;
+    let kx = rem - ky * kw;
+    for (let kk = 0; kk < kc; kk += 2) {
+      let v0: v128, v1: v128;
+      {
+        const chan = x + <usize>ci * plane;
+        v0 = column8(x, H, W, chan, iyBase + ky * dh, ixBase + kx * dw, sw, oneRow, coords, ky * dh, kx * dw, zx, signed,
+          whole ? chan + <usize>n0 : 0);
+        if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+      }
+      if (k0 + kk + 1 < K) {
+        const chan = x + <usize>ci * plane;
+        v1 = column8(x, H, W, chan, iyBase + ky * dh, ixBase + kx * dw, sw, oneRow, coords, ky * dh, kx * dw, zx, signed,
+          whole ? chan + <usize>n0 : 0);
+        if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+      } else {
+        v1 = zero;
+      }
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      dst += 32;
+    }
+  }
+}
+
+/**
+ * One 4×8 tile over kp K pairs. `first`: start from the bias (else from the partial tile at `part`); `last`:
+ * requantize and store bytes at y (row stride N), else keep the i32 partial tile.
+ */
+// @ts-ignore: decorator
+@inline function qtile(
+  a: usize, b: usize, kp: i32, part: usize, first: bool, last: bool, bias: usize, mult: usize, off: usize,
+  d: usize, y: usize, N: i32, rows: i32, cols: i32, tmp: usize,
+): void {
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (first) {
+    c00 = v128.load32_splat(bias); c01 = c00;
+    c10 = v128.load32_splat(bias, 4); c11 = c10;
+    c20 = v128.load32_splat(bias, 8); c21 = c20;
+    c30 = v128.load32_splat(bias, 12); c31 = c30;
+  } else {
+    c00 = v128.load(part); c01 = v128.load(part, 16);
+    c10 = v128.load(part, 32); c11 = v128.load(part, 48);
+    c20 = v128.load(part, 64); c21 = v128.load(part, 80);
+    c30 = v128.load(part, 96); c31 = v128.load(part, 112);
+  }
+  for (let k = 0; k < kp; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(b0, av)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(b1, av));
+    av = v128.load32_splat(a, 4);
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(b0, av)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(b1, av));
+    av = v128.load32_splat(a, 8);
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(b0, av)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(b1, av));
+    av = v128.load32_splat(a, 12);
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(b0, av)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(b1, av));
+    a += 16;
+    b += 32;
+  }
+  if (!last) {
+    v128.store(part, c00); v128.store(part, c01, 16);
+    v128.store(part, c10, 32); v128.store(part, c11, 48);
+    v128.store(part, c20, 64); v128.store(part, c21, 80);
+    v128.store(part, c30, 96); v128.store(part, c31, 112);
+    return;
+  }
+  requantStore(c00, c01, mult, off, d, y, cols, tmp);
+  if (rows > 1) requantStore(c10, c11, mult + 4, off + 4, d, y + <usize>N, cols, tmp);
+  if (rows > 2) requantStore(c20, c21, mult + 8, off + 8, d, y + <usize>N * 2, cols, tmp);
+  if (rows > 3) requantStore(c30, c31, mult + 12, off + 12, d, y + <usize>N * 3, cols, tmp);
+}
+
+/**
+ * One image and group: y[M][OH·OW] (bytes) = requant(W · im2col(x) + bias) for column blocks [j0, j1) and row panels
+ * [p0, p1). x: C×H×W bytes; a/bias/mult/off: this group's packed weights and per-channel parameters (the descriptor
+ * holds the geometry and the requantization constants, see qcommon).
+ */
+export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, p0: i32, p1: i32, scratch: usize): void {
+  const C = qdesc(d, QD.C), H = qdesc(d, QD.H), W = qdesc(d, QD.W);
+  const kh = qdesc(d, QD.KH), kw = qdesc(d, QD.KW), sh = qdesc(d, QD.SH), sw = qdesc(d, QD.SW);
+  const ph = qdesc(d, QD.PH), pw = qdesc(d, QD.PW), dh = qdesc(d, QD.DH), dw = qdesc(d, QD.DW);
+  const OH = qdesc(d, QD.OH), OW = qdesc(d, QD.OW), M = qdesc(d, QD.M);
+  const zx = qdesc(d, QD.ZX);
+  const signed = (qdesc(d, QD.FLAGS) & 1) != 0;
+  const K = C * kh * kw;
+  const K2 = (K + 1) & ~1;
+  const N = OH * OW;
+  const pg = <usize>g * <usize>qdesc(d, QD.P_STRIDE);
+  const a = <usize>qdesc(d, QD.A) + <usize>g * <usize>qdesc(d, QD.A_STRIDE);
+  const bias = <usize>qdesc(d, QD.BIAS) + pg;
+  const mult = <usize>qdesc(d, QD.MULT) + pg;
+  const off = <usize>qdesc(d, QD.OFF) + pg;
+  const bchunk = scratch;
+  const parts = scratch + <usize>(QKC * QCHUNK * QNR * 2);
+  const panels = (M + QMR - 1) / QMR;
+  const tmp = parts + <usize>(panels * QCHUNK * 128);
+  const coords = tmp + 64;
+  for (let jc = j0; jc < j1; jc += QCHUNK) {
+    const je = min(jc + QCHUNK, j1);
+    for (let k0 = 0; k0 < K2; k0 += QKC) {
+      const kc = min(QKC, K2 - k0);
+      const kp = kc >> 1;
+      qim2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, K, k0, kc, jc, je, zx, signed, bchunk, coords);
+      const first = k0 == 0;
+      const last = k0 + kc >= K2;
+      for (let j = jc; j < je; j++) {
+        const bj = bchunk + <usize>((j - jc) * kp * 32);
+        const n0 = j * QNR;
+        const cols = min(QNR, N - n0);
+        for (let p = p0; p < p1; p++) {
+          const m0 = p * QMR;
+          qtile(a + <usize>(p * K2 * QMR * 2 + k0 * QMR * 2), bj, kp, parts + <usize>((p * QCHUNK + (j - jc)) * 128),
+            first, last, bias + (<usize>m0 << 2), mult + (<usize>m0 << 2), off + (<usize>m0 << 2), d,
+            y + <usize>m0 * N + <usize>n0, N, min(QMR, M - m0), cols, tmp);
+        }
+      }
+    }
+  }
+}
+
+/** Images [n0, n1) of a batch, every group, on one thread (threads split a batch by images). */
+export function qconv2d_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, scratch: usize): void {
+  const groups = qdesc(d, QD.GROUPS);
+  const C = qdesc(d, QD.C), H = qdesc(d, QD.H), W = qdesc(d, QD.W), M = qdesc(d, QD.M);
+  const plane = qdesc(d, QD.OH) * qdesc(d, QD.OW);
+  const blocks = (plane + QNR - 1) / QNR;
+  const panels = (M + QMR - 1) / QMR;
+  const inImage = <usize>(groups * C * H * W);
+  const outImage = <usize>(groups * M * plane);
+  for (let n = n0; n < n1; n++) {
+    for (let g = 0; g < groups; g++) {
+      qconv2d(d, g, x + <usize>n * inImage + <usize>(g * C * H * W), y + <usize>n * outImage + <usize>(g * M * plane),
+        0, blocks, 0, panels, scratch);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+// Integer sliding-window kernels on NCHW byte planes: depthwise convolution, max pooling, and plane sums (global
+// average pooling). Like the float window kernels, each plane is first copied into a padded scratch plane so the
+// inner loops need no bounds checks.
+import { QD, qdesc, requantStore } from "./qcommon";
+
+/** Bytes of scratch a depthwise convolution needs: one padded int16 plane plus overread room. */
+export function qwindow_scratch_bytes(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
+  const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
+  const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 32;
+  return PH * PW * 2 + 128;
+}
+
+/** Copy plane x (bytes) into dst as int16 (x − zx), with zero borders: PH×PW, the input at (ph, pw). */
+function padPlane16(x: usize, H: i32, W: i32, signed: bool, zx: i32, dst: usize, PH: i32, PW: i32, ph: i32, pw: i32): void {
+  memory.fill(dst, 0, <usize>(PH * PW * 2));
+  const vz = i16x8.splat(<i16>zx);
+  for (let iy = max(0, -ph); iy < H && iy + ph < PH; iy++) {
+    const src = x + <usize>(iy * W);
+    const out = dst + (<usize>((iy + ph) * PW + pw) << 1);
+    const count = min(W, PW - pw);
+    let ix = 0;
+    for (; ix + 8 <= count; ix += 8) {
+      const v = v128.load64_zero(src + ix);
+      const w = signed ? i16x8.extend_low_i8x16_s(v) : i16x8.extend_low_i8x16_u(v);
+      v128.store(out + (<usize>ix << 1), i16x8.sub(w, vz));
+    }
+    for (; ix < count; ix++) {
+      const v: i32 = signed ? <i32>load<i8>(src + ix) : <i32>load<u8>(src + ix);
+      store<i16>(out + (<usize>ix << 1), <i16>(v - zx));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function taps8(p: usize, sw: i32): v128 {
+  if (sw == 1) return v128.load(p);
+  return v128.shuffle<i16>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6, 8, 10, 12, 14);
+}
+
+/**
+ * Depthwise convolution of one image, output channels [c0, c1): channel o reads input plane o / (M / C). Weights are
+ * int16 [M][kh·kw] at the descriptor's A; per-channel bias (i32, zero points already subtracted from the input), mult
+ * and off as for qconv2d.
+ */
+export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratch: usize): void {
+  const C = qdesc(d, QD.C), H = qdesc(d, QD.H), W = qdesc(d, QD.W);
+  const kh = qdesc(d, QD.KH), kw = qdesc(d, QD.KW), sh = qdesc(d, QD.SH), sw = qdesc(d, QD.SW);
+  const ph = qdesc(d, QD.PH), pw = qdesc(d, QD.PW), dh = qdesc(d, QD.DH), dw = qdesc(d, QD.DW);
+  const OH = qdesc(d, QD.OH), OW = qdesc(d, QD.OW), M = qdesc(d, QD.M);
+  const zx = qdesc(d, QD.ZX);
+  const signed = (qdesc(d, QD.FLAGS) & 1) != 0;
+  const wts = <usize>qdesc(d, QD.A), bias = <usize>qdesc(d, QD.BIAS);
+  const mult = <usize>qdesc(d, QD.MULT), off = <usize>qdesc(d, QD.OFF);
+  const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
+  const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 32;
+  const pad = scratch;
+  const tmp = scratch + <usize>(PH * PW * 2);
+  const per = M / C;
+  const taps = kh * kw;
+  const vec = sw == 1 || sw == 2;
+  let loaded = -1;
+  for (let o = c0; o < c1; o++) {
+    const ci = o / per;
+    if (ci != loaded) {
+      padPlane16(x + <usize>(ci * H * W), H, W, signed, zx, pad, PH, PW, ph, pw);
+      loaded = ci;
+    }
+    const w = wts + <usize>(o * taps * 2);
+    const b = load<i32>(bias + (<usize>o << 2));
+    const out = y + <usize>(o * OH * OW);
+    const vb = i32x4.splat(b);
+    for (let oy = 0; oy < OH; oy++) {
+      const row = pad + (<usize>(oy * sh * PW) << 1);
+      const yr = out + <usize>(oy * OW);
+      let ox = 0;
+      if (vec) {
+        for (; ox < OW; ox += 8) {
+          let a0 = vb, a1 = vb;
+          for (let ky = 0; ky < kh; ky++) {
+            const r = row + (<usize>(ky * dh * PW + ox * sw) << 1);
+            for (let kx = 0; kx < kw; kx++) {
+              const wv = i16x8.splat(load<i16>(w + (<usize>(ky * kw + kx) << 1)));
+              const v = taps8(r + (<usize>(kx * dw) << 1), sw);
+              a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, wv));
+              a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, wv));
+            }
+          }
+          requantStore(a0, a1, mult + (<usize>o << 2), off + (<usize>o << 2), d, yr + <usize>ox, min(8, OW - ox), tmp);
+        }
+        continue;
+      }
+      for (; ox < OW; ox += 4) {
+        for (let q = 0; q < 4; q++) {
+          let s = b;
+          for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+            s += <i32>load<i16>(row + (<usize>(ky * dh * PW + (ox + q) * sw + kx * dw) << 1)) * <i32>load<i16>(w + (<usize>(ky * kw + kx) << 1));
+          }
+          store<i32>(tmp + 16 + (<usize>q << 2), s);
+        }
+        const acc = v128.load(tmp + 16);
+        requantStore(acc, acc, mult + (<usize>o << 2), off + (<usize>o << 2), d, yr + <usize>ox, min(4, OW - ox), tmp);
+      }
+    }
+  }
+}
+
+/** Depthwise convolution of images [n0, n1), all channels, on one thread. */
+export function qdwconv2d_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, scratch: usize): void {
+  const inImage = <usize>(qdesc(d, QD.C) * qdesc(d, QD.H) * qdesc(d, QD.W));
+  const M = qdesc(d, QD.M);
+  const outImage = <usize>(M * qdesc(d, QD.OH) * qdesc(d, QD.OW));
+  for (let n = n0; n < n1; n++) qdwconv2d(d, x + <usize>n * inImage, y + <usize>n * outImage, 0, M, scratch);
+}
+
+/**
+ * Max pooling on byte planes [c0, c1) (signed planes flipped to unsigned order by xor 0x80 on the way in and out):
+ * padding never wins, since it is filled with the smallest value. 16 outputs per step for strides 1 and 2.
+ */
+export function qmaxpool2d(
+  x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32,
+  signed: i32, y: usize, c0: i32, c1: i32, scratch: usize,
+): void {
+  const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
+  const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 64;
+  const flip: u8 = signed ? 0x80 : 0;
+  const vflip = i8x16.splat(flip);
+  const tmp = scratch + <usize>(PH * PW);
+  for (let c = c0; c < c1; c++) {
+    const src = x + <usize>(c * H * W);
+    memory.fill(scratch, 0, <usize>(PH * PW));
+    for (let iy = max(0, -ph); iy < H && iy + ph < PH; iy++) {
+      const out = scratch + <usize>((iy + ph) * PW + pw);
+      const count = min(W, PW - pw);
+      for (let ix = 0; ix < count; ix++) store<u8>(out + ix, load<u8>(src + <usize>(iy * W + ix)) ^ flip);
+    }
+    const dst = y + <usize>(c * OH * OW);
+    for (let oy = 0; oy < OH; oy++) {
+      const row = scratch + <usize>(oy * sh * PW);
+      const yr = dst + <usize>(oy * OW);
+      let ox = 0;
+      if (sw == 1 || sw == 2) {
+        for (; ox < OW; ox += 16) {
+          let m = i8x16.splat(0);
+          for (let ky = 0; ky < kh; ky++) {
+            const r = row + <usize>(ky * dh * PW + ox * sw);
+            for (let kx = 0; kx < kw; kx++) {
+              const p = r + <usize>(kx * dw);
+              const v = sw == 1 ? v128.load(p)
+                : v128.shuffle<u8>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+              m = i8x16.max_u(m, v);
+            }
+          }
+          m = v128.xor(m, vflip);
+          if (ox + 16 <= OW) {
+            v128.store(yr + <usize>ox, m);
+          } else {
+            v128.store(tmp, m);
+            for (let q = 0; q < OW - ox; q++) store<u8>(yr + <usize>(ox + q), load<u8>(tmp + q));
+          }
+        }
+        continue;
+      }
+      for (; ox < OW; ox++) {
+        let m: u32 = 0;
+        for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+          m = max(m, <u32>load<u8>(row + <usize>(ky * dh * PW + ox * sw + kx * dw)));
+        }
+        store<u8>(yr + <usize>ox, <u8>m ^ flip);
+      }
+    }
+  }
+}
+
+/** Bytes of scratch qmaxpool2d needs for one padded plane. */
+export function qmaxpool_scratch_bytes(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
+  return ((OH - 1) * sh + (kh - 1) * dh + 1) * ((OW - 1) * sw + (kw - 1) * dw + 1 + 64) + 64;
+}
+
+/** y[p] = Σ x[p][i] over `planes` byte planes of `size` values (exact in i32). */
+export function qsum_planes(x: usize, planes: i32, size: i32, signed: i32, y: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const src = x + <usize>p * size;
+    let s: i32 = 0;
+    if (signed) for (let i = 0; i < size; i++) s += <i32>load<i8>(src + i);
+    else for (let i = 0; i < size; i++) s += <i32>load<u8>(src + i);
+    store<i32>(y + (<usize>p << 2), s);
+  }
+}

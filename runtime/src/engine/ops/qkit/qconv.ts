@@ -1,0 +1,59 @@
+import type { OpDef, RtValue } from "../../op.js";
+import { geometry } from "../conv.js";
+import { requireInput } from "../util.js";
+import { QLINEAR } from "./schema.js";
+import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
+import { directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } from "./linear.js";
+
+/**
+ * com.qkit.QConv: a convolution (grouped and depthwise included) on quantized activations and int8 weights, with
+ * the bias and a fused Relu/Clip, producing the quantized output. Byte activations run the integer kernels; int16
+ * ones the direct float64 loop.
+ */
+export const qconv: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[QLINEAR.x], 0, ctx);
+    const w = requireInput(inputs[QLINEAR.w], 3, ctx);
+    if (!ACTIVATION_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} activations`);
+    if (w.dtype !== "int8" || w.value === undefined) ctx.unsupported("with weights that are not constant int8");
+    const { N, C, M, group, g } = geometry(x, w, ctx);
+    const rq = requantOf(inputs, M, ctx);
+    if (rq.x.dtype !== x.dtype) ctx.fail(`input is ${x.dtype}, its zero point ${rq.x.dtype}`);
+    const Cg = C / group;
+    const Mg = M / group;
+    const K = Cg * g.kh * g.kw;
+    const outDims = x.dims.length === 3 ? [N, M, g.OW] : [N, M, g.OH, g.OW];
+    const weights = w.value as Int8Array;
+    const k = ctx.k;
+    const bytes = BYTE_TYPES.has(x.dtype) && BYTE_TYPES.has(rq.y.dtype);
+    const depthwise = group > 1 && Cg === 1;
+    if (!bytes) {
+      return {
+        outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
+        runtimeInputs: [0],
+        run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+          directConvInt(ins[0]!.data as Int16Array, outs[0]!.data as Int16Array, N, group, Cg, Mg, g, weights, rq);
+        },
+      };
+    }
+    const packed: PackedLinear = ctx.once(depthwise ? "qweights:dw" : "qweights", () =>
+      packLinear(k, ctx, weights, depthwise ? 1 : group, depthwise ? M : Mg, depthwise ? g.kh * g.kw : K, rq, depthwise));
+    if (depthwise) k.reserveQwindowScratch(g);
+    else k.reserveQconvScratch(Mg);
+    return {
+      outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
+      runtimeInputs: [0],
+      run(ins, outs) {
+        const xp = k.addr(ins[0]!.data as Uint8Array);
+        const yp = k.addr(outs[0]!.data as Uint8Array);
+        if (depthwise) {
+          setGeometry(k, packed, C, g);
+          k.qdwconv(packed.desc, xp, yp, N, g, C, M);
+          return;
+        }
+        setGeometry(k, packed, Cg, g);
+        k.qconv(packed.desc, xp, yp, N, group, g, Cg, Mg);
+      },
+    };
+  },
+};

@@ -1,0 +1,70 @@
+import type { OpDef, RtValue } from "../../op.js";
+import type { Window2d } from "../../kernels/kernels.js";
+import { requireInput, sizeOf } from "../util.js";
+import { QLINEAR } from "./schema.js";
+import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
+import { directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } from "./linear.js";
+
+/**
+ * com.qkit.QGemm: Y = X·Wᵀ (transB=1, Gemm's usual layout) or X·W (transB=0, MatMul) with constant int8 weights,
+ * over the last axis of X. It runs as a 1×1 convolution whose pixels are X's rows: X is transposed into scratch on
+ * the way in and the result back on the way out (both small next to the multiply).
+ */
+export const qgemm: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[QLINEAR.x], 0, ctx);
+    const w = requireInput(inputs[QLINEAR.w], 3, ctx);
+    if (!ACTIVATION_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} activations`);
+    if (w.dtype !== "int8" || w.value === undefined || w.dims.length !== 2) ctx.unsupported("with weights that are not a constant int8 matrix");
+    const transB = ctx.node.intAttribute("transB", 0) !== 0;
+    const [K, M] = transB ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
+    if (x.dims.length < 1 || x.dims[x.dims.length - 1] !== K) ctx.fail(`input [${x.dims.join(", ")}] does not end in K = ${K}`);
+    const rows = sizeOf(x.dims.slice(0, -1));
+    const rq = requantOf(inputs, M, ctx);
+    const src = w.value as Int8Array;
+    // Weights as W[M][K], the convolution's layout.
+    const weights = ctx.once("qgemm:w", () => {
+      if (transB) return src;
+      const t = new Int8Array(M * K);
+      for (let kk = 0; kk < K; kk++) for (let m = 0; m < M; m++) t[m * K + kk] = src[kk * M + m]!;
+      return t;
+    });
+    const outDims = [...x.dims.slice(0, -1), M];
+    const g: Window2d = { H: 1, W: rows, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, OH: 1, OW: rows };
+    const k = ctx.k;
+    if (!(BYTE_TYPES.has(x.dtype) && BYTE_TYPES.has(rq.y.dtype))) {
+      return {
+        outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
+        runtimeInputs: [0],
+        run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+          const xin = ins[0]!.data as Int16Array;
+          const xt = new Int16Array(rows * K);
+          for (let r = 0; r < rows; r++) for (let kk = 0; kk < K; kk++) xt[kk * rows + r] = xin[r * K + kk]!;
+          const yt = new Int16Array(rows * M);
+          directConvInt(xt, yt, 1, 1, K, M, g, weights, rq);
+          const out = outs[0]!.data as Int16Array;
+          for (let r = 0; r < rows; r++) for (let m = 0; m < M; m++) out[r * M + m] = yt[m * rows + r]!;
+        },
+      };
+    }
+    const packed: PackedLinear = ctx.once("qweights", () => packLinear(k, ctx, weights, 1, M, K, rq, false));
+    k.reserveQconvScratch(M);
+    k.reserveSharedScratch(Math.ceil((rows * K + rows * M + 64) / 4));
+    return {
+      outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
+      runtimeInputs: [0],
+      run(ins, outs) {
+        const base = k.sharedScratch;
+        const xin = ins[0]!.data as Uint8Array | Int8Array;
+        const xt = x.dtype === "int8" ? k.view(Int8Array, base, rows * K) : k.view(Uint8Array, base, rows * K);
+        for (let r = 0; r < rows; r++) for (let kk = 0; kk < K; kk++) xt[kk * rows + r] = xin[r * K + kk]!;
+        const ytp = base + Math.ceil((rows * K) / 64) * 64;
+        setGeometry(k, packed, K, g);
+        k.qconv(packed.desc, base, ytp, 1, 1, g, K, M);
+        const yt = rq.y.dtype === "int8" ? k.view(Int8Array, ytp, rows * M) : k.view(Uint8Array, ytp, rows * M);
+        const out = outs[0]!.data as Uint8Array | Int8Array;
+        for (let r = 0; r < rows; r++) for (let m = 0; m < M; m++) out[r * M + m] = yt[m * rows + r]!;
+      },
+    };
+  },
+};

@@ -1,0 +1,54 @@
+import type { OpDef, PrepareContext, RtValue } from "../../op.js";
+import { requireInput, sizeOf } from "../util.js";
+import { QUNARY } from "./schema.js";
+import { BYTE_TYPES, perTensor } from "./qparams.js";
+import { tableOf } from "./lut.js";
+import { lookupOpType } from "../registry.js";
+
+/**
+ * The engine's own float operator `opType` (with this node's attributes) as a function on float32 values: tables
+ * built through it match the Q/DQ reference, which runs the same code.
+ */
+function floatOp(opType: string, ctx: PrepareContext): (v: Float32Array) => Float32Array {
+  if (opType === "Identity") return (v) => v;
+  const def = lookupOpType(opType);
+  if (!def) return ctx.unsupported(`with op '${opType}', which the engine does not run`);
+  return (v) => {
+    const k = ctx.k;
+    const x = k.allocF32(v.length);
+    const y = k.allocF32(v.length);
+    try {
+      x.set(v);
+      const prepared = def.prepare([{ dtype: "float32", dims: [v.length] }], { ...ctx, clamp: undefined });
+      prepared.run!([{ dtype: "float32", dims: [v.length], data: x }], [{ dtype: "float32", dims: [v.length], data: y }]);
+      return Float32Array.from(y);
+    } finally {
+      k.free(x);
+      k.free(y);
+    }
+  };
+}
+
+/**
+ * com.qkit.QLut (attribute `op`: Identity, Sigmoid, Tanh, HardSwish, ...): any elementwise op of one quantized byte
+ * tensor is a 256-entry table, computed once from the float op.
+ */
+export const qlut: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[QUNARY.x], 0, ctx);
+    if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
+    const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZp], "input", ctx);
+    const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZp], "output", ctx);
+    const op = ctx.node.stringAttribute("op", "Identity");
+    const k = ctx.k;
+    const table = ctx.once("lut", () => tableOf(k, ctx, xq, yq, floatOp(op, ctx)));
+    const n = sizeOf(x.dims);
+    return {
+      outputs: [{ dtype: yq.dtype as never, dims: x.dims }],
+      runtimeInputs: [0],
+      run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+        k.qlut(k.addr(ins[0]!.data as Uint8Array), k.addr(outs[0]!.data as Uint8Array), n, table, x.dtype === "int8");
+      },
+    };
+  },
+};

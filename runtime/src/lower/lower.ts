@@ -1,0 +1,117 @@
+import type { Model } from "../model.js";
+import type { Node } from "../graph/node.js";
+import { cloneModel } from "../model-clone.js";
+import { stringAttribute } from "../onnx/attributes.js";
+import { QKIT_DOMAIN } from "../engine/ops/qkit/schema.js";
+import { failed } from "./match.js";
+import { RULES, type Lowering } from "./rules.js";
+
+/** What happened to one operator of the Q/DQ model. */
+export interface LoweredNode {
+  name: string;
+  opType: string;
+  /** The integer operator that replaced it (e.g. "com.qkit.QConv"), or where it was fused. */
+  loweredAs?: string;
+  /** Why it stays in float32 between DequantizeLinear and QuantizeLinear. */
+  reason?: string;
+}
+
+export interface LoweringReport {
+  nodes: LoweredNode[];
+  lowered: number;
+  float: number;
+}
+
+const QDQ = new Set(["QuantizeLinear", "DequantizeLinear"]);
+
+/** Whether a model holds QuantizeLinear/DequantizeLinear nodes (a Q/DQ reference model that lowering applies to). */
+export function isQdqModel(model: Model): boolean {
+  return model.graph.calls("DequantizeLinear").length > 0;
+}
+
+/**
+ * Replace the Q/DQ islands of a quantized model (DequantizeLinear → op [→ Relu/Clip] → QuantizeLinear) with integer
+ * operators in the com.qkit domain, which the qkit engine runs on integer kernels. Whatever cannot lower stays as it
+ * was (float32 between its DequantizeLinear and QuantizeLinear); the report says what lowered and why the rest did not.
+ */
+export function lowerWithReport(model: Model): { model: Model; report: LoweringReport } {
+  const out = cloneModel(model);
+  const graph = out.graph;
+  const nodes: LoweredNode[] = [];
+  const fusedInto = new Map<Node, string>();
+  for (const node of graph.calls()) {
+    if (!graph.has(node)) continue;
+    if (QDQ.has(node.opType) && (node.domain === "" || node.domain === "ai.onnx")) continue;
+    if (fusedInto.has(node)) continue;
+    const entry: LoweredNode = { name: node.name, opType: node.opType };
+    nodes.push(entry);
+    const rule = node.domain === "" || node.domain === "ai.onnx" ? RULES[node.opType] : undefined;
+    if (!rule) {
+      entry.reason = `${node.opType} has no integer lowering`;
+      continue;
+    }
+    const match = rule(node);
+    if (failed(match)) {
+      entry.reason = match;
+      continue;
+    }
+    if (match.out.activation) {
+      nodes.push({ name: match.out.activation.name, opType: match.out.activation.opType, loweredAs: `fused into ${node.name} (output clamp)` });
+      fusedInto.set(match.out.activation, node.name);
+    }
+    entry.loweredAs = replace(node, match);
+  }
+  removeDead(graph);
+  if (nodes.some((n) => n.loweredAs) && !out.opsetImports.some((o) => o.domain === QKIT_DOMAIN)) {
+    out.opsetImports.push({ domain: QKIT_DOMAIN, version: 1 });
+  }
+  graph.lint();
+  const lowered = nodes.filter((n) => n.loweredAs).length;
+  return { model: out, report: { nodes, lowered, float: nodes.length - lowered } };
+}
+
+/** lowerWithReport without the report. */
+export function lower(model: Model): Model {
+  return lowerWithReport(model).model;
+}
+
+/** Put the integer operator where the QuantizeLinear was: it produces the same tensor, under the same name. */
+function replace(node: Node, l: Lowering): string {
+  const graph = node.graph;
+  const q = l.out.quantize;
+  const at = { before: q };
+  const created = graph.addCall(l.opType, l.args, { domain: l.domain, attributes: l.attributes, name: graph.uniqueName(`${node.name}__lowered`) }, at);
+  let result = created;
+  if (l.requantFrom) {
+    created.meta.dtype = l.requantFrom.value.meta.dtype;
+    created.meta.shape = node.meta.shape;
+    const x = l.requantFrom;
+    result = graph.addCall("QLut", [created, x.scale, x.zp, l.out.scale, l.out.zp],
+      { domain: QKIT_DOMAIN, attributes: [stringAttribute("op", "Identity")], name: graph.uniqueName(`${node.name}__requant`) }, at);
+  }
+  result.meta.dtype = q.meta.dtype;
+  result.meta.shape = q.meta.shape;
+  const tensor = q.valueName;
+  const name = node.name;
+  q.replaceAllUsesWith(result);
+  graph.eraseNode(q);
+  if (l.out.activation) graph.eraseNode(l.out.activation);
+  graph.eraseNode(node);
+  graph.setOutputNames(result, [tensor]);
+  graph.rename(created, name);
+  return l.domain ? `${l.domain}.${l.opType}` : `${l.opType} on ${created.meta.dtype ?? "integers"}${l.requantFrom ? " + com.qkit.QLut" : ""}`;
+}
+
+/** Drop DequantizeLinear nodes and parameters nothing reads any more. */
+function removeDead(graph: Model["graph"]): void {
+  const outputs = new Set(graph.outputs);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const node of [...graph.nodes].reverse()) {
+      if ((node.kind === "call" || node.kind === "parameter") && node.users.size === 0 && !outputs.has(node) && !node.isMultiOutput) {
+        graph.eraseNode(node);
+        changed = true;
+      }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// Recognizing the pieces of a Q/DQ island: quantized activations (DequantizeLinear of an integer tensor), constant
+// int8 weights and int32 biases (DequantizeLinear of parameters), and the QuantizeLinear an operator's output goes to.
+import type { Node } from "../graph/node.js";
+import { tensorToNumbers } from "../onnx/tensor-data.js";
+
+export const ACTIVATION_DTYPES = new Set(["uint8", "int8", "int16"]);
+export const BYTE_DTYPES = new Set(["uint8", "int8"]);
+
+/** A quantized activation read through a DequantizeLinear: the integer tensor and its per-tensor parameters. */
+export interface QuantizedInput {
+  value: Node;
+  scale: Node;
+  zp: Node | null;
+}
+
+/** Constant integers behind a DequantizeLinear (weights or bias), with its scale, zero point and axis. */
+export interface QuantizedConstant {
+  data: Node;
+  scale: Node;
+  zp: Node | null;
+  axis: number;
+}
+
+export type Match<T> = T | string;
+
+function isCall(node: Node | null | undefined, opType: string): boolean {
+  return !!node && node.kind === "call" && node.opType === opType && (node.domain === "" || node.domain === "ai.onnx");
+}
+
+function scalarParameter(node: Node | null | undefined): boolean {
+  return !!node && node.kind === "parameter" && tensorToNumbers(node.tensor!).length === 1;
+}
+
+function perTensorParams(op: Node): boolean {
+  return op.intAttribute("block_size", 0) === 0 && scalarParameter(op.args[1]) && (!op.args[2] || scalarParameter(op.args[2]));
+}
+
+/** `arg` as a quantized activation, or why it is not one. */
+export function quantizedInput(arg: Node | null | undefined, what: string): Match<QuantizedInput> {
+  if (!arg || !isCall(arg, "DequantizeLinear")) return `${what} is not read through a DequantizeLinear`;
+  const value = arg.args[0]!;
+  if (value.kind === "parameter") return `${what} is a constant`;
+  if (!ACTIVATION_DTYPES.has(value.meta.dtype ?? "")) return `${what} is ${value.meta.dtype ?? "of unknown type"} (uint8, int8 and int16 lower)`;
+  if (!perTensorParams(arg)) return `${what} is not quantized per tensor with constant parameters`;
+  return { value, scale: arg.args[1]!, zp: arg.args[2] ?? null };
+}
+
+/** `arg` as dequantized constant integers of `dtype`, or why not. */
+export function quantizedConstant(arg: Node | null | undefined, dtype: string, what: string): Match<QuantizedConstant> {
+  if (!arg || !isCall(arg, "DequantizeLinear")) return `${what} is not a DequantizeLinear of ${dtype} constants`;
+  const data = arg.args[0]!;
+  if (data.kind !== "parameter" || data.meta.dtype !== dtype) return `${what} is not a DequantizeLinear of ${dtype} constants`;
+  if (arg.intAttribute("block_size", 0) !== 0) return `${what} is block-quantized`;
+  const scale = arg.args[1]!;
+  if (scale.kind !== "parameter") return `${what} has a scale computed at run time`;
+  const zp = arg.args[2] ?? null;
+  if (zp && zp.kind !== "parameter") return `${what} has a zero point computed at run time`;
+  if (zp && tensorToNumbers(zp.tensor!).some((z) => z !== 0)) return `${what} has a nonzero zero point (asymmetric weights)`;
+  const rank = data.meta.shape?.length ?? 1;
+  const axis = arg.intAttribute("axis", 1);
+  return { data, scale, zp, axis: axis < 0 ? axis + rank : axis };
+}
+
+/** A QuantizeLinear that takes an operator's output, possibly through a Relu/Clip, which becomes an output clamp. */
+export interface QuantizedOutput {
+  quantize: Node;
+  scale: Node;
+  zp: Node | null;
+  clampMin?: number;
+  clampMax?: number;
+  /** The Relu/Clip folded into the output clamp. */
+  activation?: Node;
+}
+
+function onlyUser(node: Node): Node | undefined {
+  if (node.users.size !== 1 || node.graph.outputs.includes(node)) return undefined;
+  return [...node.users][0];
+}
+
+/** The Relu or Clip bounds of `node`, when they are constants. */
+function clampBounds(node: Node): { lo: number; hi: number } | undefined {
+  if (isCall(node, "Relu")) return { lo: 0, hi: Infinity };
+  if (!isCall(node, "Clip")) return undefined;
+  if (node.attributes.has("min") || node.attributes.has("max")) {
+    return { lo: node.floatAttribute("min", -Infinity), hi: node.floatAttribute("max", Infinity) };
+  }
+  const bound = (i: number, fallback: number): number | undefined => {
+    const a = node.args[i];
+    if (!a) return fallback;
+    if (a.kind !== "parameter") return undefined;
+    return tensorToNumbers(a.tensor!)[0];
+  };
+  const lo = bound(1, -Infinity);
+  const hi = bound(2, Infinity);
+  return lo === undefined || hi === undefined ? undefined : { lo, hi };
+}
+
+/** Where `node`'s output is quantized, or why it is not (only). */
+export function quantizedOutput(node: Node, fuseActivation: boolean): Match<QuantizedOutput> {
+  let user = onlyUser(node);
+  if (!user) return node.graph.outputs.includes(node) ? "its output is a graph output" : `its output has ${node.users.size} consumers`;
+  let activation: Node | undefined;
+  let bounds: { lo: number; hi: number } | undefined;
+  if (fuseActivation && (bounds = clampBounds(user))) {
+    activation = user;
+    user = onlyUser(user);
+    if (!user) return `its ${activation.opType} output is not quantized (only)`;
+  }
+  if (!isCall(user, "QuantizeLinear")) return `its output goes to ${user.opType} ${user.name}, not a QuantizeLinear`;
+  if (!perTensorParams(user)) return "its output is not quantized per tensor with constant parameters";
+  if (!ACTIVATION_DTYPES.has(user.meta.dtype ?? "")) return `its output is quantized to ${user.meta.dtype ?? "an unknown type"}`;
+  return {
+    quantize: user, scale: user.args[1]!, zp: user.args[2] ?? null, activation,
+    ...(bounds ? { clampMin: bounds.lo, clampMax: bounds.hi } : {}),
+  };
+}
+
+export function failed<T>(m: Match<T>): m is string {
+  return typeof m === "string";
+}

@@ -1,0 +1,168 @@
+// One rule per operator family: does this node, with its inputs and its output, form a Q/DQ island that an
+// integer operator can replace? Each rule returns the replacement, or the reason it cannot lower.
+import type { Node, NodeArg } from "../graph/node.js";
+import type { onnx } from "../onnx/proto.js";
+import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
+import { tensorToNumbers } from "../onnx/tensor-data.js";
+import { BYTE_DTYPES, failed, quantizedConstant, quantizedInput, quantizedOutput, type Match, type QuantizedInput,
+  type QuantizedOutput } from "./match.js";
+
+export interface Lowering {
+  opType: string;
+  /** com.qkit for integer operators; "" for layout operators that run on the integers unchanged. */
+  domain: string;
+  args: NodeArg[];
+  attributes: onnx.IAttributeProto[];
+  out: QuantizedOutput;
+  /** Layout operators whose output parameters differ from their input's: a QLut requantizes after them. */
+  requantFrom?: QuantizedInput;
+}
+
+type Rule = (node: Node) => Match<Lowering>;
+
+function copyAttributes(node: Node): onnx.IAttributeProto[] {
+  return [...node.attributes.values()];
+}
+
+function clampAttributes(out: QuantizedOutput): onnx.IAttributeProto[] {
+  const attrs: onnx.IAttributeProto[] = [];
+  if (out.clampMin !== undefined && Number.isFinite(out.clampMin)) attrs.push(floatAttribute("clamp_min", out.clampMin));
+  if (out.clampMax !== undefined && Number.isFinite(out.clampMax)) attrs.push(floatAttribute("clamp_max", out.clampMax));
+  return attrs;
+}
+
+function values(node: Node | null): number[] {
+  return node ? tensorToNumbers(node.tensor!) : [0];
+}
+
+function sameParams(x: QuantizedInput, out: QuantizedOutput): boolean {
+  return values(x.scale)[0] === values(out.scale)[0] && values(x.zp)[0] === values(out.zp)[0] &&
+    x.value.meta.dtype === out.quantize.meta.dtype;
+}
+
+function byteOnly(x: QuantizedInput, out: QuantizedOutput, what: string): string | undefined {
+  if (!BYTE_DTYPES.has(x.value.meta.dtype ?? "") || !BYTE_DTYPES.has(out.quantize.meta.dtype ?? "")) {
+    return `${what} lowers on uint8/int8 only (this one is ${x.value.meta.dtype} → ${out.quantize.meta.dtype})`;
+  }
+  return undefined;
+}
+
+/** Conv, Gemm and MatMul: quantized input, int8 weights (per tensor or per output channel), optional int32 bias. */
+function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
+  return (node) => {
+    const x = quantizedInput(node.args[0], "the input");
+    if (failed(x)) return x;
+    const w = quantizedConstant(node.args[1], "int8", "the weight");
+    if (failed(w)) return w;
+    const wShape = w.data.meta.shape ?? [];
+    const perChannel = values(w.scale).length > 1;
+    let transB = 1;
+    if (kind === "Gemm") {
+      if (node.intAttribute("transA", 0) !== 0) return "Gemm with transA lowers only as transA=0";
+      if (node.floatAttribute("alpha", 1) !== 1 || node.floatAttribute("beta", 1) !== 1) return "Gemm with alpha or beta other than 1";
+      transB = node.intAttribute("transB", 0);
+    } else if (kind === "MatMul") {
+      if (wShape.length !== 2) return "MatMul lowers with a 2-D constant weight only";
+      transB = 0;
+    }
+    const channelAxis = kind === "Conv" || transB === 1 ? 0 : 1;
+    if (perChannel && w.axis !== channelAxis) return `the weight is quantized per channel along axis ${w.axis}, not the output channels`;
+    let bias: NodeArg = null;
+    let biasScale: NodeArg = null;
+    const b = kind === "MatMul" ? undefined : node.args[2];
+    if (b) {
+      const bq = quantizedConstant(b, "int32", "the bias");
+      if (failed(bq)) return bq;
+      bias = bq.data;
+      biasScale = bq.scale;
+    }
+    const out = quantizedOutput(node, true);
+    if (failed(out)) return out;
+    const attributes = kind === "Conv" ? copyAttributes(node) : [{ name: "transB", type: 2, i: transB }];
+    return {
+      opType: kind === "Conv" ? "QConv" : "QGemm", domain: QKIT, out,
+      args: [x.value, x.scale, x.zp, w.data, w.scale, w.zp, out.scale, out.zp, bias, biasScale],
+      attributes: [...attributes, ...clampAttributes(out)],
+    };
+  };
+}
+
+function binary(opType: "QAdd" | "QMul"): Rule {
+  return (node) => {
+    const a = quantizedInput(node.args[0], "input A");
+    if (failed(a)) return a;
+    const b = quantizedInput(node.args[1], "input B");
+    if (failed(b)) return b;
+    const sa = a.value.meta.shape;
+    const sb = b.value.meta.shape;
+    const size = (s: typeof sa) => (s ? s.reduce<number>((p, d) => p * (typeof d === "number" ? d : NaN), 1) : NaN);
+    const same = !!sa && !!sb && sa.length === sb.length && sa.every((d, i) => d === sb[i]);
+    if (!same && size(sa) !== 1 && size(sb) !== 1) return "the inputs broadcast (same shapes or a single value lower)";
+    const out = quantizedOutput(node, true);
+    if (failed(out)) return out;
+    for (const x of [a, b]) {
+      const why = byteOnly(x, out, node.opType);
+      if (why) return why;
+    }
+    return { opType, domain: QKIT, out, args: [a.value, a.scale, a.zp, b.value, b.scale, b.zp, out.scale, out.zp], attributes: clampAttributes(out) };
+  };
+}
+
+/** Operators of one quantized input whose integer op reads only x's and y's parameters. */
+function unary(opType: string, extra: (node: Node) => onnx.IAttributeProto[] | string = copyAttributes): Rule {
+  return (node) => {
+    const x = quantizedInput(node.args[0], "the input");
+    if (failed(x)) return x;
+    if (node.outputNames.length !== 1) return `${node.opType} with several outputs`;
+    const out = quantizedOutput(node, false);
+    if (failed(out)) return out;
+    const why = byteOnly(x, out, node.opType);
+    if (why) return why;
+    const attributes = extra(node);
+    if (typeof attributes === "string") return attributes;
+    return { opType, domain: QKIT, out, args: [x.value, x.scale, x.zp, out.scale, out.zp], attributes };
+  };
+}
+
+/** Layout operators move integers as they are (requantized after when the output parameters differ). */
+function layout(node: Node): Match<Lowering> {
+  const x = quantizedInput(node.args[0], "the input");
+  if (failed(x)) return x;
+  const out = quantizedOutput(node, false);
+  if (failed(out)) return out;
+  const why = byteOnly(x, out, node.opType);
+  if (why) return why;
+  return {
+    opType: node.opType, domain: "", out, args: [x.value, ...node.args.slice(1)], attributes: copyAttributes(node),
+    ...(sameParams(x, out) ? {} : { requantFrom: x }),
+  };
+}
+
+function concat(node: Node): Match<Lowering> {
+  const args: NodeArg[] = [];
+  for (let i = 0; i < node.args.length; i++) {
+    const x = quantizedInput(node.args[i], `input ${i}`);
+    if (failed(x)) return x;
+    if (!BYTE_DTYPES.has(x.value.meta.dtype ?? "")) return "Concat lowers on uint8/int8 only";
+    args.push(x.value, x.scale, x.zp);
+  }
+  const out = quantizedOutput(node, false);
+  if (failed(out)) return out;
+  if (!BYTE_DTYPES.has(out.quantize.meta.dtype ?? "")) return "Concat lowers on uint8/int8 only";
+  return { opType: "QConcat", domain: QKIT, out, args: [out.scale, out.zp, ...args], attributes: copyAttributes(node) };
+}
+
+const QKIT = "com.qkit";
+
+const lut = (node: Node) => [...copyAttributes(node), stringAttribute("op", node.opType)];
+
+/** The rule for each float operator type that can lower. */
+export const RULES: Record<string, Rule> = {
+  Conv: linear("Conv"), Gemm: linear("Gemm"), MatMul: linear("MatMul"),
+  Add: binary("QAdd"), Mul: binary("QMul"),
+  MaxPool: unary("QMaxPool"), AveragePool: unary("QAveragePool"), GlobalAveragePool: unary("QGlobalAveragePool"),
+  Concat: concat,
+  Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout,
+  Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
+  LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut),
+};
