@@ -1,0 +1,103 @@
+// UI smoke test: the installed VSIX in code-server's workbench, driven like a person would with headless Chromium.
+// Every step saves a screenshot: they are the evidence that someone sees the right thing.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import assert from "node:assert/strict";
+import { installExtension, launchBrowser, startCodeServer } from "./code-server.mjs";
+import { makeFixture } from "./fixture.mjs";
+
+async function openFile(page, name) {
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(name);
+  await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+  await page.locator(`.tabs-container .tab.active:has-text("${name}")`).waitFor({ timeout: 20_000 });
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+}
+
+/** Hover the first token holding `text` on the given (1-based) line of the active editor. */
+async function hoverLine(page, lineNumber, text) {
+  await page.keyboard.press("Control+G");
+  await page.locator(".quick-input-widget input").fill(`:${lineNumber}`);
+  await page.keyboard.press("Enter");
+  const token = page.locator(".monaco-editor .view-line span span", { hasText: text }).first();
+  await token.waitFor({ timeout: 20_000 });
+  const box = await token.boundingBox();
+  await page.mouse.move(box.x + 5, box.y + box.height / 2);
+  await page.mouse.move(box.x + 8, box.y + box.height / 2);
+}
+
+export async function uiSmoke({ vsix, artifacts, log }) {
+  mkdirSync(artifacts, { recursive: true });
+  const run = mkdtempSync(path.join(tmpdir(), "qkui-"));
+  const folder = makeFixture("ui");
+  const extensionsDir = path.join(run, "exts");
+  await installExtension(vsix, extensionsDir, log);
+  const server = await startCodeServer({ run, folder, extensionsDir, log: (m) => process.env.QKIT_E2E_VERBOSE && process.stderr.write(m) });
+  const browser = await launchBrowser(path.join(run, "profile"));
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  let step = 0;
+  const shot = async (name) => {
+    const file = path.join(artifacts, `${String(++step).padStart(2, "0")}-${name}.png`);
+    await page.screenshot({ path: file });
+    log(`screenshot ${path.basename(file)}\n`);
+  };
+  try {
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 90_000 });
+    await page.locator(".statusbar-item", { hasText: "qkit:" }).first().waitFor({ timeout: 90_000 });
+    await shot("workbench");
+
+    await openFile(page, "broken.ts");
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 90_000 });
+    await shot("broken-quantizer-squiggle");
+
+    await page.keyboard.press("Control+Shift+M");
+    const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "quantMin -200" }).first();
+    await problem.waitFor({ timeout: 30_000 });
+    assert.match(await problem.innerText(), /\[Ln 4, Col/);
+    await shot("problems-panel");
+    await page.keyboard.press("Control+Shift+M");
+
+    await openFile(page, "tutorial-quantizer.ts");
+    await page.locator(".statusbar-item", { hasText: /tutorial-quantizer\.ts · fmnist\.onnx · ok/ }).first().waitFor({ timeout: 90_000 });
+    await runCommand(page, "qkit: Run calibration");
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "calibrating tutorial-quantizer.ts" }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    await page.locator(".notifications-toasts .notification-toast", { hasText: /samples\/s/ }).first().waitFor({ timeout: 60_000 }).catch(() => {});
+    await shot("calibration-progress");
+    await page.locator(".notifications-toasts .notification-toast", { hasText: "calibrated on 512 samples" }).first().waitFor({ timeout: 180_000 });
+    await shot("calibration-done");
+
+    await hoverLine(page, 20, "activation");
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "Calibration" }).first();
+    await hover.waitFor({ timeout: 30_000 });
+    await hover.locator("img").first().waitFor({ timeout: 10_000 });
+    await shot("qparam-hover-histogram");
+    await page.keyboard.press("Escape");
+
+    await runCommand(page, "qkit: Show annotated graph");
+    await page.locator(".tabs-container .tab.active", { hasText: "tutorial-quantizer.qkit-graph" }).waitFor({ timeout: 30_000 });
+    await page.locator(".monaco-editor .view-line", { hasText: "#=" }).first().waitFor({ timeout: 30_000 });
+    await shot("annotated-graph");
+  } catch (error) {
+    await shot("failure").catch(() => {});
+    throw error;
+  } finally {
+    await browser.close().catch(() => {});
+    await server.stop();
+    rmSync(run, { recursive: true, force: true });
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import * as vscode from "vscode";
+import { exists, file, hoverText, lineOf, qkitApi, qkitDiagnostics, until } from "./helpers.cjs";
+
+/** The extension in a real VS Code (code-server's workbench and extension host), on a trusted fixture workspace. */
+const TUTORIAL = () => file("quantizers/tutorial-quantizer.ts");
+const BROKEN = () => file("quantizers/broken.ts");
+const OUTPUT = () => file("out/fmnist.int8.onnx");
+
+describe("qkit in VS Code (trusted workspace)", () => {
+  let tutorial: vscode.TextDocument;
+
+  before(async () => {
+    const started = Date.now();
+    await qkitApi();
+    const activated = Date.now();
+    tutorial = await vscode.workspace.openTextDocument(TUTORIAL());
+    await vscode.window.showTextDocument(tutorial);
+    await until("the tutorial quantizer's first check", () => qkitApi().then((api) => api.lastStatus()?.targets?.[0]?.lastCheck));
+    // Issue 7 asks for this number in the log (not asserted: the 2 cores are shared with the workbench).
+    console.log(`activation ${activated - started} ms; activation → first check of the Fashion-MNIST target ${Date.now() - activated} ms`);
+  });
+
+  it("puts the checker's finding on the broken quantizer's marked line", async () => {
+    const doc = await vscode.workspace.openTextDocument(BROKEN());
+    await vscode.window.showTextDocument(doc);
+    const expected = lineOf(doc, "// expect: quant-range-outside-dtype");
+    const found = await until("the finding", () => qkitDiagnostics(doc.uri).find((d) => d.code === "quant-range-outside-dtype" || (typeof d.code === "object" && d.code.value === "quant-range-outside-dtype")));
+    assert.equal(found.range.start.line, expected);
+    assert.equal(found.severity, vscode.DiagnosticSeverity.Error);
+  });
+
+  it("offers Run calibration in the hover before calibrating, and in the code lens", async () => {
+    const line = lineOf(tutorial, "const activation = new QuantizationSpec");
+    const text = await until("a hover", async () => {
+      const t = await hoverText(tutorial.uri, new vscode.Position(line, 25));
+      return /Not calibrated yet/.test(t) && t;
+    });
+    assert.match(text, /command:qkit\.runCalibration/);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", tutorial.uri)) ?? [];
+    const titles = lenses.map((l) => l.command?.title ?? "");
+    assert.ok(titles.includes("Run calibration") && titles.includes("Show annotated graph"), titles.join(" | "));
+    assert.ok(titles.some((t) => /\d+ nodes? annotated · \d+ left float/.test(t)), titles.join(" | "));
+  });
+
+  it("cancelling a calibration leaves no output", async () => {
+    const api = await qkitApi();
+    const client = api.client()!;
+    const source = new vscode.CancellationTokenSource();
+    const token = "e2e-cancel";
+    const sub = client.onProgress({ method: "$/progress" } as never, token, (p: { kind: string }) => {
+      if (p.kind === "report") source.cancel();
+    });
+    await assert.rejects(client.sendRequest("qkit/runCalibration", { uri: tutorial.uri.toString(), workDoneToken: token }, source.token));
+    sub.dispose();
+    assert.equal(await exists(OUTPUT()), false);
+  });
+
+  it("Run calibration shows progress in the status and writes the model and its report", async () => {
+    const api = await qkitApi();
+    const seen: number[] = [];
+    const poll = setInterval(() => {
+      const c = api.lastStatus()?.targets?.[0]?.calibration;
+      if (c?.state === "running" && typeof c.percent === "number") seen.push(c.percent);
+    }, 50);
+    const result = (await vscode.commands.executeCommand("qkit.runCalibration", tutorial.uri.toString())) as { items: number; samplesPerSecond: number } | undefined;
+    clearInterval(poll);
+    assert.ok(result, "the command returned a result");
+    assert.equal(result.items, 512);
+    assert.ok(result.samplesPerSecond > 0);
+    assert.ok(await exists(OUTPUT()));
+    assert.ok(await exists(file("out/fmnist.int8.onnx.calibration.json")));
+    assert.ok(seen.length > 0, "the status reported a percentage while calibrating");
+    console.log(`calibrated 512 images at ${result.samplesPerSecond} samples/s; status percentages seen: ${[...new Set(seen)].join(", ")}`);
+  });
+
+  it("hovers show qparams as Netron writes them, observed ranges and the histogram after calibration", async () => {
+    const line = lineOf(tutorial, "const activation = new QuantizationSpec");
+    const text = await until("a calibrated hover", async () => {
+      const t = await hoverText(tutorial.uri, new vscode.Position(line, 25));
+      return /\*\*Calibration\*\*/.test(t) && t;
+    });
+    assert.match(text, /`[\d.e-]+ \* \(q [+-] \d+\)` — scale [\d.e-]+, zero point -?\d+/);
+    assert.match(text, /observed min \/ max: /);
+    assert.match(text, /!\[histogram of HistogramObserver with the clipping range\]\(data:image\/svg\+xml;base64,/);
+    // The line that annotates the convolutions: the SQNR of the nodes it annotated.
+    const annotation = lineOf(tutorial, "new QuantizationAnnotation");
+    const annotationHover = await hoverText(tutorial.uri, new vscode.Position(annotation, tutorial.lineAt(annotation).text.indexOf("new QuantizationAnnotation") + 5));
+    assert.match(annotationHover, /SQNR of the nodes annotated here:\n- `\/[^`]+`: \d+\.\d dB/);
+  });
+
+  it("warns at the annotating line of nodes below the SQNR threshold", async () => {
+    const warnings = await until("an SQNR warning", () => {
+      const ds = qkitDiagnostics(tutorial.uri).filter((d) => /^SQNR \d+\.\d dB at \//.test(d.message));
+      return ds.length > 0 && ds;
+    });
+    assert.equal(warnings[0]!.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(warnings[0]!.message, /consider per-channel weights or HistogramObserver/);
+    assert.match(tutorial.lineAt(warnings[0]!.range.start.line).text, /QuantizationAnnotation/);
+  });
+
+  it("opens the annotated graph as a qkit-graph document with qparams and links to the quantizer", async () => {
+    const doc = (await vscode.commands.executeCommand("qkit.showAnnotatedGraph", tutorial.uri.toString())) as vscode.TextDocument;
+    assert.equal(doc.languageId, "qkit-graph");
+    assert.equal(doc.uri.scheme, "qkit-graph");
+    const text = await until("the graph with qparams", () => doc.getText().includes("#=") && doc.getText());
+    assert.match(text, /calibrated on 512 samples/);
+    const links = (await vscode.commands.executeCommand<vscode.DocumentLink[]>("vscode.executeLinkProvider", doc.uri)) ?? [];
+    const conv = links.find((l) => doc.getText(l.range) === "/conv1/Conv");
+    assert.ok(conv?.target, "a link on /conv1/Conv");
+    assert.equal(conv.target.path, tutorial.uri.path);
+  });
+
+  it("exports the quantized model where asked", async () => {
+    const target = file("exported/model.int8.onnx");
+    const result = await vscode.commands.executeCommand("qkit.exportModel", tutorial.uri.toString(), target.toString());
+    assert.ok(result);
+    assert.ok(await exists(target));
+  });
+});
