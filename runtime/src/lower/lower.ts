@@ -24,9 +24,10 @@ export interface LoweringReport {
 
 const QDQ = new Set(["QuantizeLinear", "DequantizeLinear"]);
 
-/** Whether a model holds QuantizeLinear/DequantizeLinear nodes (a Q/DQ reference model that lowering applies to). */
+/** Whether a model holds DequantizeLinear nodes and is not lowered yet (a Q/DQ reference model lowering applies to). */
 export function isQdqModel(model: Model): boolean {
-  return model.graph.calls("DequantizeLinear").length > 0;
+  const calls = model.graph.calls();
+  return calls.some((n) => n.opType === "DequantizeLinear") && !calls.some((n) => n.domain === QKIT_DOMAIN);
 }
 
 /**
@@ -93,6 +94,10 @@ function replace(node: Node, l: Lowering): string {
   result.meta.shape = q.meta.shape;
   const tensor = q.valueName;
   const name = node.name;
+  for (const dup of l.out.duplicates) {
+    dup.replaceAllUsesWith(result);
+    graph.eraseNode(dup);
+  }
   q.replaceAllUsesWith(result);
   graph.eraseNode(q);
   if (l.out.activation) graph.eraseNode(l.out.activation);

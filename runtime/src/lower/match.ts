@@ -70,11 +70,25 @@ export interface QuantizedOutput {
   clampMax?: number;
   /** The Relu/Clip folded into the output clamp. */
   activation?: Node;
+  /** Further QuantizeLinear nodes with the same parameters on the same output (exporters emit one per consumer). */
+  duplicates: Node[];
 }
 
-function onlyUser(node: Node): Node | undefined {
-  if (node.users.size !== 1 || node.graph.outputs.includes(node)) return undefined;
-  return [...node.users][0];
+function paramValues(q: Node): string {
+  return [q.args[1], q.args[2]].map((a) => (a ? tensorToNumbers(a.tensor!).join(",") : "-")).join("|") + `|${q.meta.dtype}`;
+}
+
+/**
+ * The one consumer of `node`'s output, where several QuantizeLinear nodes with identical parameters count as one
+ * (returned first, the others after it).
+ */
+function onlyUser(node: Node): Node[] | undefined {
+  if (node.users.size === 0 || node.graph.outputs.includes(node)) return undefined;
+  const users = [...node.users].sort((a, b) => node.graph.indexOf(a) - node.graph.indexOf(b));
+  if (users.length === 1) return users;
+  if (!users.every((u) => isCall(u, "QuantizeLinear") && perTensorParams(u))) return undefined;
+  const key = paramValues(users[0]!);
+  return users.every((u) => paramValues(u) === key) ? users : undefined;
 }
 
 /** The Relu or Clip bounds of `node`, when they are constants. */
@@ -97,20 +111,21 @@ function clampBounds(node: Node): { lo: number; hi: number } | undefined {
 
 /** Where `node`'s output is quantized, or why it is not (only). */
 export function quantizedOutput(node: Node, fuseActivation: boolean): Match<QuantizedOutput> {
-  let user = onlyUser(node);
-  if (!user) return node.graph.outputs.includes(node) ? "its output is a graph output" : `its output has ${node.users.size} consumers`;
+  let users = onlyUser(node);
+  if (!users) return node.graph.outputs.includes(node) ? "its output is a graph output" : `its output has ${node.users.size} consumers`;
   let activation: Node | undefined;
   let bounds: { lo: number; hi: number } | undefined;
-  if (fuseActivation && (bounds = clampBounds(user))) {
-    activation = user;
-    user = onlyUser(user);
-    if (!user) return `its ${activation.opType} output is not quantized (only)`;
+  if (fuseActivation && users.length === 1 && (bounds = clampBounds(users[0]!))) {
+    activation = users[0]!;
+    users = onlyUser(activation);
+    if (!users) return `its ${activation.opType} output is not quantized (only)`;
   }
+  const user = users[0]!;
   if (!isCall(user, "QuantizeLinear")) return `its output goes to ${user.opType} ${user.name}, not a QuantizeLinear`;
   if (!perTensorParams(user)) return "its output is not quantized per tensor with constant parameters";
   if (!ACTIVATION_DTYPES.has(user.meta.dtype ?? "")) return `its output is quantized to ${user.meta.dtype ?? "an unknown type"}`;
   return {
-    quantize: user, scale: user.args[1]!, zp: user.args[2] ?? null, activation,
+    quantize: user, scale: user.args[1]!, zp: user.args[2] ?? null, activation, duplicates: users.slice(1),
     ...(bounds ? { clampMin: bounds.lo, clampMax: bounds.hi } : {}),
   };
 }
