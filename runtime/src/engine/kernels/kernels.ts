@@ -364,11 +364,6 @@ export class Kernels {
     this.#k.qdequantize(x, y, n, s, zp, signed ? 1 : 0);
   }
 
-  /** Multiply-adds per call of the int8 ceiling probe (see kernels/qeltwise.ts). */
-  peakIntOps(iterations: number): number {
-    return this.#k.peak_int_ops(iterations, 1);
-  }
-
   /** Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. */
   #parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[]): void {
     const fns = this.#k as unknown as Record<string, (...a: number[]) => void>;
