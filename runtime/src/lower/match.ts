@@ -92,7 +92,7 @@ function onlyUser(node: Node): Node[] | undefined {
 }
 
 /** The Relu or Clip bounds of `node`, when they are constants. */
-function clampBounds(node: Node): { lo: number; hi: number } | undefined {
+export function clipBounds(node: Node): { lo: number; hi: number } | undefined {
   if (isCall(node, "Relu")) return { lo: 0, hi: Infinity };
   if (!isCall(node, "Clip")) return undefined;
   if (node.attributes.has("min") || node.attributes.has("max")) {
@@ -115,7 +115,7 @@ export function quantizedOutput(node: Node, fuseActivation: boolean): Match<Quan
   if (!users) return node.graph.outputs.includes(node) ? "its output is a graph output" : `its output has ${node.users.size} consumers`;
   let activation: Node | undefined;
   let bounds: { lo: number; hi: number } | undefined;
-  if (fuseActivation && users.length === 1 && (bounds = clampBounds(users[0]!))) {
+  if (fuseActivation && users.length === 1 && (bounds = clipBounds(users[0]!))) {
     activation = users[0]!;
     users = onlyUser(activation);
     if (!users) return `its ${activation.opType} output is not quantized (only)`;

@@ -4,7 +4,7 @@ import type { Node, NodeArg } from "../graph/node.js";
 import type { onnx } from "../onnx/proto.js";
 import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
 import { tensorToNumbers } from "../onnx/tensor-data.js";
-import { BYTE_DTYPES, failed, quantizedConstant, quantizedInput, quantizedOutput, type Match, type QuantizedInput,
+import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOutput, type Match, type QuantizedInput,
   type QuantizedOutput } from "./match.js";
 
 export interface Lowering {
@@ -156,6 +156,16 @@ const QKIT = "com.qkit";
 
 const lut = (node: Node) => [...copyAttributes(node), stringAttribute("op", node.opType)];
 
+/** A standalone Clip with constant bounds: the bounds become the table's clamp attributes. */
+function clipLut(node: Node): onnx.IAttributeProto[] | string {
+  const bounds = clipBounds(node);
+  if (!bounds) return "Clip bounds are computed at run time";
+  const attrs = [stringAttribute("op", "Clip")];
+  if (Number.isFinite(bounds.lo)) attrs.push(floatAttribute("clamp_min", bounds.lo));
+  if (Number.isFinite(bounds.hi)) attrs.push(floatAttribute("clamp_max", bounds.hi));
+  return attrs;
+}
+
 /** The rule for each float operator type that can lower. */
 export const RULES: Record<string, Rule> = {
   Conv: linear("Conv"), Gemm: linear("Gemm"), MatMul: linear("MatMul"),
@@ -164,5 +174,5 @@ export const RULES: Record<string, Rule> = {
   Concat: concat,
   Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
-  LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut),
+  LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut), Clip: unary("QLut", clipLut),
 };

@@ -31,6 +31,20 @@ const quantizeLinear: OpDef = {
     const { axisSize, inner } = quantParams(x, scale, zp, ctx);
     const { min, max } = integerRange(dtype)!;
     const total = sizeOf(x.dims);
+    const k = ctx.k;
+    // Per tensor to bytes with constant parameters: the kernel (both tensors live in kernel memory).
+    const fast = axisSize === 1 && (dtype === "int8" || dtype === "uint8") && scale.value !== undefined && (!zp || zp.value !== undefined);
+    if (fast) {
+      const s = Math.fround(reader(scale.value!)(0));
+      const z = zp ? reader(zp.value!)(0) : 0;
+      return {
+        outputs: [{ dtype, dims: x.dims }],
+        runtimeInputs: [0],
+        run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+          k.qquantize(k.addr(ins[0]!.data as Float32Array), k.addr(outs[0]!.data as Uint8Array), total, s, z, min, max, dtype === "int8");
+        },
+      };
+    }
     return {
       outputs: [{ dtype, dims: x.dims }],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
@@ -59,6 +73,19 @@ const dequantizeLinear: OpDef = {
     if (zp && zp.dtype !== x.dtype) ctx.fail(`zero point is ${zp.dtype}, input ${x.dtype}`);
     const { axisSize, inner } = quantParams(x, scale, zp, ctx);
     const total = sizeOf(x.dims);
+    const k = ctx.k;
+    const fast = axisSize === 1 && (x.dtype === "int8" || x.dtype === "uint8") && x.value === undefined && scale.value !== undefined && (!zp || zp.value !== undefined);
+    if (fast) {
+      const s = Math.fround(reader(scale.value!)(0));
+      const z = zp ? reader(zp.value!)(0) : 0;
+      return {
+        outputs: [{ dtype: "float32", dims: x.dims }],
+        runtimeInputs: [0],
+        run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+          k.qdequantize(k.addr(ins[0]!.data as Uint8Array), k.addr(outs[0]!.data as Float32Array), total, s, z, x.dtype === "int8");
+        },
+      };
+    }
     return {
       outputs: [{ dtype: "float32", dims: x.dims }],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {

@@ -11,6 +11,12 @@ import { lookupOpType } from "../registry.js";
  */
 function floatOp(opType: string, ctx: PrepareContext): (v: Float32Array) => Float32Array {
   if (opType === "Identity") return (v) => v;
+  if (opType === "Clip") {
+    // Bounds travel as attributes (the float op takes them as inputs); float32 min/max as the clamp kernel does.
+    const lo = Math.fround(ctx.node.floatAttribute("clamp_min", -Infinity));
+    const hi = Math.fround(ctx.node.floatAttribute("clamp_max", Infinity));
+    return (v) => v.map((x) => Math.min(Math.max(x, lo), hi));
+  }
   const def = lookupOpType(opType);
   if (!def) return ctx.unsupported(`with op '${opType}', which the engine does not run`);
   return (v) => {
