@@ -11,6 +11,7 @@ import { lookupOpType } from "../registry.js";
  */
 function floatOp(opType: string, ctx: PrepareContext): (v: Float32Array) => Float32Array {
   if (opType === "Identity") return (v) => v;
+  if (opType === "Relu") return (v) => v.map((x) => Math.max(x, 0));
   if (opType === "Clip") {
     // Bounds travel as attributes (the float op takes them as inputs); float32 min/max as the clamp kernel does.
     const lo = Math.fround(ctx.node.floatAttribute("clamp_min", -Infinity));
