@@ -4,13 +4,21 @@ import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { parseCommandArgs } from "./args.js";
 import { formatBytes, formatCount, table } from "./format.js";
+import { lowerWithReport, type LoweringReport } from "../lower/lower.js";
 
-const usage = `Usage: qkit inspect MODEL [--graph] [--json]
+/** The lowering report as a table: node, op type, and the integer operator it became or why it stays float32. */
+export function formatLowering(r: LoweringReport): string {
+  const rows = r.nodes.map((n) => [n.name, n.opType, n.loweredAs ? `→ ${n.loweredAs}` : `float32: ${n.reason ?? ""}`]);
+  return [`lowered: ${r.lowered} of ${r.nodes.length} operators (${r.float} stay float32)`, table(rows)].join("\n");
+}
+
+const usage = `Usage: qkit inspect MODEL [--graph] [--lowered] [--json]
 
 Summarize an ONNX model: inputs and outputs with dtypes and shapes, opsets, operator counts, parameters, module tree.
 
 Options:
-  --graph    print the graph in qkit's text form
+  --graph    print the graph in qkit's text form (with --lowered, the lowered graph)
+  --lowered  lower the Q/DQ model to integer operators and list which nodes lowered, and why the others stay float32
   --json     print the summary (and with --graph, the graph text) as JSON
   -h, --help show this help`;
 
@@ -41,19 +49,22 @@ export const inspectCommand: Command = {
   summary: "summarize an ONNX model (inputs, outputs, opsets, operators, parameters)",
   usage,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, { graph: { type: "boolean" }, json: { type: "boolean" } });
+    const { values, positionals } = parseCommandArgs(argv, { graph: { type: "boolean" }, json: { type: "boolean" }, lowered: { type: "boolean" } });
     if (values.help) {
       process.stdout.write(`${usage}\n`);
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "inspect needs a MODEL path" : `inspect takes one MODEL, got ${positionals.length}`);
-    const model = await loadModel(positionals[0]!);
-    const summary = summarizeModel(model);
+    const loaded = await loadModel(positionals[0]!);
+    const summary = summarizeModel(loaded);
+    const lowering = values.lowered ? lowerWithReport(loaded) : undefined;
+    const model = lowering?.model ?? loaded;
     if (values.json) {
-      const out = values.graph ? { ...summary, graph: model.graph.toString() } : summary;
+      const out = { ...summary, ...(lowering ? { lowering: lowering.report } : {}), ...(values.graph ? { graph: model.graph.toString() } : {}) };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       process.stdout.write(`${formatSummary(summary)}\n`);
+      if (lowering) process.stdout.write(`\n${formatLowering(lowering.report)}\n`);
       if (values.graph) process.stdout.write(`\n${model.graph.toString()}\n`);
     }
     return 0;
