@@ -43,7 +43,7 @@ export class StatusBar implements vscode.Disposable {
     if (calibration?.state === "running") {
       state = `calibrating${calibration.percent !== undefined ? ` ${calibration.percent}%` : "…"}`;
       icon = "$(sync~spin)";
-    } else if (target.modelState === "loading" || status.checksRunning > 0 || !target.lastCheck) {
+    } else if (target.modelState === "loading" || !target.lastCheck) {
       state = "checking";
       icon = "$(loading~spin)";
     } else if (target.modelState === "error") {

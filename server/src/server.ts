@@ -222,7 +222,9 @@ export function startServer(connection: Connection): void {
     }
     if (!extra) return base;
     const value = typeof base.contents === "object" && "value" in base.contents ? base.contents.value : String(base.contents);
-    return { ...base, contents: { kind: MarkupKind.Markdown, value: `${value}\n\n${extra}` } };
+    // Once calibrated, the qparams are what the user came for: they go first, above the (long) list of slots.
+    const combined = report ? `${extra.replace(/^---\n\n/, "")}\n\n---\n\n${value}` : `${value}\n\n${extra}`;
+    return { ...base, contents: { kind: MarkupKind.Markdown, value: combined } };
   };
 
   connection.onCompletion(async (params, token) => {

@@ -21,7 +21,14 @@ const SETTINGS = {
   "git.enabled": false,
   "editor.hover.delay": 150,
   "chat.disableAIFeatures": true,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
 };
+
+function isolatedEnv(run) {
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(run, "xdg-config"), XDG_DATA_HOME: path.join(run, "xdg-data"), TMPDIR: path.join(run, "tmp") };
+  delete env.NODE_OPTIONS;
+  return env;
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -63,9 +70,7 @@ export async function startCodeServer({ run, folder, restricted = false, testDri
     ...(testDriver ? ["--vscode-option", "enable-smoke-test-driver"] : []),
     folder,
   ];
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(run, "xdg-config"), XDG_DATA_HOME: path.join(run, "xdg-data"), TMPDIR: path.join(run, "tmp") };
-  delete env.NODE_OPTIONS;
-  const child = spawn(NODE24, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(NODE24, args, { env: isolatedEnv(run), stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.on("data", (d) => log(`[code-server] ${d}`));
   child.stderr.on("data", (d) => log(`[code-server] ${d}`));
   const url = `http://127.0.0.1:${port}`;
@@ -73,8 +78,11 @@ export async function startCodeServer({ run, folder, restricted = false, testDri
   return { url, port, child, stop: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", resolve), child.kill()))) };
 }
 
-export async function installExtension(vsix, extensionsDir, log = () => {}) {
-  const child = spawn(NODE24, [CODE_SERVER, "--extensions-dir", extensionsDir, "--install-extension", vsix], { stdio: ["ignore", "pipe", "pipe"] });
+export async function installExtension({ run, vsix, extensionsDir, log = () => {} }) {
+  for (const dir of ["ud", "tmp", "xdg-config", "xdg-data"]) mkdirSync(path.join(run, dir), { recursive: true });
+  writeFileSync(path.join(run, "config.yaml"), "auth: none\n");
+  const args = [CODE_SERVER, "--config", path.join(run, "config.yaml"), "--user-data-dir", path.join(run, "ud"), "--extensions-dir", extensionsDir, "--install-extension", vsix];
+  const child = spawn(NODE24, args, { env: isolatedEnv(run), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));

@@ -8,13 +8,10 @@ import { installExtension, launchBrowser, startCodeServer } from "./code-server.
 import { makeFixture } from "./fixture.mjs";
 
 async function openFile(page, name) {
-  await page.keyboard.press("Control+P");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible" });
-  await input.fill(name);
-  await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
-  await page.locator(`.tabs-container .tab.active:has-text("${name}")`).waitFor({ timeout: 20_000 });
+  const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+  await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor({ timeout: 20_000 });
 }
 
 async function runCommand(page, title) {
@@ -26,24 +23,25 @@ async function runCommand(page, title) {
   await page.keyboard.press("Enter");
 }
 
-/** Hover the first token holding `text` on the given (1-based) line of the active editor. */
-async function hoverLine(page, lineNumber, text) {
+/** Go to a (1-based) line of the active editor and rest the mouse on it, `dx` pixels into the text. */
+async function hoverLine(page, lineNumber, dx) {
   await page.keyboard.press("Control+G");
   await page.locator(".quick-input-widget input").fill(`:${lineNumber}`);
   await page.keyboard.press("Enter");
-  const token = page.locator(".monaco-editor .view-line span span", { hasText: text }).first();
-  await token.waitFor({ timeout: 20_000 });
-  const box = await token.boundingBox();
-  await page.mouse.move(box.x + 5, box.y + box.height / 2);
-  await page.mouse.move(box.x + 8, box.y + box.height / 2);
+  await page.waitForTimeout(300);
+  const line = await page.locator(".monaco-editor.focused .view-overlays .current-line").first().boundingBox();
+  const text = await page.locator(".monaco-editor.focused .view-lines").first().boundingBox();
+  await page.mouse.move(text.x + dx, line.y + line.height / 2);
+  await page.mouse.move(text.x + dx + 3, line.y + line.height / 2);
 }
 
 export async function uiSmoke({ vsix, artifacts, log }) {
+  rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   const run = mkdtempSync(path.join(tmpdir(), "qkui-"));
   const folder = makeFixture("ui");
   const extensionsDir = path.join(run, "exts");
-  await installExtension(vsix, extensionsDir, log);
+  await installExtension({ run, vsix, extensionsDir, log });
   const server = await startCodeServer({ run, folder, extensionsDir, log: (m) => process.env.QKIT_E2E_VERBOSE && process.stderr.write(m) });
   const browser = await launchBrowser(path.join(run, "profile"));
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -59,6 +57,8 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     await page.locator(".statusbar-item", { hasText: "qkit:" }).first().waitFor({ timeout: 90_000 });
     await shot("workbench");
 
+    // The explorer shows the quantizers folder's files once it is expanded.
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "quantizers" }).first().click();
     await openFile(page, "broken.ts");
     await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 90_000 });
     await shot("broken-quantizer-squiggle");
@@ -80,10 +80,11 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     await page.locator(".notifications-toasts .notification-toast", { hasText: "calibrated on 512 samples" }).first().waitFor({ timeout: 180_000 });
     await shot("calibration-done");
 
-    await hoverLine(page, 20, "activation");
+    await hoverLine(page, 20, 220);
     const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "Calibration" }).first();
     await hover.waitFor({ timeout: 30_000 });
     await hover.locator("img").first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(600); // the hover fades in
     await shot("qparam-hover-histogram");
     await page.keyboard.press("Escape");
 
