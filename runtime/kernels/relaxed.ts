@@ -9,3 +9,4 @@ export * from "./winograd";
 export * from "./qconv";
 export * from "./qwindow";
 export * from "./qeltwise";
+export * from "./qwinograd";

@@ -12,7 +12,7 @@ export function formatLowering(r: LoweringReport): string {
   return [`lowered: ${r.lowered} of ${r.nodes.length} operators (${r.float} stay float32)`, table(rows)].join("\n");
 }
 
-const usage = `Usage: qkit inspect MODEL [--graph] [--lowered] [--json]
+const usage = `Usage: qkit inspect MODEL [--graph] [--json] [--lowered]
 
 Summarize an ONNX model: inputs and outputs with dtypes and shapes, opsets, operator counts, parameters, module tree.
 

@@ -315,6 +315,30 @@ export class Kernels {
     }
   }
 
+  /** Blocks of 8 tiles per round of the integer Winograd kernel: its transformed inputs (16·C·16 bytes a block) fill ~256 KiB. */
+  qwinoChunk(C: number): number {
+    return Math.max(1, Math.min(16, Math.floor((256 * 1024) / (256 * (C + (C & 1))))));
+  }
+
+  /** Reserve what the integer Winograd kernel needs: per-thread scratch, and the shared padded input of one image. */
+  reserveQwinograd(C: number, g: Window2d): void {
+    this.reserveScratch(Math.ceil(this.#k.qwino_scratch_bytes(C, this.qwinoChunk(C)) / 4));
+    this.reserveSharedScratch(Math.ceil(this.#k.qwino_pad_bytes(C, g.OH, g.OW) / 4));
+  }
+
+  /** A 3×3 stride-1 quantized convolution of N images by exact integer Winograd F(2×2, 3×3) (see kernels/qwinograd.ts). */
+  qwinograd(desc: number, x: number, y: number, N: number, C: number, M: number, g: Window2d): void {
+    const C2 = C + (C & 1);
+    const blocks = Math.ceil((Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2)) / 8);
+    const chunk = this.qwinoChunk(C);
+    const pad = this.sharedScratch;
+    const macs = 16 * M * C * blocks * 8;
+    for (let n = 0; n < N; n++) {
+      this.#parallel("qwino_pad", C2, WINDOW_COST * C2 * g.H * g.W, (c0, c1) => [desc, x + n * C * g.H * g.W, pad, c0, c1]);
+      this.#parallel("qwino", blocks, macs, (j0, j1, tid) => [desc, pad, y + n * M * g.OH * g.OW, j0, j1, chunk, this.#scratch[tid]!]);
+    }
+  }
+
   /** A quantized depthwise convolution of N images: threads take images, or channels of one image. */
   qdwconv(desc: number, x: number, y: number, N: number, g: Window2d, C: number, M: number): void {
     const work = WINDOW_COST * M * g.OH * g.OW * g.kh * g.kw;

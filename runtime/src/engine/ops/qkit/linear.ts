@@ -120,6 +120,16 @@ export function packLinear(k: Kernels, ctx: PrepareContext, w: Int8Array, groups
   return { desc };
 }
 
+/** A descriptor over arrays laid out elsewhere (integer Winograd's transformed weights). */
+export function describe(k: Kernels, rq: Requant, desc: number, a: number, aStride: number, bias: number, mult: number, off: number, M: number): PackedLinear {
+  const d = k.view(Int32Array, desc, DESC_INTS);
+  d.fill(0);
+  d[D.GROUPS] = 1; d[D.M] = M; d[D.A] = a; d[D.A_STRIDE] = aStride; d[D.BIAS] = bias; d[D.P_STRIDE] = 0;
+  d[D.MULT] = mult; d[D.OFF] = off; d[D.ZX] = rq.x.zp; d[D.ZY] = rq.y.zp; d[D.QLO] = rq.qlo; d[D.QHI] = rq.qhi;
+  d[D.FLAGS] = (rq.x.dtype === "int8" ? 1 : 0) | (rq.y.dtype === "int8" ? 2 : 0);
+  return { desc };
+}
+
 /** Write a plan's geometry into the descriptor (the same weights serve every input shape; one plan runs at a time). */
 export function setGeometry(k: Kernels, packed: PackedLinear, C: number, g: Window2d): void {
   const d = k.view(Int32Array, packed.desc, DESC_INTS);

@@ -3,7 +3,8 @@ import { geometry } from "../conv.js";
 import { requireInput } from "../util.js";
 import { QLINEAR } from "./schema.js";
 import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
-import { directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } from "./linear.js";
+import { describe, directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } from "./linear.js";
+import { packWinograd, winogradShape } from "./winograd.js";
 
 /**
  * com.qkit.QConv: a convolution (grouped and depthwise included) on quantized activations and int8 weights, with
@@ -33,6 +34,19 @@ export const qconv: OpDef = {
         runtimeInputs: [0],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
           directConvInt(ins[0]!.data as Int16Array, outs[0]!.data as Int16Array, N, group, Cg, Mg, g, weights, rq);
+        },
+      };
+    }
+    const wino = !depthwise && winogradShape(g, group, C, M) ? ctx.once("qweights:winograd", () =>
+      packWinograd(k, ctx, weights, M, C, rq, (desc, a, aStride, bias, mult, off) => describe(k, rq, desc, a, aStride, bias, mult, off, M))) : undefined;
+    if (wino) {
+      k.reserveQwinograd(C, g);
+      return {
+        outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
+        runtimeInputs: [0],
+        run(ins, outs) {
+          setGeometry(k, wino, C, g);
+          k.qwinograd(wino.desc, k.addr(ins[0]!.data as Uint8Array), k.addr(outs[0]!.data as Uint8Array), N, C, M, g);
         },
       };
     }
