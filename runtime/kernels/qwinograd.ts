@@ -195,55 +195,66 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, chunk: i
         }
       }
     }
-    for (let p = 0; p < panels; p++) {
-      const m0 = p * QMR;
-      const rows = min(QMR, M - m0);
-      for (let j = jc; j < je; j++) {
-        for (let xi = 0; xi < 16; xi++) {
-          gemmTile(u + <usize>xi * uStride + <usize>(p * kp * 16), vbuf + <usize>xi * xiStride + <usize>(j - jc) * blockBytes,
-            kp, mbuf + (<usize>xi << 7));
-        }
-        const n0 = j * QNR;
-        for (let r = 0; r < rows; r++) {
-          const m = m0 + r;
-          const out = y + <usize>(m * OH * OW);
-          for (let h = 0; h < 2; h++) {
-            // Columns 4h..4h+3 of row r of the 16 M_ξ tiles.
-            const base = mbuf + <usize>(r * 32 + h * 16);
-            const s00 = i32x4.add(i32x4.add(v128.load(base), v128.load(base, 4 * 128)), v128.load(base, 8 * 128));
-            const s01 = i32x4.add(i32x4.add(v128.load(base, 128), v128.load(base, 5 * 128)), v128.load(base, 9 * 128));
-            const s02 = i32x4.add(i32x4.add(v128.load(base, 2 * 128), v128.load(base, 6 * 128)), v128.load(base, 10 * 128));
-            const s03 = i32x4.add(i32x4.add(v128.load(base, 3 * 128), v128.load(base, 7 * 128)), v128.load(base, 11 * 128));
-            const s10 = i32x4.sub(i32x4.sub(v128.load(base, 4 * 128), v128.load(base, 8 * 128)), v128.load(base, 12 * 128));
-            const s11 = i32x4.sub(i32x4.sub(v128.load(base, 5 * 128), v128.load(base, 9 * 128)), v128.load(base, 13 * 128));
-            const s12 = i32x4.sub(i32x4.sub(v128.load(base, 6 * 128), v128.load(base, 10 * 128)), v128.load(base, 14 * 128));
-            const s13 = i32x4.sub(i32x4.sub(v128.load(base, 7 * 128), v128.load(base, 11 * 128)), v128.load(base, 15 * 128));
-            const vb = v128.load32_splat(bias + (<usize>m << 2));
-            // Aᵀ M A is 4 × the convolution: shift back, add the bias.
-            const y00 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(s00, s01), s02), 2), vb);
-            const y01 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s01, s02), s03), 2), vb);
-            const y10 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(s10, s11), s12), 2), vb);
-            const y11 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s11, s12), s13), 2), vb);
-            const mp = mult + (<usize>m << 2), op = off + (<usize>m << 2);
-            requantStore(y00, y01, mp, op, d, tmp, 8, tmp + 64);
-            requantStore(y10, y11, mp, op, d, tmp + 8, 8, tmp + 64);
-            // tmp: [y00 lanes 0-3, y01 lanes 0-3, y10 ..., y11 ...] for tiles n0 + 4h + l.
-            for (let l = 0; l < 4; l++) {
-              const t = n0 + 4 * h + l;
-              if (t >= T) break;
-              const ty = t / TW;
-              const tx = t - ty * TW;
-              const oy = 2 * ty;
-              const ox = 2 * tx;
-              const o = out + <usize>(oy * OW + ox);
-              store<u8>(o, load<u8>(tmp + l));
-              if (ox + 1 < OW) store<u8>(o, load<u8>(tmp + 4 + l), 1);
-              if (oy + 1 < OH) {
-                store<u8>(o + <usize>OW, load<u8>(tmp + 8 + l));
-                if (ox + 1 < OW) store<u8>(o + <usize>OW, load<u8>(tmp + 12 + l), 1);
-              }
-            }
-          }
+    // Stream the smaller operand: with all transformed weights in L2, each block's V stays in L1 across the
+    // channel panels; with more weights than that, each panel's weights stay in L1/L2 across the chunk's blocks.
+    if (<usize>16 * uStride <= <usize>(512 * 1024)) {
+      for (let j = jc; j < je; j++) for (let p = 0; p < panels; p++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
+    } else {
+      for (let p = 0; p < panels; p++) for (let j = jc; j < je; j++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
+    }
+  }
+}
+
+/** The 16 GEMM tiles of channel panel p and tile block j, then the output transform and requantization of those tiles. */
+// @ts-ignore: decorator
+@inline function panelBlockWork(
+  d: usize, p: i32, j: i32, jc: i32, u: usize, uStride: usize, kp: i32, vbuf: usize, xiStride: usize, blockBytes: usize,
+  mbuf: usize, M: i32, OH: i32, OW: i32, TW: i32, T: i32, y: usize, bias: usize, mult: usize, off: usize, tmp: usize,
+): void {
+  const m0 = p * QMR;
+  const rows = min(QMR, M - m0);
+  for (let xi = 0; xi < 16; xi++) {
+    gemmTile(u + <usize>xi * uStride + <usize>(p * kp * 16), vbuf + <usize>xi * xiStride + <usize>(j - jc) * blockBytes,
+      kp, mbuf + (<usize>xi << 7));
+  }
+  const n0 = j * QNR;
+  for (let r = 0; r < rows; r++) {
+    const m = m0 + r;
+    const out = y + <usize>(m * OH * OW);
+    for (let h = 0; h < 2; h++) {
+      // Columns 4h..4h+3 of row r of the 16 M_ξ tiles.
+      const base = mbuf + <usize>(r * 32 + h * 16);
+      const s00 = i32x4.add(i32x4.add(v128.load(base), v128.load(base, 4 * 128)), v128.load(base, 8 * 128));
+      const s01 = i32x4.add(i32x4.add(v128.load(base, 128), v128.load(base, 5 * 128)), v128.load(base, 9 * 128));
+      const s02 = i32x4.add(i32x4.add(v128.load(base, 2 * 128), v128.load(base, 6 * 128)), v128.load(base, 10 * 128));
+      const s03 = i32x4.add(i32x4.add(v128.load(base, 3 * 128), v128.load(base, 7 * 128)), v128.load(base, 11 * 128));
+      const s10 = i32x4.sub(i32x4.sub(v128.load(base, 4 * 128), v128.load(base, 8 * 128)), v128.load(base, 12 * 128));
+      const s11 = i32x4.sub(i32x4.sub(v128.load(base, 5 * 128), v128.load(base, 9 * 128)), v128.load(base, 13 * 128));
+      const s12 = i32x4.sub(i32x4.sub(v128.load(base, 6 * 128), v128.load(base, 10 * 128)), v128.load(base, 14 * 128));
+      const s13 = i32x4.sub(i32x4.sub(v128.load(base, 7 * 128), v128.load(base, 11 * 128)), v128.load(base, 15 * 128));
+      const vb = v128.load32_splat(bias + (<usize>m << 2));
+      // Aᵀ M A is 4 × the convolution: shift back, add the bias.
+      const y00 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(s00, s01), s02), 2), vb);
+      const y01 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s01, s02), s03), 2), vb);
+      const y10 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(s10, s11), s12), 2), vb);
+      const y11 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s11, s12), s13), 2), vb);
+      const mp = mult + (<usize>m << 2), op = off + (<usize>m << 2);
+      requantStore(y00, y01, mp, op, d, tmp, 8, tmp + 64);
+      requantStore(y10, y11, mp, op, d, tmp + 8, 8, tmp + 64);
+      // tmp: [y00 lanes 0-3, y01 lanes 0-3, y10 ..., y11 ...] for tiles n0 + 4h + l.
+      for (let l = 0; l < 4; l++) {
+        const t = n0 + 4 * h + l;
+        if (t >= T) break;
+        const ty = t / TW;
+        const tx = t - ty * TW;
+        const oy = 2 * ty;
+        const ox = 2 * tx;
+        const o = out + <usize>(oy * OW + ox);
+        store<u8>(o, load<u8>(tmp + l));
+        if (ox + 1 < OW) store<u8>(o, load<u8>(tmp + 4 + l), 1);
+        if (oy + 1 < OH) {
+          store<u8>(o + <usize>OW, load<u8>(tmp + 8 + l));
+          if (ox + 1 < OW) store<u8>(o + <usize>OW, load<u8>(tmp + 12 + l), 1);
         }
       }
     }
