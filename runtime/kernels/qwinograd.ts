@@ -260,3 +260,16 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, chunk: i
     }
   }
 }
+
+/** Images [n0, n1) on one thread (threads split a batch by images): each padded into this thread's scratch. */
+export function qwino_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, chunk: i32, scratch: usize): void {
+  const C = qdesc(d, QD.C), M = qdesc(d, QD.M), OH = qdesc(d, QD.OH), OW = qdesc(d, QD.OW);
+  const inImage = <usize>(C * qdesc(d, QD.H) * qdesc(d, QD.W));
+  const outImage = <usize>(M * OH * OW);
+  const padBytes = <usize>((qwino_pad_bytes(C, OH, OW) + 63) & ~63);
+  const blocks = (((OH + 1) >> 1) * ((OW + 1) >> 1) + QNR - 1) / QNR;
+  for (let n = n0; n < n1; n++) {
+    qwino_pad(d, x + <usize>n * inImage, scratch, 0, (C + 1) & ~1);
+    qwino(d, scratch, y + <usize>n * outImage, 0, blocks, chunk, scratch + padBytes);
+  }
+}

@@ -321,9 +321,16 @@ export class Kernels {
   }
 
   /** Reserve what the integer Winograd kernel needs: per-thread scratch, and the shared padded input of one image. */
-  reserveQwinograd(C: number, g: Window2d): void {
-    this.reserveScratch(Math.ceil(this.#k.qwino_scratch_bytes(C, this.qwinoChunk(C)) / 4));
-    this.reserveSharedScratch(Math.ceil(this.#k.qwino_pad_bytes(C, g.OH, g.OW) / 4));
+  reserveQwinograd(C: number, g: Window2d, N: number): void {
+    const pad = this.#k.qwino_pad_bytes(C, g.OH, g.OW);
+    const work = this.#k.qwino_scratch_bytes(C, this.qwinoChunk(C));
+    // Threads taking whole images pad them into their own scratch.
+    this.reserveScratch(Math.ceil((this.#qwinoByImages(N) ? Math.ceil(pad / 64) * 64 + work : work) / 4));
+    this.reserveSharedScratch(Math.ceil(pad / 4));
+  }
+
+  #qwinoByImages(N: number): boolean {
+    return this.threads > 1 && N >= 2 * this.threads;
   }
 
   /** A 3×3 stride-1 quantized convolution of N images by exact integer Winograd F(2×2, 3×3) (see kernels/qwinograd.ts). */
@@ -333,6 +340,10 @@ export class Kernels {
     const chunk = this.qwinoChunk(C);
     const pad = this.sharedScratch;
     const macs = 16 * M * C * blocks * 8;
+    if (this.#qwinoByImages(N)) {
+      this.#parallel("qwino_images", N, N * macs, (n0, n1, tid) => [desc, x, y, n0, n1, chunk, this.#scratch[tid]!]);
+      return;
+    }
     for (let n = 0; n < N; n++) {
       this.#parallel("qwino_pad", C2, WINDOW_COST * C2 * g.H * g.W, (c0, c1) => [desc, x + n * C * g.H * g.W, pad, c0, c1]);
       this.#parallel("qwino", blocks, macs, (j0, j1, tid) => [desc, pad, y + n * M * g.OH * g.OW, j0, j1, chunk, this.#scratch[tid]!]);

@@ -105,11 +105,12 @@ export interface KernelExports {
   qwino_scratch_bytes(C: number, chunk: number): number;
   qwino_pad(d: number, x: number, pad: number, c0: number, c1: number): void;
   qwino(d: number, pad: number, y: number, j0: number, j1: number, chunk: number, scratch: number): void;
+  qwino_images(d: number, x: number, y: number, n0: number, n1: number, chunk: number, scratch: number): void;
 }
 
 /** Kernel functions that may run on worker threads (by index in this list). */
 export const PARALLEL_KERNELS = ["conv2d", "gemm_packed", "dwconv2d", "maxpool2d", "avgpool2d", "wino_pad", "wino_conv", "conv2d_images", "dwconv2d_images", "binary", "clamp",
-  "qconv2d", "qconv2d_images", "qdwconv2d", "qdwconv2d_images", "qmaxpool2d", "qbinary", "qlut", "qquantize", "qwino_pad", "qwino"] as const;
+  "qconv2d", "qconv2d_images", "qdwconv2d", "qdwconv2d_images", "qmaxpool2d", "qbinary", "qlut", "qquantize", "qwino_pad", "qwino", "qwino_images"] as const;
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {

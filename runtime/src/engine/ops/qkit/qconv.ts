@@ -40,7 +40,7 @@ export const qconv: OpDef = {
     const wino = !depthwise && winogradShape(g, group, C, M) ? ctx.once("qweights:winograd", () =>
       packWinograd(k, ctx, weights, M, C, rq, (desc, a, aStride, bias, mult, off) => describe(k, rq, desc, a, aStride, bias, mult, off, M))) : undefined;
     if (wino) {
-      k.reserveQwinograd(C, g);
+      k.reserveQwinograd(C, g, N);
       return {
         outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
         runtimeInputs: [0],
