@@ -110,11 +110,8 @@ export function startServer(connection: Connection): void {
       progress.begin(title, undefined, path.basename(message));
       return () => progress.done();
     },
-    checked() {
-      if (!workspace) return;
-      void connection.sendNotification(StatusChangedNotification, status());
-      if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type);
-    },
+    // A check finished: status and lenses changed, and a qkit.json edit or a CLI run may have changed the reports.
+    checked: () => calibrationChanged(),
   };
 
   const reportFor = (file: string): CheckReport | undefined => {

@@ -58,12 +58,16 @@ export class CalibrationService {
   /** SQNR warnings of every target's report, by file. */
   diagnostics(): Map<string, Diagnostic[]> {
     const byFile = new Map<string, Diagnostic[]>();
+    const lines = new Map<string, string[]>();
     const lineText = (file: string, line: number) => {
-      try {
-        return readFileSync(file, "utf8").split("\n")[line - 1];
-      } catch {
-        return undefined;
+      if (!lines.has(file)) {
+        try {
+          lines.set(file, readFileSync(file, "utf8").split("\n"));
+        } catch {
+          lines.set(file, []);
+        }
       }
+      return lines.get(file)![line - 1];
     };
     for (const target of this.workspace.config.targets) {
       const report = this.store.load(target);

@@ -16,6 +16,7 @@ for (const arg of process.argv.slice(2)) {
   if (match) options[match[1]] = match[2];
   else if (!arg.startsWith("--")) folder = arg;
 }
+const WORKBENCH_CHATTER = /^(Resolving connection|Resolved connection|Creating a socket|\[reconnection|Updating additional|\[Service Worker|\[AgentHost|\[AccountPolicyGate|Failed: getaddrinfo)/;
 const restricted = process.env.QKIT_E2E_RESTRICTED === "1";
 const verbose = !!process.env.QKIT_E2E_VERBOSE;
 const run = mkdtempSync(path.join(tmpdir(), "qkcs-"));
@@ -35,7 +36,9 @@ try {
       return;
     }
     const values = await Promise.all(message.args().map((a) => a.jsonValue().catch(() => "?")));
-    process.stdout.write(`${format(...values.slice(2))}\n`);
+    const line = format(...values.slice(2));
+    // The tests log at INFO; the workbench's own chatter (connections, the unreachable marketplace) is noise here.
+    if (verbose || (/\bINFO\b/.test(String(values[0])) && !WORKBENCH_CHATTER.test(line))) process.stdout.write(`${line}\n`);
   });
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${path.resolve(p)}`;
   const payload = [["extensionDevelopmentPath", remote(options.extensionDevelopmentPath)], ["extensionTestsPath", remote(options.extensionTestsPath)]];

@@ -117,4 +117,14 @@ describe("qkit in VS Code (trusted workspace)", () => {
     assert.ok(result);
     assert.ok(await exists(target));
   });
+
+  it("restarts the server on request, and the new one serves hovers with the saved calibration", async () => {
+    const api = await qkitApi();
+    const before = api.client();
+    await vscode.commands.executeCommand("qkit.restartServer");
+    const after = await until("a new running client", () => api.client() !== before && api.client());
+    assert.ok(after);
+    const line = lineOf(tutorial, "const activation = new QuantizationSpec");
+    await until("a calibrated hover from the new server", async () => /\*\*Calibration\*\*/.test(await hoverText(tutorial.uri, new vscode.Position(line, 25))));
+  });
 });
