@@ -10,7 +10,13 @@ import { EXAMPLES, FMNIST, TUTORIAL, tempWorkspace } from "./helpers/workspace.j
 /** Run calibration over stdio: work-done progress, cancellation, the saved report behind hovers, SQNR warnings. */
 const DATA = path.join(EXAMPLES, "fashion-mnist", "calibration-images-idx3-ubyte.gz");
 const calibration = { data: DATA, batchSize: 16, limit: 96, mean: 0.286, std: 0.353 };
-const workspace = tempWorkspace([{ quantizer: TUTORIAL, model: FMNIST, calibration, output: "out/fmnist.int8.onnx" } as never]);
+// A second target on the same output: a file that names a node, for the node-name hover.
+const PROBE_TEXT = 'export const probe = "/conv2/Conv";\n';
+const workspace = tempWorkspace(
+  [{ quantizer: TUTORIAL, model: FMNIST, calibration, output: "out/fmnist.int8.onnx" } as never, { quantizer: "probe.ts", model: FMNIST, output: "out/fmnist.int8.onnx" }],
+  { "probe.ts": PROBE_TEXT },
+);
+const PROBE = path.join(workspace.dir, "probe.ts");
 const OUTPUT = path.join(workspace.dir, "out", "fmnist.int8.onnx");
 const REPORT = `${OUTPUT}.calibration.json`;
 const text = readFileSync(TUTORIAL, "utf8");
@@ -93,6 +99,16 @@ test("after calibration, hovers show qparams as Netron writes them, the histogra
   assert.match(spec, /!\[histogram of HistogramObserver with the clipping range\]\(data:image\/svg\+xml;base64,/);
   const svg = Buffer.from(/base64,([^)]+)\)/.exec(spec)![1]!, "base64").toString();
   assert.match(svg, /^<svg [^>]*>.*clip \[/);
+});
+
+test("a node name's hover shows its SQNR and the qparams of its inputs and output", async () => {
+  await client.open(PROBE, PROBE_TEXT);
+  const value = hoverText(await client.hover(PROBE, positionOf(PROBE_TEXT, '"/conv2/Conv"', 3)));
+  assert.match(value, /^\*\*Calibration\*\* \(96 samples\)/);
+  assert.match(value, /SQNR \*\*\d+\.\d dB\*\* against the float model/);
+  assert.match(value, /HistogramObserver · edge \/pool1\/MaxPool → \/conv2\/Conv/);
+  assert.match(value, /per_channel_symmetric\*\* · PerChannelMinMaxObserver · edge onnx::Conv_58 → \/conv2\/Conv/);
+  assert.match(value, /\*\*Conv\*\* `\/conv2\/Conv`/);
 });
 
 test("per-channel weights get a summary: channel count and scale range", async () => {

@@ -53,8 +53,10 @@ function perChannel(g: GroupReport, state: Record<string, unknown>): string[] {
 }
 
 /** One sharing group: the qparams as Netron writes them, what the observer saw, and its histogram when it has one. */
-export function groupMarkdown(g: GroupReport): string {
-  const where = g.slots.slice(0, 3).map((s) => s.description.replace(/%/g, "")).join("; ") + (g.slots.length > 3 ? `; … ${g.slots.length - 3} more` : "");
+export function groupMarkdown(g: GroupReport, focusNode?: string): string {
+  // On a node's hover, its own edges come first: a shared group may span many nodes.
+  const slots = focusNode ? [...g.slots.filter((s) => s.node === focusNode), ...g.slots.filter((s) => s.node !== focusNode)] : g.slots;
+  const where = slots.slice(0, 3).map((s) => s.description.replace(/%/g, "")).join("; ") + (g.slots.length > 3 ? `; … ${g.slots.length - 3} more` : "");
   const head = `**${[g.spec.dtype, g.spec.qscheme].filter(Boolean).join(" ")}** · ${g.observer} · ${where}`;
   if (g.scale.length === 0) return `${head}\n\nthe observer saw no data: no qparams`;
   const state = (typeof g.state === "object" && g.state !== null ? g.state : {}) as Record<string, unknown>;
@@ -75,7 +77,7 @@ export function nodeCalibrationMarkdown(report: LoadedReport, node: string, thre
   if (!groups.length && !sqnr) return undefined;
   const parts = [`---\n\n**Calibration** (${report.report.items} samples)`];
   if (sqnr) parts.push(sqnrMarkdown(sqnr, thresholdDb));
-  parts.push(...groups.slice(0, MAX_GROUPS).map(groupMarkdown));
+  parts.push(...groups.slice(0, MAX_GROUPS).map((g) => groupMarkdown(g, node)));
   if (groups.length > MAX_GROUPS) parts.push(`… and ${groups.length - MAX_GROUPS} more`);
   return parts.join("\n\n");
 }
@@ -91,7 +93,7 @@ export function siteCalibrationMarkdown(report: LoadedReport, file: string, line
     const columns = onLine.map(([key]) => Number(key.slice(key.lastIndexOf(":") + 1))).sort((a, b) => a - b);
     const chosen = [...columns].reverse().find((c) => c <= character + 1) ?? columns[0]!;
     const groups = onLine.filter(([key]) => key.endsWith(`:${chosen}`)).flatMap(([, gs]) => gs);
-    parts.push(...groups.slice(0, MAX_GROUPS).map(groupMarkdown));
+    parts.push(...groups.slice(0, MAX_GROUPS).map((g) => groupMarkdown(g)));
     if (groups.length > MAX_GROUPS) parts.push(`… and ${groups.length - MAX_GROUPS} more groups from this spec`);
   }
   if (sqnrs.length) {
