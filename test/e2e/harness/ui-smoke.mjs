@@ -61,6 +61,7 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "quantizers" }).first().click();
     await openFile(page, "broken.ts");
     await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 90_000 });
+    await page.locator(".monaco-editor .codelens-decoration", { hasText: "left float" }).first().waitFor({ timeout: 30_000 });
     await shot("broken-quantizer-squiggle");
 
     await page.keyboard.press("Control+Shift+M");
