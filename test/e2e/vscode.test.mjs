@@ -11,12 +11,14 @@ import { runTests } from "@vscode/test-electron";
 import { missingToolchain, ROOT } from "./harness/toolchain.mjs";
 import { makeFixture } from "./harness/fixture.mjs";
 import { packageVsix, zipEntries } from "./harness/vsix.mjs";
-import { uiSmoke } from "./harness/ui-smoke.mjs";
+import { uiRestricted, uiSmoke } from "./harness/ui-smoke.mjs";
 
 const ARTIFACTS = path.join(ROOT, "test", "e2e", "artifacts");
 const VSIX = path.join(ARTIFACTS, "qkit.vsix");
 const missing = missingToolchain();
+const SCREENSHOTS = path.join(ARTIFACTS, "screenshots");
 const log = (m) => process.stdout.write(m);
+rmSync(SCREENSHOTS, { recursive: true, force: true });
 mkdirSync(ARTIFACTS, { recursive: true });
 
 function sh(command, args) {
@@ -60,5 +62,10 @@ test("extension-host suite, restricted mode", runSuite(true));
 
 test("UI smoke: squiggle, Problems, calibration from the palette with progress, histogram hover, graph view", async (t) => {
   if (missing) return t.skip(missing);
-  await uiSmoke({ vsix: VSIX, artifacts: path.join(ARTIFACTS, "screenshots"), log });
+  await uiSmoke({ vsix: VSIX, artifacts: SCREENSHOTS, log });
+});
+
+test("UI smoke: restricted mode says why nothing runs", async (t) => {
+  if (missing) return t.skip(missing);
+  await uiRestricted({ vsix: VSIX, artifacts: SCREENSHOTS, log });
 });

@@ -36,7 +36,6 @@ async function hoverLine(page, lineNumber, dx) {
 }
 
 export async function uiSmoke({ vsix, artifacts, log }) {
-  rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   const run = mkdtempSync(path.join(tmpdir(), "qkui-"));
   const folder = makeFixture("ui");
@@ -95,6 +94,39 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     await shot("annotated-graph");
   } catch (error) {
     await shot("failure").catch(() => {});
+    throw error;
+  } finally {
+    await browser.close().catch(() => {});
+    await server.stop();
+    rmSync(run, { recursive: true, force: true });
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** Restricted mode as a person sees it: the status bar says why nothing runs, and so does the lens. */
+export async function uiRestricted({ vsix, artifacts, log }) {
+  mkdirSync(artifacts, { recursive: true });
+  const run = mkdtempSync(path.join(tmpdir(), "qkur-"));
+  const folder = makeFixture("ur");
+  const extensionsDir = path.join(run, "exts");
+  await installExtension({ run, vsix, extensionsDir, log });
+  const server = await startCodeServer({ run, folder, extensionsDir, restricted: true, log: (m) => process.env.QKIT_E2E_VERBOSE && process.stderr.write(m) });
+  const browser = await launchBrowser(path.join(run, "profile"));
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const shot = async (name) => {
+    await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+    log(`screenshot ${name}.png\n`);
+  };
+  try {
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 90_000 });
+    await page.locator(".statusbar-item", { hasText: "qkit: restricted" }).first().waitFor({ timeout: 90_000 });
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "quantizers" }).first().click();
+    await openFile(page, "leaves-a-mark.ts");
+    await page.locator(".monaco-editor .codelens-decoration", { hasText: "not run: the workspace is not trusted" }).first().waitFor({ timeout: 60_000 });
+    await shot("10-restricted-mode");
+  } catch (error) {
+    await shot("10-restricted-failure").catch(() => {});
     throw error;
   } finally {
     await browser.close().catch(() => {});
