@@ -136,6 +136,101 @@ function qim2col_pack(
   }
 }
 
+/** Bytes of the zx-padded copy of one image group that qconv2d packs from (see qim2col_padded). */
+export function qconv_pad_bytes(C: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
+  return C * ((OH - 1) * sh + (kh - 1) * dh + 1) * ((OW - 1) * sw + (kw - 1) * dw + 1) + 64;
+}
+
+/** Copy C planes of H×W bytes into PH×PW planes at (ph, pw), the rest filled with the zero point. */
+function padImage(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zx: i32, dst: usize): void {
+  memory.fill(dst, <u8>zx, <usize>(C * PH * PW));
+  const x0 = max(0, -pw);
+  const count = min(W - x0, PW - pw - x0);
+  if (count <= 0) return;
+  for (let c = 0; c < C; c++) {
+    for (let iy = max(0, -ph); iy < H && iy + ph < PH; iy++) {
+      memory.copy(dst + <usize>((c * PH + iy + ph) * PW + pw + x0), x + <usize>((c * H + iy) * W + x0), <usize>count);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function byteAt(p: usize, signed: bool): i16 {
+  return signed ? <i16>load<i8>(p) : <i16>load<u8>(p);
+}
+
+/**
+ * Pack im2col rows [k0, k0+kc) of column blocks [jc, je) from the padded image P (planes PH×PW), as qim2col_pack
+ * does from the raw input but with no bounds to check: 8 columns on one output row load as one vector (stride 1 or
+ * 2), others gather from 8 precomputed offsets.
+ */
+function qim2col_padded(
+  P: usize, PH: i32, PW: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  OW: i32, N: i32, K: i32, k0: i32, kc: i32, jc: i32, je: i32, signed: bool, dst: usize,
+): void {
+  const khw = kh * kw;
+  const plane = PH * PW;
+  const zero = i16x8.splat(0);
+  for (let j = jc; j < je; j++) {
+    const n0 = j * QNR;
+    const oy0 = n0 / OW;
+    const ox0 = n0 - oy0 * OW;
+    const oneRow = ox0 + QNR <= OW && n0 + QNR <= N && (sw == 1 || sw == 2);
+    // Top-left offsets of the 8 columns' windows (columns past N repeat the last one; their outputs are dropped).
+    let n = min(n0, N - 1); let oy = n / OW;
+    const a0 = oy * sh * PW + (n - oy * OW) * sw;
+    n = min(n0 + 1, N - 1); oy = n / OW;
+    const a1 = oy * sh * PW + (n - oy * OW) * sw;
+    n = min(n0 + 2, N - 1); oy = n / OW;
+    const a2 = oy * sh * PW + (n - oy * OW) * sw;
+    n = min(n0 + 3, N - 1); oy = n / OW;
+    const a3 = oy * sh * PW + (n - oy * OW) * sw;
+    n = min(n0 + 4, N - 1); oy = n / OW;
+    const a4 = oy * sh * PW + (n - oy * OW) * sw;
+    n = min(n0 + 5, N - 1); oy = n / OW;
+    const a5 = oy * sh * PW + (n - oy * OW) * sw;
+    n = min(n0 + 6, N - 1); oy = n / OW;
+    const a6 = oy * sh * PW + (n - oy * OW) * sw;
+    n = min(n0 + 7, N - 1); oy = n / OW;
+    const a7 = oy * sh * PW + (n - oy * OW) * sw;
+    let ci = k0 / khw;
+    let rem = k0 - ci * khw;
+    let ky = rem / kw;
+    let kx = rem - ky * kw;
+    for (let kk = 0; kk < kc; kk += 2) {
+      let v0: v128 = zero, v1: v128 = zero;
+      for (let h = 0; h < 2; h++) {
+        if (k0 + kk + h >= K) break;
+        const base = P + <usize>(ci * plane + ky * dh * PW + kx * dw);
+        let v: v128;
+        if (oneRow) {
+          if (sw == 1) {
+            v = widen8(base + <usize>a0, signed);
+          } else {
+            const w = v128.load(base + <usize>a0);
+            const even = v128.shuffle<u8>(w, w, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+            v = signed ? i16x8.extend_low_i8x16_s(even) : i16x8.extend_low_i8x16_u(even);
+          }
+        } else {
+          v = i16x8.splat(byteAt(base + <usize>a0, signed));
+          v = i16x8.replace_lane(v, 1, byteAt(base + <usize>a1, signed));
+          v = i16x8.replace_lane(v, 2, byteAt(base + <usize>a2, signed));
+          v = i16x8.replace_lane(v, 3, byteAt(base + <usize>a3, signed));
+          v = i16x8.replace_lane(v, 4, byteAt(base + <usize>a4, signed));
+          v = i16x8.replace_lane(v, 5, byteAt(base + <usize>a5, signed));
+          v = i16x8.replace_lane(v, 6, byteAt(base + <usize>a6, signed));
+          v = i16x8.replace_lane(v, 7, byteAt(base + <usize>a7, signed));
+        }
+        if (h == 0) v0 = v; else v1 = v;
+        if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+      }
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      dst += 32;
+    }
+  }
+}
+
 /**
  * One 4×8 tile over kp K pairs. `first`: start from the bias (else from the partial tile at `part`); `last`:
  * requantize and store bytes at y (row stride N), else keep the i32 partial tile.
@@ -209,12 +304,19 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
   const panels = (M + QMR - 1) / QMR;
   const tmp = parts + <usize>(panels * QCHUNK * 128);
   const coords = tmp + 64;
+  // Anything but a plain 1×1 convolution packs from a zx-padded copy of the image (this thread's own).
+  const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+  const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
+  const PW = (OW - 1) * sw + (kw - 1) * dw + 1;
+  const padded = tmp + 256;
+  if (!pointwise) padImage(x, C, H, W, ph, pw, PH, PW, zx, padded);
   for (let jc = j0; jc < j1; jc += QCHUNK) {
     const je = min(jc + QCHUNK, j1);
     for (let k0 = 0; k0 < K2; k0 += QKC) {
       const kc = min(QKC, K2 - k0);
       const kp = kc >> 1;
-      qim2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, K, k0, kc, jc, je, zx, signed, bchunk, coords);
+      if (pointwise) qim2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, K, k0, kc, jc, je, zx, signed, bchunk, coords);
+      else qim2col_padded(padded, PH, PW, kh, kw, sh, sw, dh, dw, OW, N, K, k0, kc, jc, je, signed, bchunk);
       const first = k0 == 0;
       const last = k0 + kc >= K2;
       for (let j = jc; j < je; j++) {

@@ -286,8 +286,11 @@ export class Kernels {
     return Math.ceil(M / 4) * 4 * (K + (K & 1)) * 2;
   }
 
-  reserveQconvScratch(M: number): void {
-    this.reserveScratch(Math.ceil(this.#k.qconv_scratch_bytes(M) / 4));
+  /** Per-thread scratch of qconv for M output channels (per group), with room for a padded copy of a C-channel group when g is given. */
+  reserveQconvScratch(M: number, C = 0, g?: Window2d): void {
+    const pointwise = !g || (g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0);
+    const pad = pointwise ? 0 : this.#k.qconv_pad_bytes(C, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.OH, g.OW);
+    this.reserveScratch(Math.ceil((this.#k.qconv_scratch_bytes(M) + pad) / 4));
   }
 
   reserveQwindowScratch(g: Window2d, max = false): void {

@@ -85,6 +85,7 @@ export interface KernelExports {
   clamp(x: number, y: number, n: number, lo: number, hi: number): void;
   channel_affine(x: number, y: number, planes: number, C: number, size: number, s: number, t: number, lo: number, hi: number): void;
   qconv_scratch_bytes(M: number): number;
+  qconv_pad_bytes(C: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number): number;
   qpack_a(src: number, M: number, K: number, dst: number): void;
   qconv2d(d: number, g: number, x: number, y: number, j0: number, j1: number, p0: number, p1: number, scratch: number): void;
   qconv2d_images(d: number, x: number, y: number, n0: number, n1: number, scratch: number): void;

@@ -53,7 +53,7 @@ export const qconv: OpDef = {
     const packed: PackedLinear = ctx.once(depthwise ? "qweights:dw" : "qweights", () =>
       packLinear(k, ctx, weights, depthwise ? 1 : group, depthwise ? M : Mg, depthwise ? g.kh * g.kw : K, rq, depthwise));
     if (depthwise) k.reserveQwindowScratch(g);
-    else k.reserveQconvScratch(Mg);
+    else k.reserveQconvScratch(Mg, Cg, g);
     return {
       outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
       runtimeInputs: [0],
