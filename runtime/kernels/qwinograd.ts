@@ -24,7 +24,7 @@ export function qwino_pad_bytes(C: i32, OH: i32, OW: i32): i32 {
 
 /** Bytes of private scratch qwino needs for chunks of `chunk` blocks of 8 tiles. */
 export function qwino_scratch_bytes(C: i32, chunk: i32): i32 {
-  return 16 * chunk * ((C + 1) & ~1) * 16 + 16 * 128 + 1024;
+  return 16 * chunk * ((C + 1) & ~1) * 16 + 16 * 128 + 2048;
 }
 
 /** Copy channels [c0, c1) of one image (bytes) into int16 planes of x − zx with zero padding (an odd C's extra plane is zero). */
@@ -90,17 +90,34 @@ export function qwino_pad(d: usize, x: usize, pad: usize, c0: i32, c1: i32): voi
   return v128.shuffle<i16>(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
+/** The 16 vectors d[r][c] (8 lanes: 8 consecutive tiles of one tile row starting at `row`), stored at dst + 16·(4r + c). */
+// @ts-ignore: decorator
+@inline function tileColumns(row: usize, rs: usize, dst: usize): void {
+  let r = row;
+  let o = dst;
+  for (let i = 0; i < 4; i++) {
+    const a = v128.load(r), b = v128.load(r, 16), e = v128.load(r, 4), f = v128.load(r, 20);
+    v128.store(o, evens(a, b));
+    v128.store(o, odds(a, b), 16);
+    v128.store(o, evens(e, f), 32);
+    v128.store(o, odds(e, f), 48);
+    r += rs;
+    o += 64;
+  }
+}
+
 /**
  * Transform the 4×4 input tiles of tiles [n0, n0 + 8) of channel plane `plane` into V_ξ (8 lanes) at tmpV + ξ·16.
- * Eight tiles on one tile row load as vectors (stride-2 de-interleaved); others gather lane by lane.
+ * Eight tiles on one tile row load as vectors (stride-2 de-interleaved); eight spread over two tile rows load both
+ * runs and merge them with swizzles (`merge`: two index vectors prepared per block); others gather lane by lane.
  */
 // @ts-ignore: decorator
-@inline function transformTiles(plane: usize, PW: i32, TW: i32, T: i32, n0: i32, tmpV: usize, lanes: usize): void {
+@inline function transformTiles(plane: usize, PW: i32, TW: i32, TH: i32, T: i32, n0: i32, tmpV: usize, lanes: usize, merge: usize): void {
   const ty = n0 / TW;
   const tx = n0 - ty * TW;
+  const rs = <usize>PW << 1;
   if (tx + 8 <= TW) {
     let r = plane + (<usize>(2 * ty * PW + 2 * tx) << 1);
-    const rs = <usize>PW << 1;
     const a0 = v128.load(r), b0 = v128.load(r, 16), e0 = v128.load(r, 4), f0 = v128.load(r, 20);
     r += rs;
     const a1 = v128.load(r), b1 = v128.load(r, 16), e1 = v128.load(r, 4), f1 = v128.load(r, 20);
@@ -113,6 +130,24 @@ export function qwino_pad(d: usize, x: usize, pad: usize, c0: i32, c1: i32): voi
       evens(a1, b1), odds(a1, b1), evens(e1, f1), odds(e1, f1),
       evens(a2, b2), odds(a2, b2), evens(e2, f2), odds(e2, f2),
       evens(a3, b3), odds(a3, b3), evens(e3, f3), odds(e3, f3));
+    return;
+  }
+  if (8 - (TW - tx) <= TW) {
+    // Lanes [0, TW − tx) from this tile row, the rest from the start of the next (or anything past the last tile).
+    tileColumns(plane + (<usize>(2 * ty * PW + 2 * tx) << 1), rs, lanes);
+    const next = ty + 1 < TH ? ty + 1 : ty;
+    tileColumns(plane + (<usize>(2 * next * PW) << 1), rs, lanes + 256);
+    const ia = v128.load(merge), ib = v128.load(merge, 16);
+    for (let i = 0; i < 16; i++) {
+      const at = <usize>i << 4;
+      v128.store(lanes + 512 + at, v128.or(i8x16.swizzle(v128.load(lanes + at), ia), i8x16.swizzle(v128.load(lanes + 256 + at), ib)));
+    }
+    const m = lanes + 512;
+    inputTransform(tmpV, 16,
+      v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48),
+      v128.load(m, 64), v128.load(m, 80), v128.load(m, 96), v128.load(m, 112),
+      v128.load(m, 128), v128.load(m, 144), v128.load(m, 160), v128.load(m, 176),
+      v128.load(m, 192), v128.load(m, 208), v128.load(m, 224), v128.load(m, 240));
     return;
   }
   for (let l = 0; l < 8; l++) {
@@ -129,6 +164,19 @@ export function qwino_pad(d: usize, x: usize, pad: usize, c0: i32, c1: i32): voi
     v128.load(lanes, 64), v128.load(lanes, 80), v128.load(lanes, 96), v128.load(lanes, 112),
     v128.load(lanes, 128), v128.load(lanes, 144), v128.load(lanes, 160), v128.load(lanes, 176),
     v128.load(lanes, 192), v128.load(lanes, 208), v128.load(lanes, 224), v128.load(lanes, 240));
+}
+
+/** Swizzle indices merging tile rows for the block at n0: lanes below TW − tx from the first run, the rest from the second. */
+// @ts-ignore: decorator
+@inline function mergeIndices(n0: i32, TW: i32, merge: usize): void {
+  const split = TW - (n0 - (n0 / TW) * TW);
+  for (let l = 0; l < 8; l++) {
+    const mine = l < split;
+    store<u8>(merge + 2 * l, mine ? <u8>(2 * l) : 0xff);
+    store<u8>(merge + 2 * l + 1, mine ? <u8>(2 * l + 1) : 0xff);
+    store<u8>(merge + 16 + 2 * l, mine ? 0xff : <u8>(2 * (l - split)));
+    store<u8>(merge + 16 + 2 * l + 1, mine ? 0xff : <u8>(2 * (l - split) + 1));
+  }
 }
 
 /** One 4×8 tile of int32 accumulators over kp K pairs, from zero, stored at part (rows of 8). */
@@ -173,8 +221,9 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, chunk: i
   const vbuf = scratch;
   const mbuf = vbuf + 16 * xiStride;
   const tmpV = mbuf + 16 * 128; // two channels' V_ξ, 256 bytes each
-  const lanes = tmpV + 512;
-  const tmp = lanes + 256;
+  const lanes = tmpV + 512;     // 768 bytes: two runs of tile columns and their merge
+  const merge = lanes + 768;
+  const tmp = merge + 32;
   const plane = <usize>(PH * PW) << 1;
   const panels = (M + QMR - 1) / QMR;
   for (let jc = j0; jc < j1; jc += chunk) {
@@ -182,9 +231,10 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, chunk: i
     // Input transform into the packed-B layout: [ξ][block][pair][tile][2].
     for (let j = jc; j < je; j++) {
       const n0 = j * QNR;
+      mergeIndices(n0, TW, merge);
       for (let c = 0; c < C2; c += 2) {
-        transformTiles(pad + <usize>c * plane, PW, TW, T, n0, tmpV, lanes);
-        transformTiles(pad + <usize>(c + 1) * plane, PW, TW, T, n0, tmpV + 256, lanes);
+        transformTiles(pad + <usize>c * plane, PW, TW, TH, T, n0, tmpV, lanes, merge);
+        transformTiles(pad + <usize>(c + 1) * plane, PW, TW, TH, T, n0, tmpV + 256, lanes, merge);
         const dst = vbuf + <usize>(j - jc) * blockBytes + (<usize>(c >> 1) << 5);
         for (let xi = 0; xi < 16; xi++) {
           const v0 = v128.load(tmpV + (<usize>xi << 4));
