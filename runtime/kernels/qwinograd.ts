@@ -204,10 +204,11 @@ export function qwino_pad(d: usize, x: usize, pad: usize, c0: i32, c1: i32): voi
 }
 
 /**
- * Tile blocks [j0, j1) (8 output tiles each) of one image: `pad` from qwino_pad, y its output (M × OH·OW bytes).
+ * Tile blocks [j0, j1) (8 output tiles each) and channel panels [p0, p1) of one image: `pad` from qwino_pad, y its
+ * output (M × OH·OW bytes). Threads split blocks, or panels where blocks are few (each then transforms every block).
  * The descriptor's A holds the 16 transformed weight operands packed like qconv's A (A_STRIDE bytes apart).
  */
-export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, chunk: i32, scratch: usize): void {
+export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, p0: i32, p1: i32, chunk: i32, scratch: usize): void {
   const C = qdesc(d, QD.C), M = qdesc(d, QD.M), OH = qdesc(d, QD.OH), OW = qdesc(d, QD.OW);
   const PH = padH(OH), PW = padW(OW);
   const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1;
@@ -248,9 +249,9 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, chunk: i
     // Stream the smaller operand: with all transformed weights in L2, each block's V stays in L1 across the
     // channel panels; with more weights than that, each panel's weights stay in L1/L2 across the chunk's blocks.
     if (<usize>16 * uStride <= <usize>(512 * 1024)) {
-      for (let j = jc; j < je; j++) for (let p = 0; p < panels; p++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
+      for (let j = jc; j < je; j++) for (let p = p0; p < p1; p++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
     } else {
-      for (let p = 0; p < panels; p++) for (let j = jc; j < je; j++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
+      for (let p = p0; p < p1; p++) for (let j = jc; j < je; j++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
     }
   }
 }
@@ -320,6 +321,6 @@ export function qwino_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, chu
   const blocks = (((OH + 1) >> 1) * ((OW + 1) >> 1) + QNR - 1) / QNR;
   for (let n = n0; n < n1; n++) {
     qwino_pad(d, x + <usize>n * inImage, scratch, 0, (C + 1) & ~1);
-    qwino(d, scratch, y + <usize>n * outImage, 0, blocks, chunk, scratch + padBytes);
+    qwino(d, scratch, y + <usize>n * outImage, 0, blocks, 0, (M + QMR - 1) / QMR, chunk, scratch + padBytes);
   }
 }

@@ -341,6 +341,7 @@ export class Kernels {
     const C2 = C + (C & 1);
     const blocks = Math.ceil((Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2)) / 8);
     const chunk = this.qwinoChunk(C);
+    const panels = Math.ceil(M / 4);
     const pad = this.sharedScratch;
     const macs = 16 * M * C * blocks * 8;
     if (this.#qwinoByImages(N)) {
@@ -349,7 +350,13 @@ export class Kernels {
     }
     for (let n = 0; n < N; n++) {
       this.#parallel("qwino_pad", C2, WINDOW_COST * C2 * g.H * g.W, (c0, c1) => [desc, x + n * C * g.H * g.W, pad, c0, c1]);
-      this.#parallel("qwino", blocks, macs, (j0, j1, tid) => [desc, pad, y + n * M * g.OH * g.OW, j0, j1, chunk, this.#scratch[tid]!]);
+      const yn = y + n * M * g.OH * g.OW;
+      // Few blocks: share out the channel panels instead, so each thread streams only its part of the weights.
+      if (blocks < 4 * this.threads) {
+        this.#parallel("qwino", panels, macs, (p0, p1, tid) => [desc, pad, yn, 0, blocks, p0, p1, chunk, this.#scratch[tid]!]);
+      } else {
+        this.#parallel("qwino", blocks, macs, (j0, j1, tid) => [desc, pad, yn, j0, j1, 0, panels, chunk, this.#scratch[tid]!]);
+      }
     }
   }
 

@@ -105,7 +105,7 @@ export interface KernelExports {
   qwino_pad_bytes(C: number, OH: number, OW: number): number;
   qwino_scratch_bytes(C: number, chunk: number): number;
   qwino_pad(d: number, x: number, pad: number, c0: number, c1: number): void;
-  qwino(d: number, pad: number, y: number, j0: number, j1: number, chunk: number, scratch: number): void;
+  qwino(d: number, pad: number, y: number, j0: number, j1: number, p0: number, p1: number, chunk: number, scratch: number): void;
   qwino_images(d: number, x: number, y: number, n0: number, n1: number, chunk: number, scratch: number): void;
 }
 
