@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import type * as ts from "typescript";
 import {
   CancellationToken,
   CodeLensRefreshRequest,
@@ -202,7 +203,7 @@ export function startServer(connection: Connection): void {
   });
 
   /** Hovers on node names and spec lines gain the calibrated qparams, SQNR and histogram, or say how to get them. */
-  const withCalibration = (base: Hover | null, file: string, sf: NonNullable<ReturnType<Workspace["syntax"]["sourceFile"]>>, offset: number, uri: string): Hover | null => {
+  const withCalibration = (base: Hover | null, file: string, sf: ts.SourceFile, offset: number, uri: string): Hover | null => {
     if (!base || !workspace || !calibration) return base;
     const report = calibration.reportFor(file);
     const threshold = workspace.settings.sqnrThresholdDb;

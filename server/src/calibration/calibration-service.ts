@@ -24,11 +24,13 @@ export interface RunReporter {
  * the SQNR warnings derived from each target's report.
  */
 export class CalibrationService {
-  readonly store = new CalibrationStore();
+  readonly store: CalibrationStore;
   readonly #running = new Map<string, { percent?: number }>();
   readonly #failed = new Map<string, string>();
 
-  constructor(private readonly workspace: Workspace, private readonly changed: () => void) {}
+  constructor(private readonly workspace: Workspace, private readonly changed: () => void) {
+    this.store = new CalibrationStore(workspace.root);
+  }
 
   /** The report of a file's target (or, for a helper module, of the first target that has one). */
   reportFor(file: string): LoadedReport | undefined {

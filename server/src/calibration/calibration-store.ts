@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import type { CalibrationReport, GroupReport, ResolvedTarget } from "qkit";
 import type { NodeSqnr } from "./calibration-messages.js";
 
@@ -26,15 +26,21 @@ export function reportPathFor(output: string): string {
   return `${output}.calibration.json`;
 }
 
-export function parseSite(text: string, base: string): { file: string; line: number; column: number } | undefined {
+/**
+ * `file:line:column` from a report. The server writes paths relative to the report; `qkit quantize` writes them
+ * relative to where it ran, usually the workspace root: the first base under which the file exists wins.
+ */
+export function parseSite(text: string, bases: string[]): { file: string; line: number; column: number } | undefined {
   const match = /^(.*):(\d+):(\d+)$/.exec(text);
-  return match ? { file: path.resolve(base, match[1]!), line: Number(match[2]), column: Number(match[3]) } : undefined;
+  if (!match) return undefined;
+  const candidates = bases.map((b) => path.resolve(b, match[1]!));
+  return { file: candidates.find((f) => existsSync(f)) ?? candidates[0]!, line: Number(match[2]), column: Number(match[3]) };
 }
 
 export const siteKey = (site: { file: string; line: number; column: number }) => `${site.file}:${site.line}:${site.column}`;
 
-function index(file: string, report: CalibrationReport & { sqnr?: NodeSqnr[] }): LoadedReport {
-  const base = path.dirname(file);
+function index(file: string, report: CalibrationReport & { sqnr?: NodeSqnr[] }, root: string): LoadedReport {
+  const base = [path.dirname(file), root];
   const byNode = new Map<string, GroupReport[]>();
   const bySite = new Map<string, GroupReport[]>();
   const push = <K>(map: Map<K, GroupReport[]>, key: K, g: GroupReport) => {
@@ -59,6 +65,8 @@ function index(file: string, report: CalibrationReport & { sqnr?: NodeSqnr[] }):
 export class CalibrationStore {
   readonly #cache = new Map<string, { mtimeMs: number; loaded: LoadedReport | undefined }>();
 
+  constructor(private readonly root: string) {}
+
   load(target: ResolvedTarget): LoadedReport | undefined {
     const file = reportPathFor(outputPathFor(target));
     let mtimeMs: number;
@@ -73,7 +81,7 @@ export class CalibrationStore {
     let loaded: LoadedReport | undefined;
     try {
       const json = JSON.parse(readFileSync(file, "utf8")) as CalibrationReport & { sqnr?: NodeSqnr[] };
-      loaded = json.format === "qkit-calibration-report" && Array.isArray(json.groups) ? index(file, json) : undefined;
+      loaded = json.format === "qkit-calibration-report" && Array.isArray(json.groups) ? index(file, json, this.root) : undefined;
     } catch {
       loaded = undefined;
     }
