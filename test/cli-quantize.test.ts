@@ -120,3 +120,12 @@ test("qkit quantize with no arguments quantizes the qkit.json targets that name 
   assert.ok(existsSync(path.join(dir, "out", "net.int8.onnx")));
   assert.ok(existsSync(path.join(dir, "out", "net.int8.onnx.calibration.json")));
 }));
+
+test("a qkit.json target may name a built-in quantizer instead of a file", withDir((dir) => {
+  const { copyFileSync, writeFileSync } = require("node:fs") as typeof import("node:fs");
+  copyFileSync(path.join(ROOT, MODEL), path.join(dir, "net.onnx"));
+  writeFileSync(path.join(dir, "qkit.json"), JSON.stringify({ targets: [{ quantizer: "xnnpack", model: "net.onnx" }] }));
+  const r = spawnSync(process.execPath, [path.join(ROOT, "runtime", "bin", "qkit.js"), "check"], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /16 of 16 operators annotated/);
+}));

@@ -22,7 +22,7 @@ export * from "./quantizer/index.js";
 export * from "./checker/index.js";
 export * from "./quantize/index.js";
 export * from "./engine/index.js";
-export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, readQkitConfig, resolveTargets, type QkitConfig, type TargetConfig, type CalibrationConfig, type ResolvedTarget, type ConfigProblem } from "./config/qkit-config.js";
+export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, readQkitConfig, resolveTargets, isBuiltinQuantizerName, type QkitConfig, type TargetConfig, type CalibrationConfig, type ResolvedTarget, type ConfigProblem } from "./config/qkit-config.js";
 export * from "./data/index.js";
 export * from "./eval/index.js";
 export * from "./builtin/index.js";

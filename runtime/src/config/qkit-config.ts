@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { QkitError } from "../errors.js";
+import { BUILTIN_QUANTIZERS } from "../builtin/registry.js";
 
 /** The workspace configuration file; the CLI and the language server both read it from the workspace root. */
 export const CONFIG_FILE_NAME = "qkit.json";
@@ -151,10 +152,12 @@ export function parseQkitConfig(text: string): { config: QkitConfig | undefined;
 /** Make a target's paths absolute, relative to the folder that holds qkit.json. */
 export function resolveTargets(config: QkitConfig, root: string): ResolvedTarget[] {
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(root, p));
+  // A built-in's name (xnnpack, x86, ort-qdq) stands for the quantizer qkit ships, unless a file of that name exists.
+  const quantizer = (q: string) => (isBuiltinQuantizerName(q) && !existsSync(path.resolve(root, q)) ? q : abs(q)!);
   return config.targets.map((t, index) => ({
     ...t,
     index,
-    quantizerPath: abs(t.quantizer)!,
+    quantizerPath: quantizer(t.quantizer),
     modelPath: abs(t.model)!,
     calibrationPath: abs(t.calibration?.data),
     outputPath: abs(t.output),
@@ -162,6 +165,10 @@ export function resolveTargets(config: QkitConfig, root: string): ResolvedTarget
 }
 
 /** Read `dir/qkit.json`; a missing file or invalid content is a ConfigError naming the first problem. */
+export function isBuiltinQuantizerName(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BUILTIN_QUANTIZERS, name);
+}
+
 export function readQkitConfig(dir: string): { file: string; config: QkitConfig; targets: ResolvedTarget[] } {
   const file = path.join(dir, CONFIG_FILE_NAME);
   if (!existsSync(file)) throw new ConfigError(file, `no such file; create one with { "targets": [{ "quantizer": "...", "model": "..." }] } or pass --model and --quantizer`);

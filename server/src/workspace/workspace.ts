@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { existsSync } from "node:fs";
 import type * as ts from "typescript";
 import type { Diagnostic } from "vscode-languageserver";
-import type { ResolvedTarget, SourceSite } from "qkit";
+import { isBuiltinQuantizerName, type ResolvedTarget, type SourceSite } from "qkit";
 import { DEFAULT_SETTINGS, type QkitSettings, type StatusResult } from "../protocol.js";
 import { CheckRunner, type CheckOutcome } from "../check/check-runner.js";
 import type { OpenText } from "../typescript/language-service.js";
@@ -331,7 +331,7 @@ export class Workspace {
     for (const [file, ds] of this.#typeDiagnostics) add(file, ds);
     for (const placed of this.#checkDiagnostics.values()) for (const p of placed) add(p.file, [p.diagnostic]);
     const configDs = configDiagnostics(this.config.state, {
-      quantizerExists: (t) => !!this.host.open(t.quantizerPath) || existsSync(t.quantizerPath),
+      quantizerExists: (t) => !!this.host.open(t.quantizerPath) || existsSync(t.quantizerPath) || isBuiltinQuantizerName(t.quantizerPath),
       modelError: (t) => this.#modelErrors.get(t.modelPath),
       quantizerProblem: (t) => this.#quantizerProblem(t),
     });
