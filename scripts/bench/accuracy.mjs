@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
+import { markdownTable } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
@@ -66,11 +67,7 @@ try {
 }
 
 const header = ["model", "", "qkit", "qkit int8 kernels", "onnxruntime-node"];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (c) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(" | ")} |`;
 console.log(`Fashion-MNIST top-1 on ${labels.length === 10000 && full ? "the 10k test set" : `${labels.length} shipped test images`}; int8 = QDQ export calibrated on 512 images`);
-console.log(line(header));
-console.log(line(widths.map((w) => "-".repeat(w))));
-for (const r of rows) console.log(line(r));
+console.log(markdownTable(header, rows));
 console.log("\nAnchors (shared reference, same model, 10k test set): PyTorch 1.13 FX static PTQ on 512 images: int8 onednn 0.9172 (HistogramObserver), 0.9186 (MinMax); qnnpack per-tensor 0.9179; ONNX Runtime u8s8 QDQ 0.9175.");
 console.log("qkit = the QDQ model run by qkit's engine as it is (reference Q/DQ execution, float kernels); qkit int8 kernels = the same model lowered to integer operators (the default for Q/DQ models).");

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
+import { markdownTable, median, randomInput } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
@@ -13,9 +14,6 @@ const models = process.env.QKIT_SHARED_MODELS ?? path.join(root, "..", "shared",
 const quantizerFile = path.join(root, "examples", "quantizers", "tutorial-quantizer.ts");
 const runs = Number(process.env.QKIT_BENCH_RUNS ?? 10);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-let seed = 1;
-const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
 
 const cases = [
   ["ResNet-18", path.join(models, "resnet18_op13.onnx"), [1, 3, 224, 224]],
@@ -29,7 +27,7 @@ for (const [name, file, dims] of cases) {
     continue;
   }
   const model = await qkit.loadModel(file);
-  const input = new qkit.Tensor("float32", Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, random), dims);
+  const input = new qkit.Tensor("float32", randomInput(dims.reduce((a, b) => a * b, 1), 1), dims);
   const session = await qkit.createSession(model);
   for (let i = 0; i < 2; i++) await session.run({ input });
   const forward = [];
@@ -60,9 +58,5 @@ for (const [name, file, dims] of cases) {
   rows.push([name, dims.join("×"), f.toFixed(1), c.toFixed(1), `${(((c - f) / f) * 100).toFixed(1)}%`, String(prepared.groups.length)]);
 }
 const header = ["model", "input", "fp32 forward ms", "calibration step ms", "overhead", "observers"];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (c) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(" | ")} |`;
-console.log(line(header));
-console.log(line(widths.map((w) => "-".repeat(w))));
-for (const r of rows) console.log(line(r));
+console.log(markdownTable(header, rows));
 console.log(`\nmedians of ${runs} runs, 1 thread; a calibration step = forward with the observed activations as outputs + observe().`);

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
+import { markdownTable, median, p95 } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
@@ -13,8 +14,6 @@ const models = process.env.QKIT_SHARED_MODELS ?? path.join(root, "..", "shared",
 const quantizerFile = path.join(root, "examples", "quantizers", "tutorial-quantizer.ts");
 const cases = [["ResNet-18", "resnet18_op13.onnx"], ["MobileNet-V2", "mobilenet_v2_op13.onnx"], ["Fashion-MNIST CNN", path.join(root, "examples", "fmnist_cnn_op13.onnx")]];
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
 
 const rows = [];
 for (const [name, file] of cases) {
@@ -42,9 +41,5 @@ for (const [name, file] of cases) {
 
 const header = ["model", "annotated ops", "load ms", "quantizer compile ms", "check median ms", "check p95 ms", "errors"];
 const cells = rows.map((r) => [r[0], String(r[1]), ...r.slice(2, 6).map((x) => x.toFixed(1)), String(r[6])]);
-const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-const line = (c) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(" | ")} |`;
-console.log(line(header));
-console.log(line(widths.map((w) => "-".repeat(w))));
-for (const c of cells) console.log(line(c));
+console.log(markdownTable(header, cells));
 console.log("\ncheck = runCheck(model, quantizer) after the model is loaded: copy the graph, annotate, validate every rule, coverage.");

@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import * as os from "node:os";
+import { measure, median, randomInput } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -33,13 +34,6 @@ const BATCHES = quick ? [1] : [1, 32];
 ortWeb.env.wasm.numThreads = 1;
 ortWeb.env.logLevel = "error";
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const randomInput = (n) => {
-  const x = new Float32Array(n);
-  let s = 12345;
-  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; x[i] = (s / 2 ** 32) * 2 - 1; }
-  return x;
-};
 
 /** One runnable per engine: () => Promise<void>, with its session set up for the given model and batch. */
 async function runners(file, dims) {
@@ -60,19 +54,6 @@ async function runners(file, dims) {
     info: q1.info,
     async close() { await q1.release(); await q2.release(); await web.release?.(); await node.release?.(); },
   };
-}
-
-async function measure(engines, samples) {
-  const times = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
-  for (const run of Object.values(engines)) await run(); // warm-up: plans, tier-up, ORT's first-run setup
-  for (let i = 0; i < samples; i++) {
-    for (const [name, run] of Object.entries(engines)) {
-      const t = performance.now();
-      await run();
-      times[name].push(performance.now() - t);
-    }
-  }
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 
 /** GFLOPS of f32x4 multiply-adds on registers: the ceiling for these kernels on this machine and engine. */

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { measure, median, randomInput } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -28,13 +29,6 @@ const shared = process.env.QKIT_SHARED_MODELS ?? path.join(root, "..", "shared",
 ortWeb.env.wasm.numThreads = 1;
 ortWeb.env.logLevel = "error";
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const randomInput = (n, seed = 12345) => {
-  const x = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; x[i] = (s / 2 ** 32) * 2 - 1; }
-  return x;
-};
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 /** MobileNet-V2 has no third-party QDQ file: quantize it here (uint8 activations through ort-qdq, int8 through xnnpack). */
@@ -45,19 +39,6 @@ async function quantizedFile(dir, source, quantizer, name) {
   const file = path.join(dir, name);
   await qkit.exportOnnx(qkit.convert(prepared), file);
   return file;
-}
-
-async function measure(engines, samples) {
-  const times = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
-  for (const run of Object.values(engines)) await run(); // warm-up: plans, tier-up, ORT's first-run setup
-  for (let i = 0; i < samples; i++) {
-    for (const [name, run] of Object.entries(engines)) {
-      const t = performance.now();
-      await run();
-      times[name].push(performance.now() - t);
-    }
-  }
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 
 /** MACs per second of i32x4.dot_i16x8_s on registers: the ceiling of these integer kernels on this machine. */

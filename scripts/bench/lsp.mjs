@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import { median, p95 } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
@@ -28,8 +29,6 @@ const uri = pathToFileURL(quantizer).href;
 const workspace = mkdtempSync(path.join(tmpdir(), "qkit-bench-lsp-"));
 writeFileSync(path.join(workspace, "qkit.json"), JSON.stringify({ targets: [{ quantizer, model: modelPath }] }));
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
 const position = (needle, offset) => {
   const before = text.slice(0, text.indexOf(needle) + offset).split("\n");
   return { line: before.length - 1, character: before.at(-1).length };

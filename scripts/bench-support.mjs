@@ -1,0 +1,40 @@
+// What the benchmarks in scripts/bench share: statistics, seeded inputs, timing of engines side by side, tables.
+import { performance } from "node:perf_hooks";
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
+
+/** n float32 values in [-1, 1) from a linear congruential generator: the same inputs on every run and machine. */
+export function randomInput(n, seed = 12345) {
+  const x = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    x[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return x;
+}
+
+/**
+ * Median milliseconds per engine, sampled in turn (engine A, B, C, A, B, C, …) so that the machine's load affects all
+ * of them alike; one warm-up run each first (plans, tier-up, ONNX Runtime's first-run setup).
+ */
+export async function measure(engines, samples) {
+  const times = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
+  for (const run of Object.values(engines)) await run();
+  for (let i = 0; i < samples; i++) {
+    for (const [name, run] of Object.entries(engines)) {
+      const t = performance.now();
+      await run();
+      times[name].push(performance.now() - t);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+}
+
+/** A Markdown table with padded columns, as the README quotes them. */
+export function markdownTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((x, i) => String(x).padEnd(widths[i])).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
