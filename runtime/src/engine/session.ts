@@ -119,6 +119,21 @@ export class InferenceSession {
   }
 
   runSync(feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
+    return this.runWithViews(feeds, (outputs) => {
+      const result: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(outputs)) {
+        result[name] = new Tensor(t.type, (Array.isArray(t.data) ? [...t.data] : t.data.slice()) as TensorData, t.dims);
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Run the model and hand the outputs to `use` as views of the engine's memory, without copying them: they are
+   * valid only until `use` returns (the next run reuses the memory). Calibration reads every observed activation this
+   * way.
+   */
+  runWithViews<T>(feeds: Readonly<Record<string, Tensor>>, use: (outputs: Readonly<Record<string, Tensor>>) => T): T {
     const metas = this.#validate(feeds);
     const key = planKey(metas);
     let plan = this.#plans.get(key);
@@ -136,12 +151,9 @@ export class InferenceSession {
     const data = new Map<string, TensorData>();
     for (const name of this.inputNames) data.set(name, feeds[name]!.data);
     const outputs = plan.run(data);
-    const result: Record<string, Tensor> = {};
-    for (const [name, v] of outputs) {
-      const copy = Array.isArray(v.data) ? [...v.data] : v.data.slice();
-      result[name] = new Tensor(v.dtype as TensorType, copy as TensorData, v.dims);
-    }
-    return result;
+    const views: Record<string, Tensor> = {};
+    for (const [name, v] of outputs) views[name] = new Tensor(v.dtype as TensorType, v.data as TensorData, v.dims);
+    return use(views);
   }
 
   /** The plan for these inputs' shapes (built if needed); for tests and diagnostics. */

@@ -78,13 +78,15 @@ export async function calibrate(
       checkFinite(sample, progress.batches);
       const unknown = Object.keys(sample).filter((k) => !session.inputNames.includes(k));
       if (unknown.length) throw new CalibrationDataError(`calibration sample ${progress.batches}: the model has no input named '${unknown[0]}' (its inputs: ${session.inputNames.join(", ")})`);
-      const outputs = await session.run(sample);
-      for (const { group, values } of consumers) {
-        for (const value of values) {
-          const tensor = outputs[value.valueName]!;
-          group.observer.observe({ data: tensor.data as Float32Array, dims: tensor.dims });
+      // Observers read the activations where the engine left them; nothing is copied out per batch.
+      session.runWithViews(sample, (outputs) => {
+        for (const { group, values } of consumers) {
+          for (const value of values) {
+            const tensor = outputs[value.valueName]!;
+            group.observer.observe({ data: tensor.data as Float32Array, dims: tensor.dims });
+          }
         }
-      }
+      });
       progress.batches++;
       progress.items += Object.values(sample)[0]?.dims[0] ?? 1;
       progress.elapsedMs = Date.now() - started;
