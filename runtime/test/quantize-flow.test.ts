@@ -198,7 +198,7 @@ test("runWithViews hands out the same outputs as run, without copies that outliv
   const copied = await session.run({ input });
   const viewed = session.runWithViews({ input }, (outputs) => {
     const logits = outputs.logits!;
-    assert.ok(logits.data.buffer !== copied.logits!.data.buffer, "a view of the engine's memory, not a fresh array");
+    assert.ok((logits.data as Float32Array).buffer !== (copied.logits!.data as Float32Array).buffer, "a view of the engine's memory, not a fresh array");
     return Array.from(logits.data as Float32Array);
   });
   assert.deepEqual(viewed, Array.from(copied.logits!.data as Float32Array));
