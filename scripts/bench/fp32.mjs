@@ -2,7 +2,7 @@
 // backend and onnxruntime-node (1 thread each), same inputs, same process, samples interleaved. Prints median
 // latencies, the ratio qkit / ORT-web, the 2-thread speedup, and the GFLOPS of ResNet-18's largest 3×3
 // convolutions as a share of the fp32 ceiling measured here with the kernels' own multiply-add probe.
-// Targets (issue 5): ResNet-18 bs1 1 thread ≤ 0.55× ORT-web; 2 threads ≥ 1.8× faster than 1; big convs ≥ 75% of the ceiling.
+// Targets: ResNet-18 bs1 1 thread ≤ 0.55× ORT-web; 2 threads ≥ 1.8× faster than 1; big convs ≥ 75% of the ceiling.
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";

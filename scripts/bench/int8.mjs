@@ -3,7 +3,7 @@
 // activations (ORT's fast path) and int8, samples interleaved in one process. Prints median latencies, the ratio qkit /
 // ORT-web, the 2-thread speedup, qkit's kernel memory, and the GOPS of ResNet-18's largest 3×3 convolutions as a share
 // of the int8 ceiling measured here with the kernels' own i32x4.dot_i16x8_s probe.
-// Targets (issue 8): ResNet-18 bs1 1 thread ≤ 0.60× ORT-web u8s8; big 3×3 convs ≥ 85% of the ceiling; 2 threads ≥ 1.8×.
+// Targets: ResNet-18 bs1 1 thread ≤ 0.60× ORT-web u8s8; big 3×3 convs ≥ 85% of the ceiling; 2 threads ≥ 1.8×.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
