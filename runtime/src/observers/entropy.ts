@@ -1,11 +1,9 @@
-import type { QParams } from "../quant-types.js";
 import type { OptionName } from "./base.js";
-import type { ObservedTensor, ObserverOptions } from "./observer.js";
+import type { ObserverOptions } from "./observer.js";
 import { ObserverError } from "./observer-error.js";
 import { OrtRangeHistogram } from "./ort-histogram.js";
-import { rejectNonFinite } from "./percentile.js";
-import { checkTensor } from "./tensor.js";
-import { UNIFORM_OPTIONS, UniformObserver } from "./uniform.js";
+import { OrtHistogramCalibrator } from "./ort-calibrator.js";
+import { UNIFORM_OPTIONS } from "./uniform.js";
 import { klThreshold } from "./kl-threshold.js";
 
 /**
@@ -16,7 +14,7 @@ import { klThreshold } from "./kl-threshold.js";
  *
  * merge: as PercentileObserver's (exact sum for equal edges, midpoint re-binning otherwise).
  */
-export class EntropyObserver extends UniformObserver {
+export class EntropyObserver extends OrtHistogramCalibrator {
   static override readonly observerName: string = "EntropyObserver";
   static override readonly acceptedOptions: readonly OptionName[] = [...UNIFORM_OPTIONS, "bins", "numQuantizedBins"];
   static override readonly defaultOptions: Readonly<ObserverOptions> = Object.freeze({
@@ -42,34 +40,11 @@ export class EntropyObserver extends UniformObserver {
     this.histogram = new OrtRangeHistogram(bins);
   }
 
-  observe(tensor: ObservedTensor): void {
-    if (checkTensor(this.observerName, tensor) === 0) return;
-    rejectNonFinite(this.observerName, tensor.data);
-    this.histogram.observe(tensor.data);
-  }
-
   /** The range the KL search picks, or undefined before any data. */
   calculateRange(): { min: number; max: number } | undefined {
     const h = this.histogram;
     if (h.empty) return undefined;
     const t = klThreshold(h.counts, h.edges, this.numQuantizedBins);
     return { min: Math.max(t.min, h.min), max: Math.min(t.max, h.max) };
-  }
-
-  calculateQparams(): QParams {
-    const r = this.calculateRange();
-    return r ? this.qparamsFor([r.min], [r.max]) : this.qparamsFor([Infinity], [-Infinity]);
-  }
-
-  protected saveState(): unknown {
-    return this.histogram.save();
-  }
-
-  protected loadState(state: unknown): void {
-    this.histogram.load(this.observerName, state);
-  }
-
-  protected mergeState(other: this): void {
-    this.histogram.mergeFrom(other.histogram);
   }
 }

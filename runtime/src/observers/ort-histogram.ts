@@ -26,7 +26,7 @@ function uniformEdges(lo: number, hi: number, n: number): Float64Array {
   return e;
 }
 
-abstract class OrtCollector implements OrtHistogram {
+export abstract class OrtCollector implements OrtHistogram {
   counts: Float64Array = new Float64Array(0);
   edges: Float64Array = new Float64Array(0);
   min = Infinity;
@@ -91,6 +91,9 @@ abstract class OrtCollector implements OrtHistogram {
 
   /** Grows the edges (ORT's way for this kind of histogram) so that [lo, hi] is covered. */
   protected abstract widen(lo: number, hi: number): void;
+
+  /** Add a tensor's values (finite: the calibrators check). */
+  abstract observe(data: Float32Array): void;
 }
 
 /** The bin holding v (edges[b] <= v < edges[b + 1], last edge inclusive), or -1 outside. */

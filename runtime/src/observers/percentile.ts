@@ -1,11 +1,10 @@
-import type { QParams } from "../quant-types.js";
 import { isSymmetric } from "../quant-types.js";
 import type { OptionName } from "./base.js";
-import type { ObservedTensor, ObserverOptions } from "./observer.js";
+import type { ObserverOptions } from "./observer.js";
 import { ObserverError } from "./observer-error.js";
 import { OrtAbsHistogram, OrtRangeHistogram, type OrtHistogram } from "./ort-histogram.js";
-import { checkTensor } from "./tensor.js";
-import { UNIFORM_OPTIONS, UniformObserver } from "./uniform.js";
+import { OrtHistogramCalibrator } from "./ort-calibrator.js";
+import { UNIFORM_OPTIONS } from "./uniform.js";
 
 /**
  * ONNX Runtime's Percentile calibration (CalibrationMethod.Percentile) as an observer. Symmetric qschemes (the
@@ -17,7 +16,7 @@ import { UNIFORM_OPTIONS, UniformObserver } from "./uniform.js";
  * merge: counts add bin by bin when both histograms have the same edges; otherwise the other's bins are moved onto
  * this one's (widened) edges by their midpoints, which can shift mass by up to one bin.
  */
-export class PercentileObserver extends UniformObserver {
+export class PercentileObserver extends OrtHistogramCalibrator {
   static override readonly observerName: string = "PercentileObserver";
   static override readonly acceptedOptions: readonly OptionName[] = [...UNIFORM_OPTIONS, "bins", "percentile"];
   static override readonly defaultOptions: Readonly<ObserverOptions> = Object.freeze({
@@ -41,12 +40,6 @@ export class PercentileObserver extends UniformObserver {
     this.histogram = isSymmetric(this.qscheme) ? new OrtAbsHistogram(bins) : new OrtRangeHistogram(bins);
   }
 
-  observe(tensor: ObservedTensor): void {
-    if (checkTensor(this.observerName, tensor) === 0) return;
-    rejectNonFinite(this.observerName, tensor.data);
-    this.histogram.observe(tensor.data);
-  }
-
   /** The clipping range ORT's compute_percentile picks, or undefined before any data. */
   calculateRange(): { min: number; max: number } | undefined {
     const h = this.histogram;
@@ -64,23 +57,6 @@ export class PercentileObserver extends UniformObserver {
       hi = h.edges[searchSorted(cdf, 1 - cut)]!;
     }
     return { min: Math.max(lo, h.min), max: Math.min(hi, h.max) };
-  }
-
-  calculateQparams(): QParams {
-    const r = this.calculateRange();
-    return r ? this.qparamsFor([r.min], [r.max]) : this.qparamsFor([Infinity], [-Infinity]);
-  }
-
-  protected saveState(): unknown {
-    return this.histogram.save();
-  }
-
-  protected loadState(state: unknown): void {
-    this.histogram.load(this.observerName, state);
-  }
-
-  protected mergeState(other: this): void {
-    this.histogram.mergeFrom(other.histogram);
   }
 }
 
@@ -110,10 +86,3 @@ export function searchSorted(a: Float64Array, v: number): number {
 }
 
 /** ORT's histograms cannot hold NaN or ±inf (numpy refuses an infinite range); say so instead. */
-export function rejectNonFinite(observer: string, data: Float32Array): void {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      throw new ObserverError("non-finite", observer, `the observed tensor contains ${data[i]} at index ${i}; histogram calibration needs finite values`);
-    }
-  }
-}
