@@ -62,18 +62,43 @@ export function finiteMinMax(ptr: usize, n: i32, out: usize): i32 {
 
 /**
  * torch.histc's binning: bin = trunc((v - lo) · bins / (hi - lo)) in float32, the top edge in the last bin, values
- * outside [lo, hi] (and NaN) skipped; counts added to the float32 histogram at `hist`.
+ * outside [lo, hi] (and NaN) skipped; counts added to the float32 histogram at `hist`, which has one spare slot after
+ * its `bins` bins: four values are binned at once, and lanes that fall outside the range count into the spare slot
+ * instead of branching. The per-lane float32 arithmetic is the scalar loop's, so the bins are the same.
  */
 export function histc(ptr: usize, n: i32, lo: f32, hi: f32, bins: i32, hist: usize): void {
   const width: f32 = hi - lo;
   const fbins = <f32>bins;
   const last = bins - 1;
-  for (let i = 0; i < n; i++) {
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const vbins = f32x4.splat(fbins);
+  const vwidth = f32x4.splat(width);
+  const vlast = i32x4.splat(last);
+  const vspare = i32x4.splat(bins);
+  const vectors = n & ~3;
+  let i = 0;
+  for (; i < vectors; i += 4) {
+    const v = v128.load(ptr + (<usize>i << 2));
+    const inside = v128.and(f32x4.ge(v, vlo), f32x4.le(v, vhi));
+    const b = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.div(f32x4.mul(f32x4.sub(v, vlo), vbins), vwidth)), vlast);
+    const slot = v128.bitselect(b, vspare, inside);
+    bump(hist, i32x4.extract_lane(slot, 0));
+    bump(hist, i32x4.extract_lane(slot, 1));
+    bump(hist, i32x4.extract_lane(slot, 2));
+    bump(hist, i32x4.extract_lane(slot, 3));
+  }
+  for (; i < n; i++) {
     const v = load<f32>(ptr + (<usize>i << 2));
     if (!(v >= lo && v <= hi)) continue;
     let b = <i32>(((v - lo) * fbins) / width);
     if (b > last) b = last;
-    const at = hist + (<usize>b << 2);
-    store<f32>(at, load<f32>(at) + 1.0);
+    bump(hist, b);
   }
+}
+
+// @ts-ignore: decorator
+@inline function bump(hist: usize, bin: i32): void {
+  const at = hist + (<usize>bin << 2);
+  store<f32>(at, load<f32>(at) + 1.0);
 }

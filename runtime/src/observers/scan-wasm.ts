@@ -84,11 +84,13 @@ export function wasmFiniteMinMaxInto(data: Float32Array, out: Float64Array | Flo
 export function wasmHistcInto(data: Float32Array, lo: number, hi: number, hist: Float32Array): boolean {
   const k = scans();
   if (!k) return false;
-  upload(k, data, hist.byteLength, true);
+  // One spare slot after the bins takes the values outside [lo, hi] (see kernels/observers/scans.ts).
+  upload(k, data, hist.byteLength + 4, true);
   const at = BASE + data.byteLength;
-  const view = new Float32Array(k.memory.buffer, at, hist.length);
+  const view = new Float32Array(k.memory.buffer, at, hist.length + 1);
   view.set(hist);
+  view[hist.length] = 0;
   k.histc(BASE, data.length, lo, hi, hist.length, at);
-  hist.set(new Float32Array(k.memory.buffer, at, hist.length));
+  hist.set(view.subarray(0, hist.length));
   return true;
 }
