@@ -2,9 +2,8 @@ import type { OptionName } from "./base.js";
 import { fround } from "./float32.js";
 import { decodeFloat, encodeFloats, stateObject } from "./json-codec.js";
 import { MinMaxObserver } from "./min-max.js";
-import { BatchLog, movingAverageStep } from "./moving-average.js";
+import { averagingConstantOf, BatchLog, movingAverageStep } from "./moving-average.js";
 import type { ObserverOptions } from "./observer.js";
-import { ObserverError } from "./observer-error.js";
 import { UNIFORM_DEFAULTS, UNIFORM_OPTIONS } from "./uniform.js";
 
 /**
@@ -25,10 +24,8 @@ export class MovingAverageMinMaxObserver extends MinMaxObserver {
 
   constructor(options?: ObserverOptions) {
     super(options);
-    const c = this.options.averagingConstant ?? 0.01;
-    if (!(c > 0 && c <= 1)) throw new ObserverError("invalid-option", this.observerName, `averagingConstant must be in (0, 1], got ${c}`);
-    this.averagingConstant = c;
-    this.c32 = fround(c);
+    this.averagingConstant = averagingConstantOf(this.observerName, this.options);
+    this.c32 = fround(this.averagingConstant);
   }
 
   protected override update(batchMin: number, batchMax: number): void {

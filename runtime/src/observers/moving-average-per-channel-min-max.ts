@@ -1,7 +1,7 @@
 import type { OptionName } from "./base.js";
 import { fround } from "./float32.js";
 import { decodeFloat32Array, encodeFloats, stateObject } from "./json-codec.js";
-import { BatchLog, movingAverageStep } from "./moving-average.js";
+import { averagingConstantOf, BatchLog, movingAverageStep } from "./moving-average.js";
 import type { ObserverOptions } from "./observer.js";
 import { ObserverError } from "./observer-error.js";
 import { PER_CHANNEL_OPTIONS, PerChannelMinMaxObserver } from "./per-channel-min-max.js";
@@ -27,10 +27,8 @@ export class MovingAveragePerChannelMinMaxObserver extends PerChannelMinMaxObser
 
   constructor(options?: ObserverOptions) {
     super(options);
-    const c = this.options.averagingConstant ?? 0.01;
-    if (!(c > 0 && c <= 1)) throw new ObserverError("invalid-option", this.observerName, `averagingConstant must be in (0, 1], got ${c}`);
-    this.averagingConstant = c;
-    this.c32 = fround(c);
+    this.averagingConstant = averagingConstantOf(this.observerName, this.options);
+    this.c32 = fround(this.averagingConstant);
   }
 
   protected override update(batchMin: Float32Array, batchMax: Float32Array): void {

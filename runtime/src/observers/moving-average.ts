@@ -1,4 +1,13 @@
 import { fround } from "./float32.js";
+import { ObserverError } from "./observer-error.js";
+import type { ObserverOptions } from "./observer.js";
+
+/** The averaging constant of a moving-average observer (torch's default 0.01), refused outside (0, 1]. */
+export function averagingConstantOf(observer: string, options: Readonly<ObserverOptions>): number {
+  const c = options.averagingConstant ?? 0.01;
+  if (!(c > 0 && c <= 1)) throw new ObserverError("invalid-option", observer, `averagingConstant must be in (0, 1], got ${c}`);
+  return c;
+}
 
 /**
  * One step of torch's moving average on float32 state: state + c * (batch - state), rounded to float32 after each
