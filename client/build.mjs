@@ -4,7 +4,7 @@
 // Nothing under node_modules is shipped; the server finds these through NODE_PATH (see src/language-client.ts).
 // Run after `tsc -b` (the server and runtime entry points are their compiled files).
 import { build } from "esbuild";
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 
@@ -30,15 +30,17 @@ await build({
   },
   outdir: path.join(dist, "server"),
   // One copy of each, shared by the server and its workers, and resolvable by name as the server's code expects.
-  external: ["qkit", "typescript"],
+  external: ["qkit", "qkit/tooling", "typescript"],
 });
 
-// The runtime as a package folder: the bundle where `main` says, typings beside it, the kernels the bundle loads.
+// The runtime as a package folder: one bundle of "qkit/tooling" (which holds the author API), "qkit" its author API
+// taken from that same bundle — two bundles would be two copies of every class, and specs would fail instanceof —
+// typings beside them, the kernels the bundle loads.
 const runtime = path.join(root, "runtime");
 const qkit = path.join(lib, "qkit");
 await build({
   ...common,
-  entryPoints: { index: path.join(runtime, "dist", "src", "index.js"), worker: path.join(runtime, "dist", "src", "engine", "kernels", "worker.js") },
+  entryPoints: { tooling: path.join(runtime, "dist", "src", "tooling.js"), worker: path.join(runtime, "dist", "src", "engine", "kernels", "worker.js") },
   outdir: path.join(qkit, "dist", "src"),
   external: ["typescript"],
 });
@@ -54,7 +56,9 @@ const copyTypings = (from, to) => {
 };
 copyTypings(path.join(runtime, "dist", "src"), path.join(qkit, "dist", "src"));
 cpSync(path.join(runtime, "dist", "kernels"), path.join(qkit, "dist", "src", "kernels"), { recursive: true, filter: (f) => statSync(f).isDirectory() || f.endsWith(".wasm") });
-writeFileSync(path.join(qkit, "package.json"), JSON.stringify({ name: "qkit", version: "0.1.0", main: "dist/src/index.js", types: "dist/src/index.d.ts" }, null, 2));
+writeFileSync(path.join(qkit, "dist", "src", "index.js"), '"use strict";\nmodule.exports = require("./tooling.js").authorApi();\n');
+const { exports } = JSON.parse(readFileSync(path.join(runtime, "package.json"), "utf8"));
+writeFileSync(path.join(qkit, "package.json"), JSON.stringify({ name: "qkit", version: "0.1.0", main: "dist/src/index.js", types: "dist/src/index.d.ts", exports }, null, 2));
 
 // TypeScript: the library and its default lib typings; @types/node for quantizers that use Node's APIs.
 const ts = path.dirname(require.resolve("typescript/package.json"));

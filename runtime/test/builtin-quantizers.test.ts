@@ -5,7 +5,7 @@ import {
   loadModel, runCheck, prepare, calibrate, convert, exportOnnx, openData, modelInputs, evaluateAccuracy, readLabels,
   loadQuantizer, annotationOf, XnnpackQuantizer, X86Quantizer, OrtQdqQuantizer, getSymmetricQuantizationConfig,
   BUILTIN_QUANTIZERS, QuantizationSpec, type Quantizer, type Model,
-} from "../src/index.js";
+} from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
 
 const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");

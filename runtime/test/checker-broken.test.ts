@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
-import { loadModel, loadQuantizer, runCheck, FINDING_CODES, type FindingCode } from "../src/index.js";
+import { loadModel, loadQuantizer, runCheck, FINDING_CODES, type FindingCode } from "../src/tooling.js";
 import { EXAMPLES } from "./helpers/data.js";
 
 /**

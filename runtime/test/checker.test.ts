@@ -4,7 +4,7 @@ import * as path from "node:path";
 import {
   loadModel, loadQuantizer, runCheck, check, resolveSharing, slotKey, deriveArity, Quantizer, QuantizationAnnotation,
   QuantizationSpec, SharedQuantizationSpec, DerivedQuantizationSpec, MinMaxObserver, type GraphModule,
-} from "../src/index.js";
+} from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared } from "./helpers/data.js";
 
 const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadModel } from "../src/onnx/load.js";
+import { loadModel } from "../src/model-io/load-model.js";
 import { onnx } from "../src/onnx/proto.js";
 import { tensorDataType, tensorDims, tensorValues } from "../src/onnx/tensor-data.js";
 import { createSession, Tensor, UnsupportedOperatorError, UnsupportedTypeError, supportedOps, type TensorType, type TensorData } from "../src/engine/index.js";

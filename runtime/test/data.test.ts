@@ -5,7 +5,7 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { zipSync } from "fflate";
 import { PNG } from "pngjs";
 import * as jpeg from "jpeg-js";
-import { openData, parseNpy, encodeNpy, parseNpz, parseTensorProto, imageToCHW, DataError, Tensor, makeTensor, onnx, type InputSpec, type Sample } from "../src/index.js";
+import { openData, parseNpy, encodeNpy, parseNpz, parseTensorProto, imageToCHW, DataError, Tensor, makeTensor, onnx, type InputSpec, type Sample } from "../src/tooling.js";
 import { withTempDir } from "./helpers/data.js";
 
 const INPUT: InputSpec[] = [{ name: "x", dtype: "float32", shape: ["batch", 2, 3] }];

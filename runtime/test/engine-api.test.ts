@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { attributes, loadModel, makeTensor, onnx } from "../src/index.js";
+import { attributes, loadModel, makeTensor, onnx } from "../src/tooling.js";
 import {
   createSession, InputMismatchError, NodeShapeError, Tensor, UnsupportedOperatorError, type InferenceSession,
 } from "../src/engine/index.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { attributes, makeTensor, onnx } from "../src/index.js";
+import { attributes, makeTensor, onnx } from "../src/tooling.js";
 import { createSession, Tensor } from "../src/engine/index.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 

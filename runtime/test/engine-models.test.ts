@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { loadModel } from "../src/index.js";
+import { loadModel } from "../src/tooling.js";
 import { createSession, Tensor, type InferenceSession } from "../src/engine/index.js";
 import { sharedModel, skipUnlessShared } from "./helpers/data.js";
 import { maxAbsDiff, referenceIO } from "./helpers/reference.js";

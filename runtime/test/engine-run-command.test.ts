@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
 import { crc32, deflateRawSync } from "node:zlib";
-import { makeTensor, onnx } from "../src/index.js";
+import { makeTensor, onnx } from "../src/tooling.js";
 import { createSession, Tensor } from "../src/engine/index.js";
 import { encodeNpy, parseNpy } from "../src/data/npy.js";
 import { parseNpz } from "../src/data/npz.js";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { writeFileSync, readFileSync } from "node:fs";
-import { loadModel, saveModel, getSourcePartitions, moduleStackFromName, onnx, attributes, GraphLintError, type Node } from "../src/index.js";
+import { loadModel, saveModel, getSourcePartitions, moduleStackFromName, onnx, attributes, GraphLintError, type Node } from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 

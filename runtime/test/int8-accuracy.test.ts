@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { existsSync } from "node:fs";
-import { loadModel, loadQuantizer, prepare, calibrate, convert, openData, modelInputs, evaluateAccuracy, readLabels, type Model } from "../src/index.js";
+import { loadModel, loadQuantizer, prepare, calibrate, convert, openData, modelInputs, evaluateAccuracy, readLabels, type Model } from "../src/tooling.js";
 import { EXAMPLES } from "./helpers/data.js";
 
 const FASHION = path.join(EXAMPLES, "fashion-mnist");

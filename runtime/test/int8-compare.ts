@@ -1,6 +1,6 @@
 // Helpers of the int8 tests: run a Q/DQ model as the reference and lowered, and compare each integer operator on
 // the reference's own integer inputs, so that a rounding tie in one layer is not counted again in the next.
-import { createSession, lower, cloneModel, Tensor, type Model, type Node } from "../src/index.js";
+import { createSession, lower, cloneModel, Tensor, type Model, type Node } from "../src/tooling.js";
 
 export interface NodeDiff {
   name: string;

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import {
   loadModel, prepare, calibrate, convert, createSession, lowerWithReport, loadQuantizer, Tensor, type Model,
-} from "../src/index.js";
+} from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared } from "./helpers/data.js";
 import { compareLowered, randomTensor, type NodeDiff } from "./int8-compare.js";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModel, lowerWithReport, makeTensor, type onnx } from "../src/index.js";
+import { loadModel, lowerWithReport, makeTensor, type onnx } from "../src/tooling.js";
 import { intAttribute, intsAttribute } from "../src/onnx/attributes.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 import { compareLowered, randomTensor } from "./int8-compare.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { loadModel, loadQuantizer, prepare, calibrate, convert, createSession, lower, lowerWithReport, QKIT_DOMAIN, Tensor } from "../src/index.js";
+import { loadModel, loadQuantizer, prepare, calibrate, convert, createSession, lower, lowerWithReport, QKIT_DOMAIN, Tensor } from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared } from "./helpers/data.js";
 import { randomTensor } from "./int8-compare.js";
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import {
   loadModel, prepare, calibrate, convert, compareNodes, openData, modelInputs, loadQuantizer, XnnpackQuantizer,
   getSymmetricQuantizationConfig, QuantizationSpec, MinMaxObserver, Tensor,
-} from "../src/index.js";
+} from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared } from "./helpers/data.js";
 
 test("the numeric debugger ranks nodes by SQNR and points at the quantizer lines that annotated them", async () => {

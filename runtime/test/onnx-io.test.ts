@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync, writeFileSync, readFileSync } from "
 import {
   loadModel, saveModel, serializeModel, ModelLoadError, ModelSaveError, makeTensor, tensorValues, onnx, attributes,
   type DataType,
-} from "../src/index.js";
+} from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { loadModel, saveModel } from "../src/index.js";
+import { loadModel, saveModel } from "../src/tooling.js";
 import { sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
 import { maxAbsDiff, referenceIO } from "./helpers/reference.js";
 

@@ -7,7 +7,7 @@ import {
   CalibrationAbortedError, openData, modelInputs, evaluateAccuracy, readLabels, createSession, Tensor,
   calibrationState, mergeCalibrationStates, loadCalibrationState, Quantizer, QuantizationAnnotation, QuantizationSpec,
   MinMaxObserver, PerChannelMinMaxObserver, DerivedQuantizationSpec, type GraphModule, type Model, type Node,
-} from "../src/index.js";
+} from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
 
 const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
@@ -58,7 +58,7 @@ test("the tutorial quantizer: one observer per sharing group, QDQ output that ON
     await mine.release();
     // The logits are quantized: agreement within one quantization step of the output's scale.
     const outputDq = converted.graph.producerOf("logits")!;
-    const scale = (await import("../src/index.js")).tensorToFloat32(outputDq.args[1]!.tensor!)[0]!;
+    const scale = (await import("../src/tooling.js")).tensorToFloat32(outputDq.args[1]!.tensor!)[0]!;
     let worst = 0;
     for (let i = 0; i < ortOut.length; i++) worst = Math.max(worst, Math.abs(ortOut[i]! - qkitOut[i]!));
     assert.ok(worst <= scale * 1.0001, `max difference ${worst} is within one step (${scale})`);

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { loadModel, saveModel, type Model } from "../src/index.js";
+import { loadModel, saveModel, type Model } from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
 
 /**
@@ -51,7 +51,7 @@ for (const file of ["resnet18_op13.onnx", "mobilenet_v2_op13.onnx", "resnet18_op
 
 test("shape ops resolve through Shape → Gather → Unsqueeze → Concat → Reshape with a symbolic batch", async () => {
   const { modelBytes, node, valueInfo } = await import("./helpers/build.js");
-  const { makeTensor, attributes } = await import("../src/index.js");
+  const { makeTensor, attributes } = await import("../src/tooling.js");
   await withTempDir(async (dir) => {
     const file = path.join(dir, "reshape.onnx");
     const { writeFileSync } = await import("node:fs");

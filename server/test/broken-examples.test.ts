@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
-import { loadModel, loadQuantizer, runCheck } from "qkit";
+import { loadModel, loadQuantizer, runCheck } from "qkit/tooling";
 import type { Diagnostic } from "vscode-languageserver-protocol";
 import { LspClient } from "./helpers/lsp-client.js";
 import { BROKEN, FMNIST, markers, tempWorkspace } from "./helpers/workspace.js";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import { CancellationTokenSource, ResponseError } from "vscode-languageserver-protocol";
-import { loadModel, loadQuantizer, runCheck } from "qkit";
+import { loadModel, loadQuantizer, runCheck } from "qkit/tooling";
 import { AnnotatedGraphRequest, StatusRequest } from "../src/protocol.js";
 import { LspClient, positionOf, uri } from "./helpers/lsp-client.js";
 import { BROKEN, FMNIST, HOSTILE, TUTORIAL, tempWorkspace } from "./helpers/workspace.js";

@@ -1,10 +1,10 @@
 import * as path from "node:path";
-import { loadModel } from "../onnx/load.js";
+import { loadModel } from "../model-io/load-model.js";
 import { readQkitConfig } from "../config/qkit-config.js";
 import { runCheck } from "../checker/check.js";
 import type { Coverage } from "../checker/coverage.js";
 import type { Finding } from "../checker/finding.js";
-import { loadQuantizer, QuantizerLoadError } from "../quantizer/load-quantizer.js";
+import { loadQuantizer, QuantizerLoadError } from "../user-code/load-quantizer.js";
 import { formatSite, type SourceSite } from "../quantizer/source-site.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./command.js";

@@ -1,4 +1,4 @@
-import { loadModel } from "../onnx/load.js";
+import { loadModel } from "../model-io/load-model.js";
 import { convert } from "../quantize/convert.js";
 import { compareNodes, type NodeAccuracy } from "../debug/numeric-debugger.js";
 import { openData, modelInputs } from "../data/source.js";

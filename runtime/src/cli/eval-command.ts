@@ -1,4 +1,4 @@
-import { loadModel } from "../onnx/load.js";
+import { loadModel } from "../model-io/load-model.js";
 import { openData, modelInputs } from "../data/source.js";
 import { evaluateAccuracy } from "../eval/accuracy.js";
 import { readLabels } from "../eval/labels.js";

@@ -1,4 +1,4 @@
-import { loadModel } from "../onnx/load.js";
+import { loadModel } from "../model-io/load-model.js";
 import { summarizeModel, type ModelSummary, type ValueSummary } from "../inspect.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./command.js";

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// The package entry: loading it hands the author API to the user-module loader (quantizers and data modules import it).
+import "../index.js";
 import { QkitError } from "../errors.js";
 import { UsageError, type Command } from "./command.js";
 import { inspectCommand } from "./inspect-command.js";

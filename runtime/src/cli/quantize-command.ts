@@ -1,8 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import * as path from "node:path";
-import { loadModel } from "../onnx/load.js";
+import { loadModel } from "../model-io/load-model.js";
 import { readQkitConfig } from "../config/qkit-config.js";
-import { loadQuantizer, QuantizerLoadError, type LoadedQuantizer } from "../quantizer/load-quantizer.js";
+import { loadQuantizer, QuantizerLoadError, type LoadedQuantizer } from "../user-code/load-quantizer.js";
 import { prepare, PrepareError, type PreparedModel } from "../quantize/prepare.js";
 import { calibrate, CalibrationAbortedError } from "../quantize/calibrate.js";
 import { convert } from "../quantize/convert.js";

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { loadModel } from "../onnx/load.js";
+import { loadModel } from "../model-io/load-model.js";
 import { onnx } from "../onnx/proto.js";
 import { tensorDataType, tensorDims, tensorValues } from "../onnx/tensor-data.js";
 import { QkitError } from "../errors.js";

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Dim } from "../graph/node.js";
 import type { DataType } from "../onnx/data-type.js";
 import { Tensor } from "../engine/tensor.js";
-import { QuantizerModuleLoader } from "../quantizer/load-quantizer.js";
+import { UserModuleLoader } from "../user-code/user-module-loader.js";
 import { DataError } from "./data-error.js";
 import { parseNpy } from "./npy.js";
 import { parseNpz } from "./npz.js";
@@ -102,7 +102,7 @@ async function* fileItems(file: string, inputs: InputSpec[], options: DataOption
 }
 
 async function* moduleItems(file: string, inputs: InputSpec[]): AsyncGenerator<Sample> {
-  const exports = new QuantizerModuleLoader().load(file);
+  const exports = new UserModuleLoader().load(file);
   const source = exports.default ?? exports.samples ?? exports.data;
   const iterable = typeof source === "function" ? await (source as () => unknown)() : source;
   if (!iterable || (typeof (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator] !== "function" && typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function")) {

@@ -1,6 +1,6 @@
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
-import { loadModel } from "../onnx/load.js";
+import { loadModel } from "../model-io/load-model.js";
 import { isQdqModel, lower } from "../lower/lower.js";
 import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { Kernels } from "./kernels/kernels.js";

@@ -2,70 +2,47 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { onnx, toNumber } from "./proto.js";
 import { readExternalData } from "./external-data.js";
-import { ModelLoadError, QkitError, errorMessage } from "../errors.js";
-import { Model } from "../model.js";
-import { graphFromOnnx } from "../graph/from-onnx.js";
-import { normalizeGraph } from "../graph/normalize.js";
-import { inferShapes } from "../graph/shape-inference/infer.js";
+import { ModelLoadError, errorMessage } from "../errors.js";
 
 /** IR versions qkit reads: 3 (ONNX 1.0) to 11 (ONNX 1.18). */
 export const SUPPORTED_IR = { min: 3, max: 11 } as const;
 /** Versions of the default (ai.onnx) opset qkit understands. */
 export const SUPPORTED_OPSET = { min: 7, max: 23 } as const;
 
-export interface LoadOptions {
-  /** Fold exporter artefacts (Identity-routed parameters, Constant nodes); default true. */
-  normalize?: boolean;
-  /** Infer dtypes and shapes; default true. */
-  inferShapes?: boolean;
+export interface ReadOptions {
   /** For bytes: the name used in messages and the folder external data is read from. */
   name?: string;
   baseDir?: string;
 }
 
+/** A decoded, validated ModelProto with its external data read in. */
+export interface ModelFile {
+  proto: onnx.ModelProto;
+  /** The path or name used in messages. */
+  file: string;
+  /** The external data files the model named (relative locations). */
+  externalDataLocations: string[];
+}
+
 /**
- * Load an ONNX model from a path or from its bytes. Every problem is a ModelLoadError whose one-line message names
- * the file and what is wrong.
+ * Read an ONNX file (or its bytes) into a ModelProto: decode, check IR and opset, read external data. Every problem is
+ * a ModelLoadError whose one-line message names the file and what is wrong.
  */
-export async function loadModel(pathOrBytes: string | Uint8Array, options: LoadOptions = {}): Promise<Model> {
+export async function readModelFile(pathOrBytes: string | Uint8Array, options: ReadOptions = {}): Promise<ModelFile> {
   const file = typeof pathOrBytes === "string" ? pathOrBytes : options.name ?? "<bytes>";
-  const bytes = typeof pathOrBytes === "string" ? await readModelFile(pathOrBytes) : pathOrBytes;
+  const bytes = typeof pathOrBytes === "string" ? await readBytes(pathOrBytes) : pathOrBytes;
   const proto = decode(file, bytes);
   validateHeader(file, proto);
 
   const baseDir = options.baseDir ?? (typeof pathOrBytes === "string" ? path.dirname(path.resolve(pathOrBytes)) : process.cwd());
-  let externalDataLocations: string[];
   try {
-    externalDataLocations = await readExternalData(proto.graph!, baseDir);
+    return { proto, file, externalDataLocations: await readExternalData(proto.graph!, baseDir) };
   } catch (error) {
     throw new ModelLoadError("external-data", file, errorMessage(error), { cause: error });
   }
-
-  let model: Model;
-  try {
-    model = new Model(graphFromOnnx(proto.graph!));
-  } catch (error) {
-    if (error instanceof QkitError) throw new ModelLoadError("not-onnx", file, `${error.message}; the file is not a valid ONNX graph`, { cause: error });
-    throw error;
-  }
-  model.source = file;
-  model.externalDataLocations = externalDataLocations;
-  model.irVersion = toNumber(proto.irVersion);
-  model.opsetImports = proto.opsetImport.map((o) => ({ domain: o.domain ?? "", version: toNumber(o.version) }));
-  model.producerName = proto.producerName;
-  model.producerVersion = proto.producerVersion;
-  model.domain = proto.domain;
-  model.modelVersion = toNumber(proto.modelVersion);
-  model.docString = proto.docString;
-  model.metadataProps = proto.metadataProps.map((p) => ({ key: p.key ?? "", value: p.value ?? "" }));
-  model.functions = proto.functions;
-  model.trainingInfo = proto.trainingInfo;
-  if (options.normalize !== false) model.normalization = normalizeGraph(model.graph);
-  if (options.inferShapes !== false) inferShapes(model.graph, model.opset() ?? SUPPORTED_OPSET.max);
-  return model;
 }
 
-async function readModelFile(file: string): Promise<Uint8Array> {
+async function readBytes(file: string): Promise<Uint8Array> {
   try {
     return await fs.readFile(file);
   } catch (error) {

@@ -4,13 +4,11 @@ import { onnx } from "./proto.js";
 import { layoutExternalData, totalTensorBytes } from "./external-data.js";
 import { writeFileAtomic, writeTempFile } from "./atomic-write.js";
 import { ModelSaveError, errorMessage } from "../errors.js";
-import type { Model } from "../model.js";
-import { graphToOnnx, withoutEmpty } from "../graph/to-onnx.js";
 
 /** Protobuf messages cannot exceed 2 GiB; models whose tensors come near it keep their weights in a data file. */
 export const EXTERNAL_DATA_AUTO_BYTES = 1.8 * 1024 ** 3;
 
-export interface SaveOptions {
+export interface WriteOptions {
   /**
    * Store large tensors in a data file beside the model. Default: when the model was loaded with external data or its
    * tensors exceed EXTERNAL_DATA_AUTO_BYTES.
@@ -18,31 +16,12 @@ export interface SaveOptions {
   externalData?: boolean | { location?: string; thresholdBytes?: number };
 }
 
-export function modelToOnnx(model: Model): onnx.ModelProto {
-  return new onnx.ModelProto(withoutEmpty({
-    irVersion: model.irVersion,
-    opsetImport: model.opsetImports.map((o) => new onnx.OperatorSetIdProto({ domain: o.domain, version: o.version })),
-    producerName: model.producerName,
-    producerVersion: model.producerVersion,
-    domain: model.domain,
-    modelVersion: model.modelVersion,
-    docString: model.docString,
-    metadataProps: model.metadataProps.map((p) => new onnx.StringStringEntryProto(p)),
-    functions: model.functions,
-    trainingInfo: model.trainingInfo,
-    graph: graphToOnnx(model.graph),
-  }));
-}
-
-/** Serialize to bytes (no external data). */
-export function serializeModel(model: Model): Uint8Array {
-  return onnx.ModelProto.encode(modelToOnnx(model)).finish();
-}
-
-/** Write the model atomically; with external data, the data file is complete before the model that names it. */
-export async function saveModel(model: Model, file: string, options: SaveOptions = {}): Promise<void> {
-  const proto = modelToOnnx(model);
-  const external = options.externalData ?? (model.externalDataLocations.length > 0 || totalTensorBytes(proto.graph!) > EXTERNAL_DATA_AUTO_BYTES);
+/**
+ * Write a ModelProto atomically; with external data, the data file is complete before the model that names it.
+ * `hadExternalData`: the model was loaded with external data, so it keeps it unless told otherwise.
+ */
+export async function writeModelFile(proto: onnx.ModelProto, file: string, options: WriteOptions = {}, hadExternalData = false): Promise<void> {
+  const external = options.externalData ?? (hadExternalData || totalTensorBytes(proto.graph!) > EXTERNAL_DATA_AUTO_BYTES);
   try {
     if (external) {
       const settings = typeof external === "object" ? external : {};

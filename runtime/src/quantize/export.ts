@@ -1,5 +1,5 @@
 import type { Model } from "../model.js";
-import { saveModel, type SaveOptions } from "../onnx/save.js";
+import { saveModel, type SaveOptions } from "../model-io/save-model.js";
 
 /**
  * Write a converted model as standard QDQ ONNX, atomically (a temp file renamed into place: a failed or interrupted

@@ -1,4 +1,4 @@
-import { onnx, dataTypeCode, type DataType } from "../../src/index.js";
+import { onnx, dataTypeCode, type DataType } from "../../src/tooling.js";
 
 /** Small ONNX models built in the tests themselves, with onnx-proto. */
 

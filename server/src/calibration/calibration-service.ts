@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
-import type { ResolvedTarget } from "qkit";
+import type { ResolvedTarget } from "qkit/tooling";
 import type { Diagnostic } from "vscode-languageserver";
 import type { CalibrationStatus, RunCalibrationResult } from "../protocol.js";
 import type { Workspace } from "../workspace/workspace.js";

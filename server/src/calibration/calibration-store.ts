@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import type { CalibrationReport, GroupReport, ResolvedTarget } from "qkit";
+import type { CalibrationReport, GroupReport, ResolvedTarget } from "qkit/tooling";
 import type { NodeSqnr } from "./calibration-messages.js";
 
 /** A saved calibration report, indexed the ways the editor asks: by node name and by the line that made a spec. */

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { mkdir } from "node:fs/promises";
 import * as path from "node:path";
-import * as qkit from "qkit";
+import * as qkit from "qkit/tooling";
 import type { CalibrationControlMessage, CalibrationJob, CalibrationWorkerMessage, NodeSqnr } from "./calibration-messages.js";
 
 const port = parentPort!;

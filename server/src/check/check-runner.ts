@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { SourceSite } from "qkit";
+import type { SourceSite } from "qkit/tooling";
 import { quantizerFrames } from "./frames.js";
 import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
 

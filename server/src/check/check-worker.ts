@@ -5,8 +5,9 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as path from "node:path";
-import * as qkit from "qkit";
-import type { Model, QuantizationSpecBase, SourceSite } from "qkit";
+import * as qkit from "qkit/tooling";
+import * as authorApi from "qkit";
+import type { Model, QuantizationSpecBase, SourceSite } from "qkit/tooling";
 import { quantizerFrames } from "./frames.js";
 import { guardPrototypes, trapProcessExit } from "./harden.js";
 import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
@@ -63,7 +64,7 @@ function graphText(model: Model): string {
 function run(model: Model, job: CheckJob): void {
   const started = performance.now();
   // The file's code comes first from what the server compiled, then from the editor's text, then from disk.
-  const loader = new qkit.QuantizerModuleLoader({ qkit, compiled: (f) => job.compiled[f], text: (f) => job.sources[f] });
+  const loader = new qkit.UserModuleLoader({ qkit: authorApi, compiled: (f) => job.compiled[f], text: (f) => job.sources[f] });
   guardPrototypes();
   trapProcessExit((code, site) => post({ kind: "exit", code, site }));
   let exports: Record<string, unknown>;

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { userFrames, type SourceSite } from "qkit";
+import { userFrames, type SourceSite } from "qkit/tooling";
 
 // The runtime skips its own frames; the server's (the worker, its loader) are not the user's either.
 const SERVER_ROOT = path.resolve(__dirname, "..");

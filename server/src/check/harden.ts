@@ -1,4 +1,4 @@
-import type { SourceSite } from "qkit";
+import type { SourceSite } from "qkit/tooling";
 import { quantizerFrames } from "./frames.js";
 
 /**

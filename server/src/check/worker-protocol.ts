@@ -2,7 +2,7 @@
  * Messages between the server and a check worker. Everything here crosses a structured clone, so it is plain data:
  * the worker owns the model and the user's objects, the server sees only this report.
  */
-import type { Coverage, Finding, SourceSite } from "qkit";
+import type { Coverage, Finding, SourceSite } from "qkit/tooling";
 
 export interface WorkerData {
   /** The model file's bytes, in a SharedArrayBuffer: every worker decodes the same memory, nothing is copied. */

@@ -1,6 +1,6 @@
 import type * as ts from "typescript";
 import { CompletionItemKind, type CompletionItem } from "vscode-languageserver";
-import type { Model } from "qkit";
+import type { Model } from "qkit/tooling";
 import { stringAt } from "../typescript/syntax-queries.js";
 import { rangeOf } from "./diagnostics.js";
 

@@ -1,6 +1,6 @@
 import * as ts from "typescript";
 import { DiagnosticSeverity, type Diagnostic, type Range } from "vscode-languageserver";
-import type { Finding, Severity, SourceSite } from "qkit";
+import type { Finding, Severity, SourceSite } from "qkit/tooling";
 import type { CheckOutcome } from "../check/check-runner.js";
 import { siteRange } from "../typescript/syntax-queries.js";
 import { codeHref } from "../util/docs.js";

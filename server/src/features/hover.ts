@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import type * as ts from "typescript";
 import { MarkupKind, type Hover } from "vscode-languageserver";
-import type { Model, Node } from "qkit";
+import type { Model, Node } from "qkit/tooling";
 import type { AnnotationInfo, CheckReport, SlotInfo, SpecInfo } from "../check/worker-protocol.js";
 import { stringAt } from "../typescript/syntax-queries.js";
 import { rangeOf } from "./diagnostics.js";

@@ -1,4 +1,4 @@
-import type { GroupReport } from "qkit";
+import type { GroupReport } from "qkit/tooling";
 import type { LoadedReport } from "../calibration/calibration-store.js";
 import type { NodeSqnr } from "../calibration/calibration-messages.js";
 import { histogramSvg } from "./histogram-svg.js";

@@ -1,6 +1,6 @@
 import type * as ts from "typescript";
 import { DiagnosticSeverity, type Diagnostic } from "vscode-languageserver";
-import type { Model } from "qkit";
+import type { Model } from "qkit/tooling";
 import { nodeLookups, sourcePartitionOpTypes } from "../typescript/syntax-queries.js";
 import { rangeOf, SOURCE } from "./diagnostics.js";
 

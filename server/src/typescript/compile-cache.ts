@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as ts from "typescript";
-import { transpileQuantizer } from "qkit";
+import { transpileQuantizer } from "qkit/tooling";
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts", ".tsx"];
 const MAX_FILES = 200;

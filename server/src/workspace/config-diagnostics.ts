@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { DiagnosticSeverity, type Diagnostic } from "vscode-languageserver";
-import type { ResolvedTarget } from "qkit";
+import type { ResolvedTarget } from "qkit/tooling";
 import type { ConfigState } from "./config-store.js";
 import { jsonRange } from "./json-location.js";
 

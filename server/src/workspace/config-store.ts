@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
-import { CONFIG_FILE_NAME, parseQkitConfig, resolveTargets, type ConfigProblem, type QkitConfig, type ResolvedTarget } from "qkit";
+import { CONFIG_FILE_NAME, parseQkitConfig, resolveTargets, type ConfigProblem, type QkitConfig, type ResolvedTarget } from "qkit/tooling";
 
 export interface ConfigState {
   file: string;

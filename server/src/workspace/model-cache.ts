@@ -1,5 +1,5 @@
 import { promises as fs, watch, type FSWatcher } from "node:fs";
-import { loadModel, type Model } from "qkit";
+import { loadModel, type Model } from "qkit/tooling";
 import type { ModelState } from "../protocol.js";
 import type { ModelImage } from "../check/check-runner.js";
 

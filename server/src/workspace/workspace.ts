@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { existsSync } from "node:fs";
 import type * as ts from "typescript";
 import type { Diagnostic } from "vscode-languageserver";
-import { isBuiltinQuantizerName, type ResolvedTarget, type SourceSite } from "qkit";
+import { isBuiltinQuantizerName, type ResolvedTarget, type SourceSite } from "qkit/tooling";
 import { DEFAULT_SETTINGS, type QkitSettings, type StatusResult } from "../protocol.js";
 import { CheckRunner, type CheckOutcome } from "../check/check-runner.js";
 import type { OpenText } from "../typescript/language-service.js";

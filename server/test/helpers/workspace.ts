@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { TargetConfig } from "qkit";
+import type { TargetConfig } from "qkit/tooling";
 import { ROOT } from "./lsp-client.js";
 
 export const EXAMPLES = path.join(ROOT, "examples");

@@ -1,14 +1,13 @@
 import * as path from "node:path";
 import { existsSync } from "node:fs";
-import { Quantizer } from "./quantizer.js";
-import { userFrames, type SourceSite } from "./source-site.js";
+import { Quantizer } from "../quantizer/quantizer.js";
+import { userFrames, type SourceSite } from "../quantizer/source-site.js";
 import { BUILTIN_QUANTIZERS } from "../builtin/registry.js";
 import { QuantizerLoadError } from "./quantizer-load-error.js";
-import { QuantizerModuleLoader } from "./module-loader.js";
+import { UserModuleLoader } from "./user-module-loader.js";
 
 export { QuantizerLoadError } from "./quantizer-load-error.js";
-export { QuantizerModuleLoader, type ModuleLoaderOptions } from "./module-loader.js";
-export { transpileQuantizer } from "./transpile.js";
+
 
 export interface LoadedQuantizer {
   quantizer: Quantizer;
@@ -72,7 +71,7 @@ export function quantizerFromExports(exports: Record<string, unknown>, file: str
  * Load the Quantizer a file offers (or a built-in's, by name: xnnpack, x86, ort-qdq). Problems are
  * QuantizerLoadErrors naming the file and saying what to do; compile and run-time errors carry the user's line.
  */
-export function loadQuantizer(file: string, loader = new QuantizerModuleLoader()): LoadedQuantizer {
+export function loadQuantizer(file: string, loader = new UserModuleLoader()): LoadedQuantizer {
   const resolved = path.resolve(file);
   const builtin = BUILTIN_QUANTIZERS[file];
   if (builtin && !existsSync(resolved)) {

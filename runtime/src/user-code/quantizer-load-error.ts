@@ -1,5 +1,5 @@
 import { QkitError } from "../errors.js";
-import type { SourceSite } from "./source-site.js";
+import type { SourceSite } from "../quantizer/source-site.js";
 
 /** A quantizer file could not be compiled, evaluated, or has no Quantizer to offer. */
 export class QuantizerLoadError extends QkitError {

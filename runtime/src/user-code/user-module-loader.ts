@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import Module from "node:module";
 import { QuantizerLoadError } from "./quantizer-load-error.js";
+import { authorApi } from "./author-api.js";
 import { TS_EXTENSIONS, transpileQuantizer } from "./transpile.js";
 
 const RESOLVE_EXTENSIONS = [...TS_EXTENSIONS, ".js", ".cjs", ".mjs"];
@@ -10,8 +11,8 @@ type ModuleInternals = typeof Module & {
   _nodeModulePaths(dir: string): string[];
 };
 
-export interface ModuleLoaderOptions {
-  /** What `import ... from "qkit"` gives; default this runtime. */
+export interface UserModuleLoaderOptions {
+  /** What `import ... from "qkit"` gives; default the author API of the package entry that is loaded. */
   qkit?: unknown;
   /** Code already compiled for a file (an editor compiles as you type), used before compiling it here. */
   compiled?: (file: string) => string | undefined;
@@ -20,20 +21,20 @@ export interface ModuleLoaderOptions {
 }
 
 /**
- * Compiles and runs quantizer modules written in TypeScript without a build step. Each loader has its own module
+ * Compiles and runs user modules (quantizers, data modules) written in TypeScript without a build step. Each loader has its own module
  * cache, so loading again picks up edits. `import ... from "qkit"` resolves to this very runtime, so the user's specs
  * are instances of the classes the checker knows; relative imports of other .ts files are compiled the same way.
  */
-export class QuantizerModuleLoader {
+export class UserModuleLoader {
   readonly #cache = new Map<string, Module>();
-  readonly #options: ModuleLoaderOptions;
+  readonly #options: UserModuleLoaderOptions;
   readonly #qkit: unknown;
 
-  constructor(options: ModuleLoaderOptions = {}) {
+  constructor(options: UserModuleLoaderOptions = {}) {
     // Source maps put stack frames, and so every recorded site, on the TypeScript lines.
     process.setSourceMapsEnabled(true);
     this.#options = options;
-    this.#qkit = options.qkit ?? require("../index.js");
+    this.#qkit = options.qkit ?? authorApi();
   }
 
   /** The file's text as the user sees it. */
