@@ -52,6 +52,7 @@ function withOutputs(model: Model, values: Node[]): Model {
   const copy = cloneModel(model);
   copy.graph.outputs = [...new Set([...copy.graph.outputs, ...values.map((v) => copy.graph.producerOf(v.valueName)!)])];
   copy.graph.outputNode.meta.outputValueInfos = [];
+  copy.graph.lint();
   return copy;
 }
 

@@ -81,6 +81,7 @@ export function graphFromOnnx(proto: onnx.IGraphProto): Graph {
     return producer;
   });
   graph.outputNode.meta.outputValueInfos = outputInfos;
+  graph.lint();
   return graph;
 }
 

@@ -35,6 +35,7 @@ export function normalizeGraph(graph: Graph): NormalizationReport {
       report.identitiesFolded++;
     }
   }
+  graph.lint();
   return report;
 }
 

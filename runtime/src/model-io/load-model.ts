@@ -39,11 +39,7 @@ export async function loadModel(pathOrBytes: string | Uint8Array, options: LoadO
   model.metadataProps = proto.metadataProps.map((p) => ({ key: p.key ?? "", value: p.value ?? "" }));
   model.functions = proto.functions;
   model.trainingInfo = proto.trainingInfo;
-  model.graph.lint();
-  if (options.normalize !== false) {
-    model.normalization = normalizeGraph(model.graph);
-    model.graph.lint();
-  }
+  if (options.normalize !== false) model.normalization = normalizeGraph(model.graph);
   if (options.inferShapes !== false) inferShapes(model.graph, model.opset() ?? SUPPORTED_OPSET.max);
   return model;
 }
