@@ -9,7 +9,7 @@ import { DidChangeTrustNotification } from "../src/protocol.js";
 import { LspClient, ROOT, uri } from "./helpers/lsp-client.js";
 import { BROKEN, FMNIST, tempWorkspace } from "./helpers/workspace.js";
 
-const QUANTIZER = `import { Quantizer, QuantizationAnnotation, QuantizationSpec, MinMaxObserver, type GraphModule } from "qkit/tooling";
+const QUANTIZER = `import { Quantizer, QuantizationAnnotation, QuantizationSpec, MinMaxObserver, type GraphModule } from "qkit";
 
 const spec = new QuantizationSpec({ dtype: "int8", quantMin: -128, quantMax: 127, observer: MinMaxObserver });
 
@@ -70,7 +70,7 @@ test("type errors like tsserver's, with qkit resolved though the workspace has n
 });
 
 test("an untrusted workspace runs no quantizer: type errors, static checks and one notice saying why", async () => {
-  const throwsOnLoad = `import { Quantizer, type GraphModule } from "qkit/tooling";\nrequire("node:fs").writeFileSync(${JSON.stringify("RAN")}, "yes");\nexport default class Q extends Quantizer { annotate(m: GraphModule) { m.graph.node("/conv9/Conv"); return m; } }\n`;
+  const throwsOnLoad = `import { Quantizer, type GraphModule } from "qkit";\nrequire("node:fs").writeFileSync(${JSON.stringify("RAN")}, "yes");\nexport default class Q extends Quantizer { annotate(m: GraphModule) { m.graph.node("/conv9/Conv"); return m; } }\n`;
   const { dir, cleanup } = tempWorkspace([{ quantizer: "q.ts", model: FMNIST }, { quantizer: path.join(BROKEN, "annotates-nothing.ts"), model: FMNIST }], { "q.ts": throwsOnLoad });
   const client = await LspClient.start(dir, { trusted: false });
   try {
