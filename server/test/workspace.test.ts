@@ -69,6 +69,21 @@ test("type errors like tsserver's, with qkit resolved though the workspace has n
   }
 });
 
+test("a quantizer file sees the author API only: internals of qkit/tooling are not exported by \"qkit\"", async () => {
+  const internal = QUANTIZER.replace("type GraphModule } from \"qkit\";", "type GraphModule, collectSlots } from \"qkit\";\nvoid collectSlots;");
+  const { dir, cleanup } = tempWorkspace([{ quantizer: "mine.ts", model: FMNIST }], { "mine.ts": internal });
+  const client = await LspClient.start(dir);
+  try {
+    const file = path.join(dir, "mine.ts");
+    await client.open(file);
+    const diagnostics = await client.waitFor(file, (ds) => ds.some((d) => d.source === "ts"));
+    assert.deepEqual(diagnostics.filter((d) => d.source === "ts").map((d) => [d.code, d.range.start.line + 1]), [[2305, 1]], JSON.stringify(diagnostics));
+  } finally {
+    await client.stop();
+    cleanup();
+  }
+});
+
 test("an untrusted workspace runs no quantizer: type errors, static checks and one notice saying why", async () => {
   const throwsOnLoad = `import { Quantizer, type GraphModule } from "qkit";\nrequire("node:fs").writeFileSync(${JSON.stringify("RAN")}, "yes");\nexport default class Q extends Quantizer { annotate(m: GraphModule) { m.graph.node("/conv9/Conv"); return m; } }\n`;
   const { dir, cleanup } = tempWorkspace([{ quantizer: "q.ts", model: FMNIST }, { quantizer: path.join(BROKEN, "annotates-nothing.ts"), model: FMNIST }], { "q.ts": throwsOnLoad });
