@@ -84,11 +84,12 @@ export default class TutorialQuantizer extends Quantizer {
       if (fusedRelu) fusedRelu.meta.quantizationAnnotation = new QuantizationAnnotation({ outputQspec: activation, annotated: true });
     }
 
-    // Add: both inputs share one observer, so the integer add needs no rescaling of one side.
+    // Add: both inputs share one observer, so the integer add needs no rescaling of one side. Integer adds (shape
+    // arithmetic in exported transformers) are never quantized.
     for (const partition of partitions.Add!) {
       const node = partition.outputNodes[0]!;
       const [a, b] = node.args;
-      if (!a || !b || annotated(node)) continue;
+      if (!a || !b || annotated(node) || !node.isFloatValue) continue;
       node.meta.quantizationAnnotation = new QuantizationAnnotation({
         inputQspecMap: [[a, activation], [b, new SharedQuantizationSpec([a, node])]],
         outputQspec: activation,
@@ -100,7 +101,7 @@ export default class TutorialQuantizer extends Quantizer {
     for (const partition of [...partitions.Relu!, ...partitions.MaxPool!, ...partitions.GlobalAveragePool!, ...partitions.Flatten!]) {
       const node = partition.outputNodes[0]!;
       const input = node.args[0];
-      if (!input || annotated(node)) continue;
+      if (!input || annotated(node) || !node.isFloatValue) continue;
       node.meta.quantizationAnnotation = new QuantizationAnnotation({
         inputQspecMap: [[input, activation]],
         outputQspec: new SharedQuantizationSpec([input, node]),

@@ -8,8 +8,10 @@ export function isAnnotated(node: Node): boolean {
   return annotationOf(node)?.annotated === true;
 }
 
+/** Owns `node` and quantizes the given inputs and output; an integer or bool output stays unquantized. */
 export function annotate(node: Node, inputs: readonly (readonly [Node, QuantizationSpecBase])[], output?: QuantizationSpecBase): void {
-  node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: inputs, ...(output ? { outputQspec: output } : {}), annotated: true });
+  const quantizeOutput = output && node.isFloatValue;
+  node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: inputs, ...(quantizeOutput ? { outputQspec: output } : {}), annotated: true });
 }
 
 /** Marks nodes as owned without quantizing them (a config of null for a module or op type). */
@@ -17,8 +19,9 @@ export function claim(node: Node): void {
   node.meta.quantizationAnnotation = new QuantizationAnnotation({ annotated: true });
 }
 
+/** A value computed at run time that can be quantized: not a constant, and a float tensor (never ids or shapes). */
 export function isActivation(node: Node | null | undefined): node is Node {
-  return !!node && node.kind !== "parameter";
+  return !!node && node.kind !== "parameter" && node.isFloatValue;
 }
 
 /** The axis of a weight that holds the consumer's output channels. */

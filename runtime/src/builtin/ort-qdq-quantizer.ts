@@ -101,6 +101,8 @@ export class OrtQdqQuantizer extends Quantizer {
           if (WEIGHTED.has(node.opType) && i === 1) inputs.push([arg, this.#weight(node)]);
           continue;
         }
+        // Integer and bool values (indices, shapes) are never quantized.
+        if (!arg.isFloatValue) continue;
         // One Q/DQ per tensor: a quantized producer's output, or the first quantized consumer's edge.
         if (node.opType === "Gather" && i === 1) continue;
         if (arg.meta.quantizationAnnotation && (arg.meta.quantizationAnnotation as { outputQspec?: unknown }).outputQspec) inputs.push([arg, new SharedQuantizationSpec(arg)]);
@@ -118,7 +120,7 @@ export class OrtQdqQuantizer extends Quantizer {
       }
       if (inputs.length === 0) continue;
       const direct = DIRECT_OPS.has(node.opType) && isActivation(input) && !node.isMultiOutput;
-      const output = node.isMultiOutput ? undefined : direct ? new SharedQuantizationSpec([input, node]) : activation;
+      const output = node.isMultiOutput || !node.isFloatValue ? undefined : direct ? new SharedQuantizationSpec([input, node]) : activation;
       annotate(node, inputs, output);
     }
     return model;

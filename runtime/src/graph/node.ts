@@ -1,5 +1,5 @@
 import type { onnx } from "../onnx/proto.js";
-import type { DataType } from "../onnx/data-type.js";
+import { isFloatType, type DataType } from "../onnx/data-type.js";
 import { attributeValue, type AttributeValue } from "../onnx/attributes.js";
 import type { Graph } from "./graph.js";
 
@@ -69,6 +69,14 @@ export class Node {
     /** For getitem: which output of the call node this is. */
     public readonly index = 0,
   ) {}
+
+  /**
+   * Whether the node's value may be quantized: a floating-point tensor, or one whose dtype shape inference could not
+   * tell. Integer and bool values (token ids, Shape → Gather → Concat arithmetic feeding Reshape) never are.
+   */
+  get isFloatValue(): boolean {
+    return this.meta.dtype === undefined || isFloatType(this.meta.dtype);
+  }
 
   /** Input nodes in ONNX input order; null for an omitted optional input. */
   get args(): readonly NodeArg[] {
