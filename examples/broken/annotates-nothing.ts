@@ -4,7 +4,7 @@ import { activation } from "./common";
 
 export default class AnnotatesNothing extends Quantizer { // expect: nothing-annotated
   annotate(model: GraphModule): GraphModule {
-    for (const partition of getSourcePartitions(model.graph, ["Linear"]).Linear!) {
+    for (const partition of getSourcePartitions(model.graph, ["Linear"]).Linear) {
       partition.outputNodes[0]!.meta.quantizationAnnotation = new QuantizationAnnotation({ outputQspec: activation });
     }
     return model;

@@ -71,7 +71,7 @@ export default class TutorialQuantizer extends Quantizer {
     const partitions = getSourcePartitions(graph, ["Conv", "Gemm", "Add", "Relu", "MaxPool", "GlobalAveragePool", "Flatten", "Sigmoid"]);
 
     // Conv / Gemm: quantized input, weight and bias; the output is quantized after a following Relu when there is one.
-    for (const partition of [...partitions.Conv!, ...partitions.Gemm!]) {
+    for (const partition of [...partitions.Conv, ...partitions.Gemm]) {
       const node = partition.outputNodes[0]!;
       const [input, w, bias] = node.args;
       if (!input || !w) continue;
@@ -86,7 +86,7 @@ export default class TutorialQuantizer extends Quantizer {
 
     // Add: both inputs share one observer, so the integer add needs no rescaling of one side. Integer adds (shape
     // arithmetic in exported transformers) are never quantized.
-    for (const partition of partitions.Add!) {
+    for (const partition of partitions.Add) {
       const node = partition.outputNodes[0]!;
       const [a, b] = node.args;
       if (!a || !b || annotated(node) || !node.isFloatValue) continue;
@@ -98,7 +98,7 @@ export default class TutorialQuantizer extends Quantizer {
     }
 
     // Ops that do not change the value range keep their input's qparams.
-    for (const partition of [...partitions.Relu!, ...partitions.MaxPool!, ...partitions.GlobalAveragePool!, ...partitions.Flatten!]) {
+    for (const partition of [...partitions.Relu, ...partitions.MaxPool, ...partitions.GlobalAveragePool, ...partitions.Flatten]) {
       const node = partition.outputNodes[0]!;
       const input = node.args[0];
       if (!input || annotated(node) || !node.isFloatValue) continue;
@@ -109,7 +109,7 @@ export default class TutorialQuantizer extends Quantizer {
       });
     }
 
-    for (const partition of partitions.Sigmoid!) {
+    for (const partition of partitions.Sigmoid) {
       const node = partition.outputNodes[0]!;
       const input = node.args[0];
       if (!input || annotated(node)) continue;

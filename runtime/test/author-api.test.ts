@@ -55,3 +55,24 @@ test("internals are only in qkit/tooling, which also holds the author API", () =
     assert.ok(!AUTHOR_API.includes(internal), `${internal} is not in the author API`);
   }
 });
+
+test("getSourcePartitions is keyed by the requested op types: strict TypeScript needs no `!`, and an unrequested key is an error", () => {
+  const file = path.join(DIST, "__partitions_check__.ts");
+  const source = [
+    `import { getSourcePartitions, type Graph } from "./index.js";`,
+    `export function f(graph: Graph) {`,
+    `  const partitions = getSourcePartitions(graph, ["Conv", "Add"]);`,
+    `  const conv: number = partitions.Conv.length + partitions.Add[0]!.nodes.length;`,
+    `  return [conv, partitions.Relu];`,
+    `}`,
+  ].join("\n");
+  const options: ts.CompilerOptions = { strict: true, noUncheckedIndexedAccess: true, noEmit: true, module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, types: [] };
+  const host = ts.createCompilerHost(options);
+  const readFile = host.readFile;
+  host.readFile = (name) => (name === file ? source : readFile(name));
+  const fileExists = host.fileExists;
+  host.fileExists = (name) => name === file || fileExists(name);
+  const program = ts.createProgram([file], options, host);
+  const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file);
+  assert.deepEqual(errors.map((d) => [d.code, d.file!.getLineAndCharacterOfPosition(d.start!).line + 1]), [[2339, 5]], errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("; "));
+});

@@ -19,19 +19,20 @@ export interface SourcePartition {
 }
 
 /**
- * Partitions of the graph for each of `opTypes`, keyed by op type, like PT2E's dict. `filter` sees each candidate
- * call node and may reject it.
+ * Partitions of the graph for each of `opTypes`, keyed by op type, like PT2E's dict: every requested op type is a key
+ * (with an empty list when the graph has none), so `partitions.Conv` needs no `!`. `filter` sees each candidate call
+ * node and may reject it.
  */
-export function getSourcePartitions(
+export function getSourcePartitions<const OpType extends string>(
   graph: Graph,
-  opTypes: readonly string[],
+  opTypes: readonly OpType[],
   filter?: (node: Node) => boolean,
-): Record<string, SourcePartition[]> {
-  const result: Record<string, SourcePartition[]> = {};
+): Record<OpType, SourcePartition[]> {
+  const result = {} as Record<OpType, SourcePartition[]>;
   for (const opType of opTypes) result[opType] = [];
   const graphOutputs = new Set(graph.outputs);
   for (const node of graph.nodes) {
-    if (node.kind !== "call" || !(node.opType in result)) continue;
+    if (node.kind !== "call" || !Object.hasOwn(result, node.opType)) continue;
     if (filter && !filter(node)) continue;
     const members = node.isMultiOutput ? [node, ...graph.getitems(node).filter((n): n is Node => !!n)] : [node];
     const inside = new Set(members);
@@ -39,7 +40,7 @@ export function getSourcePartitions(
     const outputNodes = members.filter(
       (m) => (m.kind !== "call" || !m.isMultiOutput) && ([...m.users].some((u) => !inside.has(u)) || graphOutputs.has(m)),
     );
-    result[node.opType]!.push({
+    result[node.opType as OpType].push({
       nodes: members,
       source: node.opType,
       inputNodes: unique(args.filter((a) => a.kind !== "parameter")),
