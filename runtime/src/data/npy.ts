@@ -16,8 +16,22 @@ const ARRAYS = {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-/** Reads a .npy array (format versions 1–3, little-endian, C order) as a Tensor. */
-export function parseNpy(bytes: Uint8Array, file: string): Tensor {
+/** What a .npy header says: the element type, the dims, and where the data starts. */
+export interface NpyHeader {
+  type: TensorType;
+  dims: number[];
+  dataOffset: number;
+}
+
+/** The bytes a header needs before it can be read: the fixed prelude, then its stated length. */
+export function npyHeaderLength(prelude: Uint8Array, file: string): number {
+  if (prelude.length < 12 || MAGIC.some((b, i) => prelude[i] !== b)) throw new DataError(file, "is not a .npy file (no \\x93NUMPY header)");
+  const view = new DataView(prelude.buffer, prelude.byteOffset, prelude.byteLength);
+  return prelude[6] === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+}
+
+/** Reads a .npy header (format versions 1–3, little-endian, C order). */
+export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new DataError(file, "is not a .npy file (no \\x93NUMPY header)");
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -33,13 +47,29 @@ export function parseNpy(bytes: Uint8Array, file: string): Tensor {
   const type = DESCRIPTORS[descr[2]!];
   if (!type) throw new DataError(file, `holds dtype '${descr[1]}${descr[2]}', which qkit does not read (use float32)`);
   const dims = shape[1]!.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
-  const count = dims.reduce((a, b) => a * b, 1);
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new DataError(file, `has a .npy shape qkit cannot use: (${shape[1]!.trim()}); dims must be non-negative integers`);
+  return { type, dims, dataOffset: start + headerLength };
+}
+
+/** Bytes per element of a .npy element type. */
+export function npyElementBytes(type: TensorType): number {
+  return ARRAYS[type as keyof typeof ARRAYS].BYTES_PER_ELEMENT;
+}
+
+/** A tensor over a copy of `bytes` (whole elements of `type`). */
+export function npyTensor(type: TensorType, bytes: Uint8Array, dims: number[]): Tensor {
   const Array = ARRAYS[type as keyof typeof ARRAYS];
-  const offset = start + headerLength;
-  const needed = count * Array.BYTES_PER_ELEMENT;
-  if (bytes.length - offset < needed) throw new DataError(file, `is truncated: its shape (${dims.join(", ")}) needs ${needed} bytes of data, it has ${bytes.length - offset}`);
-  const copy = bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + needed);
+  const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   return new Tensor(type, new Array(copy as ArrayBuffer), dims);
+}
+
+/** Reads a .npy array (format versions 1–3, little-endian, C order) as a Tensor. */
+export function parseNpy(bytes: Uint8Array, file: string): Tensor {
+  const { type, dims, dataOffset } = parseNpyHeader(bytes, file);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const needed = count * npyElementBytes(type);
+  if (bytes.length - dataOffset < needed) throw new DataError(file, `is truncated: its shape (${dims.join(", ")}) needs ${needed} bytes of data, it has ${bytes.length - dataOffset}`);
+  return npyTensor(type, bytes.subarray(dataOffset, dataOffset + needed), dims);
 }
 
 /** A tensor as .npy (version 1) bytes. */

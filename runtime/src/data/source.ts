@@ -5,10 +5,9 @@ import type { DataType } from "../onnx/data-type.js";
 import { Tensor } from "../engine/tensor.js";
 import { UserModuleLoader } from "../user-code/user-module-loader.js";
 import { DataError } from "./data-error.js";
-import { parseNpy } from "./npy.js";
 import { parseNpz } from "./npz.js";
 import { parseTensorProto } from "./tensor-proto.js";
-import { parseIdx } from "./idx.js";
+import { idxChunks, npyChunks } from "./chunked.js";
 import { IMAGE_EXTENSIONS, imageToCHW, type Normalization } from "./images.js";
 
 /** What the data must fit: the model's inputs. */
@@ -69,9 +68,11 @@ function pixelsToTensor(data: Uint8Array, dims: number[], input: InputSpec, norm
 async function* fileItems(file: string, inputs: InputSpec[], options: DataOptions): AsyncGenerator<Sample> {
   const ext = path.extname(file).toLowerCase();
   const only = inputs.length === 1 ? inputs[0] : undefined;
+  // Arrays of items are read a chunk at a time: memory follows the batch, and a limit stops the reading.
+  const chunk = Math.min(Math.max(options.batchSize ?? 1, 64), options.limit ?? Infinity);
   if (ext === ".npy") {
     if (!only) throw new DataError(file, `the model has ${inputs.length} inputs; give an .npz with one array per input name`);
-    yield { [only.name]: fit(parseNpy(await fs.readFile(file), file), only, file) };
+    for await (const part of npyChunks(file, chunk)) yield { [only.name]: fit(part, only, file) };
   } else if (ext === ".npz") {
     const arrays = parseNpz(await fs.readFile(file), file);
     const sample: Sample = {};
@@ -94,8 +95,7 @@ async function* fileItems(file: string, inputs: InputSpec[], options: DataOption
     yield { [only.name]: new Tensor("float32", imageToCHW(await fs.readFile(file), file, c, h, w, options.normalize), [1, c, h, w]) };
   } else if (ext === ".gz" || ext === ".idx" || /-ubyte$/.test(file)) {
     if (!only) throw new DataError(file, "IDX images need a model with one input");
-    const idx = parseIdx(await fs.readFile(file), file);
-    yield { [only.name]: pixelsToTensor(idx.data, idx.dims, only, options.normalize ?? {}, file) };
+    for await (const part of idxChunks(file, chunk)) yield { [only.name]: pixelsToTensor(part.data as Uint8Array, [...part.dims], only, options.normalize ?? {}, file) };
   } else {
     throw new DataError(file, `is not a data file qkit reads (.npy, .npz, .pb, .png, .jpg, IDX, a folder of them, or a .ts/.js module)`);
   }
