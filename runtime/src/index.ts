@@ -22,6 +22,7 @@ export * from "./quantizer/index.js";
 export * from "./checker/index.js";
 export * from "./quantize/index.js";
 export * from "./engine/index.js";
+export { createSession, type SessionOptions } from "./session/create-session.js";
 export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, readQkitConfig, resolveTargets, isBuiltinQuantizerName, type QkitConfig, type TargetConfig, type CalibrationConfig, type ResolvedTarget, type ConfigProblem } from "./config/qkit-config.js";
 export * from "./data/index.js";
 export * from "./eval/index.js";

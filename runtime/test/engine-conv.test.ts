@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { attributes, makeTensor, onnx } from "../src/index.js";
-import { createSession, Tensor } from "../src/engine/index.js";
+import { Tensor } from "../src/engine/index.js";
+import { createSession } from "../src/session/create-session.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 
 interface ConvCase {
