@@ -3,7 +3,8 @@ import type { Node } from "../graph/node.js";
 import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { Kernels } from "./kernels/kernels.js";
 import type { KernelVariant } from "./kernels/module.js";
-import { InputMismatchError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
+import { qkitNodeProblem } from "../qkit-ops/validate.js";
+import { InputMismatchError, NodeShapeError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
 import type { ValueMeta } from "./op.js";
 import { Plan, type PlanShared } from "./plan.js";
 import { lookupOp } from "./ops/registry.js";
@@ -47,6 +48,10 @@ export class InferenceSession {
       const types = [...new Set(unsupported.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
       throw new UnsupportedOperatorError(first.name, first.domain ? `${first.domain}.${first.opType}` : first.opType,
         `is not supported by the qkit engine${types.length > 1 ? ` (nor are: ${types.slice(1).join(", ")})` : ""}`);
+    }
+    for (const node of graph.calls()) {
+      const problem = qkitNodeProblem(node);
+      if (problem) throw new NodeShapeError(node.name, `${node.domain}.${node.opType}`, `${problem}; com.qkit nodes are what lower() emits, see src/qkit-ops/schema.ts`);
     }
     for (const node of [...graph.placeholders(), ...graph.outputs]) {
       const type = node.meta.valueInfo?.type;

@@ -15,7 +15,7 @@ import { indexingOps } from "./indexing.js";
 import { convTransposeOps } from "./conv-transpose.js";
 import { lossOps } from "./loss.js";
 import { integerOps } from "./integer.js";
-import { QKIT_DOMAIN } from "./qkit/schema.js";
+import { QKIT_DOMAIN } from "../../qkit-ops/schema.js";
 import { qkitOps } from "./qkit/index.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */

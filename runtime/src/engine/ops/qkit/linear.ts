@@ -2,8 +2,10 @@ import type { PrepareContext, ValueMeta } from "../../op.js";
 import { Kernels, type Window2d } from "../../kernels/kernels.js";
 import { numbers } from "../util.js";
 import { roundHalfEven } from "../math.js";
-import { QLINEAR } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { biasFolds, outputClamp, perChannel, perTensor, type QParam } from "./qparams.js";
+
+const QLINEAR = qkitInputs("QConv");
 
 /** Descriptor fields (see kernels/qcommon.ts). */
 const D = { C: 0, H: 1, W: 2, KH: 3, KW: 4, SH: 5, SW: 6, PH: 7, PW: 8, DH: 9, DW: 10, OH: 11, OW: 12, M: 13, GROUPS: 14,
@@ -25,11 +27,11 @@ export interface Requant {
 }
 
 export function requantOf(inputs: readonly (ValueMeta | undefined)[], M: number, ctx: PrepareContext): Requant {
-  const x = perTensor(inputs[QLINEAR.xScale], inputs[QLINEAR.xZp], "input", ctx);
-  const y = perTensor(inputs[QLINEAR.yScale], inputs[QLINEAR.yZp], "output", ctx);
+  const x = perTensor(inputs[QLINEAR.xScale], inputs[QLINEAR.xZeroPoint], "input", ctx);
+  const y = perTensor(inputs[QLINEAR.yScale], inputs[QLINEAR.yZeroPoint], "output", ctx);
   const ws = perChannel(inputs[QLINEAR.wScale], M, 1).map(Math.fround);
   if (ws.length !== M) ctx.fail(`weight scale has ${ws.length} values for ${M} output channels`);
-  if (perChannel(inputs[QLINEAR.wZp], M, 0).some((z) => z !== 0)) ctx.unsupported("with a nonzero weight zero point");
+  if (perChannel(inputs[QLINEAR.wZeroPoint], M, 0).some((z) => z !== 0)) ctx.unsupported("with a nonzero weight zero point");
   const bias = inputs[QLINEAR.bias];
   const bq = bias?.value !== undefined ? numbers(bias.value) : new Array<number>(M).fill(0);
   if (bias && bias.value === undefined) ctx.unsupported("with a bias computed at run time");

@@ -1,7 +1,9 @@
 import type { OpDef, RtValue } from "../../op.js";
 import { requireInput, sizeOf } from "../util.js";
-import { QBINARY } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, outputClamp, perTensor } from "./qparams.js";
+
+const QBINARY = qkitInputs("QAdd");
 
 /**
  * com.qkit.QAdd and QMul: y = Q(DQ(a) op DQ(b)) with a fused Relu/Clip, every step in float32 as the reference
@@ -10,11 +12,11 @@ import { BYTE_TYPES, outputClamp, perTensor } from "./qparams.js";
 function qbinaryOp(op: 0 | 2): OpDef {
   return {
     prepare(inputs, ctx) {
-      let a = requireInput(inputs[QBINARY.a], 0, ctx);
-      let b = requireInput(inputs[QBINARY.b], 3, ctx);
-      let aq = perTensor(inputs[QBINARY.aScale], inputs[QBINARY.aZp], "a", ctx);
-      let bq = perTensor(inputs[QBINARY.bScale], inputs[QBINARY.bZp], "b", ctx);
-      const yq = perTensor(inputs[QBINARY.yScale], inputs[QBINARY.yZp], "output", ctx);
+      let a = requireInput(inputs[QBINARY.a], QBINARY.a, ctx);
+      let b = requireInput(inputs[QBINARY.b], QBINARY.b, ctx);
+      let aq = perTensor(inputs[QBINARY.aScale], inputs[QBINARY.aZeroPoint], "a", ctx);
+      let bq = perTensor(inputs[QBINARY.bScale], inputs[QBINARY.bZeroPoint], "b", ctx);
+      const yq = perTensor(inputs[QBINARY.yScale], inputs[QBINARY.yZeroPoint], "output", ctx);
       if (!BYTE_TYPES.has(a.dtype) || !BYTE_TYPES.has(b.dtype) || !BYTE_TYPES.has(yq.dtype)) ctx.unsupported("on types other than uint8 and int8");
       const swap = sizeOf(a.dims) === 1 && sizeOf(b.dims) > 1;
       if (swap) [a, b, aq, bq] = [b, a, bq, aq];

@@ -1,10 +1,12 @@
 import type { OpDef, RtValue } from "../../op.js";
 import { geometry } from "../conv.js";
 import { requireInput } from "../util.js";
-import { QLINEAR } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
 import { describe, directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } from "./linear.js";
 import { packWinograd, winogradShape } from "./winograd.js";
+
+const QLINEAR = qkitInputs("QConv");
 
 /**
  * com.qkit.QConv: a convolution (grouped and depthwise included) on quantized activations and int8 weights, with
@@ -13,8 +15,8 @@ import { packWinograd, winogradShape } from "./winograd.js";
  */
 export const qconv: OpDef = {
   prepare(inputs, ctx) {
-    const x = requireInput(inputs[QLINEAR.x], 0, ctx);
-    const w = requireInput(inputs[QLINEAR.w], 3, ctx);
+    const x = requireInput(inputs[QLINEAR.x], QLINEAR.x, ctx);
+    const w = requireInput(inputs[QLINEAR.w], QLINEAR.w, ctx);
     if (!ACTIVATION_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} activations`);
     if (w.dtype !== "int8" || w.value === undefined) ctx.unsupported("with weights that are not constant int8");
     const { N, C, M, group, g } = geometry(x, w, ctx);

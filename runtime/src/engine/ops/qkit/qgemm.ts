@@ -1,9 +1,11 @@
 import type { OpDef, RtValue } from "../../op.js";
 import type { Window2d } from "../../kernels/kernels.js";
 import { requireInput, sizeOf } from "../util.js";
-import { QLINEAR } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
 import { directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } from "./linear.js";
+
+const QLINEAR = qkitInputs("QGemm");
 
 /**
  * com.qkit.QGemm: Y = X·Wᵀ (transB=1, Gemm's usual layout) or X·W (transB=0, MatMul) with constant int8 weights,
@@ -12,8 +14,8 @@ import { directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } 
  */
 export const qgemm: OpDef = {
   prepare(inputs, ctx) {
-    const x = requireInput(inputs[QLINEAR.x], 0, ctx);
-    const w = requireInput(inputs[QLINEAR.w], 3, ctx);
+    const x = requireInput(inputs[QLINEAR.x], QLINEAR.x, ctx);
+    const w = requireInput(inputs[QLINEAR.w], QLINEAR.w, ctx);
     if (!ACTIVATION_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} activations`);
     if (w.dtype !== "int8" || w.value === undefined || w.dims.length !== 2) ctx.unsupported("with weights that are not a constant int8 matrix");
     const transB = ctx.node.intAttribute("transB", 0) !== 0;

@@ -2,17 +2,19 @@ import type { OpDef, RtValue } from "../../op.js";
 import { poolGeometry } from "../pool.js";
 import { requireInput, sizeOf } from "../util.js";
 import { roundHalfEven } from "../math.js";
-import { QUNARY } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, perTensor } from "./qparams.js";
 import { sameQuant, tableOf } from "./lut.js";
+
+const QUNARY = qkitInputs("QMaxPool");
 
 /** com.qkit.QMaxPool: max commutes with the monotonic dequantize/quantize, so the kernel takes the max of codes. */
 export const qmaxpool: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[QUNARY.x], 0, ctx);
     if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
-    const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZp], "input", ctx);
-    const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZp], "output", ctx);
+    const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZeroPoint], "input", ctx);
+    const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZeroPoint], "output", ctx);
     const { planes, g, outDims } = poolGeometry(x, ctx, true);
     if (ctx.node.intAttribute("storage_order", 0) !== 0) ctx.unsupported("with storage_order 1");
     const k = ctx.k;
@@ -41,8 +43,8 @@ function averagePool(global: boolean): OpDef {
     prepare(inputs, ctx) {
       const x = requireInput(inputs[QUNARY.x], 0, ctx);
       if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
-      const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZp], "input", ctx);
-      const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZp], "output", ctx);
+      const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZeroPoint], "input", ctx);
+      const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZeroPoint], "output", ctx);
       const k = ctx.k;
       const requant = (sum: number, count: number) =>
         Math.min(yq.max, Math.max(yq.min, roundHalfEven((sum * xq.scale) / (count * yq.scale)) + yq.zp));
