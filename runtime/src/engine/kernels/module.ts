@@ -1,29 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
-import * as path from "node:path";
 import * as v8 from "node:v8";
+import { wasmModule, wasmValidates } from "../../wasm/load-module.js";
 
 export type KernelVariant = "simd" | "relaxed";
 
 /** Pages of the shared memory's maximum: 4 GiB, the wasm32 limit (only reserved, committed as it grows). */
 export const MAX_PAGES = 65536;
 
-const cache = new Map<KernelVariant, WebAssembly.Module>();
 let relaxedFlagSet = false;
-
-function kernelFile(variant: KernelVariant): string {
-  // Compiled to dist/src/engine/kernels; the build puts the .wasm files in dist/kernels. Bundled into one file (the
-  // VS Code extension), the kernels sit in kernels/ beside the bundle.
-  const compiled = path.join(__dirname, "..", "..", "..", "kernels", `${variant}.wasm`);
-  return existsSync(compiled) ? compiled : path.join(__dirname, "kernels", `${variant}.wasm`);
-}
-
-function readKernel(variant: KernelVariant): Buffer {
-  try {
-    return readFileSync(kernelFile(variant));
-  } catch {
-    throw new Error(`the engine's kernels are missing (${kernelFile(variant)}); run 'npm run build'`);
-  }
-}
 
 /**
  * The compiled kernel module: the relaxed-SIMD build where this engine validates it (Node 22+; Node 20 after
@@ -36,17 +19,12 @@ export function kernelModule(wanted: KernelVariant | "auto" = "auto"): { module:
       v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
       relaxedFlagSet = true;
     }
-    if (!cache.has("relaxed") && !WebAssembly.validate(readKernel("relaxed"))) {
+    if (!wasmValidates("relaxed.wasm")) {
       if (wanted === "relaxed") throw new Error("this JavaScript engine does not accept relaxed SIMD");
       variant = "simd";
     }
   }
-  let module = cache.get(variant);
-  if (!module) {
-    module = new WebAssembly.Module(readKernel(variant));
-    cache.set(variant, module);
-  }
-  return { module, variant };
+  return { module: wasmModule(`${variant}.wasm`), variant };
 }
 
 export interface KernelExports {
