@@ -3,6 +3,7 @@ import { normAxis, sizeOf } from "../util.js";
 import { qkitInputs, qkitRepeated } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, perTensor } from "./qparams.js";
 import { sameQuant, tableOf } from "./lut.js";
+import type { LutTable } from "../../kernels/qeltwise.js";
 
 const Q = qkitInputs("QConcat");
 const QCONCAT = qkitRepeated("QConcat");
@@ -11,13 +12,13 @@ const QCONCAT = qkitRepeated("QConcat");
 export const qconcat: OpDef = {
   prepare(inputs, ctx) {
     const yq = perTensor(inputs[Q.yScale], inputs[Q.yZeroPoint], "output", ctx);
-    const parts: { dims: number[]; table: number | undefined; signed: boolean }[] = [];
+    const parts: { dims: number[]; table: LutTable | undefined; signed: boolean }[] = [];
     for (let i = QCONCAT.first; i + QCONCAT.size <= inputs.length; i += QCONCAT.size) {
       const x = inputs[i + QCONCAT.at.x];
       if (!x) return ctx.fail(`input ${i} is required`);
       if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
       const xq = perTensor(inputs[i + QCONCAT.at.xScale], inputs[i + QCONCAT.at.xZeroPoint], `input ${i}`, ctx);
-      const table = sameQuant(xq, yq) ? undefined : ctx.once(`lut${i}`, () => tableOf(ctx.k, ctx, xq, yq, (v) => v));
+      const table = sameQuant(xq, yq) ? undefined : ctx.once(`lut${i}`, () => tableOf(ctx, xq, yq, (v) => v));
       parts.push({ dims: x.dims, table, signed: x.dtype === "int8" });
     }
     const first = parts[0]!.dims;
@@ -38,7 +39,7 @@ export const qconcat: OpDef = {
           for (let o = 0; o < outer; o++) {
             const dst = o * outInner + offset;
             if (p.table === undefined) y.set(x.subarray(o * inner, (o + 1) * inner), dst);
-            else k.qlut(k.addr(x) + o * inner, k.addr(y) + dst, inner, p.table, p.signed);
+            else k.qeltwise.lut(x, y, inner, p.table, p.signed, { x: o * inner, y: dst });
           }
           offset += inner;
         });

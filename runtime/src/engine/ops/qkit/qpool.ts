@@ -18,16 +18,17 @@ export const qmaxpool: OpDef = {
     const { planes, g, outDims } = poolGeometry(x, ctx, true);
     if (ctx.node.intAttribute("storage_order", 0) !== 0) ctx.unsupported("with storage_order 1");
     const k = ctx.k;
-    k.reserveQwindowScratch(g, true);
-    const table = sameQuant(xq, yq) ? undefined : ctx.once("lut", () => tableOf(k, ctx, xq, yq, (v) => v));
+    k.qwindow.reserve(g, true);
+    const table = sameQuant(xq, yq) ? undefined : ctx.once("lut", () => tableOf(ctx, xq, yq, (v) => v));
     const n = sizeOf(outDims);
+    const signed = x.dtype === "int8";
     return {
       outputs: [{ dtype: yq.dtype as never, dims: outDims }],
       runtimeInputs: [0],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        const yp = k.addr(outs[0]!.data as Uint8Array);
-        k.qmaxpool(k.addr(ins[0]!.data as Uint8Array), g, planes, x.dtype === "int8", yp);
-        if (table !== undefined) k.qlut(yp, yp, n, table, x.dtype === "int8");
+        const y = outs[0]!.data as Uint8Array;
+        k.qwindow.maxpool(ins[0]!.data as Uint8Array, y, planes, g, signed);
+        if (table !== undefined) k.qeltwise.lut(y, y, n, table, signed);
       },
     };
   },
@@ -52,15 +53,14 @@ function averagePool(global: boolean): OpDef {
         const planes = x.dims[0]! * x.dims[1]!;
         const size = sizeOf(x.dims.slice(2));
         const outDims = [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)];
-        const buffer = ctx.once(`sums:${planes}`, () => ctx.persistentF32(planes));
+        const sums = ctx.once(`sums:${planes}`, () => k.qwindow.createSums(planes, ctx.persistentF32));
         return {
           outputs: [{ dtype: yq.dtype as never, dims: outDims }],
           runtimeInputs: [0],
           run(ins, outs) {
-            k.qsumPlanes(k.addr(ins[0]!.data as Uint8Array), planes, size, x.dtype === "int8", buffer.byteOffset);
-            const s = k.view(Int32Array, buffer.byteOffset, planes);
+            k.qwindow.sumPlanes(ins[0]!.data as Uint8Array, sums, planes, size, x.dtype === "int8");
             const y = outs[0]!.data as Uint8Array | Int8Array;
-            for (let p = 0; p < planes; p++) y[p] = requant(s[p]! - size * xq.zp, size);
+            for (let p = 0; p < planes; p++) y[p] = requant(sums[p]! - size * xq.zp, size);
           },
         };
       }

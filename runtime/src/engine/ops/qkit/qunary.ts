@@ -50,13 +50,13 @@ export const qlut: OpDef = {
     const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZeroPoint], "output", ctx);
     const op = ctx.node.stringAttribute("op", "Identity");
     const k = ctx.k;
-    const table = ctx.once("lut", () => tableOf(k, ctx, xq, yq, floatOp(op, ctx)));
+    const table = ctx.once("lut", () => tableOf(ctx, xq, yq, floatOp(op, ctx)));
     const n = sizeOf(x.dims);
     return {
       outputs: [{ dtype: yq.dtype as never, dims: x.dims }],
       runtimeInputs: [0],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        k.qlut(k.addr(ins[0]!.data as Uint8Array), k.addr(outs[0]!.data as Uint8Array), n, table, x.dtype === "int8");
+        k.qeltwise.lut(ins[0]!.data as Uint8Array, outs[0]!.data as Uint8Array, n, table, x.dtype === "int8");
       },
     };
   },
