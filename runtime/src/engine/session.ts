@@ -112,6 +112,14 @@ export class InferenceSession {
     return { kernels: this.kernels.variant, threads: this.kernels.threads };
   }
 
+  /**
+   * Runs per kernel path so far ("conv", "winograd", "depthwise", "qconv", "qwinograd", "qdepthwise"): which
+   * algorithm the plans chose, for tests and diagnostics.
+   */
+  kernelRuns(): Record<string, number> {
+    return Object.fromEntries(this.kernels.runs());
+  }
+
   /** Run the model; rejects (before running anything) on missing, unknown or mis-shaped inputs. */
   async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
     return this.runSync(feeds);
