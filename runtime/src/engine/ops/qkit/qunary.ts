@@ -3,7 +3,7 @@ import { requireInput, sizeOf } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, perTensor } from "./qparams.js";
 import { tableOf } from "./lut.js";
-import { lookupOpType } from "../registry.js";
+import { lookupOpType } from "../onnx-ops.js";
 
 const QUNARY = qkitInputs("QLut");
 
