@@ -5,7 +5,7 @@ const SRC = "^runtime/src/";
 const layer = (...folders) => `${SRC}(${folders.join("|")})`;
 
 /** Everything above the IR: quantization, execution, user code, tools. */
-const ABOVE_GRAPH = ["model\\.ts", "model-clone\\.ts", "model-io/", "quantizer/", "checker/", "observers/", "builtin/", "quantize/", "engine/", "lower/", "data/", "eval/", "debug/", "config/", "user-code/", "pipeline/", "session/", "cli/", "index\\.ts", "tooling\\.ts"];
+const ABOVE_GRAPH = ["model\\.ts", "model-clone\\.ts", "model-io/", "quantizer/", "checker/", "observers/", "builtin/", "quantize/", "engine/", "lower/", "qkit-ops/", "data/", "eval/", "debug/", "config/", "user-code/", "pipeline/", "session/", "cli/", "index\\.ts", "tooling\\.ts"];
 
 module.exports = {
   forbidden: [
@@ -22,8 +22,18 @@ module.exports = {
     },
     {
       name: "observers-stand-alone", severity: "error",
-      comment: "Observers see tensors and qparams only (their scans share the engine's WebAssembly loader).",
-      from: { path: `${SRC}observers/` }, to: { path: SRC, pathNot: [`${SRC}observers/`, `${SRC}(errors|quant-types)\\.ts`, `${SRC}engine/kernels/`] },
+      comment: "Observers see tensors and qparams only (their scans share the engine's WebAssembly loader, wasm/).",
+      from: { path: `${SRC}observers/` }, to: { path: SRC, pathNot: [`${SRC}observers/`, `${SRC}(errors|quant-types)\\.ts`, `${SRC}wasm/`] },
+    },
+    {
+      name: "wasm-loader-stands-alone", severity: "error",
+      comment: "wasm/ loads compiled kernel modules for the engine and the observers; it knows neither.",
+      from: { path: `${SRC}wasm/` }, to: { path: SRC, pathNot: [`${SRC}wasm/`, `${SRC}errors\\.ts`] },
+    },
+    {
+      name: "qkit-ops-schema-is-shared-ground", severity: "error",
+      comment: "The com.qkit schema is read by lower (to emit) and the engine (to validate); it imports neither.",
+      from: { path: `${SRC}qkit-ops/` }, to: { path: layer("engine/", "lower/", "session/", "quantizer/", "checker/", "builtin/", "quantize/", "observers/", "data/", "eval/", "debug/", "config/", "user-code/", "pipeline/", "cli/") },
     },
     {
       name: "annotation-api-below-its-users", severity: "error",

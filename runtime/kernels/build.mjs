@@ -7,6 +7,9 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// The descriptor layouts first: the kernels and the host both compile from what it writes.
+const gen = spawnSync(process.execPath, [path.join(here, "gen-descriptors.mjs")], { stdio: "inherit" });
+if (gen.status !== 0) process.exit(gen.status ?? 1);
 const out = path.join(here, "..", "dist", "kernels");
 mkdirSync(out, { recursive: true });
 const asc = createRequire(import.meta.url).resolve("assemblyscript/bin/asc.js");

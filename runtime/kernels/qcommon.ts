@@ -1,36 +1,7 @@
-// What the integer kernels share: the descriptor (an i32 record the host writes once per operator, because a kernel
-// call through the thread pool carries at most 30 arguments) and the requantizing store.
-
-/** Field indices of a quantized-operator descriptor (i32 each). Pointers are byte offsets into the shared memory. */
-export namespace QD {
-  export const C = 0;        // input channels per group
-  export const H = 1;
-  export const W = 2;
-  export const KH = 3;
-  export const KW = 4;
-  export const SH = 5;
-  export const SW = 6;
-  export const PH = 7;
-  export const PW = 8;
-  export const DH = 9;
-  export const DW = 10;
-  export const OH = 11;
-  export const OW = 12;
-  export const M = 13;       // output channels per group
-  export const GROUPS = 14;
-  export const A = 15;       // packed weights (qpack_a, or int16 depthwise filters)
-  export const A_STRIDE = 16; // bytes between groups' packed weights
-  export const BIAS = 17;    // i32 per output channel (zero points folded in), padded per group
-  export const P_STRIDE = 18; // bytes between groups' per-channel arrays
-  export const MULT = 19;    // f32 per output channel: s_x·s_w / s_y
-  export const OFF = 20;     // f32 per output channel: what the bias adds when it is not an exact accumulator integer
-  export const ZX = 21;
-  export const ZY = 22;
-  export const QLO = 23;     // output clamp in quantized units (dtype range, fused Relu/Clip)
-  export const QHI = 24;
-  export const FLAGS = 25;   // bit 0: signed input, bit 1: signed output
-  export const SIZE = 32;
-}
+// What the integer kernels share: the descriptor (its layout is generated from descriptors.json, the one source the
+// host's layout comes from too) and the requantizing store.
+import { QD } from "./generated/descriptors";
+export { QD };
 
 // @ts-ignore: decorator
 @inline export function qdesc(d: usize, field: i32): i32 {

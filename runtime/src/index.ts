@@ -68,7 +68,8 @@ export { DataError } from "./data/data-error.js";
 
 // Inference
 export { Tensor, type TensorType, type TensorData } from "./engine/tensor.js";
-export { createSession, InferenceSession, type SessionOptions, type SessionInfo } from "./engine/session.js";
+export { createSession, type SessionOptions } from "./session/create-session.js";
+export { InferenceSession, type SessionInfo } from "./engine/session.js";
 export { EngineError, UnsupportedOperatorError, InputMismatchError, NodeShapeError, UnsupportedTypeError } from "./engine/errors.js";
 
 // User modules loaded by this runtime import this very module as "qkit", so their specs are the checker's classes.

@@ -50,7 +50,7 @@ export { calibrationReport, saveCalibrationReport, type CalibrationReport, type 
 
 export { supportedOps } from "./engine/ops/registry.js";
 export { lower, lowerWithReport, isQdqModel, type LoweringReport, type LoweredNode } from "./lower/lower.js";
-export { QKIT_DOMAIN, QKIT_OPS, type QkitOp } from "./engine/ops/qkit/schema.js";
+export { QKIT_DOMAIN, QKIT_OPS, type QkitOp } from "./qkit-ops/schema.js";
 
 export { parseNpy, encodeNpy } from "./data/npy.js";
 export { parseNpz } from "./data/npz.js";

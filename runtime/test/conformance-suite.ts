@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { loadModel } from "../src/model-io/load-model.js";
 import { onnx } from "../src/onnx/proto.js";
 import { tensorDataType, tensorDims, tensorValues } from "../src/onnx/tensor-data.js";
-import { createSession, Tensor, UnsupportedOperatorError, UnsupportedTypeError, supportedOps, type TensorType, type TensorData } from "../src/engine/index.js";
+import { Tensor, UnsupportedOperatorError, UnsupportedTypeError, supportedOps, type TensorType, type TensorData } from "../src/engine/index.js";
+import { createSession } from "../src/session/create-session.js";
 import { errorMessage } from "../src/errors.js";
 
 export const DEFAULT_TESTDATA = "/usr/share/libonnx-testdata/data";

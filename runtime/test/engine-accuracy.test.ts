@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { createSession, Tensor } from "../src/engine/index.js";
+import { Tensor } from "../src/engine/index.js";
+import { createSession } from "../src/session/create-session.js";
 import { EXAMPLES } from "./helpers/data.js";
 
 /** Debian's dataset-fashion-mnist, or the folder in QKIT_FASHION_MNIST. */

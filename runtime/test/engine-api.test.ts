@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { attributes, loadModel, makeTensor, onnx } from "../src/tooling.js";
 import {
-  createSession, InputMismatchError, NodeShapeError, Tensor, UnsupportedOperatorError, type InferenceSession,
+  InputMismatchError, NodeShapeError, Tensor, UnsupportedOperatorError, type InferenceSession,
 } from "../src/engine/index.js";
+import { createSession } from "../src/session/create-session.js";
 import { EXAMPLES } from "./helpers/data.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { attributes, makeTensor, onnx } from "../src/tooling.js";
-import { createSession, Tensor } from "../src/engine/index.js";
+import { Tensor } from "../src/engine/index.js";
+import { createSession } from "../src/session/create-session.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 
 interface ConvCase {
@@ -82,6 +83,13 @@ const CASES: [string, ConvCase][] = [
   ["depthwise, channel multiplier 2, dilation 2", { C: 6, M: 12, H: 11, W: 9, k: 3, dilation: 2, group: 6, pads: [2, 2, 2, 2] }],
 ];
 
+/** The kernel path a case is named for: the engine must take it, not silently fall back to another. */
+function expectedPath(name: string): string {
+  if (name.startsWith("Winograd")) return "winograd";
+  if (name.startsWith("depthwise")) return "depthwise";
+  return "conv";
+}
+
 for (const [name, c] of CASES) {
   test(`Conv matches the direct definition: ${name}`, async () => {
     const x = random((c.N ?? 1) * c.C * c.H * c.W, 1);
@@ -92,6 +100,7 @@ for (const [name, c] of CASES) {
       const session = await createSession(convModel(c, w, b), { threads });
       try {
         const out = (await session.run({ x: new Tensor("float32", x, [c.N ?? 1, c.C, c.H, c.W]) })).y!;
+        assert.deepEqual(session.kernelRuns(), { [expectedPath(name)]: 1 }, `${threads} threads`);
         assert.deepEqual(out.dims, ref.dims);
         const y = out.data as Float32Array;
         for (let i = 0; i < y.length; i++) {
@@ -110,11 +119,14 @@ test("one session follows input sizes across convolution algorithms (Winograd fo
   const b = random(16, 6);
   const session = await createSession(convModel({ ...base, H: 8, W: 8 }, w, b));
   try {
-    for (const [H, W] of [[12, 10], [3, 3], [9, 9], [2, 3]] as const) {
+    const runs = { winograd: 0, conv: 0 };
+    for (const [H, W, path] of [[12, 10, "winograd"], [3, 3, "conv"], [9, 9, "winograd"], [2, 3, "conv"]] as const) {
       const c = { ...base, H, W };
       const x = random(16 * H * W, H * 31 + W);
       const ref = reference(c, x, w, b);
       const y = (await session.run({ x: new Tensor("float32", x, [1, 16, H, W]) })).y!.data as Float32Array;
+      runs[path]++;
+      assert.deepEqual(session.kernelRuns(), Object.fromEntries(Object.entries(runs).filter(([, n]) => n > 0)), `${H}×${W} runs by ${path}`);
       for (let i = 0; i < y.length; i++) assert.ok(Math.abs(y[i]! - ref.y[i]!) <= 1e-4 * (1 + Math.abs(ref.y[i]!)), `${H}×${W}, element ${i}`);
     }
   } finally {

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { loadModel } from "../src/tooling.js";
-import { createSession, Tensor, type InferenceSession } from "../src/engine/index.js";
+import { Tensor, type InferenceSession } from "../src/engine/index.js";
+import { createSession } from "../src/session/create-session.js";
 import { sharedModel, skipUnlessShared } from "./helpers/data.js";
 import { maxAbsDiff, referenceIO } from "./helpers/reference.js";
 

@@ -1,7 +1,7 @@
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
 import { cloneModel } from "../model-clone.js";
-import { createSession, type SessionOptions } from "../engine/session.js";
+import { createSession, type SessionOptions } from "../session/create-session.js";
 import type { Sample } from "../data/source.js";
 import { annotationOf } from "../quantizer/annotation.js";
 import type { SourceSite } from "../quantizer/source-site.js";

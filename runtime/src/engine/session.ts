@@ -1,28 +1,23 @@
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
-import { loadModel } from "../model-io/load-model.js";
-import { isQdqModel, lower } from "../lower/lower.js";
 import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { Kernels } from "./kernels/kernels.js";
 import type { KernelVariant } from "./kernels/module.js";
-import { InputMismatchError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
+import { qkitNodeProblem } from "../qkit-ops/validate.js";
+import { InputMismatchError, NodeShapeError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
 import type { ValueMeta } from "./op.js";
 import { Plan, type PlanShared } from "./plan.js";
 import { lookupOp } from "./ops/registry.js";
 import { Tensor, type TensorData, type TensorType } from "./tensor.js";
 
-export interface SessionOptions {
+/** How the engine runs a model it is given as is (see session/create-session.ts for loading and lowering). */
+export interface EngineOptions {
   /** Threads running kernels, the calling one included (worker_threads over shared WebAssembly memory); default 1. */
   threads?: number;
   /** Kernel build: relaxed SIMD where available ("auto", the default), or force one. */
   kernels?: KernelVariant | "auto";
   /** Plans kept for distinct input shapes (each holds its own activation arena); default 4. */
   maxPlans?: number;
-  /**
-   * Q/DQ models run on integer kernels after `lower()` (the default); `false` runs the Q/DQ reference graph itself
-   * on the float engine (what the integer kernels are checked against).
-   */
-  lowering?: boolean;
 }
 
 export interface SessionInfo {
@@ -44,8 +39,8 @@ export class InferenceSession {
   /** Float inputs that feed operands which decide output shapes (Resize scales, Range bounds, ...). */
   readonly #shapeInputs = new Set<string>();
 
-  /** @internal — use createSession. */
-  constructor(readonly model: Model, private readonly kernels: Kernels, options: SessionOptions) {
+  /** @internal — use openSession (or createSession above the engine). */
+  constructor(readonly model: Model, private readonly kernels: Kernels, options: EngineOptions) {
     const graph = model.graph;
     const unsupported = graph.calls().filter((n) => !lookupOp(n));
     if (unsupported.length > 0) {
@@ -53,6 +48,10 @@ export class InferenceSession {
       const types = [...new Set(unsupported.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
       throw new UnsupportedOperatorError(first.name, first.domain ? `${first.domain}.${first.opType}` : first.opType,
         `is not supported by the qkit engine${types.length > 1 ? ` (nor are: ${types.slice(1).join(", ")})` : ""}`);
+    }
+    for (const node of graph.calls()) {
+      const problem = qkitNodeProblem(node);
+      if (problem) throw new NodeShapeError(node.name, `${node.domain}.${node.opType}`, `${problem}; com.qkit nodes are what lower() emits, see src/qkit-ops/schema.ts`);
     }
     for (const node of [...graph.placeholders(), ...graph.outputs]) {
       const type = node.meta.valueInfo?.type;
@@ -111,6 +110,14 @@ export class InferenceSession {
 
   get info(): SessionInfo {
     return { kernels: this.kernels.variant, threads: this.kernels.threads };
+  }
+
+  /**
+   * Runs per kernel path so far ("conv", "winograd", "depthwise", "qconv", "qwinograd", "qdepthwise"): which
+   * algorithm the plans chose, for tests and diagnostics.
+   */
+  kernelRuns(): Record<string, number> {
+    return Object.fromEntries(this.kernels.runs());
   }
 
   /** Run the model; rejects (before running anything) on missing, unknown or mis-shaped inputs. */
@@ -227,13 +234,14 @@ function planKey(metas: ReadonlyMap<string, ValueMeta>): string {
   }).join(";");
 }
 
-/** Create a session for a model (a loaded Model, a path, or the bytes of an .onnx file). */
-export async function createSession(model: Model | string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
-  let loaded = typeof model === "string" || model instanceof Uint8Array ? await loadModel(model) : model;
-  if (options.lowering !== false && isQdqModel(loaded)) loaded = lower(loaded);
+/**
+ * A session for a model exactly as given: nothing is loaded or lowered here (createSession, above the engine, decides
+ * that). The model's com.qkit nodes must already be what lower() emits.
+ */
+export async function openSession(model: Model, options: EngineOptions = {}): Promise<InferenceSession> {
   const kernels = new Kernels({ threads: options.threads, variant: options.kernels });
   try {
-    return new InferenceSession(loaded, kernels, options);
+    return new InferenceSession(model, kernels, options);
   } catch (error) {
     await kernels.close();
     throw error;

@@ -1,5 +1,5 @@
 import type { Model } from "../model.js";
-import { createSession, type SessionOptions } from "../engine/session.js";
+import { createSession, type SessionOptions } from "../session/create-session.js";
 import type { Sample } from "../data/source.js";
 import { QkitError } from "../errors.js";
 

@@ -1,2 +1,2 @@
 export { lower, lowerWithReport, isQdqModel, type LoweringReport, type LoweredNode } from "./lower.js";
-export { QKIT_DOMAIN, QKIT_OPS, type QkitOp } from "../engine/ops/qkit/schema.js";
+export { QKIT_DOMAIN, QKIT_OPS, type QkitOp } from "../qkit-ops/schema.js";

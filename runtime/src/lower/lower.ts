@@ -2,7 +2,7 @@ import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
 import { cloneModel } from "../model-clone.js";
 import { stringAttribute } from "../onnx/attributes.js";
-import { QKIT_DOMAIN } from "../engine/ops/qkit/schema.js";
+import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
 import { failed } from "./match.js";
 import { RULES, type Lowering } from "./rules.js";
 
@@ -87,7 +87,7 @@ function replace(node: Node, l: Lowering): string {
     created.meta.dtype = l.requantFrom.value.meta.dtype;
     created.meta.shape = node.meta.shape;
     const x = l.requantFrom;
-    result = graph.addCall("QLut", [created, x.scale, x.zp, l.out.scale, l.out.zp],
+    result = graph.addCall("QLut", qkitArgs("QLut", { x: created, xScale: x.scale, xZeroPoint: x.zp, yScale: l.out.scale, yZeroPoint: l.out.zp }, null),
       { domain: QKIT_DOMAIN, attributes: [stringAttribute("op", "Identity")], name: graph.uniqueName(`${node.name}__requant`) }, at);
   }
   result.meta.dtype = q.meta.dtype;

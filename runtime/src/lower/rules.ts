@@ -4,6 +4,7 @@ import type { Node, NodeArg } from "../graph/node.js";
 import type { onnx } from "../onnx/proto.js";
 import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
 import { tensorToNumbers } from "../onnx/tensor-data.js";
+import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
 import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOutput, type Match, type QuantizedInput,
   type QuantizedOutput } from "./match.js";
 
@@ -81,7 +82,8 @@ function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
     const attributes = kind === "Conv" ? copyAttributes(node) : [{ name: "transB", type: 2, i: transB }];
     return {
       opType: kind === "Conv" ? "QConv" : "QGemm", domain: QKIT, out,
-      args: [x.value, x.scale, x.zp, w.data, w.scale, w.zp, out.scale, out.zp, bias, biasScale],
+      args: qkitArgs(kind === "Conv" ? "QConv" : "QGemm", { x: x.value, xScale: x.scale, xZeroPoint: x.zp, w: w.data, wScale: w.scale,
+        wZeroPoint: w.zp, yScale: out.scale, yZeroPoint: out.zp, bias, biasScale }, null),
       attributes: [...attributes, ...clampAttributes(out)],
     };
   };
@@ -104,12 +106,14 @@ function binary(opType: "QAdd" | "QMul"): Rule {
       const why = byteOnly(x, out, node.opType);
       if (why) return why;
     }
-    return { opType, domain: QKIT, out, args: [a.value, a.scale, a.zp, b.value, b.scale, b.zp, out.scale, out.zp], attributes: clampAttributes(out) };
+    const args = qkitArgs<typeof opType, NodeArg>(opType, { a: a.value, aScale: a.scale, aZeroPoint: a.zp, b: b.value, bScale: b.scale, bZeroPoint: b.zp,
+      yScale: out.scale, yZeroPoint: out.zp }, null);
+    return { opType, domain: QKIT, out, args, attributes: clampAttributes(out) };
   };
 }
 
 /** Operators of one quantized input whose integer op reads only x's and y's parameters. */
-function unary(opType: string, extra: (node: Node) => onnx.IAttributeProto[] | string = copyAttributes): Rule {
+function unary(opType: "QMaxPool" | "QAveragePool" | "QGlobalAveragePool" | "QLut", extra: (node: Node) => onnx.IAttributeProto[] | string = copyAttributes): Rule {
   return (node) => {
     const x = quantizedInput(node.args[0], "the input");
     if (failed(x)) return x;
@@ -120,7 +124,8 @@ function unary(opType: string, extra: (node: Node) => onnx.IAttributeProto[] | s
     if (why) return why;
     const attributes = extra(node);
     if (typeof attributes === "string") return attributes;
-    return { opType, domain: QKIT, out, args: [x.value, x.scale, x.zp, out.scale, out.zp], attributes };
+    const args = qkitArgs<typeof opType, NodeArg>(opType, { x: x.value, xScale: x.scale, xZeroPoint: x.zp, yScale: out.scale, yZeroPoint: out.zp }, null);
+    return { opType, domain: QKIT, out, args, attributes };
   };
 }
 
@@ -139,20 +144,19 @@ function layout(node: Node): Match<Lowering> {
 }
 
 function concat(node: Node): Match<Lowering> {
-  const args: NodeArg[] = [];
+  const parts: { x: NodeArg; xScale: NodeArg; xZeroPoint: NodeArg }[] = [];
   for (let i = 0; i < node.args.length; i++) {
     const x = quantizedInput(node.args[i], `input ${i}`);
     if (failed(x)) return x;
     if (!BYTE_DTYPES.has(x.value.meta.dtype ?? "")) return "Concat lowers on uint8/int8 only";
-    args.push(x.value, x.scale, x.zp);
+    parts.push({ x: x.value, xScale: x.scale, xZeroPoint: x.zp });
   }
   const out = quantizedOutput(node, false);
   if (failed(out)) return out;
   if (!BYTE_DTYPES.has(out.quantize.meta.dtype ?? "")) return "Concat lowers on uint8/int8 only";
-  return { opType: "QConcat", domain: QKIT, out, args: [out.scale, out.zp, ...args], attributes: copyAttributes(node) };
+  const args = qkitArgs<"QConcat", NodeArg>("QConcat", { yScale: out.scale, yZeroPoint: out.zp }, null, parts);
+  return { opType: "QConcat", domain: QKIT, out, args, attributes: copyAttributes(node) };
 }
-
-const QKIT = "com.qkit";
 
 const lut = (node: Node) => [...copyAttributes(node), stringAttribute("op", node.opType)];
 

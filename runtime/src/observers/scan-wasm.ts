@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
-import * as path from "node:path";
+import { wasmModule } from "../wasm/load-module.js";
 
 interface ScanExports {
   memory: WebAssembly.Memory;
@@ -21,11 +20,8 @@ let instance: ScanExports | null | undefined;
 function scans(): ScanExports | null {
   if (instance !== undefined) return instance;
   try {
-    // Compiled to dist/src/observers; the build puts the .wasm files in dist/kernels. Bundled into one file (the
-    // VS Code extension), the kernels sit in kernels/ beside the bundle.
-    const compiled = path.join(__dirname, "..", "..", "kernels", "observers.wasm");
-    const bytes = readFileSync(existsSync(compiled) ? compiled : path.join(__dirname, "kernels", "observers.wasm"));
-    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as ScanExports;
+    // Its own memory, exported: observers run outside the engine and need none of its shared memory or threads.
+    instance = new WebAssembly.Instance(wasmModule("observers.wasm"), {}).exports as unknown as ScanExports;
   } catch {
     instance = null;
   }

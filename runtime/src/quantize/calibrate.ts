@@ -1,6 +1,6 @@
 import { QkitError } from "../errors.js";
 import { cloneModel } from "../model-clone.js";
-import { createSession, type SessionOptions } from "../engine/session.js";
+import { createSession, type SessionOptions } from "../session/create-session.js";
 import type { Tensor } from "../engine/tensor.js";
 import { observedActivations, type PreparedModel } from "./prepare.js";
 

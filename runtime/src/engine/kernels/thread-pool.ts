@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import * as path from "node:path";
-import { PARALLEL_KERNELS, type ParallelKernel } from "./module.js";
+import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import { CTRL_ERROR, CTRL_INTS, CTRL_PENDING, CTRL_SEQ, SLOT_DOUBLES, type WorkerData } from "./thread-protocol.js";
 
 /**

@@ -2,7 +2,8 @@
 // kernel call it finds in its argument slot each time the control word changes. It never returns to the event
 // loop: waking through Atomics costs microseconds where a message would cost far more.
 import { workerData } from "node:worker_threads";
-import { instantiate, PARALLEL_KERNELS } from "./module.js";
+import { instantiate } from "./module.js";
+import { PARALLEL_KERNELS } from "./families.js";
 import { SLOT_DOUBLES, CTRL_SEQ, CTRL_PENDING, CTRL_ERROR, type WorkerData } from "./thread-protocol.js";
 
 const data = workerData as WorkerData;

@@ -2,10 +2,10 @@ import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { broadcastDims, broadcastStrides, reader, requireInput, sizeOf, writer } from "./util.js";
 import { broadcastOffsets, runPattern } from "./broadcast.js";
+import { BINARY_OPS, type BinaryOp } from "../kernels/eltwise.js";
 
 type Fn = (a: number, b: number) => number;
 
-const KERNEL_OP: Record<string, number> = { Add: 0, Sub: 1, Mul: 2, Div: 3, Min: 4, Max: 5 };
 const COMMUTATIVE = new Set(["Add", "Mul", "Min", "Max"]);
 
 function intDiv(a: number, b: number): number {
@@ -46,7 +46,7 @@ const COMPARISONS = new Set(["Equal", "Less", "Greater", "LessOrEqual", "Greater
 
 function binary(op: string): OpDef {
   return {
-    fusesClamp: op in KERNEL_OP,
+    fusesClamp: op in BINARY_OPS,
     prepare(inputs, ctx) {
       const a = requireInput(inputs[0], 0, ctx);
       const b = requireInput(inputs[1], 1, ctx);
@@ -60,9 +60,8 @@ function binary(op: string): OpDef {
       const hi = ctx.clamp?.hi ?? Infinity;
       const k = ctx.k;
       const total = sizeOf(out);
-      const kernelOp = KERNEL_OP[op];
-      if (a.dtype === "float32" && kernelOp !== undefined) {
-        const fast = floatFast(a, b, out, kernelOp, COMMUTATIVE.has(op), lo, hi, ctx);
+      if (a.dtype === "float32" && op in BINARY_OPS) {
+        const fast = floatFast(a, b, out, op as BinaryOp, COMMUTATIVE.has(op), lo, hi, ctx);
         if (fast) return { outputs: [{ dtype, dims: out }], run: fast };
       }
       const offsets = broadcastOffsets(out, [broadcastStrides(a.dims, out), broadcastStrides(b.dims, out)]);
@@ -83,7 +82,7 @@ function binary(op: string): OpDef {
 
 /** Kernel paths for float32: same shapes, a scalar, or one operand repeating along a run of axes. */
 function floatFast(
-  a: ValueMeta, b: ValueMeta, out: number[], op: number, commutative: boolean, lo: number, hi: number, ctx: PrepareContext,
+  a: ValueMeta, b: ValueMeta, out: number[], op: BinaryOp, commutative: boolean, lo: number, hi: number, ctx: PrepareContext,
 ): ((ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => void) | undefined {
   const k = ctx.k;
   const total = sizeOf(out);
@@ -97,19 +96,20 @@ function floatFast(
   const pattern = runPattern(small.dims, out);
   if (!pattern) return undefined;
   const { outer, mid, inner } = pattern;
+  const clamp = { lo, hi };
   return (ins, outs) => {
-    const big = k.ptr(ins[swap ? 1 : 0]!.data as Float32Array);
-    const rep = k.ptr(ins[swap ? 0 : 1]!.data as Float32Array);
-    const y = k.ptr(outs[0]!.data as Float32Array);
-    if (mid === total) return k.binary(op, big, rep, y, total, 1, lo, hi);
+    const big = ins[swap ? 1 : 0]!.data as Float32Array;
+    const rep = ins[swap ? 0 : 1]!.data as Float32Array;
+    const y = outs[0]!.data as Float32Array;
+    if (mid === total) return k.eltwise.binary(op, big, rep, y, total, false, {}, clamp);
     if (inner === 1) {
-      for (let o = 0; o < outer; o++) k.binary(op, big + o * mid * 4, rep, y + o * mid * 4, mid, 1, lo, hi);
+      for (let o = 0; o < outer; o++) k.eltwise.binary(op, big, rep, y, mid, false, { a: o * mid, y: o * mid }, clamp);
       return;
     }
     for (let o = 0; o < outer; o++) {
       for (let m = 0; m < mid; m++) {
-        const off = (o * mid + m) * inner * 4;
-        k.binary(op, big + off, rep + m * 4, y + off, inner, 0, lo, hi);
+        const off = (o * mid + m) * inner;
+        k.eltwise.binary(op, big, rep, y, inner, true, { a: off, b: m, y: off }, clamp);
       }
     }
   };

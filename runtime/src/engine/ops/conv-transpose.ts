@@ -56,15 +56,12 @@ const convTranspose: OpDef = {
     const k = ctx.k;
     const rows = Mg * kh * kw;
     const HW = H * W;
-    const packedA = ctx.persistentF32(group * k.packedASize(rows, Cg));
-    const packedB = ctx.persistentF32(Math.ceil(HW / 8) * 8 * Cg);
+    const packedA = Array.from({ length: group }, () => k.gemm.createA(rows, Cg, ctx.persistentF32));
+    const packedB = k.gemm.createB(Cg, HW, ctx.persistentF32);
     const cols = ctx.persistentF32(rows * HW);
     const packWeights = (wData: Float32Array) => {
-      const tmp = k.allocF32(wData.length);
-      tmp.set(wData);
       // Wᵀ of group g: row (m, ky, kx), column ci, read from W[g·Cg + ci][m][ky][kx].
-      for (let g = 0; g < group; g++) k.packA(tmp.byteOffset + g * Cg * rows * 4, 1, rows, rows, Cg, packedA.byteOffset + g * k.packedASize(rows, Cg) * 4);
-      k.free(tmp);
+      for (let g = 0; g < group; g++) k.gemm.packA(packedA[g]!, { data: wData, offset: g * Cg * rows, rowStride: 1, colStride: rows });
     };
     const constW = w.value !== undefined;
     if (constW) packWeights(w.value as Float32Array);
@@ -78,8 +75,8 @@ const convTranspose: OpDef = {
         Y.fill(0);
         for (let img = 0; img < N; img++) {
           for (let g = 0; g < group; g++) {
-            k.packB(k.ptr(X) + ((img * C + g * Cg) * HW) * 4, HW, 1, Cg, HW, packedB.byteOffset);
-            k.gemm(packedA.byteOffset + g * k.packedASize(rows, Cg) * 4, packedB.byteOffset, cols.byteOffset, HW, rows, HW, Cg, 0, 0, -Infinity, Infinity);
+            k.gemm.packB(packedB, { data: X, offset: (img * C + g * Cg) * HW, rowStride: HW, colStride: 1 });
+            k.gemm.run(packedA[g]!, packedB, { y: cols });
             for (let r = 0; r < rows; r++) {
               const m = Math.floor(r / (kh * kw));
               const ky = Math.floor(r / kw) % kh;

@@ -1,5 +1,5 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
-import { Kernels, type Window2d } from "../kernels/kernels.js";
+import type { ConvShape, Window2d } from "../kernels/geometry.js";
 import { requireFloat32, requireInput, windowPads } from "./util.js";
 
 export interface ConvGeometry {
@@ -34,40 +34,6 @@ export function geometry(x: ValueMeta, w: ValueMeta, ctx: PrepareContext): ConvG
   return { N, C, M, group, g: { H: H!, W: W!, kh: kh!, kw: kw!, sh: sh!, sw: sw!, ph, pw, dh: dh!, dw: dw!, OH: OH!, OW: OW! } };
 }
 
-/**
- * Weights and bias laid out for the kernels: packed A panels per group (back to back from `packed`, with padded
- * biases back to back from `bias`), Winograd's transformed operands, or plain per-channel filters (depthwise).
- */
-interface ConvWeights {
-  packed?: number;
-  bias?: number;
-  depthwise?: { w: number; bias: number };
-  winograd?: { u: number; uStride: number };
-}
-
-/** Winograd F(2×2, 3×3) pays off for 3×3 stride-1 convolutions with enough channels to amortize its transforms. */
-function useWinograd(g: Window2d, group: number, C: number, M: number): boolean {
-  return group === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
-    C >= 16 && M >= 16 && g.OH * g.OW >= 16;
-}
-
-/** U = G g Gᵀ for every (output, input) channel pair, as 16 matrices U_ξ[M][C], ξ = 4·row + column. */
-function winogradWeights(w: Float32Array, M: number, C: number): Float32Array[] {
-  const u = Array.from({ length: 16 }, () => new Float32Array(M * C));
-  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
-  const t = new Float64Array(12);
-  for (let m = 0; m < M; m++) {
-    for (let c = 0; c < C; c++) {
-      const g = w.subarray((m * C + c) * 9, (m * C + c) * 9 + 9);
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) t[i * 3 + j] = G[i]![0]! * g[j]! + G[i]![1]! * g[3 + j]! + G[i]![2]! * g[6 + j]!;
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-        u[i * 4 + j]![m * C + c] = t[i * 3]! * G[j]![0]! + t[i * 3 + 1]! * G[j]![1]! + t[i * 3 + 2]! * G[j]![2]!;
-      }
-    }
-  }
-  return u;
-}
-
 const conv: OpDef = {
   fusesClamp: true,
   prepare(inputs, ctx) {
@@ -83,97 +49,45 @@ const conv: OpDef = {
     const k = ctx.k;
     const Cg = C / group;
     const Mg = M / group;
-    const K = Cg * g.kh * g.kw;
     const depthwise = group > 1 && Cg === 1;
-    const winograd = !depthwise && useWinograd(g, group, C, M);
-    const lo = ctx.clamp?.lo ?? -Infinity;
-    const hi = ctx.clamp?.hi ?? Infinity;
+    const winograd = !depthwise && k.winograd.applies(g, group, C, M);
+    const shape: ConvShape = { N, groups: group, C: Cg, M: Mg, g };
+    const clamp = { lo: ctx.clamp?.lo, hi: ctx.clamp?.hi };
+    const alloc = ctx.persistentF32;
 
-    const aFloats = k.packedASize(Mg, K);
-    const biasFloats = k.paddedRows(Mg);
-    // Lay the weights out once per session when they are constants, else on every run.
-    const layout = (wData: Float32Array, bData: Float32Array | undefined, into?: ConvWeights): ConvWeights => {
-      const out: ConvWeights = into ?? {};
-      if (depthwise) {
-        if (!out.depthwise) {
-          out.depthwise = { w: ctx.persistentF32(M * g.kh * g.kw).byteOffset, bias: ctx.persistentF32(M).byteOffset };
-        }
-        k.f32(out.depthwise.w, M * g.kh * g.kw).set(wData);
-        const bias = k.f32(out.depthwise.bias, M);
-        if (bData) bias.set(bData); else bias.fill(0);
-        return out;
-      }
-      if (winograd) {
-        const size = k.packedASize(M, C);
-        if (!out.winograd) out.winograd = { u: ctx.persistentF32(16 * size).byteOffset, uStride: size * 4 };
-        const tmp = k.allocF32(M * C);
-        winogradWeights(wData, M, C).forEach((u, xi) => {
-          tmp.set(u);
-          k.packA(tmp.byteOffset, C, 1, M, C, out.winograd!.u + xi * size * 4);
-        });
-        k.free(tmp);
-        if (out.bias === undefined) out.bias = ctx.persistentF32(k.paddedRows(M)).byteOffset;
-        const bias = k.f32(out.bias, k.paddedRows(M));
-        bias.fill(0);
-        if (bData) bias.set(bData);
-        return out;
-      }
-      const src = k.allocF32(wData.length);
-      src.set(wData);
-      if (out.packed === undefined) {
-        out.packed = ctx.persistentF32(group * aFloats).byteOffset;
-        out.bias = ctx.persistentF32(group * biasFloats).byteOffset;
-      }
-      for (let gi = 0; gi < group; gi++) {
-        k.packA(src.byteOffset + gi * Mg * K * 4, K, 1, Mg, K, out.packed + gi * aFloats * 4);
-        const bias = k.f32(out.bias! + gi * biasFloats * 4, biasFloats);
-        bias.fill(0);
-        if (bData) bias.set(bData.subarray(gi * Mg, (gi + 1) * Mg));
-      }
-      k.free(src);
-      return out;
-    };
     const constant = w.value !== undefined && (!b || b.value !== undefined);
-    const fixed = constant ? ctx.once(winograd ? "weights:winograd" : "weights", () => layout(w.value as Float32Array, b?.value as Float32Array | undefined)) : undefined;
-    k.reserveScratch(depthwise ? k.windowScratchFloats(g) : winograd ? k.winogradScratchFloats(C, M) : k.convScratchFloats());
-    if (winograd) k.reserveSharedScratch(Kernels.winogradPadFloats(N, C, g));
-    const inPlane = g.H * g.W;
-    const outPlane = g.OH * g.OW;
-    let runtimeWeights: ConvWeights | undefined;
+    // Constant weights are packed once per session (whatever the input shapes), others on every run.
+    const packedOnce = <P>(key: string, create: () => P, pack: (p: P, wd: Float32Array, bd: Float32Array | undefined) => void): P =>
+      constant ? ctx.once(key, () => {
+        const p = create();
+        pack(p, w.value as Float32Array, b?.value as Float32Array | undefined);
+        return p;
+      }) : create();
+    let pack: (wd: Float32Array, bd: Float32Array | undefined) => void;
+    let runKernel: (xd: Float32Array, yd: Float32Array) => void;
+    if (depthwise) {
+      const packed = packedOnce("weights:depthwise", () => k.window.createDepthwise(M, g.kh * g.kw, alloc), (p, wd, bd) => k.window.packDepthwise(p, wd, bd));
+      k.window.reserve(g);
+      pack = (wd, bd) => k.window.packDepthwise(packed, wd, bd);
+      runKernel = (xd, yd) => k.window.depthwise(packed, xd, yd, shape, clamp);
+    } else if (winograd) {
+      const packed = packedOnce("weights:winograd", () => k.winograd.create(M, C, alloc), (p, wd, bd) => k.winograd.pack(p, wd, bd));
+      k.winograd.reserve(shape);
+      pack = (wd, bd) => k.winograd.pack(packed, wd, bd);
+      runKernel = (xd, yd) => k.winograd.run(packed, xd, yd, shape, clamp);
+    } else {
+      const packed = packedOnce("weights", () => k.conv.create(group, Mg, Cg * g.kh * g.kw, alloc), (p, wd, bd) => k.conv.pack(p, wd, bd));
+      k.conv.reserve();
+      pack = (wd, bd) => k.conv.pack(packed, wd, bd);
+      runKernel = (xd, yd) => k.conv.run(packed, xd, yd, shape, clamp);
+    }
 
     return {
       outputs: [{ dtype: "float32", dims: outDims }],
       runtimeInputs: constant ? [0] : [0, 1, 2],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        let weights = fixed;
-        if (!weights) {
-          runtimeWeights = layout(ins[1]!.data as Float32Array, ins[2]?.data as Float32Array | undefined, runtimeWeights);
-          weights = runtimeWeights;
-        }
-        const xp = k.ptr(ins[0]!.data as Float32Array);
-        const yp = k.ptr(outs[0]!.data as Float32Array);
-        if (weights.winograd) {
-          k.winogradConv(xp, N, C, g, k.sharedScratch, weights.winograd.u, weights.winograd.uStride, M, yp, weights.bias!, lo, hi);
-          return;
-        }
-        // A batch with an image or more per thread is split by images; otherwise threads share each image's work.
-        const byImages = N >= 2 * k.threads || k.threads === 1;
-        if (weights.depthwise) {
-          if (byImages) return k.dwconv2dImages(xp, N, C, g, M / C, M, weights.depthwise.w, weights.depthwise.bias, lo, hi, yp);
-          for (let n = 0; n < N; n++) {
-            k.dwconv2d(xp + n * C * inPlane * 4, g, M / C, M, weights.depthwise.w, weights.depthwise.bias, lo, hi, yp + n * M * outPlane * 4);
-          }
-          return;
-        }
-        if (byImages) return k.conv2dImages(xp, N, group, Cg, g, weights.packed!, aFloats * 4, Mg, yp, weights.bias!, biasFloats * 4, lo, hi);
-        for (let n = 0; n < N; n++) {
-          const xn = xp + n * C * inPlane * 4;
-          const yn = yp + n * M * outPlane * 4;
-          for (let gi = 0; gi < group; gi++) {
-            k.conv2d(xn + gi * Cg * inPlane * 4, Cg, g, weights.packed! + gi * aFloats * 4, Mg, yn + gi * Mg * outPlane * 4,
-              weights.bias! + gi * biasFloats * 4, lo, hi);
-          }
-        }
+        if (!constant) pack(ins[1]!.data as Float32Array, ins[2]?.data as Float32Array | undefined);
+        runKernel(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array);
       },
     };
   },

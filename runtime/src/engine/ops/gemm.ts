@@ -1,18 +1,6 @@
 import type { OpDef, RtValue } from "../op.js";
-import { Kernels } from "../kernels/kernels.js";
+import type { PackedB } from "../kernels/gemm.js";
 import { broadcastDims, broadcastStrides, requireFloat32, requireInput, sizeOf, stridesOf } from "./util.js";
-
-const BIAS_NONE = 0;
-const BIAS_COL = 2;
-
-/** Packed-B layout of a K×N matrix read with element strides (ks, ns), scaled, in kernel memory. */
-function packRight(k: Kernels, src: Float32Array, ks: number, ns: number, K: number, N: number, scale: number, dst: Float32Array): void {
-  const tmp = k.allocF32(src.length);
-  tmp.set(src);
-  if (scale !== 1) for (let i = 0; i < tmp.length; i++) tmp[i]! *= scale;
-  k.packB(tmp.byteOffset, ks, ns, K, N, dst.byteOffset);
-  k.free(tmp);
-}
 
 const gemm: OpDef = {
   fusesClamp: true,
@@ -32,41 +20,35 @@ const gemm: OpDef = {
     const [K2, N] = transB ? [b.dims[1]!, b.dims[0]!] : [b.dims[0]!, b.dims[1]!];
     if (K !== K2) ctx.fail(`A is ${M}×${K} but B is ${K2}×${N}`);
     const k = ctx.k;
-    const bStrides = transB ? [1, K] : [N, 1];
+    const bSource = (data: Float32Array) => ({ data, rowStride: transB ? 1 : N, colStride: transB ? K : 1 });
     const packedB = b.value !== undefined
       ? ctx.once("B", () => {
-        const dst = ctx.persistentF32(Kernels.packedBSize(K, N));
-        packRight(k, b.value as Float32Array, bStrides[0]!, bStrides[1]!, K, N, alpha, dst);
+        const dst = k.gemm.createB(K, N, ctx.persistentF32);
+        k.gemm.packB(dst, bSource(b.value as Float32Array), alpha);
         return dst;
       })
-      : ctx.persistentF32(Kernels.packedBSize(K, N));
+      : k.gemm.createB(K, N, ctx.persistentF32);
     // A bias the kernel can add: a constant row vector (or scalar); anything else is added afterwards.
     const cDims = c?.dims ?? [];
     const cIsRow = c !== undefined && c.value !== undefined && c.dtype === "float32" && sizeOf(cDims) <= N &&
       (sizeOf(cDims) === 1 || cDims[cDims.length - 1] === N) && cDims.length <= 2;
     const bias = c === undefined || beta === 0 ? undefined : cIsRow
-      ? ctx.once("C", () => {
-        const v = ctx.persistentF32(Math.ceil(N / 8) * 8);
-        const src = c.value as Float32Array;
-        for (let n = 0; n < N; n++) v[n] = beta * src[src.length === 1 ? 0 : n]!;
-        return v;
-      })
+      ? ctx.once("C", () => k.gemm.bias("cols", c.value as Float32Array, N, beta, ctx.persistentF32))
       : undefined;
     if (c && !cIsRow) broadcastDims(cDims, [M, N], ctx);
     const postAdd = c !== undefined && beta !== 0 && !cIsRow;
     const lo = ctx.clamp?.lo ?? -Infinity;
     const hi = ctx.clamp?.hi ?? Infinity;
-    const packedA = ctx.persistentF32(k.packedASize(M, K));
+    const packedA = k.gemm.createA(M, K, ctx.persistentF32);
     return {
       outputs: [{ dtype: "float32", dims: [M, N] }],
       runtimeInputs: b.value !== undefined ? (postAdd ? [0, 2] : [0]) : [0, 1, 2],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
         const A = ins[0]!.data as Float32Array;
-        if (b.value === undefined) packRight(k, ins[1]!.data as Float32Array, bStrides[0]!, bStrides[1]!, K, N, alpha, packedB);
-        k.packA(k.ptr(A), transA ? 1 : K, transA ? M : 1, M, K, packedA.byteOffset);
+        if (b.value === undefined) k.gemm.packB(packedB, bSource(ins[1]!.data as Float32Array), alpha);
+        k.gemm.packA(packedA, { data: A, rowStride: transA ? 1 : K, colStride: transA ? M : 1 });
         const Y = outs[0]!.data as Float32Array;
-        k.gemm(packedA.byteOffset, packedB.byteOffset, k.ptr(Y), N, M, N, K, bias?.byteOffset ?? 0, bias ? BIAS_COL : BIAS_NONE,
-          postAdd ? -Infinity : lo, postAdd ? Infinity : hi);
+        k.gemm.run(packedA, packedB, { y: Y }, bias, postAdd ? {} : { lo, hi });
         if (postAdd) {
           const C = ins[2]!.data as Float32Array;
           const cs = broadcastStrides(cDims, [M, N]);
@@ -107,36 +89,35 @@ const matmul: OpDef = {
     const aOff = offsets(aStr, M * K);
     const bOff = offsets(bStr, K * N);
     const k = ctx.k;
-    const bBlock = Kernels.packedBSize(K, N);
     const bMatrices = sizeOf(bDims.slice(0, -2));
     const constB = b.value !== undefined
       ? ctx.once("B", () => {
-        const dst = ctx.persistentF32(bBlock * bMatrices);
         const src = b.value as Float32Array;
-        for (let i = 0; i < bMatrices; i++) {
-          packRight(k, src.subarray(i * K * N, (i + 1) * K * N), N, 1, K, N, 1, dst.subarray(i * bBlock, (i + 1) * bBlock));
-        }
-        return dst;
+        return Array.from({ length: bMatrices }, (_, i) => {
+          const dst = k.gemm.createB(K, N, ctx.persistentF32);
+          k.gemm.packB(dst, { data: src.subarray(i * K * N, (i + 1) * K * N), rowStride: N, colStride: 1 });
+          return dst;
+        });
       })
       : undefined;
-    const packedB = constB ?? ctx.persistentF32(bBlock);
-    const packedA = ctx.persistentF32(k.packedASize(M, K));
+    const packedB = constB ? undefined : k.gemm.createB(K, N, ctx.persistentF32);
+    const packedA = k.gemm.createA(M, K, ctx.persistentF32);
     return {
       outputs: [{ dtype: "float32", dims: outDims }],
       runtimeInputs: constB ? [0] : [0, 1],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        const ap = k.ptr(ins[0]!.data as Float32Array);
-        const yp = k.ptr(outs[0]!.data as Float32Array);
+        const A = ins[0]!.data as Float32Array;
+        const Y = outs[0]!.data as Float32Array;
         for (let i = 0; i < count; i++) {
-          k.packA(ap + aOff[i]! * 4, K, 1, M, K, packedA.byteOffset);
-          let bp: number;
+          k.gemm.packA(packedA, { data: A, offset: aOff[i]!, rowStride: K, colStride: 1 });
+          let bi: PackedB;
           if (constB) {
-            bp = constB.byteOffset + (bOff[i]! / (K * N)) * bBlock * 4;
+            bi = constB[bOff[i]! / (K * N)]!;
           } else {
-            k.packB(k.ptr(ins[1]!.data as Float32Array) + bOff[i]! * 4, N, 1, K, N, packedB.byteOffset);
-            bp = packedB.byteOffset;
+            bi = packedB!;
+            k.gemm.packB(bi, { data: ins[1]!.data as Float32Array, offset: bOff[i]!, rowStride: N, colStride: 1 });
           }
-          k.gemm(packedA.byteOffset, bp, yp + i * M * N * 4, N, M, N, K, 0, BIAS_NONE, -Infinity, Infinity);
+          k.gemm.run(packedA, bi, { y: Y, offset: i * M * N });
         }
       },
     };

@@ -34,7 +34,7 @@ const batchNorm: OpDef = {
       runtimeInputs: constant ? [0] : [0, 1, 2, 3, 4],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
         if (!constant) fill(...(ins.slice(1, 5).map((v) => v!.data as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array]));
-        k.channelAffine(k.ptr(ins[0]!.data as Float32Array), k.ptr(outs[0]!.data as Float32Array), planes, C, size, s.byteOffset, t.byteOffset, lo, hi);
+        k.eltwise.channelAffine(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, planes, C, size, s, t, { lo, hi });
       },
     };
   },

@@ -1,5 +1,5 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
-import type { Window2d } from "../kernels/kernels.js";
+import type { Window2d } from "../kernels/geometry.js";
 import { requireFloat32, requireInput, sizeOf, windowPads } from "./util.js";
 
 export interface PoolGeometry {
@@ -44,11 +44,11 @@ const maxPool: OpDef = {
     if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1]) ctx.unsupported("with the Indices output");
     const { planes, g, outDims } = poolGeometry(x, ctx, true);
     const k = ctx.k;
-    k.reserveScratch(k.windowScratchFloats(g));
+    k.window.reserve(g);
     return {
       outputs: [{ dtype: "float32", dims: outDims }],
       run(ins, outs) {
-        k.maxpool2d(k.ptr(ins[0]!.data as Float32Array), g, planes, k.ptr(outs[0]!.data as Float32Array));
+        k.window.maxpool(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, { planes, g });
       },
     };
   },
@@ -74,15 +74,15 @@ const averagePool: OpDef = {
     const cols = counts(g.OW, g.W, g.kw, g.sw, pads[1]!, pads[3]!, include);
     const k = ctx.k;
     const recip = ctx.once(`recip:${x.dims.join(",")}`, () => {
-      const r = ctx.persistentF32(g.OH * g.OW + 4);
+      const r = ctx.persistentF32(k.window.reciprocalsSize(g));
       for (let oy = 0; oy < g.OH; oy++) for (let ox = 0; ox < g.OW; ox++) r[oy * g.OW + ox] = 1 / (rows[oy]! * cols[ox]!);
       return r;
     });
-    k.reserveScratch(k.windowScratchFloats(g));
+    k.window.reserve(g);
     return {
       outputs: [{ dtype: "float32", dims: outDims }],
       run(ins, outs) {
-        k.avgpool2d(k.ptr(ins[0]!.data as Float32Array), g, planes, recip.byteOffset, k.ptr(outs[0]!.data as Float32Array));
+        k.window.avgpool(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, { planes, g }, recip);
       },
     };
   },
@@ -99,7 +99,7 @@ const globalAveragePool: OpDef = {
     return {
       outputs: [{ dtype: "float32", dims: [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)] }],
       run(ins, outs) {
-        k.meanPlanes(k.ptr(ins[0]!.data as Float32Array), planes, size, k.ptr(outs[0]!.data as Float32Array));
+        k.window.meanPlanes(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, planes, size);
       },
     };
   },

@@ -41,7 +41,7 @@ const quantizeLinear: OpDef = {
         outputs: [{ dtype, dims: x.dims }],
         runtimeInputs: [0],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-          k.qquantize(k.addr(ins[0]!.data as Float32Array), k.addr(outs[0]!.data as Uint8Array), total, s, z, min, max, dtype === "int8");
+          k.qeltwise.quantize(ins[0]!.data as Float32Array, outs[0]!.data as Uint8Array, total, { scale: s, zp: z }, min, max, dtype === "int8");
         },
       };
     }
@@ -82,7 +82,7 @@ const dequantizeLinear: OpDef = {
         outputs: [{ dtype: "float32", dims: x.dims }],
         runtimeInputs: [0],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-          k.qdequantize(k.addr(ins[0]!.data as Uint8Array), k.addr(outs[0]!.data as Float32Array), total, s, z, x.dtype === "int8");
+          k.qeltwise.dequantize(ins[0]!.data as Uint8Array, outs[0]!.data as Float32Array, total, { scale: s, zp: z }, x.dtype === "int8");
         },
       };
     }
@@ -128,7 +128,7 @@ export const fakeQuantOp: OpDef = {
       outputs: [{ dtype: "float32", dims: x.dims }],
       runtimeInputs: [0],
       run(ins, outs) {
-        k.fakeQuant(k.ptr(ins[0]!.data as Float32Array), k.ptr(outs[0]!.data as Float32Array), total, s, z, min, max);
+        k.eltwise.fakeQuant(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, total, s, z, min, max);
       },
     };
   },

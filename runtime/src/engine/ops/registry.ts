@@ -1,43 +1,17 @@
 import type { Node } from "../../graph/node.js";
 import type { OpDef } from "../op.js";
-import { convOps } from "./conv.js";
-import { gemmOps } from "./gemm.js";
-import { poolOps } from "./pool.js";
-import { binaryOps } from "./binary.js";
-import { unaryOps } from "./unary.js";
-import { shapeOps } from "./shape.js";
-import { layoutOps } from "./layout.js";
-import { reduceOps } from "./reduce.js";
-import { normOps } from "./norm.js";
-import { quantOps } from "./quant.js";
-import { resizeOps } from "./resize.js";
-import { indexingOps } from "./indexing.js";
-import { convTransposeOps } from "./conv-transpose.js";
-import { lossOps } from "./loss.js";
-import { integerOps } from "./integer.js";
-import { QKIT_DOMAIN } from "./qkit/schema.js";
+import { QKIT_DOMAIN } from "../../qkit-ops/schema.js";
+import { lookupOpType } from "./onnx-ops.js";
 import { qkitOps } from "./qkit/index.js";
 
-/** Every operator the engine runs, by ONNX op type (default domain). */
-const OPS = new Map<string, OpDef>(Object.entries({
-  ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
-  ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
-}));
-
-export function lookupOp(node: Node): OpDef | undefined {
-  if (node.domain === QKIT_DOMAIN) return QKIT.get(node.opType);
-  if (node.domain !== "" && node.domain !== "ai.onnx") return undefined;
-  return OPS.get(node.opType);
-}
-
-/** A default-domain operator by type. */
-export function lookupOpType(opType: string): OpDef | undefined {
-  return OPS.get(opType);
-}
+export { lookupOpType, supportedOps } from "./onnx-ops.js";
 
 /** The integer operators lower() emits (domain com.qkit). */
 const QKIT = new Map<string, OpDef>(Object.entries(qkitOps));
 
-export function supportedOps(): string[] {
-  return [...OPS.keys()].sort();
+/** The operator a node runs: a default-domain ONNX operator, or one of the com.qkit integer operators. */
+export function lookupOp(node: Node): OpDef | undefined {
+  if (node.domain === QKIT_DOMAIN) return QKIT.get(node.opType);
+  if (node.domain !== "" && node.domain !== "ai.onnx") return undefined;
+  return lookupOpType(node.opType);
 }

@@ -50,7 +50,7 @@ const clip: OpDef = {
         const lo = lo0 === "runtime" ? reader(ins[1]!.data)(0) : lo0;
         const hi = hi0 === "runtime" ? reader(ins[2]!.data)(0) : hi0;
         if (x.dtype === "float32") {
-          k.clamp(k.ptr(ins[0]!.data as Float32Array), k.ptr(outs[0]!.data as Float32Array), total, lo, hi);
+          k.eltwise.clamp(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, total, lo, hi);
           return;
         }
         const r = reader(ins[0]!.data);

@@ -1,5 +1,5 @@
 import type { OpDef } from "../../op.js";
-import type { QkitOp } from "./schema.js";
+import type { QkitOp } from "../../../qkit-ops/schema.js";
 import { qconv } from "./qconv.js";
 import { qgemm } from "./qgemm.js";
 import { qadd, qmul } from "./qbinary.js";
@@ -7,7 +7,7 @@ import { qaveragePool, qglobalAveragePool, qmaxpool } from "./qpool.js";
 import { qconcat } from "./qconcat.js";
 import { qlut } from "./qunary.js";
 
-/** The engine's com.qkit operators (see schema.ts). */
+/** The engine's com.qkit operators (see qkit-ops/schema.ts). */
 export const qkitOps: Record<QkitOp, OpDef> = {
   QConv: qconv, QGemm: qgemm, QAdd: qadd, QMul: qmul, QMaxPool: qmaxpool, QAveragePool: qaveragePool,
   QGlobalAveragePool: qglobalAveragePool, QConcat: qconcat, QLut: qlut,

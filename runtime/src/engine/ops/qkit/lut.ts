@@ -1,5 +1,5 @@
 import type { PrepareContext } from "../../op.js";
-import type { Kernels } from "../../kernels/kernels.js";
+import type { LutTable } from "../../kernels/qeltwise.js";
 import { quantizeScalar, type QParam } from "./qparams.js";
 
 /** The 256 input codes of a byte type, in table order (int8 tables start at −128). */
@@ -17,13 +17,8 @@ export function sameQuant(x: QParam, y: QParam): boolean {
   return x.scale === y.scale && x.zp === y.zp && x.dtype === y.dtype;
 }
 
-/** A 256-byte table in session memory mapping x codes to y codes through `f` (float32 in, float out). */
-export function tableOf(k: Kernels, ctx: PrepareContext, x: QParam, y: QParam, f: (v: Float32Array) => Float32Array): number {
+/** A 256-entry table in session memory mapping x codes to y codes through `f` (float32 in, float out). */
+export function tableOf(ctx: PrepareContext, x: QParam, y: QParam, f: (v: Float32Array) => Float32Array): LutTable {
   const values = f(Float32Array.from(codes(x), (v) => dequantizeScalar(v, x)));
-  const ptr = ctx.persistentF32(64).byteOffset;
-  const table = k.view(Uint8Array, ptr, 256);
-  values.forEach((v, i) => {
-    table[i] = quantizeScalar(v, y) & 0xff;
-  });
-  return ptr;
+  return ctx.k.qeltwise.table(Array.from(values, (v) => quantizeScalar(v, y)), ctx.persistentF32);
 }

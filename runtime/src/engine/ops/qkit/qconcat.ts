@@ -1,20 +1,24 @@
 import type { OpDef, RtValue } from "../../op.js";
 import { normAxis, sizeOf } from "../util.js";
-import { QCONCAT_FIRST } from "./schema.js";
+import { qkitInputs, qkitRepeated } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, perTensor } from "./qparams.js";
 import { sameQuant, tableOf } from "./lut.js";
+import type { LutTable } from "../../kernels/qeltwise.js";
+
+const Q = qkitInputs("QConcat");
+const QCONCAT = qkitRepeated("QConcat");
 
 /** com.qkit.QConcat: inputs requantized to the output's parameters (a table, or a copy where they agree). */
 export const qconcat: OpDef = {
   prepare(inputs, ctx) {
-    const yq = perTensor(inputs[0], inputs[1], "output", ctx);
-    const parts: { dims: number[]; table: number | undefined; signed: boolean }[] = [];
-    for (let i = QCONCAT_FIRST; i + 2 < inputs.length + 1; i += 3) {
-      const x = inputs[i];
+    const yq = perTensor(inputs[Q.yScale], inputs[Q.yZeroPoint], "output", ctx);
+    const parts: { dims: number[]; table: LutTable | undefined; signed: boolean }[] = [];
+    for (let i = QCONCAT.first; i + QCONCAT.size <= inputs.length; i += QCONCAT.size) {
+      const x = inputs[i + QCONCAT.at.x];
       if (!x) return ctx.fail(`input ${i} is required`);
       if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
-      const xq = perTensor(inputs[i + 1], inputs[i + 2], `input ${i}`, ctx);
-      const table = sameQuant(xq, yq) ? undefined : ctx.once(`lut${i}`, () => tableOf(ctx.k, ctx, xq, yq, (v) => v));
+      const xq = perTensor(inputs[i + QCONCAT.at.xScale], inputs[i + QCONCAT.at.xZeroPoint], `input ${i}`, ctx);
+      const table = sameQuant(xq, yq) ? undefined : ctx.once(`lut${i}`, () => tableOf(ctx, xq, yq, (v) => v));
       parts.push({ dims: x.dims, table, signed: x.dtype === "int8" });
     }
     const first = parts[0]!.dims;
@@ -30,12 +34,12 @@ export const qconcat: OpDef = {
         const y = outs[0]!.data as Uint8Array;
         let offset = 0;
         parts.forEach((p, j) => {
-          const x = ins[QCONCAT_FIRST + 3 * j]!.data as Uint8Array;
+          const x = ins[QCONCAT.first + QCONCAT.size * j + QCONCAT.at.x]!.data as Uint8Array;
           const inner = sizeOf(p.dims.slice(axis));
           for (let o = 0; o < outer; o++) {
             const dst = o * outInner + offset;
             if (p.table === undefined) y.set(x.subarray(o * inner, (o + 1) * inner), dst);
-            else k.qlut(k.addr(x) + o * inner, k.addr(y) + dst, inner, p.table, p.signed);
+            else k.qeltwise.lut(x, y, inner, p.table, p.signed, { x: o * inner, y: dst });
           }
           offset += inner;
         });

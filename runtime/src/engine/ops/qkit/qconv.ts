@@ -1,10 +1,12 @@
 import type { OpDef, RtValue } from "../../op.js";
 import { geometry } from "../conv.js";
 import { requireInput } from "../util.js";
-import { QLINEAR } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
-import { describe, directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } from "./linear.js";
-import { packWinograd, winogradShape } from "./winograd.js";
+import { directConvInt, requantOf } from "./linear.js";
+import type { ConvShape } from "../../kernels/geometry.js";
+
+const QLINEAR = qkitInputs("QConv");
 
 /**
  * com.qkit.QConv: a convolution (grouped and depthwise included) on quantized activations and int8 weights, with
@@ -13,8 +15,8 @@ import { packWinograd, winogradShape } from "./winograd.js";
  */
 export const qconv: OpDef = {
   prepare(inputs, ctx) {
-    const x = requireInput(inputs[QLINEAR.x], 0, ctx);
-    const w = requireInput(inputs[QLINEAR.w], 3, ctx);
+    const x = requireInput(inputs[QLINEAR.x], QLINEAR.x, ctx);
+    const w = requireInput(inputs[QLINEAR.w], QLINEAR.w, ctx);
     if (!ACTIVATION_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} activations`);
     if (w.dtype !== "int8" || w.value === undefined) ctx.unsupported("with weights that are not constant int8");
     const { N, C, M, group, g } = geometry(x, w, ctx);
@@ -37,36 +39,31 @@ export const qconv: OpDef = {
         },
       };
     }
-    const wino = !depthwise && winogradShape(g, group, C, M) ? ctx.once("qweights:winograd", () =>
-      packWinograd(k, ctx, weights, M, C, rq, (desc, a, aStride, bias, mult, off) => describe(k, rq, desc, a, aStride, bias, mult, off, M))) : undefined;
+    const shape: ConvShape = { N, groups: group, C: Cg, M: Mg, g };
+    const wino = !depthwise && k.qwinograd.applies(g, group, C, M)
+      ? ctx.once("qweights:winograd", () => k.qwinograd.pack(weights, M, C, rq, ctx.persistentF32)) : undefined;
     if (wino) {
-      k.reserveQwinograd(C, g, N);
+      k.qwinograd.reserve(shape);
       return {
         outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
         runtimeInputs: [0],
         run(ins, outs) {
-          setGeometry(k, wino, C, g);
-          k.qwinograd(wino.desc, k.addr(ins[0]!.data as Uint8Array), k.addr(outs[0]!.data as Uint8Array), N, C, M, g);
+          k.qwinograd.run(wino, ins[0]!.data as Uint8Array, outs[0]!.data as Uint8Array, shape);
         },
       };
     }
-    const packed: PackedLinear = ctx.once(depthwise ? "qweights:dw" : "qweights", () =>
-      packLinear(k, ctx, weights, depthwise ? 1 : group, depthwise ? M : Mg, depthwise ? g.kh * g.kw : K, rq, depthwise));
-    if (depthwise) k.reserveQwindowScratch(g);
-    else k.reserveQconvScratch(Mg, Cg, g);
+    const packed = ctx.once(depthwise ? "qweights:dw" : "qweights", () =>
+      k.qconv.pack(weights, depthwise ? 1 : group, depthwise ? M : Mg, depthwise ? g.kh * g.kw : K, rq, depthwise, ctx.persistentF32));
+    if (depthwise) k.qwindow.reserve(g);
+    else k.qconv.reserve(Mg, Cg, g);
     return {
       outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
       runtimeInputs: [0],
       run(ins, outs) {
-        const xp = k.addr(ins[0]!.data as Uint8Array);
-        const yp = k.addr(outs[0]!.data as Uint8Array);
-        if (depthwise) {
-          setGeometry(k, packed, C, g);
-          k.qdwconv(packed.desc, xp, yp, N, g, C, M);
-          return;
-        }
-        setGeometry(k, packed, Cg, g);
-        k.qconv(packed.desc, xp, yp, N, group, g, Cg, Mg);
+        const xd = ins[0]!.data as Uint8Array;
+        const yd = outs[0]!.data as Uint8Array;
+        if (depthwise) k.qwindow.depthwise(packed, xd, yd, shape);
+        else k.qconv.run(packed, xd, yd, shape);
       },
     };
   },

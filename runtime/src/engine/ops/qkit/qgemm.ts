@@ -1,9 +1,11 @@
 import type { OpDef, RtValue } from "../../op.js";
-import type { Window2d } from "../../kernels/kernels.js";
+import type { Window2d } from "../../kernels/geometry.js";
 import { requireInput, sizeOf } from "../util.js";
-import { QLINEAR } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
-import { directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } from "./linear.js";
+import { directConvInt, requantOf } from "./linear.js";
+
+const QLINEAR = qkitInputs("QGemm");
 
 /**
  * com.qkit.QGemm: Y = X·Wᵀ (transB=1, Gemm's usual layout) or X·W (transB=0, MatMul) with constant int8 weights,
@@ -12,8 +14,8 @@ import { directConvInt, packLinear, requantOf, setGeometry, type PackedLinear } 
  */
 export const qgemm: OpDef = {
   prepare(inputs, ctx) {
-    const x = requireInput(inputs[QLINEAR.x], 0, ctx);
-    const w = requireInput(inputs[QLINEAR.w], 3, ctx);
+    const x = requireInput(inputs[QLINEAR.x], QLINEAR.x, ctx);
+    const w = requireInput(inputs[QLINEAR.w], QLINEAR.w, ctx);
     if (!ACTIVATION_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} activations`);
     if (w.dtype !== "int8" || w.value === undefined || w.dims.length !== 2) ctx.unsupported("with weights that are not a constant int8 matrix");
     const transB = ctx.node.intAttribute("transB", 0) !== 0;
@@ -47,23 +49,13 @@ export const qgemm: OpDef = {
         },
       };
     }
-    const packed: PackedLinear = ctx.once("qweights", () => packLinear(k, ctx, weights, 1, M, K, rq, false));
-    k.reserveQconvScratch(M);
-    k.reserveSharedScratch(Math.ceil((rows * K + rows * M + 64) / 4));
+    const packed = ctx.once("qweights", () => k.qconv.pack(weights, 1, M, K, rq, false, ctx.persistentF32));
+    k.qconv.reserveRows(packed, rows);
     return {
       outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
       runtimeInputs: [0],
       run(ins, outs) {
-        const base = k.sharedScratch;
-        const xin = ins[0]!.data as Uint8Array | Int8Array;
-        const xt = x.dtype === "int8" ? k.view(Int8Array, base, rows * K) : k.view(Uint8Array, base, rows * K);
-        for (let r = 0; r < rows; r++) for (let kk = 0; kk < K; kk++) xt[kk * rows + r] = xin[r * K + kk]!;
-        const ytp = base + Math.ceil((rows * K) / 64) * 64;
-        setGeometry(k, packed, K, g);
-        k.qconv(packed.desc, base, ytp, 1, 1, g, K, M);
-        const yt = rq.y.dtype === "int8" ? k.view(Int8Array, ytp, rows * M) : k.view(Uint8Array, ytp, rows * M);
-        const out = outs[0]!.data as Uint8Array | Int8Array;
-        for (let r = 0; r < rows; r++) for (let m = 0; m < M; m++) out[r * M + m] = yt[m * rows + r]!;
+        k.qconv.runRows(packed, ins[0]!.data as Uint8Array | Int8Array, outs[0]!.data as Uint8Array | Int8Array, rows);
       },
     };
   },

@@ -2,30 +2,33 @@ import type { OpDef, RtValue } from "../../op.js";
 import { poolGeometry } from "../pool.js";
 import { requireInput, sizeOf } from "../util.js";
 import { roundHalfEven } from "../math.js";
-import { QUNARY } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, perTensor } from "./qparams.js";
 import { sameQuant, tableOf } from "./lut.js";
+
+const QUNARY = qkitInputs("QMaxPool");
 
 /** com.qkit.QMaxPool: max commutes with the monotonic dequantize/quantize, so the kernel takes the max of codes. */
 export const qmaxpool: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[QUNARY.x], 0, ctx);
     if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
-    const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZp], "input", ctx);
-    const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZp], "output", ctx);
+    const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZeroPoint], "input", ctx);
+    const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZeroPoint], "output", ctx);
     const { planes, g, outDims } = poolGeometry(x, ctx, true);
     if (ctx.node.intAttribute("storage_order", 0) !== 0) ctx.unsupported("with storage_order 1");
     const k = ctx.k;
-    k.reserveQwindowScratch(g, true);
-    const table = sameQuant(xq, yq) ? undefined : ctx.once("lut", () => tableOf(k, ctx, xq, yq, (v) => v));
+    k.qwindow.reserve(g, true);
+    const table = sameQuant(xq, yq) ? undefined : ctx.once("lut", () => tableOf(ctx, xq, yq, (v) => v));
     const n = sizeOf(outDims);
+    const signed = x.dtype === "int8";
     return {
       outputs: [{ dtype: yq.dtype as never, dims: outDims }],
       runtimeInputs: [0],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        const yp = k.addr(outs[0]!.data as Uint8Array);
-        k.qmaxpool(k.addr(ins[0]!.data as Uint8Array), g, planes, x.dtype === "int8", yp);
-        if (table !== undefined) k.qlut(yp, yp, n, table, x.dtype === "int8");
+        const y = outs[0]!.data as Uint8Array;
+        k.qwindow.maxpool(ins[0]!.data as Uint8Array, y, planes, g, signed);
+        if (table !== undefined) k.qeltwise.lut(y, y, n, table, signed);
       },
     };
   },
@@ -41,8 +44,8 @@ function averagePool(global: boolean): OpDef {
     prepare(inputs, ctx) {
       const x = requireInput(inputs[QUNARY.x], 0, ctx);
       if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
-      const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZp], "input", ctx);
-      const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZp], "output", ctx);
+      const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZeroPoint], "input", ctx);
+      const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZeroPoint], "output", ctx);
       const k = ctx.k;
       const requant = (sum: number, count: number) =>
         Math.min(yq.max, Math.max(yq.min, roundHalfEven((sum * xq.scale) / (count * yq.scale)) + yq.zp));
@@ -50,15 +53,14 @@ function averagePool(global: boolean): OpDef {
         const planes = x.dims[0]! * x.dims[1]!;
         const size = sizeOf(x.dims.slice(2));
         const outDims = [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)];
-        const buffer = ctx.once(`sums:${planes}`, () => ctx.persistentF32(planes));
+        const sums = ctx.once(`sums:${planes}`, () => k.qwindow.createSums(planes, ctx.persistentF32));
         return {
           outputs: [{ dtype: yq.dtype as never, dims: outDims }],
           runtimeInputs: [0],
           run(ins, outs) {
-            k.qsumPlanes(k.addr(ins[0]!.data as Uint8Array), planes, size, x.dtype === "int8", buffer.byteOffset);
-            const s = k.view(Int32Array, buffer.byteOffset, planes);
+            k.qwindow.sumPlanes(ins[0]!.data as Uint8Array, sums, planes, size, x.dtype === "int8");
             const y = outs[0]!.data as Uint8Array | Int8Array;
-            for (let p = 0; p < planes; p++) y[p] = requant(s[p]! - size * xq.zp, size);
+            for (let p = 0; p < planes; p++) y[p] = requant(sums[p]! - size * xq.zp, size);
           },
         };
       }

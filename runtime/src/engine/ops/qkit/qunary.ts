@@ -1,9 +1,11 @@
 import type { OpDef, PrepareContext, RtValue } from "../../op.js";
 import { requireInput, sizeOf } from "../util.js";
-import { QUNARY } from "./schema.js";
+import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, perTensor } from "./qparams.js";
 import { tableOf } from "./lut.js";
-import { lookupOpType } from "../registry.js";
+import { lookupOpType } from "../onnx-ops.js";
+
+const QUNARY = qkitInputs("QLut");
 
 /**
  * The engine's own float operator `opType` (with this node's attributes) as a function on float32 values: tables
@@ -44,17 +46,17 @@ export const qlut: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[QUNARY.x], 0, ctx);
     if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
-    const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZp], "input", ctx);
-    const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZp], "output", ctx);
+    const xq = perTensor(inputs[QUNARY.xScale], inputs[QUNARY.xZeroPoint], "input", ctx);
+    const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZeroPoint], "output", ctx);
     const op = ctx.node.stringAttribute("op", "Identity");
     const k = ctx.k;
-    const table = ctx.once("lut", () => tableOf(k, ctx, xq, yq, floatOp(op, ctx)));
+    const table = ctx.once("lut", () => tableOf(ctx, xq, yq, floatOp(op, ctx)));
     const n = sizeOf(x.dims);
     return {
       outputs: [{ dtype: yq.dtype as never, dims: x.dims }],
       runtimeInputs: [0],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        k.qlut(k.addr(ins[0]!.data as Uint8Array), k.addr(outs[0]!.data as Uint8Array), n, table, x.dtype === "int8");
+        k.qeltwise.lut(ins[0]!.data as Uint8Array, outs[0]!.data as Uint8Array, n, table, x.dtype === "int8");
       },
     };
   },

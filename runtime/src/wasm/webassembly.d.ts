@@ -7,8 +7,10 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer | SharedArrayBuffer;
     grow(delta: number): number;
   }
+  interface ModuleExportDescriptor { name: string; kind: string }
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer);
+    static exports(module: Module): ModuleExportDescriptor[];
   }
   class Instance {
     constructor(module: Module, imports?: Record<string, Record<string, unknown>>);

@@ -1,0 +1,12 @@
+// The kernel families, one line each: both builds (simd.ts, relaxed.ts) export exactly these. The host declares each
+// family's functions in src/engine/kernels/<family>.ts, and a test compares those declarations with this module.
+export * from "./gemm";
+export * from "./conv";
+export * from "./window";
+export * from "./eltwise";
+export * from "./peak";
+export * from "./winograd";
+export * from "./qconv";
+export * from "./qwindow";
+export * from "./qeltwise";
+export * from "./qwinograd";

@@ -1,0 +1,93 @@
+import type { ExportTable } from "./exports.js";
+import type { GemmKernels } from "./gemm.js";
+import type { ConvShape } from "./geometry.js";
+import type { Allocate, KernelRuntime, OutputClamp } from "./runtime.js";
+
+/** kernels/conv.ts */
+export const CONV_EXPORTS = {
+  conv2d_scratch_floats: { params: [] },
+  conv2d: { params: ["x", "C", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW", "a", "M", "y", "bias", "lo", "hi",
+    "j0", "j1", "p0", "p1", "scratch"], parallel: true },
+  conv2d_images: { params: ["x", "inImage", "y", "outImage", "n0", "n1", "groups", "Cg", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw",
+    "dh", "dw", "OH", "OW", "a", "aStride", "Mg", "bias", "biasStride", "lo", "hi", "scratch"], parallel: true },
+} as const satisfies ExportTable;
+
+/** A convolution's weights as GEMM panels, group after group, and its biases padded alike. */
+export interface PackedConv {
+  readonly groups: number;
+  /** Output channels and K = C·kh·kw per group. */
+  readonly M: number;
+  readonly K: number;
+  readonly a: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/** The fp32 direct convolution (im2col panels streamed through the GEMM micro-kernel), grouped convolutions included. */
+export class ConvKernels {
+  constructor(private readonly rt: KernelRuntime, private readonly gemm: GemmKernels) {}
+
+  create(groups: number, M: number, K: number, alloc: Allocate): PackedConv {
+    return { groups, M, K, a: alloc(groups * this.gemm.packedASize(M, K)), bias: alloc(groups * this.gemm.paddedRows(M)) };
+  }
+
+  /** Lay out weights W[groups·M][K] and an optional bias into `dst`. */
+  pack(dst: PackedConv, weights: Float32Array, bias?: Float32Array): void {
+    const rt = this.rt;
+    const { groups, M, K } = dst;
+    const aFloats = this.gemm.packedASize(M, K);
+    const biasFloats = this.gemm.paddedRows(M);
+    const src = rt.allocF32(weights.length);
+    src.set(weights);
+    for (let gi = 0; gi < groups; gi++) {
+      rt.exports.pack_a(src.byteOffset + gi * M * K * 4, K, 1, M, K, rt.ptr(dst.a) + gi * aFloats * 4);
+      const b = dst.bias.subarray(gi * biasFloats, (gi + 1) * biasFloats);
+      b.fill(0);
+      if (bias) b.set(bias.subarray(gi * M, (gi + 1) * M));
+    }
+    rt.free(src);
+  }
+
+  /** Per-thread scratch for any convolution. */
+  reserve(): void {
+    this.rt.reserveScratch(this.rt.exports.conv2d_scratch_floats());
+  }
+
+  /** y = clamp(conv(x) + bias) over every image and group (C and M of the shape per group). */
+  run(packed: PackedConv, x: Float32Array, y: Float32Array, s: ConvShape, clamp: OutputClamp = {}): void {
+    const rt = this.rt;
+    const { N, groups, C, M, g } = s;
+    const lo = clamp.lo ?? -Infinity;
+    const hi = clamp.hi ?? Infinity;
+    const aStride = this.gemm.packedASize(M, packed.K) * 4;
+    const biasStride = this.gemm.paddedRows(M) * 4;
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
+    const a = rt.ptr(packed.a);
+    const bias = rt.ptr(packed.bias);
+    rt.count("conv");
+    // A batch with an image or more per thread is split by images; otherwise threads share each image's work.
+    if (N >= 2 * rt.threads || rt.threads === 1) {
+      const inImage = groups * C * g.H * g.W * 4;
+      const outImage = groups * M * g.OH * g.OW * 4;
+      rt.parallel("conv2d_images", N, N * groups * M * g.OH * g.OW * C * g.kh * g.kw, (n0, n1, tid) =>
+        [xp, inImage, yp, outImage, n0, n1, groups, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW,
+          a, aStride, M, bias, biasStride, lo, hi, rt.scratch(tid)]);
+      return;
+    }
+    const inPlane = g.H * g.W;
+    const outPlane = g.OH * g.OW;
+    const mr = this.gemm.paddedRows(1);
+    for (let n = 0; n < N; n++) {
+      const xn = xp + n * groups * C * inPlane * 4;
+      const yn = yp + n * groups * M * outPlane * 4;
+      for (let gi = 0; gi < groups; gi++) {
+        const xg = xn + gi * C * inPlane * 4;
+        const ag = a + gi * aStride;
+        const yg = yn + gi * M * outPlane * 4;
+        const bg = bias + gi * biasStride;
+        rt.parallel2d("conv2d", Math.ceil(outPlane / 8), Math.ceil(M / mr), M * outPlane * C * g.kh * g.kw, (j0, j1, p0, p1, tid) =>
+          [xg, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, ag, M, yg, bg, lo, hi, j0, j1, p0, p1, rt.scratch(tid)]);
+      }
+    }
+  }
+}

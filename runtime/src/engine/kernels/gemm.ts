@@ -1,0 +1,135 @@
+import type { ExportTable } from "./exports.js";
+import type { Allocate, KernelRuntime, OutputClamp } from "./runtime.js";
+
+/** kernels/gemm.ts */
+export const GEMM_EXPORTS = {
+  gemm_mr: { params: [] },
+  gemm_packed: { params: ["a", "b", "c", "ldc", "M", "N", "K", "bias", "biasMode", "lo", "hi", "j0", "j1", "p0", "p1", "tmp"], parallel: true },
+  pack_a: { params: ["src", "rs", "ks", "M", "K", "dst"] },
+  pack_b: { params: ["src", "ks", "ns", "K", "N", "dst"] },
+} as const satisfies ExportTable;
+
+/** Columns per packed B block. */
+const NR = 8;
+const BIAS_NONE = 0;
+const BIAS_ROW = 1;
+const BIAS_COL = 2;
+
+/** A rows × cols matrix read from `data`: element (r, c) at offset + r·rowStride + c·colStride. */
+export interface MatrixSource {
+  data: Float32Array;
+  offset?: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/** The left operand (M × K), packed in row panels. */
+export interface PackedA {
+  readonly M: number;
+  readonly K: number;
+  readonly data: Float32Array;
+}
+
+/** The right operand (K × N), packed in column blocks. */
+export interface PackedB {
+  readonly K: number;
+  readonly N: number;
+  readonly data: Float32Array;
+}
+
+/** A bias added per output column (`cols`) or per output row (`rows`), padded as the kernel reads it. */
+export interface GemmBias {
+  readonly per: "rows" | "cols";
+  readonly data: Float32Array;
+}
+
+/** Where C goes: `y` from element `offset`, rows `ldc` floats apart (default N). */
+export interface GemmOutput {
+  y: Float32Array;
+  offset?: number;
+  ldc?: number;
+}
+
+/** C = clamp(A·B + bias): the fp32 GEMM family. Operators pack their operands here and never see panel sizes. */
+export class GemmKernels {
+  readonly #mr: number;
+
+  constructor(private readonly rt: KernelRuntime) {
+    this.#mr = rt.exports.gemm_mr();
+  }
+
+  /** Rows of A a packed panel holds (4, or 6 with fused multiply-add); row arrays are padded to a multiple of it. */
+  paddedRows(M: number): number {
+    return Math.ceil(M / this.#mr) * this.#mr;
+  }
+
+  /** Floats of a packed M × K left operand. */
+  packedASize(M: number, K: number): number {
+    return this.paddedRows(M) * K;
+  }
+
+  /** Floats of a packed K × N right operand. */
+  static packedBSize(K: number, N: number): number {
+    return Math.ceil(N / NR) * NR * K;
+  }
+
+  createA(M: number, K: number, alloc: Allocate): PackedA {
+    return { M, K, data: alloc(this.packedASize(M, K)) };
+  }
+
+  createB(K: number, N: number, alloc: Allocate): PackedB {
+    return { K, N, data: alloc(GemmKernels.packedBSize(K, N)) };
+  }
+
+  /** Pack the M × K matrix `src` into `dst`. */
+  packA(dst: PackedA, src: MatrixSource): void {
+    this.#withSource(src, 1, src.data.length, (ptr) => this.rt.exports.pack_a(ptr, src.rowStride, src.colStride, dst.M, dst.K, this.rt.ptr(dst.data)));
+  }
+
+  /** Pack the K × N matrix `src` (times `scale`) into `dst`. */
+  packB(dst: PackedB, src: MatrixSource, scale = 1): void {
+    this.#withSource(src, scale, src.data.length, (ptr) => this.rt.exports.pack_b(ptr, src.rowStride, src.colStride, dst.K, dst.N, this.rt.ptr(dst.data)));
+  }
+
+  /** A bias of `count` values (one value broadcast when `values` has one), times `scale`, per output row or column. */
+  bias(per: "rows" | "cols", values: ArrayLike<number>, count: number, scale: number, alloc: Allocate): GemmBias {
+    const data = alloc(per === "rows" ? this.paddedRows(count) : Math.ceil(count / NR) * NR);
+    data.fill(0);
+    for (let i = 0; i < count; i++) data[i] = scale * values[values.length === 1 ? 0 : i]!;
+    return { per, data };
+  }
+
+  /** C (A.M × B.N) = clamp(A·B + bias). */
+  run(a: PackedA, b: PackedB, out: GemmOutput, bias?: GemmBias, clamp: OutputClamp = {}): void {
+    const { M, K } = a;
+    const N = b.N;
+    const rt = this.rt;
+    const ap = rt.ptr(a.data);
+    const bp = rt.ptr(b.data);
+    const c = rt.ptr(out.y) + (out.offset ?? 0) * 4;
+    const ldc = out.ldc ?? N;
+    const biasPtr = bias ? rt.ptr(bias.data) : 0;
+    const mode = !bias ? BIAS_NONE : bias.per === "rows" ? BIAS_ROW : BIAS_COL;
+    const lo = clamp.lo ?? -Infinity;
+    const hi = clamp.hi ?? Infinity;
+    rt.parallel2d("gemm_packed", Math.ceil(N / NR), Math.ceil(M / this.#mr), M * N * K, (j0, j1, p0, p1, tid) =>
+      [ap, bp, c, ldc, M, N, K, biasPtr, mode, lo, hi, j0, j1, p0, p1, rt.scratch(tid)]);
+  }
+
+  /** Run `use` on a pointer to the source: in place when it is in kernel memory and unscaled, else from a scaled copy. */
+  #withSource(src: MatrixSource, scale: number, length: number, use: (ptr: number) => void): void {
+    const rt = this.rt;
+    if (scale === 1 && rt.inMemory(src.data)) {
+      use(rt.ptr(src.data) + (src.offset ?? 0) * 4);
+      return;
+    }
+    const tmp = rt.allocF32(length);
+    try {
+      tmp.set(src.data);
+      if (scale !== 1) for (let i = 0; i < tmp.length; i++) tmp[i]! *= scale;
+      use(tmp.byteOffset + (src.offset ?? 0) * 4);
+    } finally {
+      rt.free(tmp);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import type { ExportTable } from "./exports.js";
+import { QD } from "./generated/descriptors.js";
+import { pointwise, type ConvShape, type Window2d } from "./geometry.js";
+import type { Allocate, KernelRuntime } from "./runtime.js";
+
+/** kernels/qconv.ts */
+export const QCONV_EXPORTS = {
+  qconv_scratch_bytes: { params: ["M"] },
+  qpack_a: { params: ["src", "M", "K", "dst"] },
+  qconv_pad_bytes: { params: ["C", "kh", "kw", "sh", "sw", "dh", "dw", "OH", "OW"] },
+  qconv2d: { params: ["d", "g", "x", "y", "j0", "j1", "p0", "p1", "scratch"], parallel: true },
+  qconv2d_images: { params: ["d", "x", "y", "n0", "n1", "scratch"], parallel: true },
+} as const satisfies ExportTable;
+
+/** Output channels per packed panel of the integer kernels. */
+const PANEL = 4;
+
+/** Byte tensors of the integer kernels. */
+export type Bytes = Uint8Array | Int8Array;
+
+/** How a convolution's int32 accumulators become output codes, per output channel (see kernels/qcommon.ts). */
+export interface Requantization {
+  /** s_x·s_w[m] / s_y, rounded to float32 (what the kernels multiply by). */
+  mult: Float32Array;
+  /** The int32 bias when its scale is s_x·s_w[m] (added to the accumulator), else 0. */
+  biasAcc: Int32Array;
+  /** bias·s_b / s_y when the bias does not fold into the accumulator, else 0. */
+  off: Float32Array;
+  zx: number;
+  zy: number;
+  /** The output clamp in quantized units. */
+  qlo: number;
+  qhi: number;
+  signedInput: boolean;
+  signedOutput: boolean;
+}
+
+/** A quantized convolution's packed weights and requantization, behind its descriptor. */
+export interface PackedQconv {
+  readonly groups: number;
+  readonly M: number;
+  readonly K: number;
+  readonly depthwise: boolean;
+  readonly signedInput: boolean;
+  readonly signedOutput: boolean;
+  /** The descriptor record (kernel memory), written once here and its geometry before each run. */
+  readonly desc: Int32Array;
+}
+
+/** Write a descriptor's requantization fields and where its arrays are. */
+export function describe(desc: Int32Array, rq: Requantization, f: { groups: number; M: number; a: number; aStride: number; bias: number;
+  pStride: number; mult: number; off: number }): void {
+  desc.fill(0);
+  desc[QD.GROUPS] = f.groups; desc[QD.M] = f.M; desc[QD.A] = f.a; desc[QD.A_STRIDE] = f.aStride; desc[QD.BIAS] = f.bias;
+  desc[QD.P_STRIDE] = f.pStride; desc[QD.MULT] = f.mult; desc[QD.OFF] = f.off; desc[QD.ZX] = rq.zx; desc[QD.ZY] = rq.zy;
+  desc[QD.QLO] = rq.qlo; desc[QD.QHI] = rq.qhi;
+  desc[QD.FLAGS] = (rq.signedInput ? 1 : 0) | (rq.signedOutput ? 2 : 0);
+}
+
+/** Write a plan's geometry into a descriptor (the same weights serve every input shape; one plan runs at a time). */
+export function describeGeometry(desc: Int32Array, C: number, g: Window2d): void {
+  desc[QD.C] = C; desc[QD.H] = g.H; desc[QD.W] = g.W; desc[QD.KH] = g.kh; desc[QD.KW] = g.kw; desc[QD.SH] = g.sh; desc[QD.SW] = g.sw;
+  desc[QD.PH] = g.ph; desc[QD.PW] = g.pw; desc[QD.DH] = g.dh; desc[QD.DW] = g.dw; desc[QD.OH] = g.OH; desc[QD.OW] = g.OW;
+}
+
+/** Quantized convolutions (grouped, pointwise, and as GEMMs) on byte activations and int8 weights. */
+export class QconvKernels {
+  constructor(private readonly rt: KernelRuntime) {}
+
+  /**
+   * Lay out int8 weights W (groups × M × K, row-major) once per session: int16 GEMM panels with −zx·Σw folded into
+   * the bias, or (depthwise: groups 1, M channels of K taps) plain int16 filters, whose kernel subtracts zx from the
+   * input instead.
+   */
+  pack(w: Int8Array, groups: number, M: number, K: number, rq: Requantization, depthwise: boolean, alloc: Allocate): PackedQconv {
+    const rt = this.rt;
+    const total = groups * M;
+    const Mpad = Math.ceil(M / PANEL) * PANEL;
+    const bytes = (n: number) => alloc(Math.ceil(n / 4)).byteOffset;
+    const desc = rt.view(Int32Array, bytes(QD.SIZE * 4), QD.SIZE);
+    const pStride = (depthwise ? total : Mpad) * 4;
+    const perGroups = depthwise ? 1 : groups;
+    const bias = bytes(pStride * perGroups);
+    const mult = bytes(pStride * perGroups);
+    const off = bytes(pStride * perGroups);
+    let a: number;
+    let aStride = 0;
+    const biasView = rt.view(Int32Array, bias, (pStride / 4) * perGroups);
+    const multView = rt.f32(mult, (pStride / 4) * perGroups);
+    const offView = rt.f32(off, (pStride / 4) * perGroups);
+    biasView.fill(0);
+    multView.fill(0);
+    offView.fill(0);
+    if (depthwise) {
+      a = bytes(total * K * 2);
+      const filters = rt.view(Int16Array, a, total * K);
+      for (let i = 0; i < total * K; i++) filters[i] = w[i]!;
+      for (let m = 0; m < total; m++) {
+        biasView[m] = rq.biasAcc[m]!;
+        multView[m] = rq.mult[m]!;
+        offView[m] = rq.off[m]!;
+      }
+    } else {
+      aStride = Mpad * (K + (K & 1)) * 2;
+      a = bytes(aStride * groups);
+      const src = bytes(M * K);
+      for (let gi = 0; gi < groups; gi++) {
+        rt.view(Int8Array, src, M * K).set(w.subarray(gi * M * K, (gi + 1) * M * K));
+        rt.exports.qpack_a(src, M, K, a + gi * aStride);
+        for (let r = 0; r < M; r++) {
+          const m = gi * M + r;
+          let sum = 0;
+          for (let i = 0; i < K; i++) sum += w[m * K + i]!;
+          const at = gi * (pStride / 4) + r;
+          biasView[at] = rq.biasAcc[m]! - rq.zx * sum;
+          multView[at] = rq.mult[m]!;
+          offView[at] = rq.off[m]!;
+        }
+      }
+    }
+    describe(desc, rq, { groups, M, a, aStride, bias, pStride, mult, off });
+    return { groups, M, K, depthwise, signedInput: rq.signedInput, signedOutput: rq.signedOutput, desc };
+  }
+
+  /** Per-thread scratch for M output channels (per group), with room for a padded copy of a C-channel group. */
+  reserve(M: number, C = 0, g?: Window2d): void {
+    const e = this.rt.exports;
+    const pad = !g || pointwise(g) ? 0 : e.qconv_pad_bytes(C, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.OH, g.OW);
+    this.rt.reserveScratch(Math.ceil((e.qconv_scratch_bytes(M) + pad) / 4));
+  }
+
+  /**
+   * A quantized convolution of N images (C and M of the shape per group): threads take whole images when there are
+   * enough, otherwise share each image's output columns (or channel panels).
+   */
+  run(packed: PackedQconv, x: Bytes, y: Bytes, s: ConvShape): void {
+    const rt = this.rt;
+    describeGeometry(packed.desc, s.C, s.g);
+    this.#run(rt.ptr(packed.desc), rt.ptr(x), rt.ptr(y), s);
+  }
+
+  /** Shared scratch a `rows`-row GEMM needs (its operands transposed). */
+  reserveRows(packed: PackedQconv, rows: number): void {
+    this.reserve(packed.M);
+    this.rt.reserveSharedScratch(Math.ceil((rows * packed.K + rows * packed.M + 64) / 4));
+  }
+
+  /**
+   * Y[rows][M] = X[rows][K]·Wᵀ as a 1×1 convolution whose pixels are X's rows: X is transposed into shared scratch on
+   * the way in and the result back on the way out (both small next to the multiply). See reserveRows.
+   */
+  runRows(packed: PackedQconv, x: Bytes, y: Bytes, rows: number): void {
+    const rt = this.rt;
+    const { K, M } = packed;
+    const base = rt.sharedScratch;
+    const xt = packed.signedInput ? rt.view(Int8Array, base, rows * K) : rt.view(Uint8Array, base, rows * K);
+    for (let r = 0; r < rows; r++) for (let kk = 0; kk < K; kk++) xt[kk * rows + r] = x[r * K + kk]!;
+    const ytp = base + Math.ceil((rows * K) / 64) * 64;
+    const g: Window2d = { H: 1, W: rows, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, OH: 1, OW: rows };
+    describeGeometry(packed.desc, K, g);
+    this.#run(rt.ptr(packed.desc), base, ytp, { N: 1, groups: 1, C: K, M, g });
+    const yt = packed.signedOutput ? rt.view(Int8Array, ytp, rows * M) : rt.view(Uint8Array, ytp, rows * M);
+    for (let r = 0; r < rows; r++) for (let m = 0; m < M; m++) y[r * M + m] = yt[m * rows + r]!;
+  }
+
+  #run(desc: number, x: number, y: number, s: ConvShape): void {
+    const rt = this.rt;
+    const { N, groups, C, M, g } = s;
+    const inImage = groups * C * g.H * g.W;
+    const plane = g.OH * g.OW;
+    const outImage = groups * M * plane;
+    const macs = plane * M * C * g.kh * g.kw;
+    rt.count("qconv");
+    if (N >= 2 * rt.threads || rt.threads === 1 || groups > 1) {
+      rt.parallel("qconv2d_images", N, N * groups * macs, (n0, n1, tid) => [desc, x, y, n0, n1, rt.scratch(tid)]);
+      return;
+    }
+    for (let n = 0; n < N; n++) {
+      rt.parallel2d("qconv2d", Math.ceil(plane / 8), Math.ceil(M / PANEL), macs, (j0, j1, p0, p1, tid) =>
+        [desc, 0, x + n * inImage, y + n * outImage, j0, j1, p0, p1, rt.scratch(tid)]);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import type { ExportTable } from "./exports.js";
+import type { Bytes } from "./qconv.js";
+import type { Allocate, KernelRuntime } from "./runtime.js";
+import { WINDOW_COST } from "./cost.js";
+
+/** kernels/qeltwise.ts */
+export const QELTWISE_EXPORTS = {
+  qbinary: { params: ["op", "a", "b", "y", "n", "bStep", "sa", "za", "sb", "zb", "sy", "zy", "qlo", "qhi", "flags"], parallel: true },
+  qlut: { params: ["x", "y", "n", "table", "signed"], parallel: true },
+  qquantize: { params: ["x", "y", "n", "s", "zp", "qmin", "qmax", "signed"], parallel: true },
+  qdequantize: { params: ["x", "y", "n", "s", "zp", "signed"] },
+  peak_int_ops: { params: ["iterations", "seed"] },
+} as const satisfies ExportTable;
+
+/** The quantized binary operations, by the qbinary kernel's op codes. */
+const QBINARY_OPS = { Add: 0, Mul: 2 } as const;
+
+/** A scale and zero point (per tensor). */
+export interface Affine {
+  scale: number;
+  zp: number;
+}
+
+/** The quantization of a quantized binary op's operands and output, and its output clamp (quantized units). */
+export interface QbinaryParams {
+  a: Affine;
+  b: Affine;
+  y: Affine;
+  qlo: number;
+  qhi: number;
+  signedA: boolean;
+  signedB: boolean;
+  signedY: boolean;
+}
+
+/** A 256-entry table from input codes to output codes, in kernel memory. */
+export interface LutTable {
+  readonly codes: Uint8Array;
+}
+
+/** Integer elementwise kernels: quantized Add/Mul, table lookups, QuantizeLinear / DequantizeLinear. */
+export class QeltwiseKernels {
+  constructor(private readonly rt: KernelRuntime) {}
+
+  /** y = Q(DQ(a) op DQ(b)) over n codes, float32 steps as the Q/DQ reference; b is one value repeated (`bRepeats`) or n. */
+  binary(op: keyof typeof QBINARY_OPS, a: Bytes, b: Bytes, y: Bytes, n: number, bRepeats: boolean, q: QbinaryParams): void {
+    const rt = this.rt;
+    const code = QBINARY_OPS[op];
+    const ap = rt.ptr(a);
+    const bp = rt.ptr(b);
+    const yp = rt.ptr(y);
+    const bStep = bRepeats ? 0 : 1;
+    const flags = (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0);
+    rt.parallel("qbinary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
+      const s = v0 * 4;
+      return [code, ap + s, bStep ? bp + s : bp, yp + s, Math.min(n, v1 * 4) - s, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
+        q.y.scale, q.y.zp, q.qlo, q.qhi, flags];
+    });
+  }
+
+  /** A table of 256 output codes (stored as bytes) in session memory. */
+  table(codes: ArrayLike<number>, alloc: Allocate): LutTable {
+    const table = this.rt.view(Uint8Array, alloc(64).byteOffset, 256);
+    for (let i = 0; i < 256; i++) table[i] = codes[i]! & 0xff;
+    return { codes: table };
+  }
+
+  /** y[i] = table[x[i]] over n codes from the given offsets (signed inputs index by x + 128). */
+  lut(x: Bytes, y: Bytes, n: number, table: LutTable, signed: boolean, at: { x?: number; y?: number } = {}): void {
+    const rt = this.rt;
+    const xp = rt.ptr(x) + (at.x ?? 0);
+    const yp = rt.ptr(y) + (at.y ?? 0);
+    const t = rt.ptr(table.codes);
+    const s = signed ? 1 : 0;
+    rt.parallel("qlut", n, WINDOW_COST * n, (i0, i1) => [xp + i0, yp + i0, i1 - i0, t, s]);
+  }
+
+  /** QuantizeLinear (per tensor) from float32 to codes. */
+  quantize(x: Float32Array, y: Bytes, n: number, q: Affine, qmin: number, qmax: number, signedOutput: boolean): void {
+    const rt = this.rt;
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
+    const signed = signedOutput ? 1 : 0;
+    rt.parallel("qquantize", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
+      const st = v0 * 4;
+      return [xp + st * 4, yp + st, Math.min(n, v1 * 4) - st, q.scale, q.zp, qmin, qmax, signed];
+    });
+  }
+
+  /** DequantizeLinear (per tensor) from codes to float32. */
+  dequantize(x: Bytes, y: Float32Array, n: number, q: Affine, signedInput: boolean): void {
+    this.rt.exports.qdequantize(this.rt.ptr(x), this.rt.ptr(y), n, q.scale, q.zp, signedInput ? 1 : 0);
+  }
+}

@@ -1,0 +1,71 @@
+import type { ExportTable } from "./exports.js";
+import type { ConvShape, Window2d } from "./geometry.js";
+import { describeGeometry, type Bytes, type PackedQconv } from "./qconv.js";
+import type { Allocate, KernelRuntime } from "./runtime.js";
+import { WINDOW_COST } from "./cost.js";
+
+/** kernels/qwindow.ts */
+export const QWINDOW_EXPORTS = {
+  qwindow_scratch_bytes: { params: ["kh", "kw", "sh", "sw", "dh", "dw", "OH", "OW"] },
+  qdwconv2d: { params: ["d", "x", "y", "c0", "c1", "scratch"], parallel: true },
+  qdwconv2d_images: { params: ["d", "x", "y", "n0", "n1", "scratch"], parallel: true },
+  qmaxpool2d: { params: ["x", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW", "signed", "y", "c0", "c1", "scratch"],
+    parallel: true },
+  qmaxpool_scratch_bytes: { params: ["kh", "kw", "sh", "sw", "dh", "dw", "OH", "OW"] },
+  qsum_planes: { params: ["x", "planes", "size", "signed", "y"] },
+} as const satisfies ExportTable;
+
+/** Integer window kernels: depthwise convolution, max pooling, plane sums. */
+export class QwindowKernels {
+  constructor(private readonly rt: KernelRuntime) {}
+
+  /** Per-thread scratch for a depthwise convolution (or, `max`, a max pooling) of this geometry. */
+  reserve(g: Window2d, max = false): void {
+    const e = this.rt.exports;
+    const bytes = max ? e.qmaxpool_scratch_bytes(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.OH, g.OW)
+      : e.qwindow_scratch_bytes(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.OH, g.OW);
+    this.rt.reserveScratch(Math.ceil(bytes / 4));
+  }
+
+  /** A quantized depthwise convolution of N images (weights packed depthwise by QconvKernels.pack): threads take images, or channels of one image. */
+  depthwise(packed: PackedQconv, x: Bytes, y: Bytes, s: ConvShape): void {
+    const rt = this.rt;
+    const { N, g } = s;
+    const C = s.groups * s.C;
+    const M = s.groups * s.M;
+    describeGeometry(packed.desc, C, g);
+    const desc = rt.ptr(packed.desc);
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
+    rt.count("qdepthwise");
+    const work = WINDOW_COST * M * g.OH * g.OW * g.kh * g.kw;
+    if (N >= 2 * rt.threads || rt.threads === 1) {
+      rt.parallel("qdwconv2d_images", N, N * work, (n0, n1, tid) => [desc, xp, yp, n0, n1, rt.scratch(tid)]);
+      return;
+    }
+    for (let n = 0; n < N; n++) {
+      const xn = xp + n * C * g.H * g.W;
+      const yn = yp + n * M * g.OH * g.OW;
+      rt.parallel("qdwconv2d", M, work, (c0, c1, tid) => [desc, xn, yn, c0, c1, rt.scratch(tid)]);
+    }
+  }
+
+  maxpool(x: Bytes, y: Bytes, planes: number, g: Window2d, signedInput: boolean): void {
+    const rt = this.rt;
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
+    const signed = signedInput ? 1 : 0;
+    rt.parallel("qmaxpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+      [xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, signed, yp, c0, c1, rt.scratch(tid)]);
+  }
+
+  /** Room for `planes` exact int32 sums. */
+  createSums(planes: number, alloc: Allocate): Int32Array {
+    return this.rt.view(Int32Array, alloc(planes).byteOffset, planes);
+  }
+
+  /** sums[p] = Σ of byte plane p (`size` codes, exact). */
+  sumPlanes(x: Bytes, sums: Int32Array, planes: number, size: number, signedInput: boolean): void {
+    this.rt.exports.qsum_planes(this.rt.ptr(x), planes, size, signedInput ? 1 : 0, this.rt.ptr(sums));
+  }
+}

@@ -1,0 +1,160 @@
+import { Heap } from "./heap.js";
+import { instantiate, kernelModule, MAX_PAGES, type KernelVariant } from "./module.js";
+import type { KernelExports, ParallelKernel } from "./families.js";
+import { ThreadPool } from "./thread-pool.js";
+
+export interface KernelOptions {
+  /** Threads that run kernels (the calling one included); default 1. */
+  threads?: number;
+  variant?: KernelVariant | "auto";
+}
+
+/** Float32 memory for packed operands that lives as long as the session (PrepareContext.persistentF32). */
+export type Allocate = (floats: number) => Float32Array;
+
+/** A clamp applied to a kernel's output (a fused Relu/Clip); unbounded when absent. */
+export interface OutputClamp {
+  lo?: number;
+  hi?: number;
+}
+
+/** Below this many multiply-adds (~40 µs of work) a call stays on one thread: waking a worker costs more than it saves. */
+const PARALLEL_MIN_WORK = 1 << 20;
+
+/**
+ * What every kernel family stands on: the shared WebAssembly memory and its allocator, the per-thread and shared
+ * scratch, and the split of a call over the worker threads. Only the families (this folder) use its pointers;
+ * operators hand them typed arrays.
+ */
+export class KernelRuntime {
+  readonly memory: WebAssembly.Memory;
+  readonly heap: Heap;
+  readonly variant: KernelVariant;
+  readonly threads: number;
+  readonly exports: KernelExports;
+  readonly #pool: ThreadPool | undefined;
+  readonly #buffers = new WeakSet<ArrayBufferLike>();
+  readonly #runs = new Map<string, number>();
+  #scratchFloats = 0;
+  #scratch: number[] = [];
+  #sharedFloats = 0;
+  #shared: number | undefined;
+
+  constructor(options: KernelOptions = {}) {
+    const { module, variant } = kernelModule(options.variant ?? "auto");
+    this.variant = variant;
+    this.memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+    this.heap = new Heap(this.memory);
+    this.exports = instantiate(module, this.memory);
+    this.threads = Math.max(1, Math.floor(options.threads ?? 1));
+    this.#pool = this.threads > 1 ? new ThreadPool(module, this.memory, this.threads - 1) : undefined;
+    // Every call needs some private scratch (GEMM: a 32-float edge tile).
+    this.reserveScratch(64);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close();
+  }
+
+  /** A Float32Array over `length` floats of kernel memory at byte offset `ptr`. */
+  f32(ptr: number, length: number): Float32Array {
+    const buffer = this.memory.buffer;
+    this.#buffers.add(buffer);
+    return new Float32Array(buffer, ptr, length);
+  }
+
+  /** A view of `length` bytes (uint8 or int8), int16s or int32s of kernel memory at byte offset `ptr`. */
+  view<T extends Uint8Array | Int8Array | Int16Array | Int32Array>(kind: new (b: ArrayBufferLike, o: number, l: number) => T, ptr: number, length: number): T {
+    const buffer = this.memory.buffer;
+    this.#buffers.add(buffer);
+    return new kind(buffer, ptr, length);
+  }
+
+  /** Allocate `length` floats (zeroed on first use of fresh memory only: callers overwrite). */
+  allocF32(length: number): Float32Array {
+    return this.f32(this.heap.alloc(Math.max(1, length) * 4), length);
+  }
+
+  free(view: Float32Array): void {
+    this.heap.free(view.byteOffset);
+  }
+
+  /** Whether an array lives in kernel memory (every float tensor the engine runs on does). */
+  inMemory(view: ArrayBufferView): boolean {
+    return this.#buffers.has(view.buffer);
+  }
+
+  /** The byte offset of a view on kernel memory. */
+  ptr(view: ArrayBufferView): number {
+    if (!this.#buffers.has(view.buffer)) throw new Error("internal: data outside kernel memory");
+    return view.byteOffset;
+  }
+
+  /**
+   * Make sure the one scratch buffer shared by all threads (an operator's staging area, e.g. Winograd's padded
+   * input) holds `floats` floats. Operators run one at a time, so they all use the same buffer; read
+   * sharedScratch when running, since a later plan may have moved it.
+   */
+  reserveSharedScratch(floats: number): void {
+    if (floats <= this.#sharedFloats) return;
+    if (this.#shared !== undefined) this.heap.free(this.#shared);
+    this.#sharedFloats = floats;
+    this.#shared = this.heap.alloc(floats * 4);
+  }
+
+  get sharedScratch(): number {
+    if (this.#shared === undefined) throw new Error("internal: no shared scratch reserved");
+    return this.#shared;
+  }
+
+  /** Make sure every thread has at least `floats` floats of private scratch. */
+  reserveScratch(floats: number): void {
+    if (floats <= this.#scratchFloats) return;
+    for (const p of this.#scratch) this.heap.free(p);
+    this.#scratchFloats = floats;
+    this.#scratch = Array.from({ length: this.threads }, () => this.heap.alloc(floats * 4));
+  }
+
+  /** Thread `tid`'s private scratch. */
+  scratch(tid: number): number {
+    return this.#scratch[tid]!;
+  }
+
+  /** Count one run of a kernel path (e.g. "winograd"): what tests read to know which path a plan took. */
+  count(path: string): void {
+    this.#runs.set(path, (this.#runs.get(path) ?? 0) + 1);
+  }
+
+  /** Runs per kernel path since the session started. */
+  runs(): ReadonlyMap<string, number> {
+    return this.#runs;
+  }
+
+  /** Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. */
+  parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[]): void {
+    const call = this.exports[fn] as unknown as (...a: number[]) => number;
+    const threads = this.#pool && work >= PARALLEL_MIN_WORK ? Math.min(this.threads, total) : 1;
+    if (threads <= 1) {
+      call(...args(0, total, 0));
+      return;
+    }
+    const bounds = (t: number) => Math.round((total * t) / threads);
+    const shares: (number[] | undefined)[] = [];
+    for (let t = 1; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
+    this.#pool!.run(fn, shares, () => call(...args(0, bounds(1), 0)));
+  }
+
+  /**
+   * A GEMM-shaped call split over column blocks, or over row panels when the columns divide unevenly (a 7×7 output
+   * has 7 blocks of 8 pixels: 4 + 3 between two threads, where 64 panels split 32 + 32).
+   */
+  parallel2d(fn: ParallelKernel, blocks: number, panels: number, work: number,
+    args: (j0: number, j1: number, p0: number, p1: number, tid: number) => number[]): void {
+    const t = this.threads;
+    const imbalance = (n: number) => Math.ceil(n / t) * t / n;
+    // Splitting panels makes every thread pack the same B columns, so it is only worth it against a clear imbalance.
+    const byPanels = t > 1 && panels >= 2 * t && imbalance(blocks) > 1.1 && imbalance(panels) < imbalance(blocks);
+    if (byPanels) this.parallel(fn, panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid));
+    else this.parallel(fn, blocks, work, (j0, j1, tid) => args(j0, j1, 0, panels, tid));
+  }
+}

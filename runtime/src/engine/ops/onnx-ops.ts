@@ -1,0 +1,31 @@
+import type { OpDef } from "../op.js";
+import { convOps } from "./conv.js";
+import { gemmOps } from "./gemm.js";
+import { poolOps } from "./pool.js";
+import { binaryOps } from "./binary.js";
+import { unaryOps } from "./unary.js";
+import { shapeOps } from "./shape.js";
+import { layoutOps } from "./layout.js";
+import { reduceOps } from "./reduce.js";
+import { normOps } from "./norm.js";
+import { quantOps } from "./quant.js";
+import { resizeOps } from "./resize.js";
+import { indexingOps } from "./indexing.js";
+import { convTransposeOps } from "./conv-transpose.js";
+import { lossOps } from "./loss.js";
+import { integerOps } from "./integer.js";
+
+/** Every operator the engine runs, by ONNX op type (default domain). */
+const OPS = new Map<string, OpDef>(Object.entries({
+  ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
+  ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
+}));
+
+/** A default-domain operator by type. */
+export function lookupOpType(opType: string): OpDef | undefined {
+  return OPS.get(opType);
+}
+
+export function supportedOps(): string[] {
+  return [...OPS.keys()].sort();
+}

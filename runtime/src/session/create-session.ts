@@ -1,0 +1,22 @@
+import type { Model } from "../model.js";
+import { loadModel } from "../model-io/load-model.js";
+import { isQdqModel, lower } from "../lower/lower.js";
+import { openSession, type EngineOptions, type InferenceSession } from "../engine/session.js";
+
+export interface SessionOptions extends EngineOptions {
+  /**
+   * Q/DQ models run on integer kernels after `lower()` (the default); `false` runs the Q/DQ reference graph itself
+   * on the float engine (what the integer kernels are checked against).
+   */
+  lowering?: boolean;
+}
+
+/**
+ * Create a session for a model (a loaded Model, a path, or the bytes of an .onnx file). The lowering policy lives
+ * here, above the engine: the engine runs what it is given, and lower() rewrites Q/DQ islands before it does.
+ */
+export async function createSession(model: Model | string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+  let loaded = typeof model === "string" || model instanceof Uint8Array ? await loadModel(model) : model;
+  if (options.lowering !== false && isQdqModel(loaded)) loaded = lower(loaded);
+  return openSession(loaded, options);
+}
