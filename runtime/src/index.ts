@@ -28,3 +28,4 @@ export * from "./eval/index.js";
 export * from "./builtin/index.js";
 export * from "./debug/index.js";
 export * from "./lower/index.js";
+export * from "./pipeline/index.js";
