@@ -7,6 +7,7 @@ export function serverSettings(): Partial<QkitSettings> {
   return {
     checkTimeoutMs: c.get<number>("checkTimeoutMs"),
     checkMemoryLimitMb: c.get<number>("checkMemoryLimitMb"),
+    calibrationMemoryLimitMb: c.get<number>("calibrationMemoryLimitMb"),
     debounceMs: c.get<number>("debounceMs"),
     sqnrThresholdDb: c.get<number>("sqnrThresholdDb"),
     inlayHints: c.get<boolean>("inlayHints"),

@@ -65,4 +65,5 @@ export { BUILTIN_QUANTIZERS } from "./builtin/registry.js";
 export { moduleTypeOf } from "./builtin/module-type.js";
 
 export { compareNodes, type NodeAccuracy } from "./debug/numeric-debugger.js";
+export * from "./pipeline/index.js";
 export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, readQkitConfig, resolveTargets, isBuiltinQuantizerName, type QkitConfig, type TargetConfig, type CalibrationConfig, type ResolvedTarget, type ConfigProblem } from "./config/qkit-config.js";

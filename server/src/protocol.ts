@@ -11,6 +11,11 @@ export interface QkitSettings {
   checkTimeoutMs: number;
   /** The V8 heap a check may use; the process's extra resident memory is capped at the same size. */
   checkMemoryLimitMb: number;
+  /**
+   * The heap a calibration (the quantizer and the data module, in their own worker) may use; the server's extra
+   * resident memory during it is capped at the same size. Calibration has no time limit.
+   */
+  calibrationMemoryLimitMb: number;
   /** Quiet time after an edit before the quantizer runs again. */
   debounceMs: number;
   /** After calibration, nodes whose SQNR (dB) is below this get a warning at the line that annotated them. */
@@ -19,7 +24,7 @@ export interface QkitSettings {
   inlayHints: boolean;
 }
 
-export const DEFAULT_SETTINGS: QkitSettings = { checkTimeoutMs: 2000, checkMemoryLimitMb: 512, debounceMs: 150, sqnrThresholdDb: 20, inlayHints: false };
+export const DEFAULT_SETTINGS: QkitSettings = { checkTimeoutMs: 2000, checkMemoryLimitMb: 512, calibrationMemoryLimitMb: 4096, debounceMs: 150, sqnrThresholdDb: 20, inlayHints: false };
 
 /** What the client says when it starts the server. */
 export interface QkitInitializationOptions {

@@ -72,18 +72,24 @@ test("a cancelled calibration writes nothing", async () => {
   assert.equal(existsSync(REPORT), false);
 });
 
-test("Run calibration reports percentage and samples/s, and writes the model and the report", async () => {
-  const reports: WorkDoneProgressReport[] = [];
+test("Run calibration reports progress (begin, rising percentages with samples/s, end) and writes the model and the report", async () => {
   const token: ProgressToken = "calibrate";
-  client.connection.onProgress(WorkDoneProgress.type, token, (p) => {
-    if (p.kind === "report") reports.push(p);
-  });
+  const events = client.recordProgress(token);
   const result = await client.connection.sendRequest(RunCalibrationRequest, { uri: uri(TUTORIAL), workDoneToken: token });
   assert.equal(result.items, 96);
   assert.equal(result.output, uri(OUTPUT));
   assert.ok(existsSync(OUTPUT) && existsSync(REPORT));
-  assert.ok(reports.some((r) => typeof r.percentage === "number" && r.percentage > 0 && r.percentage <= 100));
-  assert.ok(reports.some((r) => /samples\/s/.test(r.message ?? "")), JSON.stringify(reports));
+  // The server ends the progress before it answers, so every notification is in.
+  assert.deepEqual(events[0], { kind: "begin", title: "Calibrating tutorial-quantizer.ts", percentage: 0, message: "starting…", cancellable: true });
+  assert.equal(events.at(-1)?.kind, "end");
+  const reports = events.slice(1, -1) as WorkDoneProgressReport[];
+  assert.ok(reports.every((r) => r.kind === "report"), JSON.stringify(events));
+  // 96 samples in batches of 16: one report per batch, items and percentage rising together.
+  const batches = reports.filter((r) => / samples\/s$/.test(r.message ?? ""));
+  assert.deepEqual(batches.map((r) => Number(/^(\d+)\/96 samples · \d+ samples\/s$/.exec(r.message!)?.[1])), [16, 32, 48, 64, 80, 96], JSON.stringify(batches));
+  assert.deepEqual(batches.map((r) => r.percentage), [17, 33, 50, 67, 83, 100]);
+  const percentages = reports.map((r) => r.percentage!);
+  assert.ok(percentages.every((p, i) => i === 0 || p >= percentages[i - 1]!), `percentages never go back: ${percentages.join(", ")}`);
   const report = JSON.parse(readFileSync(REPORT, "utf8")) as { groups: unknown[]; sqnr: { node: string; sqnr: number | null }[] };
   assert.ok(report.groups.length > 0 && report.sqnr.length > 0);
   const status = await client.connection.sendRequest(StatusRequest);

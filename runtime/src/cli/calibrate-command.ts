@@ -5,7 +5,8 @@ import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { parseCommandArgs, stringOption } from "./args.js";
 import { DATA_USAGE } from "./data-options.js";
-import { QUANTIZE_OPTIONS, calibrateFromArgs, loadAndPrepare } from "./quantize-command.js";
+import { calibrateTarget } from "../pipeline/quantize-target.js";
+import { TARGET_OPTIONS, runPipeline, targetFromArgs } from "./pipeline-run.js";
 
 const usage = `Usage: qkit calibrate --model MODEL --quantizer FILE.ts --data PATH --save-state STATE.json [--shard K/N] [options]
 
@@ -35,7 +36,7 @@ export const calibrateCommand: Command = {
   summary: "calibrate (one shard of) the data and save the observers' state",
   usage,
   async run(argv) {
-    const args = parseCommandArgs(argv, { ...QUANTIZE_OPTIONS, "save-state": { type: "string" }, shard: { type: "string" } }, false);
+    const args = parseCommandArgs(argv, { ...TARGET_OPTIONS, "save-state": { type: "string" }, shard: { type: "string" } }, false);
     if (args.values.help) {
       process.stdout.write(`${usage}\n`);
       return 0;
@@ -43,12 +44,12 @@ export const calibrateCommand: Command = {
     const target = stringOption(args, "save-state");
     if (!target) throw new UsageError("needs --save-state STATE.json");
     const shard = parseShard(stringOption(args, "shard"));
-    const ready = await loadAndPrepare(args);
-    if (typeof ready === "number") return ready;
-    const result = await calibrateFromArgs(ready.prepared, args, shard);
+    const pipelineTarget = targetFromArgs(args);
+    if (!pipelineTarget.data) throw new UsageError("needs --data PATH");
+    const result = await runPipeline(pipelineTarget.data.options.limit, (run) => calibrateTarget(pipelineTarget, { ...run, ...(shard ? { shard } : {}) }));
     if (typeof result === "number") return result;
     await mkdir(path.dirname(path.resolve(target)), { recursive: true });
-    await saveCalibrationState(calibrationState(ready.prepared, result.items), target);
+    await saveCalibrationState(calibrationState(result.prepared, result.items), target);
     process.stdout.write(`calibrated ${result.items} items${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ""}; wrote ${target}\n`);
     return 0;
   },

@@ -1,10 +1,9 @@
 import * as path from "node:path";
-import { loadModel } from "../model-io/load-model.js";
 import { readQkitConfig } from "../config/qkit-config.js";
-import { runCheck } from "../checker/check.js";
 import type { Coverage } from "../checker/coverage.js";
 import type { Finding } from "../checker/finding.js";
-import { loadQuantizer, QuantizerLoadError } from "../user-code/load-quantizer.js";
+import { checkTarget } from "../pipeline/check-target.js";
+import type { QuantizerLoadError } from "../user-code/load-quantizer.js";
 import { formatSite, type SourceSite } from "../quantizer/source-site.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
@@ -71,7 +70,7 @@ export const checkCommand: Command = {
     const json = !!args.values.json;
     if (!modelPath && !quantizerPath) return checkConfigTargets(json);
     if (!modelPath || !quantizerPath) throw new UsageError(`check needs ${!modelPath ? "--model MODEL" : "--quantizer FILE.ts"}`);
-    const outcome = await checkTarget(modelPath, quantizerPath);
+    const outcome = await checkOne(modelPath, quantizerPath);
     if (json) process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
     else process.stdout.write(outcome.text);
     return outcome.errors ? 1 : 0;
@@ -90,7 +89,7 @@ async function checkConfigTargets(json: boolean): Promise<number> {
   let errors = false;
   const results = [];
   for (const target of targets) {
-    const outcome = await checkTarget(target.modelPath, target.quantizerPath);
+    const outcome = await checkOne(target.modelPath, target.quantizerPath);
     errors ||= outcome.errors;
     results.push({ quantizer: target.quantizer, model: target.model, ...outcome.json });
     if (!json) process.stdout.write(`${targets.length > 1 ? `== ${target.quantizer} on ${target.model}\n` : ""}${outcome.text}`);
@@ -99,21 +98,17 @@ async function checkConfigTargets(json: boolean): Promise<number> {
   return errors ? 1 : 0;
 }
 
-async function checkTarget(modelPath: string, quantizerPath: string): Promise<TargetOutcome> {
-  const model = await loadModel(modelPath);
-  let loaded;
-  try {
-    loaded = loadQuantizer(quantizerPath);
-  } catch (error) {
-    if (error instanceof QuantizerLoadError && error.site) {
-      // A quantizer that fails to compile or run is a finding in the user's file, not a crash.
-      const f: Finding = { code: "quantizer-threw", severity: "error", message: error.message.replace(/^[^:]*:\d+:\d+: /, ""), site: error.site, related: [], nodes: [] };
-      return report([f], undefined, error.site);
-    }
-    throw error;
-  }
-  const result = runCheck(model, loaded.quantizer);
-  return report(result.findings, result.coverage, loaded.classSite);
+async function checkOne(model: string, quantizer: string): Promise<TargetOutcome> {
+  const result = await checkTarget({ model, quantizer });
+  if (result.kind === "checked") return report(result.findings, result.coverage, result.loaded.classSite);
+  const { error } = result;
+  if (!error.site) throw error;
+  return report([loadFailureFinding(error, error.site)], undefined, error.site);
+}
+
+/** A quantizer that could not be loaded, as a finding in the user's file rather than a crash. */
+export function loadFailureFinding(error: QuantizerLoadError, site: SourceSite): Finding {
+  return { code: "quantizer-threw", severity: "error", message: error.message.replace(/^[^:]*:\d+:\d+: /, ""), site, related: [], nodes: [] };
 }
 
 /** Findings as text (with related notes, coverage and totals) and as JSON. */

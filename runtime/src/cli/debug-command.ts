@@ -8,7 +8,8 @@ import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { parseCommandArgs, stringOption } from "./args.js";
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from "./data-options.js";
-import { calibrateFromArgs, loadAndPrepare } from "./quantize-command.js";
+import { calibrateTarget } from "../pipeline/quantize-target.js";
+import { runPipeline, targetFromArgs } from "./pipeline-run.js";
 import { table } from "./format.js";
 
 const usage = `Usage: qkit debug --model MODEL (--quantizer FILE.ts | --quantized QMODEL) --data PATH [--top N] [--json]
@@ -53,13 +54,12 @@ export const debugCommand: Command = {
       float = await loadModel(modelPath);
       quantized = await loadModel(quantizedPath);
     } else {
-      const ready = await loadAndPrepare(args);
-      if (typeof ready === "number") return ready;
-      const calibrated = await calibrateFromArgs(ready.prepared, args);
+      const target = targetFromArgs(args);
+      const calibrated = await runPipeline(target.data?.options.limit, (run) => calibrateTarget(target, run));
       if (typeof calibrated === "number") return calibrated;
-      float = ready.model;
-      quantized = convert(ready.prepared);
-      annotated = ready.prepared.model;
+      float = calibrated.floatModel;
+      quantized = convert(calibrated.prepared);
+      annotated = calibrated.prepared.model;
     }
     const options = dataOptions(args);
     const results = await compareNodes(float, quantized, openData(data, modelInputs(float.graph), { ...options, limit: options.limit ?? 64 }), annotated ? { annotated } : {});

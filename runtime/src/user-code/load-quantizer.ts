@@ -71,7 +71,9 @@ export function quantizerFromExports(exports: Record<string, unknown>, file: str
  * Load the Quantizer a file offers (or a built-in's, by name: xnnpack, x86, ort-qdq). Problems are
  * QuantizerLoadErrors naming the file and saying what to do; compile and run-time errors carry the user's line.
  */
-export function loadQuantizer(file: string, loader = new UserModuleLoader()): LoadedQuantizer {
+export function loadQuantizer(file: string, loader = new UserModuleLoader(), options: FromExportsOptions = {}): LoadedQuantizer {
+  const label = options.label ?? file;
+  const frames = options.frames ?? userFrames;
   const resolved = path.resolve(file);
   const builtin = BUILTIN_QUANTIZERS[file];
   if (builtin && !existsSync(resolved)) {
@@ -86,7 +88,7 @@ export function loadQuantizer(file: string, loader = new UserModuleLoader()): Lo
     exports = loader.load(resolved);
   } catch (error) {
     if (error instanceof QuantizerLoadError) throw error;
-    throw new QuantizerLoadError("evaluation", `${file}: running the module threw ${describeThrow(error)}`, userFrames((error as Error)?.stack)[0], { cause: error });
+    throw new QuantizerLoadError("evaluation", `${label}: running the module threw ${describeThrow(error)}`, frames((error as Error)?.stack)[0], { cause: error });
   }
-  return quantizerFromExports(exports, resolved, loader.text(resolved), { label: file });
+  return quantizerFromExports(exports, resolved, loader.text(resolved), { label, frames });
 }

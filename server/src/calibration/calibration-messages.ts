@@ -1,26 +1,13 @@
 /** Messages between the server and a calibration worker; plain data only. */
+import type { PipelineTarget, SourceSite } from "qkit/tooling";
+
+export type { NodeSqnr } from "qkit/tooling";
 
 export interface CalibrationJob {
-  modelPath: string;
-  quantizerPath: string;
-  dataPath: string;
-  batchSize: number;
-  limit: number | undefined;
-  normalize: { scale?: number; mean?: number[]; std?: number[] };
-  outputPath: string;
-  reportPath: string;
+  /** The target with its paths resolved and its model as a file: plain data. */
+  target: PipelineTarget & { model: string; output: string; report: string };
   /** Items the numeric debugger compares float and quantized on, after calibration. */
   compareItems: number;
-}
-
-export interface NodeSqnr {
-  node: string;
-  opType: string;
-  /** null for identical outputs (JSON has no Infinity). */
-  sqnr: number | null;
-  mse: number;
-  /** The annotating line, as `file:line:column` relative to the report's folder. */
-  site?: string;
 }
 
 export type CalibrationWorkerMessage =
@@ -28,6 +15,8 @@ export type CalibrationWorkerMessage =
   | { kind: "stage"; stage: "export" | "compare" }
   | { kind: "done"; items: number; durationMs: number }
   | { kind: "failed"; message: string }
-  | { kind: "cancelled" };
+  | { kind: "cancelled" }
+  /** The user's code called process.exit; the worker ends right after. */
+  | { kind: "exit"; code: number; site: SourceSite | undefined };
 
 export type CalibrationControlMessage = { kind: "abort" };

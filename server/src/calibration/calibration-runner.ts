@@ -1,8 +1,11 @@
 import * as path from "node:path";
-import { Worker } from "node:worker_threads";
+import { formatSite, type SourceSite } from "qkit/tooling";
+import { startWorker, supervise } from "../sandbox/supervisor.js";
 import type { CalibrationJob, CalibrationWorkerMessage } from "./calibration-messages.js";
 
 const WORKER_FILE = path.join(__dirname, "calibration-worker.js");
+// A batch in flight finishes first; one that takes far too long is not worth waiting for.
+const CANCEL_GRACE_MS = 5000;
 
 export interface CalibrationProgressEvent {
   items: number;
@@ -16,51 +19,50 @@ export type CalibrationRunOutcome =
   | { kind: "cancelled" };
 
 /**
- * Runs one calibration job in a fresh worker. Cancelling asks the worker to stop between batches (it then writes
- * nothing); a worker that does not answer within a grace period is terminated, which also writes nothing because
- * the writes are atomic renames at the very end.
+ * Runs one calibration job in a fresh worker, supervised like a check (heap cap, resident-memory watchdog, a
+ * hardened worker) but without a time limit: a calibration takes as long as its data. Cancelling asks the worker to
+ * stop between batches (it then writes nothing); a worker that does not answer within a grace period is terminated,
+ * which also writes nothing because the writes are atomic renames at the very end.
  */
-export function runCalibration(
+export async function runCalibration(
   job: CalibrationJob,
+  memoryLimitMb: number,
   onProgress: (event: CalibrationProgressEvent) => void,
   onStage: (stage: "export" | "compare") => void,
   signal: AbortSignal,
 ): Promise<CalibrationRunOutcome> {
-  return new Promise((resolve) => {
-    const worker = new Worker(WORKER_FILE, { workerData: job, stdout: true, stderr: true });
-    let settled = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const finish = (outcome: CalibrationRunOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(killTimer);
-      signal.removeEventListener("abort", onAbort);
-      void worker.terminate();
-      resolve(outcome);
-    };
-    const onAbort = () => {
-      worker.postMessage({ kind: "abort" });
-      // A batch in flight finishes first; one that takes far too long is not worth waiting for.
-      killTimer = setTimeout(() => finish({ kind: "cancelled" }), 5000);
-    };
-    worker.on("message", (message: CalibrationWorkerMessage) => {
+  let exit: { code: number; site: SourceSite | undefined } | undefined;
+  const ended = await supervise<CalibrationWorkerMessage, CalibrationRunOutcome>(startWorker(WORKER_FILE, job, memoryLimitMb), {
+    limits: { memoryLimitMb },
+    signal,
+    cancel: { message: { kind: "abort" }, graceMs: CANCEL_GRACE_MS },
+    onMessage(message) {
       switch (message.kind) {
         case "progress":
           onProgress(message);
-          break;
+          return undefined;
         case "stage":
           onStage(message.stage);
-          break;
+          return undefined;
+        case "exit":
+          exit = { code: message.code, site: message.site };
+          return undefined;
         default:
-          finish(message);
+          return message;
       }
-    });
-    worker.on("error", (error) => finish({ kind: "failed", message: error.stack ?? error.message }));
-    worker.on("exit", (code) => finish({ kind: "failed", message: `the calibration worker exited (code ${code})` }));
-    // The quantizer's console output is the user's business, not the protocol's: drain it.
-    worker.stdout.resume();
-    worker.stderr.resume();
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
+    },
   });
+  switch (ended.kind) {
+    case "finished":
+    case "cancelled":
+      return ended.kind === "finished" ? ended.value : ended;
+    case "out-of-memory":
+      return { kind: "failed", message: `calibration used more than ${memoryLimitMb} MB and was stopped (the quantizer or the data module allocates without bound?); the limit is the qkit.calibrationMemoryLimitMb setting` };
+    case "exited":
+      return { kind: "failed", message: `${exit?.site ? `${formatSite(exit.site)}: ` : ""}the quantizer or the data module called process.exit(${exit?.code ?? ended.code}); calibration stopped and nothing was written` };
+    case "crashed":
+      return { kind: "failed", message: ended.error.stack ?? ended.error.message };
+    case "timeout":
+      return { kind: "failed", message: `calibration did not finish in time` };
+  }
 }

@@ -1,12 +1,13 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
-import type { ResolvedTarget } from "qkit/tooling";
+import { targetFromConfig, type ResolvedTarget } from "qkit/tooling";
 import type { Diagnostic } from "vscode-languageserver";
 import type { CalibrationStatus, RunCalibrationResult } from "../protocol.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { sqnrDiagnostics } from "../features/sqnr-diagnostics.js";
 import { CalibrationStore, outputPathFor, reportPathFor, type LoadedReport } from "./calibration-store.js";
 import { runCalibration, type CalibrationProgressEvent } from "./calibration-runner.js";
+import type { CalibrationJob } from "./calibration-messages.js";
 import { pathToUri } from "../util/uri.js";
 
 /** Items the numeric debugger compares on after calibration: a few batches are enough to rank nodes. */
@@ -89,20 +90,9 @@ export class CalibrationService {
     if (this.#running.has(file)) throw new CalibrationFailure(`${path.basename(file)} is already being calibrated`);
     const outputPath = output ?? outputPathFor(target);
     const reportPath = reportPathFor(outputPath);
-    const c = target.calibration;
-    const list = (x: number | number[] | undefined) => (x === undefined ? undefined : Array.isArray(x) ? x : [x]);
-    const mean = list(c.mean);
-    const std = list(c.std);
-    const job = {
-      modelPath: target.modelPath,
-      quantizerPath: file,
-      dataPath: target.calibrationPath,
-      batchSize: c.batchSize ?? 16,
-      limit: c.limit,
-      normalize: { ...(c.scale !== undefined ? { scale: c.scale } : {}), ...(mean ? { mean } : {}), ...(std ? { std } : {}) },
-      outputPath,
-      reportPath,
-      compareItems: Math.min(COMPARE_ITEMS, c.limit ?? COMPARE_ITEMS),
+    const job: CalibrationJob = {
+      target: { ...targetFromConfig(target, outputPath), model: target.modelPath, quantizer: file, output: outputPath, report: reportPath },
+      compareItems: Math.min(COMPARE_ITEMS, target.calibration.limit ?? COMPARE_ITEMS),
     };
     const state: { percent?: number } = {};
     this.#running.set(file, state);
@@ -112,6 +102,7 @@ export class CalibrationService {
     try {
       const outcome = await runCalibration(
         job,
+        this.workspace.settings.calibrationMemoryLimitMb,
         (event) => {
           if (event.limit) state.percent = Math.min(100, Math.round((100 * event.items) / event.limit));
           reporter.progress(event);

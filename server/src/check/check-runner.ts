@@ -1,7 +1,8 @@
 import * as path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { SourceSite } from "qkit/tooling";
-import { quantizerFrames } from "./frames.js";
+import { quantizerFrames } from "../sandbox/frames.js";
+import { startWorker, supervise } from "../sandbox/supervisor.js";
 import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 export type CheckOutcome =
@@ -28,7 +29,6 @@ export interface CheckLimits {
 const WORKER_FILE = path.join(__dirname, "check-worker.js");
 // Decoding a model and loading the runtime is the server's cost, not the quantizer's: it gets its own, generous budget.
 const STARTUP_TIMEOUT_MS = 60_000;
-const WATCHDOG_INTERVAL_MS = 20;
 
 interface Spare {
   key: string;
@@ -66,19 +66,7 @@ export class CheckRunner {
 
   #spawn(model: ModelImage, limits: CheckLimits): Spare {
     const data: WorkerData = { modelBytes: model.bytes, modelPath: model.path };
-    const worker = new Worker(WORKER_FILE, {
-      workerData: data,
-      // The quantizer's console output must not reach the server's stdout, which may be the LSP channel itself.
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: limits.memoryLimitMb, maxYoungGenerationSizeMb: 16 },
-    });
-    // A worker stopped by the watchdog may still report its own heap overflow afterwards: never an unhandled error.
-    worker.on("error", () => undefined);
-    worker.on("message", (m: WorkerMessage) => {
-    });
-    worker.stdout.on("data", (chunk: Buffer) => this.log(`[quantizer] ${chunk.toString().trimEnd()}`));
-    worker.stderr.on("data", (chunk: Buffer) => this.log(`[quantizer] ${chunk.toString().trimEnd()}`));
+    const worker = startWorker(WORKER_FILE, data, limits.memoryLimitMb, (line) => this.log(`[quantizer] ${line}`));
     const ready = new Promise<WorkerMessage>((resolve) => {
       const onMessage = (m: WorkerMessage) => {
         if (m.kind === "ready" || m.kind === "model-error") {
@@ -118,52 +106,41 @@ export class CheckRunner {
     }
   }
 
-  #supervise(worker: Worker, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
-    return new Promise<CheckOutcome>((resolve) => {
-      const started = performance.now();
-      const elapsed = () => Math.round(performance.now() - started);
-      let classSite: SourceSite | undefined;
-      let className: string | undefined;
-      let exit: { code: number; site: SourceSite | undefined } | undefined;
-      const baselineRss = process.memoryUsage.rss();
-      const finish = (outcome: CheckOutcome) => {
-        clearTimeout(timer);
-        clearInterval(watchdog);
-        signal.removeEventListener("abort", onAbort);
-        worker.off("message", onMessage);
-        worker.off("error", onError);
-        worker.off("exit", onExit);
-        resolve(outcome);
-      };
-      const onAbort = () => finish({ kind: "cancelled" });
-      signal.addEventListener("abort", onAbort);
-      const timer = setTimeout(() => finish({ kind: "timeout", classSite, className, durationMs: elapsed() }), limits.timeoutMs);
-      // resourceLimits caps the V8 heap only; typed arrays live outside it, so the process's growth is watched too.
-      const watchdog = setInterval(() => {
-        if (process.memoryUsage.rss() - baselineRss > limits.memoryLimitMb * 1024 * 1024) finish({ kind: "out-of-memory", classSite, className, durationMs: elapsed() });
-      }, WATCHDOG_INTERVAL_MS);
-      const onMessage = (m: WorkerMessage) => {
+  async #supervise(worker: Worker, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
+    let classSite: SourceSite | undefined;
+    let className: string | undefined;
+    let exit: { code: number; site: SourceSite | undefined } | undefined;
+    const ended = await supervise<WorkerMessage, { kind: "result"; report: CheckReport } | { kind: "load-error"; failure: LoadFailure }>(worker, {
+      limits,
+      signal,
+      job,
+      onMessage(m) {
         if (m.kind === "phase") {
           classSite = m.classSite;
           className = m.className;
         } else if (m.kind === "exit") {
           exit = { code: m.code, site: m.site };
-        } else if (m.kind === "result") {
-          finish({ kind: "done", report: m.report, durationMs: elapsed() });
-        } else if (m.kind === "load-error") {
-          finish({ kind: "load-error", failure: m.failure, durationMs: elapsed() });
+        } else if (m.kind === "result" || m.kind === "load-error") {
+          return m;
         }
-      };
-      const onError = (error: Error & { code?: string }) => {
-        if (error.code === "ERR_WORKER_OUT_OF_MEMORY") finish({ kind: "out-of-memory", classSite, className, durationMs: elapsed() });
-        else finish({ kind: "crashed", message: `${error.name}: ${error.message}`, site: quantizerFrames(error.stack)[0], durationMs: elapsed() });
-      };
-      const onExit = (code: number) => finish({ kind: "exited", code: exit?.code ?? code, site: exit?.site, classSite, durationMs: elapsed() });
-      worker.on("message", onMessage);
-      worker.on("error", onError);
-      worker.on("exit", onExit);
-      worker.postMessage(job);
+        return undefined;
+      },
     });
+    switch (ended.kind) {
+      case "finished":
+        return ended.value.kind === "result"
+          ? { kind: "done", report: ended.value.report, durationMs: ended.durationMs }
+          : { kind: "load-error", failure: ended.value.failure, durationMs: ended.durationMs };
+      case "timeout":
+      case "out-of-memory":
+        return { kind: ended.kind, classSite, className, durationMs: ended.durationMs };
+      case "exited":
+        return { kind: "exited", code: exit?.code ?? ended.code, site: exit?.site, classSite, durationMs: ended.durationMs };
+      case "crashed":
+        return { kind: "crashed", message: `${ended.error.name}: ${ended.error.message}`, site: quantizerFrames(ended.error.stack)[0], durationMs: ended.durationMs };
+      case "cancelled":
+        return ended;
+    }
   }
 }
 

@@ -8,8 +8,8 @@ import * as path from "node:path";
 import * as qkit from "qkit/tooling";
 import * as authorApi from "qkit";
 import type { Model, QuantizationSpecBase, SourceSite } from "qkit/tooling";
-import { quantizerFrames } from "./frames.js";
-import { guardPrototypes, trapProcessExit } from "./harden.js";
+import { quantizerFrames } from "../sandbox/frames.js";
+import { guardPrototypes, trapProcessExit } from "../sandbox/harden.js";
 import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
@@ -61,36 +61,31 @@ function graphText(model: Model): string {
   });
 }
 
-function run(model: Model, job: CheckJob): void {
+async function run(model: Model, job: CheckJob): Promise<void> {
   const started = performance.now();
+  let ready = started;
   // The file's code comes first from what the server compiled, then from the editor's text, then from disk.
   const loader = new qkit.UserModuleLoader({ qkit: authorApi, compiled: (f) => job.compiled[f], text: (f) => job.sources[f] });
   guardPrototypes();
   trapProcessExit((code, site) => post({ kind: "exit", code, site }));
-  let exports: Record<string, unknown>;
-  try {
-    exports = loader.load(job.file);
-  } catch (error) {
-    if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.message, error.site);
-    return fail("evaluation", `running the module threw ${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`, quantizerFrames((error as Error)?.stack)[0]);
-  }
-  let loaded: qkit.LoadedQuantizer;
-  try {
+  const result = await qkit.checkTarget({ model, quantizer: job.file }, {
+    loader,
     // Messages name the file by its diagnostics already, so they start with what is wrong.
-    loaded = qkit.quantizerFromExports(exports, job.file, loader.text(job.file), { label: "the module", frames: quantizerFrames });
-  } catch (error) {
-    if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.message.replace(/^the module: /, ""), error.site);
-    throw error;
-  }
-  const { quantizer, className, classSite: site } = loaded;
-  post({ kind: "phase", phase: "annotate", classSite: site, className });
-  const ready = performance.now();
-  // A fresh model per worker: annotating it in place saves the copy runCheck would make.
-  const result = qkit.runCheck(model, quantizer, { inPlace: true });
+    label: "the module",
+    frames: quantizerFrames,
+    // A fresh model per worker: annotating it in place saves the copy the check would make.
+    inPlace: true,
+    onLoaded({ classSite, className }) {
+      post({ kind: "phase", phase: "annotate", classSite, className });
+      ready = performance.now();
+    },
+  });
+  if (result.kind === "load-failed") return fail(result.error.code, result.error.message.replace(/^the module: /, ""), result.error.site);
   const checked = performance.now();
+  const { className, classSite } = result.loaded;
   const report: CheckReport = {
     className,
-    classSite: site,
+    classSite,
     findings: result.findings,
     coverage: result.coverage,
     annotations: annotations(result.model),
@@ -111,7 +106,7 @@ async function main(): Promise<void> {
     post({ kind: "model-error", message: (error as Error).message });
     return;
   }
-  port.once("message", (job: CheckJob) => run(model, job));
+  port.once("message", (job: CheckJob) => void run(model, job));
   post({ kind: "ready" });
 }
 

@@ -19,6 +19,7 @@ import {
   InitializeRequest,
   PublishDiagnosticsNotification,
   ShutdownRequest,
+  WorkDoneProgress,
   WorkDoneProgressCreateRequest,
   type ClientCapabilities,
   type CodeLens,
@@ -28,7 +29,11 @@ import {
   type Hover,
   type InitializeResult,
   type Position,
+  type ProgressToken,
   type PublishDiagnosticsParams,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
 } from "vscode-languageserver-protocol";
 import { pathToFileURL } from "node:url";
 import type { QkitInitializationOptions } from "../../src/protocol.js";
@@ -44,13 +49,17 @@ interface Waiter {
   resolve: (p: PublishDiagnosticsParams) => void;
 }
 
+export type ProgressEvent = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
+
 /**
  * A real LSP client over stdio: spawns the server's bin like an editor would, speaks JSON-RPC through
  * vscode-languageserver-protocol, and records every publishDiagnostics so tests can wait for the one they expect.
  */
 export class LspClient {
   readonly latest = new Map<string, PublishDiagnosticsParams>();
-  readonly progressTokens: unknown[] = [];
+  readonly progressTokens: ProgressToken[] = [];
+  /** Every work-done progress notification, by token: the server's own tokens, and those given to recordProgress. */
+  readonly progress = new Map<ProgressToken, ProgressEvent[]>();
   readonly logs: string[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #versions = new Map<string, number>();
@@ -70,6 +79,7 @@ export class LspClient {
     });
     connection.onRequest(WorkDoneProgressCreateRequest.type, (p) => {
       this.progressTokens.push(p.token);
+      this.recordProgress(p.token);
     });
     connection.onNotification("window/logMessage", (p: { message: string }) => {
       this.logs.push(p.message);
@@ -98,8 +108,16 @@ export class LspClient {
     return client;
   }
 
+  /** Record the progress notifications on a token (one the client passes as workDoneToken, say). */
+  recordProgress(token: ProgressToken): ProgressEvent[] {
+    const events: ProgressEvent[] = [];
+    this.progress.set(token, events);
+    this.connection.onProgress(WorkDoneProgress.type, token, (event) => void events.push(event));
+    return events;
+  }
+
   /** Resolves with the first publish (already received or to come) for the file that satisfies the predicate. */
-  waitFor(file: string, predicate: (diagnostics: Diagnostic[], p: PublishDiagnosticsParams) => boolean, timeoutMs = 20_000): Promise<Diagnostic[]> {
+  waitFor(file: string, predicate: (diagnostics: Diagnostic[], p: PublishDiagnosticsParams) => boolean, timeoutMs = 60_000): Promise<Diagnostic[]> {
     const u = uri(file);
     const test = (p: PublishDiagnosticsParams) => predicate(p.diagnostics, p);
     const current = this.latest.get(u);

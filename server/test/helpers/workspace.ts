@@ -9,6 +9,8 @@ export const BROKEN = path.join(EXAMPLES, "broken");
 export const FMNIST = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
 export const TUTORIAL = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
 export const HOSTILE = path.join(ROOT, "server", "test", "fixtures", "hostile");
+export const HOSTILE_CALIBRATION = path.join(ROOT, "server", "test", "fixtures", "hostile-calibration");
+export const ISOLATION = path.join(ROOT, "server", "test", "fixtures", "isolation");
 
 /** A workspace folder with a qkit.json (and no node_modules: "qkit" must resolve through the server). */
 export function tempWorkspace(targets: TargetConfig[], files: Record<string, string> = {}): { dir: string; cleanup: () => void } {

@@ -43,17 +43,40 @@ describe("qkit in VS Code (trusted workspace)", () => {
     assert.ok(titles.some((t) => /\d+ nodes? annotated · \d+ left float/.test(t)), titles.join(" | "));
   });
 
-  it("cancelling a calibration leaves no output", async () => {
+  it("cancelling a calibration after its first batch answers RequestCancelled and leaves no model and no report", async () => {
     const api = await qkitApi();
     const client = api.client()!;
     const source = new vscode.CancellationTokenSource();
     const token = "e2e-cancel";
-    const sub = client.onProgress({ method: "$/progress" } as never, token, (p: { kind: string }) => {
-      if (p.kind === "report") source.cancel();
+    const reports: { kind: string; message?: string }[] = [];
+    const sub = client.onProgress({ method: "$/progress" } as never, token, (p: { kind: string; message?: string }) => {
+      if (p.kind !== "report") return;
+      reports.push(p);
+      // A report that counts samples comes after a batch went through the observers: calibration has started.
+      if (/^\d+\/512 samples/.test(p.message ?? "")) source.cancel();
     });
-    await assert.rejects(client.sendRequest("qkit/runCalibration", { uri: tutorial.uri.toString(), workDoneToken: token }, source.token));
-    sub.dispose();
-    assert.equal(await exists(OUTPUT()), false);
+    try {
+      await assert.rejects(
+        client.sendRequest("qkit/runCalibration", { uri: tutorial.uri.toString(), workDoneToken: token }, source.token),
+        (error: { code?: number; message?: string }) => {
+          assert.equal(error?.code, -32800, `RequestCancelled, not another failure: ${error?.message}`);
+          return true;
+        },
+      );
+    } finally {
+      sub.dispose();
+    }
+    const started = reports.find((r) => /^\d+\/512 samples/.test(r.message ?? ""));
+    assert.ok(started, `cancelled after calibration reported samples: ${JSON.stringify(reports)}`);
+    const items = Number(/^(\d+)\//.exec(started.message!)![1]);
+    assert.ok(items > 0 && items < 512, `cancelled mid-way, after ${items} of 512 samples`);
+    assert.equal(await exists(OUTPUT()), false, "no model");
+    assert.equal(await exists(file("out/fmnist.int8.onnx.calibration.json")), false, "no report");
+    const calibration = await until("the status after cancelling", () => {
+      const c = api.lastStatus()?.targets?.[0]?.calibration;
+      return c && c.state !== "running" && c;
+    });
+    assert.equal(calibration.state, "none", "a cancelled run is neither done nor failed");
   });
 
   it("Run calibration shows progress in the status and writes the model and its report", async () => {
