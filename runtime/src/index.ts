@@ -1,5 +1,6 @@
 /** The qkit library: ONNX model I/O, the FX-style graph IR, the annotation API and its checker, observers. */
-export { QkitError, ModelLoadError, ModelSaveError, GraphLintError } from "./errors.js";
+export { QkitError, ModelLoadError, ModelSaveError, GraphLintError, type QkitErrorOptions } from "./errors.js";
+export { pointLocation, isPointLocation, relativeLocation, absoluteLocation, formatLocation, type SourceLocation } from "./source-location.js";
 export { Model, type GraphModule, type OpsetImport } from "./model.js";
 export { loadModel, SUPPORTED_IR, SUPPORTED_OPSET, type LoadOptions } from "./onnx/load.js";
 export { saveModel, serializeModel, modelToOnnx, EXTERNAL_DATA_AUTO_BYTES, type SaveOptions } from "./onnx/save.js";

@@ -11,7 +11,7 @@ import { calibrationReport, saveCalibrationReport } from "../quantize/calibratio
 import { loadCalibrationState, readCalibrationState } from "../quantize/calibration-state.js";
 import { openData, modelInputs } from "../data/source.js";
 import type { Model } from "../model.js";
-import type { Finding } from "../checker/finding.js";
+import { loadErrorFinding } from "../checker/finding.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { parseCommandArgs, stringOption, type ParsedArgs } from "./args.js";
@@ -51,9 +51,9 @@ export async function loadAndPrepare(args: ParsedArgs): Promise<{ model: Model; 
   try {
     loaded = loadQuantizer(quantizerPath);
   } catch (error) {
-    if (error instanceof QuantizerLoadError && error.site) {
-      const f: Finding = { code: "quantizer-threw", severity: "error", message: error.message.replace(/^[^:]*:\d+:\d+: /, ""), site: error.site, related: [], nodes: [] };
-      process.stdout.write(report([f], undefined, error.site).text);
+    const f = error instanceof QuantizerLoadError ? loadErrorFinding(error) : undefined;
+    if (f) {
+      process.stdout.write(report([f], undefined, f.location!).text);
       return 1;
     }
     throw error;

@@ -11,7 +11,7 @@ import { isPerChannel, type QParams, type QuantDType } from "../quant-types.js";
 import { quantizeValues } from "../observers/quantize.js";
 import { slotKey, describeSlot } from "../quantizer/edge-or-node.js";
 import type { RangedSpec } from "../quantizer/specs.js";
-import { formatSite } from "../quantizer/source-site.js";
+import { formatLocation } from "../source-location.js";
 import type { Observer } from "../observers/observer.js";
 import type { DerivedSlot, ObserverGroup, PreparedModel } from "./prepare.js";
 
@@ -38,7 +38,7 @@ const ARRAY_FOR: Record<QuantDType, (values: Int32Array) => Int8Array | Uint8Arr
 };
 
 function groupQparams(group: ObserverGroup): QParams {
-  const where = `${describeSlot(group.slots[0]!.edgeOrNode)} (spec at ${formatSite(group.spec.site)})`;
+  const where = `${describeSlot(group.slots[0]!.edgeOrNode)} (spec at ${formatLocation(group.spec.site)})`;
   try {
     const q = group.observer.calculateQparams();
     if (group.spec.kind !== "fixed" && group.spec.qscheme && isPerChannel(group.spec.qscheme)) q.axis = group.spec.chAxis ?? 0;
@@ -53,7 +53,7 @@ function toArray(x: Float32Array | Int32Array | number[] | number): number[] {
 }
 
 function derivedQparams(d: DerivedSlot, observers: (Observer | undefined)[]): QParams {
-  const where = `the DerivedQuantizationSpec for the ${describeSlot(d.slot.edgeOrNode)} (at ${formatSite(d.spec.site)})`;
+  const where = `the DerivedQuantizationSpec for the ${describeSlot(d.slot.edgeOrNode)} (at ${formatLocation(d.spec.site)})`;
   const missing = observers.findIndex((o) => !o);
   if (missing >= 0) throw new ConvertError(`${where}: derivedFrom[${missing}] has no observer`);
   let result;

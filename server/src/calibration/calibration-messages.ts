@@ -13,16 +13,6 @@ export interface CalibrationJob {
   compareItems: number;
 }
 
-export interface NodeSqnr {
-  node: string;
-  opType: string;
-  /** null for identical outputs (JSON has no Infinity). */
-  sqnr: number | null;
-  mse: number;
-  /** The annotating line, as `file:line:column` relative to the report's folder. */
-  site?: string;
-}
-
 export type CalibrationWorkerMessage =
   | { kind: "progress"; items: number; limit: number | undefined; elapsedMs: number }
   | { kind: "stage"; stage: "export" | "compare" }

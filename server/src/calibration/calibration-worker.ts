@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { mkdir } from "node:fs/promises";
 import * as path from "node:path";
 import * as qkit from "qkit";
-import type { CalibrationControlMessage, CalibrationJob, CalibrationWorkerMessage, NodeSqnr } from "./calibration-messages.js";
+import type { CalibrationControlMessage, CalibrationJob, CalibrationWorkerMessage } from "./calibration-messages.js";
 
 const port = parentPort!;
 const post = (message: CalibrationWorkerMessage) => port.postMessage(message);
@@ -18,11 +18,6 @@ port.on("message", (message: CalibrationControlMessage) => {
 });
 
 process.setSourceMapsEnabled(true);
-
-/** Sites relative to the report's folder, so a report moved with its model still points at the quantizer. */
-function siteText(site: qkit.SourceSite | undefined, reportDir: string): string | undefined {
-  return site ? `${path.relative(reportDir, site.file).split(path.sep).join("/")}:${site.line}:${site.column}` : undefined;
-}
 
 async function run(): Promise<void> {
   const started = performance.now();
@@ -50,23 +45,12 @@ async function run(): Promise<void> {
   if (abort.signal.aborted) return post({ kind: "cancelled" });
   post({ kind: "stage", stage: "export" });
   const reportDir = path.dirname(job.reportPath);
-  const report = qkit.calibrationReport(prepared, items);
-  for (const [i, group] of report.groups.entries()) {
-    const site = siteText(prepared.groups[i]?.spec.site, reportDir);
-    if (site) group.spec.site = site;
-  }
-  const sqnr: NodeSqnr[] = accuracy.map((a) => ({
-    node: a.node,
-    opType: a.opType,
-    sqnr: Number.isFinite(a.sqnr) ? a.sqnr : null,
-    mse: a.mse,
-    ...(a.site ? { site: siteText(a.site, reportDir)! } : {}),
-  }));
+  // The runtime's report, plus what the editor shows beside the qparams: how far each node drifted.
+  const report = qkit.calibrationReport(prepared, items, { accuracy });
   await mkdir(path.dirname(job.outputPath), { recursive: true });
   await mkdir(reportDir, { recursive: true });
   await qkit.exportOnnx(converted, job.outputPath);
-  // The runtime's report, plus what the editor shows beside the qparams: how far each node drifted.
-  await qkit.saveCalibrationReport({ ...report, sqnr } as qkit.CalibrationReport, job.reportPath);
+  await qkit.saveCalibrationReport(report, job.reportPath);
   post({ kind: "done", items, durationMs: Math.round(performance.now() - started) });
 }
 

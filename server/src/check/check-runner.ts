@@ -1,16 +1,16 @@
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { SourceSite } from "qkit";
+import type { SourceLocation } from "qkit";
 import { quantizerFrames } from "./frames.js";
 import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 export type CheckOutcome =
   | { kind: "done"; report: CheckReport; durationMs: number }
   | { kind: "load-error"; failure: LoadFailure; durationMs: number }
-  | { kind: "timeout"; classSite: SourceSite | undefined; className: string | undefined; durationMs: number }
-  | { kind: "out-of-memory"; classSite: SourceSite | undefined; className: string | undefined; durationMs: number }
-  | { kind: "exited"; code: number; site: SourceSite | undefined; classSite: SourceSite | undefined; durationMs: number }
-  | { kind: "crashed"; message: string; site: SourceSite | undefined; durationMs: number }
+  | { kind: "timeout"; classSite: SourceLocation | undefined; className: string | undefined; durationMs: number }
+  | { kind: "out-of-memory"; classSite: SourceLocation | undefined; className: string | undefined; durationMs: number }
+  | { kind: "exited"; code: number; site: SourceLocation | undefined; classSite: SourceLocation | undefined; durationMs: number }
+  | { kind: "crashed"; message: string; site: SourceLocation | undefined; durationMs: number }
   | { kind: "cancelled" };
 
 export interface ModelImage {
@@ -122,9 +122,9 @@ export class CheckRunner {
     return new Promise<CheckOutcome>((resolve) => {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
-      let classSite: SourceSite | undefined;
+      let classSite: SourceLocation | undefined;
       let className: string | undefined;
-      let exit: { code: number; site: SourceSite | undefined } | undefined;
+      let exit: { code: number; site: SourceLocation | undefined } | undefined;
       const baselineRss = process.memoryUsage.rss();
       const finish = (outcome: CheckOutcome) => {
         clearTimeout(timer);

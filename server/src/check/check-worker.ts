@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as path from "node:path";
 import * as qkit from "qkit";
-import type { Model, QuantizationSpecBase, SourceSite } from "qkit";
+import type { Model, QuantizationSpecBase, SourceLocation } from "qkit";
 import { quantizerFrames } from "./frames.js";
 import { guardPrototypes, trapProcessExit } from "./harden.js";
 import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
@@ -17,8 +17,8 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 // Stack frames of compiled quantizers map back to their TypeScript lines: every site the checker records depends on it.
 process.setSourceMapsEnabled(true);
 
-function fail(code: string, message: string, site: SourceSite | undefined): void {
-  post({ kind: "load-error", failure: { code, message, site } });
+function fail(code: string, message: string, location: SourceLocation | undefined): void {
+  post({ kind: "load-error", failure: { code, message, location } });
 }
 
 function specInfo(spec: QuantizationSpecBase): SpecInfo {
@@ -70,7 +70,7 @@ function run(model: Model, job: CheckJob): void {
   try {
     exports = loader.load(job.file);
   } catch (error) {
-    if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.message, error.site);
+    if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.detail ?? error.message, error.location);
     return fail("evaluation", `running the module threw ${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`, quantizerFrames((error as Error)?.stack)[0]);
   }
   let loaded: qkit.LoadedQuantizer;
@@ -78,7 +78,7 @@ function run(model: Model, job: CheckJob): void {
     // Messages name the file by its diagnostics already, so they start with what is wrong.
     loaded = qkit.quantizerFromExports(exports, job.file, loader.text(job.file), { label: "the module", frames: quantizerFrames });
   } catch (error) {
-    if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.message.replace(/^the module: /, ""), error.site);
+    if (error instanceof qkit.QuantizerLoadError) return fail(error.code, error.detail ?? error.message, error.location);
     throw error;
   }
   const { quantizer, className, classSite: site } = loaded;
