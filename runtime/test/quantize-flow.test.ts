@@ -203,8 +203,8 @@ for (const file of ["resnet18_op13.onnx", "mobilenet_v2_op13.onnx"]) {
       const converted = convert(prepared);
       const out = path.join(dir, "q.onnx");
       await exportOnnx(converted, out);
-      const [logits] = await assertOrtMatchesReference(converted, out, { input: samples[1]!.input }, 8);
-      process.stdout.write(`# ${file}: ${JSON.stringify(logits)}\n`);
+      // Deep networks carry rounding-tie flips downstream (see assertOrtMatchesReference): up to 3 steps seen.
+      await assertOrtMatchesReference(converted, out, { input: samples[1]!.input }, 8);
     });
   });
 }
