@@ -45,14 +45,3 @@ export function formatLocation(location: SourceLocation | undefined, root = proc
   const { file, line, column } = relativeLocation(location, root);
   return `${file}:${line}:${column}`;
 }
-
-/** Plain data with exactly the five fields (a location read from JSON or built elsewhere may carry more, or less). */
-export function toSourceLocation(x: unknown): SourceLocation | undefined {
-  if (typeof x !== "object" || x === null) return undefined;
-  const l = x as Record<string, unknown>;
-  const int = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1;
-  if (typeof l.file !== "string" || !int(l.line) || !int(l.column)) return undefined;
-  const line = l.line as number;
-  const column = l.column as number;
-  return { file: l.file, line, column, endLine: int(l.endLine) ? (l.endLine as number) : line, endColumn: int(l.endColumn) ? (l.endColumn as number) : column };
-}

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { existsSync, readdirSync } from "node:fs";
 import {
-  loadModel, loadQuantizer, prepare, calibrate, convert, exportOnnx, PrepareError, CalibrationDataError,
+  loadModel, loadQuantizer, prepare, calibrate, convert, exportOnnx, PrepareError, CalibrationDataError, ConvertError, annotationOf,
   CalibrationAbortedError, openData, modelInputs, evaluateAccuracy, readLabels, createSession, Tensor,
   calibrationState, mergeCalibrationStates, loadCalibrationState, Quantizer, QuantizationAnnotation, QuantizationSpec,
   MinMaxObserver, PerChannelMinMaxObserver, DerivedQuantizationSpec, type GraphModule, type Model, type Node,
@@ -150,6 +150,30 @@ class MinMaxQuantizer extends Quantizer {
     return model;
   }
 }
+
+test("a deriveQparams that throws stops convert with a ConvertError located at the derived spec's line", async () => {
+  const model = await loadModel(MODEL);
+  let bias: DerivedQuantizationSpec | undefined;
+  class ThrowingDerive extends MinMaxQuantizer {
+    override annotate(m: GraphModule): GraphModule {
+      super.annotate(m);
+      const conv = m.graph.calls("Conv")[0]!;
+      const [x, w, b] = conv.args as Node[];
+      bias = new DerivedQuantizationSpec({ derivedFrom: [[x, conv], [w, conv]], deriveQparams: ([a, w]) => { throw new Error(`no scales (${typeof a}, ${typeof w})`); }, dtype: "int32", qscheme: "per_tensor_symmetric" });
+      annotationOf(conv)!.inputQspecMap.set(b, bias);
+      return m;
+    }
+  }
+  const prepared = prepare(model, new ThrowingDerive());
+  await calibrate(prepared, calibrationData(model, 32));
+  assert.throws(() => convert(prepared), (e: unknown) => {
+    assert.ok(e instanceof ConvertError);
+    assert.match(e.message, /deriveQparams threw: no scales/);
+    assert.match(e.location!.file, /quantize-flow\.test\.(ts|js)$/, "the spec was created in this file");
+    assert.deepEqual(e.location, bias!.site);
+    return true;
+  });
+});
 
 test("calibration split into shards and merged gives exactly the qparams of one run (MinMax, per-channel)", async () => {
   const model = await loadModel(MODEL);
