@@ -42,7 +42,11 @@ test("qkit quantize writes the QDQ model and its calibration report; qkit eval s
   assert.equal(input.observer, "HistogramObserver");
   assert.equal(input.scale.length, 1);
   assert.ok(input.scale[0] > 0);
-  assert.match(input.spec.site, /tutorial-quantizer\.ts:\d+:\d+/);
+  // Locations are stored relative to the report's folder.
+  assert.equal(report.version, 2);
+  assert.equal(path.resolve(path.dirname(out), input.spec.location.file), path.join(ROOT, QUANTIZER));
+  assert.ok(input.spec.location.line >= 1 && input.spec.location.column >= 1);
+  assert.deepEqual(input.range, { dtype: "int8", quantMin: -128, quantMax: 127 });
 
   const fp32 = qkit("eval", "--model", MODEL, "--data", TEST_IMAGES, "--labels", TEST_LABELS, ...NORMALIZE);
   const int8 = qkit("eval", "--model", out, "--data", TEST_IMAGES, "--labels", TEST_LABELS, ...NORMALIZE);

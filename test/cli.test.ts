@@ -118,8 +118,9 @@ for (const [file, code] of [
     assert.equal(json.status, 1, json.stderr);
     const report = JSON.parse(json.stdout);
     const found = report.findings.filter((f: { severity: string }) => f.severity === "error");
-    assert.deepEqual(found.map((f: { code: string; file: string; line: number }) => [f.code, f.file, f.line]), [[code, file, line]]);
-    assert.ok(found[0].column >= 1);
+    assert.deepEqual(found.map((f: { code: string; location: { file: string; line: number } }) => [f.code, f.location.file, f.location.line]), [[code, file, line]]);
+    const { column, endLine, endColumn } = found[0].location;
+    assert.ok(column >= 1 && endLine === line && endColumn >= column, JSON.stringify(found[0].location));
     assert.ok(Array.isArray(report.coverage.rows));
   });
 }
@@ -140,13 +141,14 @@ test("qkit check: a quantizer that cannot load is a finding at its line, a missi
     assert.equal(bad.status, 1, bad.stderr);
     const finding = JSON.parse(bad.stdout).findings[0];
     assert.equal(finding.code, "quantizer-threw");
-    assert.equal(finding.line, 3);
+    assert.equal(finding.location.line, 3);
+    assert.equal(finding.message, "Expression expected.", "the message is the compiler's, without the file and position");
 
     const throwsOnLoad = path.join(dir, "throws.ts");
     writeFileSync(throwsOnLoad, 'import { Quantizer } from "qkit";\n\nthrow new Error("no backend config");\nexport default class Q extends Quantizer { annotate(m: any) { return m; } }\n');
     const thrown = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", throwsOnLoad, "--json");
     assert.equal(thrown.status, 1, thrown.stderr);
-    assert.equal(JSON.parse(thrown.stdout).findings[0].line, 3);
+    assert.equal(JSON.parse(thrown.stdout).findings[0].location.line, 3);
 
     const none = path.join(dir, "none.ts");
     writeFileSync(none, "export const x = 1;\n");

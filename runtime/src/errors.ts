@@ -1,11 +1,28 @@
+import type { SourceLocation } from "./source-location.js";
+
+export interface QkitErrorOptions {
+  cause?: unknown;
+  /** Where in the user's source the problem is. */
+  location?: SourceLocation;
+  /** The message without the file and position it starts with: what an editor shows at `location`. */
+  detail?: string;
+}
+
 /**
  * Every error qkit raises on purpose is a QkitError: it carries a stable `code` and a message that fits on one line
- * and says what to do. The CLI prints only the message for these; anything else is a bug in qkit.
+ * and says what to do. The CLI prints only the message for these; anything else is a bug in qkit. An error about a
+ * line of user code carries it as `location`, and the message without its prefix as `detail`, so nobody has to
+ * take the message apart.
  */
 export class QkitError extends Error {
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly location: SourceLocation | undefined;
+  readonly detail: string | undefined;
+
+  constructor(readonly code: string, message: string, options: QkitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.location = options.location;
+    this.detail = options.detail;
   }
 }
 

@@ -57,7 +57,8 @@ export { OrtQdqQuantizer, type OrtQdqOptions } from "./builtin/ort-qdq-quantizer
 // Check, prepare, calibrate, convert, export
 export { loadQuantizer, QuantizerLoadError, type LoadedQuantizer } from "./user-code/load-quantizer.js";
 export { check, runCheck, type CheckResult, type CheckOptions } from "./checker/check.js";
-export type { Finding, FindingCode, Severity } from "./checker/finding.js";
+export type { Finding, FindingCode, Severity, RelatedLocation } from "./checker/finding.js";
+export type { SourceLocation } from "./source-location.js";
 export type { Coverage, CoverageRow } from "./checker/coverage.js";
 export { prepare, PrepareError, type PreparedModel } from "./quantize/prepare.js";
 export { calibrate, CalibrationDataError, CalibrationAbortedError, type CalibrationSample, type CalibrateOptions, type CalibrationProgress } from "./quantize/calibrate.js";

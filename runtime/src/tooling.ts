@@ -8,7 +8,8 @@ export * from "./index.js";
 
 export { authorApi } from "./user-code/author-api.js";
 
-export { GraphLintError } from "./errors.js";
+export { GraphLintError, type QkitErrorOptions } from "./errors.js";
+export { pointLocation, isPointLocation, relativeLocation, absoluteLocation, formatLocation } from "./source-location.js";
 export { SUPPORTED_IR, SUPPORTED_OPSET, readModelFile, type ReadOptions, type ModelFile } from "./onnx/load.js";
 export { EXTERNAL_DATA_AUTO_BYTES, writeModelFile, type WriteOptions } from "./onnx/save.js";
 export { serializeModel, modelToOnnx } from "./model-io/save-model.js";
@@ -35,18 +36,22 @@ export { isSpec, type RangedSpec } from "./quantizer/specs.js";
 export { type CompositionConflict } from "./quantizer/quantizer.js";
 export { slotKey, describeSlot } from "./quantizer/edge-or-node.js";
 export { resolveSharing, collectSlots, slotProblem, differingFields, IMPLICIT_SHARING_FIELDS, type Slot, type SharingResolution } from "./quantizer/sharing.js";
-export { captureSite, formatSite, userFrames, type SourceSite } from "./quantizer/source-site.js";
+export { captureSite, userFrames } from "./quantizer/source-site.js";
 export { quantizerFromExports, classSite, type FromExportsOptions } from "./user-code/load-quantizer.js";
 export { UserModuleLoader, type UserModuleLoaderOptions } from "./user-code/user-module-loader.js";
 export { transpileQuantizer, TS_EXTENSIONS } from "./user-code/transpile.js";
 
-export { FINDING_CODES, type RelatedSite } from "./checker/finding.js";
+export { FINDING_CODES, loadErrorFinding } from "./checker/finding.js";
 export { computeCoverage, INT8_OP_TYPES } from "./checker/coverage.js";
 export { deriveArity } from "./checker/derive-arity.js";
 
 export { observedActivations, type ObserverGroup, type DerivedSlot } from "./quantize/prepare.js";
 export { calibrationState, saveCalibrationState, readCalibrationState, mergeCalibrationStates, loadCalibrationState, CalibrationStateError, type CalibrationState } from "./quantize/calibration-state.js";
-export { calibrationReport, saveCalibrationReport, type CalibrationReport, type GroupReport } from "./quantize/calibration-report.js";
+export {
+  calibrationReport, saveCalibrationReport, readCalibrationReport, calibrationReportFromJSON, CalibrationReportError,
+  type CalibrationReport, type GroupReport, type NodeSqnrReport, type QuantRangeReport, type CalibrationReportOptions,
+  type ReadCalibrationReportOptions,
+} from "./quantize/calibration-report.js";
 
 export { supportedOps } from "./engine/ops/registry.js";
 export { lower, lowerWithReport, isQdqModel, type LoweringReport, type LoweredNode } from "./lower/lower.js";

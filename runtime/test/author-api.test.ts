@@ -26,7 +26,7 @@ const AUTHOR_API = [
   "MovingAverageMinMaxObserver", "MovingAveragePerChannelMinMaxObserver", "Node", "NodeArg", "NodeKind", "NodeMeta",
   "NodeShapeError", "ObservedTensor", "Observer", "ObserverBase", "ObserverConstructor", "ObserverError", "ObserverJSON",
   "ObserverOptions", "ObserversFor", "OpsetImport", "OrtQdqOptions", "OrtQdqQuantizer", "PerChannelMinMaxObserver",
-  "PercentileObserver", "PlaceholderObserver", "PrepareError", "PreparedModel", "PrintOptions", "QParams", "QScheme",
+  "PercentileObserver", "PlaceholderObserver", "PrepareError", "PreparedModel", "PrintOptions", "QParams", "QScheme", "RelatedLocation", "SourceLocation",
   "QkitError", "QuantDType", "QuantizationAnnotation", "QuantizationAnnotationFields", "QuantizationConfig",
   "QuantizationSpec", "QuantizationSpecBase", "QuantizationSpecFields", "Quantizer", "QuantizerLoadError", "Sample",
   "SaveOptions", "SessionInfo", "SessionOptions", "Severity", "SharedQuantizationSpec", "SourcePartition",

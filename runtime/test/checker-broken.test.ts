@@ -40,7 +40,7 @@ for (const file of files) {
     const { findings } = runCheck(model, loaded.quantizer);
     const actual = findings
       .filter((f) => f.severity !== "information")
-      .map((f) => ({ code: f.code, line: (f.site ?? loaded.classSite).line, file: (f.site ?? loaded.classSite).file, severity: f.severity }));
+      .map((f) => ({ code: f.code, line: (f.location ?? loaded.classSite).line, file: (f.location ?? loaded.classSite).file, severity: f.severity }));
     assert.deepEqual(
       actual.map(({ code, line }) => ({ code, line })).sort((a, b) => a.line - b.line),
       expected.sort((a, b) => a.line - b.line),
@@ -52,7 +52,7 @@ for (const file of files) {
     }
     for (const rel of markers(full, "related")) {
       const owner = findings.find((f) => f.code === rel.code)!;
-      assert.ok(owner.related.some((r) => r.site?.line === rel.line && r.site.file === full), `${rel.code} names line ${rel.line} as related: ${JSON.stringify(owner.related)}`);
+      assert.ok(owner.related.some((r) => r.location?.line === rel.line && r.location.file === full), `${rel.code} names line ${rel.line} as related: ${JSON.stringify(owner.related)}`);
     }
     assert.ok(findings.some((f) => f.code === "coverage") || expected.some((e) => e.code === "nothing-annotated"));
   });

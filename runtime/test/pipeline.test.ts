@@ -20,7 +20,7 @@ test("checkTarget: findings and coverage for a quantizer, a located load failure
     const failed = await checkTarget({ model: MODEL, quantizer: file });
     assert.equal(failed.kind, "load-failed");
     assert.ok(failed.kind === "load-failed" && failed.error instanceof QuantizerLoadError);
-    assert.deepEqual([failed.error.site?.file, failed.error.site?.line], [file, 2]);
+    assert.deepEqual([failed.error.location?.file, failed.error.location?.line], [file, 2]);
   });
 });
 
@@ -32,14 +32,13 @@ test("checkTarget on a loaded model leaves it unannotated unless told to annotat
   assert.ok(inPlace.kind === "checked" && inPlace.model === model);
 });
 
-test("quantizeTarget writes the model and the report; compareItems adds each node's SQNR, reportSite writes its sites", async () => {
+test("quantizeTarget writes the model and the report; compareItems adds each node's SQNR; locations are relative to the report's folder", async () => {
   await withTempDir(async (dir) => {
     const output = path.join(dir, "out", "fmnist.int8.onnx");
     const stages: string[] = [];
     const progress: number[] = [];
     const done = await quantizeTarget({ model: MODEL, quantizer: TUTORIAL, data: data(48), output }, {
       compareItems: 16,
-      reportSite: (s) => `site:${path.basename(s.file)}:${s.line}`,
       onStage: (s) => stages.push(s),
       onProgress: (p) => progress.push(p.items),
     });
@@ -48,11 +47,13 @@ test("quantizeTarget writes the model and the report; compareItems adds each nod
     assert.equal(done.items, 48);
     assert.equal(done.report, `${output}.calibration.json`);
     assert.ok(existsSync(output));
-    const report = JSON.parse(readFileSync(done.report, "utf8")) as { items: number; groups: { spec: { site?: string } }[]; sqnr: { node: string; site?: string }[] };
+    type Stored = { file: string; line: number };
+    const report = JSON.parse(readFileSync(done.report, "utf8")) as { items: number; groups: { spec: { location?: Stored } }[]; sqnr: { node: string; location?: Stored }[] };
     assert.equal(report.items, 48);
-    assert.ok(report.groups.every((g) => /^site:tutorial-quantizer\.ts:\d+$/.test(g.spec.site ?? "")), JSON.stringify(report.groups.map((g) => g.spec.site)));
+    const fromReport = path.relative(path.dirname(done.report), TUTORIAL).split(path.sep).join("/");
+    assert.ok(report.groups.every((g) => g.spec.location?.file === fromReport && g.spec.location.line > 0), JSON.stringify(report.groups.map((g) => g.spec.location)));
     assert.equal(report.sqnr.length, done.accuracy!.length);
-    assert.ok(report.sqnr.some((e) => /^site:tutorial-quantizer\.ts:\d+$/.test(e.site ?? "")));
+    assert.ok(report.sqnr.some((e) => e.location?.file === fromReport));
   });
 });
 

@@ -43,8 +43,8 @@ for (const file of files) {
     const loaded = loadQuantizer(full);
     const { findings } = runCheck(await loadModel(FMNIST), loaded.quantizer);
     const expected = findings.map((f) => {
-      const site = f.site ?? loaded.classSite;
-      return { code: f.code, severity: f.severity, line: site.line, column: site.column, message: f.message, related: f.related.map((r) => (r.site ?? loaded.classSite).line) };
+      const site = f.location ?? loaded.classSite;
+      return { code: f.code, severity: f.severity, line: site.line, column: site.column, message: f.message, related: f.related.map((r) => (r.location ?? loaded.classSite).line) };
     });
     const severities = ["", "error", "warning", "information"];
     const actual = diagnostics.map((d) => ({

@@ -152,7 +152,7 @@ test("qkit check with no arguments checks the targets of the same qkit.json", ()
     const result = spawnSync(process.execPath, [path.join(ROOT, "runtime", "bin", "qkit.js"), "check", "--json"], { cwd: dir, encoding: "utf8" });
     assert.equal(result.status, 1, result.stderr);
     const report = JSON.parse(result.stdout);
-    assert.deepEqual(report.findings.filter((f: { severity: string }) => f.severity === "error").map((f: { code: string; file: string; line: number }) => [f.code, f.file, f.line]), [["quant-range-outside-dtype", "mine.ts", 3]]);
+    assert.deepEqual(report.findings.filter((f: { severity: string }) => f.severity === "error").map((f: { code: string; location: { file: string; line: number } }) => [f.code, f.location.file, f.location.line]), [["quant-range-outside-dtype", "mine.ts", 3]]);
     writeFileSync(path.join(dir, "qkit.json"), JSON.stringify({ targets: [{ quantizer: "mine.ts" }] }));
     const bad = spawnSync(process.execPath, [path.join(ROOT, "runtime", "bin", "qkit.js"), "check"], { cwd: dir, encoding: "utf8" });
     assert.equal(bad.status, 2);

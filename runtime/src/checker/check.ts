@@ -95,7 +95,7 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
   const coverage = computeCoverage(m.graph);
   if (annotated.length > 0) findings.push(coverageFinding(coverage));
 
-  findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.site?.line ?? 0) - (b.site?.line ?? 0));
+  findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.location?.line ?? 0) - (b.location?.line ?? 0));
   return { findings, coverage, model: m };
 }
 

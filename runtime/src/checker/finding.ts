@@ -1,4 +1,5 @@
-import type { SourceSite } from "../quantizer/source-site.js";
+import type { SourceLocation } from "../source-location.js";
+import type { QkitError } from "../errors.js";
 
 export type Severity = "error" | "warning" | "information";
 
@@ -41,8 +42,8 @@ export const FINDING_CODES = {
 
 export type FindingCode = keyof typeof FINDING_CODES;
 
-export interface RelatedSite {
-  site: SourceSite | undefined;
+export interface RelatedLocation {
+  location: SourceLocation | undefined;
   message: string;
 }
 
@@ -51,16 +52,24 @@ export interface Finding {
   severity: Severity;
   /** One sentence naming the nodes or edges involved, and what to do. */
   message: string;
-  /** The line of the quantizer that created the offending spec or annotation. */
-  site: SourceSite | undefined;
+  /**
+   * The line of the quantizer that created the offending spec or annotation (absolute file); undefined for findings
+   * about the quantizer as a whole, which front ends place at its class.
+   */
+  location: SourceLocation | undefined;
   /** Other lines involved: every member of a cycle, the spec a derived spec reads, an overwritten annotation. */
-  related: RelatedSite[];
+  related: RelatedLocation[];
   /** Names of the graph nodes the finding is about. */
   nodes: string[];
 }
 
-export function finding(code: FindingCode, message: string, site: SourceSite | undefined, extra: { related?: RelatedSite[]; nodes?: string[] } = {}): Finding {
-  return { code, severity: FINDING_CODES[code], message, site, related: extra.related ?? [], nodes: extra.nodes ?? [] };
+export function finding(code: FindingCode, message: string, location: SourceLocation | undefined, extra: { related?: RelatedLocation[]; nodes?: string[] } = {}): Finding {
+  return { code, severity: FINDING_CODES[code], message, location, related: extra.related ?? [], nodes: extra.nodes ?? [] };
 }
 
 export const DOCS_URL_BASE = "docs/diagnostics.md";
+
+/** A quantizer that fails to compile or to run at a known line is a finding there, not a crash; else undefined. */
+export function loadErrorFinding(error: QkitError): Finding | undefined {
+  return error.location ? finding("quantizer-threw", error.detail ?? error.message, error.location) : undefined;
+}

@@ -1,10 +1,8 @@
-import * as path from "node:path";
 import { readQkitConfig } from "../config/qkit-config.js";
 import type { Coverage } from "../checker/coverage.js";
-import type { Finding } from "../checker/finding.js";
+import { loadErrorFinding, type Finding } from "../checker/finding.js";
 import { checkTarget } from "../pipeline/check-target.js";
-import type { QuantizerLoadError } from "../user-code/load-quantizer.js";
-import { formatSite, type SourceSite } from "../quantizer/source-site.js";
+import { formatLocation, relativeLocation, type SourceLocation } from "../source-location.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { parseCommandArgs, stringOption } from "./args.js";
@@ -17,8 +15,9 @@ Run the quantizer's annotate() on the model and report every mistake at the line
 then how much of the model is annotated. The quantizer is compiled on the fly (TypeScript or JavaScript).
 
 Output: one line per finding, 'file:line:col severity code message'; with --json,
-{ findings: [{ code, severity, message, file, line, column, related }], coverage }; for a qkit.json with several
-targets, { targets: [{ quantizer, model, findings, coverage }] }.
+{ findings: [{ code, severity, message, location, related: [{ message, location }], nodes }], coverage }, each
+location { file, line, column, endLine, endColumn } with the file relative to the working directory; for a qkit.json
+with several targets, { targets: [{ quantizer, model, findings, coverage }] }.
 Exit status: 0 no errors, 1 errors found, 2 bad input (model or quantizer cannot be loaded).
 
 Options:
@@ -27,24 +26,18 @@ Options:
   --json                print JSON
   -h, --help            show this help`;
 
-interface JsonSite {
-  file: string;
-  line: number;
-  column: number;
+/** A finding's location as printed: findings about the quantizer as a whole sit at its class, as in editors. */
+function printedLocation(location: SourceLocation | undefined, fallback: SourceLocation): SourceLocation {
+  return relativeLocation(location ?? fallback, process.cwd());
 }
 
-function jsonSite(site: SourceSite | undefined, fallback: SourceSite): JsonSite {
-  const s = site ?? fallback;
-  return { file: path.relative(process.cwd(), s.file) || s.file, line: s.line, column: s.column };
-}
-
-function findingToJson(f: Finding, fallback: SourceSite) {
+function findingToJson(f: Finding, fallback: SourceLocation) {
   return {
     code: f.code,
     severity: f.severity,
     message: f.message,
-    ...jsonSite(f.site, fallback),
-    related: f.related.map((r) => ({ message: r.message, ...jsonSite(r.site, fallback) })),
+    location: printedLocation(f.location, fallback),
+    related: f.related.map((r) => ({ message: r.message, location: printedLocation(r.location, fallback) })),
     nodes: f.nodes,
   };
 }
@@ -101,23 +94,19 @@ async function checkConfigTargets(json: boolean): Promise<number> {
 async function checkOne(model: string, quantizer: string): Promise<TargetOutcome> {
   const result = await checkTarget({ model, quantizer });
   if (result.kind === "checked") return report(result.findings, result.coverage, result.loaded.classSite);
-  const { error } = result;
-  if (!error.site) throw error;
-  return report([loadFailureFinding(error, error.site)], undefined, error.site);
-}
-
-/** A quantizer that could not be loaded, as a finding in the user's file rather than a crash. */
-export function loadFailureFinding(error: QuantizerLoadError, site: SourceSite): Finding {
-  return { code: "quantizer-threw", severity: "error", message: error.message.replace(/^[^:]*:\d+:\d+: /, ""), site, related: [], nodes: [] };
+  // A quantizer that does not load is a finding at its line, when it has one, rather than a crash.
+  const finding = loadErrorFinding(result.error);
+  if (!finding) throw result.error;
+  return report([finding], undefined, finding.location!);
 }
 
 /** Findings as text (with related notes, coverage and totals) and as JSON. */
-export function report(findings: Finding[], coverage: Coverage | undefined, fallback: SourceSite): TargetOutcome {
+export function report(findings: Finding[], coverage: Coverage | undefined, fallback: SourceLocation): TargetOutcome {
   const errors = findings.filter((f) => f.severity === "error").length;
   const warnings = findings.filter((f) => f.severity === "warning").length;
   const lines = findings.flatMap((f) => [
-    `${formatSite(f.site ?? fallback)} ${f.severity} ${f.code} ${f.message}`,
-    ...f.related.map((r) => `  ${formatSite(r.site ?? fallback)} note: ${r.message}`),
+    `${formatLocation(f.location ?? fallback)} ${f.severity} ${f.code} ${f.message}`,
+    ...f.related.map((r) => `  ${formatLocation(r.location ?? fallback)} note: ${r.message}`),
   ]);
   let text = lines.length ? `${lines.join("\n")}\n` : "";
   if (coverage) text += `\ncoverage:\n${coverageTable(coverage)}\n`;

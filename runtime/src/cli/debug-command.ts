@@ -2,7 +2,7 @@ import { loadModel } from "../model-io/load-model.js";
 import { convert } from "../quantize/convert.js";
 import { compareNodes, type NodeAccuracy } from "../debug/numeric-debugger.js";
 import { openData, modelInputs } from "../data/source.js";
-import { formatSite } from "../quantizer/source-site.js";
+import { formatLocation, relativeLocation } from "../source-location.js";
 import type { Model } from "../model.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
@@ -29,7 +29,7 @@ ${DATA_USAGE}
   -h, --help            show this help`;
 
 function formatRow(r: NodeAccuracy): string[] {
-  return [r.node, r.opType, r.module ?? "", Number.isFinite(r.sqnr) ? r.sqnr.toFixed(1) : "inf", r.mse.toExponential(2), r.site ? formatSite(r.site) : ""];
+  return [r.node, r.opType, r.module ?? "", Number.isFinite(r.sqnr) ? r.sqnr.toFixed(1) : "inf", r.mse.toExponential(2), r.site ? formatLocation(r.site) : ""];
 }
 
 export const debugCommand: Command = {
@@ -64,7 +64,7 @@ export const debugCommand: Command = {
     const options = dataOptions(args);
     const results = await compareNodes(float, quantized, openData(data, modelInputs(float.graph), { ...options, limit: options.limit ?? 64 }), annotated ? { annotated } : {});
     if (args.values.json) {
-      process.stdout.write(`${JSON.stringify({ nodes: results.map((r) => ({ ...r, sqnr: Number.isFinite(r.sqnr) ? r.sqnr : null, site: r.site ? formatSite(r.site) : null })) }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ nodes: results.map(({ site, ...r }) => ({ ...r, sqnr: Number.isFinite(r.sqnr) ? r.sqnr : null, location: site ? relativeLocation(site, process.cwd()) : null })) }, null, 2)}\n`);
       return 0;
     }
     const top = Number(stringOption(args, "top") ?? 15);

@@ -6,7 +6,8 @@ import { UsageError } from "./command.js";
 import { stringOption, type ParsedArgs } from "./args.js";
 import { DATA_OPTIONS, dataOptions } from "./data-options.js";
 import { progress, type Progress } from "./progress.js";
-import { loadFailureFinding, report } from "./check-command.js";
+import { loadErrorFinding } from "../checker/finding.js";
+import { report } from "./check-command.js";
 
 /** The options of the commands that run the pipeline on --model and --quantizer. */
 export const TARGET_OPTIONS = {
@@ -52,9 +53,10 @@ export async function runPipeline<T>(limit: number | undefined, body: (run: Pipe
 }
 
 function failure(error: unknown, loaded: LoadedQuantizer | undefined): number {
-  if (error instanceof QuantizerLoadError && error.site) {
+  const finding = error instanceof QuantizerLoadError ? loadErrorFinding(error) : undefined;
+  if (finding) {
     // A quantizer that fails to compile or run is a finding in the user's file, not a crash.
-    process.stdout.write(report([loadFailureFinding(error, error.site)], undefined, error.site).text);
+    process.stdout.write(report([finding], undefined, finding.location!).text);
     return 1;
   }
   if (error instanceof PrepareError && loaded) {

@@ -4,7 +4,7 @@ import { cloneModel } from "../model-clone.js";
 import { createSession, type SessionOptions } from "../session/create-session.js";
 import type { Sample } from "../data/source.js";
 import { annotationOf } from "../quantizer/annotation.js";
-import type { SourceSite } from "../quantizer/source-site.js";
+import type { SourceLocation } from "../source-location.js";
 
 /** How far one node's output in the quantized model is from the float model's (torch's NodeAccuracySummary). */
 export interface NodeAccuracy {
@@ -17,7 +17,7 @@ export interface NodeAccuracy {
   mse: number;
   elements: number;
   /** The quantizer line that annotated the node, when the quantizer is known. */
-  site: SourceSite | undefined;
+  site: SourceLocation | undefined;
 }
 
 interface Pair {

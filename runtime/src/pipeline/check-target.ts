@@ -3,7 +3,7 @@ import type { Model } from "../model.js";
 import { runCheck, type CheckResult } from "../checker/check.js";
 import { loadQuantizer, QuantizerLoadError, type LoadedQuantizer } from "../user-code/load-quantizer.js";
 import type { UserModuleLoader } from "../user-code/user-module-loader.js";
-import type { SourceSite } from "../quantizer/source-site.js";
+import type { SourceLocation } from "../source-location.js";
 import type { PipelineTarget } from "./target.js";
 
 export interface LoadTargetOptions {
@@ -12,7 +12,7 @@ export interface LoadTargetOptions {
   /** How load errors name the quantizer file (default: its path). */
   label?: string;
   /** Which frames of a stack are the user's (callers with frames of their own filter those too). */
-  frames?: (stack: string | undefined) => SourceSite[];
+  frames?: (stack: string | undefined) => SourceLocation[];
   /** Called once the quantizer is constructed, before its annotate() runs. */
   onLoaded?: (loaded: LoadedQuantizer) => void;
 }

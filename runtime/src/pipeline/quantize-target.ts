@@ -5,11 +5,10 @@ import { prepare, type PreparedModel } from "../quantize/prepare.js";
 import { calibrate, CalibrationAbortedError, type CalibrationProgress } from "../quantize/calibrate.js";
 import { convert } from "../quantize/convert.js";
 import { exportOnnx } from "../quantize/export.js";
-import { calibrationReport, saveCalibrationReport, type CalibrationReport } from "../quantize/calibration-report.js";
+import { calibrationReport, saveCalibrationReport } from "../quantize/calibration-report.js";
 import { loadCalibrationState, readCalibrationState } from "../quantize/calibration-state.js";
 import { openData, modelInputs, type Sample } from "../data/source.js";
 import { compareNodes, type NodeAccuracy } from "../debug/numeric-debugger.js";
-import { formatSite, type SourceSite } from "../quantizer/source-site.js";
 import type { LoadedQuantizer } from "../user-code/load-quantizer.js";
 import { QkitError } from "../errors.js";
 import { loadTarget, type LoadTargetOptions } from "./check-target.js";
@@ -33,18 +32,6 @@ export interface QuantizeTargetOptions extends CalibrateTargetOptions {
    * report (what the editor shows beside the qparams).
    */
   compareItems?: number;
-  /** How the report writes a source site (default: relative to the working directory). */
-  reportSite?: (site: SourceSite) => string;
-}
-
-/** How far one node drifted, as the report stores it (JSON has no Infinity: identical outputs are null). */
-export interface NodeSqnr {
-  node: string;
-  opType: string;
-  sqnr: number | null;
-  mse: number;
-  /** The annotating line, written by the `reportSite` the report was made with. */
-  site?: string;
 }
 
 export interface CalibratedTarget {
@@ -105,24 +92,6 @@ export async function calibrateTarget(target: PipelineTarget, options: Calibrate
   return { floatModel, loaded, prepared, items: done.items };
 }
 
-/** The report's sites, and the debugger's per-node SQNR, written the way the reader expects. */
-function reportWithSites(prepared: PreparedModel, items: number, accuracy: NodeAccuracy[] | undefined, site: (s: SourceSite) => string): CalibrationReport & { sqnr?: NodeSqnr[] } {
-  const report = calibrationReport(prepared, items);
-  for (const [i, group] of report.groups.entries()) {
-    const spec = prepared.groups[i]?.spec.site;
-    if (spec) group.spec.site = site(spec);
-  }
-  if (!accuracy) return report;
-  const sqnr = accuracy.map((a): NodeSqnr => ({
-    node: a.node,
-    opType: a.opType,
-    sqnr: Number.isFinite(a.sqnr) ? a.sqnr : null,
-    mse: a.mse,
-    ...(a.site ? { site: site(a.site) } : {}),
-  }));
-  return { ...report, sqnr };
-}
-
 /**
  * check → prepare → calibrate → convert → (compare) → export: the QDQ model and its calibration report, each
  * written atomically and only when the run was not cancelled, so a cancelled run leaves no file.
@@ -145,10 +114,10 @@ export async function quantizeTarget(target: PipelineTarget, options: QuantizeTa
   }
   stopIfAborted(options.signal, items);
   options.onStage?.("export");
-  const site = options.reportSite ?? ((s: SourceSite) => formatSite(s));
   await mkdir(path.dirname(path.resolve(output)), { recursive: true });
   await mkdir(path.dirname(path.resolve(report)), { recursive: true });
   await exportOnnx(converted, output);
-  await saveCalibrationReport(reportWithSites(prepared, items, accuracy, site) as CalibrationReport, report);
+  // Locations in the report are relative to its own folder (saveCalibrationReport), whoever writes it.
+  await saveCalibrationReport(calibrationReport(prepared, items, accuracy ? { accuracy } : {}), report);
   return { ...calibrated, converted, accuracy, output, report };
 }

@@ -1,7 +1,7 @@
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
 import type { Graph, InsertionPoint } from "../graph/graph.js";
-import { QkitError, errorMessage } from "../errors.js";
+import { QkitError, errorMessage, type QkitErrorOptions } from "../errors.js";
 import { cloneModel } from "../model-clone.js";
 import { inferShapes } from "../graph/shape-inference/infer.js";
 import { intAttribute } from "../onnx/attributes.js";
@@ -11,13 +11,13 @@ import { isPerChannel, type QParams, type QuantDType } from "../quant-types.js";
 import { quantizeValues } from "../observers/quantize.js";
 import { slotKey, describeSlot } from "../quantizer/edge-or-node.js";
 import type { RangedSpec } from "../quantizer/specs.js";
-import { formatSite } from "../quantizer/source-site.js";
+import { formatLocation } from "../source-location.js";
 import type { Observer } from "../observers/observer.js";
 import type { DerivedSlot, ObserverGroup, PreparedModel } from "./prepare.js";
 
-/** convert could not compute qparams or build the quantized graph; the message names the spec's line. */
+/** convert could not compute qparams or build the quantized graph; the message names the spec's line, `location` holds it. */
 export class ConvertError extends QkitError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: QkitErrorOptions) {
     super("convert-failed", message, options);
   }
 }
@@ -38,13 +38,13 @@ const ARRAY_FOR: Record<QuantDType, (values: Int32Array) => Int8Array | Uint8Arr
 };
 
 function groupQparams(group: ObserverGroup): QParams {
-  const where = `${describeSlot(group.slots[0]!.edgeOrNode)} (spec at ${formatSite(group.spec.site)})`;
+  const where = `${describeSlot(group.slots[0]!.edgeOrNode)} (spec at ${formatLocation(group.spec.site)})`;
   try {
     const q = group.observer.calculateQparams();
     if (group.spec.kind !== "fixed" && group.spec.qscheme && isPerChannel(group.spec.qscheme)) q.axis = group.spec.chAxis ?? 0;
     return q;
   } catch (error) {
-    throw new ConvertError(`cannot compute qparams for the ${where}: ${errorMessage(error)}`, { cause: error });
+    throw new ConvertError(`cannot compute qparams for the ${where}: ${errorMessage(error)}`, { cause: error, location: group.spec.site });
   }
 }
 
@@ -53,22 +53,23 @@ function toArray(x: Float32Array | Int32Array | number[] | number): number[] {
 }
 
 function derivedQparams(d: DerivedSlot, observers: (Observer | undefined)[]): QParams {
-  const where = `the DerivedQuantizationSpec for the ${describeSlot(d.slot.edgeOrNode)} (at ${formatSite(d.spec.site)})`;
+  const where = `the DerivedQuantizationSpec for the ${describeSlot(d.slot.edgeOrNode)} (at ${formatLocation(d.spec.site)})`;
   const missing = observers.findIndex((o) => !o);
-  if (missing >= 0) throw new ConvertError(`${where}: derivedFrom[${missing}] has no observer`);
+  const location = d.spec.site;
+  if (missing >= 0) throw new ConvertError(`${where}: derivedFrom[${missing}] has no observer`, { location });
   let result;
   try {
     result = d.spec.deriveFunction(observers as Observer[]);
   } catch (error) {
-    throw new ConvertError(`${where}: deriveQparams threw: ${errorMessage(error)}`, { cause: error });
+    throw new ConvertError(`${where}: deriveQparams threw: ${errorMessage(error)}`, { cause: error, location });
   }
   const scale = toArray(result?.scale as never);
   const zeroPoint = toArray(result?.zeroPoint as never);
   if (scale.length === 0 || scale.some((s) => !Number.isFinite(s) || s <= 0)) {
-    throw new ConvertError(`${where}: deriveQparams returned scale [${scale.slice(0, 4).join(", ")}]; every scale must be a finite number above 0`);
+    throw new ConvertError(`${where}: deriveQparams returned scale [${scale.slice(0, 4).join(", ")}]; every scale must be a finite number above 0`, { location });
   }
   const zp = zeroPoint.length === 1 && scale.length > 1 ? scale.map(() => zeroPoint[0]!) : zeroPoint;
-  if (zp.length !== scale.length) throw new ConvertError(`${where}: deriveQparams returned ${scale.length} scales but ${zp.length} zero points`);
+  if (zp.length !== scale.length) throw new ConvertError(`${where}: deriveQparams returned ${scale.length} scales but ${zp.length} zero points`, { location });
   const q: QParams = { scale: Float32Array.from(scale), zeroPoint: Int32Array.from(zp.map(Math.round)) };
   if (scale.length > 1 || (d.spec.qscheme && isPerChannel(d.spec.qscheme))) q.axis = d.spec.chAxis ?? 0;
   return q;

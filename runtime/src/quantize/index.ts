@@ -4,4 +4,8 @@ export { calibrate, CalibrationDataError, CalibrationAbortedError, type Calibrat
 export { convert, ConvertError } from "./convert.js";
 export { exportOnnx } from "./export.js";
 export { calibrationState, saveCalibrationState, readCalibrationState, mergeCalibrationStates, loadCalibrationState, CalibrationStateError, type CalibrationState } from "./calibration-state.js";
-export { calibrationReport, saveCalibrationReport, type CalibrationReport, type GroupReport } from "./calibration-report.js";
+export {
+  calibrationReport, saveCalibrationReport, readCalibrationReport, calibrationReportFromJSON, CalibrationReportError,
+  type CalibrationReport, type GroupReport, type NodeSqnrReport, type QuantRangeReport, type CalibrationReportOptions,
+  type ReadCalibrationReportOptions,
+} from "./calibration-report.js";

@@ -7,7 +7,7 @@ import type { Quantizer } from "../quantizer/quantizer.js";
 import { resolveSharing, type Slot } from "../quantizer/sharing.js";
 import { isEdge } from "../quantizer/edge-or-node.js";
 import type { DerivedQuantizationSpec, FixedQParamsQuantizationSpec, QuantizationSpec } from "../quantizer/specs.js";
-import { formatSite } from "../quantizer/source-site.js";
+import { formatLocation } from "../source-location.js";
 import type { Observer, ObserverOptions } from "../observers/observer.js";
 import type { ObserverClass } from "../observers/base.js";
 import { FixedQParamsObserver } from "../observers/fixed-qparams.js";
@@ -19,7 +19,7 @@ export class PrepareError extends QkitError {
   constructor(readonly findings: Finding[]) {
     const errors = findings.filter((f) => f.severity === "error");
     const first = errors[0]!;
-    super("prepare-refused", `the quantizer has ${errors.length} error${errors.length === 1 ? "" : "s"} (first: ${formatSite(first.site)} ${first.code}: ${first.message}); run qkit check for all of them`);
+    super("prepare-refused", `the quantizer has ${errors.length} error${errors.length === 1 ? "" : "s"} (first: ${formatLocation(first.location)} ${first.code}: ${first.message}); run qkit check for all of them`, { location: first.location, detail: `${first.code}: ${first.message}` });
   }
 }
 

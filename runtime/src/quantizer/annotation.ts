@@ -1,6 +1,7 @@
 import type { Node } from "../graph/node.js";
 import type { QuantizationSpecBase } from "./specs.js";
-import { captureSite, type SourceSite } from "./source-site.js";
+import { captureSite } from "./source-site.js";
+import type { SourceLocation } from "../source-location.js";
 
 export interface QuantizationAnnotationFields {
   /** Spec per input, keyed by the input node (the edge input → annotated node). A Map, or [node, spec] pairs. */
@@ -20,7 +21,7 @@ export class QuantizationAnnotation {
   allowImplicitSharing: boolean;
   annotated: boolean;
   /** Where the annotation was created. */
-  readonly site: SourceSite | undefined = captureSite();
+  readonly site: SourceLocation | undefined = captureSite();
 
   constructor(fields: QuantizationAnnotationFields = {}) {
     this.inputQspecMap = new Map(fields.inputQspecMap ?? []);

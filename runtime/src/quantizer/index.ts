@@ -9,4 +9,4 @@ export { QuantizationAnnotation, annotationOf, type QuantizationAnnotationFields
 export { Quantizer, ComposableQuantizer, type CompositionConflict } from "./quantizer.js";
 export { isEdge, slotKey, describeSlot, type Edge, type EdgeOrNode } from "./edge-or-node.js";
 export { resolveSharing, collectSlots, slotProblem, differingFields, IMPLICIT_SHARING_FIELDS, type Slot, type SharingResolution } from "./sharing.js";
-export { captureSite, formatSite, userFrames, type SourceSite } from "./source-site.js";
+export { captureSite, userFrames } from "./source-site.js";

@@ -1,7 +1,8 @@
 import type { GraphModule } from "../model.js";
 import type { Node } from "../graph/node.js";
 import { QuantizationAnnotation } from "./annotation.js";
-import { captureSite, type SourceSite } from "./source-site.js";
+import { captureSite } from "./source-site.js";
+import type { SourceLocation } from "../source-location.js";
 
 /**
  * A backend's quantization recipe: `annotate` attaches QuantizationAnnotations to the nodes of the model's graph.
@@ -20,8 +21,8 @@ export abstract class Quantizer {
 /** An earlier quantizer's annotation that a later one replaced, changed or removed. */
 export interface CompositionConflict {
   node: Node;
-  earlier: { quantizer: string; site: SourceSite | undefined };
-  later: { quantizer: string; site: SourceSite | undefined };
+  earlier: { quantizer: string; site: SourceLocation | undefined };
+  later: { quantizer: string; site: SourceLocation | undefined };
   change: "replaced" | "removed" | "changed";
 }
 

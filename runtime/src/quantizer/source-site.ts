@@ -1,26 +1,24 @@
 import * as path from "node:path";
-
-/** Where user code did something: a file and a 1-based line and column, in the TypeScript source when mapped. */
-export interface SourceSite {
-  file: string;
-  line: number;
-  column: number;
-}
+import { pointLocation, type SourceLocation } from "../source-location.js";
 
 // Frames inside qkit itself (this package's compiled files) and inside Node are never the user's line.
 const QKIT_ROOT = path.resolve(__dirname, "..");
+// V8 hands a stack over only as text ("    at f (/abs/file.ts:12:5)"): this is where that text becomes locations.
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?$/;
 
-/** The user-code frames of a stack trace, innermost first. */
-export function userFrames(stack: string | undefined): SourceSite[] {
-  const sites: SourceSite[] = [];
+/**
+ * The user-code frames of a stack trace, innermost first, as point locations (a frame says where a call starts,
+ * not where it ends). Positions are the TypeScript source's where source maps are enabled.
+ */
+export function userFrames(stack: string | undefined): SourceLocation[] {
+  const sites: SourceLocation[] = [];
   for (const line of (stack ?? "").split("\n")) {
     if (!line.trimStart().startsWith("at ")) continue;
     const match = FRAME.exec(line.trim());
     if (!match) continue;
     const file = match[1]!.startsWith("file://") ? new URL(match[1]!).pathname : match[1]!;
     if (!path.isAbsolute(file) || file.startsWith(QKIT_ROOT + path.sep) || file.startsWith("node:")) continue;
-    sites.push({ file, line: Number(match[2]), column: Number(match[3]) });
+    sites.push(pointLocation(file, Number(match[2]), Number(match[3])));
   }
   return sites;
 }
@@ -29,17 +27,11 @@ export function userFrames(stack: string | undefined): SourceSite[] {
  * The line of user code that is running now: the innermost frame outside qkit. Specs and annotations record it when
  * they are created, so every finding can point at the line that made the mistake.
  */
-export function captureSite(): SourceSite | undefined {
+export function captureSite(): SourceLocation | undefined {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 64;
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, captureSite);
   Error.stackTraceLimit = limit;
   return userFrames(holder.stack)[0];
-}
-
-export function formatSite(site: SourceSite | undefined, relativeTo = process.cwd()): string {
-  if (!site) return "<unknown>";
-  const file = path.isAbsolute(site.file) ? path.relative(relativeTo, site.file) || site.file : site.file;
-  return `${file}:${site.line}:${site.column}`;
 }

@@ -2,7 +2,8 @@ import type { Node } from "../graph/node.js";
 import type { ObserverConstructor, Observer } from "../observers/observer.js";
 import type { QScheme, QuantDType } from "../quant-types.js";
 import type { EdgeOrNode } from "./edge-or-node.js";
-import { captureSite, type SourceSite } from "./source-site.js";
+import { captureSite } from "./source-site.js";
+import type { SourceLocation } from "../source-location.js";
 
 /**
  * The base of every spec. Each spec remembers the line of user code that created it, so the checker can report a
@@ -10,7 +11,7 @@ import { captureSite, type SourceSite } from "./source-site.js";
  */
 export abstract class QuantizationSpecBase {
   /** Where the spec was created (undefined when no user frame was on the stack). */
-  readonly site: SourceSite | undefined = captureSite();
+  readonly site: SourceLocation | undefined = captureSite();
   abstract readonly kind: "observed" | "fixed" | "shared" | "derived";
 }
 

@@ -1,20 +1,20 @@
 import * as path from "node:path";
 import { existsSync } from "node:fs";
 import { Quantizer } from "../quantizer/quantizer.js";
-import { userFrames, type SourceSite } from "../quantizer/source-site.js";
+import { userFrames } from "../quantizer/source-site.js";
+import { pointLocation, type SourceLocation } from "../source-location.js";
 import { BUILTIN_QUANTIZERS } from "../builtin/registry.js";
 import { QuantizerLoadError } from "./quantizer-load-error.js";
 import { UserModuleLoader } from "./user-module-loader.js";
 
 export { QuantizerLoadError } from "./quantizer-load-error.js";
 
-
 export interface LoadedQuantizer {
   quantizer: Quantizer;
   className: string;
   file: string;
   /** Where the Quantizer class is declared; findings about the quantizer as a whole point here. */
-  classSite: SourceSite;
+  classSite: SourceLocation;
 }
 
 function isQuantizerClass(x: unknown): x is new () => Quantizer {
@@ -22,11 +22,13 @@ function isQuantizerClass(x: unknown): x is new () => Quantizer {
 }
 
 /** The line declaring `class Name` in `text`, for findings about the quantizer as a whole. */
-export function classSite(file: string, text: string, className: string): SourceSite {
+export function classSite(file: string, text: string, className: string): SourceLocation {
   const lines = text.split("\n");
   const pattern = new RegExp(`\\bclass\\s+${className.replace(/[$]/g, "\\$")}\\b`);
   const index = lines.findIndex((l) => pattern.test(l));
-  return { file, line: index >= 0 ? index + 1 : 1, column: index >= 0 ? lines[index]!.search(pattern) + 1 : 1 };
+  if (index < 0) return { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const match = pattern.exec(lines[index]!)!;
+  return { file, line: index + 1, column: match.index + 1, endLine: index + 1, endColumn: match.index + match[0].length + 1 };
 }
 
 function describeThrow(error: unknown): string {
@@ -37,7 +39,7 @@ export interface FromExportsOptions {
   /** How messages name the file (default: the path). */
   label?: string;
   /** Picks the user's frames from a stack (callers with frames of their own filter those too). */
-  frames?: (stack: string | undefined) => SourceSite[];
+  frames?: (stack: string | undefined) => SourceLocation[];
 }
 
 /**
@@ -51,17 +53,20 @@ export function quantizerFromExports(exports: Record<string, unknown>, file: str
     ? [["default", exports.default] as const]
     : Object.entries(exports).filter(([, v]) => isQuantizerClass(v) || v instanceof Quantizer);
   if (candidates.length === 0) {
-    throw new QuantizerLoadError("no-quantizer", `${label}: exports no Quantizer; export a class that extends Quantizer from "qkit" (as the default export, or the only one)`);
+    const detail = 'exports no Quantizer; export a class that extends Quantizer from "qkit" (as the default export, or the only one)';
+    throw new QuantizerLoadError("no-quantizer", `${label}: ${detail}`, { detail });
   }
   if (candidates.length > 1) {
-    throw new QuantizerLoadError("ambiguous", `${label}: exports ${candidates.length} Quantizers (${candidates.map(([k]) => k).join(", ")}); make the one to use the default export`);
+    const detail = `exports ${candidates.length} Quantizers (${candidates.map(([k]) => k).join(", ")}); make the one to use the default export`;
+    throw new QuantizerLoadError("ambiguous", `${label}: ${detail}`, { detail });
   }
   const [, value] = candidates[0]!;
   let quantizer: Quantizer;
   try {
     quantizer = value instanceof Quantizer ? value : new (value as new () => Quantizer)();
   } catch (error) {
-    throw new QuantizerLoadError("construction", `${label}: constructing the quantizer threw ${describeThrow(error)}`, frames((error as Error)?.stack)[0], { cause: error });
+    const detail = `constructing the quantizer threw ${describeThrow(error)}`;
+    throw new QuantizerLoadError("construction", `${label}: ${detail}`, { detail, location: frames((error as Error)?.stack)[0], cause: error });
   }
   const className = quantizer.constructor.name;
   return { quantizer, className, file, classSite: classSite(file, text, className) };
@@ -78,17 +83,19 @@ export function loadQuantizer(file: string, loader = new UserModuleLoader(), opt
   const builtin = BUILTIN_QUANTIZERS[file];
   if (builtin && !existsSync(resolved)) {
     const quantizer = builtin.make();
-    return { quantizer, className: quantizer.constructor.name, file, classSite: { file: `<built-in ${file}>`, line: 1, column: 1 } };
+    return { quantizer, className: quantizer.constructor.name, file, classSite: pointLocation(`<built-in ${file}>`, 1, 1) };
   }
   if (!loader.exists(resolved)) {
-    throw new QuantizerLoadError("not-found", `${file}: no such quantizer file; check the path, or name a built-in (${Object.keys(BUILTIN_QUANTIZERS).join(", ")})`);
+    const detail = `no such quantizer file; check the path, or name a built-in (${Object.keys(BUILTIN_QUANTIZERS).join(", ")})`;
+    throw new QuantizerLoadError("not-found", `${file}: ${detail}`, { detail });
   }
   let exports: Record<string, unknown>;
   try {
     exports = loader.load(resolved);
   } catch (error) {
     if (error instanceof QuantizerLoadError) throw error;
-    throw new QuantizerLoadError("evaluation", `${label}: running the module threw ${describeThrow(error)}`, frames((error as Error)?.stack)[0], { cause: error });
+    const detail = `running the module threw ${describeThrow(error)}`;
+    throw new QuantizerLoadError("evaluation", `${label}: ${detail}`, { detail, location: frames((error as Error)?.stack)[0], cause: error });
   }
   return quantizerFromExports(exports, resolved, loader.text(resolved), { label, frames });
 }

@@ -1,13 +1,14 @@
-import { QkitError } from "../errors.js";
-import type { SourceSite } from "../quantizer/source-site.js";
+import { QkitError, type QkitErrorOptions } from "../errors.js";
 
-/** A quantizer file could not be compiled, evaluated, or has no Quantizer to offer. */
+/**
+ * A quantizer file could not be compiled, evaluated, or has no Quantizer to offer. The message names the file;
+ * `detail` is the same without it, and `location` the user's line where one is known (a syntax error, a throw).
+ */
 export class QuantizerLoadError extends QkitError {
   constructor(
     code: "not-found" | "syntax" | "evaluation" | "no-quantizer" | "ambiguous" | "construction",
     message: string,
-    readonly site?: SourceSite,
-    options?: { cause?: unknown },
+    options?: QkitErrorOptions,
   ) {
     super(code, message, options);
   }

@@ -23,9 +23,12 @@ export function transpileQuantizer(file: string, source: string, ts: typeof TS =
   });
   const syntax = output.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
   if (syntax) {
-    const at = syntax.file && syntax.start !== undefined ? syntax.file.getLineAndCharacterOfPosition(syntax.start) : { line: 0, character: 0 };
-    const site = { file, line: at.line + 1, column: at.character + 1 };
-    throw new QuantizerLoadError("syntax", `${path.basename(file)}:${site.line}:${site.column}: ${ts.flattenDiagnosticMessageText(syntax.messageText, " ")}`, site);
+    const start = syntax.file && syntax.start !== undefined ? syntax.start : 0;
+    const at = syntax.file ? syntax.file.getLineAndCharacterOfPosition(start) : { line: 0, character: 0 };
+    const end = syntax.file ? syntax.file.getLineAndCharacterOfPosition(start + (syntax.length ?? 0)) : at;
+    const location = { file, line: at.line + 1, column: at.character + 1, endLine: end.line + 1, endColumn: end.character + 1 };
+    const detail = ts.flattenDiagnosticMessageText(syntax.messageText, " ");
+    throw new QuantizerLoadError("syntax", `${path.basename(file)}:${location.line}:${location.column}: ${detail}`, { location, detail });
   }
   return output.outputText;
 }

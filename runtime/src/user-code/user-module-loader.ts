@@ -48,7 +48,7 @@ export class UserModuleLoader {
 
   load(file: string): Record<string, unknown> {
     const resolved = path.resolve(file);
-    if (!this.exists(resolved)) throw new QuantizerLoadError("not-found", `${file}: no such quantizer file; check the path`);
+    if (!this.exists(resolved)) throw new QuantizerLoadError("not-found", `${file}: no such quantizer file; check the path`, { detail: "no such quantizer file; check the path" });
     return this.#loadFile(resolved).exports as Record<string, unknown>;
   }
 

@@ -1,7 +1,6 @@
 /** Messages between the server and a calibration worker; plain data only. */
-import type { PipelineTarget, SourceSite } from "qkit/tooling";
+import type { PipelineTarget, SourceLocation } from "qkit/tooling";
 
-export type { NodeSqnr } from "qkit/tooling";
 
 export interface CalibrationJob {
   /** The target with its paths resolved and its model as a file: plain data. */
@@ -17,6 +16,6 @@ export type CalibrationWorkerMessage =
   | { kind: "failed"; message: string }
   | { kind: "cancelled" }
   /** The user's code called process.exit; the worker ends right after. */
-  | { kind: "exit"; code: number; site: SourceSite | undefined };
+  | { kind: "exit"; code: number; site: SourceLocation | undefined };
 
 export type CalibrationControlMessage = { kind: "abort" };

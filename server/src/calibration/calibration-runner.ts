@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { formatSite, type SourceSite } from "qkit/tooling";
+import { formatLocation, type SourceLocation } from "qkit/tooling";
 import { startWorker, supervise } from "../sandbox/supervisor.js";
 import type { CalibrationJob, CalibrationWorkerMessage } from "./calibration-messages.js";
 
@@ -31,7 +31,7 @@ export async function runCalibration(
   onStage: (stage: "export" | "compare") => void,
   signal: AbortSignal,
 ): Promise<CalibrationRunOutcome> {
-  let exit: { code: number; site: SourceSite | undefined } | undefined;
+  let exit: { code: number; site: SourceLocation | undefined } | undefined;
   const ended = await supervise<CalibrationWorkerMessage, CalibrationRunOutcome>(startWorker(WORKER_FILE, job, memoryLimitMb), {
     limits: { memoryLimitMb },
     signal,
@@ -59,7 +59,7 @@ export async function runCalibration(
     case "out-of-memory":
       return { kind: "failed", message: `calibration used more than ${memoryLimitMb} MB and was stopped (the quantizer or the data module allocates without bound?); the limit is the qkit.calibrationMemoryLimitMb setting` };
     case "exited":
-      return { kind: "failed", message: `${exit?.site ? `${formatSite(exit.site)}: ` : ""}the quantizer or the data module called process.exit(${exit?.code ?? ended.code}); calibration stopped and nothing was written` };
+      return { kind: "failed", message: `${exit?.site ? `${formatLocation(exit.site)}: ` : ""}the quantizer or the data module called process.exit(${exit?.code ?? ended.code}); calibration stopped and nothing was written` };
     case "crashed":
       return { kind: "failed", message: ended.error.stack ?? ended.error.message };
     case "timeout":

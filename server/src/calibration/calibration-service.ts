@@ -5,7 +5,7 @@ import type { Diagnostic } from "vscode-languageserver";
 import type { CalibrationStatus, RunCalibrationResult } from "../protocol.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { sqnrDiagnostics } from "../features/sqnr-diagnostics.js";
-import { CalibrationStore, outputPathFor, reportPathFor, type LoadedReport } from "./calibration-store.js";
+import { CalibrationStore, outputPathFor, reportMentions, reportPathFor, type LoadedReport } from "./calibration-store.js";
 import { runCalibration, type CalibrationProgressEvent } from "./calibration-runner.js";
 import type { CalibrationJob } from "./calibration-messages.js";
 import { pathToUri } from "../util/uri.js";
@@ -39,7 +39,7 @@ export class CalibrationService {
     if (own) return this.store.load(own);
     for (const t of this.workspace.config.targets) {
       const loaded = this.store.load(t);
-      if (loaded && (loaded.sqnrSites.some((s) => s.file === file) || [...loaded.bySite.keys()].some((k) => k.startsWith(`${file}:`)))) return loaded;
+      if (loaded && reportMentions(loaded, file)) return loaded;
     }
     return undefined;
   }

@@ -1,19 +1,35 @@
 import * as path from "node:path";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import type { CalibrationReport, GroupReport, ResolvedTarget } from "qkit/tooling";
-import type { NodeSqnr } from "./calibration-messages.js";
+import { statSync } from "node:fs";
+import { readCalibrationReport, type CalibrationReport, type GroupReport, type NodeSqnrReport, type ResolvedTarget, type SourceLocation } from "qkit/tooling";
+
+/** The groups one spec defined, and where the quantizer created it. */
+export interface SpecCalibration {
+  location: SourceLocation;
+  groups: GroupReport[];
+}
 
 /** A saved calibration report, indexed the ways the editor asks: by node name and by the line that made a spec. */
 export interface LoadedReport {
   file: string;
+  /** Locations absolute, as readCalibrationReport gives them. */
   report: CalibrationReport;
   /** Groups by the node owning one of their slots. */
   byNode: Map<string, GroupReport[]>;
-  /** Groups by the absolute `file:line:column` of the spec that defined them. */
-  bySite: Map<string, GroupReport[]>;
-  sqnr: Map<string, NodeSqnr>;
-  /** The absolute annotating site of each node the debugger compared. */
-  sqnrSites: { entry: NodeSqnr; file: string; line: number; column: number }[];
+  /** Specs by the file, then the line, that created them. */
+  specs: Map<string, Map<number, SpecCalibration[]>>;
+  sqnr: Map<string, NodeSqnrReport>;
+  /** Each node the debugger compared, with the line that annotated it. */
+  sqnrLocations: { entry: NodeSqnrReport; location: SourceLocation }[];
+}
+
+/** The specs created on one line of a file. */
+export function specsOnLine(report: LoadedReport, file: string, line: number): SpecCalibration[] {
+  return report.specs.get(file)?.get(line) ?? [];
+}
+
+/** Whether the report has anything to say about a file (a spec created or a node annotated there). */
+export function reportMentions(report: LoadedReport, file: string): boolean {
+  return report.specs.has(file) || report.sqnrLocations.some((s) => s.location.file === file);
 }
 
 /** Where a target's quantized model goes: qkit.json's `output`, else MODEL.int8.onnx beside the model. */
@@ -26,39 +42,28 @@ export function reportPathFor(output: string): string {
   return `${output}.calibration.json`;
 }
 
-/**
- * `file:line:column` from a report. The server writes paths relative to the report; `qkit quantize` writes them
- * relative to where it ran, usually the workspace root: the first base under which the file exists wins.
- */
-export function parseSite(text: string, bases: string[]): { file: string; line: number; column: number } | undefined {
-  const match = /^(.*):(\d+):(\d+)$/.exec(text);
-  if (!match) return undefined;
-  const candidates = bases.map((b) => path.resolve(b, match[1]!));
-  return { file: candidates.find((f) => existsSync(f)) ?? candidates[0]!, line: Number(match[2]), column: Number(match[3]) };
-}
-
-export const siteKey = (site: { file: string; line: number; column: number }) => `${site.file}:${site.line}:${site.column}`;
-
-function index(file: string, report: CalibrationReport & { sqnr?: NodeSqnr[] }, root: string): LoadedReport {
-  const base = [path.dirname(file), root];
+function index(file: string, report: CalibrationReport): LoadedReport {
   const byNode = new Map<string, GroupReport[]>();
-  const bySite = new Map<string, GroupReport[]>();
-  const push = <K>(map: Map<K, GroupReport[]>, key: K, g: GroupReport) => {
-    const list = map.get(key) ?? [];
-    if (!list.includes(g)) list.push(g);
-    map.set(key, list);
-  };
+  const specs = new Map<string, Map<number, SpecCalibration[]>>();
   for (const g of report.groups) {
-    for (const slot of g.slots) push(byNode, slot.node, g);
-    const site = g.spec.site ? parseSite(g.spec.site, base) : undefined;
-    if (site) push(bySite, siteKey(site), g);
+    for (const slot of g.slots) {
+      const list = byNode.get(slot.node) ?? [];
+      if (!list.includes(g)) list.push(g);
+      byNode.set(slot.node, list);
+    }
+    const at = g.spec.location;
+    if (!at) continue;
+    const lines = specs.get(at.file) ?? new Map<number, SpecCalibration[]>();
+    specs.set(at.file, lines);
+    const onLine = lines.get(at.line) ?? [];
+    lines.set(at.line, onLine);
+    const same = onLine.find((s) => s.location.column === at.column);
+    if (same) same.groups.push(g);
+    else onLine.push({ location: at, groups: [g] });
   }
   const entries = report.sqnr ?? [];
-  const sqnrSites = entries.flatMap((entry) => {
-    const site = entry.site ? parseSite(entry.site, base) : undefined;
-    return site ? [{ entry, ...site }] : [];
-  });
-  return { file, report, byNode, bySite, sqnr: new Map(entries.map((e) => [e.node, e])), sqnrSites };
+  const sqnrLocations = entries.flatMap((entry) => (entry.location ? [{ entry, location: entry.location }] : []));
+  return { file, report, byNode, specs, sqnr: new Map(entries.map((e) => [e.node, e])), sqnrLocations };
 }
 
 /** Saved reports, re-read when the file on disk changes (a CLI run, a new calibration). */
@@ -80,8 +85,8 @@ export class CalibrationStore {
     if (cached && cached.mtimeMs === mtimeMs) return cached.loaded;
     let loaded: LoadedReport | undefined;
     try {
-      const json = JSON.parse(readFileSync(file, "utf8")) as CalibrationReport & { sqnr?: NodeSqnr[] };
-      loaded = json.format === "qkit-calibration-report" && Array.isArray(json.groups) ? index(file, json, this.root) : undefined;
+      // Version-1 reports written by `qkit quantize` hold sites relative to where it ran: the workspace root, usually.
+      loaded = index(file, readCalibrationReport(file, { v1Roots: [this.root] }));
     } catch {
       loaded = undefined;
     }

@@ -5,7 +5,6 @@
  * hardened like a check's and the server supervises it with the same memory caps.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import * as path from "node:path";
 import * as qkit from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
 import { guardPrototypes, trapProcessExit } from "../sandbox/harden.js";
@@ -21,11 +20,6 @@ port.on("message", (message: CalibrationControlMessage) => {
 
 process.setSourceMapsEnabled(true);
 
-/** Sites relative to the report's folder, so a report moved with its model still points at the quantizer. */
-function siteRelativeTo(reportDir: string): (site: qkit.SourceSite) => string {
-  return (site) => `${path.relative(reportDir, site.file).split(path.sep).join("/")}:${site.line}:${site.column}`;
-}
-
 async function run(): Promise<void> {
   const started = performance.now();
   guardPrototypes();
@@ -40,7 +34,6 @@ async function run(): Promise<void> {
         if (stage === "compare" || stage === "export") post({ kind: "stage", stage });
       },
       compareItems: job.compareItems,
-      reportSite: siteRelativeTo(path.dirname(job.target.report)),
     });
     post({ kind: "done", items: done.items, durationMs: Math.round(performance.now() - started) });
   } catch (error) {

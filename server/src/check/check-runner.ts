@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { Worker } from "node:worker_threads";
-import type { SourceSite } from "qkit/tooling";
+import type { SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
 import { startWorker, supervise } from "../sandbox/supervisor.js";
 import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
@@ -8,10 +8,10 @@ import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } fr
 export type CheckOutcome =
   | { kind: "done"; report: CheckReport; durationMs: number }
   | { kind: "load-error"; failure: LoadFailure; durationMs: number }
-  | { kind: "timeout"; classSite: SourceSite | undefined; className: string | undefined; durationMs: number }
-  | { kind: "out-of-memory"; classSite: SourceSite | undefined; className: string | undefined; durationMs: number }
-  | { kind: "exited"; code: number; site: SourceSite | undefined; classSite: SourceSite | undefined; durationMs: number }
-  | { kind: "crashed"; message: string; site: SourceSite | undefined; durationMs: number }
+  | { kind: "timeout"; classSite: SourceLocation | undefined; className: string | undefined; durationMs: number }
+  | { kind: "out-of-memory"; classSite: SourceLocation | undefined; className: string | undefined; durationMs: number }
+  | { kind: "exited"; code: number; site: SourceLocation | undefined; classSite: SourceLocation | undefined; durationMs: number }
+  | { kind: "crashed"; message: string; site: SourceLocation | undefined; durationMs: number }
   | { kind: "cancelled" };
 
 export interface ModelImage {
@@ -107,9 +107,9 @@ export class CheckRunner {
   }
 
   async #supervise(worker: Worker, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
-    let classSite: SourceSite | undefined;
+    let classSite: SourceLocation | undefined;
     let className: string | undefined;
-    let exit: { code: number; site: SourceSite | undefined } | undefined;
+    let exit: { code: number; site: SourceLocation | undefined } | undefined;
     const ended = await supervise<WorkerMessage, { kind: "result"; report: CheckReport } | { kind: "load-error"; failure: LoadFailure }>(worker, {
       limits,
       signal,

@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import * as path from "node:path";
 import * as qkit from "qkit/tooling";
 import * as authorApi from "qkit";
-import type { Model, QuantizationSpecBase, SourceSite } from "qkit/tooling";
+import type { Model, QuantizationSpecBase, SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
 import { guardPrototypes, trapProcessExit } from "../sandbox/harden.js";
 import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
@@ -18,8 +18,8 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 // Stack frames of compiled quantizers map back to their TypeScript lines: every site the checker records depends on it.
 process.setSourceMapsEnabled(true);
 
-function fail(code: string, message: string, site: SourceSite | undefined): void {
-  post({ kind: "load-error", failure: { code, message, site } });
+function fail(code: string, message: string, location: SourceLocation | undefined): void {
+  post({ kind: "load-error", failure: { code, message, location } });
 }
 
 function specInfo(spec: QuantizationSpecBase): SpecInfo {
@@ -80,7 +80,7 @@ async function run(model: Model, job: CheckJob): Promise<void> {
       ready = performance.now();
     },
   });
-  if (result.kind === "load-failed") return fail(result.error.code, result.error.message.replace(/^the module: /, ""), result.error.site);
+  if (result.kind === "load-failed") return fail(result.error.code, result.error.detail ?? result.error.message, result.error.location);
   const checked = performance.now();
   const { className, classSite } = result.loaded;
   const report: CheckReport = {

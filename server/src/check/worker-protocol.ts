@@ -2,7 +2,7 @@
  * Messages between the server and a check worker. Everything here crosses a structured clone, so it is plain data:
  * the worker owns the model and the user's objects, the server sees only this report.
  */
-import type { Coverage, Finding, SourceSite } from "qkit/tooling";
+import type { Coverage, Finding, SourceLocation } from "qkit/tooling";
 
 export interface WorkerData {
   /** The model file's bytes, in a SharedArrayBuffer: every worker decodes the same memory, nothing is copied. */
@@ -21,7 +21,7 @@ export interface CheckJob {
 
 export interface SpecInfo {
   kind: string;
-  site: SourceSite | undefined;
+  site: SourceLocation | undefined;
   dtype?: string;
   qscheme?: string;
 }
@@ -37,13 +37,13 @@ export interface SlotInfo {
 
 export interface AnnotationInfo {
   node: string;
-  site: SourceSite | undefined;
+  site: SourceLocation | undefined;
   slots: SlotInfo[];
 }
 
 export interface CheckReport {
   className: string;
-  classSite: SourceSite;
+  classSite: SourceLocation;
   findings: Finding[];
   coverage: Coverage;
   annotations: AnnotationInfo[];
@@ -55,14 +55,15 @@ export interface CheckReport {
 
 export interface LoadFailure {
   code: string;
+  /** What is wrong, without the file and position an editor shows it at. */
   message: string;
-  site: SourceSite | undefined;
+  location: SourceLocation | undefined;
 }
 
 export type WorkerMessage =
   | { kind: "ready" }
   | { kind: "model-error"; message: string }
-  | { kind: "phase"; phase: "annotate"; classSite: SourceSite; className: string }
+  | { kind: "phase"; phase: "annotate"; classSite: SourceLocation; className: string }
   | { kind: "result"; report: CheckReport }
   | { kind: "load-error"; failure: LoadFailure }
-  | { kind: "exit"; code: number; site: SourceSite | undefined };
+  | { kind: "exit"; code: number; site: SourceLocation | undefined };

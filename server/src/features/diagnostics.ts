@@ -1,6 +1,6 @@
 import * as ts from "typescript";
 import { DiagnosticSeverity, type Diagnostic, type Range } from "vscode-languageserver";
-import type { Finding, Severity, SourceSite } from "qkit/tooling";
+import { isPointLocation, type Finding, type Severity, type SourceLocation } from "qkit/tooling";
 import type { CheckOutcome } from "../check/check-runner.js";
 import { siteRange } from "../typescript/syntax-queries.js";
 import { codeHref } from "../util/docs.js";
@@ -26,11 +26,17 @@ export function rangeOf(sf: ts.SourceFile, start: number, end: number): Range {
   return { start: sf.getLineAndCharacterOfPosition(start), end: sf.getLineAndCharacterOfPosition(end) };
 }
 
-export function siteToRange(site: SourceSite, sourceOf: SourceFileOf): Range {
-  const sf = sourceOf(site.file);
-  if (!sf) return { start: { line: site.line - 1, character: site.column - 1 }, end: { line: site.line - 1, character: site.column - 1 } };
-  const { start, end } = siteRange(sf, site.line, site.column);
-  return rangeOf(sf, start, end);
+/**
+ * A location as an LSP range (0-based). A span is taken as it is; a point (a stack frame) is widened to what starts
+ * there in the file's syntax, the expression or declaration to underline.
+ */
+export function locationToRange(location: SourceLocation, sourceOf: SourceFileOf): Range {
+  const start = { line: location.line - 1, character: location.column - 1 };
+  if (!isPointLocation(location)) return { start, end: { line: location.endLine - 1, character: location.endColumn - 1 } };
+  const sf = sourceOf(location.file);
+  if (!sf) return { start, end: start };
+  const widened = siteRange(sf, location.line, location.column);
+  return rangeOf(sf, widened.start, widened.end);
 }
 
 /** A TypeScript diagnostic as tsserver would show it (source "ts", numeric code, related locations). */
@@ -58,17 +64,17 @@ function withCode(code: string): Pick<Diagnostic, "code" | "codeDescription"> {
   return href ? { code, codeDescription: { href } } : { code };
 }
 
-/** A finding at the line that made it; sites it does not have fall back to the quantizer's class, as in the CLI. */
-export function fromFinding(f: Finding, fallback: SourceSite, sourceOf: SourceFileOf): PlacedDiagnostic {
-  const site = f.site ?? fallback;
+/** A finding at the line that made it; locations it does not have fall back to the quantizer's class, as in the CLI. */
+export function fromFinding(f: Finding, fallback: SourceLocation, sourceOf: SourceFileOf): PlacedDiagnostic {
+  const location = f.location ?? fallback;
   const related = f.related.map((r) => {
-    const at = r.site ?? fallback;
-    return { location: { uri: pathToUri(at.file), range: siteToRange(at, sourceOf) }, message: r.message };
+    const at = r.location ?? fallback;
+    return { location: { uri: pathToUri(at.file), range: locationToRange(at, sourceOf) }, message: r.message };
   });
   return {
-    file: site.file,
+    file: location.file,
     diagnostic: {
-      range: siteToRange(site, sourceOf),
+      range: locationToRange(location, sourceOf),
       severity: SEVERITY[f.severity],
       ...withCode(f.code),
       source: SOURCE,
@@ -79,16 +85,16 @@ export function fromFinding(f: Finding, fallback: SourceSite, sourceOf: SourceFi
   };
 }
 
-function placed(file: string, site: SourceSite, code: string, message: string, sourceOf: SourceFileOf, severity = DiagnosticSeverity.Error): PlacedDiagnostic {
-  return { file, diagnostic: { range: siteToRange(site, sourceOf), severity, ...withCode(code), source: SOURCE, message } };
+function placed(location: SourceLocation, code: string, message: string, sourceOf: SourceFileOf, severity = DiagnosticSeverity.Error): PlacedDiagnostic {
+  return { file: location.file, diagnostic: { range: locationToRange(location, sourceOf), severity, ...withCode(code), source: SOURCE, message } };
 }
 
 /**
  * Every way a check can end, as diagnostics. Checks that never finished (a timeout, the memory cap, process.exit, a
  * crash) give exactly one, at the line that is known, else at the quantizer class.
  */
-export function outcomeDiagnostics(outcome: CheckOutcome, file: string, staticClassSite: SourceSite, sourceOf: SourceFileOf, limits: { timeoutMs: number; memoryLimitMb: number }): PlacedDiagnostic[] {
-  const at = (site: SourceSite | undefined) => (site && site.file ? site : staticClassSite);
+export function outcomeDiagnostics(outcome: CheckOutcome, file: string, staticClassSite: SourceLocation, sourceOf: SourceFileOf, limits: { timeoutMs: number; memoryLimitMb: number }): PlacedDiagnostic[] {
+  const at = (site: SourceLocation | undefined) => (site && site.file ? site : staticClassSite);
   switch (outcome.kind) {
     case "cancelled":
       return [];
@@ -96,28 +102,21 @@ export function outcomeDiagnostics(outcome: CheckOutcome, file: string, staticCl
       return outcome.report.findings.map((f) => fromFinding(f, outcome.report.classSite, sourceOf));
     case "load-error": {
       const { failure } = outcome;
-      // The runtime's messages start with the file (and position) the editor already shows.
-      const message = failure.message.replace(/^[^:]*:\d+:\d+: /, "").replace(/^\S+?: (?=exports|no such)/, "");
       const code = failure.code === "evaluation" || failure.code === "construction" || failure.code === "syntax" ? "quantizer-threw" : `quantizer-${failure.code}`;
-      const site = at(failure.site);
-      return [placed(site.file, site, code, message, sourceOf)];
+      return [placed(at(failure.location), code, failure.message, sourceOf)];
     }
     case "timeout": {
-      const site = at(outcome.classSite);
-      return [placed(site.file, site, "check-timeout", `${outcome.className ?? "the quantizer"} did not finish within ${limits.timeoutMs} ms and was stopped (an endless loop?); the limit is the qkit.checkTimeoutMs setting`, sourceOf)];
+      return [placed(at(outcome.classSite), "check-timeout", `${outcome.className ?? "the quantizer"} did not finish within ${limits.timeoutMs} ms and was stopped (an endless loop?); the limit is the qkit.checkTimeoutMs setting`, sourceOf)];
     }
     case "out-of-memory": {
-      const site = at(outcome.classSite);
-      return [placed(site.file, site, "check-out-of-memory", `${outcome.className ?? "the quantizer"} used more than ${limits.memoryLimitMb} MB and was stopped; the limit is the qkit.checkMemoryLimitMb setting`, sourceOf)];
+      return [placed(at(outcome.classSite), "check-out-of-memory", `${outcome.className ?? "the quantizer"} used more than ${limits.memoryLimitMb} MB and was stopped; the limit is the qkit.checkMemoryLimitMb setting`, sourceOf)];
     }
     case "exited": {
-      const site = at(outcome.site ?? outcome.classSite);
       const how = outcome.site ? `called process.exit(${outcome.code})` : `ended the check (exit code ${outcome.code})`;
-      return [placed(site.file, site, "quantizer-exited", `the quantizer ${how}; a quantizer should return its model, or throw to report a problem`, sourceOf)];
+      return [placed(at(outcome.site ?? outcome.classSite), "quantizer-exited", `the quantizer ${how}; a quantizer should return its model, or throw to report a problem`, sourceOf)];
     }
     case "crashed": {
-      const site = at(outcome.site);
-      return [placed(site.file, site, "check-crashed", `the check stopped: ${outcome.message}`, sourceOf)];
+      return [placed(at(outcome.site), "check-crashed", `the check stopped: ${outcome.message}`, sourceOf)];
     }
   }
 }

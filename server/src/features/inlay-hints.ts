@@ -7,18 +7,18 @@ import { netronFormula } from "./qparam-hover.js";
 export function scaleInlayHints(sf: ts.SourceFile, report: LoadedReport, startLine: number, endLine: number): InlayHint[] {
   const hints: InlayHint[] = [];
   const lines = sf.text.split("\n");
-  for (const [key, groups] of report.bySite) {
-    const match = /^(.*):(\d+):(\d+)$/.exec(key);
-    if (!match || match[1] !== sf.fileName) continue;
-    const line = Number(match[2]) - 1;
+  for (const [specLine, specs] of report.specs.get(sf.fileName) ?? []) {
+    const line = specLine - 1;
     if (line < startLine || line > endLine || line >= lines.length) continue;
-    const g = groups[0]!;
-    if (g.scale.length === 0) continue;
-    const label = g.scale.length === 1 && g.axis === undefined
-      ? netronFormula(g.scale[0]!, g.zeroPoint[0]!)
-      : `scale ${Math.min(...g.scale).toExponential(2)}…${Math.max(...g.scale).toExponential(2)}`;
-    const more = groups.length > 1 ? ` (+${groups.length - 1})` : "";
-    hints.push({ position: { line, character: lines[line]!.trimEnd().length }, label: ` ${label}${more}`, kind: InlayHintKind.Parameter, paddingLeft: true });
+    for (const { groups } of specs) {
+      const g = groups[0]!;
+      if (g.scale.length === 0) continue;
+      const label = g.scale.length === 1 && g.axis === undefined
+        ? netronFormula(g.scale[0]!, g.zeroPoint[0]!)
+        : `scale ${Math.min(...g.scale).toExponential(2)}…${Math.max(...g.scale).toExponential(2)}`;
+      const more = groups.length > 1 ? ` (+${groups.length - 1})` : "";
+      hints.push({ position: { line, character: lines[line]!.trimEnd().length }, label: ` ${label}${more}`, kind: InlayHintKind.Parameter, paddingLeft: true });
+    }
   }
   return hints;
 }

@@ -1,6 +1,5 @@
-import type { GroupReport } from "qkit/tooling";
-import type { LoadedReport } from "../calibration/calibration-store.js";
-import type { NodeSqnr } from "../calibration/calibration-messages.js";
+import type { GroupReport, NodeSqnrReport } from "qkit/tooling";
+import { specsOnLine, type LoadedReport } from "../calibration/calibration-store.js";
 import { histogramSvg } from "./histogram-svg.js";
 
 const MAX_GROUPS = 4;
@@ -19,19 +18,15 @@ function numbers(x: unknown): number[] | undefined {
   return undefined;
 }
 
-function qRange(g: GroupReport): [number, number] {
-  if (g.spec.quantMin !== undefined && g.spec.quantMax !== undefined) return [g.spec.quantMin, g.spec.quantMax];
-  return g.spec.dtype.startsWith("u") ? [0, 255] : [-128, 127];
-}
-
 function perTensor(g: GroupReport, state: Record<string, unknown>): string[] {
   const lines: string[] = [];
   const scale = g.scale[0]!;
   const zp = g.zeroPoint[0]!;
-  const [qmin, qmax] = qRange(g);
-  const lo = scale * (qmin - zp);
-  const hi = scale * (qmax - zp);
-  lines.push(`\`${netronFormula(scale, zp)}\` — scale ${num(scale)}, zero point ${zp}; represents [${num(lo)}, ${num(hi)}]`);
+  // The range the qparams were computed for, as the report stores it: a dtype's own default, reduceRange applied.
+  const { dtype, quantMin, quantMax } = g.range;
+  const lo = scale * (quantMin - zp);
+  const hi = scale * (quantMax - zp);
+  lines.push(`\`${netronFormula(scale, zp)}\` — scale ${num(scale)}, zero point ${zp}, ${dtype} q in [${quantMin}, ${quantMax}]; represents [${num(lo)}, ${num(hi)}]`);
   const min = numbers(state.min)?.[0];
   const max = numbers(state.max)?.[0];
   if (min !== undefined && max !== undefined) lines.push(`observed min / max: ${num(min)} / ${num(max)}`);
@@ -45,7 +40,7 @@ function perTensor(g: GroupReport, state: Record<string, unknown>): string[] {
 
 function perChannel(g: GroupReport, state: Record<string, unknown>): string[] {
   const range = (xs: number[]) => `${num(Math.min(...xs))} … ${num(Math.max(...xs))}`;
-  const lines = [`per channel (axis ${g.axis ?? "?"}): ${g.scale.length} channels, scale ${range(g.scale)}, zero points ${range(g.zeroPoint)}`];
+  const lines = [`per channel (axis ${g.axis ?? "?"}): ${g.scale.length} channels, scale ${range(g.scale)}, zero points ${range(g.zeroPoint)}, ${g.range.dtype} q in [${g.range.quantMin}, ${g.range.quantMax}]`];
   const min = numbers(state.min);
   const max = numbers(state.max);
   if (min && max) lines.push(`observed min ${range(min)}, max ${range(max)}`);
@@ -64,7 +59,7 @@ export function groupMarkdown(g: GroupReport, focusNode?: string): string {
   return [head, ...body].join("\n\n");
 }
 
-export function sqnrMarkdown(entry: NodeSqnr, thresholdDb: number): string {
+export function sqnrMarkdown(entry: NodeSqnrReport, thresholdDb: number): string {
   if (entry.sqnr === null) return `SQNR: ∞ (quantized output equals the float one)`;
   const low = entry.sqnr < thresholdDb;
   return `${low ? "⚠️ " : ""}SQNR **${entry.sqnr.toFixed(1)} dB** against the float model (MSE ${entry.mse.toExponential(2)})${low ? ` — below ${thresholdDb} dB` : ""}`;
@@ -84,15 +79,15 @@ export function nodeCalibrationMarkdown(report: LoadedReport, node: string, thre
 
 /** The calibration section of a hover on a spec or annotation line: the groups that spec defined. */
 export function siteCalibrationMarkdown(report: LoadedReport, file: string, line: number, character: number, thresholdDb: number): string | undefined {
-  const onLine = [...report.bySite.entries()].filter(([key]) => key.startsWith(`${file}:${line}:`));
-  const sqnrs = report.sqnrSites.filter((s) => s.file === file && s.line === line);
+  const onLine = specsOnLine(report, file, line);
+  const sqnrs = report.sqnrLocations.filter((s) => s.location.file === file && s.location.line === line);
   if (!onLine.length && !sqnrs.length) return undefined;
   const parts = [`---\n\n**Calibration** (${report.report.items} samples)`];
   if (onLine.length) {
     // Several constructors on one line: the one the cursor is on or right after.
-    const columns = onLine.map(([key]) => Number(key.slice(key.lastIndexOf(":") + 1))).sort((a, b) => a - b);
+    const columns = onLine.map((s) => s.location.column).sort((a, b) => a - b);
     const chosen = [...columns].reverse().find((c) => c <= character + 1) ?? columns[0]!;
-    const groups = onLine.filter(([key]) => key.endsWith(`:${chosen}`)).flatMap(([, gs]) => gs);
+    const groups = onLine.filter((s) => s.location.column === chosen).flatMap((s) => s.groups);
     parts.push(...groups.slice(0, MAX_GROUPS).map((g) => groupMarkdown(g)));
     if (groups.length > MAX_GROUPS) parts.push(`… and ${groups.length - MAX_GROUPS} more groups from this spec`);
   }

@@ -8,7 +8,7 @@ import type { LoadedReport } from "../calibration/calibration-store.js";
  */
 export function sqnrDiagnostics(report: LoadedReport, thresholdDb: number, lineText: (file: string, line: number) => string | undefined): Map<string, Diagnostic[]> {
   const byFile = new Map<string, Diagnostic[]>();
-  for (const { entry, file, line, column } of report.sqnrSites) {
+  for (const { entry, location: { file, line, column } } of report.sqnrLocations) {
     if (entry.sqnr === null || entry.sqnr >= thresholdDb) continue;
     const text = lineText(file, line) ?? "";
     const start = Math.max(0, column - 1);

@@ -1,4 +1,4 @@
-import type { SourceSite } from "qkit/tooling";
+import type { SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "./frames.js";
 
 /**
@@ -59,7 +59,7 @@ export function guardPrototypes(): void {
  * process.exit in a worker ends only the worker, but the check would vanish without a word: report the calling line
  * first. process.kill and abort could take the server down with it, so they refuse.
  */
-export function trapProcessExit(report: (code: number, site: SourceSite | undefined) => void): void {
+export function trapProcessExit(report: (code: number, site: SourceLocation | undefined) => void): void {
   const exit = process.exit.bind(process);
   process.exit = function trappedExit(code?: number | string | null): never {
     const holder: { stack?: string } = {};

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { existsSync } from "node:fs";
 import type * as ts from "typescript";
 import type { Diagnostic } from "vscode-languageserver";
-import { isBuiltinQuantizerName, type ResolvedTarget, type SourceSite } from "qkit/tooling";
+import { isBuiltinQuantizerName, pointLocation, type ResolvedTarget, type SourceLocation } from "qkit/tooling";
 import { DEFAULT_SETTINGS, type QkitSettings, type StatusResult } from "../protocol.js";
 import { CheckRunner, type CheckOutcome } from "../check/check-runner.js";
 import type { OpenText } from "../typescript/language-service.js";
@@ -188,15 +188,15 @@ export class Workspace {
   }
 
   /** The quantizer class a file declares, for findings that have no line of their own. */
-  staticClassSite(file: string): SourceSite {
+  staticClassSite(file: string): SourceLocation {
     const sf = this.syntax.sourceFile(file);
     const classes = sf ? quantizerClasses(sf) : [];
     const chosen = classes.find((c) => c.exported) ?? classes[0];
-    if (!sf || !chosen) return { file, line: 1, column: 1 };
+    if (!sf || !chosen) return pointLocation(file, 1, 1);
     const text = sf.text;
     const classKeyword = text.indexOf("class", chosen.start);
     const at = sf.getLineAndCharacterOfPosition(classKeyword >= 0 ? classKeyword : chosen.start);
-    return { file, line: at.line + 1, column: at.character + 1 };
+    return pointLocation(file, at.line + 1, at.character + 1);
   }
 
   #affectedTargets(file: string): ResolvedTarget[] {
@@ -314,7 +314,7 @@ export class Workspace {
     const outcome = this.results.get(target.quantizerPath)?.outcome;
     if (outcome) {
       if (outcome.kind === "load-error" && (outcome.failure.code === "no-quantizer" || outcome.failure.code === "ambiguous")) {
-        return outcome.failure.message.replace(/^\S+?: (?=exports)/, "");
+        return outcome.failure.message;
       }
       return undefined;
     }

@@ -11,7 +11,7 @@ export function composableRules(quantizer: Quantizer): Finding[] {
     for (const c of q.conflicts) {
       const verb = c.change === "removed" ? "removed" : c.change === "replaced" ? "replaced" : "changed";
       findings.push(finding("composable-overwrite", `${c.later.quantizer} ${verb} the annotation ${c.earlier.quantizer} made on ${formatName(c.node.name)}; in a ComposableQuantizer the first quantizer to annotate a node owns it: skip nodes that already carry an annotation`, c.later.site ?? c.earlier.site ?? q.site, {
-        related: [{ site: c.earlier.site, message: `${c.earlier.quantizer} annotated ${c.node.name} here` }],
+        related: [{ location: c.earlier.site, message: `${c.earlier.quantizer} annotated ${c.node.name} here` }],
         nodes: [c.node.name],
       }));
     }

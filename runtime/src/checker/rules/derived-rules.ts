@@ -16,7 +16,7 @@ export const derivedRules: Rule = ({ graph, uses, sharing }) => {
     const sources = Array.isArray(spec.derivedFrom) ? spec.derivedFrom : [];
     const related = sources.flatMap((source, i) => {
       const from = slotProblem(graph, source) ? undefined : sharing.slots.get(slotKey(source));
-      return from ? [{ site: from.spec.site ?? from.annotation.site, message: `derivedFrom[${i}]: the spec of the ${describeSlot(source)}` }] : [];
+      return from ? [{ location: from.spec.site ?? from.annotation.site, message: `derivedFrom[${i}]: the spec of the ${describeSlot(source)}` }] : [];
     });
     const arity = deriveArity(spec.deriveFunction);
     if (arity !== undefined && arity !== sources.length) {

@@ -16,7 +16,7 @@ export const sharingStructure: Rule = ({ sharing }) => {
       ? `the SharedQuantizationSpec for the ${describeSlot(first.edgeOrNode)} shares with itself, so no observer defines its qparams; share with another edge or node that has its own QuantizationSpec`
       : `SharedQuantizationSpecs form a cycle (${chain}), so no observer defines their qparams; give one member a QuantizationSpec of its own`;
     findings.push(finding("shared-spec-cycle", message, siteOf(first), {
-      related: cycle.slice(1).map((s) => ({ site: siteOf(s), message: `part of the cycle: the ${describeSlot(s.edgeOrNode)}` })),
+      related: cycle.slice(1).map((s) => ({ location: siteOf(s), message: `part of the cycle: the ${describeSlot(s.edgeOrNode)}` })),
       nodes: [...new Set(cycle.map((s) => s.owner.name))],
     }));
   }
@@ -57,9 +57,9 @@ export const sharingConflicts: Rule = ({ sharing }) => {
     const pair = `${sharing.groupOf(producerKey)}|${sharing.groupOf(slot.key)}`;
     if (reported.has(pair)) continue;
     const producerSlot = sharing.slots.get(producerKey)!;
-    const related = [{ site: producerSlot.annotation.site, message: `the output of ${producer.name} is annotated here` }];
+    const related = [{ location: producerSlot.annotation.site, message: `the output of ${producer.name} is annotated here` }];
     if (producerSlot.spec.site && producerSlot.spec.site.line !== producerSlot.annotation.site?.line) {
-      related.push({ site: producerSlot.spec.site, message: `its spec is created here` });
+      related.push({ location: producerSlot.spec.site, message: `its spec is created here` });
     }
     const nodes = [producer.name, consumer.name];
     const sharedByConsumer = slot.spec.kind === "shared";
