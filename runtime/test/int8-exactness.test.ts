@@ -55,6 +55,8 @@ for (const [file, input, dims, minimum, threads] of THIRD_PARTY) {
       const reference = await createSession(model, { lowering: false });
       try {
         const mine = (await session.run({ input: x })).logits!.data as Float32Array;
+        // ResNet-18's 13 stride-1 3×3 convolutions run by integer Winograd, the others (and 1×1 shortcuts) by qconv.
+        assert.deepEqual(session.kernelRuns(), { qwinograd: 13, qconv: 7 });
         const ref = (await reference.run({ input: x })).logits!.data as Float32Array;
         const worst = (a: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - ort[i]!)), 0);
         // The logits are float (Gemm on the last quantized activation): "one step" there is what one step of
