@@ -37,6 +37,17 @@ const THIRD_PARTY = [
   ["resnet18_op13.qdq_s8s8.onnx", "resnet18.input.bin", [1, 3, 224, 224], 30, 1],
 ] as const;
 
+/**
+ * The kernel path of each convolution: integer Winograd wherever it applies (the CNN's 3×3 convolutions but the
+ * first, of one input channel; ResNet-18's 13 stride-1 3×3 ones), qconv for the rest (stem, strided, 1×1 shortcuts).
+ */
+const KERNEL_PATHS: Record<string, Record<string, number>> = {
+  "fmnist_cnn_op13.qdq_u8s8.onnx": { qconv: 1, qwinograd: 4 },
+  "fmnist_cnn_op13.qdq_s8s8.onnx": { qconv: 1, qwinograd: 4 },
+  "resnet18_op13.qdq_u8s8.onnx": { qwinograd: 13, qconv: 7 },
+  "resnet18_op13.qdq_s8s8.onnx": { qwinograd: 13, qconv: 7 },
+};
+
 for (const [file, input, dims, minimum, threads] of THIRD_PARTY) {
   test(`${file}: every integer operator equals the Q/DQ reference but for rounding ties; outputs within a step of onnxruntime-node`,
     { skip: skipUnlessShared(file, input) }, async () => {
@@ -55,6 +66,7 @@ for (const [file, input, dims, minimum, threads] of THIRD_PARTY) {
       const reference = await createSession(model, { lowering: false });
       try {
         const mine = (await session.run({ input: x })).logits!.data as Float32Array;
+        assert.deepEqual(session.kernelRuns(), KERNEL_PATHS[file]);
         const ref = (await reference.run({ input: x })).logits!.data as Float32Array;
         const worst = (a: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - ort[i]!)), 0);
         // The logits are float (Gemm on the last quantized activation): "one step" there is what one step of

@@ -26,7 +26,8 @@ export interface PackedConv {
 export class ConvKernels {
   constructor(private readonly rt: KernelRuntime, private readonly gemm: GemmKernels) {}
 
-  create(groups: number, M: number, K: number, alloc: Allocate): PackedConv {
+  create(layout: { groups: number; M: number; K: number }, alloc: Allocate): PackedConv {
+    const { groups, M, K } = layout;
     return { groups, M, K, a: alloc(groups * this.gemm.packedASize(M, K)), bias: alloc(groups * this.gemm.paddedRows(M)) };
   }
 
@@ -76,7 +77,7 @@ export class ConvKernels {
     }
     const inPlane = g.H * g.W;
     const outPlane = g.OH * g.OW;
-    const mr = this.gemm.paddedRows(1);
+    const mr = this.gemm.panelRows;
     for (let n = 0; n < N; n++) {
       const xn = xp + n * groups * C * inPlane * 4;
       const yn = yp + n * groups * M * outPlane * 4;

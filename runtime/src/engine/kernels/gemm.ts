@@ -58,7 +58,12 @@ export class GemmKernels {
     this.#mr = rt.exports.gemm_mr();
   }
 
-  /** Rows of A a packed panel holds (4, or 6 with fused multiply-add); row arrays are padded to a multiple of it. */
+  /** Rows of A a packed panel holds (4, or 6 with fused multiply-add): the row-panel count of a call is M / this. */
+  get panelRows(): number {
+    return this.#mr;
+  }
+
+  /** Rows padded to whole panels; per-row arrays (biases) are laid out so. */
   paddedRows(M: number): number {
     return Math.ceil(M / this.#mr) * this.#mr;
   }

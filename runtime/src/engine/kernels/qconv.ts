@@ -35,6 +35,14 @@ export interface Requantization {
   signedOutput: boolean;
 }
 
+/** Weights W[groups·M][K]: M output channels of K = C·kh·kw values per group; depthwise, M channels of kh·kw taps. */
+export interface QconvLayout {
+  groups: number;
+  M: number;
+  K: number;
+  depthwise?: boolean;
+}
+
 /** A quantized convolution's packed weights and requantization, behind its descriptor. */
 export interface PackedQconv {
   readonly groups: number;
@@ -72,8 +80,10 @@ export class QconvKernels {
    * the bias, or (depthwise: groups 1, M channels of K taps) plain int16 filters, whose kernel subtracts zx from the
    * input instead.
    */
-  pack(w: Int8Array, groups: number, M: number, K: number, rq: Requantization, depthwise: boolean, alloc: Allocate): PackedQconv {
+  pack(w: Int8Array, layout: QconvLayout, rq: Requantization, alloc: Allocate): PackedQconv {
     const rt = this.rt;
+    const { groups, M, K } = layout;
+    const depthwise = layout.depthwise ?? false;
     const total = groups * M;
     const Mpad = Math.ceil(M / PANEL) * PANEL;
     const bytes = (n: number) => alloc(Math.ceil(n / 4)).byteOffset;

@@ -50,8 +50,9 @@ export class QwinogradKernels {
    * kernel subtracts zx from the input, so no zero-point term) and requantization arrays, and the descriptor; or
    * undefined when some output channel's sums could leave int32, where the convolution takes the im2col path.
    */
-  pack(w: Int8Array, M: number, C: number, rq: Requantization, alloc: Allocate): PackedQconv | undefined {
+  pack(w: Int8Array, channels: { M: number; C: number }, rq: Requantization, alloc: Allocate): PackedQconv | undefined {
     const rt = this.rt;
+    const { M, C } = channels;
     const u = transformWeights(w, M, C);
     for (let m = 0; m < M; m++) {
       let bound = 0;

@@ -52,7 +52,8 @@ export class WinogradKernels {
       C >= 16 && M >= 16 && g.OH * g.OW >= 16;
   }
 
-  create(M: number, C: number, alloc: Allocate): PackedWinograd {
+  create(channels: { M: number; C: number }, alloc: Allocate): PackedWinograd {
+    const { M, C } = channels;
     return { M, C, u: alloc(16 * this.gemm.packedASize(M, C)), bias: alloc(this.gemm.paddedRows(M)) };
   }
 
@@ -107,7 +108,7 @@ export class WinogradKernels {
     rt.parallel("wino_pad", planes, WINDOW_COST * planes * PH * PW, (c0, c1) => [xp, g.H, g.W, g.ph, g.pw, PH, PW, pad, c0, c1]);
     const blocks = Math.ceil((images * TH * TW) / 8);
     const chunk = Math.min(this.#chunk(C, M), blocks);
-    const panels = Math.ceil(M / this.gemm.paddedRows(1));
+    const panels = Math.ceil(M / this.gemm.panelRows);
     const args = (j0: number, j1: number, p0: number, p1: number, tid: number) =>
       [pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, j0, j1, p0, p1, chunk, rt.scratch(tid)];
     // Every thread working on its own tiles streams all 16·M·C transformed weights; with few tiles, sharing out the

@@ -71,12 +71,12 @@ const conv: OpDef = {
       pack = (wd, bd) => k.window.packDepthwise(packed, wd, bd);
       runKernel = (xd, yd) => k.window.depthwise(packed, xd, yd, shape, clamp);
     } else if (winograd) {
-      const packed = packedOnce("weights:winograd", () => k.winograd.create(M, C, alloc), (p, wd, bd) => k.winograd.pack(p, wd, bd));
+      const packed = packedOnce("weights:winograd", () => k.winograd.create({ M, C }, alloc), (p, wd, bd) => k.winograd.pack(p, wd, bd));
       k.winograd.reserve(shape);
       pack = (wd, bd) => k.winograd.pack(packed, wd, bd);
       runKernel = (xd, yd) => k.winograd.run(packed, xd, yd, shape, clamp);
     } else {
-      const packed = packedOnce("weights", () => k.conv.create(group, Mg, Cg * g.kh * g.kw, alloc), (p, wd, bd) => k.conv.pack(p, wd, bd));
+      const packed = packedOnce("weights", () => k.conv.create({ groups: group, M: Mg, K: Cg * g.kh * g.kw }, alloc), (p, wd, bd) => k.conv.pack(p, wd, bd));
       k.conv.reserve();
       pack = (wd, bd) => k.conv.pack(packed, wd, bd);
       runKernel = (xd, yd) => k.conv.run(packed, xd, yd, shape, clamp);

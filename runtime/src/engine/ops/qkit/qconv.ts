@@ -41,7 +41,7 @@ export const qconv: OpDef = {
     }
     const shape: ConvShape = { N, groups: group, C: Cg, M: Mg, g };
     const wino = !depthwise && k.qwinograd.applies(g, group, C, M)
-      ? ctx.once("qweights:winograd", () => k.qwinograd.pack(weights, M, C, rq, ctx.persistentF32)) : undefined;
+      ? ctx.once("qweights:winograd", () => k.qwinograd.pack(weights, { M, C }, rq, ctx.persistentF32)) : undefined;
     if (wino) {
       k.qwinograd.reserve(shape);
       return {
@@ -53,7 +53,7 @@ export const qconv: OpDef = {
       };
     }
     const packed = ctx.once(depthwise ? "qweights:dw" : "qweights", () =>
-      k.qconv.pack(weights, depthwise ? 1 : group, depthwise ? M : Mg, depthwise ? g.kh * g.kw : K, rq, depthwise, ctx.persistentF32));
+      k.qconv.pack(weights, depthwise ? { groups: 1, M, K: g.kh * g.kw, depthwise } : { groups: group, M: Mg, K }, rq, ctx.persistentF32));
     if (depthwise) k.qwindow.reserve(g);
     else k.qconv.reserve(Mg, Cg, g);
     return {

@@ -49,7 +49,7 @@ export const qgemm: OpDef = {
         },
       };
     }
-    const packed = ctx.once("qweights", () => k.qconv.pack(weights, 1, M, K, rq, false, ctx.persistentF32));
+    const packed = ctx.once("qweights", () => k.qconv.pack(weights, { groups: 1, M, K }, rq, ctx.persistentF32));
     k.qconv.reserveRows(packed, rows);
     return {
       outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
