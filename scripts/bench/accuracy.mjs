@@ -11,7 +11,7 @@ import { markdownTable } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
-const qkit = require(path.join(root, "runtime", "dist", "src", "index.js"));
+const qkit = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
 const ort = require("onnxruntime-node");
 
 const example = path.join(root, "examples", "fashion-mnist");

@@ -8,7 +8,7 @@ import { markdownTable, median, p95 } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
-const qkit = require(path.join(root, "runtime", "dist", "src", "index.js"));
+const qkit = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
 
 const models = process.env.QKIT_SHARED_MODELS ?? path.join(root, "..", "shared", "models");
 const quantizerFile = path.join(root, "examples", "quantizers", "tutorial-quantizer.ts");

@@ -13,8 +13,8 @@ import { measure, median, randomInput } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const qkit = require(path.join(root, "runtime", "dist", "src", "index.js"));
-const { onnx } = require(path.join(root, "runtime", "dist", "src", "index.js"));
+const qkit = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
+const { onnx } = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
 const kernelModule = require(path.join(root, "runtime", "dist", "src", "engine", "kernels", "module.js"));
 const ortWeb = require("onnxruntime-web");
 const ortNode = require("onnxruntime-node");
