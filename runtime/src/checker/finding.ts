@@ -29,6 +29,7 @@ export const FINDING_CODES = {
   "input-not-an-argument": "error",
   "node-from-another-graph": "error",
   "dynamic-spec-on-parameter": "error",
+  "non-float-quantized": "error",
   "not-a-spec": "error",
   "not-an-annotation": "error",
   "fixed-qparams-conflict": "error",

@@ -2,7 +2,10 @@ import { QkitError } from "../errors.js";
 import { cloneModel } from "../model-clone.js";
 import { createSession, type SessionOptions } from "../session/create-session.js";
 import type { Tensor } from "../engine/tensor.js";
-import { observedActivations, type PreparedModel } from "./prepare.js";
+import { observedActivations, type ObserverGroup, type PreparedModel } from "./prepare.js";
+import type { Node } from "../graph/node.js";
+import { formatName } from "../graph/print.js";
+import { formatLocation } from "../source-location.js";
 
 /** One calibration sample: a tensor per model input, by input name. */
 export type CalibrationSample = Readonly<Record<string, Tensor>>;
@@ -29,6 +32,15 @@ export interface CalibrateOptions {
 export class CalibrationDataError extends QkitError {
   constructor(message: string) {
     super("calibration-data", message);
+  }
+}
+
+/** An observer refused what it was fed: the error names the value, its dtype and the line that made the spec. */
+export class ObserverFeedError extends QkitError {
+  constructor(group: ObserverGroup, value: Node, tensor: Tensor, cause: unknown) {
+    const where = group.spec.site ? `${formatLocation(group.spec.site)}: ` : "";
+    const detail = `the ${group.observer.constructor.name} of this spec cannot observe ${formatName(value.name)} (${tensor.type}${value.meta.dtype && value.meta.dtype !== tensor.type ? `, declared ${value.meta.dtype}` : ""}): ${cause instanceof Error ? cause.message : String(cause)}`;
+    super("observer-feed", `${where}${detail}`, { cause, detail, ...(group.spec.site ? { location: group.spec.site } : {}) });
   }
 }
 
@@ -83,7 +95,11 @@ export async function calibrate(
         for (const { group, values } of consumers) {
           for (const value of values) {
             const tensor = outputs[value.valueName]!;
-            group.observer.observe({ data: tensor.data as Float32Array, dims: tensor.dims });
+            try {
+              group.observer.observe({ data: tensor.data as Float32Array, dims: tensor.dims });
+            } catch (error) {
+              throw new ObserverFeedError(group, value, tensor, error);
+            }
           }
         }
       });
