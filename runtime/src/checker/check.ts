@@ -16,9 +16,10 @@ import { derivedRules } from "./rules/derived-rules.js";
 import { perChannelRules } from "./rules/per-channel-rules.js";
 import { composableRules } from "./rules/composable-rules.js";
 import { valueDtypeRules } from "./rules/value-dtype-rules.js";
+import { optionRules } from "./rules/option-rules.js";
 import { computeCoverage, coverageFinding, type Coverage } from "./coverage.js";
 
-const RULES: Rule[] = [annotationStructure, specFields, valueDtypeRules, sharingStructure, derivedRules, perChannelRules, sharingConflicts];
+const RULES: Rule[] = [annotationStructure, specFields, optionRules, valueDtypeRules, sharingStructure, derivedRules, perChannelRules, sharingConflicts];
 
 export interface CheckResult {
   findings: Finding[];

@@ -30,6 +30,7 @@ export const FINDING_CODES = {
   "node-from-another-graph": "error",
   "dynamic-spec-on-parameter": "error",
   "non-float-quantized": "error",
+  "unknown-option": "error",
   "not-a-spec": "error",
   "not-an-annotation": "error",
   "fixed-qparams-conflict": "error",

@@ -2,6 +2,9 @@ import type { Node } from "../graph/node.js";
 import type { QuantizationSpecBase } from "./specs.js";
 import { captureSite } from "./source-site.js";
 import type { SourceLocation } from "../source-location.js";
+import { unknownOptions } from "./options.js";
+
+export const ANNOTATION_OPTIONS = ["inputQspecMap", "outputQspec", "allowImplicitSharing", "annotated"] as const;
 
 export interface QuantizationAnnotationFields {
   /** Spec per input, keyed by the input node (the edge input → annotated node). A Map, or [node, spec] pairs. */
@@ -22,8 +25,11 @@ export class QuantizationAnnotation {
   annotated: boolean;
   /** Where the annotation was created. */
   readonly site: SourceLocation | undefined = captureSite();
+  /** Options it was given that it does not have (ignored; the checker reports them). */
+  readonly unknownOptions: readonly string[];
 
   constructor(fields: QuantizationAnnotationFields = {}) {
+    this.unknownOptions = unknownOptions(fields, ANNOTATION_OPTIONS);
     this.inputQspecMap = new Map(fields.inputQspecMap ?? []);
     this.outputQspec = fields.outputQspec;
     this.allowImplicitSharing = fields.allowImplicitSharing ?? true;

@@ -4,6 +4,7 @@ import type { QScheme, QuantDType } from "../quant-types.js";
 import type { EdgeOrNode } from "./edge-or-node.js";
 import { captureSite } from "./source-site.js";
 import type { SourceLocation } from "../source-location.js";
+import { unknownOptions } from "./options.js";
 
 /**
  * The base of every spec. Each spec remembers the line of user code that created it, so the checker can report a
@@ -13,7 +14,16 @@ export abstract class QuantizationSpecBase {
   /** Where the spec was created (undefined when no user frame was on the stack). */
   readonly site: SourceLocation | undefined = captureSite();
   abstract readonly kind: "observed" | "fixed" | "shared" | "derived";
+  /** Options it was given that it does not have (ignored; the checker reports them). */
+  unknownOptions: readonly string[] = [];
 }
+
+/** The options each spec takes, for the checker's "did you mean" and for catching PT2E's snake_case names. */
+export const SPEC_OPTIONS = {
+  observed: ["dtype", "observer", "quantMin", "quantMax", "qscheme", "chAxis", "isDynamic"],
+  fixed: ["dtype", "scale", "zeroPoint", "quantMin", "quantMax", "qscheme", "isDynamic"],
+  derived: ["derivedFrom", "deriveQparams", "dtype", "quantMin", "quantMax", "qscheme", "chAxis", "isDynamic"],
+} as const;
 
 export interface QuantizationSpecFields {
   dtype: QuantDType;
@@ -39,6 +49,7 @@ export class QuantizationSpec extends QuantizationSpecBase implements Readonly<Q
 
   constructor(fields: QuantizationSpecFields) {
     super();
+    this.unknownOptions = unknownOptions(fields, SPEC_OPTIONS.observed);
     this.dtype = fields.dtype;
     this.observer = fields.observer;
     this.quantMin = fields.quantMin;
@@ -72,6 +83,7 @@ export class FixedQParamsQuantizationSpec extends QuantizationSpecBase implement
 
   constructor(fields: FixedQParamsQuantizationSpecFields) {
     super();
+    this.unknownOptions = unknownOptions(fields, SPEC_OPTIONS.fixed);
     this.dtype = fields.dtype;
     this.scale = fields.scale;
     this.zeroPoint = fields.zeroPoint;
@@ -129,6 +141,7 @@ export class DerivedQuantizationSpec<const From extends readonly EdgeOrNode[] = 
 
   constructor(fields: DerivedQuantizationSpecFields<From>) {
     super();
+    this.unknownOptions = unknownOptions(fields, SPEC_OPTIONS.derived);
     this.derivedFrom = fields.derivedFrom;
     this.deriveFunction = fields.deriveQparams as (observers: readonly Observer[]) => DerivedQParams;
     this.dtype = fields.dtype;

@@ -3,6 +3,7 @@
  * line by its text, so the examples can move lines around; a new example needs an entry here.
  */
 export const FIXES: Record<string, [from: string, to: string]> = {
+  "unknown-option.ts": ["quant_min", "quantMin"],
   "annotates-nothing.ts": ['["Linear"]).Linear', '["Conv"]).Conv'],
   "ch-axis-out-of-range.ts": ["chAxis: 4", "chAxis: 0"],
   "channel-count-mismatch.ts": ["chAxis: 1", "chAxis: 0"],

@@ -1,0 +1,28 @@
+/**
+ * Option names a spec or an annotation was given that it does not have. PT2E habits (`quant_min`, `ch_axis`,
+ * `output_qspec`) would otherwise be dropped without a word; the checker reports each at the line that made it.
+ */
+export function unknownOptions(fields: object | undefined, known: readonly string[]): string[] {
+  if (!fields || typeof fields !== "object") return [];
+  return Object.keys(fields).filter((k) => !known.includes(k));
+}
+
+const squash = (name: string) => name.replace(/[_\-\s]/g, "").toLowerCase();
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The known option an unknown name most likely meant: the same letters in another casing, or a close spelling. */
+export function closestOption(name: string, known: readonly string[]): string | undefined {
+  const same = known.find((k) => squash(k) === squash(name));
+  if (same) return same;
+  const scored = known.map((k) => ({ k, d: editDistance(squash(k), squash(name)) })).sort((x, y) => x.d - y.d);
+  return scored[0] && scored[0].d <= Math.max(1, Math.floor(name.length / 4)) ? scored[0].k : undefined;
+}

@@ -1,0 +1,45 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { writeFileSync } from "node:fs";
+import { loadModel, loadQuantizer, runCheck } from "../src/tooling.js";
+import { closestOption } from "../src/quantizer/options.js";
+import { SPEC_OPTIONS } from "../src/quantizer/specs.js";
+import { EXAMPLES, withTempDir } from "./helpers/data.js";
+
+test("an unknown option names the one it most likely meant: PT2E's snake_case, typos; none when nothing is close", () => {
+  const observed = SPEC_OPTIONS.observed;
+  assert.equal(closestOption("quant_min", observed), "quantMin");
+  assert.equal(closestOption("ch_axis", observed), "chAxis");
+  assert.equal(closestOption("is_dynamic", observed), "isDynamic");
+  assert.equal(closestOption("qschme", observed), "qscheme");
+  assert.equal(closestOption("observer_or_fake_quant_ctr", observed), undefined);
+  assert.equal(closestOption("output_qspec", ["inputQspecMap", "outputQspec", "allowImplicitSharing", "annotated"]), "outputQspec");
+});
+
+// Annotations made in a loop, each given PT2E's `output_qspec`: one finding at the line, naming every node.
+const QUANTIZER = `import { MinMaxObserver, Quantizer, QuantizationAnnotation, QuantizationSpec, type GraphModule } from "qkit";
+
+const act = new QuantizationSpec({ dtype: "int8", quantMin: -128, quantMax: 127, observer: MinMaxObserver });
+
+export default class Loop extends Quantizer {
+  annotate(model: GraphModule): GraphModule {
+    for (const relu of model.graph.calls("Relu")) {
+      relu.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: [[relu.args[0]!, act]], output_qspec: act } as never);
+    }
+    return model;
+  }
+}
+`;
+
+test("the same unknown annotation option on every node of a loop is one finding at its line, with the count and every node", async () => {
+  await withTempDir(async (dir) => {
+    const file = path.join(dir, "loop.ts");
+    writeFileSync(file, QUANTIZER);
+    const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
+    const { findings } = runCheck(model, loadQuantizer(file).quantizer);
+    const unknown = findings.filter((f) => f.code === "unknown-option");
+    assert.deepEqual(unknown.map((f) => [f.location?.line, f.message]), [[8, "QuantizationAnnotation has no option `output_qspec`, so it was ignored; did you mean `outputQspec`? (on 5 nodes)"]]);
+    assert.equal(unknown[0]!.nodes.length, 5);
+  });
+});
