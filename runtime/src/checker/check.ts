@@ -18,6 +18,7 @@ import { composableRules } from "./rules/composable-rules.js";
 import { valueDtypeRules } from "./rules/value-dtype-rules.js";
 import { optionRules } from "./rules/option-rules.js";
 import { computeCoverage, coverageFinding, type Coverage } from "./coverage.js";
+import { groupBySite } from "./group-findings.js";
 
 const RULES: Rule[] = [annotationStructure, specFields, optionRules, valueDtypeRules, sharingStructure, derivedRules, perChannelRules, sharingConflicts];
 
@@ -97,8 +98,9 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
   const coverage = computeCoverage(m.graph);
   if (annotated.length > 0) findings.push(coverageFinding(coverage));
 
-  findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.location?.line ?? 0) - (b.location?.line ?? 0));
-  return { findings, coverage, model: m };
+  const grouped = groupBySite(findings);
+  grouped.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.location?.line ?? 0) - (b.location?.line ?? 0));
+  return { findings: grouped, coverage, model: m };
 }
 
 /** The findings of runCheck, for callers that need only them. */
