@@ -4,7 +4,7 @@ import { annotationOf, type QuantizationAnnotation } from "../quantizer/annotati
 import type { Quantizer } from "../quantizer/quantizer.js";
 import { collectSlots, resolveSharing, type Slot } from "../quantizer/sharing.js";
 import type { AnySpec } from "../quantizer/specs.js";
-import { userFrames } from "../quantizer/source-site.js";
+import { userFrames, withCallChains } from "../quantizer/source-site.js";
 import type { Node } from "../graph/node.js";
 import { errorMessage } from "../errors.js";
 import { finding, type Finding, type Severity } from "./finding.js";
@@ -19,6 +19,7 @@ import { valueDtypeRules } from "./rules/value-dtype-rules.js";
 import { optionRules } from "./rules/option-rules.js";
 import { computeCoverage, coverageFinding, type Coverage } from "./coverage.js";
 import { groupBySite } from "./group-findings.js";
+import { placeAtCallSite } from "./call-sites.js";
 
 const RULES: Rule[] = [annotationStructure, specFields, optionRules, valueDtypeRules, sharingStructure, derivedRules, perChannelRules, sharingConflicts];
 
@@ -57,7 +58,7 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
   }
   let returned: unknown = m;
   try {
-    returned = quantizer.annotate(m);
+    returned = withCallChains(() => quantizer.annotate(m));
   } catch (error) {
     findings.push(threw("annotate", error));
   }
@@ -98,7 +99,7 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
   const coverage = computeCoverage(m.graph);
   if (annotated.length > 0) findings.push(coverageFinding(coverage));
 
-  const grouped = groupBySite(findings);
+  const grouped = groupBySite(findings.map(placeAtCallSite));
   grouped.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.location?.line ?? 0) - (b.location?.line ?? 0));
   return { findings: grouped, coverage, model: m };
 }
