@@ -132,6 +132,27 @@ test("qkit check on the tutorial quantizer: no errors and a coverage table", () 
   assert.match(result.stdout, /0 errors, 0 warnings/);
 });
 
+test("qkit check type-checks the quantizer as the editor does: type errors are findings at their lines; --no-typecheck skips them", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "qkit-check-types-"));
+  try {
+    const file = path.join(dir, "typed.ts");
+    const text = readFileSync("examples/quantizers/tutorial-quantizer.ts", "utf8").replace("quantMin: -128,", 'quantMin: "-128",');
+    writeFileSync(file, text);
+    const line = text.split("\n").findIndex((l) => l.includes('quantMin: "-128"')) + 1;
+    const checked = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", file, "--json");
+    assert.equal(checked.status, 1, checked.stderr);
+    const findings = JSON.parse(checked.stdout).findings as { code: string; message: string; location: { line: number } }[];
+    const typeErrors = findings.filter((f) => f.code === "type-error");
+    assert.deepEqual(typeErrors.map((f) => [f.location.line, f.message]), [[line, "Type 'string' is not assignable to type 'number'. (TS2322)"]]);
+    // The quantizer still ran: its string range is the checker's finding too.
+    assert.ok(findings.some((f) => f.code === "quant-range-outside-dtype" && f.message.includes('"-128" (a string, not an integer)')));
+    const skipped = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", file, "--json", "--no-typecheck");
+    assert.deepEqual(JSON.parse(skipped.stdout).findings.filter((f: { code: string }) => f.code === "type-error"), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("qkit check: a quantizer that cannot load is a finding at its line, a missing one is bad input", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "qkit-check-"));
   try {

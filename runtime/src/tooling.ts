@@ -40,6 +40,7 @@ export { captureSite, userFrames } from "./quantizer/source-site.js";
 export { quantizerFromExports, classSite, type FromExportsOptions } from "./user-code/load-quantizer.js";
 export { UserModuleLoader, type UserModuleLoaderOptions } from "./user-code/user-module-loader.js";
 export { transpileQuantizer, TS_EXTENSIONS } from "./user-code/transpile.js";
+export { typeCheckQuantizer, quantizerCompilerOptions, resolveQkit, usesNodeApis, qkitTypings, QUANTIZER_GLOBALS, type TypeProblem } from "./user-code/type-check.js";
 
 export { FINDING_CODES, loadErrorFinding } from "./checker/finding.js";
 export { computeCoverage, INT8_OP_TYPES } from "./checker/coverage.js";

@@ -38,6 +38,7 @@ export const FINDING_CODES = {
   "composable-overwrite": "error",
   "coverage": "information",
   "quantizer-threw": "error",
+  "type-error": "error",
   "annotate-returned-nothing": "warning",
   "nothing-annotated": "warning",
 } as const satisfies Record<string, Severity>;

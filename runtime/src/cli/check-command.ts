@@ -1,6 +1,10 @@
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import { readQkitConfig } from "../config/qkit-config.js";
 import type { Coverage } from "../checker/coverage.js";
-import { loadErrorFinding, type Finding } from "../checker/finding.js";
+import { finding, loadErrorFinding, type Finding } from "../checker/finding.js";
+import { typeCheckQuantizer, type TypeProblem } from "../user-code/type-check.js";
+import { TS_EXTENSIONS } from "../user-code/transpile.js";
 import { checkTarget } from "../pipeline/check-target.js";
 import { formatLocation, relativeLocation, type SourceLocation } from "../source-location.js";
 import type { Command } from "./command.js";
@@ -8,11 +12,12 @@ import { UsageError } from "./command.js";
 import { parseCommandArgs, stringOption } from "./args.js";
 import { table } from "./format.js";
 
-const usage = `Usage: qkit check --model MODEL --quantizer FILE.ts [--json]
-       qkit check [--json]            (every target of ./qkit.json)
+const usage = `Usage: qkit check --model MODEL --quantizer FILE.ts [--json] [--no-typecheck]
+       qkit check [--json] [--no-typecheck]   (every target of ./qkit.json)
 
-Run the quantizer's annotate() on the model and report every mistake at the line of the quantizer that made it,
-then how much of the model is annotated. The quantizer is compiled on the fly (TypeScript or JavaScript).
+Type-check the quantizer as the editor does (errors have the code type-error), run its annotate() on the model and
+report every mistake at the line of the quantizer that made it, then how much of the model is annotated. The
+quantizer is compiled on the fly (TypeScript or JavaScript); it runs even when it has type errors.
 
 Output: one line per finding, 'file:line:col severity code message'; with --json,
 { findings: [{ code, severity, message, location, related: [{ message, location }], nodes }], coverage }, each
@@ -24,6 +29,7 @@ Options:
   --model MODEL         the ONNX model to annotate
   --quantizer FILE      a module exporting a class that extends Quantizer (default export, or the only one)
   --json                print JSON
+  --no-typecheck        skip type-checking (faster; annotate() runs either way)
   -h, --help            show this help`;
 
 /** A finding's location as printed: findings about the quantizer as a whole sit at its class, as in editors. */
@@ -53,7 +59,7 @@ export const checkCommand: Command = {
   summary: "run a quantizer's annotate() on a model and report mistakes at the lines that made them",
   usage,
   async run(argv) {
-    const args = parseCommandArgs(argv, { model: { type: "string" }, quantizer: { type: "string" }, json: { type: "boolean" } }, false);
+    const args = parseCommandArgs(argv, { model: { type: "string" }, quantizer: { type: "string" }, json: { type: "boolean" }, "no-typecheck": { type: "boolean" } }, false);
     if (args.values.help) {
       process.stdout.write(`${usage}\n`);
       return 0;
@@ -61,9 +67,10 @@ export const checkCommand: Command = {
     const modelPath = stringOption(args, "model");
     const quantizerPath = stringOption(args, "quantizer");
     const json = !!args.values.json;
-    if (!modelPath && !quantizerPath) return checkConfigTargets(json);
+    const typecheck = !args.values["no-typecheck"];
+    if (!modelPath && !quantizerPath) return checkConfigTargets(json, typecheck);
     if (!modelPath || !quantizerPath) throw new UsageError(`check needs ${!modelPath ? "--model MODEL" : "--quantizer FILE.ts"}`);
-    const outcome = await checkOne(modelPath, quantizerPath);
+    const outcome = await checkOne(modelPath, quantizerPath, typecheck);
     if (json) process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
     else process.stdout.write(outcome.text);
     return outcome.errors ? 1 : 0;
@@ -77,12 +84,12 @@ export interface TargetOutcome {
 }
 
 /** With no --model and --quantizer, check what the workspace's qkit.json lists, as the language server does. */
-async function checkConfigTargets(json: boolean): Promise<number> {
+async function checkConfigTargets(json: boolean, typecheck: boolean): Promise<number> {
   const { targets } = readQkitConfig(process.cwd());
   let errors = false;
   const results = [];
   for (const target of targets) {
-    const outcome = await checkOne(target.modelPath, target.quantizerPath);
+    const outcome = await checkOne(target.modelPath, target.quantizerPath, typecheck);
     errors ||= outcome.errors;
     results.push({ quantizer: target.quantizer, model: target.model, ...outcome.json });
     if (!json) process.stdout.write(`${targets.length > 1 ? `== ${target.quantizer} on ${target.model}\n` : ""}${outcome.text}`);
@@ -91,13 +98,25 @@ async function checkConfigTargets(json: boolean): Promise<number> {
   return errors ? 1 : 0;
 }
 
-async function checkOne(model: string, quantizer: string): Promise<TargetOutcome> {
+/** The quantizer file's syntax and type errors (a built-in's name is no file to check). */
+function typeProblems(quantizer: string): TypeProblem[] {
+  if (!TS_EXTENSIONS.includes(path.extname(quantizer)) || !existsSync(quantizer)) return [];
+  return typeCheckQuantizer(quantizer);
+}
+
+const typeErrorFinding = (p: TypeProblem): Finding => finding("type-error", `${p.message} (TS${p.tsCode})`, p.location);
+/** TypeScript numbers its syntax errors 1000–1999. */
+const isSyntaxError = (p: TypeProblem) => p.tsCode >= 1000 && p.tsCode < 2000;
+
+async function checkOne(model: string, quantizer: string, typecheck: boolean): Promise<TargetOutcome> {
+  const typed = typecheck ? typeProblems(quantizer) : [];
   const result = await checkTarget({ model, quantizer });
-  if (result.kind === "checked") return report(result.findings, result.coverage, result.loaded.classSite);
-  // A quantizer that does not load is a finding at its line, when it has one, rather than a crash.
+  if (result.kind === "checked") return report([...typed.map(typeErrorFinding), ...result.findings], result.coverage, result.loaded.classSite);
+  // A quantizer that does not load is a finding at its line, when it has one, rather than a crash. Its syntax error
+  // is that finding already: of the type check, only what is not a syntax error (TS1xxx) is added.
   const finding = loadErrorFinding(result.error);
   if (!finding) throw result.error;
-  return report([finding], undefined, finding.location!);
+  return report([finding, ...typed.filter((p) => !isSyntaxError(p)).map(typeErrorFinding)], undefined, finding.location!);
 }
 
 /** Findings as text (with related notes, coverage and totals) and as JSON. */

@@ -58,7 +58,8 @@ function checkRange(spec: RangedSpec, name: string, add: (code: Parameters<typeo
   for (const [field, value] of [["quantMin", quantMin], ["quantMax", quantMax]] as const) {
     if (value === undefined) continue;
     if (!Number.isInteger(value) || value < full.min || value > full.max) {
-      add("quant-range-outside-dtype", `${name} has ${field} ${value}, outside what ${spec.dtype} holds [${full.min}, ${full.max}]; use a value in that range or a wider dtype`);
+      const given = typeof value === "number" ? `${value}` : `${JSON.stringify(value)} (a ${typeof value}, not an integer)`;
+      add("quant-range-outside-dtype", `${name} has ${field} ${given}, outside what ${spec.dtype} holds [${full.min}, ${full.max}]; use an integer in that range or a wider dtype`);
       return;
     }
   }
