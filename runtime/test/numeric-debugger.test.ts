@@ -7,7 +7,7 @@ import {
 } from "../src/tooling.js";
 import { EXAMPLES, sharedModel, skipUnlessShared } from "./helpers/data.js";
 
-test("the numeric debugger ranks nodes by SQNR and points at the quantizer lines that annotated them", async () => {
+test("the numeric debugger ranks nodes by their own (local) error and points at the quantizer lines that annotated them", async () => {
   const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
   const quantizer = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
   const prepared = prepare(model, loadQuantizer(quantizer).quantizer);
@@ -15,14 +15,31 @@ test("the numeric debugger ranks nodes by SQNR and points at the quantizer lines
   await calibrate(prepared, data());
   const results = await compareNodes(model, convert(prepared), data(), { annotated: prepared.model });
   assert.equal(results.length, 16);
-  for (let i = 1; i < results.length; i++) assert.ok(results[i - 1]!.sqnr <= results[i]!.sqnr, "worst first");
+  assert.ok(results.every((r) => r.local !== undefined), "every node's inputs are matched in the quantized model");
+  for (let i = 1; i < results.length; i++) assert.ok(results[i - 1]!.local!.relativeMse >= results[i]!.local!.relativeMse, "worst local error first");
   assert.ok(results.every((r) => r.sqnr > 20 && r.sqnr < 80), results.map((r) => `${r.node} ${r.sqnr}`).join(", "));
   const conv = results.find((r) => r.node === "/conv1/Conv")!;
   assert.equal(conv.module, "conv1");
   assert.match(conv.site!.file, /tutorial-quantizer\.ts$/);
   // The numbers are real: comparing the float model with itself gives no error at all.
   const same = await compareNodes(model, model, data());
-  assert.ok(same.every((r) => r.sqnr === Infinity && r.mse === 0));
+  assert.ok(same.every((r) => r.sqnr === Infinity && r.mse === 0 && r.local?.mse === 0));
+});
+
+test("the local error blames the op that was quantized badly, where the end-to-end SQNR blames the deepest layers", async () => {
+  const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
+  const bad = getSymmetricQuantizationConfig({ isPerChannel: false });
+  bad.weight = new QuantizationSpec({ dtype: "int8", quantMin: -3, quantMax: 3, qscheme: "per_tensor_symmetric", observer: MinMaxObserver });
+  const prepared = prepare(model, new XnnpackQuantizer().setModuleName("conv2", bad));
+  const data = () => openData(path.join(EXAMPLES, "fashion-mnist", "test-images-idx3-ubyte.gz"), modelInputs(model.graph), { batchSize: 32, limit: 64, normalize: { mean: [0.286], std: [0.353] } });
+  await calibrate(prepared, data());
+  const results = await compareNodes(model, convert(prepared), data());
+  assert.equal(results[0]!.node, "/conv2/Conv", results.slice(0, 4).map((r) => `${r.node} local ${r.local?.sqnr.toFixed(1)} e2e ${r.sqnr.toFixed(1)}`).join("; "));
+  // Downstream of conv2 every node inherits its error: by end-to-end SQNR it would not stand out.
+  const byEndToEnd = [...results].sort((x, y) => x.sqnr - y.sqnr);
+  assert.notEqual(byEndToEnd[0]!.node, "/conv2/Conv");
+  const conv3 = results.find((r) => r.node === "/conv3/Conv")!;
+  assert.ok(conv3.local!.sqnr > conv3.sqnr + 6, `conv3 adds little itself: local ${conv3.local!.sqnr} dB, end to end ${conv3.sqnr} dB`);
 });
 
 test("qkit debug on ResNet-18 with a deliberately bad weight config for layer3 names layer3's nodes as the worst", { skip: skipUnlessShared("resnet18_op13.onnx") }, async () => {

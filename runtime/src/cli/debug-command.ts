@@ -15,8 +15,9 @@ import { table } from "./format.js";
 const usage = `Usage: qkit debug --model MODEL (--quantizer FILE.ts | --quantized QMODEL) --data PATH [--top N] [--json]
 
 Where quantization loses accuracy: runs the float and the quantized model side by side on the data and prints, per
-node, the SQNR (dB) and MSE of the quantized model's value against the float one, worst first, with the module path
-and the quantizer line that annotated the node. With --quantizer the model is quantized first (calibrating on the
+node, what the node adds itself (local: its quantized value against the float operator run on the same quantized
+inputs, as SQNR and as MSE relative to the tensor's range) and the end-to-end SQNR and MSE against the float model,
+worst local error first, with the module path and the quantizer line that annotated the node. With --quantizer the model is quantized first (calibrating on the
 same data); with --quantized an existing QDQ model made from MODEL is compared (nodes are matched by name).
 
 Options:
@@ -28,8 +29,11 @@ Options:
 ${DATA_USAGE}
   -h, --help            show this help`;
 
+const db = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "inf");
+
 function formatRow(r: NodeAccuracy): string[] {
-  return [r.node, r.opType, r.module ?? "", Number.isFinite(r.sqnr) ? r.sqnr.toFixed(1) : "inf", r.mse.toExponential(2), r.site ? formatLocation(r.site) : ""];
+  const local = r.local ? [db(r.local.sqnr), r.local.relativeMse.toExponential(2)] : ["", ""];
+  return [r.node, r.opType, r.module ?? "", ...local, db(r.sqnr), r.mse.toExponential(2), r.site ? formatLocation(r.site) : ""];
 }
 
 export const debugCommand: Command = {
@@ -64,11 +68,18 @@ export const debugCommand: Command = {
     const options = dataOptions(args);
     const results = await compareNodes(float, quantized, openData(data, modelInputs(float.graph), { ...options, limit: options.limit ?? 64 }), annotated ? { annotated } : {});
     if (args.values.json) {
-      process.stdout.write(`${JSON.stringify({ nodes: results.map(({ site, ...r }) => ({ ...r, sqnr: Number.isFinite(r.sqnr) ? r.sqnr : null, location: site ? relativeLocation(site, process.cwd()) : null })) }, null, 2)}\n`);
+      const finite = (x: number) => (Number.isFinite(x) ? x : null);
+      const nodes = results.map(({ site, local, ...r }) => ({
+        ...r,
+        sqnr: finite(r.sqnr),
+        local: local ? { ...local, sqnr: finite(local.sqnr) } : null,
+        location: site ? relativeLocation(site, process.cwd()) : null,
+      }));
+      process.stdout.write(`${JSON.stringify({ nodes }, null, 2)}\n`);
       return 0;
     }
     const top = Number(stringOption(args, "top") ?? 15);
-    process.stdout.write(`${table([["node", "op", "module", "SQNR dB", "MSE", "annotated at"], ...results.slice(0, top).map(formatRow)])}\n`);
+    process.stdout.write(`${table([["node", "op", "module", "local SQNR dB", "local MSE / range²", "SQNR dB", "MSE", "annotated at"], ...results.slice(0, top).map(formatRow)])}\n`);
     if (results.length > top) process.stdout.write(`  … ${results.length - top} more nodes (--top N, --json)\n`);
     return 0;
   },

@@ -12,10 +12,18 @@ export interface NodeAccuracy {
   opType: string;
   /** The innermost module path, as recovered from the exporter's names. */
   module: string | undefined;
-  /** 10·log10(Σx² / Σ(x − y)²); Infinity when the outputs are equal. */
+  /** End to end: 10·log10(Σx² / Σ(x − y)²) of the quantized model's value against the float model's; Infinity when equal. */
   sqnr: number;
   mse: number;
   elements: number;
+  /**
+   * What this node adds by itself: its quantized value against the float operator run on the same (dequantized)
+   * inputs the quantized model gave it, with float weights — so an error made upstream does not count here. Undefined
+   * where the inputs could not be matched.
+   */
+  local: { sqnr: number; mse: number; relativeMse: number } | undefined;
+  /** The float value's range over the data (max − min): MSE relative to it ranks near-zero tensors fairly. */
+  range: number;
   /** The quantizer line that annotated the node, when the quantizer is known. */
   site: SourceLocation | undefined;
 }
@@ -56,10 +64,82 @@ function withOutputs(model: Model, values: Node[]): Model {
   return copy;
 }
 
+/** Sums for one comparison: signal and noise energy, elements, and the reference's range. */
+class ErrorStats {
+  signal = 0;
+  noise = 0;
+  count = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  add(x: Float32Array, y: Float32Array): void {
+    let s = 0;
+    let n = 0;
+    let lo = this.min;
+    let hi = this.max;
+    for (let k = 0; k < x.length; k++) {
+      const v = x[k]!;
+      const d = v - y[k]!;
+      s += v * v;
+      n += d * d;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    this.signal += s;
+    this.noise += n;
+    this.count += x.length;
+    this.min = lo;
+    this.max = hi;
+  }
+
+  get sqnr(): number {
+    return this.noise === 0 ? Infinity : 10 * Math.log10(this.signal / this.noise);
+  }
+
+  get mse(): number {
+    return this.count ? this.noise / this.count : 0;
+  }
+
+  get range(): number {
+    return this.max > this.min ? this.max - this.min : 0;
+  }
+}
+
+/**
+ * A copy of the float model in which each compared node reads, in place of its activation inputs, placeholders fed with
+ * the quantized model's values of those inputs: its outputs are what the float operators make of quantized inputs.
+ * Nodes whose inputs have no quantized counterpart keep their float inputs and get no local error.
+ */
+function localModel(float: Model, pairs: Pair[]): { model: Model; feeds: Map<string, string>; local: Set<string> } {
+  const copy = cloneModel(float);
+  const quantizedOf = new Map(pairs.map((p) => [p.name, p.quantized.valueName]));
+  const feeds = new Map<string, string>();
+  const local = new Set<string>();
+  for (const pair of pairs) {
+    const node = copy.graph.node(pair.name)!;
+    const inputs = [...new Set(node.args.filter((a): a is Node => !!a && a.kind !== "parameter" && a.kind !== "placeholder"))];
+    if (!inputs.every((a) => quantizedOf.has(a.name))) continue;
+    for (const input of inputs) {
+      const placeholder = copy.graph.addPlaceholder(copy.graph.uniqueTensorName(`${input.valueName}#into#${node.name}`));
+      placeholder.meta.dtype = input.meta.dtype;
+      if (input.meta.shape) placeholder.meta.shape = [...input.meta.shape];
+      node.replaceInput(input, placeholder);
+      feeds.set(placeholder.valueName, quantizedOf.get(input.name)!);
+    }
+    local.add(pair.name);
+  }
+  copy.graph.outputs = [...new Set([...copy.graph.outputs, ...pairs.map((p) => copy.graph.node(p.name)!)])];
+  copy.graph.outputNode.meta.outputValueInfos = [];
+  copy.graph.lint();
+  return { model: copy, feeds, local };
+}
+
 /**
  * Run the float and the quantized model side by side on the same inputs and measure, per node, how far the quantized
- * model's value is from the float one: SQNR and MSE, worst first. `annotated` (the prepared model) supplies the
- * quantizer lines.
+ * model's value is from the float one (end to end) and how much of that the node adds itself (local: the float
+ * operator on the quantized model's inputs), worst local error first — the end-to-end SQNR falls with depth, the local
+ * error points at the op to blame. Memory stays bounded: each batch is compared and dropped. `annotated` (the prepared
+ * model) supplies the quantizer lines.
  */
 export async function compareNodes(
   float: Model,
@@ -68,42 +148,47 @@ export async function compareNodes(
   options: { annotated?: Model; session?: SessionOptions } = {},
 ): Promise<NodeAccuracy[]> {
   const pairs = matchNodes(float, quantized);
+  const local = localModel(float, pairs);
   const floatSession = await createSession(withOutputs(float, pairs.map((p) => p.float)), options.session);
   const quantizedSession = await createSession(withOutputs(quantized, pairs.map((p) => p.quantized)), options.session);
-  const signal = new Float64Array(pairs.length);
-  const noise = new Float64Array(pairs.length);
-  const count = new Float64Array(pairs.length);
+  const localSession = await createSession(local.model, options.session);
+  const endToEnd = pairs.map(() => new ErrorStats());
+  const own = pairs.map(() => new ErrorStats());
   try {
     for await (const batch of data) {
       const a = await floatSession.run(batch);
       const b = await quantizedSession.run(batch);
+      const feeds: Record<string, Sample[string]> = { ...batch };
+      for (const [placeholder, value] of local.feeds) feeds[placeholder] = b[value]!;
+      const c = await localSession.run(feeds);
       pairs.forEach((p, i) => {
-        const x = a[p.float.valueName]!.data as Float32Array;
         const y = b[p.quantized.valueName]!.data as Float32Array;
-        let s = 0;
-        let n = 0;
-        for (let k = 0; k < x.length; k++) {
-          const d = x[k]! - y[k]!;
-          s += x[k]! * x[k]!;
-          n += d * d;
-        }
-        signal[i] += s;
-        noise[i] += n;
-        count[i] += x.length;
+        endToEnd[i]!.add(a[p.float.valueName]!.data as Float32Array, y);
+        if (local.local.has(p.name)) own[i]!.add(c[p.float.valueName]!.data as Float32Array, y);
       });
     }
   } finally {
     await floatSession.release();
     await quantizedSession.release();
+    await localSession.release();
   }
-  const results = pairs.map((p, i): NodeAccuracy => ({
-    node: p.name,
-    opType: p.float.opType,
-    module: p.float.meta.moduleStack?.at(-1)?.path,
-    sqnr: noise[i] === 0 ? Infinity : 10 * Math.log10(signal[i]! / noise[i]!),
-    mse: count[i] ? noise[i]! / count[i]! : 0,
-    elements: count[i]!,
-    site: options.annotated ? annotationOf(options.annotated.graph.node(p.name) ?? p.float)?.site : undefined,
-  }));
-  return results.sort((x, y) => x.sqnr - y.sqnr);
+  const results = pairs.map((p, i): NodeAccuracy => {
+    const e = endToEnd[i]!;
+    const l = own[i]!;
+    const range = e.range;
+    return {
+      node: p.name,
+      opType: p.float.opType,
+      module: p.float.meta.moduleStack?.at(-1)?.path,
+      sqnr: e.sqnr,
+      mse: e.mse,
+      elements: e.count,
+      local: local.local.has(p.name) ? { sqnr: l.sqnr, mse: l.mse, relativeMse: range > 0 ? l.mse / (range * range) : 0 } : undefined,
+      range,
+      site: options.annotated ? annotationOf(options.annotated.graph.node(p.name) ?? p.float)?.site : undefined,
+    };
+  });
+  // Worst local error first (relative to the tensor's range, so a near-zero tensor is not blamed for its tiny
+  // signal); nodes without a local measure follow, by end-to-end SQNR.
+  return results.sort((x, y) => (y.local?.relativeMse ?? -1) - (x.local?.relativeMse ?? -1) || x.sqnr - y.sqnr);
 }
