@@ -43,3 +43,10 @@ test("the same unknown annotation option on every node of a loop is one finding 
     assert.equal(unknown[0]!.nodes.length, 5);
   });
 });
+
+test("a spec made by spreading another (`{ ...spec, chAxis: 1 }`) has no unknown options", async () => {
+  const { QuantizationSpec, MinMaxObserver } = await import("../src/tooling.js");
+  const base = new QuantizationSpec({ dtype: "int8", quantMin: -127, quantMax: 127, qscheme: "per_channel_symmetric", observer: MinMaxObserver });
+  assert.deepEqual(new QuantizationSpec({ ...base, chAxis: 1 }).unknownOptions, []);
+  assert.deepEqual(new QuantizationSpec({ ...base, quant_max: 100 } as never).unknownOptions, ["quant_max"]);
+});

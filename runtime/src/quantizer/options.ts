@@ -4,8 +4,11 @@
  */
 export function unknownOptions(fields: object | undefined, known: readonly string[]): string[] {
   if (!fields || typeof fields !== "object") return [];
-  return Object.keys(fields).filter((k) => !known.includes(k));
+  return Object.keys(fields).filter((k) => !known.includes(k) && !SPEC_OWN_FIELDS.has(k));
 }
+
+/** What a spread spec (`new QuantizationSpec({ ...spec, chAxis: 1 })`) brings along besides its options. */
+const SPEC_OWN_FIELDS = new Set(["kind", "site", "unknownOptions", "deriveFunction"]);
 
 const squash = (name: string) => name.replace(/[_\-\s]/g, "").toLowerCase();
 
