@@ -21,6 +21,9 @@ test("the numeric debugger ranks nodes by their own (local) error and points at 
   const conv = results.find((r) => r.node === "/conv1/Conv")!;
   assert.equal(conv.module, "conv1");
   assert.match(conv.site!.file, /tutorial-quantizer\.ts$/);
+  // Batches are compared one item at a time: the batch size changes nothing.
+  const single = await compareNodes(model, convert(prepared), openData(path.join(EXAMPLES, "fashion-mnist", "test-images-idx3-ubyte.gz"), modelInputs(model.graph), { batchSize: 1, limit: 64, normalize: { mean: [0.286], std: [0.353] } }));
+  for (const r of results) assert.ok(Math.abs(single.find((s) => s.node === r.node)!.sqnr - r.sqnr) < 1e-6, r.node);
   // The numbers are real: comparing the float model with itself gives no error at all.
   const same = await compareNodes(model, model, data());
   assert.ok(same.every((r) => r.sqnr === Infinity && r.mse === 0 && r.local?.mse === 0));

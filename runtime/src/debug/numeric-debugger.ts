@@ -5,6 +5,7 @@ import { createSession, type SessionOptions } from "../session/create-session.js
 import type { Sample } from "../data/source.js";
 import { annotationOf } from "../quantizer/annotation.js";
 import type { SourceLocation } from "../source-location.js";
+import { Tensor } from "../engine/tensor.js";
 
 /** How far one node's output in the quantized model is from the float model's (torch's NodeAccuracySummary). */
 export interface NodeAccuracy {
@@ -62,6 +63,27 @@ function withOutputs(model: Model, values: Node[]): Model {
   copy.graph.outputNode.meta.outputValueInfos = [];
   copy.graph.lint();
   return copy;
+}
+
+/**
+ * A batch one item at a time (views, no copies): every compared value stays alive in three sessions at once, so
+ * memory follows one item, not the batch. Inputs without a shared first dimension pass as one sample.
+ */
+function* items(batch: Sample): Generator<Sample> {
+  const tensors = Object.entries(batch);
+  const n = tensors[0]?.[1].dims[0];
+  if (n === undefined || n <= 1 || tensors.some(([, t]) => t.dims[0] !== n || Array.isArray(t.data))) {
+    yield batch;
+    return;
+  }
+  for (let k = 0; k < n; k++) {
+    const item: Sample = {};
+    for (const [name, t] of tensors) {
+      const per = t.size / n;
+      item[name] = new Tensor(t.type, (t.data as Float32Array).subarray(k * per, (k + 1) * per), [1, ...t.dims.slice(1)]);
+    }
+    yield item;
+  }
 }
 
 /** Sums for one comparison: signal and noise energy, elements, and the reference's range. */
@@ -156,16 +178,18 @@ export async function compareNodes(
   const own = pairs.map(() => new ErrorStats());
   try {
     for await (const batch of data) {
-      const a = await floatSession.run(batch);
-      const b = await quantizedSession.run(batch);
-      const feeds: Record<string, Sample[string]> = { ...batch };
-      for (const [placeholder, value] of local.feeds) feeds[placeholder] = b[value]!;
-      const c = await localSession.run(feeds);
-      pairs.forEach((p, i) => {
-        const y = b[p.quantized.valueName]!.data as Float32Array;
-        endToEnd[i]!.add(a[p.float.valueName]!.data as Float32Array, y);
-        if (local.local.has(p.name)) own[i]!.add(c[p.float.valueName]!.data as Float32Array, y);
-      });
+      for (const item of items(batch)) {
+        const a = await floatSession.run(item);
+        const b = await quantizedSession.run(item);
+        const feeds: Record<string, Sample[string]> = { ...item };
+        for (const [placeholder, value] of local.feeds) feeds[placeholder] = b[value]!;
+        const c = await localSession.run(feeds);
+        pairs.forEach((p, i) => {
+          const y = b[p.quantized.valueName]!.data as Float32Array;
+          endToEnd[i]!.add(a[p.float.valueName]!.data as Float32Array, y);
+          if (local.local.has(p.name)) own[i]!.add(c[p.float.valueName]!.data as Float32Array, y);
+        });
+      }
     }
   } finally {
     await floatSession.release();
