@@ -5,6 +5,7 @@ import type { onnx } from "../onnx/proto.js";
 import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
 import { tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
+import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
 import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOutput, type Match, type QuantizedInput,
   type QuantizedOutput } from "./match.js";
 
@@ -95,11 +96,8 @@ function binary(opType: "QAdd" | "QMul"): Rule {
     if (failed(a)) return a;
     const b = quantizedInput(node.args[1], "input B");
     if (failed(b)) return b;
-    const sa = a.value.meta.shape;
-    const sb = b.value.meta.shape;
-    const size = (s: typeof sa) => (s ? s.reduce<number>((p, d) => p * (typeof d === "number" ? d : NaN), 1) : NaN);
-    const same = !!sa && !!sb && sa.length === sb.length && sa.every((d, i) => d === sb[i]);
-    if (!same && size(sa) !== 1 && size(sb) !== 1) return "the inputs broadcast (same shapes or a single value lower)";
+    const shapes = binaryShapeProblem(a.value.meta.shape, b.value.meta.shape);
+    if (shapes) return shapes;
     const out = quantizedOutput(node, true);
     if (failed(out)) return out;
     for (const x of [a, b]) {

@@ -1,0 +1,43 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { loadModel, runCheck, prepare, calibrate, convert, lowerWithReport, XnnpackQuantizer, makeTensor, Tensor } from "../src/tooling.js";
+import { modelBytes, node, valueInfo } from "./helpers/build.js";
+
+/** Squeeze-and-excite in miniature: a conv's output scaled per channel by its own global average (Mul broadcasts). */
+function squeezeExcite(): Uint8Array {
+  const C = 4;
+  return modelBytes({
+    name: "se",
+    input: [valueInfo("x", "float32", [1, 2, 6, 6])],
+    output: [valueInfo("y", "float32", [1, C, 6, 6])],
+    initializer: [
+      makeTensor("w", "float32", [C, 2, 3, 3], Float32Array.from({ length: C * 2 * 9 }, (_, i) => Math.sin(i) / 4)),
+      makeTensor("b", "float32", [C], Float32Array.of(0.1, -0.2, 0.3, 0)),
+    ],
+    node: [
+      node("Conv", ["x", "w", "b"], ["c"], [{ name: "pads", type: 7, ints: [1, 1, 1, 1] }]),
+      node("GlobalAveragePool", ["c"], ["g"]),
+      node("Mul", ["c", "g"], ["y"]),
+    ],
+  });
+}
+
+test("a broadcasting Mul (squeeze-and-excite): check's coverage and lower() agree that it stays float32, and say why", async () => {
+  const model = await loadModel(squeezeExcite(), { name: "se.onnx" });
+  const quantizer = () => new XnnpackQuantizer();
+  const { coverage } = runCheck(model, quantizer());
+  const mul = coverage.rows.find((r) => r.opType === "Mul")!;
+  assert.deepEqual([mul.annotated, mul.notInt8, mul.notInt8Nodes], [1, 1, ["Mul_y"]]);
+
+  const prepared = prepare(model, quantizer());
+  const sample = { x: new Tensor("float32", Float32Array.from({ length: 72 }, (_, i) => Math.cos(i)), [1, 2, 6, 6]) };
+  await calibrate(prepared, [sample]);
+  const { report } = lowerWithReport(convert(prepared));
+  const lowered = report.nodes.find((n) => n.name === "Mul_y")!;
+  assert.equal(lowered.loweredAs, undefined);
+  assert.match(lowered.reason!, /^its inputs have different shapes \(\[1, 4, 6, 6\] and \[1, 4, 1, 1\]\), and the integer operator takes equal shapes or a single value; it runs in float32/);
+  // What coverage counts as int8 is what lowering lowers: every other annotated op lowered.
+  for (const row of coverage.rows) {
+    for (const n of report.nodes.filter((e) => e.opType === row.opType && !row.notInt8Nodes.includes(e.name))) assert.ok(n.loweredAs, `${n.name} lowered: ${n.reason}`);
+  }
+});
