@@ -28,3 +28,14 @@ export function cloneModel(model: Model): Model {
   copy.externalDataLocations = [...model.externalDataLocations];
   return copy;
 }
+
+/**
+ * Make the values of the given tensors graph outputs too, so a session returns them (calibration's observed
+ * activations, the debugger's compared nodes). The declared output types go: the added outputs have none.
+ */
+export function exposeValues(model: Model, tensorNames: readonly string[]): void {
+  const graph = model.graph;
+  graph.outputs = [...new Set([...graph.outputs, ...tensorNames.map((name) => graph.producerOf(name)!)])];
+  graph.outputNode.meta.outputValueInfos = [];
+  graph.lint();
+}

@@ -1,9 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { writeFileSync } from "node:fs";
-import { loadModel, loadQuantizer, runCheck, type Finding } from "../src/tooling.js";
-import { EXAMPLES, withTempDir } from "./helpers/data.js";
+import type { Finding } from "../src/tooling.js";
+import { checkSource } from "./helpers/check-source.js";
 
 // A library of spec helpers in its own file, as teams share them: one function, and one spec made at load.
 const LIBRARY = `import { MinMaxObserver, QuantizationSpec } from "qkit";
@@ -36,23 +35,17 @@ const at = (f: Finding) => [path.basename(f.location!.file), f.location!.line];
 const relatedAt = (f: Finding) => f.related.map((r) => [path.basename(r.location!.file), r.location!.line, r.message]);
 
 test("a bad spec a helper of another file made is reported at the quantizer line that called it, with the helper's line related", async () => {
-  await withTempDir(async (dir) => {
-    writeFileSync(path.join(dir, "library.ts"), LIBRARY);
-    const file = path.join(dir, "quantizer.ts");
-    writeFileSync(file, QUANTIZER);
-    const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
-    const { findings } = runCheck(model, loadQuantizer(file).quantizer);
-    const range = findings.filter((f) => f.code === "quant-range-outside-dtype").sort((a, b) => a.message.localeCompare(b.message));
-    assert.equal(range.length, 3, JSON.stringify(range.map((f) => f.message)));
-    const [minus200, minus250, minus300] = range;
-    // Called straight from annotate(): the call's line, and the helper's line as related.
-    assert.deepEqual(at(minus200!), ["quantizer.ts", 10]);
-    assert.deepEqual(relatedAt(minus200!), [["library.ts", 4, "made here, in a helper this line calls"]]);
-    // Through a helper of the quantizer's own file: its line there, and the calls that led to it.
-    assert.deepEqual(at(minus250!), ["quantizer.ts", 5]);
-    assert.deepEqual(relatedAt(minus250!), [["library.ts", 4, "made here, in a helper this line calls"], ["quantizer.ts", 11, "called from here"]]);
-    // A spec the library made when it was loaded is the library's own line: nothing called it from annotate().
-    assert.deepEqual(at(minus300!), ["library.ts", 7]);
-    assert.deepEqual(relatedAt(minus300!), []);
-  });
+  const { findings } = await checkSource(QUANTIZER, { files: { "library.ts": LIBRARY } });
+  const range = findings.filter((f) => f.code === "quant-range-outside-dtype").sort((a, b) => a.message.localeCompare(b.message));
+  assert.equal(range.length, 3, JSON.stringify(range.map((f) => f.message)));
+  const [minus200, minus250, minus300] = range;
+  // Called straight from annotate(): the call's line, and the helper's line as related.
+  assert.deepEqual(at(minus200!), ["quantizer.ts", 10]);
+  assert.deepEqual(relatedAt(minus200!), [["library.ts", 4, "made here, in a helper this line calls"]]);
+  // Through a helper of the quantizer's own file: its line there, and the calls that led to it.
+  assert.deepEqual(at(minus250!), ["quantizer.ts", 5]);
+  assert.deepEqual(relatedAt(minus250!), [["library.ts", 4, "made here, in a helper this line calls"], ["quantizer.ts", 11, "called from here"]]);
+  // A spec the library made when it was loaded is the library's own line: nothing called it from annotate().
+  assert.deepEqual(at(minus300!), ["library.ts", 7]);
+  assert.deepEqual(relatedAt(minus300!), []);
 });

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { writeFileSync } from "node:fs";
-import { loadModel, loadQuantizer, runCheck } from "../src/tooling.js";
-import { EXAMPLES, withTempDir } from "./helpers/data.js";
+import { loadModel } from "../src/tooling.js";
+import { EXAMPLES } from "./helpers/data.js";
+import { checkSource } from "./helpers/check-source.js";
 
 // A helper that makes the bias spec of every Conv, reading one observer more than derivedFrom lists: one mistake,
 // made at one line, for five nodes.
@@ -32,16 +32,12 @@ export default class PerConv extends Quantizer {
 `;
 
 test("one mistake made at one line for every conv is one finding there, saying how many more and naming every node", async () => {
-  await withTempDir(async (dir) => {
-    const file = path.join(dir, "per-conv.ts");
-    writeFileSync(file, QUANTIZER);
-    const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
-    const convs = model.graph.calls("Conv").map((n) => n.name).sort();
-    const { findings } = runCheck(model, loadQuantizer(file).quantizer);
-    const arity = findings.filter((f) => f.code === "derived-arity-mismatch");
-    assert.equal(arity.length, 1, JSON.stringify(arity.map((f) => f.message)));
-    assert.equal(arity[0]!.location?.line, 7);
-    assert.match(arity[0]!.message, new RegExp(`reads 2 observers; make derivedFrom and the function's parameter list the same length \\(and ${convs.length - 1} more like it from this line: ${convs.length} nodes in all\\)$`));
-    assert.deepEqual([...arity[0]!.nodes].sort(), convs);
-  });
+  const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
+  const convs = model.graph.calls("Conv").map((n) => n.name).sort();
+  const { findings } = await checkSource(QUANTIZER, { model });
+  const arity = findings.filter((f) => f.code === "derived-arity-mismatch");
+  assert.equal(arity.length, 1, JSON.stringify(arity.map((f) => f.message)));
+  assert.equal(arity[0]!.location?.line, 7);
+  assert.match(arity[0]!.message, new RegExp(`reads 2 observers; make derivedFrom and the function's parameter list the same length \\(and ${convs.length - 1} more like it from this line: ${convs.length} nodes in all\\)$`));
+  assert.deepEqual([...arity[0]!.nodes].sort(), convs);
 });

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { loadModel, loadQuantizer, runCheck, prepare, PrepareError } from "../src/tooling.js";
 import { withTempDir } from "./helpers/data.js";
 import { shapeArithmeticModel } from "./helpers/shape-arithmetic.js";
+import { checkSource } from "./helpers/check-source.js";
 
 // A quantizer that annotates every Add and Concat, as a CNN-minded one would: in a transformer export, two of the
 // Adds and the Concat compute int64 shapes.
@@ -40,12 +41,6 @@ test("a spec put on int64 shape values is one error at the line that made it, na
 });
 
 test("the same quantizer on a float-only model is clean: the rule looks at dtypes, not op types", async () => {
-  await withTempDir(async (dir) => {
-    const file = path.join(dir, "every-add.ts");
-    writeFileSync(file, QUANTIZER);
-    const { EXAMPLES } = await import("./helpers/data.js");
-    const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
-    const { findings } = runCheck(model, loadQuantizer(file).quantizer);
-    assert.deepEqual(findings.filter((f) => f.code === "non-float-quantized"), []);
-  });
+  const { findings } = await checkSource(QUANTIZER);
+  assert.deepEqual(findings.filter((f) => f.code === "non-float-quantized"), []);
 });

@@ -1,11 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import { writeFileSync } from "node:fs";
-import { loadModel, loadQuantizer, runCheck } from "../src/tooling.js";
 import { closestOption } from "../src/quantizer/options.js";
 import { SPEC_OPTIONS } from "../src/quantizer/specs.js";
-import { EXAMPLES, withTempDir } from "./helpers/data.js";
+import { QuantizationSpec, MinMaxObserver } from "../src/tooling.js";
+import { checkSource } from "./helpers/check-source.js";
 
 test("an unknown option names the one it most likely meant: PT2E's snake_case, typos; none when nothing is close", () => {
   const observed = SPEC_OPTIONS.observed;
@@ -33,19 +31,13 @@ export default class Loop extends Quantizer {
 `;
 
 test("the same unknown annotation option on every node of a loop is one finding at its line, with the count and every node", async () => {
-  await withTempDir(async (dir) => {
-    const file = path.join(dir, "loop.ts");
-    writeFileSync(file, QUANTIZER);
-    const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
-    const { findings } = runCheck(model, loadQuantizer(file).quantizer);
-    const unknown = findings.filter((f) => f.code === "unknown-option");
-    assert.deepEqual(unknown.map((f) => [f.location?.line, f.message]), [[8, "QuantizationAnnotation has no option `output_qspec`, so it was ignored; did you mean `outputQspec`? (on 5 nodes)"]]);
-    assert.equal(unknown[0]!.nodes.length, 5);
-  });
+  const { findings } = await checkSource(QUANTIZER);
+  const unknown = findings.filter((f) => f.code === "unknown-option");
+  assert.deepEqual(unknown.map((f) => [f.location?.line, f.message]), [[8, "QuantizationAnnotation has no option `output_qspec`, so it was ignored; did you mean `outputQspec`? (on 5 nodes)"]]);
+  assert.equal(unknown[0]!.nodes.length, 5);
 });
 
 test("a spec made by spreading another (`{ ...spec, chAxis: 1 }`) has no unknown options", async () => {
-  const { QuantizationSpec, MinMaxObserver } = await import("../src/tooling.js");
   const base = new QuantizationSpec({ dtype: "int8", quantMin: -127, quantMax: 127, qscheme: "per_channel_symmetric", observer: MinMaxObserver });
   assert.deepEqual(new QuantizationSpec({ ...base, chAxis: 1 }).unknownOptions, []);
   assert.deepEqual(new QuantizationSpec({ ...base, quant_max: 100 } as never).unknownOptions, ["quant_max"]);

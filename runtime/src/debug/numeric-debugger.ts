@@ -1,6 +1,6 @@
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
-import { cloneModel } from "../model-clone.js";
+import { cloneModel, exposeValues } from "../model-clone.js";
 import { createSession, type SessionOptions } from "../session/create-session.js";
 import type { Sample } from "../data/source.js";
 import { annotationOf } from "../quantizer/annotation.js";
@@ -59,9 +59,7 @@ function matchNodes(float: Model, quantized: Model): Pair[] {
 
 function withOutputs(model: Model, values: Node[]): Model {
   const copy = cloneModel(model);
-  copy.graph.outputs = [...new Set([...copy.graph.outputs, ...values.map((v) => copy.graph.producerOf(v.valueName)!)])];
-  copy.graph.outputNode.meta.outputValueInfos = [];
-  copy.graph.lint();
+  exposeValues(copy, values.map((v) => v.valueName));
   return copy;
 }
 
@@ -132,11 +130,11 @@ class ErrorStats {
  * the quantized model's values of those inputs: its outputs are what the float operators make of quantized inputs.
  * Nodes whose inputs have no quantized counterpart keep their float inputs and get no local error.
  */
-function localModel(float: Model, pairs: Pair[]): { model: Model; feeds: Map<string, string>; local: Set<string> } {
+function localModel(float: Model, pairs: Pair[]): { model: Model; feeds: Map<string, string>; measured: Set<string> } {
   const copy = cloneModel(float);
   const quantizedOf = new Map(pairs.map((p) => [p.name, p.quantized.valueName]));
   const feeds = new Map<string, string>();
-  const local = new Set<string>();
+  const measured = new Set<string>();
   for (const pair of pairs) {
     const node = copy.graph.node(pair.name)!;
     const inputs = [...new Set(node.args.filter((a): a is Node => !!a && a.kind !== "parameter" && a.kind !== "placeholder"))];
@@ -148,12 +146,10 @@ function localModel(float: Model, pairs: Pair[]): { model: Model; feeds: Map<str
       node.replaceInput(input, placeholder);
       feeds.set(placeholder.valueName, quantizedOf.get(input.name)!);
     }
-    local.add(pair.name);
+    measured.add(pair.name);
   }
-  copy.graph.outputs = [...new Set([...copy.graph.outputs, ...pairs.map((p) => copy.graph.node(p.name)!)])];
-  copy.graph.outputNode.meta.outputValueInfos = [];
-  copy.graph.lint();
-  return { model: copy, feeds, local };
+  exposeValues(copy, pairs.map((p) => p.float.valueName));
+  return { model: copy, feeds, measured };
 }
 
 /**
@@ -187,7 +183,7 @@ export async function compareNodes(
         pairs.forEach((p, i) => {
           const y = b[p.quantized.valueName]!.data as Float32Array;
           endToEnd[i]!.add(a[p.float.valueName]!.data as Float32Array, y);
-          if (local.local.has(p.name)) own[i]!.add(c[p.float.valueName]!.data as Float32Array, y);
+          if (local.measured.has(p.name)) own[i]!.add(c[p.float.valueName]!.data as Float32Array, y);
         });
       }
     }
@@ -207,7 +203,7 @@ export async function compareNodes(
       sqnr: e.sqnr,
       mse: e.mse,
       elements: e.count,
-      local: local.local.has(p.name) ? { sqnr: l.sqnr, mse: l.mse, relativeMse: range > 0 ? l.mse / (range * range) : 0 } : undefined,
+      local: local.measured.has(p.name) ? { sqnr: l.sqnr, mse: l.mse, relativeMse: range > 0 ? l.mse / (range * range) : 0 } : undefined,
       range,
       site: options.annotated ? annotationOf(options.annotated.graph.node(p.name) ?? p.float)?.site : undefined,
     };

@@ -1,5 +1,5 @@
 import { QkitError } from "../errors.js";
-import { cloneModel } from "../model-clone.js";
+import { cloneModel, exposeValues } from "../model-clone.js";
 import { createSession, type SessionOptions } from "../session/create-session.js";
 import type { Tensor } from "../engine/tensor.js";
 import { observedActivations, type ObserverGroup, type PreparedModel } from "./prepare.js";
@@ -74,9 +74,7 @@ export async function calibrate(
 ): Promise<CalibrationProgress> {
   const activations = observedActivations(prepared);
   const runnable = cloneModel(prepared.model);
-  const captured = activations.map((v) => runnable.graph.producerOf(v.valueName)!);
-  runnable.graph.outputs = [...new Set([...runnable.graph.outputs, ...captured])];
-  runnable.graph.outputNode.meta.outputValueInfos = [];
+  exposeValues(runnable, activations.map((v) => v.valueName));
   const session = await createSession(runnable, options.session);
   const started = Date.now();
   const progress: CalibrationProgress = { batches: 0, items: 0, elapsedMs: 0, ...(options.limit !== undefined ? { limit: options.limit } : {}) };

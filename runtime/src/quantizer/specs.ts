@@ -18,6 +18,11 @@ export abstract class QuantizationSpecBase {
   unknownOptions: readonly string[] = [];
 }
 
+/** The class each spec kind is made with, as messages name it. */
+export const SPEC_CLASS = {
+  observed: "QuantizationSpec", fixed: "FixedQParamsQuantizationSpec", derived: "DerivedQuantizationSpec", shared: "SharedQuantizationSpec",
+} as const;
+
 /** The options each spec takes, for the checker's "did you mean" and for catching PT2E's snake_case names. */
 export const SPEC_OPTIONS = {
   observed: ["dtype", "observer", "quantMin", "quantMax", "qscheme", "chAxis", "isDynamic"],

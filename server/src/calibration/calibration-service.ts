@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
-import { targetFromConfig, type ResolvedTarget } from "qkit/tooling";
+import { reportPathFor, targetFromConfig, type ResolvedTarget } from "qkit/tooling";
 import type { Diagnostic } from "vscode-languageserver";
 import type { CalibrationStatus, RunCalibrationResult } from "../protocol.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { sqnrDiagnostics } from "../features/sqnr-diagnostics.js";
-import { CalibrationStore, outputPathFor, reportMentions, reportPathFor, type LoadedReport } from "./calibration-store.js";
+import { CalibrationStore, outputPathFor, reportMentions, type LoadedReport } from "./calibration-store.js";
 import { runCalibration, type CalibrationProgressEvent } from "./calibration-runner.js";
 import type { CalibrationJob } from "./calibration-messages.js";
 import { pathToUri } from "../util/uri.js";

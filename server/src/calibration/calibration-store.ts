@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { statSync } from "node:fs";
-import { readCalibrationReport, type CalibrationReport, type GroupReport, type NodeSqnrReport, type ResolvedTarget, type SourceLocation } from "qkit/tooling";
+import { readCalibrationReport, reportPathFor, type CalibrationReport, type GroupReport, type NodeSqnrReport, type ResolvedTarget, type SourceLocation } from "qkit/tooling";
 
 /** The groups one spec defined, and where the quantizer created it. */
 export interface SpecCalibration {
@@ -35,11 +35,6 @@ export function reportMentions(report: LoadedReport, file: string): boolean {
 /** Where a target's quantized model goes: qkit.json's `output`, else MODEL.int8.onnx beside the model. */
 export function outputPathFor(target: ResolvedTarget): string {
   return target.outputPath ?? path.join(path.dirname(target.modelPath), `${path.basename(target.modelPath, ".onnx")}.int8.onnx`);
-}
-
-/** The report sits beside the model, as `qkit quantize` writes it. */
-export function reportPathFor(output: string): string {
-  return `${output}.calibration.json`;
 }
 
 function index(file: string, report: CalibrationReport): LoadedReport {

@@ -1,10 +1,8 @@
-import { SPEC_OPTIONS } from "../../quantizer/specs.js";
+import { SPEC_CLASS, SPEC_OPTIONS } from "../../quantizer/specs.js";
 import { ANNOTATION_OPTIONS } from "../../quantizer/annotation.js";
 import { closestOption } from "../../quantizer/options.js";
 import { finding, type Finding } from "../finding.js";
 import type { Rule } from "../context.js";
-
-const SPEC_NAME = { observed: "QuantizationSpec", fixed: "FixedQParamsQuantizationSpec", derived: "DerivedQuantizationSpec" } as const;
 
 function message(owner: string, option: string, known: readonly string[]): string {
   const meant = closestOption(option, known);
@@ -18,7 +16,7 @@ export const optionRules: Rule = ({ uses, annotated }) => {
     if (spec.kind === "shared" || !Array.isArray(spec.unknownOptions)) continue;
     const nodes = [...new Set(slots.map((s) => s.owner.name))];
     for (const option of spec.unknownOptions) {
-      findings.push(finding("unknown-option", message(SPEC_NAME[spec.kind], option, SPEC_OPTIONS[spec.kind]), spec.site ?? slots[0]?.annotation.site, { nodes }));
+      findings.push(finding("unknown-option", message(SPEC_CLASS[spec.kind], option, SPEC_OPTIONS[spec.kind]), spec.site ?? slots[0]?.annotation.site, { nodes }));
     }
   }
   // Annotations are made one per node, often in a loop: one finding per line and option, naming every node.

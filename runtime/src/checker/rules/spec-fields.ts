@@ -1,11 +1,9 @@
 import { integerRange } from "../../onnx/data-type.js";
 import { QSCHEMES, QUANT_DTYPES, isSymmetric, type QScheme } from "../../quant-types.js";
-import type { RangedSpec } from "../../quantizer/specs.js";
+import { SPEC_CLASS, type RangedSpec } from "../../quantizer/specs.js";
 import { describeSlot } from "../../quantizer/edge-or-node.js";
 import { finding, type Finding } from "../finding.js";
 import type { Rule } from "../context.js";
-
-const SPEC_NAME = { observed: "QuantizationSpec", fixed: "FixedQParamsQuantizationSpec", derived: "DerivedQuantizationSpec" } as const;
 
 /** Rule 4 (and the fields PT2E only checks deep inside prepare): dtype, qscheme, observer, ranges, fixed qparams. */
 export const specFields: Rule = ({ uses }) => {
@@ -13,7 +11,7 @@ export const specFields: Rule = ({ uses }) => {
   for (const [spec, slots] of uses) {
     if (spec.kind === "shared") continue;
     const site = spec.site ?? slots[0]?.annotation.site;
-    const name = SPEC_NAME[spec.kind];
+    const name = SPEC_CLASS[spec.kind];
     const where = slots.map((s) => describeSlot(s.edgeOrNode));
     const usedAt = where.length === 1 ? ` (used for the ${where[0]})` : where.length > 1 ? ` (used for ${where.length} edges/nodes, e.g. the ${where[0]})` : "";
     const nodes = [...new Set(slots.map((s) => s.owner.name))];

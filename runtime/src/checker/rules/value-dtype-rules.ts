@@ -1,8 +1,7 @@
+import { SPEC_CLASS } from "../../quantizer/specs.js";
 import { describeSlot, isEdge } from "../../quantizer/edge-or-node.js";
 import { finding, type Finding } from "../finding.js";
 import type { Rule } from "../context.js";
-
-const SPEC_NAME = { observed: "QuantizationSpec", fixed: "FixedQParamsQuantizationSpec", derived: "DerivedQuantizationSpec", shared: "SharedQuantizationSpec" } as const;
 
 /**
  * Only floating-point tensors are quantized. Exported transformers carry int64 shape arithmetic (Shape → Gather →
@@ -19,7 +18,7 @@ export const valueDtypeRules: Rule = ({ uses }) => {
     const which = wrong.length === 1 ? `the ${describeSlot(first.edgeOrNode)}` : `${wrong.length} values that are not floating point, e.g. the ${describeSlot(first.edgeOrNode)}`;
     findings.push(finding(
       "non-float-quantized",
-      `${SPEC_NAME[spec.kind]} is put on ${which}, which holds ${value.meta.dtype}; only float tensors are quantized (integer and bool values such as ids, shapes and masks stay as they are): skip nodes whose isFloatValue is false`,
+      `${SPEC_CLASS[spec.kind]} is put on ${which}, which holds ${value.meta.dtype}; only float tensors are quantized (integer and bool values such as ids, shapes and masks stay as they are): skip nodes whose isFloatValue is false`,
       spec.site ?? first.annotation.site,
       { nodes: [...new Set(wrong.map((s) => s.owner.name))] },
     ));
