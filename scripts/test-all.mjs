@@ -1,14 +1,37 @@
 // What `npm test` runs after the build: the Node-runner tests, then the tests in a real VS Code — always both, so a
-// failure in the first half does not hide the second — and one line saying how each half ended.
-import { spawnSync } from "node:child_process";
+// failure in the first half does not hide the second — and one line saying how each half ended, skips included (a
+// half that skipped for want of a tool says so, and how to get it, rather than reading as passed).
+import { spawn } from "node:child_process";
 
 const halves = [
   ["Node-runner tests", [process.execPath, ["scripts/run-tests.mjs"]]],
   ["VS Code tests", [process.execPath, ["--test", "--test-concurrency=1", "test/e2e/vscode.test.mjs"]]],
 ];
-const outcomes = halves.map(([name, [command, args]]) => {
-  const { status, signal } = spawnSync(command, args, { stdio: "inherit" });
-  return { name, ok: status === 0, how: status === 0 ? "passed" : signal ? `stopped by ${signal}` : `failed (exit ${status})` };
-});
-console.log(`\n${outcomes.map((o) => `${o.name}: ${o.how}`).join("; ")}`);
+
+/** Runs one half, its output passed through, and reads the runner's TAP summary (`# pass N`, `# SKIP reason`). */
+function run(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["inherit", "pipe", "inherit"] });
+    let text = "";
+    child.stdout.on("data", (chunk) => {
+      process.stdout.write(chunk);
+      text += chunk;
+    });
+    child.on("close", (status, signal) => {
+      const count = (key) => [...text.matchAll(new RegExp(`^# ${key} (\\d+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
+      const reasons = new Set([...text.matchAll(/^ok \d+ - .* # SKIP (.+)$/gm)].map((m) => m[1]));
+      resolve({ status, signal, pass: count("pass"), fail: count("fail"), skipped: count("skipped"), reasons });
+    });
+  });
+}
+
+const outcomes = [];
+for (const [name, [command, args]] of halves) {
+  const r = await run(command, args);
+  const counts = `${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped`;
+  const how = r.status === 0 ? counts : r.signal ? `stopped by ${r.signal} (${counts})` : `failed (exit ${r.status}; ${counts})`;
+  const why = r.skipped > 0 && r.reasons.size <= 2 ? ` — skipped: ${[...r.reasons].join("; ")}` : "";
+  outcomes.push({ ok: r.status === 0, line: `${name}: ${how}${why}` });
+}
+console.log(`\n${outcomes.map((o) => o.line).join("\n")}`);
 process.exit(outcomes.every((o) => o.ok) ? 0 : 1);
