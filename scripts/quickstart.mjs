@@ -9,7 +9,7 @@ import * as path from "node:path";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const example = path.join("examples", "fashion-mnist");
 const model = path.join("examples", "fmnist_cnn_op13.onnx");
-const quantizer = path.join("examples", "quantizers", "tutorial-quantizer.ts");
+const quantizer = path.join("examples", "fashion-mnist", "tutorial-quantizer.ts");
 const out = path.join(example, "out", "fmnist_cnn.int8.onnx");
 const normalize = ["--mean", "0.2860", "--std", "0.3530"];
 const debian = "/usr/share/datasets/fashion-mnist";

@@ -7,7 +7,7 @@ import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const MODEL = "examples/fmnist_cnn_op13.onnx";
-const QUANTIZER = "examples/quantizers/tutorial-quantizer.ts";
+const QUANTIZER = "examples/fashion-mnist/tutorial-quantizer.ts";
 const CALIBRATION = "examples/fashion-mnist/calibration-images-idx3-ubyte.gz";
 const TEST_IMAGES = "examples/fashion-mnist/test-images-idx3-ubyte.gz";
 const TEST_LABELS = "examples/fashion-mnist/test-labels-idx1-ubyte.gz";
@@ -59,7 +59,7 @@ test("qkit quantize writes the QDQ model and its calibration report; qkit eval s
 test("qkit calibrate --shard K/N on each shard, merge-calibration, then quantize --state: the same model as one run", withDir((dir) => {
   const states = [1, 2].map((k) => {
     const state = path.join(dir, `shard${k}.json`);
-    const r = qkit("calibrate", "--model", MODEL, "--quantizer", "examples/broken/../quantizers/tutorial-quantizer.ts", "--data", CALIBRATION, ...NORMALIZE, "--limit", "64", "--batch-size", "8", "--shard", `${k}/2`, "--save-state", state);
+    const r = qkit("calibrate", "--model", MODEL, "--quantizer", "examples/broken/../fashion-mnist/tutorial-quantizer.ts", "--data", CALIBRATION, ...NORMALIZE, "--limit", "64", "--batch-size", "8", "--shard", `${k}/2`, "--save-state", state);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`calibrated 32 items \\(shard ${k}/2\\)`));
     return state;

@@ -126,7 +126,7 @@ for (const [file, code] of [
 }
 
 test("qkit check on the tutorial quantizer: no errors and a coverage table", () => {
-  const result = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", "examples/quantizers/tutorial-quantizer.ts");
+  const result = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", "examples/fashion-mnist/tutorial-quantizer.ts");
   assert.equal(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /coverage:\n\s+op type\s+total\s+annotated\s+float\s+not int8\n\s+Conv\s+5\s+5\s+0\s+0/);
   assert.match(result.stdout, /0 errors, 0 warnings/);
@@ -136,7 +136,7 @@ test("qkit check type-checks the quantizer as the editor does: type errors are f
   const dir = mkdtempSync(path.join(tmpdir(), "qkit-check-types-"));
   try {
     const file = path.join(dir, "typed.ts");
-    const text = readFileSync("examples/quantizers/tutorial-quantizer.ts", "utf8").replace("quantMin: -128,", 'quantMin: "-128",');
+    const text = readFileSync("examples/fashion-mnist/tutorial-quantizer.ts", "utf8").replace("quantMin: -128,", 'quantMin: "-128",');
     writeFileSync(file, text);
     const line = text.split("\n").findIndex((l) => l.includes('quantMin: "-128"')) + 1;
     const checked = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", file, "--json");

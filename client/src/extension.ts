@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { State, type LanguageClient } from "vscode-languageclient/node";
 import { DidChangeTrustNotification, StatusChangedNotification, type StatusResult } from "qkit-language-server/protocol";
+import { targetQuantizerFiles } from "./document-selector";
 import { createLanguageClient } from "./language-client";
 import { findConfigFile } from "./settings";
 import { StatusBar } from "./status-bar";
@@ -15,6 +16,8 @@ import { runCalibration } from "./commands/calibration";
 
 let client: LanguageClient | undefined;
 let configFile: vscode.Uri | undefined;
+/** The target quantizer files the running client's document selector was made for. */
+let servedTargets = "";
 
 /** What the tests (and other extensions) can reach: the running client and the latest status. */
 export interface QkitApi {
@@ -40,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
       return;
     }
     configFile = found.file;
+    servedTargets = targetQuantizerFiles(found.file.fsPath).join("\n");
     client = createLanguageClient(context, found.file, found.folder);
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped) statusBar.stopped("The qkit language server stopped; click to restart it");
@@ -53,6 +57,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
     lastStatus = await targets.status();
     statusBar.update(lastStatus);
     if (!vscode.workspace.isTrusted) statusBar.restricted();
+  };
+
+  // The document selector is fixed when the client starts: a qkit.json that now names other quantizer files (which
+  // may live outside its folder) needs a client whose selector covers them.
+  const configWatcher = vscode.workspace.createFileSystemWatcher("**/*.json");
+  const onConfigChanged = (uri: vscode.Uri) => {
+    if (!configFile || uri.fsPath !== configFile.fsPath) return;
+    if (targetQuantizerFiles(configFile.fsPath).join("\n") !== servedTargets) void vscode.commands.executeCommand("qkit.restartServer");
   };
 
   const stop = async () => {
@@ -100,9 +112,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
       await start();
     }),
     vscode.window.onDidChangeActiveTextEditor(() => statusBar.update()),
-    // Restricted mode ran nothing; once trusted, the server runs the checks it skipped.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      void client?.sendNotification(DidChangeTrustNotification, { trusted: true });
+    configWatcher,
+    configWatcher.onDidChange(onConfigChanged),
+    configWatcher.onDidCreate(onConfigChanged),
+    // Restricted mode ran nothing; once trusted, the server runs the checks it skipped. The status bar follows at once,
+    // whether or not a quantizer is open to be checked.
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      const running = client;
+      if (!running) return;
+      await running.sendNotification(DidChangeTrustNotification, { trusted: true });
+      lastStatus = await targets.status();
+      statusBar.update(lastStatus);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("qkit.configFile")) void vscode.commands.executeCommand("qkit.restartServer");

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import type { QkitInitializationOptions } from "qkit-language-server/protocol";
+import { documentSelectorFor } from "./document-selector";
 import { serverSettings } from "./settings";
 
 /**
@@ -19,11 +20,7 @@ export function createLanguageClient(context: vscode.ExtensionContext, configFil
   const root = path.dirname(configFile.fsPath);
   const initializationOptions: QkitInitializationOptions = { trusted: vscode.workspace.isTrusted, settings: serverSettings() };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { scheme: "file", language: "typescript", pattern: `${root}/**/*` },
-      { scheme: "file", language: "javascript", pattern: `${root}/**/*` },
-      { scheme: "file", language: "json", pattern: `${root}/qkit.json` },
-    ],
+    documentSelector: documentSelectorFor(configFile.fsPath),
     // The server's root is the folder holding the qkit.json in use (the `qkit.configFile` setting).
     workspaceFolder: { uri: vscode.Uri.file(root), name: folder.name, index: folder.index },
     initializationOptions,

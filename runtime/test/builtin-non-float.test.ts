@@ -8,7 +8,7 @@ import {
 } from "../src/tooling.js";
 import { EXAMPLES, SHARED_ROOT } from "./helpers/data.js";
 
-const TUTORIAL = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
+const TUTORIAL = path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts");
 /** The built-ins and the tutorial quantizer qkit ships. */
 const QUANTIZERS = [...Object.keys(BUILTIN_QUANTIZERS), TUTORIAL];
 const label = (q: string) => (q === TUTORIAL ? "the tutorial quantizer" : q);

@@ -8,7 +8,7 @@ import {
 import { EXAMPLES, sharedModel, skipUnlessShared } from "./helpers/data.js";
 
 const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
-const TUTORIAL = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
+const TUTORIAL = path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts");
 
 test("the tutorial quantizer checks clean on the example CNN, with full coverage, and leaves the model untouched", async () => {
   const model = await loadModel(MODEL);

@@ -26,7 +26,7 @@ for (const file of MODELS) {
 
 test("prepare, convert, lower and the numeric debugger's copy keep the example CNN linted", async () => {
   const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
-  const prepared = prepare(model, loadQuantizer(path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts")).quantizer);
+  const prepared = prepare(model, loadQuantizer(path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts")).quantizer);
   assertLints(prepared.model, "prepare");
   const sample = { input: new Tensor("float32", new Float32Array(28 * 28).fill(0.5), [1, 1, 28, 28]) };
   await calibrate(prepared, [sample]);

@@ -18,7 +18,7 @@ async function quantizedCnn(quantizer: string): Promise<Model> {
   return convert(prepared);
 }
 
-for (const quantizer of ["xnnpack", "x86", "ort-qdq", path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts")]) {
+for (const quantizer of ["xnnpack", "x86", "ort-qdq", path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts")]) {
   test(`Fashion-MNIST, ${path.basename(quantizer)}: the int8 kernels score exactly what the Q/DQ reference scores`, async () => {
     const converted = await quantizedCnn(quantizer);
     const images = FULL ? path.join(DEBIAN, "t10k-images-idx3-ubyte.gz") : path.join(FASHION, "test-images-idx3-ubyte.gz");

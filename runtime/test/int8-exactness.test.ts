@@ -87,7 +87,7 @@ async function quantized(file: string, quantizer: string, samples: Tensor[]): Pr
 }
 
 const FASHION_CNN = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
-for (const quantizer of ["xnnpack", "x86", "ort-qdq", path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts")]) {
+for (const quantizer of ["xnnpack", "x86", "ort-qdq", path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts")]) {
   test(`the CNN quantized by ${path.basename(quantizer)}: lowered operators equal the reference but for ties (batch 3, 2 threads)`, async () => {
     const model = await quantized(FASHION_CNN, quantizer, [randomTensor([4, 1, 28, 28], 1), randomTensor([4, 1, 28, 28], 2)]);
     assertExact(await compareLowered(model, { input: randomTensor([3, 1, 28, 28], 3) }, 2), 8);

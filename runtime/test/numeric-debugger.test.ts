@@ -9,7 +9,7 @@ import { EXAMPLES, sharedModel, skipUnlessShared } from "./helpers/data.js";
 
 test("the numeric debugger ranks nodes by their own (local) error and points at the quantizer lines that annotated them", async () => {
   const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
-  const quantizer = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
+  const quantizer = path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts");
   const prepared = prepare(model, loadQuantizer(quantizer).quantizer);
   const data = () => openData(path.join(EXAMPLES, "fashion-mnist", "test-images-idx3-ubyte.gz"), modelInputs(model.graph), { batchSize: 32, limit: 64, normalize: { mean: [0.286], std: [0.353] } });
   await calibrate(prepared, data());

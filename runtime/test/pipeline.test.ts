@@ -6,7 +6,7 @@ import { CalibrationAbortedError, PrepareError, QuantizerLoadError, calibrateTar
 import { EXAMPLES, withTempDir } from "./helpers/data.js";
 
 const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
-const TUTORIAL = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
+const TUTORIAL = path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts");
 const DATA = path.join(EXAMPLES, "fashion-mnist", "calibration-images-idx3-ubyte.gz");
 const data = (limit: number) => ({ location: DATA, options: { batchSize: 16, limit, normalize: { mean: [0.286], std: [0.353] } } });
 

@@ -14,7 +14,7 @@ import { cloneModel } from "../src/model-clone.js";
 import { makeTensor, tensorDims, tensorToFloat32 } from "../src/onnx/tensor-data.js";
 
 const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
-const TUTORIAL = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
+const TUTORIAL = path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts");
 const FASHION = path.join(EXAMPLES, "fashion-mnist");
 const NORMALIZE = { mean: [0.286], std: [0.353] };
 const calibrationData = (model: Model, limit?: number) =>

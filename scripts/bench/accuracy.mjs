@@ -47,7 +47,7 @@ try {
   const fp32 = (await qkit.evaluateAccuracy(model, data(model), labels)).accuracy;
   rows.push(["fp32", "", fp32.toFixed(4), "", (await ortAccuracy(path.join(root, "examples", "fmnist_cnn_op13.onnx"))).toFixed(4)]);
   const quantizers = [
-    ["tutorial (examples/quantizers)", path.join(root, "examples", "quantizers", "tutorial-quantizer.ts")],
+    ["tutorial (examples/fashion-mnist)", path.join(root, "examples", "fashion-mnist", "tutorial-quantizer.ts")],
     ["xnnpack", "xnnpack"],
     ["x86", "x86"],
     ["ort-qdq", "ort-qdq"],

@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 const qkit = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
 const models = process.env.QKIT_SHARED_MODELS ?? path.join(root, "..", "shared", "models");
-const quantizerFile = path.join(root, "examples", "quantizers", "tutorial-quantizer.ts");
+const quantizerFile = path.join(root, "examples", "fashion-mnist", "tutorial-quantizer.ts");
 const runs = Number(process.env.QKIT_BENCH_RUNS ?? 10);
 
 

@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..",
 const qkit = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
 
 const models = process.env.QKIT_SHARED_MODELS ?? path.join(root, "..", "shared", "models");
-const quantizerFile = path.join(root, "examples", "quantizers", "tutorial-quantizer.ts");
+const quantizerFile = path.join(root, "examples", "fashion-mnist", "tutorial-quantizer.ts");
 const cases = [["ResNet-18", "resnet18_op13.onnx"], ["MobileNet-V2", "mobilenet_v2_op13.onnx"], ["Fashion-MNIST CNN", path.join(root, "examples", "fmnist_cnn_op13.onnx")]];
 
 

@@ -23,7 +23,7 @@ if (!existsSync(modelPath)) {
 }
 const EDITS = Number(process.env.QKIT_BENCH_EDITS ?? 50);
 const HOVERS = 50;
-const quantizer = path.join(root, "examples", "quantizers", "tutorial-quantizer.ts");
+const quantizer = path.join(root, "examples", "fashion-mnist", "tutorial-quantizer.ts");
 const text = readFileSync(quantizer, "utf8");
 const uri = pathToFileURL(quantizer).href;
 const workspace = mkdtempSync(path.join(tmpdir(), "qkit-bench-lsp-"));

@@ -76,6 +76,60 @@ export function sourcePartitionOpTypes(sf: ts.SourceFile): ts.StringLiteral[] {
   return found;
 }
 
+const SPEC_KINDS: Record<string, "observed" | "fixed" | "derived"> = {
+  QuantizationSpec: "observed", FixedQParamsQuantizationSpec: "fixed", DerivedQuantizationSpec: "derived",
+};
+
+/** A spec constructor call with an object literal of options: each option's key node, and the literal values. */
+export interface SpecLiteral {
+  kind: "observed" | "fixed" | "derived";
+  call: ts.NewExpression;
+  keys: Map<string, ts.Node>;
+  literals: Record<string, string | number | boolean>;
+}
+
+/** The value of a literal expression (`"int8"`, `-128`, `true`), or undefined for anything computed. */
+function literalValue(e: ts.Expression): string | number | boolean | undefined {
+  if (ts.isParenthesizedExpression(e)) return literalValue(e.expression);
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
+  if (ts.isNumericLiteral(e)) return Number(e.text);
+  if (e.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (e.kind === ts.SyntaxKind.FalseKeyword) return false;
+  if (ts.isPrefixUnaryExpression(e) && (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken)) {
+    const inner = literalValue(e.operand);
+    if (typeof inner === "number") return e.operator === ts.SyntaxKind.MinusToken ? -inner : inner;
+  }
+  if (ts.isAsExpression(e) || ts.isSatisfiesExpression(e)) return literalValue(e.expression);
+  return undefined;
+}
+
+/** `new QuantizationSpec({ ... })` and its siblings, where the options are an object literal without spreads. */
+export function specLiterals(sf: ts.SourceFile): SpecLiteral[] {
+  const found: SpecLiteral[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isNewExpression(node)) {
+      const callee = ts.isIdentifier(node.expression) ? node.expression.text : ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : "";
+      const kind = SPEC_KINDS[callee];
+      const options = node.arguments?.[0];
+      if (kind && options && ts.isObjectLiteralExpression(options) && options.properties.every((p) => !ts.isSpreadAssignment(p))) {
+        const keys = new Map<string, ts.Node>();
+        const literals: Record<string, string | number | boolean> = {};
+        for (const p of options.properties) {
+          const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+          if (name === undefined) continue;
+          keys.set(name, p);
+          const value = ts.isPropertyAssignment(p) ? literalValue(p.initializer) : undefined;
+          if (value !== undefined) literals[name] = value;
+        }
+        found.push({ kind, call: node, keys, literals });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 export interface QuantizerClass {
   name: string;
   /** Offset of the declaration (its first modifier or the class keyword). */

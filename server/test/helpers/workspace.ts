@@ -7,7 +7,7 @@ import { ROOT } from "./lsp-client.js";
 export const EXAMPLES = path.join(ROOT, "examples");
 export const BROKEN = path.join(EXAMPLES, "broken");
 export const FMNIST = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
-export const TUTORIAL = path.join(EXAMPLES, "quantizers", "tutorial-quantizer.ts");
+export const TUTORIAL = path.join(EXAMPLES, "fashion-mnist", "tutorial-quantizer.ts");
 export const HOSTILE = path.join(ROOT, "server", "test", "fixtures", "hostile");
 export const HOSTILE_CALIBRATION = path.join(ROOT, "server", "test", "fixtures", "hostile-calibration");
 export const ISOLATION = path.join(ROOT, "server", "test", "fixtures", "isolation");

@@ -25,7 +25,7 @@ export function makeFixture(name) {
   const examples = path.join(ROOT, "examples");
   for (const sub of ["quantizers", "models", "data", ".vscode"]) mkdirSync(path.join(dir, sub), { recursive: true });
   copyFileSync(path.join(examples, "fmnist_cnn_op13.onnx"), path.join(dir, "models", "fmnist.onnx"));
-  copyFileSync(path.join(examples, "quantizers", "tutorial-quantizer.ts"), path.join(dir, "quantizers", "tutorial-quantizer.ts"));
+  copyFileSync(path.join(examples, "fashion-mnist", "tutorial-quantizer.ts"), path.join(dir, "quantizers", "tutorial-quantizer.ts"));
   copyFileSync(path.join(examples, "broken", "quant-min-out-of-range.ts"), path.join(dir, "quantizers", "broken.ts"));
   copyFileSync(path.join(examples, "fashion-mnist", "calibration-images-idx3-ubyte.gz"), path.join(dir, "data", "calibration-images-idx3-ubyte.gz"));
   writeFileSync(path.join(dir, "quantizers", "leaves-a-mark.ts"), MARKER_QUANTIZER);

@@ -4,7 +4,8 @@ import { closestOption } from "../../quantizer/options.js";
 import { finding, type Finding } from "../finding.js";
 import type { Rule } from "../context.js";
 
-function message(owner: string, option: string, known: readonly string[]): string {
+/** An unknown option's message: what was ignored and the option most likely meant. */
+export function unknownOptionMessage(owner: string, option: string, known: readonly string[]): string {
   const meant = closestOption(option, known);
   return `${owner} has no option \`${option}\`, so it was ignored; ${meant ? `did you mean \`${meant}\`?` : `its options are ${known.map((k) => `\`${k}\``).join(", ")}`}`;
 }
@@ -16,7 +17,7 @@ export const optionRules: Rule = ({ uses, annotated }) => {
     if (spec.kind === "shared" || !Array.isArray(spec.unknownOptions)) continue;
     const nodes = [...new Set(slots.map((s) => s.owner.name))];
     for (const option of spec.unknownOptions) {
-      findings.push(finding("unknown-option", message(SPEC_CLASS[spec.kind], option, SPEC_OPTIONS[spec.kind]), spec.site ?? slots[0]?.annotation.site, { nodes }));
+      findings.push(finding("unknown-option", unknownOptionMessage(SPEC_CLASS[spec.kind], option, SPEC_OPTIONS[spec.kind]), spec.site ?? slots[0]?.annotation.site, { nodes }));
     }
   }
   // Annotations are made one per node, often in a loop: one finding per line and option, naming every node.
@@ -31,7 +32,7 @@ export const optionRules: Rule = ({ uses, annotated }) => {
   }
   for (const { option, annotation, nodes } of byLine.values()) {
     const count = nodes.length > 1 ? ` (on ${nodes.length} nodes)` : "";
-    findings.push(finding("unknown-option", message("QuantizationAnnotation", option, ANNOTATION_OPTIONS) + count, annotation.site, { nodes }));
+    findings.push(finding("unknown-option", unknownOptionMessage("QuantizationAnnotation", option, ANNOTATION_OPTIONS) + count, annotation.site, { nodes }));
   }
   return findings;
 };

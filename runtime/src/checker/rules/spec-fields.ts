@@ -50,7 +50,16 @@ export function effectiveRange(spec: RangedSpec): { min: number; max: number } {
   return { min: spec.quantMin ?? full.min, max: spec.quantMax ?? full.max };
 }
 
-function checkRange(spec: RangedSpec, name: string, add: (code: Parameters<typeof finding>[0], message: string) => void): void {
+/** The fields a range check reads: a spec, or what the editor reads from a spec's literal options. */
+export interface RangeFields {
+  dtype: RangedSpec["dtype"];
+  quantMin?: number;
+  quantMax?: number;
+  qscheme?: unknown;
+}
+
+/** Range findings (outside the dtype, inverted, excluding zero, asymmetric) for a spec of a valid dtype. */
+export function checkRange(spec: RangeFields, name: string, add: (code: Parameters<typeof finding>[0], message: string) => void): void {
   const full = integerRange(spec.dtype)!;
   const { quantMin, quantMax } = spec;
   for (const [field, value] of [["quantMin", quantMin], ["quantMax", quantMax]] as const) {
@@ -61,7 +70,7 @@ function checkRange(spec: RangedSpec, name: string, add: (code: Parameters<typeo
       return;
     }
   }
-  const { min, max } = effectiveRange(spec);
+  const { min, max } = effectiveRange(spec as RangedSpec);
   if (min >= max) {
     add("quant-range-inverted", `${name} has quantMin ${min} ${min === max ? "equal to" : "above"} quantMax ${max}; quantMin must be below quantMax`);
     return;
