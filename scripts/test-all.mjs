@@ -1,7 +1,9 @@
-// What `npm test` runs after the build: the Node-runner tests, then the tests in a real VS Code — always both, so a
+// What `npm test` runs after the build: first it installs what the tests need beyond npm when it is missing
+// (ensure-test-tools.mjs), then the Node-runner tests, then the tests in a real VS Code — always both, so a
 // failure in the first half does not hide the second — and one line saying how each half ended, skips included (a
 // half that skipped for want of a tool says so, and how to get it, rather than reading as passed).
 import { spawn } from "node:child_process";
+import { ensureTestTools } from "./ensure-test-tools.mjs";
 
 const halves = [
   ["Node-runner tests", [process.execPath, ["scripts/run-tests.mjs"]]],
@@ -25,6 +27,7 @@ function run(command, args) {
   });
 }
 
+ensureTestTools();
 const outcomes = [];
 for (const [name, [command, args]] of halves) {
   const r = await run(command, args);

@@ -54,7 +54,7 @@ try {
   ];
   for (const [name, source] of quantizers) {
     const prepared = qkit.prepare(model, qkit.loadQuantizer(source).quantizer);
-    await qkit.calibrate(prepared, qkit.openData(path.join(example, "calibration-images-idx3-ubyte.gz"), qkit.modelInputs(model.graph), { batchSize: 64, normalize }));
+    await qkit.calibrate(prepared, qkit.openData(path.join(example, "calibration-images-idx3-ubyte.gz"), qkit.modelInputs(model.graph), { batchSize: 16, normalize }));
     const converted = qkit.convert(prepared);
     const file = path.join(dir, `${name.split(" ")[0]}.onnx`);
     await qkit.exportOnnx(converted, file);

@@ -5,11 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { runTests } from "@vscode/test-electron";
 import { missingToolchain, ROOT } from "./harness/toolchain.mjs";
-import { makeFixture } from "./harness/fixture.mjs";
+import { makeFixture, removeFixture } from "./harness/fixture.mjs";
 import { packageVsix, zipEntries } from "./harness/vsix.mjs";
 import { uiRestricted, uiSmoke } from "./harness/ui-smoke.mjs";
 
@@ -38,12 +38,17 @@ test("the extension bundles and the VSIX holds no node_modules", () => {
   }
 });
 
-const runSuite = (restricted) => async (t) => {
+/** Opens `folder` (a fixture made per run unless given) in a real VS Code and runs the suite its kind selects. */
+const runSuite = (restricted, shipped) => async (t) => {
   if (missing) return t.skip(missing);
   // The suites load the extension from the checkout (client/dist), which the VSIX test normally has just bundled.
   if (!existsSync(path.join(ROOT, "client", "dist", "extension.js"))) sh(process.execPath, [path.join(ROOT, "client", "build.mjs")]);
   sh(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "test", "e2e")]);
-  const folder = makeFixture(restricted ? "restricted" : "trusted");
+  const folder = shipped ?? makeFixture(restricted ? "restricted" : "trusted");
+  // The shipped folder is the user's: remove only what the run wrote there.
+  const out = shipped && path.join(shipped, "out");
+  const hadOut = out && existsSync(out);
+  const texts = shipped ? readdirSync(shipped).filter((f) => /\.(ts|json|md)$/.test(f)).map((f) => [path.join(shipped, f), readFileSync(path.join(shipped, f), "utf8")]) : [];
   try {
     await runTests({
       vscodeExecutablePath: path.join(ROOT, "test", "e2e", "harness", "code-shim.mjs"),
@@ -53,19 +58,25 @@ const runSuite = (restricted) => async (t) => {
       extensionTestsEnv: { QKIT_E2E_RESTRICTED: restricted ? "1" : "0", QKIT_E2E_ARTIFACTS: ARTIFACTS },
     });
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    if (!shipped) removeFixture(folder);
+    else if (!hadOut) rmSync(out, { recursive: true, force: true });
+    // The shipped folder must come out of the run as it went in, whatever the suite did.
+    const changed = texts.filter(([file, text]) => readFileSync(file, "utf8") !== text);
+    for (const [file, text] of changed) writeFileSync(file, text);
+    assert.deepEqual(changed.map(([file]) => path.relative(ROOT, file)), [], "the run changed shipped files (now restored)");
   }
 };
 
 test("extension-host suite, trusted workspace (real VS Code: code-server + Chromium)", runSuite(false));
 test("extension-host suite, restricted mode", runSuite(true));
+test("extension-host suite, the shipped examples/fashion-mnist folder as shipped", runSuite(false, path.join(ROOT, "examples", "fashion-mnist")));
 
 test("UI smoke: squiggle, Problems, calibration from the palette with progress, histogram hover, graph view", async (t) => {
   if (missing) return t.skip(missing);
   await uiSmoke({ vsix: VSIX, artifacts: SCREENSHOTS, log });
 });
 
-test("UI smoke: restricted mode says why nothing runs", async (t) => {
+test("UI smoke: restricted mode says why nothing runs; trusting updates the status bar", async (t) => {
   if (missing) return t.skip(missing);
   await uiRestricted({ vsix: VSIX, artifacts: SCREENSHOTS, log });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { installExtension, launchBrowser, startCodeServer } from "./code-server.mjs";
-import { makeFixture } from "./fixture.mjs";
+import { makeFixture, removeFixture } from "./fixture.mjs";
 
 async function openFile(page, name) {
   const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).first();
@@ -99,11 +99,14 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     await browser.close().catch(() => {});
     await server.stop();
     rmSync(run, { recursive: true, force: true });
-    rmSync(folder, { recursive: true, force: true });
+    removeFixture(folder);
   }
 }
 
-/** Restricted mode as a person sees it: the status bar says why nothing runs, and so does the lens. */
+/**
+ * Restricted mode as a person sees it: the status bar says why nothing runs, and so does the lens; trusting the
+ * folder then turns the status bar to the target's state.
+ */
 export async function uiRestricted({ vsix, artifacts, log }) {
   mkdirSync(artifacts, { recursive: true });
   const run = mkdtempSync(path.join(tmpdir(), "qkur-"));
@@ -125,6 +128,17 @@ export async function uiRestricted({ vsix, artifacts, log }) {
     await openFile(page, "leaves-a-mark.ts");
     await page.locator(".monaco-editor .codelens-decoration", { hasText: "not run: the workspace is not trusted" }).first().waitFor({ timeout: 60_000 });
     await shot("10-restricted-mode");
+
+    // Trusting with no quantizer open: the status bar leaves "restricted" at once.
+    await runCommand(page, "View: Close All Editors");
+    await page.locator(".tabs-container .tab").first().waitFor({ state: "detached", timeout: 20_000 });
+    await runCommand(page, "Workspaces: Manage Workspace Trust");
+    const trust = page.locator(".workspace-trust-editor .monaco-button", { hasText: /^Trust( Folder)?$/ }).first();
+    await trust.waitFor({ timeout: 30_000 });
+    await trust.click();
+    await page.locator(".statusbar-item", { hasText: /qkit: .* · / }).first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator(".statusbar-item", { hasText: "qkit: restricted" }).count(), 0);
+    await shot("11-trusted-status");
   } catch (error) {
     await shot("10-restricted-failure").catch(() => {});
     throw error;
@@ -132,6 +146,6 @@ export async function uiRestricted({ vsix, artifacts, log }) {
     await browser.close().catch(() => {});
     await server.stop();
     rmSync(run, { recursive: true, force: true });
-    rmSync(folder, { recursive: true, force: true });
+    removeFixture(folder);
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
-import { exists, file, hoverText, lineOf, qkitApi, qkitDiagnostics, until } from "./helpers.cjs";
+import { exists, file, hoverText, lineOf, qkitApi, qkitDiagnostics, root, until } from "./helpers.cjs";
 
 /** The extension in a real VS Code (code-server's workbench and extension host), on a trusted fixture workspace. */
 const TUTORIAL = () => file("quantizers/tutorial-quantizer.ts");
@@ -28,6 +28,18 @@ describe("qkit in VS Code (trusted workspace)", () => {
     const found = await until("the finding", () => qkitDiagnostics(doc.uri).find((d) => d.code === "quant-range-outside-dtype" || (typeof d.code === "object" && d.code.value === "quant-range-outside-dtype")));
     assert.equal(found.range.start.line, expected);
     assert.equal(found.severity, vscode.DiagnosticSeverity.Error);
+  });
+
+  it("serves a target's quantizer that lives outside the workspace folder", async () => {
+    const outside = vscode.Uri.joinPath(root(), "..", "elsewhere", "outside.ts");
+    const doc = await vscode.workspace.openTextDocument(outside);
+    await vscode.window.showTextDocument(doc);
+    const expected = lineOf(doc, "// expect: quant-range-inverted");
+    const found = await until("the finding outside the folder", () => qkitDiagnostics(doc.uri).find((d) => d.code === "quant-range-inverted" || (typeof d.code === "object" && d.code.value === "quant-range-inverted")));
+    assert.equal(found.range.start.line, expected);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", doc.uri)) ?? [];
+    assert.ok(lenses.some((l) => /annotated/.test(l.command?.title ?? "")), lenses.map((l) => l.command?.title).join(" | "));
+    await vscode.window.showTextDocument(tutorial);
   });
 
   it("offers Run calibration in the hover before calibrating, and in the code lens", async () => {
