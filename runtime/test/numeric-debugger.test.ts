@@ -36,8 +36,11 @@ test("the local error blames the op that was quantized badly, where the end-to-e
   const prepared = prepare(model, new XnnpackQuantizer().setModuleName("conv2", bad));
   const data = () => openData(path.join(EXAMPLES, "fashion-mnist", "test-images-idx3-ubyte.gz"), modelInputs(model.graph), { batchSize: 32, limit: 64, normalize: { mean: [0.286], std: [0.353] } });
   await calibrate(prepared, data());
-  const results = await compareNodes(model, convert(prepared), data());
+  const results = await compareNodes(model, convert(prepared), data(), { annotated: prepared.model });
   assert.equal(results[0]!.node, "/conv2/Conv", results.slice(0, 4).map((r) => `${r.node} local ${r.local?.sqnr.toFixed(1)} e2e ${r.sqnr.toFixed(1)}`).join("; "));
+  // No user line made these annotations: the built-in's rule that did is named.
+  assert.equal(results[0]!.rule, 'XnnpackQuantizer: setModuleName("conv2", …), Conv');
+  assert.equal(results.find((r) => r.node === "/conv1/Conv")!.rule, "XnnpackQuantizer: the global config, Conv");
   // Downstream of conv2 every node inherits its error: by end-to-end SQNR it would not stand out.
   const byEndToEnd = [...results].sort((x, y) => x.sqnr - y.sqnr);
   assert.notEqual(byEndToEnd[0]!.node, "/conv2/Conv");

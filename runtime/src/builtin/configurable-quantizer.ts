@@ -2,6 +2,7 @@ import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
 import type { GraphModule } from "../model.js";
 import { Quantizer } from "../quantizer/quantizer.js";
+import { annotationOf } from "../quantizer/annotation.js";
 import { claim, isAnnotated } from "./annotate.js";
 import type { QuantizationConfig } from "./config.js";
 import { moduleTypeOf } from "./module-type.js";
@@ -51,20 +52,32 @@ export abstract class ConfigurableQuantizer extends Quantizer {
   annotate(model: GraphModule): GraphModule {
     const graph = model.graph;
     const inModule = (node: Node, name: string) => (node.meta.moduleStack ?? []).some((f) => f.path === name || f.path.startsWith(`${name}.`));
-    type Pass = { config: ConfigOrSkip; matches: (n: Node) => boolean };
+    type Pass = { config: ConfigOrSkip; matches: (n: Node) => boolean; rule: string };
+    const call = (method: string, key: string, config: ConfigOrSkip) => `${method}(${JSON.stringify(key)}, ${config ? "…" : "null"})`;
     const specific: Pass[] = [
-      ...[...this.#moduleNames].map(([name, config]) => ({ config, matches: (n: Node) => inModule(n, name) })),
-      ...[...this.#moduleTypes].map(([type, config]) => ({ config, matches: (n: Node) => moduleTypeOf(n) === type })),
-      ...[...this.#opTypes].map(([op, config]) => ({ config, matches: (n: Node) => n.opType === op })),
+      ...[...this.#moduleNames].map(([name, config]) => ({ config, matches: (n: Node) => inModule(n, name), rule: call("setModuleName", name, config) })),
+      ...[...this.#moduleTypes].map(([type, config]) => ({ config, matches: (n: Node) => moduleTypeOf(n) === type, rule: call("setModuleType", type, config) })),
+      ...[...this.#opTypes].map(([op, config]) => ({ config, matches: (n: Node) => n.opType === op, rule: call("setOperatorType", op, config) })),
     ];
-    for (const { config, matches } of specific) {
+    for (const { config, matches, rule } of specific) {
       const accept = (n: Node) => matches(n) && !isAnnotated(n);
       // A null config keeps those nodes float: claiming them stops the global config from taking them.
       if (config) this.annotatePatterns(graph, config, accept);
       else for (const n of graph.calls()) if (accept(n)) claim(n);
+      this.#nameRules(graph, rule);
     }
     if (this.#global) this.annotatePatterns(graph, this.#global, (n) => !isAnnotated(n));
+    this.#nameRules(graph, "the global config");
     this.propagate(graph);
+    this.#nameRules(graph, "shares its input's qparams");
     return model;
+  }
+
+  /** Names the rule behind every annotation the last pass made, for tools to show where there is no user line. */
+  #nameRules(graph: Graph, rule: string): void {
+    for (const node of graph.calls()) {
+      const annotation = annotationOf(node);
+      if (annotation && annotation.rule === undefined) annotation.rule = `${this.constructor.name}: ${rule}, ${node.opType}`;
+    }
   }
 }

@@ -122,6 +122,7 @@ export class OrtQdqQuantizer extends Quantizer {
       const direct = DIRECT_OPS.has(node.opType) && isActivation(input) && !node.isMultiOutput;
       const output = node.isMultiOutput || !node.isFloatValue ? undefined : direct ? new SharedQuantizationSpec([input, node]) : activation;
       annotate(node, inputs, output);
+      (node.meta.quantizationAnnotation as { rule?: string }).rule = `OrtQdqQuantizer: ${node.opType} in opTypesToQuantize`;
     }
     return model;
   }

@@ -33,7 +33,7 @@ const db = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "inf");
 
 function formatRow(r: NodeAccuracy): string[] {
   const local = r.local ? [db(r.local.sqnr), r.local.relativeMse.toExponential(2)] : ["", ""];
-  return [r.node, r.opType, r.module ?? "", ...local, db(r.sqnr), r.mse.toExponential(2), r.site ? formatLocation(r.site) : ""];
+  return [r.node, r.opType, r.module ?? "", ...local, db(r.sqnr), r.mse.toExponential(2), r.rule ?? (r.site ? formatLocation(r.site) : "")];
 }
 
 export const debugCommand: Command = {

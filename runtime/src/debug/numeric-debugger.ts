@@ -27,6 +27,8 @@ export interface NodeAccuracy {
   range: number;
   /** The quantizer line that annotated the node, when the quantizer is known. */
   site: SourceLocation | undefined;
+  /** A built-in quantizer's rule that annotated it, where no user line did. */
+  rule: string | undefined;
 }
 
 interface Pair {
@@ -206,6 +208,7 @@ export async function compareNodes(
       local: local.measured.has(p.name) ? { sqnr: l.sqnr, mse: l.mse, relativeMse: range > 0 ? l.mse / (range * range) : 0 } : undefined,
       range,
       site: options.annotated ? annotationOf(options.annotated.graph.node(p.name) ?? p.float)?.site : undefined,
+      rule: options.annotated ? annotationOf(options.annotated.graph.node(p.name) ?? p.float)?.rule : undefined,
     };
   });
   // Worst local error first (relative to the tensor's range, so a near-zero tensor is not blamed for its tiny

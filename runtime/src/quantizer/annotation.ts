@@ -25,6 +25,12 @@ export class QuantizationAnnotation {
   annotated: boolean;
   /** Where the annotation was created. */
   readonly site: SourceLocation | undefined = captureSite();
+  /**
+   * For a built-in quantizer's annotation, the rule that made it, as a user would set it:
+   * `XnnpackQuantizer: setOperatorType("Conv", …), Conv`. Tools show it instead of a line (the line that made a
+   * built-in's annotation is inside qkit, or at most the caller of prepare).
+   */
+  rule: string | undefined;
   /** Options it was given that it does not have (ignored; the checker reports them). */
   readonly unknownOptions: readonly string[];
 
