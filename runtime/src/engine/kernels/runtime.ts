@@ -34,7 +34,11 @@ export class KernelRuntime {
   readonly exports: KernelExports;
   readonly #pool: ThreadPool | undefined;
   readonly #buffers = new WeakSet<ArrayBufferLike>();
+  /** The buffer views are made on now: most pointers are checked against it alone. */
+  #latest: ArrayBufferLike | undefined;
   readonly #runs = new Map<string, number>();
+  #lastName: ParallelKernel | undefined;
+  #lastCall: ((...a: number[]) => number) | undefined;
   #scratchFloats = 0;
   #scratch: number[] = [];
   #sharedFloats = 0;
@@ -58,16 +62,22 @@ export class KernelRuntime {
 
   /** A Float32Array over `length` floats of kernel memory at byte offset `ptr`. */
   f32(ptr: number, length: number): Float32Array {
-    const buffer = this.memory.buffer;
-    this.#buffers.add(buffer);
-    return new Float32Array(buffer, ptr, length);
+    return new Float32Array(this.#currentBuffer(), ptr, length);
   }
 
   /** A view of `length` bytes (uint8 or int8), int16s or int32s of kernel memory at byte offset `ptr`. */
   view<T extends Uint8Array | Int8Array | Int16Array | Int32Array>(kind: new (b: ArrayBufferLike, o: number, l: number) => T, ptr: number, length: number): T {
+    return new kind(this.#currentBuffer(), ptr, length);
+  }
+
+  /** The memory's buffer object now (growing the memory makes a new one; views of older ones stay valid). */
+  #currentBuffer(): ArrayBufferLike {
     const buffer = this.memory.buffer;
-    this.#buffers.add(buffer);
-    return new kind(buffer, ptr, length);
+    if (buffer !== this.#latest) {
+      this.#buffers.add(buffer);
+      this.#latest = buffer;
+    }
+    return buffer;
   }
 
   /** Allocate `length` floats (zeroed on first use of fresh memory only: callers overwrite). */
@@ -81,12 +91,14 @@ export class KernelRuntime {
 
   /** Whether an array lives in kernel memory (every float tensor the engine runs on does). */
   inMemory(view: ArrayBufferView): boolean {
-    return this.#buffers.has(view.buffer);
+    const buffer = view.buffer;
+    return buffer === this.#latest || this.#buffers.has(buffer);
   }
 
   /** The byte offset of a view on kernel memory. */
   ptr(view: ArrayBufferView): number {
-    if (!this.#buffers.has(view.buffer)) throw new Error("internal: data outside kernel memory");
+    const buffer = view.buffer;
+    if (buffer !== this.#latest && !this.#buffers.has(buffer)) throw new Error("internal: data outside kernel memory");
     return view.byteOffset;
   }
 
@@ -130,18 +142,28 @@ export class KernelRuntime {
     return this.#runs;
   }
 
-  /** Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. */
+  /**
+   * Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. Below the
+   * threshold (or with one thread) this is one call of the kernel with `args(0, total, 0)`, nothing more.
+   */
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[]): void {
-    const call = this.exports[fn] as unknown as (...a: number[]) => number;
-    const threads = this.#pool && work >= PARALLEL_MIN_WORK ? Math.min(this.threads, total) : 1;
-    if (threads <= 1) {
-      call(...args(0, total, 0));
+    const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
+    if (work < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined) {
+      call.apply(undefined, args(0, total, 0));
       return;
     }
+    const threads = Math.min(this.threads, total);
     const bounds = (t: number) => Math.round((total * t) / threads);
     const shares: (number[] | undefined)[] = [];
     for (let t = 1; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
-    this.#pool!.run(fn, shares, () => call(...args(0, bounds(1), 0)));
+    this.#pool.run(fn, shares, () => call.apply(undefined, args(0, bounds(1), 0)));
+  }
+
+  /** The export called `fn`, remembered: runs of calls to one kernel skip the lookup by name. */
+  #kernel(fn: ParallelKernel): (...a: number[]) => number {
+    this.#lastName = fn;
+    this.#lastCall = this.exports[fn] as unknown as (...a: number[]) => number;
+    return this.#lastCall;
   }
 
   /**
