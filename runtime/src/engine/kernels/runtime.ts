@@ -143,6 +143,14 @@ export class KernelRuntime {
   }
 
   /**
+   * Whether a call of `work` multiply-adds over `total` shares runs on the calling thread alone. Families then call
+   * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.
+   */
+  serial(total: number, work: number): boolean {
+    return work < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined;
+  }
+
+  /**
    * Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. Below the
    * threshold (or with one thread) this is one call of the kernel with `args(0, total, 0)`, nothing more.
    */
@@ -157,6 +165,33 @@ export class KernelRuntime {
     const shares: (number[] | undefined)[] = [];
     for (let t = 1; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
     this.#pool.run(fn, shares, () => call.apply(undefined, args(0, bounds(1), 0)));
+  }
+
+  /**
+   * `parallel` for a kernel that takes its share as arguments: `args` is the whole list, and each share gets its
+   * [lo, hi) at positions `at` and `at + 1` and its thread's scratch at `scratchAt` (−1: none). Families call it on
+   * their threaded path only: a function that makes no closure allocates nothing when it takes its serial path.
+   */
+  parallelRange(fn: ParallelKernel, total: number, work: number, args: number[], at: number, scratchAt: number): void {
+    this.parallel(fn, total, work, (lo, hi, tid) => this.#share(args, at, lo, hi, scratchAt, tid));
+  }
+
+  /** `parallel2d` for a kernel taking column blocks at `jAt`, `jAt + 1` and row panels at `pAt`, `pAt + 1` of `args`. */
+  parallel2dRange(fn: ParallelKernel, blocks: number, panels: number, work: number, args: number[], jAt: number, pAt: number, scratchAt: number): void {
+    this.parallel2d(fn, blocks, panels, work, (j0, j1, p0, p1, tid) => {
+      const share = this.#share(args, jAt, j0, j1, scratchAt, tid);
+      share[pAt] = p0;
+      share[pAt + 1] = p1;
+      return share;
+    });
+  }
+
+  #share(args: number[], at: number, lo: number, hi: number, scratchAt: number, tid: number): number[] {
+    const share = args.slice();
+    share[at] = lo;
+    share[at + 1] = hi;
+    if (scratchAt >= 0) share[scratchAt] = this.scratch(tid);
+    return share;
   }
 
   /** The export called `fn`, remembered: runs of calls to one kernel skip the lookup by name. */
