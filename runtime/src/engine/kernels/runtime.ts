@@ -163,8 +163,8 @@ export class KernelRuntime {
     const threads = Math.min(this.threads, total);
     const bounds = (t: number) => Math.round((total * t) / threads);
     const shares: (number[] | undefined)[] = [];
-    for (let t = 1; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
-    this.#pool.run(fn, shares, () => call.apply(undefined, args(0, bounds(1), 0)));
+    for (let t = 0; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
+    this.#pool.run(fn, shares, (a) => call.apply(undefined, a));
   }
 
   /**
