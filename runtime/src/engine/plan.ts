@@ -20,7 +20,10 @@ const EMPTY = new Float32Array(0);
 export interface Step {
   node: Node;
   prepared: Prepared;
+  /** The slots the run reads (pre-packed constants left out). */
   inputs: (number | undefined)[];
+  /** Every operand's slot, read or not (what profiles report shapes of). */
+  operands: (number | undefined)[];
   outputs: number[];
 }
 
@@ -59,6 +62,8 @@ export class Plan {
   arenaBytes = 0;
   /** Sum of the sizes of every float32 activation, for comparison with arenaBytes. */
   activationBytes = 0;
+  /** Per producer, the nodes fused into it (a Relu/Clip applied in its epilogue). */
+  readonly fusedInto = new Map<Node, Node[]>();
   /** The graph outputs' values, by name, in the model's order: valid after a run, until the next one. */
   outputs: (readonly [string, RtValue])[] = [];
   #owned: Float32Array[] = [];
@@ -84,6 +89,7 @@ export class Plan {
       if (!clamp) continue;
       fused.set(user, node);
       fusedInto.set(node, clamp);
+      this.fusedInto.set(node, [user]);
     }
 
     const fakeQuant = findFakeQuant(graph, (n) => shared.constantMeta(n));
@@ -199,6 +205,7 @@ export class Plan {
       node,
       prepared,
       inputs: inputSlots.map((s, i) => (reads.includes(i) ? s : undefined)),
+      operands: inputSlots,
       outputs: outSlots,
     });
     for (const i of reads) {

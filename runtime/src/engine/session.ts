@@ -7,6 +7,8 @@ import { qkitNodeProblem } from "../qkit-ops/validate.js";
 import { InputMismatchError, NodeShapeError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
 import type { ValueMeta } from "./op.js";
 import { Plan, type PlanShared } from "./plan.js";
+import type { Profile } from "./profile.js";
+import { Profiler } from "./profiler.js";
 import { lookupOp } from "./ops/registry.js";
 import { Tensor, type TensorData, type TensorType } from "./tensor.js";
 
@@ -18,6 +20,14 @@ export interface EngineOptions {
   kernels?: KernelVariant | "auto";
   /** Plans kept for distinct input shapes (each holds its own activation arena); default 4. */
   maxPlans?: number;
+  /** Profile every run (as `run(feeds, { profile: true })` does); endProfiling() returns the timings. */
+  enableProfiling?: boolean;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Time every node of this run; the timings accumulate until endProfiling() returns them. */
+  profile?: boolean;
 }
 
 export interface SessionInfo {
@@ -35,6 +45,8 @@ export class InferenceSession {
   readonly #shared: PlanShared;
   readonly #plans = new Map<string, Plan>();
   readonly #maxPlans: number;
+  readonly #profileAll: boolean;
+  readonly #profiler = new Profiler();
   /** The plan of the last run and the feeds' metas it was made for: what a steady run loop hits. */
   #last: Plan | undefined;
   #lastMetas: ReadonlyMap<string, ValueMeta> | undefined;
@@ -72,6 +84,7 @@ export class InferenceSession {
     this.inputNames = this.#inputs.map((n) => n.valueName);
     this.outputNames = graph.outputs.map((n) => n.valueName);
     this.#maxPlans = Math.max(1, options.maxPlans ?? 4);
+    this.#profileAll = options.enableProfiling === true;
     const constants = new Map<Node, ValueMeta>();
     const inMemory = new Map<Node, Float32Array>();
     const owned: Float32Array[] = [];
@@ -124,14 +137,23 @@ export class InferenceSession {
   }
 
   /** Run the model; rejects (before running anything) on missing, unknown or mis-shaped inputs. */
-  async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    return this.runSync(feeds);
+  async run(feeds: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>> {
+    return this.runSync(feeds, options);
   }
 
-  runSync(feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
+  runSync(feeds: Readonly<Record<string, Tensor>>, options?: RunOptions): Record<string, Tensor> {
     const plan = this.#planFor(feeds);
-    plan.run(feeds);
+    if (this.#profileAll || options?.profile) this.#profiler.run(plan, feeds);
+    else plan.run(feeds);
     return this.#copyOutputs(plan);
+  }
+
+  /**
+   * The timings of the profiled runs since the session opened or since the last call (onnxruntime's endProfiling),
+   * per node; summarizeProfile and chromeTrace (engine/profile.ts) turn them into tables and a trace file.
+   */
+  endProfiling(): Profile {
+    return this.#profiler.end();
   }
 
   #copyOutputs(plan: Plan): Record<string, Tensor> {
