@@ -16,8 +16,8 @@ import { modelBytes, node, valueInfo } from "./helpers/build.js";
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
 
-function bytesPerRun(run: () => void, runs = 100, windows = 7): number {
-  for (let i = 0; i < 3000; i++) run();
+function bytesPerRun(run: () => void, warmUp = 300, runs = 100, windows = 5): number {
+  for (let i = 0; i < warmUp; i++) run();
   let least = Infinity;
   for (let w = 0; w < windows; w++) {
     gc();
@@ -44,11 +44,25 @@ function outputsOnly(outputs: Record<string, Tensor>): () => void {
 /** Slack for what a window's own bookkeeping may allocate, per run: far below a single array or RtValue per step. */
 const SLACK_BYTES = 16;
 
+/**
+ * Rounds of runs and counts until the run allocates no more than its outputs: the optimizing compiler works in the
+ * background, later on a busy machine, and code it has not optimized yet may box numbers. An allocation the code
+ * makes on purpose shows in every round, and the test fails after the last.
+ */
+const ROUNDS = 12;
+
 async function assertAllocationFree(session: InferenceSession, feeds: Record<string, Tensor>, label: string): Promise<void> {
   const steps = session.planFor(feeds).steps.length;
   assert.ok(steps >= 4, `${label}: a plan of ${steps} steps says little`);
-  const allowed = bytesPerRun(outputsOnly(session.runSync(feeds)));
-  const used = bytesPerRun(() => session.runSync(feeds));
+  const outputs = outputsOnly(session.runSync(feeds));
+  bytesPerRun(() => session.runSync(feeds), 2000);
+  let used = Infinity;
+  let allowed = 0;
+  for (let round = 0; round < ROUNDS && used > allowed + SLACK_BYTES; round++) {
+    allowed = bytesPerRun(outputs);
+    used = Math.min(used, bytesPerRun(() => session.runSync(feeds)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   assert.ok(used <= allowed + SLACK_BYTES,
     `${label}: a run allocates ${used.toFixed(0)} bytes on the JavaScript heap, its output tensors ${allowed.toFixed(0)} (${steps} steps)`);
 }

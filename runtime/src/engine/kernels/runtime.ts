@@ -2,6 +2,7 @@ import { Heap } from "./heap.js";
 import { instantiate, kernelModule, MAX_PAGES, type KernelVariant } from "./module.js";
 import type { KernelExports, ParallelKernel } from "./families.js";
 import { ThreadPool } from "./thread-pool.js";
+import { CHUNKS_PER_THREAD } from "./thread-protocol.js";
 
 export interface KernelOptions {
   /** Threads that run kernels (the calling one included); default 1. */
@@ -18,8 +19,11 @@ export interface OutputClamp {
   hi?: number;
 }
 
-/** Below this many multiply-adds (~40 µs of work) a call stays on one thread: waking a worker costs more than it saves. */
-const PARALLEL_MIN_WORK = 1 << 20;
+/**
+ * Below this many multiply-adds (~80 µs of work) a call stays on one thread: handing a share over costs more than it
+ * saves. (The Fashion-MNIST CNN's two Winograd calls of 1.6 M made two threads slower than one at batch 1.)
+ */
+const PARALLEL_MIN_WORK = 1 << 21;
 
 /**
  * What every kernel family stands on: the shared WebAssembly memory and its allocator, the per-thread and shared
@@ -39,6 +43,8 @@ export class KernelRuntime {
   readonly #runs = new Map<string, number>();
   #lastName: ParallelKernel | undefined;
   #lastCall: ((...a: number[]) => number) | undefined;
+  /** Shares a parallel call is cut in (each with its own scratch). */
+  readonly #chunks: number;
   #scratchFloats = 0;
   #scratch: number[] = [];
   #sharedFloats = 0;
@@ -51,7 +57,8 @@ export class KernelRuntime {
     this.heap = new Heap(this.memory);
     this.exports = instantiate(module, this.memory);
     this.threads = Math.max(1, Math.floor(options.threads ?? 1));
-    this.#pool = this.threads > 1 ? new ThreadPool(module, this.memory, this.threads - 1) : undefined;
+    this.#chunks = this.threads > 1 ? Math.min(255, this.threads * CHUNKS_PER_THREAD) : 1;
+    this.#pool = this.threads > 1 ? new ThreadPool(module, this.memory, this.threads - 1, this.#chunks) : undefined;
     // Every call needs some private scratch (GEMM: a 32-float edge tile).
     this.reserveScratch(64);
   }
@@ -124,10 +131,10 @@ export class KernelRuntime {
     if (floats <= this.#scratchFloats) return;
     for (const p of this.#scratch) this.heap.free(p);
     this.#scratchFloats = floats;
-    this.#scratch = Array.from({ length: this.threads }, () => this.heap.alloc(floats * 4));
+    this.#scratch = Array.from({ length: this.#chunks }, () => this.heap.alloc(floats * 4));
   }
 
-  /** Thread `tid`'s private scratch. */
+  /** The private scratch of share `tid` of a parallel call (one per chunk: whichever thread runs it uses it). */
   scratch(tid: number): number {
     return this.#scratch[tid]!;
   }
@@ -160,11 +167,11 @@ export class KernelRuntime {
       call.apply(undefined, args(0, total, 0));
       return;
     }
-    const threads = Math.min(this.threads, total);
-    const bounds = (t: number) => Math.round((total * t) / threads);
-    const shares: (number[] | undefined)[] = [];
-    for (let t = 0; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
-    this.#pool.run(fn, shares, (a) => call.apply(undefined, a));
+    const count = Math.min(this.#chunks, total);
+    const bounds = (c: number) => Math.round((total * c) / count);
+    const chunks: number[][] = [];
+    for (let c = 0; c < count; c++) chunks.push(args(bounds(c), bounds(c + 1), c));
+    this.#pool.run(fn, chunks, (a) => call.apply(undefined, a));
   }
 
   /**
@@ -203,11 +210,11 @@ export class KernelRuntime {
 
   /**
    * A GEMM-shaped call split over column blocks, or over row panels when the columns divide unevenly (a 7×7 output
-   * has 7 blocks of 8 pixels: 4 + 3 between two threads, where 64 panels split 32 + 32).
+   * has 7 blocks of 8 pixels: 2 + 2 + 2 + 1 in four chunks, where 64 panels split evenly).
    */
   parallel2d(fn: ParallelKernel, blocks: number, panels: number, work: number,
     args: (j0: number, j1: number, p0: number, p1: number, tid: number) => number[]): void {
-    const t = this.threads;
+    const t = this.#chunks;
     const imbalance = (n: number) => Math.ceil(n / t) * t / n;
     // Splitting panels makes every thread pack the same B columns, so it is only worth it against a clear imbalance.
     const byPanels = t > 1 && panels >= 2 * t && imbalance(blocks) > 1.1 && imbalance(panels) < imbalance(blocks);
