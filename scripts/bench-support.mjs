@@ -1,5 +1,31 @@
 // What the benchmarks in scripts/bench share: statistics, seeded inputs, timing of engines side by side, tables.
 import { performance } from "node:perf_hooks";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+/** The repository root (this file lives in scripts/). */
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The engines the benchmarks compare: qkit's built runtime, onnxruntime-web on 1 wasm thread, onnxruntime-node. */
+export function loadEngines() {
+  const qkit = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
+  const ortWeb = require("onnxruntime-web");
+  const ortNode = require("onnxruntime-node");
+  ortWeb.env.wasm.numThreads = 1;
+  ortWeb.env.logLevel = "error";
+  return { qkit, ortWeb, ortNode };
+}
+
+/** Milliseconds with three significant digits or so, as the tables print them. */
+export const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+export const geomean = (xs) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+
+/** The 1-minute load average with the core count, as every benchmark prints it beside its numbers. */
+export const loadAverage = () => `${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores`;
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];

@@ -1,4 +1,4 @@
-// npm run bench -- NAME [args]: runs scripts/bench/NAME.mjs (fp32: the engine against ONNX Runtime; check: the
+// npm run bench -- NAME [args]: runs scripts/bench/NAME.mjs (fp32: the engine against ONNX Runtime; zoo: the whole model corpus; check: the
 // quantizer checker). Benchmarks print tables; they assert nothing.
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";

@@ -70,7 +70,8 @@ export { DataError } from "./data/data-error.js";
 // Inference
 export { Tensor, type TensorType, type TensorData } from "./engine/tensor.js";
 export { createSession, type SessionOptions } from "./session/create-session.js";
-export { InferenceSession, type SessionInfo } from "./engine/session.js";
+export { InferenceSession, type SessionInfo, type RunOptions } from "./engine/session.js";
+export { chromeTrace, summarizeProfile, type Profile, type ProfileEvent, type ProfileRow, type ProfileSummary } from "./engine/profile.js";
 export { EngineError, UnsupportedOperatorError, InputMismatchError, NodeShapeError, UnsupportedTypeError } from "./engine/errors.js";
 
 // User modules loaded by this runtime import this very module as "qkit", so their specs are the checker's classes.

@@ -26,15 +26,16 @@ const AUTHOR_API = [
   "MovingAverageMinMaxObserver", "MovingAveragePerChannelMinMaxObserver", "Node", "NodeArg", "NodeKind", "NodeMeta",
   "NodeShapeError", "ObservedTensor", "Observer", "ObserverBase", "ObserverConstructor", "ObserverError", "ObserverJSON",
   "ObserverOptions", "ObserversFor", "OpsetImport", "OrtQdqOptions", "OrtQdqQuantizer", "PerChannelMinMaxObserver",
-  "PercentileObserver", "PlaceholderObserver", "PrepareError", "PreparedModel", "PrintOptions", "QParams", "QScheme", "RelatedLocation", "SourceLocation",
+  "PercentileObserver", "PlaceholderObserver", "PrepareError", "PreparedModel", "PrintOptions", "Profile", "ProfileEvent",
+  "ProfileRow", "ProfileSummary", "QParams", "QScheme", "RelatedLocation", "SourceLocation",
   "QkitError", "QuantDType", "QuantizationAnnotation", "QuantizationAnnotationFields", "QuantizationConfig",
-  "QuantizationSpec", "QuantizationSpecBase", "QuantizationSpecFields", "Quantizer", "QuantizerLoadError", "Sample",
+  "QuantizationSpec", "QuantizationSpecBase", "QuantizationSpecFields", "Quantizer", "QuantizerLoadError", "RunOptions", "Sample",
   "SaveOptions", "SessionInfo", "SessionOptions", "Severity", "SharedQuantizationSpec", "SourcePartition",
   "SymmetricConfigOptions", "Tensor", "TensorData", "TensorType", "UniformObserver", "UnsupportedOperatorError",
-  "UnsupportedTypeError", "X86Quantizer", "XnnpackQuantizer", "annotationOf", "calibrate", "check", "convert",
+  "UnsupportedTypeError", "X86Quantizer", "XnnpackQuantizer", "annotationOf", "calibrate", "check", "chromeTrace", "convert",
   "createSession", "derivedBiasSpec", "exportOnnx", "getDefaultX86QuantizationConfig", "getSourcePartitions",
   "getSymmetricQuantizationConfig", "isEdge", "loadModel", "loadQuantizer", "modelInputs", "observerFromJSON", "openData",
-  "prepare", "printGraph", "runCheck", "saveModel",
+  "prepare", "printGraph", "runCheck", "saveModel", "summarizeProfile",
 ];
 
 test("qkit's author API is exactly the listed names", () => {

@@ -6,18 +6,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import * as os from "node:os";
-import { measure, median, randomInput } from "../bench-support.mjs";
+import { fmtMs as fmt, loadEngines, measure, median, randomInput, root } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const qkit = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
-const { onnx } = require(path.join(root, "runtime", "dist", "src", "tooling.js"));
+const { qkit, ortWeb, ortNode } = loadEngines();
+const { onnx } = qkit;
 const kernelModule = require(path.join(root, "runtime", "dist", "src", "engine", "kernels", "module.js"));
-const ortWeb = require("onnxruntime-web");
-const ortNode = require("onnxruntime-node");
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -31,8 +27,6 @@ const MODELS = [
   ["Fashion-MNIST CNN", path.join(root, "examples", "fmnist_cnn_op13.onnx"), [1, 28, 28]],
 ];
 const BATCHES = quick ? [1] : [1, 32];
-ortWeb.env.wasm.numThreads = 1;
-ortWeb.env.logLevel = "error";
 
 
 /** One runnable per engine: () => Promise<void>, with its session set up for the given model and batch. */
@@ -95,7 +89,6 @@ function convModel(C, H) {
 // whatever else the machine was doing.
 const ceilingBefore = ceiling();
 const loadBefore = os.loadavg()[0];
-const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 const rows = [];
 for (const [name, file] of MODELS) {
   if (!existsSync(file)) { console.log(`${name}: skipped, ${file} not found (set QKIT_SHARED_MODELS)`); continue; }

@@ -12,8 +12,12 @@ import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { parseCommandArgs, stringOption, stringOptions } from "./args.js";
 import { table } from "./format.js";
+import { formatProfile } from "./profile-report.js";
+import { chromeTrace, summarizeProfile } from "../engine/profile.js";
+import { writeFileAtomic } from "../onnx/atomic-write.js";
 
 const usage = `Usage: qkit run MODEL --input NAME=FILE [--input NAME=FILE ...] [--output-dir DIR] [--threads N]
+                [--profile [--profile-out TRACE.json] [--profile-runs N] [--profile-top N]]
 
 Run an ONNX model on qkit's engine (fp32 WebAssembly SIMD kernels) and write every output as DIR/NAME.npy.
 
@@ -25,6 +29,11 @@ Options:
   --input NAME=FILE   a model input (repeat for several)
   --output-dir DIR    where the .npy outputs go (default: the current folder)
   --threads N         kernel threads (default 1)
+  --profile           time every node: after one warm-up run, --profile-runs runs are profiled and the time per
+                      operator type and per node is printed (mean per run, share of all node time)
+  --profile-out FILE  also write the timings as a Chrome trace-event JSON file (Perfetto, chrome://tracing)
+  --profile-runs N    profiled runs (default 10)
+  --profile-top N     nodes listed, slowest first (default 20)
   -h, --help          show this help`;
 
 class InputFileError extends QkitError {
@@ -84,6 +93,14 @@ async function readInputs(specs: string[], inputNames: readonly string[]): Promi
   return feeds;
 }
 
+function positiveInteger(args: Parameters<typeof stringOption>[0], name: string, fallback: number): number {
+  const text = stringOption(args, name);
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${text}'`);
+  return n;
+}
+
 function safeFileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, "_") || "output";
 }
@@ -97,6 +114,10 @@ export const runCommand: Command = {
       input: { type: "string", multiple: true, short: "i" },
       "output-dir": { type: "string", short: "o" },
       threads: { type: "string" },
+      profile: { type: "boolean" },
+      "profile-out": { type: "string" },
+      "profile-runs": { type: "string" },
+      "profile-top": { type: "string" },
     });
     if (args.values.help) {
       process.stdout.write(`${usage}\n`);
@@ -109,12 +130,26 @@ export const runCommand: Command = {
     const threads = Number(threadsText);
     if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, got '${threadsText}'`);
     const outDir = stringOption(args, "output-dir") ?? ".";
+    const traceFile = stringOption(args, "profile-out");
+    const profile = args.values.profile === true || traceFile !== undefined;
+    const profileRuns = positiveInteger(args, "profile-runs", 10);
+    const profileTop = positiveInteger(args, "profile-top", 20);
 
     const model = await loadModel(args.positionals[0]!);
     const session = await createSession(model, { threads });
     try {
       const feeds = await readInputs(specs, session.inputNames);
-      const outputs = await session.run(feeds);
+      let outputs = await session.run(feeds);
+      if (profile) {
+        // The first run built the plan and packed the weights: profiled runs show the steady state.
+        for (let i = 0; i < profileRuns; i++) outputs = await session.run(feeds, { profile: true });
+        const timings = session.endProfiling();
+        process.stdout.write(`${formatProfile(summarizeProfile(timings), profileTop)}\n\n`);
+        if (traceFile) {
+          await writeFileAtomic(traceFile, [Buffer.from(JSON.stringify(chromeTrace(timings, path.basename(args.positionals[0]!))))]);
+          process.stdout.write(`trace: ${traceFile} (open in Perfetto or chrome://tracing)\n\n`);
+        }
+      }
       await fs.mkdir(outDir, { recursive: true });
       const rows: string[][] = [];
       for (const name of session.outputNames) {

@@ -15,11 +15,15 @@ import { fakeQuantOp } from "./ops/quant.js";
  * read them in place). Other types live in ordinary arrays.
  */
 const ARENA_TYPES = new Set<string>(["float32", "int8", "uint8"]);
+const EMPTY = new Float32Array(0);
 
 export interface Step {
   node: Node;
   prepared: Prepared;
+  /** The slots the run reads (pre-packed constants left out). */
   inputs: (number | undefined)[];
+  /** Every operand's slot, read or not (what profiles report shapes of). */
+  operands: (number | undefined)[];
   outputs: number[];
 }
 
@@ -58,8 +62,17 @@ export class Plan {
   arenaBytes = 0;
   /** Sum of the sizes of every float32 activation, for comparison with arenaBytes. */
   activationBytes = 0;
+  /** Per producer, the nodes fused into it (a Relu/Clip applied in its epilogue). */
+  readonly fusedInto = new Map<Node, Node[]>();
+  /** The graph outputs' values, by name, in the model's order: valid after a run, until the next one. */
+  outputs: (readonly [string, RtValue])[] = [];
   #owned: Float32Array[] = [];
   #arena: number | undefined;
+  readonly #values: RtValue[] = [];
+  readonly #bound: { run: NonNullable<Prepared["run"]>; ins: (RtValue | undefined)[]; outs: RtValue[] }[] = [];
+  readonly #fed: { name: string; value: RtValue; copy: boolean }[] = [];
+  /** Pairs (view slot, fed input slot): views of inputs passed by reference follow them each run. */
+  readonly #fedViews: number[] = [];
 
   constructor(private readonly shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>) {
     const graph = shared.model.graph;
@@ -76,6 +89,7 @@ export class Plan {
       if (!clamp) continue;
       fused.set(user, node);
       fusedInto.set(node, clamp);
+      this.fusedInto.set(node, [user]);
     }
 
     const fakeQuant = findFakeQuant(graph, (n) => shared.constantMeta(n));
@@ -118,6 +132,7 @@ export class Plan {
       this.outputSlots.push([out.valueName, slot]);
     }
     this.#placeActivations();
+    this.#bind();
   }
 
   #prepareCall(
@@ -190,6 +205,7 @@ export class Plan {
       node,
       prepared,
       inputs: inputSlots.map((s, i) => (reads.includes(i) ? s : undefined)),
+      operands: inputSlots,
       outputs: outSlots,
     });
     for (const i of reads) {
@@ -266,40 +282,73 @@ export class Plan {
     return dtype === "int8" ? k.view(Int8Array, ptr, bytes) : k.view(Uint8Array, ptr, bytes);
   }
 
-  /** Run the plan; `inputs` already validated against this plan's signature. */
-  run(inputs: ReadonlyMap<string, TensorData>): Map<string, RtValue> {
-    const values: (RtValue | undefined)[] = this.slots.map((s) => s.fixed);
+  /**
+   * One RtValue per slot, made once: fixed storage, views of it, per-plan buffers for the values that live outside the
+   * arena, and mutable holders for fed inputs. Every step's argument arrays point at them, so a run allocates nothing.
+   */
+  #bind(): void {
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i]!;
+      if (s.fixed) {
+        this.#values.push(s.fixed);
+      } else if (s.aliasOf !== undefined) {
+        const root = this.#root(i);
+        this.#values.push({ dtype: s.meta.dtype, dims: s.meta.dims, data: this.#values[root]!.data });
+        if (this.slots[root]!.producer < 0) this.#fedViews.push(i, root);
+      } else if (s.producer < 0) {
+        this.#values.push({ dtype: s.meta.dtype, dims: s.meta.dims, data: EMPTY });
+      } else {
+        this.#values.push(this.#freshValue(s.meta, false));
+      }
+    }
     for (const [name, slot] of this.inputSlots) {
       const s = this.slots[slot]!;
-      const data = inputs.get(name)!;
-      if (ARENA_TYPES.has(s.meta.dtype) && s.fixed) (s.fixed.data as Float32Array).set(data as Float32Array);
-      else values[slot] = { dtype: s.meta.dtype, dims: s.meta.dims, data };
+      this.#fed.push({ name, value: this.#values[slot]!, copy: ARENA_TYPES.has(s.meta.dtype) && s.fixed !== undefined });
     }
-    // Views of values made during this run (non-float Reshape and the like) are resolved when first read.
-    const get = (slot: number): RtValue => {
-      let v = values[slot];
-      if (!v) {
-        const s = this.slots[slot]!;
-        v = { dtype: s.meta.dtype, dims: s.meta.dims, data: get(s.aliasOf!).data };
-        values[slot] = v;
-      }
-      return v;
-    };
     for (const step of this.steps) {
-      const ins = step.inputs.map((s) => (s === undefined ? undefined : get(s)));
-      const outs = step.outputs.map((slot) => {
-        let v = values[slot];
-        if (!v) {
-          v = this.#freshValue(this.slots[slot]!.meta, false);
-          values[slot] = v;
-        }
-        return v;
+      this.#bound.push({
+        run: step.prepared.run!,
+        ins: step.inputs.map((s) => (s === undefined ? undefined : this.#values[s])),
+        outs: step.outputs.map((s) => this.#values[s]!),
       });
-      step.prepared.run!(ins, outs);
     }
-    const result = new Map<string, RtValue>();
-    for (const [name, slot] of this.outputSlots) result.set(name, get(slot));
-    return result;
+    this.outputs = this.outputSlots.map(([name, slot]) => [name, this.#values[slot]!] as const);
+  }
+
+  /** Put the fed inputs where the steps read them: float and byte inputs copied into the arena, others by reference. */
+  #feed(inputs: Readonly<Record<string, { readonly data: TensorData }>>): void {
+    for (const { name, value, copy } of this.#fed) {
+      const data = inputs[name]!.data;
+      if (copy) (value.data as Float32Array).set(data as Float32Array);
+      else value.data = data;
+    }
+    const views = this.#fedViews;
+    for (let i = 0; i < views.length; i += 2) this.#values[views[i]!]!.data = this.#values[views[i + 1]!]!.data;
+  }
+
+  /**
+   * Run the plan; `inputs` already validated against this plan's signature. The results are `outputs`, whose data
+   * the next run overwrites.
+   */
+  run(inputs: Readonly<Record<string, { readonly data: TensorData }>>): void {
+    this.#feed(inputs);
+    const bound = this.#bound;
+    for (let i = 0; i < bound.length; i++) {
+      const b = bound[i]!;
+      b.run(b.ins, b.outs);
+    }
+  }
+
+  /** Run as `run` does, timing each step: `record(step, startMs, endMs)` after it (profiling; see profile.ts). */
+  runTimed(inputs: Readonly<Record<string, { readonly data: TensorData }>>, now: () => number, record: (step: number, start: number, end: number) => void): void {
+    this.#feed(inputs);
+    const bound = this.#bound;
+    for (let i = 0; i < bound.length; i++) {
+      const b = bound[i]!;
+      const start = now();
+      b.run(b.ins, b.outs);
+      record(i, start, now());
+    }
   }
 
   dispose(): void {

@@ -7,6 +7,8 @@ import { qkitNodeProblem } from "../qkit-ops/validate.js";
 import { InputMismatchError, NodeShapeError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
 import type { ValueMeta } from "./op.js";
 import { Plan, type PlanShared } from "./plan.js";
+import type { Profile } from "./profile.js";
+import { Profiler } from "./profiler.js";
 import { lookupOp } from "./ops/registry.js";
 import { Tensor, type TensorData, type TensorType } from "./tensor.js";
 
@@ -18,6 +20,14 @@ export interface EngineOptions {
   kernels?: KernelVariant | "auto";
   /** Plans kept for distinct input shapes (each holds its own activation arena); default 4. */
   maxPlans?: number;
+  /** Profile every run (as `run(feeds, { profile: true })` does); endProfiling() returns the timings. */
+  enableProfiling?: boolean;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Time every node of this run; the timings accumulate until endProfiling() returns them. */
+  profile?: boolean;
 }
 
 export interface SessionInfo {
@@ -35,6 +45,11 @@ export class InferenceSession {
   readonly #shared: PlanShared;
   readonly #plans = new Map<string, Plan>();
   readonly #maxPlans: number;
+  readonly #profileAll: boolean;
+  readonly #profiler = new Profiler();
+  /** The plan of the last run and the feeds' metas it was made for: what a steady run loop hits. */
+  #last: Plan | undefined;
+  #lastMetas: ReadonlyMap<string, ValueMeta> | undefined;
   readonly #inputs: Node[];
   /** Float inputs that feed operands which decide output shapes (Resize scales, Range bounds, ...). */
   readonly #shapeInputs = new Set<string>();
@@ -69,6 +84,7 @@ export class InferenceSession {
     this.inputNames = this.#inputs.map((n) => n.valueName);
     this.outputNames = graph.outputs.map((n) => n.valueName);
     this.#maxPlans = Math.max(1, options.maxPlans ?? 4);
+    this.#profileAll = options.enableProfiling === true;
     const constants = new Map<Node, ValueMeta>();
     const inMemory = new Map<Node, Float32Array>();
     const owned: Float32Array[] = [];
@@ -121,18 +137,33 @@ export class InferenceSession {
   }
 
   /** Run the model; rejects (before running anything) on missing, unknown or mis-shaped inputs. */
-  async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    return this.runSync(feeds);
+  async run(feeds: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>> {
+    return this.runSync(feeds, options);
   }
 
-  runSync(feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
-    return this.runWithViews(feeds, (outputs) => {
-      const result: Record<string, Tensor> = {};
-      for (const [name, t] of Object.entries(outputs)) {
-        result[name] = new Tensor(t.type, (Array.isArray(t.data) ? [...t.data] : t.data.slice()) as TensorData, t.dims);
-      }
-      return result;
-    });
+  runSync(feeds: Readonly<Record<string, Tensor>>, options?: RunOptions): Record<string, Tensor> {
+    const plan = this.#planFor(feeds);
+    if (this.#profileAll || options?.profile) this.#profiler.run(plan, feeds);
+    else plan.run(feeds);
+    return this.#copyOutputs(plan);
+  }
+
+  /**
+   * The timings of the profiled runs since the session opened or since the last call (onnxruntime's endProfiling),
+   * per node; summarizeProfile and chromeTrace (engine/profile.ts) turn them into tables and a trace file.
+   */
+  endProfiling(): Profile {
+    return this.#profiler.end();
+  }
+
+  #copyOutputs(plan: Plan): Record<string, Tensor> {
+    const result: Record<string, Tensor> = {};
+    for (let i = 0; i < plan.outputs.length; i++) {
+      const [name, v] = plan.outputs[i]!;
+      const data = Array.isArray(v.data) ? [...v.data] : v.data.slice();
+      result[name] = new Tensor(v.dtype as TensorType, data as TensorData, v.dims);
+    }
+    return result;
   }
 
   /**
@@ -141,6 +172,23 @@ export class InferenceSession {
    * way.
    */
   runWithViews<T>(feeds: Readonly<Record<string, Tensor>>, use: (outputs: Readonly<Record<string, Tensor>>) => T): T {
+    const plan = this.#planFor(feeds);
+    plan.run(feeds);
+    const views: Record<string, Tensor> = {};
+    for (let i = 0; i < plan.outputs.length; i++) {
+      const [name, v] = plan.outputs[i]!;
+      views[name] = new Tensor(v.dtype as TensorType, v.data as TensorData, v.dims);
+    }
+    return use(views);
+  }
+
+  /**
+   * The plan for these feeds: the last one used when the feeds fit it (checked without allocating: the steady state
+   * of a serving loop), else validated, looked up by signature, or built.
+   */
+  #planFor(feeds: Readonly<Record<string, Tensor>>): Plan {
+    const last = this.#last;
+    if (last && this.#fits(last, feeds)) return last;
     const metas = this.#validate(feeds);
     const key = planKey(metas);
     let plan = this.#plans.get(key);
@@ -155,14 +203,32 @@ export class InferenceSession {
       }
     }
     this.#plans.set(key, plan);
-    const data = new Map<string, TensorData>();
-    for (const name of this.inputNames) data.set(name, feeds[name]!.data);
-    const outputs = plan.run(data);
-    const views: Record<string, Tensor> = {};
-    for (const [name, v] of outputs) views[name] = new Tensor(v.dtype as TensorType, v.data as TensorData, v.dims);
-    return use(views);
+    this.#last = plan;
+    this.#lastMetas = metas;
+    return plan;
   }
 
+  /** Whether `feeds` has exactly the inputs, types, shapes (and shape-like values) the plan was made for. */
+  #fits(plan: Plan, feeds: Readonly<Record<string, Tensor>>): boolean {
+    const metas = this.#lastMetas!;
+    let count = 0;
+    for (const name in feeds) {
+      const meta = metas.get(name);
+      const tensor = feeds[name];
+      if (!meta || !(tensor instanceof Tensor) || tensor.type !== meta.dtype) return false;
+      const dims = tensor.dims;
+      if (dims.length !== meta.dims.length) return false;
+      for (let i = 0; i < dims.length; i++) if (dims[i] !== meta.dims[i]) return false;
+      if (meta.value !== undefined) {
+        const a = meta.value as ArrayLike<unknown>;
+        const b = tensor.data as ArrayLike<unknown>;
+        if (a.length !== b.length) return false;
+        for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+      }
+      count++;
+    }
+    return count === metas.size;
+  }
   /** The plan for these inputs' shapes (built if needed); for tests and diagnostics. */
   planFor(feeds: Readonly<Record<string, Tensor>>): Plan {
     this.runSync(feeds);
@@ -174,6 +240,7 @@ export class InferenceSession {
   async release(): Promise<void> {
     for (const plan of this.#plans.values()) plan.dispose();
     this.#plans.clear();
+    this.#last = undefined;
     for (const view of this.#owned) this.kernels.free(view);
     await this.kernels.close();
   }
@@ -211,7 +278,7 @@ export class InferenceSession {
       // plan's key), so that operators whose output shapes depend on them can be planned.
       const small = tensor.size <= SHAPE_LIKE_MAX;
       const shapeLike = small && (tensor.type === "int64" || tensor.type === "int32" || tensor.type === "bool" || this.#shapeInputs.has(name));
-      metas.set(name, { dtype: tensor.type, dims: [...tensor.dims], ...(shapeLike ? { value: tensor.data } : {}) });
+      metas.set(name, { dtype: tensor.type, dims: [...tensor.dims], ...(shapeLike ? { value: tensor.data.slice() as TensorData } : {}) });
     }
     return metas;
   }

@@ -54,11 +54,11 @@ export class ConvKernels {
   }
 
   /** y = clamp(conv(x) + bias) over every image and group (C and M of the shape per group). */
-  run(packed: PackedConv, x: Float32Array, y: Float32Array, s: ConvShape, clamp: OutputClamp = {}): void {
+  run(packed: PackedConv, x: Float32Array, y: Float32Array, s: ConvShape, clamp?: OutputClamp): void {
     const rt = this.rt;
     const { N, groups, C, M, g } = s;
-    const lo = clamp.lo ?? -Infinity;
-    const hi = clamp.hi ?? Infinity;
+    const lo = clamp?.lo ?? -Infinity;
+    const hi = clamp?.hi ?? Infinity;
     const aStride = this.gemm.packedASize(M, packed.K) * 4;
     const biasStride = this.gemm.paddedRows(M) * 4;
     const xp = rt.ptr(x);
@@ -70,9 +70,13 @@ export class ConvKernels {
     if (N >= 2 * rt.threads || rt.threads === 1) {
       const inImage = groups * C * g.H * g.W * 4;
       const outImage = groups * M * g.OH * g.OW * 4;
-      rt.parallel("conv2d_images", N, N * groups * M * g.OH * g.OW * C * g.kh * g.kw, (n0, n1, tid) =>
-        [xp, inImage, yp, outImage, n0, n1, groups, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW,
-          a, aStride, M, bias, biasStride, lo, hi, rt.scratch(tid)]);
+      if (rt.serial(N, N * groups * M * g.OH * g.OW * C * g.kh * g.kw)) {
+        rt.exports.conv2d_images(xp, inImage, yp, outImage, 0, N, groups, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
+          g.OH, g.OW, a, aStride, M, bias, biasStride, lo, hi, rt.scratch(0));
+        return;
+      }
+      rt.parallelRange("conv2d_images", N, N * groups * M * g.OH * g.OW * C * g.kh * g.kw, [xp, inImage, yp, outImage, 0, 0, groups, C,
+        g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, a, aStride, M, bias, biasStride, lo, hi, 0], 4, 27);
       return;
     }
     const inPlane = g.H * g.W;
@@ -86,8 +90,15 @@ export class ConvKernels {
         const ag = a + gi * aStride;
         const yg = yn + gi * M * outPlane * 4;
         const bg = bias + gi * biasStride;
-        rt.parallel2d("conv2d", Math.ceil(outPlane / 8), Math.ceil(M / mr), M * outPlane * C * g.kh * g.kw, (j0, j1, p0, p1, tid) =>
-          [xg, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, ag, M, yg, bg, lo, hi, j0, j1, p0, p1, rt.scratch(tid)]);
+        const blocks = Math.ceil(outPlane / 8);
+        const panels = Math.ceil(M / mr);
+        const work = M * outPlane * C * g.kh * g.kw;
+        if (rt.serial(blocks, work)) {
+          rt.exports.conv2d(xg, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, ag, M, yg, bg, lo, hi, 0, blocks, 0, panels, rt.scratch(0));
+          continue;
+        }
+        rt.parallel2dRange("conv2d", blocks, panels, work, [xg, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, ag, M, yg, bg,
+          lo, hi, 0, 0, 0, 0, 0], 20, 22, 24);
       }
     }
   }

@@ -28,30 +28,31 @@ export class EltwiseKernels {
   /**
    * y = clamp(a op b) over n floats from the given offsets; b is one value repeated (`bRepeats`) or n values.
    */
-  binary(op: BinaryOp, a: Float32Array, b: Float32Array, y: Float32Array, n: number, bRepeats: boolean, at: BinaryAt = {}, clamp: OutputClamp = {}): void {
+  binary(op: BinaryOp, a: Float32Array, b: Float32Array, y: Float32Array, n: number, bRepeats: boolean, at?: BinaryAt, clamp?: OutputClamp): void {
     const rt = this.rt;
     const code = BINARY_OPS[op];
-    const ap = rt.ptr(a) + (at.a ?? 0) * 4;
-    const bp = rt.ptr(b) + (at.b ?? 0) * 4;
-    const yp = rt.ptr(y) + (at.y ?? 0) * 4;
+    const ap = rt.ptr(a) + (at?.a ?? 0) * 4;
+    const bp = rt.ptr(b) + (at?.b ?? 0) * 4;
+    const yp = rt.ptr(y) + (at?.y ?? 0) * 4;
     const bStep = bRepeats ? 0 : 1;
-    const lo = clamp.lo ?? -Infinity;
-    const hi = clamp.hi ?? Infinity;
-    // Split in runs of whole vectors.
-    rt.parallel("binary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
-      const start = v0 * 4;
-      return [code, ap + start * 4, bStep ? bp + start * 4 : bp, yp + start * 4, Math.min(n, v1 * 4) - start, bStep, lo, hi];
-    });
+    const lo = clamp?.lo ?? -Infinity;
+    const hi = clamp?.hi ?? Infinity;
+    if (rt.serial(Math.ceil(n / 4), WINDOW_COST * n)) {
+      rt.exports.binary(code, ap, bp, yp, n, bStep, lo, hi);
+      return;
+    }
+    binaryShares(rt, code, ap, bp, yp, n, bStep, lo, hi);
   }
 
   clamp(x: Float32Array, y: Float32Array, n: number, lo: number, hi: number): void {
     const rt = this.rt;
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
-    rt.parallel("clamp", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
-      const start = v0 * 4;
-      return [xp + start * 4, yp + start * 4, Math.min(n, v1 * 4) - start, lo, hi];
-    });
+    if (rt.serial(Math.ceil(n / 4), WINDOW_COST * n)) {
+      rt.exports.clamp(xp, yp, n, lo, hi);
+      return;
+    }
+    clampShares(rt, xp, yp, n, lo, hi);
   }
 
   /** y = (clamp(round_half_even(x / scale) + zp, qmin, qmax) - zp) · scale over n floats. */
@@ -60,8 +61,25 @@ export class EltwiseKernels {
   }
 
   /** y = clamp(x·s[c] + t[c]) over `planes` planes of `size` floats, channel c = plane mod C (s and t in kernel memory). */
-  channelAffine(x: Float32Array, y: Float32Array, planes: number, C: number, size: number, s: Float32Array, t: Float32Array, clamp: OutputClamp = {}): void {
+  channelAffine(x: Float32Array, y: Float32Array, planes: number, C: number, size: number, s: Float32Array, t: Float32Array, clamp?: OutputClamp): void {
     const rt = this.rt;
-    rt.exports.channel_affine(rt.ptr(x), rt.ptr(y), planes, C, size, rt.ptr(s), rt.ptr(t), clamp.lo ?? -Infinity, clamp.hi ?? Infinity);
+    rt.exports.channel_affine(rt.ptr(x), rt.ptr(y), planes, C, size, rt.ptr(s), rt.ptr(t), clamp?.lo ?? -Infinity, clamp?.hi ?? Infinity);
   }
+}
+
+// The threaded paths, apart: a closure in the methods above would make them allocate on their serial path too.
+
+/** `binary` split in runs of whole vectors. */
+function binaryShares(rt: KernelRuntime, code: number, ap: number, bp: number, yp: number, n: number, bStep: number, lo: number, hi: number): void {
+  rt.parallel("binary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
+    const start = v0 * 4;
+    return [code, ap + start * 4, bStep ? bp + start * 4 : bp, yp + start * 4, Math.min(n, v1 * 4) - start, bStep, lo, hi];
+  });
+}
+
+function clampShares(rt: KernelRuntime, xp: number, yp: number, n: number, lo: number, hi: number): void {
+  rt.parallel("clamp", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
+    const start = v0 * 4;
+    return [xp + start * 4, yp + start * 4, Math.min(n, v1 * 4) - start, lo, hi];
+  });
 }

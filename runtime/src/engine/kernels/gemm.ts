@@ -88,12 +88,18 @@ export class GemmKernels {
 
   /** Pack the M × K matrix `src` into `dst`. */
   packA(dst: PackedA, src: MatrixSource): void {
-    this.#withSource(src, 1, src.data.length, (ptr) => this.rt.exports.pack_a(ptr, src.rowStride, src.colStride, dst.M, dst.K, this.rt.ptr(dst.data)));
+    const rt = this.rt;
+    const tmp = this.#stage(src, 1);
+    rt.exports.pack_a(this.#sourcePtr(src, tmp), src.rowStride, src.colStride, dst.M, dst.K, rt.ptr(dst.data));
+    if (tmp) rt.free(tmp);
   }
 
   /** Pack the K × N matrix `src` (times `scale`) into `dst`. */
   packB(dst: PackedB, src: MatrixSource, scale = 1): void {
-    this.#withSource(src, scale, src.data.length, (ptr) => this.rt.exports.pack_b(ptr, src.rowStride, src.colStride, dst.K, dst.N, this.rt.ptr(dst.data)));
+    const rt = this.rt;
+    const tmp = this.#stage(src, scale);
+    rt.exports.pack_b(this.#sourcePtr(src, tmp), src.rowStride, src.colStride, dst.K, dst.N, rt.ptr(dst.data));
+    if (tmp) rt.free(tmp);
   }
 
   /** A bias of `count` values (one value broadcast when `values` has one), times `scale`, per output row or column. */
@@ -105,7 +111,7 @@ export class GemmKernels {
   }
 
   /** C (A.M × B.N) = clamp(A·B + bias). */
-  run(a: PackedA, b: PackedB, out: GemmOutput, bias?: GemmBias, clamp: OutputClamp = {}): void {
+  run(a: PackedA, b: PackedB, out: GemmOutput, bias?: GemmBias, clamp?: OutputClamp): void {
     const { M, K } = a;
     const N = b.N;
     const rt = this.rt;
@@ -115,26 +121,28 @@ export class GemmKernels {
     const ldc = out.ldc ?? N;
     const biasPtr = bias ? rt.ptr(bias.data) : 0;
     const mode = !bias ? BIAS_NONE : bias.per === "rows" ? BIAS_ROW : BIAS_COL;
-    const lo = clamp.lo ?? -Infinity;
-    const hi = clamp.hi ?? Infinity;
-    rt.parallel2d("gemm_packed", Math.ceil(N / NR), Math.ceil(M / this.#mr), M * N * K, (j0, j1, p0, p1, tid) =>
-      [ap, bp, c, ldc, M, N, K, biasPtr, mode, lo, hi, j0, j1, p0, p1, rt.scratch(tid)]);
-  }
-
-  /** Run `use` on a pointer to the source: in place when it is in kernel memory and unscaled, else from a scaled copy. */
-  #withSource(src: MatrixSource, scale: number, length: number, use: (ptr: number) => void): void {
-    const rt = this.rt;
-    if (scale === 1 && rt.inMemory(src.data)) {
-      use(rt.ptr(src.data) + (src.offset ?? 0) * 4);
+    const lo = clamp?.lo ?? -Infinity;
+    const hi = clamp?.hi ?? Infinity;
+    const blocks = Math.ceil(N / NR);
+    const panels = Math.ceil(M / this.#mr);
+    if (rt.serial(blocks, M * N * K)) {
+      rt.exports.gemm_packed(ap, bp, c, ldc, M, N, K, biasPtr, mode, lo, hi, 0, blocks, 0, panels, rt.scratch(0));
       return;
     }
-    const tmp = rt.allocF32(length);
-    try {
-      tmp.set(src.data);
-      if (scale !== 1) for (let i = 0; i < tmp.length; i++) tmp[i]! *= scale;
-      use(tmp.byteOffset + (src.offset ?? 0) * 4);
-    } finally {
-      rt.free(tmp);
-    }
+    rt.parallel2dRange("gemm_packed", blocks, panels, M * N * K, [ap, bp, c, ldc, M, N, K, biasPtr, mode, lo, hi, 0, 0, 0, 0, 0], 11, 13, 15);
+  }
+
+  /** A scaled copy of the source in kernel memory, or undefined when it is read in place (in memory, unscaled). */
+  #stage(src: MatrixSource, scale: number): Float32Array | undefined {
+    const rt = this.rt;
+    if (scale === 1 && rt.inMemory(src.data)) return undefined;
+    const tmp = rt.allocF32(src.data.length);
+    tmp.set(src.data);
+    if (scale !== 1) for (let i = 0; i < tmp.length; i++) tmp[i]! *= scale;
+    return tmp;
+  }
+
+  #sourcePtr(src: MatrixSource, staged: Float32Array | undefined): number {
+    return (staged ? staged.byteOffset : this.rt.ptr(src.data)) + (src.offset ?? 0) * 4;
   }
 }

@@ -2,6 +2,7 @@ import { Heap } from "./heap.js";
 import { instantiate, kernelModule, MAX_PAGES, type KernelVariant } from "./module.js";
 import type { KernelExports, ParallelKernel } from "./families.js";
 import { ThreadPool } from "./thread-pool.js";
+import { CHUNKS_PER_THREAD } from "./thread-protocol.js";
 
 export interface KernelOptions {
   /** Threads that run kernels (the calling one included); default 1. */
@@ -18,8 +19,11 @@ export interface OutputClamp {
   hi?: number;
 }
 
-/** Below this many multiply-adds (~40 µs of work) a call stays on one thread: waking a worker costs more than it saves. */
-const PARALLEL_MIN_WORK = 1 << 20;
+/**
+ * Below this many multiply-adds (~80 µs of work) a call stays on one thread: handing a share over costs more than it
+ * saves. (The Fashion-MNIST CNN's two Winograd calls of 1.6 M made two threads slower than one at batch 1.)
+ */
+const PARALLEL_MIN_WORK = 1 << 21;
 
 /**
  * What every kernel family stands on: the shared WebAssembly memory and its allocator, the per-thread and shared
@@ -34,7 +38,13 @@ export class KernelRuntime {
   readonly exports: KernelExports;
   readonly #pool: ThreadPool | undefined;
   readonly #buffers = new WeakSet<ArrayBufferLike>();
+  /** The buffer views are made on now: most pointers are checked against it alone. */
+  #latest: ArrayBufferLike | undefined;
   readonly #runs = new Map<string, number>();
+  #lastName: ParallelKernel | undefined;
+  #lastCall: ((...a: number[]) => number) | undefined;
+  /** Shares a parallel call is cut in (each with its own scratch). */
+  readonly #chunks: number;
   #scratchFloats = 0;
   #scratch: number[] = [];
   #sharedFloats = 0;
@@ -47,7 +57,8 @@ export class KernelRuntime {
     this.heap = new Heap(this.memory);
     this.exports = instantiate(module, this.memory);
     this.threads = Math.max(1, Math.floor(options.threads ?? 1));
-    this.#pool = this.threads > 1 ? new ThreadPool(module, this.memory, this.threads - 1) : undefined;
+    this.#chunks = this.threads > 1 ? Math.min(255, this.threads * CHUNKS_PER_THREAD) : 1;
+    this.#pool = this.threads > 1 ? new ThreadPool(module, this.memory, this.threads - 1, this.#chunks) : undefined;
     // Every call needs some private scratch (GEMM: a 32-float edge tile).
     this.reserveScratch(64);
   }
@@ -58,16 +69,22 @@ export class KernelRuntime {
 
   /** A Float32Array over `length` floats of kernel memory at byte offset `ptr`. */
   f32(ptr: number, length: number): Float32Array {
-    const buffer = this.memory.buffer;
-    this.#buffers.add(buffer);
-    return new Float32Array(buffer, ptr, length);
+    return new Float32Array(this.#currentBuffer(), ptr, length);
   }
 
   /** A view of `length` bytes (uint8 or int8), int16s or int32s of kernel memory at byte offset `ptr`. */
   view<T extends Uint8Array | Int8Array | Int16Array | Int32Array>(kind: new (b: ArrayBufferLike, o: number, l: number) => T, ptr: number, length: number): T {
+    return new kind(this.#currentBuffer(), ptr, length);
+  }
+
+  /** The memory's buffer object now (growing the memory makes a new one; views of older ones stay valid). */
+  #currentBuffer(): ArrayBufferLike {
     const buffer = this.memory.buffer;
-    this.#buffers.add(buffer);
-    return new kind(buffer, ptr, length);
+    if (buffer !== this.#latest) {
+      this.#buffers.add(buffer);
+      this.#latest = buffer;
+    }
+    return buffer;
   }
 
   /** Allocate `length` floats (zeroed on first use of fresh memory only: callers overwrite). */
@@ -81,12 +98,14 @@ export class KernelRuntime {
 
   /** Whether an array lives in kernel memory (every float tensor the engine runs on does). */
   inMemory(view: ArrayBufferView): boolean {
-    return this.#buffers.has(view.buffer);
+    const buffer = view.buffer;
+    return buffer === this.#latest || this.#buffers.has(buffer);
   }
 
   /** The byte offset of a view on kernel memory. */
   ptr(view: ArrayBufferView): number {
-    if (!this.#buffers.has(view.buffer)) throw new Error("internal: data outside kernel memory");
+    const buffer = view.buffer;
+    if (buffer !== this.#latest && !this.#buffers.has(buffer)) throw new Error("internal: data outside kernel memory");
     return view.byteOffset;
   }
 
@@ -112,10 +131,10 @@ export class KernelRuntime {
     if (floats <= this.#scratchFloats) return;
     for (const p of this.#scratch) this.heap.free(p);
     this.#scratchFloats = floats;
-    this.#scratch = Array.from({ length: this.threads }, () => this.heap.alloc(floats * 4));
+    this.#scratch = Array.from({ length: this.#chunks }, () => this.heap.alloc(floats * 4));
   }
 
-  /** Thread `tid`'s private scratch. */
+  /** The private scratch of share `tid` of a parallel call (one per chunk: whichever thread runs it uses it). */
   scratch(tid: number): number {
     return this.#scratch[tid]!;
   }
@@ -130,27 +149,72 @@ export class KernelRuntime {
     return this.#runs;
   }
 
-  /** Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. */
+  /**
+   * Whether a call of `work` multiply-adds over `total` shares runs on the calling thread alone. Families then call
+   * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.
+   */
+  serial(total: number, work: number): boolean {
+    return work < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined;
+  }
+
+  /**
+   * Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. Below the
+   * threshold (or with one thread) this is one call of the kernel with `args(0, total, 0)`, nothing more.
+   */
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[]): void {
-    const call = this.exports[fn] as unknown as (...a: number[]) => number;
-    const threads = this.#pool && work >= PARALLEL_MIN_WORK ? Math.min(this.threads, total) : 1;
-    if (threads <= 1) {
-      call(...args(0, total, 0));
+    const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
+    if (work < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined) {
+      call.apply(undefined, args(0, total, 0));
       return;
     }
-    const bounds = (t: number) => Math.round((total * t) / threads);
-    const shares: (number[] | undefined)[] = [];
-    for (let t = 1; t < this.threads; t++) shares[t] = t < threads ? args(bounds(t), bounds(t + 1), t) : undefined;
-    this.#pool!.run(fn, shares, () => call(...args(0, bounds(1), 0)));
+    const count = Math.min(this.#chunks, total);
+    const bounds = (c: number) => Math.round((total * c) / count);
+    const chunks: number[][] = [];
+    for (let c = 0; c < count; c++) chunks.push(args(bounds(c), bounds(c + 1), c));
+    this.#pool.run(fn, chunks, (a) => call.apply(undefined, a));
+  }
+
+  /**
+   * `parallel` for a kernel that takes its share as arguments: `args` is the whole list, and each share gets its
+   * [lo, hi) at positions `at` and `at + 1` and its thread's scratch at `scratchAt` (−1: none). Families call it on
+   * their threaded path only: a function that makes no closure allocates nothing when it takes its serial path.
+   */
+  parallelRange(fn: ParallelKernel, total: number, work: number, args: number[], at: number, scratchAt: number): void {
+    this.parallel(fn, total, work, (lo, hi, tid) => this.#share(args, at, lo, hi, scratchAt, tid));
+  }
+
+  /** `parallel2d` for a kernel taking column blocks at `jAt`, `jAt + 1` and row panels at `pAt`, `pAt + 1` of `args`. */
+  parallel2dRange(fn: ParallelKernel, blocks: number, panels: number, work: number, args: number[], jAt: number, pAt: number, scratchAt: number): void {
+    this.parallel2d(fn, blocks, panels, work, (j0, j1, p0, p1, tid) => {
+      const share = this.#share(args, jAt, j0, j1, scratchAt, tid);
+      share[pAt] = p0;
+      share[pAt + 1] = p1;
+      return share;
+    });
+  }
+
+  #share(args: number[], at: number, lo: number, hi: number, scratchAt: number, tid: number): number[] {
+    const share = args.slice();
+    share[at] = lo;
+    share[at + 1] = hi;
+    if (scratchAt >= 0) share[scratchAt] = this.scratch(tid);
+    return share;
+  }
+
+  /** The export called `fn`, remembered: runs of calls to one kernel skip the lookup by name. */
+  #kernel(fn: ParallelKernel): (...a: number[]) => number {
+    this.#lastName = fn;
+    this.#lastCall = this.exports[fn] as unknown as (...a: number[]) => number;
+    return this.#lastCall;
   }
 
   /**
    * A GEMM-shaped call split over column blocks, or over row panels when the columns divide unevenly (a 7×7 output
-   * has 7 blocks of 8 pixels: 4 + 3 between two threads, where 64 panels split 32 + 32).
+   * has 7 blocks of 8 pixels: 2 + 2 + 2 + 1 in four chunks, where 64 panels split evenly).
    */
   parallel2d(fn: ParallelKernel, blocks: number, panels: number, work: number,
     args: (j0: number, j1: number, p0: number, p1: number, tid: number) => number[]): void {
-    const t = this.threads;
+    const t = this.#chunks;
     const imbalance = (n: number) => Math.ceil(n / t) * t / n;
     // Splitting panels makes every thread pack the same B columns, so it is only worth it against a clear imbalance.
     const byPanels = t > 1 && panels >= 2 * t && imbalance(blocks) > 1.1 && imbalance(panels) < imbalance(blocks);

@@ -1,56 +1,71 @@
 import { Worker } from "node:worker_threads";
 import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
-import { CTRL_ERROR, CTRL_INTS, CTRL_PENDING, CTRL_SEQ, SLOT_DOUBLES, type WorkerData } from "./thread-protocol.js";
+import {
+  claimChunk, CTRL_DONE, CTRL_ERROR, CTRL_INTS, CTRL_NEXT, CTRL_QUIT, CTRL_SEQ, SLOT_DOUBLES, SPIN_POLLS, type WorkerData,
+} from "./thread-protocol.js";
 
 /**
- * Worker threads that run shares of kernel calls on the session's shared WebAssembly memory. The calling thread
- * takes share 0 itself and then blocks until the workers are done, so a parallel call is synchronous like any other.
+ * Worker threads that run chunks of kernel calls on the session's shared WebAssembly memory. The calling thread
+ * claims chunks too, and then blocks until the chunks the workers claimed are done, so a parallel call is synchronous
+ * like any other; a worker the system has not scheduled yet claims nothing and holds nothing up.
  */
 export class ThreadPool {
   readonly #workers: Worker[] = [];
   readonly #ctrl: Int32Array;
   readonly #slots: Float64Array;
+  #generation = 0;
 
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly workerCount: number) {
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, workerCount: number, readonly maxChunks: number) {
     const control = new SharedArrayBuffer(CTRL_INTS * 4);
-    const slots = new SharedArrayBuffer((workerCount + 1) * SLOT_DOUBLES * 8);
+    const slots = new SharedArrayBuffer(maxChunks * SLOT_DOUBLES * 8);
     this.#ctrl = new Int32Array(control);
     this.#slots = new Float64Array(slots);
     for (let i = 1; i <= workerCount; i++) {
-      const data: WorkerData = { module, memory, control, slots, index: i };
+      const data: WorkerData = { module, memory, control, slots };
       const worker = new Worker(path.join(__dirname, "worker.js"), { workerData: data });
       worker.unref();
       this.#workers.push(worker);
     }
   }
 
-  /** Run `fn` with one argument list per thread (index 0 runs here); `run0` does the caller's share. */
-  run(fn: ParallelKernel, shares: (number[] | undefined)[], run0: () => void): void {
+  /** Run `fn` once per argument list (at most maxChunks, 255); `call` runs one on this thread. */
+  run(fn: ParallelKernel, chunks: readonly number[][], call: (args: number[]) => void): void {
     const index = PARALLEL_KERNELS.indexOf(fn);
-    for (let i = 1; i <= this.workerCount; i++) {
-      const args = shares[i];
-      const base = i * SLOT_DOUBLES;
-      this.#slots[base] = args ? index : -2;
-      this.#slots[base + 1] = args?.length ?? 0;
-      args?.forEach((a, k) => (this.#slots[base + 2 + k] = a));
+    const count = chunks.length;
+    for (let c = 0; c < count; c++) {
+      const args = chunks[c]!;
+      const base = c * SLOT_DOUBLES;
+      this.#slots[base] = index;
+      this.#slots[base + 1] = args.length;
+      for (let k = 0; k < args.length; k++) this.#slots[base + 2 + k] = args[k]!;
     }
-    Atomics.store(this.#ctrl, CTRL_PENDING, this.workerCount);
-    Atomics.add(this.#ctrl, CTRL_SEQ, 1);
-    Atomics.notify(this.#ctrl, CTRL_SEQ);
-    run0();
+    const ctrl = this.#ctrl;
+    Atomics.store(ctrl, CTRL_DONE, 0);
+    this.#generation = (this.#generation + 1) & 0x7fff;
+    Atomics.store(ctrl, CTRL_NEXT, (this.#generation << 16) | (count << 8));
+    Atomics.add(ctrl, CTRL_SEQ, 1);
+    Atomics.notify(ctrl, CTRL_SEQ);
+    for (let c = claimChunk(ctrl); c >= 0; c = claimChunk(ctrl)) {
+      try {
+        call(chunks[c]!);
+      } finally {
+        Atomics.add(ctrl, CTRL_DONE, 1);
+      }
+    }
+    for (let i = 0; i < SPIN_POLLS && Atomics.load(ctrl, CTRL_DONE) !== count; i++);
     for (;;) {
-      const pending = Atomics.load(this.#ctrl, CTRL_PENDING);
-      if (pending === 0) break;
-      Atomics.wait(this.#ctrl, CTRL_PENDING, pending);
+      const done = Atomics.load(ctrl, CTRL_DONE);
+      if (done === count) break;
+      Atomics.wait(ctrl, CTRL_DONE, done);
     }
-    if (Atomics.exchange(this.#ctrl, CTRL_ERROR, 0) !== 0) throw new Error(`kernel ${fn} failed on a worker thread`);
+    if (Atomics.exchange(ctrl, CTRL_ERROR, 0) !== 0) throw new Error(`kernel ${fn} failed on a worker thread`);
   }
 
   async close(): Promise<void> {
     // Idle workers are unref'd so they never keep a process alive; while they exit, they must.
     for (const w of this.#workers) w.ref();
-    for (let i = 1; i <= this.workerCount; i++) this.#slots[i * SLOT_DOUBLES] = -1;
+    Atomics.store(this.#ctrl, CTRL_QUIT, 1);
     Atomics.add(this.#ctrl, CTRL_SEQ, 1);
     Atomics.notify(this.#ctrl, CTRL_SEQ);
     await Promise.all(this.#workers.map((w) => new Promise((resolve) => { w.once("exit", resolve); })));

@@ -47,14 +47,14 @@ export class WindowKernels {
   }
 
   /** A depthwise convolution (C input channels, M = C·mult outputs, groups = C) of N images. */
-  depthwise(packed: PackedDepthwise, x: Float32Array, y: Float32Array, s: ConvShape, clamp: OutputClamp = {}): void {
+  depthwise(packed: PackedDepthwise, x: Float32Array, y: Float32Array, s: ConvShape, clamp?: OutputClamp): void {
     const rt = this.rt;
     const { N, g } = s;
     const C = s.groups * s.C;
     const M = s.groups * s.M;
     const mult = M / C;
-    const lo = clamp.lo ?? -Infinity;
-    const hi = clamp.hi ?? Infinity;
+    const lo = clamp?.lo ?? -Infinity;
+    const hi = clamp?.hi ?? Infinity;
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
     const w = rt.ptr(packed.w);
@@ -64,16 +64,24 @@ export class WindowKernels {
     if (N >= 2 * rt.threads || rt.threads === 1) {
       const inImage = C * g.H * g.W * 4;
       const outImage = M * g.OH * g.OW * 4;
-      rt.parallel("dwconv2d_images", N, WINDOW_COST * N * M * g.OH * g.OW * g.kh * g.kw, (n0, n1, tid) =>
-        [xp, inImage, yp, outImage, n0, n1, M, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW,
-          w, bias, lo, hi, rt.scratch(tid)]);
+      if (rt.serial(N, WINDOW_COST * N * M * g.OH * g.OW * g.kh * g.kw)) {
+        rt.exports.dwconv2d_images(xp, inImage, yp, outImage, 0, N, M, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
+          g.OH, g.OW, w, bias, lo, hi, rt.scratch(0));
+        return;
+      }
+      rt.parallelRange("dwconv2d_images", N, WINDOW_COST * N * M * g.OH * g.OW * g.kh * g.kw, [xp, inImage, yp, outImage, 0, 0, M, g.H, g.W,
+        mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, w, bias, lo, hi, 0], 4, 24);
       return;
     }
     for (let n = 0; n < N; n++) {
       const xn = xp + n * C * g.H * g.W * 4;
       const yn = yp + n * M * g.OH * g.OW * 4;
-      rt.parallel("dwconv2d", M, WINDOW_COST * M * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
-        [xn, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, w, bias, lo, hi, yn, c0, c1, rt.scratch(tid)]);
+      if (rt.serial(M, WINDOW_COST * M * g.OH * g.OW * g.kh * g.kw)) {
+        rt.exports.dwconv2d(xn, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, w, bias, lo, hi, yn, 0, M, rt.scratch(0));
+        continue;
+      }
+      rt.parallelRange("dwconv2d", M, WINDOW_COST * M * g.OH * g.OW * g.kh * g.kw, [xn, g.H, g.W, mult, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw,
+        g.dh, g.dw, g.OH, g.OW, w, bias, lo, hi, yn, 0, 0, 0], 19, 21);
     }
   }
 
@@ -82,8 +90,12 @@ export class WindowKernels {
     const { planes, g } = s;
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
-    rt.parallel("maxpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
-      [xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, yp, c0, c1, rt.scratch(tid)]);
+    if (rt.serial(planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw)) {
+      rt.exports.maxpool2d(xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, yp, 0, planes, rt.scratch(0));
+      return;
+    }
+    rt.parallelRange("maxpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw,
+      [xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, yp, 0, 0, 0], 14, 16);
   }
 
   /** Floats of the divisors' reciprocals avgpool reads (one per output position, padded). */
@@ -98,8 +110,12 @@ export class WindowKernels {
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
     const r = rt.ptr(recip);
-    rt.parallel("avgpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
-      [xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, r, yp, c0, c1, rt.scratch(tid)]);
+    if (rt.serial(planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw)) {
+      rt.exports.avgpool2d(xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, r, yp, 0, planes, rt.scratch(0));
+      return;
+    }
+    rt.parallelRange("avgpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw,
+      [xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, r, yp, 0, 0, 0], 13, 15);
   }
 
   /** y[p] = mean of plane p (`size` floats each). */

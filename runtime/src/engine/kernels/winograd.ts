@@ -88,11 +88,11 @@ export class WinogradKernels {
   }
 
   /** y (N × M × OH·OW) = clamp(conv(x) + bias): x padded into the shared scratch, then the transformed GEMMs. */
-  run(packed: PackedWinograd, x: Float32Array, y: Float32Array, s: ConvShape, clamp: OutputClamp = {}): void {
+  run(packed: PackedWinograd, x: Float32Array, y: Float32Array, s: ConvShape, clamp?: OutputClamp): void {
     const rt = this.rt;
     const { N: images, C, M, g } = s;
-    const lo = clamp.lo ?? -Infinity;
-    const hi = clamp.hi ?? Infinity;
+    const lo = clamp?.lo ?? -Infinity;
+    const hi = clamp?.hi ?? Infinity;
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
     const u = rt.ptr(packed.u);
@@ -105,16 +105,21 @@ export class WinogradKernels {
     const PH = 2 * TH + 2;
     const PW = 2 * TW + 2 + 8;
     const planes = images * C;
-    rt.parallel("wino_pad", planes, WINDOW_COST * planes * PH * PW, (c0, c1) => [xp, g.H, g.W, g.ph, g.pw, PH, PW, pad, c0, c1]);
+    const padWork = WINDOW_COST * planes * PH * PW;
+    if (rt.serial(planes, padWork)) rt.exports.wino_pad(xp, g.H, g.W, g.ph, g.pw, PH, PW, pad, 0, planes);
+    else rt.parallelRange("wino_pad", planes, padWork, [xp, g.H, g.W, g.ph, g.pw, PH, PW, pad, 0, 0], 8, -1);
     const blocks = Math.ceil((images * TH * TW) / 8);
     const chunk = Math.min(this.#chunk(C, M), blocks);
     const panels = Math.ceil(M / this.gemm.panelRows);
-    const args = (j0: number, j1: number, p0: number, p1: number, tid: number) =>
-      [pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, j0, j1, p0, p1, chunk, rt.scratch(tid)];
+    const work = 16 * M * C * images * TH * TW;
+    if (rt.serial(Math.max(blocks, panels), work)) {
+      rt.exports.wino_conv(pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, 0, blocks, 0, panels, chunk, rt.scratch(0));
+      return;
+    }
+    const args = [pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, 0, blocks, 0, panels, chunk, 0];
     // Every thread working on its own tiles streams all 16·M·C transformed weights; with few tiles, sharing out the
     // output channels (and repeating the cheap input transform) halves that traffic instead.
-    const work = 16 * M * C * images * TH * TW;
-    if (blocks < 4 * rt.threads) rt.parallel("wino_conv", panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid));
-    else rt.parallel("wino_conv", blocks, work, (j0, j1, tid) => args(j0, j1, 0, panels, tid));
+    if (blocks < 4 * rt.threads) rt.parallelRange("wino_conv", panels, work, args, 16, 19);
+    else rt.parallelRange("wino_conv", blocks, work, args, 14, 19);
   }
 }

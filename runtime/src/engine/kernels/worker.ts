@@ -1,32 +1,36 @@
-// A kernel worker: instantiates the kernel module over the session's shared memory and runs the share of a parallel
-// kernel call it finds in its argument slot each time the control word changes. It never returns to the event
+// A kernel worker: instantiates the kernel module over the session's shared memory and, each time the control word
+// changes, claims chunks of the current parallel call and runs them until none is left. It never returns to the event
 // loop: waking through Atomics costs microseconds where a message would cost far more.
 import { workerData } from "node:worker_threads";
 import { instantiate } from "./module.js";
 import { PARALLEL_KERNELS } from "./families.js";
-import { SLOT_DOUBLES, CTRL_SEQ, CTRL_PENDING, CTRL_ERROR, type WorkerData } from "./thread-protocol.js";
+import { chunkCount, claimChunk, CTRL_DONE, CTRL_ERROR, CTRL_QUIT, CTRL_SEQ, SLOT_DOUBLES, SPIN_POLLS, type WorkerData } from "./thread-protocol.js";
 
 const data = workerData as WorkerData;
 const kernels = instantiate(data.module, data.memory) as unknown as Record<string, (...args: number[]) => void>;
 const fns = PARALLEL_KERNELS.map((name) => kernels[name]!);
 const ctrl = new Int32Array(data.control);
-const slot = new Float64Array(data.slots, data.index * SLOT_DOUBLES * 8, SLOT_DOUBLES);
+const slots = new Float64Array(data.slots);
+const args: number[] = [];
 
 let seen = 0;
 for (;;) {
+  for (let i = 0; i < SPIN_POLLS && Atomics.load(ctrl, CTRL_SEQ) === seen; i++);
   Atomics.wait(ctrl, CTRL_SEQ, seen);
   seen = Atomics.load(ctrl, CTRL_SEQ);
-  const fn = slot[0]!;
-  if (fn === -1) break;
-  if (fn >= 0) {
-    const argc = slot[1]!;
-    const args: number[] = [];
-    for (let i = 0; i < argc; i++) args.push(slot[2 + i]!);
+  if (Atomics.load(ctrl, CTRL_QUIT) !== 0) break;
+  for (let chunk = claimChunk(ctrl); chunk >= 0; chunk = claimChunk(ctrl)) {
+    // The chunk's slot was written before the call opened, and is not rewritten before every chunk is done.
+    const base = chunk * SLOT_DOUBLES;
+    const argc = slots[base + 1]!;
+    args.length = argc;
+    for (let i = 0; i < argc; i++) args[i] = slots[base + 2 + i]!;
+    const count = chunkCount(ctrl);
     try {
-      fns[fn]!(...args);
+      fns[slots[base]!]!(...args);
     } catch {
       Atomics.store(ctrl, CTRL_ERROR, 1);
     }
+    if (Atomics.add(ctrl, CTRL_DONE, 1) + 1 === count) Atomics.notify(ctrl, CTRL_DONE);
   }
-  if (Atomics.sub(ctrl, CTRL_PENDING, 1) === 1) Atomics.notify(ctrl, CTRL_PENDING);
 }

@@ -101,7 +101,7 @@ function floatFast(
     const big = ins[swap ? 1 : 0]!.data as Float32Array;
     const rep = ins[swap ? 0 : 1]!.data as Float32Array;
     const y = outs[0]!.data as Float32Array;
-    if (mid === total) return k.eltwise.binary(op, big, rep, y, total, false, {}, clamp);
+    if (mid === total) return k.eltwise.binary(op, big, rep, y, total, false, undefined, clamp);
     if (inner === 1) {
       for (let o = 0; o < outer; o++) k.eltwise.binary(op, big, rep, y, mid, false, { a: o * mid, y: o * mid }, clamp);
       return;

@@ -1,6 +1,8 @@
 import type { OpDef, RtValue } from "../op.js";
-import type { PackedB } from "../kernels/gemm.js";
+import type { GemmOutput, MatrixSource, PackedB } from "../kernels/gemm.js";
 import { broadcastDims, broadcastStrides, requireFloat32, requireInput, sizeOf, stridesOf } from "./util.js";
+
+const EMPTY = new Float32Array(0);
 
 const gemm: OpDef = {
   fusesClamp: true,
@@ -40,15 +42,21 @@ const gemm: OpDef = {
     const lo = ctx.clamp?.lo ?? -Infinity;
     const hi = ctx.clamp?.hi ?? Infinity;
     const packedA = k.gemm.createA(M, K, ctx.persistentF32);
+    const clamp = postAdd ? undefined : { lo, hi };
+    // A plan hands a step the same arrays on every run: the operand descriptions are made once.
+    let sourceA: MatrixSource = { data: EMPTY, rowStride: transA ? 1 : K, colStride: transA ? M : 1 };
+    let output: GemmOutput = { y: EMPTY };
     return {
       outputs: [{ dtype: "float32", dims: [M, N] }],
       runtimeInputs: b.value !== undefined ? (postAdd ? [0, 2] : [0]) : [0, 1, 2],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
         const A = ins[0]!.data as Float32Array;
         if (b.value === undefined) k.gemm.packB(packedB, bSource(ins[1]!.data as Float32Array), alpha);
-        k.gemm.packA(packedA, { data: A, rowStride: transA ? 1 : K, colStride: transA ? M : 1 });
+        if (sourceA.data !== A) sourceA = { ...sourceA, data: A };
+        k.gemm.packA(packedA, sourceA);
         const Y = outs[0]!.data as Float32Array;
-        k.gemm.run(packedA, packedB, { y: Y }, bias, postAdd ? {} : { lo, hi });
+        if (output.y !== Y) output = { y: Y };
+        k.gemm.run(packedA, packedB, output, bias, clamp);
         if (postAdd) {
           const C = ins[2]!.data as Float32Array;
           const cs = broadcastStrides(cDims, [M, N]);

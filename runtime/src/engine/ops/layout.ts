@@ -1,4 +1,5 @@
 import type { OpDef, RtValue, ValueMeta } from "../op.js";
+import { indexWords } from "../index-words.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf } from "./util.js";
 
 type AnyArray = { [i: number]: unknown; length: number };
@@ -166,16 +167,20 @@ const gather: OpDef = {
     const inner = sizeOf(x.dims.slice(axis + 1));
     const count = sizeOf(indices.dims);
     const out = [...x.dims.slice(0, axis), ...indices.dims, ...x.dims.slice(axis + 1)];
+    const words = indexWords();
     return {
       outputs: [{ dtype: x.dtype, dims: out }],
       run(ins, outs) {
         const src = ins[0]!.data as unknown as AnyArray;
         const dst = outs[0]!.data as unknown as AnyArray;
-        const idx = reader(ins[1]!.data);
+        const idx = words(ins[1]!.data);
+        const step = ins[1]!.data instanceof BigInt64Array ? 2 : 1;
         for (let j = 0; j < count; j++) {
-          let i = idx(j);
+          // 64-bit indices are read as their low word: the high word must be its sign (any real index fits).
+          let i = idx[j * step]!;
+          if (step === 2 && idx[j * step + 1] !== i >> 31) i = Number.NaN;
           if (i < 0) i += dim;
-          if (i < 0 || i >= dim) throw new RangeError(`Gather index ${idx(j)} is out of range for a dimension of ${dim}`);
+          if (!(i >= 0 && i < dim)) throw new RangeError(`Gather index ${String(ins[1]!.data[j])} is out of range for a dimension of ${dim}`);
           for (let o = 0; o < outer; o++) {
             const s = (o * dim + i) * inner;
             const d = (o * count + j) * inner;
