@@ -88,6 +88,7 @@ export class BroadcastKernels {
     const [bs0, bs1, bs2, bs3] = g.b;
     const work = (op === "Pow" ? 16 : 1) * WINDOW_COST * g.total;
     const rows = d0 * d1 * d2;
+    rt.count("broadcast");
     if (rows === 1) {
       // One run: split it in whole vectors.
       rt.parallel("broadcast", Math.ceil(n / 4), work, (v0, v1) => {

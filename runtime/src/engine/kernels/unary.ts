@@ -19,6 +19,9 @@ export const UNARY_OPS = {
 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
 
+/** Kernel-path names per function ("unary:Silu"), made once: counting a run allocates nothing. */
+const PATHS = Object.fromEntries(Object.keys(UNARY_OPS).map((op) => [op, `unary:${op}`])) as Record<UnaryOp, string>;
+
 /** Functions whose cost is a polynomial or a division per element, not one instruction. */
 const TRANSCENDENTAL = new Set<UnaryOp>(["Exp", "Log", "Sigmoid", "Tanh", "Erf", "Gelu", "GeluTanh", "Softplus", "Elu", "Selu",
   "Celu", "Mish", "Silu"]);
@@ -44,6 +47,7 @@ export class UnaryKernels {
     const lo = clamp.lo ?? -Infinity;
     const hi = clamp.hi ?? Infinity;
     const cost = TRANSCENDENTAL.has(op) ? 4 * WINDOW_COST : WINDOW_COST;
+    rt.count(PATHS[op]);
     rt.parallel("unary", Math.ceil(n / 4), cost * n, (v0, v1) => {
       const start = v0 * 4;
       return [code, xp + start * 4, yp + start * 4, Math.min(n, v1 * 4) - start, alpha, beta, lo, hi];
