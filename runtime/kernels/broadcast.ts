@@ -42,7 +42,7 @@ const SQDIFF = 8;
 
 /** One contiguous output run of n: each operand contiguous (step 1) or one repeated value (step 0). */
 // @ts-ignore: decorator
-@inline function row(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32, vlo: v128, vhi: v128): void {
+@inline function row(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32, clamped: bool, vlo: v128, vhi: v128): void {
   let i = 0;
   const va = v128.load32_splat(a);
   const vb = v128.load32_splat(b);
@@ -50,7 +50,10 @@ const SQDIFF = 8;
     const off = <usize>i << 2;
     const x = sa ? v128.load(a + off) : va;
     const z = sb ? v128.load(b + off) : vb;
-    v128.store(y + off, f32x4.min(f32x4.max(op4(op, x, z), vlo), vhi));
+    let r = op4(op, x, z);
+    // The exact min/max (±0 ordered as Relu/Clip define it) only where a clamp was fused.
+    if (clamped) r = f32x4.min(f32x4.max(r, vlo), vhi);
+    v128.store(y + off, r);
   }
   const rest = n - i;
   if (rest > 0) {
@@ -69,6 +72,7 @@ const SQDIFF = 8;
 ): void {
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
+  const clamped = lo != -Infinity || hi != Infinity;
   let i2 = r0 % d2;
   let t = r0 / d2;
   let i1 = t % d1;
@@ -77,10 +81,10 @@ const SQDIFF = 8;
     const ao = <usize>(i0 * as0 + i1 * as1 + i2 * as2) << 2;
     const bo = <usize>(i0 * bs0 + i1 * bs1 + i2 * bs2) << 2;
     const yo = (<usize>r * n) << 2;
-    if (as3 == 1 && bs3 == 1) row(op, a + ao, 1, b + bo, 1, y + yo, n, vlo, vhi);
-    else if (as3 == 1) row(op, a + ao, 1, b + bo, 0, y + yo, n, vlo, vhi);
-    else if (bs3 == 1) row(op, a + ao, 0, b + bo, 1, y + yo, n, vlo, vhi);
-    else row(op, a + ao, 0, b + bo, 0, y + yo, n, vlo, vhi);
+    if (as3 == 1 && bs3 == 1) row(op, a + ao, 1, b + bo, 1, y + yo, n, clamped, vlo, vhi);
+    else if (as3 == 1) row(op, a + ao, 1, b + bo, 0, y + yo, n, clamped, vlo, vhi);
+    else if (bs3 == 1) row(op, a + ao, 0, b + bo, 1, y + yo, n, clamped, vlo, vhi);
+    else row(op, a + ao, 0, b + bo, 0, y + yo, n, clamped, vlo, vhi);
     if (++i2 == d2) {
       i2 = 0;
       if (++i1 == d1) {
