@@ -103,3 +103,26 @@ test("the broadcast geometry merges axes the operands step through alike and dro
   assert.deepEqual([...same.dims], [1, 1, 1, 24]);
   assert.equal(broadcastGeometry([2, 1, 3, 1, 4, 1], [1, 5, 1, 6, 1, 7], [2, 5, 3, 6, 4, 7]), undefined);
 });
+
+test("Sum, Min and Max of three broadcast float32 inputs fold left to right as index arithmetic does", async () => {
+  const dims = [[2, 3, 4], [4], [3, 1]];
+  const data = dims.map((d, i) => values(size(d), 3 + i));
+  for (const op of ["Sum", "Min", "Max"]) {
+    const bytes = modelBytes({
+      name: "g",
+      node: [node(op, ["a", "b", "c"], ["y"])],
+      input: dims.map((d, i) => valueInfo("abc"[i]!, "float32", d)),
+      output: [valueInfo("y", "float32", [2, 3, 4])],
+    });
+    const session = await createSession(bytes);
+    try {
+      const out = await session.run(Object.fromEntries(dims.map((d, i) => ["abc"[i]!, new Tensor("float32", data[i]!, d)])));
+      const ab = reference(op === "Sum" ? "Add" : op, data[0]!, dims[0]!, data[1]!, dims[1]!);
+      const want = reference(op === "Sum" ? "Add" : op, ab.data, ab.out, data[2]!, dims[2]!);
+      assert.deepEqual(out.y!.data, want.data, op);
+      assert.equal(session.kernelRuns()["broadcast"], 2, `${op}: two kernel calls`);
+    } finally {
+      await session.release();
+    }
+  }
+});

@@ -147,3 +147,23 @@ test("a run of any length ends with the same function (the last 1–3 elements g
   }
   void k.close();
 });
+
+test("two threads split a large run into the same result", async () => {
+  const n = 300_001;
+  const one = new Kernels({ threads: 1 });
+  const two = new Kernels({ threads: 2 });
+  try {
+    const src = Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i) * 12));
+    const results = [one, two].map((k) => {
+      const x = k.allocF32(n);
+      const y = k.allocF32(n);
+      x.set(src);
+      k.unary.run("Gelu", x, y, n);
+      return Float32Array.from(y);
+    });
+    assert.deepEqual(results[1], results[0]);
+  } finally {
+    await one.close();
+    await two.close();
+  }
+});

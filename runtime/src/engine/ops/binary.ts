@@ -114,8 +114,21 @@ const where: OpDef = {
     const y = requireInput(inputs[2], 2, ctx);
     if (x.dtype !== y.dtype) ctx.fail(`X and Y have different element types (${x.dtype}, ${y.dtype})`);
     const out = broadcastDims(broadcastDims(c.dims, x.dims, ctx), y.dims, ctx);
-    const offsets = broadcastOffsets(out, [c.dims, x.dims, y.dims].map((d) => broadcastStrides(d, out)));
     const total = sizeOf(out);
+    if (sizeOf(c.dims) === total && sizeOf(x.dims) === total && sizeOf(y.dims) === total) {
+      // No broadcast: element i of each.
+      return {
+        outputs: [{ dtype: x.dtype, dims: out }],
+        run(ins, outs) {
+          const cond = ins[0]!.data as Uint8Array;
+          const xs = ins[1]!.data as unknown as ArrayLike<unknown>;
+          const ys = ins[2]!.data as unknown as ArrayLike<unknown>;
+          const dst = outs[0]!.data as unknown as unknown[];
+          for (let i = 0; i < total; i++) dst[i] = cond[i] ? xs[i] : ys[i];
+        },
+      };
+    }
+    const offsets = broadcastOffsets(out, [c.dims, x.dims, y.dims].map((d) => broadcastStrides(d, out)));
     return {
       outputs: [{ dtype: x.dtype, dims: out }],
       run(ins, outs) {
@@ -139,6 +152,10 @@ function variadic(op: "Sum" | "Mean" | "Min" | "Max"): OpDef {
       let out = present[0]!.dims;
       for (const m of present.slice(1)) out = broadcastDims(out, m.dims, ctx);
       const dtype = present[0]!.dtype;
+      if (dtype === "float32" && op !== "Mean" && present.every((m) => m.dtype === "float32")) {
+        const fast = variadicKernel(present, out, op === "Sum" ? "Add" : op, ctx);
+        if (fast) return { outputs: [{ dtype, dims: out }], run: fast };
+      }
       const fn: Fn = op === "Min" ? (a, b) => Math.min(a, b) : op === "Max" ? (a, b) => Math.max(a, b) : (a, b) => a + b;
       const offsets = broadcastOffsets(out, present.map((m) => broadcastStrides(m.dims, out)));
       const total = sizeOf(out);
@@ -155,6 +172,26 @@ function variadic(op: "Sum" | "Mean" | "Min" | "Max"): OpDef {
         },
       };
     },
+  };
+}
+
+/**
+ * Sum, Min, Max of float32 inputs as a chain of broadcasting kernel calls folding into the output, in the order the
+ * JavaScript loop folds them. A single input is copied (x + 0 would turn -0 into +0; Min(x, x) is x).
+ */
+function variadicKernel(
+  present: ValueMeta[], out: number[], op: "Add" | "Min" | "Max", ctx: PrepareContext,
+): ((ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => void) | undefined {
+  const k = ctx.k;
+  if (present.length === 1) return (ins, outs) => (outs[0]!.data as Float32Array).set(ins.find((v) => v !== undefined)!.data as Float32Array);
+  const first = broadcastGeometry(present[0]!.dims, present[1]!.dims, out);
+  const rest = present.slice(2).map((m) => broadcastGeometry(out, m.dims, out));
+  if (!first || rest.some((g) => !g)) return undefined;
+  return (ins, outs) => {
+    const xs = ins.filter((v): v is RtValue => v !== undefined);
+    const y = outs[0]!.data as Float32Array;
+    k.broadcast.run(op, first, xs[0]!.data as Float32Array, xs[1]!.data as Float32Array, y);
+    for (let i = 0; i < rest.length; i++) k.broadcast.run(op, rest[i]!, y, xs[i + 2]!.data as Float32Array, y);
   };
 }
 
