@@ -10,7 +10,8 @@ const N = DIMS.reduce((a, b) => a * b, 1);
 /** Inputs over [-9, 9], where every fused function bends, saturates or cancels. */
 const X = Float32Array.from({ length: N }, (_, i) => Math.fround(-9 + (18 * i) / (N - 1)));
 
-const scalars: Record<string, number> = { half: 0.5, one: 1, sqrt2: Math.SQRT2, isqrt2: Math.SQRT1_2, three: 3, k: 0.044715, s2pi: Math.sqrt(2 / Math.PI) };
+const scalars: Record<string, number> = { half: 0.5, one: 1, sqrt2: Math.SQRT2, isqrt2: Math.SQRT1_2, three: 3, k: 0.044715, s2pi: Math.sqrt(2 / Math.PI),
+  zero: 0, six: 6, sixth: 1 / 6 };
 const initializers = Object.entries(scalars).map(([name, v]) => makeTensor(name, "float32", [], Float32Array.of(v))) as onnx.ITensorProto[];
 
 interface Chain {
@@ -27,6 +28,14 @@ const CHAINS: Chain[] = [
   {
     name: "HardSwish as x·HardSigmoid(x)", fused: "unary:HardSwish", inner: "h",
     nodes: [node("HardSigmoid", ["x"], ["h"], [attributes.floatAttribute("alpha", 1 / 6), attributes.floatAttribute("beta", 0.5)]), node("Mul", ["x", "h"], ["y"])],
+  },
+  {
+    name: "HardSwish as x·Relu6(x + 3)/6", fused: "unary:HardSwish", inner: "c",
+    nodes: [node("Add", ["x", "three"], ["a"]), node("Clip", ["a", "zero", "six"], ["c"]), node("Mul", ["x", "c"], ["m"]), node("Div", ["m", "six"], ["y"])],
+  },
+  {
+    name: "HardSwish as x·Relu6(3 + x)·(1/6)", fused: "unary:HardSwish", inner: "m",
+    nodes: [node("Add", ["three", "x"], ["a"]), node("Clip", ["a", "zero", "six"], ["c"]), node("Mul", ["c", "x"], ["m"]), node("Mul", ["m", "sixth"], ["y"])],
   },
   {
     name: "GELU, erf form as PyTorch exports it", fused: "unary:Gelu", inner: "e",

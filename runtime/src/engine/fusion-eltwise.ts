@@ -2,6 +2,7 @@ import type { Graph } from "../graph/graph.js";
 import type { Node, NodeArg } from "../graph/node.js";
 import type { OpDef, ValueMeta } from "./op.js";
 import { fusedUnaryOp, type FusedUnary } from "./ops/fused.js";
+import { constClampOf } from "./fusion.js";
 
 /** A chain of elementwise nodes run as one operator: its last node is prepared with `def` on `args`. */
 export interface FusedChain {
@@ -151,17 +152,54 @@ function matchGated(root: Node): Match | undefined {
   return undefined;
 }
 
+/** x · Relu6(x + 3) / 6 (Clip(x + 3, 0, 6), divided by 6 or multiplied by 1/6): HardSwish as converters write it. */
+function matchRelu6Swish(root: Node, opset: number, constant: Constant): Match | undefined {
+  const candidates: { leaves: NodeArg[]; muls: Node[]; scale: number[] }[] = [];
+  if (isCall(root, "Div") && isCall(root.args[0], "Mul")) {
+    const six = scalar(root.args[1], 6, 0, constant);
+    const m = root.args[0];
+    if (six && m.args[0] && m.args[1]) candidates.push({ leaves: [m.args[0], m.args[1]], muls: [m], scale: six });
+  }
+  if (isCall(root, "Mul")) {
+    for (const { leaves, muls } of productLeaves(root)) {
+      if (leaves.length !== 3) continue;
+      for (let i = 0; i < 3; i++) {
+        const sixth = scalar(leaves[i], 1 / 6, 1e-8, constant);
+        if (sixth) candidates.push({ leaves: leaves.filter((_, j) => j !== i), muls, scale: sixth });
+      }
+    }
+  }
+  for (const { leaves, muls, scale } of candidates) {
+    for (const [x, c] of [[leaves[0], leaves[1]], [leaves[1], leaves[0]]] as const) {
+      if (!x || !isCall(c, "Clip")) continue;
+      const clamp = constClampOf(c, opset, constant);
+      if (!clamp || clamp.lo !== 0 || clamp.hi !== 6 || !isCall(c.args[0], "Add")) continue;
+      const add = c.args[0];
+      const three = other(add, x);
+      const threeDims = scalar(three, 3, 0, constant);
+      if (!threeDims) continue;
+      return {
+        fused: { op: "HardSwish", params: { alpha: 1 / 6, beta: 0.5 }, constantDims: [scale, threeDims] },
+        x, inner: [...muls, c, add],
+      };
+    }
+  }
+  return undefined;
+}
+
 /**
- * Elementwise chains that run as one unary kernel pass: SiLU, HardSwish (decomposed), GELU in its erf and tanh forms.
+ * Elementwise chains that run as one unary kernel pass: SiLU, HardSwish (as x·HardSigmoid(x) or x·Relu6(x + 3)/6),
+ * GELU in its erf and tanh forms.
  * The chain's last node maps to the fused operator on the chain's input; every other node of the chain maps to
  * "skip". A chain is fused only when none of its inner values is a graph output or read outside the chain.
  */
-export function findElementwiseChains(graph: Graph, constant: Constant): Map<Node, FusedChain | "skip"> {
+export function findElementwiseChains(graph: Graph, opset: number, constant: Constant): Map<Node, FusedChain | "skip"> {
   const result = new Map<Node, FusedChain | "skip">();
   const outputs = new Set(graph.outputs);
-  for (const root of graph.calls("Mul")) {
+  for (const root of graph.calls("Mul", "Div")) {
     if (!standard(root) || result.has(root)) continue;
-    const match = matchGelu(root, constant) ?? matchGated(root);
+    const match = root.opType === "Div" ? matchRelu6Swish(root, opset, constant)
+      : matchGelu(root, constant) ?? matchRelu6Swish(root, opset, constant) ?? matchGated(root);
     if (!match) continue;
     const inner = new Set(match.inner);
     const members = new Set([root, ...inner]);

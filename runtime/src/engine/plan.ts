@@ -80,7 +80,7 @@ export class Plan {
     }
 
     const fakeQuant = findFakeQuant(graph, (n) => shared.constantMeta(n));
-    const chains = findElementwiseChains(graph, (n) => shared.constantMeta(n));
+    const chains = findElementwiseChains(graph, shared.opset, (n) => shared.constantMeta(n));
 
     const newSlot = (meta: ValueMeta, producer: number): number => {
       this.slots.push({ meta, producer, lastUse: producer });
