@@ -87,6 +87,8 @@ const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.t
 const rows = [];
 for (const [name, m] of cases) {
   const r = await runners(m);
+  // A few untimed rounds first: memory growth and tier-up land there, not on whichever case comes first.
+  await measure(r.engines, 3);
   const t = await measure(r.engines, SAMPLES);
   await r.close();
   rows.push([name, t]);
