@@ -11,6 +11,8 @@
 //   vsigmoid  relative ≤ 1e-6 where the result is normal (x > -87.3), absolute ≤ 2^-149 below.
 //   vtanh     relative ≤ 1e-6 everywhere (odd: tanh(-0) = -0).
 //   verf      relative ≤ 1e-6 everywhere (a rational minimax fit, see below).
+// Measured maxima of the sweep (SIMD128 build; relaxed within the same): exp 2.3e-7, log 1.5e-7, sigmoid 3.1e-7,
+// tanh 5.1e-7, erf 3.6e-7, softplus (vlog1pUnit) 3.0e-7.
 // NaN in gives NaN out for all of them: every clamp keeps its input when that is NaN (vclamp).
 import { madd } from "./madd";
 
