@@ -10,3 +10,5 @@ export * from "./qconv";
 export * from "./qwindow";
 export * from "./qeltwise";
 export * from "./qwinograd";
+export * from "./unary";
+export * from "./broadcast";

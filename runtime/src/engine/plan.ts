@@ -9,6 +9,7 @@ import { arrayFor, type TensorData } from "./tensor.js";
 import { allocateArena, type Interval } from "./arena.js";
 import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
 import { fakeQuantOp } from "./ops/quant.js";
+import { findElementwiseChains, type FusedChain } from "./fusion-eltwise.js";
 
 /**
  * Activations placed in the kernel-memory arena: float32, and the byte tensors of quantized operators (whose kernels
@@ -93,6 +94,7 @@ export class Plan {
     }
 
     const fakeQuant = findFakeQuant(graph, (n) => shared.constantMeta(n));
+    const chains = findElementwiseChains(graph, shared.opset, (n) => shared.constantMeta(n));
 
     const newSlot = (meta: ValueMeta, producer: number): number => {
       this.slots.push({ meta, producer, lastUse: producer });
@@ -121,7 +123,7 @@ export class Plan {
           slotOf.set(node, slotOf.get(producer)!);
           continue;
         }
-        const pair = fakeQuant.get(node);
+        const pair = fakeQuant.get(node) ?? chains.get(node);
         if (pair === "skip") continue;
         this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair);
       }
@@ -137,9 +139,9 @@ export class Plan {
 
   #prepareCall(
     node: Node, slotOf: Map<Node, number>, multi: Map<Node, number[]>, clamp: Clamp | undefined,
-    newSlot: (meta: ValueMeta, producer: number) => number, fused?: FakeQuantPair,
+    newSlot: (meta: ValueMeta, producer: number) => number, fused?: FakeQuantPair | FusedChain,
   ): void {
-    const def = fused ? fakeQuantOp : lookupOp(node);
+    const def = fused ? ("def" in fused ? fused.def : fakeQuantOp) : lookupOp(node);
     if (!def) throw new UnsupportedOperatorError(node.name, node.opType);
     const args = fused ? fused.args : node.args;
     const inputSlots = args.map((a) => (a ? slotOf.get(a) : undefined));

@@ -9,6 +9,8 @@ import { QWINDOW_EXPORTS } from "./qwindow.js";
 import { QWINOGRAD_EXPORTS } from "./qwinograd.js";
 import { WINDOW_EXPORTS } from "./window.js";
 import { WINOGRAD_EXPORTS } from "./winograd.js";
+import { UNARY_EXPORTS } from "./unary.js";
+import { BROADCAST_EXPORTS } from "./broadcast.js";
 
 /**
  * Every function of the kernel module, gathered from the families' own tables (one line per family; the
@@ -18,6 +20,8 @@ import { WINOGRAD_EXPORTS } from "./winograd.js";
 export const KERNEL_EXPORTS = {
   ...GEMM_EXPORTS, ...CONV_EXPORTS, ...WINOGRAD_EXPORTS, ...WINDOW_EXPORTS, ...ELTWISE_EXPORTS, ...PEAK_EXPORTS,
   ...QCONV_EXPORTS, ...QWINOGRAD_EXPORTS, ...QWINDOW_EXPORTS, ...QELTWISE_EXPORTS,
+  ...UNARY_EXPORTS,
+  ...BROADCAST_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

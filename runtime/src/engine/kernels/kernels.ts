@@ -8,6 +8,8 @@ import { QwinogradKernels } from "./qwinograd.js";
 import { KernelRuntime, type KernelOptions } from "./runtime.js";
 import { WindowKernels } from "./window.js";
 import { WinogradKernels } from "./winograd.js";
+import { UnaryKernels } from "./unary.js";
+import { BroadcastKernels } from "./broadcast.js";
 
 export type { KernelOptions } from "./runtime.js";
 
@@ -26,6 +28,8 @@ export class Kernels extends KernelRuntime {
   readonly qwinograd: QwinogradKernels;
   readonly qwindow: QwindowKernels;
   readonly qeltwise: QeltwiseKernels;
+  readonly unary: UnaryKernels;
+  readonly broadcast: BroadcastKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -38,5 +42,7 @@ export class Kernels extends KernelRuntime {
     this.qwinograd = new QwinogradKernels(this);
     this.qwindow = new QwindowKernels(this);
     this.qeltwise = new QeltwiseKernels(this);
+    this.unary = new UnaryKernels(this);
+    this.broadcast = new BroadcastKernels(this);
   }
 }

@@ -1,12 +1,11 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { broadcastDims, broadcastStrides, reader, requireInput, sizeOf, writer } from "./util.js";
-import { broadcastOffsets, runPattern } from "./broadcast.js";
-import { BINARY_OPS, type BinaryOp } from "../kernels/eltwise.js";
+import { broadcastOffsets } from "./broadcast.js";
+import { BROADCAST_OPS, broadcastGeometry, type BroadcastOp } from "../kernels/broadcast.js";
+import type { UnaryOp } from "../kernels/unary.js";
 
 type Fn = (a: number, b: number) => number;
-
-const COMMUTATIVE = new Set(["Add", "Mul", "Min", "Max"]);
 
 function intDiv(a: number, b: number): number {
   return Math.trunc(a / b);
@@ -46,7 +45,7 @@ const COMPARISONS = new Set(["Equal", "Less", "Greater", "LessOrEqual", "Greater
 
 function binary(op: string): OpDef {
   return {
-    fusesClamp: op in BINARY_OPS,
+    fusesClamp: op in BROADCAST_OPS,
     prepare(inputs, ctx) {
       const a = requireInput(inputs[0], 0, ctx);
       const b = requireInput(inputs[1], 1, ctx);
@@ -60,8 +59,8 @@ function binary(op: string): OpDef {
       const hi = ctx.clamp?.hi ?? Infinity;
       const k = ctx.k;
       const total = sizeOf(out);
-      if (a.dtype === "float32" && op in BINARY_OPS) {
-        const fast = floatFast(a, b, out, op as BinaryOp, COMMUTATIVE.has(op), lo, hi, ctx);
+      if (a.dtype === "float32" && b.dtype === "float32" && op in BROADCAST_OPS) {
+        const fast = floatKernel(a, b, out, op as BroadcastOp, lo, hi, ctx);
         if (fast) return { outputs: [{ dtype, dims: out }], run: fast };
       }
       const offsets = broadcastOffsets(out, [broadcastStrides(a.dims, out), broadcastStrides(b.dims, out)]);
@@ -80,39 +79,35 @@ function binary(op: string): OpDef {
   };
 }
 
-/** Kernel paths for float32: same shapes, a scalar, or one operand repeating along a run of axes. */
-function floatFast(
-  a: ValueMeta, b: ValueMeta, out: number[], op: BinaryOp, commutative: boolean, lo: number, hi: number, ctx: PrepareContext,
+/** Pow by these constant exponents is one vector instruction or two (exact to the last rounding). */
+/** Shared, never written: a call that passes them allocates no option object. */
+const NO_PARAMS = {};
+
+const POW_SHORTCUTS = new Map<number, UnaryOp>([[2, "Square"], [3, "Cube"], [0.5, "PowHalf"], [-1, "Reciprocal"]]);
+
+/**
+ * float32 in one kernel call: the broadcasting kernel over the collapsed shape, or for Pow by a constant scalar the
+ * unary kernel. undefined when the broadcast keeps more than four axes after collapsing.
+ */
+function floatKernel(
+  a: ValueMeta, b: ValueMeta, out: number[], op: BroadcastOp, lo: number, hi: number, ctx: PrepareContext,
 ): ((ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => void) | undefined {
   const k = ctx.k;
   const total = sizeOf(out);
-  let swap = false;
-  let small = b;
-  if (sizeOf(a.dims) !== total) {
-    if (!commutative || sizeOf(b.dims) !== total) return undefined;
-    swap = true;
-    small = a;
-  }
-  const pattern = runPattern(small.dims, out);
-  if (!pattern) return undefined;
-  const { outer, mid, inner } = pattern;
   const clamp = { lo, hi };
-  return (ins, outs) => {
-    const big = ins[swap ? 1 : 0]!.data as Float32Array;
-    const rep = ins[swap ? 0 : 1]!.data as Float32Array;
-    const y = outs[0]!.data as Float32Array;
-    if (mid === total) return k.eltwise.binary(op, big, rep, y, total, false, undefined, clamp);
-    if (inner === 1) {
-      for (let o = 0; o < outer; o++) k.eltwise.binary(op, big, rep, y, mid, false, { a: o * mid, y: o * mid }, clamp);
-      return;
-    }
-    for (let o = 0; o < outer; o++) {
-      for (let m = 0; m < mid; m++) {
-        const off = (o * mid + m) * inner;
-        k.eltwise.binary(op, big, rep, y, inner, true, { a: off, b: m, y: off }, clamp);
-      }
-    }
-  };
+  if (op === "Pow" && b.value !== undefined && sizeOf(b.dims) === 1 && sizeOf(a.dims) === total && lo === -Infinity && hi === Infinity) {
+    const e = (b.value as Float32Array)[0]!;
+    const shortcut = POW_SHORTCUTS.get(e);
+    return (ins, outs) => {
+      const x = ins[0]!.data as Float32Array;
+      const y = outs[0]!.data as Float32Array;
+      if (shortcut) k.unary.run(shortcut, x, y, total, NO_PARAMS, clamp);
+      else k.unary.pow(x, y, total, e);
+    };
+  }
+  const g = broadcastGeometry(a.dims, b.dims, out);
+  if (!g) return undefined;
+  return (ins, outs) => k.broadcast.run(op, g, ins[0]!.data as Float32Array, ins[1]!.data as Float32Array, outs[0]!.data as Float32Array, clamp);
 }
 
 const where: OpDef = {
@@ -122,8 +117,21 @@ const where: OpDef = {
     const y = requireInput(inputs[2], 2, ctx);
     if (x.dtype !== y.dtype) ctx.fail(`X and Y have different element types (${x.dtype}, ${y.dtype})`);
     const out = broadcastDims(broadcastDims(c.dims, x.dims, ctx), y.dims, ctx);
-    const offsets = broadcastOffsets(out, [c.dims, x.dims, y.dims].map((d) => broadcastStrides(d, out)));
     const total = sizeOf(out);
+    if (sizeOf(c.dims) === total && sizeOf(x.dims) === total && sizeOf(y.dims) === total) {
+      // No broadcast: element i of each.
+      return {
+        outputs: [{ dtype: x.dtype, dims: out }],
+        run(ins, outs) {
+          const cond = ins[0]!.data as Uint8Array;
+          const xs = ins[1]!.data as unknown as ArrayLike<unknown>;
+          const ys = ins[2]!.data as unknown as ArrayLike<unknown>;
+          const dst = outs[0]!.data as unknown as unknown[];
+          for (let i = 0; i < total; i++) dst[i] = cond[i] ? xs[i] : ys[i];
+        },
+      };
+    }
+    const offsets = broadcastOffsets(out, [c.dims, x.dims, y.dims].map((d) => broadcastStrides(d, out)));
     return {
       outputs: [{ dtype: x.dtype, dims: out }],
       run(ins, outs) {
@@ -147,6 +155,10 @@ function variadic(op: "Sum" | "Mean" | "Min" | "Max"): OpDef {
       let out = present[0]!.dims;
       for (const m of present.slice(1)) out = broadcastDims(out, m.dims, ctx);
       const dtype = present[0]!.dtype;
+      if (dtype === "float32" && op !== "Mean" && present.every((m) => m.dtype === "float32")) {
+        const fast = variadicKernel(present, out, op === "Sum" ? "Add" : op, ctx);
+        if (fast) return { outputs: [{ dtype, dims: out }], run: fast };
+      }
       const fn: Fn = op === "Min" ? (a, b) => Math.min(a, b) : op === "Max" ? (a, b) => Math.max(a, b) : (a, b) => a + b;
       const offsets = broadcastOffsets(out, present.map((m) => broadcastStrides(m.dims, out)));
       const total = sizeOf(out);
@@ -163,6 +175,26 @@ function variadic(op: "Sum" | "Mean" | "Min" | "Max"): OpDef {
         },
       };
     },
+  };
+}
+
+/**
+ * Sum, Min, Max of float32 inputs as a chain of broadcasting kernel calls folding into the output, in the order the
+ * JavaScript loop folds them. A single input is copied (x + 0 would turn -0 into +0; Min(x, x) is x).
+ */
+function variadicKernel(
+  present: ValueMeta[], out: number[], op: "Add" | "Min" | "Max", ctx: PrepareContext,
+): ((ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => void) | undefined {
+  const k = ctx.k;
+  if (present.length === 1) return (ins, outs) => (outs[0]!.data as Float32Array).set(ins.find((v) => v !== undefined)!.data as Float32Array);
+  const first = broadcastGeometry(present[0]!.dims, present[1]!.dims, out);
+  const rest = present.slice(2).map((m) => broadcastGeometry(out, m.dims, out));
+  if (!first || rest.some((g) => !g)) return undefined;
+  return (ins, outs) => {
+    const xs = ins.filter((v): v is RtValue => v !== undefined);
+    const y = outs[0]!.data as Float32Array;
+    k.broadcast.run(op, first, xs[0]!.data as Float32Array, xs[1]!.data as Float32Array, y);
+    for (let i = 0; i < rest.length; i++) k.broadcast.run(op, rest[i]!, y, xs[i + 2]!.data as Float32Array, y);
   };
 }
 

@@ -20,25 +20,3 @@ export function broadcastOffsets(out: readonly number[], strides: readonly (read
   }
   return result;
 }
-
-/**
- * How `b` repeats inside `out` when it varies along one contiguous run of axes only: out = [outer, mid, inner] with
- * b = [mid] indexed by the middle. undefined when b's pattern is more complex.
- */
-export function runPattern(bDims: readonly number[], out: readonly number[]): { outer: number; mid: number; inner: number } | undefined {
-  const pad = out.length - bDims.length;
-  const full = out.map((_, i) => (i < pad ? 1 : bDims[i - pad]!));
-  let first = -1;
-  let last = -1;
-  for (let i = 0; i < out.length; i++) {
-    if (full[i] !== 1) {
-      if (full[i] !== out[i]) return undefined;
-      if (first < 0) first = i;
-      last = i;
-    }
-  }
-  if (first < 0) return { outer: out.reduce((a, b) => a * b, 1), mid: 1, inner: 1 };
-  for (let i = first; i <= last; i++) if (full[i] !== out[i]) return undefined;
-  const prod = (a: number, b: number) => out.slice(a, b).reduce((x, y) => x * y, 1);
-  return { outer: prod(0, first), mid: prod(first, last + 1), inner: prod(last + 1, out.length) };
-}

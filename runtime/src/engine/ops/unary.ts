@@ -1,17 +1,36 @@
 import type { OpDef, RtValue } from "../op.js";
 import { numbers, reader, requireInput, sizeOf, writer } from "./util.js";
 import { erf, roundHalfEven } from "./math.js";
+import type { UnaryOp, UnaryParams } from "../kernels/unary.js";
 
 type Fn = (x: number) => number;
+type Attributes = { f(name: string, d: number): number; s(name: string, d: string): string };
 
-/** An elementwise operator computed in double precision and stored in the input's element type. */
-function unary(make: (attr: { f(name: string, d: number): number; s(name: string, d: string): string }) => Fn, floatOnly = true): OpDef {
+/** The unary kernel's function for a float32 operator, with its parameters from the node's attributes. */
+type KernelFn = (attr: Attributes) => { op: UnaryOp; params?: UnaryParams };
+
+/**
+ * An elementwise operator: on float32 the unary kernel when it has the function (`kernel`), otherwise computed in
+ * double precision and stored in the input's element type.
+ */
+function unary(make: (attr: Attributes) => Fn, floatOnly = true, kernel?: KernelFn): OpDef {
   return {
     prepare(inputs, ctx) {
       const x = requireInput(inputs[0], 0, ctx);
       if (floatOnly && !(x.dtype === "float32" || x.dtype === "float64")) ctx.unsupported(`on ${x.dtype} (float32/float64 only)`);
-      const fn = make({ f: (n, d) => ctx.node.floatAttribute(n, d), s: (n, d) => ctx.node.stringAttribute(n, d) });
+      const attr: Attributes = { f: (n, d) => ctx.node.floatAttribute(n, d), s: (n, d) => ctx.node.stringAttribute(n, d) };
       const total = sizeOf(x.dims);
+      if (kernel && x.dtype === "float32") {
+        const { op, params } = kernel(attr);
+        const k = ctx.k;
+        return {
+          outputs: [{ dtype: x.dtype, dims: x.dims }],
+          run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+            k.unary.run(op, ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, total, params);
+          },
+        };
+      }
+      const fn = make(attr);
       return {
         outputs: [{ dtype: x.dtype, dims: x.dims }],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
@@ -85,37 +104,39 @@ const sigmoid: Fn = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 +
 export const unaryOps: Record<string, OpDef> = {
   Relu: clip,
   Clip: clip,
-  LeakyRelu: unary((a) => { const alpha = a.f("alpha", 0.01); return (x) => (x < 0 ? alpha * x : x); }),
-  Elu: unary((a) => { const alpha = a.f("alpha", 1); return (x) => (x < 0 ? alpha * (Math.exp(x) - 1) : x); }),
+  LeakyRelu: unary((a) => { const alpha = a.f("alpha", 0.01); return (x) => (x < 0 ? alpha * x : x); }, true,
+    (a) => ({ op: "LeakyRelu", params: { alpha: a.f("alpha", 0.01) } })),
+  Elu: unary((a) => { const alpha = a.f("alpha", 1); return (x) => (x < 0 ? alpha * (Math.exp(x) - 1) : x); }, true,
+    (a) => ({ op: "Elu", params: { alpha: a.f("alpha", 1) } })),
   Selu: unary((a) => {
     const alpha = a.f("alpha", 1.67326319217681884765625);
     const gamma = a.f("gamma", 1.05070102214813232421875);
     return (x) => gamma * (x <= 0 ? alpha * (Math.exp(x) - 1) : x);
-  }),
-  Sigmoid: unary(() => sigmoid),
+  }, true, (a) => ({ op: "Selu", params: { alpha: a.f("alpha", 1.67326319217681884765625), beta: a.f("gamma", 1.05070102214813232421875) } })),
+  Sigmoid: unary(() => sigmoid, true, () => ({ op: "Sigmoid" })),
   HardSigmoid: unary((a) => {
     const alpha = a.f("alpha", 0.2);
     const beta = a.f("beta", 0.5);
     return (x) => Math.max(0, Math.min(1, alpha * x + beta));
-  }),
-  HardSwish: unary(() => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5))),
-  Tanh: unary(() => Math.tanh),
-  Exp: unary(() => Math.exp),
-  Log: unary(() => Math.log),
-  Sqrt: unary(() => Math.sqrt),
-  Erf: unary(() => erf),
+  }, true, (a) => ({ op: "HardSigmoid", params: { alpha: a.f("alpha", 0.2), beta: a.f("beta", 0.5) } })),
+  HardSwish: unary(() => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), true, () => ({ op: "HardSwish", params: { alpha: 1 / 6, beta: 0.5 } })),
+  Tanh: unary(() => Math.tanh, true, () => ({ op: "Tanh" })),
+  Exp: unary(() => Math.exp, true, () => ({ op: "Exp" })),
+  Log: unary(() => Math.log, true, () => ({ op: "Log" })),
+  Sqrt: unary(() => Math.sqrt, true, () => ({ op: "Sqrt" })),
+  Erf: unary(() => erf, true, () => ({ op: "Erf" })),
   Gelu: unary((a) => {
     const tanh = a.s("approximate", "none") === "tanh";
     return tanh
       ? (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)))
       : (x) => 0.5 * x * (1 + erf(x / Math.SQRT2));
-  }),
-  Softplus: unary(() => (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)))),
-  Softsign: unary(() => (x) => x / (1 + Math.abs(x))),
-  Reciprocal: unary(() => (x) => 1 / x),
-  Floor: unary(() => Math.floor),
-  Ceil: unary(() => Math.ceil),
-  Round: unary(() => roundHalfEven),
+  }, true, (a) => ({ op: a.s("approximate", "none") === "tanh" ? "GeluTanh" : "Gelu" })),
+  Softplus: unary(() => (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))), true, () => ({ op: "Softplus" })),
+  Softsign: unary(() => (x) => x / (1 + Math.abs(x)), true, () => ({ op: "Softsign" })),
+  Reciprocal: unary(() => (x) => 1 / x, true, () => ({ op: "Reciprocal" })),
+  Floor: unary(() => Math.floor, true, () => ({ op: "Floor" })),
+  Ceil: unary(() => Math.ceil, true, () => ({ op: "Ceil" })),
+  Round: unary(() => roundHalfEven, true, () => ({ op: "Round" })),
   Sin: unary(() => Math.sin),
   Cos: unary(() => Math.cos),
   Tan: unary(() => Math.tan),
@@ -127,16 +148,18 @@ export const unaryOps: Record<string, OpDef> = {
   Asinh: unary(() => Math.asinh),
   Acosh: unary(() => Math.acosh),
   Atanh: unary(() => Math.atanh),
-  Celu: unary((a) => { const alpha = a.f("alpha", 1); return (x) => Math.max(0, x) + Math.min(0, alpha * (Math.exp(x / alpha) - 1)); }),
-  Mish: unary(() => (x) => x * Math.tanh(x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)))),
-  ThresholdedRelu: unary((a) => { const alpha = a.f("alpha", 1); return (x) => (x > alpha ? x : 0); }),
+  Celu: unary((a) => { const alpha = a.f("alpha", 1); return (x) => Math.max(0, x) + Math.min(0, alpha * (Math.exp(x / alpha) - 1)); }, true,
+    (a) => ({ op: "Celu", params: { alpha: a.f("alpha", 1) } })),
+  Mish: unary(() => (x) => x * Math.tanh(x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))), true, () => ({ op: "Mish" })),
+  ThresholdedRelu: unary((a) => { const alpha = a.f("alpha", 1); return (x) => (x > alpha ? x : 0); }, true,
+    (a) => ({ op: "ThresholdedRelu", params: { alpha: a.f("alpha", 1) } })),
   Shrink: unary((a) => {
     const lambd = a.f("lambd", 0.5);
     const bias = a.f("bias", 0);
     return (x) => (x < -lambd ? x + bias : x > lambd ? x - bias : 0);
   }, false),
-  Abs: unary(() => Math.abs, false),
-  Neg: unary(() => (x) => -x, false),
+  Abs: unary(() => Math.abs, false, () => ({ op: "Abs" })),
+  Neg: unary(() => (x) => -x, false, () => ({ op: "Neg" })),
   Sign: unary(() => Math.sign, false),
   Not: unary(() => (x) => (x ? 0 : 1), false),
   IsNaN: floatTest(() => Number.isNaN),
