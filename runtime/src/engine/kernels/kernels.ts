@@ -1,6 +1,7 @@
 import { ConvKernels } from "./conv.js";
 import { EltwiseKernels } from "./eltwise.js";
 import { GemmKernels } from "./gemm.js";
+import { NormKernels } from "./norm.js";
 import { QconvKernels } from "./qconv.js";
 import { QeltwiseKernels } from "./qeltwise.js";
 import { QwindowKernels } from "./qwindow.js";
@@ -26,6 +27,7 @@ export class Kernels extends KernelRuntime {
   readonly qwinograd: QwinogradKernels;
   readonly qwindow: QwindowKernels;
   readonly qeltwise: QeltwiseKernels;
+  readonly norm: NormKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -38,5 +40,6 @@ export class Kernels extends KernelRuntime {
     this.qwinograd = new QwinogradKernels(this);
     this.qwindow = new QwindowKernels(this);
     this.qeltwise = new QeltwiseKernels(this);
+    this.norm = new NormKernels(this);
   }
 }

@@ -40,11 +40,14 @@ const batchNorm: OpDef = {
   },
 };
 
+/** LayerNormalization over the axes from `axis` on: one normalised row per index of the axes before it. */
 const layerNorm: OpDef = {
+  fusesClamp: true,
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     requireFloat32(x, "input", ctx);
     const scale = requireInput(inputs[1], 1, ctx);
+    const bias = inputs[2];
     const axis = normAxis(ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
     const eps = ctx.node.floatAttribute("epsilon", 1e-5);
     const outer = sizeOf(x.dims.slice(0, axis));
@@ -52,6 +55,11 @@ const layerNorm: OpDef = {
     const extra = ctx.node.outputNames.length;
     const statDims = x.dims.map((d, i) => (i < axis ? d : 1));
     if (sizeOf(scale.dims) !== n) ctx.unsupported(`with a Scale of shape [${scale.dims.join(", ")}] (it must cover all normalized axes)`);
+    if (bias && sizeOf(bias.dims) !== n) ctx.unsupported(`with a B of shape [${bias.dims.join(", ")}] (it must cover all normalized axes)`);
+    requireFloat32(scale, "Scale", ctx);
+    if (bias) requireFloat32(bias, "B", ctx);
+    const k = ctx.k;
+    const clamp = { lo: ctx.clamp?.lo ?? -Infinity, hi: ctx.clamp?.hi ?? Infinity };
     return {
       outputs: [
         { dtype: "float32", dims: x.dims },
@@ -59,52 +67,35 @@ const layerNorm: OpDef = {
         ...(extra > 2 ? [{ dtype: "float32" as const, dims: statDims }] : []),
       ],
       run(ins, outs) {
-        const src = ins[0]!.data as Float32Array;
-        const g = ins[1]!.data as Float32Array;
-        const b = ins[2]?.data as Float32Array | undefined;
-        const dst = outs[0]!.data as Float32Array;
-        for (let o = 0; o < outer; o++) {
-          let mean = 0;
-          for (let i = 0; i < n; i++) mean += src[o * n + i]!;
-          mean /= n;
-          let v = 0;
-          for (let i = 0; i < n; i++) v += (src[o * n + i]! - mean) ** 2;
-          v /= n;
-          const inv = 1 / Math.sqrt(v + eps);
-          for (let i = 0; i < n; i++) dst[o * n + i] = (src[o * n + i]! - mean) * inv * g[i]! + (b ? b[i]! : 0);
-          if (outs[1]) (outs[1].data as Float32Array)[o] = mean;
-          if (outs[2]) (outs[2].data as Float32Array)[o] = inv;
-        }
+        const affine = { gamma: ins[1]!.data as Float32Array, beta: ins[2]?.data as Float32Array | undefined };
+        const stats = { mean: outs[1]?.data as Float32Array | undefined, invStd: outs[2]?.data as Float32Array | undefined };
+        k.norm.layerNorm(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, outer, n, affine, eps, stats, clamp);
       },
     };
   },
 };
 
+/** InstanceNormalization: each (batch, channel) plane normalised, then scaled and shifted per channel. */
 const instanceNorm: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     requireFloat32(x, "input", ctx);
+    if (x.dims.length < 2) ctx.fail(`input must have at least 2 dimensions, got [${x.dims.join(", ")}]`);
     const eps = ctx.node.floatAttribute("epsilon", 1e-5);
     const C = x.dims[1]!;
+    for (const i of [1, 2]) {
+      const p = requireInput(inputs[i], i, ctx);
+      requireFloat32(p, i === 1 ? "scale" : "B", ctx);
+      if (sizeOf(p.dims) !== C) ctx.fail(`${i === 1 ? "scale" : "B"} must have ${C} values, got [${p.dims.join(", ")}]`);
+    }
     const planes = x.dims[0]! * C;
     const size = sizeOf(x.dims.slice(2));
+    const k = ctx.k;
     return {
       outputs: [{ dtype: "float32", dims: x.dims }],
       run(ins, outs) {
-        const src = ins[0]!.data as Float32Array;
-        const g = ins[1]!.data as Float32Array;
-        const b = ins[2]!.data as Float32Array;
-        const dst = outs[0]!.data as Float32Array;
-        for (let p = 0; p < planes; p++) {
-          const c = p % C;
-          let mean = 0;
-          for (let i = 0; i < size; i++) mean += src[p * size + i]!;
-          mean /= size;
-          let v = 0;
-          for (let i = 0; i < size; i++) v += (src[p * size + i]! - mean) ** 2;
-          const inv = 1 / Math.sqrt(v / size + eps);
-          for (let i = 0; i < size; i++) dst[p * size + i] = (src[p * size + i]! - mean) * inv * g[c]! + b[c]!;
-        }
+        const affine = { gamma: ins[1]!.data as Float32Array, beta: ins[2]!.data as Float32Array, channels: C };
+        k.norm.layerNorm(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, planes, size, affine, eps);
       },
     };
   },
