@@ -7,8 +7,9 @@ import type { Clamp, PrepareContext, Prepared, RtValue, ValueMeta } from "./op.j
 import { lookupOp } from "./ops/registry.js";
 import { arrayFor, type TensorData } from "./tensor.js";
 import { allocateArena, type Interval } from "./arena.js";
-import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
+import { constClampOf, findFakeQuant } from "./fusion.js";
 import { fakeQuantOp } from "./ops/quant.js";
+import { findRewrites, type Rewrite } from "./rewrite.js";
 
 /**
  * Activations placed in the kernel-memory arena: float32, and the byte tensors of quantized operators (whose kernels
@@ -79,6 +80,7 @@ export class Plan {
     }
 
     const fakeQuant = findFakeQuant(graph, (n) => shared.constantMeta(n));
+    const rewrites = findRewrites(graph, (n) => shared.constantMeta(n), shared.opset);
 
     const newSlot = (meta: ValueMeta, producer: number): number => {
       this.slots.push({ meta, producer, lastUse: producer });
@@ -108,8 +110,9 @@ export class Plan {
           continue;
         }
         const pair = fakeQuant.get(node);
-        if (pair === "skip") continue;
-        this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair);
+        const rewrite = rewrites.get(node);
+        if (pair === "skip" || rewrite === "skip") continue;
+        this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair ? { def: fakeQuantOp, args: pair.args } : rewrite);
       }
     }
     for (const out of graph.outputs) {
@@ -122,9 +125,9 @@ export class Plan {
 
   #prepareCall(
     node: Node, slotOf: Map<Node, number>, multi: Map<Node, number[]>, clamp: Clamp | undefined,
-    newSlot: (meta: ValueMeta, producer: number) => number, fused?: FakeQuantPair,
+    newSlot: (meta: ValueMeta, producer: number) => number, fused?: Rewrite,
   ): void {
-    const def = fused ? fakeQuantOp : lookupOp(node);
+    const def = fused ? fused.def : lookupOp(node);
     if (!def) throw new UnsupportedOperatorError(node.name, node.opType);
     const args = fused ? fused.args : node.args;
     const inputSlots = args.map((a) => (a ? slotOf.get(a) : undefined));

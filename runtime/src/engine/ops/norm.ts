@@ -1,4 +1,4 @@
-import type { OpDef, RtValue } from "../op.js";
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { normAxis, requireFloat32, requireInput, sizeOf } from "./util.js";
 
 /** Inference-mode BatchNormalization as a per-channel affine map (fused with a following Relu/Clip). */
@@ -40,40 +40,66 @@ const batchNorm: OpDef = {
   },
 };
 
-/** LayerNormalization over the axes from `axis` on: one normalised row per index of the axes before it. */
-const layerNorm: OpDef = {
-  fusesClamp: true,
-  prepare(inputs, ctx) {
-    const x = requireInput(inputs[0], 0, ctx);
-    requireFloat32(x, "input", ctx);
-    const scale = requireInput(inputs[1], 1, ctx);
-    const bias = inputs[2];
-    const axis = normAxis(ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
-    const eps = ctx.node.floatAttribute("epsilon", 1e-5);
-    const outer = sizeOf(x.dims.slice(0, axis));
-    const n = sizeOf(x.dims.slice(axis));
-    const extra = ctx.node.outputNames.length;
-    const statDims = x.dims.map((d, i) => (i < axis ? d : 1));
-    if (sizeOf(scale.dims) !== n) ctx.unsupported(`with a Scale of shape [${scale.dims.join(", ")}] (it must cover all normalized axes)`);
-    if (bias && sizeOf(bias.dims) !== n) ctx.unsupported(`with a B of shape [${bias.dims.join(", ")}] (it must cover all normalized axes)`);
-    requireFloat32(scale, "Scale", ctx);
-    if (bias) requireFloat32(bias, "B", ctx);
-    const k = ctx.k;
-    const clamp = { lo: ctx.clamp?.lo ?? -Infinity, hi: ctx.clamp?.hi ?? Infinity };
-    return {
-      outputs: [
-        { dtype: "float32", dims: x.dims },
-        ...(extra > 1 ? [{ dtype: "float32" as const, dims: statDims }] : []),
-        ...(extra > 2 ? [{ dtype: "float32" as const, dims: statDims }] : []),
-      ],
-      run(ins, outs) {
-        const affine = { gamma: ins[1]!.data as Float32Array, beta: ins[2]?.data as Float32Array | undefined };
-        const stats = { mean: outs[1]?.data as Float32Array | undefined, invStd: outs[2]?.data as Float32Array | undefined };
-        k.norm.layerNorm(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, outer, n, affine, eps, stats, clamp);
-      },
-    };
-  },
-};
+/** A one-value constant repeated n times (a scalar γ or β of a decomposed LayerNorm), in session memory. */
+function spread(meta: ValueMeta | undefined, n: number, key: string, ctx: PrepareContext): Float32Array | undefined {
+  if (!meta || meta.value === undefined || sizeOf(meta.dims) !== 1 || n === 1) return undefined;
+  return ctx.once(key, () => {
+    const out = ctx.persistentF32(n);
+    out.fill((meta.value as Float32Array)[0]!);
+    return out;
+  });
+}
+
+/**
+ * LayerNormalization over the axes from `axis` on: one normalised row per index of the axes before it. `fixed` gives
+ * axis and epsilon for a decomposed LayerNorm found by the plan (engine/fuse-layernorm.ts), whose γ and β may be
+ * absent or single values.
+ */
+export function layerNormOp(fixed?: { axis: number; epsilon: number }): OpDef {
+  return {
+    fusesClamp: true,
+    prepare(inputs, ctx) {
+      const x = requireInput(inputs[0], 0, ctx);
+      requireFloat32(x, "input", ctx);
+      const scale = fixed ? inputs[1] : requireInput(inputs[1], 1, ctx);
+      const bias = inputs[2];
+      const axis = normAxis(fixed?.axis ?? ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
+      const eps = fixed?.epsilon ?? ctx.node.floatAttribute("epsilon", 1e-5);
+      const outer = sizeOf(x.dims.slice(0, axis));
+      const n = sizeOf(x.dims.slice(axis));
+      const extra = fixed ? 1 : ctx.node.outputNames.length;
+      const statDims = x.dims.map((d, i) => (i < axis ? d : 1));
+      for (const [meta, what] of [[scale, "Scale"], [bias, "B"]] as const) {
+        if (!meta) continue;
+        requireFloat32(meta, what, ctx);
+        const fits = sizeOf(meta.dims) === n || (fixed !== undefined && sizeOf(meta.dims) === 1 && meta.value !== undefined);
+        if (!fits || (fixed !== undefined && meta.dims.length > x.dims.length - axis)) {
+          ctx.unsupported(`with a ${what} of shape [${meta.dims.join(", ")}] (it must cover all normalized axes)`);
+        }
+      }
+      const ones = scale ? undefined : ctx.once("ones", () => ctx.persistentF32(n).fill(1));
+      const gammaSpread = spread(scale, n, "gamma", ctx);
+      const betaSpread = spread(bias, n, "beta", ctx);
+      const k = ctx.k;
+      const clamp = { lo: ctx.clamp?.lo ?? -Infinity, hi: ctx.clamp?.hi ?? Infinity };
+      return {
+        outputs: [
+          { dtype: "float32", dims: x.dims },
+          ...(extra > 1 ? [{ dtype: "float32" as const, dims: statDims }] : []),
+          ...(extra > 2 ? [{ dtype: "float32" as const, dims: statDims }] : []),
+        ],
+        run(ins, outs) {
+          const affine = {
+            gamma: ones ?? gammaSpread ?? (ins[1]!.data as Float32Array),
+            beta: betaSpread ?? (ins[2]?.data as Float32Array | undefined),
+          };
+          const stats = { mean: outs[1]?.data as Float32Array | undefined, invStd: outs[2]?.data as Float32Array | undefined };
+          k.norm.layerNorm(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, outer, n, affine, eps, stats, clamp);
+        },
+      };
+    },
+  };
+}
 
 /** InstanceNormalization: each (batch, channel) plane normalised, then scaled and shifted per channel. */
 const instanceNorm: OpDef = {
@@ -170,6 +196,6 @@ const meanVarianceNormalization: OpDef = {
 };
 
 export const normOps: Record<string, OpDef> = {
-  BatchNormalization: batchNorm, LayerNormalization: layerNorm, InstanceNormalization: instanceNorm, LRN: lrn,
+  BatchNormalization: batchNorm, LayerNormalization: layerNormOp(), InstanceNormalization: instanceNorm, LRN: lrn,
   MeanVarianceNormalization: meanVarianceNormalization,
 };
