@@ -189,6 +189,7 @@ export class GemmKernels {
     const nsB = packed ? 0 : bs.colStride;
     const lo = clamp.lo ?? -Infinity;
     const hi = clamp.hi ?? Infinity;
+    rt.count("gemm-batched");
     rt.parallel("gemm_batched", count, count * M * N * K, (i0, i1, tid) =>
       [ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi, i0, i1, rt.scratch(tid)]);
   }

@@ -61,6 +61,7 @@ export class NormKernels {
     const ip = stats.invStd ? rt.ptr(stats.invStd) : 0;
     const lo = clamp.lo ?? -Infinity;
     const hi = clamp.hi ?? Infinity;
+    rt.count("layer-norm");
     rt.parallel("layer_norm", rows, 2 * WINDOW_COST * rows * n, (r0, r1) =>
       [xp, yp, n, gp, bp, affine.channels ?? 0, eps, mp, ip, lo, hi, r0, r1]);
   }
