@@ -3,36 +3,18 @@
 // contiguous rows (inner = 1, vectorised along n) or on 4 neighbouring columns at once (inner > 1, vectorised along
 // inner). A call takes the rows [o0, o1) of outer, so the host can split it over threads.
 import { madd } from "./madd";
+import { vexp } from "./vmath";
 
-// exp(r) on |r| ≤ ln2/2 by Cephes' expf polynomial, times 2^k: within 2 ulp (≤ 2.4e-7 relative) for x in
-// [-87.3, 0], which is all the callers pass (x - max ≤ 0). Below -87.3 the result is 0 (the true value is < 1.2e-38).
-const LOG2E: f32 = 1.44269504088896341;
-const LN2_HI: f32 = 0.693359375;
-const LN2_LO: f32 = -2.12194440e-4;
-const EXP_MIN: f32 = -87.33654;
-
+// Exponentials come from vmath.ts (vexp: within 1e-6 relative wherever the result is a normal float); every caller
+// passes x - max ≤ 0.
 // @ts-ignore: decorator
 @inline function expNonPositive4(x: v128): v128 {
-  const tooSmall = f32x4.lt(x, f32x4.splat(EXP_MIN));
-  const xc = f32x4.max(x, f32x4.splat(EXP_MIN));
-  const k = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
-  let r = f32x4.sub(xc, f32x4.mul(k, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = madd(p, r, f32x4.splat(1.3981999507e-3));
-  p = madd(p, r, f32x4.splat(8.3334519073e-3));
-  p = madd(p, r, f32x4.splat(4.1665795894e-2));
-  p = madd(p, r, f32x4.splat(1.6666665459e-1));
-  p = madd(p, r, f32x4.splat(5.0000001201e-1));
-  const r2 = f32x4.mul(r, r);
-  const e = f32x4.add(madd(p, r2, r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
-  return v128.andnot(f32x4.mul(e, scale), tooSmall);
+  return vexp(x);
 }
 
 // @ts-ignore: decorator
 @inline function expNonPositive(x: f32): f32 {
-  return f32x4.extract_lane(expNonPositive4(f32x4.splat(x)), 0);
+  return f32x4.extract_lane(vexp(f32x4.splat(x)), 0);
 }
 
 // @ts-ignore: decorator
