@@ -1,5 +1,6 @@
 import type { OpDef, RtValue, ValueMeta } from "../op.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf } from "./util.js";
+import type { TensorData } from "../tensor.js";
 
 type AnyArray = { [i: number]: unknown; length: number };
 
@@ -166,6 +167,14 @@ const gather: OpDef = {
     const inner = sizeOf(x.dims.slice(axis + 1));
     const count = sizeOf(indices.dims);
     const out = [...x.dims.slice(0, axis), ...indices.dims, ...x.dims.slice(axis + 1)];
+    if (x.dtype === "float32") {
+      return {
+        outputs: [{ dtype: x.dtype, dims: out }],
+        run(ins, outs) {
+          gatherRows(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, ins[1]!.data, outer, dim, inner);
+        },
+      };
+    }
     return {
       outputs: [{ dtype: x.dtype, dims: out }],
       run(ins, outs) {
@@ -186,6 +195,25 @@ const gather: OpDef = {
     };
   },
 };
+
+/**
+ * Gather of float32 rows (embedding lookups): its own function so the copy loop sees one array type, with the index
+ * array read without a per-element conversion closure.
+ */
+function gatherRows(src: Float32Array, dst: Float32Array, indices: TensorData, outer: number, dim: number, inner: number): void {
+  const idx = indices as unknown as ArrayLike<number | bigint>;
+  const count = idx.length;
+  for (let j = 0; j < count; j++) {
+    const raw = Number(idx[j]!);
+    const i = raw < 0 ? raw + dim : raw;
+    if (i < 0 || i >= dim) throw new RangeError(`Gather index ${raw} is out of range for a dimension of ${dim}`);
+    for (let o = 0; o < outer; o++) {
+      const s = (o * dim + i) * inner;
+      const d = (o * count + j) * inner;
+      for (let q = 0; q < inner; q++) dst[d + q] = src[s + q]!;
+    }
+  }
+}
 
 const pad: OpDef = {
   prepare(inputs, ctx) {
