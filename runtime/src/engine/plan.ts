@@ -7,7 +7,7 @@ import type { Clamp, PrepareContext, Prepared, RtValue, ValueMeta } from "./op.j
 import { lookupOp } from "./ops/registry.js";
 import { arrayFor, type TensorData } from "./tensor.js";
 import { allocateArena, type Interval } from "./arena.js";
-import { constClampOf, findFakeQuant } from "./fusion.js";
+import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
 import { fakeQuantOp } from "./ops/quant.js";
 import { findRewrites, type Rewrite } from "./rewrite.js";
 
@@ -109,10 +109,9 @@ export class Plan {
           slotOf.set(node, slotOf.get(producer)!);
           continue;
         }
-        const pair = fakeQuant.get(node);
-        const rewrite = rewrites.get(node);
-        if (pair === "skip" || rewrite === "skip") continue;
-        this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair ? { def: fakeQuantOp, args: pair.args } : rewrite);
+        const pair = fakeQuant.get(node) ?? rewrites.get(node);
+        if (pair === "skip") continue;
+        this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair);
       }
     }
     for (const out of graph.outputs) {
@@ -125,9 +124,9 @@ export class Plan {
 
   #prepareCall(
     node: Node, slotOf: Map<Node, number>, multi: Map<Node, number[]>, clamp: Clamp | undefined,
-    newSlot: (meta: ValueMeta, producer: number) => number, fused?: Rewrite,
+    newSlot: (meta: ValueMeta, producer: number) => number, fused?: FakeQuantPair | Rewrite,
   ): void {
-    const def = fused ? fused.def : lookupOp(node);
+    const def = fused ? ("def" in fused ? fused.def : fakeQuantOp) : lookupOp(node);
     if (!def) throw new UnsupportedOperatorError(node.name, node.opType);
     const args = fused ? fused.args : node.args;
     const inputSlots = args.map((a) => (a ? slotOf.get(a) : undefined));
