@@ -2,7 +2,7 @@ import type { Graph } from "../graph/graph.js";
 import type { Node, NodeArg } from "../graph/node.js";
 import type { ValueMeta } from "./op.js";
 import { layerNormOp } from "./ops/norm.js";
-import { internal, isCall, type Rewrites } from "./rewrite.js";
+import { internal, isCall, type Rewrites } from "./pattern.js";
 
 /** The float32 value of a one-element constant, or undefined. */
 function scalar(arg: NodeArg | undefined, constant: (n: Node) => ValueMeta): number | undefined {

@@ -1,7 +1,7 @@
 import type { Graph } from "../graph/graph.js";
 import type { Node, NodeArg } from "../graph/node.js";
 import { matmulOp, type MatMulPerms } from "./ops/matmul.js";
-import { internal, isCall, type Rewrites } from "./rewrite.js";
+import { internal, isCall, type Rewrites } from "./pattern.js";
 
 /** A Transpose with an explicit perm (a default one reverses axes of a rank only shapes know). */
 function permOf(node: Node): number[] | undefined {

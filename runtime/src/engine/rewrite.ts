@@ -1,27 +1,11 @@
 import type { Graph } from "../graph/graph.js";
-import type { Node, NodeArg } from "../graph/node.js";
-import type { OpDef, ValueMeta } from "./op.js";
+import type { Node } from "../graph/node.js";
+import type { ValueMeta } from "./op.js";
 import { findDecomposedLayerNorms } from "./fuse-layernorm.js";
 import { findMatMulTransposes } from "./fuse-matmul-transpose.js";
+import type { Rewrites } from "./pattern.js";
 
-/** A node run as another operator on other arguments (the last node of a pattern that runs as one kernel). */
-export interface Rewrite {
-  def: OpDef;
-  args: NodeArg[];
-}
-
-/** What the plan asks of a pattern: each rewritten node, and "skip" for the nodes the rewrite makes unnecessary. */
-export type Rewrites = Map<Node, Rewrite | "skip">;
-
-/** A standard-domain call of the given op type. */
-export function isCall(arg: NodeArg | undefined, opType: string): arg is Node {
-  return !!arg && arg.kind === "call" && arg.opType === opType && (arg.domain === "" || arg.domain === "ai.onnx");
-}
-
-/** Whether a node's value may vanish into a pattern: no graph output, and every user is one of `inside`. */
-export function internal(node: Node, inside: ReadonlySet<Node>, outputs: ReadonlySet<Node>): boolean {
-  return !outputs.has(node) && [...node.users].every((u) => inside.has(u));
-}
+export type { Rewrite, Rewrites } from "./pattern.js";
 
 /**
  * Plan-time patterns (decomposed LayerNorm, Transposes a MatMul reads or writes in place), found once per plan. A
