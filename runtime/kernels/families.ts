@@ -12,3 +12,4 @@ export * from "./qeltwise";
 export * from "./qwinograd";
 export * from "./unary";
 export * from "./broadcast";
+export * from "./norm";

@@ -191,19 +191,20 @@ function matchRelu6Swish(root: Node, opset: number, constant: Constant): Match |
  * Elementwise chains that run as one unary kernel pass: SiLU, HardSwish (as x·HardSigmoid(x) or x·Relu6(x + 3)/6),
  * GELU in its erf and tanh forms.
  * The chain's last node maps to the fused operator on the chain's input; every other node of the chain maps to
- * "skip". A chain is fused only when none of its inner values is a graph output or read outside the chain.
+ * "skip". A chain is fused only when none of its inner values is a graph output or read outside the chain, and none
+ * of its nodes belongs to a pattern found before (`claimed`).
  */
-export function findElementwiseChains(graph: Graph, opset: number, constant: Constant): Map<Node, FusedChain | "skip"> {
+export function findElementwiseChains(graph: Graph, opset: number, constant: Constant, claimed: ReadonlyMap<Node, unknown> = new Map()): Map<Node, FusedChain | "skip"> {
   const result = new Map<Node, FusedChain | "skip">();
   const outputs = new Set(graph.outputs);
   for (const root of graph.calls("Mul", "Div")) {
-    if (!standard(root) || result.has(root)) continue;
+    if (!standard(root) || result.has(root) || claimed.has(root)) continue;
     const match = root.opType === "Div" ? matchRelu6Swish(root, opset, constant)
       : matchGelu(root, constant) ?? matchRelu6Swish(root, opset, constant) ?? matchGated(root);
     if (!match) continue;
     const inner = new Set(match.inner);
     const members = new Set([root, ...inner]);
-    const closed = [...inner].every((n) => !outputs.has(n) && !result.has(n) && [...n.users].every((u) => members.has(u)));
+    const closed = [...inner].every((n) => !outputs.has(n) && !result.has(n) && !claimed.has(n) && [...n.users].every((u) => members.has(u)));
     if (!closed) continue;
     result.set(root, { def: fusedUnaryOp(match.fused), args: [match.x] });
     for (const n of inner) result.set(n, "skip");

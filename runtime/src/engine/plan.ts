@@ -10,6 +10,7 @@ import { allocateArena, type Interval } from "./arena.js";
 import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
 import { fakeQuantOp } from "./ops/quant.js";
 import { findElementwiseChains, type FusedChain } from "./fusion-eltwise.js";
+import { findRewrites, type Rewrite } from "./rewrite.js";
 
 /**
  * Activations placed in the kernel-memory arena: float32, and the byte tensors of quantized operators (whose kernels
@@ -94,7 +95,9 @@ export class Plan {
     }
 
     const fakeQuant = findFakeQuant(graph, (n) => shared.constantMeta(n));
-    const chains = findElementwiseChains(graph, shared.opset, (n) => shared.constantMeta(n));
+    // Pattern rewrites first (decomposed LayerNorm, transposed MatMul operands); elementwise chains fuse what is left.
+    const rewrites = findRewrites(graph, (n) => shared.constantMeta(n), shared.opset);
+    const chains = findElementwiseChains(graph, shared.opset, (n) => shared.constantMeta(n), rewrites);
 
     const newSlot = (meta: ValueMeta, producer: number): number => {
       this.slots.push({ meta, producer, lastUse: producer });
@@ -123,7 +126,7 @@ export class Plan {
           slotOf.set(node, slotOf.get(producer)!);
           continue;
         }
-        const pair = fakeQuant.get(node) ?? chains.get(node);
+        const pair = fakeQuant.get(node) ?? rewrites.get(node) ?? chains.get(node);
         if (pair === "skip") continue;
         this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair);
       }
@@ -139,7 +142,7 @@ export class Plan {
 
   #prepareCall(
     node: Node, slotOf: Map<Node, number>, multi: Map<Node, number[]>, clamp: Clamp | undefined,
-    newSlot: (meta: ValueMeta, producer: number) => number, fused?: FakeQuantPair | FusedChain,
+    newSlot: (meta: ValueMeta, producer: number) => number, fused?: FakeQuantPair | Rewrite | FusedChain,
   ): void {
     const def = fused ? ("def" in fused ? fused.def : fakeQuantOp) : lookupOp(node);
     if (!def) throw new UnsupportedOperatorError(node.name, node.opType);

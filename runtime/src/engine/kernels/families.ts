@@ -2,6 +2,7 @@ import type { ExportsOf } from "./exports.js";
 import { CONV_EXPORTS } from "./conv.js";
 import { ELTWISE_EXPORTS } from "./eltwise.js";
 import { GEMM_EXPORTS } from "./gemm.js";
+import { NORM_EXPORTS } from "./norm.js";
 import { PEAK_EXPORTS } from "./peak.js";
 import { QCONV_EXPORTS } from "./qconv.js";
 import { QELTWISE_EXPORTS } from "./qeltwise.js";
@@ -22,6 +23,7 @@ export const KERNEL_EXPORTS = {
   ...QCONV_EXPORTS, ...QWINOGRAD_EXPORTS, ...QWINDOW_EXPORTS, ...QELTWISE_EXPORTS,
   ...UNARY_EXPORTS,
   ...BROADCAST_EXPORTS,
+  ...NORM_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

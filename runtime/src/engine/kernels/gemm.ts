@@ -7,6 +7,10 @@ export const GEMM_EXPORTS = {
   gemm_packed: { params: ["a", "b", "c", "ldc", "M", "N", "K", "bias", "biasMode", "lo", "hi", "j0", "j1", "p0", "p1", "tmp"], parallel: true },
   pack_a: { params: ["src", "rs", "ks", "M", "K", "dst"] },
   pack_b: { params: ["src", "ks", "ns", "K", "N", "dst"] },
+  gemm_batched: {
+    params: ["a", "b", "c", "offsets", "rsA", "ksA", "ksB", "nsB", "ldc", "M", "N", "K", "bPacked", "lo", "hi", "i0", "i1", "tmp"],
+    parallel: true,
+  },
 } as const satisfies ExportTable;
 
 /** Columns per packed B block. */
@@ -48,6 +52,33 @@ export interface GemmOutput {
   y: Float32Array;
   offset?: number;
   ldc?: number;
+}
+
+/** Element strides of a matrix read in place: element (r, c) at r·rowStride + c·colStride from its item's offset. */
+export interface MatrixStrides {
+  rowStride: number;
+  colStride: number;
+}
+
+/** Where each item of a batched product reads and writes, in elements of its tensor (B: of the packed batch). */
+export interface BatchLayout {
+  count: number;
+  M: number;
+  N: number;
+  K: number;
+  aOffsets: readonly number[];
+  bOffsets: readonly number[];
+  cOffsets: readonly number[];
+  a: MatrixStrides;
+  /** B's strides, or "packed" when it is a constant packed once with packBatchB. */
+  b: MatrixStrides | "packed";
+  ldc: number;
+}
+
+/** A batched product ready to run: its offset table in kernel memory. */
+export interface GemmBatch {
+  readonly layout: BatchLayout;
+  readonly offsets: Int32Array;
 }
 
 /** C = clamp(A·B + bias): the fp32 GEMM family. Operators pack their operands here and never see panel sizes. */
@@ -130,6 +161,48 @@ export class GemmKernels {
       return;
     }
     rt.parallel2dRange("gemm_packed", blocks, panels, M * N * K, [ap, bp, c, ldc, M, N, K, biasPtr, mode, lo, hi, 0, 0, 0, 0, 0], 11, 13, 15);
+  }
+
+  /** Every K × N matrix of a constant B batch (`count` of them, row-major, consecutive) packed into one block. */
+  packBatchB(src: Float32Array, count: number, K: number, N: number, alloc: Allocate): Float32Array {
+    const size = GemmKernels.packedBSize(K, N);
+    const all = alloc(count * size);
+    for (let i = 0; i < count; i++) {
+      this.packB({ K, N, data: all.subarray(i * size, (i + 1) * size) }, { data: src, offset: i * K * N, rowStride: N, colStride: 1 });
+    }
+    return all;
+  }
+
+  /** Plan a batched product: its offset table, and per-thread scratch for one packed A and one packed B. */
+  createBatch(layout: BatchLayout, alloc: Allocate): GemmBatch {
+    const table = alloc(Math.max(1, layout.count * 3));
+    const offsets = new Int32Array(table.buffer, table.byteOffset, layout.count * 3);
+    const packedB = layout.b === "packed" ? GemmKernels.packedBSize(layout.K, layout.N) : 1;
+    for (let i = 0; i < layout.count; i++) {
+      offsets[3 * i] = layout.aOffsets[i]! * 4;
+      offsets[3 * i + 1] = layout.bOffsets[i]! * (layout.b === "packed" ? packedB : 1) * 4;
+      offsets[3 * i + 2] = layout.cOffsets[i]! * 4;
+    }
+    this.rt.reserveScratch(32 + this.packedASize(layout.M, layout.K) + GemmKernels.packedBSize(layout.K, layout.N));
+    return { layout, offsets };
+  }
+
+  /** Every product of the batch in one kernel call (split over the threads by items). */
+  runBatch(batch: GemmBatch, a: Float32Array, b: Float32Array, y: Float32Array, clamp: OutputClamp = {}): void {
+    const { count, M, N, K, a: as, b: bs, ldc } = batch.layout;
+    const rt = this.rt;
+    const ap = rt.ptr(a);
+    const bp = rt.ptr(b);
+    const cp = rt.ptr(y);
+    const op = rt.ptr(batch.offsets);
+    const packed = bs === "packed";
+    const ksB = packed ? 0 : bs.rowStride;
+    const nsB = packed ? 0 : bs.colStride;
+    const lo = clamp.lo ?? -Infinity;
+    const hi = clamp.hi ?? Infinity;
+    rt.count("gemm-batched");
+    rt.parallel("gemm_batched", count, count * M * N * K, (i0, i1, tid) =>
+      [ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi, i0, i1, rt.scratch(tid)]);
   }
 
   /** A scaled copy of the source in kernel memory, or undefined when it is read in place (in memory, unscaled). */

@@ -1,6 +1,7 @@
 import { ConvKernels } from "./conv.js";
 import { EltwiseKernels } from "./eltwise.js";
 import { GemmKernels } from "./gemm.js";
+import { NormKernels } from "./norm.js";
 import { QconvKernels } from "./qconv.js";
 import { QeltwiseKernels } from "./qeltwise.js";
 import { QwindowKernels } from "./qwindow.js";
@@ -30,6 +31,7 @@ export class Kernels extends KernelRuntime {
   readonly qeltwise: QeltwiseKernels;
   readonly unary: UnaryKernels;
   readonly broadcast: BroadcastKernels;
+  readonly norm: NormKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -44,5 +46,6 @@ export class Kernels extends KernelRuntime {
     this.qeltwise = new QeltwiseKernels(this);
     this.unary = new UnaryKernels(this);
     this.broadcast = new BroadcastKernels(this);
+    this.norm = new NormKernels(this);
   }
 }

@@ -1,6 +1,7 @@
 import type { OpDef, RtValue } from "../op.js";
-import type { GemmOutput, MatrixSource, PackedB } from "../kernels/gemm.js";
-import { broadcastDims, broadcastStrides, requireFloat32, requireInput, sizeOf, stridesOf } from "./util.js";
+import type { GemmOutput, MatrixSource } from "../kernels/gemm.js";
+import { matmulOp } from "./matmul.js";
+import { broadcastDims, broadcastStrides, requireFloat32, requireInput, sizeOf } from "./util.js";
 
 const EMPTY = new Float32Array(0);
 
@@ -70,66 +71,4 @@ const gemm: OpDef = {
   },
 };
 
-const matmul: OpDef = {
-  prepare(inputs, ctx) {
-    const a = requireInput(inputs[0], 0, ctx);
-    const b = requireInput(inputs[1], 1, ctx);
-    requireFloat32(a, "A", ctx);
-    requireFloat32(b, "B", ctx);
-    if (a.dims.length === 0 || b.dims.length === 0) ctx.fail("MatMul inputs cannot be scalars");
-    const aDims = a.dims.length === 1 ? [1, a.dims[0]!] : a.dims;
-    const bDims = b.dims.length === 1 ? [b.dims[0]!, 1] : b.dims;
-    const M = aDims[aDims.length - 2]!;
-    const K = aDims[aDims.length - 1]!;
-    const N = bDims[bDims.length - 1]!;
-    if (bDims[bDims.length - 2] !== K) ctx.fail(`shapes [${a.dims.join(", ")}] and [${b.dims.join(", ")}] do not multiply`);
-    const batch = broadcastDims(aDims.slice(0, -2), bDims.slice(0, -2), ctx);
-    const outDims = [...batch, ...(a.dims.length === 1 ? [] : [M]), ...(b.dims.length === 1 ? [] : [N])];
-    const count = sizeOf(batch);
-    const aStr = broadcastStrides(aDims.slice(0, -2), batch);
-    const bStr = broadcastStrides(bDims.slice(0, -2), batch);
-    const bt = stridesOf(batch);
-    const offsets = (str: number[], size: number) => Array.from({ length: count }, (_, i) => {
-      let off = 0;
-      for (let d = 0; d < batch.length; d++) off += Math.floor(i / bt[d]!) % batch[d]! * str[d]!;
-      return off * size;
-    });
-    const aOff = offsets(aStr, M * K);
-    const bOff = offsets(bStr, K * N);
-    const k = ctx.k;
-    const bMatrices = sizeOf(bDims.slice(0, -2));
-    const constB = b.value !== undefined
-      ? ctx.once("B", () => {
-        const src = b.value as Float32Array;
-        return Array.from({ length: bMatrices }, (_, i) => {
-          const dst = k.gemm.createB(K, N, ctx.persistentF32);
-          k.gemm.packB(dst, { data: src.subarray(i * K * N, (i + 1) * K * N), rowStride: N, colStride: 1 });
-          return dst;
-        });
-      })
-      : undefined;
-    const packedB = constB ? undefined : k.gemm.createB(K, N, ctx.persistentF32);
-    const packedA = k.gemm.createA(M, K, ctx.persistentF32);
-    return {
-      outputs: [{ dtype: "float32", dims: outDims }],
-      runtimeInputs: constB ? [0] : [0, 1],
-      run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        const A = ins[0]!.data as Float32Array;
-        const Y = outs[0]!.data as Float32Array;
-        for (let i = 0; i < count; i++) {
-          k.gemm.packA(packedA, { data: A, offset: aOff[i]!, rowStride: K, colStride: 1 });
-          let bi: PackedB;
-          if (constB) {
-            bi = constB[bOff[i]! / (K * N)]!;
-          } else {
-            bi = packedB!;
-            k.gemm.packB(bi, { data: ins[1]!.data as Float32Array, offset: bOff[i]!, rowStride: N, colStride: 1 });
-          }
-          k.gemm.run(packedA, bi, { y: Y, offset: i * M * N });
-        }
-      },
-    };
-  },
-};
-
-export const gemmOps: Record<string, OpDef> = { Gemm: gemm, MatMul: matmul };
+export const gemmOps: Record<string, OpDef> = { Gemm: gemm, MatMul: matmulOp() };

@@ -1,16 +1,24 @@
 import type { OpDef, RtValue, ValueMeta } from "../op.js";
 import { indexWords } from "../index-words.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf } from "./util.js";
+import type { TensorData } from "../tensor.js";
 
 type AnyArray = { [i: number]: unknown; length: number };
 
 /** Output element i reads input element map[i]: the common form of every data-movement operator here. */
 function gatherRun(map: Int32Array) {
   return (ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => {
-    const src = ins[0]!.data as unknown as AnyArray;
+    const data = ins[0]!.data;
+    if (data instanceof Float32Array) return copyMappedF32(data, outs[0]!.data as Float32Array, map);
+    const src = data as unknown as AnyArray;
     const dst = outs[0]!.data as unknown as AnyArray;
     for (let i = 0; i < map.length; i++) dst[i] = src[map[i]!];
   };
+}
+
+/** The float32 case in a function of its own: a loop that only ever sees Float32Arrays compiles to plain loads. */
+function copyMappedF32(src: Float32Array, dst: Float32Array, map: Int32Array): void {
+  for (let i = 0; i < map.length; i++) dst[i] = src[map[i]!]!;
 }
 
 /** For every element of `out`, the input offset Σ idx[d]·stride[d] + base. */
@@ -168,6 +176,15 @@ const gather: OpDef = {
     const count = sizeOf(indices.dims);
     const out = [...x.dims.slice(0, axis), ...indices.dims, ...x.dims.slice(axis + 1)];
     const words = indexWords();
+    if (x.dtype === "float32") {
+      return {
+        outputs: [{ dtype: x.dtype, dims: out }],
+        run(ins, outs) {
+          const indices = ins[1]!.data;
+          gatherRows(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, words(indices), indices, count, outer, dim, inner);
+        },
+      };
+    }
     return {
       outputs: [{ dtype: x.dtype, dims: out }],
       run(ins, outs) {
@@ -191,6 +208,26 @@ const gather: OpDef = {
     };
   },
 };
+
+/**
+ * Gather of float32 rows (embedding lookups): its own function so the copy loop sees one array type, with the index
+ * array read without a per-element conversion closure.
+ */
+function gatherRows(src: Float32Array, dst: Float32Array, idx: ArrayLike<number>, indices: TensorData, count: number, outer: number, dim: number, inner: number): void {
+  const step = indices instanceof BigInt64Array ? 2 : 1;
+  for (let j = 0; j < count; j++) {
+    // 64-bit indices are read as their low word: the high word must be its sign (any real index fits).
+    let i = idx[j * step]!;
+    if (step === 2 && idx[j * step + 1] !== i >> 31) i = Number.NaN;
+    if (i < 0) i += dim;
+    if (!(i >= 0 && i < dim)) throw new RangeError(`Gather index ${String(indices[j])} is out of range for a dimension of ${dim}`);
+    for (let o = 0; o < outer; o++) {
+      const s = (o * dim + i) * inner;
+      const d = (o * count + j) * inner;
+      for (let q = 0; q < inner; q++) dst[d + q] = src[s + q]!;
+    }
+  }
+}
 
 const pad: OpDef = {
   prepare(inputs, ctx) {

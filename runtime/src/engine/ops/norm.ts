@@ -1,4 +1,4 @@
-import type { OpDef, RtValue } from "../op.js";
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { normAxis, requireFloat32, requireInput, sizeOf } from "./util.js";
 
 /** Inference-mode BatchNormalization as a per-channel affine map (fused with a following Relu/Clip). */
@@ -40,71 +40,88 @@ const batchNorm: OpDef = {
   },
 };
 
-const layerNorm: OpDef = {
-  prepare(inputs, ctx) {
-    const x = requireInput(inputs[0], 0, ctx);
-    requireFloat32(x, "input", ctx);
-    const scale = requireInput(inputs[1], 1, ctx);
-    const axis = normAxis(ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
-    const eps = ctx.node.floatAttribute("epsilon", 1e-5);
-    const outer = sizeOf(x.dims.slice(0, axis));
-    const n = sizeOf(x.dims.slice(axis));
-    const extra = ctx.node.outputNames.length;
-    const statDims = x.dims.map((d, i) => (i < axis ? d : 1));
-    if (sizeOf(scale.dims) !== n) ctx.unsupported(`with a Scale of shape [${scale.dims.join(", ")}] (it must cover all normalized axes)`);
-    return {
-      outputs: [
-        { dtype: "float32", dims: x.dims },
-        ...(extra > 1 ? [{ dtype: "float32" as const, dims: statDims }] : []),
-        ...(extra > 2 ? [{ dtype: "float32" as const, dims: statDims }] : []),
-      ],
-      run(ins, outs) {
-        const src = ins[0]!.data as Float32Array;
-        const g = ins[1]!.data as Float32Array;
-        const b = ins[2]?.data as Float32Array | undefined;
-        const dst = outs[0]!.data as Float32Array;
-        for (let o = 0; o < outer; o++) {
-          let mean = 0;
-          for (let i = 0; i < n; i++) mean += src[o * n + i]!;
-          mean /= n;
-          let v = 0;
-          for (let i = 0; i < n; i++) v += (src[o * n + i]! - mean) ** 2;
-          v /= n;
-          const inv = 1 / Math.sqrt(v + eps);
-          for (let i = 0; i < n; i++) dst[o * n + i] = (src[o * n + i]! - mean) * inv * g[i]! + (b ? b[i]! : 0);
-          if (outs[1]) (outs[1].data as Float32Array)[o] = mean;
-          if (outs[2]) (outs[2].data as Float32Array)[o] = inv;
-        }
-      },
-    };
-  },
-};
+/** A one-value constant repeated n times (a scalar γ or β of a decomposed LayerNorm), in session memory. */
+function spread(meta: ValueMeta | undefined, n: number, key: string, ctx: PrepareContext): Float32Array | undefined {
+  if (!meta || meta.value === undefined || sizeOf(meta.dims) !== 1 || n === 1) return undefined;
+  return ctx.once(key, () => {
+    const out = ctx.persistentF32(n);
+    out.fill((meta.value as Float32Array)[0]!);
+    return out;
+  });
+}
 
+/**
+ * LayerNormalization over the axes from `axis` on: one normalised row per index of the axes before it. `fixed` gives
+ * axis and epsilon for a decomposed LayerNorm found by the plan (engine/fuse-layernorm.ts), whose γ and β may be
+ * absent or single values.
+ */
+export function layerNormOp(fixed?: { axis: number; epsilon: number }): OpDef {
+  return {
+    fusesClamp: true,
+    prepare(inputs, ctx) {
+      const x = requireInput(inputs[0], 0, ctx);
+      requireFloat32(x, "input", ctx);
+      const scale = fixed ? inputs[1] : requireInput(inputs[1], 1, ctx);
+      const bias = inputs[2];
+      const axis = normAxis(fixed?.axis ?? ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
+      const eps = fixed?.epsilon ?? ctx.node.floatAttribute("epsilon", 1e-5);
+      const outer = sizeOf(x.dims.slice(0, axis));
+      const n = sizeOf(x.dims.slice(axis));
+      const extra = fixed ? 1 : ctx.node.outputNames.length;
+      const statDims = x.dims.map((d, i) => (i < axis ? d : 1));
+      for (const [meta, what] of [[scale, "Scale"], [bias, "B"]] as const) {
+        if (!meta) continue;
+        requireFloat32(meta, what, ctx);
+        const fits = sizeOf(meta.dims) === n || (fixed !== undefined && sizeOf(meta.dims) === 1 && meta.value !== undefined);
+        if (!fits || (fixed !== undefined && meta.dims.length > x.dims.length - axis)) {
+          ctx.unsupported(`with a ${what} of shape [${meta.dims.join(", ")}] (it must cover all normalized axes)`);
+        }
+      }
+      const ones = scale ? undefined : ctx.once("ones", () => ctx.persistentF32(n).fill(1));
+      const gammaSpread = spread(scale, n, "gamma", ctx);
+      const betaSpread = spread(bias, n, "beta", ctx);
+      const k = ctx.k;
+      const clamp = { lo: ctx.clamp?.lo ?? -Infinity, hi: ctx.clamp?.hi ?? Infinity };
+      return {
+        outputs: [
+          { dtype: "float32", dims: x.dims },
+          ...(extra > 1 ? [{ dtype: "float32" as const, dims: statDims }] : []),
+          ...(extra > 2 ? [{ dtype: "float32" as const, dims: statDims }] : []),
+        ],
+        run(ins, outs) {
+          const affine = {
+            gamma: ones ?? gammaSpread ?? (ins[1]!.data as Float32Array),
+            beta: betaSpread ?? (ins[2]?.data as Float32Array | undefined),
+          };
+          const stats = { mean: outs[1]?.data as Float32Array | undefined, invStd: outs[2]?.data as Float32Array | undefined };
+          k.norm.layerNorm(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, outer, n, affine, eps, stats, clamp);
+        },
+      };
+    },
+  };
+}
+
+/** InstanceNormalization: each (batch, channel) plane normalised, then scaled and shifted per channel. */
 const instanceNorm: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     requireFloat32(x, "input", ctx);
+    if (x.dims.length < 2) ctx.fail(`input must have at least 2 dimensions, got [${x.dims.join(", ")}]`);
     const eps = ctx.node.floatAttribute("epsilon", 1e-5);
     const C = x.dims[1]!;
+    for (const i of [1, 2]) {
+      const p = requireInput(inputs[i], i, ctx);
+      requireFloat32(p, i === 1 ? "scale" : "B", ctx);
+      if (sizeOf(p.dims) !== C) ctx.fail(`${i === 1 ? "scale" : "B"} must have ${C} values, got [${p.dims.join(", ")}]`);
+    }
     const planes = x.dims[0]! * C;
     const size = sizeOf(x.dims.slice(2));
+    const k = ctx.k;
     return {
       outputs: [{ dtype: "float32", dims: x.dims }],
       run(ins, outs) {
-        const src = ins[0]!.data as Float32Array;
-        const g = ins[1]!.data as Float32Array;
-        const b = ins[2]!.data as Float32Array;
-        const dst = outs[0]!.data as Float32Array;
-        for (let p = 0; p < planes; p++) {
-          const c = p % C;
-          let mean = 0;
-          for (let i = 0; i < size; i++) mean += src[p * size + i]!;
-          mean /= size;
-          let v = 0;
-          for (let i = 0; i < size; i++) v += (src[p * size + i]! - mean) ** 2;
-          const inv = 1 / Math.sqrt(v / size + eps);
-          for (let i = 0; i < size; i++) dst[p * size + i] = (src[p * size + i]! - mean) * inv * g[c]! + b[c]!;
-        }
+        const affine = { gamma: ins[1]!.data as Float32Array, beta: ins[2]!.data as Float32Array, channels: C };
+        k.norm.layerNorm(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, planes, size, affine, eps);
       },
     };
   },
@@ -179,6 +196,6 @@ const meanVarianceNormalization: OpDef = {
 };
 
 export const normOps: Record<string, OpDef> = {
-  BatchNormalization: batchNorm, LayerNormalization: layerNorm, InstanceNormalization: instanceNorm, LRN: lrn,
+  BatchNormalization: batchNorm, LayerNormalization: layerNormOp(), InstanceNormalization: instanceNorm, LRN: lrn,
   MeanVarianceNormalization: meanVarianceNormalization,
 };

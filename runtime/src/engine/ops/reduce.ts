@@ -1,5 +1,6 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf, writer } from "./util.js";
+import { REDUCE_OPS, type ReduceOp, type RowGeometry } from "../kernels/norm.js";
 
 interface Reduction {
   init: number;
@@ -19,6 +20,19 @@ const REDUCTIONS: Record<string, Reduction> = {
   ReduceLogSum: { init: 0, step: (a, x) => a + x, finish: (a) => Math.log(a) },
   ReduceLogSumExp: { init: 0, step: (a, x) => a + Math.exp(x), finish: (a) => Math.log(a) },
 };
+
+/**
+ * The reduced axes as one run [outer][n][inner] when they are adjacent once axes of size 1 are ignored (the usual
+ * case: the last axis, or the spatial axes); undefined when kept axes of size > 1 lie between them.
+ */
+export function rowGeometry(dims: readonly number[], axes: readonly number[]): RowGeometry | undefined {
+  const wide = axes.filter((a) => dims[a] !== 1);
+  if (wide.length === 0) return { outer: sizeOf(dims), n: 1, inner: 1 };
+  const first = wide[0]!;
+  const last = wide[wide.length - 1]!;
+  for (let d = first; d <= last; d++) if (!axes.includes(d) && dims[d] !== 1) return undefined;
+  return { outer: sizeOf(dims.slice(0, first)), n: sizeOf(axes.map((a) => dims[a]!)), inner: sizeOf(dims.slice(last + 1)) };
+}
 
 /** For each output element, the input offsets it reduces, as (first offset, offsets relative to it). */
 function reductionMaps(dims: readonly number[], axes: readonly number[]): { bases: Int32Array; rel: Int32Array; outDims: number[] } {
@@ -59,8 +73,18 @@ function reduce(op: string): OpDef {
       const x = requireInput(inputs[0], 0, ctx);
       const axes = reduceAxes(x, inputs, ctx);
       const keep = ctx.node.intAttribute("keepdims", 1) !== 0;
-      const { bases, rel } = reductionMaps(x.dims, axes);
       const outDims = keep ? x.dims.map((d, i) => (axes.includes(i) ? 1 : d)) : x.dims.filter((_, i) => !axes.includes(i));
+      const rows = x.dtype === "float32" && axes.length > 0 ? rowGeometry(x.dims, axes) : undefined;
+      if (rows && op in REDUCE_OPS) {
+        const k = ctx.k;
+        return {
+          outputs: [{ dtype: x.dtype, dims: outDims }],
+          run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+            k.norm.reduce(op as ReduceOp, ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, rows);
+          },
+        };
+      }
+      const { bases, rel } = reductionMaps(x.dims, axes);
       return {
         outputs: [{ dtype: x.dtype, dims: outDims }],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
@@ -117,8 +141,18 @@ function softmax(log: boolean): OpDef {
       const modern = ctx.opset >= 13;
       const axis = normAxis(ctx.node.intAttribute("axis", modern ? -1 : 1), Math.max(rank, 1), ctx);
       const outer = sizeOf(x.dims.slice(0, axis));
-      const n = modern ? x.dims[axis]! : sizeOf(x.dims.slice(axis));
+      const n = modern ? x.dims[axis] ?? 1 : sizeOf(x.dims.slice(axis));
       const inner = modern ? sizeOf(x.dims.slice(axis + 1)) : 1;
+      if (x.dtype === "float32") {
+        const k = ctx.k;
+        const rows = { outer, n, inner };
+        return {
+          outputs: [{ dtype: x.dtype, dims: x.dims }],
+          run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+            k.norm.softmax(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, rows, log);
+          },
+        };
+      }
       return {
         outputs: [{ dtype: x.dtype, dims: x.dims }],
         run(ins, outs) {
