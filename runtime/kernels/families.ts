@@ -10,3 +10,4 @@ export * from "./qconv";
 export * from "./qwindow";
 export * from "./qeltwise";
 export * from "./qwinograd";
+export * from "./recurrent";

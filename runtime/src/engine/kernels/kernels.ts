@@ -5,6 +5,7 @@ import { QconvKernels } from "./qconv.js";
 import { QeltwiseKernels } from "./qeltwise.js";
 import { QwindowKernels } from "./qwindow.js";
 import { QwinogradKernels } from "./qwinograd.js";
+import { RecurrentKernels } from "./recurrent.js";
 import { KernelRuntime, type KernelOptions } from "./runtime.js";
 import { WindowKernels } from "./window.js";
 import { WinogradKernels } from "./winograd.js";
@@ -26,6 +27,7 @@ export class Kernels extends KernelRuntime {
   readonly qwinograd: QwinogradKernels;
   readonly qwindow: QwindowKernels;
   readonly qeltwise: QeltwiseKernels;
+  readonly recurrent: RecurrentKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -38,5 +40,6 @@ export class Kernels extends KernelRuntime {
     this.qwinograd = new QwinogradKernels(this);
     this.qwindow = new QwindowKernels(this);
     this.qeltwise = new QeltwiseKernels(this);
+    this.recurrent = new RecurrentKernels(this, this.gemm);
   }
 }
