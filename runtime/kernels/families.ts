@@ -11,3 +11,4 @@ export * from "./qwindow";
 export * from "./qeltwise";
 export * from "./qwinograd";
 export * from "./recurrent";
+export * from "./resize";

@@ -131,11 +131,11 @@ const ACT_SOFTPLUS = 10;
 /**
  * One LSTM step over B batch rows of H units. Gate columns in ONNX order i, o, f, c. xw: this step's row of batch 0
  * (xwRow floats between batch rows), hr: B rows of 4H, c and h: the state (B × H, updated in place), p: peepholes
- * (i, o, f; 0 for none), y: this step's output row of batch 0 (yRow apart; 0 for none). Internal rows (xw gates,
+ * (i, o, f; 0 for none), hr rows hrRow floats apart, y: this step's output row of batch 0 (yRow apart; 0 for none). Internal rows (xw gates,
  * hr gates, c, h, p) are H rounded up to a multiple of 4 wide; y rows are H wide.
  */
 export function lstm_step(
-  xw: usize, xwRow: i32, hr: usize, c: usize, h: usize, p: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
+  xw: usize, xwRow: i32, hr: usize, hrRow: i32, c: usize, h: usize, p: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
   clip: f32, inputForget: i32, f: i32, fa: f32, fb: f32, g: i32, ga: f32, gb: f32, hc: i32, ha: f32, hb: f32,
 ): void {
   const lo = f32x4.splat(-clip);
@@ -150,7 +150,7 @@ export function lstm_step(
       continue;
     }
     const xb = xw + ((<usize>b * xwRow) << 2);
-    const rb = hr + ((<usize>b * 4 * Hp) << 2);
+    const rb = hr + ((<usize>b * hrRow) << 2);
     const cb = c + ((<usize>b * Hp) << 2);
     const hbp = h + ((<usize>b * Hp) << 2);
     for (let j = 0; j < Hp; j += 4) {
@@ -244,7 +244,7 @@ export function gru_step(
 
 /** One simple RNN step: h = f(xw + hr). */
 export function rnn_step(
-  xw: usize, xwRow: i32, hr: usize, h: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
+  xw: usize, xwRow: i32, hr: usize, hrRow: i32, h: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
   clip: f32, f: i32, fa: f32, fb: f32,
 ): void {
   const lo = f32x4.splat(-clip);
@@ -257,7 +257,7 @@ export function rnn_step(
       continue;
     }
     const xb = xw + ((<usize>b * xwRow) << 2);
-    const rb = hr + ((<usize>b * Hp) << 2);
+    const rb = hr + ((<usize>b * hrRow) << 2);
     const hbp = h + ((<usize>b * Hp) << 2);
     for (let j = 0; j < Hp; j += 4) {
       const off = <usize>j << 2;
@@ -273,5 +273,75 @@ export function recurrent_act(code: i32, x: usize, y: usize, n: i32, alpha: f32,
   for (let i = 0; i < n; i += 4) {
     const off = <usize>i << 2;
     v128.store(y + off, act4(code, v128.load(x + off), alpha, beta));
+  }
+}
+
+/** One tile of rows_gemm: `rows` (1 or 2) rows of A against `nb` (1 or 2) blocks of 8 columns of B. */
+// @ts-ignore: decorator
+@inline function rowsTile(rows: i32, nb: i32, a0: usize, a1: usize, K: i32, b0: usize, b1: usize, bias: usize, c0: usize, c1: usize): void {
+  let u0 = f32x4.splat(0), u1 = u0, u2 = u0, u3 = u0, v0 = u0, v1 = u0, v2 = u0, v3 = u0;
+  if (bias != 0) {
+    u0 = v128.load(bias); u1 = v128.load(bias, 16);
+    if (nb == 2) { u2 = v128.load(bias, 32); u3 = v128.load(bias, 48); }
+    v0 = u0; v1 = u1; v2 = u2; v3 = u3;
+  }
+  for (let k = 0; k < K; k++) {
+    const ka = <usize>k << 2;
+    const p0 = v128.load(b0), p1 = v128.load(b0, 16);
+    const x0 = v128.load32_splat(a0 + ka);
+    u0 = madd(x0, p0, u0); u1 = madd(x0, p1, u1);
+    if (rows == 2) {
+      const x1 = v128.load32_splat(a1 + ka);
+      v0 = madd(x1, p0, v0); v1 = madd(x1, p1, v1);
+      if (nb == 2) {
+        const q0 = v128.load(b1), q1 = v128.load(b1, 16);
+        u2 = madd(x0, q0, u2); u3 = madd(x0, q1, u3);
+        v2 = madd(x1, q0, v2); v3 = madd(x1, q1, v3);
+      }
+    } else if (nb == 2) {
+      const q0 = v128.load(b1), q1 = v128.load(b1, 16);
+      u2 = madd(x0, q0, u2); u3 = madd(x0, q1, u3);
+    }
+    b0 += 32;
+    b1 += 32;
+  }
+  v128.store(c0, u0); v128.store(c0, u1, 16);
+  if (nb == 2) { v128.store(c0, u2, 32); v128.store(c0, u3, 48); }
+  if (rows == 2) {
+    v128.store(c1, v0); v128.store(c1, v1, 16);
+    if (nb == 2) { v128.store(c1, v2, 32); v128.store(c1, v3, 48); }
+  }
+}
+
+/**
+ * C = A·B (+ bias per column) for the few rows of a recurrent state: A is M × K row-major (lda floats per row, no
+ * packing), B is packed in 8-column blocks as pack_b lays it out, C rows are ldc floats apart and hold whole blocks
+ * (N rounded up to 8). Two rows against two blocks per tile keep 8 accumulators busy; the GEMM kernel would pad the
+ * rows to its panel height and compute the padding too.
+ */
+export function rows_gemm(a: usize, lda: i32, M: i32, K: i32, b: usize, N: i32, bias: usize, c: usize, ldc: i32): void {
+  const blocks = (N + 7) >> 3;
+  const bStride = <usize>K << 5;
+  for (let m = 0; m < M; m += 2) {
+    const a0 = a + ((<usize>m * lda) << 2);
+    const a1 = a0 + (<usize>lda << 2);
+    const c0 = c + ((<usize>m * ldc) << 2);
+    const c1 = c0 + (<usize>ldc << 2);
+    const pair = m + 2 <= M;
+    let j = 0;
+    for (; j + 2 <= blocks; j += 2) {
+      const bj = b + <usize>j * bStride;
+      const bb: usize = bias == 0 ? 0 : bias + (<usize>j << 5);
+      const cj = <usize>j << 5;
+      if (pair) rowsTile(2, 2, a0, a1, K, bj, bj + bStride, bb, c0 + cj, c1 + cj);
+      else rowsTile(1, 2, a0, a1, K, bj, bj + bStride, bb, c0 + cj, c1 + cj);
+    }
+    if (j < blocks) {
+      const bj = b + <usize>j * bStride;
+      const bb: usize = bias == 0 ? 0 : bias + (<usize>j << 5);
+      const cj = <usize>j << 5;
+      if (pair) rowsTile(2, 1, a0, a1, K, bj, bj, bb, c0 + cj, c1 + cj);
+      else rowsTile(1, 1, a0, a1, K, bj, bj, bb, c0 + cj, c1 + cj);
+    }
   }
 }

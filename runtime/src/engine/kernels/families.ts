@@ -8,6 +8,7 @@ import { QELTWISE_EXPORTS } from "./qeltwise.js";
 import { QWINDOW_EXPORTS } from "./qwindow.js";
 import { QWINOGRAD_EXPORTS } from "./qwinograd.js";
 import { RECURRENT_EXPORTS } from "./recurrent.js";
+import { RESIZE_EXPORTS } from "./resize.js";
 import { WINDOW_EXPORTS } from "./window.js";
 import { WINOGRAD_EXPORTS } from "./winograd.js";
 
@@ -19,7 +20,7 @@ import { WINOGRAD_EXPORTS } from "./winograd.js";
 export const KERNEL_EXPORTS = {
   ...GEMM_EXPORTS, ...CONV_EXPORTS, ...WINOGRAD_EXPORTS, ...WINDOW_EXPORTS, ...ELTWISE_EXPORTS, ...PEAK_EXPORTS,
   ...QCONV_EXPORTS, ...QWINOGRAD_EXPORTS, ...QWINDOW_EXPORTS, ...QELTWISE_EXPORTS,
-  ...RECURRENT_EXPORTS,
+  ...RECURRENT_EXPORTS, ...RESIZE_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

@@ -6,6 +6,7 @@ import { QeltwiseKernels } from "./qeltwise.js";
 import { QwindowKernels } from "./qwindow.js";
 import { QwinogradKernels } from "./qwinograd.js";
 import { RecurrentKernels } from "./recurrent.js";
+import { ResizeKernels } from "./resize.js";
 import { KernelRuntime, type KernelOptions } from "./runtime.js";
 import { WindowKernels } from "./window.js";
 import { WinogradKernels } from "./winograd.js";
@@ -28,6 +29,7 @@ export class Kernels extends KernelRuntime {
   readonly qwindow: QwindowKernels;
   readonly qeltwise: QeltwiseKernels;
   readonly recurrent: RecurrentKernels;
+  readonly resize: ResizeKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -41,5 +43,6 @@ export class Kernels extends KernelRuntime {
     this.qwindow = new QwindowKernels(this);
     this.qeltwise = new QeltwiseKernels(this);
     this.recurrent = new RecurrentKernels(this, this.gemm);
+    this.resize = new ResizeKernels(this);
   }
 }

@@ -1,15 +1,16 @@
 import type { ExportTable } from "./exports.js";
-import type { GemmBias, GemmKernels, MatrixSource, PackedA, PackedB } from "./gemm.js";
+import type { GemmBias, GemmKernels, PackedA, PackedB } from "./gemm.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
 
 /** kernels/recurrent.ts */
 export const RECURRENT_EXPORTS = {
-  lstm_step: { params: ["xw", "xwRow", "hr", "c", "h", "p", "y", "yRow", "B", "H", "t", "lens", "clip", "inputForget",
+  lstm_step: { params: ["xw", "xwRow", "hr", "hrRow", "c", "h", "p", "y", "yRow", "B", "H", "t", "lens", "clip", "inputForget",
     "f", "fa", "fb", "g", "ga", "gb", "hc", "ha", "hb"] },
   gru_reset: { params: ["xw", "xwRow", "hr", "hrRow", "h", "rh", "B", "H", "clip", "f", "fa", "fb"] },
   gru_step: { params: ["xw", "xwRow", "hr", "hrRow", "hh", "hhRow", "h", "y", "yRow", "B", "H", "t", "lens", "clip",
     "linearBeforeReset", "f", "fa", "fb", "g", "ga", "gb"] },
-  rnn_step: { params: ["xw", "xwRow", "hr", "h", "y", "yRow", "B", "H", "t", "lens", "clip", "f", "fa", "fb"] },
+  rnn_step: { params: ["xw", "xwRow", "hr", "hrRow", "h", "y", "yRow", "B", "H", "t", "lens", "clip", "f", "fa", "fb"] },
+  rows_gemm: { params: ["a", "lda", "M", "K", "b", "N", "bias", "c", "ldc"] },
   recurrent_act: { params: ["code", "x", "y", "n", "alpha", "beta"] },
 } as const satisfies ExportTable;
 
@@ -73,8 +74,6 @@ export interface PackedDirection {
 /** The per-plan buffers one recurrent operator runs in. */
 export interface RecurrentWorkspace {
   readonly x: PackedA;
-  readonly state: PackedA;
-  readonly rhA: PackedA | undefined;
   readonly xw: Float32Array;
   readonly hr: Float32Array;
   readonly hh: Float32Array;
@@ -82,8 +81,6 @@ export interface RecurrentWorkspace {
   readonly h: Float32Array;
   readonly c: Float32Array;
   readonly lens: Float32Array;
-  readonly hSource: MatrixSource;
-  readonly rhSource: MatrixSource;
 }
 
 /** What one run reads and writes: X, optional sequence lengths and initial state, the optional outputs. */
@@ -101,9 +98,14 @@ function padded(H: number): number {
   return Math.ceil(H / 4) * 4;
 }
 
+/** Row stride of rows_gemm's output: whole 8-column blocks. */
+function blocks8(N: number): number {
+  return Math.ceil(N / 8) * 8;
+}
+
 /**
  * LSTM, GRU and RNN: the input projection X·Wᵀ of every step in one GEMM, then per step the recurrent projection
- * H·Rᵀ on the GEMM kernel and the gate math in one vectorised kernel call.
+ * H·Rᵀ (a few rows against the packed Rᵀ, rows_gemm) and the gate math, one kernel call each.
  */
 export class RecurrentKernels {
   constructor(private readonly rt: KernelRuntime, private readonly gemm: GemmKernels) {}
@@ -172,22 +174,15 @@ export class RecurrentKernels {
     const { T, B, I, H, cell } = s;
     const G = GATES[cell];
     const Hp = padded(H);
-    const h = alloc(B * Hp);
-    const rh = alloc(B * Hp);
-    const gruSplit = cell === "GRU" && !s.linearBeforeReset;
     return {
       x: this.gemm.createA(T * B, I, alloc),
-      state: this.gemm.createA(B, Hp, alloc),
-      rhA: gruSplit ? this.gemm.createA(B, Hp, alloc) : undefined,
       xw: alloc(T * B * G * Hp),
-      hr: alloc(B * G * Hp),
-      hh: alloc(B * Hp),
-      rh,
-      h,
+      hr: alloc(B * blocks8(G * Hp)),
+      hh: alloc(B * blocks8(Hp)),
+      rh: alloc(B * Hp),
+      h: alloc(B * Hp),
       c: alloc(B * Hp),
       lens: alloc(B),
-      hSource: { data: h, rowStride: Hp, colStride: 1 },
-      rhSource: { data: rh, rowStride: Hp, colStride: 1 },
     };
   }
 
@@ -209,6 +204,8 @@ export class RecurrentKernels {
     const hrPtr = rt.ptr(ws.hr);
     const hPtr = rt.ptr(ws.h);
     const cPtr = rt.ptr(ws.c);
+    const rhPtr = rt.ptr(ws.rh);
+    const hhPtr = rt.ptr(ws.hh);
     const yPtr = io.y ? rt.ptr(io.y) : 0;
     const clip = s.clip;
     // Row b of direction d of a [D, B, H] (layout 0) or [B, D, H] (layout 1) state tensor.
@@ -224,30 +221,32 @@ export class RecurrentKernels {
       }
       const [f, g, h] = dir.acts as [Activation, Activation | undefined, Activation | undefined];
       const pPtr = dir.p ? rt.ptr(dir.p) : 0;
+      const rPtr = rt.ptr(dir.r.data);
+      const rN = dir.r.N;
+      const hrRow = blocks8(rN);
+      const rBiasPtr = dir.rBias ? rt.ptr(dir.rBias.data) : 0;
       for (let step = 0; step < T; step++) {
         const t = dir.reverse ? T - 1 - step : step;
         const xw = xwBase + (layout === 0 ? t * B * N : t * N) * 4;
         const xwRow = layout === 0 ? N : T * N;
         const y = yPtr === 0 ? 0 : yPtr + (layout === 0 ? (t * D + d) * B * H : (t * D + d) * H) * 4;
         const yRow = layout === 0 ? H : T * D * H;
-        this.gemm.packA(ws.state, ws.hSource);
-        this.gemm.run(ws.state, dir.r, { y: ws.hr }, dir.rBias);
+        e.rows_gemm(hPtr, Hp, B, Hp, rPtr, rN, rBiasPtr, hrPtr, hrRow);
         if (s.cell === "LSTM") {
-          e.lstm_step(xw, xwRow, hrPtr, cPtr, hPtr, pPtr, y, yRow, B, H, t, lensPtr, clip, s.inputForget ? 1 : 0,
+          e.lstm_step(xw, xwRow, hrPtr, hrRow, cPtr, hPtr, pPtr, y, yRow, B, H, t, lensPtr, clip, s.inputForget ? 1 : 0,
             f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta, h!.code, h!.alpha, h!.beta);
         } else if (s.cell === "GRU") {
           if (s.linearBeforeReset) {
-            e.gru_step(xw, xwRow, hrPtr, N, hrPtr + 2 * Hp * 4, N, hPtr, y, yRow, B, H, t, lensPtr, clip, 1,
+            e.gru_step(xw, xwRow, hrPtr, hrRow, hrPtr + 2 * Hp * 4, hrRow, hPtr, y, yRow, B, H, t, lensPtr, clip, 1,
               f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta);
           } else {
-            e.gru_reset(xw, xwRow, hrPtr, 2 * Hp, hPtr, rt.ptr(ws.rh), B, H, clip, f.code, f.alpha, f.beta);
-            this.gemm.packA(ws.rhA!, ws.rhSource);
-            this.gemm.run(ws.rhA!, dir.rh!, { y: ws.hh });
-            e.gru_step(xw, xwRow, hrPtr, 2 * Hp, rt.ptr(ws.hh), Hp, hPtr, y, yRow, B, H, t, lensPtr, clip, 0,
+            e.gru_reset(xw, xwRow, hrPtr, hrRow, hPtr, rhPtr, B, H, clip, f.code, f.alpha, f.beta);
+            e.rows_gemm(rhPtr, Hp, B, Hp, rt.ptr(dir.rh!.data), Hp, 0, hhPtr, blocks8(Hp));
+            e.gru_step(xw, xwRow, hrPtr, hrRow, hhPtr, blocks8(Hp), hPtr, y, yRow, B, H, t, lensPtr, clip, 0,
               f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta);
           }
         } else {
-          e.rnn_step(xw, xwRow, hrPtr, hPtr, y, yRow, B, H, t, lensPtr, clip, f.code, f.alpha, f.beta);
+          e.rnn_step(xw, xwRow, hrPtr, hrRow, hPtr, y, yRow, B, H, t, lensPtr, clip, f.code, f.alpha, f.beta);
         }
       }
       for (let b = 0; b < B; b++) {
