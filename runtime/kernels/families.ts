@@ -12,3 +12,4 @@ export * from "./qeltwise";
 export * from "./qwinograd";
 export * from "./recurrent";
 export * from "./resize";
+export * from "./col2im";

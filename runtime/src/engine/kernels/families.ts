@@ -1,4 +1,5 @@
 import type { ExportsOf } from "./exports.js";
+import { COL2IM_EXPORTS } from "./col2im.js";
 import { CONV_EXPORTS } from "./conv.js";
 import { ELTWISE_EXPORTS } from "./eltwise.js";
 import { GEMM_EXPORTS } from "./gemm.js";
@@ -20,7 +21,7 @@ import { WINOGRAD_EXPORTS } from "./winograd.js";
 export const KERNEL_EXPORTS = {
   ...GEMM_EXPORTS, ...CONV_EXPORTS, ...WINOGRAD_EXPORTS, ...WINDOW_EXPORTS, ...ELTWISE_EXPORTS, ...PEAK_EXPORTS,
   ...QCONV_EXPORTS, ...QWINOGRAD_EXPORTS, ...QWINDOW_EXPORTS, ...QELTWISE_EXPORTS,
-  ...RECURRENT_EXPORTS, ...RESIZE_EXPORTS,
+  ...RECURRENT_EXPORTS, ...RESIZE_EXPORTS, ...COL2IM_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

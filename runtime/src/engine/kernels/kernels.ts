@@ -1,3 +1,4 @@
+import { Col2imKernels } from "./col2im.js";
 import { ConvKernels } from "./conv.js";
 import { EltwiseKernels } from "./eltwise.js";
 import { GemmKernels } from "./gemm.js";
@@ -30,6 +31,7 @@ export class Kernels extends KernelRuntime {
   readonly qeltwise: QeltwiseKernels;
   readonly recurrent: RecurrentKernels;
   readonly resize: ResizeKernels;
+  readonly col2im: Col2imKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -44,5 +46,6 @@ export class Kernels extends KernelRuntime {
     this.qeltwise = new QeltwiseKernels(this);
     this.recurrent = new RecurrentKernels(this, this.gemm);
     this.resize = new ResizeKernels(this);
+    this.col2im = new Col2imKernels(this);
   }
 }
