@@ -186,6 +186,7 @@ function contraction(eq: Equation, metas: readonly ValueMeta[], size: Map<string
     run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
       const A = ins[0]!.data as Float32Array;
       const Y = outs[0]!.data as Float32Array;
+      k.count("einsum-gemm");
       for (let i = 0; i < count; i++) {
         k.gemm.packA(packedA, { data: A, offset: aOff[i]!, rowStride: M > 1 ? aRow : 0, colStride: K > 1 ? aCol : 0 });
         if (!constB) k.gemm.packB(packedB, bSource(ins[1]!.data as Float32Array, i));
