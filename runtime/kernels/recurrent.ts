@@ -134,7 +134,8 @@ const ACT_SOFTPLUS = 10;
  * (i, o, f; 0 for none), hr rows hrRow floats apart, y: this step's output row of batch 0 (yRow apart; 0 for none). Internal rows (xw gates,
  * hr gates, c, h, p) are H rounded up to a multiple of 4 wide; y rows are H wide.
  */
-export function lstm_step(
+// @ts-ignore: decorator
+@inline function lstmRows(
   xw: usize, xwRow: i32, hr: usize, hrRow: i32, c: usize, h: usize, p: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
   clip: f32, inputForget: i32, f: i32, fa: f32, fb: f32, g: i32, ga: f32, gb: f32, hc: i32, ha: f32, hb: f32,
 ): void {
@@ -177,11 +178,21 @@ export function lstm_step(
   }
 }
 
+/** lstm_step: the default activations compile to their own loop (no per-vector dispatch), any others to the general one. */
+export function lstm_step(
+  xw: usize, xwRow: i32, hr: usize, hrRow: i32, c: usize, h: usize, p: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
+  clip: f32, inputForget: i32, f: i32, fa: f32, fb: f32, g: i32, ga: f32, gb: f32, hc: i32, ha: f32, hb: f32,
+): void {
+  if (f == ACT_SIGMOID && g == ACT_TANH && hc == ACT_TANH) lstmRows(xw, xwRow, hr, hrRow, c, h, p, y, yRow, B, H, t, lens, clip, inputForget, ACT_SIGMOID, 0, 0, ACT_TANH, 0, 0, ACT_TANH, 0, 0);
+  else lstmRows(xw, xwRow, hr, hrRow, c, h, p, y, yRow, B, H, t, lens, clip, inputForget, f, fa, fb, g, ga, gb, hc, ha, hb);
+}
+
 /**
  * GRU, before the second recurrent GEMM when the reset gate applies before the linear map (linear_before_reset 0):
  * r = f(xw_r + hr_r), rh = r ⊙ h. Gate columns z, r, h; hr holds hrRow floats per batch row.
  */
-export function gru_reset(
+// @ts-ignore: decorator
+@inline function gruResetRows(
   xw: usize, xwRow: i32, hr: usize, hrRow: i32, h: usize, rh: usize, B: i32, H: i32, clip: f32, f: i32, fa: f32, fb: f32,
 ): void {
   const lo = f32x4.splat(-clip);
@@ -200,12 +211,21 @@ export function gru_reset(
   }
 }
 
+/** gru_reset: the default activations compile to their own loop (no per-vector dispatch), any others to the general one. */
+export function gru_reset(
+  xw: usize, xwRow: i32, hr: usize, hrRow: i32, h: usize, rh: usize, B: i32, H: i32, clip: f32, f: i32, fa: f32, fb: f32,
+): void {
+  if (f == ACT_SIGMOID) gruResetRows(xw, xwRow, hr, hrRow, h, rh, B, H, clip, ACT_SIGMOID, 0, 0);
+  else gruResetRows(xw, xwRow, hr, hrRow, h, rh, B, H, clip, f, fa, fb);
+}
+
 /**
  * One GRU step: z = f(xw_z + hr_z); the candidate g(xw_h + hh) where hh is (r ⊙ h)·Rhᵀ + Rbh (linear_before_reset
  * 0, from the second GEMM), or g(xw_h + r ⊙ hh) with hh = h·Rhᵀ + Rbh (linear_before_reset 1, r computed here);
  * h = (1 − z) ⊙ candidate + z ⊙ h. hr and hh hold hrRow and hhRow floats per batch row.
  */
-export function gru_step(
+// @ts-ignore: decorator
+@inline function gruRows(
   xw: usize, xwRow: i32, hr: usize, hrRow: i32, hh: usize, hhRow: i32, h: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32,
   lens: usize, clip: f32, linearBeforeReset: i32, f: i32, fa: f32, fb: f32, g: i32, ga: f32, gb: f32,
 ): void {
@@ -242,8 +262,18 @@ export function gru_step(
   }
 }
 
+/** gru_step: the default activations compile to their own loop (no per-vector dispatch), any others to the general one. */
+export function gru_step(
+  xw: usize, xwRow: i32, hr: usize, hrRow: i32, hh: usize, hhRow: i32, h: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32,
+  lens: usize, clip: f32, linearBeforeReset: i32, f: i32, fa: f32, fb: f32, g: i32, ga: f32, gb: f32,
+): void {
+  if (f == ACT_SIGMOID && g == ACT_TANH) gruRows(xw, xwRow, hr, hrRow, hh, hhRow, h, y, yRow, B, H, t, lens, clip, linearBeforeReset, ACT_SIGMOID, 0, 0, ACT_TANH, 0, 0);
+  else gruRows(xw, xwRow, hr, hrRow, hh, hhRow, h, y, yRow, B, H, t, lens, clip, linearBeforeReset, f, fa, fb, g, ga, gb);
+}
+
 /** One simple RNN step: h = f(xw + hr). */
-export function rnn_step(
+// @ts-ignore: decorator
+@inline function rnnRows(
   xw: usize, xwRow: i32, hr: usize, hrRow: i32, h: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
   clip: f32, f: i32, fa: f32, fb: f32,
 ): void {
@@ -266,6 +296,15 @@ export function rnn_step(
       if (yb != 0) storeOut(yb, j, H, hNew);
     }
   }
+}
+
+/** rnn_step: the default activations compile to their own loop (no per-vector dispatch), any others to the general one. */
+export function rnn_step(
+  xw: usize, xwRow: i32, hr: usize, hrRow: i32, h: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
+  clip: f32, f: i32, fa: f32, fb: f32,
+): void {
+  if (f == ACT_TANH) rnnRows(xw, xwRow, hr, hrRow, h, y, yRow, B, H, t, lens, clip, ACT_TANH, 0, 0);
+  else rnnRows(xw, xwRow, hr, hrRow, h, y, yRow, B, H, t, lens, clip, f, fa, fb);
 }
 
 /** y = act(x) over n floats (n a multiple of 4): the kernels' activations, for tests against Math.*. */
