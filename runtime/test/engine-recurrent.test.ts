@@ -190,6 +190,8 @@ const CASES: [string, RnnCase][] = [
   ["GRU linear_before_reset, bidirectional, sequence lengths", { cell: "GRU", T: 4, B: 3, I: 3, H: 5, direction: "bidirectional", linearBeforeReset: true, bias: true, lens: [2, 4, 3] }],
   ["GRU reverse, layout 1, clip, Affine and ThresholdedRelu, constant weights", { cell: "GRU", T: 3, B: 2, I: 5, H: 9, direction: "reverse", layout: 1, clip: 0.5, acts: ["Affine", "ThresholdedRelu"], alphas: [0.5, 0.1], betas: [0.2], bias: true, constant: true }],
   ["RNN bidirectional, Relu and Softplus", { cell: "RNN", T: 4, B: 2, I: 3, H: 4, direction: "bidirectional", acts: ["Relu", "Softplus"], bias: true, initial: true }],
+  ["LSTM over a batch of 9 (the recurrent projection on the GEMM kernel)", { cell: "LSTM", T: 3, B: 9, I: 4, H: 6, bias: true, peepholes: true, initial: true, lens: [3, 1, 2, 3, 3, 2, 1, 3, 2] }],
+  ["GRU over a batch of 10, both recurrent GEMMs on the GEMM kernel", { cell: "GRU", T: 3, B: 10, I: 3, H: 5, direction: "bidirectional", bias: true, initial: true }],
   ["RNN with sequence lengths and only Y", { cell: "RNN", T: 5, B: 3, I: 2, H: 3, lens: [5, 1, 3], bias: true, outputs: [true, false] }],
 ];
 

@@ -74,6 +74,9 @@ export interface PackedDirection {
 /** The per-plan buffers one recurrent operator runs in. */
 export interface RecurrentWorkspace {
   readonly x: PackedA;
+  /** The state packed for the GEMM kernel, when the batch is large enough for it (else rows_gemm reads it as is). */
+  readonly state: PackedA | undefined;
+  readonly rhA: PackedA | undefined;
   readonly xw: Float32Array;
   readonly hr: Float32Array;
   readonly hh: Float32Array;
@@ -97,6 +100,9 @@ export interface RecurrentIo {
 function padded(H: number): number {
   return Math.ceil(H / 4) * 4;
 }
+
+/** From this many batch rows on, the recurrent projection runs on the GEMM kernel's 4-row panels. */
+const GEMM_ROWS = 8;
 
 /** Row stride of rows_gemm's output: whole 8-column blocks. */
 function blocks8(N: number): number {
@@ -174,8 +180,11 @@ export class RecurrentKernels {
     const { T, B, I, H, cell } = s;
     const G = GATES[cell];
     const Hp = padded(H);
+    const big = B >= GEMM_ROWS;
     return {
       x: this.gemm.createA(T * B, I, alloc),
+      state: big ? this.gemm.createA(B, Hp, alloc) : undefined,
+      rhA: big && cell === "GRU" && !s.linearBeforeReset ? this.gemm.createA(B, Hp, alloc) : undefined,
       xw: alloc(T * B * G * Hp),
       hr: alloc(B * blocks8(G * Hp)),
       hh: alloc(B * blocks8(Hp)),
@@ -231,7 +240,12 @@ export class RecurrentKernels {
         const xwRow = layout === 0 ? N : T * N;
         const y = yPtr === 0 ? 0 : yPtr + (layout === 0 ? (t * D + d) * B * H : (t * D + d) * H) * 4;
         const yRow = layout === 0 ? H : T * D * H;
-        e.rows_gemm(hPtr, Hp, B, Hp, rPtr, rN, rBiasPtr, hrPtr, hrRow);
+        if (ws.state) {
+          this.gemm.packA(ws.state, { data: ws.h, rowStride: Hp, colStride: 1 });
+          this.gemm.run(ws.state, dir.r, { y: ws.hr, ldc: hrRow }, dir.rBias);
+        } else {
+          e.rows_gemm(hPtr, Hp, B, Hp, rPtr, rN, rBiasPtr, hrPtr, hrRow);
+        }
         if (s.cell === "LSTM") {
           e.lstm_step(xw, xwRow, hrPtr, hrRow, cPtr, hPtr, pPtr, y, yRow, B, H, t, lensPtr, clip, s.inputForget ? 1 : 0,
             f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta, h!.code, h!.alpha, h!.beta);
@@ -241,7 +255,12 @@ export class RecurrentKernels {
               f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta);
           } else {
             e.gru_reset(xw, xwRow, hrPtr, hrRow, hPtr, rhPtr, B, H, clip, f.code, f.alpha, f.beta);
-            e.rows_gemm(rhPtr, Hp, B, Hp, rt.ptr(dir.rh!.data), Hp, 0, hhPtr, blocks8(Hp));
+            if (ws.rhA) {
+              this.gemm.packA(ws.rhA, { data: ws.rh, rowStride: Hp, colStride: 1 });
+              this.gemm.run(ws.rhA, dir.rh!, { y: ws.hh, ldc: blocks8(Hp) });
+            } else {
+              e.rows_gemm(rhPtr, Hp, B, Hp, rt.ptr(dir.rh!.data), Hp, 0, hhPtr, blocks8(Hp));
+            }
             e.gru_step(xw, xwRow, hrPtr, hrRow, hhPtr, blocks8(Hp), hPtr, y, yRow, B, H, t, lensPtr, clip, 0,
               f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta);
           }
