@@ -25,6 +25,8 @@ export interface ResizePlan {
   readonly OW: number;
   /** nearest: row offsets, columns. linear: r0, r1, wy, c0, c1, wx. */
   readonly tables: readonly Float32Array[];
+  /** The tables' addresses, taken once (they live as long as the session). */
+  readonly at: readonly number[];
 }
 
 /** Resize (nearest, bilinear) over the last two axes of a stack of planes. */
@@ -49,7 +51,7 @@ export class ResizeKernels {
       ? [ints(rows.map((t) => t.i0 * W)), ints(cols.map((t) => t.i0))]
       : [ints(rows.map((t) => t.i0 * W)), ints(rows.map((t) => t.i1 * W)), floats(rows.map((t) => t.w)),
         ints(cols.map((t) => t.i0)), ints(cols.map((t) => t.i1)), floats(cols.map((t) => t.w))];
-    return { mode, H, W, OH, OW, tables };
+    return { mode, H, W, OH, OW, tables, at: tables.map((a) => this.rt.ptr(a)) };
   }
 
   /** Per-thread scratch for a plan (the linear kernel's two interpolated rows). */
@@ -63,7 +65,7 @@ export class ResizeKernels {
     const { H, W, OH, OW } = plan;
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
-    const t = plan.tables.map((a) => rt.ptr(a));
+    const t = plan.at;
     const work = WINDOW_COST * planes * OH * OW;
     rt.count(`resize-${plan.mode}`);
     if (plan.mode === "nearest") {

@@ -52,15 +52,17 @@ const convTranspose: OpDef = {
     const rows = Mg * taps;
     const HW = sizeOf(input);
     const OHW = sizeOf(out);
-    const packedA = Array.from({ length: group }, () => k.gemm.createA(rows, Cg, ctx.persistentF32));
-    const packedB = k.gemm.createB(Cg, HW, ctx.persistentF32);
-    const cols = ctx.persistentF32(rows * HW);
-    const packWeights = (wData: Float32Array) => {
+    const createA = () => Array.from({ length: group }, () => k.gemm.createA(rows, Cg, ctx.persistentF32));
+    const packWeights = (packedA: ReturnType<typeof createA>, wData: Float32Array) => {
       // Wᵀ of group g: row (m, taps…), column ci, read from W[g·Cg + ci][m][taps…].
       for (let g = 0; g < group; g++) k.gemm.packA(packedA[g]!, { data: wData, offset: g * Cg * rows, rowStride: 1, colStride: rows });
+      return packedA;
     };
     const constW = w.value !== undefined;
-    if (constW) packWeights(w.value as Float32Array);
+    // Constant weights are packed once per session, whatever the input shapes.
+    const packedA = constW ? ctx.once("W", () => packWeights(createA(), w.value as Float32Array)) : createA();
+    const packedB = k.gemm.createB(Cg, HW, ctx.persistentF32);
+    const cols = ctx.persistentF32(rows * HW);
     const two = (v: number[], one: number) => (n === 1 ? [one, v[0]!] : v);
     const window: Window2d | undefined = n <= 2 ? (() => {
       const [H, W] = two(input, 1) as [number, number];
@@ -75,7 +77,7 @@ const convTranspose: OpDef = {
     return {
       outputs: [{ dtype: "float32", dims: [N, M, ...out] }],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        if (!constW) packWeights(ins[1]!.data as Float32Array);
+        if (!constW) packWeights(packedA, ins[1]!.data as Float32Array);
         const X = ins[0]!.data as Float32Array;
         const Y = outs[0]!.data as Float32Array;
         const bias = ins[2]?.data as Float32Array | undefined;
