@@ -131,8 +131,8 @@ const ACT_SOFTPLUS = 10;
 /**
  * One LSTM step over B batch rows of H units. Gate columns in ONNX order i, o, f, c. xw: this step's row of batch 0
  * (xwRow floats between batch rows), hr: B rows of 4H, c and h: the state (B × H, updated in place), p: peepholes
- * (i, o, f; 0 for none), hr rows hrRow floats apart, y: this step's output row of batch 0 (yRow apart; 0 for none). Internal rows (xw gates,
- * hr gates, c, h, p) are H rounded up to a multiple of 4 wide; y rows are H wide.
+ * (i, o, f; 0 for none), hr rows hrRow floats apart, y: this step's output row of batch 0 (yRow apart; 0 for
+ * none). Internal rows (xw gates, hr gates, c, h, p) are H rounded up to a multiple of 4 wide; y rows are H wide.
  */
 // @ts-ignore: decorator
 @inline function lstmRows(
@@ -183,7 +183,10 @@ export function lstm_step(
   xw: usize, xwRow: i32, hr: usize, hrRow: i32, c: usize, h: usize, p: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32, lens: usize,
   clip: f32, inputForget: i32, f: i32, fa: f32, fb: f32, g: i32, ga: f32, gb: f32, hc: i32, ha: f32, hb: f32,
 ): void {
-  if (f == ACT_SIGMOID && g == ACT_TANH && hc == ACT_TANH) lstmRows(xw, xwRow, hr, hrRow, c, h, p, y, yRow, B, H, t, lens, clip, inputForget, ACT_SIGMOID, 0, 0, ACT_TANH, 0, 0, ACT_TANH, 0, 0);
+  if (f == ACT_SIGMOID && g == ACT_TANH && hc == ACT_TANH) {
+    lstmRows(xw, xwRow, hr, hrRow, c, h, p, y, yRow, B, H, t, lens, clip, inputForget,
+      ACT_SIGMOID, 0, 0, ACT_TANH, 0, 0, ACT_TANH, 0, 0);
+  }
   else lstmRows(xw, xwRow, hr, hrRow, c, h, p, y, yRow, B, H, t, lens, clip, inputForget, f, fa, fb, g, ga, gb, hc, ha, hb);
 }
 
@@ -267,7 +270,10 @@ export function gru_step(
   xw: usize, xwRow: i32, hr: usize, hrRow: i32, hh: usize, hhRow: i32, h: usize, y: usize, yRow: i32, B: i32, H: i32, t: i32,
   lens: usize, clip: f32, linearBeforeReset: i32, f: i32, fa: f32, fb: f32, g: i32, ga: f32, gb: f32,
 ): void {
-  if (f == ACT_SIGMOID && g == ACT_TANH) gruRows(xw, xwRow, hr, hrRow, hh, hhRow, h, y, yRow, B, H, t, lens, clip, linearBeforeReset, ACT_SIGMOID, 0, 0, ACT_TANH, 0, 0);
+  if (f == ACT_SIGMOID && g == ACT_TANH) {
+    gruRows(xw, xwRow, hr, hrRow, hh, hhRow, h, y, yRow, B, H, t, lens, clip, linearBeforeReset,
+      ACT_SIGMOID, 0, 0, ACT_TANH, 0, 0);
+  }
   else gruRows(xw, xwRow, hr, hrRow, hh, hhRow, h, y, yRow, B, H, t, lens, clip, linearBeforeReset, f, fa, fb, g, ga, gb);
 }
 

@@ -77,7 +77,9 @@ function outputGeometry(x: ValueMeta, inputs: readonly (ValueMeta | undefined)[]
   const out = [...x.dims];
   if (sizes) {
     const policy = ctx.opset >= 18 ? node.stringAttribute("keep_aspect_ratio_policy", "stretch") : "stretch";
-    if (policy !== "stretch" && policy !== "not_larger" && policy !== "not_smaller") ctx.fail(`keep_aspect_ratio_policy '${policy}' is not one of stretch, not_larger, not_smaller`);
+    if (policy !== "stretch" && policy !== "not_larger" && policy !== "not_smaller") {
+      ctx.fail(`keep_aspect_ratio_policy '${policy}' is not one of stretch, not_larger, not_smaller`);
+    }
     const ratios = axes.map((a, i) => sizes![i]! / x.dims[a]!);
     if (policy === "stretch") {
       axes.forEach((a, i) => { out[a] = sizes![i]!; scale[a] = ratios[i]!; });
