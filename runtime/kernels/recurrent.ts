@@ -186,8 +186,9 @@ export function lstm_step(
   if (f == ACT_SIGMOID && g == ACT_TANH && hc == ACT_TANH) {
     lstmRows(xw, xwRow, hr, hrRow, c, h, p, y, yRow, B, H, t, lens, clip, inputForget,
       ACT_SIGMOID, 0, 0, ACT_TANH, 0, 0, ACT_TANH, 0, 0);
+  } else {
+    lstmRows(xw, xwRow, hr, hrRow, c, h, p, y, yRow, B, H, t, lens, clip, inputForget, f, fa, fb, g, ga, gb, hc, ha, hb);
   }
-  else lstmRows(xw, xwRow, hr, hrRow, c, h, p, y, yRow, B, H, t, lens, clip, inputForget, f, fa, fb, g, ga, gb, hc, ha, hb);
 }
 
 /**
@@ -273,8 +274,9 @@ export function gru_step(
   if (f == ACT_SIGMOID && g == ACT_TANH) {
     gruRows(xw, xwRow, hr, hrRow, hh, hhRow, h, y, yRow, B, H, t, lens, clip, linearBeforeReset,
       ACT_SIGMOID, 0, 0, ACT_TANH, 0, 0);
+  } else {
+    gruRows(xw, xwRow, hr, hrRow, hh, hhRow, h, y, yRow, B, H, t, lens, clip, linearBeforeReset, f, fa, fb, g, ga, gb);
   }
-  else gruRows(xw, xwRow, hr, hrRow, hh, hhRow, h, y, yRow, B, H, t, lens, clip, linearBeforeReset, f, fa, fb, g, ga, gb);
 }
 
 /** One simple RNN step: h = f(xw + hr). */
