@@ -2,7 +2,9 @@
 // projection X·Wᵀ (+ Wb) for every step in one GEMM and this step's recurrent projection H·Rᵀ (+ Rb) in another;
 // these kernels add them, clip, apply the cell's activations (sigmoid and tanh vectorised) and update the state.
 // A batch row whose sequence has ended (t ≥ its length) keeps its state and writes zeros to Y, as ONNX specifies.
+// Sigmoid, tanh and exp come from vmath.ts (≤ 1e-6 relative, documented and swept there).
 import { madd } from "./madd";
+import { vexp, vsigmoid, vtanh } from "./vmath";
 
 // Activation codes, as the host's ACTIVATIONS table numbers them.
 const ACT_SIGMOID = 0;
@@ -17,52 +19,6 @@ const ACT_ELU = 8;
 const ACT_SOFTSIGN = 9;
 const ACT_SOFTPLUS = 10;
 
-/**
- * e^x for 4 lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by Cephes' degree-6 polynomial, 2^n through the exponent
- * bits. Relative error ≤ 2 ulp over [-87, 88]; below that the result flushes to 0, above it saturates at 2^127·e^r.
- */
-// @ts-ignore: decorator
-@inline function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.33654)), f32x4.splat(88.37626));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504)));
-  let r = madd(n, f32x4.splat(-0.693359375), x);
-  r = madd(n, f32x4.splat(2.12194440e-4), r);
-  let p = f32x4.splat(1.9875691500e-4);
-  p = madd(p, r, f32x4.splat(1.3981999507e-3));
-  p = madd(p, r, f32x4.splat(8.3334519073e-3));
-  p = madd(p, r, f32x4.splat(4.1665795894e-2));
-  p = madd(p, r, f32x4.splat(1.6666665459e-1));
-  p = madd(p, r, f32x4.splat(5.0000001201e-1));
-  const r2 = f32x4.mul(r, r);
-  p = f32x4.add(madd(p, r2, r), f32x4.splat(1));
-  // 2^n with n in [-126, 127]: (n + 127) << 23 as float bits.
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, e);
-}
-
-// @ts-ignore: decorator
-@inline function sigmoid4(x: v128): v128 {
-  const one = f32x4.splat(1);
-  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
-}
-
-/** tanh for 4 lanes: an odd polynomial (Cephes) below |x| 0.625, 1 − 2/(e^{2|x|} + 1) above, the sign restored. */
-// @ts-ignore: decorator
-@inline function tanh4(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = madd(p, z, f32x4.splat(2.06390887954e-2));
-  p = madd(p, z, f32x4.splat(-5.37397155531e-2));
-  p = madd(p, z, f32x4.splat(1.33314422036e-1));
-  p = madd(p, z, f32x4.splat(-3.33332819422e-1));
-  const small = madd(f32x4.mul(p, z), x, x);
-  const one = f32x4.splat(1);
-  const big = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(exp4(f32x4.add(ax, ax)), one)));
-  const signed = v128.or(big, v128.and(x, f32x4.splat(-0.0)));
-  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
-}
-
 // @ts-ignore: decorator
 @inline function softplus1(x: f32): f32 {
   return x > 20 ? x : Mathf.log(1 + Mathf.exp(x));
@@ -71,8 +27,8 @@ const ACT_SOFTPLUS = 10;
 /** One of the ONNX recurrent activations on 4 lanes, with its alpha and beta. */
 // @ts-ignore: decorator
 @inline function act4(code: i32, x: v128, alpha: f32, beta: f32): v128 {
-  if (code == ACT_SIGMOID) return sigmoid4(x);
-  if (code == ACT_TANH) return tanh4(x);
+  if (code == ACT_SIGMOID) return vsigmoid(x);
+  if (code == ACT_TANH) return vtanh(x);
   const zero = f32x4.splat(0);
   if (code == ACT_RELU) return f32x4.max(x, zero);
   const va = f32x4.splat(alpha);
@@ -80,9 +36,9 @@ const ACT_SOFTPLUS = 10;
   if (code == ACT_AFFINE) return madd(x, va, vb);
   if (code == ACT_LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, va), f32x4.ge(x, zero));
   if (code == ACT_THRESHOLDED_RELU) return v128.and(x, f32x4.gt(x, va));
-  if (code == ACT_SCALED_TANH) return f32x4.mul(va, tanh4(f32x4.mul(vb, x)));
+  if (code == ACT_SCALED_TANH) return f32x4.mul(va, vtanh(f32x4.mul(vb, x)));
   if (code == ACT_HARD_SIGMOID) return f32x4.min(f32x4.max(madd(x, va, vb), zero), f32x4.splat(1));
-  if (code == ACT_ELU) return v128.bitselect(x, f32x4.mul(va, f32x4.sub(exp4(x), f32x4.splat(1))), f32x4.ge(x, zero));
+  if (code == ACT_ELU) return v128.bitselect(x, f32x4.mul(va, f32x4.sub(vexp(x), f32x4.splat(1))), f32x4.ge(x, zero));
   if (code == ACT_SOFTSIGN) return f32x4.div(x, f32x4.add(f32x4.splat(1), f32x4.abs(x)));
   // Softplus: rare, scalar.
   return f32x4(
