@@ -13,3 +13,6 @@ export * from "./qwinograd";
 export * from "./unary";
 export * from "./broadcast";
 export * from "./norm";
+export * from "./recurrent";
+export * from "./resize";
+export * from "./col2im";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { loadModel, saveModel, type Model } from "../src/tooling.js";
-import { EXAMPLES, sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
+import { EXAMPLES, sharedFile, sharedModel, skipUnlessShared, skipUnlessSharedFile, withTempDir } from "./helpers/data.js";
 
 /**
  * Checks inferred shapes against the shapes ONNX Runtime actually produces: every intermediate value becomes a graph
@@ -37,6 +37,13 @@ test("inferred shapes equal ONNX Runtime's on the example CNN", async () => {
   await withTempDir(async (dir) => {
     const checked = await compareWithOrt(await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx")), dir);
     assert.equal(checked, 16);
+  });
+});
+
+test("inferred shapes equal ONNX Runtime's on the zoo's LSTM keyword spotter (LSTM outputs included)", { skip: skipUnlessSharedFile("zoo/models/lstm_kws.onnx") }, async () => {
+  await withTempDir(async (dir) => {
+    const model = await loadModel(sharedFile("zoo/models/lstm_kws.onnx")!);
+    assert.ok((await compareWithOrt(model, dir)) > 10);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { ExportsOf } from "./exports.js";
+import { COL2IM_EXPORTS } from "./col2im.js";
 import { CONV_EXPORTS } from "./conv.js";
 import { ELTWISE_EXPORTS } from "./eltwise.js";
 import { GEMM_EXPORTS } from "./gemm.js";
@@ -8,6 +9,8 @@ import { QCONV_EXPORTS } from "./qconv.js";
 import { QELTWISE_EXPORTS } from "./qeltwise.js";
 import { QWINDOW_EXPORTS } from "./qwindow.js";
 import { QWINOGRAD_EXPORTS } from "./qwinograd.js";
+import { RECURRENT_EXPORTS } from "./recurrent.js";
+import { RESIZE_EXPORTS } from "./resize.js";
 import { WINDOW_EXPORTS } from "./window.js";
 import { WINOGRAD_EXPORTS } from "./winograd.js";
 import { UNARY_EXPORTS } from "./unary.js";
@@ -24,6 +27,7 @@ export const KERNEL_EXPORTS = {
   ...UNARY_EXPORTS,
   ...BROADCAST_EXPORTS,
   ...NORM_EXPORTS,
+  ...RECURRENT_EXPORTS, ...RESIZE_EXPORTS, ...COL2IM_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

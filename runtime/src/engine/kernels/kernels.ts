@@ -1,3 +1,4 @@
+import { Col2imKernels } from "./col2im.js";
 import { ConvKernels } from "./conv.js";
 import { EltwiseKernels } from "./eltwise.js";
 import { GemmKernels } from "./gemm.js";
@@ -6,6 +7,8 @@ import { QconvKernels } from "./qconv.js";
 import { QeltwiseKernels } from "./qeltwise.js";
 import { QwindowKernels } from "./qwindow.js";
 import { QwinogradKernels } from "./qwinograd.js";
+import { RecurrentKernels } from "./recurrent.js";
+import { ResizeKernels } from "./resize.js";
 import { KernelRuntime, type KernelOptions } from "./runtime.js";
 import { WindowKernels } from "./window.js";
 import { WinogradKernels } from "./winograd.js";
@@ -32,6 +35,9 @@ export class Kernels extends KernelRuntime {
   readonly unary: UnaryKernels;
   readonly broadcast: BroadcastKernels;
   readonly norm: NormKernels;
+  readonly recurrent: RecurrentKernels;
+  readonly resize: ResizeKernels;
+  readonly col2im: Col2imKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -47,5 +53,8 @@ export class Kernels extends KernelRuntime {
     this.unary = new UnaryKernels(this);
     this.broadcast = new BroadcastKernels(this);
     this.norm = new NormKernels(this);
+    this.recurrent = new RecurrentKernels(this, this.gemm);
+    this.resize = new ResizeKernels(this);
+    this.col2im = new Col2imKernels(this);
   }
 }

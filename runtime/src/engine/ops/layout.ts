@@ -80,10 +80,13 @@ const concat: OpDef = {
         parts.forEach((p, j) => {
           const src = p.data as unknown as AnyArray;
           const block = blocks[j]!;
+          const typed = ArrayBuffer.isView(src) && ArrayBuffer.isView(dst);
           for (let o = 0; o < outer; o++) {
             const s = o * block;
             const d = o * row + start;
-            for (let i = 0; i < block; i++) dst[d + i] = src[s + i];
+            // Typed arrays copy a block at once (a memmove), not element by element.
+            if (typed) (dst as Float32Array).set((src as Float32Array).subarray(s, s + block), d);
+            else for (let i = 0; i < block; i++) dst[d + i] = src[s + i];
           }
           start += block;
         });

@@ -1,5 +1,6 @@
-import type { OpDef } from "../op.js";
-import { constNumbers, requireInput, sizeOf, stridesOf } from "./util.js";
+import type { OpDef, PrepareContext, ValueMeta } from "../op.js";
+import type { AxisTap } from "../kernels/resize.js";
+import { constNumbers, normAxis, requireInput, sizeOf, stridesOf } from "./util.js";
 
 type Transform = (outCoord: number, scale: number, inSize: number, outSize: number) => number;
 
@@ -8,6 +9,7 @@ const TRANSFORMS: Record<string, Transform> = {
   pytorch_half_pixel: (x, s, _i, o) => (o > 1 ? (x + 0.5) / s - 0.5 : 0),
   align_corners: (x, _s, i, o) => (o <= 1 ? 0 : (x * (i - 1)) / (o - 1)),
   asymmetric: (x, s) => x / s,
+  tf_half_pixel_for_nn: (x, s) => (x + 0.5) / s,
   half_pixel_symmetric: (x, s, i, o) => {
     const adj = o / (s * i);
     const center = i / 2;
@@ -16,12 +18,15 @@ const TRANSFORMS: Record<string, Transform> = {
   },
 };
 
-const NEAREST: Record<string, (x: number, down: boolean) => number> = {
+const NEAREST: Record<string, (x: number) => number> = {
   round_prefer_floor: (x) => (x % 1 === 0.5 ? Math.floor(x) : Math.round(x)),
   round_prefer_ceil: (x) => Math.round(x),
   floor: (x) => Math.floor(x),
   ceil: (x) => Math.ceil(x),
 };
+
+/** The inputs an output coordinate reads along one axis, with weights; null: outside the crop (extrapolated). */
+type Taps = [number, number][] | null;
 
 /** Keys' cubic convolution weights for the 4 inputs around coordinate c (edge-clamped, or dropped outside). */
 function cubicTaps(c: number, n: number, a: number, excludeOutside: boolean): [number, number][] {
@@ -47,6 +52,53 @@ function cubicTaps(c: number, n: number, a: number, excludeOutside: boolean): [n
   return taps;
 }
 
+/** Per-axis scales and output sizes from the scales/sizes inputs, the axes attribute and keep_aspect_ratio_policy. */
+function outputGeometry(x: ValueMeta, inputs: readonly (ValueMeta | undefined)[], ctx: PrepareContext, crop: number[] | undefined) {
+  const node = ctx.node;
+  const rank = x.dims.length;
+  const upsample = node.opType === "Upsample";
+  let scales: number[] | undefined;
+  let sizes: number[] | undefined;
+  if (upsample) {
+    scales = ctx.opset < 9 ? node.attribute("scales") as number[] : constNumbers(inputs[1], "scales", ctx);
+  } else if (ctx.opset < 11) {
+    scales = constNumbers(inputs[1], "scales", ctx);
+  } else {
+    const s = inputs[2];
+    if (s && sizeOf(s.dims) > 0) scales = constNumbers(s, "scales", ctx);
+    const z = inputs[3];
+    if (z && sizeOf(z.dims) > 0) sizes = constNumbers(z, "sizes", ctx);
+  }
+  if (!scales && !sizes) ctx.fail("needs scales or sizes");
+  const axes = (ctx.opset >= 18 ? node.intsAttribute("axes") : undefined)?.map((a) => normAxis(a, rank, ctx)) ?? x.dims.map((_, i) => i);
+  const given = (scales ?? sizes)!;
+  if (given.length !== axes.length) ctx.fail(`scales/sizes have ${given.length} values for ${axes.length} axes`);
+  const scale = x.dims.map(() => 1);
+  const out = [...x.dims];
+  if (sizes) {
+    const policy = ctx.opset >= 18 ? node.stringAttribute("keep_aspect_ratio_policy", "stretch") : "stretch";
+    if (policy !== "stretch" && policy !== "not_larger" && policy !== "not_smaller") {
+      ctx.fail(`keep_aspect_ratio_policy '${policy}' is not one of stretch, not_larger, not_smaller`);
+    }
+    const ratios = axes.map((a, i) => sizes![i]! / x.dims[a]!);
+    if (policy === "stretch") {
+      axes.forEach((a, i) => { out[a] = sizes![i]!; scale[a] = ratios[i]!; });
+    } else {
+      // One scale for every axis, the largest that fits (not_larger) or the smallest that covers (not_smaller).
+      const s = policy === "not_larger" ? Math.min(...ratios) : Math.max(...ratios);
+      axes.forEach((a) => { out[a] = Math.round(s * x.dims[a]!); scale[a] = s; });
+    }
+  } else {
+    axes.forEach((a, i) => {
+      scale[a] = scales![i]!;
+      // A crop resizes the cropped extent: ONNX sizes its output from it.
+      const extent = crop ? crop[i + axes.length]! - crop[i]! : 1;
+      out[a] = Math.floor(x.dims[a]! * extent * scales![i]!);
+    });
+  }
+  return { scale, out, axes, sizes: sizes !== undefined };
+}
+
 /** Resize (and the older Upsample) in nearest, (multi)linear and cubic modes, separable per axis. */
 const resize: OpDef = {
   prepare(inputs, ctx) {
@@ -57,63 +109,80 @@ const resize: OpDef = {
     if (mode !== "nearest" && mode !== "linear" && mode !== "cubic") ctx.unsupported(`with mode '${mode}'`);
     const a = node.floatAttribute("cubic_coeff_a", -0.75);
     const excludeOutside = node.intAttribute("exclude_outside", 0) !== 0;
-    if (node.intsAttribute("axes")) ctx.unsupported("with the axes attribute");
-    if (node.stringAttribute("keep_aspect_ratio_policy", "stretch") !== "stretch") ctx.unsupported("with keep_aspect_ratio_policy");
+    if (node.intAttribute("antialias", 0) !== 0) ctx.unsupported("with antialias");
     const upsample = node.opType === "Upsample";
     const ctm = upsample ? "asymmetric" : node.stringAttribute("coordinate_transformation_mode", ctx.opset < 11 ? "asymmetric" : "half_pixel");
+    const crop = ctm === "tf_crop_and_resize";
     const transform = TRANSFORMS[ctm];
-    if (!transform) ctx.unsupported(`with coordinate_transformation_mode '${ctm}'`);
+    if (!transform && !crop) ctx.unsupported(`with coordinate_transformation_mode '${ctm}'`);
     const nearest = NEAREST[upsample || ctx.opset < 11 ? "floor" : node.stringAttribute("nearest_mode", "round_prefer_floor")];
     if (!nearest) ctx.unsupported(`with nearest_mode '${node.stringAttribute("nearest_mode", "")}'`);
-    let scales: number[] | undefined;
-    let sizes: number[] | undefined;
-    if (upsample) {
-      scales = ctx.opset < 9 ? node.attribute("scales") as number[] : constNumbers(inputs[1], "scales", ctx);
-    } else if (ctx.opset < 11) {
-      scales = constNumbers(inputs[1], "scales", ctx);
-    } else {
-      const s = inputs[2];
-      if (s && sizeOf(s.dims) > 0) scales = constNumbers(s, "scales", ctx);
-      const z = inputs[3];
-      if (z && sizeOf(z.dims) > 0) sizes = constNumbers(z, "sizes", ctx);
-    }
-    if (!scales && !sizes) ctx.fail("needs scales or sizes");
-    if ((scales ?? sizes)!.length !== rank) ctx.fail(`scales/sizes have ${(scales ?? sizes)!.length} values for rank ${rank}`);
-    const out = sizes ?? x.dims.map((d, i) => Math.floor(d * scales![i]!));
-    const sc = scales ?? out.map((o, i) => o / x.dims[i]!);
+    const roi = crop ? constNumbers(inputs[1], "roi", ctx) : undefined;
+    const extrapolation = node.floatAttribute("extrapolation_value", 0);
+    const { scale: sc, out, axes, sizes } = outputGeometry(x, inputs, ctx, roi);
+    if (roi && roi.length !== 2 * axes.length) ctx.fail(`roi has ${roi.length} values, expected ${2 * axes.length}`);
+    const roiOf = (axis: number): [number, number] => {
+      const i = axes.indexOf(axis);
+      return i < 0 ? [0, 1] : [roi![i]!, roi![i + axes.length]!];
+    };
     // Per axis: for each output index, the input indices and weights that contribute.
-    const cubicA = a;
-    const taps = out.map((o, a) => {
-      const n = x.dims[a]!;
-      return Array.from({ length: o }, (_, i) => {
-        if (n === o && sc[a] === 1 && ctm !== "align_corners") return [[i, 1]] as [number, number][];
-        // With scales given, align_corners measures the output as input·scale, unrounded (as the ONNX reference).
-        const c = transform(i, sc[a]!, n, ctm === "align_corners" && !sizes ? n * sc[a]! : o);
-        if (mode === "nearest") return [[Math.min(Math.max(nearest(c, sc[a]! < 1), 0), n - 1), 1]] as [number, number][];
-        if (mode === "cubic") return cubicTaps(c, n, cubicA, excludeOutside);
+    const taps: Taps[][] = out.map((o, axis) => {
+      const n = x.dims[axis]!;
+      return Array.from({ length: o }, (_, i): Taps => {
+        if (n === o && sc[axis] === 1 && ctm !== "align_corners" && !crop) return [[i, 1]];
+        let c: number;
+        if (crop) {
+          const [start, end] = roiOf(axis);
+          c = o > 1 ? start * (n - 1) + (i * (end - start) * (n - 1)) / (o - 1) : 0.5 * (start + end) * (n - 1);
+          if (c < 0 || c > n - 1) return null;
+        } else {
+          // With scales given, align_corners measures the output as input·scale, unrounded (as the ONNX reference).
+          c = transform!(i, sc[axis]!, n, ctm === "align_corners" && !sizes ? n * sc[axis]! : o);
+        }
+        if (mode === "nearest") return [[Math.min(Math.max(nearest(c), 0), n - 1), 1]];
+        if (mode === "cubic") return cubicTaps(c, n, a, excludeOutside);
         const cc = Math.min(Math.max(c, 0), n - 1);
         const lo = Math.floor(cc);
         const hi = Math.min(lo + 1, n - 1);
         const f = cc - lo;
-        return (hi === lo ? [[lo, 1]] : [[lo, 1 - f], [hi, f]]) as [number, number][];
+        return hi === lo ? [[lo, 1]] : [[lo, 1 - f], [hi, f]];
       });
     });
+    const outputs = [{ dtype: x.dtype, dims: out }];
+    const kernel = x.dtype === "float32" ? kernelPlan(x.dims, out, taps, mode) : undefined;
+    if (kernel) {
+      const k = ctx.k;
+      const plan = k.resize.create(kernel.mode, kernel.H, kernel.W, kernel.rows, kernel.cols, ctx.persistentF32);
+      k.resize.reserve(plan);
+      return {
+        outputs,
+        runtimeInputs: [0],
+        run(ins, outs) {
+          k.resize.run(plan, ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, kernel.planes);
+        },
+      };
+    }
     const inStrides = stridesOf(x.dims);
     const outStrides = stridesOf(out);
     const total = sizeOf(out);
     return {
-      outputs: [{ dtype: x.dtype, dims: out }],
+      outputs,
+      runtimeInputs: [0],
       run(ins, outs) {
         const src = ins[0]!.data as Float32Array;
         const dst = outs[0]!.data as Float32Array;
         const idx = new Array<number>(rank).fill(0);
         for (let i = 0; i < total; i++) {
-          for (let a = 0; a < rank; a++) idx[a] = Math.floor(i / outStrides[a]!) % out[a]!;
+          for (let d = 0; d < rank; d++) idx[d] = Math.floor(i / outStrides[d]!) % out[d]!;
+          if (idx.some((j, d) => taps[d]![j] === null)) {
+            dst[i] = extrapolation;
+            continue;
+          }
           // Sum over the product of per-axis taps.
           let acc = 0;
-          const walk = (a: number, off: number, w: number): void => {
-            if (a === rank) { acc += w * src[off]!; return; }
-            for (const [j, wj] of taps[a]![idx[a]!]!) walk(a + 1, off + j * inStrides[a]!, w * wj);
+          const walk = (d: number, off: number, w: number): void => {
+            if (d === rank) { acc += w * src[off]!; return; }
+            for (const [j, wj] of taps[d]![idx[d]!]!) walk(d + 1, off + j * inStrides[d]!, w * wj);
           };
           walk(0, 0, 1);
           dst[i] = acc;
@@ -122,5 +191,50 @@ const resize: OpDef = {
     };
   },
 };
+
+/** Whether output index i of an axis reads input i alone (weight 1, any other taps weightless). */
+function identityTap(t: Taps, i: number): boolean {
+  return t !== null && t.some(([j, w]) => j === i && w === 1) && t.every(([j, w]) => j === i || w === 0);
+}
+
+/** One axis' taps in the kernel's form: at most two inputs per output, the weight on the second. */
+function axisTaps(taps: Taps[], linear: boolean): AxisTap[] | undefined {
+  const result: AxisTap[] = [];
+  for (const t of taps) {
+    if (t === null || t.length === 0 || t.length > 2 || (!linear && t.length !== 1)) return undefined;
+    const [i0, w0] = t[0]!;
+    if (t.length === 1) {
+      if (w0 !== 1) return undefined;
+      result.push({ i0, i1: i0, w: 0 });
+    } else {
+      const [i1, w1] = t[1]!;
+      if (Math.abs(w0 + w1 - 1) > 1e-6) return undefined;
+      result.push({ i0, i1, w: w1 });
+    }
+  }
+  return result;
+}
+
+/**
+ * The kernel's view of a resize, when it has one: every axis before the last two unchanged (they become planes),
+ * nearest or linear taps on the last two, nothing extrapolated. Cubic, crops that leave the input and resizes of
+ * leading axes run the separable loop above.
+ */
+function kernelPlan(inDims: readonly number[], out: readonly number[], taps: Taps[][], mode: string) {
+  if (mode !== "nearest" && mode !== "linear") return undefined;
+  const rank = inDims.length;
+  if (rank === 0) return undefined;
+  const lead = Math.max(0, rank - 2);
+  for (let d = 0; d < lead; d++) {
+    if (out[d] !== inDims[d] || !taps[d]!.every((t, i) => identityTap(t, i))) return undefined;
+  }
+  const linear = mode === "linear";
+  const rows = rank >= 2 ? axisTaps(taps[rank - 2]!, linear) : [{ i0: 0, i1: 0, w: 0 }];
+  const cols = axisTaps(taps[rank - 1]!, linear);
+  if (!rows || !cols) return undefined;
+  const H = rank >= 2 ? inDims[rank - 2]! : 1;
+  const W = inDims[rank - 1]!;
+  return { mode: mode as "nearest" | "linear", planes: sizeOf(inDims.slice(0, lead)), H, W, rows, cols };
+}
 
 export const resizeOps: Record<string, OpDef> = { Resize: resize, Upsample: resize };

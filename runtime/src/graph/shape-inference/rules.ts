@@ -146,6 +146,22 @@ const convTranspose: ShapeRule = (c) => {
   return [{ dtype: c.dtype(0), shape: out }];
 };
 
+/** LSTM, GRU, RNN: Y is [T, D, B, H] (layout 1: [B, T, D, H]); Y_h and Y_c are [D, B, H] ([B, D, H]). */
+const recurrent: ShapeRule = (c) => {
+  const x = c.shape(0);
+  const r = c.shape(2);
+  const dtype = c.dtype(0);
+  const count = c.node.outputNames.length;
+  const hidden = c.node.intAttribute("hidden_size", 0);
+  const H: Dim = hidden > 0 ? hidden : r?.[2] ?? UNKNOWN;
+  if (!x || x.length !== 3) return Array.from({ length: count }, () => ({ dtype }));
+  const D: Dim = c.node.stringAttribute("direction", "forward") === "bidirectional" ? 2 : 1;
+  const layout = c.opset >= 14 ? c.node.intAttribute("layout", 0) : 0;
+  const [T, B] = layout === 0 ? [x[0]!, x[1]!] : [x[1]!, x[0]!];
+  const state = layout === 0 ? [D, B, H] : [B, D, H];
+  return [{ dtype, shape: layout === 0 ? [T, D, B, H] : [B, T, D, H] }, { dtype, shape: state }, { dtype, shape: state }].slice(0, count);
+};
+
 const pool: ShapeRule = (c) => windowed(c, ints(c.node, "kernel_shape") ?? [], undefined);
 
 const maxPool: ShapeRule = (c) => {
@@ -456,6 +472,9 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   ConvInteger: (c) => conv(c).map((v) => ({ ...v, dtype: "int32" })),
   QLinearConv: (c) => conv(c).map((v) => ({ ...v, dtype: c.dtype(7) })),
   ConvTranspose: convTranspose,
+  LSTM: recurrent,
+  GRU: recurrent,
+  RNN: recurrent,
   MaxPool: maxPool,
   AveragePool: pool,
   LpPool: pool,
