@@ -83,21 +83,34 @@ export class BroadcastKernels {
     const yp = rt.ptr(y);
     const lo = clamp.lo ?? -Infinity;
     const hi = clamp.hi ?? Infinity;
-    const [d0, d1, d2, n] = g.dims;
-    const [as0, as1, as2, as3] = g.a;
-    const [bs0, bs1, bs2, bs3] = g.b;
+    // Indexing, not destructuring: an array pattern may allocate an iterator on every call.
+    const d = g.dims, A = g.a, B = g.b;
+    const d1 = d[1], d2 = d[2], n = d[3];
+    const as0 = A[0], as1 = A[1], as2 = A[2], as3 = A[3];
+    const bs0 = B[0], bs1 = B[1], bs2 = B[2], bs3 = B[3];
     const work = (op === "Pow" ? 16 : 1) * WINDOW_COST * g.total;
-    const rows = d0 * d1 * d2;
+    const rows = d[0] * d1 * d2;
     rt.count("broadcast");
-    if (rows === 1) {
-      // One run: split it in whole vectors.
-      rt.parallel("broadcast", Math.ceil(n / 4), work, (v0, v1) => {
-        const s = v0 * 4;
-        return [code, ap + s * as3 * 4, bp + s * bs3 * 4, yp + s * 4, 0, 1, 1, 1, Math.min(n, v1 * 4) - s, 0, 0, 0, as3, 0, 0, 0, bs3, lo, hi];
-      });
+    if (rt.serial(rows === 1 ? Math.ceil(n / 4) : rows, work)) {
+      rt.exports.broadcast(code, ap, bp, yp, 0, rows, d1, d2, n, as0, as1, as2, as3, bs0, bs1, bs2, bs3, lo, hi);
       return;
     }
-    rt.parallel("broadcast", rows, work, (r0, r1) =>
-      [code, ap, bp, yp, r0, r1, d1, d2, n, as0, as1, as2, as3, bs0, bs1, bs2, bs3, lo, hi]);
+    broadcastShares(rt, code, ap, bp, yp, g, rows, work, lo, hi);
   }
+}
+
+// The threaded path, apart: a closure in the method above would make it allocate on its serial path too.
+function broadcastShares(rt: KernelRuntime, code: number, ap: number, bp: number, yp: number, g: BroadcastGeometry, rows: number, work: number, lo: number, hi: number): void {
+  const [, d1, d2, n] = g.dims;
+  const [as0, as1, as2, as3] = g.a;
+  const [bs0, bs1, bs2, bs3] = g.b;
+  if (rows === 1) {
+    // One run: split it in whole vectors.
+    rt.parallel("broadcast", Math.ceil(n / 4), work, (v0, v1) => {
+      const s = v0 * 4;
+      return [code, ap + s * as3 * 4, bp + s * bs3 * 4, yp + s * 4, 0, 1, 1, 1, Math.min(n, v1 * 4) - s, 0, 0, 0, as3, 0, 0, 0, bs3, lo, hi];
+    });
+    return;
+  }
+  rt.parallel("broadcast", rows, work, (r0, r1) => [code, ap, bp, yp, r0, r1, d1, d2, n, as0, as1, as2, as3, bs0, bs1, bs2, bs3, lo, hi]);
 }

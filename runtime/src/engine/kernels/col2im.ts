@@ -25,7 +25,7 @@ export class Col2imKernels {
     const bp = bias ? rt.ptr(bias) + biasOffset * 4 : 0;
     rt.count("col2im");
     const work = WINDOW_COST * channels * (g.kh * g.kw * g.H * g.W + g.OH * g.OW);
-    rt.parallel("col2im", channels, work, (m0, m1, tid) =>
-      [cp, yp, g.kh, g.kw, g.H, g.W, g.OH, g.OW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bp, m0, m1, rt.scratch(tid)]);
+    if (rt.serial(channels, work)) rt.exports.col2im(cp, yp, g.kh, g.kw, g.H, g.W, g.OH, g.OW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bp, 0, channels, rt.scratch(0));
+    else rt.parallelRange("col2im", channels, work, [cp, yp, g.kh, g.kw, g.H, g.W, g.OH, g.OW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bp, 0, 0, 0], 15, 17);
   }
 }

@@ -201,8 +201,9 @@ export class GemmKernels {
     const lo = clamp.lo ?? -Infinity;
     const hi = clamp.hi ?? Infinity;
     rt.count("gemm-batched");
-    rt.parallel("gemm_batched", count, count * M * N * K, (i0, i1, tid) =>
-      [ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi, i0, i1, rt.scratch(tid)]);
+    const work = count * M * N * K;
+    if (rt.serial(count, work)) rt.exports.gemm_batched(ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi, 0, count, rt.scratch(0));
+    else rt.parallelRange("gemm_batched", count, work, [ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi, 0, 0, 0], 15, 17);
   }
 
   /** A scaled copy of the source in kernel memory, or undefined when it is read in place (in memory, unscaled). */

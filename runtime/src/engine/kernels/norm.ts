@@ -46,8 +46,9 @@ export class NormKernels {
     const rt = this.rt;
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
-    rt.parallel("softmax", g.outer, 4 * WINDOW_COST * g.outer * g.n * g.inner, (o0, o1) =>
-      [xp, yp, g.n, g.inner, log ? 1 : 0, o0, o1]);
+    const work = 4 * WINDOW_COST * g.outer * g.n * g.inner;
+    if (rt.serial(g.outer, work)) rt.exports.softmax(xp, yp, g.n, g.inner, log ? 1 : 0, 0, g.outer);
+    else rt.parallelRange("softmax", g.outer, work, [xp, yp, g.n, g.inner, log ? 1 : 0, 0, 0], 5, -1);
   }
 
   /** Each of `rows` rows of n floats normalised, scaled and shifted, clamped; statistics stored when asked. */
@@ -62,8 +63,9 @@ export class NormKernels {
     const lo = clamp.lo ?? -Infinity;
     const hi = clamp.hi ?? Infinity;
     rt.count("layer-norm");
-    rt.parallel("layer_norm", rows, 2 * WINDOW_COST * rows * n, (r0, r1) =>
-      [xp, yp, n, gp, bp, affine.channels ?? 0, eps, mp, ip, lo, hi, r0, r1]);
+    const work = 2 * WINDOW_COST * rows * n;
+    if (rt.serial(rows, work)) rt.exports.layer_norm(xp, yp, n, gp, bp, affine.channels ?? 0, eps, mp, ip, lo, hi, 0, rows);
+    else rt.parallelRange("layer_norm", rows, work, [xp, yp, n, gp, bp, affine.channels ?? 0, eps, mp, ip, lo, hi, 0, 0], 11, -1);
   }
 
   /** y[o][q] = op over i of x[o][i][q]. */
@@ -71,7 +73,8 @@ export class NormKernels {
     const rt = this.rt;
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
-    rt.parallel("reduce", g.outer, WINDOW_COST * g.outer * g.n * g.inner, (o0, o1) =>
-      [REDUCE_OPS[op], xp, yp, g.n, g.inner, o0, o1]);
+    const work = WINDOW_COST * g.outer * g.n * g.inner;
+    if (rt.serial(g.outer, work)) rt.exports.reduce(REDUCE_OPS[op], xp, yp, g.n, g.inner, 0, g.outer);
+    else rt.parallelRange("reduce", g.outer, work, [REDUCE_OPS[op], xp, yp, g.n, g.inner, 0, 0], 5, -1);
   }
 }

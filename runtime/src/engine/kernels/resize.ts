@@ -67,12 +67,17 @@ export class ResizeKernels {
     const yp = rt.ptr(y);
     const t = plan.at;
     const work = WINDOW_COST * planes * OH * OW;
-    rt.count(`resize-${plan.mode}`);
+    const serial = rt.serial(planes, work);
     if (plan.mode === "nearest") {
-      rt.parallel("resize_nearest", planes, work, (p0, p1, tid) => [xp, H * W, yp, OH * OW, OH, OW, t[0]!, t[1]!, p0, p1, rt.scratch(tid)]);
+      rt.count("resize-nearest");
+      const t0 = t[0]!, t1 = t[1]!;
+      if (serial) rt.exports.resize_nearest(xp, H * W, yp, OH * OW, OH, OW, t0, t1, 0, planes, rt.scratch(0));
+      else rt.parallelRange("resize_nearest", planes, work, [xp, H * W, yp, OH * OW, OH, OW, t0, t1, 0, 0, 0], 8, 10);
     } else {
-      rt.parallel("resize_linear", planes, work, (p0, p1, tid) =>
-        [xp, H * W, yp, OH * OW, OH, OW, t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, p0, p1, rt.scratch(tid)]);
+      rt.count("resize-linear");
+      const t0 = t[0]!, t1 = t[1]!, t2 = t[2]!, t3 = t[3]!, t4 = t[4]!, t5 = t[5]!;
+      if (serial) rt.exports.resize_linear(xp, H * W, yp, OH * OW, OH, OW, t0, t1, t2, t3, t4, t5, 0, planes, rt.scratch(0));
+      else rt.parallelRange("resize_linear", planes, work, [xp, H * W, yp, OH * OW, OH, OW, t0, t1, t2, t3, t4, t5, 0, 0, 0], 12, 14);
     }
   }
 }

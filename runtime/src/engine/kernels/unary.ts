@@ -48,10 +48,8 @@ export class UnaryKernels {
     const hi = clamp.hi ?? Infinity;
     const cost = TRANSCENDENTAL.has(op) ? 4 * WINDOW_COST : WINDOW_COST;
     rt.count(PATHS[op]);
-    rt.parallel("unary", Math.ceil(n / 4), cost * n, (v0, v1) => {
-      const start = v0 * 4;
-      return [code, xp + start * 4, yp + start * 4, Math.min(n, v1 * 4) - start, alpha, beta, lo, hi];
-    });
+    if (rt.serial(Math.ceil(n / 4), cost * n)) rt.exports.unary(code, xp, yp, n, alpha, beta, lo, hi);
+    else unaryShares(rt, code, xp, yp, n, alpha, beta, lo, hi, cost * n);
   }
 
   /** y = pow(x, e) over n floats, each computed in double precision and rounded once. */
@@ -59,6 +57,20 @@ export class UnaryKernels {
     const rt = this.rt;
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
-    rt.parallel("pow_scalar", n, 16 * WINDOW_COST * n, (i0, i1) => [xp + i0 * 4, yp + i0 * 4, i1 - i0, e]);
+    if (rt.serial(n, 16 * WINDOW_COST * n)) rt.exports.pow_scalar(xp, yp, n, e);
+    else powShares(rt, xp, yp, n, e);
   }
+}
+
+// The threaded paths, apart: a closure in the methods above would make them allocate on their serial path too.
+
+function unaryShares(rt: KernelRuntime, code: number, xp: number, yp: number, n: number, alpha: number, beta: number, lo: number, hi: number, work: number): void {
+  rt.parallel("unary", Math.ceil(n / 4), work, (v0, v1) => {
+    const start = v0 * 4;
+    return [code, xp + start * 4, yp + start * 4, Math.min(n, v1 * 4) - start, alpha, beta, lo, hi];
+  });
+}
+
+function powShares(rt: KernelRuntime, xp: number, yp: number, n: number, e: number): void {
+  rt.parallel("pow_scalar", n, 16 * WINDOW_COST * n, (i0, i1) => [xp + i0 * 4, yp + i0 * 4, i1 - i0, e]);
 }
