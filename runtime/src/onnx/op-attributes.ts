@@ -84,3 +84,31 @@ export const OP_ATTRIBUTES: Table = {
 export const WINDOW_LIMITS: Record<string, number> = { strides: 1, dilations: 1, kernel_shape: 1, pads: 0, output_padding: 0 };
 /** Operators the window limits apply to. */
 export const WINDOW_OPS = new Set(["Conv", "ConvInteger", "QLinearConv", "ConvTranspose", "MaxPool", "AveragePool"]);
+
+/**
+ * Attributes that exist only from one opset on, or only up to one (`[since, until]`, inclusive): ONNX Runtime checks
+ * a node against the schema of the model's opset, and so does qkit. Attributes not listed exist in every opset qkit
+ * reads (7 to 23).
+ */
+export const ATTRIBUTE_OPSETS: Record<string, [since: number, until?: number]> = {
+  "MaxPool.ceil_mode": [10], "MaxPool.dilations": [10], "MaxPool.storage_order": [8],
+  "AveragePool.ceil_mode": [10], "AveragePool.dilations": [19],
+  "Resize.antialias": [18], "Resize.axes": [18], "Resize.keep_aspect_ratio_policy": [18],
+  "Split.num_outputs": [18], "Split.split": [7, 12],
+  "Shape.start": [15], "Shape.end": [15], "Reshape.allowzero": [14],
+  "BatchNormalization.training_mode": [14], "BatchNormalization.spatial": [7, 8],
+  "QuantizeLinear.axis": [13], "DequantizeLinear.axis": [13], "QuantizeLinear.saturate": [19],
+  "QuantizeLinear.block_size": [21], "DequantizeLinear.block_size": [21], "QuantizeLinear.output_dtype": [21],
+  "DequantizeLinear.output_dtype": [23], "QuantizeLinear.precision": [23],
+  "Cast.saturate": [19], "CastLike.saturate": [19], "Cast.round_mode": [24], "CastLike.round_mode": [24],
+  "ScatterElements.reduction": [16], "ScatterND.reduction": [16], "GatherND.batch_dims": [12],
+  "ArgMax.select_last_index": [12], "ArgMin.select_last_index": [12],
+  "DepthToSpace.mode": [11], "TopK.largest": [11], "TopK.sorted": [11], "TopK.k": [7, 9],
+  "Clip.min": [7, 10], "Clip.max": [7, 10], "Slice.starts": [7, 9], "Slice.ends": [7, 9], "Slice.axes": [7, 9],
+  "Pad.pads": [7, 10], "Pad.value": [7, 10], "Squeeze.axes": [7, 12], "Unsqueeze.axes": [7, 12],
+  "Dropout.ratio": [7, 11], "Dropout.seed": [12], "Upsample.scales": [7, 8], "ReduceSum.axes": [7, 12],
+  "ReduceSum.noop_with_empty_axes": [13],
+  ...Object.fromEntries(["ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSumSquare"]
+    .flatMap((op) => [[`${op}.axes`, [7, 17]], [`${op}.noop_with_empty_axes`, [18]]])),
+  "Gelu.approximate": [20],
+};

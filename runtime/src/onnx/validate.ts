@@ -2,7 +2,7 @@ import { onnx } from "./proto.js";
 import { attributeTypeName } from "./attributes.js";
 import { bytesPerElement, type DataType } from "./data-type.js";
 import { tensorDataType } from "./tensor-data.js";
-import { OP_ATTRIBUTES, WINDOW_LIMITS, WINDOW_OPS } from "./op-attributes.js";
+import { ATTRIBUTE_OPSETS, OP_ATTRIBUTES, WINDOW_LIMITS, WINDOW_OPS } from "./op-attributes.js";
 
 /** Subgraphs (If/Loop/Scan bodies) nest a few levels in real models; deeper is a broken or hostile file. */
 export const MAX_SUBGRAPH_DEPTH = 64;
@@ -14,6 +14,8 @@ export const MAX_SUBGRAPH_DEPTH = 64;
  * message naming the node, attribute or tensor; the loader adds the file. Iterative: any depth is safe to walk.
  */
 export function validateModelProto(proto: onnx.IModelProto): void {
+  const defaultOpset = proto.opsetImport?.find((o) => !o.domain || o.domain === "ai.onnx");
+  const opset = defaultOpset ? Number(defaultOpset.version) : undefined;
   const stack: { graph: onnx.IGraphProto; depth: number; owner: string }[] = [{ graph: proto.graph!, depth: 0, owner: "" }];
   while (stack.length > 0) {
     const { graph, depth, owner } = stack.pop()!;
@@ -22,9 +24,11 @@ export function validateModelProto(proto: onnx.IModelProto): void {
     }
     for (const tensor of graph.initializer ?? []) checkTensorData(tensor, "initializer");
     checkProducers(graph);
+    const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? "", t]));
     for (const node of graph.node ?? []) {
       const name = node.name || node.opType || "";
-      checkAttributes(node, name);
+      checkAttributes(node, name, opset);
+      checkKernelShape(node, name, initializers);
       for (const attr of node.attribute ?? []) {
         if (attr.t) checkTensorData(attr.t, `attribute '${attr.name}' of node '${name}'`);
         for (const t of attr.tensors ?? []) checkTensorData(t, `attribute '${attr.name}' of node '${name}'`);
@@ -48,13 +52,13 @@ function checkTensorData(tensor: onnx.ITensorProto, what: string): void {
   const type = tensorDataType(tensor);
   const stored = storedElements(tensor, type, count);
   if (stored !== undefined && stored !== count) {
-    throw new Error(`${what} '${name}' is ${type}[${dims.join(", ")}] (${count} values) but stores ${stored}; re-export the model with its weights`);
+    throw new Error(`${what} '${name}' is ${type}[${dims.join(", ")}] (${count} values) but stores ${Number.isNaN(stored) ? "raw bytes, which string tensors cannot" : stored}; re-export the model with its weights`);
   }
 }
 
 function storedElements(tensor: onnx.ITensorProto, type: string, count: number): number | undefined {
   if (tensor.rawData && tensor.rawData.length > 0) {
-    if (type === "string") return undefined;
+    if (type === "string") return NaN;
     const per = bytesPerElement(type as DataType);
     // Packed 4-bit types: two values a byte, the last byte possibly half used.
     return per < 1 ? (tensor.rawData.length === Math.ceil(count * per) ? count : Math.floor(tensor.rawData.length / per)) : tensor.rawData.length / per;
@@ -103,7 +107,24 @@ const TYPE_OF: Record<string, number> = Object.fromEntries(
   Object.entries(onnx.AttributeProto.AttributeType).filter(([, v]) => typeof v === "number"),
 ) as Record<string, number>;
 
-function checkAttributes(node: onnx.INodeProto, name: string): void {
+/** Where a convolution's weight is an initializer, its spatial dims are the kernel: `kernel_shape` must agree. */
+const WEIGHT_INPUT: Record<string, number> = { Conv: 1, ConvInteger: 1, ConvTranspose: 1, QLinearConv: 3 };
+
+function checkKernelShape(node: onnx.INodeProto, name: string, initializers: Map<string, onnx.ITensorProto>): void {
+  if (node.domain && node.domain !== "ai.onnx") return;
+  const at = WEIGHT_INPUT[node.opType ?? ""];
+  const kernel = node.attribute?.find((a) => a.name === "kernel_shape");
+  if (at === undefined || !kernel) return;
+  const weight = initializers.get(node.input?.[at] ?? "");
+  if (!weight) return;
+  const spatial = (weight.dims ?? []).slice(2).map(Number);
+  const stated = (kernel.ints ?? []).map(Number);
+  if (stated.length !== spatial.length || stated.some((k, i) => k !== spatial[i])) {
+    throw new Error(`node '${name}' (${node.opType}) has kernel_shape [${stated.join(", ")}], but its weight '${weight.name}' has a [${spatial.join(", ")}] kernel`);
+  }
+}
+
+function checkAttributes(node: onnx.INodeProto, name: string, opset: number | undefined): void {
   if (node.domain && node.domain !== "ai.onnx") return;
   const opType = node.opType ?? "";
   const schema = OP_ATTRIBUTES[opType];
@@ -117,6 +138,10 @@ function checkAttributes(node: onnx.INodeProto, name: string): void {
     if (!kind) {
       const known = Object.keys(schema);
       throw new Error(`node '${name}' (${opType}) has attribute '${attrName}', which ${opType} does not define (${known.length > 0 ? `it takes ${known.join(", ")}` : "it takes none"})`);
+    }
+    const range = ATTRIBUTE_OPSETS[`${opType}.${attrName}`];
+    if (range && opset !== undefined && (opset < range[0] || opset > (range[1] ?? Infinity))) {
+      throw new Error(`node '${name}' (${opType}) has attribute '${attrName}', which ${opType} has ${opset < range[0] ? `only from opset ${range[0]} on` : `only up to opset ${range[1]}`} (the model imports opset ${opset})`);
     }
     // IR < 2 files leave the type unset; the populated field is read as it is.
     if (attr.type && attr.type !== TYPE_OF[kind]) {
