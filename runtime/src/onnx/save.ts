@@ -46,8 +46,15 @@ export async function writeModelFile(proto: onnx.ModelProto, file: string, optio
     }
     proto.graph = layout.graph;
     const dataFile = path.join(path.dirname(file), location);
+    const existed = await fs.stat(dataFile).then(() => true, () => false);
     await commitTempFile(await writeTempFile(dataFile, layout.chunks), dataFile);
-    await commit(await writeTempFile(file, [onnx.ModelProto.encode(proto).finish()]), file, options);
+    try {
+      await commit(await writeTempFile(file, [onnx.ModelProto.encode(proto).finish()]), file, options);
+    } catch (error) {
+      // The old model (if any) reads its own data file; a new one nobody reads goes (one that existed may be its).
+      if (!existed && !settings.location) await fs.rm(dataFile, { force: true });
+      throw error;
+    }
     if (!settings.location) await removeOlderDataFiles(file, location);
   } catch (error) {
     throw new ModelSaveError(file, `cannot be written (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`, { cause: error });
