@@ -27,6 +27,7 @@ await build({
     "check-worker": path.join(server, "dist", "src", "check", "check-worker.js"),
     "type-check-worker": path.join(server, "dist", "src", "typescript", "type-check-worker.js"),
     "calibration-worker": path.join(server, "dist", "src", "calibration", "calibration-worker.js"),
+    "model-load-worker": path.join(server, "dist", "src", "workspace", "model-load-worker.js"),
   },
   outdir: path.join(dist, "server"),
   // One copy of each, shared by the server and its workers, and resolvable by name as the server's code expects.

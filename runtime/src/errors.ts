@@ -19,17 +19,17 @@ export class QkitError extends Error {
   readonly detail: string | undefined;
 
   constructor(readonly code: string, message: string, options: QkitErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(printable(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.location = options.location;
-    this.detail = options.detail;
+    this.detail = options.detail === undefined ? undefined : printable(options.detail);
   }
 }
 
 /** The model file (or bytes) could not be turned into a Model. */
 export class ModelLoadError extends QkitError {
   constructor(
-    code: "not-found" | "unreadable" | "not-onnx" | "truncated" | "unsupported-ir" | "unsupported-opset" | "external-data",
+    code: "not-found" | "unreadable" | "not-onnx" | "truncated" | "unsupported-ir" | "unsupported-opset" | "external-data" | "invalid",
     readonly file: string,
     message: string,
     options?: { cause?: unknown },
@@ -54,4 +54,17 @@ export class GraphLintError extends QkitError {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * Text with its control characters escaped (`\n`, `\u001b`, …): names in a model or a quantizer are data, and a name
+ * holding a newline or a terminal escape must not make a message span lines or repaint the terminal. Every QkitError
+ * message and every finding goes through here.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

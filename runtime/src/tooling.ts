@@ -8,7 +8,7 @@ export * from "./index.js";
 
 export { authorApi } from "./user-code/author-api.js";
 
-export { GraphLintError, type QkitErrorOptions } from "./errors.js";
+export { GraphLintError, printable, type QkitErrorOptions } from "./errors.js";
 export { pointLocation, isPointLocation, relativeLocation, absoluteLocation, formatLocation } from "./source-location.js";
 export { SUPPORTED_IR, SUPPORTED_OPSET, readModelFile, type ReadOptions, type ModelFile } from "./onnx/load.js";
 export { EXTERNAL_DATA_AUTO_BYTES, writeModelFile, type WriteOptions } from "./onnx/save.js";

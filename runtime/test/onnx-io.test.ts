@@ -153,16 +153,18 @@ test("external data: a model saved with its weights in a data file reloads equal
     const model = await loadModel(path.join(EXAMPLES, "fmnist_cnn_op13.onnx"));
     const out = path.join(dir, "ext.onnx");
     await saveModel(model, out, { externalData: true });
-    assert.ok(existsSync(`${out}.data`));
+    // The data file is named by its content's hash: a new one never replaces the file an older model reads.
+    const [data, ...others] = readdirSync(dir).filter((f) => /^ext\.onnx\.[0-9a-f]{16}\.data$/.test(f));
+    assert.ok(data && others.length === 0, readdirSync(dir).join(", "));
     assert.ok(statSync(out).size < 20_000, "the weights left the model file");
     const proto = onnx.ModelProto.decode(readFileSync(out));
     assert.ok(proto.graph!.initializer!.some((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL));
     const reloaded = await loadModel(out);
-    assert.deepEqual(reloaded.externalDataLocations, ["ext.onnx.data"]);
+    assert.deepEqual(reloaded.externalDataLocations, [data]);
     assert.deepEqual(Buffer.from(serializeModel(reloaded)), Buffer.from(serializeModel(model)));
     // Saving a model that came with external data keeps it external by default.
     await saveModel(reloaded, path.join(dir, "again.onnx"));
-    assert.ok(existsSync(path.join(dir, "again.onnx.data")));
+    assert.ok(existsSync(path.join(dir, data.replace("ext.onnx", "again.onnx"))), "the same data, the same hash");
 
     const input = new Float32Array(2 * 28 * 28).map((_, i) => Math.sin(i));
     const run = async (file: string) => {
@@ -218,11 +220,12 @@ test("a save that fails names the file and leaves nothing behind", async () => {
     await assert.rejects(saveModel(model, target), (e: unknown) => e instanceof ModelSaveError && /no-such-folder\/m\.onnx: cannot be written \(ENOENT\)/.test(e.message));
     const existing = path.join(dir, "existing.onnx");
     writeFileSync(existing, "old contents");
-    // A folder where the data file should go makes the external-data save fail after the data was written.
+    // A folder where the model should go makes the external-data save fail after the data was written; the data
+    // file nothing reads is removed.
     const blocked = path.join(dir, "blocked.onnx");
-    (await import("node:fs")).mkdirSync(`${blocked}.data`);
+    (await import("node:fs")).mkdirSync(blocked);
     await assert.rejects(saveModel(model, blocked, { externalData: true }), ModelSaveError);
-    assert.deepEqual(readdirSync(dir).sort(), ["blocked.onnx.data", "existing.onnx"]);
+    assert.deepEqual(readdirSync(dir).sort(), ["blocked.onnx", "existing.onnx"]);
     assert.equal(readFileSync(existing, "utf8"), "old contents");
   });
 });

@@ -109,7 +109,7 @@ export function startServer(connection: Connection): void {
       if (!capabilities.window?.workDoneProgress) return () => undefined;
       const progress = await connection.window.createWorkDoneProgress();
       progress.begin(title, undefined, path.basename(message));
-      return () => progress.done();
+      return Object.assign(() => progress.done(), { report: (m: string) => progress.report(m) });
     },
     // A check finished: status and lenses changed, and a qkit.json edit or a CLI run may have changed the reports.
     checked: () => calibrationChanged(),

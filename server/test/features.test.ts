@@ -35,12 +35,13 @@ test("the server announces incremental sync, hover, code lens and completion", (
   assert.equal(client.initializeResult!.serverInfo?.name, "qkit-language-server");
 });
 
-test("loading the model reports work-done progress: begin naming the model, then end", () => {
+test("loading the model reports work-done progress: begin naming the model, its size, then end", () => {
   const loads = [...client.progress.values()].filter((events) => events[0]?.kind === "begin" && events[0].title === "qkit: loading model");
   assert.equal(loads.length, 1, JSON.stringify([...client.progress.values()]));
   const [begin, ...rest] = loads[0]!;
   assert.deepEqual(begin, { kind: "begin", title: "qkit: loading model", message: "fmnist_cnn_op13.onnx" });
-  assert.deepEqual(rest.map((e) => e.kind), ["end"], "the model loaded before the first check: its progress ended");
+  assert.deepEqual(rest.map((e) => e.kind), ["report", "end"], "the model loaded before the first check: its progress ended");
+  assert.deepEqual(rest[0], { kind: "report", message: "30 nodes" });
 });
 
 test("hover on an op type in getSourcePartitions: how many partitions match", async () => {

@@ -73,10 +73,16 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
     const annotation = annotationOf(node);
     if (annotation) annotated.push({ node, annotation });
   }
+  const async = isThenable(returned);
+  if (async) {
+    // Its work after the first await would land after the check (and a rejection must not go unhandled).
+    (returned as PromiseLike<unknown>).then(undefined, () => undefined);
+    findings.push(finding("annotate-async", `${quantizer.constructor.name}.annotate is async (it returned a Promise); annotate must be synchronous, as PT2E's prepare calls it: remove async and await`, undefined));
+  }
   if (returned === undefined && !findings.some((f) => f.code === "quantizer-threw")) {
     findings.push(finding("annotate-returned-nothing", `${quantizer.constructor.name}.annotate returned nothing; return the model it annotated (PT2E's prepare uses the returned model)`, undefined));
   }
-  if (annotated.length === 0 && !findings.some((f) => f.code === "quantizer-threw")) {
+  if (annotated.length === 0 && !async && !findings.some((f) => f.code === "quantizer-threw")) {
     findings.push(finding("nothing-annotated", `${quantizer.constructor.name} annotated no node of ${m.graph.name || "the graph"}, so nothing will be quantized; check the op types it matches against the model's (qkit inspect lists them)`, undefined));
   }
 
@@ -102,6 +108,10 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
   const grouped = groupBySite(findings.map(placeAtCallSite));
   grouped.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.location?.line ?? 0) - (b.location?.line ?? 0));
   return { findings: grouped, coverage, model: m };
+}
+
+function isThenable(value: unknown): boolean {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /** The findings of runCheck, for callers that need only them. */

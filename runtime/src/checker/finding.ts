@@ -1,5 +1,5 @@
 import type { SourceLocation } from "../source-location.js";
-import type { QkitError } from "../errors.js";
+import { printable, type QkitError } from "../errors.js";
 
 export type Severity = "error" | "warning" | "information";
 
@@ -40,6 +40,7 @@ export const FINDING_CODES = {
   "quantizer-threw": "error",
   "type-error": "error",
   "annotate-returned-nothing": "warning",
+  "annotate-async": "error",
   "nothing-annotated": "warning",
 } as const satisfies Record<string, Severity>;
 
@@ -67,7 +68,7 @@ export interface Finding {
 }
 
 export function finding(code: FindingCode, message: string, location: SourceLocation | undefined, extra: { related?: RelatedLocation[]; nodes?: string[] } = {}): Finding {
-  return { code, severity: FINDING_CODES[code], message, location, related: extra.related ?? [], nodes: extra.nodes ?? [] };
+  return { code, severity: FINDING_CODES[code], message: printable(message), location, related: extra.related ?? [], nodes: extra.nodes ?? [] };
 }
 
 export const DOCS_URL_BASE = "docs/diagnostics.md";

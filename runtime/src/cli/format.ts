@@ -1,4 +1,5 @@
 /** Plain-text tables and numbers for terminal output. */
+import { printable } from "../errors.js";
 
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
@@ -16,7 +17,9 @@ export function formatBytes(n: number): string {
 }
 
 /** Columns padded to their widest cell; numbers (right-aligned) are detected per cell. */
-export function table(rows: string[][], indent = "  "): string {
+export function table(cells: string[][], indent = "  "): string {
+  // Cells hold names from the model: escaped, so a row stays one line.
+  const rows = cells.map((row) => row.map(printable));
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows

@@ -42,6 +42,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`qkit: unknown command '${name}'; run 'qkit --help' for the list\n`);
     return 2;
   }
+  // A quantizer or data module awaiting a promise that never settles would let the process end quietly, with
+  // status 0 and nothing written: the loop running dry before the command ends is an error.
+  let finished = false;
+  const stalled = () => {
+    if (finished) return;
+    process.stderr.write(`qkit ${name}: stopped: qkit was left waiting on a promise that never settles (a data module or quantizer that never resolves); nothing was written\n`);
+    process.exitCode = 2;
+  };
+  process.once("beforeExit", stalled);
   try {
     return await command.run(rest);
   } catch (error) {
@@ -56,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     const detail = process.env.QKIT_DEBUG ? `\n${(error as Error).stack}` : " (set QKIT_DEBUG=1 for details)";
     process.stderr.write(`qkit ${name}: internal error: ${(error as Error).message ?? String(error)}${detail}\n`);
     return 3;
+  } finally {
+    finished = true;
+    process.off("beforeExit", stalled);
   }
 }
 

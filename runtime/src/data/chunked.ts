@@ -4,6 +4,7 @@ import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { Tensor } from "../engine/tensor.js";
 import { DataError } from "./data-error.js";
+import { formatSize, MAX_DECODED_BYTES } from "./limits.js";
 import { idxHeaderLength, parseIdxDims } from "./idx.js";
 import { npyElementBytes, npyHeaderLength, npyTensor, parseNpyHeader } from "./npy.js";
 
@@ -82,6 +83,13 @@ class ByteReader {
   }
 }
 
+/** An item is read whole: its size comes from the header, and a header can claim anything. */
+async function refuseLargeItems(reader: ByteReader, file: string, dims: number[], itemBytes: number, maxItemBytes: number): Promise<void> {
+  if (itemBytes <= maxItemBytes) return;
+  await reader.close();
+  throw new DataError(file, `declares items of ${dims.slice(1).join(" × ")} (${formatSize(itemBytes)} each), more than the model's input can take (${formatSize(maxItemBytes)}); check the file`);
+}
+
 /** Items per chunk: enough to amortise the reads, few enough that memory stays small. */
 function itemsPerChunk(itemBytes: number, wanted: number): number {
   return Math.max(1, Math.min(wanted, Math.floor((4 << 20) / Math.max(1, itemBytes)) || 1));
@@ -112,7 +120,7 @@ async function* readItems(
  * IDX images (gzipped or not), `chunk` items at a time, as uint8 tensors [items, ...dims.slice(1)]. `chunk` is a hint:
  * the reader yields what it has read.
  */
-export async function* idxChunks(file: string, chunk: number): AsyncGenerator<Tensor> {
+export async function* idxChunks(file: string, chunk: number, maxItemBytes = MAX_DECODED_BYTES): AsyncGenerator<Tensor> {
   const reader = new ByteReader(bytesOf(file));
   const prelude = await reader.take(4);
   let dims: number[];
@@ -123,11 +131,12 @@ export async function* idxChunks(file: string, chunk: number): AsyncGenerator<Te
     throw error;
   }
   const itemBytes = dims.slice(1).reduce((a, b) => a * b, 1);
+  await refuseLargeItems(reader, file, dims, itemBytes, maxItemBytes);
   yield* readItems(reader, file, dims, itemBytes, chunk, (bytes, items) => new Tensor("uint8", bytes, [items, ...dims.slice(1)]));
 }
 
 /** A .npy array, `chunk` items (rows of its first dimension) at a time. */
-export async function* npyChunks(file: string, chunk: number): AsyncGenerator<Tensor> {
+export async function* npyChunks(file: string, chunk: number, maxItemBytes = MAX_DECODED_BYTES): AsyncGenerator<Tensor> {
   const reader = new ByteReader(bytesOf(file));
   let header;
   try {
@@ -141,6 +150,7 @@ export async function* npyChunks(file: string, chunk: number): AsyncGenerator<Te
   const { type, dims } = header;
   const itemDims = dims.slice(1);
   const itemBytes = itemDims.reduce((a, b) => a * b, 1) * npyElementBytes(type);
+  await refuseLargeItems(reader, file, dims, itemBytes, maxItemBytes);
   if (dims.length === 0) {
     yield* readItems(reader, file, [1], itemBytes, 1, (bytes) => npyTensor(type, bytes, []));
     return;

@@ -1,5 +1,15 @@
 import { gunzipSync } from "node:zlib";
 import { DataError } from "./data-error.js";
+import { formatSize, MAX_DECODED_BYTES } from "./limits.js";
+
+function gunzipCapped(bytes: Uint8Array, file: string): Uint8Array {
+  try {
+    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: MAX_DECODED_BYTES }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new DataError(file, `expands to more than ${formatSize(MAX_DECODED_BYTES)} when gunzipped, more than qkit reads at once`);
+    throw new DataError(file, `is not valid gzip data (${(error as Error).message})`, { cause: error });
+  }
+}
 
 /** An IDX array (the MNIST family's format): unsigned bytes with their dims. */
 export interface IdxArray {
@@ -24,7 +34,7 @@ export function parseIdxDims(header: Uint8Array, file: string): number[] {
 
 /** Reads an IDX file (gzipped or not): magic 0x00000801 for labels, 0x00000803 for images; unsigned-byte data only. */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
-  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(gunzipSync(bytes)) : bytes;
+  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipCapped(bytes, file) : bytes;
   if (raw.length < 8) throw new DataError(file, "is not an IDX file (bad magic number)");
   const start = idxHeaderLength(raw, file);
   const dims = parseIdxDims(raw, file);

@@ -2,6 +2,7 @@ import { PNG } from "pngjs";
 import * as jpeg from "jpeg-js";
 import * as path from "node:path";
 import { DataError } from "./data-error.js";
+import { MAX_DECODED_BYTES, MAX_IMAGE_PIXELS } from "./limits.js";
 
 /** How pixels become model inputs: value = (pixel · scale − mean[c]) / std[c], per channel. */
 export interface Normalization {
@@ -21,15 +22,27 @@ interface Rgba {
 
 function decode(bytes: Uint8Array, file: string): Rgba {
   const ext = path.extname(file).toLowerCase();
+  checkDeclaredSize(bytes, file, ext);
   try {
     if (ext === ".png") {
       const png = PNG.sync.read(Buffer.from(bytes));
       return { width: png.width, height: png.height, data: png.data };
     }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: MAX_DECODED_BYTES / 2 ** 20 });
     return { width: img.width, height: img.height, data: img.data };
   } catch (error) {
     throw new DataError(file, `cannot be decoded as ${ext.slice(1).toUpperCase()}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A PNG states its size in its header: refuse one whose pixels would not fit before decoding allocates them. */
+function checkDeclaredSize(bytes: Uint8Array, file: string, ext: string): void {
+  if (ext !== ".png" || bytes.length < 24) return;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = view.getUint32(16, false);
+  const height = view.getUint32(20, false);
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new DataError(file, `declares ${width} × ${height} pixels, more than qkit decodes (${MAX_IMAGE_PIXELS / 2 ** 20} Mpx); resize it`);
   }
 }
 

@@ -1,18 +1,17 @@
-import { unzipSync } from "fflate";
 import type { Tensor } from "../engine/tensor.js";
 import { DataError } from "./data-error.js";
 import { parseNpy } from "./npy.js";
+import { readZip } from "./zip.js";
+import { MAX_DECODED_BYTES } from "./limits.js";
 
-/** Reads every array of a .npz archive (stored or deflated), by name without the .npy suffix. */
-export function parseNpz(bytes: Uint8Array, file: string): Map<string, Tensor> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    throw new DataError(file, `is not a readable .npz (zip) archive: ${(error as Error).message}`, { cause: error });
-  }
+/**
+ * Reads every array of a .npz archive (stored or deflated), by name without the .npy suffix; the archive may expand
+ * to at most `maxBytes` (each array's header must also fit what it stores, see parseNpy).
+ */
+export function parseNpz(bytes: Uint8Array, file: string, maxBytes = MAX_DECODED_BYTES): Map<string, Tensor> {
+  const entries = readZip(bytes, file, maxBytes);
   const arrays = new Map<string, Tensor>();
-  for (const [name, data] of Object.entries(entries)) {
+  for (const [name, data] of entries) {
     if (!name.endsWith(".npy")) continue;
     arrays.set(name.slice(0, -4), parseNpy(data, `${file}:${name}`));
   }

@@ -5,6 +5,7 @@ import type { DataType } from "../onnx/data-type.js";
 import { Tensor } from "../engine/tensor.js";
 import { UserModuleLoader } from "../user-code/user-module-loader.js";
 import { DataError } from "./data-error.js";
+import { MAX_DECODED_BYTES } from "./limits.js";
 import { parseNpz } from "./npz.js";
 import { parseTensorProto } from "./tensor-proto.js";
 import { idxChunks, npyChunks } from "./chunked.js";
@@ -31,6 +32,13 @@ export type Sample = Record<string, Tensor>;
 const MODULE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".cjs", ".mjs"]);
 const TENSOR_EXTENSIONS = new Set([".npy", ".npz", ".pb"]);
 
+/** The most bytes one item for `input` can take (8-byte elements), when its item shape is known. */
+function largestItemBytes(input: InputSpec): number {
+  const dims = itemDims(input);
+  if (!dims || !dims.every((d): d is number => typeof d === "number")) return MAX_DECODED_BYTES;
+  return Math.min(MAX_DECODED_BYTES, Math.max(1, dims.reduce((a, b) => a * b, 1)) * 8);
+}
+
 /** Per-item dims of an input, without the batch dimension. */
 function itemDims(input: InputSpec): Dim[] | undefined {
   return input.shape?.slice(1);
@@ -42,6 +50,7 @@ function fit(tensor: Tensor, input: InputSpec, where: string): Tensor {
   let data = tensor.data;
   if (input.dtype === "float32" && !(data instanceof Float32Array)) {
     if (Array.isArray(data)) throw new DataError(where, `holds strings; input '${input.name}' takes float32`);
+    if (tensor.type !== "float64" && tensor.type !== "float16") warnOnce(where, `holds ${tensor.type} values, given to float32 input '${input.name}' as they are (unscaled: 255 stays 255); convert them as the model expects, or use images/IDX with --scale`);
     data = Float32Array.from(data as ArrayLike<number>, Number);
   }
   if (!want) return new Tensor(input.dtype === "float32" ? "float32" : tensor.type, data, tensor.dims);
@@ -54,6 +63,16 @@ function fit(tensor: Tensor, input: InputSpec, where: string): Tensor {
     return new Tensor(input.dtype === "float32" ? "float32" : tensor.type, data, [tensor.dims[0]!, ...(want as number[])]);
   }
   throw new DataError(where, `has items of shape [${got.join(", ")}], but input '${input.name}' takes [${want.join(", ")}] (after the batch dimension)`);
+}
+
+const warned = new Set<string>();
+
+/** One warning per file and kind, on stderr through Node's warnings (the CLI shows them; `--no-warnings` hides them). */
+function warnOnce(where: string, message: string): void {
+  const key = `${where.replace(/ \(sample \d+\)$/, "")}\0${message}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  process.emitWarning(`${where}: ${message}`, { code: "QKIT_DATA_CAST" });
 }
 
 function pixelsToTensor(data: Uint8Array, dims: number[], input: InputSpec, norm: Normalization, where: string): Tensor {
@@ -70,9 +89,10 @@ async function* fileItems(file: string, inputs: InputSpec[], options: DataOption
   const only = inputs.length === 1 ? inputs[0] : undefined;
   // Arrays of items are read a chunk at a time: memory follows the batch, and a limit stops the reading.
   const chunk = Math.min(Math.max(options.batchSize ?? 1, 64), options.limit ?? Infinity);
+  const maxItemBytes = only ? largestItemBytes(only) : MAX_DECODED_BYTES;
   if (ext === ".npy") {
     if (!only) throw new DataError(file, `the model has ${inputs.length} inputs; give an .npz with one array per input name`);
-    for await (const part of npyChunks(file, chunk)) yield { [only.name]: fit(part, only, file) };
+    for await (const part of npyChunks(file, chunk, maxItemBytes)) yield { [only.name]: fit(part, only, file) };
   } else if (ext === ".npz") {
     const arrays = parseNpz(await fs.readFile(file), file);
     const sample: Sample = {};
@@ -95,21 +115,70 @@ async function* fileItems(file: string, inputs: InputSpec[], options: DataOption
     yield { [only.name]: new Tensor("float32", imageToCHW(await fs.readFile(file), file, c, h, w, options.normalize), [1, c, h, w]) };
   } else if (ext === ".gz" || ext === ".idx" || /-ubyte$/.test(file)) {
     if (!only) throw new DataError(file, "IDX images need a model with one input");
-    for await (const part of idxChunks(file, chunk)) yield { [only.name]: pixelsToTensor(part.data as Uint8Array, [...part.dims], only, options.normalize ?? {}, file) };
+    for await (const part of idxChunks(file, chunk, maxItemBytes)) yield { [only.name]: pixelsToTensor(part.data as Uint8Array, [...part.dims], only, options.normalize ?? {}, file) };
   } else {
     throw new DataError(file, `is not a data file qkit reads (.npy, .npz, .pb, .png, .jpg, IDX, a folder of them, or a .ts/.js module)`);
   }
 }
 
+/** How long a data module may take to produce one sample (QKIT_SAMPLE_TIMEOUT_MS overrides it). */
+const SAMPLE_TIMEOUT_MS = 120_000;
+
 async function* moduleItems(file: string, inputs: InputSpec[]): AsyncGenerator<Sample> {
-  const exports = new UserModuleLoader().load(file);
+  const timeoutMs = Number(process.env.QKIT_SAMPLE_TIMEOUT_MS) || SAMPLE_TIMEOUT_MS;
+  // A data module's own exception is its author's to fix: one line naming the file and the sample, not a stack.
+  const threw = (what: string, error: unknown) => {
+    if (error instanceof DataError) return error;
+    const name = error instanceof Error ? error.name : "Error";
+    return new DataError(file, `${what} threw ${name}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`, { cause: error });
+  };
+  let exports: Record<string, unknown>;
+  try {
+    exports = new UserModuleLoader().load(file) as Record<string, unknown>;
+  } catch (error) {
+    throw threw("loading the data module", error);
+  }
   const source = exports.default ?? exports.samples ?? exports.data;
-  const iterable = typeof source === "function" ? await (source as () => unknown)() : source;
+  let iterable: unknown;
+  try {
+    iterable = typeof source === "function" ? await withTimeout((source as () => unknown)(), timeoutMs, file, "its exported function") : source;
+  } catch (error) {
+    throw threw("its exported function", error);
+  }
   if (!iterable || (typeof (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator] !== "function" && typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function")) {
     throw new DataError(file, "must export (as default) an iterable or async iterable of { inputName: Tensor } samples, or a function returning one");
   }
+  let iterator: AsyncIterator<Record<string, unknown>> | Iterator<Record<string, unknown>>;
+  try {
+    iterator = typeof (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function"
+      ? (iterable as AsyncIterable<Record<string, unknown>>)[Symbol.asyncIterator]()
+      : (iterable as Iterable<Record<string, unknown>>)[Symbol.iterator]();
+  } catch (error) {
+    throw threw("starting its iteration", error);
+  }
+  try {
+    yield* moduleSamples(file, inputs, iterator, timeoutMs, threw);
+  } finally {
+    // Stopped early (a limit, an error): let the module's own generator clean up, without waiting for it (a return
+    // queues behind a next that may never settle).
+    Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
+}
+
+async function* moduleSamples(
+  file: string, inputs: InputSpec[], iterator: AsyncIterator<Record<string, unknown>> | Iterator<Record<string, unknown>>,
+  timeoutMs: number, threw: (what: string, error: unknown) => DataError,
+): AsyncGenerator<Sample> {
   let index = 0;
-  for await (const sample of iterable as AsyncIterable<Record<string, unknown>>) {
+  for (;;) {
+    let next: IteratorResult<Record<string, unknown>>;
+    try {
+      next = await withTimeout(iterator.next(), timeoutMs, file, `sample ${index}`);
+    } catch (error) {
+      throw threw(`sample ${index}`, error);
+    }
+    if (next.done) return;
+    const sample = next.value;
     const out: Sample = {};
     for (const input of inputs) {
       const value = sample?.[input.name];
@@ -118,6 +187,22 @@ async function* moduleItems(file: string, inputs: InputSpec[]): AsyncGenerator<S
     }
     index++;
     yield out;
+  }
+}
+
+/**
+ * A promise that a data module may never settle: waiting on it would let the process end with nothing written, so it
+ * is raced against a timer that turns silence into an error naming the file and what it was waiting for.
+ */
+async function withTimeout<T>(value: T | Promise<T>, ms: number, file: string, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DataError(file, `${what} did not arrive within ${ms / 1000} s (a promise that never settles?); fix the data module or set QKIT_SAMPLE_TIMEOUT_MS`)), ms);
+  });
+  try {
+    return await Promise.race([value, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

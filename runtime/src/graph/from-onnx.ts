@@ -41,7 +41,8 @@ export function graphFromOnnx(proto: onnx.IGraphProto): Graph {
     }
   }
   for (const [name, tensor] of initializers) {
-    const param = graph.addParameter(name, tensor);
+    // Before the output node is after the leading inputs and parameters here, found without a scan.
+    const param = graph.addParameter(name, tensor, { before: graph.outputNode });
     param.meta.dtype = tensorDataType(tensor);
     param.meta.shape = tensorDims(tensor);
     declare(param, valueInfo.get(name));
@@ -85,8 +86,11 @@ export function graphFromOnnx(proto: onnx.IGraphProto): Graph {
   return graph;
 }
 
-/** Kahn's algorithm, always taking the earliest ready node in file order, so sorted files keep their order. */
-function topologicalOrder(nodes: onnx.INodeProto[], available: Set<string>): onnx.INodeProto[] {
+/**
+ * Kahn's algorithm, always taking the earliest ready node in file order, so sorted files keep their order. The ready
+ * set is a binary min-heap of file positions: O(n log n) for any order, and one pass when the file is already sorted.
+ */
+export function topologicalOrder(nodes: onnx.INodeProto[], available: Set<string>, stats?: { heapSteps: number }): onnx.INodeProto[] {
   const producerIndex = new Map<string, number>();
   nodes.forEach((n, i) => (n.output ?? []).forEach((o) => o && producerIndex.set(o, i)));
   const waitingOn = nodes.map(() => 0);
@@ -101,12 +105,11 @@ function topologicalOrder(nodes: onnx.INodeProto[], available: Set<string>): onn
     waitingOn[i] = deps.size;
     for (const d of deps) dependents[d]!.push(i);
   });
-  const ready: number[] = [];
+  const ready = new MinHeap();
   nodes.forEach((_, i) => waitingOn[i] === 0 && ready.push(i));
   const order: onnx.INodeProto[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const next = ready.shift()!;
+  while (ready.size > 0) {
+    const next = ready.pop();
     order.push(nodes[next]!);
     for (const d of dependents[next]!) if (--waitingOn[d] === 0) ready.push(d);
   }
@@ -114,5 +117,51 @@ function topologicalOrder(nodes: onnx.INodeProto[], available: Set<string>): onn
     const stuck = nodes.find((_, i) => waitingOn[i]! > 0)!;
     throw new QkitError("bad-graph", `the graph has a cycle through node '${stuck.name || stuck.opType}'`);
   }
+  if (stats) stats.heapSteps += ready.steps;
   return order;
+}
+
+/** Integers, smallest first. */
+class MinHeap {
+  readonly #items: number[] = [];
+  /** Sift steps taken so far: a test counts them to hold the sort to O(n log n). */
+  steps = 0;
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  push(value: number): void {
+    const items = this.#items;
+    let i = items.length;
+    items.push(value);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]! <= value) break;
+      items[i] = items[parent]!;
+      i = parent;
+      this.steps++;
+    }
+    items[i] = value;
+  }
+
+  pop(): number {
+    const items = this.#items;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (items.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= items.length) break;
+        const child = left + 1 < items.length && items[left + 1]! < items[left]! ? left + 1 : left;
+        if (items[child]! >= last) break;
+        items[i] = items[child]!;
+        i = child;
+        this.steps++;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
 }

@@ -29,37 +29,45 @@ export class Graph {
     sparseInitializer: [],
     quantizationAnnotation: [],
   };
-  #nodes: Node[] = [];
+  // The order is a doubly linked list, so inserting and erasing cost O(1) whatever the graph's size (a pass that folds
+  // thousands of nodes stays linear); the array and the positions are derived from it when read, and kept until the
+  // next change.
+  readonly #next = new Map<Node, Node>();
+  readonly #prev = new Map<Node, Node>();
+  #first: Node;
+  #count = 1;
+  #array: Node[] | undefined;
+  #positions: Map<Node, number> | undefined;
   #byName = new Map<string, Node>();
   #byTensor = new Map<string, Node>();
   readonly outputNode: Node;
 
   constructor() {
     this.outputNode = new Node(this, "output", "output", "", "", []);
-    this.#nodes.push(this.outputNode);
+    this.#first = this.outputNode;
     this.#byName.set("output", this.outputNode);
   }
 
   /** All nodes, in order (a snapshot: mutating the graph while iterating it is safe). */
   get nodes(): readonly Node[] {
-    return [...this.#nodes];
+    return [...this.#list()];
   }
 
   get size(): number {
-    return this.#nodes.length;
+    return this.#count;
   }
 
   placeholders(): Node[] {
-    return this.#nodes.filter((n) => n.kind === "placeholder");
+    return this.#list().filter((n) => n.kind === "placeholder");
   }
 
   parameters(): Node[] {
-    return this.#nodes.filter((n) => n.kind === "parameter");
+    return this.#list().filter((n) => n.kind === "parameter");
   }
 
   /** Operator nodes, optionally of the given op types. */
   calls(...opTypes: string[]): Node[] {
-    return this.#nodes.filter((n) => n.kind === "call" && (opTypes.length === 0 || opTypes.includes(n.opType)));
+    return this.#list().filter((n) => n.kind === "call" && (opTypes.length === 0 || opTypes.includes(n.opType)));
   }
 
   /** The graph outputs (the output node's args). */
@@ -82,7 +90,8 @@ export class Graph {
   }
 
   indexOf(node: Node): number {
-    return this.#nodes.indexOf(node);
+    if (!this.#positions) this.#positions = new Map(this.#list().map((n, i) => [n, i]));
+    return this.#positions.get(node) ?? -1;
   }
 
   has(node: Node): boolean {
@@ -145,7 +154,7 @@ export class Graph {
 
   /** Move `node` to just before or after `at`. The caller keeps the order topological (lint checks). */
   move(node: Node, at: InsertionPoint): void {
-    this.#nodes.splice(this.#nodes.indexOf(node), 1);
+    this.#unlink(node);
     this.#place(node, at);
   }
 
@@ -157,7 +166,8 @@ export class Graph {
       throw new Error(`cannot erase ${node.name}: it is still used by ${users}`);
     }
     node._clearArgs();
-    this.#nodes.splice(this.#nodes.indexOf(node), 1);
+    this.#unlink(node);
+    this.#count--;
     this.#byName.delete(node.name);
     for (const t of node.outputNames) if (this.#byTensor.get(t) === node) this.#byTensor.delete(t);
   }
@@ -194,27 +204,28 @@ export class Graph {
   }
 
   #defaultCallName(opType: string): string {
-    return `${opType}_${this.#nodes.filter((n) => n.opType === opType).length}`;
+    return `${opType}_${this.#list().filter((n) => n.opType === opType).length}`;
   }
 
   /** After the block of inputs and parameters the graph starts with (folded constants may stand further down). */
   #afterLeading(): InsertionPoint {
     let last: Node | undefined;
-    for (const n of this.#nodes) {
+    for (const n of this.#list()) {
       if (n.kind !== "placeholder" && n.kind !== "parameter") break;
       last = n;
     }
-    return last ? { after: last } : { before: this.#nodes[0]! };
+    return last ? { after: last } : { before: this.#first };
   }
 
   #afterLast(...kinds: NodeKind[]): InsertionPoint {
     let last: Node | undefined;
-    for (const n of this.#nodes) if (kinds.includes(n.kind)) last = n;
-    return last ? { after: last } : { before: this.#nodes[0]! };
+    for (const n of this.#list()) if (kinds.includes(n.kind)) last = n;
+    return last ? { after: last } : { before: this.#first };
   }
 
   #insert(node: Node, at: InsertionPoint): Node {
     this.#byName.set(node.name, node);
+    this.#count++;
     for (const t of node.outputNames) if (t && node.kind !== "call") this.#byTensor.set(t, node);
     if (node.kind === "call" && node.outputNames.length === 1 && node.outputNames[0]) this.#byTensor.set(node.outputNames[0], node);
     this.#place(node, at);
@@ -222,7 +233,45 @@ export class Graph {
   }
 
   #place(node: Node, at: InsertionPoint): void {
-    if ("before" in at) this.#nodes.splice(this.#nodes.indexOf(at.before), 0, node);
-    else this.#nodes.splice(this.#nodes.indexOf(at.after) + 1, 0, node);
+    const prev = "before" in at ? this.#prev.get(at.before) : at.after;
+    const next = "before" in at ? at.before : this.#next.get(at.after);
+    if (prev) this.#next.set(prev, node);
+    else this.#first = node;
+    if (next) this.#prev.set(next, node);
+    if (prev) this.#prev.set(node, prev);
+    if (next) this.#next.set(node, next);
+    this.#changed();
+  }
+
+  #unlink(node: Node): void {
+    const prev = this.#prev.get(node);
+    const next = this.#next.get(node);
+    if (prev) {
+      if (next) this.#next.set(prev, next);
+      else this.#next.delete(prev);
+    } else if (next) {
+      this.#first = next;
+    }
+    if (next) {
+      if (prev) this.#prev.set(next, prev);
+      else this.#prev.delete(next);
+    }
+    this.#prev.delete(node);
+    this.#next.delete(node);
+    this.#changed();
+  }
+
+  #changed(): void {
+    this.#array = undefined;
+    this.#positions = undefined;
+  }
+
+  #list(): Node[] {
+    if (!this.#array) {
+      const array: Node[] = [];
+      for (let n: Node | undefined = this.#first; n; n = this.#next.get(n)) array.push(n);
+      this.#array = array;
+    }
+    return this.#array;
   }
 }

@@ -1,4 +1,4 @@
-import { promises as fs } from "node:fs";
+import { promises as fs, constants as fsConstants } from "node:fs";
 import * as path from "node:path";
 import { onnx, toNumber } from "./proto.js";
 import { tensorByteLength, tensorDataType, tensorDims, tensorValues, makeTensor } from "./tensor-data.js";
@@ -32,28 +32,27 @@ function entry(tensor: onnx.ITensorProto, key: string): string | undefined {
  */
 export async function readExternalData(graph: onnx.IGraphProto, baseDir: string): Promise<string[]> {
   const handles = new Map<string, fs.FileHandle>();
+  const folder = await fs.realpath(baseDir).catch(() => path.resolve(baseDir));
   try {
     for (const tensor of graphTensors(graph)) {
       if (!isExternal(tensor)) continue;
       const location = entry(tensor, "location");
       const name = tensor.name ?? "";
       if (!location) throw new Error(`tensor '${name}' is marked external but names no location`);
-      if (path.isAbsolute(location) || location.split(/[\\/]/).includes("..")) {
+      if (path.isAbsolute(location) || location.split(/[\\/]/).includes("..") || location.includes("\0")) {
         throw new Error(`tensor '${name}' points at '${location}', outside the model's folder`);
       }
       const file = path.join(baseDir, location);
       let handle = handles.get(file);
       if (!handle) {
-        handle = await fs.open(file, "r").catch((e: NodeJS.ErrnoException) => {
-          throw new Error(`tensor '${name}' is stored in '${location}', which cannot be read (${e.code ?? e.message}); keep the data file beside the model`);
-        });
+        handle = await openInside(file, folder, name, location);
         handles.set(file, handle);
       }
       const size = (await handle.stat()).size;
-      const offset = Number(entry(tensor, "offset") ?? 0);
+      const offset = decimalEntry(tensor, "offset", name) ?? 0;
       const expected = tensorByteLength({ ...tensor, rawData: null, externalData: null });
-      const length = Number(entry(tensor, "length") ?? size - offset);
-      if (!Number.isFinite(offset) || !Number.isFinite(length) || offset < 0 || offset + length > size) {
+      const length = decimalEntry(tensor, "length", name) ?? size - offset;
+      if (offset + length > size || length < 0) {
         throw new Error(`tensor '${name}' wants bytes ${offset}..${offset + length} of '${location}', which has ${size}`);
       }
       if (length !== expected) throw new Error(`tensor '${name}' has ${length} bytes in '${location}', its shape needs ${expected}`);
@@ -68,6 +67,43 @@ export async function readExternalData(graph: onnx.IGraphProto, baseDir: string)
     for (const h of handles.values()) await h.close();
   }
   return [...handles.keys()].map((f) => path.relative(baseDir, f));
+}
+
+/** An offset or length entry: ONNX writes them as decimal integers, and anything else ("1e3", "0x10", "-1") is refused. */
+function decimalEntry(tensor: onnx.ITensorProto, key: string, name: string): number | undefined {
+  const value = entry(tensor, key);
+  if (value === undefined) return undefined;
+  const number = /^[0-9]{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number)) throw new Error(`tensor '${name}' has external data ${key} '${value}'; it must be a decimal integer`);
+  return number;
+}
+
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. O_NOFOLLOW: the path was resolved.
+const OPEN_FLAGS = fsConstants.O_RDONLY | (process.platform === "win32" ? 0 : (fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK));
+
+/**
+ * Open an external data file only when it is a regular file inside the model's folder: a symlink may not lead out of
+ * it (the data would be any file the reader can see), and a FIFO or device would hang or never end.
+ */
+async function openInside(file: string, folder: string, name: string, location: string): Promise<fs.FileHandle> {
+  const cannot = (why: string) => new Error(`tensor '${name}' is stored in '${location}', which ${why}`);
+  const real = await fs.realpath(file).catch((e: NodeJS.ErrnoException) => {
+    throw cannot(`cannot be read (${e.code ?? e.message}); keep the data file beside the model`);
+  });
+  if (real !== folder && !real.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep)) {
+    throw cannot("leads outside the model's folder (a link); copy the data beside the model");
+  }
+  const before = await fs.lstat(real);
+  if (!before.isFile()) throw cannot("is not a regular file (a FIFO, device or folder); external data must be a plain file");
+  const handle = await fs.open(real, OPEN_FLAGS).catch((e: NodeJS.ErrnoException) => {
+    throw cannot(`cannot be read (${e.code ?? e.message}); keep the data file beside the model`);
+  });
+  const after = await handle.stat();
+  if (!after.isFile() || after.ino !== before.ino || after.dev !== before.dev) {
+    await handle.close();
+    throw cannot("changed while it was opened; try again");
+  }
+  return handle;
 }
 
 /** Where each externalized tensor's bytes go in the data file. */

@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { onnx, toNumber } from "./proto.js";
 import { readExternalData } from "./external-data.js";
+import { validateModelProto } from "./validate.js";
 import { ModelLoadError, errorMessage } from "../errors.js";
 
 /** IR versions qkit reads: 3 (ONNX 1.0) to 11 (ONNX 1.18). */
@@ -33,6 +34,11 @@ export async function readModelFile(pathOrBytes: string | Uint8Array, options: R
   const bytes = typeof pathOrBytes === "string" ? await readBytes(pathOrBytes) : pathOrBytes;
   const proto = decode(file, bytes);
   validateHeader(file, proto);
+  try {
+    validateModelProto(proto);
+  } catch (error) {
+    throw new ModelLoadError("invalid", file, errorMessage(error), { cause: error });
+  }
 
   const baseDir = options.baseDir ?? (typeof pathOrBytes === "string" ? path.dirname(path.resolve(pathOrBytes)) : process.cwd());
   try {
@@ -58,6 +64,10 @@ function decode(file: string, bytes: Uint8Array): onnx.ModelProto {
   try {
     return onnx.ModelProto.decode(bytes);
   } catch (error) {
+    // The decoder recurses once per nesting level (subgraphs in attributes, types in types).
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new ModelLoadError("invalid", file, "nests subgraphs or types thousands of levels deep, more than any reader can follow; the file is broken or made to exhaust readers", { cause: error });
+    }
     // An ONNX file starts with field 1 (ir_version, a varint): tag byte 0x08. Anything else was never a model.
     if (bytes[0] === 0x08) {
       throw new ModelLoadError("truncated", file, `is truncated or corrupt (protobuf: ${errorMessage(error)}); re-export or re-download it`, { cause: error });

@@ -5,7 +5,7 @@ import { prepare, type PreparedModel } from "../quantize/prepare.js";
 import { calibrate, CalibrationAbortedError, type CalibrationProgress } from "../quantize/calibrate.js";
 import { convert } from "../quantize/convert.js";
 import { exportOnnx } from "../quantize/export.js";
-import { calibrationReport, saveCalibrationReport } from "../quantize/calibration-report.js";
+import { calibrationReport, stageCalibrationReport } from "../quantize/calibration-report.js";
 import { loadCalibrationState, readCalibrationState } from "../quantize/calibration-state.js";
 import { openData, modelInputs, type Sample } from "../data/source.js";
 import { compareNodes, type NodeAccuracy } from "../debug/numeric-debugger.js";
@@ -116,8 +116,13 @@ export async function quantizeTarget(target: PipelineTarget, options: QuantizeTa
   options.onStage?.("export");
   await mkdir(path.dirname(path.resolve(output)), { recursive: true });
   await mkdir(path.dirname(path.resolve(report)), { recursive: true });
-  await exportOnnx(converted, output);
-  // Locations in the report are relative to its own folder (saveCalibrationReport), whoever writes it.
-  await saveCalibrationReport(calibrationReport(prepared, items, accuracy ? { accuracy } : {}), report);
+  // Locations in the report are relative to its own folder (saveCalibrationReport), whoever writes it. It goes into
+  // place just before the model: a reader never finds the new model beside the old report.
+  const staged = await stageCalibrationReport(calibrationReport(prepared, items, accuracy ? { accuracy } : {}), report);
+  try {
+    await exportOnnx(converted, output, { beforeCommit: staged.commit });
+  } finally {
+    await staged.discard();
+  }
   return { ...calibrated, converted, accuracy, output, report };
 }

@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import { describeSlot } from "../quantizer/edge-or-node.js";
-import { writeFileAtomic } from "../onnx/atomic-write.js";
+import { rm } from "node:fs/promises";
+import { commitTempFile, removeStaleTempFiles, writeFileAtomic, writeTempFile } from "../onnx/atomic-write.js";
 import { QkitError } from "../errors.js";
 import { absoluteLocation, relativeLocation, type SourceLocation } from "../source-location.js";
 import type { QuantDType } from "../quant-types.js";
@@ -147,9 +148,23 @@ function mapPaths(report: CalibrationReport, location: (l: SourceLocation) => So
 
 /** Write the report atomically, its paths relative to the folder it is written to. */
 export async function saveCalibrationReport(report: CalibrationReport, file: string): Promise<void> {
+  await writeFileAtomic(file, [reportBytes(report, file)]);
+}
+
+/**
+ * Write the report to a temp file beside `file` and return the function that moves it into place, for a caller that
+ * commits it together with the model it describes (see WriteOptions.beforeCommit); `discard` removes the temp file.
+ */
+export async function stageCalibrationReport(report: CalibrationReport, file: string): Promise<{ commit(): Promise<void>; discard(): Promise<void> }> {
+  await removeStaleTempFiles(file);
+  const temp = await writeTempFile(file, [reportBytes(report, file)]);
+  return { commit: () => commitTempFile(temp, file), discard: () => rm(temp, { force: true }) };
+}
+
+function reportBytes(report: CalibrationReport, file: string): Uint8Array {
   const root = path.dirname(path.resolve(file));
   const stored = mapPaths(report, (l) => relativeLocation(l, root), (m) => (path.isAbsolute(m) ? path.relative(root, m).split(path.sep).join("/") : m));
-  await writeFileAtomic(file, [Buffer.from(`${JSON.stringify(stored, null, 1)}\n`)]);
+  return Buffer.from(`${JSON.stringify(stored, null, 1)}\n`);
 }
 
 export interface ReadCalibrationReportOptions {

@@ -1,5 +1,9 @@
 import { promises as fs, watch, type FSWatcher } from "node:fs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
 import { loadModel, type Model } from "qkit/tooling";
+import { OutlineBuilder } from "./model-outline.js";
+import type { LoadWorkerData, LoadWorkerMessage } from "./model-load-protocol.js";
 import type { ModelState } from "../protocol.js";
 import type { ModelImage } from "../check/check-runner.js";
 
@@ -16,13 +20,22 @@ interface Entry {
   watcher?: FSWatcher;
 }
 
-/** Reports the progress of a slow step to the client (work-done progress); returns the function that ends it. */
-export type ProgressReporter = (title: string, message: string) => Promise<() => void>;
+/**
+ * Reports the progress of a slow step to the client (work-done progress); returns the function that ends it, which may
+ * also report how far the step got.
+ */
+export type ProgressReporter = (title: string, message: string) => Promise<(() => void) & { report?(message: string): void }>;
+
+const LOAD_WORKER = path.join(__dirname, "model-load-worker.js");
+/** Nodes per message from the load worker: each batch is rebuilt in one turn of the event loop (a few ms). */
+const BATCH = 2000;
 
 /**
  * Models by absolute path, each loaded once and kept until its file changes: every lookup compares the file's size
  * and modification time (cheap), and a file watcher tells the server to re-check the targets that use it. The bytes
  * live in a SharedArrayBuffer, so check workers decode the same memory instead of copying ~45 MB per check.
+ * Loading runs in a worker (model-load-worker.ts) and the graph comes back in batches, so the server keeps answering
+ * while a large model loads; external data is read from the model's folder.
  */
 export class ModelCache {
   readonly #entries = new Map<string, Entry>();
@@ -62,7 +75,7 @@ export class ModelCache {
         await loadModel(file); // throws the loader's own message for a missing or unreadable file
         throw error;
       });
-      const model = await loadModel(bytes, { name: file });
+      const model = await loadInWorker(bytes, file, done.report?.bind(done));
       entry.state = "loaded";
       return { ok: true, loaded: { path: file, version: ++this.#version, bytes, model } };
     } catch (error) {
@@ -110,4 +123,47 @@ async function readShared(file: string): Promise<Uint8Array> {
   } finally {
     await handle.close();
   }
+}
+
+/** Load in a worker; the graph is rebuilt here a batch per event-loop turn, so nothing blocks the server for long. */
+function loadInWorker(bytes: Uint8Array, file: string, report?: (message: string) => void): Promise<Model> {
+  const data: LoadWorkerData = { bytes, name: file, baseDir: path.dirname(file), batch: BATCH };
+  const worker = new Worker(LOAD_WORKER, { workerData: data });
+  return new Promise<Model>((resolve, reject) => {
+    let builder: OutlineBuilder | undefined;
+    const fail = (error: Error) => {
+      void worker.terminate();
+      reject(error);
+    };
+    // A port delivers every queued message in one go: batches wait here and are rebuilt one per turn of the loop.
+    const queue: LoadWorkerMessage[] = [];
+    const pump = () => {
+      const message = queue.shift();
+      if (!message) return;
+      try {
+        if (message.kind === "error") return fail(new Error(message.message));
+        if (message.kind === "header") {
+          builder = new OutlineBuilder(message.header, file);
+          report?.(`${message.header.nodeCount} nodes`);
+        } else {
+          builder!.add(message.nodes);
+        }
+        if (builder?.done) {
+          void worker.terminate();
+          resolve(builder.model);
+        }
+      } catch (error) {
+        return fail(new Error(`${file}: cannot be loaded (internal error: ${(error as Error).message})`));
+      }
+      if (queue.length > 0) setImmediate(pump);
+    };
+    worker.on("message", (message: LoadWorkerMessage) => {
+      queue.push(message);
+      if (queue.length === 1) setImmediate(pump);
+    });
+    worker.on("error", (error) => fail(new Error(`${file}: cannot be loaded (${error.message})`)));
+    worker.on("exit", (code) => {
+      if (!builder?.done && queue.length === 0) fail(new Error(`${file}: cannot be loaded (the loader stopped with code ${code})`));
+    });
+  });
 }

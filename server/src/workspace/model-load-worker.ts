@@ -1,0 +1,18 @@
+// Loads one model off the server's thread: decode, validation, topological sort, normalization and shape inference
+// run here; the server gets the outline (model-outline.ts) in batches, or the loader's one-line message.
+import { parentPort, workerData } from "node:worker_threads";
+import { loadModel, QkitError } from "qkit/tooling";
+import { outline } from "./model-outline.js";
+import type { LoadWorkerData, LoadWorkerMessage } from "./model-load-protocol.js";
+
+const data = workerData as LoadWorkerData;
+const post = (message: LoadWorkerMessage) => parentPort!.postMessage(message);
+
+loadModel(data.bytes, { name: data.name, baseDir: data.baseDir }).then(
+  (model) => {
+    for (const part of outline(model, data.batch)) post(Array.isArray(part) ? { kind: "nodes", nodes: part } : { kind: "header", header: part });
+  },
+  (error: unknown) => {
+    post({ kind: "error", message: error instanceof QkitError ? error.message : `${data.name}: cannot be loaded (internal error: ${(error as Error)?.message ?? String(error)})` });
+  },
+);
