@@ -1,0 +1,74 @@
+/**
+ * The sandboxed side of a supervisor's process: the data it was started with, the messages it is sent, and a way to
+ * answer. Supervisor-level reports (an exit, a crash) travel under SANDBOX_KEY so the supervisor can act on them
+ * whatever the job's own protocol is.
+ */
+export const SANDBOX_KEY = "__qkitSandbox";
+
+export type SandboxReport =
+  | { [SANDBOX_KEY]: "exit"; code: number; site: import("../source-location.js").SourceLocation | undefined }
+  | { [SANDBOX_KEY]: "crash"; name: string; message: string; stack: string | undefined };
+
+export interface SandboxChannel<In, Out> {
+  /** What the supervisor started the process with. */
+  readonly data: Promise<unknown>;
+  post(message: Out): void;
+  /** Post, then call `done` once the message has left the process (it would be lost by an exit before). */
+  postThen(message: Out | SandboxReport, done: () => void): void;
+  /** End the process now, bypassing a trapped process.exit. */
+  exit(code: number): never;
+  /** Messages after the data, in order; those that came before a handler are delivered to it. */
+  onMessage(handler: (message: In) => void): void;
+}
+
+let channel: SandboxChannel<unknown, unknown> | undefined;
+
+/** The channel to the supervisor; only in a process a supervisor started. */
+export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
+  if (channel) return channel as SandboxChannel<In, Out>;
+  const send = process.send?.bind(process);
+  if (!send) throw new Error("internal: sandboxChannel() outside a sandboxed process");
+  // Taken before the hardening replaces what a user module could reach.
+  const internals = process as unknown as { reallyExit(code: number): never };
+  const reallyExit = internals.reallyExit.bind(process) as (code: number) => never;
+  const pending: unknown[] = [];
+  let handler: ((message: unknown) => void) | undefined;
+  let resolveData!: (data: unknown) => void;
+  const data = new Promise<unknown>((resolve) => (resolveData = resolve));
+  let first = true;
+  process.on("message", (message: unknown) => {
+    if (first) {
+      first = false;
+      return resolveData((message as { data: unknown }).data);
+    }
+    if (handler) handler(message);
+    else pending.push(message);
+  });
+  // The supervisor is gone (it stopped or crashed): nothing will read what this process computes.
+  process.on("disconnect", () => reallyExit(0));
+  const postThen = (message: unknown, done: () => void) => {
+    try {
+      send(message, undefined, {}, () => done());
+    } catch {
+      done();
+    }
+  };
+  // An uncaught error ends the process; the supervisor gets it as data first (its stack locates the user's line).
+  const crash = (error: unknown) => {
+    const e = error instanceof Error ? error : new Error(String(error));
+    postThen({ [SANDBOX_KEY]: "crash", name: e.name, message: e.message, stack: e.stack }, () => reallyExit(70));
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
+  channel = {
+    data,
+    post: (message) => void postThen(message, () => undefined),
+    postThen,
+    exit: (code) => reallyExit(code),
+    onMessage(next) {
+      handler = next;
+      for (const message of pending.splice(0)) next(message);
+    },
+  };
+  return channel as SandboxChannel<In, Out>;
+}

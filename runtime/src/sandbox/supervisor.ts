@@ -1,0 +1,232 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { SourceLocation } from "../source-location.js";
+import { SANDBOX_KEY, type SandboxReport } from "./channel.js";
+
+/** What a sandbox running user code may use. */
+export interface SandboxLimits {
+  /** The sandbox's V8 heap, and the cap on its resident memory's growth while a job runs (MB). */
+  memoryLimitMb: number;
+  /** How long the job may run (ms); none when the job takes as long as its data (a calibration). */
+  timeoutMs?: number;
+}
+
+/** How a supervised job ended. */
+export type Supervised<T> =
+  | { kind: "finished"; value: T; durationMs: number }
+  | { kind: "timeout"; durationMs: number }
+  | { kind: "out-of-memory"; durationMs: number }
+  /** The user's code called process.exit (at `site` when the sandbox could tell), or the process ended by itself. */
+  | { kind: "exited"; code: number; site: SourceLocation | undefined; durationMs: number }
+  | { kind: "crashed"; error: Error; durationMs: number }
+  | { kind: "cancelled" };
+
+export interface SuperviseOptions<M, T> {
+  limits: SandboxLimits;
+  signal: AbortSignal;
+  /** The job, posted to the sandbox once it is watched; none when it starts on its data. */
+  job?: unknown;
+  /** Each message of the sandbox; returning a value ends the job with it. */
+  onMessage(message: M): T | undefined;
+  /**
+   * How cancelling works: by default the sandbox is stopped at once. One that can stop cleanly (between batches) is
+   * sent `message` first and gets `graceMs` to answer through onMessage before it is stopped.
+   */
+  cancel?: { message: unknown; graceMs: number };
+}
+
+const WATCHDOG_INTERVAL_MS = 20;
+// How long an exited process's last words (V8's out-of-memory report on stderr) may take to arrive.
+const LAST_WORDS_MS = 1000;
+const live = new Set<Sandbox>();
+let reaperInstalled = false;
+
+/**
+ * A child process for user code: its own V8 heap (capped), its own stdio (piped: a write to fd 1 or 2 never reaches
+ * the caller's, which may be an LSP channel), its own process group (killed as a group, so whatever it spawns dies
+ * with it), and its own copy of everything it is sent. Only structured-clone data crosses, over the IPC channel.
+ */
+export class Sandbox {
+  readonly #child: ChildProcess;
+  readonly gone: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  #stderrTail = "";
+  #stderrEnded: Promise<void>;
+
+  constructor(file: string, data: unknown, memoryLimitMb: number, log?: (line: string) => void) {
+    const ownGroup = process.platform !== "win32";
+    this.#child = fork(file, [], {
+      execArgv: [`--max-old-space-size=${Math.max(16, Math.round(memoryLimitMb))}`, "--max-semi-space-size=16"],
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "advanced",
+      detached: ownGroup,
+    });
+    live.add(this);
+    installReaper();
+    this.#child.on("error", () => undefined);
+    this.#child.stdout!.on("data", (chunk: Buffer) => log?.(chunk.toString().trimEnd()));
+    this.#child.stderr!.on("data", (chunk: Buffer) => {
+      this.#stderrTail = (this.#stderrTail + chunk.toString()).slice(-4096);
+      log?.(chunk.toString().trimEnd());
+    });
+    this.#stderrEnded = new Promise((resolve) => this.#child.stderr!.once("close", () => resolve()));
+    this.gone = new Promise((resolve) => {
+      this.#child.once("exit", (code, signal) => {
+        live.delete(this);
+        // Its process group may hold what it spawned.
+        this.#killGroup();
+        resolve({ code, signal });
+      });
+    });
+    this.#child.send({ data }, (error) => {
+      if (error) this.terminate();
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  get running(): boolean {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  post(message: unknown): void {
+    if (this.#child.connected) this.#child.send(message as object, (error) => void error);
+  }
+
+  on(event: "message", listener: (message: unknown) => void): void {
+    this.#child.on(event, listener);
+  }
+
+  off(event: "message", listener: (message: unknown) => void): void {
+    this.#child.off(event, listener);
+  }
+
+  /** The process's resident memory in bytes, where the platform tells (Linux); undefined elsewhere or once gone. */
+  residentBytes(): number | undefined {
+    if (!this.#child.pid || !this.running) return undefined;
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.#child.pid}/status`, "utf8"));
+      return match ? Number(match[1]) * 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether the process ended because V8 ran out of heap: it says so on stderr before it aborts. */
+  async ranOutOfHeap(): Promise<boolean> {
+    await Promise.race([this.#stderrEnded, new Promise((resolve) => setTimeout(resolve, LAST_WORDS_MS).unref())]);
+    return /heap out of memory|Allocation failed/.test(this.#stderrTail);
+  }
+
+  /** Stop it and everything it started, at once (SIGKILL: a native loop cannot ignore it). */
+  terminate(): void {
+    this.#killGroup();
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #killGroup(): void {
+    if (process.platform === "win32" || !this.#child.pid) return;
+    try {
+      process.kill(-this.#child.pid, "SIGKILL");
+    } catch {
+      // The group is empty.
+    }
+  }
+}
+
+/** Sandboxes die with their supervisor, even one that exits without stopping them. */
+function installReaper(): void {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once("exit", () => {
+    for (const sandbox of live) sandbox.terminate();
+  });
+}
+
+/** Start a sandbox for user code; see Sandbox. */
+export function startSandbox(file: string, data: unknown, memoryLimitMb: number, log?: (line: string) => void): Sandbox {
+  return new Sandbox(file, data, memoryLimitMb, log);
+}
+
+function isReport(message: unknown): message is SandboxReport {
+  return typeof message === "object" && message !== null && SANDBOX_KEY in message;
+}
+
+/**
+ * Watch one job of a sandbox until it ends: a result, the timeout, the memory caps (the heap cap is V8's; typed
+ * arrays and WebAssembly memory live outside the heap, so the process's resident memory is watched too), an exit, a
+ * crash, or cancellation. The sandbox is then killed, and the watchdog keeps watching until it is gone: a job that
+ * grows past the memory cap while it is being stopped (a native loop such as one huge TypedArray.fill) is reported
+ * as out of memory, whatever stopped it first. The caller keeps only the plain data it was sent.
+ */
+export function supervise<M, T>(sandbox: Sandbox, options: SuperviseOptions<M, T>): Promise<Supervised<T>> {
+  const { limits, signal } = options;
+  return new Promise<Supervised<T>>((resolve) => {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const baseline = sandbox.residentBytes() ?? 0;
+    const capBytes = limits.memoryLimitMb * 1024 * 1024;
+    let outcome: Supervised<T> | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const overCap = () => {
+      const rss = sandbox.residentBytes();
+      return rss !== undefined && rss - baseline > capBytes;
+    };
+    const settle = (next: Supervised<T>) => {
+      if (outcome) return;
+      outcome = next;
+      clearTimeout(timer);
+      clearTimeout(grace);
+      signal.removeEventListener("abort", onAbort);
+      sandbox.off("message", onMessage);
+      sandbox.terminate();
+    };
+    const watchdog = setInterval(() => {
+      if (!overCap()) return;
+      if (!outcome || outcome.kind === "timeout") {
+        outcome = undefined;
+        settle({ kind: "out-of-memory", durationMs: elapsed() });
+      }
+    }, WATCHDOG_INTERVAL_MS);
+    const onAbort = () => {
+      if (!options.cancel) return settle({ kind: "cancelled" });
+      sandbox.post(options.cancel.message);
+      grace = setTimeout(() => settle({ kind: "cancelled" }), options.cancel.graceMs);
+    };
+    const timer = limits.timeoutMs !== undefined ? setTimeout(() => settle(overCap() ? { kind: "out-of-memory", durationMs: elapsed() } : { kind: "timeout", durationMs: elapsed() }), limits.timeoutMs) : undefined;
+    let exitReport: { code: number; site: SourceLocation | undefined } | undefined;
+    const onMessage = (message: unknown) => {
+      if (isReport(message)) {
+        if (message[SANDBOX_KEY] === "exit") exitReport = { code: message.code, site: message.site };
+        else settle({ kind: "crashed", error: Object.assign(new Error(message.message), { name: message.name, stack: message.stack }), durationMs: elapsed() });
+        return;
+      }
+      // After a trapped exit, nothing the job still sends counts: it was meant to end there.
+      if (exitReport) return;
+      const value = options.onMessage(message as M);
+      if (value !== undefined) settle({ kind: "finished", value, durationMs: elapsed() });
+    };
+    sandbox.on("message", onMessage);
+    void sandbox.gone.then(async ({ code, signal: killedBy }) => {
+      if (!outcome) {
+        const durationMs = elapsed();
+        // Its last words come first: V8's heap report on stderr, and a trapped exit's report still in the channel.
+        const outOfHeap = await sandbox.ranOutOfHeap();
+        if (exitReport) settle({ kind: "exited", code: exitReport.code, site: exitReport.site, durationMs });
+        else if (outOfHeap) settle({ kind: "out-of-memory", durationMs });
+        else if (killedBy) settle({ kind: "crashed", error: new Error(`the sandbox process was stopped by ${killedBy}`), durationMs });
+        else settle({ kind: "exited", code: code ?? 0, site: undefined, durationMs });
+      }
+      clearInterval(watchdog);
+      resolve(outcome!);
+    });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort);
+    if (options.job !== undefined && !outcome) sandbox.post(options.job);
+  });
+}
