@@ -41,6 +41,10 @@ export const FINDING_CODES = {
   "type-error": "error",
   "annotate-returned-nothing": "warning",
   "nothing-annotated": "warning",
+  "check-timeout": "error",
+  "check-out-of-memory": "error",
+  "quantizer-exited": "error",
+  "check-crashed": "error",
 } as const satisfies Record<string, Severity>;
 
 export type FindingCode = keyof typeof FINDING_CODES;
