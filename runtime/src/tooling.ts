@@ -76,4 +76,4 @@ export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, rea
 
 export { startSandbox, supervise, Sandbox, type SandboxLimits, type Supervised, type SuperviseOptions } from "./sandbox/supervisor.js";
 export { sandboxChannel, type SandboxChannel } from "./sandbox/channel.js";
-export { guardPrototypes, trapProcessExit, SandboxExit } from "./sandbox/harden.js";
+export { guardPrototypes, trapProcessExit } from "./sandbox/harden.js";

@@ -36,7 +36,7 @@ Options:
   --quantizer FILE      a module exporting a class that extends Quantizer (default export, or the only one)
   --json                print JSON
   --no-typecheck        skip type-checking (faster; annotate() runs either way)
-  --timeout MS          how long loading the model and running the quantizer may take (default ${DEFAULT_LIMITS.timeoutMs})
+  --timeout MS          how long loading and running the quantizer may take (default ${DEFAULT_LIMITS.timeoutMs})
   --memory-limit MB     the quantizer's heap, and the cap on its process's resident memory growth (default ${DEFAULT_LIMITS.memoryLimitMb})
   -h, --help            show this help`;
 

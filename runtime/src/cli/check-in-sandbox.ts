@@ -16,7 +16,7 @@ export type SandboxedCheck =
   /** The quantizer never returned: a loop, the memory cap, process.exit or a crash, as one finding. */
   | { kind: "stopped"; finding: Finding; classSite: SourceLocation };
 
-type Answer = Exclude<CheckSandboxMessage, { kind: "loaded" }>;
+type Answer = Exclude<CheckSandboxMessage, { kind: "loaded" | "ready" }>;
 
 /**
  * Run a target's check in a sandbox process, as the language server does: a timeout, a memory cap (heap and
@@ -38,7 +38,9 @@ export async function checkInSandbox(model: string, quantizer: string, limits: R
     ended = await supervise<CheckSandboxMessage, Answer>(sandbox, {
       limits,
       signal: abort.signal,
+      startsWhen: (message) => message.kind === "ready",
       onMessage(message) {
+        if (message.kind === "ready") return undefined;
         if (message.kind !== "loaded") return message;
         loaded = { classSite: message.classSite, className: message.className };
         return undefined;

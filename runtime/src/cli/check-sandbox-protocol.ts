@@ -10,6 +10,8 @@ export interface CheckSandboxData {
 
 export type CheckSandboxMessage =
   | { kind: "model-error"; code: string; message: string }
+  /** The model is loaded: the quantizer's time starts. */
+  | { kind: "ready" }
   /** The quantizer is constructed; its annotate() runs next. */
   | { kind: "loaded"; classSite: SourceLocation; className: string }
   | { kind: "load-failed"; error: { code: string; message: string; detail: string | undefined; location: SourceLocation | undefined } }

@@ -9,6 +9,7 @@ import { checkTarget } from "../pipeline/check-target.js";
 import { QkitError } from "../errors.js";
 import { userFrames } from "../quantizer/source-site.js";
 import { sandboxChannel } from "../sandbox/channel.js";
+import { transpileQuantizer } from "../user-code/transpile.js";
 import { guardPrototypes, trapProcessExit } from "../sandbox/harden.js";
 import type { CheckSandboxData, CheckSandboxMessage } from "./check-sandbox-protocol.js";
 
@@ -23,11 +24,15 @@ async function main(): Promise<void> {
     if (!(error instanceof QkitError)) throw error;
     return channel.post({ kind: "model-error", code: error.code, message: error.message });
   }
+  // The compiler loads now, so the time limit, which starts at "ready", is the quantizer's own.
+  transpileQuantizer(quantizer, "");
+  channel.postNow({ kind: "ready" });
   guardPrototypes();
   trapProcessExit(userFrames);
   const result = await checkTarget({ model, quantizer }, {
     inPlace: true,
-    onLoaded: ({ classSite, className }) => channel.post({ kind: "loaded", classSite, className }),
+    // At once: annotate() may never return to let a posted message leave.
+    onLoaded: ({ classSite, className }) => channel.postNow({ kind: "loaded", classSite, className }),
   });
   if (result.kind === "load-failed") {
     const { code, message, detail, location } = result.error;

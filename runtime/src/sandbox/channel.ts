@@ -1,9 +1,18 @@
+import { writeSync } from "node:fs";
+
 /**
  * The sandboxed side of a supervisor's process: the data it was started with, the messages it is sent, and a way to
  * answer. Supervisor-level reports (an exit, a crash) travel under SANDBOX_KEY so the supervisor can act on them
  * whatever the job's own protocol is.
  */
 export const SANDBOX_KEY = "__qkitSandbox";
+
+/**
+ * The file descriptor of the report pipe: small JSON lines written synchronously. Node sends IPC messages only when
+ * the event loop turns, so a message posted just before an endless loop, or an exit, would never leave; a report
+ * written here is in the pipe before the next statement runs.
+ */
+export const REPORT_FD = 4;
 
 export type SandboxReport =
   | { [SANDBOX_KEY]: "exit"; code: number; site: import("../source-location.js").SourceLocation | undefined }
@@ -13,8 +22,8 @@ export interface SandboxChannel<In, Out> {
   /** What the supervisor started the process with. */
   readonly data: Promise<unknown>;
   post(message: Out): void;
-  /** Post, then call `done` once the message has left the process (it would be lost by an exit before). */
-  postThen(message: Out | SandboxReport, done: () => void): void;
+  /** Post a small message now, even if the process blocks or exits right after (JSON data only). */
+  postNow(message: Out | SandboxReport): void;
   /** End the process now, bypassing a trapped process.exit. */
   exit(code: number): never;
   /** Messages after the data, in order; those that came before a handler are delivered to it. */
@@ -46,24 +55,22 @@ export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
   });
   // The supervisor is gone (it stopped or crashed): nothing will read what this process computes.
   process.on("disconnect", () => reallyExit(0));
-  const postThen = (message: unknown, done: () => void) => {
-    try {
-      send(message, undefined, {}, () => done());
-    } catch {
-      done();
-    }
+  const postNow = (message: unknown) => {
+    const line = Buffer.from(`${JSON.stringify(message)}\n`);
+    for (let offset = 0; offset < line.length; ) offset += writeSync(REPORT_FD, line, offset);
   };
   // An uncaught error ends the process; the supervisor gets it as data first (its stack locates the user's line).
   const crash = (error: unknown) => {
     const e = error instanceof Error ? error : new Error(String(error));
-    postThen({ [SANDBOX_KEY]: "crash", name: e.name, message: e.message, stack: e.stack }, () => reallyExit(70));
+    postNow({ [SANDBOX_KEY]: "crash", name: e.name, message: e.message, stack: e.stack });
+    reallyExit(70);
   };
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
   channel = {
     data,
-    post: (message) => void postThen(message, () => undefined),
-    postThen,
+    post: (message) => void send(message, undefined, {}, () => undefined),
+    postNow,
     exit: (code) => reallyExit(code),
     onMessage(next) {
       handler = next;

@@ -56,13 +56,6 @@ export function guardPrototypes(): void {
   }
 }
 
-/** Thrown by a trapped process.exit so that nothing after it runs while the report leaves the process. */
-export class SandboxExit extends Error {
-  constructor(readonly code: number) {
-    super(`process.exit(${code})`);
-  }
-}
-
 /**
  * process.exit would end the job without a word: the supervisor is told the calling line first, then the process
  * ends. Signals refuse: the sandbox runs as the same user as its supervisor, so a signal could reach it
@@ -74,8 +67,8 @@ export function trapProcessExit(frames: (stack: string | undefined) => SourceLoc
     const holder: { stack?: string } = {};
     Error.captureStackTrace(holder, trappedExit);
     const exitCode = Number(code ?? 0) | 0;
-    channel.postThen({ [SANDBOX_KEY]: "exit", code: exitCode, site: frames(holder.stack)[0] }, () => channel.exit(exitCode));
-    throw new SandboxExit(exitCode);
+    channel.postNow({ [SANDBOX_KEY]: "exit", code: exitCode, site: frames(holder.stack)[0] });
+    return channel.exit(exitCode);
   } as typeof process.exit;
   const refuse = (what: string) => () => {
     throw new Error(`quantizers may not ${what}`);

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { SourceLocation } from "../source-location.js";
-import { SANDBOX_KEY, type SandboxReport } from "./channel.js";
+import { REPORT_FD, SANDBOX_KEY, type SandboxReport } from "./channel.js";
 
 /** What a sandbox running user code may use. */
 export interface SandboxLimits {
@@ -33,10 +33,17 @@ export interface SuperviseOptions<M, T> {
    * sent `message` first and gets `graceMs` to answer through onMessage before it is stopped.
    */
   cancel?: { message: unknown; graceMs: number };
+  /**
+   * When the timeout starts: at the first message for which this is true (the sandbox has loaded what it needs and
+   * user code runs next), so a slow start on a busy machine is not the user's time. Default: at once.
+   */
+  startsWhen?: (message: M) => boolean;
 }
 
 const WATCHDOG_INTERVAL_MS = 20;
-// How long an exited process's last words (V8's out-of-memory report on stderr) may take to arrive.
+// Loading the runtime and decoding a model is the caller's cost, not the user code's: it gets its own, generous time.
+const STARTUP_TIMEOUT_MS = 120_000;
+// How long an exited process's last words (V8's out-of-memory report on stderr, its reports) may take to arrive.
 const LAST_WORDS_MS = 1000;
 const live = new Set<Sandbox>();
 let reaperInstalled = false;
@@ -50,13 +57,13 @@ export class Sandbox {
   readonly #child: ChildProcess;
   readonly gone: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #stderrTail = "";
-  #stderrEnded: Promise<void>;
+  #lastWords: Promise<unknown>;
 
   constructor(file: string, data: unknown, memoryLimitMb: number, log?: (line: string) => void) {
     const ownGroup = process.platform !== "win32";
     this.#child = fork(file, [], {
       execArgv: [`--max-old-space-size=${Math.max(16, Math.round(memoryLimitMb))}`, "--max-semi-space-size=16"],
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"],
       serialization: "advanced",
       detached: ownGroup,
     });
@@ -68,7 +75,20 @@ export class Sandbox {
       this.#stderrTail = (this.#stderrTail + chunk.toString()).slice(-4096);
       log?.(chunk.toString().trimEnd());
     });
-    this.#stderrEnded = new Promise((resolve) => this.#child.stderr!.once("close", () => resolve()));
+    // Reports written synchronously (see REPORT_FD) arrive as messages too, a JSON line each.
+    let pending = "";
+    (this.#child.stdio[REPORT_FD] as NodeJS.ReadableStream).on("data", (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        try {
+          this.#child.emit("message", JSON.parse(line) as unknown);
+        } catch {
+          // Not a report: user code wrote to the pipe.
+        }
+      }
+    });
+    this.#lastWords = Promise.all([this.#child.stderr!, this.#child.stdio[REPORT_FD]!].map((stream) => new Promise((resolve) => stream.once("close", resolve))));
     this.gone = new Promise((resolve) => {
       this.#child.once("exit", (code, signal) => {
         live.delete(this);
@@ -113,9 +133,12 @@ export class Sandbox {
     }
   }
 
-  /** Whether the process ended because V8 ran out of heap: it says so on stderr before it aborts. */
+  /**
+   * Whether the process ended because V8 ran out of heap: it says so on stderr before it aborts. Answers once its
+   * last words (stderr, the report pipe) are read, so reports written just before the end have arrived too.
+   */
   async ranOutOfHeap(): Promise<boolean> {
-    await Promise.race([this.#stderrEnded, new Promise((resolve) => setTimeout(resolve, LAST_WORDS_MS).unref())]);
+    await Promise.race([this.#lastWords, new Promise((resolve) => setTimeout(resolve, LAST_WORDS_MS).unref())]);
     return /heap out of memory|Allocation failed/.test(this.#stderrTail);
   }
 
@@ -198,7 +221,13 @@ export function supervise<M, T>(sandbox: Sandbox, options: SuperviseOptions<M, T
       sandbox.post(options.cancel.message);
       grace = setTimeout(() => settle({ kind: "cancelled" }), options.cancel.graceMs);
     };
-    const timer = limits.timeoutMs !== undefined ? setTimeout(() => settle(overCap() ? { kind: "out-of-memory", durationMs: elapsed() } : { kind: "timeout", durationMs: elapsed() }), limits.timeoutMs) : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const startTimer = () => {
+      if (limits.timeoutMs === undefined || outcome) return;
+      timer = setTimeout(() => settle(overCap() ? { kind: "out-of-memory", durationMs: elapsed() } : { kind: "timeout", durationMs: elapsed() }), limits.timeoutMs);
+    };
+    if (options.startsWhen) timer = setTimeout(() => settle({ kind: "crashed", error: new Error(`the sandbox did not start within ${STARTUP_TIMEOUT_MS / 1000} s`), durationMs: elapsed() }), STARTUP_TIMEOUT_MS);
+    else startTimer();
     let exitReport: { code: number; site: SourceLocation | undefined } | undefined;
     const onMessage = (message: unknown) => {
       if (isReport(message)) {
@@ -208,6 +237,10 @@ export function supervise<M, T>(sandbox: Sandbox, options: SuperviseOptions<M, T
       }
       // After a trapped exit, nothing the job still sends counts: it was meant to end there.
       if (exitReport) return;
+      if (options.startsWhen?.(message as M)) {
+        clearTimeout(timer);
+        startTimer();
+      }
       const value = options.onMessage(message as M);
       if (value !== undefined) settle({ kind: "finished", value, durationMs: elapsed() });
     };
@@ -215,7 +248,7 @@ export function supervise<M, T>(sandbox: Sandbox, options: SuperviseOptions<M, T
     void sandbox.gone.then(async ({ code, signal: killedBy }) => {
       if (!outcome) {
         const durationMs = elapsed();
-        // Its last words come first: V8's heap report on stderr, and a trapped exit's report still in the channel.
+        // Its last words come first: V8's heap report on stderr, and a trapped exit's report still in its pipe.
         const outOfHeap = await sandbox.ranOutOfHeap();
         if (exitReport) settle({ kind: "exited", code: exitReport.code, site: exitReport.site, durationMs });
         else if (outOfHeap) settle({ kind: "out-of-memory", durationMs });

@@ -36,8 +36,6 @@ async function run(): Promise<void> {
     post({ kind: "done", items: done.items, durationMs: Math.round(performance.now() - started) });
   } catch (error) {
     if (error instanceof qkit.CalibrationAbortedError) return post({ kind: "cancelled" });
-    // A trapped process.exit: the supervisor has its report, and the process ends.
-    if (error instanceof qkit.SandboxExit) return;
     throw error;
   }
 }

@@ -74,7 +74,7 @@ async function run(model: Model, job: CheckJob): Promise<void> {
     // A fresh model per worker: annotating it in place saves the copy the check would make.
     inPlace: true,
     onLoaded({ classSite, className }) {
-      post({ kind: "phase", phase: "annotate", classSite, className });
+      channel.postNow({ kind: "phase", phase: "annotate", classSite, className });
       ready = performance.now();
     },
   });
