@@ -109,6 +109,7 @@ test("one huge TypedArray.fill is reported as memory, and the server's memory ne
   const result = await checkOnce("fills-buffer.ts");
   assert.match(result.message, new RegExp(`more than ${MEMORY_LIMIT_MB} MB`));
   await serverServes();
-  // The 2 GB array lived in the sandbox, never in the server: its peak stays far below what the array would take.
-  assert.ok(peakResidentMb(client.process.pid!) < 1024, `the server's resident memory peaked at ${peakResidentMb(client.process.pid!)} MB`);
+  // The array lived in the sandbox, never in the server: the server's peak stays below even the cap the array broke
+  // (a watchdog measuring the server's own memory would only fire after the server grew by the cap).
+  assert.ok(peakResidentMb(client.process.pid!) < MEMORY_LIMIT_MB, `the server's resident memory peaked at ${peakResidentMb(client.process.pid!)} MB`);
 });
