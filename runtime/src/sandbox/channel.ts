@@ -1,4 +1,5 @@
 import { writeSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 
 /**
  * The sandboxed side of a supervisor's process: the data it was started with, the messages it is sent, and a way to
@@ -32,6 +33,16 @@ export interface SandboxChannel<In, Out> {
 
 let channel: SandboxChannel<unknown, unknown> | undefined;
 
+const ORPHAN_WATCH = `
+const { workerData } = require("node:worker_threads");
+setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, "SIGKILL"); }, 250);
+`;
+
+/** A thread whose process object user code never sees: it kills the process once its parent is gone. */
+function watchForOrphaning(): void {
+  new Worker(ORPHAN_WATCH, { eval: true, workerData: process.ppid, resourceLimits: { maxOldGenerationSizeMb: 8 } }).unref();
+}
+
 /** The channel to the supervisor; only in a process a supervisor started. */
 export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
   if (channel) return channel as SandboxChannel<In, Out>;
@@ -53,8 +64,10 @@ export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
     if (handler) handler(message);
     else pending.push(message);
   });
-  // The supervisor is gone (it stopped or crashed): nothing will read what this process computes.
+  // The supervisor is gone (it stopped or crashed): nothing will read what this process computes. A process in an
+  // endless loop never hears of the disconnect, so a thread of its own watches for the orphaning and ends it.
   process.on("disconnect", () => reallyExit(0));
+  watchForOrphaning();
   const postNow = (message: unknown) => {
     const line = Buffer.from(`${JSON.stringify(message)}\n`);
     for (let offset = 0; offset < line.length; ) offset += writeSync(REPORT_FD, line, offset);
