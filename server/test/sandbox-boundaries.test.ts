@@ -13,7 +13,7 @@ import { FMNIST, TUTORIAL, markers, tempWorkspace } from "./helpers/workspace.js
  */
 const BOUNDARIES = path.join(ROOT, "server", "test", "fixtures", "boundaries");
 const fixture = (name: string) => path.join(BOUNDARIES, name);
-const NAMES = ["writes-model.ts", "reads-model.ts", "signals.ts", "writes-stdio.ts", "spawns.ts", "fills-buffer.ts"];
+const NAMES = ["writes-model.ts", "reads-model.ts", "signals.ts", "writes-stdio.ts", "writes-pipes.ts", "spawns.ts", "fills-buffer.ts"];
 // Nothing here should stop on the clock: what ends each check is its own behaviour.
 const UNREACHABLE_TIMEOUT_MS = 120_000;
 const MEMORY_LIMIT_MB = 512;
@@ -93,6 +93,11 @@ test("writes to file descriptors 1 and 2 never reach the LSP channel", async () 
   await serverServes();
   // The server may log what the quantizer printed, as text; a message of the forged one's own would mean it was parsed.
   assert.ok(!client.logs.slice(before).some((m) => m === "forged by a quantizer"), "a forged message reached the client");
+});
+
+test("garbage written to the sandbox's own pipes (IPC, reports) never reaches the server's deserializer", async () => {
+  assert.match((await checkOnce("writes-pipes.ts")).message, /wrote garbage to the pipes$/);
+  await serverServes();
 });
 
 test("a process a quantizer starts dies with its check", async () => {

@@ -9,9 +9,10 @@ import { Worker } from "node:worker_threads";
 export const SANDBOX_KEY = "__qkitSandbox";
 
 /**
- * The file descriptor of the report pipe: small JSON lines written synchronously. Node sends IPC messages only when
- * the event loop turns, so a message posted just before an endless loop, or an exit, would never leave; a report
- * written here is in the pipe before the next statement runs.
+ * The file descriptor of the report pipe, the sandbox's only way to answer: JSON lines written synchronously. Node
+ * sends IPC messages only when the event loop turns, so a message posted just before an endless loop, or an exit,
+ * would never leave; a report written here is in the pipe before the next statement runs. The supervisor skips a
+ * line that is not JSON, so user code writing to it can forge its own results at worst, never harm the supervisor.
  */
 export const REPORT_FD = 4;
 
@@ -22,8 +23,9 @@ export type SandboxReport =
 export interface SandboxChannel<In, Out> {
   /** What the supervisor started the process with. */
   readonly data: Promise<unknown>;
+  /** Post a message (JSON data only); it is in the pipe before the next statement runs. */
   post(message: Out): void;
-  /** Post a small message now, even if the process blocks or exits right after (JSON data only). */
+  /** The same, for messages that must arrive although the process blocks or exits right after. */
   postNow(message: Out | SandboxReport): void;
   /** End the process now, bypassing a trapped process.exit. */
   exit(code: number): never;
@@ -46,8 +48,7 @@ function watchForOrphaning(): void {
 /** The channel to the supervisor; only in a process a supervisor started. */
 export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
   if (channel) return channel as SandboxChannel<In, Out>;
-  const send = process.send?.bind(process);
-  if (!send) throw new Error("internal: sandboxChannel() outside a sandboxed process");
+  if (!process.send) throw new Error("internal: sandboxChannel() outside a sandboxed process");
   // Taken before the hardening replaces what a user module could reach.
   const internals = process as unknown as { reallyExit(code: number): never };
   const reallyExit = internals.reallyExit.bind(process) as (code: number) => never;
@@ -55,18 +56,27 @@ export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
   let handler: ((message: unknown) => void) | undefined;
   let resolveData!: (data: unknown) => void;
   const data = new Promise<unknown>((resolve) => (resolveData = resolve));
-  let first = true;
-  process.on("message", (message: unknown) => {
-    if (first) {
-      first = false;
-      return resolveData((message as { data: unknown }).data);
+  // The IPC channel carries the data only (structured clone: a model's bytes). It is closed before any user code
+  // runs: what user code wrote into it (it is a file descriptor of this process) would reach the supervisor's
+  // deserializer and could bring the supervisor down. Later messages come as JSON lines on stdin, which a bad line
+  // cannot break.
+  process.once("message", (message: unknown) => {
+    process.disconnect();
+    resolveData((message as { data: unknown }).data);
+  });
+  let partial = "";
+  process.stdin.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const message = JSON.parse(line) as unknown;
+      if (handler) handler(message);
+      else pending.push(message);
     }
-    if (handler) handler(message);
-    else pending.push(message);
   });
   // The supervisor is gone (it stopped or crashed): nothing will read what this process computes. A process in an
-  // endless loop never hears of the disconnect, so a thread of its own watches for the orphaning and ends it.
-  process.on("disconnect", () => reallyExit(0));
+  // endless loop never hears of it, so a thread of its own watches for the orphaning and ends it.
+  process.stdin.on("end", () => reallyExit(0));
   watchForOrphaning();
   const postNow = (message: unknown) => {
     const line = Buffer.from(`${JSON.stringify(message)}\n`);
@@ -82,7 +92,7 @@ export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
   process.on("unhandledRejection", crash);
   channel = {
     data,
-    post: (message) => void send(message, undefined, {}, () => undefined),
+    post: postNow,
     postNow,
     exit: (code) => reallyExit(code),
     onMessage(next) {

@@ -43,6 +43,7 @@ export interface SuperviseOptions<M, T> {
 const WATCHDOG_INTERVAL_MS = 20;
 // Loading the runtime and decoding a model is the caller's cost, not the user code's: it gets its own, generous time.
 const STARTUP_TIMEOUT_MS = 120_000;
+const MAX_REPORT_CHARS = 256 * 2 ** 20;
 // How long an exited process's last words (V8's out-of-memory report on stderr, its reports) may take to arrive.
 const LAST_WORDS_MS = 1000;
 const live = new Set<Sandbox>();
@@ -51,7 +52,8 @@ let reaperInstalled = false;
 /**
  * A child process for user code: its own V8 heap (capped), its own stdio (piped: a write to fd 1 or 2 never reaches
  * the caller's, which may be an LSP channel), its own process group (killed as a group, so whatever it spawns dies
- * with it), and its own copy of everything it is sent. Only structured-clone data crosses, over the IPC channel.
+ * with it), and its own copy of everything it is sent: the data it starts with over the IPC channel (closed before user code
+ * runs), JSON lines on stdin after that, and its answers as JSON lines on the report pipe.
  */
 export class Sandbox {
   readonly #child: ChildProcess;
@@ -63,13 +65,14 @@ export class Sandbox {
     const ownGroup = process.platform !== "win32";
     this.#child = fork(file, [], {
       execArgv: [`--max-old-space-size=${Math.max(16, Math.round(memoryLimitMb))}`, "--max-semi-space-size=16"],
-      stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"],
+      stdio: ["pipe", "pipe", "pipe", "ipc", "pipe"],
       serialization: "advanced",
       detached: ownGroup,
     });
     live.add(this);
     installReaper();
     this.#child.on("error", () => undefined);
+    this.#child.stdin!.on("error", () => undefined);
     this.#child.stdout!.on("data", (chunk: Buffer) => log?.(chunk.toString().trimEnd()));
     this.#child.stderr!.on("data", (chunk: Buffer) => {
       this.#stderrTail = (this.#stderrTail + chunk.toString()).slice(-4096);
@@ -80,6 +83,8 @@ export class Sandbox {
     (this.#child.stdio[REPORT_FD] as NodeJS.ReadableStream).on("data", (chunk: Buffer) => {
       const lines = (pending + chunk.toString()).split("\n");
       pending = lines.pop()!;
+      // A line longer than any report is user code writing without end: it must not grow the supervisor's memory.
+      if (pending.length > MAX_REPORT_CHARS) pending = "";
       for (const line of lines) {
         try {
           this.#child.emit("message", JSON.parse(line) as unknown);
@@ -110,8 +115,9 @@ export class Sandbox {
     return this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
+  /** Send a message (JSON data) after the start: the sandbox reads them from its stdin, a line each. */
   post(message: unknown): void {
-    if (this.#child.connected) this.#child.send(message as object, (error) => void error);
+    if (this.running && this.#child.stdin!.writable) this.#child.stdin!.write(`${JSON.stringify(message)}\n`);
   }
 
   on(event: "message", listener: (message: unknown) => void): void {
