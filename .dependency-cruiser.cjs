@@ -68,8 +68,13 @@ module.exports = {
     },
     {
       name: "entry-points-are-not-imported-inside", severity: "error",
-      comment: "index.ts (the author API) and tooling.ts are barrels for users; code inside imports the module it needs. The CLI's entry loads index.ts once, to hand it to the user-module loader.",
-      from: { path: SRC, pathNot: [`${SRC}tooling\\.ts`, `${SRC}cli/main\\.ts`] }, to: { path: `${SRC}(index|tooling)\\.ts$` },
+      comment: "index.ts (the author API) and tooling.ts are barrels for users; code inside imports the module it needs. The CLI's entry and its check sandbox's entry load index.ts once, to hand it to the user-module loader.",
+      from: { path: SRC, pathNot: [`${SRC}tooling\\.ts`, `${SRC}cli/(main|check-worker)\\.ts`] }, to: { path: `${SRC}(index|tooling)\\.ts$` },
+    },
+    {
+      name: "sandbox-stands-alone", severity: "error",
+      comment: "sandbox/ runs user code in a supervised process for the CLI and the language server; it knows nothing of what runs there.",
+      from: { path: `${SRC}sandbox/` }, to: { path: SRC, pathNot: [`${SRC}sandbox/`, `${SRC}(errors|source-location)\\.ts`] },
     },
     {
       name: "runtime-knows-no-editor", severity: "error",

@@ -75,3 +75,7 @@ export { moduleTypeOf } from "./builtin/module-type.js";
 export { compareNodes, type NodeAccuracy } from "./debug/numeric-debugger.js";
 export * from "./pipeline/index.js";
 export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, readQkitConfig, resolveTargets, isBuiltinQuantizerName, type QkitConfig, type TargetConfig, type CalibrationConfig, type ResolvedTarget, type ConfigProblem } from "./config/qkit-config.js";
+
+export { startSandbox, supervise, Sandbox, type SandboxLimits, type Supervised, type SuperviseOptions } from "./sandbox/supervisor.js";
+export { sandboxChannel, type SandboxChannel } from "./sandbox/channel.js";
+export { guardPrototypes, trapProcessExit } from "./sandbox/harden.js";

@@ -19,6 +19,9 @@ export function main(argv: string[]): void {
     return;
   }
   const connection = createConnection(ProposedFeatures.all);
+  // A promise nobody awaited (a client that answered a request with an error, say) is logged, never fatal: the
+  // session outlives a client's mistakes.
+  process.on("unhandledRejection", (reason) => connection.console.error(`qkit: ${reason instanceof Error ? reason.message : String(reason)}`));
   startServer(connection);
   connection.listen();
 }

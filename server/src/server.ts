@@ -8,6 +8,8 @@ import {
   MarkupKind,
   FileChangeType,
   LSPErrorCodes,
+  MessageType,
+  ShowMessageNotification,
   ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
@@ -27,10 +29,9 @@ import {
   StatusChangedNotification,
   StatusRequest,
   type StatusResult,
-  type QkitInitializationOptions,
-  type QkitSettings,
 } from "./protocol.js";
 import { Workspace, type WorkspaceHost } from "./workspace/workspace.js";
+import { isTrusted, validateSettings } from "./workspace/settings.js";
 import type { CheckReport } from "./check/worker-protocol.js";
 import { hover } from "./features/hover.js";
 import { complete } from "./features/completion.js";
@@ -65,6 +66,13 @@ export function startServer(connection: Connection): void {
   let capabilities: ClientCapabilities = {};
   let workspace: Workspace | undefined;
   let calibration: CalibrationService | undefined;
+  const settingWarnings: string[] = [];
+  // A client's mistake in its settings is the user's to fix: shown once, and logged.
+  const warn = (message: string) => {
+    connection.console.warn(message);
+    // A notification: a client that does not answer requests (showMessageRequest) must not fail anything here.
+    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message });
+  };
   // The workspace's diagnostics per file; calibration's SQNR warnings are merged in when publishing.
   const workspaceDiagnostics = new Map<string, Diagnostic[]>();
   let sqnrDiagnostics = new Map<string, Diagnostic[]>();
@@ -127,12 +135,17 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialize((params): InitializeResult => {
     capabilities = params.capabilities;
-    const options = (params.initializationOptions ?? {}) as QkitInitializationOptions;
+    const given: unknown = params.initializationOptions;
+    const options = (given !== null && typeof given === "object" ? given : {}) as Record<string, unknown>;
     const rootUri = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     const root = (rootUri && uriToPath(rootUri)) || params.rootPath || process.cwd();
     workspace = new Workspace(root, host);
-    workspace.trusted = options.trusted ?? true;
-    workspace.settings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
+    // A client without a notion of trust leaves it out (the user started the server on their own project); any
+    // value it does send is trust only when it is the boolean true.
+    workspace.trusted = options.trusted === undefined || isTrusted(options.trusted);
+    const initial = validateSettings(options.settings);
+    workspace.settings = { ...DEFAULT_SETTINGS, ...initial.settings };
+    settingWarnings.push(...initial.warnings);
     calibration = new CalibrationService(workspace, calibrationChanged);
     return {
       capabilities: {
@@ -147,6 +160,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onInitialized(() => {
+    for (const warning of settingWarnings.splice(0)) warn(warning);
     workspace!.start();
     // Reports from an earlier session or a `qkit quantize` run: their SQNR warnings show without calibrating again.
     calibrationChanged();
@@ -180,14 +194,16 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onDidChangeConfiguration((params) => {
-    const settings = (params.settings as { qkit?: Partial<QkitSettings> } | undefined)?.qkit;
-    if (settings) {
-      workspace?.setSettings(settings);
-      calibrationChanged();
-    }
+    const given: unknown = params?.settings;
+    const raw = given !== null && typeof given === "object" ? (given as { qkit?: unknown }).qkit : undefined;
+    if (raw === undefined) return;
+    const { settings, warnings } = validateSettings(raw);
+    for (const warning of warnings) warn(warning);
+    workspace?.setSettings(settings);
+    calibrationChanged();
   });
 
-  connection.onNotification(DidChangeTrustNotification, (params) => workspace?.setTrusted(params.trusted));
+  connection.onNotification(DidChangeTrustNotification, (params: unknown) => workspace?.setTrusted(isTrusted((params as { trusted?: unknown } | null)?.trusted)));
 
   connection.onHover(async (params, token) => {
     const file = uriToPath(params.textDocument.uri);

@@ -42,6 +42,10 @@ export const FINDING_CODES = {
   "annotate-returned-nothing": "warning",
   "annotate-async": "error",
   "nothing-annotated": "warning",
+  "check-timeout": "error",
+  "check-out-of-memory": "error",
+  "quantizer-exited": "error",
+  "check-crashed": "error",
 } as const satisfies Record<string, Severity>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

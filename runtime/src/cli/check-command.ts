@@ -6,18 +6,24 @@ import { finding, loadErrorFinding, type Finding } from "../checker/finding.js";
 import { typeCheckQuantizer, type TypeProblem } from "../user-code/type-check.js";
 import { TS_EXTENSIONS } from "../user-code/transpile.js";
 import { checkTarget } from "../pipeline/check-target.js";
+import { isBuiltinQuantizerName } from "../config/qkit-config.js";
+import { checkInSandbox } from "./check-in-sandbox.js";
 import { formatLocation, relativeLocation, type SourceLocation } from "../source-location.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { parseCommandArgs, stringOption } from "./args.js";
 import { table } from "./format.js";
 
-const usage = `Usage: qkit check --model MODEL --quantizer FILE.ts [--json] [--no-typecheck]
-       qkit check [--json] [--no-typecheck]   (every target of ./qkit.json)
+const DEFAULT_LIMITS = { timeoutMs: 60_000, memoryLimitMb: 4096 };
+
+const usage = `Usage: qkit check --model MODEL --quantizer FILE.ts [--json] [--no-typecheck] [--timeout MS] [--memory-limit MB]
+       qkit check [--json] [--no-typecheck] [--timeout MS] [--memory-limit MB]   (every target of ./qkit.json)
 
 Type-check the quantizer as the editor does (errors have the code type-error), run its annotate() on the model and
 report every mistake at the line of the quantizer that made it, then how much of the model is annotated. The
-quantizer is compiled on the fly (TypeScript or JavaScript); it runs even when it has type errors.
+quantizer is compiled on the fly (TypeScript or JavaScript); it runs even when it has type errors, in a process of
+its own with a time limit and a memory cap, as in the editor: a quantizer that loops, exhausts memory or calls
+process.exit gets one finding at its line.
 
 Output: one line per finding, 'file:line:col severity code message'; with --json,
 { findings: [{ code, severity, message, location, related: [{ message, location }], nodes }], coverage }, each
@@ -30,6 +36,8 @@ Options:
   --quantizer FILE      a module exporting a class that extends Quantizer (default export, or the only one)
   --json                print JSON
   --no-typecheck        skip type-checking (faster; annotate() runs either way)
+  --timeout MS          how long loading and running the quantizer may take (default ${DEFAULT_LIMITS.timeoutMs})
+  --memory-limit MB     the quantizer's heap, and the cap on its process's resident memory growth (default ${DEFAULT_LIMITS.memoryLimitMb})
   -h, --help            show this help`;
 
 /** A finding's location as printed: findings about the quantizer as a whole sit at its class, as in editors. */
@@ -59,7 +67,7 @@ export const checkCommand: Command = {
   summary: "run a quantizer's annotate() on a model and report mistakes at the lines that made them",
   usage,
   async run(argv) {
-    const args = parseCommandArgs(argv, { model: { type: "string" }, quantizer: { type: "string" }, json: { type: "boolean" }, "no-typecheck": { type: "boolean" } }, false);
+    const args = parseCommandArgs(argv, { model: { type: "string" }, quantizer: { type: "string" }, json: { type: "boolean" }, "no-typecheck": { type: "boolean" }, timeout: { type: "string" }, "memory-limit": { type: "string" } }, false);
     if (args.values.help) {
       process.stdout.write(`${usage}\n`);
       return 0;
@@ -68,9 +76,13 @@ export const checkCommand: Command = {
     const quantizerPath = stringOption(args, "quantizer");
     const json = !!args.values.json;
     const typecheck = !args.values["no-typecheck"];
-    if (!modelPath && !quantizerPath) return checkConfigTargets(json, typecheck);
+    const limits = {
+      timeoutMs: positiveInteger(stringOption(args, "timeout"), "--timeout", DEFAULT_LIMITS.timeoutMs),
+      memoryLimitMb: positiveInteger(stringOption(args, "memory-limit"), "--memory-limit", DEFAULT_LIMITS.memoryLimitMb),
+    };
+    if (!modelPath && !quantizerPath) return checkConfigTargets(json, typecheck, limits);
     if (!modelPath || !quantizerPath) throw new UsageError(`check needs ${!modelPath ? "--model MODEL" : "--quantizer FILE.ts"}`);
-    const outcome = await checkOne(modelPath, quantizerPath, typecheck);
+    const outcome = await checkOne(modelPath, quantizerPath, typecheck, limits);
     if (json) process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
     else process.stdout.write(outcome.text);
     return outcome.errors ? 1 : 0;
@@ -84,12 +96,12 @@ export interface TargetOutcome {
 }
 
 /** With no --model and --quantizer, check what the workspace's qkit.json lists, as the language server does. */
-async function checkConfigTargets(json: boolean, typecheck: boolean): Promise<number> {
+async function checkConfigTargets(json: boolean, typecheck: boolean, limits: Limits): Promise<number> {
   const { targets } = readQkitConfig(process.cwd());
   let errors = false;
   const results = [];
   for (const target of targets) {
-    const outcome = await checkOne(target.modelPath, target.quantizerPath, typecheck);
+    const outcome = await checkOne(target.modelPath, target.quantizerPath, typecheck, limits);
     errors ||= outcome.errors;
     results.push({ quantizer: target.quantizer, model: target.model, ...outcome.json });
     if (!json) process.stdout.write(`${targets.length > 1 ? `== ${target.quantizer} on ${target.model}\n` : ""}${outcome.text}`);
@@ -108,10 +120,26 @@ const typeErrorFinding = (p: TypeProblem): Finding => finding("type-error", `${p
 /** TypeScript numbers its syntax errors 1000–1999. */
 const isSyntaxError = (p: TypeProblem) => p.tsCode >= 1000 && p.tsCode < 2000;
 
-async function checkOne(model: string, quantizer: string, typecheck: boolean): Promise<TargetOutcome> {
+type Limits = typeof DEFAULT_LIMITS;
+
+function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0 || value >= 2 ** 31) throw new UsageError(`${flag} takes a whole number above 0 and below 2147483648, not ${JSON.stringify(text)}`);
+  return value;
+}
+
+async function checkOne(model: string, quantizer: string, typecheck: boolean, limits: Limits): Promise<TargetOutcome> {
   const typed = typecheck ? typeProblems(quantizer) : [];
-  const result = await checkTarget({ model, quantizer });
-  if (result.kind === "checked") return report([...typed.map(typeErrorFinding), ...result.findings], result.coverage, result.loaded.classSite);
+  // A built-in quantizer is qkit's own code, and runs here; a file is user code, and runs in a sandbox.
+  if (isBuiltinQuantizerName(quantizer) && !existsSync(quantizer)) {
+    const result = await checkTarget({ model, quantizer });
+    if (result.kind === "checked") return report(result.findings, result.coverage, result.loaded.classSite);
+    throw result.error;
+  }
+  const result = await checkInSandbox(model, quantizer, limits, { timeoutFlag: "--timeout", memoryFlag: "--memory-limit" });
+  if (result.kind === "checked") return report([...typed.map(typeErrorFinding), ...result.findings], result.coverage, result.classSite);
+  if (result.kind === "stopped") return report([result.finding, ...typed.map(typeErrorFinding)], undefined, result.classSite);
   // A quantizer that does not load is a finding at its line, when it has one, rather than a crash. Its syntax error
   // is that finding already: of the type check, only what is not a syntax error (TS1xxx) is added.
   const finding = loadErrorFinding(result.error);

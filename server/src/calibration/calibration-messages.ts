@@ -1,5 +1,5 @@
 /** Messages between the server and a calibration worker; plain data only. */
-import type { PipelineTarget, SourceLocation } from "qkit/tooling";
+import type { PipelineTarget } from "qkit/tooling";
 
 
 export interface CalibrationJob {
@@ -14,8 +14,6 @@ export type CalibrationWorkerMessage =
   | { kind: "stage"; stage: "export" | "compare" }
   | { kind: "done"; items: number; durationMs: number }
   | { kind: "failed"; message: string }
-  | { kind: "cancelled" }
-  /** The user's code called process.exit; the worker ends right after. */
-  | { kind: "exit"; code: number; site: SourceLocation | undefined };
+  | { kind: "cancelled" };
 
 export type CalibrationControlMessage = { kind: "abort" };

@@ -1,6 +1,5 @@
 import * as path from "node:path";
-import { formatLocation, type SourceLocation } from "qkit/tooling";
-import { startWorker, supervise } from "../sandbox/supervisor.js";
+import { formatLocation, startSandbox, supervise } from "qkit/tooling";
 import type { CalibrationJob, CalibrationWorkerMessage } from "./calibration-messages.js";
 
 const WORKER_FILE = path.join(__dirname, "calibration-worker.js");
@@ -19,8 +18,8 @@ export type CalibrationRunOutcome =
   | { kind: "cancelled" };
 
 /**
- * Runs one calibration job in a fresh worker, supervised like a check (heap cap, resident-memory watchdog, a
- * hardened worker) but without a time limit: a calibration takes as long as its data. Cancelling asks the worker to
+ * Runs one calibration job in a fresh sandbox process, supervised like a check (heap cap, resident-memory
+ * watchdog, hardened) but without a time limit: a calibration takes as long as its data. Cancelling asks the worker to
  * stop between batches (it then writes nothing); a worker that does not answer within a grace period is terminated,
  * which also writes nothing because the writes are atomic renames at the very end.
  */
@@ -31,8 +30,7 @@ export async function runCalibration(
   onStage: (stage: "export" | "compare") => void,
   signal: AbortSignal,
 ): Promise<CalibrationRunOutcome> {
-  let exit: { code: number; site: SourceLocation | undefined } | undefined;
-  const ended = await supervise<CalibrationWorkerMessage, CalibrationRunOutcome>(startWorker(WORKER_FILE, job, memoryLimitMb), {
+  const ended = await supervise<CalibrationWorkerMessage, CalibrationRunOutcome>(startSandbox(WORKER_FILE, job, memoryLimitMb), {
     limits: { memoryLimitMb },
     signal,
     cancel: { message: { kind: "abort" }, graceMs: CANCEL_GRACE_MS },
@@ -43,9 +41,6 @@ export async function runCalibration(
           return undefined;
         case "stage":
           onStage(message.stage);
-          return undefined;
-        case "exit":
-          exit = { code: message.code, site: message.site };
           return undefined;
         default:
           return message;
@@ -59,7 +54,7 @@ export async function runCalibration(
     case "out-of-memory":
       return { kind: "failed", message: `calibration used more than ${memoryLimitMb} MB and was stopped (the quantizer or the data module allocates without bound?); the limit is the qkit.calibrationMemoryLimitMb setting` };
     case "exited":
-      return { kind: "failed", message: `${exit?.site ? `${formatLocation(exit.site)}: ` : ""}the quantizer or the data module called process.exit(${exit?.code ?? ended.code}); calibration stopped and nothing was written` };
+      return { kind: "failed", message: `${ended.site ? `${formatLocation(ended.site)}: ` : ""}the quantizer or the data module called process.exit(${ended.code}); calibration stopped and nothing was written` };
     case "crashed":
       return { kind: "failed", message: ended.error.stack ?? ended.error.message };
     case "timeout":

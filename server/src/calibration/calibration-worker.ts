@@ -1,29 +1,27 @@
 /**
- * One calibration run, in a worker thread: the quantizer and a data module are user code and must not run on the
+ * One calibration run, in a sandbox process: the quantizer and a data module are user code and must not run on the
  * server's thread. The runtime's pipeline does the work (check → prepare → calibrate → convert → the numeric
  * debugger on a few batches → export, written atomically and only when the run was not cancelled); the worker is
  * hardened like a check's and the server supervises it with the same memory caps.
  */
-import { parentPort, workerData } from "node:worker_threads";
 import * as qkit from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
-import { guardPrototypes, trapProcessExit } from "../sandbox/harden.js";
 import type { CalibrationControlMessage, CalibrationJob, CalibrationWorkerMessage } from "./calibration-messages.js";
 
-const port = parentPort!;
-const post = (message: CalibrationWorkerMessage) => port.postMessage(message);
-const job = workerData as CalibrationJob;
+const channel = qkit.sandboxChannel<CalibrationControlMessage, CalibrationWorkerMessage>();
+const post = (message: CalibrationWorkerMessage) => channel.post(message);
 const abort = new AbortController();
-port.on("message", (message: CalibrationControlMessage) => {
+channel.onMessage((message) => {
   if (message.kind === "abort") abort.abort();
 });
 
 process.setSourceMapsEnabled(true);
 
 async function run(): Promise<void> {
+  const job = (await channel.data) as CalibrationJob;
   const started = performance.now();
-  guardPrototypes();
-  trapProcessExit((code, site) => post({ kind: "exit", code, site }));
+  qkit.guardPrototypes();
+  qkit.trapProcessExit(quantizerFrames);
   const limit = job.target.data?.options.limit;
   try {
     const done = await qkit.quantizeTarget(job.target, {

@@ -1,8 +1,6 @@
 import * as path from "node:path";
-import type { Worker } from "node:worker_threads";
-import type { SourceLocation } from "qkit/tooling";
+import { startSandbox, supervise, type Sandbox, type SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
-import { startWorker, supervise } from "../sandbox/supervisor.js";
 import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 export type CheckOutcome =
@@ -32,12 +30,12 @@ const STARTUP_TIMEOUT_MS = 60_000;
 
 interface Spare {
   key: string;
-  worker: Worker;
+  worker: Sandbox;
   ready: Promise<WorkerMessage>;
 }
 
 /**
- * Runs each check in a fresh worker thread and throws the worker away afterwards, so a quantizer's globals,
+ * Runs each check in a fresh sandbox process and throws it away afterwards, so a quantizer's globals,
  * prototype changes and leaks never outlive its check. One warmed-up spare (runtime loaded, model decoded) waits for
  * the next check, which keeps the edit-to-diagnostics time short. Checks run one at a time: the machine's cores are
  * few, and the memory watchdog can then blame the right quantizer.
@@ -60,23 +58,24 @@ export class CheckRunner {
   }
 
   dispose(): void {
-    void this.#spare?.worker.terminate();
+    this.#spare?.worker.terminate();
     this.#spare = undefined;
   }
 
   #spawn(model: ModelImage, limits: CheckLimits): Spare {
-    const data: WorkerData = { modelBytes: model.bytes, modelPath: model.path };
-    const worker = startWorker(WORKER_FILE, data, limits.memoryLimitMb, (line) => this.log(`[quantizer] ${line}`));
+    // A plain copy: the cache's bytes live in a SharedArrayBuffer, which must not reach user code.
+    const data: WorkerData = { modelBytes: new Uint8Array(model.bytes), modelPath: model.path };
+    const worker = startSandbox(WORKER_FILE, data, limits.memoryLimitMb, (line) => this.log(`[quantizer] ${line}`));
     const ready = new Promise<WorkerMessage>((resolve) => {
-      const onMessage = (m: WorkerMessage) => {
+      const onMessage = (message: unknown) => {
+        const m = message as WorkerMessage;
         if (m.kind === "ready" || m.kind === "model-error") {
           worker.off("message", onMessage);
           resolve(m);
         }
       };
       worker.on("message", onMessage);
-      worker.once("error", (e) => resolve({ kind: "model-error", message: e.message }));
-      worker.once("exit", () => resolve({ kind: "model-error", message: "the check worker stopped while starting" }));
+      void worker.gone.then(() => resolve({ kind: "model-error", message: "the check worker stopped while starting" }));
     });
     return { key: spareKey(model, limits), worker, ready };
   }
@@ -84,7 +83,7 @@ export class CheckRunner {
   #take(model: ModelImage, limits: CheckLimits): Spare {
     const key = spareKey(model, limits);
     const spare = this.#spare?.key === key ? this.#spare : undefined;
-    if (this.#spare && !spare) void this.#spare.worker.terminate();
+    if (this.#spare && !spare) this.#spare.worker.terminate();
     this.#spare = undefined;
     return spare ?? this.#spawn(model, limits);
   }
@@ -102,14 +101,13 @@ export class CheckRunner {
       return await outcome;
     } finally {
       this.#running--;
-      void worker.terminate();
+      worker.terminate();
     }
   }
 
-  async #supervise(worker: Worker, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
+  async #supervise(worker: Sandbox, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
     let classSite: SourceLocation | undefined;
     let className: string | undefined;
-    let exit: { code: number; site: SourceLocation | undefined } | undefined;
     const ended = await supervise<WorkerMessage, { kind: "result"; report: CheckReport } | { kind: "load-error"; failure: LoadFailure }>(worker, {
       limits,
       signal,
@@ -118,8 +116,6 @@ export class CheckRunner {
         if (m.kind === "phase") {
           classSite = m.classSite;
           className = m.className;
-        } else if (m.kind === "exit") {
-          exit = { code: m.code, site: m.site };
         } else if (m.kind === "result" || m.kind === "load-error") {
           return m;
         }
@@ -135,7 +131,7 @@ export class CheckRunner {
       case "out-of-memory":
         return { kind: ended.kind, classSite, className, durationMs: ended.durationMs };
       case "exited":
-        return { kind: "exited", code: exit?.code ?? ended.code, site: exit?.site, classSite, durationMs: ended.durationMs };
+        return { kind: "exited", code: ended.code, site: ended.site, classSite, durationMs: ended.durationMs };
       case "crashed":
         return { kind: "crashed", message: `${ended.error.name}: ${ended.error.message}`, site: quantizerFrames(ended.error.stack)[0], durationMs: ended.durationMs };
       case "cancelled":

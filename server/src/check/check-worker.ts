@@ -1,19 +1,17 @@
 /**
- * One check, in a worker thread of its own: decode the model, then on the server's message compile and run the
+ * One check, in a sandbox process of its own: decode its own copy of the model, then on the server's message compile and run the
  * quantizer, check its annotations and post a plain-data report. The server terminates the worker afterwards (or
  * sooner, on a timeout or a newer edit), so nothing a quantizer does outlives its check.
  */
-import { parentPort, workerData } from "node:worker_threads";
 import * as path from "node:path";
 import * as qkit from "qkit/tooling";
 import * as authorApi from "qkit";
 import type { Model, QuantizationSpecBase, SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
-import { guardPrototypes, trapProcessExit } from "../sandbox/harden.js";
 import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
-const port = parentPort!;
-const post = (message: WorkerMessage) => port.postMessage(message);
+const channel = qkit.sandboxChannel<CheckJob, WorkerMessage>();
+const post = (message: WorkerMessage) => channel.post(message);
 
 // Stack frames of compiled quantizers map back to their TypeScript lines: every site the checker records depends on it.
 process.setSourceMapsEnabled(true);
@@ -66,8 +64,8 @@ async function run(model: Model, job: CheckJob): Promise<void> {
   let ready = started;
   // The file's code comes first from what the server compiled, then from the editor's text, then from disk.
   const loader = new qkit.UserModuleLoader({ qkit: authorApi, compiled: (f) => job.compiled[f], text: (f) => job.sources[f] });
-  guardPrototypes();
-  trapProcessExit((code, site) => post({ kind: "exit", code, site }));
+  qkit.guardPrototypes();
+  qkit.trapProcessExit(quantizerFrames);
   const result = await qkit.checkTarget({ model, quantizer: job.file }, {
     loader,
     // Messages name the file by its diagnostics already, so they start with what is wrong.
@@ -76,7 +74,7 @@ async function run(model: Model, job: CheckJob): Promise<void> {
     // A fresh model per worker: annotating it in place saves the copy the check would make.
     inPlace: true,
     onLoaded({ classSite, className }) {
-      post({ kind: "phase", phase: "annotate", classSite, className });
+      channel.postNow({ kind: "phase", phase: "annotate", classSite, className });
       ready = performance.now();
     },
   });
@@ -98,7 +96,7 @@ async function run(model: Model, job: CheckJob): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const data = workerData as WorkerData;
+  const data = (await channel.data) as WorkerData;
   let model: Model;
   try {
     model = await qkit.loadModel(data.modelBytes, { name: data.modelPath, baseDir: path.dirname(data.modelPath) });
@@ -106,7 +104,12 @@ async function main(): Promise<void> {
     post({ kind: "model-error", message: (error as Error).message });
     return;
   }
-  port.once("message", (job: CheckJob) => void run(model, job));
+  let started = false;
+  channel.onMessage((job) => {
+    if (started) return;
+    started = true;
+    void run(model, job);
+  });
   post({ kind: "ready" });
 }
 

@@ -5,7 +5,10 @@
 import type { Coverage, Finding, SourceLocation } from "qkit/tooling";
 
 export interface WorkerData {
-  /** The model file's bytes, in a SharedArrayBuffer: every worker decodes the same memory, nothing is copied. */
+  /**
+   * The model file's bytes. They cross into the sandbox as a copy of its own: the quantizer sees tensors as views
+   * into these bytes, and whatever it writes there must not reach the server's cache or a later check.
+   */
   modelBytes: Uint8Array;
   modelPath: string;
 }
@@ -65,5 +68,4 @@ export type WorkerMessage =
   | { kind: "model-error"; message: string }
   | { kind: "phase"; phase: "annotate"; classSite: SourceLocation; className: string }
   | { kind: "result"; report: CheckReport }
-  | { kind: "load-error"; failure: LoadFailure }
-  | { kind: "exit"; code: number; site: SourceLocation | undefined };
+  | { kind: "load-error"; failure: LoadFailure };

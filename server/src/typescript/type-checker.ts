@@ -38,10 +38,15 @@ export class TypeChecker {
     this.#send({ kind: "root", file });
   }
 
-  check(file: string): Promise<{ diagnostics: Diagnostic[]; ms: number }> {
+  /**
+   * The file's type errors, for `version`: the text last opened before this request (the worker takes its messages
+   * in order); null for a file that is not open.
+   */
+  check(file: string): Promise<{ diagnostics: Diagnostic[]; ms: number; version: number | null }> {
     const id = ++this.#nextId;
+    const version = this.#open.get(file)?.version ?? null;
     return new Promise((resolve) => {
-      this.#pending.set(id, resolve);
+      this.#pending.set(id, (r) => resolve({ diagnostics: r.diagnostics, ms: r.ms, version }));
       this.#send({ kind: "check", id, file });
     });
   }

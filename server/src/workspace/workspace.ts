@@ -52,8 +52,10 @@ export class Workspace {
 
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
-  readonly #typeDiagnostics = new Map<string, Diagnostic[]>();
-  readonly #checkDiagnostics = new Map<string, PlacedDiagnostic[]>();
+  readonly #typeDiagnostics = new Map<string, Versioned<Diagnostic[]>>();
+  readonly #checkDiagnostics = new Map<string, Versioned<PlacedDiagnostic[]>>();
+  /** Per quantizer file, the latest type errors and check findings of one and the same version: what is shown. */
+  readonly #consistent = new Map<string, { types: Versioned<Diagnostic[]> | undefined; checks: Versioned<PlacedDiagnostic[]> | undefined }>();
   readonly #modelErrors = new Map<string, string>();
   readonly #published = new Map<string, string>();
   readonly #idle = new IdleCollector();
@@ -128,6 +130,7 @@ export class Workspace {
     this.#running.get(file)?.abort.abort();
     this.#typeDiagnostics.delete(file);
     this.#checkDiagnostics.delete(file);
+    this.#consistent.delete(file);
     this.types.close(file, !!this.targetFor(file));
     this.syntax.forget(file);
     this.#republish();
@@ -213,10 +216,10 @@ export class Workspace {
   }
 
   async #typeCheck(file: string): Promise<void> {
-    const { diagnostics, ms } = await this.types.check(file);
+    const { diagnostics, ms, version } = await this.types.check(file);
     // Closed meanwhile: its diagnostics were cleared and stay so.
     if (!this.host.open(file)) return;
-    this.#typeDiagnostics.set(file, diagnostics);
+    this.#typeDiagnostics.set(file, { version, value: diagnostics });
     this.#republish();
     this.#idle.touch();
     this.host.log(`type-checked ${path.basename(file)} in ${ms} ms`);
@@ -231,6 +234,7 @@ export class Workspace {
     for (const run of this.#running.values()) run.abort.abort();
     this.results.clear();
     this.#checkDiagnostics.clear();
+    this.#consistent.clear();
     this.#republish();
     for (const file of this.host.openFiles()) if (SCRIPT.test(file)) this.documentChanged(file);
   }
@@ -257,7 +261,11 @@ export class Workspace {
     this.#running.get(file)?.abort.abort();
     const abort = new AbortController();
     const done = this.#runCheck(target, abort.signal)
-      .catch((error: unknown) => this.host.log(`checking ${file} failed: ${(error as Error)?.stack ?? String(error)}`))
+      .catch((error: unknown) => {
+        this.host.log(`checking ${file} failed: ${(error as Error)?.stack ?? String(error)}`);
+        // No findings for this version, rather than holding its type errors back for a check that will not come.
+        if (!abort.signal.aborted) this.#setCheckDiagnostics(file, [], this.host.open(file)?.version ?? null);
+      })
       .finally(() => {
         if (this.#running.get(file)?.abort === abort) this.#running.delete(file);
       });
@@ -270,17 +278,17 @@ export class Workspace {
     const model = await this.#model(target.modelPath);
     if (signal.aborted) return;
     const sf = this.syntax.sourceFile(file);
+    const version = this.host.open(file)?.version ?? null;
     if (!model || !sf) {
       // qkit.json says why (the model does not load, the file is missing).
-      this.#setCheckDiagnostics(file, []);
+      this.#setCheckDiagnostics(file, [], version);
       return;
     }
     if (!this.trusted) {
       const diagnostics = [untrustedNotice(), ...staticChecks(sf, model.model, target.model)];
-      this.#setCheckDiagnostics(file, diagnostics.map((diagnostic) => ({ file, diagnostic })));
+      this.#setCheckDiagnostics(file, diagnostics.map((diagnostic) => ({ file, diagnostic })), version);
       return;
     }
-    const version = this.host.open(file)?.version ?? null;
     const sources: Record<string, string> = {};
     for (const open of this.host.openFiles()) if (SCRIPT.test(open)) sources[open] = this.host.open(open)!.text;
     const limits = { timeoutMs: this.settings.checkTimeoutMs, memoryLimitMb: this.settings.checkMemoryLimitMb };
@@ -289,7 +297,7 @@ export class Workspace {
     if (outcome.kind === "load-error" && outcome.failure.code === "syntax") {
       // The type-checker's syntax errors say it better than a failed run would.
       this.results.delete(file);
-      this.#setCheckDiagnostics(file, []);
+      this.#setCheckDiagnostics(file, [], version);
       return;
     }
     this.results.set(file, { outcome, version });
@@ -300,14 +308,27 @@ export class Workspace {
     const placed = outcomeDiagnostics(outcome, file, this.staticClassSite(file), sourceOf, limits);
     // Which text the results are for: a client (or the benchmark) can tell them from results of an older version.
     for (const p of placed) p.diagnostic.data = { ...(p.diagnostic.data as object | undefined), version };
-    this.#setCheckDiagnostics(file, placed);
+    this.#setCheckDiagnostics(file, placed, version);
     this.host.checked();
     this.#idle.touch();
   }
 
-  #setCheckDiagnostics(file: string, diagnostics: PlacedDiagnostic[]): void {
-    this.#checkDiagnostics.set(file, diagnostics);
+  #setCheckDiagnostics(file: string, diagnostics: PlacedDiagnostic[], version: number | null): void {
+    this.#checkDiagnostics.set(file, { version, value: diagnostics });
     this.#republish();
+  }
+
+  /**
+   * What a file's own type-check and check give, from one version of its text: while one of them is still at an
+   * older version (the type-check is fast, the check is not), the last pair that agreed stays shown, so a publish
+   * never mixes the type errors of one edit with the findings of another. A file that is not open has no versions.
+   */
+  #agreeing(file: string): { types: Versioned<Diagnostic[]> | undefined; checks: Versioned<PlacedDiagnostic[]> | undefined } {
+    const types = this.#typeDiagnostics.get(file);
+    const checks = this.#checkDiagnostics.get(file);
+    const agree = !types || !checks || types.version === null || checks.version === null || types.version === checks.version;
+    if (agree) this.#consistent.set(file, { types, checks });
+    return (agree ? undefined : this.#consistent.get(file)) ?? { types, checks };
   }
 
   #quantizerProblem(target: ResolvedTarget): string | undefined {
@@ -328,8 +349,11 @@ export class Workspace {
   #republish(): void {
     const byFile = new Map<string, Diagnostic[]>();
     const add = (file: string, ds: Diagnostic[]) => byFile.set(file, [...(byFile.get(file) ?? []), ...ds]);
-    for (const [file, ds] of this.#typeDiagnostics) add(file, ds);
-    for (const placed of this.#checkDiagnostics.values()) for (const p of placed) add(p.file, [p.diagnostic]);
+    for (const file of new Set([...this.#typeDiagnostics.keys(), ...this.#checkDiagnostics.keys()])) {
+      const { types, checks } = this.#agreeing(file);
+      if (types) add(file, types.value);
+      for (const p of checks?.value ?? []) add(p.file, [p.diagnostic]);
+    }
     const configDs = configDiagnostics(this.config.state, {
       quantizerExists: (t) => !!this.host.open(t.quantizerPath) || existsSync(t.quantizerPath) || isBuiltinQuantizerName(t.quantizerPath),
       modelError: (t) => this.#modelErrors.get(t.modelPath),
@@ -347,6 +371,12 @@ export class Workspace {
       this.host.publish(file, unique);
     }
   }
+}
+
+/** Diagnostics and the version of the document text they were computed from (null: a file that is not open). */
+interface Versioned<T> {
+  version: number | null;
+  value: T;
 }
 
 function mb(bytes: number): number {

@@ -1,9 +1,10 @@
-import type { SourceLocation } from "qkit/tooling";
-import { quantizerFrames } from "./frames.js";
+import type { SourceLocation } from "../source-location.js";
+import { SANDBOX_KEY, sandboxChannel } from "./channel.js";
 
 /**
- * The prototypes a quantizer could pollute. The worker is thrown away after each check, so pollution never reaches
- * the server; guarding them turns it into an error at the polluting line instead of a confusing failure elsewhere.
+ * The prototypes a quantizer could pollute. The sandbox is thrown away after each job, so pollution never reaches
+ * the caller; guarding them turns it into an error at the polluting line instead of a confusing failure elsewhere
+ * (a patched Array.prototype.push would otherwise make the checker see nothing annotated).
  */
 const GUARDED: [string, object][] = [
   ["Object", Object.prototype],
@@ -56,21 +57,27 @@ export function guardPrototypes(): void {
 }
 
 /**
- * process.exit in a worker ends only the worker, but the check would vanish without a word: report the calling line
- * first. process.kill and abort could take the server down with it, so they refuse.
+ * process.exit would end the job without a word: the supervisor is told the calling line first, then the process
+ * ends. Signals refuse: the sandbox runs as the same user as its supervisor, so a signal could reach it
+ * (process.kill and its internal twin process._kill); so do abort and the internal bindings that reach below them.
  */
-export function trapProcessExit(report: (code: number, site: SourceLocation | undefined) => void): void {
-  const exit = process.exit.bind(process);
+export function trapProcessExit(frames: (stack: string | undefined) => SourceLocation[]): void {
+  const channel = sandboxChannel<unknown, unknown>();
   process.exit = function trappedExit(code?: number | string | null): never {
     const holder: { stack?: string } = {};
     Error.captureStackTrace(holder, trappedExit);
-    report(Number(code ?? 0), quantizerFrames(holder.stack)[0]);
-    return exit(Number(code ?? 0));
+    const exitCode = Number(code ?? 0) | 0;
+    channel.postNow({ [SANDBOX_KEY]: "exit", code: exitCode, site: frames(holder.stack)[0] });
+    return channel.exit(exitCode);
   } as typeof process.exit;
-  process.kill = (() => {
-    throw new Error("quantizers may not send signals (process.kill)");
-  }) as typeof process.kill;
-  process.abort = (() => {
-    throw new Error("quantizers may not abort the process");
-  }) as typeof process.abort;
+  const refuse = (what: string) => () => {
+    throw new Error(`quantizers may not ${what}`);
+  };
+  const internals = process as unknown as Record<string, unknown>;
+  process.kill = refuse("send signals (process.kill)") as typeof process.kill;
+  internals["_kill"] = refuse("send signals (process._kill)");
+  process.abort = refuse("abort the process") as typeof process.abort;
+  internals["binding"] = refuse("reach Node's internal bindings (process.binding)");
+  internals["_linkedBinding"] = refuse("reach Node's internal bindings (process._linkedBinding)");
+  process.dlopen = refuse("load native addons (process.dlopen)") as typeof process.dlopen;
 }
