@@ -14,7 +14,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "runtime", "bin", "qkit.js");
 const TOOLING = path.join(ROOT, "runtime", "dist", "src", "tooling.js");
 const MODEL = path.join(ROOT, "examples", "fmnist_cnn_op13.onnx");
-const QUANTIZER = path.join(ROOT, "examples", "quantizers", "tutorial-quantizer.ts");
+const QUANTIZER = path.join(ROOT, "examples", "fashion-mnist", "tutorial-quantizer.ts");
 const CALIBRATION = path.join(ROOT, "examples", "fashion-mnist", "calibration-images-idx3-ubyte.gz");
 
 const HOOK = `
