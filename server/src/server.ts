@@ -2,6 +2,7 @@ import * as path from "node:path";
 import type * as ts from "typescript";
 import {
   CancellationToken,
+  CodeActionKind,
   CodeLensRefreshRequest,
   DidChangeWatchedFilesNotification,
   InlayHintRefreshRequest,
@@ -42,6 +43,7 @@ import { calibrationLenses, RUN_CALIBRATION_COMMAND } from "./features/calibrati
 import { graphView } from "./features/graph-view.js";
 import { scaleInlayHints } from "./features/inlay-hints.js";
 import { stringAt } from "./typescript/syntax-queries.js";
+import { codeActions, FIX_ALL_KIND } from "./features/code-actions.js";
 
 export const SERVER_NAME = "qkit-language-server";
 const VERSION: string = (require("../../package.json") as { version: string }).version;
@@ -141,6 +143,7 @@ export function startServer(connection: Connection): void {
         inlayHintProvider: true,
         codeLensProvider: { resolveProvider: false },
         completionProvider: { triggerCharacters: ['"', "'", "`", "/"] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
       },
       serverInfo: { name: SERVER_NAME, version: VERSION },
     };
@@ -233,6 +236,14 @@ export function startServer(connection: Connection): void {
     if (token.isCancellationRequested) throw cancelled();
     const sf = workspace.syntax.sourceFile(file);
     return sf && model ? complete(sf, doc.offsetAt(params.position), model.model) : [];
+  });
+
+  connection.onCodeAction(async (params) => {
+    const file = uriToPath(params.textDocument.uri);
+    const doc = documents.get(params.textDocument.uri);
+    if (!file || !doc || !workspace) return [];
+    const model = await workspace.loadedModel(file);
+    return codeActions(params, doc, file, model?.model, [...(workspaceDiagnostics.get(file) ?? []), ...(sqnrDiagnostics.get(file) ?? [])]);
   });
 
   connection.onCodeLens((params) => {

@@ -1,0 +1,127 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { readFileSync } from "node:fs";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { CodeAction, Diagnostic } from "vscode-languageserver-protocol";
+import { LspClient, uri } from "./helpers/lsp-client.js";
+import { BROKEN, FMNIST, tempWorkspace } from "./helpers/workspace.js";
+
+/**
+ * Quick fixes through a real stdio client: for a finding, ask for code actions, apply each edit to the text, send it,
+ * and see the finding go when the server checks the new text.
+ */
+const EXAMPLES = ["quant-min-out-of-range.ts", "quant-range-inverted.ts", "quant-range-excludes-zero.ts", "unknown-option.ts", "derived-arity.ts", "input-not-an-argument.ts", "node-from-another-graph.ts", "edge-not-in-graph.ts"];
+const workspace = tempWorkspace(EXAMPLES.map((f) => ({ quantizer: path.join(BROKEN, f), model: FMNIST })));
+let client: LspClient;
+
+before(async () => {
+  client = await LspClient.start(workspace.dir);
+});
+
+after(async () => {
+  await client.stop();
+  workspace.cleanup();
+});
+
+const checked = (version: number) => (ds: Diagnostic[]) => ds.some((d) => d.source === "qkit") && ds.filter((d) => d.source === "qkit").every((d) => (d.data as { version?: number }).version === version);
+const codes = (ds: Diagnostic[]) => ds.filter((d) => d.source === "qkit" && d.severity !== 3).map((d) => String(d.code));
+
+function applied(text: string, action: CodeAction, file: string): string {
+  const edits = action.edit?.changes?.[uri(file)];
+  assert.ok(edits?.length, `${action.title} edits the file`);
+  return TextDocument.applyEdits(TextDocument.create(uri(file), "typescript", 0, text), edits);
+}
+
+/** Every quick fix for the code, each applied to the original text; resolves with the titles and the fixed texts. */
+async function eachFix(example: string, code: string): Promise<{ title: string; text: string; after: string[] }[]> {
+  const file = path.join(BROKEN, example);
+  const text = readFileSync(file, "utf8");
+  await client.open(file, text);
+  const diagnostics = await client.waitFor(file, checked(1));
+  const target = diagnostics.find((d) => d.code === code);
+  assert.ok(target, `${example} gives ${code}: ${JSON.stringify(codes(diagnostics))}`);
+  const actions = await client.codeActions(file, target.range, [target]);
+  assert.ok(actions.length > 0, `${example}: a quick fix for ${code}`);
+  const results = [];
+  for (const action of actions) {
+    assert.equal(action.kind, "quickfix");
+    assert.deepEqual(action.diagnostics?.map((d) => d.code), [code]);
+    const fixed = applied(text, action, file);
+    const version = await client.replaceText(file, fixed);
+    const after = codes(await client.waitFor(file, checked(version)));
+    results.push({ title: action.title, text: fixed, after });
+  }
+  await client.close(file);
+  return results;
+}
+
+test("quant-range-outside-dtype: the dtype's bounds", async () => {
+  const fixes = await eachFix("quant-min-out-of-range.ts", "quant-range-outside-dtype");
+  assert.deepEqual(fixes.map((f) => f.title), ["Use int8's full range: quantMin -128, quantMax 127"]);
+  assert.match(fixes[0]!.text, /quantMin: -128,\n {2}quantMax: 127,/);
+  assert.deepEqual(fixes[0]!.after, []);
+});
+
+test("quant-range-inverted: swapped bounds, or the dtype's", async () => {
+  const fixes = await eachFix("quant-range-inverted.ts", "quant-range-inverted");
+  assert.deepEqual(fixes.map((f) => f.title), ["Swap quantMin and quantMax", "Use uint8's full range: quantMin 0, quantMax 255"]);
+  assert.match(fixes[0]!.text, /quantMin: 10, quantMax: 200/);
+  assert.match(fixes[1]!.text, /quantMin: 0, quantMax: 255/);
+  // [10, 200] is no longer inverted, but an affine uint8 range must hold zero: only the dtype's bounds fix both.
+  assert.deepEqual(fixes.map((f) => f.after), [["quant-range-excludes-zero"], []]);
+});
+
+test("quant-range-excludes-zero: the dtype's bounds", async () => {
+  const fixes = await eachFix("quant-range-excludes-zero.ts", "quant-range-excludes-zero");
+  assert.deepEqual(fixes.map((f) => [f.title, f.after]), [["Use uint8's full range: quantMin 0, quantMax 255", []]]);
+});
+
+test("unknown-option: the key meant, in the options object the spec was given", async () => {
+  const fixes = await eachFix("unknown-option.ts", "unknown-option");
+  assert.deepEqual(fixes.map((f) => [f.title, f.after]), [["Rename quant_min to quantMin", []]]);
+  assert.match(fixes[0]!.text, /const options = \{ dtype: "int8" as const, quantMin: -127, quantMax: 127/);
+});
+
+test("derived-arity-mismatch: fewer sources, or more parameters", async () => {
+  const fixes = await eachFix("derived-arity.ts", "derived-arity-mismatch");
+  assert.deepEqual(fixes.map((f) => [f.title, f.after]), [
+    ["Derive from the first 2 sources (drop derivedFrom[2])", []],
+    ["Read all 3 observers in deriveQparams", []],
+  ]);
+  assert.match(fixes[0]!.text, /derivedFrom: \[\[input, conv\], \[weight, conv\]\],/);
+  assert.match(fixes[1]!.text, /deriveQparams: \(\[act, w, _source2\]\) =>/);
+});
+
+test("input-not-an-argument: key the entry by the node's real input", async () => {
+  const fixes = await eachFix("input-not-an-argument.ts", "input-not-an-argument");
+  assert.deepEqual(fixes.map((f) => [f.title, f.after]), [["Key the entry by relu.args[0] (/conv2/Conv)", []]]);
+  assert.match(fixes[0]!.text, /inputQspecMap: \[\[relu\.args\[0\]!, activation\]\]/);
+});
+
+test("node-from-another-graph: key the entry by the node's real input", async () => {
+  const fixes = await eachFix("node-from-another-graph.ts", "node-from-another-graph");
+  assert.deepEqual(fixes.map((f) => [f.title, f.after]), [["Key the entry by relu.args[0] (/conv1/Conv)", []]]);
+});
+
+test("edge-not-in-graph: each real input of the consumer", async () => {
+  const fixes = await eachFix("edge-not-in-graph.ts", "edge-not-in-graph");
+  assert.ok(fixes.length >= 2, JSON.stringify(fixes.map((f) => f.title)));
+  for (const f of fixes) {
+    assert.match(f.title, /^Use the edge gemm\.args\[\d\] → gemm \(.+\)$/);
+    assert.ok(!f.after.includes("edge-not-in-graph"), `${f.title}: ${JSON.stringify(f.after)}`);
+  }
+});
+
+test("source.fixAll.qkit applies the fixes that are the only one for their finding", async () => {
+  const file = path.join(BROKEN, "quant-min-out-of-range.ts");
+  const text = readFileSync(file, "utf8");
+  await client.open(file, text);
+  const diagnostics = await client.waitFor(file, checked(1));
+  const actions = await client.codeActions(file, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, [], ["source.fixAll"]);
+  assert.deepEqual(actions.map((a) => a.kind), ["source.fixAll.qkit"]);
+  assert.ok(codes(diagnostics).includes("quant-range-outside-dtype"));
+  const version = await client.replaceText(file, applied(text, actions[0]!, file));
+  assert.deepEqual(codes(await client.waitFor(file, checked(version))), []);
+  await client.close(file);
+});
