@@ -125,3 +125,38 @@ test("source.fixAll.qkit applies the fixes that are the only one for their findi
   assert.deepEqual(codes(await client.waitFor(file, checked(version))), []);
   await client.close(file);
 });
+
+const MISSPELT = `import { Quantizer, getSourcePartitions, type GraphModule } from "qkit";
+
+export default class Q extends Quantizer {
+  annotate(m: GraphModule) {
+    void m.graph.node("/conv1/conv");
+    getSourcePartitions(m.graph, ["Conv", "Convv"]);
+    return m;
+  }
+}
+`;
+
+test("unknown-node and unknown-op-type (restricted mode's static checks): the closest names the model has", async () => {
+  const { dir, cleanup } = tempWorkspace([{ quantizer: "q.ts", model: FMNIST }], { "q.ts": MISSPELT });
+  const restricted = await LspClient.start(dir, { trusted: false });
+  try {
+    const file = path.join(dir, "q.ts");
+    await restricted.open(file, MISSPELT);
+    const diagnostics = await restricted.waitFor(file, (ds) => ds.some((d) => d.code === "unknown-op-type"));
+    for (const [code, expected] of [["unknown-node", '"/conv1/Conv"'], ["unknown-op-type", '"Conv"']] as const) {
+      const target = diagnostics.find((d) => d.code === code)!;
+      const actions = await restricted.codeActions(file, target.range, [target]);
+      assert.ok(actions.length > 0 && actions[0]!.isPreferred, `${code}: a preferred fix`);
+      assert.equal(actions[0]!.title, `Change to ${expected}`);
+      const fixed = applied(MISSPELT, actions[0]!, file);
+      const version = await restricted.replaceText(file, fixed);
+      const after = await restricted.waitFor(file, (_, p) => p.version === version);
+      assert.ok(!after.some((d) => d.code === code), `${code} is gone: ${JSON.stringify(after.map((d) => d.code))}`);
+      await restricted.replaceText(file, MISSPELT);
+    }
+  } finally {
+    await restricted.stop();
+    cleanup();
+  }
+});
