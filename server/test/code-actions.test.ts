@@ -1,10 +1,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { CodeAction, Diagnostic } from "vscode-languageserver-protocol";
-import { LspClient, uri } from "./helpers/lsp-client.js";
+import { LspClient, ROOT, uri } from "./helpers/lsp-client.js";
 import { BROKEN, FMNIST, tempWorkspace } from "./helpers/workspace.js";
 
 /**
@@ -157,6 +157,44 @@ test("unknown-node and unknown-op-type (restricted mode's static checks): the cl
     }
   } finally {
     await restricted.stop();
+    cleanup();
+  }
+});
+
+// The runtime's test model of a transformer's int64 shape arithmetic (two Adds and a Concat on int64 shapes).
+const NON_FLOAT = `import { MinMaxObserver, Quantizer, QuantizationAnnotation, QuantizationSpec, type GraphModule } from "qkit";
+
+const act = new QuantizationSpec({ dtype: "int8", quantMin: -128, quantMax: 127, observer: MinMaxObserver });
+
+export default class EveryAdd extends Quantizer {
+  annotate(model: GraphModule): GraphModule {
+    for (const node of model.graph.calls("Add", "Concat")) {
+      node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: [[node.args[0]!, act]], outputQspec: act });
+    }
+    return model;
+  }
+}
+`;
+
+test("non-float-quantized: skip values that are not floating point, as the built-in quantizers do", async () => {
+  const { shapeArithmeticModel } = require(path.join(ROOT, "runtime", "dist", "test", "helpers", "shape-arithmetic.js")) as { shapeArithmeticModel: () => Uint8Array };
+  const { dir, cleanup } = tempWorkspace([{ quantizer: "every-add.ts", model: "shapes.onnx" }], { "every-add.ts": NON_FLOAT });
+  writeFileSync(path.join(dir, "shapes.onnx"), shapeArithmeticModel());
+  const own = await LspClient.start(dir);
+  try {
+    const file = path.join(dir, "every-add.ts");
+    await own.open(file, NON_FLOAT);
+    const diagnostics = await own.waitFor(file, checked(1));
+    const target = diagnostics.find((d) => d.code === "non-float-quantized");
+    assert.ok(target, JSON.stringify(codes(diagnostics)));
+    const actions = await own.codeActions(file, target.range, [target]);
+    assert.deepEqual(actions.map((a) => a.title), ["Skip values that are not floating point (node.isFloatValue)"]);
+    const fixed = applied(NON_FLOAT, actions[0]!, file);
+    assert.match(fixed, /for \(const node of model\.graph\.calls\("Add", "Concat"\)\) \{\n {6}if \(!node\.isFloatValue\) continue;\n {6}node\.meta\.quantizationAnnotation = /);
+    const version = await own.replaceText(file, fixed);
+    assert.deepEqual(codes(await own.waitFor(file, checked(version))), []);
+  } finally {
+    await own.stop();
     cleanup();
   }
 });

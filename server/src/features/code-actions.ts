@@ -8,6 +8,7 @@ import { optionFixes } from "./fixes/option-fixes.js";
 import { arityFixes } from "./fixes/arity-fixes.js";
 import { edgeFixes, mapKeyFixes } from "./fixes/input-fixes.js";
 import { nameFixes } from "./fixes/name-fixes.js";
+import { dtypeGuardFixes } from "./fixes/dtype-guard-fixes.js";
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.qkit`;
 
@@ -23,6 +24,7 @@ const FIXERS: Record<string, Fixer> = {
   "edge-not-in-graph": edgeFixes,
   "unknown-node": nameFixes,
   "unknown-op-type": nameFixes,
+  "non-float-quantized": dtypeGuardFixes,
 };
 
 export const FIXABLE_CODES = Object.keys(FIXERS);

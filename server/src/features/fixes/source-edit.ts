@@ -19,7 +19,17 @@ export function morph(): TsMorph {
 export function editableSource(file: string, text: string): SourceFile {
   const { Project, ts } = morph();
   project ??= new Project({ useInMemoryFileSystem: true, compilerOptions: { target: ts.ScriptTarget.ES2022, allowJs: true }, manipulationSettings: { usePrefixAndSuffixTextForRename: false } });
+  project.manipulationSettings.set({ indentationText: indentationOf(text) });
   return project.createSourceFile(file, text, { overwrite: true });
+}
+
+/** The file's own indentation, so inserted lines match: a tab, or its smallest indent of two spaces or more. */
+function indentationOf(text: string) {
+  const { IndentationText } = morph();
+  if (/^\t/m.test(text)) return IndentationText.Tab;
+  const widths = [...text.matchAll(/^( +)\S/gm)].map((m) => m[1]!.length).filter((w) => w >= 2);
+  const width = widths.length ? Math.min(...widths) : 2;
+  return width === 4 ? IndentationText.FourSpaces : width === 8 ? IndentationText.EightSpaces : IndentationText.TwoSpaces;
 }
 
 /** The one edit that turns `before` into `after`: the changed middle, between their common prefix and suffix. */
