@@ -9,6 +9,7 @@ import { arityFixes } from "./fixes/arity-fixes.js";
 import { edgeFixes, mapKeyFixes } from "./fixes/input-fixes.js";
 import { nameFixes } from "./fixes/name-fixes.js";
 import { dtypeGuardFixes } from "./fixes/dtype-guard-fixes.js";
+import { sqnrFixes } from "./fixes/sqnr-fixes.js";
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.qkit`;
 
@@ -25,6 +26,7 @@ const FIXERS: Record<string, Fixer> = {
   "unknown-node": nameFixes,
   "unknown-op-type": nameFixes,
   "non-float-quantized": dtypeGuardFixes,
+  "low-sqnr": sqnrFixes,
 };
 
 export const FIXABLE_CODES = Object.keys(FIXERS);

@@ -28,11 +28,11 @@ export const rangeFixes: Fixer = (input) => {
   if (inverted && hasBounds) {
     fixes.push(
       ...fix(input, "Swap quantMin and quantMax", (sf) => {
-        const object = optionsAt(sf, input.offset)!;
+        let object = optionsAt(sf, input.offset)!;
         const low = optionValue(object, "quantMin")!.getText();
         const high = optionValue(object, "quantMax")!.getText();
-        setOption(object, "quantMin", high);
-        setOption(object, "quantMax", low);
+        object = setOption(object, "quantMin", high);
+        object = setOption(object, "quantMax", low);
       }, swapHoldsZero),
     );
   }
@@ -40,9 +40,9 @@ export const rangeFixes: Fixer = (input) => {
     const { min, max } = dtypeLimits(dtype as (typeof QUANT_DTYPES)[number]);
     fixes.push(
       ...fix(input, `Use ${dtype}'s full range: quantMin ${min}, quantMax ${max}`, (sf) => {
-        const object = optionsAt(sf, input.offset)!;
-        setOption(object, "quantMin", String(min));
-        setOption(object, "quantMax", String(max));
+        let object = optionsAt(sf, input.offset)!;
+        object = setOption(object, "quantMin", String(min));
+        object = setOption(object, "quantMax", String(max));
       }, !inverted || !swapHoldsZero),
     );
   }

@@ -62,13 +62,16 @@ export function arrayOption(options: ObjectLiteralExpression, name: string): Arr
   return value && Node.isArrayLiteralExpression(value) ? value : undefined;
 }
 
-/** Set an option to an expression, adding it when absent. */
-export function setOption(options: ObjectLiteralExpression, name: string, initializer: string): void {
+/** Set an option to an expression, adding it when absent; returns the object, which a one-line object is replaced by. */
+export function setOption(options: ObjectLiteralExpression, name: string, initializer: string): ObjectLiteralExpression {
   const { Node } = morph();
   const property = options.getProperty(name);
   if (property && Node.isPropertyAssignment(property)) property.setInitializer(initializer);
   else if (property) property.replaceWithText(`${name}: ${initializer}`);
+  // ts-morph would break a one-line object over lines; one stays one.
+  else if (!options.getText().includes("\n")) return options.replaceWithText(`{ ${[...options.getProperties().map((p) => p.getText()), `${name}: ${initializer}`].join(", ")} }`) as ObjectLiteralExpression;
   else options.addPropertyAssignment({ name, initializer });
+  return options;
 }
 
 /** The literal value of an expression (`"int8"`, `-128`), or undefined when computed. */
