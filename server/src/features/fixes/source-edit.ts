@@ -18,7 +18,7 @@ export function morph(): TsMorph {
  */
 export function editableSource(file: string, text: string): SourceFile {
   const { Project, ts } = morph();
-  project ??= new Project({ useInMemoryFileSystem: true, compilerOptions: { target: ts.ScriptTarget.ES2022, allowJs: true }, manipulationSettings: { usePrefixAndSuffixTextForRename: false } });
+  project ??= new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true, compilerOptions: { target: ts.ScriptTarget.ES2022, allowJs: true }, manipulationSettings: { usePrefixAndSuffixTextForRename: false } });
   project.manipulationSettings.set({ indentationText: indentationOf(text) });
   return project.createSourceFile(file, text, { overwrite: true });
 }
