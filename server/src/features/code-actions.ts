@@ -32,7 +32,8 @@ const FIXERS: Record<string, Fixer> = {
 export const FIXABLE_CODES = Object.keys(FIXERS);
 
 function fixesFor(diagnostic: Diagnostic, doc: TextDocument, file: string, model: Model | undefined): Fix[] {
-  const fixer = diagnostic.source === SOURCE ? FIXERS[String(diagnostic.code)] : undefined;
+  // Some clients send back only part of a diagnostic (no source): the code is what matters.
+  const fixer = diagnostic.source === SOURCE || diagnostic.source === undefined ? FIXERS[String(diagnostic.code)] : undefined;
   if (!fixer) return [];
   try {
     return fixer({ diagnostic, doc, file, offset: doc.offsetAt(diagnostic.range.start), model });
