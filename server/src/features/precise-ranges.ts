@@ -63,6 +63,14 @@ function mapEntry(sf: ts.SourceFile, start: number): ts.Node | undefined {
   return found;
 }
 
+// One walk of a file's specs however many findings point into it (a check can give hundreds).
+const specsByFile = new WeakMap<ts.SourceFile, Map<number, SpecLiteral>>();
+function specsOf(sf: ts.SourceFile): Map<number, SpecLiteral> {
+  let specs = specsByFile.get(sf);
+  if (!specs) specsByFile.set(sf, (specs = new Map(specLiterals(sf).map((s) => [s.call.getStart(sf), s]))));
+  return specs;
+}
+
 /**
  * The exact culprit of a finding whose site is a spec's or an annotation's constructor call: the option
  * (`quantMin: -200`), the `derivedFrom` list or edge, the inputQspecMap entry. Undefined when the source does not
@@ -73,7 +81,7 @@ export function culpritSpan(f: Finding, sf: ts.SourceFile, siteStart: number): {
     const entry = mapEntry(sf, siteStart);
     return entry ? span(sf, entry) : undefined;
   }
-  const spec = specLiterals(sf).find((s) => s.call.getStart(sf) === siteStart);
+  const spec = specsOf(sf).get(siteStart);
   const node = spec && optionNode(spec, f);
   return node ? span(sf, node) : undefined;
 }
