@@ -2,6 +2,7 @@ import * as path from "node:path";
 import type * as ts from "typescript";
 import {
   CancellationToken,
+  CodeActionKind,
   CodeLensRefreshRequest,
   DidChangeWatchedFilesNotification,
   InlayHintRefreshRequest,
@@ -43,6 +44,9 @@ import { calibrationLenses, RUN_CALIBRATION_COMMAND } from "./features/calibrati
 import { graphView } from "./features/graph-view.js";
 import { scaleInlayHints } from "./features/inlay-hints.js";
 import { stringAt } from "./typescript/syntax-queries.js";
+import { codeActions, FIX_ALL_KIND } from "./features/code-actions.js";
+import { graphSources, nodeDefinitions, specReferences } from "./features/navigation.js";
+import { documentSymbols, workspaceSymbols } from "./features/symbols.js";
 
 export const SERVER_NAME = "qkit-language-server";
 const VERSION: string = (require("../../package.json") as { version: string }).version;
@@ -154,6 +158,11 @@ export function startServer(connection: Connection): void {
         inlayHintProvider: true,
         codeLensProvider: { resolveProvider: false },
         completionProvider: { triggerCharacters: ['"', "'", "`", "/"] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+        definitionProvider: true,
+        referencesProvider: true,
+        documentSymbolProvider: true,
+        workspaceSymbolProvider: true,
       },
       serverInfo: { name: SERVER_NAME, version: VERSION },
     };
@@ -249,6 +258,39 @@ export function startServer(connection: Connection): void {
     if (token.isCancellationRequested) throw cancelled();
     const sf = workspace.syntax.sourceFile(file);
     return sf && model ? complete(sf, doc.offsetAt(params.position), model.model) : [];
+  });
+
+  connection.onCodeAction(async (params) => {
+    const file = uriToPath(params.textDocument.uri);
+    const doc = documents.get(params.textDocument.uri);
+    if (!file || !doc || !workspace) return [];
+    const model = await workspace.loadedModel(file);
+    return codeActions(params, doc, file, model?.model, [...(workspaceDiagnostics.get(file) ?? []), ...(sqnrDiagnostics.get(file) ?? [])]);
+  });
+
+  connection.onDefinition((params) => {
+    const file = uriToPath(params.textDocument.uri);
+    const doc = documents.get(params.textDocument.uri);
+    const sf = file && workspace?.syntax.sourceFile(file);
+    return sf && doc ? nodeDefinitions(sf, doc.offsetAt(params.position), graphSources(workspace!, calibration)) : [];
+  });
+
+  connection.onReferences((params) => {
+    const file = uriToPath(params.textDocument.uri);
+    const doc = documents.get(params.textDocument.uri);
+    const sf = file && workspace?.syntax.sourceFile(file);
+    return sf && doc ? specReferences(sf, doc.offsetAt(params.position), graphSources(workspace!, calibration)) : [];
+  });
+
+  connection.onDocumentSymbol((params) => {
+    const file = uriToPath(params.textDocument.uri);
+    const sf = file && workspace?.syntax.sourceFile(file);
+    return sf ? documentSymbols(sf) : [];
+  });
+
+  connection.onWorkspaceSymbol((params) => {
+    const files = new Set([...(workspace?.config.targets.map((t) => t.quantizerPath) ?? []), ...openByPath.keys()]);
+    return workspaceSymbols(params.query, [...files].flatMap((file) => (/\.[cm]?[jt]sx?$/.test(file) && workspace?.syntax.sourceFile(file) ? [{ file, sf: workspace.syntax.sourceFile(file)! }] : [])));
   });
 
   connection.onCodeLens((params) => {

@@ -47,11 +47,13 @@ for (const file of files) {
       return { code: f.code, severity: f.severity, line: site.line, column: site.column, message: f.message, related: f.related.map((r) => (r.location ?? loaded.classSite).line) };
     });
     const severities = ["", "error", "warning", "information"];
+    // Where the range underlines a part of the checker's line (an option, an entry), data.site keeps that line.
+    const siteOf = (d: Diagnostic) => (d.data as { site?: { line: number; column: number } }).site ?? { line: d.range.start.line + 1, column: d.range.start.character + 1 };
     const actual = diagnostics.map((d) => ({
       code: d.code,
       severity: severities[d.severity!],
-      line: d.range.start.line + 1,
-      column: d.range.start.character + 1,
+      line: siteOf(d).line,
+      column: siteOf(d).column,
       message: d.message,
       related: (d.relatedInformation ?? []).map((r) => r.location.range.start.line + 1),
     }));

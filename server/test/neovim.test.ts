@@ -42,3 +42,28 @@ test("headless Neovim: diagnostic at the marked line and a hover on a node name"
     cleanup();
   }
 });
+
+test("headless Neovim: a quick fix applied through its LSP client clears the finding", { skip, timeout: 90_000 }, () => {
+  const file = path.join(BROKEN, "quant-min-out-of-range.ts");
+  const { dir, cleanup } = tempWorkspace([{ quantizer: file, model: FMNIST }]);
+  try {
+    const result = spawnSync("nvim", ["--headless", "--clean", "-c", `luafile ${path.join(ROOT, "server", "test", "neovim", "apply-fix.lua")}`], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 80_000,
+      env: {
+        ...process.env,
+        QKIT_SERVER_BIN: path.join(ROOT, "server", "bin", "qkit-language-server.js"),
+        QKIT_WORKSPACE: dir,
+        QKIT_FILE: file,
+        QKIT_EXPECT_CODE: "quant-range-outside-dtype",
+      },
+    });
+    assert.equal(result.status, 0, `nvim: ${result.stdout}\n${result.stderr}`);
+    const output = result.stdout + result.stderr;
+    assert.match(output, /code action: Use int8's full range: quantMin -128, quantMax 127/);
+    assert.match(output, /fixed: +quantMin: -128,/);
+  } finally {
+    cleanup();
+  }
+});

@@ -5,6 +5,7 @@ import type { CheckOutcome } from "../check/check-runner.js";
 import { siteRange } from "../typescript/syntax-queries.js";
 import { codeHref } from "../util/docs.js";
 import { pathToUri } from "../util/uri.js";
+import { culpritSpan } from "./precise-ranges.js";
 
 export type SourceFileOf = (file: string) => ts.SourceFile | undefined;
 
@@ -71,16 +72,20 @@ export function fromFinding(f: Finding, fallback: SourceLocation, sourceOf: Sour
     const at = r.location ?? fallback;
     return { location: { uri: pathToUri(at.file), range: locationToRange(at, sourceOf) }, message: r.message };
   });
+  const site = locationToRange(location, sourceOf);
+  const sf = isPointLocation(location) ? sourceOf(location.file) : undefined;
+  const culprit = sf && site.start.line < sf.getLineStarts().length ? culpritSpan(f, sf, sf.getLineStarts()[site.start.line]! + site.start.character) : undefined;
   return {
     file: location.file,
     diagnostic: {
-      range: locationToRange(location, sourceOf),
+      range: culprit && sf ? rangeOf(sf, culprit.start, culprit.end) : site,
       severity: SEVERITY[f.severity],
       ...withCode(f.code),
       source: SOURCE,
       message: f.message,
       ...(related.length ? { relatedInformation: related } : {}),
-      data: { nodes: f.nodes },
+      // The line the checker reports (what `qkit check` prints), when the range underlines a part of it.
+      data: { nodes: f.nodes, ...(culprit ? { site: { line: location.line, column: location.column } } : {}) },
     },
   };
 }

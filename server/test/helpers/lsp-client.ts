@@ -8,6 +8,7 @@ import {
   type ProtocolConnection,
 } from "vscode-languageserver-protocol/node";
 import {
+  CodeActionRequest,
   CodeLensRequest,
   CompletionRequest,
   DidChangeTextDocumentNotification,
@@ -22,6 +23,9 @@ import {
   WorkDoneProgress,
   WorkDoneProgressCreateRequest,
   type ClientCapabilities,
+  type CodeAction,
+  type Command,
+  type Range,
   type CodeLens,
   type CompletionItem,
   type CompletionList,
@@ -149,6 +153,19 @@ export class LspClient {
       contentChanges: [{ range: { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: oldLine.length } }, text: newLine }],
     });
     return version;
+  }
+
+  /** Replace the whole text, as one change; resolves with the new version. */
+  async replaceText(file: string, text: string): Promise<number> {
+    const version = (this.#versions.get(file) ?? 1) + 1;
+    this.#versions.set(file, version);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(file), version }, contentChanges: [{ text }] });
+    return version;
+  }
+
+  async codeActions(file: string, range: Range, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {
+    const result: (CodeAction | Command)[] | null = await this.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri(file) }, range, context: { diagnostics, ...(only ? { only } : {}) } });
+    return (result ?? []).filter((a): a is CodeAction => "kind" in a || "edit" in a);
   }
 
   async close(file: string): Promise<void> {

@@ -21,13 +21,27 @@ describe("qkit in VS Code (trusted workspace)", () => {
     console.log(`activation ${activated - started} ms; activation → first check of the Fashion-MNIST target ${Date.now() - activated} ms`);
   });
 
-  it("puts the checker's finding on the broken quantizer's marked line", async () => {
+  it("underlines the broken quantizer's culprit option, and its quick fix clears the finding", async () => {
     const doc = await vscode.workspace.openTextDocument(BROKEN());
     await vscode.window.showTextDocument(doc);
-    const expected = lineOf(doc, "// expect: quant-range-outside-dtype");
-    const found = await until("the finding", () => qkitDiagnostics(doc.uri).find((d) => d.code === "quant-range-outside-dtype" || (typeof d.code === "object" && d.code.value === "quant-range-outside-dtype")));
-    assert.equal(found.range.start.line, expected);
+    const isRange = (d: vscode.Diagnostic) => d.code === "quant-range-outside-dtype" || (typeof d.code === "object" && d.code.value === "quant-range-outside-dtype");
+    const found = await until("the finding", () => qkitDiagnostics(doc.uri).find(isRange));
+    // The marked line is the spec's constructor; the option inside it is what is wrong.
+    assert.ok(found.range.start.line > lineOf(doc, "// expect: quant-range-outside-dtype"));
+    assert.equal(doc.getText(found.range), "quantMin: -200");
     assert.equal(found.severity, vscode.DiagnosticSeverity.Error);
+
+    const original = doc.getText();
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", doc.uri, found.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
+    const fix = actions.find((a) => a.title === "Use int8's full range: quantMin -128, quantMax 127");
+    assert.ok(fix?.edit, actions.map((a) => a.title).join(" | "));
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(doc.getText(), /quantMin: -128,/);
+    await until("the finding to go", () => !qkitDiagnostics(doc.uri).some(isRange));
+    const restore = new vscode.WorkspaceEdit();
+    restore.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), original);
+    assert.ok(await vscode.workspace.applyEdit(restore));
+    await doc.save();
   });
 
   it("serves a target's quantizer that lives outside the workspace folder", async () => {
