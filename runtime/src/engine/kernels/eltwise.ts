@@ -4,45 +4,14 @@ import { WINDOW_COST } from "./cost.js";
 
 /** kernels/eltwise.ts */
 export const ELTWISE_EXPORTS = {
-  binary: { params: ["op", "a", "b", "y", "n", "bStep", "lo", "hi"], parallel: true },
   clamp: { params: ["x", "y", "n", "lo", "hi"], parallel: true },
   channel_affine: { params: ["x", "y", "planes", "C", "size", "s", "t", "lo", "hi"] },
   fake_quant: { params: ["x", "y", "n", "scale", "zp", "qmin", "qmax"] },
 } as const satisfies ExportTable;
 
-/** The binary operations of the `binary` kernel, by its op codes. */
-export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3, Min: 4, Max: 5 } as const;
-export type BinaryOp = keyof typeof BINARY_OPS;
-
-/** Element offsets into the operands of one binary call (default 0). */
-export interface BinaryAt {
-  a?: number;
-  b?: number;
-  y?: number;
-}
-
 /** fp32 elementwise kernels. */
 export class EltwiseKernels {
   constructor(private readonly rt: KernelRuntime) {}
-
-  /**
-   * y = clamp(a op b) over n floats from the given offsets; b is one value repeated (`bRepeats`) or n values.
-   */
-  binary(op: BinaryOp, a: Float32Array, b: Float32Array, y: Float32Array, n: number, bRepeats: boolean, at?: BinaryAt, clamp?: OutputClamp): void {
-    const rt = this.rt;
-    const code = BINARY_OPS[op];
-    const ap = rt.ptr(a) + (at?.a ?? 0) * 4;
-    const bp = rt.ptr(b) + (at?.b ?? 0) * 4;
-    const yp = rt.ptr(y) + (at?.y ?? 0) * 4;
-    const bStep = bRepeats ? 0 : 1;
-    const lo = clamp?.lo ?? -Infinity;
-    const hi = clamp?.hi ?? Infinity;
-    if (rt.serial(Math.ceil(n / 4), WINDOW_COST * n)) {
-      rt.exports.binary(code, ap, bp, yp, n, bStep, lo, hi);
-      return;
-    }
-    binaryShares(rt, code, ap, bp, yp, n, bStep, lo, hi);
-  }
 
   clamp(x: Float32Array, y: Float32Array, n: number, lo: number, hi: number): void {
     const rt = this.rt;
@@ -68,14 +37,6 @@ export class EltwiseKernels {
 }
 
 // The threaded paths, apart: a closure in the methods above would make them allocate on their serial path too.
-
-/** `binary` split in runs of whole vectors. */
-function binaryShares(rt: KernelRuntime, code: number, ap: number, bp: number, yp: number, n: number, bStep: number, lo: number, hi: number): void {
-  rt.parallel("binary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
-    const start = v0 * 4;
-    return [code, ap + start * 4, bStep ? bp + start * 4 : bp, yp + start * 4, Math.min(n, v1 * 4) - start, bStep, lo, hi];
-  });
-}
 
 function clampShares(rt: KernelRuntime, xp: number, yp: number, n: number, lo: number, hi: number): void {
   rt.parallel("clamp", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
