@@ -12,7 +12,8 @@ const SPEC_OWN_FIELDS = new Set(["kind", "site", "unknownOptions", "deriveFuncti
 
 const squash = (name: string) => name.replace(/[_\-\s]/g, "").toLowerCase();
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance between two names (the editor's did-you-mean fixes use it too). */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

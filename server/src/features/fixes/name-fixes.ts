@@ -1,26 +1,12 @@
-import { supportedOps, type Model } from "qkit/tooling";
+import { editDistance, supportedOps, type Model } from "qkit/tooling";
 import { fix, type Fixer } from "./fix.js";
 import { morph } from "./source-edit.js";
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
 
 /** Up to `count` names closest to a misspelt one, nearest first; none further than half its length. */
 export function closestNames(text: string, names: Iterable<string>, count = 3): string[] {
   const limit = Math.max(2, Math.ceil(text.length / 2));
   return [...new Set(names)]
-    .map((name) => ({ name, d: distance(text, name) }))
+    .map((name) => ({ name, d: editDistance(text.toLowerCase(), name.toLowerCase()) }))
     .filter((c) => c.d <= limit && c.name !== text)
     .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
     .slice(0, count)
