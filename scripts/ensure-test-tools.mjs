@@ -43,8 +43,8 @@ export function ensureTestTools() {
   const missing = missingToolchain();
   if (!missing) return;
   // Without root, the npm parts still install when Debian's Chromium is already there.
-  const chromiumOnly = !/Chromium/.test(missing) || install;
-  if (process.env.QKIT_NO_INSTALL === "1" || !chromiumOnly) {
+  const canSetUp = install || (!/Chromium/.test(missing) && process.env.QKIT_NO_INSTALL !== "1");
+  if (!canSetUp) {
     say(`the VS Code tests will skip: ${missing}${process.getuid?.() === 0 ? "" : " (as root: it installs Chromium with apt-get)"}`);
     return;
   }
