@@ -11,6 +11,9 @@ const SETTINGS = {
   "security.workspace.trust.startupPrompt": "never",
   "security.workspace.trust.untrustedFiles": "open",
   "workbench.startupEditor": "none",
+  // The web workbench saves edits after a second by default (desktop VS Code does not): a test that edits a file
+  // and waits for a finding must see the unsaved buffer, as a desktop user would, not a file written behind it.
+  "files.autoSave": "off",
   "workbench.tips.enabled": false,
   "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false,
