@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { crc32, deflateRawSync } from "node:zlib";
 import { makeTensor, onnx } from "../src/tooling.js";
 import { Tensor } from "../src/engine/index.js";
@@ -10,6 +10,7 @@ import { encodeNpy, parseNpy } from "../src/data/npy.js";
 import { parseNpz } from "../src/data/npz.js";
 import { runCommand } from "../src/cli/run-command.js";
 import { EXAMPLES, withTempDir } from "./helpers/data.js";
+import { modelBytes, node, valueInfo } from "./helpers/build.js";
 
 const MODEL = path.join(EXAMPLES, "fmnist_cnn_op13.onnx");
 
@@ -99,5 +100,28 @@ test("qkit run: a wrongly shaped input fails with one line naming it", async () 
     writeFileSync(path.join(dir, "x.npy"), encodeNpy(new Tensor("float32", images(1), [1, 28, 28])));
     await assert.rejects(runCommand.run([MODEL, "--input", `input=${path.join(dir, "x.npy")}`, "-o", dir]),
       /input 'input': expected shape \[.*\] \(rank 4\), got \[1, 28, 28\]/);
+  });
+});
+
+test("qkit run: an output .npy cannot hold writes nothing, and files it replaces are swapped whole", async () => {
+  await withTempDir(async (dir) => {
+    const graph = new onnx.GraphProto({
+      name: "float-and-string",
+      node: [node("Identity", ["x"], ["y"]), node("Identity", ["s"], ["t"])],
+      input: [valueInfo("x", "float32", [2]), valueInfo("s", "string", [1])],
+      output: [valueInfo("y", "float32", [2]), valueInfo("t", "string", [1])],
+    });
+    const model = path.join(dir, "m.onnx");
+    writeFileSync(model, modelBytes(graph));
+    const x = path.join(dir, "x.npy");
+    writeFileSync(x, encodeNpy(new Tensor("float32", new Float32Array([1, 2]), [2])));
+    const s = path.join(dir, "s.pb");
+    writeFileSync(s, onnx.TensorProto.encode(new onnx.TensorProto({ name: "s", dataType: 8, dims: [1], stringData: [Buffer.from("a")] })).finish());
+    const out = path.join(dir, "out");
+    mkdirSync(out);
+    writeFileSync(path.join(out, "y.npy"), "kept");
+    await assert.rejects(runCommand.run([model, "-i", `x=${x}`, "-i", `s=${s}`, "-o", out]), /output 't' holds strings/);
+    assert.deepEqual(readdirSync(out), ["y.npy"], "no output written, no temporary file left");
+    assert.equal(readFileSync(path.join(out, "y.npy"), "utf8"), "kept", "the older y.npy is untouched");
   });
 });

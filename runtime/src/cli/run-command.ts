@@ -151,12 +151,16 @@ export const runCommand: Command = {
         }
       }
       await fs.mkdir(outDir, { recursive: true });
-      const rows: string[][] = [];
-      for (const name of session.outputNames) {
+      // Every output is encoded before any is written, and each file is replaced atomically: a failed run leaves
+      // the folder as it was, never a truncated .npy beside older ones.
+      const encoded = session.outputNames.map((name) => {
         const t = outputs[name]!;
         if (Array.isArray(t.data)) throw new QkitError("bad-output", `output '${name}' holds strings, which .npy files here cannot`);
-        const file = path.join(outDir, `${safeFileName(name)}.npy`);
-        await fs.writeFile(file, encodeNpy(t));
+        return { name, t, file: path.join(outDir, `${safeFileName(name)}.npy`), bytes: encodeNpy(t) };
+      });
+      const rows: string[][] = [];
+      for (const { name, t, file, bytes } of encoded) {
+        await writeFileAtomic(file, [bytes]);
         rows.push([name, t.type, `[${t.dims.join(", ")}]`, file]);
       }
       process.stdout.write(`${table(rows)}\n`);
