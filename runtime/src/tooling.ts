@@ -46,7 +46,7 @@ export { FINDING_CODES, loadErrorFinding } from "./checker/finding.js";
 export { computeCoverage, INT8_OP_TYPES } from "./checker/coverage.js";
 export { deriveArity } from "./checker/derive-arity.js";
 export { literalSpecProblems, type LiteralSpec, type LiteralProblem } from "./checker/literal-spec.js";
-export { closestOption, editDistance } from "./quantizer/options.js";
+export { closestNames, closestOption, editDistance } from "./quantizer/options.js";
 
 export { observedActivations, type ObserverGroup, type DerivedSlot } from "./quantize/prepare.js";
 export { calibrationState, saveCalibrationState, readCalibrationState, mergeCalibrationStates, loadCalibrationState, CalibrationStateError, type CalibrationState } from "./quantize/calibration-state.js";

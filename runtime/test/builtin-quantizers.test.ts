@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import {
   loadModel, runCheck, prepare, calibrate, convert, exportOnnx, openData, modelInputs, evaluateAccuracy, readLabels,
   loadQuantizer, annotationOf, XnnpackQuantizer, X86Quantizer, OrtQdqQuantizer, getSymmetricQuantizationConfig,
@@ -73,6 +74,19 @@ test("config priority: module name > module type > op type > global; null leaves
   assert.equal(weightScheme("/fc/Gemm"), "per_channel_symmetric", "global");
   assert.equal(annotationOf(g.node("/conv2/Conv")!)!.inputQspecMap.size, 0, "conv2 is left float");
   assert.equal(annotationOf(g.node("/Add")!)!.inputQspecMap.size, 0, "Add is left float");
+});
+
+test("setModuleName naming a module the model lacks is a warning at that call, with the closest module paths", async () => {
+  const model = await loadModel(MODEL);
+  const quantizer = new XnnpackQuantizer()
+    .setModuleName("conv1", null)
+    .setModuleName("cnv2", null); // the line the finding points at
+  const found = runCheck(model, quantizer).findings.filter((f) => f.code === "unknown-module");
+  assert.equal(found.length, 1, "conv1 exists; only cnv2 is reported");
+  assert.equal(found[0]!.severity, "warning");
+  assert.match(found[0]!.message, /setModuleName\("cnv2", null\) matches no node: the model has no module path "cnv2".*did you mean "conv2"/);
+  const { file, line } = found[0]!.location!;
+  assert.match(readFileSync(file, "utf8").split("\n")[line - 1]!, /\.setModuleName\("cnv2", null\)/, `${file}:${line} is the call`);
 });
 
 test("OrtQdqQuantizer refuses int8 activations with uint8 weights, as ONNX Runtime does", () => {

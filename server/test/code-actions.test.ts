@@ -11,7 +11,7 @@ import { BROKEN, FMNIST, tempWorkspace } from "./helpers/workspace.js";
  * Quick fixes through a real stdio client: for a finding, ask for code actions, apply each edit to the text, send it,
  * and see the finding go when the server checks the new text.
  */
-const EXAMPLES = ["quant-min-out-of-range.ts", "quant-range-inverted.ts", "quant-range-excludes-zero.ts", "unknown-option.ts", "derived-arity.ts", "input-not-an-argument.ts", "node-from-another-graph.ts", "edge-not-in-graph.ts"];
+const EXAMPLES = ["quant-min-out-of-range.ts", "quant-range-inverted.ts", "quant-range-excludes-zero.ts", "unknown-option.ts", "derived-arity.ts", "input-not-an-argument.ts", "node-from-another-graph.ts", "edge-not-in-graph.ts", "unknown-module.ts"];
 const workspace = tempWorkspace(EXAMPLES.map((f) => ({ quantizer: path.join(BROKEN, f), model: FMNIST })));
 let client: LspClient;
 
@@ -91,6 +91,13 @@ test("derived-arity-mismatch: fewer sources, or more parameters", async () => {
   ]);
   assert.match(fixes[0]!.text, /derivedFrom: \[\[input, conv\], \[weight, conv\]\],/);
   assert.match(fixes[1]!.text, /deriveQparams: \(\[act, w, _source2\]\) =>/);
+});
+
+test("unknown-module: the closest module paths the model has, at the misspelt name", async () => {
+  const fixes = await eachFix("unknown-module.ts", "unknown-module");
+  assert.deepEqual(fixes[0]!.title, 'Change to "conv2"');
+  assert.match(fixes[0]!.text, /this\.setModuleName\("conv2", null\);/);
+  assert.deepEqual(fixes[0]!.after, []);
 });
 
 test("input-not-an-argument: key the entry by the node's real input", async () => {

@@ -15,6 +15,7 @@ import { sharingConflicts, sharingStructure } from "./rules/sharing-rules.js";
 import { derivedRules } from "./rules/derived-rules.js";
 import { perChannelRules } from "./rules/per-channel-rules.js";
 import { composableRules } from "./rules/composable-rules.js";
+import { selectorRules } from "./rules/selector-rules.js";
 import { valueDtypeRules } from "./rules/value-dtype-rules.js";
 import { optionRules } from "./rules/option-rules.js";
 import { computeCoverage, coverageFinding, type Coverage } from "./coverage.js";
@@ -101,7 +102,7 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
       findings.push(finding("quantizer-threw", `checking the annotations failed: ${errorMessage(error)}`, undefined));
     }
   }
-  findings.push(...composableRules(quantizer));
+  findings.push(...composableRules(quantizer), ...selectorRules(quantizer));
   const coverage = computeCoverage(m.graph);
   if (annotated.length > 0) findings.push(coverageFinding(coverage));
 

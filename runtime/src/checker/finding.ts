@@ -36,6 +36,7 @@ export const FINDING_CODES = {
   "fixed-qparams-conflict": "error",
   "redundant-requantization": "warning",
   "composable-overwrite": "error",
+  "unknown-module": "warning",
   "coverage": "information",
   "quantizer-threw": "error",
   "type-error": "error",

@@ -18,6 +18,31 @@ export abstract class Quantizer {
   validate(_model: GraphModule): void {}
 }
 
+/**
+ * A configuration call of a quantizer (`setModuleName("layer5", …)`) that selected no node of the graph it last
+ * annotated: a misspelt name leaves those nodes to the global config without a word otherwise.
+ */
+export interface UnmatchedSelector {
+  /** The call as written, e.g. `setModuleName("layer5", …)`. */
+  call: string;
+  /** What kind of name it takes, for the message ("module path"). */
+  kind: string;
+  /** The name as given. */
+  name: string;
+  site: SourceLocation | undefined;
+  /** The closest names the graph has, nearest first. */
+  meant: string[];
+}
+
+/** Quantizers configured by name (the built-ins) say which of their names matched nothing in the last annotate. */
+export interface ReportsUnmatchedSelectors {
+  readonly unmatchedSelectors: readonly UnmatchedSelector[];
+}
+
+export function reportsUnmatchedSelectors(q: Quantizer): q is Quantizer & ReportsUnmatchedSelectors {
+  return Array.isArray((q as Partial<ReportsUnmatchedSelectors>).unmatchedSelectors);
+}
+
 /** An earlier quantizer's annotation that a later one replaced, changed or removed. */
 export interface CompositionConflict {
   node: Node;

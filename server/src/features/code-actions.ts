@@ -25,6 +25,7 @@ const FIXERS: Record<string, Fixer> = {
   "edge-not-in-graph": edgeFixes,
   "unknown-node": nameFixes,
   "unknown-op-type": nameFixes,
+  "unknown-module": nameFixes,
   "non-float-quantized": dtypeGuardFixes,
   "low-sqnr": sqnrFixes,
 };

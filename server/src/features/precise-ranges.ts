@@ -63,6 +63,22 @@ function mapEntry(sf: ts.SourceFile, start: number): ts.Node | undefined {
   return found;
 }
 
+/** `q.setModuleName("cnv2", …)` whose method name (a stack frame's column) or call starts at the offset: the name argument. */
+function selectorName(sf: ts.SourceFile, start: number): ts.StringLiteral | undefined {
+  let found: ts.StringLiteral | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found || node.getStart(sf) > start || node.end < start) return;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "setModuleName" &&
+      (node.expression.name.getStart(sf) === start || node.getStart(sf) === start)) {
+      const arg = node.arguments[0];
+      if (arg && ts.isStringLiteral(arg)) found = arg;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 // One walk of a file's specs however many findings point into it (a check can give hundreds).
 const specsByFile = new WeakMap<ts.SourceFile, Map<number, SpecLiteral>>();
 function specsOf(sf: ts.SourceFile): Map<number, SpecLiteral> {
@@ -77,6 +93,10 @@ function specsOf(sf: ts.SourceFile): Map<number, SpecLiteral> {
  * show it (options passed as a variable, computed keys): then the constructor call stays underlined.
  */
 export function culpritSpan(f: Finding, sf: ts.SourceFile, siteStart: number): { start: number; end: number } | undefined {
+  if (f.code === "unknown-module") {
+    const name = selectorName(sf, siteStart);
+    return name ? span(sf, name) : undefined;
+  }
   if (MAP_KEY_CODES.has(f.code)) {
     const entry = mapEntry(sf, siteStart);
     return entry ? span(sf, entry) : undefined;
