@@ -179,6 +179,11 @@ test("qkit check: a quantizer that cannot load is a finding at its line, a missi
     const missing = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", path.join(dir, "missing.ts"));
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /missing\.ts: no such quantizer file/);
+    // A misspelling names what it likely meant: a built-in, or a file under the working folder.
+    const builtin = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", "xnnpak");
+    assert.match(builtin.stderr, /xnnpak: no such quantizer file.*; did you mean "xnnpack"\?$/m);
+    const typo = qkit("check", "--model", "examples/fmnist_cnn_op13.onnx", "--quantizer", "examples/fashion-mnist/tutorial-quantizr.ts");
+    assert.match(typo.stderr, /; did you mean "examples\/fashion-mnist\/tutorial-quantizer\.ts"\?$/m);
     const noModel = qkit("check", "--quantizer", none);
     assert.equal(noModel.status, 2);
     assert.match(noModel.stderr, /check needs --model MODEL/);

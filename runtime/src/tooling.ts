@@ -47,6 +47,7 @@ export { computeCoverage, INT8_OP_TYPES } from "./checker/coverage.js";
 export { deriveArity } from "./checker/derive-arity.js";
 export { literalSpecProblems, type LiteralSpec, type LiteralProblem } from "./checker/literal-spec.js";
 export { closestNames, closestOption, editDistance } from "./quantizer/options.js";
+export { closestFiles, didYouMean } from "./user-code/closest-files.js";
 
 export { observedActivations, type ObserverGroup, type DerivedSlot } from "./quantize/prepare.js";
 export { calibrationState, saveCalibrationState, readCalibrationState, mergeCalibrationStates, loadCalibrationState, CalibrationStateError, type CalibrationState } from "./quantize/calibration-state.js";

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { fork, spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { TextDocument } from "vscode-languageserver-textdocument";
 import { createProtocolConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver-protocol/node";
 import { InitializeRequest, ShutdownRequest, ExitNotification } from "vscode-languageserver-protocol";
 import { DidChangeTrustNotification } from "../src/protocol.js";
@@ -46,6 +47,40 @@ test("qkit.json: diagnostics for a missing model, a model that does not load, a 
     assert.deepEqual(byCode("quantizer-no-quantizer"), [[lineOf('"none.ts"'), 'none.ts: exports no Quantizer; export a class that extends Quantizer from "qkit" (as the default export, or the only one)']]);
     assert.deepEqual(byCode("quantizer-not-found"), [[lineOf('"nowhere.ts"'), "nowhere.ts: no such file; the path is relative to qkit.json"]]);
     assert.match(String(byCode("config")[0]?.[1]), /unknown field "extra"/);
+  } finally {
+    await client.stop();
+    cleanup();
+  }
+});
+
+test("qkit.json: a misspelt quantizer or model path says what it likely meant, and the quick fix puts that in", async () => {
+  const { dir, cleanup } = tempWorkspace([], { "mine.ts": QUANTIZER });
+  copyFileSync(FMNIST, path.join(dir, "fmnist_cnn_op13.onnx"));
+  const text = JSON.stringify({ targets: [{ quantizer: "mne.ts", model: "fmnist_cnn_op31.onnx" }, { quantizer: "xnnpak", model: "fmnist_cnn_op13.onnx" }] }, null, 2);
+  const file = path.join(dir, "qkit.json");
+  writeFileSync(file, text);
+  const client = await LspClient.start(dir);
+  try {
+    await client.open(file, text);
+    const diagnostics = await client.waitFor(file, (ds) => ds.length >= 3);
+    const messages = diagnostics.map((d) => [d.code, d.message]).sort();
+    assert.deepEqual(messages, [
+      ["model-load-failed", 'fmnist_cnn_op31.onnx: no such file; check the path; did you mean "fmnist_cnn_op13.onnx"?'],
+      ["quantizer-not-found", 'mne.ts: no such file; the path is relative to qkit.json; did you mean "mine.ts"?'],
+      ["quantizer-not-found", 'xnnpak: no such file; the path is relative to qkit.json; did you mean "xnnpack"?'],
+    ]);
+    let fixed = TextDocument.create(uri(file), "json", 0, text);
+    for (const d of diagnostics) {
+      const [action, ...more] = await client.codeActions(file, d.range, [d]);
+      assert.equal(more.length, 0, JSON.stringify(more));
+      assert.equal(action!.kind, "quickfix");
+      // Each fix replaces only its own value, so applying them one after another on the original ranges is safe.
+      fixed = TextDocument.create(uri(file), "json", 0, TextDocument.applyEdits(fixed, action!.edit!.changes![uri(file)]!));
+    }
+    assert.deepEqual(JSON.parse(fixed.getText()).targets, [{ quantizer: "mine.ts", model: "fmnist_cnn_op13.onnx" }, { quantizer: "xnnpack", model: "fmnist_cnn_op13.onnx" }]);
+    writeFileSync(file, fixed.getText());
+    await client.replaceText(file, fixed.getText());
+    await client.waitFor(file, (ds) => ds.length === 0);
   } finally {
     await client.stop();
     cleanup();

@@ -31,9 +31,8 @@ export function closestOption(name: string, known: readonly string[]): string | 
   return scored[0] && scored[0].d <= Math.max(1, Math.floor(name.length / 4)) ? scored[0].k : undefined;
 }
 
-/** Up to `count` names closest to a misspelt one, nearest first; none further than half its length. */
-export function closestNames(text: string, names: Iterable<string>, count = 3): string[] {
-  const limit = Math.max(2, Math.ceil(text.length / 2));
+/** Up to `count` names closest to a misspelt one, nearest first; none further than `limit` edits (half its length). */
+export function closestNames(text: string, names: Iterable<string>, count = 3, limit = Math.max(2, Math.ceil(text.length / 2))): string[] {
   return [...new Set(names)]
     .map((name) => ({ name, d: editDistance(text.toLowerCase(), name.toLowerCase()) }))
     .filter((c) => c.d <= limit && c.name !== text)

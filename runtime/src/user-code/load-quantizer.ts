@@ -1,4 +1,6 @@
 import * as path from "node:path";
+import { closestFiles, didYouMean } from "./closest-files.js";
+import { TS_EXTENSIONS } from "./transpile.js";
 import { existsSync } from "node:fs";
 import { Quantizer } from "../quantizer/quantizer.js";
 import { userFrames } from "../quantizer/source-site.js";
@@ -72,6 +74,9 @@ export function quantizerFromExports(exports: Record<string, unknown>, file: str
   return { quantizer, className, file, classSite: classSite(file, text, className) };
 }
 
+/** Files a quantizer may be written in, for suggestions when a path names none. */
+const QUANTIZER_EXTENSIONS = [...TS_EXTENSIONS, ".js", ".mjs", ".cjs"];
+
 /**
  * Load the Quantizer a file offers (or a built-in's, by name: xnnpack, x86, ort-qdq). Problems are
  * QuantizerLoadErrors naming the file and saying what to do; compile and run-time errors carry the user's line.
@@ -86,7 +91,8 @@ export function loadQuantizer(file: string, loader = new UserModuleLoader(), opt
     return { quantizer, className: quantizer.constructor.name, file, classSite: pointLocation(`<built-in ${file}>`, 1, 1) };
   }
   if (!loader.exists(resolved)) {
-    const detail = `no such quantizer file; check the path, or name a built-in (${Object.keys(BUILTIN_QUANTIZERS).join(", ")})`;
+    const meant = didYouMean(closestFiles(file, process.cwd(), QUANTIZER_EXTENSIONS, Object.keys(BUILTIN_QUANTIZERS)));
+    const detail = `no such quantizer file; check the path, or name a built-in (${Object.keys(BUILTIN_QUANTIZERS).join(", ")})${meant}`;
     throw new QuantizerLoadError("not-found", `${file}: ${detail}`, { detail });
   }
   let exports: Record<string, unknown>;

@@ -10,10 +10,11 @@ import { edgeFixes, mapKeyFixes } from "./fixes/input-fixes.js";
 import { nameFixes } from "./fixes/name-fixes.js";
 import { dtypeGuardFixes } from "./fixes/dtype-guard-fixes.js";
 import { sqnrFixes } from "./fixes/sqnr-fixes.js";
+import { configPathFixes } from "./fixes/config-path-fixes.js";
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.qkit`;
 
-/** The fixers, by finding code. Every edit they make goes through ts-morph (fixes/source-edit.ts). */
+/** The fixers, by finding code. Every edit they make to TypeScript goes through ts-morph (fixes/source-edit.ts). */
 const FIXERS: Record<string, Fixer> = {
   "quant-range-outside-dtype": rangeFixes,
   "quant-range-inverted": rangeFixes,
@@ -28,6 +29,8 @@ const FIXERS: Record<string, Fixer> = {
   "unknown-module": nameFixes,
   "non-float-quantized": dtypeGuardFixes,
   "low-sqnr": sqnrFixes,
+  "quantizer-not-found": configPathFixes,
+  "model-load-failed": configPathFixes,
 };
 
 export const FIXABLE_CODES = Object.keys(FIXERS);

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
+import * as path from "node:path";
 import { DiagnosticSeverity, type Diagnostic } from "vscode-languageserver";
-import type { ResolvedTarget } from "qkit/tooling";
+import { BUILTIN_QUANTIZERS, closestFiles, didYouMean, type ResolvedTarget } from "qkit/tooling";
 import type { ConfigState } from "./config-store.js";
 import { jsonRange } from "./json-location.js";
 
@@ -14,6 +15,7 @@ export interface TargetFacts {
 }
 
 const SOURCE = "qkit";
+const QUANTIZER_FILES = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 
 /** Diagnostics on qkit.json: its own problems, then each target's files as the server finds them. */
 export function configDiagnostics(state: ConfigState, facts: TargetFacts): Diagnostic[] {
@@ -26,17 +28,22 @@ export function configDiagnostics(state: ConfigState, facts: TargetFacts): Diagn
     source: SOURCE,
     message,
   });
+  const root = path.dirname(state.file);
   const diagnostics = state.problems.map((p) => at(p.path, p.message, p.severity === "warning" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error));
   for (const target of state.targets) {
     const base = ["targets", target.index];
     if (!facts.quantizerExists(target)) {
-      diagnostics.push(at([...base, "quantizer"], `${target.quantizer}: no such file; the path is relative to qkit.json`, DiagnosticSeverity.Error, "quantizer-not-found"));
+      const meant = didYouMean(closestFiles(target.quantizer, root, QUANTIZER_FILES, Object.keys(BUILTIN_QUANTIZERS)));
+      diagnostics.push(at([...base, "quantizer"], `${target.quantizer}: no such file; the path is relative to qkit.json${meant}`, DiagnosticSeverity.Error, "quantizer-not-found"));
     } else {
       const problem = facts.quantizerProblem(target);
       if (problem) diagnostics.push(at([...base, "quantizer"], `${target.quantizer}: ${problem}`, DiagnosticSeverity.Error, "quantizer-no-quantizer"));
     }
     const modelError = facts.modelError(target);
-    if (modelError) diagnostics.push(at([...base, "model"], modelError.replace(target.modelPath, target.model), DiagnosticSeverity.Error, "model-load-failed"));
+    if (modelError) {
+      const meant = existsSync(target.modelPath) ? "" : didYouMean(closestFiles(target.model, root, [".onnx"]));
+      diagnostics.push(at([...base, "model"], `${modelError.replace(target.modelPath, target.model)}${meant}`, DiagnosticSeverity.Error, "model-load-failed"));
+    }
     if (target.calibrationPath && !existsSync(target.calibrationPath)) {
       diagnostics.push(at([...base, "calibration", "data"], `${target.calibration!.data}: no such file; calibration will need it`, DiagnosticSeverity.Warning, "calibration-data-not-found"));
     }
