@@ -32,14 +32,37 @@ export function gemm_packed(
 
 /**
  * Pack a row-major-with-strides matrix X[r][k] = src[r·rs + k·ks] (element strides) into A panels of MR rows.
- * Used for weights once, and for run-time left operands of MatMul.
+ * Used for weights once, and for run-time left operands of MatMul and Gemm on every run, so the two layouts
+ * activations come in take vector paths: contiguous rows (ks = 1) four 4×4 transposes at a time, contiguous columns
+ * (rs = 1, a transposed operand) one vector per k. Partial panels and K's remainder take the scalar loop.
  */
 export function pack_a(src: usize, rs: i32, ks: i32, M: i32, K: i32, dst: usize): void {
   const panels = (M + MR - 1) / MR;
   for (let p = 0; p < panels; p++) {
-    for (let k = 0; k < K; k++) {
+    const m0 = p * MR;
+    let k = 0;
+    if (MR == 4 && m0 + MR <= M) {
+      if (ks == 1) {
+        const rowBytes = <usize>rs << 2;
+        let r0 = src + ((<usize>m0 * rs) << 2);
+        for (; k + 4 <= K; k += 4) {
+          transpose4(dst, v128.load(r0), v128.load(r0 + rowBytes), v128.load(r0 + 2 * rowBytes), v128.load(r0 + 3 * rowBytes), 16);
+          r0 += 16;
+          dst += 64;
+        }
+      } else if (rs == 1) {
+        let col = src + (<usize>m0 << 2);
+        const kBytes = <usize>ks << 2;
+        for (; k < K; k++) {
+          v128.store(dst, v128.load(col));
+          col += kBytes;
+          dst += 16;
+        }
+      }
+    }
+    for (; k < K; k++) {
       for (let r = 0; r < MR; r++) {
-        const m = p * MR + r;
+        const m = m0 + r;
         store<f32>(dst, m < M ? load<f32>(src + ((<usize>m * rs + <usize>k * ks) << 2)) : 0);
         dst += 4;
       }
@@ -47,15 +70,44 @@ export function pack_a(src: usize, rs: i32, ks: i32, M: i32, K: i32, dst: usize)
   }
 }
 
-/** Pack Y[k][n] = src[k·ks + n·ns] into B blocks of 8 columns (full K). Row-contiguous sources take a vector path. */
+/** Store the 4×4 block with rows x0..x3 transposed: column c of the block at dst + c·stride. */
+// @ts-ignore: decorator
+@inline function transpose4(dst: usize, x0: v128, x1: v128, x2: v128, x3: v128, stride: usize): void {
+  const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Pack Y[k][n] = src[k·ks + n·ns] into B blocks of 8 columns (full K). Row-contiguous sources (ns = 1) copy vectors;
+ * column-contiguous ones (ks = 1: a transposed operand such as attention's Kᵀ) transpose 4×4 blocks.
+ */
 export function pack_b(src: usize, ks: i32, ns: i32, K: i32, N: i32, dst: usize): void {
   const blocks = (N + NR - 1) / NR;
   for (let j = 0; j < blocks; j++) {
     const n0 = j * NR;
-    const whole = n0 + NR <= N && ns == 1;
-    for (let k = 0; k < K; k++) {
+    const whole = n0 + NR <= N;
+    let k = 0;
+    if (whole && ns != 1 && ks == 1) {
+      const colBytes = <usize>ns << 2;
+      let c0 = src + ((<usize>n0 * ns) << 2);
+      const c4: usize = colBytes << 2;
+      for (; k + 4 <= K; k += 4) {
+        transpose4(dst, v128.load(c0), v128.load(c0 + colBytes), v128.load(c0 + 2 * colBytes), v128.load(c0 + 3 * colBytes), 32);
+        transpose4(dst + 16, v128.load(c0 + c4), v128.load(c0 + c4 + colBytes), v128.load(c0 + c4 + 2 * colBytes),
+          v128.load(c0 + c4 + 3 * colBytes), 32);
+        c0 += 16;
+        dst += 128;
+      }
+    }
+    for (; k < K; k++) {
       const row = src + ((<usize>k * ks + n0 * ns) << 2);
-      if (whole) {
+      if (whole && ns == 1) {
         v128.store(dst, v128.load(row));
         v128.store(dst, v128.load(row, 16), 16);
       } else {
