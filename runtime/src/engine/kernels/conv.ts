@@ -98,7 +98,7 @@ export class ConvKernels {
           continue;
         }
         rt.parallel2dRange("conv2d", blocks, panels, work, [xg, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, ag, M, yg, bg,
-          lo, hi, 0, 0, 0, 0, 0], 20, 22, 24);
+          lo, hi, 0, 0, 0, 0, 0], 20, 22, 24, true);
       }
     }
   }
