@@ -1,5 +1,6 @@
 // Entry points over the GEMM core: the plain GEMM on fully packed operands, and the packing routines.
 import { KC, MR, NR, BIAS_COL, BIAS_ROW, kblock } from "./gemm_core";
+import { madd } from "./madd";
 
 /** Rows per A panel of this build (pack_a's layout). */
 export function gemm_mr(): i32 {
@@ -27,6 +28,59 @@ export function gemm_packed(
     const kc = min(KC, K - k0);
     kblock(a + <usize>(k0 * MR * 4), <usize>(K * MR * 4), b + (<usize>k0 << 5), <usize>K << 5, 0, kc, c, ldc, M, N, j0, j1, p0, p1,
       k0 == 0, k0 + kc >= K, bias, biasMode, lo, hi, tmp);
+  }
+}
+
+/**
+ * C (one row) = clamp(a·B + bias) for column blocks [j0, j1): a GEMM with M = 1 (a classifier on one image) reads
+ * row 0 of its packed A panel and streams B once, two blocks of k at a time into separate accumulators, instead of
+ * computing the panel's three zero rows. `tmp` is 32 floats of scratch private to the caller.
+ */
+export function gemv_packed(
+  a: usize, b: usize, c: usize, N: i32, K: i32, bias: usize, biasMode: i32, lo: f32, hi: f32, j0: i32, j1: i32, tmp: usize,
+): void {
+  const aStep = <usize>MR << 2;
+  for (let j = j0; j < j1; j++) {
+    const n0 = j * NR;
+    let x0 = f32x4.splat(0), x1 = x0, y0 = x0, y1 = x0;
+    if (biasMode == BIAS_COL) {
+      x0 = v128.load(bias + (<usize>n0 << 2));
+      x1 = v128.load(bias + (<usize>n0 << 2), 16);
+    } else if (biasMode == BIAS_ROW) {
+      x0 = v128.load32_splat(bias);
+      x1 = x0;
+    }
+    let ak = a;
+    let bk = b + <usize>j * (<usize>K << 5);
+    let k = 0;
+    for (; k + 2 <= K; k += 2) {
+      const av0 = v128.load32_splat(ak);
+      const av1 = v128.load32_splat(ak + aStep);
+      x0 = madd(av0, v128.load(bk), x0);
+      x1 = madd(av0, v128.load(bk, 16), x1);
+      y0 = madd(av1, v128.load(bk, 32), y0);
+      y1 = madd(av1, v128.load(bk, 48), y1);
+      ak += aStep << 1;
+      bk += 64;
+    }
+    if (k < K) {
+      const av = v128.load32_splat(ak);
+      x0 = madd(av, v128.load(bk), x0);
+      x1 = madd(av, v128.load(bk, 16), x1);
+    }
+    const vlo = f32x4.splat(lo);
+    const vhi = f32x4.splat(hi);
+    const r0 = f32x4.min(f32x4.max(f32x4.add(x0, y0), vlo), vhi);
+    const r1 = f32x4.min(f32x4.max(f32x4.add(x1, y1), vlo), vhi);
+    const dst = c + (<usize>n0 << 2);
+    if (n0 + NR <= N) {
+      v128.store(dst, r0);
+      v128.store(dst, r1, 16);
+    } else {
+      v128.store(tmp, r0);
+      v128.store(tmp, r1, 16);
+      for (let q = 0; q < N - n0; q++) store<f32>(dst + (<usize>q << 2), load<f32>(tmp + (<usize>q << 2)));
+    }
   }
 }
 

@@ -28,7 +28,7 @@ const variants: KernelVariant[] = ["simd", ...(kernelModule("auto").variant === 
 for (const variant of variants) {
   test(`GEMM packs A and B from every layout (contiguous rows, contiguous columns, padded) exactly (${variant} build)`, () => {
     const k = new Kernels({ variant });
-    for (const [M, K, N] of [[8, 12, 16], [7, 13, 19], [5, 3, 9], [1, 1, 1], [12, 36, 40], [4, 4, 8], [13, 65, 23]] as const) {
+    for (const [M, K, N] of [[8, 12, 16], [7, 13, 19], [5, 3, 9], [1, 1, 1], [12, 36, 40], [4, 4, 8], [13, 65, 23], [1, 37, 19], [1, 64, 24]] as const) {
       for (const aT of [false, true]) for (const bT of [false, true]) for (const pad of [0, 3]) {
         const la = layout(M, K, aT, pad);
         const lb = layout(K, N, bT, pad);
@@ -49,6 +49,36 @@ for (const variant of variants) {
           assert.ok(Math.abs(got - s) <= 1e-5 * Math.max(1, Math.abs(s)),
             `M ${M} K ${K} N ${N}, A ${aT ? "transposed" : "rows"}, B ${bT ? "transposed" : "rows"}, pad ${pad}: y[${m}][${n}] = ${got}, expected ${s}`);
         }
+      }
+    }
+  });
+}
+
+for (const variant of variants) {
+  test(`a one-row GEMM (matrix × vector) adds its bias per column or per row and clamps (${variant} build)`, () => {
+    const k = new Kernels({ variant });
+    for (const [K, N] of [[37, 19], [64, 24], [1, 3], [300, 1000]] as const) {
+      for (const per of ["cols", "rows"] as const) {
+        const aData = k.allocF32(K);
+        const bData = k.allocF32(K * N);
+        aData.set(values(K, K));
+        bData.set(values(K * N, N));
+        const biasValues = values(per === "cols" ? N : 1, 7);
+        const pa = k.gemm.createA(1, K, (n) => k.allocF32(n));
+        const pb = k.gemm.createB(K, N, (n) => k.allocF32(n));
+        k.gemm.packA(pa, { data: aData, rowStride: K, colStride: 1 });
+        k.gemm.packB(pb, { data: bData, rowStride: N, colStride: 1 });
+        const bias = k.gemm.bias(per, biasValues, per === "cols" ? N : 1, 1, (n) => k.allocF32(n));
+        const y = k.allocF32(N + 1);
+        y[N] = 12345;
+        k.gemm.run(pa, pb, { y }, bias, { lo: -0.5, hi: 0.75 });
+        for (let n = 0; n < N; n++) {
+          let s = biasValues[per === "cols" ? n : 0]!;
+          for (let kk = 0; kk < K; kk++) s += aData[kk]! * bData[kk * N + n]!;
+          const want = Math.min(Math.max(s, -0.5), 0.75);
+          assert.ok(Math.abs(y[n]! - want) <= 1e-5 * Math.max(1, Math.abs(s)), `K ${K} N ${N}, bias per ${per}: y[${n}] = ${y[n]}, expected ${want}`);
+        }
+        assert.equal(y[N], 12345, `K ${K} N ${N}: nothing is written past the row`);
       }
     }
   });

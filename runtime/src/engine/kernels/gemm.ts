@@ -5,6 +5,7 @@ import type { Allocate, KernelRuntime, OutputClamp } from "./runtime.js";
 export const GEMM_EXPORTS = {
   gemm_mr: { params: [] },
   gemm_packed: { params: ["a", "b", "c", "ldc", "M", "N", "K", "bias", "biasMode", "lo", "hi", "j0", "j1", "p0", "p1", "tmp"], parallel: true },
+  gemv_packed: { params: ["a", "b", "c", "N", "K", "bias", "biasMode", "lo", "hi", "j0", "j1", "tmp"], parallel: true },
   pack_a: { params: ["src", "rs", "ks", "M", "K", "dst"] },
   pack_b: { params: ["src", "ks", "ns", "K", "N", "dst"] },
   gemm_batched: {
@@ -156,6 +157,12 @@ export class GemmKernels {
     const hi = clamp?.hi ?? Infinity;
     const blocks = Math.ceil(N / NR);
     const panels = Math.ceil(M / this.#mr);
+    // One row (a classifier on one image): a matrix-vector product, without the panel's zero rows (ldc unused).
+    if (M === 1 && K > 0) {
+      if (rt.serial(blocks, N * K)) rt.exports.gemv_packed(ap, bp, c, N, K, biasPtr, mode, lo, hi, 0, blocks, rt.scratch(0));
+      else rt.parallelRange("gemv_packed", blocks, N * K, [ap, bp, c, N, K, biasPtr, mode, lo, hi, 0, 0, 0], 9, 11);
+      return;
+    }
     if (rt.serial(blocks, M * N * K)) {
       rt.exports.gemm_packed(ap, bp, c, ldc, M, N, K, biasPtr, mode, lo, hi, 0, blocks, 0, panels, rt.scratch(0));
       return;
