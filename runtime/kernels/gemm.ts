@@ -173,36 +173,49 @@ export function pack_b(src: usize, ks: i32, ns: i32, K: i32, N: i32, dst: usize)
 }
 
 /**
- * A batch of products C_i = clamp(A_i·B_i) for i in [i0, i1) (a worker's share), one call for the whole batch. A_i and
- * B_i are read through element strides (a transposed operand is read in place), at the byte offsets the table
- * `offsets` holds per item: [A_i, B_i, C_i] relative to a, b and c. With bPacked, B_i is already packed (constant
- * weights) and its offset points at the packed matrix. C_i rows are ldc floats apart. `tmp` is the caller's scratch:
- * a 32-float edge tile, then room for one packed A and one packed B.
+ * A batch of products C_i = clamp(A_i·B_i), one call for the whole batch. Each item's rows are cut in `parts` runs of
+ * A panels, and the call computes pieces [i0, i1) of the count·parts (item, run) pieces (a worker's share): a batch of
+ * fewer items than shares (three attention heads on two threads) still splits evenly. A_i and B_i are read through
+ * element strides (a transposed operand is read in place), at the byte offsets the table `offsets` holds per item:
+ * [A_i, B_i, C_i] relative to a, b and c. With bPacked, B_i is already packed (constant weights) and its offset points
+ * at the packed matrix. C_i rows are ldc floats apart. `tmp` is the caller's scratch: a 32-float edge tile, then room
+ * for one packed A and one packed B.
  */
 export function gemm_batched(
   a: usize, b: usize, c: usize, offsets: usize, rsA: i32, ksA: i32, ksB: i32, nsB: i32, ldc: i32, M: i32, N: i32, K: i32,
-  bPacked: i32, lo: f32, hi: f32, i0: i32, i1: i32, tmp: usize,
+  bPacked: i32, lo: f32, hi: f32, parts: i32, i0: i32, i1: i32, tmp: usize,
 ): void {
   const panels = (M + MR - 1) / MR;
   const blocks = (N + NR - 1) / NR;
   const pa = tmp + 128;
   const pb = pa + ((<usize>panels * MR * K) << 2);
-  for (let i = i0; i < i1; i++) {
+  let packedItem = -1;
+  for (let piece = i0; piece < i1; piece++) {
+    const i = piece / parts;
+    const part = piece - i * parts;
+    const p0 = part * panels / parts;
+    const p1 = (part + 1) * panels / parts;
+    if (p0 == p1) continue;
     const at = offsets + <usize>i * 12;
     const ci = c + <usize>load<i32>(at, 8);
+    const m0 = p0 * MR;
+    const rows = min(M, p1 * MR) - m0;
     if (K == 0) {
-      for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) store<f32>(ci + ((<usize>m * ldc + n) << 2), min(max(<f32>0, lo), hi));
+      for (let m = m0; m < m0 + rows; m++) for (let n = 0; n < N; n++) store<f32>(ci + ((<usize>m * ldc + n) << 2), min(max(<f32>0, lo), hi));
       continue;
     }
-    pack_a(a + <usize>load<i32>(at), rsA, ksA, M, K, pa);
+    // This run's panels only, packed from its first row: panel p of the item sits at panel p - p0 of pa.
+    pack_a(a + <usize>load<i32>(at) + ((<usize>m0 * rsA) << 2), rsA, ksA, rows, K, pa);
     let bi = b + <usize>load<i32>(at, 4);
     if (!bPacked) {
-      pack_b(bi, ksB, nsB, K, N, pb);
+      if (packedItem != i) pack_b(bi, ksB, nsB, K, N, pb);
+      packedItem = i;
       bi = pb;
     }
+    const cRun = ci + ((<usize>m0 * ldc) << 2);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
-      kblock(pa + <usize>(k0 * MR * 4), <usize>(K * MR * 4), bi + (<usize>k0 << 5), <usize>K << 5, 0, kc, ci, ldc, M, N, 0, blocks, 0, panels,
+      kblock(pa + <usize>(k0 * MR * 4), <usize>(K * MR * 4), bi + (<usize>k0 << 5), <usize>K << 5, 0, kc, cRun, ldc, rows, N, 0, blocks, 0, p1 - p0,
         k0 == 0, k0 + kc >= K, 0, 0, lo, hi, tmp);
     }
   }
