@@ -395,3 +395,31 @@ for (const [affine, square, extra] of [[true, "Pow", undefined], [false, "Mul", 
     assertClose(out.y!.data as Float32Array, ref.y, "y", 2e-5);
   });
 }
+
+// ---- A linear layer's bias Add runs in the GEMM ----
+
+for (const [biasDims, biasFirst, productOutput, aDims] of [
+  [[9], false, false, [2, 5, 7]], [[1, 9], true, false, [13, 7]], [[9], false, true, [2, 5, 7]], [[1, 9], false, false, [7]],
+] as [number[], boolean, boolean, number[]][]) {
+  test(`MatMul [${aDims}] then Add of a [${biasDims}] bias${biasFirst ? " (bias first)" : ""} ${productOutput ? "with the product a graph output runs node by node" : "runs as one GEMM"}`, async () => {
+    const [K, N] = [7, 9];
+    const x = random(size(aDims), 71);
+    const w = random(K * N, 72);
+    const bias = random(N, 73);
+    const product = matmulRef(x, aDims, w, [K, N]);
+    const outDims = biasDims.length > product.dims.length ? [1, ...product.dims] : product.dims;
+    const ref = product.y.map((v, i) => v + bias[i % N]!);
+    for (const threads of [1, 2]) {
+      const { out, runs } = await run({
+        nodes: [node("MatMul", ["x", "w"], ["p"]), node("Add", biasFirst ? ["b", "p"] : ["p", "b"], ["y"])],
+        inputs: [["x", aDims]],
+        initializers: [makeTensor("w", "float32", [K, N], w), makeTensor("b", "float32", biasDims, bias)] as onnx.ITensorProto[],
+        outputs: productOutput ? ["y", "p"] : ["y"],
+      }, { x }, threads);
+      assert.deepEqual(runs, productOutput ? { broadcast: 1 } : {}, "the Add runs on its own exactly when the product is needed too");
+      assert.deepEqual(out.y!.dims, outDims);
+      assertClose(out.y!.data as Float32Array, ref, `y, ${threads} threads`);
+      if (productOutput) assertClose(out.p!.data as Float32Array, product.y, "p");
+    }
+  });
+}
