@@ -116,22 +116,23 @@ function im2col_pack(
 }
 
 /**
- * Images [n0, n1) of a batch, every group: the whole of each image's convolution on one thread, so that threads
- * split a batch by images (no shared columns, no duplicated packing). Group g's packed weights and bias sit
- * aStride and biasStride bytes after group g - 1's.
+ * Items [i0, i1) of a batch's (image, group) pairs, item i being group i mod groups of image i / groups: each item's
+ * whole convolution on one thread, so that threads split a batch by images, or one image's groups between them (no
+ * shared columns, no duplicated packing). Group g's packed weights and bias sit aStride and biasStride bytes after
+ * group g - 1's.
  */
 export function conv2d_images(
-  x: usize, inImage: i32, y: usize, outImage: i32, n0: i32, n1: i32, groups: i32, Cg: i32, H: i32, W: i32,
+  x: usize, inImage: i32, y: usize, outImage: i32, i0: i32, i1: i32, groups: i32, Cg: i32, H: i32, W: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32,
   a: usize, aStride: i32, Mg: i32, bias: usize, biasStride: i32, lo: f32, hi: f32, scratch: usize,
 ): void {
   const blocks = (OH * OW + NR - 1) / NR;
   const panels = (Mg + MR - 1) / MR;
-  for (let n = n0; n < n1; n++) {
-    for (let g = 0; g < groups; g++) {
-      conv2d(x + <usize>n * inImage + ((<usize>(g * Cg * H * W)) << 2), Cg, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW,
-        a + <usize>g * aStride, Mg, y + <usize>n * outImage + ((<usize>(g * Mg * OH * OW)) << 2), bias + <usize>g * biasStride,
-        lo, hi, 0, blocks, 0, panels, scratch);
-    }
+  for (let i = i0; i < i1; i++) {
+    const n = i / groups;
+    const g = i - n * groups;
+    conv2d(x + <usize>n * inImage + ((<usize>(g * Cg * H * W)) << 2), Cg, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW,
+      a + <usize>g * aStride, Mg, y + <usize>n * outImage + ((<usize>(g * Mg * OH * OW)) << 2), bias + <usize>g * biasStride,
+      lo, hi, 0, blocks, 0, panels, scratch);
   }
 }

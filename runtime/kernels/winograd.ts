@@ -18,11 +18,12 @@ export function wino_pad(x: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW
         memory.fill(out, 0, <usize>PW << 2);
         continue;
       }
-      const row = src + ((<usize>iy * W) << 2);
-      for (let px = 0; px < PW; px++) {
-        const ix = px - pw;
-        store<f32>(out + (<usize>px << 2), ix >= 0 && ix < W ? load<f32>(row + (<usize>ix << 2)) : 0);
-      }
+      // Zeros left of the row, the row itself, zeros to its right (pads are never negative).
+      const left = min(pw, PW);
+      const n = min(W, PW - left);
+      memory.fill(out, 0, <usize>left << 2);
+      memory.copy(out + (<usize>left << 2), src + ((<usize>iy * W) << 2), <usize>n << 2);
+      memory.fill(out + (<usize>(left + n) << 2), 0, <usize>(PW - left - n) << 2);
     }
   }
 }

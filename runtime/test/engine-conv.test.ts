@@ -75,6 +75,8 @@ const CASES: [string, ConvCase][] = [
   ["im2col, stride 2", { C: 3, M: 5, H: 11, W: 12, k: 3, stride: 2, pads: [1, 1, 1, 1] }],
   ["im2col, groups and dilation", { C: 8, M: 6, H: 12, W: 10, k: 3, dilation: 2, group: 2, pads: [2, 2, 2, 2] }],
   ["im2col, 7×7 stride 2 over 300 channels", { C: 300, M: 9, H: 15, W: 17, k: 7, stride: 2, pads: [3, 3, 3, 3] }],
+  ["im2col, few pixels and many channels (threads split the output channels)", { C: 64, M: 128, H: 14, W: 14, k: 3, stride: 2, pads: [1, 1, 1, 1] }],
+  ["im2col, one image of 4 groups (threads take whole groups)", { C: 64, M: 64, H: 28, W: 28, k: 3, group: 4, pads: [1, 1, 1, 1], relu: true }],
   ["im2col over a batch of 2", { N: 2, C: 5, M: 7, H: 9, W: 8, k: 3, stride: 2, pads: [0, 1, 1, 0] }],
   ["im2col over a batch of 5 with groups (threads take whole images)", { N: 5, C: 6, M: 4, H: 7, W: 6, k: 3, group: 2, pads: [1, 1, 1, 1], relu: true }],
   ["depthwise over a batch of 4", { N: 4, C: 8, M: 8, H: 9, W: 10, k: 3, group: 8, pads: [1, 1, 1, 1] }],

@@ -275,7 +275,7 @@ for (const [aDims, bDims, constB, batched] of [
   [[197, 1, 192], [192, 37], true, false], [[2, 13, 9], [9, 11], true, false], [[3, 17, 64], [3, 64, 19], false, true],
   [[2, 1, 5, 7], [3, 7, 6], false, true], [[4, 6, 5], [5, 9], false, false], [[5], [2, 5, 3], false, true],
   [[2, 3, 5], [5], false, false], [[2, 3, 9, 300], [2, 3, 300, 10], true, true], [[7, 8], [8, 9], false, false],
-  [[1, 2, 3, 4], [1, 1, 4, 5], true, false],
+  [[1, 2, 3, 4], [1, 1, 4, 5], true, false], [[3, 197, 64], [3, 64, 197], false, true], [[2, 150, 130], [2, 130, 120], true, true],
 ] as [number[], number[], boolean, boolean][]) {
   test(`MatMul [${aDims}] × [${bDims}]${constB ? " (constant B)" : ""} in one kernel call matches its definition`, async () => {
     const a = random(size(aDims), 41 + aDims.length);
@@ -326,9 +326,8 @@ function attention(H: number, S: number, D: number, kOutput: boolean): Built {
   };
 }
 
-for (const kOutput of [false, true]) {
-  test(`attention reads Kᵀ and V through strides and writes heads merged${kOutput ? " (Kᵀ also a graph output: materialised)" : ""}`, async () => {
-    const [H, S, D] = [3, 21, 16];
+for (const [kOutput, [H, S, D]] of [[false, [3, 21, 16]], [true, [3, 21, 16]], [false, [3, 197, 64]]] as const) {
+  test(`attention over ${H}×${S}×${D} reads Kᵀ and V through strides and writes heads merged${kOutput ? " (Kᵀ also a graph output: materialised)" : ""}`, async () => {
     const q = random(H * S * D, 51), kIn = random(S * H * D, 52), vIn = random(S * H * D, 53);
     const kt = transposeRef(kIn, [S, H, D], [1, 2, 0]);
     const scores = matmulRef(q, [H, S, D], Float32Array.from(kt), [H, D, S]);
@@ -394,5 +393,33 @@ for (const [affine, square, extra] of [[true, "Pow", undefined], [false, "Mul", 
     assert.equal(runs["layer-norm"], extra ? undefined : 1, JSON.stringify(runs));
     if (!extra) assert.deepEqual(runs, { "layer-norm": 1 });
     assertClose(out.y!.data as Float32Array, ref.y, "y", 2e-5);
+  });
+}
+
+// ---- A linear layer's bias Add runs in the GEMM ----
+
+for (const [biasDims, biasFirst, productOutput, aDims] of [
+  [[9], false, false, [2, 5, 7]], [[1, 9], true, false, [13, 7]], [[9], false, true, [2, 5, 7]], [[1, 9], false, false, [7]],
+] as [number[], boolean, boolean, number[]][]) {
+  test(`MatMul [${aDims}] then Add of a [${biasDims}] bias${biasFirst ? " (bias first)" : ""} ${productOutput ? "with the product a graph output runs node by node" : "runs as one GEMM"}`, async () => {
+    const [K, N] = [7, 9];
+    const x = random(size(aDims), 71);
+    const w = random(K * N, 72);
+    const bias = random(N, 73);
+    const product = matmulRef(x, aDims, w, [K, N]);
+    const outDims = biasDims.length > product.dims.length ? [1, ...product.dims] : product.dims;
+    const ref = product.y.map((v, i) => v + bias[i % N]!);
+    for (const threads of [1, 2]) {
+      const { out, runs } = await run({
+        nodes: [node("MatMul", ["x", "w"], ["p"]), node("Add", biasFirst ? ["b", "p"] : ["p", "b"], ["y"])],
+        inputs: [["x", aDims]],
+        initializers: [makeTensor("w", "float32", [K, N], w), makeTensor("b", "float32", biasDims, bias)] as onnx.ITensorProto[],
+        outputs: productOutput ? ["y", "p"] : ["y"],
+      }, { x }, threads);
+      assert.deepEqual(runs, productOutput ? { broadcast: 1 } : {}, "the Add runs on its own exactly when the product is needed too");
+      assert.deepEqual(out.y!.dims, outDims);
+      assertClose(out.y!.data as Float32Array, ref, `y, ${threads} threads`);
+      if (productOutput) assertClose(out.p!.data as Float32Array, product.y, "p");
+    }
   });
 }

@@ -8,7 +8,7 @@ export const CONV_EXPORTS = {
   conv2d_scratch_floats: { params: [] },
   conv2d: { params: ["x", "C", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW", "a", "M", "y", "bias", "lo", "hi",
     "j0", "j1", "p0", "p1", "scratch"], parallel: true },
-  conv2d_images: { params: ["x", "inImage", "y", "outImage", "n0", "n1", "groups", "Cg", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw",
+  conv2d_images: { params: ["x", "inImage", "y", "outImage", "i0", "i1", "groups", "Cg", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw",
     "dh", "dw", "OH", "OW", "a", "aStride", "Mg", "bias", "biasStride", "lo", "hi", "scratch"], parallel: true },
 } as const satisfies ExportTable;
 
@@ -66,16 +66,18 @@ export class ConvKernels {
     const a = rt.ptr(packed.a);
     const bias = rt.ptr(packed.bias);
     rt.count("conv");
-    // A batch with an image or more per thread is split by images; otherwise threads share each image's work.
-    if (N >= 2 * rt.threads || rt.threads === 1) {
+    // A batch with an image or a group or more per thread is split by (image, group) items; otherwise threads share
+    // each image's work. (A grouped convolution's groups are each too small a call to split well.)
+    const items = N * groups;
+    if (items >= 2 * rt.threads || rt.threads === 1) {
       const inImage = groups * C * g.H * g.W * 4;
       const outImage = groups * M * g.OH * g.OW * 4;
-      if (rt.serial(N, N * groups * M * g.OH * g.OW * C * g.kh * g.kw)) {
-        rt.exports.conv2d_images(xp, inImage, yp, outImage, 0, N, groups, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
+      if (rt.serial(items, N * groups * M * g.OH * g.OW * C * g.kh * g.kw)) {
+        rt.exports.conv2d_images(xp, inImage, yp, outImage, 0, items, groups, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
           g.OH, g.OW, a, aStride, M, bias, biasStride, lo, hi, rt.scratch(0));
         return;
       }
-      rt.parallelRange("conv2d_images", N, N * groups * M * g.OH * g.OW * C * g.kh * g.kw, [xp, inImage, yp, outImage, 0, 0, groups, C,
+      rt.parallelRange("conv2d_images", items, N * groups * M * g.OH * g.OW * C * g.kh * g.kw, [xp, inImage, yp, outImage, 0, 0, groups, C,
         g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, a, aStride, M, bias, biasStride, lo, hi, 0], 4, 27);
       return;
     }
@@ -98,7 +100,7 @@ export class ConvKernels {
           continue;
         }
         rt.parallel2dRange("conv2d", blocks, panels, work, [xg, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, ag, M, yg, bg,
-          lo, hi, 0, 0, 0, 0, 0], 20, 22, 24);
+          lo, hi, 0, 0, 0, 0, 0], 20, 22, 24, true);
       }
     }
   }

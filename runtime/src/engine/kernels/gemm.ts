@@ -1,17 +1,23 @@
 import type { ExportTable } from "./exports.js";
 import type { Allocate, KernelRuntime, OutputClamp } from "./runtime.js";
+import { CHUNKS_PER_THREAD } from "./thread-protocol.js";
 
 /** kernels/gemm.ts */
 export const GEMM_EXPORTS = {
   gemm_mr: { params: [] },
   gemm_packed: { params: ["a", "b", "c", "ldc", "M", "N", "K", "bias", "biasMode", "lo", "hi", "j0", "j1", "p0", "p1", "tmp"], parallel: true },
+  gemv_packed: { params: ["a", "b", "c", "N", "K", "bias", "biasMode", "lo", "hi", "j0", "j1", "tmp"], parallel: true },
   pack_a: { params: ["src", "rs", "ks", "M", "K", "dst"] },
   pack_b: { params: ["src", "ks", "ns", "K", "N", "dst"] },
   gemm_batched: {
-    params: ["a", "b", "c", "offsets", "rsA", "ksA", "ksB", "nsB", "ldc", "M", "N", "K", "bPacked", "lo", "hi", "i0", "i1", "tmp"],
+    params: ["a", "b", "c", "offsets", "rsA", "ksA", "ksB", "nsB", "ldc", "M", "N", "K", "bPacked", "lo", "hi", "parts", "i0", "i1", "tmp"],
     parallel: true,
   },
 } as const satisfies ExportTable;
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
 
 /** Columns per packed B block. */
 const NR = 8;
@@ -156,6 +162,12 @@ export class GemmKernels {
     const hi = clamp?.hi ?? Infinity;
     const blocks = Math.ceil(N / NR);
     const panels = Math.ceil(M / this.#mr);
+    // One row (a classifier on one image): a matrix-vector product, without the panel's zero rows (ldc unused).
+    if (M === 1 && K > 0) {
+      if (rt.serial(blocks, N * K)) rt.exports.gemv_packed(ap, bp, c, N, K, biasPtr, mode, lo, hi, 0, blocks, rt.scratch(0));
+      else rt.parallelRange("gemv_packed", blocks, N * K, [ap, bp, c, N, K, biasPtr, mode, lo, hi, 0, 0, 0], 9, 11);
+      return;
+    }
     if (rt.serial(blocks, M * N * K)) {
       rt.exports.gemm_packed(ap, bp, c, ldc, M, N, K, biasPtr, mode, lo, hi, 0, blocks, 0, panels, rt.scratch(0));
       return;
@@ -187,7 +199,10 @@ export class GemmKernels {
     return { layout, offsets };
   }
 
-  /** Every product of the batch in one kernel call (split over the threads by items). */
+  /**
+   * Every product of the batch in one kernel call, split over the threads by items, or by runs of rows of the items
+   * when there are fewer items than shares (each share of an item packs its B again: K·N beside M·N·K/parts).
+   */
   runBatch(batch: GemmBatch, a: Float32Array, b: Float32Array, y: Float32Array, clamp: OutputClamp = {}): void {
     const { count, M, N, K, a: as, b: bs, ldc } = batch.layout;
     const rt = this.rt;
@@ -202,8 +217,15 @@ export class GemmKernels {
     const hi = clamp.hi ?? Infinity;
     rt.count("gemm-batched");
     const work = count * M * N * K;
-    if (rt.serial(count, work)) rt.exports.gemm_batched(ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi, 0, count, rt.scratch(0));
-    else rt.parallelRange("gemm_batched", count, work, [ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi, 0, 0, 0], 15, 17);
+    if (rt.serial(count * M, work)) {
+      rt.exports.gemm_batched(ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi, 1, 0, count, rt.scratch(0));
+      return;
+    }
+    // Fewer items than shares: cut each in parts so that the pieces fill the shares evenly (3 heads, 4 shares: 12).
+    const shares = rt.threads * CHUNKS_PER_THREAD;
+    const parts = count >= shares ? 1 : Math.min(Math.ceil(M / this.#mr), shares / gcd(count, shares));
+    rt.parallelRange("gemm_batched", count * parts, work, [ap, bp, cp, op, as.rowStride, as.colStride, ksB, nsB, ldc, M, N, K, packed ? 1 : 0, lo, hi,
+      parts, 0, 0, 0], 16, 18);
   }
 
   /** A scaled copy of the source in kernel memory, or undefined when it is read in place (in memory, unscaled). */

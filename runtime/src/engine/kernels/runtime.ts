@@ -161,13 +161,13 @@ export class KernelRuntime {
    * Split [0, total) over the threads when the call is big enough, run the shares, wait for all of them. Below the
    * threshold (or with one thread) this is one call of the kernel with `args(0, total, 0)`, nothing more.
    */
-  parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[]): void {
+  parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[], shares = this.#chunks): void {
     const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
     if (work < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined) {
       call.apply(undefined, args(0, total, 0));
       return;
     }
-    const count = Math.min(this.#chunks, total);
+    const count = Math.min(shares, this.#chunks, total);
     const bounds = (c: number) => Math.round((total * c) / count);
     const chunks: number[][] = [];
     for (let c = 0; c < count; c++) chunks.push(args(bounds(c), bounds(c + 1), c));
@@ -184,13 +184,14 @@ export class KernelRuntime {
   }
 
   /** `parallel2d` for a kernel taking column blocks at `jAt`, `jAt + 1` and row panels at `pAt`, `pAt + 1` of `args`. */
-  parallel2dRange(fn: ParallelKernel, blocks: number, panels: number, work: number, args: number[], jAt: number, pAt: number, scratchAt: number): void {
+  parallel2dRange(fn: ParallelKernel, blocks: number, panels: number, work: number, args: number[], jAt: number, pAt: number, scratchAt: number,
+    packsColumns = false): void {
     this.parallel2d(fn, blocks, panels, work, (j0, j1, p0, p1, tid) => {
       const share = this.#share(args, jAt, j0, j1, scratchAt, tid);
       share[pAt] = p0;
       share[pAt + 1] = p1;
       return share;
-    });
+    }, packsColumns);
   }
 
   #share(args: number[], at: number, lo: number, hi: number, scratchAt: number, tid: number): number[] {
@@ -210,15 +211,17 @@ export class KernelRuntime {
 
   /**
    * A GEMM-shaped call split over column blocks, or over row panels when the columns divide unevenly (a 7×7 output
-   * has 7 blocks of 8 pixels: 2 + 2 + 2 + 1 in four chunks, where 64 panels split evenly).
+   * has 7 blocks of 8 pixels: 2 + 2 + 2 + 1 in four chunks, where 64 panels split evenly). A kernel that
+   * `packsColumns` (im2col) packs all its columns again in every share of a split by panels: that split then takes
+   * one share per thread, so no thread packs them twice.
    */
   parallel2d(fn: ParallelKernel, blocks: number, panels: number, work: number,
-    args: (j0: number, j1: number, p0: number, p1: number, tid: number) => number[]): void {
+    args: (j0: number, j1: number, p0: number, p1: number, tid: number) => number[], packsColumns = false): void {
     const t = this.#chunks;
     const imbalance = (n: number) => Math.ceil(n / t) * t / n;
     // Splitting panels makes every thread pack the same B columns, so it is only worth it against a clear imbalance.
     const byPanels = t > 1 && panels >= 2 * t && imbalance(blocks) > 1.1 && imbalance(panels) < imbalance(blocks);
-    if (byPanels) this.parallel(fn, panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid));
+    if (byPanels) this.parallel(fn, panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid), packsColumns ? this.threads : t);
     else this.parallel(fn, blocks, work, (j0, j1, tid) => args(j0, j1, 0, panels, tid));
   }
 }

@@ -71,7 +71,8 @@ function transposeConstant(meta: ValueMeta, perm: readonly number[]): Float32Arr
 /**
  * MatMul with numpy broadcasting of the batch dims, in one kernel call: a constant 2-D B multiplies every row of the
  * batch as one tall matrix (packed once per session); other batches run as one batched call that packs each item's
- * operands itself, reading transposed operands in place.
+ * operands itself, reading transposed operands in place. A third input is a constant bias row the GEMM starts from
+ * (a linear layer's Add, engine/fuse-matmul-bias.ts; only with a constant 2-D B).
  */
 export function matmulOp(perms: MatMulPerms = {}): OpDef {
   return {
@@ -115,7 +116,10 @@ export function matmulOp(perms: MatMulPerms = {}): OpDef {
       const k = ctx.k;
       const clamp = { lo: ctx.clamp?.lo ?? -Infinity, hi: ctx.clamp?.hi ?? Infinity };
       const constB = b.value !== undefined;
-      const outputs = [{ dtype: "float32" as const, dims: outDims }];
+      const biasIn = inputs[2];
+      // The Add's output: leading 1s where the bias row has more axes than the product.
+      const addDims = biasIn ? [...Array<number>(Math.max(0, biasIn.dims.length - outDims.length)).fill(1), ...outDims] : outDims;
+      const outputs = [{ dtype: "float32" as const, dims: addDims }];
       const runtimeInputs = constB ? [0] : [0, 1];
 
       // One matrix of B for the whole batch: fold the batch into the rows when A's and C's rows form one progression.
@@ -127,17 +131,19 @@ export function matmulOp(perms: MatMulPerms = {}): OpDef {
         const packedA = k.gemm.createA(rows, K, ctx.persistentF32);
         const packedB = constB ? packConstB(ctx, b.value as Float32Array, K, N, bStr) : k.gemm.createB(K, N, ctx.persistentF32);
         const aSource = { rowStride: aRows, colStride: aStr.colStride };
+        const bias = biasIn ? ctx.once("bias", () => k.gemm.bias("cols", biasIn.value as Float32Array, N, 1, ctx.persistentF32)) : undefined;
         return {
           outputs,
           runtimeInputs,
           run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
             if (!constB) k.gemm.packB(packedB, { data: ins[1]!.data as Float32Array, ...bStr });
             k.gemm.packA(packedA, { data: ins[0]!.data as Float32Array, ...aSource });
-            k.gemm.run(packedA, packedB, { y: outs[0]!.data as Float32Array, ldc: cRows }, undefined, clamp);
+            k.gemm.run(packedA, packedB, { y: outs[0]!.data as Float32Array, ldc: cRows }, bias, clamp);
           },
         };
       }
 
+      if (biasIn) ctx.fail("internal: a fused bias needs a constant 2-D B");
       const packedAll = constB ? ctx.once("B*", () => k.gemm.packBatchB(b.value as Float32Array, bMatrices, K, N, ctx.persistentF32)) : undefined;
       const cOffsets = batchOffsets(batch, batch, ys.slice(0, -2));
       const batchPlan: GemmBatch = k.gemm.createBatch({
