@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import {
   loadModel, runCheck, prepare, calibrate, convert, exportOnnx, loadQuantizer, annotationOf, isSpec, BUILTIN_QUANTIZERS,
-  XnnpackQuantizer, X86Quantizer, OrtQdqQuantizer, ORT_QDQ_OP_TYPES, getSymmetricQuantizationConfig, QuantizationSpec,
+  XnnpackQuantizer, X86Quantizer, observedActivations, OrtQdqQuantizer, ORT_QDQ_OP_TYPES, getSymmetricQuantizationConfig, QuantizationSpec,
   type Model, type Quantizer, type QuantizationAnnotation,
 } from "../src/tooling.js";
 import { withTempDir } from "./helpers/data.js";
@@ -121,6 +121,12 @@ for (const isPerChannel of [false, true]) {
     });
   });
 }
+
+test("dynamic inputs are not captured in calibration: their qparams are computed per batch when the model runs", async () => {
+  const prepared = prepare(await load(), new XnnpackQuantizer(getSymmetricQuantizationConfig({ isDynamic: true })));
+  assert.ok(prepared.groups.some((g) => g.spec.isDynamic));
+  assert.deepEqual(observedActivations(prepared), []);
+});
 
 test("a dynamic spec DynamicQuantizeLinear cannot compute is refused at convert, naming the spec's line", async () => {
   const symmetric = new QuantizationSpec({ dtype: "int8", quantMin: -127, quantMax: 127, qscheme: "per_tensor_symmetric", isDynamic: true, observer: getSymmetricQuantizationConfig({ isDynamic: true }).inputActivation!.observer });
