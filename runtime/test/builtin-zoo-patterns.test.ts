@@ -78,6 +78,7 @@ test("dynamic quantization of the trained Fashion-MNIST ViT runs in onnxruntime-
   await calibrate(prepared, [{ input: new Tensor("float32", data, feeds.input.dims) }]);
   const converted = convert(prepared);
   assert.ok(converted.graph.calls("MatMulInteger").length >= 16);
+  assert.equal(converted.graph.calls("ConvInteger").length, 1, "the patch embedding");
   await withTempDir(async (dir) => {
     await exportOnnx(converted, path.join(dir, "dynamic.onnx"));
     const ort = await runOrt(path.join(dir, "dynamic.onnx"), feeds);
