@@ -48,7 +48,7 @@ export { EntropyObserver } from "./observers/entropy.js";
 export { observerFromJSON } from "./observers/from-json.js";
 
 // Built-in quantizers
-export { getSymmetricQuantizationConfig, derivedBiasSpec, type QuantizationConfig, type SymmetricConfigOptions } from "./builtin/config.js";
+export { getSymmetricQuantizationConfig, derivedBiasSpec, type QuantizationConfig, type SymmetricConfigOptions, type FloatOpOptions } from "./builtin/config.js";
 export { ConfigurableQuantizer, type ConfigOrSkip } from "./builtin/configurable-quantizer.js";
 export { XnnpackQuantizer } from "./builtin/xnnpack-quantizer.js";
 export { X86Quantizer, getDefaultX86QuantizationConfig } from "./builtin/x86-quantizer.js";

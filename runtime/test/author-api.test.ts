@@ -20,7 +20,7 @@ const AUTHOR_API = [
   "CallOptions", "CheckOptions", "CheckResult", "ComposableQuantizer", "ConfigOrSkip", "ConfigurableQuantizer", "ConvertError",
   "Coverage", "CoverageRow", "DataError", "DataOptions", "DataType", "DerivedQParams", "DerivedQuantizationSpec",
   "DerivedQuantizationSpecFields", "Dim", "Edge", "EdgeOrNode", "EngineError", "EntropyObserver", "Finding", "FindingCode",
-  "FixedQParamsObserver", "FixedQParamsQuantizationSpec", "FixedQParamsQuantizationSpecFields", "Graph", "GraphModule",
+  "FixedQParamsObserver", "FixedQParamsQuantizationSpec", "FixedQParamsQuantizationSpecFields", "FloatOpOptions", "Graph", "GraphModule",
   "HistogramObserver", "InferenceSession", "InputMismatchError", "InputSpec", "InsertionPoint", "LoadOptions",
   "LoadedQuantizer", "MinMaxObserver", "Model", "ModelLoadError", "ModelSaveError", "ModuleFrame",
   "MovingAverageMinMaxObserver", "MovingAveragePerChannelMinMaxObserver", "Node", "NodeArg", "NodeKind", "NodeMeta",

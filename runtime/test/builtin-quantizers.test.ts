@@ -5,8 +5,9 @@ import { readFileSync } from "node:fs";
 import {
   loadModel, runCheck, prepare, calibrate, convert, exportOnnx, openData, modelInputs, evaluateAccuracy, readLabels,
   loadQuantizer, annotationOf, XnnpackQuantizer, X86Quantizer, OrtQdqQuantizer, getSymmetricQuantizationConfig,
-  BUILTIN_QUANTIZERS, QuantizationSpec, type Quantizer, type Model,
+  BUILTIN_QUANTIZERS, QuantizationSpec, type Quantizer, type Model, type Tensor,
 } from "../src/tooling.js";
+import { runOrt, runQkit, sqnr } from "./helpers/ort-run.js";
 import { EXAMPLES, sharedModel, skipUnlessShared, withTempDir } from "./helpers/data.js";
 import { assertOrtMatchesReference } from "./helpers/ort-compare.js";
 
@@ -92,3 +93,29 @@ test("setModuleName naming a module the model lacks is a warning at that call, w
 test("OrtQdqQuantizer refuses int8 activations with uint8 weights, as ONNX Runtime does", () => {
   assert.throws(() => new OrtQdqQuantizer({ activationType: "int8", weightType: "uint8" }), /int8 activations with uint8 weights are not supported/);
 });
+
+for (const isPerChannel of [true, false]) {
+  test(`dynamic quantization of the CNN (${isPerChannel ? "per-channel" : "per-tensor"} weights): ConvInteger and MatMulInteger, which onnxruntime-node and qkit compute alike`, async () => {
+    const model = await loadModel(MODEL);
+    const prepared = prepare(model, new XnnpackQuantizer(getSymmetricQuantizationConfig({ isPerChannel, isDynamic: true })));
+    const batches = openData(path.join(FASHION, "test-images-idx3-ubyte.gz"), modelInputs(model.graph), { batchSize: 8, limit: 8, normalize: NORMALIZE });
+    const samples: Record<string, Tensor>[] = [];
+    for await (const batch of batches) samples.push(batch);
+    await calibrate(prepared, samples);
+    const converted = convert(prepared);
+    const ops = converted.graph.calls().map((n) => n.opType);
+    assert.equal(ops.filter((o) => o === "ConvInteger").length, 5);
+    assert.equal(ops.filter((o) => o === "MatMulInteger").length, 1, "the classifier's Gemm");
+    assert.ok(!ops.includes("Conv") && !ops.includes("Gemm") && !ops.includes("QuantizeLinear"));
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, "dynamic.onnx");
+      await exportOnnx(converted, file);
+      const feeds = { [modelInputs(model.graph)[0]!.name]: { data: samples[0]![modelInputs(model.graph)[0]!.name]!.data as Float32Array, dims: [...samples[0]![modelInputs(model.graph)[0]!.name]!.dims] } };
+      const ort = await runOrt(file, feeds);
+      const mine = await runQkit(converted, feeds);
+      const fp32 = await runQkit(model, feeds);
+      assert.ok(sqnr(ort, mine) >= 60, `qkit against ORT: ${sqnr(ort, mine).toFixed(1)} dB`);
+      assert.ok(sqnr(fp32, mine) >= 30, `dynamic int8 against fp32: ${sqnr(fp32, mine).toFixed(1)} dB`);
+    });
+  });
+}

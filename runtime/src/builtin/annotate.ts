@@ -2,6 +2,7 @@ import type { Node } from "../graph/node.js";
 import { QuantizationAnnotation, annotationOf } from "../quantizer/annotation.js";
 import { SharedQuantizationSpec, type QuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
 import { derivedBiasSpec, withChannelAxis, type QuantizationConfig } from "./config.js";
+import type { DecomposedOp } from "./transformer-patterns.js";
 
 /** PT2E's `_annotated`: a node some pattern already owns (first annotation wins). */
 export function isAnnotated(node: Node): boolean {
@@ -37,8 +38,10 @@ export function weightChannelAxis(node: Node): number {
 /**
  * Conv, ConvTranspose, Gemm or MatMul with a constant weight: quantized input, weight (per-channel along the output
  * channels) and int32 bias; the output is quantized at `outputAt` (the last op of a fused pattern, or the node itself).
+ * A MatMul's bias is the Add after it (`biasAdd`, nn.Linear split in two): the Add takes the int32 bias and, when it
+ * is `outputAt`, quantizes the output, so the pair is one linear as PT2E and ONNX Runtime's Gemm see it.
  */
-export function annotateWeighted(node: Node, config: QuantizationConfig, outputAt: Node = node): boolean {
+export function annotateWeighted(node: Node, config: QuantizationConfig, outputAt: Node = node, biasAdd?: { add: Node; bias: Node }): boolean {
   const [input, weight, bias] = node.args;
   if (!isActivation(input) || !weight || weight.kind !== "parameter") return false;
   const inputs: [Node, QuantizationSpecBase][] = [];
@@ -48,11 +51,55 @@ export function annotateWeighted(node: Node, config: QuantizationConfig, outputA
     weightSpec = withChannelAxis(config.weight, weightChannelAxis(node));
     inputs.push([weight, weightSpec]);
   }
-  if (bias && bias.kind === "parameter" && config.bias === "derived" && weightSpec && config.inputActivation) {
-    inputs.push([bias, derivedBiasSpec(input, weight, node, weightSpec)]);
-  }
+  const derivesBias = config.bias === "derived" && weightSpec && config.inputActivation;
+  if (bias && bias.kind === "parameter" && derivesBias) inputs.push([bias, derivedBiasSpec(input, weight, node, weightSpec!)]);
   annotate(node, inputs, outputAt === node ? config.outputActivation : undefined);
+  if (biasAdd) {
+    const biasInputs: [Node, QuantizationSpecBase][] = derivesBias ? [[biasAdd.bias, derivedBiasSpec(input, weight, node, weightSpec!)]] : [];
+    annotate(biasAdd.add, biasInputs, outputAt === biasAdd.add ? config.outputActivation : undefined);
+  }
   return true;
+}
+
+/** A constant read through a gather or a recurrence: quantized weights, float activations (ONNX Runtime's weight-only). */
+export function annotateWeightOnly(node: Node, config: QuantizationConfig, weights: readonly (readonly [index: number, chAxis: number])[]): boolean {
+  if (!config.weight) return false;
+  const inputs: [Node, QuantizationSpecBase][] = [];
+  for (const [index, chAxis] of weights) {
+    const weight = node.args[index];
+    if (weight && weight.kind === "parameter" && weight.isFloatValue) inputs.push([weight, withChannelAxis(config.weight, chAxis)]);
+  }
+  if (inputs.length === 0) return false;
+  annotate(node, inputs);
+  return true;
+}
+
+/** One op that reads a quantized activation and writes one: a unary op (Sigmoid, HardSwish, LayerNorm, Softmax, …). */
+export function annotateUnary(node: Node, config: QuantizationConfig): boolean {
+  const input = node.args[0];
+  if (!isActivation(input) || !config.inputActivation) return false;
+  annotate(node, [[input, config.inputActivation]], config.outputActivation);
+  return true;
+}
+
+/**
+ * A torch op the exporter wrote as a chain (GELU, SiLU): quantized at the chain's input and output and float inside,
+ * like the one op it was; with `quantize` false every node of it is claimed and stays float.
+ */
+export function annotateDecomposed(op: DecomposedOp, config: QuantizationConfig, quantize: boolean): void {
+  if (!quantize || !config.inputActivation || !isActivation(op.input)) {
+    for (const node of op.nodes) claim(node);
+    return;
+  }
+  let firstReader: Node | undefined;
+  for (const node of op.nodes) {
+    const inputs: [Node, QuantizationSpecBase][] = [];
+    if (node.args.includes(op.input)) {
+      inputs.push([op.input, firstReader ? new SharedQuantizationSpec([op.input, firstReader]) : config.inputActivation]);
+      firstReader ??= node;
+    }
+    annotate(node, inputs, node === op.output ? config.outputActivation : undefined);
+  }
 }
 
 /** An op that keeps its input's qparams (pools, reshapes, ReLU, …): input and output share the producer's observer. */

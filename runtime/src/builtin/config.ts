@@ -17,6 +17,22 @@ export interface QuantizationConfig {
   bias: "derived" | undefined;
 }
 
+/**
+ * Ops PT2E's backends leave float in a transformer, because their integer forms cost accuracy for little speed; each
+ * option quantizes one of them at its input and output.
+ */
+export interface FloatOpOptions {
+  quantizeLayerNorm?: boolean;
+  quantizeSoftmax?: boolean;
+  /** GELU, as the Gelu op or the Erf chain exporters write for it. */
+  quantizeGelu?: boolean;
+}
+
+/** Whether a config quantizes activations per batch at run time (then only weighted ops are quantized, as in PT2E). */
+export function isDynamicConfig(config: QuantizationConfig): boolean {
+  return config.inputActivation?.isDynamic === true;
+}
+
 export interface SymmetricConfigOptions {
   isPerChannel?: boolean;
   isDynamic?: boolean;
@@ -44,7 +60,8 @@ export function getSymmetricQuantizationConfig(options: SymmetricConfigOptions =
     ...(options.isPerChannel ? { chAxis: 0 } : {}),
     observer: options.isPerChannel ? PerChannelMinMaxObserver.withArgs({ eps: 2 ** -12 }) : MinMaxObserver.withArgs({ eps: 2 ** -12 }),
   });
-  return { inputActivation: activation, outputActivation: options.isDynamic ? undefined : activation, weight, bias: "derived" };
+  // A dynamic input's scale is known only at run time, so no int32 bias can be made ahead of it: the bias stays float.
+  return { inputActivation: activation, outputActivation: options.isDynamic ? undefined : activation, weight, bias: options.isDynamic ? undefined : "derived" };
 }
 
 /** An int32 bias whose scale per output channel is s_input · s_weight[c], zero point 0. */

@@ -10,6 +10,7 @@ import { PercentileObserver } from "../observers/percentile.js";
 import type { ObserverConstructor } from "../observers/observer.js";
 import { annotate, isActivation, weightChannelAxis } from "./annotate.js";
 import { derivedBiasSpec } from "./config.js";
+import { geluChains, linearBias } from "./transformer-patterns.js";
 
 export interface OrtQdqOptions {
   /** Activation type; quantize_static's default is int8 (use uint8 for ONNX Runtime's fastest CPU path). */
@@ -21,20 +22,28 @@ export interface OrtQdqOptions {
   activationSymmetric?: boolean;
   weightSymmetric?: boolean;
   calibrateMethod?: "minmax" | "entropy" | "percentile";
-  /** Op types to quantize; default ONNX Runtime's QDQ operator list. */
+  /**
+   * Op types to quantize; default ONNX Runtime's QDQ operator list without Softmax. "Softmax", "LayerNormalization"
+   * and "Gelu" (the op, or the Erf chain exporters write for it) quantize those too; LSTM and GRU are weight-only.
+   */
   opTypesToQuantize?: string[];
 }
 
-/** ONNX Runtime's QDQ registry (the ops quantize_static quantizes by default). */
+/**
+ * ONNX Runtime's QDQ registry (the ops quantize_static quantizes by default), with LSTM and GRU weight-only as its
+ * dynamic quantization does, and without Softmax, which costs a transformer accuracy for little speed.
+ */
 export const ORT_QDQ_OP_TYPES = [
   "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid",
   "HardSwish", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "Concat", "Reshape", "Flatten", "Transpose",
-  "Squeeze", "Unsqueeze", "Resize", "Softmax", "Gather", "Split", "Pad",
+  "Squeeze", "Unsqueeze", "Resize", "Gather", "Split", "Pad", "LSTM", "GRU",
 ];
 
 /** Ops whose output keeps the input's qparams in ONNX Runtime's QDQ format (its direct 8-bit ops). */
 const DIRECT_OPS = new Set(["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Gather", "Split", "Pad"]);
 const WEIGHTED = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul"]);
+/** Ops whose constant inputs are quantized and activations left float: input index → weight channel axis. */
+const WEIGHT_ONLY: Record<string, readonly (readonly [number, number])[]> = { LSTM: [[1, 1], [2, 1]], GRU: [[1, 1], [2, 1]] };
 
 const CALIBRATORS: Record<NonNullable<OrtQdqOptions["calibrateMethod"]>, ObserverConstructor> = {
   minmax: MinMaxObserver,
@@ -73,7 +82,7 @@ export class OrtQdqQuantizer extends Quantizer {
     return new QuantizationSpec({ dtype, qscheme: symmetric ? "per_tensor_symmetric" : "per_tensor_affine", observer: CALIBRATORS[calibrateMethod] });
   }
 
-  #weight(node: Node): QuantizationSpec {
+  #weight(node: Node, chAxis = weightChannelAxis(node)): QuantizationSpec {
     const { weightType: dtype, weightSymmetric: symmetric, perChannel, reduceRange } = this.options;
     const signed = dtype === "int8";
     // Symmetric signed weights use the restricted range [-127, 127] (or 7 bits with reduce range), as ORT does.
@@ -81,7 +90,7 @@ export class OrtQdqQuantizer extends Quantizer {
     const qscheme = perChannel ? (symmetric ? "per_channel_symmetric" : "per_channel_affine") : symmetric ? "per_tensor_symmetric" : "per_tensor_affine";
     return new QuantizationSpec({
       dtype, quantMin, quantMax, qscheme,
-      ...(perChannel ? { chAxis: weightChannelAxis(node) } : {}),
+      ...(perChannel ? { chAxis } : {}),
       observer: perChannel ? PerChannelMinMaxObserver : MinMaxObserver,
     });
   }
@@ -90,8 +99,49 @@ export class OrtQdqQuantizer extends Quantizer {
     const ops = new Set(this.options.opTypesToQuantize);
     const activation = this.#activation();
     const firstEdge = new Map<Node, Node>();
+    const rule = (node: Node, why = `${node.opType} in opTypesToQuantize`) => ((node.meta.quantizationAnnotation as { rule?: string }).rule = `OrtQdqQuantizer: ${why}`);
+    // GELU's Erf chain is one op: quantized at its ends with "Gelu" listed, float inside (and all float without it).
+    const geluNodes = new Set<Node>();
+    const geluEnds = new Map<Node, Node>();
+    for (const gelu of geluChains(model.graph)) {
+      for (const n of gelu.nodes) geluNodes.add(n);
+      if (ops.has("Gelu")) geluEnds.set(gelu.output, gelu.input);
+    }
+    /** The bias Adds of MatMul linears: the Add takes the int32 bias and quantizes the linear's output. */
+    const biasAdds = new Map<Node, { matmul: Node; bias: Node; weight: [Node, QuantizationSpec] }>();
+    const quantizeInput = (node: Node, arg: Node): QuantizationSpecBase => {
+      // One Q/DQ per tensor: a quantized producer's output, or the first quantized consumer's edge.
+      if ((arg.meta.quantizationAnnotation as { outputQspec?: unknown } | undefined)?.outputQspec) return new SharedQuantizationSpec(arg);
+      const first = firstEdge.get(arg);
+      if (first) return new SharedQuantizationSpec([arg, first]);
+      firstEdge.set(arg, node);
+      return activation;
+    };
     for (const node of model.graph.calls()) {
-      if (!ops.has(node.opType) || node.domain !== "") continue;
+      if (node.domain !== "") continue;
+      if (geluNodes.has(node)) {
+        const input = geluEnds.get(node);
+        if (input !== undefined) {
+          annotate(node, isActivation(input) && node.args.includes(input) ? [[input, quantizeInput(node, input)]] : [], activation);
+          rule(node, "Gelu in opTypesToQuantize");
+        }
+        continue;
+      }
+      const linear = biasAdds.get(node);
+      if (linear) {
+        annotate(node, [[linear.bias, derivedBiasSpec(linear.matmul.args[0]!, linear.weight[0], linear.matmul, linear.weight[1])]], activation);
+        rule(node, "the bias Add of a MatMul linear in opTypesToQuantize");
+        continue;
+      }
+      if (!ops.has(node.opType)) continue;
+      const weightOnly = WEIGHT_ONLY[node.opType];
+      if (weightOnly) {
+        const weights = weightOnly.map(([i, axis]) => [node.args[i], axis] as const).filter(([w]) => w?.kind === "parameter" && w.isFloatValue);
+        if (weights.length === 0) continue;
+        annotate(node, weights.map(([w, axis]) => [w!, this.#weight(node, axis)]));
+        rule(node, `${node.opType} weights, as quantize_dynamic quantizes them`);
+        continue;
+      }
       const inputs: [Node, QuantizationSpecBase][] = [];
       const seen = new Set<Node>();
       for (const [i, arg] of node.args.entries()) {
@@ -99,18 +149,14 @@ export class OrtQdqQuantizer extends Quantizer {
         seen.add(arg);
         if (arg.kind === "parameter") {
           if (WEIGHTED.has(node.opType) && i === 1) inputs.push([arg, this.#weight(node)]);
+          // An embedding table read by integer ids: weight-only, per row.
+          else if (node.opType === "Gather" && i === 0 && arg.isFloatValue && node.args[1] && !node.args[1].isFloatValue) inputs.push([arg, this.#weight(node, 0)]);
           continue;
         }
         // Integer and bool values (indices, shapes) are never quantized.
         if (!arg.isFloatValue) continue;
-        // One Q/DQ per tensor: a quantized producer's output, or the first quantized consumer's edge.
         if (node.opType === "Gather" && i === 1) continue;
-        if (arg.meta.quantizationAnnotation && (arg.meta.quantizationAnnotation as { outputQspec?: unknown }).outputQspec) inputs.push([arg, new SharedQuantizationSpec(arg)]);
-        else if (firstEdge.has(arg)) inputs.push([arg, new SharedQuantizationSpec([arg, firstEdge.get(arg)!])]);
-        else {
-          firstEdge.set(arg, node);
-          inputs.push([arg, activation]);
-        }
+        inputs.push([arg, quantizeInput(node, arg)]);
       }
       const input = node.args[0];
       const weight = inputs.find(([n]) => n === node.args[1] && n.kind === "parameter");
@@ -119,10 +165,13 @@ export class OrtQdqQuantizer extends Quantizer {
         inputs.push([bias, derivedBiasSpec(input, weight[0], node, weight[1] as QuantizationSpec)]);
       }
       if (inputs.length === 0) continue;
+      const linearBiasAdd = node.opType === "MatMul" && isActivation(input) && weight ? linearBias(node) : undefined;
+      if (linearBiasAdd && !linearBiasAdd.add.meta.quantizationAnnotation) biasAdds.set(linearBiasAdd.add, { matmul: node, bias: linearBiasAdd.bias, weight: weight as [Node, QuantizationSpec] });
       const direct = DIRECT_OPS.has(node.opType) && isActivation(input) && !node.isMultiOutput;
-      const output = node.isMultiOutput || !node.isFloatValue ? undefined : direct ? new SharedQuantizationSpec([input, node]) : activation;
+      const weightOnlyGather = node.opType === "Gather" && !isActivation(input);
+      const output = node.isMultiOutput || !node.isFloatValue || linearBiasAdd || weightOnlyGather ? undefined : direct ? new SharedQuantizationSpec([input, node]) : activation;
       annotate(node, inputs, output);
-      (node.meta.quantizationAnnotation as { rule?: string }).rule = `OrtQdqQuantizer: ${node.opType} in opTypesToQuantize`;
+      rule(node);
     }
     return model;
   }

@@ -30,9 +30,13 @@ async function quantize(target: PipelineTarget): Promise<number> {
   if (typeof done === "number") return done;
   const { prepared, converted, items } = done;
   const counts = new Map<string, number>();
-  for (const n of converted.graph.calls("QuantizeLinear", "DequantizeLinear")) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
+  const dynamicOps = ["DynamicQuantizeLinear", "MatMulInteger", "ConvInteger"];
+  for (const n of converted.graph.calls("QuantizeLinear", "DequantizeLinear", ...dynamicOps)) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
   const byDtype = new Map<string, number>();
-  for (const g of prepared.groups) byDtype.set(`${g.spec.dtype} ${g.spec.qscheme ?? ""}`.trim(), (byDtype.get(`${g.spec.dtype} ${g.spec.qscheme ?? ""}`.trim()) ?? 0) + 1);
+  for (const g of prepared.groups) {
+    const kind = `${g.spec.dtype} ${g.spec.qscheme ?? ""}${g.spec.isDynamic ? " dynamic" : ""}`.trim();
+    byDtype.set(kind, (byDtype.get(kind) ?? 0) + 1);
+  }
   process.stdout.write([
     `quantized ${done.floatModel.source} with ${done.loaded.className}: ${items} calibration items in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     table([
@@ -41,6 +45,7 @@ async function quantize(target: PipelineTarget): Promise<number> {
       ["derived specs", String(prepared.derived.length)],
       ["QuantizeLinear", String(counts.get("QuantizeLinear") ?? 0)],
       ["DequantizeLinear", String(counts.get("DequantizeLinear") ?? 0)],
+      ...dynamicOps.filter((op) => counts.has(op)).map((op) => [op, String(counts.get(op))]),
     ]),
     `wrote ${done.output}`,
     `wrote ${done.report}`,

@@ -78,7 +78,8 @@ export async function calibrate(
   const session = await createSession(runnable, options.session);
   const started = Date.now();
   const progress: CalibrationProgress = { batches: 0, items: 0, elapsedMs: 0, ...(options.limit !== undefined ? { limit: options.limit } : {}) };
-  const consumers = prepared.groups.filter((g) => g.spec.kind !== "fixed").map((g) => ({ group: g, values: g.values.filter((v) => v.kind !== "parameter") }));
+  // Fixed qparams need no statistics; dynamic ones are computed per batch when the quantized model runs.
+  const consumers = prepared.groups.filter((g) => g.spec.kind !== "fixed" && !g.spec.isDynamic).map((g) => ({ group: g, values: g.values.filter((v) => v.kind !== "parameter") }));
   try {
     for await (const sample of data) {
       // Let timers and signal handlers (Ctrl-C, a cancelled request) run between batches.

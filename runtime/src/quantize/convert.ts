@@ -14,6 +14,7 @@ import type { RangedSpec } from "../quantizer/specs.js";
 import { formatLocation } from "../source-location.js";
 import type { Observer } from "../observers/observer.js";
 import type { DerivedSlot, ObserverGroup, PreparedModel } from "./prepare.js";
+import { foldDynamicLinears } from "./dynamic-integer.js";
 
 /** convert could not compute qparams or build the quantized graph; the message names the spec's line, `location` holds it. */
 export class ConvertError extends QkitError {
@@ -22,11 +23,15 @@ export class ConvertError extends QkitError {
   }
 }
 
-/** What one slot quantizes to: its qparams and the spec fields the Q/DQ nodes need. */
+/**
+ * What one slot quantizes to: its qparams and the spec fields the Q/DQ nodes need; a dynamic slot has no qparams
+ * (they are computed per batch at run time).
+ */
 interface Quantization {
   id: string;
   qparams: QParams;
   spec: RangedSpec;
+  dynamic?: boolean;
 }
 
 const ARRAY_FOR: Record<QuantDType, (values: Int32Array) => Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array> = {
@@ -97,7 +102,11 @@ export function convert(prepared: PreparedModel): Model {
 
   const quantizationOf = new Map<string, Quantization>();
   for (const group of prepared.groups) {
-    const q: Quantization = { id: `g${group.id}`, qparams: groupQparams(group), spec: group.spec };
+    const dynamic = group.spec.isDynamic;
+    if (dynamic) checkDynamicSpec(group);
+    const q: Quantization = dynamic
+      ? { id: `g${group.id}`, qparams: { scale: new Float32Array(1), zeroPoint: new Int32Array(1) }, spec: group.spec, dynamic }
+      : { id: `g${group.id}`, qparams: groupQparams(group), spec: group.spec };
     for (const slot of group.slots) quantizationOf.set(slot.key, q);
   }
   prepared.derived.forEach((d, i) => {
@@ -119,8 +128,25 @@ export function convert(prepared: PreparedModel): Model {
     else builder.quantizeActivation(source, own, edges.map((e) => ({ user: graph.node(e.user.name)!, q: e.q })));
   }
   inferShapes(graph, opset);
+  if (foldDynamicLinears(graph) > 0) inferShapes(graph, opset);
   graph.lint();
   return out;
+}
+
+/**
+ * A dynamic spec becomes ONNX's DynamicQuantizeLinear, which computes uint8 per-tensor affine qparams over 256 levels
+ * from each batch's range (zero included). An 8-bit affine spec over its dtype's whole range is that same grid (int8's
+ * zero point is uint8's minus 128); anything else has no standard operator.
+ */
+function checkDynamicSpec(group: ObserverGroup): void {
+  const spec = group.spec;
+  const levels = (spec.quantMax ?? 255) - (spec.quantMin ?? 0) + 1;
+  const full = spec.dtype === "uint8" ? spec.quantMin === undefined || spec.quantMin === 0 : spec.dtype === "int8" && (spec.quantMin ?? -128) === -128;
+  if (spec.kind === "observed" && (spec.dtype === "int8" || spec.dtype === "uint8") && (spec.qscheme ?? "per_tensor_affine") === "per_tensor_affine" && full && levels === 256) return;
+  throw new ConvertError(
+    `the dynamic spec of the ${describeSlot(group.slots[0]!.edgeOrNode)} (at ${formatLocation(spec.site)}) is ${spec.dtype} ${spec.qscheme ?? "per_tensor_affine"} [${spec.quantMin}, ${spec.quantMax}]; dynamic quantization exports as DynamicQuantizeLinear, which is 8-bit per-tensor affine over the dtype's full range: use dtype int8 or uint8, qscheme per_tensor_affine and the full range`,
+    { location: spec.site },
+  );
 }
 
 class QdqBuilder {
@@ -147,8 +173,28 @@ class QdqBuilder {
     return q.qparams.scale.length > 1 || q.qparams.axis !== undefined ? [intAttribute("axis", q.qparams.axis ?? 0)] : [];
   }
 
+  /** source → DynamicQuantizeLinear → DequantizeLinear with the batch's qparams; returns the DequantizeLinear. */
+  #dynamicQdq(source: Node): Node {
+    const base = source.valueName;
+    const quantize = this.graph.addCall("DynamicQuantizeLinear", [source], {
+      name: `${source.name}_DynamicQuantizeLinear`,
+      outputNames: [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`].map((n) => this.graph.uniqueTensorName(n)),
+    }, this.#rightAfter(source));
+    const [values, scale, zeroPoint] = this.graph.getitems(quantize);
+    const dequantize = this.graph.addCall("DequantizeLinear", [values!, scale!, zeroPoint!], {
+      name: `${source.name}_DequantizeLinear`, outputNames: [this.graph.uniqueTensorName(`${base}_dequantized`)],
+    }, { after: zeroPoint! });
+    values!.meta.dtype = "uint8";
+    values!.meta.shape = source.meta.shape;
+    dequantize.meta.dtype = "float32";
+    dequantize.meta.shape = source.meta.shape;
+    dequantize.meta.quantizes = source.valueName;
+    return dequantize;
+  }
+
   /** source → QuantizeLinear → DequantizeLinear, placed right after source; returns the DequantizeLinear. */
   #qdq(source: Node, q: Quantization): Node {
+    if (q.dynamic) return this.#dynamicQdq(source);
     const [scale, zp] = this.#constants(source.valueName, q);
     const quantize = this.graph.addCall("QuantizeLinear", [source, scale, zp], {
       name: `${source.name}_QuantizeLinear`, domain: qdqDomain("QuantizeLinear", q.spec.dtype, this.opset), attributes: this.#attributes(q),

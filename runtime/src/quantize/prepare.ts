@@ -118,7 +118,8 @@ function observeParameters(group: ObserverGroup): void {
 export function observedActivations(prepared: PreparedModel): Node[] {
   const values = new Set<Node>();
   for (const group of prepared.groups) {
-    if (group.spec.kind === "fixed") continue;
+    // Fixed qparams need no statistics, and dynamic ones are computed per batch when the quantized model runs.
+    if (group.spec.kind === "fixed" || group.spec.isDynamic) continue;
     for (const v of group.values) if (v.kind !== "parameter") values.add(v);
   }
   return [...values];

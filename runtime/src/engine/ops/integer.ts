@@ -50,16 +50,41 @@ function matmulShape(a: ValueMeta, b: ValueMeta, ctx: PrepareContext): MatMulSha
   };
 }
 
-/** Σ_k (a[m,k] - azp) · (b[k,n] - bzp) for every batch, row and column; `emit` receives the integer sums. */
+/** 8-bit (or other numeric) tensor data as numbers. */
+function numbers(value: RtValue): ArrayLike<number> {
+  const data = value.data;
+  return data instanceof BigInt64Array || data instanceof BigUint64Array ? Array.from(data, Number) : (data as ArrayLike<number>);
+}
+
+/**
+ * Σ_k (a[m,k] - azp) · (b[k,n] - bzp) for every batch, row and column; `emit` receives the integer sums. B is taken
+ * once per batch offset, zero points subtracted and transposed, so the inner loop is a dot product of two Int32Arrays.
+ */
 function integerMatMul(s: MatMulShape, a: RtValue, b: RtValue, azp: (m: number) => number, bzp: (n: number) => number, emit: (i: number, acc: number, n: number) => void): void {
-  const ra = reader(a.data);
-  const rb = reader(b.data);
+  const A = numbers(a);
+  const B = numbers(b);
+  const { M, K, N } = s;
+  const row = new Int32Array(K);
+  const columns = new Int32Array(N * K);
+  let packedFrom = -1;
   s.aOff.forEach((ao, batch) => {
     const bo = s.bOff[batch]!;
-    for (let m = 0; m < s.M; m++) for (let n = 0; n < s.N; n++) {
-      let acc = 0;
-      for (let k = 0; k < s.K; k++) acc += (ra(ao + m * s.K + k) - azp(m)) * (rb(bo + k * s.N + n) - bzp(n));
-      emit((batch * s.M + m) * s.N + n, acc, n);
+    if (bo !== packedFrom) {
+      for (let n = 0; n < N; n++) {
+        const z = bzp(n);
+        for (let k = 0; k < K; k++) columns[n * K + k] = B[bo + k * N + n]! - z;
+      }
+      packedFrom = bo;
+    }
+    for (let m = 0; m < M; m++) {
+      const z = azp(m);
+      for (let k = 0; k < K; k++) row[k] = A[ao + m * K + k]! - z;
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        const c = n * K;
+        for (let k = 0; k < K; k++) acc += row[k]! * columns[c + k]!;
+        emit((batch * s.M + m) * s.N + n, acc, n);
+      }
     }
   });
 }
@@ -124,10 +149,13 @@ function convShape(x: ValueMeta, w: ValueMeta, ctx: PrepareContext): ConvShape {
   return { N: x.dims[0]!, C: x.dims[1]!, M: w.dims[0]!, group: node.intAttribute("group", 1), kernel, strides, dilations, pads, input, out };
 }
 
-/** Integer N-d convolution; `emit` receives (output index, Σ (x - xzp)(w - wzp), output channel). */
+/**
+ * Integer N-d convolution; `emit` receives (output index, Σ (x - xzp)(w - wzp), output channel). Each batch and group
+ * is unfolded once (im2col, padding reading as the zero point), so every output channel is a sum of rows.
+ */
 function integerConv(s: ConvShape, x: RtValue, w: RtValue, xzp: number, wzp: (m: number) => number, emit: (i: number, acc: number, m: number) => void): void {
-  const rx = reader(x.data);
-  const rw = reader(w.data);
+  const X = numbers(x);
+  const Wt = numbers(w);
   const Cg = s.C / s.group;
   const Mg = s.M / s.group;
   const dims = s.out.length;
@@ -137,24 +165,46 @@ function integerConv(s: ConvShape, x: RtValue, w: RtValue, xzp: number, wzp: (m:
   const outSize = sizeOf(s.out);
   const kSize = sizeOf(s.kernel);
   const inSize = sizeOf(s.input);
-  for (let b = 0; b < s.N; b++) for (let m = 0; m < s.M; m++) {
-    const g = Math.floor(m / Mg);
-    for (let o = 0; o < outSize; o++) {
-      let acc = 0;
-      for (let c = 0; c < Cg; c++) for (let kk = 0; kk < kSize; kk++) {
-        let off = 0;
-        let inside = true;
-        for (let d = 0; d < dims; d++) {
-          const oi = Math.floor(o / outStr[d]!) % s.out[d]!;
-          const ki = Math.floor(kk / kStr[d]!) % s.kernel[d]!;
-          const ii = oi * s.strides[d]! - s.pads[d]! + ki * s.dilations[d]!;
-          if (ii < 0 || ii >= s.input[d]!) { inside = false; break; }
-          off += ii * inStr[d]!;
+  // Where output position o reads kernel tap kk, or -1 in the padding.
+  const at = new Int32Array(kSize * outSize);
+  for (let kk = 0; kk < kSize; kk++) for (let o = 0; o < outSize; o++) {
+    let off = 0;
+    for (let d = 0; d < dims; d++) {
+      const oi = Math.floor(o / outStr[d]!) % s.out[d]!;
+      const ki = Math.floor(kk / kStr[d]!) % s.kernel[d]!;
+      const ii = oi * s.strides[d]! - s.pads[d]! + ki * s.dilations[d]!;
+      if (ii < 0 || ii >= s.input[d]!) { off = -1; break; }
+      off += ii * inStr[d]!;
+    }
+    at[kk * outSize + o] = off;
+  }
+  const depth = Cg * kSize;
+  const columns = new Int32Array(depth * outSize);
+  const weights = new Int32Array(depth);
+  const acc = new Float64Array(outSize);
+  for (let b = 0; b < s.N; b++) for (let g = 0; g < s.group; g++) {
+    for (let c = 0; c < Cg; c++) {
+      const base = (b * s.C + g * Cg + c) * inSize;
+      for (let kk = 0; kk < kSize; kk++) {
+        const row = (c * kSize + kk) * outSize;
+        const taps = kk * outSize;
+        for (let o = 0; o < outSize; o++) {
+          const off = at[taps + o]!;
+          columns[row + o] = off < 0 ? 0 : X[base + off]! - xzp;
         }
-        const xv = inside ? rx((b * s.C + g * Cg + c) * inSize + off) - xzp : 0;
-        acc += xv * (rw((m * Cg + c) * kSize + kk) - wzp(m));
       }
-      emit((b * s.M + m) * outSize + o, acc, m);
+    }
+    for (let m = g * Mg; m < (g + 1) * Mg; m++) {
+      const z = wzp(m);
+      for (let j = 0; j < depth; j++) weights[j] = Wt[m * depth + j]! - z;
+      acc.fill(0);
+      for (let j = 0; j < depth; j++) {
+        const wv = weights[j]!;
+        if (wv === 0) continue;
+        const row = j * outSize;
+        for (let o = 0; o < outSize; o++) acc[o] += wv * columns[row + o]!;
+      }
+      for (let o = 0; o < outSize; o++) emit((b * s.M + m) * outSize + o, acc[o]!, m);
     }
   }
 }

@@ -32,8 +32,9 @@ const quantizeLinear: OpDef = {
     const { min, max } = integerRange(dtype)!;
     const total = sizeOf(x.dims);
     const k = ctx.k;
-    // Per tensor to bytes with constant parameters: the kernel (both tensors live in kernel memory).
-    const fast = axisSize === 1 && (dtype === "int8" || dtype === "uint8") && scale.value !== undefined && (!zp || zp.value !== undefined);
+    // Per tensor to bytes with constant parameters: the kernel (both tensors live in kernel memory). A constant input
+    // (an exporter's Expand of a class token) is quantized once while planning, outside kernel memory: the loop below.
+    const fast = axisSize === 1 && (dtype === "int8" || dtype === "uint8") && scale.value !== undefined && (!zp || zp.value !== undefined) && x.value === undefined;
     if (fast) {
       const s = Math.fround(reader(scale.value!)(0));
       const z = zp ? reader(zp.value!)(0) : 0;

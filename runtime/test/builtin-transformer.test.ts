@@ -1,0 +1,141 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import {
+  loadModel, runCheck, prepare, calibrate, convert, exportOnnx, loadQuantizer, annotationOf, isSpec, BUILTIN_QUANTIZERS,
+  XnnpackQuantizer, X86Quantizer, observedActivations, OrtQdqQuantizer, ORT_QDQ_OP_TYPES, getSymmetricQuantizationConfig, QuantizationSpec,
+  type Model, type Quantizer, type QuantizationAnnotation,
+} from "../src/tooling.js";
+import { withTempDir } from "./helpers/data.js";
+import { tinyTransformerModel, tinyTransformerSample } from "./helpers/tiny-transformer.js";
+import { qkitFeeds, runOrt, runQkit, sqnr, type Feeds } from "./helpers/ort-run.js";
+
+const load = () => loadModel(tinyTransformerModel(), { name: "tiny-transformer.onnx" });
+
+function annotationAt(model: Model, name: string): QuantizationAnnotation {
+  const node = model.graph.node(name);
+  assert.ok(node, `node ${name}`);
+  const annotation = annotationOf(node);
+  assert.ok(annotation, `${name} is annotated`);
+  return annotation;
+}
+
+/** The spec of the edge from the value named `input` into node `name`, if any. */
+function edgeSpec(model: Model, name: string, input: string): unknown {
+  for (const [arg, spec] of annotationAt(model, name).inputQspecMap) if (arg.valueName === input) return spec;
+  return undefined;
+}
+
+const annotationIfAny = (model: Model, name: string) => annotationOf(model.graph.node(name)!);
+const quantizedOutput = (model: Model, name: string) => isSpec(annotationIfAny(model, name)?.outputQspec);
+/** Unannotated, or claimed by a pattern that quantizes nothing of it. */
+const leftFloat = (model: Model, name: string) => (annotationIfAny(model, name)?.inputQspecMap.size ?? 0) === 0 && !quantizedOutput(model, name);
+
+async function quantizeAndExport(quantizer: Quantizer, dir: string): Promise<{ file: string; converted: Model; feeds: Feeds; fp32: Float32Array }> {
+  const model = await load();
+  const prepared = prepare(model, quantizer);
+  await calibrate(prepared, [1, 2, 3].map((seed) => qkitFeeds(tinyTransformerSample(4, seed))));
+  const converted = convert(prepared);
+  const file = path.join(dir, "q.onnx");
+  await exportOnnx(converted, file);
+  const feeds = tinyTransformerSample(3, 9);
+  return { file, converted, feeds, fp32: await runQkit(model, feeds) };
+}
+
+for (const name of Object.keys(BUILTIN_QUANTIZERS)) {
+  test(`${name}: a linear is MatMul + bias Add with an int32 bias, attention's MatMuls are quantized, embeddings weight-only, LayerNorm/Softmax/GELU float`, async () => {
+    const model = await load();
+    const { findings, model: annotated } = runCheck(model, loadQuantizer(name).quantizer);
+    assert.deepEqual(findings.filter((f) => f.severity !== "information"), []);
+    for (const fc of ["fc1", "fc2"]) {
+      assert.ok(isSpec(edgeSpec(annotated, `/${fc}/MatMul`, fc === "fc1" ? "h0" : "gelu")), `${fc}: input quantized`);
+      assert.ok(!quantizedOutput(annotated, `/${fc}/MatMul`), `${fc}: the MatMul's output is inside the linear`);
+      const bias = edgeSpec(annotated, `/${fc}/Add`, fc === "fc1" ? "b1" : "b2") as { kind?: string; dtype?: string } | undefined;
+      assert.equal(bias?.kind, "derived", `${fc}: the bias is derived from the input's and the weight's scales`);
+      assert.equal(bias?.dtype, "int32");
+      assert.ok(quantizedOutput(annotated, `/${fc}/Add`), `${fc}: the linear's output is quantized after the bias`);
+    }
+    assert.ok(isSpec(edgeSpec(annotated, "/attn/MatMul", "normed")) && isSpec(edgeSpec(annotated, "/attn/MatMul", "keys")), "Q·Kᵀ: both activations quantized");
+    assert.ok(isSpec(edgeSpec(annotated, "/embed/Gather", "embedding")), "the embedding table is quantized");
+    assert.equal(edgeSpec(annotated, "/embed/Gather", "ids"), undefined, "the token ids are not");
+    assert.ok(!quantizedOutput(annotated, "/embed/Gather"), "the embedding's output stays float (weight-only)");
+    for (const n of ["/act/Div", "/act/Erf", "/act/Add", "/act/Mul", "/act/Mul_1", "/norm/LayerNormalization", "/attn/Softmax"]) {
+      assert.ok(leftFloat(annotated, n), `${n} is left float`);
+    }
+  });
+
+  test(`${name}: the quantized transformer runs in onnxruntime-node as in qkit`, async () => {
+    await withTempDir(async (dir) => {
+      const { file, converted, feeds, fp32 } = await quantizeAndExport(loadQuantizer(name).quantizer, dir);
+      const ort = await runOrt(file, feeds);
+      const reference = await runQkit(converted, feeds, { lowering: false });
+      assert.ok(sqnr(reference, ort) >= 30, `ORT against qkit's Q/DQ reference: ${sqnr(reference, ort).toFixed(1)} dB`);
+      assert.ok(sqnr(fp32, ort) >= 15, `int8 against fp32: ${sqnr(fp32, ort).toFixed(1)} dB`);
+    });
+  });
+}
+
+const ALSO = { quantizeLayerNorm: true, quantizeSoftmax: true, quantizeGelu: true };
+for (const [name, make] of [
+  ["xnnpack", () => new XnnpackQuantizer(undefined, ALSO)],
+  ["x86", () => new X86Quantizer(undefined, ALSO)],
+  ["ort-qdq", () => new OrtQdqQuantizer({ opTypesToQuantize: [...ORT_QDQ_OP_TYPES, "LayerNormalization", "Softmax", "Gelu"] })],
+] as const) {
+  test(`${name}: LayerNorm, Softmax and GELU are quantized when asked, and the export runs in onnxruntime-node`, async () => {
+    const model = await load();
+    const { findings, model: annotated } = runCheck(model, make());
+    assert.deepEqual(findings.filter((f) => f.severity !== "information"), []);
+    assert.ok(isSpec(edgeSpec(annotated, "/norm/LayerNormalization", "residual")) || quantizedOutput(annotated, "/residual/Add"), "LayerNorm's input is quantized");
+    for (const n of ["/norm/LayerNormalization", "/attn/Softmax", "/act/Mul_1"]) assert.ok(quantizedOutput(annotated, n), `${n}'s output is quantized`);
+    for (const n of ["/act/Erf", "/act/Add"]) assert.ok(!quantizedOutput(annotated, n), `${n} stays float inside GELU`);
+    await withTempDir(async (dir) => {
+      const { file, converted, feeds } = await quantizeAndExport(make(), dir);
+      const ort = await runOrt(file, feeds);
+      assert.ok(sqnr(await runQkit(converted, feeds, { lowering: false }), ort) >= 30);
+    });
+  });
+}
+
+function opCounts(model: Model): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const n of model.graph.calls()) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
+  return counts;
+}
+
+for (const isPerChannel of [false, true]) {
+  test(`dynamic quantization (${isPerChannel ? "per-channel" : "per-tensor"} weights): linears export as DynamicQuantizeLinear + MatMulInteger, which onnxruntime-node and qkit run alike`, async () => {
+    const quantizer = new XnnpackQuantizer(getSymmetricQuantizationConfig({ isPerChannel, isDynamic: true }));
+    const { findings } = runCheck(await load(), quantizer);
+    assert.deepEqual(findings.filter((f) => f.severity !== "information"), []);
+    await withTempDir(async (dir) => {
+      const { file, converted, feeds, fp32 } = await quantizeAndExport(quantizer, dir);
+      const ops = opCounts(converted);
+      assert.equal(ops.DynamicQuantizeLinear, 2, JSON.stringify(ops));
+      assert.equal(ops.MatMulInteger, 2, JSON.stringify(ops));
+      assert.equal(ops.QuantizeLinear, undefined, "nothing is quantized with calibrated qparams");
+      assert.equal(ops.MatMul, 2, "attention's MatMuls stay float, as PT2E's dynamic linear leaves them");
+      const ort = await runOrt(file, feeds);
+      const mine = await runQkit(converted, feeds);
+      assert.ok(sqnr(ort, mine) >= 40, `qkit against ORT: ${sqnr(ort, mine).toFixed(1)} dB`);
+      assert.ok(sqnr(fp32, mine) >= 25, `dynamic int8 against fp32: ${sqnr(fp32, mine).toFixed(1)} dB`);
+    });
+  });
+}
+
+test("dynamic inputs are not captured in calibration: their qparams are computed per batch when the model runs", async () => {
+  const prepared = prepare(await load(), new XnnpackQuantizer(getSymmetricQuantizationConfig({ isDynamic: true })));
+  assert.ok(prepared.groups.some((g) => g.spec.isDynamic));
+  assert.deepEqual(observedActivations(prepared), []);
+});
+
+test("a dynamic spec DynamicQuantizeLinear cannot compute is refused at convert, naming the spec's line", async () => {
+  const symmetric = new QuantizationSpec({ dtype: "int8", quantMin: -127, quantMax: 127, qscheme: "per_tensor_symmetric", isDynamic: true, observer: getSymmetricQuantizationConfig({ isDynamic: true }).inputActivation!.observer });
+  const config = { ...getSymmetricQuantizationConfig({ isDynamic: true }), inputActivation: symmetric };
+  const prepared = prepare(await load(), new XnnpackQuantizer(config));
+  await calibrate(prepared, [qkitFeeds(tinyTransformerSample(2, 1))]);
+  assert.throws(() => convert(prepared), (error: Error & { location?: { file: string } }) => {
+    assert.match(error.message, /dynamic quantization exports as DynamicQuantizeLinear, which is 8-bit per-tensor affine/);
+    assert.match(error.message, /builtin-transformer\.test\.(ts|js):\d+/);
+    return true;
+  });
+});
