@@ -3,13 +3,10 @@ import type { Node } from "../graph/node.js";
 import { annotationOf } from "../quantizer/annotation.js";
 import { isSpec } from "../quantizer/specs.js";
 import { finding, type Finding } from "./finding.js";
-import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
+import { binaryShapeProblem, LOWERED_OP_TYPES } from "../qkit-ops/capabilities.js";
 
-/** Op types the int8 runtime executes on integer kernels when they are quantized (see the int8 lowering). */
-export const INT8_OP_TYPES = new Set([
-  "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Concat",
-  "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Sigmoid", "HardSwish", "Tanh",
-]);
+/** Op types the int8 runtime executes on integer kernels when they are quantized: those the int8 lowering lowers. */
+export const INT8_OP_TYPES = LOWERED_OP_TYPES;
 
 export interface CoverageRow {
   opType: string;

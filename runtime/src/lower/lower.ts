@@ -5,6 +5,8 @@ import { stringAttribute } from "../onnx/attributes.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
 import { failed } from "./match.js";
 import { RULES, type Lowering } from "./rules.js";
+import { lowerChains } from "./chains.js";
+import { floatReason } from "./reasons.js";
 
 /** What happened to one operator of the Q/DQ model. */
 export interface LoweredNode {
@@ -40,21 +42,35 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
   const graph = out.graph;
   const nodes: LoweredNode[] = [];
   const fusedInto = new Map<Node, string>();
+  const opset = out.opset() ?? 17;
+  const chains = lowerChains(out);
+  for (const [root, chain] of chains) {
+    if (failed(chain)) continue;
+    for (const n of chain.inner) {
+      fusedInto.set(n, root.name);
+      nodes.push({ name: n.name, opType: n.opType, loweredAs: `fused into ${root.name} (the ${chain.name} table)` });
+    }
+  }
   for (const node of graph.calls()) {
     if (!graph.has(node)) continue;
     if (QDQ.has(node.opType) && (node.domain === "" || node.domain === "ai.onnx")) continue;
     if (fusedInto.has(node)) continue;
     const entry: LoweredNode = { name: node.name, opType: node.opType };
     nodes.push(entry);
+    const chain = chains.get(node);
     const rule = node.domain === "" || node.domain === "ai.onnx" ? RULES[node.opType] : undefined;
-    if (!rule) {
-      entry.reason = `${node.opType} has no integer lowering`;
+    if (!rule && (!chain || failed(chain))) {
+      entry.reason = floatReason(node, typeof chain === "string" ? chain : undefined);
       continue;
     }
-    const match = rule(node);
+    const match = chain && !failed(chain) ? chain.lowering : rule!(node, opset);
     if (failed(match)) {
-      entry.reason = match;
+      entry.reason = floatReason(node, match);
       continue;
+    }
+    if (match.absorbed) {
+      nodes.push({ name: match.absorbed.name, opType: match.absorbed.opType, loweredAs: `fused into ${node.name} (bias)` });
+      fusedInto.set(match.absorbed, node.name);
     }
     if (match.out.activation) {
       nodes.push({ name: match.out.activation.name, opType: match.out.activation.opType, loweredAs: `fused into ${node.name} (output clamp)` });
@@ -101,6 +117,7 @@ function replace(node: Node, l: Lowering): string {
   q.replaceAllUsesWith(result);
   graph.eraseNode(q);
   if (l.out.activation) graph.eraseNode(l.out.activation);
+  if (l.absorbed) graph.eraseNode(l.absorbed);
   graph.eraseNode(node);
   graph.setOutputNames(result, [tensor]);
   graph.rename(created, name);
