@@ -15,7 +15,8 @@ import type { Lowering } from "./rules.js";
 const NAMES: Record<string, string> = { Silu: "SiLU", HardSwish: "HardSwish", Gelu: "GELU", GeluTanh: "GELU (tanh)" };
 
 export interface ChainLowering {
-  lowering: Lowering;
+  /** The QLut replacing the chain, made when the driver reaches its last node (earlier lowerings rewire its input). */
+  lowering: () => Match<Lowering>;
   /** The chain's nodes other than its last, which the table replaces too. */
   inner: Node[];
   name: string;
@@ -51,19 +52,22 @@ export function lowerChains(model: Model): Map<Node, Match<ChainLowering>> {
   for (const [root, chain] of chains) {
     if (chain === "skip") continue;
     const name = NAMES[chain.fused.op] ?? chain.fused.op;
-    const x = quantizedInput(chain.args[0] as Node, `the input of the ${name}`);
-    if (failed(x)) { result.set(root, x); continue; }
-    const out = quantizedOutput(root, false);
-    if (failed(out)) { result.set(root, out); continue; }
-    if (!BYTE_DTYPES.has(x.value.meta.dtype ?? "") || !BYTE_DTYPES.has(out.quantize.meta.dtype ?? "")) {
-      result.set(root, `the ${name} runs as a table on uint8/int8 only (this one is ${x.value.meta.dtype} → ${out.quantize.meta.dtype}); use a byte dtype in its specs`);
-      continue;
-    }
-    const attributes = [stringAttribute("op", chain.fused.op)];
-    if (chain.fused.params?.alpha !== undefined) attributes.push(floatAttribute("alpha", chain.fused.params.alpha));
-    if (chain.fused.params?.beta !== undefined) attributes.push(floatAttribute("beta", chain.fused.params.beta));
-    const args = qkitArgs<"QLut", NodeArg>("QLut", { x: x.value, xScale: x.scale, xZeroPoint: x.zp, yScale: out.scale, yZeroPoint: out.zp }, null);
-    result.set(root, { lowering: { opType: "QLut", domain: QKIT, out, args, attributes }, inner: inner.get(root) ?? [], name });
+    const lowering = (): Match<Lowering> => {
+      const x = quantizedInput(chain.args[0] as Node, `the input of the ${name}`);
+      if (failed(x)) return x;
+      const out = quantizedOutput(root, false);
+      if (failed(out)) return out;
+      if (!BYTE_DTYPES.has(x.value.meta.dtype ?? "") || !BYTE_DTYPES.has(out.quantize.meta.dtype ?? "")) {
+        return `the ${name} runs as a table on uint8/int8 only (this one is ${x.value.meta.dtype} → ${out.quantize.meta.dtype}); use a byte dtype in its specs`;
+      }
+      const attributes = [stringAttribute("op", chain.fused.op)];
+      if (chain.fused.params?.alpha !== undefined) attributes.push(floatAttribute("alpha", chain.fused.params.alpha));
+      if (chain.fused.params?.beta !== undefined) attributes.push(floatAttribute("beta", chain.fused.params.beta));
+      const args = qkitArgs<"QLut", NodeArg>("QLut", { x: x.value, xScale: x.scale, xZeroPoint: x.zp, yScale: out.scale, yZeroPoint: out.zp }, null);
+      return { opType: "QLut", domain: QKIT, out, args, attributes };
+    };
+    const now = lowering();
+    result.set(root, failed(now) ? now : { lowering, inner: inner.get(root) ?? [], name });
   }
   return result;
 }

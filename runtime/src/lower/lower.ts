@@ -63,7 +63,7 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
       entry.reason = floatReason(node, typeof chain === "string" ? chain : undefined);
       continue;
     }
-    const match = chain && !failed(chain) ? chain.lowering : rule!(node, opset);
+    const match = chain && !failed(chain) ? chain.lowering() : rule!(node, opset);
     if (failed(match)) {
       entry.reason = floatReason(node, match);
       continue;
