@@ -85,6 +85,9 @@ function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps
   const erf = op("Erf", [op("Div", [tt, "sqrt2"])]);
   outputs.push(qdq(op("Mul", [op("Mul", [tt, op("Add", [erf, "one"])]), "half"], [], "gelu"), 0.015));
   outputs.push(qdq(op("Mul", [x, op("Sigmoid", [x])], [], "silu"), 0.015));
+  // A learned positional embedding: a float constant quantized in the graph (folded while planning) added to x.
+  f32("pos", [1, 4, 6, 6], Array.from({ length: 144 }, (_, i) => Math.sin(i) / 2));
+  outputs.push(qdq(op("Add", [x, qdq("pos", 0.004)], [], "pos_add"), 0.025));
   // Slice and Gather move codes.
   i64("starts", [1]);
   i64("ends", [3]);
@@ -103,7 +106,7 @@ function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps
 const LOWERED: Record<string, string> = {
   se_mul: "com.qkit.QMul", convtranspose: "com.qkit.QConvTranspose", resize_linear: "com.qkit.QResize",
   scores: "com.qkit.QMatMul", context: "com.qkit.QMatMul", linear: "com.qkit.QGemm", linear_bias: "fused into linear (bias)",
-  bias_row: "com.qkit.QAdd", gelu: "com.qkit.QLut", silu: "com.qkit.QLut",
+  bias_row: "com.qkit.QAdd", pos_add: "com.qkit.QAdd", gelu: "com.qkit.QLut", silu: "com.qkit.QLut",
 };
 
 for (const act of ["uint8", "int8"] as const) {

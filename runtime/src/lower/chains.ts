@@ -20,10 +20,12 @@ export interface ChainLowering {
   /** The chain's nodes other than its last, which the table replaces too. */
   inner: Node[];
   name: string;
+  /** Why the chain cannot be a table (then each of its nodes keeps its own rule). */
+  failure?: string;
 }
 
 /** Per chain's last node: its QLut lowering, or why it stays float (then its other nodes keep their own rules). */
-export function lowerChains(model: Model): Map<Node, Match<ChainLowering>> {
+export function lowerChains(model: Model): Map<Node, ChainLowering> {
   const graph = model.graph;
   const constants = new Map<Node, ValueMeta>();
   const constant = (n: Node): ValueMeta => {
@@ -48,7 +50,7 @@ export function lowerChains(model: Model): Map<Node, Match<ChainLowering>> {
     while (root && chains.get(root) === "skip") root = [...root.users][0];
     if (root) inner.get(root)?.push(node);
   }
-  const result = new Map<Node, Match<ChainLowering>>();
+  const result = new Map<Node, ChainLowering>();
   for (const [root, chain] of chains) {
     if (chain === "skip") continue;
     const name = NAMES[chain.fused.op] ?? chain.fused.op;
@@ -67,7 +69,7 @@ export function lowerChains(model: Model): Map<Node, Match<ChainLowering>> {
       return { opType: "QLut", domain: QKIT, out, args, attributes };
     };
     const now = lowering();
-    result.set(root, failed(now) ? now : { lowering, inner: inner.get(root) ?? [], name });
+    result.set(root, { lowering, inner: inner.get(root) ?? [], name, ...(failed(now) ? { failure: now } : {}) });
   }
   return result;
 }

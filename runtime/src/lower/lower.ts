@@ -44,8 +44,13 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
   const fusedInto = new Map<Node, string>();
   const opset = out.opset() ?? 17;
   const chains = lowerChains(out);
+  // Nodes of a chain that stays float say so: the chain's reason, not each node's own.
+  const chainFailure = new Map<Node, string>();
   for (const [root, chain] of chains) {
-    if (failed(chain)) continue;
+    if (chain.failure) {
+      for (const n of [...chain.inner, root]) chainFailure.set(n, `it is part of a ${chain.name} that stays float32 because ${chain.failure}`);
+      continue;
+    }
     for (const n of chain.inner) {
       fusedInto.set(n, root.name);
       nodes.push({ name: n.name, opType: n.opType, loweredAs: `fused into ${root.name} (the ${chain.name} table)` });
@@ -58,14 +63,15 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
     const entry: LoweredNode = { name: node.name, opType: node.opType };
     nodes.push(entry);
     const chain = chains.get(node);
+    const table = chain && !chain.failure ? chain : undefined;
     const rule = node.domain === "" || node.domain === "ai.onnx" ? RULES[node.opType] : undefined;
-    if (!rule && (!chain || failed(chain))) {
-      entry.reason = floatReason(node, typeof chain === "string" ? chain : undefined);
+    if (!rule && !table) {
+      entry.reason = chainFailure.get(node) ?? floatReason(node);
       continue;
     }
-    const match = chain && !failed(chain) ? chain.lowering() : rule!(node, opset);
+    const match = table ? table.lowering() : rule!(node, opset);
     if (failed(match)) {
-      entry.reason = floatReason(node, match);
+      entry.reason = chainFailure.get(node) ?? floatReason(node, match);
       continue;
     }
     if (match.absorbed) {

@@ -24,7 +24,7 @@ function feeds(node: Node, opType: string): boolean {
 /** The reason `node` stays float32; `ruleReason` is its lowering rule's, when it has one. */
 export function floatReason(node: Node, ruleReason?: string): string {
   const dtype = node.meta.dtype;
-  if (dtype && !FLOAT_DTYPES.has(dtype) && !reads(node, "DequantizeLinear")) {
+  if (dtype && !FLOAT_DTYPES.has(dtype)) {
     return `it computes ${dtype} values (shapes, indices or masks), which are never quantized; it runs as exported`;
   }
   if (!reads(node, "DequantizeLinear") && !feeds(node, "QuantizeLinear")) {

@@ -32,8 +32,9 @@ const quantizeLinear: OpDef = {
     const { min, max } = integerRange(dtype)!;
     const total = sizeOf(x.dims);
     const k = ctx.k;
-    // Per tensor to bytes with constant parameters: the kernel (both tensors live in kernel memory).
-    const fast = axisSize === 1 && (dtype === "int8" || dtype === "uint8") && scale.value !== undefined && (!zp || zp.value !== undefined);
+    // Per tensor to bytes with constant parameters: the kernel (both tensors live in kernel memory). A constant input
+    // (folded while planning, outside kernel memory) takes the loop below.
+    const fast = x.value === undefined && axisSize === 1 && (dtype === "int8" || dtype === "uint8") && scale.value !== undefined && (!zp || zp.value !== undefined);
     if (fast) {
       const s = Math.fround(reader(scale.value!)(0));
       const z = zp ? reader(zp.value!)(0) : 0;
