@@ -215,7 +215,7 @@ export class Plan {
     });
     for (const i of reads) {
       const s = inputSlots[i];
-      if (s !== undefined && this.slots[s]!.fixed && this.slots[s]!.meta.dtype === "float32") this.#constantRt(s);
+      if (s !== undefined && this.slots[s]!.fixed) this.#constantRt(s);
     }
   }
 

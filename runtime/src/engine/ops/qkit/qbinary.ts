@@ -1,6 +1,6 @@
-import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../../op.js";
+import type { OpDef, RtValue } from "../../op.js";
 import type { Bytes } from "../../kernels/qconv.js";
-import { broadcastDims, broadcastStrides, numbers, requireInput, sizeOf } from "../util.js";
+import { broadcastDims, broadcastStrides, requireInput, sizeOf } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, outputClamp, perTensor } from "./qparams.js";
 
@@ -63,18 +63,6 @@ function walkOf(aDims: readonly number[], bDims: readonly number[], out: readonl
   return { inner, bRepeats: runKind !== 3, swap, aAt, bAt };
 }
 
-/** A constant operand's codes copied once into kernel memory (the kernels read only kernel memory). */
-function constantCodes(meta: ValueMeta, ctx: PrepareContext, key: string): Bytes | undefined {
-  if (meta.value === undefined) return undefined;
-  return ctx.once(key, () => {
-    const v = numbers(meta.value!);
-    const store = ctx.persistentF32(Math.ceil(v.length / 4) + 1);
-    const codes = meta.dtype === "int8" ? new Int8Array(store.buffer, store.byteOffset, v.length) : new Uint8Array(store.buffer, store.byteOffset, v.length);
-    codes.set(v);
-    return codes;
-  });
-}
-
 /**
  * com.qkit.QAdd and QMul: y = Q(DQ(a) op DQ(b)) with a fused Relu/Clip, every step in float32 as the reference
  * computes it (bit-exact), with numpy broadcasting; either operand may be a constant.
@@ -95,16 +83,15 @@ function qbinaryOp(op: "Add" | "Mul"): OpDef {
       const [first, second] = walk.swap ? [b, a] : [a, b];
       const [fq, sq] = walk.swap ? [bq, aq] : [aq, bq];
       const params = { a: fq, b: sq, y: yq, qlo, qhi, signedA: first.dtype === "int8", signedB: second.dtype === "int8", signedY: yq.dtype === "int8" };
-      const constA = constantCodes(a, ctx, "q:a");
-      const constB = constantCodes(b, ctx, "q:b");
       const { inner, bRepeats, aAt, bAt } = walk;
       const runs = aAt.length;
       return {
         outputs: [{ dtype: yq.dtype as never, dims: outDims }],
-        runtimeInputs: [QBINARY.a, QBINARY.b].filter((i) => inputs[i]!.value === undefined),
+        runtimeInputs: [QBINARY.a, QBINARY.b],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-          const pa = constA ?? ins[QBINARY.a]!.data as Bytes;
-          const pb = constB ?? ins[QBINARY.b]!.data as Bytes;
+          // A constant operand (a bias row) reaches here in kernel memory like any other (the plan copies it once).
+          const pa = ins[QBINARY.a]!.data as Bytes;
+          const pb = ins[QBINARY.b]!.data as Bytes;
           const [x, z] = walk.swap ? [pb, pa] : [pa, pb];
           const y = outs[0]!.data as Bytes;
           if (runs === 1) {
