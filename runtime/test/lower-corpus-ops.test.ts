@@ -93,6 +93,10 @@ function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps
   i64("ends", [3]);
   i64("axes", [1]);
   outputs.push(qdq(op("Slice", [x, "starts", "ends", "axes"], [], "slice"), 0.02));
+  // Split into two parts: one keeps the input's parameters, the other is requantized.
+  i64("split_sizes", [1, 3]);
+  nodes.push(node("Split", [x, "split_sizes"], ["part0", "part1"], [intAttribute("axis", 1)], "split"));
+  outputs.push(qdq("part0", 0.02), qdq("part1", 0.03));
   inits.push(makeTensor("index", "int64", [], BigInt64Array.of(2n)));
   outputs.push(qdq(op("Gather", [x, "index"], [intAttribute("axis", 1)], "gather"), 0.03));
   void floatAttribute;
@@ -116,6 +120,7 @@ for (const act of ["uint8", "int8"] as const) {
     const { report } = lowerWithReport(model);
     const byName = new Map(report.nodes.map((e) => [e.name, e]));
     for (const [name, as] of Object.entries(LOWERED)) assert.equal(byName.get(name)?.loweredAs, as, `${name}: ${byName.get(name)?.reason}`);
+    assert.equal(byName.get("split")!.loweredAs, `Split on ${act} + com.qkit.QLut`);
     for (const name of ["resize_nearest", "slice", "gather"]) assert.match(byName.get(name)!.loweredAs!, new RegExp(`^${byName.get(name)!.opType} on ${act}`));
     // Only the Softmax stays float, as a float island, and says so.
     assert.deepEqual(report.nodes.filter((e) => !e.loweredAs).map((e) => e.name), ["softmax"]);

@@ -7,6 +7,7 @@ import { failed } from "./match.js";
 import { RULES, type Lowering } from "./rules.js";
 import { lowerChains } from "./chains.js";
 import { floatReason } from "./reasons.js";
+import { splitLowering } from "./split.js";
 
 /** What happened to one operator of the Q/DQ model. */
 export interface LoweredNode {
@@ -62,6 +63,12 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
     if (fusedInto.has(node)) continue;
     const entry: LoweredNode = { name: node.name, opType: node.opType };
     nodes.push(entry);
+    if (node.opType === "Split" && (node.domain === "" || node.domain === "ai.onnx")) {
+      const split = splitLowering(node);
+      if (failed(split)) entry.reason = floatReason(node, split);
+      else entry.loweredAs = split();
+      continue;
+    }
     const chain = chains.get(node);
     const table = chain && !chain.failure ? chain : undefined;
     const rule = node.domain === "" || node.domain === "ai.onnx" ? RULES[node.opType] : undefined;
