@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModel, runCheck, prepare, calibrate, convert, lowerWithReport, XnnpackQuantizer, makeTensor, Tensor } from "../src/tooling.js";
+import * as path from "node:path";
+import { loadModel, runCheck, prepare, calibrate, convert, lowerWithReport, XnnpackQuantizer, X86Quantizer, makeTensor, Tensor } from "../src/tooling.js";
+import { SHARED_ROOT, skipUnlessSharedFile } from "./helpers/data.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 import { compareLowered } from "./int8-compare.js";
 
@@ -47,3 +49,18 @@ test("a broadcasting Mul (squeeze-and-excite): check's coverage and lower() agre
   const qmul = diffs.find((d) => d.opType === "QMul")!;
   assert.equal(qmul.mismatches, 0, `the broadcast QMul differs from the reference in ${qmul.mismatches} of ${qmul.elements}`);
 });
+
+test("mobilenet_v3_small quantized by x86 (convolutions fused with their Add, squeeze-and-excite): coverage's int8 is exactly what lowers",
+  { skip: skipUnlessSharedFile("zoo/models/mobilenet_v3_small.onnx"), timeout: 10 * 60 * 1000 }, async () => {
+    const model = await loadModel(path.join(SHARED_ROOT, "zoo", "models", "mobilenet_v3_small.onnx"));
+    const { coverage } = runCheck(model, new X86Quantizer());
+    const prepared = prepare(model, new X86Quantizer());
+    const x = new Tensor("float32", Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i)), [1, 3, 224, 224]);
+    await calibrate(prepared, [{ input: x }]);
+    const { report } = lowerWithReport(convert(prepared));
+    const notInt8 = new Set(coverage.rows.flatMap((r) => r.notInt8Nodes));
+    const touched = new Set(coverage.rows.filter((r) => r.annotated > 0).map((r) => r.opType));
+    const disagreements = report.nodes.filter((n) => touched.has(n.opType) && notInt8.has(n.name) === !!n.loweredAs);
+    assert.deepEqual(disagreements.map((n) => `${n.name}: ${n.loweredAs ?? n.reason}`), []);
+    assert.ok(report.float > 0 && report.lowered > 100, `${report.lowered} lowered, ${report.float} float`);
+  });
