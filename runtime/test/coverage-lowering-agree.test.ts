@@ -1,7 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModel, runCheck, prepare, calibrate, convert, lowerWithReport, XnnpackQuantizer, makeTensor, Tensor } from "../src/tooling.js";
+import * as path from "node:path";
+import { loadModel, runCheck, prepare, calibrate, convert, lowerWithReport, XnnpackQuantizer, X86Quantizer, makeTensor, Tensor } from "../src/tooling.js";
+import { SHARED_ROOT, skipUnlessSharedFile } from "./helpers/data.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
+import { compareLowered } from "./int8-compare.js";
 
 /** Squeeze-and-excite in miniature: a conv's output scaled per channel by its own global average (Mul broadcasts). */
 function squeezeExcite(): Uint8Array {
@@ -22,22 +25,42 @@ function squeezeExcite(): Uint8Array {
   });
 }
 
-test("a broadcasting Mul (squeeze-and-excite): check's coverage and lower() agree that it stays float32, and say why", async () => {
+test("a broadcasting Mul (squeeze-and-excite): check's coverage and lower() agree that it runs in int8, and it equals the reference", async () => {
   const model = await loadModel(squeezeExcite(), { name: "se.onnx" });
   const quantizer = () => new XnnpackQuantizer();
   const { coverage } = runCheck(model, quantizer());
   const mul = coverage.rows.find((r) => r.opType === "Mul")!;
-  assert.deepEqual([mul.annotated, mul.notInt8, mul.notInt8Nodes], [1, 1, ["Mul_y"]]);
+  assert.deepEqual([mul.annotated, mul.notInt8, mul.notInt8Nodes], [1, 0, []]);
 
   const prepared = prepare(model, quantizer());
   const sample = { x: new Tensor("float32", Float32Array.from({ length: 72 }, (_, i) => Math.cos(i)), [1, 2, 6, 6]) };
   await calibrate(prepared, [sample]);
-  const { report } = lowerWithReport(convert(prepared));
-  const lowered = report.nodes.find((n) => n.name === "Mul_y")!;
-  assert.equal(lowered.loweredAs, undefined);
-  assert.match(lowered.reason!, /^its inputs have different shapes \(\[1, 4, 6, 6\] and \[1, 4, 1, 1\]\), and the integer operator takes equal shapes or a single value; it runs in float32/);
-  // What coverage counts as int8 is what lowering lowers: every other annotated op lowered.
+  const converted = convert(prepared);
+  const { report } = lowerWithReport(converted);
+  assert.equal(report.nodes.find((n) => n.name === "Mul_y")!.loweredAs, "com.qkit.QMul");
+  // What coverage counts as int8 is what lowering lowers, and the other way round.
   for (const row of coverage.rows) {
-    for (const n of report.nodes.filter((e) => e.opType === row.opType && !row.notInt8Nodes.includes(e.name))) assert.ok(n.loweredAs, `${n.name} lowered: ${n.reason}`);
+    for (const n of report.nodes.filter((e) => e.opType === row.opType)) {
+      const int8 = row.annotated > 0 && !row.notInt8Nodes.includes(n.name);
+      if (int8) assert.ok(n.loweredAs, `${n.name} counted int8 but stays float: ${n.reason}`);
+    }
   }
+  const diffs = await compareLowered(converted, sample);
+  const qmul = diffs.find((d) => d.opType === "QMul")!;
+  assert.equal(qmul.mismatches, 0, `the broadcast QMul differs from the reference in ${qmul.mismatches} of ${qmul.elements}`);
 });
+
+test("mobilenet_v3_small quantized by x86 (convolutions fused with their Add, squeeze-and-excite): coverage's int8 is exactly what lowers",
+  { skip: skipUnlessSharedFile("zoo/models/mobilenet_v3_small.onnx"), timeout: 10 * 60 * 1000 }, async () => {
+    const model = await loadModel(path.join(SHARED_ROOT, "zoo", "models", "mobilenet_v3_small.onnx"));
+    const { coverage } = runCheck(model, new X86Quantizer());
+    const prepared = prepare(model, new X86Quantizer());
+    const x = new Tensor("float32", Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i)), [1, 3, 224, 224]);
+    await calibrate(prepared, [{ input: x }]);
+    const { report } = lowerWithReport(convert(prepared));
+    const notInt8 = new Set(coverage.rows.flatMap((r) => r.notInt8Nodes));
+    const touched = new Set(coverage.rows.filter((r) => r.annotated > 0).map((r) => r.opType));
+    const disagreements = report.nodes.filter((n) => touched.has(n.opType) && notInt8.has(n.name) === !!n.loweredAs);
+    assert.deepEqual(disagreements.map((n) => `${n.name}: ${n.loweredAs ?? n.reason}`), []);
+    assert.ok(report.float > 0 && report.lowered > 100, `${report.lowered} lowered, ${report.float} float`);
+  });

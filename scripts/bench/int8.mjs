@@ -1,16 +1,21 @@
-// `npm run bench -- int8 [--quick] [--samples N]`: Q/DQ models on qkit's integer kernels (lowered, 1 and 2 threads)
-// against onnxruntime-web's wasm backend (1 thread) and onnxruntime-node (1 thread) on the same QDQ files, uint8
-// activations (ORT's fast path) and int8, samples interleaved in one process. Prints median latencies, the ratio qkit /
-// ORT-web, the 2-thread speedup, qkit's kernel memory, and the GOPS of ResNet-18's largest 3×3 convolutions as a share
-// of the int8 ceiling measured here with the kernels' own i32x4.dot_i16x8_s probe.
-// Targets: ResNet-18 bs1 1 thread ≤ 0.60× ORT-web u8s8; big 3×3 convs ≥ 85% of the ceiling; 2 threads ≥ 1.8×.
+// `npm run bench -- int8 [--quick] [--samples N] [--only a,b]`: Q/DQ models on qkit's integer kernels (lowered, 1 and 2
+// threads) against onnxruntime-web's wasm backend (1 thread) and onnxruntime-node (1 thread) on the same QDQ files,
+// uint8 activations (ORT's fast path) and int8, samples interleaved in one process. The corpus: ResNet-18 and the
+// Fashion-MNIST CNN as their shared QDQ files, every other model of ../shared/models and ../shared/zoo quantized here
+// (uint8 activations through ort-qdq, int8 through xnnpack; a model a built-in cannot quantize is a row that says
+// why). Prints median latencies, the ratio qkit / ORT-web with their geometric means, the 2-thread speedup, qkit's
+// kernel memory, and the GOPS of ResNet-18's largest 3×3 convolutions as a share of the int8 ceiling measured here
+// with the kernels' own i32x4.dot_i16x8_s probe.
+// Targets: every model ≤ 0.60× ORT-web at 1 thread, geomean ≤ 0.40×, ResNet-18 ≤ 0.55×; big 3×3 convs ≥ 85% of the
+// ceiling; 2 threads ≥ 1.8×.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { measure, median, randomInput } from "../bench-support.mjs";
+import { geomean, measure, median, randomInput } from "../bench-support.mjs";
+import { corpusModels, why } from "../bench-corpus.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -25,17 +30,26 @@ const samplesArg = args.indexOf("--samples");
 const SAMPLES_BS1 = samplesArg >= 0 ? Number(args[samplesArg + 1]) : 7;
 const SAMPLES_BS32 = samplesArg >= 0 ? Math.max(1, Math.ceil(Number(args[samplesArg + 1]) / 3)) : 2;
 const BATCHES = quick ? [1] : [1, 32];
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
 const shared = process.env.QKIT_SHARED_MODELS ?? path.join(root, "..", "shared", "models");
 ortWeb.env.wasm.numThreads = 1;
 ortWeb.env.logLevel = "error";
 
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
-/** MobileNet-V2 has no third-party QDQ file: quantize it here (uint8 activations through ort-qdq, int8 through xnnpack). */
-async function quantizedFile(dir, source, quantizer, name) {
+/** A seeded input of a model's first input at batch 1: floats in [−1, 1), or token ids below `vocabulary`. */
+function inputOf(type, dims, seed = 7, vocabulary = 4000) {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const x = randomInput(n, seed);
+  return type === "int64" ? BigInt64Array.from(x, (v) => BigInt(Math.floor(((v + 1) / 2) * vocabulary))) : x;
+}
+
+/** Models without a third-party QDQ file are quantized here, calibrated on one seeded batch. */
+async function quantizedFile(dir, source, quantizer, name, input) {
   const model = await qkit.loadModel(source);
   const prepared = qkit.prepare(model, quantizer);
-  await qkit.calibrate(prepared, [{ input: new qkit.Tensor("float32", randomInput(3 * 224 * 224, 7), [1, 3, 224, 224]) }]);
+  const feed = { [qkit.modelInputs(model.graph)[0].name]: new qkit.Tensor(input.type, inputOf(input.type, input.dims), input.dims) };
+  await qkit.calibrate(prepared, [feed]);
   const file = path.join(dir, name);
   await qkit.exportOnnx(qkit.convert(prepared), file);
   return file;
@@ -94,32 +108,60 @@ function qconvModel(C, H) {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "qkit-int8-bench-"));
 const MODELS = [];
-const add = (name, dims, u8, s8) => { if (u8 && existsSync(u8) && s8 && existsSync(s8)) MODELS.push({ name, dims, u8, s8 }); else console.log(`${name}: skipped (models not found; set QKIT_SHARED_MODELS)`); };
-add("ResNet-18", [3, 224, 224], path.join(shared, "resnet18_op13.qdq_u8s8.onnx"), path.join(shared, "resnet18_op13.qdq_s8s8.onnx"));
-const mobilenet = path.join(shared, "mobilenet_v2_op13.onnx");
-if (existsSync(mobilenet)) {
-  add("MobileNet-V2", [3, 224, 224],
-    await quantizedFile(dir, mobilenet, new qkit.OrtQdqQuantizer({ activationType: "uint8", perChannel: true }), "mobilenet_u8s8.onnx"),
-    await quantizedFile(dir, mobilenet, new qkit.XnnpackQuantizer(), "mobilenet_s8s8.onnx"));
+const SKIPPED = [];
+const add = (name, dims, u8, s8, batches = BATCHES, type = "float32") => {
+  if (u8 && existsSync(u8) && s8 && existsSync(s8)) MODELS.push({ name, dims, u8, s8, batches, type });
+  else SKIPPED.push([name, "models not found; set QKIT_SHARED_MODELS"]);
+};
+const wanted = (name) => !only || only.includes(name);
+if (wanted("resnet18_op13")) add("resnet18_op13", [3, 224, 224], path.join(shared, "resnet18_op13.qdq_u8s8.onnx"), path.join(shared, "resnet18_op13.qdq_s8s8.onnx"));
+if (wanted("fmnist_cnn_op13")) add("fmnist_cnn_op13", [1, 28, 28], path.join(shared, "fmnist_cnn_op13.qdq_u8s8.onnx"), path.join(shared, "fmnist_cnn_op13.qdq_s8s8.onnx"));
+for (const entry of corpusModels(only)) {
+  if (entry.name === "resnet18_op13" || entry.name === "fmnist_cnn_op13") continue;
+  if (entry.skip) { SKIPPED.push([entry.name, entry.skip]); continue; }
+  let input;
+  if (entry.reference) input = { type: entry.reference.type, dims: [1, ...entry.reference.dims.slice(1)] };
+  else {
+    const session = await ortNode.InferenceSession.create(entry.file);
+    const meta = session.inputMetadata?.[0];
+    input = { type: meta?.type ?? "float32", dims: (meta?.shape ?? []).map((d) => (typeof d === "number" ? d : 1)) };
+    await session.release?.();
+  }
+  try {
+    const u8 = await quantizedFile(dir, entry.file, new qkit.OrtQdqQuantizer({ activationType: "uint8", perChannel: true }), `${entry.name}_u8s8.onnx`, input);
+    const s8 = await quantizedFile(dir, entry.file, new qkit.XnnpackQuantizer(), `${entry.name}_s8s8.onnx`, input);
+    MODELS.push({ name: entry.name, dims: input.dims.slice(1), u8, s8, batches: [1], type: input.type });
+  } catch (error) {
+    SKIPPED.push([entry.name, `not quantized: ${why(error)}`]);
+  }
 }
-add("Fashion-MNIST CNN", [1, 28, 28], path.join(shared, "fmnist_cnn_op13.qdq_u8s8.onnx"), path.join(shared, "fmnist_cnn_op13.qdq_s8s8.onnx"));
 
 const ceilingBefore = ceiling();
 const loadBefore = os.loadavg()[0];
 const rows = [];
 for (const m of MODELS) {
-  for (const batch of BATCHES) {
+  for (const batch of m.batches) {
     const dims = [batch, ...m.dims];
-    const input = randomInput(dims.reduce((a, b) => a * b, 1));
-    const q1 = await qkit.createSession(m.u8, { threads: 1 });
-    const q2 = await qkit.createSession(m.u8, { threads: 2 });
-    const qs8 = await qkit.createSession(m.s8, { threads: 1 });
-    const webU8 = await ortWeb.InferenceSession.create(new Uint8Array(readFileSync(m.u8)), { executionProviders: ["wasm"] });
-    const webS8 = await ortWeb.InferenceSession.create(new Uint8Array(readFileSync(m.s8)), { executionProviders: ["wasm"] });
-    const node = await ortNode.InferenceSession.create(m.u8, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    const qFeed = (s) => ({ [s.inputNames[0]]: new qkit.Tensor("float32", input, dims) });
-    const oFeed = (s, ort) => ({ [s.inputNames[0]]: new ort.Tensor("float32", input, dims) });
-    const t = await measure({
+    const input = inputOf(m.type, dims, 12345);
+    let q1, q2, qs8, webU8, webS8, node;
+    try {
+      q1 = await qkit.createSession(m.u8, { threads: 1 });
+      q2 = await qkit.createSession(m.u8, { threads: 2 });
+      qs8 = await qkit.createSession(m.s8, { threads: 1 });
+      webU8 = await ortWeb.InferenceSession.create(new Uint8Array(readFileSync(m.u8)), { executionProviders: ["wasm"] });
+      webS8 = await ortWeb.InferenceSession.create(new Uint8Array(readFileSync(m.s8)), { executionProviders: ["wasm"] });
+      node = await ortNode.InferenceSession.create(m.u8, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    } catch (error) {
+      SKIPPED.push([m.name, `cannot open: ${why(error)}`]);
+      continue;
+    }
+    const qFeed = (s) => ({ [s.inputNames[0]]: new qkit.Tensor(m.type, input, dims) });
+    const oFeed = (s, ort) => ({ [s.inputNames[0]]: new ort.Tensor(m.type, input, dims) });
+    const { report } = qkit.lowerWithReport(await qkit.loadModel(m.u8));
+    const loweredShare = `${report.lowered}/${report.nodes.length}`;
+    let t;
+    try {
+      t = await measure({
       "qkit u8 1t": () => q1.run(qFeed(q1)),
       "qkit u8 2t": () => q2.run(qFeed(q2)),
       "qkit s8 1t": () => qs8.run(qFeed(qs8)),
@@ -127,21 +169,36 @@ for (const m of MODELS) {
       "ORT-web s8": () => webS8.run(oFeed(webS8, ortWeb)),
       "ORT-node u8": () => node.run(oFeed(node, ortNode)),
     }, batch === 1 ? SAMPLES_BS1 : SAMPLES_BS32);
+    } catch (error) {
+      SKIPPED.push([m.name, `cannot run: ${why(error)}`]);
+      continue;
+    }
     const memoryMiB = q1.kernels.memory.buffer.byteLength / 2 ** 20;
     for (const s of [q1, q2, qs8]) await s.release();
     for (const s of [webU8, webS8, node]) await s.release?.();
-    rows.push({ name: m.name, batch, t, memoryMiB });
+    rows.push({ name: m.name, batch, t, memoryMiB, loweredShare });
     console.error(`measured ${m.name} bs${batch}`);
   }
 }
 
 console.log("\nint8 latency, median ms (QDQ models; qkit lowered to integer kernels; ORT 1 thread each)\n");
-console.log("| model | batch | qkit u8 1t | qkit u8 2t | qkit s8 1t | ORT-web u8s8 | ORT-web s8s8 | ORT-node u8s8 | qkit 1t / ORT-web u8s8 | qkit s8 / ORT-web s8s8 | 2t speedup | qkit memory MiB |");
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
-for (const { name, batch, t, memoryMiB } of rows) {
-  console.log(`| ${name} | ${batch} | ${fmt(t["qkit u8 1t"])} | ${fmt(t["qkit u8 2t"])} | ${fmt(t["qkit s8 1t"])} | ${fmt(t["ORT-web u8"])} | ` +
+console.log("| model | batch | ops lowered (u8) | qkit u8 1t | qkit u8 2t | qkit s8 1t | ORT-web u8s8 | ORT-web s8s8 | ORT-node u8s8 | qkit 1t / ORT-web u8s8 | qkit s8 / ORT-web s8s8 | 2t speedup | qkit memory MiB |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+for (const { name, batch, t, memoryMiB, loweredShare } of rows) {
+  console.log(`| ${name} | ${batch} | ${loweredShare} | ${fmt(t["qkit u8 1t"])} | ${fmt(t["qkit u8 2t"])} | ${fmt(t["qkit s8 1t"])} | ${fmt(t["ORT-web u8"])} | ` +
     `${fmt(t["ORT-web s8"])} | ${fmt(t["ORT-node u8"])} | ${(t["qkit u8 1t"] / t["ORT-web u8"]).toFixed(2)} | ` +
     `${(t["qkit s8 1t"] / t["ORT-web s8"]).toFixed(2)} | ${(t["qkit u8 1t"] / t["qkit u8 2t"]).toFixed(2)}× | ${memoryMiB.toFixed(0)} |`);
+}
+for (const [name, reason] of SKIPPED) console.log(`| ${name} | | ${reason} | | | | | | | | | | |`);
+const bs1 = rows.filter((r) => r.batch === 1);
+if (bs1.length) {
+  const u8 = bs1.map((r) => r.t["qkit u8 1t"] / r.t["ORT-web u8"]);
+  const s8 = bs1.map((r) => r.t["qkit s8 1t"] / r.t["ORT-web s8"]);
+  const resnet = bs1.find((r) => r.name === "resnet18_op13");
+  const over = bs1.filter((r, i) => u8[i] > 0.6).map((r) => r.name);
+  console.log(`\nbatch 1, 1 thread, qkit / ORT-web: geomean ${geomean(u8).toFixed(2)}× (u8s8), ${geomean(s8).toFixed(2)}× (s8s8) over ${bs1.length} models` +
+    ` (target ≤ 0.40×); every model ≤ 0.60×: ${over.length ? `no (${over.join(", ")})` : "yes"}` +
+    (resnet ? `; ResNet-18 ${(resnet.t["qkit u8 1t"] / resnet.t["ORT-web u8"]).toFixed(2)}× (target ≤ 0.55×)` : "") + ".");
 }
 
 const after = ceiling();

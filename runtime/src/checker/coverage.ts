@@ -3,13 +3,11 @@ import type { Node } from "../graph/node.js";
 import { annotationOf } from "../quantizer/annotation.js";
 import { isSpec } from "../quantizer/specs.js";
 import { finding, type Finding } from "./finding.js";
-import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
+import { LOWERED_OP_TYPES } from "../qkit-ops/capabilities.js";
+import { lowersAsAnnotated } from "./lowers-as-annotated.js";
 
-/** Op types the int8 runtime executes on integer kernels when they are quantized (see the int8 lowering). */
-export const INT8_OP_TYPES = new Set([
-  "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Concat",
-  "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Sigmoid", "HardSwish", "Tanh",
-]);
+/** Op types the int8 runtime executes on integer kernels when they are quantized: those the int8 lowering lowers. */
+export const INT8_OP_TYPES = LOWERED_OP_TYPES;
 
 export interface CoverageRow {
   opType: string;
@@ -51,9 +49,9 @@ export function computeCoverage(graph: Graph): Coverage {
     else row.float++;
     const activations = node.args.filter((a): a is Node => !!a && a.kind !== "parameter");
     const sandwiched = !annotated && activations.length > 0 && activations.every(outputQuantized) && [...node.users].some((u) => hasSpecs(u));
-    // lower() keeps an Add or Mul whose inputs broadcast in float32: the table says so too.
-    const broadcasts = annotated && (node.opType === "Add" || node.opType === "Mul") && activations.length === 2 && !!binaryShapeProblem(activations[0]!.meta.shape, activations[1]!.meta.shape);
-    if ((annotated && !INT8_OP_TYPES.has(node.opType)) || sandwiched || broadcasts) {
+    // Int8 exactly where lower() will lower the converted model (lowers-as-annotated.ts reads its rules' conditions
+    // off the annotations), so this table and `qkit inspect --lowered` agree.
+    if ((annotated || sandwiched) && !lowersAsAnnotated(node)) {
       row.notInt8++;
       row.notInt8Nodes.push(node.name);
     }

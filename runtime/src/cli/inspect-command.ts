@@ -8,8 +8,8 @@ import { lowerWithReport, type LoweringReport } from "../lower/lower.js";
 
 /** The lowering report as a table: node, op type, and the integer operator it became or why it stays float32. */
 export function formatLowering(r: LoweringReport): string {
-  const rows = r.nodes.map((n) => [n.name, n.opType, n.loweredAs ? `→ ${n.loweredAs}` : `float32: ${n.reason ?? ""}`]);
-  return [`lowered: ${r.lowered} of ${r.nodes.length} operators (${r.float} stay float32)`, table(rows)].join("\n");
+  const rows = r.nodes.map((n) => [n.name, n.opType, n.loweredAs ? `→ ${n.loweredAs}` : `not lowered: ${n.reason ?? ""}`]);
+  return [`lowered: ${r.lowered} of ${r.nodes.length} operators (${r.float} are not)`, table(rows)].join("\n");
 }
 
 const usage = `Usage: qkit inspect MODEL [--graph] [--json] [--lowered]

@@ -8,6 +8,8 @@ import { constClampOf } from "./fusion.js";
 export interface FusedChain {
   def: OpDef;
   args: NodeArg[];
+  /** The function the chain computes. */
+  fused: FusedUnary;
 }
 
 type Constant = (n: Node) => ValueMeta;
@@ -206,7 +208,7 @@ export function findElementwiseChains(graph: Graph, opset: number, constant: Con
     const members = new Set([root, ...inner]);
     const closed = [...inner].every((n) => !outputs.has(n) && !result.has(n) && !claimed.has(n) && [...n.users].every((u) => members.has(u)));
     if (!closed) continue;
-    result.set(root, { def: fusedUnaryOp(match.fused), args: [match.x] });
+    result.set(root, { def: fusedUnaryOp(match.fused), args: [match.x], fused: match.fused });
     for (const n of inner) result.set(n, "skip");
   }
   return result;

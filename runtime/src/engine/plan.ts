@@ -215,7 +215,7 @@ export class Plan {
     });
     for (const i of reads) {
       const s = inputSlots[i];
-      if (s !== undefined && this.slots[s]!.fixed && this.slots[s]!.meta.dtype === "float32") this.#constantRt(s);
+      if (s !== undefined && this.slots[s]!.fixed) this.#constantRt(s);
     }
   }
 
@@ -225,7 +225,10 @@ export class Plan {
     return s;
   }
 
-  /** A constant's run-time value; float32 constants are copied into kernel memory once. */
+  /**
+   * A constant's run-time value; float32 and byte constants (the integer kernels' operands, e.g. a QuantizeLinear of
+   * a constant folded while planning) are copied into kernel memory once.
+   */
   #constantRt(slot: number): RtValue {
     const s = this.slots[slot]!;
     const fixed = s.fixed!;
@@ -233,6 +236,13 @@ export class Plan {
       const copy = this.shared.k.allocF32((fixed.data as Float32Array).length);
       copy.set(fixed.data as Float32Array);
       this.#owned.push(copy);
+      s.fixed = { ...fixed, data: copy };
+    } else if ((fixed.dtype === "uint8" || fixed.dtype === "int8") && !this.shared.k.inMemory(fixed.data as Uint8Array)) {
+      const bytes = fixed.data as Uint8Array | Int8Array;
+      const store = this.shared.k.allocF32(Math.ceil(bytes.length / 4) + 1);
+      this.#owned.push(store);
+      const copy = fixed.dtype === "int8" ? new Int8Array(store.buffer, store.byteOffset, bytes.length) : new Uint8Array(store.buffer, store.byteOffset, bytes.length);
+      copy.set(bytes);
       s.fixed = { ...fixed, data: copy };
     }
     return s.fixed!;

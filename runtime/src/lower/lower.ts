@@ -5,6 +5,9 @@ import { stringAttribute } from "../onnx/attributes.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
 import { failed } from "./match.js";
 import { RULES, type Lowering } from "./rules.js";
+import { lowerChains } from "./chains.js";
+import { floatReason } from "./reasons.js";
+import { splitLowering } from "./split.js";
 
 /** What happened to one operator of the Q/DQ model. */
 export interface LoweredNode {
@@ -40,21 +43,47 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
   const graph = out.graph;
   const nodes: LoweredNode[] = [];
   const fusedInto = new Map<Node, string>();
+  const opset = out.opset() ?? 17;
+  const chains = lowerChains(out);
+  // Nodes of a chain that stays float say so: the chain's reason, not each node's own.
+  const chainFailure = new Map<Node, string>();
+  for (const [root, chain] of chains) {
+    if (chain.failure) {
+      for (const n of [...chain.inner, root]) chainFailure.set(n, `it is part of a ${chain.name} that stays float32 because ${chain.failure}`);
+      continue;
+    }
+    for (const n of chain.inner) {
+      fusedInto.set(n, root.name);
+      nodes.push({ name: n.name, opType: n.opType, loweredAs: `fused into ${root.name} (the ${chain.name} table)` });
+    }
+  }
   for (const node of graph.calls()) {
     if (!graph.has(node)) continue;
     if (QDQ.has(node.opType) && (node.domain === "" || node.domain === "ai.onnx")) continue;
     if (fusedInto.has(node)) continue;
     const entry: LoweredNode = { name: node.name, opType: node.opType };
     nodes.push(entry);
-    const rule = node.domain === "" || node.domain === "ai.onnx" ? RULES[node.opType] : undefined;
-    if (!rule) {
-      entry.reason = `${node.opType} has no integer lowering`;
+    if (node.opType === "Split" && (node.domain === "" || node.domain === "ai.onnx")) {
+      const split = splitLowering(node);
+      if (failed(split)) entry.reason = floatReason(node, split);
+      else entry.loweredAs = split();
       continue;
     }
-    const match = rule(node);
-    if (failed(match)) {
-      entry.reason = match;
+    const chain = chains.get(node);
+    const table = chain && !chain.failure ? chain : undefined;
+    const rule = node.domain === "" || node.domain === "ai.onnx" ? RULES[node.opType] : undefined;
+    if (!rule && !table) {
+      entry.reason = chainFailure.get(node) ?? floatReason(node);
       continue;
+    }
+    const match = table ? table.lowering() : rule!(node, opset);
+    if (failed(match)) {
+      entry.reason = chainFailure.get(node) ?? floatReason(node, match);
+      continue;
+    }
+    if (match.absorbed) {
+      nodes.push({ name: match.absorbed.name, opType: match.absorbed.opType, loweredAs: `fused into ${node.name} (bias)` });
+      fusedInto.set(match.absorbed, node.name);
     }
     if (match.out.activation) {
       nodes.push({ name: match.out.activation.name, opType: match.out.activation.opType, loweredAs: `fused into ${node.name} (output clamp)` });
@@ -101,6 +130,7 @@ function replace(node: Node, l: Lowering): string {
   q.replaceAllUsesWith(result);
   graph.eraseNode(q);
   if (l.out.activation) graph.eraseNode(l.out.activation);
+  if (l.absorbed) graph.eraseNode(l.absorbed);
   graph.eraseNode(node);
   graph.setOutputNames(result, [tensor]);
   graph.rename(created, name);

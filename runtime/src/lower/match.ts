@@ -37,12 +37,23 @@ function perTensorParams(op: Node): boolean {
 
 /** `arg` as a quantized activation, or why it is not one. */
 export function quantizedInput(arg: Node | null | undefined, what: string): Match<QuantizedInput> {
-  if (!arg || !isCall(arg, "DequantizeLinear")) return `${what} is not read through a DequantizeLinear`;
+  if (!arg || !isCall(arg, "DequantizeLinear")) return `${what} is not quantized (no DequantizeLinear before it); quantize that edge (an input spec) to run this node in int8`;
   const value = arg.args[0]!;
-  if (value.kind === "parameter") return `${what} is a constant`;
-  if (!ACTIVATION_DTYPES.has(value.meta.dtype ?? "")) return `${what} is ${value.meta.dtype ?? "of unknown type"} (uint8, int8 and int16 lower)`;
-  if (!perTensorParams(arg)) return `${what} is not quantized per tensor with constant parameters`;
+  if (value.kind === "parameter") return `${what} is a quantized constant, which is stored in int8 and dequantized once (weight-only, as ONNX Runtime does); the node itself computes in float32`;
+  if (!ACTIVATION_DTYPES.has(value.meta.dtype ?? "")) return `${what} is quantized to ${value.meta.dtype ?? "an unknown type"}, and the integer kernels take uint8, int8 and int16; use one of those dtypes in its spec`;
+  if (!perTensorParams(arg)) return `${what} is quantized per channel or with parameters computed at run time; give it a per-tensor spec to run this node in int8`;
   return { value, scale: arg.args[1]!, zp: arg.args[2] ?? null };
+}
+
+/** `arg` as a quantized activation or a per-tensor quantized constant of a byte type (an operand of QAdd, QMul, QMatMul). */
+export function quantizedOperand(arg: Node | null | undefined, what: string): Match<QuantizedInput> {
+  if (arg && isCall(arg, "DequantizeLinear") && arg.args[0]?.kind === "parameter") {
+    const value = arg.args[0];
+    if (!BYTE_DTYPES.has(value.meta.dtype ?? "")) return `${what} is a constant of ${value.meta.dtype ?? "unknown type"}; quantize it to uint8 or int8 to run this node in int8`;
+    if (!perTensorParams(arg)) return `${what} is a constant quantized per channel; quantize it per tensor to run this node in int8`;
+    return { value, scale: arg.args[1]!, zp: arg.args[2] ?? null };
+  }
+  return quantizedInput(arg, what);
 }
 
 /** `arg` as dequantized constant integers of `dtype`, or why not. */
@@ -112,18 +123,21 @@ export function clipBounds(node: Node): { lo: number; hi: number } | undefined {
 /** Where `node`'s output is quantized, or why it is not (only). */
 export function quantizedOutput(node: Node, fuseActivation: boolean): Match<QuantizedOutput> {
   let users = onlyUser(node);
-  if (!users) return node.graph.outputs.includes(node) ? "its output is a graph output" : `its output has ${node.users.size} consumers`;
+  if (!users) {
+    return node.graph.outputs.includes(node) ? "its output is a float32 output of the model; quantize it (an output spec) to run this node in int8 and dequantize only the result"
+      : `its output goes to ${node.users.size} consumers that do not all read it quantized; quantize its output (an output spec) so that they do`;
+  }
   let activation: Node | undefined;
   let bounds: { lo: number; hi: number } | undefined;
   if (fuseActivation && users.length === 1 && (bounds = clipBounds(users[0]!))) {
     activation = users[0]!;
     users = onlyUser(activation);
-    if (!users) return `its ${activation.opType} output is not quantized (only)`;
+    if (!users) return `the output of its ${activation.opType} is not quantized (only); quantize it (an output spec on the ${activation.opType}) to run both in int8`;
   }
   const user = users[0]!;
-  if (!isCall(user, "QuantizeLinear")) return `its output goes to ${user.opType} ${user.name}, not a QuantizeLinear`;
-  if (!perTensorParams(user)) return "its output is not quantized per tensor with constant parameters";
-  if (!ACTIVATION_DTYPES.has(user.meta.dtype ?? "")) return `its output is quantized to ${user.meta.dtype ?? "an unknown type"}`;
+  if (!isCall(user, "QuantizeLinear")) return `its output goes to ${user.opType} ${user.name}, not a QuantizeLinear: the output is not quantized; add an output spec to run it in int8`;
+  if (!perTensorParams(user)) return "its output is quantized per channel or with parameters computed at run time; give it a per-tensor spec to run it in int8";
+  if (!ACTIVATION_DTYPES.has(user.meta.dtype ?? "")) return `its output is quantized to ${user.meta.dtype ?? "an unknown type"}, and the integer kernels produce uint8, int8 and int16; use one of those dtypes in its spec`;
   return {
     quantize: user, scale: user.args[1]!, zp: user.args[2] ?? null, activation, duplicates: users.slice(1),
     ...(bounds ? { clampMin: bounds.lo, clampMax: bounds.hi } : {}),

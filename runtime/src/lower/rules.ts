@@ -6,8 +6,8 @@ import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
 import { tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
 import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
-import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOutput, type Match, type QuantizedInput,
-  type QuantizedOutput } from "./match.js";
+import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
+  type QuantizedInput, type QuantizedOutput } from "./match.js";
 
 export interface Lowering {
   opType: string;
@@ -18,9 +18,28 @@ export interface Lowering {
   out: QuantizedOutput;
   /** Layout operators whose output parameters differ from their input's: a QLut requantizes after them. */
   requantFrom?: QuantizedInput;
+  /** A node between this one and its output that the integer operator absorbs (MatMul's bias Add). */
+  absorbed?: Node;
 }
 
-type Rule = (node: Node) => Match<Lowering>;
+export type Rule = (node: Node, opset: number) => Match<Lowering>;
+
+function isCall(node: NodeArg | undefined, opType: string): node is Node {
+  return !!node && node.kind === "call" && node.opType === opType && (node.domain === "" || node.domain === "ai.onnx");
+}
+
+/**
+ * A MatMul's bias: its one user an Add of an int32 constant of M values (nn.Linear as ONNX splits it), or undefined.
+ */
+function biasAdd(node: Node, M: number): { add: Node; bias: Node; scale: Node } | undefined {
+  if (node.users.size !== 1 || node.graph.outputs.includes(node)) return undefined;
+  const add = [...node.users][0]!;
+  if (!isCall(add, "Add")) return undefined;
+  const other = add.args[0] === node ? add.args[1] : add.args[0];
+  const bq = quantizedConstant(other, "int32", "the bias");
+  if (failed(bq) || values(bq.data).length !== M || (bq.data.meta.shape ?? []).length !== 1) return undefined;
+  return { add, bias: bq.data, scale: bq.scale };
+}
 
 function copyAttributes(node: Node): onnx.IAttributeProto[] {
   return [...node.attributes.values()];
@@ -64,7 +83,7 @@ function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
       if (node.floatAttribute("alpha", 1) !== 1 || node.floatAttribute("beta", 1) !== 1) return "Gemm with alpha or beta other than 1";
       transB = node.intAttribute("transB", 0);
     } else if (kind === "MatMul") {
-      if (wShape.length !== 2) return "MatMul lowers with a 2-D constant weight only";
+      if (wShape.length !== 2) return `the weight has ${wShape.length} axes, and MatMul lowers with a 2-D weight (a matrix shared by the batch); reshape the weight to 2-D`;
       transB = 0;
     }
     const channelAxis = kind === "Conv" || transB === 1 ? 0 : 1;
@@ -78,11 +97,16 @@ function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
       bias = bq.data;
       biasScale = bq.scale;
     }
-    const out = quantizedOutput(node, true);
+    const fusedBias = kind === "MatMul" ? biasAdd(node, Number(transB === 1 ? wShape[0] : wShape[1])) : undefined;
+    if (fusedBias) {
+      bias = fusedBias.bias;
+      biasScale = fusedBias.scale;
+    }
+    const out = quantizedOutput(fusedBias?.add ?? node, true);
     if (failed(out)) return out;
     const attributes = kind === "Conv" ? copyAttributes(node) : [{ name: "transB", type: 2, i: transB }];
     return {
-      opType: kind === "Conv" ? "QConv" : "QGemm", domain: QKIT, out,
+      opType: kind === "Conv" ? "QConv" : "QGemm", domain: QKIT, out, ...(fusedBias ? { absorbed: fusedBias.add } : {}),
       args: qkitArgs(kind === "Conv" ? "QConv" : "QGemm", { x: x.value, xScale: x.scale, xZeroPoint: x.zp, w: w.data, wScale: w.scale,
         wZeroPoint: w.zp, yScale: out.scale, yZeroPoint: out.zp, bias, biasScale }, null),
       attributes: [...attributes, ...clampAttributes(out)],
@@ -92,10 +116,11 @@ function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
 
 function binary(opType: "QAdd" | "QMul"): Rule {
   return (node) => {
-    const a = quantizedInput(node.args[0], "input A");
+    const a = quantizedOperand(node.args[0], "input A");
     if (failed(a)) return a;
-    const b = quantizedInput(node.args[1], "input B");
+    const b = quantizedOperand(node.args[1], "input B");
     if (failed(b)) return b;
+    if (a.value.kind === "parameter" && b.value.kind === "parameter") return "both inputs are constants; fold the operation into one constant";
     const shapes = binaryShapeProblem(a.value.meta.shape, b.value.meta.shape);
     if (shapes) return shapes;
     const out = quantizedOutput(node, true);
@@ -168,13 +193,83 @@ function clipLut(node: Node): onnx.IAttributeProto[] | string {
   return attrs;
 }
 
+/** MatMul: with a constant 2-D int8 weight, QGemm (and its bias Add); of two quantized activations, QMatMul. */
+function matmul(node: Node, opset: number): Match<Lowering> {
+  const w = node.args[1];
+  if (isCall(w, "DequantizeLinear") && w.args[0]?.kind === "parameter" && w.args[0].meta.dtype === "int8" && (w.args[0].meta.shape ?? []).length === 2) {
+    return linearMatMul(node, opset);
+  }
+  const a = quantizedOperand(node.args[0], "input A");
+  if (failed(a)) return a;
+  const bIn = quantizedOperand(node.args[1], "input B");
+  if (failed(bIn)) return bIn;
+  const out = quantizedOutput(node, true);
+  if (failed(out)) return out;
+  for (const x of [a, bIn]) {
+    const why = byteOnly(x, out, "MatMul");
+    if (why) return why;
+  }
+  const args = qkitArgs<"QMatMul", NodeArg>("QMatMul", { a: a.value, aScale: a.scale, aZeroPoint: a.zp, b: bIn.value, bScale: bIn.scale,
+    bZeroPoint: bIn.zp, yScale: out.scale, yZeroPoint: out.zp }, null);
+  return { opType: "QMatMul", domain: QKIT, out, args, attributes: clampAttributes(out) };
+}
+
+const linearMatMul = linear("MatMul");
+
+/** ConvTranspose: quantized input, int8 weights (per tensor or per output channel, the weight's axis 1), int32 bias. */
+function convTranspose(node: Node): Match<Lowering> {
+  const x = quantizedInput(node.args[0], "the input");
+  if (failed(x)) return x;
+  const w = quantizedConstant(node.args[1], "int8", "the weight");
+  if (failed(w)) return w;
+  if (values(w.scale).length > 1 && w.axis !== 1) return `the weight is quantized per channel along axis ${w.axis}; ConvTranspose's output channels are its axis 1, so quantize it along axis 1 (or per tensor)`;
+  let bias: NodeArg = null;
+  let biasScale: NodeArg = null;
+  if (node.args[2]) {
+    const bq = quantizedConstant(node.args[2], "int32", "the bias");
+    if (failed(bq)) return bq;
+    bias = bq.data;
+    biasScale = bq.scale;
+  }
+  const out = quantizedOutput(node, true);
+  if (failed(out)) return out;
+  const why = byteOnly(x, out, "ConvTranspose");
+  if (why) return why;
+  return {
+    opType: "QConvTranspose", domain: QKIT, out,
+    args: qkitArgs("QConvTranspose", { x: x.value, xScale: x.scale, xZeroPoint: x.zp, w: w.data, wScale: w.scale, wZeroPoint: w.zp,
+      yScale: out.scale, yZeroPoint: out.zp, bias, biasScale }, null),
+    attributes: [...copyAttributes(node), ...clampAttributes(out)],
+  };
+}
+
+/** Resize: nearest moves codes (Resize on the integers); linear and cubic interpolate them (QResize). */
+function resize(node: Node, opset: number): Match<Lowering> {
+  if (opset < 11) return "Resize before opset 11 takes its scales as the second input; re-export the model at opset 11 or later to run it in int8";
+  const mode = node.stringAttribute("mode", "nearest");
+  if (mode === "nearest") return layout(node);
+  const x = quantizedInput(node.args[0], "the input");
+  if (failed(x)) return x;
+  const out = quantizedOutput(node, false);
+  if (failed(out)) return out;
+  const why = byteOnly(x, out, "Resize");
+  if (why) return why;
+  if (node.stringAttribute("coordinate_transformation_mode", "half_pixel") === "tf_crop_and_resize") {
+    return "Resize with coordinate_transformation_mode tf_crop_and_resize extrapolates with a float value; it runs in float32";
+  }
+  const args = qkitArgs<"QResize", NodeArg>("QResize", { x: x.value, xScale: x.scale, xZeroPoint: x.zp, yScale: out.scale, yZeroPoint: out.zp,
+    roi: node.args[1] ?? null, scales: node.args[2] ?? null, sizes: node.args[3] ?? null }, null);
+  return { opType: "QResize", domain: QKIT, out, args, attributes: copyAttributes(node) };
+}
+
 /** The rule for each float operator type that can lower. */
 export const RULES: Record<string, Rule> = {
-  Conv: linear("Conv"), Gemm: linear("Gemm"), MatMul: linear("MatMul"),
+  Conv: linear("Conv"), Gemm: linear("Gemm"), MatMul: matmul, ConvTranspose: convTranspose, Resize: resize,
   Add: binary("QAdd"), Mul: binary("QMul"),
   MaxPool: unary("QMaxPool"), AveragePool: unary("QAveragePool"), GlobalAveragePool: unary("QGlobalAveragePool"),
   Concat: concat,
-  Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout,
+  Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout, Gather: layout,
+  Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
   LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut), Clip: unary("QLut", clipLut),
 };

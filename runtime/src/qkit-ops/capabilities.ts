@@ -5,15 +5,29 @@
 
 type Dim = number | string;
 
-const elements = (shape: readonly Dim[]) => shape.reduce<number>((n, d) => n * (typeof d === "number" ? d : NaN), 1);
+/**
+ * Float operator types lower() replaces by an integer operator (or runs on the integers as they are) when their
+ * inputs and output are quantized.
+ */
+export const LOWERED_OP_TYPES: ReadonlySet<string> = new Set([
+  "Conv", "Gemm", "MatMul", "ConvTranspose", "Add", "Mul", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool",
+  "GlobalAveragePool", "Concat", "Resize", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather",
+  "Expand", "Tile", "DepthToSpace", "SpaceToDepth", "Split", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
+]);
 
 /**
- * Why QAdd/QMul cannot take inputs of these shapes, or undefined when they can: equal shapes, or one side a single
- * value. (Broadcasting a per-channel tensor, as squeeze-and-excite does, is not an integer kernel yet.)
+ * Why QAdd/QMul cannot take inputs of these shapes, or undefined when they can: any shapes that broadcast (equal
+ * shapes, a single value, a per-channel factor as squeeze-and-excite multiplies by, a bias row).
  */
 export function binaryShapeProblem(a: readonly Dim[] | undefined, b: readonly Dim[] | undefined): string | undefined {
-  const same = !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
-  if (same || (a && elements(a) === 1) || (b && elements(b) === 1)) return undefined;
-  const show = (s: readonly Dim[] | undefined) => (s ? `[${s.join(", ")}]` : "an unknown shape");
-  return `its inputs have different shapes (${show(a)} and ${show(b)}), and the integer operator takes equal shapes or a single value; it runs in float32 between a dequantize and a quantize (give both inputs the same shape, e.g. with an explicit Expand, to run it in int8)`;
+  if (!a || !b) return undefined;
+  const rank = Math.max(a.length, b.length);
+  for (let i = 0; i < rank; i++) {
+    const x = a[a.length - rank + i] ?? 1;
+    const y = b[b.length - rank + i] ?? 1;
+    if (typeof x === "number" && typeof y === "number" && x !== y && x !== 1 && y !== 1) {
+      return `its inputs have shapes [${a.join(", ")}] and [${b.join(", ")}], which do not broadcast; the model is inconsistent there, so it runs in float32 as exported`;
+    }
+  }
+  return undefined;
 }

@@ -36,8 +36,21 @@ export const QKIT_SCHEMA = {
   QGlobalAveragePool: { inputs: UNARY_INPUTS, attributes: {} },
   /** The inputs requantized to the output's parameters and concatenated along `axis`. */
   QConcat: { inputs: ["yScale", "yZeroPoint?"], repeated: ["x", "xScale", "xZeroPoint?"], attributes: { axis: "int" } },
-  /** Any elementwise float op (`op`, with its own attributes alpha/beta) of one byte tensor, as a 256-entry table. */
+  /**
+   * Any elementwise float op (`op`, with its own attributes alpha/beta) of one byte tensor, as a 256-entry table;
+   * `op` may also name a chain exporters decompose (Silu, Gelu, GeluTanh; HardSwish with alpha/beta).
+   */
   QLut: { inputs: UNARY_INPUTS, attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
+  /** A·B over the last two axes (batch axes broadcast) of two quantized activations, as attention multiplies. */
+  QMatMul: { inputs: BINARY_INPUTS, attributes: CLAMP },
+  /** ConvTranspose with int8 weights (per tensor or per output channel), an optional int32 bias and a fused clamp. */
+  QConvTranspose: { inputs: LINEAR_INPUTS, attributes: { ...WINDOW, group: "int", output_padding: "ints", output_shape: "ints", ...CLAMP } },
+  /** Resize (linear and cubic modes) of a quantized tensor; roi, scales and sizes as Resize takes them. */
+  QResize: {
+    inputs: [...UNARY_INPUTS, "roi?", "scales?", "sizes?"],
+    attributes: { mode: "string", coordinate_transformation_mode: "string", nearest_mode: "string", cubic_coeff_a: "float",
+      exclude_outside: "int", extrapolation_value: "float", antialias: "int", axes: "ints", keep_aspect_ratio_policy: "string" },
+  },
 } as const satisfies Record<string, QkitOpSchema>;
 
 export type QkitOp = keyof typeof QKIT_SCHEMA;

@@ -6,9 +6,13 @@ import { qadd, qmul } from "./qbinary.js";
 import { qaveragePool, qglobalAveragePool, qmaxpool } from "./qpool.js";
 import { qconcat } from "./qconcat.js";
 import { qlut } from "./qunary.js";
+import { qmatmul } from "./qmatmul.js";
+import { qconvTranspose } from "./qconv-transpose.js";
+import { qresize } from "./qresize.js";
 
 /** The engine's com.qkit operators (see qkit-ops/schema.ts). */
 export const qkitOps: Record<QkitOp, OpDef> = {
   QConv: qconv, QGemm: qgemm, QAdd: qadd, QMul: qmul, QMaxPool: qmaxpool, QAveragePool: qaveragePool,
   QGlobalAveragePool: qglobalAveragePool, QConcat: qconcat, QLut: qlut,
+  QMatMul: qmatmul, QConvTranspose: qconvTranspose, QResize: qresize,
 };

@@ -1,40 +1,108 @@
 import type { OpDef, RtValue } from "../../op.js";
-import { requireInput, sizeOf } from "../util.js";
+import type { Bytes } from "../../kernels/qconv.js";
+import { broadcastDims, broadcastStrides, requireInput, sizeOf } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, outputClamp, perTensor } from "./qparams.js";
 
 const QBINARY = qkitInputs("QAdd");
 
 /**
+ * How a broadcast walks its output: `outer` runs of `inner` elements, each one kernel call in which a steps through
+ * `inner` codes and b either steps too or repeats one value (the operands swapped when a is the repeated one).
+ */
+interface Walk {
+  inner: number;
+  bRepeats: boolean;
+  swap: boolean;
+  /** Element offsets of a's and b's run for each outer index (after the swap). */
+  aAt: Int32Array;
+  bAt: Int32Array;
+}
+
+/**
+ * The broadcast of a and b into `out` as runs: the innermost axes where both step (or only one does) form the run,
+ * the rest are enumerated once while planning. Equal shapes are one run; a per-channel scale (squeeze-excite's
+ * [N, C, 1, 1]) is one run per channel.
+ */
+function walkOf(aDims: readonly number[], bDims: readonly number[], out: readonly number[]): Walk {
+  const as = broadcastStrides(aDims, out);
+  const bs = broadcastStrides(bDims, out);
+  const kind = (d: number) => (out[d] === 1 ? -1 : (as[d] !== 0 ? 1 : 0) | (bs[d] !== 0 ? 2 : 0));
+  let axis = out.length;
+  let runKind = -1;
+  let inner = 1;
+  while (axis > 0) {
+    const k = kind(axis - 1);
+    if (k === -1) { axis--; continue; }
+    if (runKind === -1) runKind = k;
+    if (k !== runKind) break;
+    inner *= out[axis - 1]!;
+    axis--;
+  }
+  if (runKind === -1 || runKind === 0) runKind = 3;
+  const swap = runKind === 2;
+  const outerDims = out.slice(0, axis);
+  const count = sizeOf(outerDims);
+  const aAt = new Int32Array(count);
+  const bAt = new Int32Array(count);
+  const index = new Array<number>(outerDims.length).fill(0);
+  for (let o = 0; o < count; o++) {
+    let pa = 0;
+    let pb = 0;
+    for (let d = 0; d < outerDims.length; d++) {
+      pa += index[d]! * as[d]!;
+      pb += index[d]! * bs[d]!;
+    }
+    aAt[o] = swap ? pb : pa;
+    bAt[o] = swap ? pa : pb;
+    for (let d = outerDims.length - 1; d >= 0; d--) {
+      if (++index[d]! < outerDims[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return { inner, bRepeats: runKind !== 3, swap, aAt, bAt };
+}
+
+/**
  * com.qkit.QAdd and QMul: y = Q(DQ(a) op DQ(b)) with a fused Relu/Clip, every step in float32 as the reference
- * computes it (bit-exact). Same shapes, or one side a single value.
+ * computes it (bit-exact), with numpy broadcasting; either operand may be a constant.
  */
 function qbinaryOp(op: "Add" | "Mul"): OpDef {
   return {
     prepare(inputs, ctx) {
-      let a = requireInput(inputs[QBINARY.a], QBINARY.a, ctx);
-      let b = requireInput(inputs[QBINARY.b], QBINARY.b, ctx);
-      let aq = perTensor(inputs[QBINARY.aScale], inputs[QBINARY.aZeroPoint], "a", ctx);
-      let bq = perTensor(inputs[QBINARY.bScale], inputs[QBINARY.bZeroPoint], "b", ctx);
+      const a = requireInput(inputs[QBINARY.a], QBINARY.a, ctx);
+      const b = requireInput(inputs[QBINARY.b], QBINARY.b, ctx);
+      const aq = perTensor(inputs[QBINARY.aScale], inputs[QBINARY.aZeroPoint], "a", ctx);
+      const bq = perTensor(inputs[QBINARY.bScale], inputs[QBINARY.bZeroPoint], "b", ctx);
       const yq = perTensor(inputs[QBINARY.yScale], inputs[QBINARY.yZeroPoint], "output", ctx);
       if (!BYTE_TYPES.has(a.dtype) || !BYTE_TYPES.has(b.dtype) || !BYTE_TYPES.has(yq.dtype)) ctx.unsupported("on types other than uint8 and int8");
-      const swap = sizeOf(a.dims) === 1 && sizeOf(b.dims) > 1;
-      if (swap) [a, b, aq, bq] = [b, a, bq, aq];
-      const n = sizeOf(a.dims);
-      const same = a.dims.length === b.dims.length && a.dims.every((d, i) => d === b.dims[i]);
-      if (!same && sizeOf(b.dims) !== 1) ctx.unsupported(`with broadcasting [${a.dims.join(", ")}] by [${b.dims.join(", ")}]`);
-      const outDims = a.dims.length >= b.dims.length ? a.dims : b.dims.map(() => 1);
+      const outDims = broadcastDims(a.dims, b.dims, ctx);
+      const walk = walkOf(a.dims, b.dims, outDims);
       const { qlo, qhi } = outputClamp(yq, ctx);
       const k = ctx.k;
-      const [ia, ib] = swap ? [1, 0] : [0, 1];
-      const params = { a: aq, b: bq, y: yq, qlo, qhi, signedA: a.dtype === "int8", signedB: b.dtype === "int8", signedY: yq.dtype === "int8" };
+      const [first, second] = walk.swap ? [b, a] : [a, b];
+      const [fq, sq] = walk.swap ? [bq, aq] : [aq, bq];
+      const params = { a: fq, b: sq, y: yq, qlo, qhi, signedA: first.dtype === "int8", signedB: second.dtype === "int8", signedY: yq.dtype === "int8" };
+      const { inner, bRepeats, aAt, bAt } = walk;
+      const runs = aAt.length;
       return {
         outputs: [{ dtype: yq.dtype as never, dims: outDims }],
         runtimeInputs: [QBINARY.a, QBINARY.b],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-          const pa = ins[[QBINARY.a, QBINARY.b][ia]!]!.data as Uint8Array;
-          const pb = ins[[QBINARY.a, QBINARY.b][ib]!]!.data as Uint8Array;
-          k.qeltwise.binary(op, pa, pb, outs[0]!.data as Uint8Array, n, !same, params);
+          // A constant operand (a bias row) reaches here in kernel memory like any other (the plan copies it once).
+          const pa = ins[QBINARY.a]!.data as Bytes;
+          const pb = ins[QBINARY.b]!.data as Bytes;
+          const [x, z] = walk.swap ? [pb, pa] : [pa, pb];
+          const y = outs[0]!.data as Bytes;
+          if (runs === 1) {
+            k.qeltwise.binary(op, x, z, y, inner, bRepeats, params);
+            return;
+          }
+          for (let o = 0; o < runs; o++) {
+            const at = o * inner;
+            k.qeltwise.binary(op, x.subarray(aAt[o]!, aAt[o]! + inner), z.subarray(bAt[o]!, bAt[o]! + (bRepeats ? 1 : inner)),
+              y.subarray(at, at + inner), inner, bRepeats, params);
+          }
         },
       };
     },

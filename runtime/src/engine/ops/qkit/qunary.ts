@@ -4,6 +4,10 @@ import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, perTensor } from "./qparams.js";
 import { tableOf } from "./lut.js";
 import { lookupOpType } from "../onnx-ops.js";
+import { fusedUnaryOp } from "../fused.js";
+
+/** Functions exporters decompose into several nodes, which lower() recognizes as one table (fusion-eltwise.ts). */
+const CHAINS = new Set(["Silu", "Gelu", "GeluTanh"]);
 
 const QUNARY = qkitInputs("QLut");
 
@@ -20,7 +24,10 @@ function floatOp(opType: string, ctx: PrepareContext): (v: Float32Array) => Floa
     const hi = Math.fround(ctx.node.floatAttribute("clamp_max", Infinity));
     return (v) => v.map((x) => Math.min(Math.max(x, lo), hi));
   }
-  const def = lookupOpType(opType);
+  const def = CHAINS.has(opType) || (opType === "HardSwish" && ctx.node.attributes.has("alpha"))
+    ? fusedUnaryOp({ op: opType as "Silu", constantDims: [],
+      params: { alpha: ctx.node.floatAttribute("alpha", 1 / 6), beta: ctx.node.floatAttribute("beta", 0.5) } })
+    : lookupOpType(opType);
   if (!def) return ctx.unsupported(`with op '${opType}', which the engine does not run`);
   return (v) => {
     const k = ctx.k;

@@ -1,0 +1,75 @@
+// Whether lower() will run a node on integer kernels once the model is converted as annotated: the same conditions
+// its rules check on the Q/DQ model (every data input and the output quantized, a Relu/Clip or a Linear's bias Add
+// fused into the op before them), read off the annotations instead. The coverage table counts int8 with it, so it says
+// int8 exactly where `qkit inspect --lowered` does.
+import type { Node } from "../graph/node.js";
+import { annotationOf } from "../quantizer/annotation.js";
+import { isSpec } from "../quantizer/specs.js";
+import { binaryShapeProblem, LOWERED_OP_TYPES } from "../qkit-ops/capabilities.js";
+
+const LINEAR = new Set(["Conv", "Gemm", "ConvTranspose"]);
+const BINARY = new Set(["Add", "Mul", "MatMul"]);
+/** Ops whose integer operator takes a following Relu/Clip as its output clamp. */
+const FUSES_CLAMP = new Set(["Conv", "Gemm", "MatMul", "ConvTranspose", "Add", "Mul"]);
+const CLAMPS = new Set(["Relu", "Clip"]);
+
+/** The inputs that carry quantized data (not shapes, indices, scales or Clip bounds). */
+function dataArgs(node: Node): Node[] {
+  const args = LINEAR.has(node.opType) ? node.args.slice(0, 3) : BINARY.has(node.opType) ? node.args.slice(0, 2)
+    : node.opType === "Concat" ? node.args : node.args.slice(0, 1);
+  return args.filter((a): a is Node => !!a);
+}
+
+/** The edge from `arg` into `node` is quantized: the node's input spec for it, or the spec on `arg`'s output. */
+function edgeQuantized(node: Node, arg: Node): boolean {
+  return isSpec(annotationOf(node)?.inputQspecMap.get(arg)) || (arg.kind !== "parameter" && isSpec(annotationOf(arg)?.outputQspec));
+}
+
+/** The output goes through a QuantizeLinear before anything reads it. */
+function outputQuantized(node: Node): boolean {
+  if (isSpec(annotationOf(node)?.outputQspec)) return true;
+  if (node.users.size === 0 || node.graph.outputs.includes(node)) return false;
+  return [...node.users].every((u) => isSpec(annotationOf(u)?.inputQspecMap.get(node)));
+}
+
+function onlyUser(node: Node): Node | undefined {
+  return node.users.size === 1 && !node.graph.outputs.includes(node) ? [...node.users][0] : undefined;
+}
+
+/** A Relu/Clip after `node` that becomes its output clamp: its output is quantized, `node`'s is not. */
+function fusedClamp(node: Node): Node | undefined {
+  const user = onlyUser(node);
+  return FUSES_CLAMP.has(node.opType) && user && CLAMPS.has(user.opType) && !outputQuantized(node) && outputQuantized(user) ? user : undefined;
+}
+
+/** A Linear's bias Add after a MatMul by a constant: the Add of a quantized constant, whose output is quantized. */
+function fusedBias(node: Node): Node | undefined {
+  const add = onlyUser(node);
+  if (node.opType !== "MatMul" || node.args[1]?.kind !== "parameter" || !add || add.opType !== "Add" || outputQuantized(node)) return undefined;
+  const other = add.args[0] === node ? add.args[1] : add.args[0];
+  return other?.kind === "parameter" && edgeQuantized(add, other) && (outputQuantized(add) || !!fusedClamp(add)) ? add : undefined;
+}
+
+/** Whether `node`'s own integer operator runs it (its inputs and output quantized, up to a fused clamp or bias). */
+function lowersItself(node: Node): boolean {
+  if (!LOWERED_OP_TYPES.has(node.opType) || !node.isFloatValue) return false;
+  const data = dataArgs(node);
+  if (data.length === 0 || !data.every((a) => edgeQuantized(node, a))) return false;
+  if ((node.opType === "Add" || node.opType === "Mul") && data.length === 2 && binaryShapeProblem(data[0]!.meta.shape, data[1]!.meta.shape)) return false;
+  return outputQuantized(node) || !!fusedClamp(node) || !!fusedBias(node);
+}
+
+/** Whether lower() will run `node` in int8: by its own integer operator, or fused into the one before it. */
+export function lowersAsAnnotated(node: Node): boolean {
+  if (lowersItself(node)) return true;
+  const producer = node.args[0];
+  if (!producer || producer.kind !== "call") return false;
+  if (CLAMPS.has(node.opType)) {
+    const before = producer.opType === "Add" && producer.args[0]?.kind === "call" && fusedBias(producer.args[0]) === producer ? producer.args[0] : producer;
+    if (fusedClamp(producer) === node && lowersItself(before)) return true;
+  }
+  if (node.opType === "Add") {
+    for (const arg of node.args) if (arg && arg.kind === "call" && fusedBias(arg) === node && lowersItself(arg)) return true;
+  }
+  return false;
+}
