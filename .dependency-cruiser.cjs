@@ -42,7 +42,8 @@ module.exports = {
     },
     {
       name: "checker-before-prepare", severity: "error",
-      from: { path: `${SRC}checker/` }, to: { path: layer("builtin/", "quantize/", "engine/", "lower/", "data/", "eval/", "debug/", "config/", "user-code/", "pipeline/", "session/", "cli/") },
+      comment: "The one exception, the engine's elementwise-chain matcher (a pure pattern over the graph): coverage must count a SiLU/HardSwish/GELU chain as int8 exactly where lowering makes it one table, so both use the same matcher.",
+      from: { path: `${SRC}checker/` }, to: { path: layer("builtin/", "quantize/", "engine/", "lower/", "data/", "eval/", "debug/", "config/", "user-code/", "pipeline/", "session/", "cli/"), pathNot: [`${SRC}engine/(fusion-eltwise|fusion|op|ops/fused|ops/math|ops/util|tensor|kernels/unary)\\.ts$`] },
     },
     {
       name: "builtins-use-the-public-annotation-api", severity: "error",

@@ -103,7 +103,7 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
     }
   }
   findings.push(...composableRules(quantizer), ...selectorRules(quantizer));
-  const coverage = computeCoverage(m.graph);
+  const coverage = computeCoverage(m.graph, m.opset() ?? 17);
   if (annotated.length > 0) findings.push(coverageFinding(coverage));
 
   const grouped = groupBySite(findings.map(placeAtCallSite));

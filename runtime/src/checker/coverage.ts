@@ -4,7 +4,7 @@ import { annotationOf } from "../quantizer/annotation.js";
 import { isSpec } from "../quantizer/specs.js";
 import { finding, type Finding } from "./finding.js";
 import { LOWERED_OP_TYPES } from "../qkit-ops/capabilities.js";
-import { lowersAsAnnotated } from "./lowers-as-annotated.js";
+import { elementwiseChains, lowersAsAnnotated } from "./lowers-as-annotated.js";
 
 /** Op types the int8 runtime executes on integer kernels when they are quantized: those the int8 lowering lowers. */
 export const INT8_OP_TYPES = LOWERED_OP_TYPES;
@@ -38,8 +38,9 @@ function outputQuantized(node: Node): boolean {
 }
 
 /** Rule 9: per op type, how much is annotated, left float, or cannot run on int8 kernels as annotated. */
-export function computeCoverage(graph: Graph): Coverage {
+export function computeCoverage(graph: Graph, opset = 17): Coverage {
   const rows = new Map<string, CoverageRow>();
+  const chains = elementwiseChains(graph, opset);
   for (const node of graph.calls()) {
     const row = rows.get(node.opType) ?? { opType: node.opType, total: 0, annotated: 0, float: 0, notInt8: 0, notInt8Nodes: [] };
     rows.set(node.opType, row);
@@ -51,7 +52,7 @@ export function computeCoverage(graph: Graph): Coverage {
     const sandwiched = !annotated && activations.length > 0 && activations.every(outputQuantized) && [...node.users].some((u) => hasSpecs(u));
     // Int8 exactly where lower() will lower the converted model (lowers-as-annotated.ts reads its rules' conditions
     // off the annotations), so this table and `qkit inspect --lowered` agree.
-    if ((annotated || sandwiched) && !lowersAsAnnotated(node)) {
+    if ((annotated || sandwiched) && !lowersAsAnnotated(node, chains)) {
       row.notInt8++;
       row.notInt8Nodes.push(node.name);
     }

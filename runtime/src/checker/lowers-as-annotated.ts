@@ -2,7 +2,11 @@
 // its rules check on the Q/DQ model (every data input and the output quantized, a Relu/Clip or a Linear's bias Add
 // fused into the op before them), read off the annotations instead. The coverage table counts int8 with it, so it says
 // int8 exactly where `qkit inspect --lowered` does.
+import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
+import { findElementwiseChains } from "../engine/fusion-eltwise.js";
+import type { ValueMeta } from "../engine/op.js";
+import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { annotationOf } from "../quantizer/annotation.js";
 import { isSpec } from "../quantizer/specs.js";
 import { binaryShapeProblem, LOWERED_OP_TYPES } from "../qkit-ops/capabilities.js";
@@ -59,8 +63,48 @@ function lowersItself(node: Node): boolean {
   return outputQuantized(node) || !!fusedClamp(node) || !!fusedBias(node);
 }
 
+/** An elementwise function exporters write as several nodes (SiLU, HardSwish, GELU): its input and all its nodes. */
+export interface ElementwiseChain {
+  x: Node;
+  root: Node;
+  members: ReadonlySet<Node>;
+}
+
+/**
+ * The chains lower() turns into one table, found by the same matcher (the float engine's), per member node. Only the
+ * graph's structure decides them, so one walk serves a whole coverage count.
+ */
+export function elementwiseChains(graph: Graph, opset: number): Map<Node, ElementwiseChain> {
+  const constant = (n: Node): ValueMeta => ({ dtype: tensorDataType(n.tensor!), dims: (n.tensor!.dims ?? []).map(Number), value: tensorValues(n.tensor!) });
+  const found = findElementwiseChains(graph, opset, constant);
+  const byNode = new Map<Node, ElementwiseChain>();
+  for (const [root, chain] of found) {
+    if (chain === "skip" || !chain.args[0] || chain.args[0].kind === undefined) continue;
+    const members = new Set<Node>([root]);
+    // Inner nodes are the "skip" entries that lead, user by user, to this root.
+    for (const [n, c] of found) {
+      if (c !== "skip") continue;
+      let r: Node | undefined = n;
+      while (r && found.get(r) === "skip") r = [...r.users][0];
+      if (r === root) members.add(n);
+    }
+    const entry = { x: chain.args[0] as Node, root, members };
+    for (const m of members) byNode.set(m, entry);
+  }
+  return byNode;
+}
+
+/** A chain lowers as one table when every edge from its input into it is quantized, and its output is. */
+function chainLowers(chain: ElementwiseChain): boolean {
+  const readers = [...chain.x.users].filter((u) => chain.members.has(u));
+  return readers.length > 0 && readers.every((u) => edgeQuantized(u, chain.x)) && outputQuantized(chain.root);
+}
+
 /** Whether lower() will run `node` in int8: by its own integer operator, or fused into the one before it. */
-export function lowersAsAnnotated(node: Node): boolean {
+export function lowersAsAnnotated(node: Node, chains: ReadonlyMap<Node, ElementwiseChain> = new Map()): boolean {
+  const chain = chains.get(node);
+  // A chain that cannot be a table leaves each of its nodes to its own rule, as lower() does.
+  if (chain && chainLowers(chain)) return true;
   if (lowersItself(node)) return true;
   const producer = node.args[0];
   if (!producer || producer.kind !== "call") return false;

@@ -4,6 +4,7 @@
  */
 export const FIXES: Record<string, [from: string, to: string]> = {
   "unknown-option.ts": ["quant_min", "quantMin"],
+  "unknown-module.ts": ['setModuleName("cnv2"', 'setModuleName("conv2"'],
   "annotate-async.ts": ["async annotate(model: GraphModule): Promise<GraphModule> {", "annotate(model: GraphModule): GraphModule {"],
   "annotates-nothing.ts": ['["Linear"]).Linear', '["Conv"]).Conv'],
   "ch-axis-out-of-range.ts": ["chAxis: 4", "chAxis: 0"],
