@@ -66,7 +66,7 @@ export function nodeDetails(node: GraphModelNode, graph: GraphModelResult, actio
   return box;
 }
 
-export function moduleDetails(module: ModuleInfo, graph: GraphModelResult, actions: DetailActions): HTMLElement {
+export function moduleDetails(module: ModuleInfo, graph: GraphModelResult, expanded: boolean, actions: DetailActions): HTMLElement {
   const nodes = module.nodes.map((i) => graph.nodes[i]!);
   const box = html("div", { class: "details-module", "data-module": module.path });
   box.append(html("h2", {}, module.label), html("p", { class: "name" }, module.path));
@@ -77,8 +77,10 @@ export function moduleDetails(module: ModuleInfo, graph: GraphModelResult, actio
   if (fp32) box.append(html("p", { class: "why" }, `${fp32} annotated nodes stay fp32 (select them for why)`));
   const sqnr = sqnrLine(worstSqnr(nodes.map((n) => n.sqnr)), graph.sqnrThresholdDb);
   if (sqnr) box.append(html("p", { class: "muted" }, "worst node:"), sqnr);
-  const expand = html("button", {}, "Expand");
-  expand.addEventListener("click", () => actions.expand(module.path));
-  box.append(expand);
+  if (!expanded) {
+    const expand = html("button", {}, "Expand");
+    expand.addEventListener("click", () => actions.expand(module.path));
+    box.append(expand);
+  }
   return box;
 }

@@ -11,6 +11,7 @@ const CHAR = 7.2;
 
 export interface Scene {
   graph: GraphModelResult;
+  mode: ColourMode;
   modules: Map<string, ModuleInfo>;
   visible: VisibleGraph;
 }
@@ -32,7 +33,8 @@ export function unitSize(unit: VisibleUnit, scene: Scene): { width: number; heig
     const summary = moduleSummary(unit.nodes.map((i) => scene.graph.nodes[i]!));
     return { width: Math.max(110, (Math.max(label.length, summary.length) + 4) * CHAR), height: MODULE_HEIGHT };
   }
-  return { width: Math.max(72, (label.length + 5) * CHAR), height: NODE_HEIGHT };
+  // SQNR mode writes each node's value in its box.
+  return { width: Math.max(72, (label.length + 5) * CHAR) + (scene.mode === "sqnr" ? 48 : 0), height: NODE_HEIGHT };
 }
 
 function fill(nodes: GraphModelNode[], mode: ColourMode, threshold: number): string | undefined {
@@ -42,7 +44,8 @@ function fill(nodes: GraphModelNode[], mode: ColourMode, threshold: number): str
   return mode === "state" ? STATE_COLOURS[node.state] : opColour(node.opType);
 }
 
-function unitElement(unit: VisibleUnit, box: Box, scene: Scene, mode: ColourMode): SVGGElement {
+function unitElement(unit: VisibleUnit, box: Box, scene: Scene): SVGGElement {
+  const mode = scene.mode;
   const nodes = unit.nodes.map((i) => scene.graph.nodes[i]!);
   const label = unitLabel(unit, scene);
   const colour = fill(nodes, mode, scene.graph.sqnrThresholdDb);
@@ -71,13 +74,14 @@ function unitElement(unit: VisibleUnit, box: Box, scene: Scene, mode: ColourMode
     if (!node.int8) g.append(svg("text", { class: "fp32 on-fill", x: box.width - 5, y: box.height - 5, "text-anchor": "end" }, "fp32"));
   }
   g.append(svg("text", { class: "label on-fill", x: io ? box.width / 2 : 12, y: 19, ...(io ? { "text-anchor": "middle" } : {}) }, label));
+  if (mode === "sqnr" && node.sqnr !== undefined) g.append(svg("text", { class: "sqnr-value on-fill", x: box.width - 5, y: 13, "text-anchor": "end" }, node.sqnr === null ? "∞" : `${node.sqnr.toFixed(1)} dB`));
   const tip = [node.name, node.shape, node.why, node.sqnr !== undefined ? `SQNR ${node.sqnr === null ? "∞" : `${node.sqnr.toFixed(1)} dB`}` : undefined].filter(Boolean).join("\n");
   g.append(svg("title", {}, tip));
   return g;
 }
 
 /** The whole picture: frames of expanded modules, edges, then the units on top. */
-export function drawScene(scene: Scene, laid: Layout, mode: ColourMode): SVGSVGElement {
+export function drawScene(scene: Scene, laid: Layout): SVGSVGElement {
   const root = svg("svg", { id: "graph", width: laid.width, height: laid.height, viewBox: `0 0 ${laid.width} ${laid.height}` });
   root.append(svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, svg("path", { class: "arrowhead", d: "M 0 0 L 10 5 L 0 10 z" }))));
   const frames = svg("g", { class: "frames" });
@@ -108,7 +112,7 @@ export function drawScene(scene: Scene, laid: Layout, mode: ColourMode): SVGSVGE
   const units = svg("g", { class: "units" });
   for (const unit of scene.visible.units) {
     const box = laid.boxes.get(unit.id);
-    if (box) units.append(unitElement(unit, box, scene, mode));
+    if (box) units.append(unitElement(unit, box, scene));
   }
   root.append(frames, edges, units);
   return root;

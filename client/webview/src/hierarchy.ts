@@ -38,8 +38,11 @@ export function moduleTree(nodes: readonly GraphModelNode[]): Map<string, Module
   return modules;
 }
 
+/** "conv1" under "layer1.0"; a numbered child keeps its parent's name ("layer1.0", as the exporter writes it). */
 function labelOf(path: string, parent: string | undefined): string {
-  return parent && path.startsWith(`${parent}.`) ? path.slice(parent.length + 1) : path;
+  if (!parent || !path.startsWith(`${parent}.`)) return path;
+  const rest = path.slice(parent.length + 1);
+  return /^\d+$/.test(rest) ? `${parent.split(".").pop()}.${rest}` : rest;
 }
 
 /** The modules a node sits in, outermost first (the synthetic runs of a flat graph included). */

@@ -59,7 +59,7 @@ function showDetails(): void {
   if (!graph || !scene || !state.selected) return;
   if (state.selected.startsWith("m:")) {
     const module = scene.modules.get(state.selected.slice(2));
-    if (module) details.append(moduleDetails(module, graph, actions));
+    if (module) details.append(moduleDetails(module, graph, state.expanded.includes(module.path), actions));
     return;
   }
   const node = graph.nodes.find((n) => n.name === state.selected);
@@ -110,11 +110,11 @@ async function render(): Promise<void> {
   const mine = ++generation;
   const modules = moduleTree(graph.nodes);
   const visible = visibleGraph(graph.nodes, modules, new Set(state.expanded));
-  const next: Scene = { graph, modules, visible };
+  const next: Scene = { graph, mode: state.colour, modules, visible };
   const laid = await layout(visible, (id) => unitSize(visible.units.find((u) => u.id === id)!, next));
   if (mine !== generation) return;
   scene = next;
-  const picture = drawScene(scene, laid, state.colour);
+  const picture = drawScene(scene, laid);
   canvas.replaceChildren(picture);
   canvas.dataset.units = String(visible.units.length);
   const calibrated = graph.calibrated !== undefined ? ` · calibrated on ${graph.calibrated} samples` : " · not calibrated";
