@@ -1,11 +1,30 @@
 // UI smoke test: the installed VSIX in code-server's workbench, driven like a person would with headless Chromium.
 // Every step saves a screenshot: they are the evidence that someone sees the right thing.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { installExtension, launchBrowser, startCodeServer } from "./code-server.mjs";
 import { makeFixture, removeFixture } from "./fixture.mjs";
+import { ROOT } from "./toolchain.mjs";
+
+/** ResNet-18 from the shared corpus, when this machine has it: the graph view's folded modules are shown on it. */
+const RESNET = path.join(process.env.QKIT_SHARED_MODELS ?? path.join(ROOT, "..", "shared", "models"), "resnet18_op13.onnx");
+
+/** A target for ResNet-18 with the XNNPACK quantizer, beside the fixture's; a check of it may take a while here. */
+function addResnetTarget(folder) {
+  writeFileSync(path.join(folder, "quantizers", "resnet.ts"), 'import { XnnpackQuantizer } from "qkit";\n\nexport default class ResnetQuantizer extends XnnpackQuantizer {}\n');
+  const config = JSON.parse(readFileSync(path.join(folder, "qkit.json"), "utf8"));
+  config.targets.push({ quantizer: "quantizers/resnet.ts", model: RESNET });
+  writeFileSync(path.join(folder, "qkit.json"), JSON.stringify(config, null, 2));
+  const settings = path.join(folder, ".vscode", "settings.json");
+  writeFileSync(settings, JSON.stringify({ ...JSON.parse(readFileSync(settings, "utf8")), "qkit.checkTimeoutMs": 60000 }, null, 2));
+}
+
+/** The graph panel's document: the webview is an iframe holding the panel's own iframe. */
+function graphView(page) {
+  return page.locator("iframe.webview.ready").last().contentFrame().locator("#active-frame").contentFrame();
+}
 
 async function openFile(page, name) {
   const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).first();
@@ -39,6 +58,9 @@ export async function uiSmoke({ vsix, artifacts, log }) {
   mkdirSync(artifacts, { recursive: true });
   const run = mkdtempSync(path.join(tmpdir(), "qkui-"));
   const folder = makeFixture("ui");
+  const resnet = existsSync(RESNET);
+  if (resnet) addResnetTarget(folder);
+  else log(`no ${RESNET}: the folded-module screenshots use the shipped CNN\n`);
   const extensionsDir = path.join(run, "exts");
   await installExtension({ run, vsix, extensionsDir, log });
   const server = await startCodeServer({ run, folder, extensionsDir, log: (m) => process.env.QKIT_E2E_VERBOSE && process.stderr.write(m) });
@@ -93,6 +115,46 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     await page.locator(".tabs-container .tab.active", { hasText: "tutorial-quantizer.qkit-graph" }).waitFor({ timeout: 30_000 });
     await page.locator(".monaco-editor .view-line", { hasText: "#=" }).first().waitFor({ timeout: 30_000 });
     await shot("annotated-graph");
+
+    // The graph panel: SQNR colouring after calibration, a node's histogram, and the way back to the code.
+    await openFile(page, "tutorial-quantizer.ts");
+    await runCommand(page, "qkit: Show graph");
+    let graph = graphView(page);
+    await graph.locator('g.unit[data-node="/conv1/Conv"]').waitFor({ timeout: 60_000 });
+    assert.match(await graph.locator("#summary").innerText(), /calibrated on 512 samples/);
+    await graph.locator("#colour").selectOption("sqnr");
+    await graph.locator('g.unit[data-node="/conv1/Conv"] .sqnr-value').waitFor({ timeout: 20_000 });
+    assert.ok((await graph.locator("g.unit[data-sqnr]").count()) >= 10, "the compared nodes carry their SQNR");
+    assert.match(await graph.locator('g.unit[data-node="/conv1/Conv"] rect.box').getAttribute("fill"), /^hsl\(/);
+    await graph.locator('g.unit[data-node="/conv2/Conv"]').click();
+    await graph.locator("#details svg.histogram .clip-line").first().waitFor({ timeout: 20_000 });
+    // The click opened the line that annotated the node; the cursor there marks the nodes that line annotated.
+    await page.locator(".tabs-container .tab.active", { hasText: "tutorial-quantizer.ts" }).waitFor({ timeout: 20_000 });
+    await graph.locator('g.unit.highlight[data-node="/conv2/Conv"]').waitFor({ timeout: 20_000 });
+    await shot("graph-sqnr-histogram");
+
+    // The cursor on the activation spec (line 20): every node that spec quantizes lights up.
+    await page.keyboard.press("Control+G");
+    await page.locator(".quick-input-widget input").fill(":20");
+    await page.keyboard.press("Enter");
+    await graph.locator('g.unit.highlight[data-node="/relu1/Relu"]').waitFor({ timeout: 20_000 });
+    assert.ok((await graph.locator("g.unit.highlight").count()) >= 5, "the activation spec covers many nodes");
+    await shot("graph-spec-highlight");
+
+    if (resnet) {
+      await runCommand(page, "View: Close All Editors");
+      await openFile(page, "resnet.ts");
+      await runCommand(page, "qkit: Show graph");
+      graph = graphView(page);
+      await graph.locator('g.unit.module[data-module="layer1"]').waitFor({ timeout: 180_000 });
+      assert.ok(Number(await graph.locator("#canvas").getAttribute("data-units")) <= 15, "ResNet-18 opens folded to its stages");
+      await shot("graph-resnet18-collapsed");
+      await graph.locator('g.unit.module[data-module="layer1"]').click();
+      await graph.locator('g.unit.module[data-module="layer1.0"]').click();
+      await graph.locator('g.frame[data-frame="layer1.0"]').waitFor({ timeout: 20_000 });
+      assert.ok((await graph.locator('g.unit[data-node="/layer1/layer1.0/Add"]').count()) === 1, "the block's residual Add is drawn");
+      await shot("graph-resnet18-expanded-block");
+    }
   } catch (error) {
     await shot("failure").catch(() => {});
     throw error;
