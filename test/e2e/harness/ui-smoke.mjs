@@ -117,6 +117,8 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     await shot("annotated-graph");
 
     // The graph panel: SQNR colouring after calibration, a node's histogram, and the way back to the code.
+    await runCommand(page, "View: Close All Editors");
+    await page.locator(".tabs-container .tab").first().waitFor({ state: "detached", timeout: 20_000 });
     await openFile(page, "tutorial-quantizer.ts");
     await runCommand(page, "qkit: Show graph");
     let graph = graphView(page);
@@ -143,6 +145,7 @@ export async function uiSmoke({ vsix, artifacts, log }) {
 
     if (resnet) {
       await runCommand(page, "View: Close All Editors");
+      await page.locator(".tabs-container .tab").first().waitFor({ state: "detached", timeout: 20_000 });
       await openFile(page, "resnet.ts");
       await runCommand(page, "qkit: Show graph");
       graph = graphView(page);
