@@ -33,13 +33,16 @@ async function openFile(page, name) {
   await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor({ timeout: 20_000 });
 }
 
-async function runCommand(page, title) {
+async function runCommand(page, title, { exact = false } = {}) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
   await input.fill(`>${title}`);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ timeout: 20_000 });
+  // Recently used commands come first: a title that is the prefix of a longer one's words is picked by name.
+  if (exact) await page.locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: new RegExp(`^${title}$`) }) }).first().click();
+  else await page.keyboard.press("Enter");
 }
 
 /** Go to a (1-based) line of the active editor and rest the mouse on it, `dx` pixels into the text. */
@@ -120,7 +123,7 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     await runCommand(page, "View: Close All Editors");
     await page.locator(".tabs-container .tab").first().waitFor({ state: "detached", timeout: 20_000 });
     await openFile(page, "tutorial-quantizer.ts");
-    await runCommand(page, "qkit: Show graph");
+    await runCommand(page, "qkit: Show graph", { exact: true });
     let graph = graphView(page);
     await graph.locator('g.unit[data-node="/conv1/Conv"]').waitFor({ timeout: 60_000 });
     assert.match(await graph.locator("#summary").innerText(), /calibrated on 512 samples/);
@@ -129,9 +132,12 @@ export async function uiSmoke({ vsix, artifacts, log }) {
     assert.ok((await graph.locator("g.unit[data-sqnr]").count()) >= 10, "the compared nodes carry their SQNR");
     assert.match(await graph.locator('g.unit[data-node="/conv1/Conv"] rect.box').getAttribute("fill"), /^hsl\(/);
     await graph.locator('g.unit[data-node="/conv2/Conv"]').click();
-    await graph.locator("#details svg.histogram .clip-line").first().waitFor({ timeout: 20_000 });
+    await graph.locator("#details svg.histogram").first().waitFor({ timeout: 20_000 });
+    assert.equal(await graph.locator("#details svg.histogram").first().locator(".clip-line").count(), 2, "the clip range's two ends");
     // The click opened the line that annotated the node; the cursor there marks the nodes that line annotated.
-    await page.locator(".tabs-container .tab.active", { hasText: "tutorial-quantizer.ts" }).waitFor({ timeout: 20_000 });
+    await page.locator('.tabs-container .tab.active[data-resource-name="tutorial-quantizer.ts"]').waitFor({ timeout: 20_000 });
+    const annotatedAt = readFileSync(path.join(ROOT, "examples", "fashion-mnist", "tutorial-quantizer.ts"), "utf8").split("\n").findIndex((l) => l.includes("node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap")) + 1;
+    await page.locator(".statusbar-item", { hasText: new RegExp(`Ln ${annotatedAt}, Col`) }).first().waitFor({ timeout: 20_000 });
     await graph.locator('g.unit.highlight[data-node="/conv2/Conv"]').waitFor({ timeout: 20_000 });
     await shot("graph-sqnr-histogram");
 
@@ -147,7 +153,7 @@ export async function uiSmoke({ vsix, artifacts, log }) {
       await runCommand(page, "View: Close All Editors");
       await page.locator(".tabs-container .tab").first().waitFor({ state: "detached", timeout: 20_000 });
       await openFile(page, "resnet.ts");
-      await runCommand(page, "qkit: Show graph");
+      await runCommand(page, "qkit: Show graph", { exact: true });
       graph = graphView(page);
       await graph.locator('g.unit.module[data-module="layer1"]').waitFor({ timeout: 180_000 });
       assert.ok(Number(await graph.locator("#canvas").getAttribute("data-units")) <= 15, "ResNet-18 opens folded to its stages");
