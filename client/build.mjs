@@ -14,9 +14,14 @@ const lib = path.join(dist, "lib");
 const require = createRequire(path.join(root, "server", "package.json"));
 const common = { bundle: true, platform: "node", format: "cjs", target: "node20", sourcemap: false, logLevel: "warning", legalComments: "none" };
 
-for (const sub of ["extension.js", "server", "lib"]) rmSync(path.join(dist, sub), { recursive: true, force: true });
+for (const sub of ["extension.js", "server", "lib", "webview"]) rmSync(path.join(dist, sub), { recursive: true, force: true });
 
 await build({ ...common, entryPoints: [path.join(root, "client", "src", "extension.ts")], outfile: path.join(dist, "extension.js"), external: ["vscode"] });
+
+// The graph panel's script, ELK included (a webview loads nothing from the network), and its stylesheet.
+const webview = path.join(root, "client", "webview");
+await build({ bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: false, logLevel: "warning", legalComments: "none", minify: true, entryPoints: [path.join(webview, "src", "main.ts")], outfile: path.join(dist, "webview", "graph.js") });
+cpSync(path.join(webview, "graph.css"), path.join(dist, "webview", "graph.css"));
 
 // ts-morph (the server's quick fixes) carries a TypeScript copy of its own (@ts-morph/common/dist/typescript.js, the
 // same minor version): it gets the one the server ships in lib/ instead, 9 MB less and one copy in memory.

@@ -2,6 +2,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
-const folders = ["runtime/dist/test", "server/dist/test", "test/dist"].filter((f) => existsSync(f));
+const folders = ["runtime/dist/test", "server/dist/test", "client/dist/webview-tsc/webview/test", "test/dist"].filter((f) => existsSync(f));
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...process.argv.slice(2), ...folders], { stdio: "inherit" });
 process.exit(result.status ?? 1);

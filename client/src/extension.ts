@@ -1,6 +1,6 @@
 /**
  * The qkit VS Code extension: starts the language server (which does all the work) and gives its features a UI —
- * commands, a status bar item, the annotated-graph document — and tells it about workspace trust.
+ * commands, a status bar item, the annotated-graph document and the graph panel — and tells it about workspace trust.
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -12,6 +12,7 @@ import { findConfigFile } from "./settings";
 import { StatusBar } from "./status-bar";
 import { Targets } from "./targets";
 import { GRAPH_SCHEME, GraphDocuments } from "./graph-document";
+import { GRAPH_VIEW_TYPE, GraphPanels } from "./graph-panel";
 import { runCalibration } from "./commands/calibration";
 
 let client: LanguageClient | undefined;
@@ -29,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
   let lastStatus: StatusResult | undefined;
   const targets = new Targets(() => client, () => configFile);
   const graphs = new GraphDocuments(() => client);
+  const panels = new GraphPanels(context.extensionUri, () => client);
   const statusBar = new StatusBar((status) => {
     const active = vscode.window.activeTextEditor?.document.uri.fsPath;
     const byPath = (p: string) => status.targets.find((t) => targets.quantizerUri(t).fsPath === p);
@@ -53,6 +55,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
       lastStatus = status;
       statusBar.update(status);
       graphs.refreshAll();
+      panels.refreshAll();
     });
     lastStatus = await targets.status();
     statusBar.update(lastStatus);
@@ -88,6 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
       const uri = await targets.resolve(arg);
       const result = uri && (await runCalibration(c, uri));
       graphs.refreshAll();
+      panels.refreshAll();
       return result;
     })),
     vscode.commands.registerCommand("qkit.exportModel", withClient(async (c, arg?: unknown, to?: unknown) => {
@@ -101,6 +105,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
       const uri = await targets.resolve(arg);
       return uri && graphs.show(uri);
     })),
+    vscode.commands.registerCommand("qkit.showGraph", withClient(async (_c, arg?: unknown) => {
+      const uri = await targets.resolve(arg);
+      if (!uri) return undefined;
+      panels.show(uri);
+      return uri.toString();
+    })),
+    vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, panels),
+    vscode.window.onDidChangeTextEditorSelection((e) => panels.cursorMoved(e.textEditor.document, e.selections[0]!.active.line)),
     vscode.commands.registerCommand("qkit.selectTarget", withClient(async () => {
       const uri = await targets.pick();
       if (uri) await vscode.window.showTextDocument(uri);

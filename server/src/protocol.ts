@@ -159,3 +159,87 @@ export interface GraphViewResult {
 
 /** The annotated graph as a read-only document: text plus links from node names to the lines that annotated them. */
 export const GraphViewRequest = new RequestType<GraphViewParams, GraphViewResult, void>("qkit/graphView");
+
+export interface GraphModelParams {
+  /** A quantizer file listed in qkit.json. */
+  uri: string;
+}
+
+/** A node's quantization at a glance: the kinds of the specs on its slots (fixed and shared win over the rest). */
+export type GraphNodeState = "annotated" | "shared" | "fixed" | "derived" | "float";
+
+/** A place in a quantizer file (zero-based lines, as LSP counts). */
+export interface GraphSite {
+  uri: string;
+  line: number;
+  character: number;
+  endLine: number;
+}
+
+/** One spec the quantizer put on an edge into the node or on its output. */
+export interface GraphSlot {
+  /** "from %x" for an input edge, "output" for the node's value. */
+  where: string;
+  kind: "observed" | "fixed" | "shared" | "derived";
+  dtype?: string;
+  qscheme?: string;
+  /** Where the spec was created. */
+  site?: GraphSite;
+}
+
+export interface GraphModelNode {
+  name: string;
+  /** ONNX op type; "input" and "output" for the graph's inputs and outputs. */
+  opType: string;
+  /** Module paths from the exporter's names, outermost first ("layer1", "layer1.0", "layer1.0.conv1"). */
+  modules: string[];
+  /** Producers of this node's activations, as indices into `nodes` (weights and constants are left out). */
+  inputs: number[];
+  /** Weights and constants the node reads: name and shape. */
+  params: string[];
+  shape?: string;
+  state: GraphNodeState;
+  /** Whether the int8 runtime runs it on integer kernels as annotated, and why not when it does not. */
+  int8: boolean;
+  why?: string;
+  /** The line that annotated the node. */
+  site?: GraphSite;
+  slots: GraphSlot[];
+  /** Indices into `groups` of the calibrated sharing groups touching the node. */
+  groups: number[];
+  /** Local SQNR in dB after calibration (null: identical to float; absent: not compared). */
+  sqnr?: number | null;
+}
+
+/** A calibrated sharing group: its qparams and, for histogram observers, the bins with the clip range. */
+export interface GraphGroup {
+  observer: string;
+  dtype: string;
+  /** The qparams as Netron writes them, or a per-channel summary. */
+  qparams: string;
+  where: string[];
+  /** Observed min and max (per-tensor), and the range the qparams represent. */
+  min?: number;
+  max?: number;
+  clip?: [number, number];
+  /** Histogram observers: at most 128 bins spanning [min, max]. */
+  histogram?: number[];
+}
+
+export interface GraphModelResult {
+  model: string;
+  quantizer: string;
+  /** Calibration items when a report exists. */
+  calibrated?: number;
+  nodes: GraphModelNode[];
+  groups: GraphGroup[];
+  /** The SQNR warning threshold (setting qkit.sqnrThresholdDb), the middle of the colour scale. */
+  sqnrThresholdDb: number;
+}
+
+/**
+ * The annotated (and, after calibration, calibrated) model as data for a drawing: nodes with their module path,
+ * quantization state, int8 status, annotating lines and qparams. Waits for a check in flight (cancellable); fails
+ * with a message when the file is not a target, the workspace is not trusted or the last check did not finish.
+ */
+export const GraphModelRequest = new RequestType<GraphModelParams, GraphModelResult, void>("qkit/graphModel");

@@ -25,6 +25,7 @@ import {
   AnnotatedGraphRequest,
   DEFAULT_SETTINGS,
   DidChangeTrustNotification,
+  GraphModelRequest,
   GraphViewRequest,
   RunCalibrationRequest,
   StatusChangedNotification,
@@ -42,6 +43,7 @@ import { CalibrationFailure, CalibrationService } from "./calibration/calibratio
 import { nodeCalibrationMarkdown, siteCalibrationMarkdown } from "./features/qparam-hover.js";
 import { calibrationLenses, RUN_CALIBRATION_COMMAND } from "./features/calibration-lenses.js";
 import { graphView } from "./features/graph-view.js";
+import { graphModel } from "./features/graph-model.js";
 import { scaleInlayHints } from "./features/inlay-hints.js";
 import { stringAt } from "./typescript/syntax-queries.js";
 import { codeActions, FIX_ALL_KIND } from "./features/code-actions.js";
@@ -352,6 +354,20 @@ export function startServer(connection: Connection): void {
     const result = workspace.results.get(file);
     if (result?.outcome.kind !== "done") throw new ResponseError(LSPErrorCodes.RequestFailed, result ? `the last check did not finish (${result.outcome.kind})` : "the quantizer has not been checked yet; open it");
     return graphView(result.outcome.report.graphText, result.outcome.report.annotations, target.model, calibration?.reportFor(file));
+  });
+
+  connection.onRequest(GraphModelRequest, async (params, token) => {
+    const file = uriToPath(params.uri);
+    const target = file ? workspace?.targetFor(file) : undefined;
+    if (!file || !workspace || !target) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is not a quantizer listed in qkit.json`);
+    if (!workspace.trusted) throw new ResponseError(LSPErrorCodes.RequestFailed, "the workspace is not trusted, so the quantizer has not run");
+    await Promise.race([workspace.settled(file), untilCancelled(token)]);
+    const result = workspace.results.get(file);
+    if (result?.outcome.kind !== "done") throw new ResponseError(LSPErrorCodes.RequestFailed, result ? `the last check did not finish (${result.outcome.kind})` : "the quantizer has not been checked yet; open it");
+    const loaded = await workspace.loadedModel(file);
+    if (!loaded) throw new ResponseError(LSPErrorCodes.RequestFailed, `${target.model} is not loaded`);
+    const { annotations, coverage } = result.outcome.report;
+    return graphModel({ model: loaded.model, quantizer: params.uri, annotations, coverage, report: calibration?.reportFor(file), sqnrThresholdDb: workspace.settings.sqnrThresholdDb });
   });
 
   connection.onRequest(AnnotatedGraphRequest, async (params, token) => {

@@ -160,6 +160,19 @@ describe("qkit in VS Code (trusted workspace)", () => {
     assert.equal(conv.target.path, tutorial.uri.path);
   });
 
+  it("Show graph opens one webview panel per quantizer, and the server has its data: calibrated nodes with SQNR", async () => {
+    const graphTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith("qkit.graph"));
+    assert.equal(await vscode.commands.executeCommand("qkit.showGraph", tutorial.uri.toString()), tutorial.uri.toString());
+    await until("the graph panel", () => graphTabs().length === 1);
+    await vscode.commands.executeCommand("qkit.showGraph", tutorial.uri.toString());
+    assert.equal(graphTabs().length, 1, "the same quantizer's panel is revealed, not opened twice");
+    assert.match(graphTabs()[0]!.label, /tutorial-quantizer\.ts/);
+    const graph = (await (await qkitApi()).client()!.sendRequest("qkit/graphModel", { uri: tutorial.uri.toString() })) as { calibrated?: number; nodes: { name: string; sqnr?: number | null }[] };
+    assert.equal(graph.calibrated, 512);
+    assert.equal(typeof graph.nodes.find((n) => n.name === "/conv1/Conv")?.sqnr, "number");
+    await vscode.window.tabGroups.close(graphTabs());
+  });
+
   it("exports the quantized model where asked", async () => {
     const target = file("exported/model.int8.onnx");
     const result = await vscode.commands.executeCommand("qkit.exportModel", tutorial.uri.toString(), target.toString());
