@@ -159,3 +159,31 @@ export interface GraphViewResult {
 
 /** The annotated graph as a read-only document: text plus links from node names to the lines that annotated them. */
 export const GraphViewRequest = new RequestType<GraphViewParams, GraphViewResult, void>("qkit/graphView");
+
+export interface NewQuantizerParams {
+  /** The ONNX model to write a quantizer for (a file URI). */
+  model: string;
+  /** Whose specs and fusions the file follows (`qkit init --like`); xnnpack when left out. */
+  like?: "xnnpack" | "x86" | "ort-qdq";
+  /** The quantizer file to write (a file URI); `<model name>-quantizer.ts` beside qkit.json when left out. */
+  out?: string;
+  /** Replace `out` when it exists; without it an existing file fails the request and is left as it was. */
+  force?: boolean;
+}
+
+export interface NewQuantizerResult {
+  /** The written quantizer file's URI. */
+  quantizer: string;
+  /** The qkit.json that names it as a target (created when the workspace had none). */
+  config: string;
+  /** False when qkit.json already had this target. */
+  targetAdded: boolean;
+}
+
+/**
+ * Write a readable quantizer for a model (what `qkit init` writes: its patterns, a QuantizationConfig per pattern,
+ * int32 biases derived) and add it to qkit.json as a target; both files written atomically. Runs no user code, so
+ * it works in untrusted workspaces too. Fails with a one-line message when the model does not load, the file exists
+ * (without `force`), or qkit.json is not valid.
+ */
+export const NewQuantizerRequest = new RequestType<NewQuantizerParams, NewQuantizerResult, void>("qkit/newQuantizer");
