@@ -29,6 +29,9 @@ export async function newQuantizer(workspace: Workspace, params: NewQuantizerPar
       ...(params.like ? { like: params.like } : {}),
       ...(out ? { out } : {}),
     });
+    // The new target is checked at once, as if the user had edited qkit.json and the file.
+    workspace.documentChanged(result.config);
+    workspace.documentChanged(result.quantizer);
     return { quantizer: pathToUri(result.quantizer), config: pathToUri(result.config), targetAdded: result.targetAdded };
   } catch (error) {
     if (error instanceof QkitError) throw new NewQuantizerFailure(error.message);
