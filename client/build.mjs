@@ -18,7 +18,7 @@ for (const sub of ["extension.js", "server", "lib"]) rmSync(path.join(dist, sub)
 
 await build({ ...common, entryPoints: [path.join(root, "client", "src", "extension.ts")], outfile: path.join(dist, "extension.js"), external: ["vscode"] });
 
-// ts-morph (the server's quick fixes) carries a TypeScript copy of its own (@ts-morph/common/dist/typescript.js, the
+// ts-morph (the scaffold and the server's quick fixes) carries a TypeScript copy of its own (@ts-morph/common/dist/typescript.js, the
 // same minor version): it gets the one the server ships in lib/ instead, 9 MB less and one copy in memory.
 const sharedTypeScript = {
   name: "shared-typescript",
@@ -54,6 +54,8 @@ await build({
   entryPoints: { tooling: path.join(runtime, "dist", "src", "tooling.js"), worker: path.join(runtime, "dist", "src", "engine", "kernels", "worker.js") },
   outdir: path.join(qkit, "dist", "src"),
   external: ["typescript"],
+  // ts-morph (qkit init, the server's fixes and its scaffold) comes with the runtime, on the shipped TypeScript.
+  plugins: [sharedTypeScript],
 });
 const copyTypings = (from, to) => {
   for (const entry of readdirSync(from)) {

@@ -13,6 +13,7 @@ import { StatusBar } from "./status-bar";
 import { Targets } from "./targets";
 import { GRAPH_SCHEME, GraphDocuments } from "./graph-document";
 import { runCalibration } from "./commands/calibration";
+import { createEmptyConfig, newQuantizer } from "./commands/new-quantizer";
 
 let client: LanguageClient | undefined;
 let configFile: vscode.Uri | undefined;
@@ -107,6 +108,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
       statusBar.update();
       return uri?.toString();
     })),
+    vscode.commands.registerCommand("qkit.newQuantizer", async (model?: unknown, like?: unknown) => {
+      if (!client && (await createEmptyConfig())) await vscode.commands.executeCommand("qkit.restartServer");
+      return withClient((c) => newQuantizer(c, configFile && path.dirname(configFile.fsPath), model, like))();
+    }),
     vscode.commands.registerCommand("qkit.restartServer", async () => {
       await stop();
       await start();
