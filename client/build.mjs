@@ -34,7 +34,6 @@ await build({
   entryPoints: {
     main: path.join(server, "bin", "qkit-language-server.js"),
     "check-worker": path.join(server, "dist", "src", "check", "check-worker.js"),
-    "type-check-worker": path.join(server, "dist", "src", "typescript", "type-check-worker.js"),
     "calibration-worker": path.join(server, "dist", "src", "calibration", "calibration-worker.js"),
     "model-load-worker": path.join(server, "dist", "src", "workspace", "model-load-worker.js"),
   },

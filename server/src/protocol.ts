@@ -77,9 +77,32 @@ export interface TargetStatus {
     warnings: number;
     annotated?: number;
     total?: number;
+    /** Where the time from the last edit to these results went. */
+    timings?: CheckTimings;
   };
   /** Added by the server for each target. */
   calibration?: CalibrationStatus;
+}
+
+/**
+ * The path from an edit to its published diagnostics, in ms: the debounce; compiling the quantizer (server thread);
+ * waiting for a sandbox (none when the warmed-up spare is ready) and that sandbox's decode of its model copy (done in
+ * the background by a spare); in the sandbox, loading the quantizer module, its annotate() and checking the
+ * annotations, then its report; the messages between the two; placing and publishing the diagnostics. Type errors
+ * are checked meanwhile on the server's thread (`typeCheckMs`); a publish pairs both.
+ */
+export interface CheckTimings {
+  debounceMs: number;
+  compileMs: number;
+  workerStartMs: number;
+  modelDecodeMs: number;
+  loadMs: number;
+  annotateMs: number;
+  checkMs: number;
+  reportMs: number;
+  transferMs: number;
+  publishMs: number;
+  typeCheckMs: number;
 }
 
 /** Where a target's calibration stands; `report` is the saved calibration report the hovers read. */

@@ -4,13 +4,22 @@ import { quantizerFrames } from "../sandbox/frames.js";
 import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 export type CheckOutcome =
-  | { kind: "done"; report: CheckReport; durationMs: number }
+  | { kind: "done"; report: CheckReport; durationMs: number; startup: CheckStartup }
   | { kind: "load-error"; failure: LoadFailure; durationMs: number }
   | { kind: "timeout"; classSite: SourceLocation | undefined; className: string | undefined; durationMs: number }
   | { kind: "out-of-memory"; classSite: SourceLocation | undefined; className: string | undefined; durationMs: number }
   | { kind: "exited"; code: number; site: SourceLocation | undefined; classSite: SourceLocation | undefined; durationMs: number }
   | { kind: "crashed"; message: string; site: SourceLocation | undefined; durationMs: number }
   | { kind: "cancelled" };
+
+/**
+ * What a check waited for before its quantizer ran: a sandbox to be ready (`waitMs`: none when the warmed-up spare
+ * was), and how long that sandbox took to decode its copy of the model (in the background, for a spare).
+ */
+export interface CheckStartup {
+  waitMs: number;
+  decodeMs: number;
+}
 
 export interface ModelImage {
   path: string;
@@ -90,12 +99,14 @@ export class CheckRunner {
 
   async #runNow(model: ModelImage, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
     this.#running++;
+    const waitStarted = performance.now();
     const { worker, ready } = this.#take(model, limits);
     try {
       const startup = await Promise.race([ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
       if (startup.kind !== "ready") return { kind: "crashed", message: startup.kind === "model-error" ? startup.message : "the check worker did not start", site: undefined, durationMs: 0 };
       if (signal.aborted) return { kind: "cancelled" };
-      const outcome = this.#supervise(worker, job, limits, signal);
+      const waited = { waitMs: Math.round(performance.now() - waitStarted), decodeMs: startup.decodeMs };
+      const outcome = this.#supervise(worker, job, limits, signal, waited);
       // Warm the next worker now: warming takes longer than a check, and the next edit's debounce is short.
       this.#spare = this.#spawn(model, limits);
       return await outcome;
@@ -105,7 +116,7 @@ export class CheckRunner {
     }
   }
 
-  async #supervise(worker: Sandbox, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
+  async #supervise(worker: Sandbox, job: CheckJob, limits: CheckLimits, signal: AbortSignal, startup: CheckStartup): Promise<CheckOutcome> {
     let classSite: SourceLocation | undefined;
     let className: string | undefined;
     const ended = await supervise<WorkerMessage, { kind: "result"; report: CheckReport } | { kind: "load-error"; failure: LoadFailure }>(worker, {
@@ -125,7 +136,7 @@ export class CheckRunner {
     switch (ended.kind) {
       case "finished":
         return ended.value.kind === "result"
-          ? { kind: "done", report: ended.value.report, durationMs: ended.durationMs }
+          ? { kind: "done", report: ended.value.report, durationMs: ended.durationMs, startup }
           : { kind: "load-error", failure: ended.value.failure, durationMs: ended.durationMs };
       case "timeout":
       case "out-of-memory":

@@ -52,8 +52,11 @@ export interface CheckReport {
   annotations: AnnotationInfo[];
   /** The annotated graph in qkit's text form (qkit/annotatedGraph). */
   graphText: string;
-  /** Where the worker's time went, in ms (logged by the server). */
-  timings: { load: number; check: number; report: number };
+  /**
+   * Where the worker's time went, in ms: loading the quantizer module, its annotate(), checking the annotations, and
+   * making this report.
+   */
+  timings: { load: number; annotate: number; check: number; report: number };
 }
 
 export interface LoadFailure {
@@ -64,7 +67,8 @@ export interface LoadFailure {
 }
 
 export type WorkerMessage =
-  | { kind: "ready" }
+  /** The model is decoded (in `decodeMs`): the worker waits for its job. */
+  | { kind: "ready"; decodeMs: number }
   | { kind: "model-error"; message: string }
   | { kind: "phase"; phase: "annotate"; classSite: SourceLocation; className: string }
   | { kind: "result"; report: CheckReport }
