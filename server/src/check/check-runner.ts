@@ -23,9 +23,10 @@ export interface CheckStartup {
 
 export interface ModelImage {
   path: string;
-  /** Changes whenever the bytes do; spare workers of an older image are discarded. */
+  /** Changes whenever the file does; spare workers of an older image are discarded. */
   version: number;
-  bytes: Uint8Array;
+  /** The file's size and modification time when the server loaded it (`size:mtimeMs`). */
+  stamp: string;
 }
 
 export interface CheckLimits {
@@ -72,8 +73,7 @@ export class CheckRunner {
   }
 
   #spawn(model: ModelImage, limits: CheckLimits): Spare {
-    // A plain copy: the cache's bytes live in a SharedArrayBuffer, which must not reach user code.
-    const data: WorkerData = { modelBytes: new Uint8Array(model.bytes), modelPath: model.path };
+    const data: WorkerData = { modelPath: model.path, modelStamp: model.stamp };
     const worker = startSandbox(WORKER_FILE, data, limits.memoryLimitMb, (line) => this.log(`[quantizer] ${line}`));
     const ready = new Promise<WorkerMessage>((resolve) => {
       const onMessage = (message: unknown) => {

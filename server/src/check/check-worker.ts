@@ -4,6 +4,7 @@
  * sooner, on a timeout or a newer edit), so nothing a quantizer does outlives its check.
  */
 import * as path from "node:path";
+import { statSync } from "node:fs";
 import * as qkit from "qkit/tooling";
 import * as authorApi from "qkit";
 import type { Model, QuantizationSpecBase, SourceLocation } from "qkit/tooling";
@@ -109,7 +110,9 @@ async function main(): Promise<void> {
   let model: Model;
   const decodeStarted = performance.now();
   try {
-    model = await qkit.loadModel(data.modelBytes, { name: data.modelPath, baseDir: path.dirname(data.modelPath) });
+    const stat = statSync(data.modelPath);
+    if (`${stat.size}:${stat.mtimeMs}` !== data.modelStamp) throw new Error(`${data.modelPath} changed on disk since the server read it; it is checked again once reloaded`);
+    model = await qkit.loadModel(data.modelPath);
   } catch (error) {
     post({ kind: "model-error", message: (error as Error).message });
     return;

@@ -6,11 +6,12 @@ import type { Coverage, Finding, SourceLocation } from "qkit/tooling";
 
 export interface WorkerData {
   /**
-   * The model file's bytes. They cross into the sandbox as a copy of its own: the quantizer sees tensors as views
-   * into these bytes, and whatever it writes there must not reach the server's cache or a later check.
+   * The model file, which the sandbox reads and decodes itself: the quantizer sees tensors as views into the
+   * sandbox's own bytes, so whatever it writes there never reaches the server or a later check.
    */
-  modelBytes: Uint8Array;
   modelPath: string;
+  /** The file's `size:mtimeMs` as the server loaded it; a sandbox that finds another refuses to check a different model. */
+  modelStamp: string;
 }
 
 export interface CheckJob {
