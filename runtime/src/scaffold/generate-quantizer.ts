@@ -76,10 +76,9 @@ function header(sketch: QuantizerSketch): WriterFunction {
 }
 
 /** A doc comment's text, wrapped to fit the file's width. */
-function docText(text: string): string {
+function doc(text: string): string {
   return wrap(text, 114).join("\n");
 }
-const doc = docText;
 
 /** Words of `text` in lines of at most `width` characters. */
 function wrap(text: string, width: number): string[] {
@@ -165,8 +164,8 @@ function configStatements(patterns: ModelPatterns, kind: VariableStatementStruct
 
 type FunctionStructure = FunctionDeclarationStructure;
 
-function fn(kind: FunctionStructure["kind"], name: string, doc: string, parameters: OptionalKind<ParameterDeclarationStructure>[], returnType: string, statements: string[]): FunctionStructure {
-  return { kind, name, docs: [docText(doc)], parameters, returnType, statements };
+function fn(kind: FunctionStructure["kind"], name: string, text: string, parameters: OptionalKind<ParameterDeclarationStructure>[], returnType: string, statements: string[]): FunctionStructure {
+  return { kind, name, docs: [doc(text)], parameters, returnType, statements };
 }
 
 const NODE: OptionalKind<ParameterDeclarationStructure> = { name: "node", type: "Node" };
@@ -272,7 +271,7 @@ function outputStatements(fuseRelu: boolean): string[] {
 
 function quantizerClass(name: string, opTypes: string[], patterns: ModelPatterns, kind: ClassDeclarationStructure["kind"]): ClassDeclarationStructure {
   const loop = (ops: string[], call: (op: string) => string) => ops.map((op) => `for (const partition of partitions.${op}) ${call(op)}`);
-  const body = [
+  const body = opTypes.length === 0 ? ["// The model has no float operator this scaffold quantizes: it stays float.", "return model;"] : [
     `const partitions = getSourcePartitions(model.graph, [${opTypes.map((op) => JSON.stringify(op)).join(", ")}]);`,
     ...(patterns.weighted.length > 0 ? ["// Ops with weights first: a Relu they fuse is theirs."] : []),
     ...loop(patterns.weighted, (op) => `annotateWeighted(partition.nodes[0]!, ${configName(op)});`),
