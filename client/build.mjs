@@ -23,7 +23,7 @@ const webview = path.join(root, "client", "webview");
 await build({ bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: false, logLevel: "warning", legalComments: "none", minify: true, entryPoints: [path.join(webview, "src", "main.ts")], outfile: path.join(dist, "webview", "graph.js") });
 cpSync(path.join(webview, "graph.css"), path.join(dist, "webview", "graph.css"));
 
-// ts-morph (the server's quick fixes) carries a TypeScript copy of its own (@ts-morph/common/dist/typescript.js, the
+// ts-morph (the scaffold and the server's quick fixes) carries a TypeScript copy of its own (@ts-morph/common/dist/typescript.js, the
 // same minor version): it gets the one the server ships in lib/ instead, 9 MB less and one copy in memory.
 const sharedTypeScript = {
   name: "shared-typescript",
@@ -39,7 +39,6 @@ await build({
   entryPoints: {
     main: path.join(server, "bin", "qkit-language-server.js"),
     "check-worker": path.join(server, "dist", "src", "check", "check-worker.js"),
-    "type-check-worker": path.join(server, "dist", "src", "typescript", "type-check-worker.js"),
     "calibration-worker": path.join(server, "dist", "src", "calibration", "calibration-worker.js"),
     "model-load-worker": path.join(server, "dist", "src", "workspace", "model-load-worker.js"),
   },
@@ -59,6 +58,8 @@ await build({
   entryPoints: { tooling: path.join(runtime, "dist", "src", "tooling.js"), worker: path.join(runtime, "dist", "src", "engine", "kernels", "worker.js") },
   outdir: path.join(qkit, "dist", "src"),
   external: ["typescript"],
+  // ts-morph (qkit init, the server's fixes and its scaffold) comes with the runtime, on the shipped TypeScript.
+  plugins: [sharedTypeScript],
 });
 const copyTypings = (from, to) => {
   for (const entry of readdirSync(from)) {

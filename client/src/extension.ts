@@ -14,6 +14,7 @@ import { Targets } from "./targets";
 import { GRAPH_SCHEME, GraphDocuments } from "./graph-document";
 import { GRAPH_VIEW_TYPE, GraphPanels } from "./graph-panel";
 import { runCalibration } from "./commands/calibration";
+import { createEmptyConfig, newQuantizer } from "./commands/new-quantizer";
 
 let client: LanguageClient | undefined;
 let configFile: vscode.Uri | undefined;
@@ -119,6 +120,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<QkitAp
       statusBar.update();
       return uri?.toString();
     })),
+    vscode.commands.registerCommand("qkit.newQuantizer", async (model?: unknown, like?: unknown) => {
+      if (!client && (await createEmptyConfig())) await vscode.commands.executeCommand("qkit.restartServer");
+      return withClient((c) => newQuantizer(c, configFile && path.dirname(configFile.fsPath), model, like))();
+    }),
     vscode.commands.registerCommand("qkit.restartServer", async () => {
       await stop();
       await start();

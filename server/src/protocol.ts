@@ -77,9 +77,32 @@ export interface TargetStatus {
     warnings: number;
     annotated?: number;
     total?: number;
+    /** Where the time from the last edit to these results went. */
+    timings?: CheckTimings;
   };
   /** Added by the server for each target. */
   calibration?: CalibrationStatus;
+}
+
+/**
+ * The path from an edit to its published diagnostics, in ms: the debounce; compiling the quantizer (server thread);
+ * waiting for a sandbox (none when the warmed-up spare is ready) and that sandbox's decode of its model copy (done in
+ * the background by a spare); in the sandbox, loading the quantizer module, its annotate() and checking the
+ * annotations, then its report; the messages between the two; placing and publishing the diagnostics. Type errors
+ * are checked meanwhile on the server's thread (`typeCheckMs`); a publish pairs both.
+ */
+export interface CheckTimings {
+  debounceMs: number;
+  compileMs: number;
+  workerStartMs: number;
+  modelDecodeMs: number;
+  loadMs: number;
+  annotateMs: number;
+  checkMs: number;
+  reportMs: number;
+  transferMs: number;
+  publishMs: number;
+  typeCheckMs: number;
 }
 
 /** Where a target's calibration stands; `report` is the saved calibration report the hovers read. */
@@ -243,3 +266,31 @@ export interface GraphModelResult {
  * with a message when the file is not a target, the workspace is not trusted or the last check did not finish.
  */
 export const GraphModelRequest = new RequestType<GraphModelParams, GraphModelResult, void>("qkit/graphModel");
+
+export interface NewQuantizerParams {
+  /** The ONNX model to write a quantizer for (a file URI). */
+  model: string;
+  /** Whose specs and fusions the file follows (`qkit init --like`); xnnpack when left out. */
+  like?: "xnnpack" | "x86" | "ort-qdq";
+  /** The quantizer file to write (a file URI); `<model name>-quantizer.ts` beside qkit.json when left out. */
+  out?: string;
+  /** Replace `out` when it exists; without it an existing file fails the request and is left as it was. */
+  force?: boolean;
+}
+
+export interface NewQuantizerResult {
+  /** The written quantizer file's URI. */
+  quantizer: string;
+  /** The qkit.json that names it as a target (created when the workspace had none). */
+  config: string;
+  /** False when qkit.json already had this target. */
+  targetAdded: boolean;
+}
+
+/**
+ * Write a readable quantizer for a model (what `qkit init` writes: its patterns, a QuantizationConfig per pattern,
+ * int32 biases derived) and add it to qkit.json as a target; both files written atomically. Runs no user code, so
+ * it works in untrusted workspaces too. Fails with a one-line message when the model does not load, the file exists
+ * (without `force`), or qkit.json is not valid.
+ */
+export const NewQuantizerRequest = new RequestType<NewQuantizerParams, NewQuantizerResult, void>("qkit/newQuantizer");

@@ -27,6 +27,7 @@ import {
   DidChangeTrustNotification,
   GraphModelRequest,
   GraphViewRequest,
+  NewQuantizerRequest,
   RunCalibrationRequest,
   StatusChangedNotification,
   StatusRequest,
@@ -49,6 +50,7 @@ import { stringAt } from "./typescript/syntax-queries.js";
 import { codeActions, FIX_ALL_KIND } from "./features/code-actions.js";
 import { graphSources, nodeDefinitions, specReferences } from "./features/navigation.js";
 import { documentSymbols, workspaceSymbols } from "./features/symbols.js";
+import { NewQuantizerFailure, newQuantizer } from "./features/new-quantizer.js";
 
 export const SERVER_NAME = "qkit-language-server";
 const VERSION: string = (require("../../package.json") as { version: string }).version;
@@ -382,6 +384,16 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onRequest(StatusRequest, () => status());
+
+  connection.onRequest(NewQuantizerRequest, async (params) => {
+    if (!workspace) throw new ResponseError(LSPErrorCodes.RequestFailed, "the server has no workspace folder to write into");
+    try {
+      return await newQuantizer(workspace, params);
+    } catch (error) {
+      if (error instanceof NewQuantizerFailure) throw new ResponseError(LSPErrorCodes.RequestFailed, error.message);
+      throw error;
+    }
+  });
 
   connection.onShutdown(() => workspace?.dispose());
   documents.listen(connection);

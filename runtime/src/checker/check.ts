@@ -34,6 +34,8 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Annotate the given model itself instead of a copy (default false: the caller's model is left as it was). */
   inPlace?: boolean;
+  /** Called when annotate() (and validate()) returned, before the annotations are checked: where the time goes. */
+  onAnnotated?: () => void;
 }
 
 function threw(stage: string, error: unknown): Finding {
@@ -68,6 +70,7 @@ export function runCheck(model: Model, quantizer: Quantizer, options: CheckOptio
   } catch (error) {
     findings.push(threw("validate", error));
   }
+  options.onAnnotated?.();
 
   const annotated: { node: Node; annotation: QuantizationAnnotation }[] = [];
   for (const node of m.graph.nodes) {

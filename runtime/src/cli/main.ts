@@ -11,8 +11,9 @@ import { mergeCalibrationCommand } from "./merge-calibration-command.js";
 import { evalCommand } from "./eval-command.js";
 import { runCommand } from "./run-command.js";
 import { debugCommand } from "./debug-command.js";
+import { initCommand } from "./init-command.js";
 
-const COMMANDS: Command[] = [inspectCommand, checkCommand, quantizeCommand, calibrateCommand, mergeCalibrationCommand, evalCommand, debugCommand, runCommand];
+const COMMANDS: Command[] = [initCommand, inspectCommand, checkCommand, quantizeCommand, calibrateCommand, mergeCalibrationCommand, evalCommand, debugCommand, runCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

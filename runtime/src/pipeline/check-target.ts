@@ -20,6 +20,8 @@ export interface LoadTargetOptions {
 export interface CheckTargetOptions extends LoadTargetOptions {
   /** Annotate a model given as a Model itself rather than a copy (a worker's model is its own). */
   inPlace?: boolean;
+  /** Called when annotate() returned, before its annotations are checked. */
+  onAnnotated?: () => void;
 }
 
 export type CheckTargetResult =
@@ -48,6 +50,6 @@ export async function checkTarget(target: PipelineTarget, options: CheckTargetOp
     if (error instanceof QuantizerLoadError) return { kind: "load-failed", error, floatModel };
     throw error;
   }
-  const result = runCheck(floatModel, loaded.quantizer, { inPlace: !!options.inPlace });
+  const result = runCheck(floatModel, loaded.quantizer, { inPlace: !!options.inPlace, ...(options.onAnnotated ? { onAnnotated: options.onAnnotated } : {}) });
   return { kind: "checked", loaded, floatModel, ...result };
 }

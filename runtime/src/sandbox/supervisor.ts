@@ -230,7 +230,9 @@ export function supervise<M, T>(sandbox: Sandbox, options: SuperviseOptions<M, T
     let timer: NodeJS.Timeout | undefined;
     const startTimer = () => {
       if (limits.timeoutMs === undefined || outcome) return;
-      timer = setTimeout(() => settle(overCap() ? { kind: "out-of-memory", durationMs: elapsed() } : { kind: "timeout", durationMs: elapsed() }), limits.timeoutMs);
+      // The verdict waits for this turn's I/O: when the caller's thread was busy as the time ran out, a result
+      // already in the pipe is the job's answer, not a timeout.
+      timer = setTimeout(() => setImmediate(() => settle(overCap() ? { kind: "out-of-memory", durationMs: elapsed() } : { kind: "timeout", durationMs: elapsed() })), limits.timeoutMs);
     };
     if (options.startsWhen) timer = setTimeout(() => settle({ kind: "crashed", error: new Error(`the sandbox did not start within ${STARTUP_TIMEOUT_MS / 1000} s`), durationMs: elapsed() }), STARTUP_TIMEOUT_MS);
     else startTimer();

@@ -4,7 +4,7 @@ import { quantizerFrames } from "../sandbox/frames.js";
 import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 export type CheckOutcome =
-  | { kind: "done"; report: CheckReport; durationMs: number }
+  | { kind: "done"; report: CheckReport; durationMs: number; startup: CheckStartup }
   | { kind: "load-error"; failure: LoadFailure; durationMs: number }
   | { kind: "timeout"; classSite: SourceLocation | undefined; className: string | undefined; durationMs: number }
   | { kind: "out-of-memory"; classSite: SourceLocation | undefined; className: string | undefined; durationMs: number }
@@ -12,11 +12,21 @@ export type CheckOutcome =
   | { kind: "crashed"; message: string; site: SourceLocation | undefined; durationMs: number }
   | { kind: "cancelled" };
 
+/**
+ * What a check waited for before its quantizer ran: a sandbox to be ready (`waitMs`: none when the warmed-up spare
+ * was), and how long that sandbox took to decode its copy of the model (in the background, for a spare).
+ */
+export interface CheckStartup {
+  waitMs: number;
+  decodeMs: number;
+}
+
 export interface ModelImage {
   path: string;
-  /** Changes whenever the bytes do; spare workers of an older image are discarded. */
+  /** Changes whenever the file does; spare workers of an older image are discarded. */
   version: number;
-  bytes: Uint8Array;
+  /** The file's size and modification time when the server loaded it (`size:mtimeMs`). */
+  stamp: string;
 }
 
 export interface CheckLimits {
@@ -63,8 +73,7 @@ export class CheckRunner {
   }
 
   #spawn(model: ModelImage, limits: CheckLimits): Spare {
-    // A plain copy: the cache's bytes live in a SharedArrayBuffer, which must not reach user code.
-    const data: WorkerData = { modelBytes: new Uint8Array(model.bytes), modelPath: model.path };
+    const data: WorkerData = { modelPath: model.path, modelStamp: model.stamp };
     const worker = startSandbox(WORKER_FILE, data, limits.memoryLimitMb, (line) => this.log(`[quantizer] ${line}`));
     const ready = new Promise<WorkerMessage>((resolve) => {
       const onMessage = (message: unknown) => {
@@ -90,12 +99,14 @@ export class CheckRunner {
 
   async #runNow(model: ModelImage, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
     this.#running++;
+    const waitStarted = performance.now();
     const { worker, ready } = this.#take(model, limits);
     try {
       const startup = await Promise.race([ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
       if (startup.kind !== "ready") return { kind: "crashed", message: startup.kind === "model-error" ? startup.message : "the check worker did not start", site: undefined, durationMs: 0 };
       if (signal.aborted) return { kind: "cancelled" };
-      const outcome = this.#supervise(worker, job, limits, signal);
+      const waited = { waitMs: Math.round(performance.now() - waitStarted), decodeMs: startup.decodeMs };
+      const outcome = this.#supervise(worker, job, limits, signal, waited);
       // Warm the next worker now: warming takes longer than a check, and the next edit's debounce is short.
       this.#spare = this.#spawn(model, limits);
       return await outcome;
@@ -105,7 +116,7 @@ export class CheckRunner {
     }
   }
 
-  async #supervise(worker: Sandbox, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
+  async #supervise(worker: Sandbox, job: CheckJob, limits: CheckLimits, signal: AbortSignal, startup: CheckStartup): Promise<CheckOutcome> {
     let classSite: SourceLocation | undefined;
     let className: string | undefined;
     const ended = await supervise<WorkerMessage, { kind: "result"; report: CheckReport } | { kind: "load-error"; failure: LoadFailure }>(worker, {
@@ -125,7 +136,7 @@ export class CheckRunner {
     switch (ended.kind) {
       case "finished":
         return ended.value.kind === "result"
-          ? { kind: "done", report: ended.value.report, durationMs: ended.durationMs }
+          ? { kind: "done", report: ended.value.report, durationMs: ended.durationMs, startup }
           : { kind: "load-error", failure: ended.value.failure, durationMs: ended.durationMs };
       case "timeout":
       case "out-of-memory":

@@ -4,6 +4,7 @@
  * sooner, on a timeout or a newer edit), so nothing a quantizer does outlives its check.
  */
 import * as path from "node:path";
+import { statSync } from "node:fs";
 import * as qkit from "qkit/tooling";
 import * as authorApi from "qkit";
 import type { Model, QuantizationSpecBase, SourceLocation } from "qkit/tooling";
@@ -62,6 +63,7 @@ function graphText(model: Model): string {
 async function run(model: Model, job: CheckJob): Promise<void> {
   const started = performance.now();
   let ready = started;
+  let annotated = started;
   // The file's code comes first from what the server compiled, then from the editor's text, then from disk.
   const loader = new qkit.UserModuleLoader({ qkit: authorApi, compiled: (f) => job.compiled[f], text: (f) => job.sources[f] });
   qkit.guardPrototypes();
@@ -77,6 +79,9 @@ async function run(model: Model, job: CheckJob): Promise<void> {
       channel.postNow({ kind: "phase", phase: "annotate", classSite, className });
       ready = performance.now();
     },
+    onAnnotated() {
+      annotated = performance.now();
+    },
   });
   if (result.kind === "load-failed") return fail(result.error.code, result.error.detail ?? result.error.message, result.error.location);
   const checked = performance.now();
@@ -88,9 +93,14 @@ async function run(model: Model, job: CheckJob): Promise<void> {
     coverage: result.coverage,
     annotations: annotations(result.model),
     graphText: graphText(result.model),
-    timings: { load: 0, check: 0, report: 0 },
+    timings: { load: 0, annotate: 0, check: 0, report: 0 },
   };
-  report.timings = { load: Math.round(ready - started), check: Math.round(checked - ready), report: Math.round(performance.now() - checked) };
+  report.timings = {
+    load: Math.round(ready - started),
+    annotate: Math.round(annotated - ready),
+    check: Math.round(checked - annotated),
+    report: Math.round(performance.now() - checked),
+  };
   // Findings may carry user objects in odd places; a structured clone of plain JSON always succeeds.
   post({ kind: "result", report: JSON.parse(JSON.stringify(report)) as CheckReport });
 }
@@ -98,8 +108,11 @@ async function run(model: Model, job: CheckJob): Promise<void> {
 async function main(): Promise<void> {
   const data = (await channel.data) as WorkerData;
   let model: Model;
+  const decodeStarted = performance.now();
   try {
-    model = await qkit.loadModel(data.modelBytes, { name: data.modelPath, baseDir: path.dirname(data.modelPath) });
+    const stat = statSync(data.modelPath);
+    if (`${stat.size}:${stat.mtimeMs}` !== data.modelStamp) throw new Error(`${data.modelPath} changed on disk since the server read it; it is checked again once reloaded`);
+    model = await qkit.loadModel(data.modelPath);
   } catch (error) {
     post({ kind: "model-error", message: (error as Error).message });
     return;
@@ -110,7 +123,7 @@ async function main(): Promise<void> {
     started = true;
     void run(model, job);
   });
-  post({ kind: "ready" });
+  post({ kind: "ready", decodeMs: Math.round(performance.now() - decodeStarted) });
 }
 
 void main();

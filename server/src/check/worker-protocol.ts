@@ -6,11 +6,12 @@ import type { Coverage, Finding, SourceLocation } from "qkit/tooling";
 
 export interface WorkerData {
   /**
-   * The model file's bytes. They cross into the sandbox as a copy of its own: the quantizer sees tensors as views
-   * into these bytes, and whatever it writes there must not reach the server's cache or a later check.
+   * The model file, which the sandbox reads and decodes itself: the quantizer sees tensors as views into the
+   * sandbox's own bytes, so whatever it writes there never reaches the server or a later check.
    */
-  modelBytes: Uint8Array;
   modelPath: string;
+  /** The file's `size:mtimeMs` as the server loaded it; a sandbox that finds another refuses to check a different model. */
+  modelStamp: string;
 }
 
 export interface CheckJob {
@@ -52,8 +53,11 @@ export interface CheckReport {
   annotations: AnnotationInfo[];
   /** The annotated graph in qkit's text form (qkit/annotatedGraph). */
   graphText: string;
-  /** Where the worker's time went, in ms (logged by the server). */
-  timings: { load: number; check: number; report: number };
+  /**
+   * Where the worker's time went, in ms: loading the quantizer module, its annotate(), checking the annotations, and
+   * making this report.
+   */
+  timings: { load: number; annotate: number; check: number; report: number };
 }
 
 export interface LoadFailure {
@@ -64,7 +68,8 @@ export interface LoadFailure {
 }
 
 export type WorkerMessage =
-  | { kind: "ready" }
+  /** The model is decoded (in `decodeMs`): the worker waits for its job. */
+  | { kind: "ready"; decodeMs: number }
   | { kind: "model-error"; message: string }
   | { kind: "phase"; phase: "annotate"; classSite: SourceLocation; className: string }
   | { kind: "result"; report: CheckReport }

@@ -1,7 +1,7 @@
 import { promises as fs, watch, type FSWatcher } from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { loadModel, type Model } from "qkit/tooling";
+import type { Model } from "qkit/tooling";
 import { OutlineBuilder } from "./model-outline.js";
 import type { LoadWorkerData, LoadWorkerMessage } from "./model-load-protocol.js";
 import type { ModelState } from "../protocol.js";
@@ -32,9 +32,9 @@ const BATCH = 2000;
 
 /**
  * Models by absolute path, each loaded once and kept until its file changes: every lookup compares the file's size
- * and modification time (cheap), and a file watcher tells the server to re-check the targets that use it. The bytes
- * live in a SharedArrayBuffer, so check workers decode the same memory instead of copying ~45 MB per check.
- * Loading runs in a worker (model-load-worker.ts) and the graph comes back in batches, so the server keeps answering
+ * and modification time (cheap), and a file watcher tells the server to re-check the targets that use it. The server
+ * keeps the graph's outline, not the file's bytes: the load worker and each check sandbox read the file themselves
+ * (~45 MB for ResNet-18 that the server neither holds nor copies into every sandbox). Loading runs in a worker (model-load-worker.ts) and the graph comes back in batches, so the server keeps answering
  * while a large model loads; external data is read from the model's folder.
  */
 export class ModelCache {
@@ -71,13 +71,9 @@ export class ModelCache {
   async #load(file: string, entry: Entry): Promise<ModelResult> {
     const done = await this.progress("qkit: loading model", file);
     try {
-      const bytes = await readShared(file).catch(async (error: unknown) => {
-        await loadModel(file); // throws the loader's own message for a missing or unreadable file
-        throw error;
-      });
-      const model = await loadInWorker(bytes, file, done.report?.bind(done));
+      const model = await loadInWorker(file, done.report?.bind(done));
       entry.state = "loaded";
-      return { ok: true, loaded: { path: file, version: ++this.#version, bytes, model } };
+      return { ok: true, loaded: { path: file, version: ++this.#version, stamp: entry.stamp, model } };
     } catch (error) {
       entry.state = "error";
       // The loader's one-line message names the file and what is wrong with it.
@@ -108,26 +104,9 @@ async function fileStamp(file: string): Promise<string> {
   }
 }
 
-async function readShared(file: string): Promise<Uint8Array> {
-  const handle = await fs.open(file, "r");
-  try {
-    const { size } = await handle.stat();
-    const bytes = new Uint8Array(new SharedArrayBuffer(size));
-    let offset = 0;
-    while (offset < size) {
-      const { bytesRead } = await handle.read(bytes, offset, size - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return bytes;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Load in a worker; the graph is rebuilt here a batch per event-loop turn, so nothing blocks the server for long. */
-function loadInWorker(bytes: Uint8Array, file: string, report?: (message: string) => void): Promise<Model> {
-  const data: LoadWorkerData = { bytes, name: file, baseDir: path.dirname(file), batch: BATCH };
+function loadInWorker(file: string, report?: (message: string) => void): Promise<Model> {
+  const data: LoadWorkerData = { file, batch: BATCH };
   const worker = new Worker(LOAD_WORKER, { workerData: data });
   return new Promise<Model>((resolve, reject) => {
     let builder: OutlineBuilder | undefined;

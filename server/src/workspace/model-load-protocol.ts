@@ -1,11 +1,8 @@
 import type { OutlineHeader, OutlineNode } from "./model-outline.js";
 
 export interface LoadWorkerData {
-  /** The file's bytes (a SharedArrayBuffer: nothing is copied). */
-  bytes: Uint8Array;
-  name: string;
-  /** Where external data is read from: the model's folder. */
-  baseDir: string;
+  /** The model file, read by the worker itself (external data from its folder): its bytes never sit in the server's heap. */
+  file: string;
   /** Nodes per message. */
   batch: number;
 }

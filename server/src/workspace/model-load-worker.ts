@@ -8,11 +8,11 @@ import type { LoadWorkerData, LoadWorkerMessage } from "./model-load-protocol.js
 const data = workerData as LoadWorkerData;
 const post = (message: LoadWorkerMessage) => parentPort!.postMessage(message);
 
-loadModel(data.bytes, { name: data.name, baseDir: data.baseDir }).then(
+loadModel(data.file).then(
   (model) => {
     for (const part of outline(model, data.batch)) post(Array.isArray(part) ? { kind: "nodes", nodes: part } : { kind: "header", header: part });
   },
   (error: unknown) => {
-    post({ kind: "error", message: error instanceof QkitError ? error.message : `${data.name}: cannot be loaded (internal error: ${(error as Error)?.message ?? String(error)})` });
+    post({ kind: "error", message: error instanceof QkitError ? error.message : `${data.file}: cannot be loaded (internal error: ${(error as Error)?.message ?? String(error)})` });
   },
 );

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import type * as ts from "typescript";
 import type { Diagnostic } from "vscode-languageserver";
 import { isBuiltinQuantizerName, pointLocation, type ResolvedTarget, type SourceLocation } from "qkit/tooling";
-import { DEFAULT_SETTINGS, type QkitSettings, type StatusResult } from "../protocol.js";
+import { DEFAULT_SETTINGS, type CheckTimings, type QkitSettings, type StatusResult } from "../protocol.js";
 import { CheckRunner, type CheckOutcome } from "../check/check-runner.js";
 import type { OpenText } from "../typescript/language-service.js";
 import { quantizerClasses } from "../typescript/syntax-queries.js";
@@ -30,6 +30,8 @@ export interface WorkspaceHost {
 export interface TargetResult {
   outcome: Exclude<CheckOutcome, { kind: "cancelled" }>;
   version: number | null;
+  /** Where the time from the edit to the published diagnostics went (a finished check only). */
+  timings?: CheckTimings;
 }
 
 const TYPE_CHECK_GRACE_MS = 250;
@@ -51,6 +53,10 @@ export class Workspace {
   settings: QkitSettings = { ...DEFAULT_SETTINGS };
 
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** When each file was last edited, and how long its last edit waited for the debounce. */
+  readonly #editedAt = new Map<string, number>();
+  readonly #debounced = new Map<string, number>();
+  readonly #typeCheckMs = new Map<string, number>();
   readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   readonly #typeDiagnostics = new Map<string, Versioned<Diagnostic[]>>();
   readonly #checkDiagnostics = new Map<string, Versioned<PlacedDiagnostic[]>>();
@@ -65,7 +71,7 @@ export class Workspace {
     this.config = new ConfigStore(root);
     this.models = new ModelCache(host.progress, (file) => this.#modelChanged(file));
     this.syntax = new SyntaxTrees((f) => host.open(f));
-    this.types = new TypeChecker(root, host.log);
+    this.types = new TypeChecker(root);
     this.#compiler = new CompileCache((f) => host.open(f)?.text ?? readText(f));
     this.runner = new CheckRunner(host.log);
   }
@@ -114,8 +120,10 @@ export class Workspace {
     // A newer edit makes the running check pointless: stop it now rather than after the debounce.
     for (const target of this.#affectedTargets(file)) this.#running.get(target.quantizerPath)?.abort.abort();
     clearTimeout(this.#timers.get(file));
+    this.#editedAt.set(file, performance.now());
     this.#timers.set(file, setTimeout(() => {
       this.#timers.delete(file);
+      this.#debounced.set(file, Math.round(performance.now() - (this.#editedAt.get(file) ?? performance.now())));
       this.#afterEdit(file);
     }, this.settings.debounceMs));
   }
@@ -180,6 +188,7 @@ export class Workspace {
                   errors: findings.filter((f) => f.severity === "error").length,
                   warnings: findings.filter((f) => f.severity === "warning").length,
                   ...(outcome.kind === "done" ? { annotated: outcome.report.coverage.annotated, total: outcome.report.coverage.total } : {}),
+                  ...(result?.timings ? { timings: result.timings } : {}),
                 },
               }
             : {}),
@@ -210,7 +219,7 @@ export class Workspace {
   }
 
   #afterEdit(file: string): void {
-    // Both run off this thread: the quantizer in its worker, type-checking in the TypeScript worker.
+    // The quantizer's check goes to its sandbox first; type-checking (on this thread) runs while it works.
     for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) void this.#check(target);
     void this.#typeCheck(file);
   }
@@ -220,6 +229,7 @@ export class Workspace {
     // Closed meanwhile: its diagnostics were cleared and stay so.
     if (!this.host.open(file)) return;
     this.#typeDiagnostics.set(file, { version, value: diagnostics });
+    this.#typeCheckMs.set(file, ms);
     this.#republish();
     this.#idle.touch();
     this.host.log(`type-checked ${path.basename(file)} in ${ms} ms`);
@@ -292,7 +302,11 @@ export class Workspace {
     const sources: Record<string, string> = {};
     for (const open of this.host.openFiles()) if (SCRIPT.test(open)) sources[open] = this.host.open(open)!.text;
     const limits = { timeoutMs: this.settings.checkTimeoutMs, memoryLimitMb: this.settings.checkMemoryLimitMb };
-    const outcome = await this.runner.run(model, { file, compiled: this.#compiler.compile(file), sources }, limits, signal);
+    const compileStarted = performance.now();
+    const compiled = this.#compiler.compile(file);
+    const dispatched = performance.now();
+    const outcome = await this.runner.run(model, { file, compiled, sources }, limits, signal);
+    const received = performance.now();
     if (outcome.kind === "cancelled" || signal.aborted) return;
     if (outcome.kind === "load-error" && outcome.failure.code === "syntax") {
       // The type-checker's syntax errors say it better than a failed run would.
@@ -300,8 +314,9 @@ export class Workspace {
       this.#setCheckDiagnostics(file, [], version);
       return;
     }
-    this.results.set(file, { outcome, version });
-    const timings = outcome.kind === "done" ? ` (load ${outcome.report.timings.load}, check ${outcome.report.timings.check}, report ${outcome.report.timings.report})` : "";
+    const result: TargetResult = { outcome, version };
+    this.results.set(file, result);
+    const timings = outcome.kind === "done" ? ` (load ${outcome.report.timings.load}, annotate ${outcome.report.timings.annotate}, check ${outcome.report.timings.check}, report ${outcome.report.timings.report})` : "";
     const memory = process.memoryUsage();
     this.host.log(`checked ${path.basename(file)}: ${outcome.kind} in ${outcome.durationMs} ms${timings}; rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, array buffers ${mb(memory.arrayBuffers)} MB`);
     const sourceOf = (f: string) => this.syntax.sourceFile(f);
@@ -309,6 +324,23 @@ export class Workspace {
     // Which text the results are for: a client (or the benchmark) can tell them from results of an older version.
     for (const p of placed) p.diagnostic.data = { ...(p.diagnostic.data as object | undefined), version };
     this.#setCheckDiagnostics(file, placed, version);
+    if (outcome.kind === "done") {
+      const { load, annotate, check, report } = outcome.report.timings;
+      const { waitMs, decodeMs } = outcome.startup;
+      result.timings = {
+        debounceMs: this.#debounced.get(file) ?? 0,
+        compileMs: Math.round(dispatched - compileStarted),
+        workerStartMs: waitMs,
+        modelDecodeMs: decodeMs,
+        loadMs: load,
+        annotateMs: annotate,
+        checkMs: check,
+        reportMs: report,
+        transferMs: Math.max(0, Math.round(received - dispatched) - waitMs - load - annotate - check - report),
+        publishMs: Math.round(performance.now() - received),
+        typeCheckMs: this.#typeCheckMs.get(file) ?? 0,
+      };
+    }
     this.host.checked();
     this.#idle.touch();
   }

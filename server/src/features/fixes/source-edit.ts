@@ -1,15 +1,16 @@
 import type { Project, SourceFile } from "ts-morph";
 import type { TextEdit } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
+import { loadTsMorph } from "qkit/tooling";
 
-type TsMorph = typeof import("ts-morph");
-let tsMorph: TsMorph | undefined;
 let project: Project | undefined;
 
-/** ts-morph, loaded on the first fix: sessions that never ask for one never pay for it. */
-export function morph(): TsMorph {
-  tsMorph ??= require("ts-morph") as TsMorph;
-  return tsMorph;
+/**
+ * ts-morph, loaded on the first fix (sessions that never ask for one never pay for it), through the runtime, so
+ * the fixes and the scaffold share one copy, on the server's TypeScript.
+ */
+export function morph(): typeof import("ts-morph") {
+  return loadTsMorph();
 }
 
 /**
