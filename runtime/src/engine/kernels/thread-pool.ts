@@ -2,7 +2,8 @@ import { Worker } from "node:worker_threads";
 import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
-  claimChunk, CTRL_DONE, CTRL_ERROR, CTRL_INTS, CTRL_NEXT, CTRL_QUIT, CTRL_SEQ, SLOT_DOUBLES, SPIN_POLLS, type WorkerData,
+  claimChunk, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_NEXT, CTRL_QUIT, CTRL_SEQ, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
+  type WorkerData,
 } from "./thread-protocol.js";
 
 /**
@@ -14,6 +15,7 @@ export class ThreadPool {
   readonly #workers: Worker[] = [];
   readonly #ctrl: Int32Array;
   readonly #slots: Float64Array;
+  readonly #errorText: Uint8Array;
   #generation = 0;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, workerCount: number, readonly maxChunks: number) {
@@ -21,8 +23,10 @@ export class ThreadPool {
     const slots = new SharedArrayBuffer(maxChunks * SLOT_DOUBLES * 8);
     this.#ctrl = new Int32Array(control);
     this.#slots = new Float64Array(slots);
+    const errorText = new SharedArrayBuffer(ERROR_TEXT_BYTES);
+    this.#errorText = new Uint8Array(errorText);
     for (let i = 1; i <= workerCount; i++) {
-      const data: WorkerData = { module, memory, control, slots };
+      const data: WorkerData = { module, memory, control, slots, errorText };
       const worker = new Worker(path.join(__dirname, "worker.js"), { workerData: data });
       worker.unref();
       this.#workers.push(worker);
@@ -46,9 +50,14 @@ export class ThreadPool {
     Atomics.store(ctrl, CTRL_NEXT, (this.#generation << 16) | (count << 8));
     Atomics.add(ctrl, CTRL_SEQ, 1);
     Atomics.notify(ctrl, CTRL_SEQ);
+    // A chunk that fails here must not end the call early: the workers would go on writing memory (and leave their
+    // error for the next call) while this thread moves on. Every chunk runs; the first failure is thrown after.
+    let failure: { error: unknown } | undefined;
     for (let c = claimChunk(ctrl); c >= 0; c = claimChunk(ctrl)) {
       try {
         call(chunks[c]!);
+      } catch (error) {
+        failure ??= { error };
       } finally {
         Atomics.add(ctrl, CTRL_DONE, 1);
       }
@@ -59,7 +68,17 @@ export class ThreadPool {
       if (done === count) break;
       Atomics.wait(ctrl, CTRL_DONE, done);
     }
-    if (Atomics.exchange(ctrl, CTRL_ERROR, 0) !== 0) throw new Error(`kernel ${fn} failed on a worker thread`);
+    if (failure) {
+      Atomics.store(ctrl, CTRL_ERROR_BYTES, 0);
+      Atomics.store(ctrl, CTRL_ERROR, 0);
+      throw failure.error;
+    }
+    if (Atomics.load(ctrl, CTRL_ERROR) !== 0) {
+      const text = Buffer.from(this.#errorText.slice(0, Atomics.load(ctrl, CTRL_ERROR_BYTES))).toString();
+      Atomics.store(ctrl, CTRL_ERROR_BYTES, 0);
+      Atomics.store(ctrl, CTRL_ERROR, 0);
+      throw new Error(`kernel ${fn} failed on a worker thread (${text || "no message"}; chunk arguments ${JSON.stringify(chunks)})`);
+    }
   }
 
   async close(): Promise<void> {

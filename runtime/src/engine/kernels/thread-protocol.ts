@@ -6,6 +6,8 @@ export const CTRL_NEXT = 1;
 export const CTRL_DONE = 2;
 export const CTRL_ERROR = 3;
 export const CTRL_QUIT = 4;
+/** Bytes of the first failed chunk's error text in `errorText` (0: none written). */
+export const CTRL_ERROR_BYTES = 5;
 export const CTRL_INTS = 8;
 /** Per chunk: [kernel index, argc, args...]. */
 export const SLOT_DOUBLES = 32;
@@ -26,7 +28,11 @@ export interface WorkerData {
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
   slots: SharedArrayBuffer;
+  /** The first error a worker met in the current call, UTF-8: what the caller's exception then says. */
+  errorText: SharedArrayBuffer;
 }
+
+export const ERROR_TEXT_BYTES = 240;
 
 /** The index of a chunk of the current call for the caller to run, or −1 when every chunk is taken. */
 export function claimChunk(ctrl: Int32Array): number {

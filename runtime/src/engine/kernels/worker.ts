@@ -4,7 +4,9 @@
 import { workerData } from "node:worker_threads";
 import { instantiate } from "./module.js";
 import { PARALLEL_KERNELS } from "./families.js";
-import { chunkCount, claimChunk, CTRL_DONE, CTRL_ERROR, CTRL_QUIT, CTRL_SEQ, SLOT_DOUBLES, SPIN_POLLS, type WorkerData } from "./thread-protocol.js";
+import {
+  chunkCount, claimChunk, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_QUIT, CTRL_SEQ, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS, type WorkerData,
+} from "./thread-protocol.js";
 
 const data = workerData as WorkerData;
 const kernels = instantiate(data.module, data.memory) as unknown as Record<string, (...args: number[]) => void>;
@@ -12,6 +14,15 @@ const fns = PARALLEL_KERNELS.map((name) => kernels[name]!);
 const ctrl = new Int32Array(data.control);
 const slots = new Float64Array(data.slots);
 const args: number[] = [];
+const errorText = new Uint8Array(data.errorText);
+
+/** The first failure of a call leaves its text for the caller, who throws it (a worker has no one to tell). */
+function report(error: unknown): void {
+  if (Atomics.compareExchange(ctrl, CTRL_ERROR, 0, 1) !== 0) return;
+  const text = Buffer.from(error instanceof Error ? `${error.name}: ${error.message}` : String(error)).subarray(0, ERROR_TEXT_BYTES);
+  errorText.set(text);
+  Atomics.store(ctrl, CTRL_ERROR_BYTES, text.length);
+}
 
 let seen = 0;
 for (;;) {
@@ -28,8 +39,8 @@ for (;;) {
     const count = chunkCount(ctrl);
     try {
       fns[slots[base]!]!(...args);
-    } catch {
-      Atomics.store(ctrl, CTRL_ERROR, 1);
+    } catch (error) {
+      report(error);
     }
     if (Atomics.add(ctrl, CTRL_DONE, 1) + 1 === count) Atomics.notify(ctrl, CTRL_DONE);
   }
