@@ -47,7 +47,7 @@ export function corpusModels(only) {
 export async function referenceFor(entry, ortNode) {
   if (entry.reference) {
     const r = entry.reference;
-    return { input: readTyped(r.input, r.type), type: r.type, dims: r.dims, output: readTyped(r.output, "float32") };
+    return { input: readTyped(r.input, r.type), type: r.type, dims: r.dims, output: readTyped(r.output, "float32"), source: "stored" };
   }
   const session = await ortNode.InferenceSession.create(entry.file, { intraOpNumThreads: 1 });
   const meta = session.inputMetadata?.[0];
@@ -58,7 +58,7 @@ export async function referenceFor(entry, ortNode) {
   const out = await session.run({ [session.inputNames[0]]: new ortNode.Tensor("float32", input, dims) });
   const output = out[session.outputNames[0]].data;
   await session.release?.();
-  return { input, type, dims, output };
+  return { input, type, dims, output, source: "ORT-node here" };
 }
 
 /** The check's errors and warnings for a built-in on a model, as a short text ("clean" when there are none). */

@@ -5,9 +5,9 @@
 // onnxruntime-node run here on a seeded input), as max |diff| / max(1, max |reference|). A model that is absent or that
 // an engine cannot run is a row with the reason; the geometric means come last.
 // Targets: every model ≤ 1.0× ORT-web at 1 thread, geomean ≤ 0.60×; 2-thread speedup geomean ≥ 1.5×; diff ≤ 1e-4.
-import { existsSync, readFileSync } from "node:fs";
-import * as path from "node:path";
-import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure, randomInput, root } from "../bench-support.mjs";
+import { readFileSync } from "node:fs";
+import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure } from "../bench-support.mjs";
+import { corpusModels, referenceFor } from "../bench-corpus.mjs";
 
 const { qkit, ortWeb, ortNode } = loadEngines();
 
@@ -21,72 +21,6 @@ const BUDGET_MS = quick ? 1500 : 6000;
 const MIN_SAMPLES = quick ? 3 : 7;
 const MAX_SAMPLES = quick ? 9 : 41;
 const TOLERANCE = 1e-4;
-
-const FOLDERS = [
-  process.env.QKIT_SHARED_MODELS ?? path.join(root, "..", "shared", "models"),
-  process.env.QKIT_SHARED_ZOO ?? path.join(root, "..", "shared", "zoo"),
-];
-
-/** The corpus as rows to measure, or rows that say why they cannot be. */
-function corpus() {
-  const entries = [];
-  for (const folder of FOLDERS) {
-    const manifestFile = path.join(folder, "manifest.json");
-    if (!existsSync(manifestFile)) {
-      entries.push({ name: path.basename(folder), skip: `${manifestFile} not found (set QKIT_SHARED_MODELS / QKIT_SHARED_ZOO)` });
-      continue;
-    }
-    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
-    for (const [name, m] of Object.entries(manifest.models ?? {})) {
-      if (only && !only.includes(name)) continue;
-      const file = path.join(folder, m.file);
-      const ref = m.reference ?? m.io;
-      const reference = ref && {
-        input: path.join(folder, ref.input),
-        inputShape: ref.input_shape,
-        inputType: ref.input_dtype ?? "float32",
-        output: path.join(folder, ref.output),
-        outputShape: ref.output_shape,
-      };
-      entries.push(existsSync(file) ? { name, file, reference } : { name, skip: `${file} not found` });
-    }
-  }
-  return entries;
-}
-
-function readTyped(file, type) {
-  const bytes = readFileSync(file);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return type === "int64" ? new BigInt64Array(buffer) : new Float32Array(buffer);
-}
-
-/** A model's first input, its element type and its shape with dynamic dimensions at 1 (from the model itself). */
-async function declaredInput(file) {
-  const session = await ortNode.InferenceSession.create(file);
-  const meta = session.inputMetadata?.[0];
-  await session.release?.();
-  const dims = (meta?.shape ?? []).map((d) => (typeof d === "number" ? d : 1));
-  return { type: meta?.type ?? "float32", dims };
-}
-
-/** The reference input and output: the manifest's files, or a seeded input and onnxruntime-node's output for it. */
-async function referenceFor(entry) {
-  if (entry.reference) {
-    const r = entry.reference;
-    return {
-      input: readTyped(r.input, r.inputType), type: r.inputType, dims: r.inputShape,
-      output: readTyped(r.output, "float32"), source: "stored",
-    };
-  }
-  const { type, dims } = await declaredInput(entry.file);
-  if (type !== "float32") throw new Error(`no reference input in the manifest and the input is ${type}`);
-  const input = randomInput(dims.reduce((a, b) => a * b, 1));
-  const session = await ortNode.InferenceSession.create(entry.file, { intraOpNumThreads: 1 });
-  const out = await session.run({ [session.inputNames[0]]: new ortNode.Tensor("float32", input, dims) });
-  const output = out[session.outputNames[0]].data;
-  await session.release?.();
-  return { input, type, dims, output, source: "ORT-node here" };
-}
 
 /** Item 0 of a batched tensor: what the latency rows run (batch 1). */
 function firstItem(data, dims) {
@@ -109,7 +43,7 @@ function difference(actual, expected) {
 }
 
 async function benchModel(entry) {
-  const ref = await referenceFor(entry);
+  const ref = await referenceFor(entry, ortNode);
   const q1 = await qkit.createSession(entry.file, { threads: 1 });
   variant = q1.info.kernels;
   try {
@@ -144,7 +78,7 @@ const loadBefore = loadAverage();
 const rows = [];
 const ratios = [];
 const speedups = [];
-for (const entry of corpus()) {
+for (const entry of corpusModels(only)) {
   if (entry.skip) {
     rows.push([entry.name, "–", "–", "–", "–", "–", `skipped: ${entry.skip}`]);
     continue;

@@ -347,40 +347,35 @@ export function startServer(connection: Connection): void {
     }
   });
 
-  connection.onRequest(GraphViewRequest, async (params, token) => {
-    const file = uriToPath(params.uri);
+  /** A target's quantizer once its check in flight settles: the requests that show its graph start here. */
+  async function checkedTarget(uri: string, token: CancellationToken) {
+    const file = uriToPath(uri);
     const target = file ? workspace?.targetFor(file) : undefined;
-    if (!file || !workspace || !target) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is not a quantizer listed in qkit.json`);
+    if (!file || !workspace || !target) throw new ResponseError(LSPErrorCodes.RequestFailed, `${uri} is not a quantizer listed in qkit.json`);
     if (!workspace.trusted) throw new ResponseError(LSPErrorCodes.RequestFailed, "the workspace is not trusted, so the quantizer has not run");
     await Promise.race([workspace.settled(file), untilCancelled(token)]);
     const result = workspace.results.get(file);
     if (result?.outcome.kind !== "done") throw new ResponseError(LSPErrorCodes.RequestFailed, result ? `the last check did not finish (${result.outcome.kind})` : "the quantizer has not been checked yet; open it");
-    return graphView(result.outcome.report.graphText, result.outcome.report.annotations, target.model, calibration?.reportFor(file));
+    // The workspace as it is now narrowed, for callers that use it after the await.
+    return { file, target, workspace, result, report: result.outcome.report };
+  }
+
+  connection.onRequest(GraphViewRequest, async (params, token) => {
+    const { file, target, report } = await checkedTarget(params.uri, token);
+    return graphView(report.graphText, report.annotations, target.model, calibration?.reportFor(file));
   });
 
   connection.onRequest(GraphModelRequest, async (params, token) => {
-    const file = uriToPath(params.uri);
-    const target = file ? workspace?.targetFor(file) : undefined;
-    if (!file || !workspace || !target) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is not a quantizer listed in qkit.json`);
-    if (!workspace.trusted) throw new ResponseError(LSPErrorCodes.RequestFailed, "the workspace is not trusted, so the quantizer has not run");
-    await Promise.race([workspace.settled(file), untilCancelled(token)]);
-    const result = workspace.results.get(file);
-    if (result?.outcome.kind !== "done") throw new ResponseError(LSPErrorCodes.RequestFailed, result ? `the last check did not finish (${result.outcome.kind})` : "the quantizer has not been checked yet; open it");
-    const loaded = await workspace.loadedModel(file);
+    const { file, target, workspace: ws, report } = await checkedTarget(params.uri, token);
+    const loaded = await ws.loadedModel(file);
     if (!loaded) throw new ResponseError(LSPErrorCodes.RequestFailed, `${target.model} is not loaded`);
-    const { annotations, coverage } = result.outcome.report;
-    return graphModel({ model: loaded.model, quantizer: params.uri, annotations, coverage, report: calibration?.reportFor(file), sqnrThresholdDb: workspace.settings.sqnrThresholdDb });
+    const { annotations, coverage } = report;
+    return graphModel({ model: loaded.model, quantizer: params.uri, annotations, coverage, report: calibration?.reportFor(file), sqnrThresholdDb: ws.settings.sqnrThresholdDb });
   });
 
   connection.onRequest(AnnotatedGraphRequest, async (params, token) => {
-    const file = uriToPath(params.uri);
-    const target = file ? workspace?.targetFor(file) : undefined;
-    if (!file || !workspace || !target) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is not a quantizer listed in qkit.json`);
-    if (!workspace.trusted) throw new ResponseError(LSPErrorCodes.RequestFailed, "the workspace is not trusted, so the quantizer has not run");
-    await Promise.race([workspace.settled(file), untilCancelled(token)]);
-    const result = workspace.results.get(file);
-    if (result?.outcome.kind !== "done") throw new ResponseError(LSPErrorCodes.RequestFailed, result ? `the last check did not finish (${result.outcome.kind})` : "the quantizer has not been checked yet; open it");
-    return { text: result.outcome.report.graphText, version: result.version, model: target.model };
+    const { target, result, report } = await checkedTarget(params.uri, token);
+    return { text: report.graphText, version: result.version, model: target.model };
   });
 
   connection.onRequest(StatusRequest, () => status());
