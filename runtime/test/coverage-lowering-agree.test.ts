@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { loadModel, runCheck, prepare, calibrate, convert, lowerWithReport, XnnpackQuantizer, X86Quantizer, makeTensor, Tensor } from "../src/tooling.js";
+import { loadModel, runCheck, prepare, calibrate, convert, lowerWithReport, XnnpackQuantizer, X86Quantizer, makeTensor, Tensor, annotationOf, type Node } from "../src/tooling.js";
 import { SHARED_ROOT, skipUnlessSharedFile } from "./helpers/data.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
 import { compareLowered } from "./int8-compare.js";
@@ -64,3 +64,24 @@ test("mobilenet_v3_small quantized by x86 (convolutions fused with their Add, sq
     assert.deepEqual(disagreements.map((n) => `${n.name}: ${n.loweredAs ?? n.reason}`), []);
     assert.ok(report.float > 0 && report.lowered > 100, `${report.lowered} lowered, ${report.float} float`);
   });
+
+// The trained Fashion-MNIST ViT: its Linear layers export as bias + x·W (the bias first), which lowering folds into
+// one QGemm; coverage must count those Adds as int8 too.
+for (const Quantizer of [XnnpackQuantizer, X86Quantizer]) {
+  test(`fmnist_vit quantized by ${Quantizer.name}: coverage's int8 is exactly what lowers, the Linear bias Adds included`,
+    { skip: skipUnlessSharedFile("zoo/models/fmnist_vit.onnx") }, async () => {
+      const model = await loadModel(path.join(SHARED_ROOT, "zoo", "models", "fmnist_vit.onnx"));
+      const { coverage, model: annotated } = runCheck(model, new Quantizer());
+      const prepared = prepare(model, new Quantizer());
+      const x = new Tensor("float32", Float32Array.from({ length: 28 * 28 }, (_, i) => Math.sin(i)), [1, 1, 28, 28]);
+      await calibrate(prepared, [{ [prepared.model.graph.nodes.find((n) => n.kind === "placeholder")!.name]: x }]);
+      const { report } = lowerWithReport(convert(prepared));
+      const notInt8 = new Set(coverage.rows.flatMap((r) => r.notInt8Nodes));
+      // Nodes the quantizer put specs on (an annotation without specs only keeps a node float).
+      const withSpecs = (n: Node) => { const a = annotationOf(n); return !!a && (a.outputQspec !== undefined || a.inputQspecMap.size > 0); };
+      const annotatedNames = new Set(annotated.graph.calls().filter(withSpecs).map((n) => n.name));
+      const disagreements = report.nodes.filter((n) => annotatedNames.has(n.name) && notInt8.has(n.name) === !!n.loweredAs);
+      assert.deepEqual(disagreements.map((n) => `${n.name}: ${n.loweredAs ?? n.reason}`), []);
+      assert.ok(report.nodes.some((n) => n.opType === "Add" && /fused into .*MatMul \(bias\)/.test(n.loweredAs ?? "")), "a bias Add folds into its MatMul");
+    });
+}

@@ -106,14 +106,15 @@ export function lowersAsAnnotated(node: Node, chains: ReadonlyMap<Node, Elementw
   // A chain that cannot be a table leaves each of its nodes to its own rule, as lower() does.
   if (chain && chainLowers(chain)) return true;
   if (lowersItself(node)) return true;
+  // Exporters write a Linear's bias Add either way round (bias + x·W, x·W + bias).
+  if (node.opType === "Add") {
+    for (const arg of node.args) if (arg && arg.kind === "call" && fusedBias(arg) === node && lowersItself(arg)) return true;
+  }
   const producer = node.args[0];
   if (!producer || producer.kind !== "call") return false;
   if (CLAMPS.has(node.opType)) {
-    const before = producer.opType === "Add" && producer.args[0]?.kind === "call" && fusedBias(producer.args[0]) === producer ? producer.args[0] : producer;
-    if (fusedClamp(producer) === node && lowersItself(before)) return true;
-  }
-  if (node.opType === "Add") {
-    for (const arg of node.args) if (arg && arg.kind === "call" && fusedBias(arg) === node && lowersItself(arg)) return true;
+    const linear = producer.opType === "Add" ? producer.args.find((a): a is Node => !!a && a.kind === "call" && fusedBias(a) === producer) : undefined;
+    if (fusedClamp(producer) === node && lowersItself(linear ?? producer)) return true;
   }
   return false;
 }
