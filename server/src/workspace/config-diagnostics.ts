@@ -17,6 +17,17 @@ export interface TargetFacts {
 const SOURCE = "qkit";
 const QUANTIZER_FILES = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 
+// Diagnostics are rebuilt on every publish (each edit); the folder walk behind a suggestion runs once per qkit.json
+// version and path.
+const suggestions = new WeakMap<ConfigState, Map<string, string>>();
+function suggest(state: ConfigState, missing: string, extensions: readonly string[], names: readonly string[] = []): string {
+  let byPath = suggestions.get(state);
+  if (!byPath) suggestions.set(state, (byPath = new Map()));
+  let text = byPath.get(missing);
+  if (text === undefined) byPath.set(missing, (text = didYouMean(closestFiles(missing, path.dirname(state.file), extensions, names))));
+  return text;
+}
+
 /** Diagnostics on qkit.json: its own problems, then each target's files as the server finds them. */
 export function configDiagnostics(state: ConfigState, facts: TargetFacts): Diagnostic[] {
   const text = state.text;
@@ -28,12 +39,11 @@ export function configDiagnostics(state: ConfigState, facts: TargetFacts): Diagn
     source: SOURCE,
     message,
   });
-  const root = path.dirname(state.file);
   const diagnostics = state.problems.map((p) => at(p.path, p.message, p.severity === "warning" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error));
   for (const target of state.targets) {
     const base = ["targets", target.index];
     if (!facts.quantizerExists(target)) {
-      const meant = didYouMean(closestFiles(target.quantizer, root, QUANTIZER_FILES, Object.keys(BUILTIN_QUANTIZERS)));
+      const meant = suggest(state, target.quantizer, QUANTIZER_FILES, Object.keys(BUILTIN_QUANTIZERS));
       diagnostics.push(at([...base, "quantizer"], `${target.quantizer}: no such file; the path is relative to qkit.json${meant}`, DiagnosticSeverity.Error, "quantizer-not-found"));
     } else {
       const problem = facts.quantizerProblem(target);
@@ -41,7 +51,7 @@ export function configDiagnostics(state: ConfigState, facts: TargetFacts): Diagn
     }
     const modelError = facts.modelError(target);
     if (modelError) {
-      const meant = existsSync(target.modelPath) ? "" : didYouMean(closestFiles(target.model, root, [".onnx"]));
+      const meant = existsSync(target.modelPath) ? "" : suggest(state, target.model, [".onnx"]);
       diagnostics.push(at([...base, "model"], `${modelError.replace(target.modelPath, target.model)}${meant}`, DiagnosticSeverity.Error, "model-load-failed"));
     }
     if (target.calibrationPath && !existsSync(target.calibrationPath)) {
