@@ -294,3 +294,12 @@ export interface NewQuantizerResult {
  * (without `force`), or qkit.json is not valid.
  */
 export const NewQuantizerRequest = new RequestType<NewQuantizerParams, NewQuantizerResult, void>("qkit/newQuantizer");
+
+/**
+ * The same scaffold as an LSP command (`workspace/executeCommand`), for clients that cannot send qkit/newQuantizer:
+ * arguments `[model, options?]`, the model a file URI or a path (relative to the workspace root), options
+ * `{ like?, out?, force? }` as in NewQuantizerParams; answers a NewQuantizerResult and, when the client can show
+ * documents (`window/showDocument`), opens the new file. Its own name: VS Code's client registers every command the
+ * server lists, and the extension's `qkit.newQuantizer` asks the user first.
+ */
+export const NEW_QUANTIZER_COMMAND = "qkit.scaffoldQuantizer";

@@ -27,10 +27,12 @@ import {
   DidChangeTrustNotification,
   GraphModelRequest,
   GraphViewRequest,
+  NEW_QUANTIZER_COMMAND,
   NewQuantizerRequest,
   RunCalibrationRequest,
   StatusChangedNotification,
   StatusRequest,
+  type NewQuantizerResult,
   type StatusResult,
 } from "./protocol.js";
 import { Workspace, type WorkspaceHost } from "./workspace/workspace.js";
@@ -50,7 +52,7 @@ import { stringAt } from "./typescript/syntax-queries.js";
 import { codeActions, FIX_ALL_KIND } from "./features/code-actions.js";
 import { graphSources, nodeDefinitions, specReferences } from "./features/navigation.js";
 import { documentSymbols, workspaceSymbols } from "./features/symbols.js";
-import { NewQuantizerFailure, newQuantizer } from "./features/new-quantizer.js";
+import { NewQuantizerFailure, newQuantizer, newQuantizerCommand } from "./features/new-quantizer.js";
 
 export const SERVER_NAME = "qkit-language-server";
 const VERSION: string = (require("../../package.json") as { version: string }).version;
@@ -167,6 +169,7 @@ export function startServer(connection: Connection): void {
         referencesProvider: true,
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
+        executeCommandProvider: { commands: [NEW_QUANTIZER_COMMAND] },
       },
       serverInfo: { name: SERVER_NAME, version: VERSION },
     };
@@ -380,15 +383,21 @@ export function startServer(connection: Connection): void {
 
   connection.onRequest(StatusRequest, () => status());
 
-  connection.onRequest(NewQuantizerRequest, async (params) => {
+  const scaffold = async (run: () => Promise<NewQuantizerResult>) => {
     if (!workspace) throw new ResponseError(LSPErrorCodes.RequestFailed, "the server has no workspace folder to write into");
     try {
-      return await newQuantizer(workspace, params);
+      return await run();
     } catch (error) {
       if (error instanceof NewQuantizerFailure) throw new ResponseError(LSPErrorCodes.RequestFailed, error.message);
       throw error;
     }
-  });
+  };
+  connection.onRequest(NewQuantizerRequest, (params) => scaffold(() => newQuantizer(workspace!, params)));
+  connection.onExecuteCommand((params) => scaffold(() => newQuantizerCommand(workspace!, params, {
+    open: (file) => openByPath.get(file),
+    ...(capabilities.workspace?.applyEdit ? { applyEdit: (edit) => connection.workspace.applyEdit({ label: "qkit: new quantizer", edit }) } : {}),
+    ...(capabilities.window?.showDocument?.support ? { showDocument: (uri) => connection.window.showDocument({ uri, takeFocus: true }) } : {}),
+  })));
 
   connection.onShutdown(() => workspace?.dispose());
   documents.listen(connection);

@@ -32,7 +32,7 @@ test("definition, references, document and workspace symbols", async () => {
     await client.waitFor(file, (ds) => ds.some((d) => d.source === "qkit"));
     const view = await client.connection.sendRequest(GraphViewRequest, { uri: uri(file) });
     const graphLines = view.text.split("\n");
-    const graphUri = `qkit-graph:/nav.qkit-graph?${encodeURIComponent(uri(file))}`;
+    const graphUri = `qkit-graph:///nav.qkit-graph?${encodeURIComponent(uri(file))}`;
     const shown = (l: Location) => {
       assert.equal(l.uri, graphUri);
       return graphLines[l.range.start.line]!.slice(l.range.start.character, l.range.end.character);

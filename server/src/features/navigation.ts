@@ -10,10 +10,14 @@ import { graphView } from "./graph-view.js";
 
 export const GRAPH_SCHEME = "qkit-graph";
 
-/** The annotated-graph document of a quantizer, as the client names it (`qkit-graph:/NAME.qkit-graph?QUANTIZER`). */
+/**
+ * The annotated-graph document of a quantizer, as the client names it (`qkit-graph:///NAME.qkit-graph?QUANTIZER`).
+ * The empty authority (`//`) is what makes editors such as Vim take it for a URL rather than a relative file name;
+ * VS Code reads it as the same URI as its own `qkit-graph:/NAME…`.
+ */
 export function graphDocumentUri(quantizerFile: string): string {
   const name = path.basename(quantizerFile).replace(/\.[cm]?[jt]s$/, "");
-  return `${GRAPH_SCHEME}:/${name}.qkit-graph?${encodeURIComponent(pathToUri(quantizerFile))}`;
+  return `${GRAPH_SCHEME}:///${name}.qkit-graph?${encodeURIComponent(pathToUri(quantizerFile))}`;
 }
 
 /** A quantizer's last check, and the graph document text the client shows for it. */

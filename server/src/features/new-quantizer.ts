@@ -1,6 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import { QkitError, isScaffoldStyle, scaffoldQuantizer } from "qkit/tooling";
-import type { NewQuantizerParams, NewQuantizerResult } from "../protocol.js";
+import { NEW_QUANTIZER_COMMAND, type NewQuantizerParams, type NewQuantizerResult } from "../protocol.js";
+import type { ExecuteCommandParams, TextEdit, WorkspaceEdit } from "vscode-languageserver";
 import type { Workspace } from "../workspace/workspace.js";
 import { pathToUri, uriToPath } from "../util/uri.js";
 
@@ -37,4 +39,61 @@ export async function newQuantizer(workspace: Workspace, params: NewQuantizerPar
     if (error instanceof QkitError) throw new NewQuantizerFailure(error.message);
     throw error;
   }
+}
+
+/** A file URI as given, or a path (absolute, or relative to the workspace root) as a plain client's user types it. */
+function asUri(value: string, root: string): string {
+  return /^[a-z][\w+.-]+:/i.test(value) && !path.isAbsolute(value) ? value : pathToUri(path.resolve(root, value));
+}
+
+/** The arguments of the qkit.scaffoldQuantizer command, `[model, { like?, out?, force? }?]`, as qkit/newQuantizer's params. */
+export function newQuantizerCommandParams(args: unknown[] | undefined, root: string): NewQuantizerParams {
+  const [model, options] = args ?? [];
+  if (typeof model !== "string" || !model) throw new NewQuantizerFailure(`${NEW_QUANTIZER_COMMAND} takes the model's URI or path as its first argument`);
+  if (options !== undefined && options !== null && typeof options !== "object") throw new NewQuantizerFailure(`${NEW_QUANTIZER_COMMAND}'s second argument is an object { like, out, force }, not ${JSON.stringify(options)}`);
+  const { like, out, force } = (options ?? {}) as { like?: unknown; out?: unknown; force?: unknown };
+  if (out !== undefined && typeof out !== "string") throw new NewQuantizerFailure(`${NEW_QUANTIZER_COMMAND}: out must be a URI or path, not ${JSON.stringify(out)}`);
+  return {
+    model: asUri(model, root),
+    ...(like !== undefined ? { like: like as NewQuantizerParams["like"] } : {}),
+    ...(out !== undefined ? { out: asUri(out, root) } : {}),
+    ...(force === true ? { force: true } : {}),
+  };
+}
+
+/** What the command needs of the editor: its open documents, and (when it can) applying edits and showing files. */
+export interface EditorAccess {
+  open(file: string): { uri: string; getText(): string; lineCount: number } | undefined;
+  applyEdit?(edit: WorkspaceEdit): Promise<unknown>;
+  showDocument?(uri: string): Promise<unknown>;
+}
+
+/**
+ * The scaffold writes its files on disk; an editor that has one of them open (qkit.json, most often) still holds the
+ * old text, which the server reads instead of the file. This edit brings those buffers to what was written, for
+ * clients that do not reload changed files themselves.
+ */
+function openDocumentsEdit(result: NewQuantizerResult, editor: EditorAccess): WorkspaceEdit | undefined {
+  const changes: Record<string, TextEdit[]> = {};
+  for (const uri of [result.config, result.quantizer]) {
+    const file = uriToPath(uri);
+    const doc = file ? editor.open(file) : undefined;
+    if (!file || !doc) continue;
+    const written = readFileSync(file, "utf8");
+    if (written !== doc.getText()) changes[doc.uri] = [{ range: { start: { line: 0, character: 0 }, end: { line: doc.lineCount, character: 0 } }, newText: written }];
+  }
+  return Object.keys(changes).length ? { changes } : undefined;
+}
+
+/**
+ * `workspace/executeCommand` qkit.scaffoldQuantizer, the scaffold for plain LSP clients: writes the files as
+ * qkit/newQuantizer does, brings the editor's open copies up to date and shows the new file where the client can.
+ */
+export async function newQuantizerCommand(workspace: Workspace, params: ExecuteCommandParams, editor: EditorAccess): Promise<NewQuantizerResult> {
+  if (params.command !== NEW_QUANTIZER_COMMAND) throw new NewQuantizerFailure(`unknown command ${params.command}; the server has ${NEW_QUANTIZER_COMMAND}`);
+  const result = await newQuantizer(workspace, newQuantizerCommandParams(params.arguments, workspace.root));
+  const edit = editor.applyEdit && openDocumentsEdit(result, editor);
+  if (edit) await editor.applyEdit!(edit);
+  void editor.showDocument?.(result.quantizer);
+  return result;
 }

@@ -1,6 +1,7 @@
 -- Neovim's built-in LSP client (0.7+), headless: opens a broken quantizer, waits for the server's diagnostic, asks for
--- its code actions, applies the first one's edit to the buffer (Neovim sends the change to the server), and waits for
--- the diagnostic to go. Exits non-zero (cquit) when anything is off. Set up by server/test/neovim.test.ts.
+-- its code actions (only those of QKIT_ACTION_KIND when set, as `vim.lsp.buf.code_action({ context = { only = ... } })`
+-- does), applies the first one's edit to the buffer (Neovim sends the change to the server), and waits for the
+-- diagnostic to go. Exits non-zero (cquit) when anything is off. Set up by server/test/neovim.test.ts.
 local function env(name)
   local value = os.getenv(name)
   if not value then error(name .. " is not set") end
@@ -10,6 +11,7 @@ local server = env("QKIT_SERVER_BIN")
 local workspace = env("QKIT_WORKSPACE")
 local file = env("QKIT_FILE")
 local expect_code = env("QKIT_EXPECT_CODE")
+local only = os.getenv("QKIT_ACTION_KIND")
 
 local function fail(message)
   io.stderr:write("FAIL: " .. message .. "\n")
@@ -37,7 +39,7 @@ end
 local diagnostic
 if not vim.wait(30000, function() diagnostic = find(); return diagnostic ~= nil end, 50) then fail("no " .. expect_code .. " diagnostic within 30 s") end
 
-local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, range = diagnostic.range, context = { diagnostics = { diagnostic } } }
+local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, range = diagnostic.range, context = { diagnostics = { diagnostic }, only = only and { only } or nil } }
 local responses = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", params, 10000)
 local actions = responses and responses[client_id] and responses[client_id].result
 if not actions or #actions == 0 then fail("no code action for " .. expect_code .. ": " .. vim.inspect(responses) .. " for " .. vim.inspect(diagnostic)) end
