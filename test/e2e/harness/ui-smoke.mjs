@@ -57,6 +57,25 @@ async function hoverLine(page, lineNumber, dx) {
   await page.mouse.move(text.x + dx + 3, line.y + line.height / 2);
 }
 
+/**
+ * Reloads the window: the graph panel comes back through the extension's serializer and the webview's saved state,
+ * showing the same model with the same modules unfolded and the same colouring (asserted on the DOM).
+ */
+async function reloadRestoresGraph(page, { model, frames, colour }) {
+  let graph = graphView(page);
+  const units = await graph.locator("#canvas").getAttribute("data-units");
+  await page.reload();
+  await page.locator(".monaco-workbench").waitFor({ timeout: 90_000 });
+  await page.locator(".tabs-container .tab", { hasText: "Graph · " }).first().waitFor({ timeout: 60_000 });
+  graph = graphView(page);
+  // The restored panel draws once the new server has checked the quantizer again.
+  await graph.locator("#canvas[data-units] g.unit").first().waitFor({ timeout: 180_000 });
+  assert.match(await graph.locator("#summary").innerText(), new RegExp(`^${model.replace(/\./g, "\\.")} · `));
+  for (const frame of frames) assert.equal(await graph.locator(`g.frame[data-frame="${frame}"]`).count(), 1, `module ${frame} is still unfolded`);
+  assert.equal(await graph.locator("#canvas").getAttribute("data-units"), units, "as many boxes as before the reload");
+  assert.equal(await graph.locator("#colour").inputValue(), colour);
+}
+
 export async function uiSmoke({ vsix, artifacts, log }) {
   mkdirSync(artifacts, { recursive: true });
   const run = mkdtempSync(path.join(tmpdir(), "qkui-"));
@@ -163,6 +182,11 @@ export async function uiSmoke({ vsix, artifacts, log }) {
       await graph.locator('g.frame[data-frame="layer1.0"]').waitFor({ timeout: 20_000 });
       assert.ok((await graph.locator('g.unit[data-node="/layer1/layer1.0/Add"]').count()) === 1, "the block's residual Add is drawn");
       await shot("graph-resnet18-expanded-block");
+      await reloadRestoresGraph(page, { model: "resnet18_op13.onnx", frames: ["layer1", "layer1.0"], colour: "op" });
+      await shot("graph-resnet18-restored-after-reload");
+    } else {
+      await reloadRestoresGraph(page, { model: "fmnist.onnx", frames: [], colour: "sqnr" });
+      await shot("graph-restored-after-reload");
     }
   } catch (error) {
     await shot("failure").catch(() => {});

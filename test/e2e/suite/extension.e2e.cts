@@ -38,9 +38,24 @@ describe("qkit in VS Code (trusted workspace)", () => {
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.match(doc.getText(), /quantMin: -128,/);
     await until("the finding to go", () => !qkitDiagnostics(doc.uri).some(isRange));
-    const restore = new vscode.WorkspaceEdit();
-    restore.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), original);
-    assert.ok(await vscode.workspace.applyEdit(restore));
+    const restore = () => {
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), original);
+      return vscode.workspace.applyEdit(edit);
+    };
+    assert.ok(await restore());
+    await doc.save();
+
+    // The same through the source action VS Code runs on save (editor.codeActionsOnSave: source.fixAll.qkit).
+    await until("the finding back", () => qkitDiagnostics(doc.uri).find(isRange));
+    const all = new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length));
+    const sources = (await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", doc.uri, all, "source.fixAll.qkit")) ?? [];
+    const fixAll = sources.find((a) => a.kind?.value === "source.fixAll.qkit");
+    assert.ok(fixAll?.edit, sources.map((a) => `${a.kind?.value}: ${a.title}`).join(" | "));
+    assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
+    assert.match(doc.getText(), /quantMin: -128,/);
+    await until("the finding to go after fix all", () => !qkitDiagnostics(doc.uri).some(isRange));
+    assert.ok(await restore());
     await doc.save();
   });
 
@@ -54,6 +69,26 @@ describe("qkit in VS Code (trusted workspace)", () => {
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", doc.uri)) ?? [];
     assert.ok(lenses.some((l) => /annotated/.test(l.command?.title ?? "")), lenses.map((l) => l.command?.title).join(" | "));
     await vscode.window.showTextDocument(tutorial);
+  });
+
+  it("goes from an op type in getSourcePartitions to its nodes in the annotated graph, and finds a spec's uses there", async () => {
+    const graphText = async (location: vscode.Location) => (await vscode.workspace.openTextDocument(location.uri)).getText(location.range);
+    const line = lineOf(tutorial, "getSourcePartitions(graph, [");
+    const position = new vscode.Position(line, tutorial.lineAt(line).text.indexOf('"Conv"') + 2);
+    const definitions = await until("definitions from the graph", async () => {
+      const found = (await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>("vscode.executeDefinitionProvider", tutorial.uri, position)) ?? [];
+      const inGraph = found.map((l) => ("targetUri" in l ? new vscode.Location(l.targetUri, l.targetRange) : l)).filter((l) => l.uri.scheme === "qkit-graph");
+      return inGraph.length > 0 && inGraph;
+    });
+    const names = await Promise.all(definitions.map(graphText));
+    assert.ok(names.length >= 2 && names.every((n) => /^\/conv\d+\/Conv$/.test(n)), `every Conv node: ${names.join(", ")}`);
+    assert.equal(definitions[0]!.uri.query, tutorial.uri.toString(), "the tutorial quantizer's graph");
+
+    const spec = lineOf(tutorial, "const activation = new QuantizationSpec");
+    const at = new vscode.Position(spec, tutorial.lineAt(spec).text.indexOf("activation") + 2);
+    const references = ((await vscode.commands.executeCommand<vscode.Location[]>("vscode.executeReferenceProvider", tutorial.uri, at)) ?? []).filter((l) => l.uri.scheme === "qkit-graph");
+    assert.ok(references.length >= 5, `the activation spec quantizes many edges and outputs: ${references.length}`);
+    for (const text of await Promise.all(references.map(graphText))) assert.match(text, /^## (input \S+|output): QuantizationSpec int8/);
   });
 
   it("offers Run calibration in the hover before calibrating, and in the code lens", async () => {
@@ -188,5 +223,31 @@ describe("qkit in VS Code (trusted workspace)", () => {
     assert.ok(after);
     const line = lineOf(tutorial, "const activation = new QuantizationSpec");
     await until("a calibrated hover from the new server", async () => /\*\*Calibration\*\*/.test(await hoverText(tutorial.uri, new vscode.Position(line, 25))));
+  });
+
+  // Last: the new target in qkit.json restarts the server.
+  it("New quantizer for this model writes a file that opens, becomes a target and checks clean", async () => {
+    const api = await qkitApi();
+    const written = (await vscode.commands.executeCommand("qkit.newQuantizer", file("models/fmnist.onnx"), "xnnpack")) as string | undefined;
+    assert.ok(written, "the command returned the new file");
+    const uri = vscode.Uri.parse(written);
+    assert.equal(uri.path, file("fmnist-quantizer.ts").path);
+    assert.ok(await exists(uri));
+    assert.equal(vscode.window.activeTextEditor?.document.uri.path, uri.path, "the new file is open");
+    const config = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(file("qkit.json"))).toString("utf8")) as { targets: { quantizer: string }[] };
+    assert.ok(config.targets.some((t) => t.quantizer === "fmnist-quantizer.ts"), JSON.stringify(config.targets));
+    const check = await until("the new target's check", () => api.lastStatus()?.targets?.find((t: { quantizer: string }) => t.quantizer === "fmnist-quantizer.ts")?.lastCheck);
+    assert.equal(check.outcome, "done");
+    assert.equal(check.errors, 0);
+    assert.ok(check.annotated > 0, "it annotates the model");
+    // The lens comes from the server that serves the file (the restarted one): its check of the file is done.
+    const titles = await until("the new file's lens", async () => {
+      const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", uri)) ?? [];
+      const t = lenses.map((l) => l.command?.title ?? "");
+      return t.some((x) => /\d+ nodes? annotated · \d+ left float/.test(x)) && t;
+    });
+    assert.ok(titles.length > 0);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => `${d.source}: ${d.message}`), [], doc.getText().slice(0, 200));
   });
 });
