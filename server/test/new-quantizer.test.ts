@@ -2,8 +2,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { ResponseError } from "vscode-languageserver-protocol";
-import { NewQuantizerRequest, StatusRequest } from "../src/protocol.js";
+import { ExecuteCommandRequest, ResponseError } from "vscode-languageserver-protocol";
+import { NEW_QUANTIZER_COMMAND, NewQuantizerRequest, StatusRequest, type NewQuantizerResult } from "../src/protocol.js";
 import { LspClient, uri } from "./helpers/lsp-client.js";
 import { FMNIST, tempWorkspace } from "./helpers/workspace.js";
 
@@ -59,4 +59,16 @@ test("qkit/newQuantizer on a model that is not there fails with one line naming 
     (error: ResponseError<void>) => error.message.includes("nowhere.onnx") && !error.message.includes("\n"),
   );
   assert.equal(existsSync(path.join(workspace.dir, "nowhere-quantizer.ts")), false);
+});
+
+test("the qkit.scaffoldQuantizer command takes a path relative to the workspace, and bad arguments fail with one line", async () => {
+  const command = (...args: unknown[]) => client.connection.sendRequest(ExecuteCommandRequest.type, { command: NEW_QUANTIZER_COMMAND, arguments: args });
+  const out = "by-command.ts";
+  const result = (await command(path.relative(workspace.dir, FMNIST), { out, like: "ort-qdq" })) as NewQuantizerResult;
+  assert.equal(result.quantizer, uri(path.join(workspace.dir, out)));
+  assert.match(readFileSync(path.join(workspace.dir, out), "utf8"), /export default class/);
+  const oneLine = (pattern: RegExp) => (error: ResponseError<void>) => pattern.test(error.message) && !error.message.includes("\n");
+  await assert.rejects(command(), oneLine(/qkit\.scaffoldQuantizer takes the model's URI or path as its first argument/));
+  await assert.rejects(command(FMNIST, "x86"), oneLine(/second argument is an object \{ like, out, force \}/));
+  await assert.rejects(command(FMNIST, { out }), oneLine(/by-command\.ts already exists/));
 });
