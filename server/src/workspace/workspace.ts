@@ -4,7 +4,7 @@ import type * as ts from "typescript";
 import type { Diagnostic } from "vscode-languageserver";
 import { isBuiltinQuantizerName, pointLocation, type ResolvedTarget, type SourceLocation } from "qkit/tooling";
 import { DEFAULT_SETTINGS, type CheckTimings, type QkitSettings, type StatusResult } from "../protocol.js";
-import { CheckRunner, type CheckOutcome } from "../check/check-runner.js";
+import { CheckRunner, type CheckLimits, type CheckOutcome } from "../check/check-runner.js";
 import type { OpenText } from "../typescript/language-service.js";
 import { quantizerClasses } from "../typescript/syntax-queries.js";
 import { SyntaxTrees } from "../typescript/syntax-trees.js";
@@ -147,6 +147,8 @@ export class Workspace {
   setTrusted(trusted: boolean): void {
     if (trusted === this.trusted) return;
     this.trusted = trusted;
+    // Spares run no user code, but an untrusted workspace gets no check to use them.
+    if (!trusted) this.runner.dispose();
     this.#recheckAll();
   }
 
@@ -263,6 +265,10 @@ export class Workspace {
     if (result.ok) this.#modelErrors.delete(modelPath);
     else this.#modelErrors.set(modelPath, result.message);
     if (hadError !== this.#modelErrors.get(modelPath)) this.#republish();
+    // Warm the check sandboxes as soon as the model is here, so that not even the first check waits for one.
+    if (result.ok && this.trusted && (!this.runner.warming || this.config.targets.some((t) => t.modelPath === modelPath && this.host.open(t.quantizerPath)))) {
+      this.runner.warm(result.loaded, this.#limits());
+    }
     return result.ok ? result.loaded : undefined;
   }
 
@@ -301,7 +307,7 @@ export class Workspace {
     }
     const sources: Record<string, string> = {};
     for (const open of this.host.openFiles()) if (SCRIPT.test(open)) sources[open] = this.host.open(open)!.text;
-    const limits = { timeoutMs: this.settings.checkTimeoutMs, memoryLimitMb: this.settings.checkMemoryLimitMb };
+    const limits = this.#limits();
     const compileStarted = performance.now();
     const compiled = this.#compiler.compile(file);
     const dispatched = performance.now();
@@ -326,12 +332,14 @@ export class Workspace {
     this.#setCheckDiagnostics(file, placed, version);
     if (outcome.kind === "done") {
       const { load, annotate, check, report } = outcome.report.timings;
-      const { waitMs, decodeMs } = outcome.startup;
+      const { waitMs, decodeMs, warm, model: modelSource } = outcome.startup;
       result.timings = {
         debounceMs: this.#debounced.get(file) ?? 0,
         compileMs: Math.round(dispatched - compileStarted),
         workerStartMs: waitMs,
         modelDecodeMs: decodeMs,
+        warmSandbox: warm,
+        model: modelSource,
         loadMs: load,
         annotateMs: annotate,
         checkMs: check,
@@ -343,6 +351,10 @@ export class Workspace {
     }
     this.host.checked();
     this.#idle.touch();
+  }
+
+  #limits(): CheckLimits {
+    return { timeoutMs: this.settings.checkTimeoutMs, memoryLimitMb: this.settings.checkMemoryLimitMb };
   }
 
   #setCheckDiagnostics(file: string, diagnostics: PlacedDiagnostic[], version: number | null): void {
