@@ -64,8 +64,9 @@ export class Workspace {
   readonly #consistent = new Map<string, { types: Versioned<Diagnostic[]> | undefined; checks: Versioned<PlacedDiagnostic[]> | undefined }>();
   readonly #modelErrors = new Map<string, string>();
   readonly #published = new Map<string, string>();
-  readonly #idle = new IdleCollector();
+  readonly #idle = new IdleCollector(() => this.#timers.size > 0 || this.#running.size > 0);
   readonly #compiler: CompileCache;
+  #precompiling = false;
 
   constructor(readonly root: string, private readonly host: WorkspaceHost) {
     this.config = new ConfigStore(root);
@@ -121,11 +122,26 @@ export class Workspace {
     for (const target of this.#affectedTargets(file)) this.#running.get(target.quantizerPath)?.abort.abort();
     clearTimeout(this.#timers.get(file));
     this.#editedAt.set(file, performance.now());
+    this.#idle.touch();
+    this.#precompile(file);
     this.#timers.set(file, setTimeout(() => {
       this.#timers.delete(file);
       this.#debounced.set(file, Math.round(performance.now() - (this.#editedAt.get(file) ?? performance.now())));
       this.#afterEdit(file);
     }, this.settings.debounceMs));
+  }
+
+  /**
+   * Compile the quantizers an edit affects while the debounce runs (a few ms each, cached per text): when it ends,
+   * the check's job is ready to go to its sandbox at once.
+   */
+  #precompile(file: string): void {
+    if (this.#precompiling || !this.trusted) return;
+    this.#precompiling = true;
+    setImmediate(() => {
+      this.#precompiling = false;
+      for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) this.#compiler.compile(target.quantizerPath);
+    });
   }
 
   documentClosed(file: string): void {
@@ -222,8 +238,15 @@ export class Workspace {
 
   #afterEdit(file: string): void {
     // The quantizer's check goes to its sandbox first; type-checking (on this thread) runs while it works.
-    for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) void this.#check(target);
-    void this.#typeCheck(file);
+    const dispatched: Promise<void>[] = [];
+    for (const target of this.#affectedTargets(file)) {
+      if (!this.host.open(target.quantizerPath)) continue;
+      let onDispatched!: () => void;
+      dispatched.push(new Promise<void>((resolve) => (onDispatched = resolve)));
+      void this.#check(target, onDispatched);
+    }
+    // Once the checks' jobs are on their way (or are not to be): the type-check holds this thread.
+    void Promise.all(dispatched).then(() => this.#typeCheck(file));
   }
 
   async #typeCheck(file: string): Promise<void> {
@@ -272,25 +295,28 @@ export class Workspace {
     return result.ok ? result.loaded : undefined;
   }
 
-  #check(target: ResolvedTarget): Promise<void> {
+  #check(target: ResolvedTarget, onDispatched?: () => void): Promise<void> {
     const file = target.quantizerPath;
     this.#running.get(file)?.abort.abort();
     const abort = new AbortController();
-    const done = this.#runCheck(target, abort.signal)
+    const done = this.#runCheck(target, abort.signal, onDispatched)
       .catch((error: unknown) => {
         this.host.log(`checking ${file} failed: ${(error as Error)?.stack ?? String(error)}`);
         // No findings for this version, rather than holding its type errors back for a check that will not come.
         if (!abort.signal.aborted) this.#setCheckDiagnostics(file, [], this.host.open(file)?.version ?? null);
       })
       .finally(() => {
+        onDispatched?.();
         if (this.#running.get(file)?.abort === abort) this.#running.delete(file);
       });
     this.#running.set(file, { abort, done });
     return done;
   }
 
-  async #runCheck(target: ResolvedTarget, signal: AbortSignal): Promise<void> {
+  async #runCheck(target: ResolvedTarget, signal: AbortSignal, onDispatched?: () => void): Promise<void> {
     const file = target.quantizerPath;
+    // A model still loading would hold the type errors back for seconds: they need not wait for this check.
+    if (this.models.state(target.modelPath).state !== "loaded") onDispatched?.();
     const model = await this.#model(target.modelPath);
     if (signal.aborted) return;
     const sf = this.syntax.sourceFile(file);
@@ -311,7 +337,9 @@ export class Workspace {
     const compileStarted = performance.now();
     const compiled = this.#compiler.compile(file);
     const dispatched = performance.now();
-    const outcome = await this.runner.run(model, { file, compiled, sources }, limits, signal);
+    const running = this.runner.run(model, { file, compiled, sources }, limits, signal);
+    onDispatched?.();
+    const outcome = await running;
     const received = performance.now();
     if (outcome.kind === "cancelled" || signal.aborted) return;
     if (outcome.kind === "load-error" && outcome.failure.code === "syntax") {
