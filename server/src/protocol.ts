@@ -127,6 +127,8 @@ export interface StatusResult {
   configProblems: number;
   targets: TargetStatus[];
   checksRunning: number;
+  /** Check sandboxes: spares ready for the next check or warming up, and how many were started in all. */
+  checkSandboxes: { ready: number; warming: number; started: number };
   settings: QkitSettings;
 }
 

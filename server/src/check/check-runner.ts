@@ -76,15 +76,10 @@ export class CheckRunner {
     return this.#running;
   }
 
-  /** Sandboxes started so far, spares included: a check that found a warm spare started none of its own. */
-  get sandboxesStarted(): number {
-    return this.#started;
-  }
-
-  /** Spares for this model and these limits, ready or warming up. */
-  spares(model: ModelImage, limits: CheckLimits): { ready: number; warming: number } {
-    const mine = this.#spares.filter((s) => s.key === spareKey(model, limits));
-    return { ready: mine.filter((s) => s.isReady).length, warming: mine.filter((s) => !s.isReady).length };
+  /** Spares ready or warming up, and the sandboxes started so far (spares included). */
+  sandboxes(): { ready: number; warming: number; started: number } {
+    const ready = this.#spares.filter((s) => s.isReady).length;
+    return { ready, warming: this.#spares.length - ready, started: this.#started };
   }
 
   /** Whether spares are kept warm for some model. */

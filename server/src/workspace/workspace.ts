@@ -213,6 +213,7 @@ export class Workspace {
         };
       }),
       checksRunning: this.#running.size,
+      checkSandboxes: this.runner.sandboxes(),
       settings: this.settings,
     };
   }
