@@ -16,10 +16,13 @@ let client: LspClient;
 const status = (): Promise<StatusResult> => client.connection.sendRequest(StatusRequest);
 const findingsOf = (version: number) => (ds: { source?: string; data?: unknown }[]) => ds.some((d) => d.source === "qkit" && (d.data as { version?: number } | undefined)?.version === version);
 
+/** The status once a spare is ready (they warm up in the background; a busy machine may take seconds). */
 async function sparesReady(): Promise<StatusResult> {
+  const giveUp = Date.now() + 60_000;
   for (;;) {
     const s = await status();
     if (s.checkSandboxes.ready >= 1) return s;
+    if (Date.now() > giveUp) assert.fail(`no spare sandbox became ready: ${JSON.stringify(s.checkSandboxes)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
