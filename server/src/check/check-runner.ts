@@ -175,8 +175,11 @@ export class CheckRunner {
     } finally {
       this.#running--;
       if (!kept) spare.worker.terminate();
-      // Replace what this check used now that it no longer competes for the cores.
-      this.#topUp(SPARES);
+      // Replace what this check used now that it no longer competes for the cores, once its results are out:
+      // starting a process takes the thread a while.
+      setImmediate(() => {
+        if (this.#running === 0) this.#topUp(SPARES);
+      });
     }
   }
 
