@@ -132,15 +132,17 @@ export class Workspace {
   }
 
   /**
-   * Compile the quantizers an edit affects while the debounce runs (a few ms each, cached per text): when it ends,
-   * the check's job is ready to go to its sandbox at once.
+   * While the debounce runs: compile the quantizers an edit affects (cached per text), so that when it ends the check's
+   * job goes to its sandbox at once, and bring the TypeScript program up to date, so that the type-check that runs
+   * meanwhile only checks.
    */
   #precompile(file: string): void {
-    if (this.#precompiling || !this.trusted) return;
+    if (this.#precompiling) return;
     this.#precompiling = true;
     setImmediate(() => {
       this.#precompiling = false;
-      for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) this.#compiler.compile(target.quantizerPath);
+      if (this.trusted) for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) this.#compiler.compile(target.quantizerPath);
+      this.types.update();
     });
   }
 
