@@ -129,7 +129,7 @@ try {
     ["debounce (qkit.debounceMs)", "debounceMs"],
     ["compile the quantizer (server thread)", "compileMs"],
     ["worker start: wait for a ready sandbox", "workerStartMs"],
-    ["model decode in the sandbox (a spare's, in the background)", "modelDecodeMs"],
+    ["the sandbox's model: snapshot rebuilt (a spare's, in the background)", "modelDecodeMs"],
     ["load the quantizer module", "loadMs"],
     ["annotate()", "annotateMs"],
     ["check the annotations", "checkMs"],
@@ -140,7 +140,10 @@ try {
   const of = (key) => timings.map((t) => (key ? t[key] : t.reportMs + t.transferMs));
   console.log("");
   printTable(["where an edit's time goes", "median ms", "p95 ms"], steps.map(([what, key]) => [what, median(of(key)).toFixed(0), p95(of(key)).toFixed(0)]));
-  console.log(`\n${timings.length} of ${EDITS} edits reported timings; the steps up to publish add up to an edit's time, the model decode only when a check waited for its sandbox.`);
+  console.log(`\n${timings.length} of ${EDITS} edits reported timings; the steps up to publish add up to an edit's time, the sandbox's model only when a check waited for its sandbox.`);
+  const warm = timings.filter((t) => t.warmSandbox).length;
+  const fromSnapshot = timings.filter((t) => t.model === "snapshot").length;
+  console.log(`${warm} of ${timings.length} checks ran in a spare that was ready before the edit; ${fromSnapshot} sandboxes rebuilt the model from the server's snapshot (the others decoded the file).`);
   await connection.sendRequest(rpc.ShutdownRequest.type);
   await connection.sendNotification(rpc.ExitNotification.type);
 } finally {

@@ -24,7 +24,7 @@ export interface QkitSettings {
   inlayHints: boolean;
 }
 
-export const DEFAULT_SETTINGS: QkitSettings = { checkTimeoutMs: 2000, checkMemoryLimitMb: 512, calibrationMemoryLimitMb: 4096, debounceMs: 150, sqnrThresholdDb: 20, inlayHints: false };
+export const DEFAULT_SETTINGS: QkitSettings = { checkTimeoutMs: 2000, checkMemoryLimitMb: 512, calibrationMemoryLimitMb: 4096, debounceMs: 75, sqnrThresholdDb: 20, inlayHints: false };
 
 /** What the client says when it starts the server. */
 export interface QkitInitializationOptions {
@@ -86,16 +86,20 @@ export interface TargetStatus {
 
 /**
  * The path from an edit to its published diagnostics, in ms: the debounce; compiling the quantizer (server thread);
- * waiting for a sandbox (none when the warmed-up spare is ready) and that sandbox's decode of its model copy (done in
- * the background by a spare); in the sandbox, loading the quantizer module, its annotate() and checking the
+ * waiting for a sandbox (none when a warmed-up spare is ready) and how long that sandbox took to make its model
+ * (done in the background by a spare); in the sandbox, loading the quantizer module, its annotate() and checking the
  * annotations, then its report; the messages between the two; placing and publishing the diagnostics. Type errors
- * are checked meanwhile on the server's thread (`typeCheckMs`); a publish pairs both.
+ * are checked meanwhile on the server's thread (`typeCheckMs`); a publish pairs both. `warmSandbox`: the check ran in a
+ * spare that was ready before the check asked for one; `model`: that sandbox rebuilt its model from the server's
+ * snapshot of the loaded graph, or decoded the file itself.
  */
 export interface CheckTimings {
   debounceMs: number;
   compileMs: number;
   workerStartMs: number;
   modelDecodeMs: number;
+  warmSandbox: boolean;
+  model: "snapshot" | "file";
   loadMs: number;
   annotateMs: number;
   checkMs: number;
@@ -123,6 +127,8 @@ export interface StatusResult {
   configProblems: number;
   targets: TargetStatus[];
   checksRunning: number;
+  /** Check sandboxes: spares ready for the next check or warming up, and how many were started in all. */
+  checkSandboxes: { ready: number; warming: number; started: number };
   settings: QkitSettings;
 }
 

@@ -191,7 +191,8 @@ function isReport(message: unknown): message is SandboxReport {
  * arrays and WebAssembly memory live outside the heap, so the process's resident memory is watched too), an exit, a
  * crash, or cancellation. The sandbox is then killed, and the watchdog keeps watching until it is gone: a job that
  * grows past the memory cap while it is being stopped (a native loop such as one huge TypedArray.fill) is reported
- * as out of memory, whatever stopped it first. The caller keeps only the plain data it was sent.
+ * as out of memory, whatever stopped it first. A result is returned at once (nothing can change it), the other
+ * outcomes once the process is gone. The caller keeps only the plain data it was sent.
  */
 export function supervise<M, T>(sandbox: Sandbox, options: SuperviseOptions<M, T>): Promise<Supervised<T>> {
   const { limits, signal } = options;
@@ -214,6 +215,8 @@ export function supervise<M, T>(sandbox: Sandbox, options: SuperviseOptions<M, T
       signal.removeEventListener("abort", onAbort);
       sandbox.off("message", onMessage);
       sandbox.terminate();
+      // A result is final (the watchdog overrides only a timeout): the caller need not wait while the process dies.
+      if (next.kind === "finished") resolve(next);
     };
     const watchdog = setInterval(() => {
       if (!overCap()) return;

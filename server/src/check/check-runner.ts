@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { startSandbox, supervise, type Sandbox, type SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
-import type { CheckJob, CheckReport, LoadFailure, WorkerData, WorkerMessage } from "./worker-protocol.js";
+import type { CheckJob, CheckReport, LoadFailure, ModelSource, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 export type CheckOutcome =
   | { kind: "done"; report: CheckReport; durationMs: number; startup: CheckStartup }
@@ -13,11 +13,14 @@ export type CheckOutcome =
   | { kind: "cancelled" };
 
 /**
- * What a check waited for before its quantizer ran: a sandbox to be ready (`waitMs`: none when the warmed-up spare
- * was), and how long that sandbox took to decode its copy of the model (in the background, for a spare).
+ * What a check waited for before its quantizer ran: a sandbox to be ready (`waitMs`), whether that sandbox was a
+ * spare already warm when the check asked for it (`warm`: it waited for nothing), and how its model came to be
+ * (`model`: rebuilt from the server's snapshot, or decoded from the file) in `decodeMs`, in the background for a spare.
  */
 export interface CheckStartup {
   waitMs: number;
+  warm: boolean;
+  model: ModelSource;
   decodeMs: number;
 }
 
@@ -27,6 +30,8 @@ export interface ModelImage {
   version: number;
   /** The file's size and modification time when the server loaded it (`size:mtimeMs`). */
   stamp: string;
+  /** What a sandbox rebuilds the model from without decoding the file (model-snapshot.ts); none for some models. */
+  snapshot?: Uint8Array;
 }
 
 export interface CheckLimits {
@@ -42,23 +47,51 @@ interface Spare {
   key: string;
   worker: Sandbox;
   ready: Promise<WorkerMessage>;
+  isReady: boolean;
 }
 
 /**
+ * Spares kept warm: one for the next check, and one more for when edits come faster than a spare warms up. Each
+ * check takes one, and a replacement starts once the check is done (at once when none is left), so warming never
+ * competes with the check an edit waits for.
+ */
+const SPARES = 2;
+
+/**
  * Runs each check in a fresh sandbox process and throws it away afterwards, so a quantizer's globals,
- * prototype changes and leaks never outlive its check. One warmed-up spare (runtime loaded, model decoded) waits for
- * the next check, which keeps the edit-to-diagnostics time short. Checks run one at a time: the machine's cores are
+ * prototype changes and leaks never outlive its check. Warmed-up spares (runtime loaded, model rebuilt) wait for
+ * the next checks, which keeps the edit-to-diagnostics time short. Checks run one at a time: the machine's cores are
  * few, and the memory watchdog can then blame the right quantizer.
  */
 export class CheckRunner {
-  #spare: Spare | undefined;
+  readonly #spares: Spare[] = [];
+  #wanted: { model: ModelImage; limits: CheckLimits } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #running = 0;
+  #started = 0;
 
   constructor(private readonly log: (message: string) => void) {}
 
   get running(): number {
     return this.#running;
+  }
+
+  /** Spares ready or warming up, and the sandboxes started so far (spares included). */
+  sandboxes(): { ready: number; warming: number; started: number } {
+    const ready = this.#spares.filter((s) => s.isReady).length;
+    return { ready, warming: this.#spares.length - ready, started: this.#started };
+  }
+
+  /** Whether spares are kept warm for some model. */
+  get warming(): boolean {
+    return this.#wanted !== undefined;
+  }
+
+  /** Keep spares warm for checks of this model with these limits (spares for anything else are stopped). */
+  warm(model: ModelImage, limits: CheckLimits): void {
+    this.#wanted = { model, limits };
+    // While a check runs, its end tops the spares up.
+    if (this.#running === 0) this.#topUp(SPARES);
   }
 
   run(model: ModelImage, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
@@ -68,51 +101,85 @@ export class CheckRunner {
   }
 
   dispose(): void {
-    this.#spare?.worker.terminate();
-    this.#spare = undefined;
+    this.#wanted = undefined;
+    for (const spare of this.#spares.splice(0)) spare.worker.terminate();
   }
 
   #spawn(model: ModelImage, limits: CheckLimits): Spare {
-    const data: WorkerData = { modelPath: model.path, modelStamp: model.stamp };
+    const data: WorkerData = { modelPath: model.path, modelStamp: model.stamp, ...(model.snapshot ? { snapshot: model.snapshot } : {}) };
     const worker = startSandbox(WORKER_FILE, data, limits.memoryLimitMb, (line) => this.log(`[quantizer] ${line}`));
-    const ready = new Promise<WorkerMessage>((resolve) => {
+    this.#started++;
+    const spare: Spare = { key: spareKey(model, limits), worker, ready: Promise.resolve({ kind: "model-error", message: "" }), isReady: false };
+    spare.ready = new Promise<WorkerMessage>((resolve) => {
       const onMessage = (message: unknown) => {
         const m = message as WorkerMessage;
         if (m.kind === "ready" || m.kind === "model-error") {
           worker.off("message", onMessage);
+          spare.isReady = m.kind === "ready";
           resolve(m);
         }
       };
       worker.on("message", onMessage);
-      void worker.gone.then(() => resolve({ kind: "model-error", message: "the check worker stopped while starting" }));
+      void worker.gone.then(() => {
+        spare.isReady = false;
+        resolve({ kind: "model-error", message: "the check worker stopped while starting" });
+      });
     });
-    return { key: spareKey(model, limits), worker, ready };
+    return spare;
   }
 
+  /** Start spares for the wanted model until there are `count`, and stop those for anything else. */
+  #topUp(count: number): void {
+    const wanted = this.#wanted;
+    const key = wanted ? spareKey(wanted.model, wanted.limits) : undefined;
+    for (let i = this.#spares.length - 1; i >= 0; i--) {
+      const spare = this.#spares[i]!;
+      if (spare.key !== key || !spare.worker.running) this.#spares.splice(i, 1)[0]!.worker.terminate();
+    }
+    while (wanted && this.#spares.length < count) this.#spares.push(this.#spawn(wanted.model, wanted.limits));
+  }
+
+  /** The spare that has been warming longest (the first ready one, if any), or a new sandbox. */
   #take(model: ModelImage, limits: CheckLimits): Spare {
-    const key = spareKey(model, limits);
-    const spare = this.#spare?.key === key ? this.#spare : undefined;
-    if (this.#spare && !spare) this.#spare.worker.terminate();
-    this.#spare = undefined;
-    return spare ?? this.#spawn(model, limits);
+    this.#wanted = { model, limits };
+    this.#topUp(0);
+    const at = Math.max(0, this.#spares.findIndex((s) => s.isReady));
+    return this.#spares.splice(at, 1)[0] ?? this.#spawn(model, limits);
+  }
+
+  /** A spare no job was sent to goes back to the pool, first in line. */
+  #giveBack(spare: Spare): boolean {
+    const wanted = this.#wanted;
+    if (!wanted || spare.key !== spareKey(wanted.model, wanted.limits) || !spare.worker.running || this.#spares.length >= SPARES) return false;
+    this.#spares.unshift(spare);
+    return true;
   }
 
   async #runNow(model: ModelImage, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
     this.#running++;
     const waitStarted = performance.now();
-    const { worker, ready } = this.#take(model, limits);
+    const spare = this.#take(model, limits);
+    const warm = spare.isReady;
+    // None left for the next edit: warm one now rather than after this check.
+    if (this.#spares.length === 0) this.#topUp(1);
+    let kept = false;
     try {
-      const startup = await Promise.race([ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
+      const startup = await Promise.race([spare.ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
       if (startup.kind !== "ready") return { kind: "crashed", message: startup.kind === "model-error" ? startup.message : "the check worker did not start", site: undefined, durationMs: 0 };
-      if (signal.aborted) return { kind: "cancelled" };
-      const waited = { waitMs: Math.round(performance.now() - waitStarted), decodeMs: startup.decodeMs };
-      const outcome = this.#supervise(worker, job, limits, signal, waited);
-      // Warm the next worker now: warming takes longer than a check, and the next edit's debounce is short.
-      this.#spare = this.#spawn(model, limits);
-      return await outcome;
+      if (signal.aborted) {
+        kept = this.#giveBack(spare);
+        return { kind: "cancelled" };
+      }
+      const waited: CheckStartup = { waitMs: Math.round(performance.now() - waitStarted), warm, model: startup.model, decodeMs: startup.decodeMs };
+      return await this.#supervise(spare.worker, job, limits, signal, waited);
     } finally {
       this.#running--;
-      worker.terminate();
+      if (!kept) spare.worker.terminate();
+      // Replace what this check used now that it no longer competes for the cores, once its results are out:
+      // starting a process takes the thread a while.
+      setImmediate(() => {
+        if (this.#running === 0) this.#topUp(SPARES);
+      });
     }
   }
 

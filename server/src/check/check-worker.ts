@@ -9,7 +9,8 @@ import * as qkit from "qkit/tooling";
 import * as authorApi from "qkit";
 import type { Model, QuantizationSpecBase, SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
-import type { AnnotationInfo, CheckJob, CheckReport, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
+import { modelFromSnapshot } from "./model-snapshot.js";
+import type { AnnotationInfo, CheckJob, CheckReport, ModelSource, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 const channel = qkit.sandboxChannel<CheckJob, WorkerMessage>();
 const post = (message: WorkerMessage) => channel.post(message);
@@ -108,11 +109,17 @@ async function run(model: Model, job: CheckJob): Promise<void> {
 async function main(): Promise<void> {
   const data = (await channel.data) as WorkerData;
   let model: Model;
+  let source: ModelSource = "snapshot";
   const decodeStarted = performance.now();
   try {
     const stat = statSync(data.modelPath);
     if (`${stat.size}:${stat.mtimeMs}` !== data.modelStamp) throw new Error(`${data.modelPath} changed on disk since the server read it; it is checked again once reloaded`);
-    model = await qkit.loadModel(data.modelPath);
+    const fromSnapshot = data.snapshot ? modelFromSnapshot(data.snapshot, data.modelPath, data.modelStamp) : undefined;
+    if (fromSnapshot) model = fromSnapshot;
+    else {
+      source = "file";
+      model = await qkit.loadModel(data.modelPath);
+    }
   } catch (error) {
     post({ kind: "model-error", message: (error as Error).message });
     return;
@@ -123,7 +130,7 @@ async function main(): Promise<void> {
     started = true;
     void run(model, job);
   });
-  post({ kind: "ready", decodeMs: Math.round(performance.now() - decodeStarted) });
+  post({ kind: "ready", decodeMs: Math.round(performance.now() - decodeStarted), model: source });
 }
 
 void main();

@@ -12,6 +12,12 @@ export interface WorkerData {
   modelPath: string;
   /** The file's `size:mtimeMs` as the server loaded it; a sandbox that finds another refuses to check a different model. */
   modelStamp: string;
+  /**
+   * The graph as the server's load worker left it, with the tensors' bytes named by their place in the file
+   * (model-snapshot.ts): rebuilt in milliseconds, where decoding the file takes hundreds. Without it (or when it is of
+   * another version of the file) the sandbox decodes the file.
+   */
+  snapshot?: Uint8Array;
 }
 
 export interface CheckJob {
@@ -67,9 +73,12 @@ export interface LoadFailure {
   location: SourceLocation | undefined;
 }
 
+/** Where a sandbox's model came from: the server's snapshot, or its own decode of the file. */
+export type ModelSource = "snapshot" | "file";
+
 export type WorkerMessage =
-  /** The model is decoded (in `decodeMs`): the worker waits for its job. */
-  | { kind: "ready"; decodeMs: number }
+  /** The model is ready (in `decodeMs`, rebuilt from the snapshot or decoded from the file): the worker waits for its job. */
+  | { kind: "ready"; decodeMs: number; model: ModelSource }
   | { kind: "model-error"; message: string }
   | { kind: "phase"; phase: "annotate"; classSite: SourceLocation; className: string }
   | { kind: "result"; report: CheckReport }

@@ -12,7 +12,8 @@ export class IdleCollector {
   #timer: NodeJS.Timeout | undefined;
   readonly #gc: (() => void) | undefined;
 
-  constructor() {
+  /** `busy`: an edit waits for its diagnostics; a collection then would be in its way, so it waits for the next quiet. */
+  constructor(private readonly busy: () => boolean = () => false) {
     try {
       v8.setFlagsFromString("--expose-gc");
       this.#gc = vm.runInNewContext("gc") as () => void;
@@ -25,7 +26,9 @@ export class IdleCollector {
   touch(): void {
     if (!this.#gc) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#gc!(), IDLE_MS);
+    this.#timer = setTimeout(() => {
+      if (!this.busy()) this.#gc!();
+    }, IDLE_MS);
     this.#timer.unref();
   }
 }

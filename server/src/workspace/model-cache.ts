@@ -71,9 +71,9 @@ export class ModelCache {
   async #load(file: string, entry: Entry): Promise<ModelResult> {
     const done = await this.progress("qkit: loading model", file);
     try {
-      const model = await loadInWorker(file, done.report?.bind(done));
+      const { model, snapshot } = await loadInWorker(file, done.report?.bind(done));
       entry.state = "loaded";
-      return { ok: true, loaded: { path: file, version: ++this.#version, stamp: entry.stamp, model } };
+      return { ok: true, loaded: { path: file, version: ++this.#version, stamp: entry.stamp, model, ...(snapshot ? { snapshot } : {}) } };
     } catch (error) {
       entry.state = "error";
       // The loader's one-line message names the file and what is wrong with it.
@@ -105,11 +105,12 @@ async function fileStamp(file: string): Promise<string> {
 }
 
 /** Load in a worker; the graph is rebuilt here a batch per event-loop turn, so nothing blocks the server for long. */
-function loadInWorker(file: string, report?: (message: string) => void): Promise<Model> {
+function loadInWorker(file: string, report?: (message: string) => void): Promise<{ model: Model; snapshot: Uint8Array | undefined }> {
   const data: LoadWorkerData = { file, batch: BATCH };
   const worker = new Worker(LOAD_WORKER, { workerData: data });
-  return new Promise<Model>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let builder: OutlineBuilder | undefined;
+    let snapshot: Uint8Array | undefined;
     const fail = (error: Error) => {
       void worker.terminate();
       reject(error);
@@ -121,7 +122,9 @@ function loadInWorker(file: string, report?: (message: string) => void): Promise
       if (!message) return;
       try {
         if (message.kind === "error") return fail(new Error(message.message));
-        if (message.kind === "header") {
+        if (message.kind === "snapshot") {
+          snapshot = message.snapshot;
+        } else if (message.kind === "header") {
           builder = new OutlineBuilder(message.header, file);
           report?.(`${message.header.nodeCount} nodes`);
         } else {
@@ -129,7 +132,7 @@ function loadInWorker(file: string, report?: (message: string) => void): Promise
         }
         if (builder?.done) {
           void worker.terminate();
-          resolve(builder.model);
+          resolve({ model: builder.model, snapshot });
         }
       } catch (error) {
         return fail(new Error(`${file}: cannot be loaded (internal error: ${(error as Error).message})`));

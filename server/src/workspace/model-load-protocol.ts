@@ -8,6 +8,8 @@ export interface LoadWorkerData {
 }
 
 export type LoadWorkerMessage =
+  /** What check sandboxes start from (check/model-snapshot.ts); none for a model it cannot describe. */
+  | { kind: "snapshot"; snapshot: Uint8Array }
   | { kind: "header"; header: OutlineHeader }
   | { kind: "nodes"; nodes: OutlineNode[] }
   | { kind: "error"; message: string };

@@ -55,12 +55,18 @@ export function* outline(model: Model, batch: number): Generator<OutlineHeader |
   }
 }
 
+/** What a richer outline (a check sandbox's snapshot) adds: the parameters' tensors, and more of each node. */
+export interface OutlineHooks {
+  tensor?(o: OutlineNode): onnx.ITensorProto;
+  node?(node: Node, o: OutlineNode): void;
+}
+
 /** Rebuilds a model from its outline, a batch at a time (`add`), through the graph's own mutation API. */
 export class OutlineBuilder {
   readonly model: Model;
   readonly #nodes: Node[] = [];
 
-  constructor(readonly header: OutlineHeader, source: string) {
+  constructor(readonly header: OutlineHeader, source: string, private readonly hooks: OutlineHooks = {}) {
     const graph = new Graph();
     graph.name = header.graphName;
     this.model = new Model(graph);
@@ -82,7 +88,7 @@ export class OutlineBuilder {
       let node: Node;
       switch (o.kind) {
         case "placeholder": node = graph.addPlaceholder(o.outputNames[0] ?? o.name); break;
-        case "parameter": node = graph.addParameter(o.outputNames[0] ?? o.name, new onnx.TensorProto({ name: o.outputNames[0] ?? o.name, ...o.tensor }), end); break;
+        case "parameter": node = graph.addParameter(o.outputNames[0] ?? o.name, this.hooks.tensor?.(o) ?? new onnx.TensorProto({ name: o.outputNames[0] ?? o.name, ...o.tensor }), end); break;
         case "call":
           node = graph.addCall(o.opType, args, {
             name: o.name, domain: o.domain, outputNames: o.outputNames,
@@ -94,6 +100,7 @@ export class OutlineBuilder {
       }
       if (node.name !== o.name) graph.rename(node, o.name);
       Object.assign(node.meta, withoutUndefined(o.meta));
+      this.hooks.node?.(node, o);
       this.#nodes.push(node);
     }
   }

@@ -4,7 +4,7 @@ import type * as ts from "typescript";
 import type { Diagnostic } from "vscode-languageserver";
 import { isBuiltinQuantizerName, pointLocation, type ResolvedTarget, type SourceLocation } from "qkit/tooling";
 import { DEFAULT_SETTINGS, type CheckTimings, type QkitSettings, type StatusResult } from "../protocol.js";
-import { CheckRunner, type CheckOutcome } from "../check/check-runner.js";
+import { CheckRunner, type CheckLimits, type CheckOutcome } from "../check/check-runner.js";
 import type { OpenText } from "../typescript/language-service.js";
 import { quantizerClasses } from "../typescript/syntax-queries.js";
 import { SyntaxTrees } from "../typescript/syntax-trees.js";
@@ -64,8 +64,9 @@ export class Workspace {
   readonly #consistent = new Map<string, { types: Versioned<Diagnostic[]> | undefined; checks: Versioned<PlacedDiagnostic[]> | undefined }>();
   readonly #modelErrors = new Map<string, string>();
   readonly #published = new Map<string, string>();
-  readonly #idle = new IdleCollector();
+  readonly #idle = new IdleCollector(() => this.#timers.size > 0 || this.#running.size > 0);
   readonly #compiler: CompileCache;
+  #precompiling = false;
 
   constructor(readonly root: string, private readonly host: WorkspaceHost) {
     this.config = new ConfigStore(root);
@@ -121,11 +122,28 @@ export class Workspace {
     for (const target of this.#affectedTargets(file)) this.#running.get(target.quantizerPath)?.abort.abort();
     clearTimeout(this.#timers.get(file));
     this.#editedAt.set(file, performance.now());
+    this.#idle.touch();
+    this.#precompile(file);
     this.#timers.set(file, setTimeout(() => {
       this.#timers.delete(file);
       this.#debounced.set(file, Math.round(performance.now() - (this.#editedAt.get(file) ?? performance.now())));
       this.#afterEdit(file);
     }, this.settings.debounceMs));
+  }
+
+  /**
+   * While the debounce runs: compile the quantizers an edit affects (cached per text), so that when it ends the check's
+   * job goes to its sandbox at once, and bring the TypeScript program up to date, so that the type-check that runs
+   * meanwhile only checks.
+   */
+  #precompile(file: string): void {
+    if (this.#precompiling) return;
+    this.#precompiling = true;
+    setImmediate(() => {
+      this.#precompiling = false;
+      if (this.trusted) for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) this.#compiler.compile(target.quantizerPath);
+      this.types.update();
+    });
   }
 
   documentClosed(file: string): void {
@@ -147,6 +165,8 @@ export class Workspace {
   setTrusted(trusted: boolean): void {
     if (trusted === this.trusted) return;
     this.trusted = trusted;
+    // Spares run no user code, but an untrusted workspace gets no check to use them.
+    if (!trusted) this.runner.dispose();
     this.#recheckAll();
   }
 
@@ -195,6 +215,7 @@ export class Workspace {
         };
       }),
       checksRunning: this.#running.size,
+      checkSandboxes: this.runner.sandboxes(),
       settings: this.settings,
     };
   }
@@ -220,8 +241,15 @@ export class Workspace {
 
   #afterEdit(file: string): void {
     // The quantizer's check goes to its sandbox first; type-checking (on this thread) runs while it works.
-    for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) void this.#check(target);
-    void this.#typeCheck(file);
+    const dispatched: Promise<void>[] = [];
+    for (const target of this.#affectedTargets(file)) {
+      if (!this.host.open(target.quantizerPath)) continue;
+      let onDispatched!: () => void;
+      dispatched.push(new Promise<void>((resolve) => (onDispatched = resolve)));
+      void this.#check(target, onDispatched);
+    }
+    // Once the checks' jobs are on their way (or are not to be): the type-check holds this thread.
+    void Promise.all(dispatched).then(() => this.#typeCheck(file));
   }
 
   async #typeCheck(file: string): Promise<void> {
@@ -263,28 +291,35 @@ export class Workspace {
     if (result.ok) this.#modelErrors.delete(modelPath);
     else this.#modelErrors.set(modelPath, result.message);
     if (hadError !== this.#modelErrors.get(modelPath)) this.#republish();
+    // Warm the check sandboxes as soon as the model is here, so that not even the first check waits for one.
+    if (result.ok && this.trusted && (!this.runner.warming || this.config.targets.some((t) => t.modelPath === modelPath && this.host.open(t.quantizerPath)))) {
+      this.runner.warm(result.loaded, this.#limits());
+    }
     return result.ok ? result.loaded : undefined;
   }
 
-  #check(target: ResolvedTarget): Promise<void> {
+  #check(target: ResolvedTarget, onDispatched?: () => void): Promise<void> {
     const file = target.quantizerPath;
     this.#running.get(file)?.abort.abort();
     const abort = new AbortController();
-    const done = this.#runCheck(target, abort.signal)
+    const done = this.#runCheck(target, abort.signal, onDispatched)
       .catch((error: unknown) => {
         this.host.log(`checking ${file} failed: ${(error as Error)?.stack ?? String(error)}`);
         // No findings for this version, rather than holding its type errors back for a check that will not come.
         if (!abort.signal.aborted) this.#setCheckDiagnostics(file, [], this.host.open(file)?.version ?? null);
       })
       .finally(() => {
+        onDispatched?.();
         if (this.#running.get(file)?.abort === abort) this.#running.delete(file);
       });
     this.#running.set(file, { abort, done });
     return done;
   }
 
-  async #runCheck(target: ResolvedTarget, signal: AbortSignal): Promise<void> {
+  async #runCheck(target: ResolvedTarget, signal: AbortSignal, onDispatched?: () => void): Promise<void> {
     const file = target.quantizerPath;
+    // A model still loading would hold the type errors back for seconds: they need not wait for this check.
+    if (this.models.state(target.modelPath).state !== "loaded") onDispatched?.();
     const model = await this.#model(target.modelPath);
     if (signal.aborted) return;
     const sf = this.syntax.sourceFile(file);
@@ -301,11 +336,13 @@ export class Workspace {
     }
     const sources: Record<string, string> = {};
     for (const open of this.host.openFiles()) if (SCRIPT.test(open)) sources[open] = this.host.open(open)!.text;
-    const limits = { timeoutMs: this.settings.checkTimeoutMs, memoryLimitMb: this.settings.checkMemoryLimitMb };
+    const limits = this.#limits();
     const compileStarted = performance.now();
     const compiled = this.#compiler.compile(file);
     const dispatched = performance.now();
-    const outcome = await this.runner.run(model, { file, compiled, sources }, limits, signal);
+    const running = this.runner.run(model, { file, compiled, sources }, limits, signal);
+    onDispatched?.();
+    const outcome = await running;
     const received = performance.now();
     if (outcome.kind === "cancelled" || signal.aborted) return;
     if (outcome.kind === "load-error" && outcome.failure.code === "syntax") {
@@ -326,12 +363,14 @@ export class Workspace {
     this.#setCheckDiagnostics(file, placed, version);
     if (outcome.kind === "done") {
       const { load, annotate, check, report } = outcome.report.timings;
-      const { waitMs, decodeMs } = outcome.startup;
+      const { waitMs, decodeMs, warm, model: modelSource } = outcome.startup;
       result.timings = {
         debounceMs: this.#debounced.get(file) ?? 0,
         compileMs: Math.round(dispatched - compileStarted),
         workerStartMs: waitMs,
         modelDecodeMs: decodeMs,
+        warmSandbox: warm,
+        model: modelSource,
         loadMs: load,
         annotateMs: annotate,
         checkMs: check,
@@ -343,6 +382,10 @@ export class Workspace {
     }
     this.host.checked();
     this.#idle.touch();
+  }
+
+  #limits(): CheckLimits {
+    return { timeoutMs: this.settings.checkTimeoutMs, memoryLimitMb: this.settings.checkMemoryLimitMb };
   }
 
   #setCheckDiagnostics(file: string, diagnostics: PlacedDiagnostic[], version: number | null): void {
