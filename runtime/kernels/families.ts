@@ -7,6 +7,7 @@ export * from "./eltwise";
 export * from "./peak";
 export * from "./winograd";
 export * from "./qconv";
+export * from "./qgemm";
 export * from "./qwindow";
 export * from "./qeltwise";
 export * from "./qwinograd";

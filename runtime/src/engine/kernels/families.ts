@@ -6,6 +6,7 @@ import { GEMM_EXPORTS } from "./gemm.js";
 import { NORM_EXPORTS } from "./norm.js";
 import { PEAK_EXPORTS } from "./peak.js";
 import { QCONV_EXPORTS } from "./qconv.js";
+import { QGEMM_EXPORTS } from "./qgemm.js";
 import { QELTWISE_EXPORTS } from "./qeltwise.js";
 import { QWINDOW_EXPORTS } from "./qwindow.js";
 import { QWINOGRAD_EXPORTS } from "./qwinograd.js";
@@ -28,6 +29,7 @@ export const KERNEL_EXPORTS = {
   ...BROADCAST_EXPORTS,
   ...NORM_EXPORTS,
   ...RECURRENT_EXPORTS, ...RESIZE_EXPORTS, ...COL2IM_EXPORTS,
+  ...QGEMM_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

@@ -4,6 +4,7 @@ import { EltwiseKernels } from "./eltwise.js";
 import { GemmKernels } from "./gemm.js";
 import { NormKernels } from "./norm.js";
 import { QconvKernels } from "./qconv.js";
+import { QgemmKernels } from "./qgemm.js";
 import { QeltwiseKernels } from "./qeltwise.js";
 import { QwindowKernels } from "./qwindow.js";
 import { QwinogradKernels } from "./qwinograd.js";
@@ -29,6 +30,7 @@ export class Kernels extends KernelRuntime {
   readonly window: WindowKernels;
   readonly eltwise: EltwiseKernels;
   readonly qconv: QconvKernels;
+  readonly qgemm: QgemmKernels;
   readonly qwinograd: QwinogradKernels;
   readonly qwindow: QwindowKernels;
   readonly qeltwise: QeltwiseKernels;
@@ -47,6 +49,7 @@ export class Kernels extends KernelRuntime {
     this.window = new WindowKernels(this);
     this.eltwise = new EltwiseKernels(this);
     this.qconv = new QconvKernels(this);
+    this.qgemm = new QgemmKernels(this);
     this.qwinograd = new QwinogradKernels(this);
     this.qwindow = new QwindowKernels(this);
     this.qeltwise = new QeltwiseKernels(this);

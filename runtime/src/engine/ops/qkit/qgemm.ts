@@ -9,8 +9,8 @@ const QLINEAR = qkitInputs("QGemm");
 
 /**
  * com.qkit.QGemm: Y = X·Wᵀ (transB=1, Gemm's usual layout) or X·W (transB=0, MatMul) with constant int8 weights,
- * over the last axis of X. It runs as a 1×1 convolution whose pixels are X's rows: X is transposed into scratch on
- * the way in and the result back on the way out (both small next to the multiply).
+ * over the last axis of X. Byte activations run the row-major integer GEMM (weights packed once, X read as it is);
+ * int16 ones the exact float64 loop, as a 1×1 convolution whose pixels are X's rows.
  */
 export const qgemm: OpDef = {
   prepare(inputs, ctx) {
@@ -24,17 +24,17 @@ export const qgemm: OpDef = {
     const rows = sizeOf(x.dims.slice(0, -1));
     const rq = requantOf(inputs, M, ctx);
     const src = w.value as Int8Array;
-    // Weights as W[M][K], the convolution's layout.
-    const weights = ctx.once("qgemm:w", () => {
-      if (transB) return src;
-      const t = new Int8Array(M * K);
-      for (let kk = 0; kk < K; kk++) for (let m = 0; m < M; m++) t[m * K + kk] = src[kk * M + m]!;
-      return t;
-    });
     const outDims = [...x.dims.slice(0, -1), M];
     const g: Window2d = { H: 1, W: rows, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, OH: 1, OW: rows };
     const k = ctx.k;
     if (!(BYTE_TYPES.has(x.dtype) && BYTE_TYPES.has(rq.y.dtype))) {
+      // Weights as W[M][K], the convolution's layout.
+      const weights = ctx.once("qgemm:w", () => {
+        if (transB) return src;
+        const t = new Int8Array(M * K);
+        for (let kk = 0; kk < K; kk++) for (let m = 0; m < M; m++) t[m * K + kk] = src[kk * M + m]!;
+        return t;
+      });
       return {
         outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
         runtimeInputs: [0],
@@ -49,13 +49,13 @@ export const qgemm: OpDef = {
         },
       };
     }
-    const packed = ctx.once("qweights", () => k.qconv.pack(weights, { groups: 1, M, K }, rq, ctx.persistentF32));
-    k.qconv.reserveRows(packed, rows);
+    const packed = ctx.once("qweights:gemm", () => k.qgemm.packWeights(src, K, M, transB, rq, ctx.persistentF32));
+    k.qgemm.reserve(K);
     return {
       outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
       runtimeInputs: [0],
       run(ins, outs) {
-        k.qconv.runRows(packed, ins[0]!.data as Uint8Array | Int8Array, outs[0]!.data as Uint8Array | Int8Array, rows);
+        k.qgemm.run(packed, ins[0]!.data as Uint8Array | Int8Array, outs[0]!.data as Uint8Array | Int8Array, rows);
       },
     };
   },

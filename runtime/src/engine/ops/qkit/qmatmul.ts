@@ -1,6 +1,6 @@
 import type { OpDef, RtValue } from "../../op.js";
 import type { Bytes } from "../../kernels/qconv.js";
-import { requireInput, sizeOf } from "../util.js";
+import { broadcastDims, broadcastStrides, requireInput, sizeOf } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, outputClamp, perTensor } from "./qparams.js";
 import { centered, floatCore, requantize } from "./float-core.js";
@@ -8,8 +8,9 @@ import { centered, floatCore, requantize } from "./float-core.js";
 const Q = qkitInputs("QMatMul");
 
 /**
- * com.qkit.QMatMul: A·B of two quantized activations (attention's Q·Kᵀ and P·V), batch axes broadcast as MatMul's.
- * The products of the centered codes are summed exactly by the float GEMM and requantized once with s_a·s_b / s_y.
+ * com.qkit.QMatMul: A·B of two quantized activations (attention's Q·Kᵀ and P·V), batch axes broadcast as MatMul's,
+ * requantized once with s_a·s_b / s_y. Two run-time matrices (rank ≥ 2) run the integer GEMM, B packed per batch item;
+ * otherwise the products of the centered codes are summed exactly by the float GEMM.
  */
 export const qmatmul: OpDef = {
   prepare(inputs, ctx) {
@@ -21,6 +22,45 @@ export const qmatmul: OpDef = {
     const yq = perTensor(inputs[Q.yScale], inputs[Q.yZeroPoint], "output", ctx);
     if (!BYTE_TYPES.has(yq.dtype)) ctx.unsupported(`with a ${yq.dtype} output (uint8 and int8 only)`);
     const { qlo, qhi } = outputClamp(yq, ctx);
+    const scale = yq.scale / (aq.scale * bq.scale);
+    const k = ctx.k;
+    if (a.dims.length >= 2 && b.dims.length >= 2 && a.value === undefined && b.value === undefined) {
+      const rows = a.dims[a.dims.length - 2]!;
+      const K = a.dims[a.dims.length - 1]!;
+      const N = b.dims[b.dims.length - 1]!;
+      if (b.dims[b.dims.length - 2] !== K) ctx.fail(`A [${a.dims.join(", ")}] and B [${b.dims.join(", ")}] do not agree on K`);
+      const batch = broadcastDims(a.dims.slice(0, -2), b.dims.slice(0, -2), ctx);
+      const aStrides = broadcastStrides(a.dims.slice(0, -2), batch);
+      const bStrides = broadcastStrides(b.dims.slice(0, -2), batch);
+      const aOffsets: number[] = [];
+      const bOffsets: number[] = [];
+      for (let i = 0; i < sizeOf(batch); i++) {
+        let ao = 0;
+        let bo = 0;
+        for (let d = batch.length - 1, rest = i; d >= 0; d--) {
+          const at = rest % batch[d]!;
+          rest = Math.floor(rest / batch[d]!);
+          ao += at * aStrides[d]!;
+          bo += at * bStrides[d]!;
+        }
+        aOffsets.push(ao * rows * K);
+        bOffsets.push(bo * K * N);
+      }
+      const shape = { rows, K, N, aOffsets, bOffsets };
+      const epilogue = ctx.once(`qmatmul:epilogue:${K}x${N}`, () => k.qgemm.prepareMatmul(K, N, {
+        za: aq.zp, zb: bq.zp, scale, zy: yq.zp, qlo, qhi, signedA: a.dtype === "int8", signedB: b.dtype === "int8",
+        signedOutput: yq.dtype === "int8",
+      }, ctx.persistentF32));
+      k.qgemm.reserveMatmul(K, N);
+      const signedB = b.dtype === "int8";
+      return {
+        outputs: [{ dtype: yq.dtype as never, dims: [...batch, rows, N] }],
+        runtimeInputs: [Q.a, Q.b],
+        run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+          k.qgemm.matmul(epilogue, ins[Q.a]!.data as Bytes, ins[Q.b]!.data as Bytes, outs[0]!.data as Bytes, shape, bq.zp, signedB);
+        },
+      };
+    }
     const ca = centered(a, aq, ctx);
     const cb = centered(b, bq, ctx);
     const core = floatCore("MatMul", [ca.meta, cb.meta], ctx);
@@ -30,8 +70,6 @@ export const qmatmul: OpDef = {
     const accValue: RtValue = { dtype: "float32", dims, data: acc };
     const coreIns = [ca.value, cb.value];
     const coreOuts = [accValue];
-    const scale = yq.scale / (aq.scale * bq.scale);
-    const k = ctx.k;
     return {
       outputs: [{ dtype: yq.dtype as never, dims }],
       runtimeInputs: [Q.a, Q.b].filter((i) => inputs[i]!.value === undefined),
