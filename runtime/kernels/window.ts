@@ -110,6 +110,73 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
   }
 }
 
+/** 4 samples from p, stride 1 or 2. */
+// @ts-ignore: decorator
+@inline function samples(p: usize, sw: i32): v128 {
+  return sw == 1 ? v128.load(p) : even(p);
+}
+
+/**
+ * Depthwise convolution of one padded plane by any kh×kw window, stride 1 or 2 (5×5 in MobileNet-V3 and EfficientNet):
+ * 8 outputs per step, each kernel row summed in a chain of its own so the rows' multiply-adds overlap, and a last
+ * partial group of 4 computed as a vector too (its extra lanes read the padded row's slack) with only the lanes inside
+ * the row stored: a 7- or 14-wide output runs no scalar window.
+ */
+// @ts-ignore: decorator
+@inline function dwPlane(
+  pad: usize, PW: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32,
+  w: usize, b: f32, lo: f32, hi: f32, y: usize,
+): void {
+  const vb = f32x4.splat(b);
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const zero = f32x4.splat(0);
+  const step = <usize>(4 * sw) << 2;
+  for (let oy = 0; oy < OH; oy++) {
+    const out = y + ((<usize>oy * OW) << 2);
+    const top = pad + ((<usize>(oy * sh * PW)) << 2);
+    let ox = 0;
+    for (; ox + 8 <= OW; ox += 8) {
+      let a = vb, c = vb;
+      for (let ky = 0; ky < kh; ky++) {
+        const row = top + ((<usize>(ky * dh * PW + ox * sw)) << 2);
+        const wr = w + (<usize>(ky * kw) << 2);
+        let ra = zero, rc = zero;
+        for (let kx = 0; kx < kw; kx++) {
+          const wv = v128.load32_splat(wr + (<usize>kx << 2));
+          const p = row + (<usize>(kx * dw) << 2);
+          ra = madd(wv, samples(p, sw), ra);
+          rc = madd(wv, samples(p + step, sw), rc);
+        }
+        a = f32x4.add(a, ra);
+        c = f32x4.add(c, rc);
+      }
+      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(a, vlo), vhi));
+      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(c, vlo), vhi), 16);
+    }
+    for (; ox < OW; ox += 4) {
+      let a = vb;
+      for (let ky = 0; ky < kh; ky++) {
+        const row = top + ((<usize>(ky * dh * PW + ox * sw)) << 2);
+        const wr = w + (<usize>(ky * kw) << 2);
+        let ra = zero;
+        for (let kx = 0; kx < kw; kx++) ra = madd(v128.load32_splat(wr + (<usize>kx << 2)), samples(row + (<usize>(kx * dw) << 2), sw), ra);
+        a = f32x4.add(a, ra);
+      }
+      a = f32x4.min(f32x4.max(a, vlo), vhi);
+      const o = out + (<usize>ox << 2);
+      if (ox + 4 <= OW) {
+        v128.store(o, a);
+        continue;
+      }
+      const left = OW - ox;
+      store<f32>(o, f32x4.extract_lane(a, 0));
+      if (left > 1) store<f32>(o, f32x4.extract_lane(a, 1), 4);
+      if (left > 2) store<f32>(o, f32x4.extract_lane(a, 2), 8);
+    }
+  }
+}
+
 /** Lanes 0, 2, 4, 6 of the 8 floats at p: 4 stride-2 samples. */
 // @ts-ignore: decorator
 @inline function even(p: usize): v128 {
@@ -185,6 +252,7 @@ export function dwconv2d(
     const bo = load<f32>(bias + (<usize>o << 2));
     const yo = y + ((<usize>o * OH * OW) << 2);
     if (kh == 3 && kw == 3 && (sw == 1 || sw == 2)) dw3x3Plane(scratch, PW, sh, sw, dh, dw, OH, OW, wo, bo, lo, hi, yo);
+    else if (sw == 1 || sw == 2) dwPlane(scratch, PW, kh, kw, sh, sw, dh, dw, OH, OW, wo, bo, lo, hi, yo);
     else windowPlane(MODE_DW, scratch, PW, kh, kw, sh, sw, dh, dw, OH, OW, wo, bo, lo, hi, 0, yo);
   }
 }

@@ -85,6 +85,11 @@ const CASES: [string, ConvCase][] = [
   ["pointwise 1×1", { C: 40, M: 33, H: 5, W: 9, k: 1, relu: true }],
   ["depthwise, stride 2", { C: 8, M: 8, H: 13, W: 14, k: 3, stride: 2, group: 8, pads: [1, 1, 1, 1] }],
   ["depthwise, channel multiplier 2, dilation 2", { C: 6, M: 12, H: 11, W: 9, k: 3, dilation: 2, group: 6, pads: [2, 2, 2, 2] }],
+  ["depthwise 5×5, 7 wide (a vector and a partial one per row)", { C: 12, M: 12, H: 7, W: 7, k: 5, group: 12, pads: [2, 2, 2, 2], relu: true }],
+  ["depthwise 5×5, 14 wide (8 + 4 + a partial vector)", { C: 5, M: 5, H: 9, W: 14, k: 5, group: 5, pads: [2, 2, 2, 2] }],
+  ["depthwise 5×5, stride 2 and 11 wide", { C: 4, M: 4, H: 21, W: 21, k: 5, stride: 2, group: 4, pads: [2, 2, 2, 2] }],
+  ["depthwise 5×5, dilation 2, 17 wide", { C: 3, M: 6, H: 12, W: 21, k: 5, dilation: 2, group: 3, pads: [2, 2, 2, 2] }],
+  ["depthwise 7×7, 9 wide, unpadded", { C: 4, M: 4, H: 12, W: 15, k: 7, group: 4 }],
 ];
 
 /** The kernel path a case is named for: the engine must take it, not silently fall back to another. */
