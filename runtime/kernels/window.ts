@@ -41,7 +41,8 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
 
 /**
  * 3×3 depthwise convolution of one padded plane, stride 1 or 2: the 9 weights stay in registers, and 8 outputs per
- * step with one partial sum per kernel row give 6 independent multiply-add chains instead of one long one.
+ * step with one partial sum per kernel row give 6 independent multiply-add chains instead of one long one. A row's
+ * last outputs are a vector too, partial when the width is not a multiple of 4 (7, 14).
  */
 // @ts-ignore: decorator
 @inline function dw3x3Plane(
@@ -85,7 +86,8 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
       v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(a0, a1), a2), vlo), vhi));
       v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(b0, b1), b2), vlo), vhi), 16);
     }
-    for (; ox + 4 <= OW; ox += 4) {
+    // Groups of 4, the last one partial: its extra lanes read the padded row's slack and are not stored.
+    for (; ox < OW; ox += 4) {
       const p = <usize>(ox * sw) << 2;
       let a0 = vb, a1 = zero, a2 = zero;
       if (sw == 1) {
@@ -97,17 +99,21 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
         a1 = madd(w3, even(r1 + p), a1); a1 = madd(w4, even(r1 + p + d1), a1); a1 = madd(w5, even(r1 + p + d2), a1);
         a2 = madd(w6, even(r2 + p), a2); a2 = madd(w7, even(r2 + p + d1), a2); a2 = madd(w8, even(r2 + p + d2), a2);
       }
-      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(a0, a1), a2), vlo), vhi));
-    }
-    for (; ox < OW; ox++) {
-      const p = <usize>(ox * sw) << 2;
-      let acc = b;
-      acc += load<f32>(w) * load<f32>(r0 + p) + load<f32>(w, 4) * load<f32>(r0 + p + d1) + load<f32>(w, 8) * load<f32>(r0 + p + d2);
-      acc += load<f32>(w, 12) * load<f32>(r1 + p) + load<f32>(w, 16) * load<f32>(r1 + p + d1) + load<f32>(w, 20) * load<f32>(r1 + p + d2);
-      acc += load<f32>(w, 24) * load<f32>(r2 + p) + load<f32>(w, 28) * load<f32>(r2 + p + d1) + load<f32>(w, 32) * load<f32>(r2 + p + d2);
-      store<f32>(out + (<usize>ox << 2), min(max(acc, lo), hi));
+      storeUpTo4(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(a0, a1), a2), vlo), vhi), OW - ox);
     }
   }
+}
+
+/** The first min(n, 4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline function storeUpTo4(p: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 /** 4 samples from p, stride 1 or 2. */
@@ -163,16 +169,7 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
         for (let kx = 0; kx < kw; kx++) ra = madd(v128.load32_splat(wr + (<usize>kx << 2)), samples(row + (<usize>(kx * dw) << 2), sw), ra);
         a = f32x4.add(a, ra);
       }
-      a = f32x4.min(f32x4.max(a, vlo), vhi);
-      const o = out + (<usize>ox << 2);
-      if (ox + 4 <= OW) {
-        v128.store(o, a);
-        continue;
-      }
-      const left = OW - ox;
-      store<f32>(o, f32x4.extract_lane(a, 0));
-      if (left > 1) store<f32>(o, f32x4.extract_lane(a, 1), 4);
-      if (left > 2) store<f32>(o, f32x4.extract_lane(a, 2), 8);
+      storeUpTo4(out + (<usize>ox << 2), f32x4.min(f32x4.max(a, vlo), vhi), OW - ox);
     }
   }
 }
