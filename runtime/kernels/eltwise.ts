@@ -61,3 +61,11 @@ export function fake_quant(x: usize, y: usize, n: i32, scale: f32, zp: f32, qmin
     store<f32>(y + off, (q - zp) * scale);
   }
 }
+
+/** y = `count` runs of `run` floats of x, one after another, run r read from float offset starts[r] (a Transpose, a Slice). */
+export function copy_runs(x: usize, y: usize, starts: usize, count: i32, run: i32): void {
+  const bytes = <usize>run << 2;
+  for (let r = 0; r < count; r++) {
+    memory.copy(y + <usize>r * bytes, x + (<usize>load<i32>(starts + (<usize>r << 2)) << 2), bytes);
+  }
+}

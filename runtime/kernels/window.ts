@@ -41,7 +41,8 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
 
 /**
  * 3×3 depthwise convolution of one padded plane, stride 1 or 2: the 9 weights stay in registers, and 8 outputs per
- * step with one partial sum per kernel row give 6 independent multiply-add chains instead of one long one.
+ * step with one partial sum per kernel row give 6 independent multiply-add chains instead of one long one. A row's
+ * last outputs are a vector too, partial when the width is not a multiple of 4 (7, 14).
  */
 // @ts-ignore: decorator
 @inline function dw3x3Plane(
@@ -85,7 +86,8 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
       v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(a0, a1), a2), vlo), vhi));
       v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(b0, b1), b2), vlo), vhi), 16);
     }
-    for (; ox + 4 <= OW; ox += 4) {
+    // Groups of 4, the last one partial: its extra lanes read the padded row's slack and are not stored.
+    for (; ox < OW; ox += 4) {
       const p = <usize>(ox * sw) << 2;
       let a0 = vb, a1 = zero, a2 = zero;
       if (sw == 1) {
@@ -97,15 +99,77 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
         a1 = madd(w3, even(r1 + p), a1); a1 = madd(w4, even(r1 + p + d1), a1); a1 = madd(w5, even(r1 + p + d2), a1);
         a2 = madd(w6, even(r2 + p), a2); a2 = madd(w7, even(r2 + p + d1), a2); a2 = madd(w8, even(r2 + p + d2), a2);
       }
-      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(a0, a1), a2), vlo), vhi));
+      storeUpTo4(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(a0, a1), a2), vlo), vhi), OW - ox);
     }
-    for (; ox < OW; ox++) {
-      const p = <usize>(ox * sw) << 2;
-      let acc = b;
-      acc += load<f32>(w) * load<f32>(r0 + p) + load<f32>(w, 4) * load<f32>(r0 + p + d1) + load<f32>(w, 8) * load<f32>(r0 + p + d2);
-      acc += load<f32>(w, 12) * load<f32>(r1 + p) + load<f32>(w, 16) * load<f32>(r1 + p + d1) + load<f32>(w, 20) * load<f32>(r1 + p + d2);
-      acc += load<f32>(w, 24) * load<f32>(r2 + p) + load<f32>(w, 28) * load<f32>(r2 + p + d1) + load<f32>(w, 32) * load<f32>(r2 + p + d2);
-      store<f32>(out + (<usize>ox << 2), min(max(acc, lo), hi));
+  }
+}
+
+/** The first min(n, 4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline function storeUpTo4(p: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/** 4 samples from p, stride 1 or 2. */
+// @ts-ignore: decorator
+@inline function samples(p: usize, sw: i32): v128 {
+  return sw == 1 ? v128.load(p) : even(p);
+}
+
+/**
+ * Depthwise convolution of one padded plane by any kh×kw window, stride 1 or 2 (5×5 in MobileNet-V3 and EfficientNet):
+ * 8 outputs per step, each kernel row summed in a chain of its own so the rows' multiply-adds overlap, and a last
+ * partial group of 4 computed as a vector too (its extra lanes read the padded row's slack) with only the lanes inside
+ * the row stored: a 7- or 14-wide output runs no scalar window.
+ */
+// @ts-ignore: decorator
+@inline function dwPlane(
+  pad: usize, PW: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32,
+  w: usize, b: f32, lo: f32, hi: f32, y: usize,
+): void {
+  const vb = f32x4.splat(b);
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const zero = f32x4.splat(0);
+  const step = <usize>(4 * sw) << 2;
+  for (let oy = 0; oy < OH; oy++) {
+    const out = y + ((<usize>oy * OW) << 2);
+    const top = pad + ((<usize>(oy * sh * PW)) << 2);
+    let ox = 0;
+    for (; ox + 8 <= OW; ox += 8) {
+      let a = vb, c = vb;
+      for (let ky = 0; ky < kh; ky++) {
+        const row = top + ((<usize>(ky * dh * PW + ox * sw)) << 2);
+        const wr = w + (<usize>(ky * kw) << 2);
+        let ra = zero, rc = zero;
+        for (let kx = 0; kx < kw; kx++) {
+          const wv = v128.load32_splat(wr + (<usize>kx << 2));
+          const p = row + (<usize>(kx * dw) << 2);
+          ra = madd(wv, samples(p, sw), ra);
+          rc = madd(wv, samples(p + step, sw), rc);
+        }
+        a = f32x4.add(a, ra);
+        c = f32x4.add(c, rc);
+      }
+      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(a, vlo), vhi));
+      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(c, vlo), vhi), 16);
+    }
+    for (; ox < OW; ox += 4) {
+      let a = vb;
+      for (let ky = 0; ky < kh; ky++) {
+        const row = top + ((<usize>(ky * dh * PW + ox * sw)) << 2);
+        const wr = w + (<usize>(ky * kw) << 2);
+        let ra = zero;
+        for (let kx = 0; kx < kw; kx++) ra = madd(v128.load32_splat(wr + (<usize>kx << 2)), samples(row + (<usize>(kx * dw) << 2), sw), ra);
+        a = f32x4.add(a, ra);
+      }
+      storeUpTo4(out + (<usize>ox << 2), f32x4.min(f32x4.max(a, vlo), vhi), OW - ox);
     }
   }
 }
@@ -185,6 +249,7 @@ export function dwconv2d(
     const bo = load<f32>(bias + (<usize>o << 2));
     const yo = y + ((<usize>o * OH * OW) << 2);
     if (kh == 3 && kw == 3 && (sw == 1 || sw == 2)) dw3x3Plane(scratch, PW, sh, sw, dh, dw, OH, OW, wo, bo, lo, hi, yo);
+    else if (sw == 1 || sw == 2) dwPlane(scratch, PW, kh, kw, sh, sw, dh, dw, OH, OW, wo, bo, lo, hi, yo);
     else windowPlane(MODE_DW, scratch, PW, kh, kw, sh, sw, dh, dw, OH, OW, wo, bo, lo, hi, 0, yo);
   }
 }

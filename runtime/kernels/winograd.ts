@@ -36,17 +36,17 @@ export function wino_scratch_floats(C: i32, M: i32, chunk: i32): i32 {
 /**
  * Output tiles [j0·8, j1·8) (numbered across the `images` of the batch) and output-channel panels [p0, p1): y (M × OH·OW) = clamp(conv3x3(x) +
  * bias). `pad` is the wino_pad'ed input, `u` the 16 packed weight operands (each uStride bytes apart), `chunk` tile
- * blocks are processed per round. Threads split tiles, or channels where there are few tiles and many weights.
+ * blocks are processed per round. Threads split tiles, or channels where there are few tiles and many weights: then
+ * `v` holds every tile transformed once (wino_transform), which each share reads instead of transforming its own.
  */
 export function wino_conv(
   pad: usize, images: i32, C: i32, PH: i32, PW: i32, OH: i32, OW: i32, u: usize, uStride: i32, M: i32,
-  y: usize, bias: usize, lo: f32, hi: f32, j0: i32, j1: i32, p0: i32, p1: i32, chunk: i32, scratch: usize,
+  y: usize, bias: usize, lo: f32, hi: f32, j0: i32, j1: i32, p0: i32, p1: i32, chunk: i32, v: usize, scratch: usize,
 ): void {
   const TW = (OW + 1) >> 1;
   const TH = (OH + 1) >> 1;
   const perImage = TH * TW;
   const T = images * perImage;
-  const inImage = <usize>(C * PH * PW) << 2;
   const outImage = <usize>(M * OH * OW) << 2;
   const cols = chunk * NR;
   const vStride = <usize>(C * cols) << 2;
@@ -54,71 +54,21 @@ export function wino_conv(
   const vbuf = scratch;
   const mbuf = vbuf + 16 * vStride;
   const tmp = mbuf + 16 * mStride;
-  const plane = <usize>(PH * PW) << 2;
+  const vAll = <usize>(C * ((T + NR - 1) / NR) * NR) << 2;
   for (let jc = j0; jc < j1; jc += chunk) {
     const je = min(jc + chunk, j1);
-    // Input transform, 4 tiles (one vector lane each) at a time.
-    for (let g = jc * 2; g < je * 2; g++) {
-      const n = g * 4;
-      const jj = (n >> 3) - jc;
-      const q = n & 7;
-      const img = n / perImage;
-      const ty = (n - img * perImage) / TW;
-      const tx = n - img * perImage - ty * TW;
-      const vector = tx + 4 <= TW && n + 4 <= T;
-      const imgPad = pad + <usize>img * inImage;
-      for (let ci = 0; ci < C; ci++) {
-        const off = ((<usize>(jj * C + ci) * NR + q) << 2);
-        if (vector) {
-          let base = imgPad + <usize>ci * plane + ((<usize>(2 * ty * PW + 2 * tx)) << 2);
-          const rowStep = <usize>PW << 2;
-          const r0 = v128.load(base), r0b = v128.load(base, 16), s0 = v128.load(base, 8), s0b = v128.load(base, 24);
-          base += rowStep;
-          const r1 = v128.load(base), r1b = v128.load(base, 16), s1 = v128.load(base, 8), s1b = v128.load(base, 24);
-          base += rowStep;
-          const r2 = v128.load(base), r2b = v128.load(base, 16), s2 = v128.load(base, 8), s2b = v128.load(base, 24);
-          base += rowStep;
-          const r3 = v128.load(base), r3b = v128.load(base, 16), s3 = v128.load(base, 8), s3b = v128.load(base, 24);
-          // d[r][c]: column c of the 4×4 tile, for 4 neighbouring tiles (stride 2 apart).
-          const d00 = v128.shuffle<f32>(r0, r0b, 0, 2, 4, 6), d01 = v128.shuffle<f32>(r0, r0b, 1, 3, 5, 7);
-          const d02 = v128.shuffle<f32>(s0, s0b, 0, 2, 4, 6), d03 = v128.shuffle<f32>(s0, s0b, 1, 3, 5, 7);
-          const d10 = v128.shuffle<f32>(r1, r1b, 0, 2, 4, 6), d11 = v128.shuffle<f32>(r1, r1b, 1, 3, 5, 7);
-          const d12 = v128.shuffle<f32>(s1, s1b, 0, 2, 4, 6), d13 = v128.shuffle<f32>(s1, s1b, 1, 3, 5, 7);
-          const d20 = v128.shuffle<f32>(r2, r2b, 0, 2, 4, 6), d21 = v128.shuffle<f32>(r2, r2b, 1, 3, 5, 7);
-          const d22 = v128.shuffle<f32>(s2, s2b, 0, 2, 4, 6), d23 = v128.shuffle<f32>(s2, s2b, 1, 3, 5, 7);
-          const d30 = v128.shuffle<f32>(r3, r3b, 0, 2, 4, 6), d31 = v128.shuffle<f32>(r3, r3b, 1, 3, 5, 7);
-          const d32 = v128.shuffle<f32>(s3, s3b, 0, 2, 4, 6), d33 = v128.shuffle<f32>(s3, s3b, 1, 3, 5, 7);
-          inputTransform(vbuf + off, vStride, d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33);
-        } else {
-          // Tiles that wrap to the next tile row or lie past the last one: gather lane by lane.
-          const lanes = tmp;
-          for (let l = 0; l < 4; l++) {
-            const t = n + l;
-            const timg = t / perImage;
-            const tty = (t - timg * perImage) / TW;
-            const ttx = t - timg * perImage - tty * TW;
-            const src = pad + <usize>timg * inImage + <usize>ci * plane;
-            for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) {
-              const v: f32 = t < T ? load<f32>(src + ((<usize>((2 * tty + r) * PW + 2 * ttx + c)) << 2)) : 0;
-              store<f32>(lanes + (<usize>((r * 4 + c) * 4 + l) << 2), v);
-            }
-          }
-          inputTransform(vbuf + off, vStride,
-            v128.load(lanes), v128.load(lanes, 16), v128.load(lanes, 32), v128.load(lanes, 48),
-            v128.load(lanes, 64), v128.load(lanes, 80), v128.load(lanes, 96), v128.load(lanes, 112),
-            v128.load(lanes, 128), v128.load(lanes, 144), v128.load(lanes, 160), v128.load(lanes, 176),
-            v128.load(lanes, 192), v128.load(lanes, 208), v128.load(lanes, 224), v128.load(lanes, 240));
-        }
-      }
-    }
+    // Input transform of the round's tiles, unless the caller transformed every tile once already (v ≠ 0).
+    if (v == 0) transformTiles(pad, images, C, PH, PW, TW, perImage, jc, je, jc, 0, C, vbuf, vStride, tmp);
     // 16 GEMMs: M_ξ (M × tiles of the chunk) = U_ξ · V_ξ.
     for (let xi = 0; xi < 16; xi++) {
       const a = u + <usize>xi * uStride;
-      const b = vbuf + <usize>xi * vStride;
+      // Pre-transformed tiles lie all blocks in a row (block 0 first), a round's own from block jc.
+      const b = v == 0 ? vbuf + <usize>xi * vStride : v + <usize>xi * vAll;
+      const jBase = v == 0 ? jc : 0;
       const c = mbuf + <usize>xi * mStride - ((<usize>(jc * NR)) << 2);
       for (let k0 = 0; k0 < C; k0 += KC) {
         const kc = min(KC, C - k0);
-        kblock(a + <usize>(k0 * MR * 4), <usize>(C * MR * 4), b + (<usize>k0 << 5), <usize>C << 5, jc, kc, c, cols, M, T, jc, je, p0, p1,
+        kblock(a + <usize>(k0 * MR * 4), <usize>(C * MR * 4), b + (<usize>k0 << 5), <usize>C << 5, jBase, kc, c, cols, M, T, jc, je, p0, p1,
           k0 == 0, false, 0, 0, 0, 0, tmp);
       }
     }
@@ -172,6 +122,88 @@ export function wino_conv(
             }
           }
         }
+      }
+    }
+  }
+}
+
+/**
+ * V (16 matrices of C × tiles, packed-B layout) of all tile blocks of the batch for input channels [c0, c1): what
+ * wino_conv's shares read when they split output channels, so the input transform runs once, not once per share.
+ */
+export function wino_transform(pad: usize, images: i32, C: i32, PH: i32, PW: i32, OH: i32, OW: i32, v: usize, c0: i32, c1: i32, scratch: usize): void {
+  const TW = (OW + 1) >> 1;
+  const TH = (OH + 1) >> 1;
+  const blocks = (images * TH * TW + NR - 1) / NR;
+  transformTiles(pad, images, C, PH, PW, TW, TH * TW, 0, blocks, 0, c0, c1, v, <usize>(C * blocks * NR) << 2, scratch);
+}
+
+/** Floats of the tiles wino_transform writes for a batch (16 · C · tile blocks · NR). */
+export function wino_transform_floats(images: i32, C: i32, OH: i32, OW: i32): i32 {
+  return 16 * C * ((images * ((OH + 1) >> 1) * ((OW + 1) >> 1) + NR - 1) / NR) * NR;
+}
+
+/**
+ * V = Bᵀ d B of tile blocks [jc, je) and channels [c0, c1) into `vbuf` (block jBase first), 4 tiles (one vector lane
+ * each) at a time.
+ */
+function transformTiles(
+  pad: usize, images: i32, C: i32, PH: i32, PW: i32, TW: i32, perImage: i32, jc: i32, je: i32, jBase: i32, c0: i32, c1: i32,
+  vbuf: usize, vStride: usize, tmp: usize,
+): void {
+  const T = images * perImage;
+  const inImage = <usize>(C * PH * PW) << 2;
+  const plane = <usize>(PH * PW) << 2;
+  for (let g = jc * 2; g < je * 2; g++) {
+    const n = g * 4;
+    const jj = (n >> 3) - jBase;
+    const q = n & 7;
+    const img = n / perImage;
+    const ty = (n - img * perImage) / TW;
+    const tx = n - img * perImage - ty * TW;
+    const vector = tx + 4 <= TW && n + 4 <= T;
+    const imgPad = pad + <usize>img * inImage;
+    for (let ci = c0; ci < c1; ci++) {
+      const off = ((<usize>(jj * C + ci) * NR + q) << 2);
+      if (vector) {
+        let base = imgPad + <usize>ci * plane + ((<usize>(2 * ty * PW + 2 * tx)) << 2);
+        const rowStep = <usize>PW << 2;
+        const r0 = v128.load(base), r0b = v128.load(base, 16), s0 = v128.load(base, 8), s0b = v128.load(base, 24);
+        base += rowStep;
+        const r1 = v128.load(base), r1b = v128.load(base, 16), s1 = v128.load(base, 8), s1b = v128.load(base, 24);
+        base += rowStep;
+        const r2 = v128.load(base), r2b = v128.load(base, 16), s2 = v128.load(base, 8), s2b = v128.load(base, 24);
+        base += rowStep;
+        const r3 = v128.load(base), r3b = v128.load(base, 16), s3 = v128.load(base, 8), s3b = v128.load(base, 24);
+        // d[r][c]: column c of the 4×4 tile, for 4 neighbouring tiles (stride 2 apart).
+        const d00 = v128.shuffle<f32>(r0, r0b, 0, 2, 4, 6), d01 = v128.shuffle<f32>(r0, r0b, 1, 3, 5, 7);
+        const d02 = v128.shuffle<f32>(s0, s0b, 0, 2, 4, 6), d03 = v128.shuffle<f32>(s0, s0b, 1, 3, 5, 7);
+        const d10 = v128.shuffle<f32>(r1, r1b, 0, 2, 4, 6), d11 = v128.shuffle<f32>(r1, r1b, 1, 3, 5, 7);
+        const d12 = v128.shuffle<f32>(s1, s1b, 0, 2, 4, 6), d13 = v128.shuffle<f32>(s1, s1b, 1, 3, 5, 7);
+        const d20 = v128.shuffle<f32>(r2, r2b, 0, 2, 4, 6), d21 = v128.shuffle<f32>(r2, r2b, 1, 3, 5, 7);
+        const d22 = v128.shuffle<f32>(s2, s2b, 0, 2, 4, 6), d23 = v128.shuffle<f32>(s2, s2b, 1, 3, 5, 7);
+        const d30 = v128.shuffle<f32>(r3, r3b, 0, 2, 4, 6), d31 = v128.shuffle<f32>(r3, r3b, 1, 3, 5, 7);
+        const d32 = v128.shuffle<f32>(s3, s3b, 0, 2, 4, 6), d33 = v128.shuffle<f32>(s3, s3b, 1, 3, 5, 7);
+        inputTransform(vbuf + off, vStride, d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33);
+      } else {
+        // Tiles that wrap to the next tile row or lie past the last one: gather lane by lane.
+        const lanes = tmp;
+        for (let l = 0; l < 4; l++) {
+          const t = n + l;
+          const timg = t / perImage;
+          const tty = (t - timg * perImage) / TW;
+          const ttx = t - timg * perImage - tty * TW;
+          const src = pad + <usize>timg * inImage + <usize>ci * plane;
+          for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) {
+            const v: f32 = t < T ? load<f32>(src + ((<usize>((2 * tty + r) * PW + 2 * ttx + c)) << 2)) : 0;
+            store<f32>(lanes + (<usize>((r * 4 + c) * 4 + l) << 2), v);
+          }
+        }
+        inputTransform(vbuf + off, vStride,
+          v128.load(lanes), v128.load(lanes, 16), v128.load(lanes, 32), v128.load(lanes, 48),
+          v128.load(lanes, 64), v128.load(lanes, 80), v128.load(lanes, 96), v128.load(lanes, 112),
+          v128.load(lanes, 128), v128.load(lanes, 144), v128.load(lanes, 160), v128.load(lanes, 176),
+          v128.load(lanes, 192), v128.load(lanes, 208), v128.load(lanes, 224), v128.load(lanes, 240));
       }
     }
   }

@@ -72,6 +72,8 @@ const CASES: [string, ConvCase][] = [
   ["Winograd, many tiles (several rounds)", { C: 16, M: 16, H: 40, W: 38, k: 3, pads: [1, 1, 1, 1] }],
   ["Winograd over a batch of 3 (tiles across images), fused Relu", { N: 3, C: 32, M: 20, H: 7, W: 9, k: 3, pads: [1, 1, 1, 1], relu: true }],
   ["Winograd over a batch of 5, few tiles per image", { N: 5, C: 40, M: 64, H: 4, W: 5, k: 3, pads: [1, 1, 1, 1] }],
+  ["Winograd, few tiles and many channels (threads share the transformed tiles, split output channels)",
+    { C: 264, M: 250, H: 10, W: 9, k: 3, pads: [1, 1, 1, 1], relu: true }],
   ["im2col, stride 2", { C: 3, M: 5, H: 11, W: 12, k: 3, stride: 2, pads: [1, 1, 1, 1] }],
   ["im2col, groups and dilation", { C: 8, M: 6, H: 12, W: 10, k: 3, dilation: 2, group: 2, pads: [2, 2, 2, 2] }],
   ["im2col, 7×7 stride 2 over 300 channels", { C: 300, M: 9, H: 15, W: 17, k: 7, stride: 2, pads: [3, 3, 3, 3] }],
@@ -83,6 +85,11 @@ const CASES: [string, ConvCase][] = [
   ["pointwise 1×1", { C: 40, M: 33, H: 5, W: 9, k: 1, relu: true }],
   ["depthwise, stride 2", { C: 8, M: 8, H: 13, W: 14, k: 3, stride: 2, group: 8, pads: [1, 1, 1, 1] }],
   ["depthwise, channel multiplier 2, dilation 2", { C: 6, M: 12, H: 11, W: 9, k: 3, dilation: 2, group: 6, pads: [2, 2, 2, 2] }],
+  ["depthwise 5×5, 7 wide (a vector and a partial one per row)", { C: 12, M: 12, H: 7, W: 7, k: 5, group: 12, pads: [2, 2, 2, 2], relu: true }],
+  ["depthwise 5×5, 14 wide (8 + 4 + a partial vector)", { C: 5, M: 5, H: 9, W: 14, k: 5, group: 5, pads: [2, 2, 2, 2] }],
+  ["depthwise 5×5, stride 2 and 11 wide", { C: 4, M: 4, H: 21, W: 21, k: 5, stride: 2, group: 4, pads: [2, 2, 2, 2] }],
+  ["depthwise 5×5, dilation 2, 17 wide", { C: 3, M: 6, H: 12, W: 21, k: 5, dilation: 2, group: 3, pads: [2, 2, 2, 2] }],
+  ["depthwise 7×7, 9 wide, unpadded", { C: 4, M: 4, H: 12, W: 15, k: 7, group: 4 }],
 ];
 
 /** The kernel path a case is named for: the engine must take it, not silently fall back to another. */
@@ -90,6 +97,13 @@ function expectedPath(name: string): string {
   if (name.startsWith("Winograd")) return "winograd";
   if (name.startsWith("depthwise")) return "depthwise";
   return "conv";
+}
+
+/** The kernel paths a case runs: with threads, Winograd over few tiles transforms them once for all shares. */
+function expectedRuns(name: string, threads: number): Record<string, number> {
+  const path = expectedPath(name);
+  if (threads > 1 && name.includes("share the transformed tiles")) return { [path]: 1, "winograd-shared-tiles": 1 };
+  return { [path]: 1 };
 }
 
 for (const [name, c] of CASES) {
@@ -102,7 +116,7 @@ for (const [name, c] of CASES) {
       const session = await createSession(convModel(c, w, b), { threads });
       try {
         const out = (await session.run({ x: new Tensor("float32", x, [c.N ?? 1, c.C, c.H, c.W]) })).y!;
-        assert.deepEqual(session.kernelRuns(), { [expectedPath(name)]: 1 }, `${threads} threads`);
+        assert.deepEqual(session.kernelRuns(), expectedRuns(name, threads), `${threads} threads`);
         assert.deepEqual(out.dims, ref.dims);
         const y = out.data as Float32Array;
         for (let i = 0; i < y.length; i++) {

@@ -1,5 +1,5 @@
 import type { ExportTable } from "./exports.js";
-import type { KernelRuntime, OutputClamp } from "./runtime.js";
+import type { Allocate, KernelRuntime, OutputClamp } from "./runtime.js";
 import { WINDOW_COST } from "./cost.js";
 
 /** kernels/eltwise.ts */
@@ -7,7 +7,14 @@ export const ELTWISE_EXPORTS = {
   clamp: { params: ["x", "y", "n", "lo", "hi"], parallel: true },
   channel_affine: { params: ["x", "y", "planes", "C", "size", "s", "t", "lo", "hi"] },
   fake_quant: { params: ["x", "y", "n", "scale", "zp", "qmin", "qmax"] },
+  copy_runs: { params: ["x", "y", "starts", "count", "run"] },
 } as const satisfies ExportTable;
+
+/** Where the runs of a strided copy start (float offsets into its source), in kernel memory, and their length. */
+export interface RunTable {
+  readonly starts: Int32Array;
+  readonly run: number;
+}
 
 /** fp32 elementwise kernels. */
 export class EltwiseKernels {
@@ -22,6 +29,19 @@ export class EltwiseKernels {
       return;
     }
     clampShares(rt, xp, yp, n, lo, hi);
+  }
+
+  /** A run table in session memory. */
+  runTable(starts: Int32Array, run: number, alloc: Allocate): RunTable {
+    const table = this.rt.view(Int32Array, alloc(starts.length).byteOffset, starts.length);
+    table.set(starts);
+    return { starts: table, run };
+  }
+
+  /** y = the table's runs of x, one after another. */
+  copyRuns(x: Float32Array, y: Float32Array, table: RunTable): void {
+    const rt = this.rt;
+    rt.exports.copy_runs(rt.ptr(x), rt.ptr(y), rt.ptr(table.starts), table.starts.length, table.run);
   }
 
   /** y = (clamp(round_half_even(x / scale) + zp, qmin, qmax) - zp) · scale over n floats. */

@@ -3,6 +3,7 @@ import { instantiate, kernelModule, MAX_PAGES, type KernelVariant } from "./modu
 import type { KernelExports, ParallelKernel } from "./families.js";
 import { ThreadPool } from "./thread-pool.js";
 import { CHUNKS_PER_THREAD } from "./thread-protocol.js";
+import { INTEGER_COST, INTEGER_KERNELS } from "./cost.js";
 
 export interface KernelOptions {
   /** Threads that run kernels (the calling one included); default 1. */
@@ -41,6 +42,7 @@ export class KernelRuntime {
   /** The buffer views are made on now: most pointers are checked against it alone. */
   #latest: ArrayBufferLike | undefined;
   readonly #runs = new Map<string, number>();
+  #threadedCalls = 0;
   #lastName: ParallelKernel | undefined;
   #lastCall: ((...a: number[]) => number) | undefined;
   /** Shares a parallel call is cut in (each with its own scratch). */
@@ -149,6 +151,11 @@ export class KernelRuntime {
     return this.#runs;
   }
 
+  /** Kernel calls handed to the thread pool so far: what tests read to know a call was (not) split. */
+  get threadedCalls(): number {
+    return this.#threadedCalls;
+  }
+
   /**
    * Whether a call of `work` multiply-adds over `total` shares runs on the calling thread alone. Families then call
    * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.
@@ -163,7 +170,8 @@ export class KernelRuntime {
    */
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[], shares = this.#chunks): void {
     const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
-    if (work < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined) {
+    const weighted = INTEGER_KERNELS.has(fn) ? work * INTEGER_COST : work;
+    if (weighted < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined) {
       call.apply(undefined, args(0, total, 0));
       return;
     }
@@ -171,6 +179,7 @@ export class KernelRuntime {
     const bounds = (c: number) => Math.round((total * c) / count);
     const chunks: number[][] = [];
     for (let c = 0; c < count; c++) chunks.push(args(bounds(c), bounds(c + 1), c));
+    this.#threadedCalls++;
     this.#pool.run(fn, chunks, (a) => call.apply(undefined, a));
   }
 

@@ -9,7 +9,9 @@ export const WINOGRAD_EXPORTS = {
   wino_pad: { params: ["x", "H", "W", "ph", "pw", "PH", "PW", "y", "c0", "c1"], parallel: true },
   wino_scratch_floats: { params: ["C", "M", "chunk"] },
   wino_conv: { params: ["pad", "images", "C", "PH", "PW", "OH", "OW", "u", "uStride", "M", "y", "bias", "lo", "hi", "j0", "j1", "p0", "p1",
-    "chunk", "scratch"], parallel: true },
+    "chunk", "v", "scratch"], parallel: true },
+  wino_transform: { params: ["pad", "images", "C", "PH", "PW", "OH", "OW", "v", "c0", "c1", "scratch"], parallel: true },
+  wino_transform_floats: { params: ["images", "C", "OH", "OW"] },
 } as const satisfies ExportTable;
 
 /** The 16 transformed weight operands U_ξ (packed as GEMM panels, uStride floats apart) and the padded bias. */
@@ -40,6 +42,11 @@ function transformWeights(w: Float32Array, M: number, C: number): Float32Array[]
 /** Floats of the padded input of `images` images. */
 function padFloats(images: number, C: number, g: Window2d): number {
   return images * C * (2 * Math.ceil(g.OH / 2) + 2) * (2 * Math.ceil(g.OW / 2) + 10);
+}
+
+/** Floats rounded up to 64 bytes, where the next area of a shared scratch starts. */
+function alignedFloats(floats: number): number {
+  return Math.ceil(floats / 16) * 16;
 }
 
 /** 3×3 stride-1 fp32 convolutions by Winograd F(2×2, 3×3). */
@@ -81,10 +88,21 @@ export class WinogradKernels {
     return Math.max(2, Math.min(16, Math.floor((512 * 1024) / (16 * (C + M) * 8 * 4))));
   }
 
-  /** Per-thread scratch and the shared padded input for this shape. */
+  /**
+   * Threads share out output channels when tiles are few (each would otherwise stream all 16·M·C transformed weights
+   * for its own tiles); every tile is then transformed once, before, into shared scratch after the padded input.
+   */
+  #splitsChannels(s: ConvShape): boolean {
+    const blocks = Math.ceil((s.N * Math.ceil(s.g.OH / 2) * Math.ceil(s.g.OW / 2)) / 8);
+    return this.rt.threads > 1 && blocks < 4 * this.rt.threads;
+  }
+
+  /** Per-thread scratch and the shared padded input (and transformed tiles, when threads split channels) for this shape. */
   reserve(s: ConvShape): void {
-    this.rt.reserveScratch(this.rt.exports.wino_scratch_floats(s.C, s.M, this.#chunk(s.C, s.M)));
-    this.rt.reserveSharedScratch(padFloats(s.N, s.C, s.g));
+    const rt = this.rt;
+    rt.reserveScratch(rt.exports.wino_scratch_floats(s.C, s.M, this.#chunk(s.C, s.M)));
+    const tiles = this.#splitsChannels(s) ? rt.exports.wino_transform_floats(s.N, s.C, s.g.OH, s.g.OW) : 0;
+    rt.reserveSharedScratch(alignedFloats(padFloats(s.N, s.C, s.g)) + tiles);
   }
 
   /** y (N × M × OH·OW) = clamp(conv(x) + bias): x padded into the shared scratch, then the transformed GEMMs. */
@@ -113,13 +131,17 @@ export class WinogradKernels {
     const panels = Math.ceil(M / this.gemm.panelRows);
     const work = 16 * M * C * images * TH * TW;
     if (rt.serial(Math.max(blocks, panels), work)) {
-      rt.exports.wino_conv(pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, 0, blocks, 0, panels, chunk, rt.scratch(0));
+      rt.exports.wino_conv(pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, 0, blocks, 0, panels, chunk, 0, rt.scratch(0));
       return;
     }
-    const args = [pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, 0, blocks, 0, panels, chunk, 0];
-    // Every thread working on its own tiles streams all 16·M·C transformed weights; with few tiles, sharing out the
-    // output channels (and repeating the cheap input transform) halves that traffic instead.
-    if (blocks < 4 * rt.threads) rt.parallelRange("wino_conv", panels, work, args, 16, 19);
-    else rt.parallelRange("wino_conv", blocks, work, args, 14, 19);
+    if (!this.#splitsChannels(s)) {
+      rt.parallelRange("wino_conv", blocks, work, [pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, 0, 0, 0, panels, chunk, 0, 0], 14, 20);
+      return;
+    }
+    // Every share of output channels reads the same transformed tiles: transform them once, channels over the threads.
+    rt.count("winograd-shared-tiles");
+    const v = pad + alignedFloats(padFloats(images, C, g)) * 4;
+    rt.parallelRange("wino_transform", C, work, [pad, images, C, PH, PW, g.OH, g.OW, v, 0, 0, 0], 8, 10);
+    rt.parallelRange("wino_conv", panels, work, [pad, images, C, PH, PW, g.OH, g.OW, u, uStride, M, yp, bias, lo, hi, 0, blocks, 0, 0, chunk, v, 0], 16, 20);
   }
 }

@@ -1,4 +1,4 @@
-import type { OpDef, RtValue, ValueMeta } from "../op.js";
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { indexWords } from "../index-words.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf } from "./util.js";
 import type { TensorData } from "../tensor.js";
@@ -19,6 +19,34 @@ function gatherRun(map: Int32Array) {
 /** The float32 case in a function of its own: a loop that only ever sees Float32Arrays compiles to plain loads. */
 function copyMappedF32(src: Float32Array, dst: Float32Array, map: Int32Array): void {
   for (let i = 0; i < map.length; i++) dst[i] = src[map[i]!]!;
+}
+
+/**
+ * Copy a strided window of the input (a Transpose, a Slice) a run at a time: the innermost output axes the input
+ * holds contiguously are one run, found at one offset, so a transpose that keeps the last axis or a slice of whole
+ * rows copies rows, not elements each through an index.
+ */
+function stridedRun(out: readonly number[], strides: readonly number[], base: number, ctx: PrepareContext) {
+  let run = 1;
+  let axis = out.length;
+  while (axis > 0 && (out[axis - 1] === 1 || strides[axis - 1] === run)) run *= out[--axis]!;
+  if (run < 4) return gatherRun(strided(out, strides, base));
+  const starts = strided(out.slice(0, axis), strides.slice(0, axis), base);
+  const k = ctx.k;
+  // Float tensors in kernel memory copy their runs with memory.copy; the table is kept per session and geometry.
+  const table = ctx.once(`runs ${out.join(",")} ${strides.join(",")} ${base}`, () => k.eltwise.runTable(starts, run, ctx.persistentF32));
+  return (ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => {
+    const data = ins[0]!.data;
+    const y = outs[0]!.data;
+    if (data instanceof Float32Array && y instanceof Float32Array && k.inMemory(data) && k.inMemory(y)) return k.eltwise.copyRuns(data, y, table);
+    const src = data as unknown as AnyArray;
+    const dst = outs[0]!.data as unknown as AnyArray;
+    for (let r = 0; r < starts.length; r++) {
+      const from = starts[r]!;
+      const to = r * run;
+      for (let k = 0; k < run; k++) dst[to + k] = src[from + k];
+    }
+  };
 }
 
 /** For every element of `out`, the input offset Σ idx[d]·stride[d] + base. */
@@ -49,7 +77,10 @@ const transpose: OpDef = {
     if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) ctx.fail(`perm [${perm.join(", ")}] is not a permutation of ${rank} axes`);
     const inStrides = stridesOf(x.dims);
     const out = perm.map((p) => x.dims[p]!);
-    return { outputs: [{ dtype: x.dtype, dims: out }], run: gatherRun(strided(out, perm.map((p) => inStrides[p]!))) };
+    // Moving only axes of size 1 ([1, 197, 192] → [197, 1, 192]) keeps every element where it is: a view.
+    const moved = perm.filter((p) => x.dims[p] !== 1);
+    if (moved.every((p, i) => i === 0 || p > moved[i - 1]!)) return { outputs: [{ dtype: x.dtype, dims: out }], alias: 0 };
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(out, perm.map((p) => inStrides[p]!), 0, ctx) };
   },
 };
 
@@ -164,7 +195,7 @@ const slice: OpDef = {
     });
     const inStrides = stridesOf(x.dims);
     const base = begin.reduce((acc, b, d) => acc + b * inStrides[d]!, 0);
-    return { outputs: [{ dtype: x.dtype, dims: out }], run: gatherRun(strided(out, step.map((s, d) => s * inStrides[d]!), base)) };
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(out, step.map((s, d) => s * inStrides[d]!), base, ctx) };
   },
 };
 
