@@ -16,3 +16,4 @@ export * from "./norm";
 export * from "./recurrent";
 export * from "./resize";
 export * from "./col2im";
+export * from "./strided";

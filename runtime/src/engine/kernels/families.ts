@@ -15,6 +15,7 @@ import { WINDOW_EXPORTS } from "./window.js";
 import { WINOGRAD_EXPORTS } from "./winograd.js";
 import { UNARY_EXPORTS } from "./unary.js";
 import { BROADCAST_EXPORTS } from "./broadcast.js";
+import { STRIDED_EXPORTS } from "./strided.js";
 
 /**
  * Every function of the kernel module, gathered from the families' own tables (one line per family; the
@@ -28,6 +29,7 @@ export const KERNEL_EXPORTS = {
   ...BROADCAST_EXPORTS,
   ...NORM_EXPORTS,
   ...RECURRENT_EXPORTS, ...RESIZE_EXPORTS, ...COL2IM_EXPORTS,
+  ...STRIDED_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

@@ -14,6 +14,7 @@ import { WindowKernels } from "./window.js";
 import { WinogradKernels } from "./winograd.js";
 import { UnaryKernels } from "./unary.js";
 import { BroadcastKernels } from "./broadcast.js";
+import { StridedKernels } from "./strided.js";
 
 export type { KernelOptions } from "./runtime.js";
 
@@ -38,6 +39,7 @@ export class Kernels extends KernelRuntime {
   readonly recurrent: RecurrentKernels;
   readonly resize: ResizeKernels;
   readonly col2im: Col2imKernels;
+  readonly strided: StridedKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -56,5 +58,6 @@ export class Kernels extends KernelRuntime {
     this.recurrent = new RecurrentKernels(this, this.gemm);
     this.resize = new ResizeKernels(this);
     this.col2im = new Col2imKernels(this);
+    this.strided = new StridedKernels(this);
   }
 }

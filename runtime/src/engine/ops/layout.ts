@@ -1,4 +1,5 @@
-import type { OpDef, RtValue, ValueMeta } from "../op.js";
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
+import { stridedWalk } from "../kernels/strided.js";
 import { indexWords } from "../index-words.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf } from "./util.js";
 import type { TensorData } from "../tensor.js";
@@ -19,6 +20,33 @@ function gatherRun(map: Int32Array) {
 /** The float32 case in a function of its own: a loop that only ever sees Float32Arrays compiles to plain loads. */
 function copyMappedF32(src: Float32Array, dst: Float32Array, map: Int32Array): void {
   for (let i = 0; i < map.length; i++) dst[i] = src[map[i]!]!;
+}
+
+/**
+ * The run of a strided data movement: on uint8/int8 tensors in kernel memory, one strided byte copy in WebAssembly;
+ * otherwise element by element through the offset map (made on first use).
+ */
+function stridedRun(out: readonly number[], strides: readonly number[], base: number, dtype: string, ctx: PrepareContext) {
+  const walk = dtype === "uint8" || dtype === "int8" ? stridedWalk(out, strides) : undefined;
+  let map: Int32Array | undefined;
+  let mapped: ReturnType<typeof gatherRun> | undefined;
+  const k = ctx.k;
+  return (ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => {
+    const x = ins[0]!.data as Uint8Array;
+    const y = outs[0]!.data as Uint8Array;
+    if (walk && k.inMemory(x) && k.inMemory(y)) {
+      k.strided.copyBytes(x, y, base, walk);
+      return;
+    }
+    mapped ??= gatherRun((map = strided(out, strides, base)));
+    mapped(ins, outs);
+  };
+}
+
+/** Whether a permutation moves only axes of extent 1 (then the output is the input with other dims). */
+function movesOnlyUnitAxes(dims: readonly number[], perm: readonly number[]): boolean {
+  const kept = perm.filter((p) => dims[p] !== 1);
+  return kept.every((p, i) => i === 0 || p > kept[i - 1]!);
 }
 
 /** For every element of `out`, the input offset Σ idx[d]·stride[d] + base. */
@@ -49,7 +77,8 @@ const transpose: OpDef = {
     if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) ctx.fail(`perm [${perm.join(", ")}] is not a permutation of ${rank} axes`);
     const inStrides = stridesOf(x.dims);
     const out = perm.map((p) => x.dims[p]!);
-    return { outputs: [{ dtype: x.dtype, dims: out }], run: gatherRun(strided(out, perm.map((p) => inStrides[p]!))) };
+    if (movesOnlyUnitAxes(x.dims, perm)) return { outputs: [{ dtype: x.dtype, dims: out }], alias: 0 };
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(out, perm.map((p) => inStrides[p]!), 0, x.dtype, ctx) };
   },
 };
 
@@ -164,7 +193,7 @@ const slice: OpDef = {
     });
     const inStrides = stridesOf(x.dims);
     const base = begin.reduce((acc, b, d) => acc + b * inStrides[d]!, 0);
-    return { outputs: [{ dtype: x.dtype, dims: out }], run: gatherRun(strided(out, step.map((s, d) => s * inStrides[d]!), base)) };
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(out, step.map((s, d) => s * inStrides[d]!), base, x.dtype, ctx) };
   },
 };
 
