@@ -17,3 +17,4 @@ export * from "./recurrent";
 export * from "./resize";
 export * from "./col2im";
 export * from "./strided";
+export * from "./qsoftmax";

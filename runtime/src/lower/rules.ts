@@ -136,7 +136,7 @@ function binary(opType: "QAdd" | "QMul"): Rule {
 }
 
 /** Operators of one quantized input whose integer op reads only x's and y's parameters. */
-function unary(opType: "QMaxPool" | "QAveragePool" | "QGlobalAveragePool" | "QLut", extra: (node: Node) => onnx.IAttributeProto[] | string = copyAttributes): Rule {
+function unary(opType: "QMaxPool" | "QAveragePool" | "QGlobalAveragePool" | "QLut" | "QSoftmax", extra: (node: Node) => onnx.IAttributeProto[] | string = copyAttributes): Rule {
   return (node) => {
     const x = quantizedInput(node.args[0], "the input");
     if (failed(x)) return x;
@@ -300,6 +300,19 @@ function pad(node: Node, opset: number): Match<Lowering> {
   return { ...base, args: [x.value, node.args[1] ?? null, fill, ...node.args.slice(3)] };
 }
 
+/**
+ * Softmax between a DequantizeLinear and a QuantizeLinear: one QSoftmax from codes to codes. Before opset 13 Softmax
+ * flattens the axes from `axis` on, the same as a last-axis Softmax only when `axis` is the last.
+ */
+function softmax(node: Node, opset: number): Match<Lowering> {
+  const rank = node.args[0]?.meta.shape?.length;
+  const axis = node.intAttribute("axis", opset < 13 ? 1 : -1);
+  if (opset < 13 && (rank === undefined || (axis < 0 ? axis + rank : axis) !== rank - 1)) {
+    return `Softmax before opset 13 over the flattened axes from ${axis} on runs in float32 between its DequantizeLinear and QuantizeLinear; re-export at opset 13 or later (or softmax over the last axis) to run it in int8`;
+  }
+  return unary("QSoftmax", () => [{ name: "axis", type: 2, i: axis }])(node, opset);
+}
+
 /** The rule for each float operator type that can lower. */
 export const RULES: Record<string, Rule> = {
   Conv: linear("Conv"), Gemm: linear("Gemm"), MatMul: matmul, ConvTranspose: convTranspose, Resize: resize,
@@ -307,7 +320,7 @@ export const RULES: Record<string, Rule> = {
   MaxPool: unary("QMaxPool"), AveragePool: unary("QAveragePool"), GlobalAveragePool: unary("QGlobalAveragePool"),
   Concat: concat,
   Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout, Gather: layout,
-  Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad,
+  Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
   LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut), Clip: unary("QLut", clipLut),
 };

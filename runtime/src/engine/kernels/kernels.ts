@@ -15,6 +15,7 @@ import { WinogradKernels } from "./winograd.js";
 import { UnaryKernels } from "./unary.js";
 import { BroadcastKernels } from "./broadcast.js";
 import { StridedKernels } from "./strided.js";
+import { QsoftmaxKernels } from "./qsoftmax.js";
 
 export type { KernelOptions } from "./runtime.js";
 
@@ -40,6 +41,7 @@ export class Kernels extends KernelRuntime {
   readonly resize: ResizeKernels;
   readonly col2im: Col2imKernels;
   readonly strided: StridedKernels;
+  readonly qsoftmax: QsoftmaxKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -59,5 +61,6 @@ export class Kernels extends KernelRuntime {
     this.resize = new ResizeKernels(this);
     this.col2im = new Col2imKernels(this);
     this.strided = new StridedKernels(this);
+    this.qsoftmax = new QsoftmaxKernels(this);
   }
 }
