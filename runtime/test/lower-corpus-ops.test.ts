@@ -88,6 +88,9 @@ function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps
   // A learned positional embedding: a float constant quantized in the graph (folded while planning) added to x.
   f32("pos", [1, 4, 6, 6], Array.from({ length: 144 }, (_, i) => Math.sin(i) / 2));
   outputs.push(qdq(op("Add", [x, qdq("pos", 0.004)], [], "pos_add"), 0.025));
+  // Attention's scaling by a constant: Div by √d, a table.
+  f32("sqrt_d", [], [Math.sqrt(8)]);
+  outputs.push(qdq(op("Div", [x, "sqrt_d"], [], "div_const"), 0.008));
   // Slice and Gather move codes.
   i64("starts", [1]);
   i64("ends", [3]);
@@ -110,7 +113,7 @@ function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps
 const LOWERED: Record<string, string> = {
   se_mul: "com.qkit.QMul", convtranspose: "com.qkit.QConvTranspose", resize_linear: "com.qkit.QResize",
   scores: "com.qkit.QMatMul", softmax: "com.qkit.QSoftmax", context: "com.qkit.QMatMul", linear: "com.qkit.QGemm", linear_bias: "fused into linear (bias)",
-  bias_row: "com.qkit.QAdd", pos_add: "com.qkit.QAdd", gelu: "com.qkit.QLut", silu: "com.qkit.QLut",
+  bias_row: "com.qkit.QAdd", pos_add: "com.qkit.QAdd", gelu: "com.qkit.QLut", silu: "com.qkit.QLut", div_const: "com.qkit.QLut",
 };
 
 for (const act of ["uint8", "int8"] as const) {
@@ -125,13 +128,13 @@ for (const act of ["uint8", "int8"] as const) {
     // Everything lowers, the Softmax too (codes in, codes out, within a step of the float island).
     assert.deepEqual(report.nodes.filter((e) => !e.loweredAs).map((e) => e.name), []);
     assert.equal(byName.get("softmax")!.loweredAs, "com.qkit.QSoftmax");
-    for (const inner of report.nodes.filter((e) => ["Div", "Erf", "Sigmoid"].includes(e.opType))) assert.match(inner.loweredAs!, /table/);
+    for (const inner of report.nodes.filter((e) => ["Div", "Erf", "Sigmoid"].includes(e.opType) && e.name !== "div_const")) assert.match(inner.loweredAs!, /table/);
 
     const feeds = { input: randomTensor([1, 4, 6, 6], 11) };
     const diffs = await compareLowered(model, feeds);
     assert.ok(diffs.length >= 14, `${diffs.length} integer operators compared`);
     for (const d of diffs) {
-      const exact = d.opType === "QAdd" || d.opType === "QMul";
+      const exact = d.opType === "QAdd" || d.opType === "QMul" || d.name === "div_const";
       assert.ok(exact ? d.mismatches === 0 : d.maxSteps <= 1, `${d.name} ${d.opType}: ${d.mismatches} of ${d.elements} differ, up to ${d.maxSteps} steps`);
     }
 

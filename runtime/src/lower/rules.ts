@@ -313,6 +313,25 @@ function softmax(node: Node, opset: number): Match<Lowering> {
   return unary("QSoftmax", () => [{ name: "axis", type: 2, i: axis }])(node, opset);
 }
 
+/** The one float value of a constant divisor: a float32 scalar, or a dequantized scalar constant; undefined otherwise. */
+function constantScalar(arg: Node | null | undefined): number | undefined {
+  if (!arg) return undefined;
+  if (arg.kind === "parameter") {
+    const v = arg.meta.dtype === "float32" ? values(arg) : [];
+    return v.length === 1 ? v[0] : undefined;
+  }
+  const q = quantizedOperand(arg, "the divisor");
+  if (failed(q) || q.value.kind !== "parameter" || values(q.value).length !== 1) return undefined;
+  return Math.fround((values(q.value)[0]! - values(q.zp)[0]!) * values(q.scale)[0]!);
+}
+
+/** Div by a constant (attention's scaling by 1/√d): a function of one quantized input, a QLut table. */
+function divByConstant(node: Node, opset: number): Match<Lowering> {
+  const divisor = constantScalar(node.args[1]);
+  if (divisor === undefined) return "Div lowers only by a constant scalar (a table of its 256 input codes); this divisor is computed at run time or holds several values, so it runs in float32";
+  return unary("QLut", () => [stringAttribute("op", "Div"), floatAttribute("alpha", divisor)])(node, opset);
+}
+
 /** The rule for each float operator type that can lower. */
 export const RULES: Record<string, Rule> = {
   Conv: linear("Conv"), Gemm: linear("Gemm"), MatMul: matmul, ConvTranspose: convTranspose, Resize: resize,
@@ -320,7 +339,7 @@ export const RULES: Record<string, Rule> = {
   MaxPool: unary("QMaxPool"), AveragePool: unary("QAveragePool"), GlobalAveragePool: unary("QGlobalAveragePool"),
   Concat: concat,
   Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout, Gather: layout,
-  Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax,
+  Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax, Div: divByConstant,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
   LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut), Clip: unary("QLut", clipLut),
 };
