@@ -17,3 +17,5 @@ export * from "./norm";
 export * from "./recurrent";
 export * from "./resize";
 export * from "./col2im";
+export * from "./strided";
+export * from "./qsoftmax";

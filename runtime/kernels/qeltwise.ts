@@ -25,15 +25,35 @@
  */
 export function qbinary(op: i32, a: usize, b: usize, y: usize, n: i32, bStep: i32, sa: f32, za: i32, sb: f32, zb: i32,
   sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
+  qbinaryRun(op, a, b, y, n, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags);
+}
+
+/**
+ * qbinary over runs [r0, r1) of a broadcast: run r reads `inner` codes of a at aAt[r], b at bAt[r] (stepping, or one
+ * value repeated) and writes y at r·inner. One call for a whole squeeze-excite Mul instead of one per channel.
+ */
+export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, bStep: i32, aAt: usize, bAt: usize, r0: i32, r1: i32,
+  sa: f32, za: i32, sb: f32, zb: i32, sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const ao = <usize>load<i32>(aAt + (<usize>r << 2));
+    const bo = <usize>load<i32>(bAt + (<usize>r << 2));
+    qbinaryRun(op, a + ao, b + bo, y + <usize>r * <usize>inner, inner, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function qbinaryRun(op: i32, a: usize, b: usize, y: usize, n: i32, bStep: i32, sa: f32, za: i32, sb: f32, zb: i32,
+  sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
   const as = (flags & 1) != 0, bs = (flags & 2) != 0, ys = (flags & 4) != 0;
   const vsa = f32x4.splat(sa), vsb = f32x4.splat(sb), vsy = f32x4.splat(sy);
   const vza = i32x4.splat(za), vzb = i32x4.splat(zb), vzy = i32x4.splat(zy);
   const vlo = i32x4.splat(qlo), vhi = i32x4.splat(qhi);
+  // A repeated b is the same float for the whole run: computed once.
+  const fbRepeated = f32x4.splat(<f32>(load1(b, bs) - zb) * sb);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(a + i, as), vza)), vsa);
-    const bv = bStep ? load4(b + i, bs) : i32x4.splat(load1(b, bs));
-    const fb = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(bv, vzb)), vsb);
+    const fb = bStep ? f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(b + i, bs), vzb)), vsb) : fbRepeated;
     const v = op == 2 ? f32x4.mul(fa, fb) : f32x4.add(fa, fb);
     const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v, vsy))), vzy);
     store4(y + i, i32x4.min_s(i32x4.max_s(q, vlo), vhi), ys);

@@ -139,3 +139,33 @@ test("a dynamic spec DynamicQuantizeLinear cannot compute is refused at convert,
     return true;
   });
 });
+
+// GELU's tanh form (approximate="tanh"): one op like the Erf form, float inside; its ends quantized when asked.
+const TANH_GELU = ["/act/Pow", "/act/Mul", "/act/Add", "/act/Mul_1", "/act/Tanh", "/act/Add_1", "/act/Mul_2", "/act/Mul_3"];
+const loadTanh = () => loadModel(tinyTransformerModel({ gelu: "tanh" }), { name: "tiny-transformer-tanh.onnx" });
+for (const [name, plain, asked] of [
+  ["xnnpack", () => new XnnpackQuantizer(), () => new XnnpackQuantizer(undefined, ALSO)],
+  ["x86", () => new X86Quantizer(), () => new X86Quantizer(undefined, ALSO)],
+  ["ort-qdq", () => new OrtQdqQuantizer(), () => new OrtQdqQuantizer({ opTypesToQuantize: [...ORT_QDQ_OP_TYPES, "Gelu"] })],
+] as const) {
+  test(`${name}: GELU's tanh form is one op, float by default, quantized at its ends when asked, and the export runs in onnxruntime-node`, async () => {
+    const model = await loadTanh();
+    const { findings, model: floatGelu } = runCheck(model, plain());
+    assert.deepEqual(findings.filter((f) => f.severity !== "information"), []);
+    for (const n of TANH_GELU) assert.ok(leftFloat(floatGelu, n), `${n} is left float`);
+    const { model: quantizedGelu } = runCheck(model, asked());
+    assert.ok(quantizedOutput(quantizedGelu, "/act/Mul_3"), "the GELU's output is quantized");
+    for (const n of TANH_GELU.slice(0, -1)) assert.ok(!quantizedOutput(quantizedGelu, n), `${n} stays float inside GELU`);
+    await withTempDir(async (dir) => {
+      const prepared = prepare(await loadTanh(), asked());
+      await calibrate(prepared, [1, 2, 3].map((seed) => qkitFeeds(tinyTransformerSample(4, seed))));
+      const converted = convert(prepared);
+      const file = path.join(dir, "q.onnx");
+      await exportOnnx(converted, file);
+      const feeds = tinyTransformerSample(3, 9);
+      const ort = await runOrt(file, feeds);
+      assert.ok(sqnr(await runQkit(converted, feeds, { lowering: false }), ort) >= 30);
+      assert.ok(sqnr(await runQkit(model, feeds), ort) >= 15, "int8 against fp32");
+    });
+  });
+}

@@ -13,8 +13,8 @@ type Act = "uint8" | "int8";
 /**
  * The patterns the corpus's CNNs and transformers quantize to, each a branch from one quantized input so that each
  * output is one integer operator deep: squeeze-and-excite's broadcast Mul, ConvTranspose (per-channel weights along
- * axis 1, int32 bias), Resize linear and nearest, attention (activation × activation MatMuls around a Softmax left
- * float), a Linear split into MatMul + bias Add, ONNX Runtime's bias Add of a quantized constant, GELU and SiLU as
+ * axis 1, int32 bias), Resize linear and nearest, attention (activation × activation MatMuls around a Softmax
+ * quantized as one QSoftmax), a Linear split into MatMul + bias Add, ONNX Runtime's bias Add of a quantized constant, GELU and SiLU as
  * exporters decompose them, Slice and Gather on integers.
  */
 function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps: Map<string, number> } {
@@ -56,7 +56,7 @@ function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps
   f32("scales", [4], [1, 1, 2, 2]);
   outputs.push(qdq(op("Resize", [x, "", "scales"], [stringAttribute("mode", "linear")], "resize_linear"), 0.02));
   outputs.push(qdq(op("Resize", [x, "", "scales"], [stringAttribute("mode", "nearest")], "resize_nearest"), 0.025));
-  // Attention on 36 tokens of 4 channels: Q·Kᵀ, Softmax (float), P·V.
+  // Attention on 36 tokens of 4 channels: Q·Kᵀ, Softmax (QSoftmax), P·V.
   i64("tokens", [1, 4, 36]);
   const t = qdq(op("Reshape", [x, "tokens"]), 0.02);
   const tt = qdq(op("Transpose", [t], [intsAttribute("perm", [0, 2, 1])]), 0.02);
@@ -88,6 +88,9 @@ function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps
   // A learned positional embedding: a float constant quantized in the graph (folded while planning) added to x.
   f32("pos", [1, 4, 6, 6], Array.from({ length: 144 }, (_, i) => Math.sin(i) / 2));
   outputs.push(qdq(op("Add", [x, qdq("pos", 0.004)], [], "pos_add"), 0.025));
+  // Attention's scaling by a constant: Div by √d, a table.
+  f32("sqrt_d", [], [Math.sqrt(8)]);
+  outputs.push(qdq(op("Div", [x, "sqrt_d"], [], "div_const"), 0.008));
   // Slice and Gather move codes.
   i64("starts", [1]);
   i64("ends", [3]);
@@ -109,8 +112,8 @@ function corpusOpsModel(act: Act): { bytes: Uint8Array; outputs: string[]; steps
 
 const LOWERED: Record<string, string> = {
   se_mul: "com.qkit.QMul", convtranspose: "com.qkit.QConvTranspose", resize_linear: "com.qkit.QResize",
-  scores: "com.qkit.QMatMul", context: "com.qkit.QMatMul", linear: "com.qkit.QGemm", linear_bias: "fused into linear (bias)",
-  bias_row: "com.qkit.QAdd", pos_add: "com.qkit.QAdd", gelu: "com.qkit.QLut", silu: "com.qkit.QLut",
+  scores: "com.qkit.QMatMul", softmax: "com.qkit.QSoftmax", context: "com.qkit.QMatMul", linear: "com.qkit.QGemm", linear_bias: "fused into linear (bias)",
+  bias_row: "com.qkit.QAdd", pos_add: "com.qkit.QAdd", gelu: "com.qkit.QLut", silu: "com.qkit.QLut", div_const: "com.qkit.QLut",
 };
 
 for (const act of ["uint8", "int8"] as const) {
@@ -122,16 +125,16 @@ for (const act of ["uint8", "int8"] as const) {
     for (const [name, as] of Object.entries(LOWERED)) assert.equal(byName.get(name)?.loweredAs, as, `${name}: ${byName.get(name)?.reason}`);
     assert.equal(byName.get("split")!.loweredAs, `Split on ${act} + com.qkit.QLut`);
     for (const name of ["resize_nearest", "slice", "gather"]) assert.match(byName.get(name)!.loweredAs!, new RegExp(`^${byName.get(name)!.opType} on ${act}`));
-    // Only the Softmax stays float, as a float island, and says so.
-    assert.deepEqual(report.nodes.filter((e) => !e.loweredAs).map((e) => e.name), ["softmax"]);
-    assert.match(byName.get("softmax")!.reason!, /^Softmax runs in float32 .*float island/);
-    for (const inner of report.nodes.filter((e) => ["Div", "Erf", "Sigmoid"].includes(e.opType))) assert.match(inner.loweredAs!, /table/);
+    // Everything lowers, the Softmax too (codes in, codes out, within a step of the float island).
+    assert.deepEqual(report.nodes.filter((e) => !e.loweredAs).map((e) => e.name), []);
+    assert.equal(byName.get("softmax")!.loweredAs, "com.qkit.QSoftmax");
+    for (const inner of report.nodes.filter((e) => ["Div", "Erf", "Sigmoid"].includes(e.opType) && e.name !== "div_const")) assert.match(inner.loweredAs!, /table/);
 
     const feeds = { input: randomTensor([1, 4, 6, 6], 11) };
     const diffs = await compareLowered(model, feeds);
     assert.ok(diffs.length >= 14, `${diffs.length} integer operators compared`);
     for (const d of diffs) {
-      const exact = d.opType === "QAdd" || d.opType === "QMul";
+      const exact = d.opType === "QAdd" || d.opType === "QMul" || d.name === "div_const";
       assert.ok(exact ? d.mismatches === 0 : d.maxSteps <= 1, `${d.name} ${d.opType}: ${d.mismatches} of ${d.elements} differ, up to ${d.maxSteps} steps`);
     }
 

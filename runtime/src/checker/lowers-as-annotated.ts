@@ -57,6 +57,8 @@ function fusedBias(node: Node): Node | undefined {
 /** Whether `node`'s own integer operator runs it (its inputs and output quantized, up to a fused clamp or bias). */
 function lowersItself(node: Node): boolean {
   if (!LOWERED_OP_TYPES.has(node.opType) || !node.isFloatValue) return false;
+  // Div lowers as a table: only by a constant.
+  if (node.opType === "Div" && node.args[1]?.kind !== "parameter") return false;
   const data = dataArgs(node);
   if (data.length === 0 || !data.every((a) => edgeQuantized(node, a))) return false;
   if ((node.opType === "Add" || node.opType === "Mul") && data.length === 2 && binaryShapeProblem(data[0]!.meta.shape, data[1]!.meta.shape)) return false;

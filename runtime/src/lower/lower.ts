@@ -3,7 +3,7 @@ import type { Node } from "../graph/node.js";
 import { cloneModel } from "../model-clone.js";
 import { stringAttribute } from "../onnx/attributes.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
-import { failed } from "./match.js";
+import { failed, hasShapeReaders, moveShapeReaders } from "./match.js";
 import { RULES, type Lowering } from "./rules.js";
 import { lowerChains } from "./chains.js";
 import { floatReason } from "./reasons.js";
@@ -109,7 +109,9 @@ export function lower(model: Model): Model {
 function replace(node: Node, l: Lowering): string {
   const graph = node.graph;
   const q = l.out.quantize;
-  const at = { before: q };
+  // Shape readers of the float value may come before its QuantizeLinear; they move onto the integer value, which is
+  // then placed where the float op was (its arguments all come before it).
+  const at = hasShapeReaders(node, l.out.activation, l.absorbed) ? { before: node } : { before: q };
   const created = graph.addCall(l.opType, l.args, { domain: l.domain, attributes: l.attributes, name: graph.uniqueName(`${node.name}__lowered`) }, at);
   let result = created;
   if (l.requantFrom) {
@@ -129,6 +131,9 @@ function replace(node: Node, l: Lowering): string {
   }
   q.replaceAllUsesWith(result);
   graph.eraseNode(q);
+  moveShapeReaders(node, result);
+  if (l.out.activation) moveShapeReaders(l.out.activation, result);
+  if (l.absorbed) moveShapeReaders(l.absorbed, result);
   if (l.out.activation) graph.eraseNode(l.out.activation);
   if (l.absorbed) graph.eraseNode(l.absorbed);
   graph.eraseNode(node);

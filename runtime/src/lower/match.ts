@@ -95,11 +95,30 @@ function paramValues(q: Node): string {
  */
 function onlyUser(node: Node): Node[] | undefined {
   if (node.users.size === 0 || node.graph.outputs.includes(node)) return undefined;
-  const users = [...node.users].sort((a, b) => node.graph.indexOf(a) - node.graph.indexOf(b));
+  const users = dataReaders(node).sort((a, b) => node.graph.indexOf(a) - node.graph.indexOf(b));
+  if (users.length === 0) return undefined;
   if (users.length === 1) return users;
   if (!users.every((u) => isCall(u, "QuantizeLinear") && perTensorParams(u))) return undefined;
   const key = paramValues(users[0]!);
   return users.every((u) => paramValues(u) === key) ? users : undefined;
+}
+
+/**
+ * The users of `node` that read its values: a Shape reads only its shape, which the integer tensor that replaces it
+ * has too (exporters take the shape of attention's q, k and v slices this way).
+ */
+export function dataReaders(node: Node): Node[] {
+  return [...node.users].filter((u) => !isCall(u, "Shape"));
+}
+
+/** Move the Shape users of a float value that lowering removes onto the integer value of the same shape. */
+export function moveShapeReaders(from: Node, to: Node): void {
+  from.replaceAllUsesWith(to, (u) => isCall(u, "Shape"));
+}
+
+/** Whether any of `nodes` has a Shape user (the integer value must then be placed before the first of them). */
+export function hasShapeReaders(...nodes: (Node | undefined)[]): boolean {
+  return nodes.some((n) => !!n && [...n.users].some((u) => isCall(u, "Shape")));
 }
 
 /** The Relu or Clip bounds of `node`, when they are constants. */

@@ -3,7 +3,7 @@
 import type { Node, NodeArg } from "../graph/node.js";
 import type { onnx } from "../onnx/proto.js";
 import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
-import { tensorToNumbers } from "../onnx/tensor-data.js";
+import { makeTensor, tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
 import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
 import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
@@ -136,7 +136,7 @@ function binary(opType: "QAdd" | "QMul"): Rule {
 }
 
 /** Operators of one quantized input whose integer op reads only x's and y's parameters. */
-function unary(opType: "QMaxPool" | "QAveragePool" | "QGlobalAveragePool" | "QLut", extra: (node: Node) => onnx.IAttributeProto[] | string = copyAttributes): Rule {
+function unary(opType: "QMaxPool" | "QAveragePool" | "QGlobalAveragePool" | "QLut" | "QSoftmax", extra: (node: Node) => onnx.IAttributeProto[] | string = copyAttributes): Rule {
   return (node) => {
     const x = quantizedInput(node.args[0], "the input");
     if (failed(x)) return x;
@@ -262,6 +262,76 @@ function resize(node: Node, opset: number): Match<Lowering> {
   return { opType: "QResize", domain: QKIT, out, args, attributes: copyAttributes(node) };
 }
 
+/** Round half to even, as QuantizeLinear rounds. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Pad moves codes; its constant mode fills with the code of the pad value in the input's quantization, which must
+ * stand for that value exactly (0 always does: it is the zero point), so that a requantization after it gives what
+ * the Q/DQ reference gives.
+ */
+function pad(node: Node, opset: number): Match<Lowering> {
+  const base = layout(node);
+  if (failed(base) || node.stringAttribute("mode", "constant") !== "constant") return base;
+  const x = quantizedInput(node.args[0], "the input");
+  if (failed(x)) return x;
+  const legacy = opset < 11;
+  const valueArg = legacy ? undefined : node.args[2];
+  if (valueArg && valueArg.kind !== "parameter") return "the pad value is computed at run time; make it a constant to run Pad in int8";
+  const value = legacy ? node.floatAttribute("value", 0) : valueArg ? tensorToNumbers(valueArg.tensor!)[0] ?? 0 : 0;
+  const dtype = x.value.meta.dtype!;
+  const scale = values(x.scale)[0]!;
+  const zp = values(x.zp)[0]!;
+  const [lo, hi] = dtype === "int8" ? [-128, 127] : [0, 255];
+  const code = Math.min(hi, Math.max(lo, roundHalfEven(Math.fround(Math.fround(value) / scale)) + zp));
+  if (Math.fround((code - zp) * scale) !== Math.fround(value)) {
+    const short = (v: number) => Number(v.toPrecision(7));
+    return `the pad value ${short(value)} is not exactly a code of the input's quantization (scale ${short(scale)}, zero point ${zp}); pad with 0 (the zero point) to run Pad in int8`;
+  }
+  if (legacy) return { ...base, attributes: [...copyAttributes(node).filter((a) => a.name !== "value"), floatAttribute("value", code)] };
+  const graph = node.graph;
+  const name = graph.uniqueTensorName(`${node.name}_pad_code`);
+  const fill = graph.addParameter(name, makeTensor(name, dtype as "uint8", [], dtype === "int8" ? Int8Array.of(code) : Uint8Array.of(code)));
+  fill.meta.dtype = dtype;
+  fill.meta.shape = [];
+  return { ...base, args: [x.value, node.args[1] ?? null, fill, ...node.args.slice(3)] };
+}
+
+/**
+ * Softmax between a DequantizeLinear and a QuantizeLinear: one QSoftmax from codes to codes. Before opset 13 Softmax
+ * flattens the axes from `axis` on, the same as a last-axis Softmax only when `axis` is the last.
+ */
+function softmax(node: Node, opset: number): Match<Lowering> {
+  const rank = node.args[0]?.meta.shape?.length;
+  const axis = node.intAttribute("axis", opset < 13 ? 1 : -1);
+  if (opset < 13 && (rank === undefined || (axis < 0 ? axis + rank : axis) !== rank - 1)) {
+    return `Softmax before opset 13 over the flattened axes from ${axis} on runs in float32 between its DequantizeLinear and QuantizeLinear; re-export at opset 13 or later (or softmax over the last axis) to run it in int8`;
+  }
+  return unary("QSoftmax", () => [{ name: "axis", type: 2, i: axis }])(node, opset);
+}
+
+/** The one float value of a constant divisor: a float32 scalar, or a dequantized scalar constant; undefined otherwise. */
+function constantScalar(arg: Node | null | undefined): number | undefined {
+  if (!arg) return undefined;
+  if (arg.kind === "parameter") {
+    const v = arg.meta.dtype === "float32" ? values(arg) : [];
+    return v.length === 1 ? v[0] : undefined;
+  }
+  const q = quantizedOperand(arg, "the divisor");
+  if (failed(q) || q.value.kind !== "parameter" || values(q.value).length !== 1) return undefined;
+  return Math.fround((values(q.value)[0]! - values(q.zp)[0]!) * values(q.scale)[0]!);
+}
+
+/** Div by a constant (attention's scaling by 1/√d): a function of one quantized input, a QLut table. */
+function divByConstant(node: Node, opset: number): Match<Lowering> {
+  const divisor = constantScalar(node.args[1]);
+  if (divisor === undefined) return "Div lowers only by a constant scalar (a table of its 256 input codes); this divisor is computed at run time or holds several values, so it runs in float32";
+  return unary("QLut", () => [stringAttribute("op", "Div"), floatAttribute("alpha", divisor)])(node, opset);
+}
+
 /** The rule for each float operator type that can lower. */
 export const RULES: Record<string, Rule> = {
   Conv: linear("Conv"), Gemm: linear("Gemm"), MatMul: matmul, ConvTranspose: convTranspose, Resize: resize,
@@ -269,7 +339,7 @@ export const RULES: Record<string, Rule> = {
   MaxPool: unary("QMaxPool"), AveragePool: unary("QAveragePool"), GlobalAveragePool: unary("QGlobalAveragePool"),
   Concat: concat,
   Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout, Gather: layout,
-  Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout,
+  Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax, Div: divByConstant,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
   LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut), Clip: unary("QLut", clipLut),
 };

@@ -4,7 +4,7 @@ import type { Node, NodeArg } from "../graph/node.js";
 import { stringAttribute } from "../onnx/attributes.js";
 import { tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
-import { BYTE_DTYPES, failed, quantizedInput, quantizedOutput, type Match, type QuantizedInput, type QuantizedOutput } from "./match.js";
+import { BYTE_DTYPES, failed, hasShapeReaders, moveShapeReaders, quantizedInput, quantizedOutput, type Match, type QuantizedInput, type QuantizedOutput } from "./match.js";
 
 function same(x: QuantizedInput, out: QuantizedOutput): boolean {
   const v = (n: Node | null) => (n ? tensorToNumbers(n.tensor!)[0] : 0);
@@ -47,7 +47,8 @@ export function splitLowering(node: Node): Match<() => string> {
       if (!same(x, out)) {
         requantized++;
         result = graph.addCall("QLut", qkitArgs<"QLut", NodeArg>("QLut", { x: part, xScale: x.scale, xZeroPoint: x.zp, yScale: out.scale, yZeroPoint: out.zp }, null),
-          { domain: QKIT_DOMAIN, attributes: [stringAttribute("op", "Identity")], name: graph.uniqueName(`${node.name}__requant${i}`) }, { before: out.quantize });
+          { domain: QKIT_DOMAIN, attributes: [stringAttribute("op", "Identity")], name: graph.uniqueName(`${node.name}__requant${i}`) },
+          hasShapeReaders(item) ? { before: node } : { before: out.quantize });
         result.meta.dtype = out.quantize.meta.dtype;
         result.meta.shape = out.quantize.meta.shape;
       }
@@ -58,6 +59,7 @@ export function splitLowering(node: Node): Match<() => string> {
       }
       out.quantize.replaceAllUsesWith(result);
       graph.eraseNode(out.quantize);
+      moveShapeReaders(item, result);
       if (result !== part) graph.setOutputNames(result, [tensor]);
     });
     for (const item of items) if (item && item.users.size === 0) graph.eraseNode(item);

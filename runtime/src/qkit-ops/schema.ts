@@ -41,6 +41,8 @@ export const QKIT_SCHEMA = {
    * `op` may also name a chain exporters decompose (Silu, Gelu, GeluTanh; HardSwish with alpha/beta).
    */
   QLut: { inputs: UNARY_INPUTS, attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
+  /** Softmax along `axis` of a quantized byte tensor, quantized: the DequantizeLinear → Softmax → QuantizeLinear island in one op. */
+  QSoftmax: { inputs: UNARY_INPUTS, attributes: { axis: "int" } },
   /** A·B over the last two axes (batch axes broadcast) of two quantized activations, as attention multiplies. */
   QMatMul: { inputs: BINARY_INPUTS, attributes: CLAMP },
   /** ConvTranspose with int8 weights (per tensor or per output channel), an optional int32 bias and a fused clamp. */

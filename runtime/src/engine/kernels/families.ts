@@ -16,6 +16,8 @@ import { WINDOW_EXPORTS } from "./window.js";
 import { WINOGRAD_EXPORTS } from "./winograd.js";
 import { UNARY_EXPORTS } from "./unary.js";
 import { BROADCAST_EXPORTS } from "./broadcast.js";
+import { STRIDED_EXPORTS } from "./strided.js";
+import { QSOFTMAX_EXPORTS } from "./qsoftmax.js";
 
 /**
  * Every function of the kernel module, gathered from the families' own tables (one line per family; the
@@ -30,6 +32,8 @@ export const KERNEL_EXPORTS = {
   ...NORM_EXPORTS,
   ...RECURRENT_EXPORTS, ...RESIZE_EXPORTS, ...COL2IM_EXPORTS,
   ...QGEMM_EXPORTS,
+  ...STRIDED_EXPORTS,
+  ...QSOFTMAX_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

@@ -15,6 +15,8 @@ import { WindowKernels } from "./window.js";
 import { WinogradKernels } from "./winograd.js";
 import { UnaryKernels } from "./unary.js";
 import { BroadcastKernels } from "./broadcast.js";
+import { StridedKernels } from "./strided.js";
+import { QsoftmaxKernels } from "./qsoftmax.js";
 
 export type { KernelOptions } from "./runtime.js";
 
@@ -40,6 +42,8 @@ export class Kernels extends KernelRuntime {
   readonly recurrent: RecurrentKernels;
   readonly resize: ResizeKernels;
   readonly col2im: Col2imKernels;
+  readonly strided: StridedKernels;
+  readonly qsoftmax: QsoftmaxKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -59,5 +63,7 @@ export class Kernels extends KernelRuntime {
     this.recurrent = new RecurrentKernels(this, this.gemm);
     this.resize = new ResizeKernels(this);
     this.col2im = new Col2imKernels(this);
+    this.strided = new StridedKernels(this);
+    this.qsoftmax = new QsoftmaxKernels(this);
   }
 }

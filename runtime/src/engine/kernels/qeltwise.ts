@@ -6,6 +6,7 @@ import { WINDOW_COST } from "./cost.js";
 /** kernels/qeltwise.ts */
 export const QELTWISE_EXPORTS = {
   qbinary: { params: ["op", "a", "b", "y", "n", "bStep", "sa", "za", "sb", "zb", "sy", "zy", "qlo", "qhi", "flags"], parallel: true },
+  qbinary_runs: { params: ["op", "a", "b", "y", "inner", "bStep", "aAt", "bAt", "r0", "r1", "sa", "za", "sb", "zb", "sy", "zy", "qlo", "qhi", "flags"], parallel: true },
   qlut: { params: ["x", "y", "n", "table", "signed"], parallel: true },
   qquantize: { params: ["x", "y", "n", "s", "zp", "qmin", "qmax", "signed"], parallel: true },
   qdequantize: { params: ["x", "y", "n", "s", "zp", "signed"] },
@@ -33,6 +34,14 @@ export interface QbinaryParams {
   signedY: boolean;
 }
 
+/** A broadcast as runs of `inner` codes: run r reads a at aAt[r] and b at bAt[r] (int32 offsets in kernel memory). */
+export interface BinaryRuns {
+  count: number;
+  inner: number;
+  aAt: Int32Array;
+  bAt: Int32Array;
+}
+
 /** A 256-entry table from input codes to output codes, in kernel memory. */
 export interface LutTable {
   readonly codes: Uint8Array;
@@ -56,6 +65,37 @@ export class QeltwiseKernels {
       return [code, ap + s, bStep ? bp + s : bp, yp + s, Math.min(n, v1 * 4) - s, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
         q.y.scale, q.y.zp, q.qlo, q.qhi, flags];
     });
+  }
+
+  /** A broadcast's run offsets copied into session memory, where `binaryRuns` walks them. */
+  runs(inner: number, aAt: Int32Array, bAt: Int32Array, alloc: Allocate): BinaryRuns {
+    const count = aAt.length;
+    const offsets = this.rt.view(Int32Array, alloc(2 * count).byteOffset, 2 * count);
+    offsets.set(aAt, 0);
+    offsets.set(bAt, count);
+    return { count, inner, aAt: offsets.subarray(0, count), bAt: offsets.subarray(count) };
+  }
+
+  /** `binary` over every run of a broadcast in one call (split over threads by runs). */
+  binaryRuns(op: keyof typeof QBINARY_OPS, a: Bytes, b: Bytes, y: Bytes, runs: BinaryRuns, bRepeats: boolean, q: QbinaryParams): void {
+    const rt = this.rt;
+    const code = QBINARY_OPS[op];
+    const ap = rt.ptr(a);
+    const bp = rt.ptr(b);
+    const yp = rt.ptr(y);
+    const aAt = rt.ptr(runs.aAt);
+    const bAt = rt.ptr(runs.bAt);
+    const flags = (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0);
+    const inner = runs.inner;
+    const bStep = bRepeats ? 0 : 1;
+    const n = runs.count * inner;
+    if (rt.serial(runs.count, WINDOW_COST * n)) {
+      rt.exports.qbinary_runs(code, ap, bp, yp, inner, bStep, aAt, bAt, 0, runs.count, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
+        q.y.scale, q.y.zp, q.qlo, q.qhi, flags);
+      return;
+    }
+    rt.parallelRange("qbinary_runs", runs.count, WINDOW_COST * n, [code, ap, bp, yp, inner, bStep, aAt, bAt, 0, 0, q.a.scale, q.a.zp,
+      q.b.scale, q.b.zp, q.y.scale, q.y.zp, q.qlo, q.qhi, flags], 8, -1);
   }
 
   /** A table of 256 output codes (stored as bytes) in session memory. */

@@ -1,4 +1,5 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
+import { stridedWalk } from "../kernels/strided.js";
 import { indexWords } from "../index-words.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf } from "./util.js";
 import type { TensorData } from "../tensor.js";
@@ -22,11 +23,27 @@ function copyMappedF32(src: Float32Array, dst: Float32Array, map: Int32Array): v
 }
 
 /**
- * Copy a strided window of the input (a Transpose, a Slice) a run at a time: the innermost output axes the input
- * holds contiguously are one run, found at one offset, so a transpose that keeps the last axis or a slice of whole
- * rows copies rows, not elements each through an index.
+ * Copy a strided window of the input (a Transpose, a Slice). Bytes (uint8/int8) in kernel memory move in one strided
+ * byte copy in WebAssembly. Otherwise a run at a time: the innermost output axes the input holds contiguously are one
+ * run, found at one offset, so a transpose that keeps the last axis or a slice of whole rows copies rows, not elements
+ * each through an index.
  */
-function stridedRun(out: readonly number[], strides: readonly number[], base: number, ctx: PrepareContext) {
+function stridedRun(out: readonly number[], strides: readonly number[], base: number, dtype: string, ctx: PrepareContext) {
+  if (dtype !== "uint8" && dtype !== "int8") return runsOrGather(out, strides, base, ctx);
+  const k = ctx.k;
+  const walk = stridedWalk(out, strides);
+  let mapped: ReturnType<typeof gatherRun> | undefined;
+  return (ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => {
+    const x = ins[0]!.data as Uint8Array;
+    const y = outs[0]!.data as Uint8Array;
+    if (k.inMemory(x) && k.inMemory(y)) return k.strided.copyBytes(x, y, base, walk);
+    // Bytes outside kernel memory (a caller's own buffers): through the offset map, made on first use.
+    mapped ??= gatherRun(strided(out, strides, base));
+    mapped(ins, outs);
+  };
+}
+
+function runsOrGather(out: readonly number[], strides: readonly number[], base: number, ctx: PrepareContext) {
   let run = 1;
   let axis = out.length;
   while (axis > 0 && (out[axis - 1] === 1 || strides[axis - 1] === run)) run *= out[--axis]!;
@@ -47,6 +64,12 @@ function stridedRun(out: readonly number[], strides: readonly number[], base: nu
       for (let k = 0; k < run; k++) dst[to + k] = src[from + k];
     }
   };
+}
+
+/** Whether a permutation moves only axes of extent 1 ([1, 197, 192] → [197, 1, 192]): every element stays put, a view. */
+function movesOnlyUnitAxes(dims: readonly number[], perm: readonly number[]): boolean {
+  const kept = perm.filter((p) => dims[p] !== 1);
+  return kept.every((p, i) => i === 0 || p > kept[i - 1]!);
 }
 
 /** For every element of `out`, the input offset Σ idx[d]·stride[d] + base. */
@@ -77,10 +100,8 @@ const transpose: OpDef = {
     if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) ctx.fail(`perm [${perm.join(", ")}] is not a permutation of ${rank} axes`);
     const inStrides = stridesOf(x.dims);
     const out = perm.map((p) => x.dims[p]!);
-    // Moving only axes of size 1 ([1, 197, 192] → [197, 1, 192]) keeps every element where it is: a view.
-    const moved = perm.filter((p) => x.dims[p] !== 1);
-    if (moved.every((p, i) => i === 0 || p > moved[i - 1]!)) return { outputs: [{ dtype: x.dtype, dims: out }], alias: 0 };
-    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(out, perm.map((p) => inStrides[p]!), 0, ctx) };
+    if (movesOnlyUnitAxes(x.dims, perm)) return { outputs: [{ dtype: x.dtype, dims: out }], alias: 0 };
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(out, perm.map((p) => inStrides[p]!), 0, x.dtype, ctx) };
   },
 };
 
@@ -195,7 +216,7 @@ const slice: OpDef = {
     });
     const inStrides = stridesOf(x.dims);
     const base = begin.reduce((acc, b, d) => acc + b * inStrides[d]!, 0);
-    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(out, step.map((s, d) => s * inStrides[d]!), base, ctx) };
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(out, step.map((s, d) => s * inStrides[d]!), base, x.dtype, ctx) };
   },
 };
 

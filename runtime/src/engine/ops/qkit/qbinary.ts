@@ -85,6 +85,8 @@ function qbinaryOp(op: "Add" | "Mul"): OpDef {
       const params = { a: fq, b: sq, y: yq, qlo, qhi, signedA: first.dtype === "int8", signedB: second.dtype === "int8", signedY: yq.dtype === "int8" };
       const { inner, bRepeats, aAt, bAt } = walk;
       const runs = aAt.length;
+      // Several runs (a per-channel scale) go to the kernel in one call that walks their offsets.
+      const table = runs > 1 ? k.qeltwise.runs(inner, aAt, bAt, ctx.persistentF32) : undefined;
       return {
         outputs: [{ dtype: yq.dtype as never, dims: outDims }],
         runtimeInputs: [QBINARY.a, QBINARY.b],
@@ -98,11 +100,7 @@ function qbinaryOp(op: "Add" | "Mul"): OpDef {
             k.qeltwise.binary(op, x, z, y, inner, bRepeats, params);
             return;
           }
-          for (let o = 0; o < runs; o++) {
-            const at = o * inner;
-            k.qeltwise.binary(op, x.subarray(aAt[o]!, aAt[o]! + inner), z.subarray(bAt[o]!, bAt[o]! + (bRepeats ? 1 : inner)),
-              y.subarray(at, at + inner), inner, bRepeats, params);
-          }
+          k.qeltwise.binaryRuns(op, x, z, y, table!, bRepeats, params);
         },
       };
     },

@@ -18,6 +18,11 @@ const QUNARY = qkitInputs("QLut");
 function floatOp(opType: string, ctx: PrepareContext): (v: Float32Array) => Float32Array {
   if (opType === "Identity") return (v) => v;
   if (opType === "Relu") return (v) => v.map((x) => Math.max(x, 0));
+  if (opType === "Div") {
+    // Division by a constant (attention's 1/√d), the divisor as attribute alpha; float32 division as the float Div.
+    const divisor = Math.fround(ctx.node.floatAttribute("alpha", 1));
+    return (v) => v.map((x) => x / divisor);
+  }
   if (opType === "Clip") {
     // Bounds travel as attributes (the float op takes them as inputs); float32 min/max as the clamp kernel does.
     const lo = Math.fround(ctx.node.floatAttribute("clamp_min", -Infinity));

@@ -1,0 +1,32 @@
+// Data movement on bytes (uint8/int8 tensors): Transpose, Slice, Gather and the like as one strided walk of at most
+// four axes, the output written in order. Contiguous innermost runs are block copies.
+
+/**
+ * y (contiguous, n0·n1·n2·n3 bytes) = x at offsets i0·s0 + i1·s1 + i2·s2 + i3·s3, over outermost indices [i0lo, i0hi).
+ */
+export function strided_copy_u8(x: usize, y: usize, n0: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32,
+  i0lo: i32, i0hi: i32): void {
+  let o = y + <usize>i0lo * <usize>n1 * <usize>n2 * <usize>n3;
+  for (let i0 = i0lo; i0 < i0hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      let base = x + <usize>i0 * <usize>s0 + <usize>i1 * <usize>s1;
+      if (s3 == 1) {
+        for (let i2 = 0; i2 < n2; i2++) {
+          memory.copy(o, base, <usize>n3);
+          base += <usize>s2;
+          o += <usize>n3;
+        }
+      } else {
+        for (let i2 = 0; i2 < n2; i2++) {
+          let p = base;
+          for (let i3 = 0; i3 < n3; i3++) {
+            store<u8>(o + <usize>i3, load<u8>(p));
+            p += <usize>s3;
+          }
+          base += <usize>s2;
+          o += <usize>n3;
+        }
+      }
+    }
+  }
+}
