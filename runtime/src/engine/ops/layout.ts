@@ -36,8 +36,8 @@ function stridedRun(out: readonly number[], strides: readonly number[], base: nu
   return (ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => {
     const x = ins[0]!.data as Uint8Array;
     const y = outs[0]!.data as Uint8Array;
-    if (k.inMemory(x) && k.inMemory(y)) return k.strided.copyBytes(x, y, base, walk);
-    // Bytes outside kernel memory (a caller's own buffers): through the offset map, made on first use.
+    if (walk && k.inMemory(x) && k.inMemory(y)) return k.strided.copyBytes(x, y, base, walk);
+    // Bytes outside kernel memory, or a walk of more than four axes: through the offset map, made on first use.
     mapped ??= gatherRun(strided(out, strides, base));
     mapped(ins, outs);
   };
