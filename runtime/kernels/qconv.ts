@@ -160,6 +160,59 @@ function padImage(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, PH: i32, P
 }
 
 /**
+ * Stride 1 on the padded image's own grid ("wide" columns n = oy·PW + ox, ox < PW): im2col row (c, ky, kx) is then
+ * the contiguous run P[c][ky·dh·PW + kx·dw + n], 8 columns one vector load. Columns with ox ≥ OW are computed and
+ * dropped by the store (see storeWide); reads past the last plane land in the padded copy's slack.
+ */
+function qim2col_wide(
+  P: usize, plane: i32, PW: i32, kh: i32, kw: i32, dh: i32, dw: i32, K: i32, k0: i32, kc: i32, jc: i32, je: i32,
+  signed: bool, dst: usize,
+): void {
+  const khw = kh * kw;
+  const zero = i16x8.splat(0);
+  for (let j = jc; j < je; j++) {
+    const n0 = j * QNR;
+    let ci = k0 / khw;
+    let rem = k0 - ci * khw;
+    let ky = rem / kw;
+    let kx = rem - ky * kw;
+    for (let kk = 0; kk < kc; kk += 2) {
+      const v0 = widen8(P + <usize>(ci * plane + ky * dh * PW + kx * dw + n0), signed);
+      if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+      let v1 = zero;
+      if (k0 + kk + 1 < K) {
+        v1 = widen8(P + <usize>(ci * plane + ky * dh * PW + kx * dw + n0), signed);
+        if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+      }
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      dst += 32;
+    }
+  }
+}
+
+/**
+ * Store one channel's 8 wide columns from n0 (see qim2col_wide) into its OH×OW plane at y: the columns that are
+ * output pixels (ox < OW, n < Nw), through the byte buffer at tmp.
+ */
+// @ts-ignore: decorator
+@inline function storeWide(acc0: v128, acc1: v128, mult: usize, off: usize, d: usize, y: usize, n0: i32, Nw: i32, OW: i32,
+  PW: i32, tmp: usize): void {
+  let oy = n0 / PW;
+  let ox = n0 - oy * PW;
+  if (ox + QNR <= OW && n0 + QNR <= Nw) {
+    requantStore(acc0, acc1, mult, off, d, y + <usize>(oy * OW + ox), QNR, tmp);
+    return;
+  }
+  requantStore(acc0, acc1, mult, off, d, tmp + 16, QNR, tmp);
+  const end = min(QNR, Nw - n0);
+  for (let q = 0; q < end; q++) {
+    if (ox < OW) store<u8>(y + <usize>(oy * OW + ox), load<u8>(tmp + 16 + q));
+    if (++ox == PW) { ox = 0; oy++; }
+  }
+}
+
+/**
  * Pack im2col rows [k0, k0+kc) of column blocks [jc, je) from the padded image P (planes PH×PW), as qim2col_pack
  * does from the raw input but with no bounds to check: 8 columns on one output row load as one vector (stride 1 or
  * 2), others gather from 8 precomputed offsets.
@@ -171,6 +224,10 @@ function qim2col_padded(
   const khw = kh * kw;
   const plane = PH * PW;
   const zero = i16x8.splat(0);
+  if (sh == 1 && sw == 1) {
+    qim2col_wide(P, plane, PW, kh, kw, dh, dw, K, k0, kc, jc, je, signed, dst);
+    return;
+  }
   for (let j = jc; j < je; j++) {
     const n0 = j * QNR;
     const oy0 = n0 / OW;
@@ -238,7 +295,7 @@ function qim2col_padded(
 // @ts-ignore: decorator
 @inline function qtile(
   a: usize, b: usize, kp: i32, part: usize, first: bool, last: bool, bias: usize, mult: usize, off: usize,
-  d: usize, y: usize, N: i32, rows: i32, cols: i32, tmp: usize,
+  d: usize, y: usize, N: i32, rows: i32, cols: i32, tmp: usize, wide: bool, n0: i32, Nw: i32, OW: i32, PW: i32,
 ): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
   if (first) {
@@ -271,6 +328,13 @@ function qim2col_padded(
     v128.store(part, c10, 32); v128.store(part, c11, 48);
     v128.store(part, c20, 64); v128.store(part, c21, 80);
     v128.store(part, c30, 96); v128.store(part, c31, 112);
+    return;
+  }
+  if (wide) {
+    storeWide(c00, c01, mult, off, d, y, n0, Nw, OW, PW, tmp);
+    if (rows > 1) storeWide(c10, c11, mult + 4, off + 4, d, y + <usize>N, n0, Nw, OW, PW, tmp);
+    if (rows > 2) storeWide(c20, c21, mult + 8, off + 8, d, y + <usize>N * 2, n0, Nw, OW, PW, tmp);
+    if (rows > 3) storeWide(c30, c31, mult + 12, off + 12, d, y + <usize>N * 3, n0, Nw, OW, PW, tmp);
     return;
   }
   requantStore(c00, c01, mult, off, d, y, cols, tmp);
@@ -310,6 +374,8 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
   const PW = (OW - 1) * sw + (kw - 1) * dw + 1;
   const padded = tmp + 256;
   if (!pointwise) padImage(x, C, H, W, ph, pw, PH, PW, zx, padded);
+  const wide = !pointwise && sh == 1 && sw == 1;
+  const Nw = wide ? (OH - 1) * PW + OW : N;
   for (let jc = j0; jc < j1; jc += QCHUNK) {
     const je = min(jc + QCHUNK, j1);
     for (let k0 = 0; k0 < K2; k0 += QKC) {
@@ -327,11 +393,24 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
           const m0 = p * QMR;
           qtile(a + <usize>(p * K2 * QMR * 2 + k0 * QMR * 2), bj, kp, parts + <usize>((p * QCHUNK + (j - jc)) * 128),
             first, last, bias + (<usize>m0 << 2), mult + (<usize>m0 << 2), off + (<usize>m0 << 2), d,
-            y + <usize>m0 * N + <usize>n0, N, min(QMR, M - m0), cols, tmp);
+            y + <usize>m0 * N + (wide ? 0 : <usize>n0), N, min(QMR, M - m0), cols, tmp, wide, n0, Nw, OW, PW);
         }
       }
     }
   }
+}
+
+/**
+ * Column blocks of 8 that qconv2d's [j0, j1) range over for the descriptor's geometry: output pixels, or for stride 1
+ * with a window the wide columns of the padded grid (see qim2col_wide).
+ */
+export function qconv_column_blocks(d: usize): i32 {
+  const kh = qdesc(d, QD.KH), kw = qdesc(d, QD.KW), sh = qdesc(d, QD.SH), sw = qdesc(d, QD.SW);
+  const OH = qdesc(d, QD.OH), OW = qdesc(d, QD.OW);
+  const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && qdesc(d, QD.PH) == 0 && qdesc(d, QD.PW) == 0;
+  if (pointwise || sh != 1 || sw != 1) return (OH * OW + QNR - 1) / QNR;
+  const PW = (OW - 1) + (kw - 1) * qdesc(d, QD.DW) + 1;
+  return ((OH - 1) * PW + OW + QNR - 1) / QNR;
 }
 
 /** Images [n0, n1) of a batch, every group, on one thread (threads split a batch by images). */
@@ -339,7 +418,7 @@ export function qconv2d_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, s
   const groups = qdesc(d, QD.GROUPS);
   const C = qdesc(d, QD.C), H = qdesc(d, QD.H), W = qdesc(d, QD.W), M = qdesc(d, QD.M);
   const plane = qdesc(d, QD.OH) * qdesc(d, QD.OW);
-  const blocks = (plane + QNR - 1) / QNR;
+  const blocks = qconv_column_blocks(d);
   const panels = (M + QMR - 1) / QMR;
   const inImage = <usize>(groups * C * H * W);
   const outImage = <usize>(groups * M * plane);

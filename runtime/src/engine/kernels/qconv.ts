@@ -10,6 +10,7 @@ export const QCONV_EXPORTS = {
   qconv_pad_bytes: { params: ["C", "kh", "kw", "sh", "sw", "dh", "dw", "OH", "OW"] },
   qconv2d: { params: ["d", "g", "x", "y", "j0", "j1", "p0", "p1", "scratch"], parallel: true },
   qconv2d_images: { params: ["d", "x", "y", "n0", "n1", "scratch"], parallel: true },
+  qconv_column_blocks: { params: ["d"] },
 } as const satisfies ExportTable;
 
 /** Output channels per packed panel of the integer kernels. */
@@ -186,7 +187,7 @@ export class QconvKernels {
       return;
     }
     for (let n = 0; n < N; n++) {
-      rt.parallel2d("qconv2d", Math.ceil(plane / 8), Math.ceil(M / PANEL), macs, (j0, j1, p0, p1, tid) =>
+      rt.parallel2d("qconv2d", rt.exports.qconv_column_blocks(desc), Math.ceil(M / PANEL), macs, (j0, j1, p0, p1, tid) =>
         [desc, 0, x + n * inImage, y + n * outImage, j0, j1, p0, p1, rt.scratch(tid)]);
     }
   }
