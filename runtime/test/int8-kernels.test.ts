@@ -1,0 +1,159 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Kernels } from "../src/engine/kernels/kernels.js";
+import type { Requantization } from "../src/engine/kernels/qconv.js";
+import type { Window2d } from "../src/engine/kernels/geometry.js";
+
+// The integer GEMM (row-major, behind QGemm and QMatMul) and the integer convolution's stride-1 path held against
+// a scalar oracle of the documented arithmetic: exact integer sums, then float32 requantization rounded half to even.
+
+/** Deterministic integers in [lo, hi]. */
+function ints(n: number, lo: number, hi: number, seed: number): number[] {
+  const out: number[] = [];
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out.push(lo + (s % (hi - lo + 1)));
+  }
+  return out;
+}
+
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
+
+/** The kernels' requantization: q = clamp(nearest_even(f32(acc)·mult + off) + zy, qlo, qhi), every step in float32. */
+function requant(acc: number, mult: number, off: number, zy: number, qlo: number, qhi: number): number {
+  const f = Math.fround(Math.fround(Math.fround(acc) * mult) + off);
+  return Math.min(qhi, Math.max(qlo, roundHalfEven(f) + zy));
+}
+
+/** Bytes of `n` elements in kernel memory, filled with `values`. */
+function bytes(k: Kernels, values: readonly number[], signed: boolean): Uint8Array | Int8Array {
+  const f = k.allocF32(Math.ceil(values.length / 4) + 1);
+  const v = signed ? new Int8Array(f.buffer, f.byteOffset, values.length) : new Uint8Array(f.buffer, f.byteOffset, values.length);
+  v.set(values);
+  return v;
+}
+
+function requantization(M: number, signedInput: boolean, signedOutput: boolean, seed: number): Requantization {
+  const mult = Float32Array.from(ints(M, 1, 400, seed), (v) => v * 1.7e-4);
+  const biasAcc = Int32Array.from(ints(M, -3000, 3000, seed + 1));
+  // Every third channel's bias does not fold into the accumulator: it arrives as a float offset.
+  const off = Float32Array.from(ints(M, -50, 50, seed + 2), (v, i) => (i % 3 === 2 ? v * 0.37 : 0));
+  for (let m = 2; m < M; m += 3) biasAcc[m] = 0;
+  return {
+    mult, biasAcc, off, zx: signedInput ? -7 : 131, zy: signedOutput ? 5 : 120, qlo: signedOutput ? -128 : 0, qhi: signedOutput ? 127 : 255,
+    signedInput, signedOutput,
+  };
+}
+
+const GEMM_SHAPES = [[1, 1, 1], [5, 3, 9], [4, 8, 8], [7, 13, 19], [197, 192, 40], [70, 65, 23], [9, 300, 17], [197, 192, 96]] as const;
+
+for (const threads of [1, 2]) {
+  test(`QGemm's integer GEMM equals the oracle: partial row panels and column blocks, odd K, both weight layouts, u8/s8 (${threads} thread${threads > 1 ? "s" : ""})`, async () => {
+    const k = new Kernels({ threads });
+    try {
+      for (const [rows, K, N] of GEMM_SHAPES) for (const transposed of [false, true]) for (const [si, so] of [[false, false], [true, true], [false, true]] as const) {
+        const seed = rows * 7 + K * 13 + N;
+        const w = Int8Array.from(ints(K * N, -128, 127, seed));
+        const rq = requantization(N, si, so, seed);
+        const xv = ints(rows * K, si ? -128 : 0, si ? 127 : 255, seed + 5);
+        const x = bytes(k, xv, si);
+        const y = bytes(k, new Array<number>(rows * N).fill(0), so);
+        const packed = k.qgemm.packWeights(w, K, N, transposed, rq, (n) => k.allocF32(n));
+        k.qgemm.reserve(K);
+        k.qgemm.run(packed, x, y, rows);
+        for (let r = 0; r < rows; r++) for (let n = 0; n < N; n++) {
+          let acc = rq.biasAcc[n]!;
+          for (let kk = 0; kk < K; kk++) acc += (xv[r * K + kk]! - rq.zx) * w[transposed ? n * K + kk : kk * N + n]!;
+          const want = requant(acc, rq.mult[n]!, rq.off[n]!, rq.zy, rq.qlo, rq.qhi);
+          assert.equal(y[r * N + n], want, `[${rows}, ${K}]·[${K}, ${N}] ${transposed ? "Wᵀ" : "W"} ${si ? "s8" : "u8"}→${so ? "s8" : "u8"}: y[${r}][${n}]`);
+        }
+      }
+    } finally {
+      await k.close();
+    }
+  });
+}
+
+test("QMatMul's integer GEMM (activation × activation, B packed per batch item, broadcast batch) divides by the scale as QuantizeLinear does", () => {
+  const k = new Kernels();
+  for (const [rows, K, N] of [[5, 3, 9], [197, 64, 21], [12, 197, 16]] as const) for (const [sa, sb] of [[false, false], [true, false], [false, true]] as const) {
+    const seed = rows + K * 3 + N * 5 + (sa ? 1 : 0) + (sb ? 2 : 0);
+    // A has 3 batch items, B 1 (broadcast).
+    const items = 3;
+    const av = ints(items * rows * K, sa ? -128 : 0, sa ? 127 : 255, seed);
+    const bv = ints(K * N, sb ? -128 : 0, sb ? 127 : 255, seed + 1);
+    const q = { za: sa ? 3 : 128, zb: sb ? -2 : 127, scale: 37.3, zy: 0, qlo: -128, qhi: 127, signedA: sa, signedB: sb, signedOutput: true };
+    const a = bytes(k, av, sa);
+    const b = bytes(k, bv, sb);
+    const y = bytes(k, new Array<number>(items * rows * N).fill(0), true);
+    const epilogue = k.qgemm.prepareMatmul(K, N, q, (n) => k.allocF32(n));
+    k.qgemm.reserveMatmul(K, N);
+    k.qgemm.matmul(epilogue, a, b, y, { rows, K, N, aOffsets: [0, rows * K, 2 * rows * K], bOffsets: [0, 0, 0] }, q.zb, sb);
+    const s = Math.fround(q.scale);
+    for (let i = 0; i < items; i++) for (let r = 0; r < rows; r++) for (let n = 0; n < N; n++) {
+      let acc = 0;
+      for (let kk = 0; kk < K; kk++) acc += (av[(i * rows + r) * K + kk]! - q.za) * (bv[kk * N + n]! - q.zb);
+      const want = Math.min(q.qhi, Math.max(q.qlo, roundHalfEven(Math.fround(Math.fround(acc) / s)) + q.zy));
+      assert.equal(y[(i * rows + r) * N + n], want, `[${rows}, ${K}]·[${K}, ${N}] item ${i}: y[${r}][${n}]`);
+    }
+  }
+});
+
+// Stride-1 windows take the padded grid's wide columns; the cases cover outputs narrower than a block (7×7), a
+// 1-D convolution, dilation, K past one 256-step chunk (partial tiles), and groups.
+const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: number; dil: number; groups: number }[] = [
+  { C: 32, M: 32, H: 7, W: 7, k: 3, pad: 1, dil: 1, groups: 2 },
+  { C: 6, M: 10, H: 1, W: 23, k: 3, pad: 1, dil: 1, groups: 1 },
+  // Big enough to be split over two threads by column blocks.
+  { C: 64, M: 64, H: 28, W: 28, k: 3, pad: 1, dil: 1, groups: 1 },
+  { C: 5, M: 7, H: 9, W: 11, k: 3, pad: 2, dil: 2, groups: 1 },
+  { C: 40, M: 12, H: 10, W: 6, k: 3, pad: 1, dil: 1, groups: 1 },
+  { C: 3, M: 5, H: 12, W: 12, k: 5, pad: 0, dil: 1, groups: 1 },
+];
+
+for (const threads of [1, 2]) {
+  test(`integer convolutions with stride-1 windows equal the oracle (wide columns; groups, dilation, padding, long K; ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
+    const k = new Kernels({ threads });
+    try {
+      for (const c of CONV_CASES) for (const signed of [false, true]) {
+        const kh = c.H === 1 ? 1 : c.k;
+        const kw = c.k;
+        const ph = c.H === 1 ? 0 : c.pad;
+        const OH = c.H + 2 * ph - c.dil * (kh - 1);
+        const OW = c.W + 2 * c.pad - c.dil * (kw - 1);
+        const g: Window2d = { H: c.H, W: c.W, kh, kw, sh: 1, sw: 1, ph, pw: c.pad, dh: c.dil, dw: c.dil, OH, OW };
+        const Cg = c.C / c.groups;
+        const Mg = c.M / c.groups;
+        const K = Cg * kh * kw;
+        const seed = c.C * 11 + c.M + c.H * 3 + kw;
+        const w = Int8Array.from(ints(c.M * K, -128, 127, seed));
+        const rq = requantization(c.M, signed, signed, seed);
+        const xv = ints(c.C * c.H * c.W, signed ? -128 : 0, signed ? 127 : 255, seed + 3);
+        const x = bytes(k, xv, signed);
+        const y = bytes(k, new Array<number>(c.M * OH * OW).fill(0), signed);
+        const packed = k.qconv.pack(w, { groups: c.groups, M: Mg, K }, rq, (n) => k.allocF32(n));
+        k.qconv.reserve(Mg, Cg, g);
+        k.qconv.run(packed, x, y, { N: 1, groups: c.groups, C: Cg, M: Mg, g });
+        for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+          const gi = Math.floor(m / Mg);
+          let acc = rq.biasAcc[m]!;
+          for (let ci = 0; ci < Cg; ci++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+            const iy = oy - ph + ky * c.dil;
+            const ix = ox - c.pad + kx * c.dil;
+            const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[((gi * Cg + ci) * c.H + iy) * c.W + ix]!;
+            acc += (v - rq.zx) * w[m * K + (ci * kh + ky) * kw + kx]!;
+          }
+          const want = requant(acc, rq.mult[m]!, rq.off[m]!, rq.zy, rq.qlo, rq.qhi);
+          assert.equal(y[(m * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${m}][${oy}][${ox}]`);
+        }
+      }
+    } finally {
+      await k.close();
+    }
+  });
+}
