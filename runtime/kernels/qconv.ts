@@ -1,4 +1,4 @@
-// Integer convolution (and GEMM, as a 1×1 convolution) on uint8/int8 activations and int8 weights.
+// Integer convolution on uint8/int8 activations and int8 weights (row-major GEMMs: qgemm.ts).
 // Operands are widened to int16 so that i32x4.dot_i16x8_s multiplies two K steps per lane: the measured fastest exact
 // int8 path in SIMD128 (the relaxed int8 dot needs 7-bit activations, which ordinary u8/s8 models do not have).
 //   A (weights) packed per panel of MR rows, K padded to even, K pairs outermost: A[p][k/2][r][2] as i16

@@ -72,7 +72,7 @@ export function describeGeometry(desc: Int32Array, C: number, g: Window2d): void
   desc[QD.PH] = g.ph; desc[QD.PW] = g.pw; desc[QD.DH] = g.dh; desc[QD.DW] = g.dw; desc[QD.OH] = g.OH; desc[QD.OW] = g.OW;
 }
 
-/** Quantized convolutions (grouped, pointwise, and as GEMMs) on byte activations and int8 weights. */
+/** Quantized convolutions (grouped and pointwise) on byte activations and int8 weights; GEMMs run in qgemm.ts. */
 export class QconvKernels {
   constructor(private readonly rt: KernelRuntime) {}
 
@@ -148,30 +148,6 @@ export class QconvKernels {
     const rt = this.rt;
     describeGeometry(packed.desc, s.C, s.g);
     this.#run(rt.ptr(packed.desc), rt.ptr(x), rt.ptr(y), s);
-  }
-
-  /** Shared scratch a `rows`-row GEMM needs (its operands transposed). */
-  reserveRows(packed: PackedQconv, rows: number): void {
-    this.reserve(packed.M);
-    this.rt.reserveSharedScratch(Math.ceil((rows * packed.K + rows * packed.M + 64) / 4));
-  }
-
-  /**
-   * Y[rows][M] = X[rows][K]·Wᵀ as a 1×1 convolution whose pixels are X's rows: X is transposed into shared scratch on
-   * the way in and the result back on the way out (both small next to the multiply). See reserveRows.
-   */
-  runRows(packed: PackedQconv, x: Bytes, y: Bytes, rows: number): void {
-    const rt = this.rt;
-    const { K, M } = packed;
-    const base = rt.sharedScratch;
-    const xt = packed.signedInput ? rt.view(Int8Array, base, rows * K) : rt.view(Uint8Array, base, rows * K);
-    for (let r = 0; r < rows; r++) for (let kk = 0; kk < K; kk++) xt[kk * rows + r] = x[r * K + kk]!;
-    const ytp = base + Math.ceil((rows * K) / 64) * 64;
-    const g: Window2d = { H: 1, W: rows, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, OH: 1, OW: rows };
-    describeGeometry(packed.desc, K, g);
-    this.#run(rt.ptr(packed.desc), base, ytp, { N: 1, groups: 1, C: K, M, g });
-    const yt = packed.signedOutput ? rt.view(Int8Array, ytp, rows * M) : rt.view(Uint8Array, ytp, rows * M);
-    for (let r = 0; r < rows; r++) for (let m = 0; m < M; m++) y[r * M + m] = yt[m * rows + r]!;
   }
 
   #run(desc: number, x: number, y: number, s: ConvShape): void {
