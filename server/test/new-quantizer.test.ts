@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ExecuteCommandRequest, ResponseError } from "vscode-languageserver-protocol";
 import { NEW_QUANTIZER_COMMAND, NewQuantizerRequest, StatusRequest, type NewQuantizerResult } from "../src/protocol.js";
@@ -64,7 +64,9 @@ test("qkit/newQuantizer on a model that is not there fails with one line naming 
 test("the qkit.scaffoldQuantizer command takes a path relative to the workspace, and bad arguments fail with one line", async () => {
   const command = (...args: unknown[]) => client.connection.sendRequest(ExecuteCommandRequest.type, { command: NEW_QUANTIZER_COMMAND, arguments: args });
   const out = "by-command.ts";
-  const result = (await command(path.relative(workspace.dir, FMNIST), { out, like: "ort-qdq" })) as NewQuantizerResult;
+  mkdirSync(path.join(workspace.dir, "models"), { recursive: true });
+  copyFileSync(FMNIST, path.join(workspace.dir, "models", "net.onnx"));
+  const result = (await command("models/net.onnx", { out, like: "ort-qdq" })) as NewQuantizerResult;
   assert.equal(result.quantizer, uri(path.join(workspace.dir, out)));
   assert.match(readFileSync(path.join(workspace.dir, out), "utf8"), /export default class/);
   const oneLine = (pattern: RegExp) => (error: ResponseError<void>) => pattern.test(error.message) && !error.message.includes("\n");

@@ -94,6 +94,7 @@ export async function newQuantizerCommand(workspace: Workspace, params: ExecuteC
   const result = await newQuantizer(workspace, newQuantizerCommandParams(params.arguments, workspace.root));
   const edit = editor.applyEdit && openDocumentsEdit(result, editor);
   if (edit) await editor.applyEdit!(edit);
-  void editor.showDocument?.(result.quantizer);
+  // A client that cannot or will not show it still has the file, and the answer says where.
+  void editor.showDocument?.(result.quantizer).catch(() => undefined);
   return result;
 }

@@ -58,24 +58,26 @@ async function hoverLine(page, lineNumber, dx) {
 }
 
 /**
- * Closes the graph panel and reopens it (View: Reopen Closed Editor): VS Code revives it through the extension's
- * serializer with the webview's saved state, as after a window reload, and it shows the same model with the same
- * modules unfolded and the same colouring (asserted on the DOM).
+ * Reloads the window (Developer: Reload Window, which saves the workbench's state first): the graph panel comes back
+ * through the extension's serializer and the webview's saved state, showing the same model with the same modules
+ * unfolded and the same colouring (asserted on the DOM). `editor` is a text editor's tab, clicked to take the focus
+ * from the webview.
  */
-async function reopenRestoresGraph(page, { model, frames, colour }) {
+async function reloadRestoresGraph(page, { editor, model, frames, colour }) {
   let graph = graphView(page);
   const units = await graph.locator("#canvas").getAttribute("data-units");
-  const tab = page.locator(".tabs-container .tab", { hasText: "Graph · " }).first();
-  await tab.click();
-  await tab.locator(".action-label.codicon-close").click();
-  await tab.waitFor({ state: "detached", timeout: 20_000 });
-  await runCommand(page, "View: Reopen Closed Editor");
-  await tab.waitFor({ timeout: 60_000 });
+  await page.locator(`.tabs-container .tab[data-resource-name="${editor}"]`).first().click();
+  const reloaded = page.waitForEvent("load", { timeout: 120_000 });
+  await runCommand(page, "Developer: Reload Window");
+  await reloaded;
+  await page.locator(".monaco-workbench").waitFor({ timeout: 90_000 });
+  await page.locator(".tabs-container .tab", { hasText: "Graph · " }).first().waitFor({ timeout: 90_000 });
   graph = graphView(page);
-  await graph.locator("#canvas[data-units] g.unit").first().waitFor({ timeout: 120_000 });
+  // The restored panel draws once the new server has checked the quantizer again.
+  await graph.locator("#canvas[data-units] g.unit").first().waitFor({ timeout: 180_000 });
   assert.match(await graph.locator("#summary").innerText(), new RegExp(`^${model.replace(/\./g, "\\.")} · `));
   for (const frame of frames) assert.equal(await graph.locator(`g.frame[data-frame="${frame}"]`).count(), 1, `module ${frame} is still unfolded`);
-  assert.equal(await graph.locator("#canvas").getAttribute("data-units"), units, "as many boxes as before");
+  assert.equal(await graph.locator("#canvas").getAttribute("data-units"), units, "as many boxes as before the reload");
   assert.equal(await graph.locator("#colour").inputValue(), colour);
 }
 
@@ -185,11 +187,11 @@ export async function uiSmoke({ vsix, artifacts, log }) {
       await graph.locator('g.frame[data-frame="layer1.0"]').waitFor({ timeout: 20_000 });
       assert.ok((await graph.locator('g.unit[data-node="/layer1/layer1.0/Add"]').count()) === 1, "the block's residual Add is drawn");
       await shot("graph-resnet18-expanded-block");
-      await reopenRestoresGraph(page, { model: "resnet18_op13.onnx", frames: ["layer1", "layer1.0"], colour: "op" });
-      await shot("graph-resnet18-reopened");
+      await reloadRestoresGraph(page, { editor: "resnet.ts", model: "resnet18_op13.onnx", frames: ["layer1", "layer1.0"], colour: "op" });
+      await shot("graph-resnet18-restored-after-reload");
     } else {
-      await reopenRestoresGraph(page, { model: "fmnist.onnx", frames: [], colour: "sqnr" });
-      await shot("graph-reopened");
+      await reloadRestoresGraph(page, { editor: "tutorial-quantizer.ts", model: "fmnist.onnx", frames: [], colour: "sqnr" });
+      await shot("graph-restored-after-reload");
     }
   } catch (error) {
     await shot("failure").catch(() => {});
