@@ -385,12 +385,14 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
       else qim2col_padded(padded, PH, PW, kh, kw, sh, sw, dh, dw, OW, N, K, k0, kc, jc, je, signed, bchunk);
       const first = k0 == 0;
       const last = k0 + kc >= K2;
-      for (let j = jc; j < je; j++) {
-        const bj = bchunk + <usize>((j - jc) * kp * 32);
-        const n0 = j * QNR;
-        const cols = min(QNR, N - n0);
-        for (let p = p0; p < p1; p++) {
-          const m0 = p * QMR;
+      // Panels outermost: one panel's K chunk of A (kc·8 bytes) stays in L1 across the chunk's column blocks, so A
+      // streams once per column chunk (the B chunk stays in L2); blocks outermost re-read all of A per block.
+      for (let p = p0; p < p1; p++) {
+        const m0 = p * QMR;
+        for (let j = jc; j < je; j++) {
+          const bj = bchunk + <usize>((j - jc) * kp * 32);
+          const n0 = j * QNR;
+          const cols = min(QNR, N - n0);
           qtile(a + <usize>(p * K2 * QMR * 2 + k0 * QMR * 2), bj, kp, parts + <usize>((p * QCHUNK + (j - jc)) * 128),
             first, last, bias + (<usize>m0 << 2), mult + (<usize>m0 << 2), off + (<usize>m0 << 2), d,
             y + <usize>m0 * N + (wide ? 0 : <usize>n0), N, min(QMR, M - m0), cols, tmp, wide, n0, Nw, OW, PW);
