@@ -7,7 +7,7 @@ import { QD, qdesc, requantStore } from "./qcommon";
 export function qwindow_scratch_bytes(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
   const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
   const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 32;
-  return PH * PW * 2 + 128;
+  return PH * PW * 2 + 128 + kh * kw * 16;
 }
 
 /** Copy plane x (bytes) into dst as int16 (x − zx), with zero borders: PH×PW, the input at (ph, pw). */
@@ -116,6 +116,9 @@ export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratc
       dw3x3(pad, PW, OH, OW, sh, sw, dh, dw, w, vb, mult + (<usize>o << 2), off + (<usize>o << 2), d, out, tmp);
       continue;
     }
+    // The taps' weight splats, built once per channel rather than once per 8 outputs.
+    const splats = tmp + 128;
+    if (vec) for (let t = 0; t < taps; t++) v128.store(splats + (<usize>t << 4), i16x8.splat(load<i16>(w + (<usize>t << 1))));
     for (let oy = 0; oy < OH; oy++) {
       const row = pad + (<usize>(oy * sh * PW) << 1);
       const yr = out + <usize>(oy * OW);
@@ -126,7 +129,7 @@ export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratc
           for (let ky = 0; ky < kh; ky++) {
             const r = row + (<usize>(ky * dh * PW + ox * sw) << 1);
             for (let kx = 0; kx < kw; kx++) {
-              const wv = i16x8.splat(load<i16>(w + (<usize>(ky * kw + kx) << 1)));
+              const wv = v128.load(splats + (<usize>(ky * kw + kx) << 4));
               const v = taps8(r + (<usize>(kx * dw) << 1), sw);
               a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, wv));
               a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, wv));
