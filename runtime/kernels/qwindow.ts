@@ -1,7 +1,7 @@
 // Integer sliding-window kernels on NCHW byte planes: depthwise convolution, max pooling, and plane sums (global
 // average pooling). Like the float window kernels, each plane is first copied into a padded scratch plane so the
 // inner loops need no bounds checks.
-import { QD, qdesc, requantStore } from "./qcommon";
+import { QD, qdesc, requantBegin, requantRow, requantStore } from "./qcommon";
 
 /** Bytes of scratch a depthwise convolution needs: one padded int16 plane plus overread room. */
 export function qwindow_scratch_bytes(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
@@ -75,7 +75,7 @@ function dw3x3(
       a0 = tap(a0, r2, sw, w6); a1 = tapHigh(a1, r2, sw, w6);
       a0 = tap(a0, r2 + c1, sw, w7); a1 = tapHigh(a1, r2 + c1, sw, w7);
       a0 = tap(a0, r2 + c2, sw, w8); a1 = tapHigh(a1, r2 + c2, sw, w8);
-      requantStore(a0, a1, mult, off, d, yr + <usize>ox, min(8, OW - ox), tmp);
+      requantRow(a0, a1, mult, off, yr + <usize>ox, min(8, OW - ox), tmp);
     }
   }
 }
@@ -101,6 +101,7 @@ export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratc
   const per = M / C;
   const taps = kh * kw;
   const vec = sw == 1 || sw == 2;
+  requantBegin(d);
   let loaded = -1;
   for (let o = c0; o < c1; o++) {
     const ci = o / per;
@@ -135,7 +136,7 @@ export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratc
               a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, wv));
             }
           }
-          requantStore(a0, a1, mult + (<usize>o << 2), off + (<usize>o << 2), d, yr + <usize>ox, min(8, OW - ox), tmp);
+          requantRow(a0, a1, mult + (<usize>o << 2), off + (<usize>o << 2), yr + <usize>ox, min(8, OW - ox), tmp);
         }
         continue;
       }
