@@ -9,7 +9,7 @@
 // Requantization (documented rounding): q = clamp(nearest_even(f32(acc) · mult + off) + zy, qlo, qhi), in float32;
 // f32(acc) rounds accumulators beyond 2^24 and the product rounds once more, which can move values lying within
 // ~1e-6 of a half-integer to the other side of the tie. The clamp carries fused Relu/Clip bounds in quantized units.
-import { QD, qdesc, requantStore } from "./qcommon";
+import { QD, qdesc, requantBegin, requantRow } from "./qcommon";
 
 export const QMR: i32 = 4;
 export const QNR: i32 = 8;
@@ -201,10 +201,10 @@ function qim2col_wide(
   let oy = n0 / PW;
   let ox = n0 - oy * PW;
   if (ox + QNR <= OW && n0 + QNR <= Nw) {
-    requantStore(acc0, acc1, mult, off, d, y + <usize>(oy * OW + ox), QNR, tmp);
+    requantRow(acc0, acc1, mult, off, y + <usize>(oy * OW + ox), QNR, tmp);
     return;
   }
-  requantStore(acc0, acc1, mult, off, d, tmp + 16, QNR, tmp);
+  requantRow(acc0, acc1, mult, off, tmp + 16, QNR, tmp);
   const end = min(QNR, Nw - n0);
   for (let q = 0; q < end; q++) {
     if (ox < OW) store<u8>(y + <usize>(oy * OW + ox), load<u8>(tmp + 16 + q));
@@ -337,10 +337,10 @@ function qim2col_padded(
     if (rows > 3) storeWide(c30, c31, mult + 12, off + 12, d, y + <usize>N * 3, n0, Nw, OW, PW, tmp);
     return;
   }
-  requantStore(c00, c01, mult, off, d, y, cols, tmp);
-  if (rows > 1) requantStore(c10, c11, mult + 4, off + 4, d, y + <usize>N, cols, tmp);
-  if (rows > 2) requantStore(c20, c21, mult + 8, off + 8, d, y + <usize>N * 2, cols, tmp);
-  if (rows > 3) requantStore(c30, c31, mult + 12, off + 12, d, y + <usize>N * 3, cols, tmp);
+  requantRow(c00, c01, mult, off, y, cols, tmp);
+  if (rows > 1) requantRow(c10, c11, mult + 4, off + 4, y + <usize>N, cols, tmp);
+  if (rows > 2) requantRow(c20, c21, mult + 8, off + 8, y + <usize>N * 2, cols, tmp);
+  if (rows > 3) requantRow(c30, c31, mult + 12, off + 12, y + <usize>N * 3, cols, tmp);
 }
 
 /**
@@ -355,6 +355,7 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
   const OH = qdesc(d, QD.OH), OW = qdesc(d, QD.OW), M = qdesc(d, QD.M);
   const zx = qdesc(d, QD.ZX);
   const signed = (qdesc(d, QD.FLAGS) & 1) != 0;
+  requantBegin(d);
   const K = C * kh * kw;
   const K2 = (K + 1) & ~1;
   const N = OH * OW;
@@ -385,12 +386,14 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
       else qim2col_padded(padded, PH, PW, kh, kw, sh, sw, dh, dw, OW, N, K, k0, kc, jc, je, signed, bchunk);
       const first = k0 == 0;
       const last = k0 + kc >= K2;
-      for (let j = jc; j < je; j++) {
-        const bj = bchunk + <usize>((j - jc) * kp * 32);
-        const n0 = j * QNR;
-        const cols = min(QNR, N - n0);
-        for (let p = p0; p < p1; p++) {
-          const m0 = p * QMR;
+      // Panels outermost: one panel's K chunk of A (kc·8 bytes) stays in L1 across the chunk's column blocks, so A
+      // streams once per column chunk (the B chunk stays in L2); blocks outermost re-read all of A per block.
+      for (let p = p0; p < p1; p++) {
+        const m0 = p * QMR;
+        for (let j = jc; j < je; j++) {
+          const bj = bchunk + <usize>((j - jc) * kp * 32);
+          const n0 = j * QNR;
+          const cols = min(QNR, N - n0);
           qtile(a + <usize>(p * K2 * QMR * 2 + k0 * QMR * 2), bj, kp, parts + <usize>((p * QCHUNK + (j - jc)) * 128),
             first, last, bias + (<usize>m0 << 2), mult + (<usize>m0 << 2), off + (<usize>m0 << 2), d,
             y + <usize>m0 * N + (wide ? 0 : <usize>n0), N, min(QMR, M - m0), cols, tmp, wide, n0, Nw, OW, PW);

@@ -1,13 +1,13 @@
 // Integer sliding-window kernels on NCHW byte planes: depthwise convolution, max pooling, and plane sums (global
 // average pooling). Like the float window kernels, each plane is first copied into a padded scratch plane so the
 // inner loops need no bounds checks.
-import { QD, qdesc, requantStore } from "./qcommon";
+import { QD, qdesc, requantBegin, requantRow, requantStore } from "./qcommon";
 
 /** Bytes of scratch a depthwise convolution needs: one padded int16 plane plus overread room. */
 export function qwindow_scratch_bytes(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
   const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
   const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 32;
-  return PH * PW * 2 + 128;
+  return PH * PW * 2 + 128 + kh * kw * 16;
 }
 
 /** Copy plane x (bytes) into dst as int16 (x − zx), with zero borders: PH×PW, the input at (ph, pw). */
@@ -37,6 +37,49 @@ function padPlane16(x: usize, H: i32, W: i32, signed: bool, zx: i32, dst: usize,
   return v128.shuffle<i16>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6, 8, 10, 12, 14);
 }
 
+// @ts-ignore: decorator
+@inline function tap(a: v128, r: usize, sw: i32, wv: v128): v128 {
+  return i32x4.add(a, i32x4.extmul_low_i16x8_s(taps8(r, sw), wv));
+}
+
+// @ts-ignore: decorator
+@inline function tapHigh(a: v128, r: usize, sw: i32, wv: v128): v128 {
+  return i32x4.add(a, i32x4.extmul_high_i16x8_s(taps8(r, sw), wv));
+}
+
+/**
+ * One channel of a 3×3 depthwise convolution (strides 1 and 2) from its padded int16 plane: the nine weight splats
+ * stay in registers across the whole plane instead of being rebuilt for every 8 outputs, the bulk of the general
+ * loop's work at 9 taps.
+ */
+function dw3x3(
+  pad: usize, PW: i32, OH: i32, OW: i32, sh: i32, sw: i32, dh: i32, dw: i32, w: usize, vb: v128, mult: usize, off: usize,
+  d: usize, out: usize, tmp: usize,
+): void {
+  const w0 = i16x8.splat(load<i16>(w)), w1 = i16x8.splat(load<i16>(w, 2)), w2 = i16x8.splat(load<i16>(w, 4));
+  const w3 = i16x8.splat(load<i16>(w, 6)), w4 = i16x8.splat(load<i16>(w, 8)), w5 = i16x8.splat(load<i16>(w, 10));
+  const w6 = i16x8.splat(load<i16>(w, 12)), w7 = i16x8.splat(load<i16>(w, 14)), w8 = i16x8.splat(load<i16>(w, 16));
+  const rowStep = <usize>(dh * PW) << 1;
+  const c1 = <usize>dw << 1, c2 = <usize>(2 * dw) << 1;
+  for (let oy = 0; oy < OH; oy++) {
+    const yr = out + <usize>(oy * OW);
+    for (let ox = 0; ox < OW; ox += 8) {
+      const r0 = pad + (<usize>(oy * sh * PW + ox * sw) << 1);
+      const r1 = r0 + rowStep, r2 = r1 + rowStep;
+      let a0 = tap(vb, r0, sw, w0), a1 = tapHigh(vb, r0, sw, w0);
+      a0 = tap(a0, r0 + c1, sw, w1); a1 = tapHigh(a1, r0 + c1, sw, w1);
+      a0 = tap(a0, r0 + c2, sw, w2); a1 = tapHigh(a1, r0 + c2, sw, w2);
+      a0 = tap(a0, r1, sw, w3); a1 = tapHigh(a1, r1, sw, w3);
+      a0 = tap(a0, r1 + c1, sw, w4); a1 = tapHigh(a1, r1 + c1, sw, w4);
+      a0 = tap(a0, r1 + c2, sw, w5); a1 = tapHigh(a1, r1 + c2, sw, w5);
+      a0 = tap(a0, r2, sw, w6); a1 = tapHigh(a1, r2, sw, w6);
+      a0 = tap(a0, r2 + c1, sw, w7); a1 = tapHigh(a1, r2 + c1, sw, w7);
+      a0 = tap(a0, r2 + c2, sw, w8); a1 = tapHigh(a1, r2 + c2, sw, w8);
+      requantRow(a0, a1, mult, off, yr + <usize>ox, min(8, OW - ox), tmp);
+    }
+  }
+}
+
 /**
  * Depthwise convolution of one image, output channels [c0, c1): channel o reads input plane o / (M / C). Weights are
  * int16 [M][kh·kw] at the descriptor's A; per-channel bias (i32, zero points already subtracted from the input), mult
@@ -58,6 +101,7 @@ export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratc
   const per = M / C;
   const taps = kh * kw;
   const vec = sw == 1 || sw == 2;
+  requantBegin(d);
   let loaded = -1;
   for (let o = c0; o < c1; o++) {
     const ci = o / per;
@@ -69,6 +113,13 @@ export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratc
     const b = load<i32>(bias + (<usize>o << 2));
     const out = y + <usize>(o * OH * OW);
     const vb = i32x4.splat(b);
+    if (vec && kh == 3 && kw == 3) {
+      dw3x3(pad, PW, OH, OW, sh, sw, dh, dw, w, vb, mult + (<usize>o << 2), off + (<usize>o << 2), d, out, tmp);
+      continue;
+    }
+    // The taps' weight splats, built once per channel rather than once per 8 outputs.
+    const splats = tmp + 128;
+    if (vec) for (let t = 0; t < taps; t++) v128.store(splats + (<usize>t << 4), i16x8.splat(load<i16>(w + (<usize>t << 1))));
     for (let oy = 0; oy < OH; oy++) {
       const row = pad + (<usize>(oy * sh * PW) << 1);
       const yr = out + <usize>(oy * OW);
@@ -79,13 +130,13 @@ export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratc
           for (let ky = 0; ky < kh; ky++) {
             const r = row + (<usize>(ky * dh * PW + ox * sw) << 1);
             for (let kx = 0; kx < kw; kx++) {
-              const wv = i16x8.splat(load<i16>(w + (<usize>(ky * kw + kx) << 1)));
+              const wv = v128.load(splats + (<usize>(ky * kw + kx) << 4));
               const v = taps8(r + (<usize>(kx * dw) << 1), sw);
               a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, wv));
               a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, wv));
             }
           }
-          requantStore(a0, a1, mult + (<usize>o << 2), off + (<usize>o << 2), d, yr + <usize>ox, min(8, OW - ox), tmp);
+          requantRow(a0, a1, mult + (<usize>o << 2), off + (<usize>o << 2), yr + <usize>ox, min(8, OW - ox), tmp);
         }
         continue;
       }

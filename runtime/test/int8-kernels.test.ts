@@ -157,3 +157,52 @@ for (const threads of [1, 2]) {
     }
   });
 }
+
+// Depthwise convolutions: 3×3 at strides 1 and 2 (with dilation and channel multipliers) take the kernel's
+// register-resident 3×3 loop; 5×5 and stride 3 the general one. Widths not a multiple of 8 cover the partial stores.
+const DEPTHWISE_CASES: { C: number; per: number; H: number; W: number; k: number; s: number; pad: number; dil: number }[] = [
+  { C: 5, per: 1, H: 13, W: 11, k: 3, s: 1, pad: 1, dil: 1 },
+  { C: 4, per: 1, H: 14, W: 19, k: 3, s: 2, pad: 1, dil: 1 },
+  { C: 3, per: 2, H: 9, W: 12, k: 3, s: 1, pad: 2, dil: 2 },
+  { C: 4, per: 1, H: 11, W: 17, k: 5, s: 2, pad: 2, dil: 1 },
+  { C: 2, per: 1, H: 10, W: 10, k: 3, s: 3, pad: 0, dil: 1 },
+];
+
+for (const threads of [1, 2]) {
+  test(`integer depthwise convolutions equal the oracle (3×3 strides 1 and 2, dilation, multipliers, 5×5, stride 3; ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
+    const k = new Kernels({ threads });
+    try {
+      for (const c of DEPTHWISE_CASES) for (const signed of [false, true]) {
+        const M = c.C * c.per;
+        const span = c.dil * (c.k - 1) + 1;
+        const OH = Math.floor((c.H + 2 * c.pad - span) / c.s) + 1;
+        const OW = Math.floor((c.W + 2 * c.pad - span) / c.s) + 1;
+        const g: Window2d = { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: c.s, sw: c.s, ph: c.pad, pw: c.pad, dh: c.dil, dw: c.dil, OH, OW };
+        const taps = c.k * c.k;
+        const seed = c.C * 17 + c.H * 5 + c.W + c.k;
+        const w = Int8Array.from(ints(M * taps, -128, 127, seed));
+        const rq = requantization(M, signed, signed, seed);
+        const xv = ints(c.C * c.H * c.W, signed ? -128 : 0, signed ? 127 : 255, seed + 3);
+        const x = bytes(k, xv, signed);
+        const y = bytes(k, new Array<number>(M * OH * OW).fill(0), signed);
+        const packed = k.qconv.pack(w, { groups: 1, M, K: taps, depthwise: true }, rq, (n) => k.allocF32(n));
+        k.qwindow.reserve(g);
+        k.qwindow.depthwise(packed, x, y, { N: 1, groups: c.C, C: 1, M: c.per, g });
+        for (let m = 0; m < M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+          const ci = Math.floor(m / c.per);
+          let acc = rq.biasAcc[m]!;
+          for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
+            const iy = oy * c.s - c.pad + ky * c.dil;
+            const ix = ox * c.s - c.pad + kx * c.dil;
+            const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[(ci * c.H + iy) * c.W + ix]!;
+            acc += (v - rq.zx) * w[m * taps + ky * c.k + kx]!;
+          }
+          const want = requant(acc, rq.mult[m]!, rq.off[m]!, rq.zy, rq.qlo, rq.qhi);
+          assert.equal(y[(m * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${m}][${oy}][${ox}]`);
+        }
+      }
+    } finally {
+      await k.close();
+    }
+  });
+}
