@@ -2,27 +2,15 @@
 -- its code actions (only those of QKIT_ACTION_KIND when set, as `vim.lsp.buf.code_action({ context = { only = ... } })`
 -- does), applies the first one's edit to the buffer (Neovim sends the change to the server), and waits for the
 -- diagnostic to go. Exits non-zero (cquit) when anything is off. Set up by server/test/neovim.test.ts.
-local function env(name)
-  local value = os.getenv(name)
-  if not value then error(name .. " is not set") end
-  return value
-end
-local server = env("QKIT_SERVER_BIN")
-local workspace = env("QKIT_WORKSPACE")
+local common = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":h") .. "/common.lua")
+local env, fail = common.env, common.fail
 local file = env("QKIT_FILE")
 local expect_code = env("QKIT_EXPECT_CODE")
 local only = os.getenv("QKIT_ACTION_KIND")
 
-local function fail(message)
-  io.stderr:write("FAIL: " .. message .. "\n")
-  vim.cmd("cquit! 1")
-end
-
 vim.cmd("edit " .. vim.fn.fnameescape(file))
 local bufnr = vim.api.nvim_get_current_buf()
-local client_id = vim.lsp.start_client({ name = "qkit", cmd = { "node", server, "--stdio" }, root_dir = workspace, init_options = { trusted = true } })
-if not client_id then fail("the server did not start") end
-vim.lsp.buf_attach_client(bufnr, client_id)
+local client_id = common.start(bufnr)
 
 -- As Neovim's own code_action does: the line's diagnostics in LSP form (range, message, source, code, data).
 local function find()

@@ -1,13 +1,8 @@
 -- A second, independent LSP client: Neovim's built-in one (0.7+), headless. Opens a broken quantizer, waits for the
 -- server's diagnostic at the marked line, asks for a hover, and exits non-zero (cquit) when anything is off.
 -- Everything it needs comes from the environment, set by server/test/neovim.test.ts.
-local function env(name)
-  local value = os.getenv(name)
-  if not value then error(name .. " is not set") end
-  return value
-end
-local server = env("QKIT_SERVER_BIN")
-local workspace = env("QKIT_WORKSPACE")
+local common = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":h") .. "/common.lua")
+local env, fail = common.env, common.fail
 local file = env("QKIT_FILE")
 local expect_line = tonumber(env("QKIT_EXPECT_LINE"))
 local expect_code = env("QKIT_EXPECT_CODE")
@@ -15,21 +10,9 @@ local hover_line = tonumber(env("QKIT_HOVER_LINE"))
 local hover_col = tonumber(env("QKIT_HOVER_COL"))
 local hover_match = env("QKIT_HOVER_MATCH")
 
-local function fail(message)
-  io.stderr:write("FAIL: " .. message .. "\n")
-  vim.cmd("cquit! 1")
-end
-
 vim.cmd("edit " .. vim.fn.fnameescape(file))
 local bufnr = vim.api.nvim_get_current_buf()
-local client_id = vim.lsp.start_client({
-  name = "qkit",
-  cmd = { "node", server, "--stdio" },
-  root_dir = workspace,
-  init_options = { trusted = true },
-})
-if not client_id then fail("the server did not start") end
-vim.lsp.buf_attach_client(bufnr, client_id)
+local client_id = common.start(bufnr)
 
 local found
 local ok = vim.wait(30000, function()

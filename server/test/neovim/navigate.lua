@@ -2,21 +2,11 @@
 -- graph (a `qkit-graph://` buffer that qkit/graphView fills, as the README's configuration does), the references of a
 -- spec, the outline (document symbols) and workspace symbols. Prints what it finds; exits non-zero (cquit) when
 -- anything is off. Set up by server/test/neovim.test.ts.
-local function env(name)
-  local value = os.getenv(name)
-  if not value then error(name .. " is not set") end
-  return value
-end
-local server = env("QKIT_SERVER_BIN")
-local workspace = env("QKIT_WORKSPACE")
+local common = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":h") .. "/common.lua")
+local env, fail = common.env, common.fail
 local file = env("QKIT_FILE")
 local def_line, def_col = tonumber(env("QKIT_DEFINITION_LINE")), tonumber(env("QKIT_DEFINITION_COL"))
 local ref_line, ref_col = tonumber(env("QKIT_REFERENCES_LINE")), tonumber(env("QKIT_REFERENCES_COL"))
-
-local function fail(message)
-  io.stderr:write("FAIL: " .. message .. "\n")
-  vim.cmd("cquit! 1")
-end
 
 local client_id
 -- The annotated graph of a quantizer, as the README shows it: the buffer a definition or reference jumps to.
@@ -36,22 +26,11 @@ vim.api.nvim_create_autocmd("BufReadCmd", {
 
 vim.cmd("edit " .. vim.fn.fnameescape(file))
 local bufnr = vim.api.nvim_get_current_buf()
-client_id = vim.lsp.start_client({ name = "qkit", cmd = { "node", server, "--stdio" }, root_dir = workspace, init_options = { trusted = true } })
-if not client_id then fail("the server did not start") end
-vim.lsp.buf_attach_client(bufnr, client_id)
--- Requests go to servers whose capabilities are known: wait for the initialize answer.
-if not vim.wait(30000, function()
-  local client = vim.lsp.get_client_by_id(client_id)
-  return client ~= nil and client.initialized == true
-end, 50) then fail("the server did not initialize within 30 s") end
+client_id = common.start(bufnr, true)
 local uri = vim.uri_from_bufnr(bufnr)
 
 local function request(method, params)
-  local responses = vim.lsp.buf_request_sync(bufnr, method, params, 30000)
-  local response = responses and responses[client_id]
-  if not response then fail("no answer to " .. method) end
-  if response.err then fail(method .. ": " .. vim.inspect(response.err)) end
-  return response.result
+  return common.request(bufnr, client_id, method, params)
 end
 
 -- The graph exists once the quantizer's first check is done: until then a definition has nowhere to go.

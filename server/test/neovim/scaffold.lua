@@ -1,38 +1,17 @@
 -- The scaffold over plain LSP in headless Neovim (0.7+): runs the server's qkit.scaffoldQuantizer command (as
 -- `vim.lsp.buf.execute_command` does) for a model, opens the file it wrote, and waits for the server's check of it.
 -- Prints what it finds; exits non-zero (cquit) when anything is off. Set up by server/test/neovim.test.ts.
-local function env(name)
-  local value = os.getenv(name)
-  if not value then error(name .. " is not set") end
-  return value
-end
-local server = env("QKIT_SERVER_BIN")
-local workspace = env("QKIT_WORKSPACE")
+local common = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":h") .. "/common.lua")
+local env, fail = common.env, common.fail
 local model = env("QKIT_MODEL")
 
-local function fail(message)
-  io.stderr:write("FAIL: " .. message .. "\n")
-  vim.cmd("cquit! 1")
-end
-
 -- Any buffer of the workspace carries the requests: here its qkit.json.
-vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/qkit.json"))
+vim.cmd("edit " .. vim.fn.fnameescape(env("QKIT_WORKSPACE") .. "/qkit.json"))
 local config = vim.api.nvim_get_current_buf()
-local client_id = vim.lsp.start_client({ name = "qkit", cmd = { "node", server, "--stdio" }, root_dir = workspace, init_options = { trusted = true } })
-if not client_id then fail("the server did not start") end
-vim.lsp.buf_attach_client(config, client_id)
--- Requests go to servers whose capabilities are known: wait for the initialize answer.
-if not vim.wait(30000, function()
-  local client = vim.lsp.get_client_by_id(client_id)
-  return client ~= nil and client.initialized == true
-end, 50) then fail("the server did not initialize within 30 s") end
+local client_id = common.start(config, true)
 
 local function request(bufnr, method, params)
-  local responses = vim.lsp.buf_request_sync(bufnr, method, params, 60000)
-  local response = responses and responses[client_id]
-  if not response then fail("no answer to " .. method) end
-  if response.err then fail(method .. ": " .. vim.inspect(response.err)) end
-  return response.result
+  return common.request(bufnr, client_id, method, params, 60000)
 end
 
 local written = request(config, "workspace/executeCommand", { command = "qkit.scaffoldQuantizer", arguments = { model, { like = "xnnpack" } } })
