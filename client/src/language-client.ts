@@ -18,7 +18,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, configFil
     debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ["--nolazy", "--inspect=6011"] } },
   };
   const root = path.dirname(configFile.fsPath);
-  const initializationOptions: QkitInitializationOptions = { trusted: vscode.workspace.isTrusted, settings: serverSettings() };
+  // The lenses and hover links name the extension's own commands (progress notification, graph panel).
+  const initializationOptions: QkitInitializationOptions = { trusted: vscode.workspace.isTrusted, settings: serverSettings(), clientCommands: ["qkit.runCalibration", "qkit.showAnnotatedGraph"] };
   const clientOptions: LanguageClientOptions = {
     documentSelector: documentSelectorFor(configFile.fsPath),
     // The server's root is the folder holding the qkit.json in use (the `qkit.configFile` setting).

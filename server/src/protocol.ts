@@ -35,6 +35,12 @@ export interface QkitInitializationOptions {
    */
   trusted?: boolean;
   settings?: Partial<QkitSettings>;
+  /**
+   * Commands the client runs itself (the VS Code extension: `qkit.runCalibration`, `qkit.showAnnotatedGraph`, with its
+   * own progress and panels). A code lens names such a command when the client has it, and otherwise the server's
+   * command that does the same over plain LSP (CALIBRATE_COMMAND, OPEN_GRAPH_COMMAND).
+   */
+  clientCommands?: string[];
 }
 
 /** The client's trust decision changed (VS Code: the user trusted the workspace after opening it). */
@@ -309,3 +315,18 @@ export const NewQuantizerRequest = new RequestType<NewQuantizerParams, NewQuanti
  * server lists, and the extension's `qkit.newQuantizer` asks the user first.
  */
 export const NEW_QUANTIZER_COMMAND = "qkit.scaffoldQuantizer";
+
+/**
+ * Run calibration as an LSP command, for clients without qkit/runCalibration (the "Run calibration" lens in Neovim):
+ * arguments `[quantizer, output?]` (URIs or paths). The server creates its own work-done progress where the client
+ * allows (`window.workDoneProgress`), cancellable; answers a RunCalibrationResult and says the outcome with
+ * `window/showMessage`.
+ */
+export const CALIBRATE_COMMAND = "qkit.calibrate";
+
+/**
+ * Open a quantizer's annotated graph document (`qkit-graph:///…`, its text from qkit/graphView) with
+ * `window/showDocument`: argument `[quantizer]`; answers `{ uri }` (the graph document's URI) whether or not the client
+ * could show it.
+ */
+export const OPEN_GRAPH_COMMAND = "qkit.openGraph";

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import type * as ts from "typescript";
 import {
   CancellationToken,
+  CancellationTokenSource,
   CodeActionKind,
   CodeLensRefreshRequest,
   DidChangeWatchedFilesNotification,
@@ -27,12 +28,15 @@ import {
   DidChangeTrustNotification,
   GraphModelRequest,
   GraphViewRequest,
+  CALIBRATE_COMMAND,
   NEW_QUANTIZER_COMMAND,
   NewQuantizerRequest,
+  OPEN_GRAPH_COMMAND,
   RunCalibrationRequest,
   StatusChangedNotification,
   StatusRequest,
   type NewQuantizerResult,
+  type RunCalibrationResult,
   type StatusResult,
 } from "./protocol.js";
 import { Workspace, type WorkspaceHost } from "./workspace/workspace.js";
@@ -44,13 +48,13 @@ import { codeLenses } from "./features/code-lens.js";
 import { pathToUri, uriToPath } from "./util/uri.js";
 import { CalibrationFailure, CalibrationService } from "./calibration/calibration-service.js";
 import { nodeCalibrationMarkdown, siteCalibrationMarkdown } from "./features/qparam-hover.js";
-import { calibrationLenses, RUN_CALIBRATION_COMMAND } from "./features/calibration-lenses.js";
+import { calibrationLenses, lensCommands, RUN_CALIBRATION_COMMAND } from "./features/calibration-lenses.js";
 import { graphView } from "./features/graph-view.js";
 import { graphModel } from "./features/graph-model.js";
 import { scaleInlayHints } from "./features/inlay-hints.js";
 import { stringAt } from "./typescript/syntax-queries.js";
 import { codeActions, FIX_ALL_KIND } from "./features/code-actions.js";
-import { graphSources, nodeDefinitions, specReferences } from "./features/navigation.js";
+import { graphDocumentUri, graphSources, nodeDefinitions, specReferences } from "./features/navigation.js";
 import { documentSymbols, workspaceSymbols } from "./features/symbols.js";
 import { NewQuantizerFailure, newQuantizer, newQuantizerCommand } from "./features/new-quantizer.js";
 
@@ -66,6 +70,16 @@ function untilCancelled(token: CancellationToken): Promise<never> {
     if (token.isCancellationRequested) reject(cancelled());
     token.onCancellationRequested(() => reject(cancelled()));
   });
+}
+
+/** Cancelled when either is: the command's request, or the user's cancel on the progress the server created. */
+function mergedToken(a: CancellationToken, b: CancellationToken): CancellationToken {
+  const source = new CancellationTokenSource();
+  for (const token of [a, b]) {
+    if (token.isCancellationRequested) source.cancel();
+    token.onCancellationRequested(() => source.cancel());
+  }
+  return source.token;
 }
 
 /** Wire the LSP connection to a Workspace: translation between URIs and paths, and between LSP and the features. */
@@ -143,6 +157,9 @@ export function startServer(connection: Connection): void {
     return undefined;
   };
 
+  // Commands the client runs itself (initializationOptions.clientCommands); lenses and hover links name those.
+  let clientCommands: ReadonlySet<string> = new Set();
+
   connection.onInitialize((params): InitializeResult => {
     capabilities = params.capabilities;
     const given: unknown = params.initializationOptions;
@@ -153,6 +170,7 @@ export function startServer(connection: Connection): void {
     // A client without a notion of trust leaves it out (the user started the server on their own project); any
     // value it does send is trust only when it is the boolean true.
     workspace.trusted = options.trusted === undefined || isTrusted(options.trusted);
+    clientCommands = new Set(Array.isArray(options.clientCommands) ? options.clientCommands.filter((c): c is string => typeof c === "string") : []);
     const initial = validateSettings(options.settings);
     workspace.settings = { ...DEFAULT_SETTINGS, ...initial.settings };
     settingWarnings.push(...initial.warnings);
@@ -169,7 +187,7 @@ export function startServer(connection: Connection): void {
         referencesProvider: true,
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
-        executeCommandProvider: { commands: [NEW_QUANTIZER_COMMAND] },
+        executeCommandProvider: { commands: [NEW_QUANTIZER_COMMAND, CALIBRATE_COMMAND, OPEN_GRAPH_COMMAND] },
       },
       serverInfo: { name: SERVER_NAME, version: VERSION },
     };
@@ -246,8 +264,10 @@ export function startServer(connection: Connection): void {
       extra = str && !str.inSourcePartitions ? nodeCalibrationMarkdown(report, str.value, threshold) : siteCalibrationMarkdown(report, file, at.line + 1, at.character, threshold);
     } else if (workspace.targetFor(file)) {
       const args = encodeURIComponent(JSON.stringify([uri]));
+      // A command link only where the client runs it; other clients have the lens (the server's command).
+      const run = clientCommands.has(RUN_CALIBRATION_COMMAND) ? `[Run calibration](command:${RUN_CALIBRATION_COMMAND}?${args})` : "Run calibration (the code lens above the Quantizer class)";
       extra = workspace.trusted
-        ? `---\n\n_Not calibrated yet:_ [Run calibration](command:${RUN_CALIBRATION_COMMAND}?${args}) to see scales, zero points, observed ranges and SQNR here.`
+        ? `---\n\n_Not calibrated yet:_ ${run} to see scales, zero points, observed ranges and SQNR here.`
         : "---\n\n_Not calibrated:_ calibration runs the quantizer, which restricted mode does not allow.";
     }
     if (!extra) return base;
@@ -306,7 +326,7 @@ export function startServer(connection: Connection): void {
     const sf = workspace.syntax.sourceFile(file);
     if (!sf) return [];
     const lenses = codeLenses(sf, workspace.results.get(file), workspace.trusted, !!workspace.targetFor(file));
-    const actions = workspace.trusted && workspace.targetFor(file) ? calibrationLenses(sf, params.textDocument.uri, !!calibration?.isRunning(file)) : [];
+    const actions = workspace.trusted && workspace.targetFor(file) ? calibrationLenses(sf, params.textDocument.uri, !!calibration?.isRunning(file), lensCommands(clientCommands)) : [];
     return [...actions, ...lenses];
   });
 
@@ -318,17 +338,23 @@ export function startServer(connection: Connection): void {
     return sf && report ? scaleInlayHints(sf, report, params.range.start.line, params.range.end.line) : [];
   });
 
-  connection.onRequest(RunCalibrationRequest, async (params, token) => {
-    const file = uriToPath(params.uri);
-    if (!file || !calibration) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is not a file`);
-    const progress = params.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(params.workDoneToken) : undefined;
+  /** Progress as LSP's work-done reports: the client's token (qkit/runCalibration) or one the server created. */
+  interface CalibrationProgress {
+    begin(title: string, percentage?: number, message?: string, cancellable?: boolean): void;
+    report(percentage: number, message?: string): void;
+    done(): void;
+  }
+
+  /** Calibrate a target and export it; a cancelled run writes nothing and fails with the LSP's cancelled error. */
+  async function calibrate(file: string, output: string | undefined, progress: CalibrationProgress | undefined, token: CancellationToken): Promise<RunCalibrationResult> {
+    if (!calibration) throw new ResponseError(LSPErrorCodes.RequestFailed, "the server is not initialized");
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     progress?.begin(`Calibrating ${path.basename(file)}`, 0, "starting…", true);
     try {
       return await calibration.run(
         file,
-        params.output ? uriToPath(params.output) ?? params.output : undefined,
+        output,
         {
           progress(event) {
             const rate = event.elapsedMs > 0 ? Math.round((event.items * 1000) / event.elapsedMs) : 0;
@@ -348,6 +374,13 @@ export function startServer(connection: Connection): void {
     } finally {
       progress?.done();
     }
+  }
+
+  connection.onRequest(RunCalibrationRequest, async (params, token) => {
+    const file = uriToPath(params.uri);
+    if (!file) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is not a file`);
+    const progress = params.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(params.workDoneToken) : undefined;
+    return calibrate(file, params.output ? uriToPath(params.output) ?? params.output : undefined, progress, token);
   });
 
   /** A target's quantizer once its check in flight settles: the requests that show its graph start here. */
@@ -393,11 +426,51 @@ export function startServer(connection: Connection): void {
     }
   };
   connection.onRequest(NewQuantizerRequest, (params) => scaffold(() => newQuantizer(workspace!, params)));
-  connection.onExecuteCommand((params) => scaffold(() => newQuantizerCommand(workspace!, params, {
-    open: (file) => openByPath.get(file),
-    ...(capabilities.workspace?.applyEdit ? { applyEdit: (edit) => connection.workspace.applyEdit({ label: "qkit: new quantizer", edit }) } : {}),
-    ...(capabilities.window?.showDocument?.support ? { showDocument: (uri) => connection.window.showDocument({ uri, takeFocus: true }) } : {}),
-  })));
+  connection.onExecuteCommand((params, token) => {
+    if (params.command === CALIBRATE_COMMAND) return calibrateCommand(params.arguments ?? [], token);
+    if (params.command === OPEN_GRAPH_COMMAND) return openGraphCommand(params.arguments ?? []);
+    return scaffold(() => newQuantizerCommand(workspace!, params, {
+      open: (file) => openByPath.get(file),
+      ...(capabilities.workspace?.applyEdit ? { applyEdit: (edit) => connection.workspace.applyEdit({ label: "qkit: new quantizer", edit }) } : {}),
+      ...(capabilities.window?.showDocument?.support ? { showDocument: (uri) => connection.window.showDocument({ uri, takeFocus: true }) } : {}),
+    }));
+  });
+
+  /** A command's file argument: a URI, or a path (relative to the workspace root). */
+  const fileArgument = (command: string, value: unknown, what: string): string => {
+    if (typeof value !== "string" || !value) throw new ResponseError(LSPErrorCodes.RequestFailed, `${command} takes ${what} (a URI or a path) as its argument, not ${JSON.stringify(value)}`);
+    return /^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value) ? uriToPath(value) ?? value : path.resolve(workspace?.root ?? process.cwd(), value);
+  };
+
+  /** The "Run calibration" lens for clients without qkit/runCalibration: the server's own progress and message. */
+  async function calibrateCommand(args: unknown[], token: CancellationToken): Promise<RunCalibrationResult> {
+    const file = fileArgument(CALIBRATE_COMMAND, args[0], "the quantizer file");
+    const output = args[1] === undefined || args[1] === null ? undefined : fileArgument(CALIBRATE_COMMAND, args[1], "the output model");
+    const progress = capabilities.window?.workDoneProgress ? await connection.window.createWorkDoneProgress() : undefined;
+    try {
+      const result = await calibrate(file, output, progress, progress ? mergedToken(token, progress.token) : token);
+      const low = result.lowSqnr.length ? `; ${result.lowSqnr.length} node(s) below the SQNR threshold, worst ${result.lowSqnr[0]!.node} at ${result.lowSqnr[0]!.sqnr.toFixed(1)} dB` : "";
+      void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `qkit: calibrated ${path.basename(file)} on ${result.items} samples; wrote ${uriToPath(result.output) ?? result.output}${low}` });
+      return result;
+    } catch (error) {
+      const message = error instanceof ResponseError ? error.message : String(error);
+      const cancelledRun = error instanceof ResponseError && error.code === LSPErrorCodes.RequestCancelled;
+      void connection.sendNotification(ShowMessageNotification.type, {
+        type: cancelledRun ? MessageType.Info : MessageType.Error,
+        message: `qkit: calibration of ${path.basename(file)} ${cancelledRun ? "was cancelled; nothing was written" : `failed: ${message}`}`,
+      });
+      throw error;
+    }
+  }
+
+  /** The "Show annotated graph" lens for clients without the graph panel: the graph document, where they can show it. */
+  async function openGraphCommand(args: unknown[]): Promise<{ uri: string }> {
+    const file = fileArgument(OPEN_GRAPH_COMMAND, args[0], "the quantizer file");
+    if (!workspace?.targetFor(file)) throw new ResponseError(LSPErrorCodes.RequestFailed, `${file} is not a quantizer listed in qkit.json`);
+    const uri = graphDocumentUri(file);
+    if (capabilities.window?.showDocument?.support) await connection.window.showDocument({ uri, takeFocus: true }).catch(() => undefined);
+    return { uri };
+  }
 
   connection.onShutdown(() => workspace?.dispose());
   documents.listen(connection);

@@ -29,7 +29,8 @@ function hoverText(h: Awaited<ReturnType<LspClient["hover"]>>): string {
 }
 
 before(async () => {
-  client = await LspClient.start(workspace.dir, { settings: { sqnrThresholdDb: 35, inlayHints: true } });
+  // As the VS Code extension starts it: the lenses and hover links name the extension's own commands.
+  client = await LspClient.start(workspace.dir, { settings: { sqnrThresholdDb: 35, inlayHints: true }, clientCommands: ["qkit.runCalibration", "qkit.showAnnotatedGraph"] });
   client.connection.onRequest("workspace/inlayHint/refresh", () => null);
   await client.open(TUTORIAL);
   await client.waitFor(TUTORIAL, (ds) => ds.some((d) => d.source === "qkit"));
@@ -53,6 +54,7 @@ test("code lenses above the Quantizer class run calibration and show the graph",
   const titles = lenses.map((l) => l.command?.title);
   assert.deepEqual(titles.slice(0, 2), ["Run calibration", "Show annotated graph"]);
   assert.equal(lenses[0]!.command!.command, "qkit.runCalibration");
+  assert.equal(lenses[1]!.command!.command, "qkit.showAnnotatedGraph");
   assert.deepEqual(lenses[0]!.command!.arguments, [uri(TUTORIAL)]);
   assert.match(String(titles[2]), /annotated · \d+ left float/);
 });

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { ROOT, positionOf } from "./helpers/lsp-client.js";
-import { BROKEN, FMNIST, markers, tempWorkspace } from "./helpers/workspace.js";
+import { BROKEN, EXAMPLES, FMNIST, TUTORIAL, markers, tempWorkspace } from "./helpers/workspace.js";
 
 /**
  * The server with a client that is not VS Code and not ours: headless Neovim (Debian's `neovim` package, 0.7.2 or
@@ -139,6 +139,23 @@ test("headless Neovim: the qkit.scaffoldQuantizer command writes a quantizer for
     assert.deepEqual(JSON.parse(readFileSync(path.join(dir, "qkit.json"), "utf8")).targets.map((t: { quantizer: string }) => t.quantizer), ["fmnist_cnn_op13-quantizer.ts"]);
     assert.match(output, /^check: done, 0 errors, [1-9]\d* of \d+ nodes annotated$/m);
     assert.match(output, /^error diagnostics: 0$/m);
+  } finally {
+    cleanup();
+  }
+});
+
+test("headless Neovim: the Run calibration and Show annotated graph lenses run as the server's commands", { skip, timeout: 160_000 }, () => {
+  const calibration = { data: path.join(EXAMPLES, "fashion-mnist", "calibration-images-idx3-ubyte.gz"), batchSize: 16, limit: 32, mean: 0.286, std: 0.353 };
+  const { dir, cleanup } = tempWorkspace([{ quantizer: TUTORIAL, model: FMNIST, calibration, output: "out/fmnist.int8.onnx" } as never]);
+  try {
+    const output = neovim("calibrate.lua", dir, { QKIT_FILE: TUTORIAL });
+    const written = path.join(dir, "out", "fmnist.int8.onnx");
+    assert.match(output, /^lens: Run calibration -> qkit\.calibrate$/m);
+    assert.match(output, /^lens: Show annotated graph -> qkit\.openGraph$/m);
+    assert.match(output, new RegExp(`^calibrated: 32 samples, output ${written.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
+    assert.ok(existsSync(written));
+    assert.match(output, /^message: qkit: calibrated tutorial-quantizer\.ts on 32 samples; wrote /m);
+    assert.match(output, /^graph: qkit-graph:\/\/\/tutorial-quantizer\.qkit-graph\?\S+, [1-9]\d* lines in buffer qkit-graph:/m);
   } finally {
     cleanup();
   }
