@@ -130,6 +130,7 @@ try {
     ["compile the quantizer (server thread)", "compileMs"],
     ["worker start: wait for a ready sandbox", "workerStartMs"],
     ["the sandbox's model: snapshot rebuilt (a spare's, in the background)", "modelDecodeMs"],
+    ["the sandbox's warm-up check (a spare's, in the background)", "warmUpMs"],
     ["load the quantizer module", "loadMs"],
     ["annotate()", "annotateMs"],
     ["check the annotations", "checkMs"],

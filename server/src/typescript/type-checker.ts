@@ -31,11 +31,6 @@ export class TypeChecker {
     this.#service.addRoot(file);
   }
 
-  /** Parse the edited texts into the program now (while an edit's debounce runs), not when its check is waited for. */
-  update(): void {
-    this.#service.update();
-  }
-
   /** The file's type errors, and the version of the text they are for (null for a file that is not open). */
   check(file: string): Promise<{ diagnostics: Diagnostic[]; ms: number; version: number | null }> {
     return new Promise((resolve) => {

@@ -132,9 +132,10 @@ export class Workspace {
   }
 
   /**
-   * While the debounce runs: compile the quantizers an edit affects (cached per text), so that when it ends the check's
-   * job goes to its sandbox at once, and bring the TypeScript program up to date, so that the type-check that runs
-   * meanwhile only checks.
+   * While the debounce runs: compile the quantizers an edit affects (cached per text, a few milliseconds), so that
+   * when it ends the check's job goes to its sandbox at once. The TypeScript program is brought up to date only once
+   * that job is on its way (#typeCheck): its update holds this thread for longer than the debounce, and a timer
+   * cannot fire while it runs.
    */
   #precompile(file: string): void {
     if (this.#precompiling) return;
@@ -142,7 +143,6 @@ export class Workspace {
     setImmediate(() => {
       this.#precompiling = false;
       if (this.trusted) for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) this.#compiler.compile(target.quantizerPath);
-      this.types.update();
     });
   }
 
@@ -363,12 +363,13 @@ export class Workspace {
     this.#setCheckDiagnostics(file, placed, version);
     if (outcome.kind === "done") {
       const { load, annotate, check, report } = outcome.report.timings;
-      const { waitMs, decodeMs, warm, model: modelSource } = outcome.startup;
+      const { waitMs, decodeMs, warmUpMs, warm, model: modelSource } = outcome.startup;
       result.timings = {
         debounceMs: this.#debounced.get(file) ?? 0,
         compileMs: Math.round(dispatched - compileStarted),
         workerStartMs: waitMs,
         modelDecodeMs: decodeMs,
+        warmUpMs,
         warmSandbox: warm,
         model: modelSource,
         loadMs: load,
