@@ -57,7 +57,7 @@ interface Spare {
  * several checks' time to start). Each check takes one and its replacement starts as soon as the check's job is on
  * its way, so a burst of edits finds one ready.
  */
-const SPARES = 3;
+export const SPARES = 3;
 
 /**
  * Runs each check in a fresh sandbox process and throws it away afterwards, so a quantizer's globals,

@@ -75,6 +75,12 @@ export class QuantizerLanguageService {
     this.#roots.delete(file);
   }
 
+  /** Bring the program up to date with the open texts (parse what changed), so that a check after it only checks. */
+  update(): void {
+    this.#chooseGlobals();
+    this.#service.getProgram();
+  }
+
   /** Syntax and type errors, as tsserver reports them (suggestions aside). */
   diagnostics(file: string): ts.Diagnostic[] {
     this.addRoot(file);

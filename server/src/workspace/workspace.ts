@@ -133,9 +133,9 @@ export class Workspace {
 
   /**
    * While the debounce runs: compile the quantizers an edit affects (cached per text, a few milliseconds), so that
-   * when it ends the check's job goes to its sandbox at once. The TypeScript program is brought up to date only once
-   * that job is on its way (#typeCheck): its update holds this thread for longer than the debounce, and a timer
-   * cannot fire while it runs.
+   * when it ends the check's job goes to its sandbox at once, and bring the TypeScript program up to date when the
+   * last update took well under what is left of the debounce. A longer one would hold the timer back (it cannot fire
+   * while this thread is busy), and so the check's dispatch: the type-check does it after the dispatch instead.
    */
   #precompile(file: string): void {
     if (this.#precompiling) return;
@@ -143,6 +143,8 @@ export class Workspace {
     setImmediate(() => {
       this.#precompiling = false;
       if (this.trusted) for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) this.#compiler.compile(target.quantizerPath);
+      const left = (this.#editedAt.get(file) ?? 0) + this.settings.debounceMs - performance.now();
+      if (this.types.updateMs < left / 2) this.types.update();
     });
   }
 
