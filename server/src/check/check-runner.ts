@@ -22,7 +22,8 @@ export interface CheckStartup {
   warm: boolean;
   model: ModelSource;
   decodeMs: number;
-  /** The sandbox's warm-up check before it was ready (check-worker.ts), in the background for a spare. */
+  /** Whether the sandbox ran its warm-up check before it was ready (check-worker.ts), and in how long. */
+  warmedUp: boolean;
   warmUpMs: number;
 }
 
@@ -173,7 +174,7 @@ export class CheckRunner {
         kept = this.#giveBack(spare);
         return { kind: "cancelled" };
       }
-      const waited: CheckStartup = { waitMs: Math.round(performance.now() - waitStarted), warm, model: startup.model, decodeMs: startup.decodeMs, warmUpMs: startup.warmUpMs };
+      const waited: CheckStartup = { waitMs: Math.round(performance.now() - waitStarted), warm, model: startup.model, decodeMs: startup.decodeMs, warmedUp: startup.warmedUp, warmUpMs: startup.warmUpMs };
       const supervised = this.#supervise(spare.worker, job, limits, signal, waited);
       // The job is posted: replace the spare it took now, so the next edit finds one ready.
       this.#topUp(SPARES);

@@ -119,14 +119,16 @@ const WARM_UP_QUANTIZER = path.join(__dirname, "warm-up-quantizer.js");
  * pay for that either. Nothing the warm-up leaves matters to the job: the checker keeps no state between checks (the
  * CLI runs many in one process), and the warm-up's model is not the job's.
  */
-async function warmUp(data: WorkerData): Promise<void> {
-  if (!data.snapshot) return;
-  const model = modelFromSnapshot(data.snapshot, data.modelPath, data.modelStamp);
-  if (!model) return;
+async function warmUp(data: WorkerData): Promise<boolean> {
+  // Without a snapshot the sandbox decoded the file: too slow to do twice.
+  const model = data.snapshot ? modelFromSnapshot(data.snapshot, data.modelPath, data.modelStamp) : undefined;
+  if (!model) return false;
   const loader = new qkit.UserModuleLoader({ qkit: authorApi });
   const result = await qkit.checkTarget({ model, quantizer: WARM_UP_QUANTIZER }, { loader, label: "the module", frames: quantizerFrames, inPlace: true });
-  if (result.kind === "checked") JSON.parse(JSON.stringify(reportOf(result)));
+  if (result.kind !== "checked") throw new Error(`${result.error.message}`);
+  JSON.parse(JSON.stringify(reportOf(result)));
   collectGarbage();
+  return true;
 }
 
 function collectGarbage(): void {
@@ -157,8 +159,9 @@ async function main(): Promise<void> {
   qkit.guardPrototypes();
   qkit.trapProcessExit(quantizerFrames);
   const warmUpStarted = performance.now();
+  let warmedUp = false;
   try {
-    await warmUp(data);
+    warmedUp = await warmUp(data);
   } catch (error) {
     // Only slower: the job still runs.
     console.error(`the sandbox's warm-up failed: ${(error as Error)?.message ?? String(error)}`);
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
     started = true;
     void run(model, job);
   });
-  post({ kind: "ready", decodeMs, warmUpMs, model: source });
+  post({ kind: "ready", decodeMs, warmedUp, warmUpMs, model: source });
 }
 
 void main();

@@ -365,12 +365,13 @@ export class Workspace {
     this.#setCheckDiagnostics(file, placed, version);
     if (outcome.kind === "done") {
       const { load, annotate, check, report } = outcome.report.timings;
-      const { waitMs, decodeMs, warmUpMs, warm, model: modelSource } = outcome.startup;
+      const { waitMs, decodeMs, warmedUp, warmUpMs, warm, model: modelSource } = outcome.startup;
       result.timings = {
         debounceMs: this.#debounced.get(file) ?? 0,
         compileMs: Math.round(dispatched - compileStarted),
         workerStartMs: waitMs,
         modelDecodeMs: decodeMs,
+        warmedUp,
         warmUpMs,
         warmSandbox: warm,
         model: modelSource,
