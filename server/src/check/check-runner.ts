@@ -55,8 +55,8 @@ interface Spare {
 
 /**
  * Spares kept warm: one for the next check, and more for when edits come faster than a spare warms up (a spare takes
- * several checks' time to start). Each check takes one and its replacement starts as soon as the check's job is on
- * its way, so a burst of edits finds one ready.
+ * several checks' time to start). Each check takes one, and its replacement starts while the check still runs (see
+ * replenish), so a burst of edits finds one ready.
  */
 export const SPARES = 3;
 
@@ -101,6 +101,15 @@ export class CheckRunner {
     const next = this.#queue.then(() => (signal.aborted ? ({ kind: "cancelled" } as const) : this.#runNow(model, job, limits, signal)));
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Replace the spares checks took, while they still run. The server calls this once its own share of an edit's work
+   * is done (the type-check): starting a process holds its thread for a while. A check that ends first replaces its
+   * spare itself, once its results are out.
+   */
+  replenish(): void {
+    if (this.#wanted) this.#topUp(SPARES);
   }
 
   dispose(): void {
@@ -175,14 +184,11 @@ export class CheckRunner {
         return { kind: "cancelled" };
       }
       const waited: CheckStartup = { waitMs: Math.round(performance.now() - waitStarted), warm, model: startup.model, decodeMs: startup.decodeMs, warmedUp: startup.warmedUp, warmUpMs: startup.warmUpMs };
-      const supervised = this.#supervise(spare.worker, job, limits, signal, waited);
-      // The job is posted: replace the spare it took now, so the next edit finds one ready.
-      this.#topUp(SPARES);
-      return await supervised;
+      return await this.#supervise(spare.worker, job, limits, signal, waited);
     } finally {
       this.#running--;
       if (!kept) spare.worker.terminate();
-      // Spares stopped meanwhile (another model, other limits) are replaced once the results are out.
+      // Replaced once the results are out, if the server did not ask sooner.
       setImmediate(() => {
         if (this.#running === 0) this.#topUp(SPARES);
       });

@@ -256,6 +256,8 @@ export class Workspace {
 
   async #typeCheck(file: string): Promise<void> {
     const { diagnostics, ms, version } = await this.types.check(file);
+    // This thread's part of the edit is done: now the spares the checks took are replaced, while the checks run.
+    if (this.trusted) this.runner.replenish();
     // Closed meanwhile: its diagnostics were cleared and stay so.
     if (!this.host.open(file)) return;
     this.#typeDiagnostics.set(file, { version, value: diagnostics });
