@@ -5,6 +5,7 @@ import { pointLocation, type SourceLocation } from "../source-location.js";
 
 // Frames inside qkit itself (this package's compiled files) and inside Node are never the user's line.
 const QKIT_ROOT = path.resolve(__dirname, "..");
+const QKIT_PREFIX = QKIT_ROOT + path.sep;
 // V8 hands a stack over only as text ("    at f (/abs/file.ts:12:5)"): this is where that text becomes locations.
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?$/;
 
@@ -81,15 +82,16 @@ let sourceMaps: Map<string, SourceMap | undefined> | undefined;
 /** A call site outside qkit and Node, at its TypeScript position when its file has a source map (as Node maps it). */
 function mappedUserSite(callSite: NodeJS.CallSite): SourceLocation | undefined {
   const generated = callSite.getFileName();
+  if (!generated || generated.startsWith("node:") || generated.startsWith(QKIT_PREFIX)) return undefined;
   const line = callSite.getLineNumber();
   const column = callSite.getColumnNumber();
-  if (!generated || line === null || column === null || generated.startsWith("node:") || generated.startsWith(QKIT_ROOT + path.sep)) return undefined;
+  if (line === null || column === null) return undefined;
   const map = sourceMapOf(generated);
   const entry = map?.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
   const mapped = entry?.originalSource && entry.originalLine !== undefined && entry.originalColumn !== undefined;
   const source = mapped ? entry.originalSource! : generated;
   const file = source.startsWith("file://") ? fileURLToPath(source) : source;
-  if (!path.isAbsolute(file) || file.startsWith(QKIT_ROOT + path.sep)) return undefined;
+  if (!path.isAbsolute(file) || file.startsWith(QKIT_PREFIX)) return undefined;
   return mapped ? pointLocation(file, entry.originalLine! + 1, entry.originalColumn! + 1) : pointLocation(file, line, column);
 }
 

@@ -256,8 +256,11 @@ export class Workspace {
 
   async #typeCheck(file: string): Promise<void> {
     const { diagnostics, ms, version } = await this.types.check(file);
-    // This thread's part of the edit is done: now the spares the checks took are replaced, while the checks run.
-    if (this.trusted) this.runner.replenish();
+    // This thread's part of the edit is done: the spares the checks took are replaced while the checks run, once a
+    // check's results that came meanwhile are published (I/O goes first in the next turn of the event loop).
+    setImmediate(() => {
+      if (this.trusted) this.runner.replenish();
+    });
     // Closed meanwhile: its diagnostics were cleared and stay so.
     if (!this.host.open(file)) return;
     this.#typeDiagnostics.set(file, { version, value: diagnostics });
