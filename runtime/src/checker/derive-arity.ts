@@ -11,6 +11,18 @@ export function deriveArity(fn: unknown): number | undefined {
   if (typeof fn !== "function") return undefined;
   const source = Function.prototype.toString.call(fn);
   if (source.includes("[native code]")) return undefined;
+  // A quantizer usually derives every bias with one function: its source is parsed once.
+  if (arities.has(source)) return arities.get(source);
+  if (arities.size >= MAX_REMEMBERED) arities.clear();
+  const arity = arityOfSource(source);
+  arities.set(source, arity);
+  return arity;
+}
+
+const MAX_REMEMBERED = 256;
+const arities = new Map<string, number | undefined>();
+
+function arityOfSource(source: string): number | undefined {
   const parsed = parseFunction(source);
   if (!parsed) return undefined;
   const [param] = parsed.params;

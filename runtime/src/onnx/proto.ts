@@ -14,5 +14,7 @@ export function toNumber(value: number | Long | null | undefined): number {
 export function toBigInt(value: number | Long | null | undefined): bigint {
   if (value === null || value === undefined) return 0n;
   if (typeof value === "number") return BigInt(value);
-  return BigInt(value.toString());
+  // From the two 32-bit halves: Long's toString divides by ten digit by digit, and every int64 dim is a Long.
+  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+  return value.unsigned ? bits : BigInt.asIntN(64, bits);
 }
