@@ -106,7 +106,7 @@ test("QMatMul's integer GEMM (activation × activation, B packed per batch item,
 
 // Stride-1 windows take the padded grid's wide columns; the cases cover outputs narrower than a block (7×7), a
 // 1-D convolution, dilation, K past one 256-step chunk (partial tiles), and groups.
-const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: number; dil: number; groups: number }[] = [
+const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: number; dil: number; groups: number; s?: number }[] = [
   { C: 32, M: 32, H: 7, W: 7, k: 3, pad: 1, dil: 1, groups: 2 },
   { C: 6, M: 10, H: 1, W: 23, k: 3, pad: 1, dil: 1, groups: 1 },
   // Big enough to be split over two threads by column blocks.
@@ -116,17 +116,32 @@ const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: 
   { C: 3, M: 5, H: 12, W: 12, k: 5, pad: 0, dil: 1, groups: 1 },
 ];
 
+// Stride 2 packs from the padded image's parity phases: a stem-like 7×7 on 3 channels, grouped 3×3 with outputs
+// narrower than a block, odd and even input sizes, a 1×1 downsample, an even window, long K; stride 2 with dilation
+// and stride 3 take the gathering path.
+const STRIDED_CASES: typeof CONV_CASES = [
+  { C: 3, M: 8, H: 23, W: 21, k: 7, pad: 3, dil: 1, groups: 1, s: 2 },
+  { C: 32, M: 32, H: 14, W: 14, k: 3, pad: 1, dil: 1, groups: 2, s: 2 },
+  { C: 8, M: 12, H: 13, W: 9, k: 3, pad: 1, dil: 1, groups: 1, s: 2 },
+  { C: 36, M: 20, H: 10, W: 11, k: 1, pad: 0, dil: 1, groups: 1, s: 2 },
+  { C: 6, M: 4, H: 8, W: 12, k: 2, pad: 0, dil: 1, groups: 1, s: 2 },
+  { C: 40, M: 8, H: 9, W: 9, k: 3, pad: 1, dil: 1, groups: 1, s: 2 },
+  { C: 5, M: 7, H: 12, W: 12, k: 3, pad: 2, dil: 2, groups: 1, s: 2 },
+  { C: 4, M: 6, H: 11, W: 13, k: 3, pad: 1, dil: 1, groups: 1, s: 3 },
+];
+
 for (const threads of [1, 2]) {
-  test(`integer convolutions with stride-1 windows equal the oracle (wide columns; groups, dilation, padding, long K; ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
+  test(`integer convolutions equal the oracle (stride 1 wide columns, stride 2 phases; groups, dilation, padding, long K; ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
     const k = new Kernels({ threads });
     try {
-      for (const c of CONV_CASES) for (const signed of [false, true]) {
+      for (const c of [...CONV_CASES, ...STRIDED_CASES]) for (const signed of [false, true]) {
         const kh = c.H === 1 ? 1 : c.k;
         const kw = c.k;
         const ph = c.H === 1 ? 0 : c.pad;
-        const OH = c.H + 2 * ph - c.dil * (kh - 1);
-        const OW = c.W + 2 * c.pad - c.dil * (kw - 1);
-        const g: Window2d = { H: c.H, W: c.W, kh, kw, sh: 1, sw: 1, ph, pw: c.pad, dh: c.dil, dw: c.dil, OH, OW };
+        const s = c.s ?? 1;
+        const OH = Math.floor((c.H + 2 * ph - c.dil * (kh - 1) - 1) / s) + 1;
+        const OW = Math.floor((c.W + 2 * c.pad - c.dil * (kw - 1) - 1) / s) + 1;
+        const g: Window2d = { H: c.H, W: c.W, kh, kw, sh: s, sw: s, ph, pw: c.pad, dh: c.dil, dw: c.dil, OH, OW };
         const Cg = c.C / c.groups;
         const Mg = c.M / c.groups;
         const K = Cg * kh * kw;
@@ -143,8 +158,8 @@ for (const threads of [1, 2]) {
           const gi = Math.floor(m / Mg);
           let acc = rq.biasAcc[m]!;
           for (let ci = 0; ci < Cg; ci++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-            const iy = oy - ph + ky * c.dil;
-            const ix = ox - c.pad + kx * c.dil;
+            const iy = oy * s - ph + ky * c.dil;
+            const ix = ox * s - c.pad + kx * c.dil;
             const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[((gi * Cg + ci) * c.H + iy) * c.W + ix]!;
             acc += (v - rq.zx) * w[m * K + (ci * kh + ky) * kw + kx]!;
           }
