@@ -512,3 +512,34 @@ export function qconv2d_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, s
     }
   }
 }
+
+/**
+ * Depth to space for a transposed convolution whose stride equals its kernel (no overlap): y[m][iy·kh + ty][ix·kw + tx]
+ * = t[(m·kh + ty)·kw + tx][iy·W + ix], t being the 1×1 convolution's M·kh·kw output planes of H×W bytes.
+ */
+export function qdepth_to_space(t: usize, M: i32, kh: i32, kw: i32, H: i32, W: i32, y: usize): void {
+  const plane = <usize>(H * W);
+  const OW = W * kw;
+  for (let m = 0; m < M; m++) {
+    for (let ty = 0; ty < kh; ty++) {
+      const src = t + <usize>((m * kh + ty) * kw) * plane;
+      for (let iy = 0; iy < H; iy++) {
+        const row = y + <usize>((m * H + iy) * kh + ty) * <usize>OW;
+        const s0 = src + <usize>(iy * W);
+        let ix = 0;
+        if (kw == 2) {
+          // Two taps' rows interleave into one output row, 8 pixels per shuffle.
+          const s1 = s0 + plane;
+          for (; ix + 8 <= W; ix += 8) {
+            const a = v128.load64_zero(s0 + <usize>ix);
+            const b = v128.load64_zero(s1 + <usize>ix);
+            v128.store(row + (<usize>ix << 1), v128.shuffle<u8>(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+          }
+        }
+        for (; ix < W; ix++) {
+          for (let tx = 0; tx < kw; tx++) store<u8>(row + <usize>(ix * kw + tx), load<u8>(s0 + <usize>tx * plane + <usize>ix));
+        }
+      }
+    }
+  }
+}

@@ -11,6 +11,7 @@ export const QCONV_EXPORTS = {
   qconv2d: { params: ["d", "g", "x", "y", "j0", "j1", "p0", "p1", "scratch"], parallel: true },
   qconv2d_images: { params: ["d", "x", "y", "n0", "n1", "scratch"], parallel: true },
   qconv_column_blocks: { params: ["d"] },
+  qdepth_to_space: { params: ["t", "M", "kh", "kw", "H", "W", "y"] },
 } as const satisfies ExportTable;
 
 /** Output channels per packed panel of the integer kernels. */
@@ -148,6 +149,16 @@ export class QconvKernels {
     const rt = this.rt;
     describeGeometry(packed.desc, s.C, s.g);
     this.#run(rt.ptr(packed.desc), rt.ptr(x), rt.ptr(y), s);
+  }
+
+  /**
+   * y (N × M × H·kh × W·kw) from t, a 1×1 convolution's N × M·kh·kw × H × W output: the tap planes of a transposed
+   * convolution whose stride is its kernel, interleaved into place.
+   */
+  depthToSpace(t: Bytes, y: Bytes, N: number, M: number, kh: number, kw: number, H: number, W: number): void {
+    const rt = this.rt;
+    const image = M * kh * kw * H * W;
+    for (let n = 0; n < N; n++) rt.exports.qdepth_to_space(rt.ptr(t) + n * image, M, kh, kw, H, W, rt.ptr(y) + n * image);
   }
 
   #run(desc: number, x: number, y: number, s: ConvShape): void {
