@@ -221,3 +221,49 @@ for (const threads of [1, 2]) {
     }
   });
 }
+
+// Grouped 3×3 convolutions from 10×10 outputs take integer Winograd group by group (RegNet's 16-channel groups).
+const GROUPED_WINOGRAD_CASES: { N: number; C: number; M: number; H: number; W: number; pad: number; groups: number }[] = [
+  { N: 2, C: 32, M: 48, H: 10, W: 13, pad: 1, groups: 2 },
+  { N: 1, C: 48, M: 48, H: 12, W: 12, pad: 0, groups: 3 },
+];
+
+test("grouped integer Winograd (group by group, images by image) equals the oracle", async () => {
+  const k = new Kernels({ threads: 1 });
+  try {
+    for (const c of GROUPED_WINOGRAD_CASES) for (const signed of [false, true]) {
+      const OH = c.H + 2 * c.pad - 2;
+      const OW = c.W + 2 * c.pad - 2;
+      const g: Window2d = { H: c.H, W: c.W, kh: 3, kw: 3, sh: 1, sw: 1, ph: c.pad, pw: c.pad, dh: 1, dw: 1, OH, OW };
+      const Cg = c.C / c.groups;
+      const Mg = c.M / c.groups;
+      const K = Cg * 9;
+      assert.ok(k.qwinograd.applies(g, c.groups, Cg, Mg), `${JSON.stringify(c)} takes Winograd`);
+      const seed = c.C * 5 + c.H;
+      const w = Int8Array.from(ints(c.M * K, -128, 127, seed));
+      const rq = requantization(c.M, signed, signed, seed);
+      const xv = ints(c.N * c.C * c.H * c.W, signed ? -128 : 0, signed ? 127 : 255, seed + 1);
+      const x = bytes(k, xv, signed);
+      const y = bytes(k, new Array<number>(c.N * c.M * OH * OW).fill(0), signed);
+      const packs = k.qwinograd.packGroups(w, { groups: c.groups, M: Mg, C: Cg }, rq, (n) => k.allocF32(n));
+      assert.ok(packs, "the weights keep every sum in int32");
+      const shape = { N: c.N, groups: c.groups, C: Cg, M: Mg, g };
+      k.qwinograd.reserve({ ...shape, N: 1, groups: 1 });
+      k.qwinograd.runGroups(packs, x, y, shape);
+      for (let n = 0; n < c.N; n++) for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+        const gi = Math.floor(m / Mg);
+        let acc = rq.biasAcc[m]!;
+        for (let ci = 0; ci < Cg; ci++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+          const iy = oy - c.pad + ky;
+          const ix = ox - c.pad + kx;
+          const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[(((n * c.groups + gi) * Cg + ci) * c.H + iy) * c.W + ix]!;
+          acc += (v - rq.zx) * w[m * K + (ci * 3 + ky) * 3 + kx]!;
+        }
+        const want = requant(acc, rq.mult[m]!, rq.off[m]!, rq.zy, rq.qlo, rq.qhi);
+        assert.equal(y[((n * c.M + m) * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${n}][${m}][${oy}][${ox}]`);
+      }
+    }
+  } finally {
+    await k.close();
+  }
+});
