@@ -268,9 +268,9 @@ function qim2col_wide(
  */
 // @ts-ignore: decorator
 @inline function storeWide(acc0: v128, acc1: v128, mult: usize, off: usize, d: usize, y: usize, n0: i32, Nw: i32, OW: i32,
-  PW: i32, tmp: usize): void {
-  let oy = n0 / PW;
-  let ox = n0 - oy * PW;
+  PW: i32, tmp: usize, oy0: i32, ox0: i32): void {
+  let oy = oy0;
+  let ox = ox0;
   if (ox + QNR <= OW && n0 + QNR <= Nw) {
     requantRow(acc0, acc1, mult, off, y + <usize>(oy * OW + ox), QNR, tmp);
     return;
@@ -402,10 +402,13 @@ function qim2col_padded(
     return;
   }
   if (wide) {
-    storeWide(c00, c01, mult, off, d, y, n0, Nw, OW, PW, tmp);
-    if (rows > 1) storeWide(c10, c11, mult + 4, off + 4, d, y + <usize>N, n0, Nw, OW, PW, tmp);
-    if (rows > 2) storeWide(c20, c21, mult + 8, off + 8, d, y + <usize>N * 2, n0, Nw, OW, PW, tmp);
-    if (rows > 3) storeWide(c30, c31, mult + 12, off + 12, d, y + <usize>N * 3, n0, Nw, OW, PW, tmp);
+    // The block's grid position, once for its four rows.
+    const oy = n0 / PW;
+    const ox = n0 - oy * PW;
+    storeWide(c00, c01, mult, off, d, y, n0, Nw, OW, PW, tmp, oy, ox);
+    if (rows > 1) storeWide(c10, c11, mult + 4, off + 4, d, y + <usize>N, n0, Nw, OW, PW, tmp, oy, ox);
+    if (rows > 2) storeWide(c20, c21, mult + 8, off + 8, d, y + <usize>N * 2, n0, Nw, OW, PW, tmp, oy, ox);
+    if (rows > 3) storeWide(c30, c31, mult + 12, off + 12, d, y + <usize>N * 3, n0, Nw, OW, PW, tmp, oy, ox);
     return;
   }
   requantRow(c00, c01, mult, off, y, cols, tmp);
