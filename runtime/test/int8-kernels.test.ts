@@ -267,3 +267,38 @@ test("grouped integer Winograd (group by group, images by image) equals the orac
     await k.close();
   }
 });
+
+// Max pooling copies each plane into a padded scratch plane 16 codes at a time (a scalar tail): widths with and
+// without a tail, strides 1 and 2, padding, both signs.
+const MAXPOOL_CASES: { C: number; H: number; W: number; k: number; s: number; pad: number }[] = [
+  { C: 3, H: 13, W: 37, k: 3, s: 2, pad: 1 },
+  { C: 2, H: 9, W: 32, k: 3, s: 1, pad: 1 },
+  { C: 2, H: 6, W: 31, k: 3, s: 1, pad: 1 },
+  { C: 2, H: 8, W: 7, k: 2, s: 2, pad: 0 },
+];
+
+test("integer max pooling equals the oracle (padded planes copied by vectors and a tail; strides 1 and 2)", async () => {
+  const k = new Kernels({ threads: 1 });
+  try {
+    for (const c of MAXPOOL_CASES) for (const signed of [false, true]) {
+      const OH = Math.floor((c.H + 2 * c.pad - c.k) / c.s) + 1;
+      const OW = Math.floor((c.W + 2 * c.pad - c.k) / c.s) + 1;
+      const g: Window2d = { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: c.s, sw: c.s, ph: c.pad, pw: c.pad, dh: 1, dw: 1, OH, OW };
+      const xv = ints(c.C * c.H * c.W, signed ? -128 : 0, signed ? 127 : 255, c.W * 3 + c.s);
+      k.qwindow.reserve(g, true);
+      const x = bytes(k, xv, signed);
+      const y = bytes(k, new Array<number>(c.C * OH * OW).fill(0), signed);
+      k.qwindow.maxpool(x, y, c.C, g, signed);
+      for (let ch = 0; ch < c.C; ch++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+        let want = -Infinity;
+        for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
+          const iy = oy * c.s - c.pad + ky, ix = ox * c.s - c.pad + kx;
+          if (iy >= 0 && iy < c.H && ix >= 0 && ix < c.W) want = Math.max(want, xv[(ch * c.H + iy) * c.W + ix]!);
+        }
+        assert.equal(y[(ch * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${ch}][${oy}][${ox}]`);
+      }
+    }
+  } finally {
+    await k.close();
+  }
+});
