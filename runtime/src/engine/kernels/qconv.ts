@@ -152,12 +152,17 @@ export class QconvKernels {
   }
 
   /**
-   * y (N × M × H·kh × W·kw) from t, a 1×1 convolution's N × M·kh·kw × H × W output: the tap planes of a transposed
-   * convolution whose stride is its kernel, interleaved into place.
+   * A transposed convolution whose stride is its kernel (N × C × H × W in, N × M × H·kh × W·kw out): the 1×1
+   * convolution `packed` (M·kh·kw output channels, tap planes) into `planes` (kernel memory of at least
+   * N·M·kh·kw·H·W bytes), then the tap planes interleaved into place.
    */
-  depthToSpace(t: Bytes, y: Bytes, N: number, M: number, kh: number, kw: number, H: number, W: number): void {
+  runTaps(packed: PackedQconv, x: Bytes, y: Bytes, planes: Float32Array, s: { N: number; C: number; M: number; H: number; W: number; kh: number; kw: number }): void {
     const rt = this.rt;
+    const { N, C, M, H, W, kh, kw } = s;
     const image = M * kh * kw * H * W;
+    const t = rt.view(Uint8Array, rt.ptr(planes), N * image);
+    const g: Window2d = { H, W, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, OH: H, OW: W };
+    this.run(packed, x, t, { N, groups: 1, C, M: M * kh * kw, g });
     for (let n = 0; n < N; n++) rt.exports.qdepth_to_space(rt.ptr(t) + n * image, M, kh, kw, H, W, rt.ptr(y) + n * image);
   }
 

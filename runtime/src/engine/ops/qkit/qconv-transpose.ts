@@ -70,9 +70,7 @@ export const qconvTranspose: OpDef = {
         outputs: [{ dtype: yq.dtype as never, dims: [N, M, H * kh, W * kw] }],
         runtimeInputs: [Q.x],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-          const t = new Uint8Array(planes.buffer, planes.byteOffset, N * Mt * H * W);
-          k.qconv.run(packed, ins[Q.x]!.data as Bytes, t, { N, groups: 1, C, M: Mt, g });
-          k.qconv.depthToSpace(t, outs[0]!.data as Bytes, N, M, kh, kw, H, W);
+          k.qconv.runTaps(packed, ins[Q.x]!.data as Bytes, outs[0]!.data as Bytes, planes, { ...tiled, M });
         },
       };
     }
