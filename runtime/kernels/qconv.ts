@@ -136,9 +136,80 @@ function qim2col_pack(
   }
 }
 
-/** Bytes of the zx-padded copy of one image group that qconv2d packs from (see qim2col_padded). */
+/** Bytes of the zx-padded copy of one image group that qconv2d packs from (see qim2col_padded, qim2col_phases). */
 export function qconv_pad_bytes(C: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
+  if (phased(sh, sw, dh, dw)) {
+    const PH2 = phaseRows(OH, kh), PW2 = phaseRows(OW, kw);
+    return C * 4 * PH2 * PW2 + 64 + C * 4 * (PH2 * PW2 + PHASE_SLACK) + 64;
+  }
   return C * ((OH - 1) * sh + (kh - 1) * dh + 1) * ((OW - 1) * sw + (kw - 1) * dw + 1) + 64;
+}
+
+/** Stride 2 (no dilation) packs from the padded image split into its four row/column parity phases. */
+// @ts-ignore: decorator
+@inline function phased(sh: i32, sw: i32, dh: i32, dw: i32): bool {
+  return sh == 2 && sw == 2 && dh == 1 && dw == 1;
+}
+
+/** Rows (columns) of one parity phase for OH outputs of a k-tap window at stride 2: tap ky reads phase row oy + ky/2. */
+// @ts-ignore: decorator
+@inline function phaseRows(OH: i32, k: i32): i32 {
+  return OH + ((k - 1) >> 1);
+}
+
+/** Bytes after each phase plane: the last row's 8-column vector store may run past the plane's end. */
+const PHASE_SLACK: i32 = 16;
+
+/**
+ * Split the padded image P (C planes of (2·PH2)×(2·PW2)) into 4·C phase planes Q[c][a][b] (PH2×PW2, plane stride
+ * PH2·PW2 + PHASE_SLACK) with Q[c][a][b][i][j] = P[c][2i + a][2j + b]: a stride-2 window's tap (ky, kx) then reads
+ * phase (ky & 1, kx & 1) with stride 1, so im2col rows are contiguous runs as in qim2col_wide.
+ */
+function splitPhases(P: usize, C: i32, PH2: i32, PW2: i32, dst: usize): void {
+  const PWp = 2 * PW2;
+  const plane = PH2 * PW2 + PHASE_SLACK;
+  for (let c = 0; c < C; c++) {
+    for (let r = 0; r < 2 * PH2; r++) {
+      const src = P + <usize>((c * 2 * PH2 + r) * PWp);
+      const even = dst + <usize>((c * 4 + (r & 1) * 2) * plane + (r >> 1) * PW2);
+      const odd = even + <usize>plane;
+      // Rows are written in increasing order, so a vector's spill past a row's end lands on the next row (written
+      // later) or in the plane's slack.
+      for (let j = 0; j < PW2; j += 8) {
+        const v = v128.load(src + (<usize>j << 1));
+        v128.store64_lane(even + <usize>j, v128.shuffle<u8>(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15), 0);
+        v128.store64_lane(odd + <usize>j, v128.shuffle<u8>(v, v, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6, 8, 10, 12, 14), 0);
+      }
+    }
+  }
+}
+
+/** qim2col_wide on the phase planes of splitPhases (stride 2): tap (ky, kx) of channel c is a run of phase (ky & 1, kx & 1). */
+function qim2col_phases(
+  Q: usize, PH2: i32, PW2: i32, kh: i32, kw: i32, K: i32, k0: i32, kc: i32, jc: i32, je: i32, signed: bool, dst: usize,
+): void {
+  const khw = kh * kw;
+  const plane = PH2 * PW2 + PHASE_SLACK;
+  const zero = i16x8.splat(0);
+  for (let j = jc; j < je; j++) {
+    const n0 = j * QNR;
+    let ci = k0 / khw;
+    let rem = k0 - ci * khw;
+    let ky = rem / kw;
+    let kx = rem - ky * kw;
+    for (let kk = 0; kk < kc; kk += 2) {
+      const v0 = widen8(Q + <usize>((ci * 4 + (ky & 1) * 2 + (kx & 1)) * plane + (ky >> 1) * PW2 + (kx >> 1) + n0), signed);
+      if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+      let v1 = zero;
+      if (k0 + kk + 1 < K) {
+        v1 = widen8(Q + <usize>((ci * 4 + (ky & 1) * 2 + (kx & 1)) * plane + (ky >> 1) * PW2 + (kx >> 1) + n0), signed);
+        if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+      }
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      dst += 32;
+    }
+  }
 }
 
 /** Copy C planes of H×W bytes into PH×PW planes at (ph, pw), the rest filled with the zero point. */
@@ -197,9 +268,9 @@ function qim2col_wide(
  */
 // @ts-ignore: decorator
 @inline function storeWide(acc0: v128, acc1: v128, mult: usize, off: usize, d: usize, y: usize, n0: i32, Nw: i32, OW: i32,
-  PW: i32, tmp: usize): void {
-  let oy = n0 / PW;
-  let ox = n0 - oy * PW;
+  PW: i32, tmp: usize, oy0: i32, ox0: i32): void {
+  let oy = oy0;
+  let ox = ox0;
   if (ox + QNR <= OW && n0 + QNR <= Nw) {
     requantRow(acc0, acc1, mult, off, y + <usize>(oy * OW + ox), QNR, tmp);
     return;
@@ -331,10 +402,13 @@ function qim2col_padded(
     return;
   }
   if (wide) {
-    storeWide(c00, c01, mult, off, d, y, n0, Nw, OW, PW, tmp);
-    if (rows > 1) storeWide(c10, c11, mult + 4, off + 4, d, y + <usize>N, n0, Nw, OW, PW, tmp);
-    if (rows > 2) storeWide(c20, c21, mult + 8, off + 8, d, y + <usize>N * 2, n0, Nw, OW, PW, tmp);
-    if (rows > 3) storeWide(c30, c31, mult + 12, off + 12, d, y + <usize>N * 3, n0, Nw, OW, PW, tmp);
+    // The block's grid position, once for its four rows.
+    const oy = n0 / PW;
+    const ox = n0 - oy * PW;
+    storeWide(c00, c01, mult, off, d, y, n0, Nw, OW, PW, tmp, oy, ox);
+    if (rows > 1) storeWide(c10, c11, mult + 4, off + 4, d, y + <usize>N, n0, Nw, OW, PW, tmp, oy, ox);
+    if (rows > 2) storeWide(c20, c21, mult + 8, off + 8, d, y + <usize>N * 2, n0, Nw, OW, PW, tmp, oy, ox);
+    if (rows > 3) storeWide(c30, c31, mult + 12, off + 12, d, y + <usize>N * 3, n0, Nw, OW, PW, tmp, oy, ox);
     return;
   }
   requantRow(c00, c01, mult, off, y, cols, tmp);
@@ -371,18 +445,26 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
   const coords = tmp + 64;
   // Anything but a plain 1×1 convolution packs from a zx-padded copy of the image (this thread's own).
   const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
-  const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
-  const PW = (OW - 1) * sw + (kw - 1) * dw + 1;
+  // Stride 2 packs from the padded image's parity phases, whose grid (PW2 columns) then has stride 1.
+  const phases = !pointwise && phased(sh, sw, dh, dw);
+  const PH2 = phaseRows(OH, kh), PW2 = phaseRows(OW, kw);
+  const PH = phases ? 2 * PH2 : (OH - 1) * sh + (kh - 1) * dh + 1;
+  const PW = phases ? 2 * PW2 : (OW - 1) * sw + (kw - 1) * dw + 1;
   const padded = tmp + 256;
+  const split = padded + <usize>(C * PH * PW + 64);
   if (!pointwise) padImage(x, C, H, W, ph, pw, PH, PW, zx, padded);
-  const wide = !pointwise && sh == 1 && sw == 1;
-  const Nw = wide ? (OH - 1) * PW + OW : N;
+  if (phases) splitPhases(padded, C, PH2, PW2, split);
+  const wide = !pointwise && ((sh == 1 && sw == 1) || phases);
+  // The wide grid's row length: the padded image's, or a phase's.
+  const gridW = phases ? PW2 : PW;
+  const Nw = wide ? (OH - 1) * gridW + OW : N;
   for (let jc = j0; jc < j1; jc += QCHUNK) {
     const je = min(jc + QCHUNK, j1);
     for (let k0 = 0; k0 < K2; k0 += QKC) {
       const kc = min(QKC, K2 - k0);
       const kp = kc >> 1;
       if (pointwise) qim2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, K, k0, kc, jc, je, zx, signed, bchunk, coords);
+      else if (phases) qim2col_phases(split, PH2, PW2, kh, kw, K, k0, kc, jc, je, signed, bchunk);
       else qim2col_padded(padded, PH, PW, kh, kw, sh, sw, dh, dw, OW, N, K, k0, kc, jc, je, signed, bchunk);
       const first = k0 == 0;
       const last = k0 + kc >= K2;
@@ -396,7 +478,7 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
           const cols = min(QNR, N - n0);
           qtile(a + <usize>(p * K2 * QMR * 2 + k0 * QMR * 2), bj, kp, parts + <usize>((p * QCHUNK + (j - jc)) * 128),
             first, last, bias + (<usize>m0 << 2), mult + (<usize>m0 << 2), off + (<usize>m0 << 2), d,
-            y + <usize>m0 * N + (wide ? 0 : <usize>n0), N, min(QMR, M - m0), cols, tmp, wide, n0, Nw, OW, PW);
+            y + <usize>m0 * N + (wide ? 0 : <usize>n0), N, min(QMR, M - m0), cols, tmp, wide, n0, Nw, OW, gridW);
         }
       }
     }
@@ -405,12 +487,13 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
 
 /**
  * Column blocks of 8 that qconv2d's [j0, j1) range over for the descriptor's geometry: output pixels, or for stride 1
- * with a window the wide columns of the padded grid (see qim2col_wide).
+ * with a window the wide columns of the padded grid (see qim2col_wide), for stride 2 those of a phase's grid.
  */
 export function qconv_column_blocks(d: usize): i32 {
   const kh = qdesc(d, QD.KH), kw = qdesc(d, QD.KW), sh = qdesc(d, QD.SH), sw = qdesc(d, QD.SW);
   const OH = qdesc(d, QD.OH), OW = qdesc(d, QD.OW);
   const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && qdesc(d, QD.PH) == 0 && qdesc(d, QD.PW) == 0;
+  if (!pointwise && phased(sh, sw, qdesc(d, QD.DH), qdesc(d, QD.DW))) return ((OH - 1) * phaseRows(OW, kw) + OW + QNR - 1) / QNR;
   if (pointwise || sh != 1 || sw != 1) return (OH * OW + QNR - 1) / QNR;
   const PW = (OW - 1) + (kw - 1) * qdesc(d, QD.DW) + 1;
   return ((OH - 1) * PW + OW + QNR - 1) / QNR;
@@ -429,6 +512,37 @@ export function qconv2d_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, s
     for (let g = 0; g < groups; g++) {
       qconv2d(d, g, x + <usize>n * inImage + <usize>(g * C * H * W), y + <usize>n * outImage + <usize>(g * M * plane),
         0, blocks, 0, panels, scratch);
+    }
+  }
+}
+
+/**
+ * Depth to space for a transposed convolution whose stride equals its kernel (no overlap): y[m][iy·kh + ty][ix·kw + tx]
+ * = t[(m·kh + ty)·kw + tx][iy·W + ix], t being the 1×1 convolution's M·kh·kw output planes of H×W bytes.
+ */
+export function qdepth_to_space(t: usize, M: i32, kh: i32, kw: i32, H: i32, W: i32, y: usize): void {
+  const plane = <usize>(H * W);
+  const OW = W * kw;
+  for (let m = 0; m < M; m++) {
+    for (let ty = 0; ty < kh; ty++) {
+      const src = t + <usize>((m * kh + ty) * kw) * plane;
+      for (let iy = 0; iy < H; iy++) {
+        const row = y + <usize>((m * H + iy) * kh + ty) * <usize>OW;
+        const s0 = src + <usize>(iy * W);
+        let ix = 0;
+        if (kw == 2) {
+          // Two taps' rows interleave into one output row, 8 pixels per shuffle.
+          const s1 = s0 + plane;
+          for (; ix + 8 <= W; ix += 8) {
+            const a = v128.load64_zero(s0 + <usize>ix);
+            const b = v128.load64_zero(s1 + <usize>ix);
+            v128.store(row + (<usize>ix << 1), v128.shuffle<u8>(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+          }
+        }
+        for (; ix < W; ix++) {
+          for (let tx = 0; tx < kw; tx++) store<u8>(row + <usize>(ix * kw + tx), load<u8>(s0 + <usize>tx * plane + <usize>ix));
+        }
+      }
     }
   }
 }

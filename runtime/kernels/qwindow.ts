@@ -182,7 +182,11 @@ export function qmaxpool2d(
     for (let iy = max(0, -ph); iy < H && iy + ph < PH; iy++) {
       const out = scratch + <usize>((iy + ph) * PW + pw);
       const count = min(W, PW - pw);
-      for (let ix = 0; ix < count; ix++) store<u8>(out + ix, load<u8>(src + <usize>(iy * W + ix)) ^ flip);
+      const from = src + <usize>(iy * W);
+      let ix = 0;
+      // Whole vectors only: a store past the row's end would overwrite the next row's padding.
+      for (; ix + 16 <= count; ix += 16) v128.store(out + ix, v128.xor(v128.load(from + ix), vflip));
+      for (; ix < count; ix++) store<u8>(out + ix, load<u8>(from + ix) ^ flip);
     }
     const dst = y + <usize>(c * OH * OW);
     for (let oy = 0; oy < OH; oy++) {

@@ -106,7 +106,7 @@ test("QMatMul's integer GEMM (activation × activation, B packed per batch item,
 
 // Stride-1 windows take the padded grid's wide columns; the cases cover outputs narrower than a block (7×7), a
 // 1-D convolution, dilation, K past one 256-step chunk (partial tiles), and groups.
-const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: number; dil: number; groups: number }[] = [
+const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: number; dil: number; groups: number; s?: number }[] = [
   { C: 32, M: 32, H: 7, W: 7, k: 3, pad: 1, dil: 1, groups: 2 },
   { C: 6, M: 10, H: 1, W: 23, k: 3, pad: 1, dil: 1, groups: 1 },
   // Big enough to be split over two threads by column blocks.
@@ -116,17 +116,32 @@ const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: 
   { C: 3, M: 5, H: 12, W: 12, k: 5, pad: 0, dil: 1, groups: 1 },
 ];
 
+// Stride 2 packs from the padded image's parity phases: a stem-like 7×7 on 3 channels, grouped 3×3 with outputs
+// narrower than a block, odd and even input sizes, a 1×1 downsample, an even window, long K; stride 2 with dilation
+// and stride 3 take the gathering path.
+const STRIDED_CASES: typeof CONV_CASES = [
+  { C: 3, M: 8, H: 23, W: 21, k: 7, pad: 3, dil: 1, groups: 1, s: 2 },
+  { C: 32, M: 32, H: 14, W: 14, k: 3, pad: 1, dil: 1, groups: 2, s: 2 },
+  { C: 8, M: 12, H: 13, W: 9, k: 3, pad: 1, dil: 1, groups: 1, s: 2 },
+  { C: 36, M: 20, H: 10, W: 11, k: 1, pad: 0, dil: 1, groups: 1, s: 2 },
+  { C: 6, M: 4, H: 8, W: 12, k: 2, pad: 0, dil: 1, groups: 1, s: 2 },
+  { C: 40, M: 8, H: 9, W: 9, k: 3, pad: 1, dil: 1, groups: 1, s: 2 },
+  { C: 5, M: 7, H: 12, W: 12, k: 3, pad: 2, dil: 2, groups: 1, s: 2 },
+  { C: 4, M: 6, H: 11, W: 13, k: 3, pad: 1, dil: 1, groups: 1, s: 3 },
+];
+
 for (const threads of [1, 2]) {
-  test(`integer convolutions with stride-1 windows equal the oracle (wide columns; groups, dilation, padding, long K; ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
+  test(`integer convolutions equal the oracle (stride 1 wide columns, stride 2 phases; groups, dilation, padding, long K; ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
     const k = new Kernels({ threads });
     try {
-      for (const c of CONV_CASES) for (const signed of [false, true]) {
+      for (const c of [...CONV_CASES, ...STRIDED_CASES]) for (const signed of [false, true]) {
         const kh = c.H === 1 ? 1 : c.k;
         const kw = c.k;
         const ph = c.H === 1 ? 0 : c.pad;
-        const OH = c.H + 2 * ph - c.dil * (kh - 1);
-        const OW = c.W + 2 * c.pad - c.dil * (kw - 1);
-        const g: Window2d = { H: c.H, W: c.W, kh, kw, sh: 1, sw: 1, ph, pw: c.pad, dh: c.dil, dw: c.dil, OH, OW };
+        const s = c.s ?? 1;
+        const OH = Math.floor((c.H + 2 * ph - c.dil * (kh - 1) - 1) / s) + 1;
+        const OW = Math.floor((c.W + 2 * c.pad - c.dil * (kw - 1) - 1) / s) + 1;
+        const g: Window2d = { H: c.H, W: c.W, kh, kw, sh: s, sw: s, ph, pw: c.pad, dh: c.dil, dw: c.dil, OH, OW };
         const Cg = c.C / c.groups;
         const Mg = c.M / c.groups;
         const K = Cg * kh * kw;
@@ -143,8 +158,8 @@ for (const threads of [1, 2]) {
           const gi = Math.floor(m / Mg);
           let acc = rq.biasAcc[m]!;
           for (let ci = 0; ci < Cg; ci++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-            const iy = oy - ph + ky * c.dil;
-            const ix = ox - c.pad + kx * c.dil;
+            const iy = oy * s - ph + ky * c.dil;
+            const ix = ox * s - c.pad + kx * c.dil;
             const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[((gi * Cg + ci) * c.H + iy) * c.W + ix]!;
             acc += (v - rq.zx) * w[m * K + (ci * kh + ky) * kw + kx]!;
           }
@@ -206,3 +221,84 @@ for (const threads of [1, 2]) {
     }
   });
 }
+
+// Grouped 3×3 convolutions from 10×10 outputs take integer Winograd group by group (RegNet's 16-channel groups).
+const GROUPED_WINOGRAD_CASES: { N: number; C: number; M: number; H: number; W: number; pad: number; groups: number }[] = [
+  { N: 2, C: 32, M: 48, H: 10, W: 13, pad: 1, groups: 2 },
+  { N: 1, C: 48, M: 48, H: 12, W: 12, pad: 0, groups: 3 },
+];
+
+test("grouped integer Winograd (group by group, images by image) equals the oracle", async () => {
+  const k = new Kernels({ threads: 1 });
+  try {
+    for (const c of GROUPED_WINOGRAD_CASES) for (const signed of [false, true]) {
+      const OH = c.H + 2 * c.pad - 2;
+      const OW = c.W + 2 * c.pad - 2;
+      const g: Window2d = { H: c.H, W: c.W, kh: 3, kw: 3, sh: 1, sw: 1, ph: c.pad, pw: c.pad, dh: 1, dw: 1, OH, OW };
+      const Cg = c.C / c.groups;
+      const Mg = c.M / c.groups;
+      const K = Cg * 9;
+      assert.ok(k.qwinograd.applies(g, c.groups, Cg, Mg), `${JSON.stringify(c)} takes Winograd`);
+      const seed = c.C * 5 + c.H;
+      const w = Int8Array.from(ints(c.M * K, -128, 127, seed));
+      const rq = requantization(c.M, signed, signed, seed);
+      const xv = ints(c.N * c.C * c.H * c.W, signed ? -128 : 0, signed ? 127 : 255, seed + 1);
+      const x = bytes(k, xv, signed);
+      const y = bytes(k, new Array<number>(c.N * c.M * OH * OW).fill(0), signed);
+      const packs = k.qwinograd.packGroups(w, { groups: c.groups, M: Mg, C: Cg }, rq, (n) => k.allocF32(n));
+      assert.ok(packs, "the weights keep every sum in int32");
+      const shape = { N: c.N, groups: c.groups, C: Cg, M: Mg, g };
+      k.qwinograd.reserve({ ...shape, N: 1, groups: 1 });
+      k.qwinograd.runGroups(packs, x, y, shape);
+      for (let n = 0; n < c.N; n++) for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+        const gi = Math.floor(m / Mg);
+        let acc = rq.biasAcc[m]!;
+        for (let ci = 0; ci < Cg; ci++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+          const iy = oy - c.pad + ky;
+          const ix = ox - c.pad + kx;
+          const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[(((n * c.groups + gi) * Cg + ci) * c.H + iy) * c.W + ix]!;
+          acc += (v - rq.zx) * w[m * K + (ci * 3 + ky) * 3 + kx]!;
+        }
+        const want = requant(acc, rq.mult[m]!, rq.off[m]!, rq.zy, rq.qlo, rq.qhi);
+        assert.equal(y[((n * c.M + m) * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${n}][${m}][${oy}][${ox}]`);
+      }
+    }
+  } finally {
+    await k.close();
+  }
+});
+
+// Max pooling copies each plane into a padded scratch plane 16 codes at a time (a scalar tail): widths with and
+// without a tail, strides 1 and 2, padding, both signs.
+const MAXPOOL_CASES: { C: number; H: number; W: number; k: number; s: number; pad: number }[] = [
+  { C: 3, H: 13, W: 37, k: 3, s: 2, pad: 1 },
+  { C: 2, H: 9, W: 32, k: 3, s: 1, pad: 1 },
+  { C: 2, H: 6, W: 31, k: 3, s: 1, pad: 1 },
+  { C: 2, H: 8, W: 7, k: 2, s: 2, pad: 0 },
+];
+
+test("integer max pooling equals the oracle (padded planes copied by vectors and a tail; strides 1 and 2)", async () => {
+  const k = new Kernels({ threads: 1 });
+  try {
+    for (const c of MAXPOOL_CASES) for (const signed of [false, true]) {
+      const OH = Math.floor((c.H + 2 * c.pad - c.k) / c.s) + 1;
+      const OW = Math.floor((c.W + 2 * c.pad - c.k) / c.s) + 1;
+      const g: Window2d = { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: c.s, sw: c.s, ph: c.pad, pw: c.pad, dh: 1, dw: 1, OH, OW };
+      const xv = ints(c.C * c.H * c.W, signed ? -128 : 0, signed ? 127 : 255, c.W * 3 + c.s);
+      k.qwindow.reserve(g, true);
+      const x = bytes(k, xv, signed);
+      const y = bytes(k, new Array<number>(c.C * OH * OW).fill(0), signed);
+      k.qwindow.maxpool(x, y, c.C, g, signed);
+      for (let ch = 0; ch < c.C; ch++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+        let want = -Infinity;
+        for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
+          const iy = oy * c.s - c.pad + ky, ix = ox * c.s - c.pad + kx;
+          if (iy >= 0 && iy < c.H && ix >= 0 && ix < c.W) want = Math.max(want, xv[(ch * c.H + iy) * c.W + ix]!);
+        }
+        assert.equal(y[(ch * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${ch}][${oy}][${ox}]`);
+      }
+    }
+  } finally {
+    await k.close();
+  }
+});

@@ -11,6 +11,7 @@ export const QCONV_EXPORTS = {
   qconv2d: { params: ["d", "g", "x", "y", "j0", "j1", "p0", "p1", "scratch"], parallel: true },
   qconv2d_images: { params: ["d", "x", "y", "n0", "n1", "scratch"], parallel: true },
   qconv_column_blocks: { params: ["d"] },
+  qdepth_to_space: { params: ["t", "M", "kh", "kw", "H", "W", "y"] },
 } as const satisfies ExportTable;
 
 /** Output channels per packed panel of the integer kernels. */
@@ -148,6 +149,21 @@ export class QconvKernels {
     const rt = this.rt;
     describeGeometry(packed.desc, s.C, s.g);
     this.#run(rt.ptr(packed.desc), rt.ptr(x), rt.ptr(y), s);
+  }
+
+  /**
+   * A transposed convolution whose stride is its kernel (N × C × H × W in, N × M × H·kh × W·kw out): the 1×1
+   * convolution `packed` (M·kh·kw output channels, tap planes) into `planes` (kernel memory of at least
+   * N·M·kh·kw·H·W bytes), then the tap planes interleaved into place.
+   */
+  runTaps(packed: PackedQconv, x: Bytes, y: Bytes, planes: Float32Array, s: { N: number; C: number; M: number; H: number; W: number; kh: number; kw: number }): void {
+    const rt = this.rt;
+    const { N, C, M, H, W, kh, kw } = s;
+    const image = M * kh * kw * H * W;
+    const t = rt.view(Uint8Array, rt.ptr(planes), N * image);
+    const g: Window2d = { H, W, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, OH: H, OW: W };
+    this.run(packed, x, t, { N, groups: 1, C, M: M * kh * kw, g });
+    for (let n = 0; n < N; n++) rt.exports.qdepth_to_space(rt.ptr(t) + n * image, M, kh, kw, H, W, rt.ptr(y) + n * image);
   }
 
   #run(desc: number, x: number, y: number, s: ConvShape): void {

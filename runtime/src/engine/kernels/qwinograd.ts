@@ -39,10 +39,32 @@ function transformWeights(w: Int8Array, M: number, C: number): Int16Array[] {
 export class QwinogradKernels {
   constructor(private readonly rt: KernelRuntime) {}
 
-  /** Integer Winograd applies to 3×3 stride-1 ungrouped convolutions with enough channels to amortize the transforms. */
+  /**
+   * Integer Winograd applies to 3×3 stride-1 convolutions with enough channels (per group) to amortize the
+   * transforms; a grouped one runs group by group (see runGroups), which pays its per-call padding and transforms
+   * back only from about 10×10 outputs (RegNet's 16-channel groups: 0.7–0.85× im2col's time at 14×14 and more,
+   * none at 7×7).
+   */
   applies(g: Window2d, groups: number, C: number, M: number): boolean {
-    return groups === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
-      C >= 16 && M >= 16 && g.OH * g.OW >= 16;
+    return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
+      C >= 16 && M >= 16 && g.OH * g.OW >= (groups > 1 ? 100 : 16);
+  }
+
+  /**
+   * Each group's weights packed on their own (W: groups × M × C × 3 × 3, M and C per group); undefined when some
+   * group's sums could leave int32 (then the convolution takes the im2col path).
+   */
+  packGroups(w: Int8Array, channels: { groups: number; M: number; C: number }, rq: Requantization, alloc: Allocate): PackedQconv[] | undefined {
+    const { groups, M, C } = channels;
+    const packs: PackedQconv[] = [];
+    for (let gi = 0; gi < groups; gi++) {
+      const part = (a: Float32Array | Int32Array) => a.subarray(gi * M, (gi + 1) * M);
+      const packed = this.pack(w.subarray(gi * M * C * 9, (gi + 1) * M * C * 9), { M, C },
+        { ...rq, mult: part(rq.mult) as Float32Array, biasAcc: part(rq.biasAcc) as Int32Array, off: part(rq.off) as Float32Array }, alloc);
+      if (!packed) return undefined;
+      packs.push(packed);
+    }
+    return packs;
   }
 
   /**
@@ -107,6 +129,24 @@ export class QwinogradKernels {
   }
 
   run(packed: PackedQconv, x: Bytes, y: Bytes, s: ConvShape): void {
+    this.rt.count("qwinograd");
+    this.#run(packed, x, y, s);
+  }
+
+  /** A grouped convolution, image by image and group by group (s: C and M per group; packs from packGroups). */
+  runGroups(packs: readonly PackedQconv[], x: Bytes, y: Bytes, s: ConvShape): void {
+    this.rt.count("qwinograd");
+    const { N, groups, C, M, g } = s;
+    const inGroup = C * g.H * g.W;
+    const outGroup = M * g.OH * g.OW;
+    const one: ConvShape = { N: 1, groups: 1, C, M, g };
+    for (let n = 0; n < N; n++) for (let gi = 0; gi < groups; gi++) {
+      const at = n * groups + gi;
+      this.#run(packs[gi]!, x.subarray(at * inGroup, (at + 1) * inGroup), y.subarray(at * outGroup, (at + 1) * outGroup), one);
+    }
+  }
+
+  #run(packed: PackedQconv, x: Bytes, y: Bytes, s: ConvShape): void {
     const rt = this.rt;
     const { N, C, M, g } = s;
     describeGeometry(packed.desc, C, g);
@@ -119,7 +159,6 @@ export class QwinogradKernels {
     const panels = Math.ceil(M / PANEL);
     const pad = rt.sharedScratch;
     const macs = 16 * M * C * blocks * 8;
-    rt.count("qwinograd");
     if (this.#byImages(N)) {
       rt.parallel("qwino_images", N, N * macs, (n0, n1, tid) => [desc, xp, yp, n0, n1, chunk, rt.scratch(tid)]);
       return;

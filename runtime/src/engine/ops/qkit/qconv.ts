@@ -5,6 +5,7 @@ import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
 import { directConvInt, requantOf } from "./linear.js";
 import type { ConvShape } from "../../kernels/geometry.js";
+import type { PackedQconv } from "../../kernels/qconv.js";
 
 const QLINEAR = qkitInputs("QConv");
 
@@ -40,15 +41,22 @@ export const qconv: OpDef = {
       };
     }
     const shape: ConvShape = { N, groups: group, C: Cg, M: Mg, g };
-    const wino = !depthwise && k.qwinograd.applies(g, group, C, M)
-      ? ctx.once("qweights:winograd", () => k.qwinograd.pack(weights, { M, C }, rq, ctx.persistentF32)) : undefined;
+    const wino = !depthwise && k.qwinograd.applies(g, group, Cg, Mg)
+      ? ctx.once("qweights:winograd", () => group === 1
+        ? k.qwinograd.pack(weights, { M, C }, rq, ctx.persistentF32)
+        : k.qwinograd.packGroups(weights, { groups: group, M: Mg, C: Cg }, rq, ctx.persistentF32))
+      : undefined;
     if (wino) {
-      k.qwinograd.reserve(shape);
+      // A grouped convolution runs group by group on one image at a time.
+      k.qwinograd.reserve(group === 1 ? shape : { ...shape, N: 1, groups: 1 });
       return {
         outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
         runtimeInputs: [0],
         run(ins, outs) {
-          k.qwinograd.run(wino, ins[0]!.data as Uint8Array, outs[0]!.data as Uint8Array, shape);
+          const xd = ins[0]!.data as Uint8Array;
+          const yd = outs[0]!.data as Uint8Array;
+          if (Array.isArray(wino)) k.qwinograd.runGroups(wino, xd, yd, shape);
+          else k.qwinograd.run(wino as PackedQconv, xd, yd, shape);
         },
       };
     }
