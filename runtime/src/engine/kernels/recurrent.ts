@@ -106,6 +106,9 @@ function padded(H: number): number {
 /** From this many batch rows on, the recurrent projection runs on the GEMM kernel's 4-row panels. */
 const GEMM_ROWS = 8;
 
+/** How much bigger than other kernels' calls an input projection must be to be split over the threads. */
+const PROJECTION_SPLIT_HANDICAP = 4;
+
 /** Row stride of rows_gemm's output: whole 8-column blocks. */
 function blocks8(N: number): number {
   return Math.ceil(N / 8) * 8;
@@ -218,9 +221,11 @@ export class RecurrentKernels {
     // xw rows hold whole 8-column blocks: rows_gemm writes them so.
     const Nx = blocks8(N);
     const rows = T * B;
-    // The input projection: on one thread rows_gemm reads X in place (no packing); a projection worth splitting
-    // goes to the GEMM kernel, which shares it over the threads.
-    const serial = rt.serial(rows, rows * I * N);
+    // The input projection: rows_gemm reads X in place (no packing); only a projection big enough to beat that on
+    // several threads goes to the GEMM kernel, which shares it out. rows_gemm runs ~1.3× the GEMM kernel's speed on
+    // one thread and the recurrence after it is serial anyway, hence 4× the runtime's threshold (lstm_kws's 3.2 M
+    // multiply-adds ran slower on two threads than on one).
+    const serial = rt.serial(rows, (rows * I * N) / PROJECTION_SPLIT_HANDICAP);
     let xPtr = 0;
     if (serial) {
       if (!rt.inMemory(io.x)) ws.xIn.set(io.x);
