@@ -36,16 +36,19 @@ test("Gather of one index along the outermost axis is a view: q, k, v of a stack
       node("Gather", ["r", "one"], ["q"], [], "pick_q"),
       node("Gather", ["r", "last"], ["v"], [], "pick_v"),
       node("Add", ["q", "v"], ["y"]),
+      node("Gather", ["r", "zero"], ["first"], [], "pick_first"),
     ],
-    initializer: [index("one", 1), index("last", -1)],
+    initializer: [index("one", 1), index("last", -1), index("zero", 0)],
     input: [valueInfo("x", "float32", dims)],
-    output: [valueInfo("y", "float32", [2, 5])],
+    output: [valueInfo("y", "float32", [2, 5]), valueInfo("first", "float32", [2, 5])],
   });
   const x = iota(30);
   const { steps, outs } = await run(bytes, { x: new Tensor("float32", x, dims) });
   assert.deepEqual(steps.filter((s) => s === "Gather"), [], `steps: ${steps.join(", ")}`);
   const want = Array.from({ length: 10 }, (_, i) => Math.max(0, x[10 + i]!) + Math.max(0, x[20 + i]!));
   assert.deepEqual(outs.y, want);
+  // The view at offset 0 is the first third of its input, not all of it.
+  assert.deepEqual(outs.first, Array.from({ length: 10 }, (_, i) => Math.max(0, x[i]!)));
 });
 
 test("a view of a view starts where both offsets add up (Gather of a Gather, then Reshape)", async () => {

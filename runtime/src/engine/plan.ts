@@ -53,9 +53,12 @@ interface Slot {
   aliasOffset?: number;
 }
 
-/** A view's data: its root's array, or from an offset (only float32 and byte views have one) `size` elements of it. */
+/**
+ * A view's data: its root's array when the view is all of it, else `size` elements of it from `offset` (only float32
+ * and byte views are smaller; a fed input's view is pointed at the input again each run).
+ */
 function viewOf(data: TensorData, offset: number, size: number): TensorData {
-  return offset === 0 ? data : (data as Float32Array).subarray(offset, offset + size);
+  return offset === 0 && data.length === size ? data : (data as Float32Array).subarray(offset, offset + size);
 }
 
 function sizeOfMeta(meta: ValueMeta): number {
