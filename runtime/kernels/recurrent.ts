@@ -47,10 +47,19 @@ const ACT_SOFTPLUS = 10;
   );
 }
 
+/**
+ * clamp(x, lo, hi) for a gate's pre-activation (±inf when the node has no clip). pmax/pmin are one instruction each
+ * where max/min cost several for their NaN rules; a NaN still comes through as NaN.
+ */
+// @ts-ignore: decorator
+@inline function clamp4(x: v128, lo: v128, hi: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(x, lo), hi);
+}
+
 /** clamp(a + b, -clip, clip) for 4 lanes at byte offset `off` of two gate rows (clip is +inf when absent). */
 // @ts-ignore: decorator
 @inline function pre4(a: usize, b: usize, off: usize, lo: v128, hi: v128): v128 {
-  return f32x4.min(f32x4.max(f32x4.add(v128.load(a + off), v128.load(b + off)), lo), hi);
+  return clamp4(f32x4.add(v128.load(a + off), v128.load(b + off)), lo, hi);
 }
 
 /** Whether batch row b is still inside its sequence at time t (lens: one float per row, or 0 for full length). */
@@ -119,13 +128,13 @@ const ACT_SOFTPLUS = 10;
         gi = madd(v128.load(p + off), cPrev, gi);
         gf = madd(v128.load(p + off + 2 * gate), cPrev, gf);
       }
-      const i4 = act4(f, f32x4.min(f32x4.max(gi, lo), hi), fa, fb);
-      const f4 = inputForget ? f32x4.sub(one, i4) : act4(f, f32x4.min(f32x4.max(gf, lo), hi), fa, fb);
+      const i4 = act4(f, clamp4(gi, lo, hi), fa, fb);
+      const f4 = inputForget ? f32x4.sub(one, i4) : act4(f, clamp4(gf, lo, hi), fa, fb);
       const c4 = act4(g, pre4(xb + 3 * gate, rb + 3 * gate, off, lo, hi), ga, gb);
       const cNew = madd(f4, cPrev, f32x4.mul(i4, c4));
       let go = f32x4.add(v128.load(xb + off + gate), v128.load(rb + off + gate));
       if (p != 0) go = madd(v128.load(p + off + gate), cNew, go);
-      const o4 = act4(f, f32x4.min(f32x4.max(go, lo), hi), fa, fb);
+      const o4 = act4(f, clamp4(go, lo, hi), fa, fb);
       const hNew = f32x4.mul(o4, act4(hc, cNew, ha, hb));
       v128.store(cb + off, cNew);
       v128.store(hbp + off, hNew);
@@ -213,7 +222,7 @@ export function gru_reset(
       } else {
         pre = f32x4.add(v128.load(xb + 2 * gate + off), v128.load(hhb + off));
       }
-      const cand = act4(g, f32x4.min(f32x4.max(pre, lo), hi), ga, gb);
+      const cand = act4(g, clamp4(pre, lo, hi), ga, gb);
       const hPrev = v128.load(hbp + off);
       const hNew = madd(z4, f32x4.sub(hPrev, cand), cand);
       v128.store(hbp + off, hNew);
