@@ -267,10 +267,6 @@ const gather: OpDef = {
 };
 
 /**
- * Gather of float32 rows (embedding lookups): its own function so the copy loop sees one array type, with the index
- * array read without a per-element conversion closure.
- */
-/**
  * Where a Gather's output starts in its input when it is one contiguous run of it (one constant index, nothing outside
  * the gathered axis: attention's q/k/v picked from the stacked projection, a sequence's last step): the output is then
  * a view. Undefined when the Gather must copy.
@@ -284,6 +280,10 @@ function contiguousPick(x: ValueMeta, indices: ValueMeta, outer: number, dim: nu
   return i * inner;
 }
 
+/**
+ * Gather of float32 rows (embedding lookups): its own function so the copy loop sees one array type, with the index
+ * array read without a per-element conversion closure.
+ */
 function gatherRows(src: Float32Array, dst: Float32Array, idx: ArrayLike<number>, indices: TensorData, count: number, outer: number, dim: number, inner: number): void {
   const step = indices instanceof BigInt64Array ? 2 : 1;
   for (let j = 0; j < count; j++) {
