@@ -47,10 +47,19 @@ const ACT_SOFTPLUS = 10;
   );
 }
 
+/**
+ * clamp(x, lo, hi) for a gate's pre-activation (±inf when the node has no clip). pmax/pmin are one instruction each
+ * where max/min cost several for their NaN rules; a NaN still comes through as NaN.
+ */
+// @ts-ignore: decorator
+@inline function clamp4(x: v128, lo: v128, hi: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(x, lo), hi);
+}
+
 /** clamp(a + b, -clip, clip) for 4 lanes at byte offset `off` of two gate rows (clip is +inf when absent). */
 // @ts-ignore: decorator
 @inline function pre4(a: usize, b: usize, off: usize, lo: v128, hi: v128): v128 {
-  return f32x4.min(f32x4.max(f32x4.add(v128.load(a + off), v128.load(b + off)), lo), hi);
+  return clamp4(f32x4.add(v128.load(a + off), v128.load(b + off)), lo, hi);
 }
 
 /** Whether batch row b is still inside its sequence at time t (lens: one float per row, or 0 for full length). */
@@ -119,13 +128,13 @@ const ACT_SOFTPLUS = 10;
         gi = madd(v128.load(p + off), cPrev, gi);
         gf = madd(v128.load(p + off + 2 * gate), cPrev, gf);
       }
-      const i4 = act4(f, f32x4.min(f32x4.max(gi, lo), hi), fa, fb);
-      const f4 = inputForget ? f32x4.sub(one, i4) : act4(f, f32x4.min(f32x4.max(gf, lo), hi), fa, fb);
+      const i4 = act4(f, clamp4(gi, lo, hi), fa, fb);
+      const f4 = inputForget ? f32x4.sub(one, i4) : act4(f, clamp4(gf, lo, hi), fa, fb);
       const c4 = act4(g, pre4(xb + 3 * gate, rb + 3 * gate, off, lo, hi), ga, gb);
       const cNew = madd(f4, cPrev, f32x4.mul(i4, c4));
       let go = f32x4.add(v128.load(xb + off + gate), v128.load(rb + off + gate));
       if (p != 0) go = madd(v128.load(p + off + gate), cNew, go);
-      const o4 = act4(f, f32x4.min(f32x4.max(go, lo), hi), fa, fb);
+      const o4 = act4(f, clamp4(go, lo, hi), fa, fb);
       const hNew = f32x4.mul(o4, act4(hc, cNew, ha, hb));
       v128.store(cb + off, cNew);
       v128.store(hbp + off, hNew);
@@ -213,7 +222,7 @@ export function gru_reset(
       } else {
         pre = f32x4.add(v128.load(xb + 2 * gate + off), v128.load(hhb + off));
       }
-      const cand = act4(g, f32x4.min(f32x4.max(pre, lo), hi), ga, gb);
+      const cand = act4(g, clamp4(pre, lo, hi), ga, gb);
       const hPrev = v128.load(hbp + off);
       const hNew = madd(z4, f32x4.sub(hPrev, cand), cand);
       v128.store(hbp + off, hNew);
@@ -317,6 +326,32 @@ export function recurrent_act(code: i32, x: usize, y: usize, n: i32, alpha: f32,
 }
 
 /**
+ * One row of A against 3 blocks of 8 columns of B (bStride bytes apart). A single row (batch 1, the common recurrent
+ * case) has one multiply-add per loaded vector, so its speed is the number of independent accumulators: 6 keep the
+ * multiply-adds from waiting on each other's latency, and with the 6 loaded vectors and the broadcast still fit the
+ * 15 vector registers the engine allocates (8 accumulators spill).
+ */
+// @ts-ignore: decorator
+@inline function rowTile3(a0: usize, K: i32, b0: usize, bStride: usize, bias: usize, c0: usize): void {
+  let u0 = f32x4.splat(0), u1 = u0, u2 = u0, u3 = u0, u4 = u0, u5 = u0;
+  if (bias != 0) {
+    u0 = v128.load(bias); u1 = v128.load(bias, 16); u2 = v128.load(bias, 32); u3 = v128.load(bias, 48);
+    u4 = v128.load(bias, 64); u5 = v128.load(bias, 80);
+  }
+  let b1 = b0 + bStride;
+  let b2 = b1 + bStride;
+  for (let k = 0; k < K; k++) {
+    const x = v128.load32_splat(a0 + (<usize>k << 2));
+    u0 = madd(x, v128.load(b0), u0); u1 = madd(x, v128.load(b0, 16), u1);
+    u2 = madd(x, v128.load(b1), u2); u3 = madd(x, v128.load(b1, 16), u3);
+    u4 = madd(x, v128.load(b2), u4); u5 = madd(x, v128.load(b2, 16), u5);
+    b0 += 32; b1 += 32; b2 += 32;
+  }
+  v128.store(c0, u0); v128.store(c0, u1, 16); v128.store(c0, u2, 32); v128.store(c0, u3, 48);
+  v128.store(c0, u4, 64); v128.store(c0, u5, 80);
+}
+
+/**
  * C = A·B (+ bias per column) for the few rows of a recurrent state: A is M × K row-major (lda floats per row, no
  * packing), B is packed in 8-column blocks as pack_b lays it out, C rows are ldc floats apart and hold whole blocks
  * (N rounded up to 8). Two rows against two blocks per tile keep 8 accumulators busy; the GEMM kernel would pad the
@@ -332,6 +367,12 @@ export function rows_gemm(a: usize, lda: i32, M: i32, K: i32, b: usize, N: i32, 
     const c1 = c0 + (<usize>ldc << 2);
     const pair = m + 2 <= M;
     let j = 0;
+    if (!pair) {
+      for (; j + 3 <= blocks; j += 3) {
+        const bb: usize = bias == 0 ? 0 : bias + (<usize>j << 5);
+        rowTile3(a0, K, b + <usize>j * bStride, bStride, bb, c0 + (<usize>j << 5));
+      }
+    }
     for (; j + 2 <= blocks; j += 2) {
       const bj = b + <usize>j * bStride;
       const bb: usize = bias == 0 ? 0 : bias + (<usize>j << 5);

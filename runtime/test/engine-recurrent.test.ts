@@ -193,6 +193,11 @@ const CASES: [string, RnnCase][] = [
   ["LSTM over a batch of 9 (the recurrent projection on the GEMM kernel)", { cell: "LSTM", T: 3, B: 9, I: 4, H: 6, bias: true, peepholes: true, initial: true, lens: [3, 1, 2, 3, 3, 2, 1, 3, 2] }],
   ["GRU over a batch of 10, both recurrent GEMMs on the GEMM kernel", { cell: "GRU", T: 3, B: 10, I: 3, H: 5, direction: "bidirectional", bias: true, initial: true }],
   ["RNN with sequence lengths and only Y", { cell: "RNN", T: 5, B: 3, I: 2, H: 3, lens: [5, 1, 3], bias: true, outputs: [true, false] }],
+  ["LSTM at batch 1 with 40 units (the single-row projection's 3-block tiles and the blocks left over)",
+    { cell: "LSTM", T: 6, B: 1, I: 5, H: 40, bias: true, initial: true }],
+  ["LSTM whose input projection is worth sharing over the threads", { cell: "LSTM", T: 64, B: 4, I: 64, H: 128, bias: true }],
+  ["GRU, layout 1, gate rows not whole 8-column blocks, projection shared over the threads",
+    { cell: "GRU", T: 80, B: 4, I: 300, H: 33, layout: 1, bias: true, initial: true }],
 ];
 
 for (const [name, c] of CASES) {

@@ -23,6 +23,11 @@ export interface Prepared {
   outputs: ValueMeta[];
   /** Output 0 is input `alias` re-shaped: it shares the storage (Reshape, Flatten, Squeeze, ...). */
   alias?: number;
+  /**
+   * With `alias`: output 0 is the contiguous run of input `alias` that starts this many elements in (a Gather of one
+   * index with nothing outside the gathered axis). Only for float32 and byte values that are not constants.
+   */
+  aliasOffset?: number;
   /** Computes the outputs into the storage the plan assigned them. Absent when every output has its value. */
   run?(inputs: readonly (RtValue | undefined)[], outputs: readonly RtValue[]): void;
   /** Inputs the run reads (default all): constants it has pre-packed need not be copied into kernel memory. */

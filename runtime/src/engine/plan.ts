@@ -49,6 +49,20 @@ interface Slot {
   lastUse: number;
   /** Slot whose storage this one shares (views). */
   aliasOf?: number;
+  /** Where a view starts in its root's storage, in elements. */
+  aliasOffset?: number;
+}
+
+/**
+ * A view's data: its root's array when the view is all of it, else `size` elements of it from `offset` (only float32
+ * and byte views are smaller; a fed input's view is pointed at the input again each run).
+ */
+function viewOf(data: TensorData, offset: number, size: number): TensorData {
+  return offset === 0 && data.length === size ? data : (data as Float32Array).subarray(offset, offset + size);
+}
+
+function sizeOfMeta(meta: ValueMeta): number {
+  return meta.dims.reduce((a, b) => a * b, 1);
 }
 
 /**
@@ -190,12 +204,15 @@ export class Plan {
     if (prepared.alias !== undefined) {
       const source = inputSlots[prepared.alias]!;
       const slot = this.slots[outSlots[0]!]!;
-      const value = this.slots[source]!.meta.value;
+      const whole = this.slots[source]!.meta.value;
+      const value = whole === undefined ? undefined : viewOf(whole, prepared.aliasOffset ?? 0, sizeOfMeta(slot.meta));
       if (value !== undefined) {
         slot.meta = { ...slot.meta, value };
         slot.fixed = { dtype: slot.meta.dtype, dims: slot.meta.dims, data: value };
       } else {
         slot.aliasOf = this.#root(source);
+        const offset = (this.slots[source]!.aliasOffset ?? 0) + (prepared.aliasOffset ?? 0);
+        if (offset !== 0) slot.aliasOffset = offset;
       }
     }
     if (node.isMultiOutput) multi.set(node, outSlots);
@@ -287,7 +304,7 @@ export class Plan {
     this.slots.forEach((s, i) => {
       if (s.aliasOf === undefined) return;
       const root = this.slots[this.#root(i)]!;
-      if (root.fixed) s.fixed = { dtype: s.meta.dtype, dims: s.meta.dims, data: root.fixed.data };
+      if (root.fixed) s.fixed = { dtype: s.meta.dtype, dims: s.meta.dims, data: viewOf(root.fixed.data, s.aliasOffset ?? 0, sizeOfMeta(s.meta)) };
     });
   }
 
@@ -308,7 +325,7 @@ export class Plan {
         this.#values.push(s.fixed);
       } else if (s.aliasOf !== undefined) {
         const root = this.#root(i);
-        this.#values.push({ dtype: s.meta.dtype, dims: s.meta.dims, data: this.#values[root]!.data });
+        this.#values.push({ dtype: s.meta.dtype, dims: s.meta.dims, data: viewOf(this.#values[root]!.data, s.aliasOffset ?? 0, sizeOfMeta(s.meta)) });
         if (this.slots[root]!.producer < 0) this.#fedViews.push(i, root);
       } else if (s.producer < 0) {
         this.#values.push({ dtype: s.meta.dtype, dims: s.meta.dims, data: EMPTY });

@@ -73,7 +73,9 @@ export interface PackedDirection {
 
 /** The per-plan buffers one recurrent operator runs in. */
 export interface RecurrentWorkspace {
+  /** X packed for the GEMM kernel (a projection split over the threads), or X staged when it is outside kernel memory. */
   readonly x: PackedA;
+  readonly xIn: Float32Array;
   /** The state packed for the GEMM kernel, when the batch is large enough for it (else rows_gemm reads it as is). */
   readonly state: PackedA | undefined;
   readonly rhA: PackedA | undefined;
@@ -104,9 +106,22 @@ function padded(H: number): number {
 /** From this many batch rows on, the recurrent projection runs on the GEMM kernel's 4-row panels. */
 const GEMM_ROWS = 8;
 
+/** How much bigger than other kernels' calls an input projection must be to be split over the threads. */
+const PROJECTION_SPLIT_HANDICAP = 4;
+
 /** Row stride of rows_gemm's output: whole 8-column blocks. */
 function blocks8(N: number): number {
   return Math.ceil(N / 8) * 8;
+}
+
+/** Row b of direction d of a [D, B, H] (layout 0) or [B, D, H] (layout 1) state tensor, as a float offset. */
+function stateRow(s: RecurrentShape, d: number, b: number): number {
+  return (s.layout === 0 ? d * s.B + b : b * s.D + d) * s.H;
+}
+
+/** n floats from src at `from` to dst at `to` (subarray would allocate a view per run). */
+function copyRow(src: Float32Array, from: number, dst: Float32Array, to: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
 }
 
 /**
@@ -183,9 +198,10 @@ export class RecurrentKernels {
     const big = B >= GEMM_ROWS;
     return {
       x: this.gemm.createA(T * B, I, alloc),
+      xIn: alloc(T * B * I),
       state: big ? this.gemm.createA(B, Hp, alloc) : undefined,
       rhA: big && cell === "GRU" && !s.linearBeforeReset ? this.gemm.createA(B, Hp, alloc) : undefined,
-      xw: alloc(T * B * G * Hp),
+      xw: alloc(T * B * blocks8(G * Hp)),
       hr: alloc(B * blocks8(G * Hp)),
       hh: alloc(B * blocks8(Hp)),
       rh: alloc(B * Hp),
@@ -200,10 +216,23 @@ export class RecurrentKernels {
     const { T, B, I, H, D, layout } = s;
     const rt = this.rt;
     const e = rt.exports;
-    const G = GATES[s.cell];
     const Hp = padded(H);
-    const N = G * Hp;
-    this.gemm.packA(ws.x, { data: io.x, rowStride: I, colStride: 1 });
+    const N = GATES[s.cell] * Hp;
+    // xw rows hold whole 8-column blocks: rows_gemm writes them so.
+    const Nx = blocks8(N);
+    const rows = T * B;
+    // The input projection: rows_gemm reads X in place (no packing); only a projection big enough to beat that on
+    // several threads goes to the GEMM kernel, which shares it out. rows_gemm runs ~1.3× the GEMM kernel's speed on
+    // one thread and the recurrence after it is serial anyway, hence 4× the runtime's threshold (lstm_kws's 3.2 M
+    // multiply-adds ran slower on two threads than on one).
+    const serial = rt.serial(rows, (rows * I * N) / PROJECTION_SPLIT_HANDICAP);
+    let xPtr = 0;
+    if (serial) {
+      if (!rt.inMemory(io.x)) ws.xIn.set(io.x);
+      xPtr = rt.ptr(rt.inMemory(io.x) ? io.x : ws.xIn);
+    } else {
+      this.gemm.packA(ws.x, { data: io.x, rowStride: I, colStride: 1 });
+    }
     let lensPtr = 0;
     if (io.lens) {
       for (let b = 0; b < B; b++) ws.lens[b] = Number(io.lens[b]!);
@@ -217,18 +246,22 @@ export class RecurrentKernels {
     const hhPtr = rt.ptr(ws.hh);
     const yPtr = io.y ? rt.ptr(io.y) : 0;
     const clip = s.clip;
-    // Row b of direction d of a [D, B, H] (layout 0) or [B, D, H] (layout 1) state tensor.
-    const stateRow = (d: number, b: number) => (layout === 0 ? d * B + b : b * D + d) * H;
+    const xwRow = layout === 0 ? Nx : T * Nx;
+    const yRow = layout === 0 ? H : T * D * H;
     for (let d = 0; d < D; d++) {
       const dir = dirs[d]!;
-      this.gemm.run(ws.x, dir.w, { y: ws.xw }, dir.wBias);
+      if (serial) e.rows_gemm(xPtr, I, rows, I, rt.ptr(dir.w.data), N, rt.ptr(dir.wBias.data), xwBase, Nx);
+      else this.gemm.run(ws.x, dir.w, { y: ws.xw, ldc: Nx }, dir.wBias);
       ws.h.fill(0);
       ws.c.fill(0);
       for (let b = 0; b < B; b++) {
-        if (io.h0) ws.h.set(io.h0.subarray(stateRow(d, b), stateRow(d, b) + H), b * Hp);
-        if (io.c0) ws.c.set(io.c0.subarray(stateRow(d, b), stateRow(d, b) + H), b * Hp);
+        const row = stateRow(s, d, b);
+        if (io.h0) copyRow(io.h0, row, ws.h, b * Hp, H);
+        if (io.c0) copyRow(io.c0, row, ws.c, b * Hp, H);
       }
-      const [f, g, h] = dir.acts as [Activation, Activation | undefined, Activation | undefined];
+      const f = dir.acts[0]!;
+      const g = dir.acts[1] ?? f;
+      const h = dir.acts[2] ?? f;
       const pPtr = dir.p ? rt.ptr(dir.p) : 0;
       const rPtr = rt.ptr(dir.r.data);
       const rN = dir.r.N;
@@ -236,10 +269,8 @@ export class RecurrentKernels {
       const rBiasPtr = dir.rBias ? rt.ptr(dir.rBias.data) : 0;
       for (let step = 0; step < T; step++) {
         const t = dir.reverse ? T - 1 - step : step;
-        const xw = xwBase + (layout === 0 ? t * B * N : t * N) * 4;
-        const xwRow = layout === 0 ? N : T * N;
+        const xw = xwBase + (layout === 0 ? t * B * Nx : t * Nx) * 4;
         const y = yPtr === 0 ? 0 : yPtr + (layout === 0 ? (t * D + d) * B * H : (t * D + d) * H) * 4;
-        const yRow = layout === 0 ? H : T * D * H;
         if (ws.state) {
           this.gemm.packA(ws.state, { data: ws.h, rowStride: Hp, colStride: 1 });
           this.gemm.run(ws.state, dir.r, { y: ws.hr, ldc: hrRow }, dir.rBias);
@@ -248,11 +279,11 @@ export class RecurrentKernels {
         }
         if (s.cell === "LSTM") {
           e.lstm_step(xw, xwRow, hrPtr, hrRow, cPtr, hPtr, pPtr, y, yRow, B, H, t, lensPtr, clip, s.inputForget ? 1 : 0,
-            f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta, h!.code, h!.alpha, h!.beta);
+            f.code, f.alpha, f.beta, g.code, g.alpha, g.beta, h.code, h.alpha, h.beta);
         } else if (s.cell === "GRU") {
           if (s.linearBeforeReset) {
             e.gru_step(xw, xwRow, hrPtr, hrRow, hrPtr + 2 * Hp * 4, hrRow, hPtr, y, yRow, B, H, t, lensPtr, clip, 1,
-              f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta);
+              f.code, f.alpha, f.beta, g.code, g.alpha, g.beta);
           } else {
             e.gru_reset(xw, xwRow, hrPtr, hrRow, hPtr, rhPtr, B, H, clip, f.code, f.alpha, f.beta);
             if (ws.rhA) {
@@ -262,15 +293,16 @@ export class RecurrentKernels {
               e.rows_gemm(rhPtr, Hp, B, Hp, rt.ptr(dir.rh!.data), Hp, 0, hhPtr, blocks8(Hp));
             }
             e.gru_step(xw, xwRow, hrPtr, hrRow, hhPtr, blocks8(Hp), hPtr, y, yRow, B, H, t, lensPtr, clip, 0,
-              f.code, f.alpha, f.beta, g!.code, g!.alpha, g!.beta);
+              f.code, f.alpha, f.beta, g.code, g.alpha, g.beta);
           }
         } else {
           e.rnn_step(xw, xwRow, hrPtr, hrRow, hPtr, y, yRow, B, H, t, lensPtr, clip, f.code, f.alpha, f.beta);
         }
       }
       for (let b = 0; b < B; b++) {
-        if (io.yh) io.yh.set(ws.h.subarray(b * Hp, b * Hp + H), stateRow(d, b));
-        if (io.yc) io.yc.set(ws.c.subarray(b * Hp, b * Hp + H), stateRow(d, b));
+        const row = stateRow(s, d, b);
+        if (io.yh) copyRow(ws.h, b * Hp, io.yh, row, H);
+        if (io.yc) copyRow(ws.c, b * Hp, io.yc, row, H);
       }
     }
   }

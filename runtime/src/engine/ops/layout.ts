@@ -231,6 +231,8 @@ const gather: OpDef = {
     const count = sizeOf(indices.dims);
     const out = [...x.dims.slice(0, axis), ...indices.dims, ...x.dims.slice(axis + 1)];
     const words = indexWords();
+    const view = contiguousPick(x, indices, outer, dim, inner, ctx);
+    if (view !== undefined) return { outputs: [{ dtype: x.dtype, dims: out }], alias: 0, aliasOffset: view };
     if (x.dtype === "float32") {
       return {
         outputs: [{ dtype: x.dtype, dims: out }],
@@ -263,6 +265,20 @@ const gather: OpDef = {
     };
   },
 };
+
+/**
+ * Where a Gather's output starts in its input when it is one contiguous run of it (one constant index, nothing outside
+ * the gathered axis: attention's q/k/v picked from the stacked projection, a sequence's last step): the output is then
+ * a view. Undefined when the Gather must copy.
+ */
+function contiguousPick(x: ValueMeta, indices: ValueMeta, outer: number, dim: number, inner: number, ctx: PrepareContext): number | undefined {
+  if (outer !== 1 || x.value !== undefined || indices.value === undefined || indices.value.length !== 1) return undefined;
+  if (x.dtype !== "float32" && x.dtype !== "uint8" && x.dtype !== "int8") return undefined;
+  const raw = Number(indices.value[0]);
+  const i = raw < 0 ? raw + dim : raw;
+  if (!(i >= 0 && i < dim)) ctx.fail(`index ${raw} is out of range for a dimension of ${dim}`);
+  return i * inner;
+}
 
 /**
  * Gather of float32 rows (embedding lookups): its own function so the copy loop sees one array type, with the index
