@@ -156,6 +156,30 @@ export class KernelRuntime {
     return this.#threadedCalls;
   }
 
+  /** A model run begins (see ThreadPool.beginRun); every beginRun is followed by one endRun. */
+  beginRun(): void {
+    this.#pool?.beginRun();
+  }
+
+  endRun(): void {
+    this.#pool?.endRun();
+  }
+
+  /** Parallel calls that found a worker asleep, paying its wake-up: what tests read to know the workers stayed up. */
+  get asleepCalls(): number {
+    return this.#pool?.asleepCalls ?? 0;
+  }
+
+  /** Times a worker polling through a run was descheduled and went to sleep (see ThreadPool.preemptions). */
+  get preemptions(): number {
+    return this.#pool?.preemptions ?? 0;
+  }
+
+  /** Workers asleep now (0 without a pool). */
+  get workersAsleep(): number {
+    return this.#pool?.workersAsleep ?? 0;
+  }
+
   /**
    * Whether a call of `work` multiply-adds over `total` shares runs on the calling thread alone. Families then call
    * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.

@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
-  claimChunk, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_NEXT, CTRL_QUIT, CTRL_SEQ, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
+  claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
   type WorkerData,
 } from "./thread-protocol.js";
 
@@ -17,6 +17,8 @@ export class ThreadPool {
   readonly #slots: Float64Array;
   readonly #errorText: Uint8Array;
   #generation = 0;
+  #asleepCalls = 0;
+  #wokenAtBegin = false;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, workerCount: number, readonly maxChunks: number) {
     const control = new SharedArrayBuffer(CTRL_INTS * 4);
@@ -49,7 +51,14 @@ export class ThreadPool {
     this.#generation = (this.#generation + 1) & 0x7fff;
     Atomics.store(ctrl, CTRL_NEXT, (this.#generation << 16) | (count << 8));
     Atomics.add(ctrl, CTRL_SEQ, 1);
-    Atomics.notify(ctrl, CTRL_SEQ);
+    // A worker counts itself asleep before its wait reads CTRL_SEQ, and the count is read after CTRL_SEQ moved: one
+    // of the two sees the other, so no sleeper is missed.
+    if (Atomics.load(ctrl, CTRL_ASLEEP) !== 0) {
+      // The run's first call may find the workers still waking from beginRun's notice: that wake-up is under way.
+      if (!this.#wokenAtBegin) this.#asleepCalls++;
+      Atomics.notify(ctrl, CTRL_SEQ);
+    }
+    this.#wokenAtBegin = false;
     // A chunk that fails here must not end the call early: the workers would go on writing memory (and leave their
     // error for the next call) while this thread moves on. Every chunk runs; the first failure is thrown after.
     let failure: { error: unknown } | undefined;
@@ -79,6 +88,40 @@ export class ThreadPool {
       Atomics.store(ctrl, CTRL_ERROR, 0);
       throw new Error(`kernel ${fn} failed on a worker thread (${text || "no message"}; chunk arguments ${JSON.stringify(chunks)})`);
     }
+  }
+
+  /**
+   * A model run begins: the workers poll for calls until it ends (or RUN_SPIN_MS pass without one) instead of
+   * sleeping between them, and sleeping ones are woken now, so their wake-up overlaps the run's first step.
+   */
+  beginRun(): void {
+    Atomics.add(this.#ctrl, CTRL_RUNS, 1);
+    Atomics.add(this.#ctrl, CTRL_RUN, 1);
+    this.#wokenAtBegin = Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0;
+    if (this.#wokenAtBegin) Atomics.notify(this.#ctrl, CTRL_SEQ);
+  }
+
+  /** The run ended: idle workers may sleep again. */
+  endRun(): void {
+    Atomics.sub(this.#ctrl, CTRL_RUN, 1);
+  }
+
+  /**
+   * Calls that found a worker asleep (and so paid its wake-up), but for a run's first when beginRun had woken the
+   * workers already: none on an idle machine once the workers are up.
+   */
+  get asleepCalls(): number {
+    return this.#asleepCalls;
+  }
+
+  /** Times a worker polling through a run was descheduled, and slept instead (a machine with more threads than cores). */
+  get preemptions(): number {
+    return Atomics.load(this.#ctrl, CTRL_PREEMPTED);
+  }
+
+  /** Workers asleep in Atomics.wait now. */
+  get workersAsleep(): number {
+    return Atomics.load(this.#ctrl, CTRL_ASLEEP);
   }
 
   async close(): Promise<void> {
