@@ -161,3 +161,26 @@ test("a session's runs keep the worker up from one parallel step to the next", a
     await session.release();
   }
 });
+
+test("a model that makes no parallel call never wakes the worker", async () => {
+  // Four scalar steps over a small tensor: nothing in it reaches the threads' threshold.
+  const n = 1 << 14;
+  const bytes = modelBytes({
+    name: "serial-only",
+    node: [node("Sin", ["x"], ["a"]), node("Cos", ["a"], ["b"]), node("Sin", ["b"], ["c"]), node("Cos", ["c"], ["y"])],
+    input: [valueInfo("x", "float32", [n])],
+    output: [valueInfo("y", "float32", [])],
+  });
+  const feeds = { x: new Tensor("float32", new Float32Array(n).map((_, i) => i / n), [n]) };
+  const session = await createSession(bytes, { threads: 2 });
+  const k = (session as unknown as { kernels: Kernels }).kernels;
+  try {
+    await until(() => k.workersAsleep === 1, "the worker sleeps before any run");
+    const wakes = k.workerWakes;
+    for (let run = 0; run < 20; run++) session.runSync(feeds);
+    assert.equal(k.threadedCalls, 0, "nothing went to the threads");
+    assert.equal(k.workerWakes - wakes, 0, "the runs' starts left the worker asleep");
+  } finally {
+    await session.release();
+  }
+});

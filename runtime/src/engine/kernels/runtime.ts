@@ -175,6 +175,11 @@ export class KernelRuntime {
     return this.#pool?.preemptions ?? 0;
   }
 
+  /** Times a worker woke from its sleep (0 without a pool). */
+  get workerWakes(): number {
+    return this.#pool?.wakes ?? 0;
+  }
+
   /** Workers asleep now (0 without a pool). */
   get workersAsleep(): number {
     return this.#pool?.workersAsleep ?? 0;

@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
-  claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
+  claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
   type WorkerData,
 } from "./thread-protocol.js";
 
@@ -19,6 +19,8 @@ export class ThreadPool {
   #generation = 0;
   #asleepCalls = 0;
   #wokenAtBegin = false;
+  #calls = 0;
+  #callsAtBegin = 0;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, workerCount: number, readonly maxChunks: number) {
     const control = new SharedArrayBuffer(CTRL_INTS * 4);
@@ -37,6 +39,7 @@ export class ThreadPool {
 
   /** Run `fn` once per argument list (at most maxChunks, 255); `call` runs one on this thread. */
   run(fn: ParallelKernel, chunks: readonly number[][], call: (args: number[]) => void): void {
+    this.#calls++;
     const index = PARALLEL_KERNELS.indexOf(fn);
     const count = chunks.length;
     for (let c = 0; c < count; c++) {
@@ -92,12 +95,15 @@ export class ThreadPool {
 
   /**
    * A model run begins: the workers poll for calls until it ends (or RUN_SPIN_MS pass without one) instead of
-   * sleeping between them, and sleeping ones are woken now, so their wake-up overlaps the run's first step.
+   * sleeping between them, and sleeping ones are woken now, so their wake-up overlaps the run's first step — unless
+   * the last run made no parallel call (a small model): a worker woken for nothing would poll through the run.
    */
   beginRun(): void {
     Atomics.add(this.#ctrl, CTRL_RUNS, 1);
     Atomics.add(this.#ctrl, CTRL_RUN, 1);
-    this.#wokenAtBegin = Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0;
+    const parallelBefore = this.#calls !== this.#callsAtBegin;
+    this.#callsAtBegin = this.#calls;
+    this.#wokenAtBegin = parallelBefore && Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0;
     if (this.#wokenAtBegin) Atomics.notify(this.#ctrl, CTRL_SEQ);
   }
 
@@ -117,6 +123,11 @@ export class ThreadPool {
   /** Times a worker polling through a run was descheduled, and slept instead (a machine with more threads than cores). */
   get preemptions(): number {
     return Atomics.load(this.#ctrl, CTRL_PREEMPTED);
+  }
+
+  /** Times a worker woke from Atomics.wait (for a call, for a run's start, or to close). */
+  get wakes(): number {
+    return Atomics.load(this.#ctrl, CTRL_WAKES);
   }
 
   /** Workers asleep in Atomics.wait now. */

@@ -16,6 +16,8 @@ export const CTRL_ASLEEP = 7;
 export const CTRL_RUNS = 8;
 /** Times a worker found itself descheduled while polling through a run (and so went to sleep). */
 export const CTRL_PREEMPTED = 9;
+/** Times a worker woke from Atomics.wait. */
+export const CTRL_WAKES = 10;
 export const CTRL_INTS = 12;
 /** Per chunk: [kernel index, argc, args...]. */
 export const SLOT_DOUBLES = 32;

@@ -5,7 +5,7 @@ import { workerData } from "node:worker_threads";
 import { instantiate } from "./module.js";
 import { PARALLEL_KERNELS } from "./families.js";
 import {
-  chunkCount, claimChunk, CONTENDED_RUNS, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_PREEMPTED, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, ERROR_TEXT_BYTES, PREEMPTED_MS, RUN_SPIN_MS,
+  chunkCount, claimChunk, CONTENDED_RUNS, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_PREEMPTED, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, PREEMPTED_MS, RUN_SPIN_MS,
   SLOT_DOUBLES, SPIN_POLLS, type WorkerData,
 } from "./thread-protocol.js";
 
@@ -57,6 +57,7 @@ function awaitCall(): void {
     Atomics.add(ctrl, CTRL_ASLEEP, 1);
     Atomics.wait(ctrl, CTRL_SEQ, seen);
     Atomics.sub(ctrl, CTRL_ASLEEP, 1);
+    Atomics.add(ctrl, CTRL_WAKES, 1);
     if (Atomics.load(ctrl, CTRL_SEQ) !== seen) return;
     // Woken with no call: a run began, and its calls will come within microseconds of each other.
     since = performance.now();
