@@ -184,3 +184,40 @@ test("a model that makes no parallel call never wakes the worker", async () => {
     await session.release();
   }
 });
+
+test("a call too small to pay a worker's wake-up is split while the worker polls, and not otherwise", async (t) => {
+  const k = new Kernels({ threads: 2 });
+  try {
+    const big = splitCall(k);
+    // 2^17 floats of clamp weigh 2^20 (WINDOW_COST each): below the threshold of a sleeping worker, above a polling one's.
+    const n = 1 << 17;
+    const x = k.allocF32(n);
+    const y = k.allocF32(n);
+    x.fill(-3);
+    const small = () => k.eltwise.clamp(x, y, n, 0, Infinity);
+    await until(() => k.workersAsleep === 1, "the worker sleeps outside runs");
+    let threaded = k.threadedCalls;
+    small();
+    assert.equal(k.threadedCalls - threaded, 0, "with the worker asleep the call stays on this thread");
+    assert.ok(y.every((v) => v === 0));
+    for (let trial = 0; trial < TRIALS; trial++) {
+      k.beginRun();
+      try {
+        big();
+        serialStretch(0.05);
+        if (!k.workersPolling) continue;
+        y.fill(1);
+        threaded = k.threadedCalls;
+        small();
+        assert.equal(k.threadedCalls - threaded, 1, "with the worker polling the call is split");
+        assert.ok(y.every((v) => v === 0));
+        return;
+      } finally {
+        k.endRun();
+      }
+    }
+    t.skip("the worker was never polling: the machine has more threads to run than cores");
+  } finally {
+    await k.close();
+  }
+});

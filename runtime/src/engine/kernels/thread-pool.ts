@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
-  claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
+  claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_POLLS_FROM, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
   type WorkerData,
 } from "./thread-protocol.js";
 
@@ -128,6 +128,16 @@ export class ThreadPool {
   /** Times a worker woke from Atomics.wait (for a call, for a run's start, or to close). */
   get wakes(): number {
     return Atomics.load(this.#ctrl, CTRL_WAKES);
+  }
+
+  /**
+   * Whether a call opened now finds every worker polling (a run is in progress, none asleep, none sitting runs out
+   * after it was descheduled): it then costs microseconds, not a wake-up.
+   */
+  get polling(): boolean {
+    const ctrl = this.#ctrl;
+    return Atomics.load(ctrl, CTRL_RUN) !== 0 && Atomics.load(ctrl, CTRL_ASLEEP) === 0 &&
+      ((Atomics.load(ctrl, CTRL_RUNS) - Atomics.load(ctrl, CTRL_POLLS_FROM)) | 0) >= 0;
   }
 
   /** Workers asleep in Atomics.wait now. */

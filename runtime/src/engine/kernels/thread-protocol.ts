@@ -18,6 +18,8 @@ export const CTRL_RUNS = 8;
 export const CTRL_PREEMPTED = 9;
 /** Times a worker woke from Atomics.wait. */
 export const CTRL_WAKES = 10;
+/** The run from which the workers poll through runs again (CTRL_RUNS counts; see CONTENDED_RUNS). */
+export const CTRL_POLLS_FROM = 11;
 export const CTRL_INTS = 12;
 /** Per chunk: [kernel index, argc, args...]. */
 export const SLOT_DOUBLES = 32;

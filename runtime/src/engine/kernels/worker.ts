@@ -5,7 +5,7 @@ import { workerData } from "node:worker_threads";
 import { instantiate } from "./module.js";
 import { PARALLEL_KERNELS } from "./families.js";
 import {
-  chunkCount, claimChunk, CONTENDED_RUNS, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_PREEMPTED, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, PREEMPTED_MS, RUN_SPIN_MS,
+  chunkCount, claimChunk, CONTENDED_RUNS, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_POLLS_FROM, CTRL_PREEMPTED, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, PREEMPTED_MS, RUN_SPIN_MS,
   SLOT_DOUBLES, SPIN_POLLS, type WorkerData,
 } from "./thread-protocol.js";
 
@@ -47,6 +47,7 @@ function awaitCall(): void {
       // thread). Sleep instead, for the next CONTENDED_RUNS runs too.
       if (now - last > PREEMPTED_MS) {
         pollsFromRun = (Atomics.load(ctrl, CTRL_RUNS) + CONTENDED_RUNS) | 0;
+        Atomics.store(ctrl, CTRL_POLLS_FROM, pollsFromRun);
         Atomics.add(ctrl, CTRL_PREEMPTED, 1);
         break;
       }
