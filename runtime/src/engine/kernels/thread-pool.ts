@@ -96,14 +96,15 @@ export class ThreadPool {
   /**
    * A model run begins: the workers poll for calls until it ends (or RUN_SPIN_MS pass without one) instead of
    * sleeping between them, and sleeping ones are woken now, so their wake-up overlaps the run's first step — unless
-   * the last run made no parallel call (a small model): a worker woken for nothing would poll through the run.
+   * the last run made no parallel call (a small model: a worker woken for nothing would poll through the run) or the
+   * workers sit runs out after they were descheduled.
    */
   beginRun(): void {
     Atomics.add(this.#ctrl, CTRL_RUNS, 1);
     Atomics.add(this.#ctrl, CTRL_RUN, 1);
     const parallelBefore = this.#calls !== this.#callsAtBegin;
     this.#callsAtBegin = this.#calls;
-    this.#wokenAtBegin = parallelBefore && Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0;
+    this.#wokenAtBegin = parallelBefore && !this.#contended() && Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0;
     if (this.#wokenAtBegin) Atomics.notify(this.#ctrl, CTRL_SEQ);
   }
 
@@ -136,8 +137,12 @@ export class ThreadPool {
    */
   get polling(): boolean {
     const ctrl = this.#ctrl;
-    return Atomics.load(ctrl, CTRL_RUN) !== 0 && Atomics.load(ctrl, CTRL_ASLEEP) === 0 &&
-      ((Atomics.load(ctrl, CTRL_RUNS) - Atomics.load(ctrl, CTRL_POLLS_FROM)) | 0) >= 0;
+    return Atomics.load(ctrl, CTRL_RUN) !== 0 && Atomics.load(ctrl, CTRL_ASLEEP) === 0 && !this.#contended();
+  }
+
+  /** Whether the workers sit this run out (descheduled lately): woken, they would go straight back to sleep. */
+  #contended(): boolean {
+    return ((Atomics.load(this.#ctrl, CTRL_RUNS) - Atomics.load(this.#ctrl, CTRL_POLLS_FROM)) | 0) < 0;
   }
 
   /** Workers asleep in Atomics.wait now. */
