@@ -26,6 +26,8 @@ export class ThreadPool {
     const control = new SharedArrayBuffer(CTRL_INTS * 4);
     const slots = new SharedArrayBuffer(maxChunks * SLOT_DOUBLES * 8);
     this.#ctrl = new Int32Array(control);
+    // A worker counts as asleep until it is up: a call meanwhile neither waits for it nor counts on it polling.
+    this.#ctrl[CTRL_ASLEEP] = workerCount;
     this.#slots = new Float64Array(slots);
     const errorText = new SharedArrayBuffer(ERROR_TEXT_BYTES);
     this.#errorText = new Uint8Array(errorText);

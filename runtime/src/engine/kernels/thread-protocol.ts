@@ -10,7 +10,7 @@ export const CTRL_QUIT = 4;
 export const CTRL_ERROR_BYTES = 5;
 /** Model runs in progress: while one is, workers poll for the next call instead of sleeping (see RUN_SPIN_MS). */
 export const CTRL_RUN = 6;
-/** Workers asleep in Atomics.wait now: a call opened then pays their wake-up, and must notify them. */
+/** Workers asleep in Atomics.wait now, or not yet up: a call opened then pays their wake-up, and must notify them. */
 export const CTRL_ASLEEP = 7;
 /** Model runs begun so far (wrapping): how a worker counts the runs it sits out after it was descheduled. */
 export const CTRL_RUNS = 8;

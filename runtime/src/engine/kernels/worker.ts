@@ -26,6 +26,8 @@ function report(error: unknown): void {
 }
 
 let seen = 0;
+// Up: the pool counted this worker asleep until now.
+Atomics.sub(ctrl, CTRL_ASLEEP, 1);
 /** The run from which this worker polls through runs again, after it was last descheduled while polling. */
 let pollsFromRun = 0;
 
