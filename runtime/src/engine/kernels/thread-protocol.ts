@@ -45,7 +45,7 @@ export const RUN_SPIN_MS = 20;
 /** A gap this long between two rounds of a worker's polls (of microseconds each) means it was descheduled. */
 export const PREEMPTED_MS = 0.5;
 /** Runs a worker then only sleeps between calls (as between runs): polling on a busy machine takes a core from the run itself. */
-export const CONTENDED_RUNS = 8;
+export const CONTENDED_RUNS = 32;
 
 export interface WorkerData {
   module: WebAssembly.Module;
