@@ -365,9 +365,15 @@ export class Plan {
   run(inputs: Readonly<Record<string, { readonly data: TensorData }>>): void {
     this.#feed(inputs);
     const bound = this.#bound;
-    for (let i = 0; i < bound.length; i++) {
-      const b = bound[i]!;
-      b.run(b.ins, b.outs);
+    const k = this.shared.k;
+    k.beginRun();
+    try {
+      for (let i = 0; i < bound.length; i++) {
+        const b = bound[i]!;
+        b.run(b.ins, b.outs);
+      }
+    } finally {
+      k.endRun();
     }
   }
 
@@ -375,11 +381,17 @@ export class Plan {
   runTimed(inputs: Readonly<Record<string, { readonly data: TensorData }>>, now: () => number, record: (step: number, start: number, end: number) => void): void {
     this.#feed(inputs);
     const bound = this.#bound;
-    for (let i = 0; i < bound.length; i++) {
-      const b = bound[i]!;
-      const start = now();
-      b.run(b.ins, b.outs);
-      record(i, start, now());
+    const k = this.shared.k;
+    k.beginRun();
+    try {
+      for (let i = 0; i < bound.length; i++) {
+        const b = bound[i]!;
+        const start = now();
+        b.run(b.ins, b.outs);
+        record(i, start, now());
+      }
+    } finally {
+      k.endRun();
     }
   }
 

@@ -27,6 +27,13 @@ export interface OutputClamp {
 const PARALLEL_MIN_WORK = 1 << 21;
 
 /**
+ * The threshold when every worker is polling for calls within a run (ThreadPool.polling): a call then costs a few
+ * microseconds of hand-over and joining, and a split pays from ~20 µs of work on. Small models' layers (the
+ * Fashion-MNIST CNN's 1.6 M multiply-add convolutions) go to the threads only then.
+ */
+const POLLING_MIN_WORK = 1 << 19;
+
+/**
  * What every kernel family stands on: the shared WebAssembly memory and its allocator, the per-thread and shared
  * scratch, and the split of a call over the worker threads. Only the families (this folder) use its pointers;
  * operators hand them typed arrays.
@@ -156,12 +163,51 @@ export class KernelRuntime {
     return this.#threadedCalls;
   }
 
+  /** A model run begins (see ThreadPool.beginRun); every beginRun is followed by one endRun. */
+  beginRun(): void {
+    this.#pool?.beginRun();
+  }
+
+  endRun(): void {
+    this.#pool?.endRun();
+  }
+
+  /** Parallel calls that found a worker asleep, paying its wake-up: what tests read to know the workers stayed up. */
+  get asleepCalls(): number {
+    return this.#pool?.asleepCalls ?? 0;
+  }
+
+  /** Times a worker polling through a run was descheduled and went to sleep (see ThreadPool.preemptions). */
+  get preemptions(): number {
+    return this.#pool?.preemptions ?? 0;
+  }
+
+  /** Times a worker woke from its sleep (0 without a pool). */
+  get workerWakes(): number {
+    return this.#pool?.wakes ?? 0;
+  }
+
+  /** Whether every worker polls for calls now (within a run, none asleep or descheduled lately): see ThreadPool.polling. */
+  get workersPolling(): boolean {
+    return this.#pool?.polling ?? false;
+  }
+
+  /** Workers asleep now (0 without a pool). */
+  get workersAsleep(): number {
+    return this.#pool?.workersAsleep ?? 0;
+  }
+
   /**
    * Whether a call of `work` multiply-adds over `total` shares runs on the calling thread alone. Families then call
    * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.
    */
   serial(total: number, work: number): boolean {
-    return work < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined;
+    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool);
+  }
+
+  /** The least work worth a split now: far less while the workers poll than when a call would wake one. */
+  #minWork(pool: ThreadPool): number {
+    return pool.polling ? POLLING_MIN_WORK : PARALLEL_MIN_WORK;
   }
 
   /**
@@ -171,7 +217,7 @@ export class KernelRuntime {
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[], shares = this.#chunks): void {
     const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
     const weighted = INTEGER_KERNELS.has(fn) ? work * INTEGER_COST : work;
-    if (weighted < PARALLEL_MIN_WORK || total < 2 || this.#pool === undefined) {
+    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool)) {
       call.apply(undefined, args(0, total, 0));
       return;
     }

@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
-  claimChunk, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_NEXT, CTRL_QUIT, CTRL_SEQ, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
+  claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_POLLS_FROM, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
   type WorkerData,
 } from "./thread-protocol.js";
 
@@ -17,11 +17,17 @@ export class ThreadPool {
   readonly #slots: Float64Array;
   readonly #errorText: Uint8Array;
   #generation = 0;
+  #asleepCalls = 0;
+  #wokenAtBegin = false;
+  #calls = 0;
+  #callsAtBegin = 0;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, workerCount: number, readonly maxChunks: number) {
     const control = new SharedArrayBuffer(CTRL_INTS * 4);
     const slots = new SharedArrayBuffer(maxChunks * SLOT_DOUBLES * 8);
     this.#ctrl = new Int32Array(control);
+    // A worker counts as asleep until it is up: a call meanwhile neither waits for it nor counts on it polling.
+    this.#ctrl[CTRL_ASLEEP] = workerCount;
     this.#slots = new Float64Array(slots);
     const errorText = new SharedArrayBuffer(ERROR_TEXT_BYTES);
     this.#errorText = new Uint8Array(errorText);
@@ -35,6 +41,7 @@ export class ThreadPool {
 
   /** Run `fn` once per argument list (at most maxChunks, 255); `call` runs one on this thread. */
   run(fn: ParallelKernel, chunks: readonly number[][], call: (args: number[]) => void): void {
+    this.#calls++;
     const index = PARALLEL_KERNELS.indexOf(fn);
     const count = chunks.length;
     for (let c = 0; c < count; c++) {
@@ -49,7 +56,14 @@ export class ThreadPool {
     this.#generation = (this.#generation + 1) & 0x7fff;
     Atomics.store(ctrl, CTRL_NEXT, (this.#generation << 16) | (count << 8));
     Atomics.add(ctrl, CTRL_SEQ, 1);
-    Atomics.notify(ctrl, CTRL_SEQ);
+    // A worker counts itself asleep before its wait reads CTRL_SEQ, and the count is read after CTRL_SEQ moved: one
+    // of the two sees the other, so no sleeper is missed.
+    if (Atomics.load(ctrl, CTRL_ASLEEP) !== 0) {
+      // The run's first call may find the workers still waking from beginRun's notice: that wake-up is under way.
+      if (!this.#wokenAtBegin) this.#asleepCalls++;
+      Atomics.notify(ctrl, CTRL_SEQ);
+    }
+    this.#wokenAtBegin = false;
     // A chunk that fails here must not end the call early: the workers would go on writing memory (and leave their
     // error for the next call) while this thread moves on. Every chunk runs; the first failure is thrown after.
     let failure: { error: unknown } | undefined;
@@ -79,6 +93,63 @@ export class ThreadPool {
       Atomics.store(ctrl, CTRL_ERROR, 0);
       throw new Error(`kernel ${fn} failed on a worker thread (${text || "no message"}; chunk arguments ${JSON.stringify(chunks)})`);
     }
+  }
+
+  /**
+   * A model run begins: the workers poll for calls until it ends (or RUN_SPIN_MS pass without one) instead of
+   * sleeping between them, and sleeping ones are woken now, so their wake-up overlaps the run's first step — unless
+   * the last run made no parallel call (a small model: a worker woken for nothing would poll through the run) or the
+   * workers sit runs out after they were descheduled.
+   */
+  beginRun(): void {
+    Atomics.add(this.#ctrl, CTRL_RUNS, 1);
+    Atomics.add(this.#ctrl, CTRL_RUN, 1);
+    const parallelBefore = this.#calls !== this.#callsAtBegin;
+    this.#callsAtBegin = this.#calls;
+    this.#wokenAtBegin = parallelBefore && !this.#contended() && Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0;
+    if (this.#wokenAtBegin) Atomics.notify(this.#ctrl, CTRL_SEQ);
+  }
+
+  /** The run ended: idle workers may sleep again. */
+  endRun(): void {
+    Atomics.sub(this.#ctrl, CTRL_RUN, 1);
+  }
+
+  /**
+   * Calls that found a worker asleep (and so paid its wake-up), but for a run's first when beginRun had woken the
+   * workers already: none on an idle machine once the workers are up.
+   */
+  get asleepCalls(): number {
+    return this.#asleepCalls;
+  }
+
+  /** Times a worker polling through a run was descheduled, and slept instead (a machine with more threads than cores). */
+  get preemptions(): number {
+    return Atomics.load(this.#ctrl, CTRL_PREEMPTED);
+  }
+
+  /** Times a worker woke from Atomics.wait (for a call, for a run's start, or to close). */
+  get wakes(): number {
+    return Atomics.load(this.#ctrl, CTRL_WAKES);
+  }
+
+  /**
+   * Whether a call opened now finds every worker polling (a run is in progress, none asleep, none sitting runs out
+   * after it was descheduled): it then costs microseconds, not a wake-up.
+   */
+  get polling(): boolean {
+    const ctrl = this.#ctrl;
+    return Atomics.load(ctrl, CTRL_RUN) !== 0 && Atomics.load(ctrl, CTRL_ASLEEP) === 0 && !this.#contended();
+  }
+
+  /** Whether the workers sit this run out (descheduled lately): woken, they would go straight back to sleep. */
+  #contended(): boolean {
+    return ((Atomics.load(this.#ctrl, CTRL_RUNS) - Atomics.load(this.#ctrl, CTRL_POLLS_FROM)) | 0) < 0;
+  }
+
+  /** Workers asleep in Atomics.wait now. */
+  get workersAsleep(): number {
+    return Atomics.load(this.#ctrl, CTRL_ASLEEP);
   }
 
   async close(): Promise<void> {

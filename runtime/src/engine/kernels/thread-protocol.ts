@@ -8,7 +8,19 @@ export const CTRL_ERROR = 3;
 export const CTRL_QUIT = 4;
 /** Bytes of the first failed chunk's error text in `errorText` (0: none written). */
 export const CTRL_ERROR_BYTES = 5;
-export const CTRL_INTS = 8;
+/** Model runs in progress: while one is, workers poll for the next call instead of sleeping (see RUN_SPIN_MS). */
+export const CTRL_RUN = 6;
+/** Workers asleep in Atomics.wait now, or not yet up: a call opened then pays their wake-up, and must notify them. */
+export const CTRL_ASLEEP = 7;
+/** Model runs begun so far (wrapping): how a worker counts the runs it sits out after it was descheduled. */
+export const CTRL_RUNS = 8;
+/** Times a worker found itself descheduled while polling through a run (and so went to sleep). */
+export const CTRL_PREEMPTED = 9;
+/** Times a worker woke from Atomics.wait. */
+export const CTRL_WAKES = 10;
+/** The run from which the workers poll through runs again (CTRL_RUNS counts; see CONTENDED_RUNS). */
+export const CTRL_POLLS_FROM = 11;
+export const CTRL_INTS = 12;
 /** Per chunk: [kernel index, argc, args...]. */
 export const SLOT_DOUBLES = 32;
 /**
@@ -22,6 +34,18 @@ export const CHUNKS_PER_THREAD = 2;
  * loaded machine), and one idle longer sleeps.
  */
 export const SPIN_POLLS = 20_000;
+/**
+ * While a model run is in progress a worker polls for the next call up to this long after the last one, not
+ * SPIN_POLLS: a serial stretch of a run (pooling, a small layer, JavaScript between kernels) lasts longer than
+ * SPIN_POLLS, and a worker that slept through it made the next parallel call pay ~120 µs of wake-up — on ResNet-18
+ * a large part of what the second thread saved. Past the cap the wake-up is a small fraction of the gap, and a
+ * worker stuck polling through a long serial stretch would keep a core from everyone else for nothing.
+ */
+export const RUN_SPIN_MS = 20;
+/** A gap this long between two rounds of a worker's polls (of microseconds each) means it was descheduled. */
+export const PREEMPTED_MS = 0.5;
+/** Runs a worker then only sleeps between calls (as between runs): polling on a busy machine takes a core from the run itself. */
+export const CONTENDED_RUNS = 32;
 
 export interface WorkerData {
   module: WebAssembly.Module;
