@@ -59,6 +59,8 @@ function lowersItself(node: Node): boolean {
   if (!LOWERED_OP_TYPES.has(node.opType) || !node.isFloatValue) return false;
   // Div lowers as a table: only by a constant.
   if (node.opType === "Div" && node.args[1]?.kind !== "parameter") return false;
+  // LayerNormalization lowers with float32 γ and β, and without its statistics outputs.
+  if (node.opType === "LayerNormalization" && (node.outputNames.length !== 1 || node.args.slice(1).some((a) => !!a && (a.kind !== "parameter" || edgeQuantized(node, a))))) return false;
   const data = dataArgs(node);
   if (data.length === 0 || !data.every((a) => edgeQuantized(node, a))) return false;
   if ((node.opType === "Add" || node.opType === "Mul") && data.length === 2 && binaryShapeProblem(data[0]!.meta.shape, data[1]!.meta.shape)) return false;

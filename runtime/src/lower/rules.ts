@@ -8,6 +8,7 @@ import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
 import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
 import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
   type QuantizedInput, type QuantizedOutput } from "./match.js";
+import { layerNormalization } from "./layernorm.js";
 
 export interface Lowering {
   opType: string;
@@ -340,6 +341,7 @@ export const RULES: Record<string, Rule> = {
   Concat: concat,
   Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout, Gather: layout,
   Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax, Div: divByConstant,
+  LayerNormalization: layerNormalization,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
   LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut), Clip: unary("QLut", clipLut),
 };

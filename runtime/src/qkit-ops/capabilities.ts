@@ -12,7 +12,7 @@ type Dim = number | string;
 export const LOWERED_OP_TYPES: ReadonlySet<string> = new Set([
   "Conv", "Gemm", "MatMul", "ConvTranspose", "Add", "Mul", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool",
   "GlobalAveragePool", "Concat", "Resize", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather",
-  "Expand", "Tile", "DepthToSpace", "SpaceToDepth", "Split", "Pad", "Softmax", "Div", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
+  "Expand", "Tile", "DepthToSpace", "SpaceToDepth", "Split", "Pad", "Softmax", "LayerNormalization", "Div", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
 ]);
 
 /**

@@ -43,6 +43,11 @@ export const QKIT_SCHEMA = {
   QLut: { inputs: UNARY_INPUTS, attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
   /** Softmax along `axis` of a quantized byte tensor, quantized: the DequantizeLinear → Softmax → QuantizeLinear island in one op. */
   QSoftmax: { inputs: UNARY_INPUTS, attributes: { axis: "int" } },
+  /**
+   * LayerNormalization over the axes from `axis` on of a quantized byte tensor, quantized: the DequantizeLinear →
+   * LayerNormalization → QuantizeLinear island in one op; `scale` (γ) and `bias` (β) are float32 constants.
+   */
+  QLayerNorm: { inputs: ["x", "xScale", "xZeroPoint?", "scale", "bias?", "yScale", "yZeroPoint?"], attributes: { axis: "int", epsilon: "float" } },
   /** A·B over the last two axes (batch axes broadcast) of two quantized activations, as attention multiplies. */
   QMatMul: { inputs: BINARY_INPUTS, attributes: CLAMP },
   /** ConvTranspose with int8 weights (per tensor or per output channel), an optional int32 bias and a fused clamp. */
