@@ -68,10 +68,43 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
   }
 }
 
-/** y[i] = table[x[i]] (signed inputs index by x + 128): requantization and unary ops in the quantized domain. */
+/**
+ * y[i] = table[x[i]] (signed inputs index by x + 128): requantization and unary ops in the quantized domain. Sixteen
+ * codes at a time: the table is 16 registers of 16 entries, and swizzling register k by x − 16k picks the entry where
+ * x falls in that register's range and gives 0 elsewhere (an index of 16 or more), so OR-ing the 16 lookups is the
+ * lookup.
+ */
 export function qlut(x: usize, y: usize, n: i32, table: usize, signed: i32): void {
   const flip: u32 = signed ? 0x80 : 0;
-  for (let i = 0; i < n; i++) store<u8>(y + i, load<u8>(table + ((<u32>load<u8>(x + i)) ^ flip)));
+  let i = 0;
+  if (n >= 16) {
+    const t0 = v128.load(table), t1 = v128.load(table, 16), t2 = v128.load(table, 32), t3 = v128.load(table, 48);
+    const t4 = v128.load(table, 64), t5 = v128.load(table, 80), t6 = v128.load(table, 96), t7 = v128.load(table, 112);
+    const t8 = v128.load(table, 128), t9 = v128.load(table, 144), t10 = v128.load(table, 160), t11 = v128.load(table, 176);
+    const t12 = v128.load(table, 192), t13 = v128.load(table, 208), t14 = v128.load(table, 224), t15 = v128.load(table, 240);
+    const vflip = i8x16.splat(<i8>flip), step = i8x16.splat(16);
+    for (; i + 16 <= n; i += 16) {
+      let k = v128.xor(v128.load(x + i), vflip);
+      let r = i8x16.swizzle(t0, k);
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t1, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t2, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t3, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t4, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t5, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t6, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t7, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t8, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t9, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t10, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t11, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t12, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t13, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t14, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t15, k));
+      v128.store(y + i, r);
+    }
+  }
+  for (; i < n; i++) store<u8>(y + i, load<u8>(table + ((<u32>load<u8>(x + i)) ^ flip)));
 }
 
 /** QuantizeLinear, per tensor: y = clamp(nearest(x / s) + zp, qmin, qmax), the division in float32. */
