@@ -6,9 +6,10 @@ import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
 import { makeTensor, tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
 import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
-import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
+import { BYTE_DTYPES, clipBounds, failed, roundHalfEven, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
   type QuantizedInput, type QuantizedOutput } from "./match.js";
 import { layerNormalization } from "./layernorm.js";
+import { embedding } from "./embedding.js";
 
 export interface Lowering {
   opType: string;
@@ -263,12 +264,6 @@ function resize(node: Node, opset: number): Match<Lowering> {
   return { opType: "QResize", domain: QKIT, out, args, attributes: copyAttributes(node) };
 }
 
-/** Round half to even, as QuantizeLinear rounds. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /**
  * Pad moves codes; its constant mode fills with the code of the pad value in the input's quantization, which must
  * stand for that value exactly (0 always does: it is the zero point), so that a requantization after it gives what
@@ -339,7 +334,8 @@ export const RULES: Record<string, Rule> = {
   Add: binary("QAdd"), Mul: binary("QMul"),
   MaxPool: unary("QMaxPool"), AveragePool: unary("QAveragePool"), GlobalAveragePool: unary("QGlobalAveragePool"),
   Concat: concat,
-  Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout, Gather: layout,
+  Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout,
+  Gather: (node) => embedding(node) ?? layout(node),
   Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax, Div: divByConstant,
   LayerNormalization: layerNormalization,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
