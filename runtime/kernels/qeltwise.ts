@@ -1,6 +1,7 @@
 // Elementwise kernels on quantized bytes. Add and Mul repeat the Q/DQ reference's float32 steps one for one
 // (dequantize, operate, divide by the output scale, round half to even), so they match it bit for bit; Quantize and
 // Dequantize are QuantizeLinear/DequantizeLinear on kernel memory; lookup tables cover every unary op.
+import { codeHigh, codeLow, toCodes } from "./qround";
 
 // @ts-ignore: decorator
 @inline function load4(p: usize, signed: bool): v128 {
@@ -47,7 +48,7 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
   const as = (flags & 1) != 0, bs = (flags & 2) != 0, ys = (flags & 4) != 0;
   const vsa = f32x4.splat(sa), vsb = f32x4.splat(sb), vsy = f32x4.splat(sy);
   const vza = i32x4.splat(za), vzb = i32x4.splat(zb), vzy = i32x4.splat(zy);
-  const vlo = i32x4.splat(qlo), vhi = i32x4.splat(qhi);
+  const vlo = codeLow(qlo, zy), vhi = codeHigh(qhi, zy);
   // A repeated b is the same float for the whole run: computed once.
   const fbRepeated = f32x4.splat(<f32>(load1(b, bs) - zb) * sb);
   let i = 0;
@@ -55,8 +56,7 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
     const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(a + i, as), vza)), vsa);
     const fb = bStep ? f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(b + i, bs), vzb)), vsb) : fbRepeated;
     const v = op == 2 ? f32x4.mul(fa, fb) : f32x4.add(fa, fb);
-    const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v, vsy))), vzy);
-    store4(y + i, i32x4.min_s(i32x4.max_s(q, vlo), vhi), ys);
+    store4(y + i, toCodes(f32x4.div(v, vsy), vlo, vhi, vzy), ys);
   }
   for (; i < n; i++) {
     const fa = <f32>(load1(a + i, as) - za) * sa;
@@ -109,11 +109,10 @@ export function qlut(x: usize, y: usize, n: i32, table: usize, signed: i32): voi
 
 /** QuantizeLinear, per tensor: y = clamp(nearest(x / s) + zp, qmin, qmax), the division in float32. */
 export function qquantize(x: usize, y: usize, n: i32, s: f32, zp: i32, qmin: i32, qmax: i32, signed: i32): void {
-  const vs = f32x4.splat(s), vz = i32x4.splat(zp), vlo = i32x4.splat(qmin), vhi = i32x4.splat(qmax);
+  const vs = f32x4.splat(s), vz = i32x4.splat(zp), vlo = codeLow(qmin, zp), vhi = codeHigh(qmax, zp);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(x + (<usize>i << 2)), vs))), vz);
-    store4(y + i, i32x4.min_s(i32x4.max_s(q, vlo), vhi), signed != 0);
+    store4(y + i, toCodes(f32x4.div(v128.load(x + (<usize>i << 2)), vs), vlo, vhi, vz), signed != 0);
   }
   for (; i < n; i++) {
     const f = nearest(load<f32>(x + (<usize>i << 2)) / s);

@@ -5,6 +5,7 @@
 // codes are the reference's bit for bit; only its clamp is left out (there is none in the island, and f32x4.min/max
 // with their NaN rules cost as much as the rest of the row).
 import { madd } from "./madd";
+import { codeHigh, codeLow, toCodes } from "./qround";
 
 // @ts-ignore: decorator
 @inline function load4(p: usize, signed: bool): v128 {
@@ -31,8 +32,8 @@ export function qlayer_norm(x: usize, y: usize, n: i32, gamma: usize, beta: usiz
   qlo: i32, qhi: i32, flags: i32, r0: i32, r1: i32, scratch: usize): void {
   const xs = (flags & 1) != 0, ys = (flags & 2) != 0;
   const vsx = f32x4.splat(sx), vzx = i32x4.splat(zx);
-  const vsy = f32x4.splat(sy), vzy = i32x4.splat(zy), vlo = i32x4.splat(qlo), vhi = i32x4.splat(qhi);
-  const vflo = f32x4.splat(<f32>(qlo - zy)), vfhi = f32x4.splat(<f32>(qhi - zy)), vmagic = f32x4.splat(12582912);
+  const vsy = f32x4.splat(sy), vzy = i32x4.splat(zy);
+  const vflo = codeLow(qlo, zy), vfhi = codeHigh(qhi, zy);
   const invN: f32 = <f32>1 / <f32>n;
   const row = scratch;
   for (let r = r0; r < r1; r++) {
@@ -88,12 +89,8 @@ export function qlayer_norm(x: usize, y: usize, n: i32, gamma: usize, beta: usiz
       const off = <usize>i << 2;
       const v = f32x4.mul(f32x4.mul(f32x4.sub(v128.load(row + off), vmu), vinv), v128.load(gamma + off));
       const w = beta ? f32x4.add(v, v128.load(beta + off)) : v;
-      // Bounded to the codes' range around the zero point (integers, so bounding commutes with rounding), then
-      // rounded half to even by the float adder itself: adding 1.5·2²³ leaves the rounded integer in the low bits.
-      // NaN (a constant row with epsilon 0) becomes 0, the zero point, as the reference's saturating conversion makes it.
-      const d = f32x4.div(w, vsy);
-      const f = f32x4.add(f32x4.pmin(f32x4.pmax(v128.and(d, f32x4.eq(d, d)), vflo), vfhi), vmagic);
-      const q = i32x4.add(i32x4.sub(f, vmagic), vzy);
+      // NaN (a constant row with epsilon 0) becomes the zero point, as in the reference.
+      const q = toCodes(f32x4.div(w, vsy), vflo, vfhi, vzy);
       const h = i16x8.narrow_i32x4_s(q, q);
       v128.store32_lane(yr + i, ys ? i8x16.narrow_i16x8_s(h, h) : i8x16.narrow_i16x8_u(h, h), 0);
     }
