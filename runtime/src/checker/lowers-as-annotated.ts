@@ -62,6 +62,12 @@ function lowersItself(node: Node): boolean {
   // LayerNormalization lowers with float32 γ and β, and without its statistics outputs.
   if (node.opType === "LayerNormalization" && (node.outputNames.length !== 1 || node.args.slice(1).some((a) => !!a && (a.kind !== "parameter" || edgeQuantized(node, a))))) return false;
   const data = dataArgs(node);
+  // Add or Mul by a float32 scalar constant lowers as a table of its other input.
+  if ((node.opType === "Add" || node.opType === "Mul") && data.length === 2) {
+    const scalar = data.find((a) => a.kind === "parameter" && a.meta.dtype === "float32" && (a.meta.shape ?? []).every((d) => d === 1) && !edgeQuantized(node, a));
+    const other = data.find((a) => a !== scalar);
+    if (scalar && other && other.kind !== "parameter" && edgeQuantized(node, other)) return outputQuantized(node);
+  }
   if (data.length === 0 || !data.every((a) => edgeQuantized(node, a))) return false;
   if ((node.opType === "Add" || node.opType === "Mul") && data.length === 2 && binaryShapeProblem(data[0]!.meta.shape, data[1]!.meta.shape)) return false;
   return outputQuantized(node) || !!fusedClamp(node) || !!fusedBias(node);

@@ -118,6 +118,8 @@ function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
 
 function binary(opType: "QAdd" | "QMul"): Rule {
   return (node) => {
+    const byScalar = scalarOperand(node);
+    if (byScalar) return byScalar();
     const a = quantizedOperand(node.args[0], "input A");
     if (failed(a)) return a;
     const b = quantizedOperand(node.args[1], "input B");
@@ -134,6 +136,29 @@ function binary(opType: "QAdd" | "QMul"): Rule {
     const args = qkitArgs<typeof opType, NodeArg>(opType, { a: a.value, aScale: a.scale, aZeroPoint: a.zp, b: b.value, bScale: b.scale, bZeroPoint: b.zp,
       yScale: out.scale, yZeroPoint: out.zp }, null);
     return { opType, domain: QKIT, out, args, attributes: clampAttributes(out) };
+  };
+}
+
+/**
+ * Add or Mul of a quantized activation and a float32 scalar constant (attention's scaling by 1/√d written as a Mul):
+ * a function of one quantized input, a QLut table; undefined when the node is not of that form.
+ */
+function scalarOperand(node: Node): (() => Match<Lowering>) | undefined {
+  const [a, b] = node.args;
+  const scalar = (arg: NodeArg | undefined) => !!arg && arg.kind === "parameter" && arg.meta.dtype === "float32" && values(arg).length === 1;
+  const constant = scalar(b) ? b! : scalar(a) ? a! : undefined;
+  const x = constant === b ? a : b;
+  if (!constant || !x || x.kind !== "call" || x.opType !== "DequantizeLinear") return undefined;
+  const c = values(constant)[0]!;
+  return () => {
+    const xq = quantizedInput(x, "the input");
+    if (failed(xq)) return xq;
+    const out = quantizedOutput(node, false);
+    if (failed(out)) return out;
+    const why = byteOnly(xq, out, node.opType);
+    if (why) return why;
+    const args = qkitArgs<"QLut", NodeArg>("QLut", { x: xq.value, xScale: xq.scale, xZeroPoint: xq.zp, yScale: out.scale, yZeroPoint: out.zp }, null);
+    return { opType: "QLut", domain: QKIT, out, args, attributes: [stringAttribute("op", node.opType), floatAttribute("alpha", c)] };
   };
 }
 

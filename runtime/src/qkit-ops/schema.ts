@@ -38,7 +38,8 @@ export const QKIT_SCHEMA = {
   QConcat: { inputs: ["yScale", "yZeroPoint?"], repeated: ["x", "xScale", "xZeroPoint?"], attributes: { axis: "int" } },
   /**
    * Any elementwise float op (`op`, with its own attributes alpha/beta) of one byte tensor, as a 256-entry table;
-   * `op` may also name a chain exporters decompose (Silu, Gelu, GeluTanh; HardSwish with alpha/beta).
+   * `op` may also name a chain exporters decompose (Silu, Gelu, GeluTanh; HardSwish with alpha/beta), or Mul, Add and Div
+   * by the float32 constant alpha.
    */
   QLut: { inputs: UNARY_INPUTS, attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
   /** Softmax along `axis` of a quantized byte tensor, quantized: the DequantizeLinear → Softmax → QuantizeLinear island in one op. */

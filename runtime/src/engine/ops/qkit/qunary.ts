@@ -23,6 +23,11 @@ function floatOp(opType: string, ctx: PrepareContext): (v: Float32Array) => Floa
     const divisor = Math.fround(ctx.node.floatAttribute("alpha", 1));
     return (v) => v.map((x) => x / divisor);
   }
+  if (opType === "Mul" || opType === "Add") {
+    // By a float32 scalar constant (attribute alpha): float32 arithmetic, as the float Mul/Add.
+    const c = Math.fround(ctx.node.floatAttribute("alpha", opType === "Mul" ? 1 : 0));
+    return opType === "Mul" ? (v) => v.map((x) => x * c) : (v) => v.map((x) => x + c);
+  }
   if (opType === "Clip") {
     // Bounds travel as attributes (the float op takes them as inputs); float32 min/max as the clamp kernel does.
     const lo = Math.fround(ctx.node.floatAttribute("clamp_min", -Infinity));
