@@ -22,7 +22,8 @@ import { codeHigh, codeLow, toCodes } from "./qround";
 
 /**
  * y[i] = clamp(nearest(((a[i] − za)·sa  op  (b[i·bStep] − zb)·sb) / sy) + zy, qlo, qhi), op 0 add, 2 mul, in float32.
- * flags: bit 0 a signed, bit 1 b signed, bit 2 y signed.
+ * flags: bit 0 a signed, bit 1 b signed, bit 2 y signed, bit 3 b holds float32 values (a constant operand taken as it
+ * is: sb and zb unused).
  */
 export function qbinary(op: i32, a: usize, b: usize, y: usize, n: i32, bStep: i32, sa: f32, za: i32, sb: f32, zb: i32,
   sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
@@ -37,7 +38,7 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
   sa: f32, za: i32, sb: f32, zb: i32, sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
   for (let r = r0; r < r1; r++) {
     const ao = <usize>load<i32>(aAt + (<usize>r << 2));
-    const bo = <usize>load<i32>(bAt + (<usize>r << 2));
+    const bo = <usize>load<i32>(bAt + (<usize>r << 2)) << ((flags & 8) != 0 ? 2 : 0);
     qbinaryRun(op, a + ao, b + bo, y + <usize>r * <usize>inner, inner, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags);
   }
 }
@@ -45,22 +46,22 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
 // @ts-ignore: decorator
 @inline function qbinaryRun(op: i32, a: usize, b: usize, y: usize, n: i32, bStep: i32, sa: f32, za: i32, sb: f32, zb: i32,
   sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
-  const as = (flags & 1) != 0, bs = (flags & 2) != 0, ys = (flags & 4) != 0;
+  const as = (flags & 1) != 0, bs = (flags & 2) != 0, ys = (flags & 4) != 0, bf = (flags & 8) != 0;
   const vsa = f32x4.splat(sa), vsb = f32x4.splat(sb), vsy = f32x4.splat(sy);
   const vza = i32x4.splat(za), vzb = i32x4.splat(zb), vzy = i32x4.splat(zy);
   const vlo = codeLow(qlo, zy), vhi = codeHigh(qhi, zy);
   // A repeated b is the same float for the whole run: computed once.
-  const fbRepeated = f32x4.splat(<f32>(load1(b, bs) - zb) * sb);
+  const fbRepeated = f32x4.splat(bf ? load<f32>(b) : <f32>(load1(b, bs) - zb) * sb);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(a + i, as), vza)), vsa);
-    const fb = bStep ? f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(b + i, bs), vzb)), vsb) : fbRepeated;
+    const fb = !bStep ? fbRepeated : bf ? v128.load(b + (<usize>i << 2)) : f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(b + i, bs), vzb)), vsb);
     const v = op == 2 ? f32x4.mul(fa, fb) : f32x4.add(fa, fb);
     store4(y + i, toCodes(f32x4.div(v, vsy), vlo, vhi, vzy), ys);
   }
   for (; i < n; i++) {
     const fa = <f32>(load1(a + i, as) - za) * sa;
-    const fb = <f32>(load1(b + (bStep ? <usize>i : 0), bs) - zb) * sb;
+    const fb = bf ? load<f32>(b + (bStep ? <usize>i << 2 : 0)) : <f32>(load1(b + (bStep ? <usize>i : 0), bs) - zb) * sb;
     const v: f32 = op == 2 ? fa * fb : fa + fb;
     const q = <i32>nearest(v / sy) + zy;
     const c = min(max(q, qlo), qhi);

@@ -47,3 +47,42 @@ test("Mul and Add by a float32 scalar constant lower as tables, equal the refere
     assert.equal(d.mismatches, 0, `${name}: ${d.mismatches} of ${d.elements} differ`);
   }
 });
+
+/** Patch tokens plus a positional embedding (a float32 constant that broadcasts over the batch), then a Linear. */
+function positionalEmbedding(): Uint8Array {
+  return modelBytes({
+    name: "pos",
+    input: [valueInfo("x", "float32", [2, 5, 8])],
+    output: [valueInfo("y", "float32", [2, 5, 4])],
+    initializer: [
+      makeTensor("w", "float32", [8, 8], Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.9) / 2)),
+      makeTensor("pos", "float32", [1, 5, 8], Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * 0.45) * 1.7)),
+      makeTensor("w2", "float32", [8, 4], Float32Array.from({ length: 32 }, (_, i) => Math.cos(i * 0.4) / 2)),
+    ],
+    node: [
+      node("MatMul", ["x", "w"], ["t"], [], "tokens"),
+      node("Add", ["t", "pos"], ["a"], [], "pos_add"),
+      node("MatMul", ["a", "w2"], ["y"], [], "out"),
+    ],
+  });
+}
+
+test("Add of a float32 constant tensor that broadcasts into a quantized input lowers to QAdd with a float b, the reference's codes exactly", async () => {
+  const model = await loadModel(positionalEmbedding(), { name: "pos.onnx" });
+  const quantizer = () => new OrtQdqQuantizer({ activationType: "uint8", perChannel: true });
+  const { coverage } = runCheck(model, quantizer());
+  const prepared = prepare(model, quantizer());
+  const sample = { x: new Tensor("float32", Float32Array.from({ length: 80 }, (_, i) => Math.sin(i * 0.61) * 3), [2, 5, 8]) };
+  await calibrate(prepared, [sample]);
+  const converted = convert(prepared);
+  assert.equal(converted.graph.node("pos_add")!.args[1]!.kind, "parameter", "the embedding stays a float32 constant in the Q/DQ model");
+  const { report } = lowerWithReport(converted);
+  const entry = report.nodes.find((n) => n.name === "pos_add")!;
+  assert.equal(entry.loweredAs, "com.qkit.QAdd", entry.reason);
+  const row = coverage.rows.find((r) => r.opType === "Add")!;
+  assert.ok(row.annotated > 0 && !row.notInt8Nodes.includes("pos_add"), "coverage counts the Add int8");
+  for (const threads of [1, 2]) {
+    const d = (await compareLowered(converted, sample, threads)).find((x) => x.name === "pos_add")!;
+    assert.equal(d.mismatches, 0, `${d.mismatches} of ${d.elements} differ on ${threads} thread(s)`);
+  }
+});

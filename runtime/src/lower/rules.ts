@@ -5,7 +5,7 @@ import type { onnx } from "../onnx/proto.js";
 import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
 import { makeTensor, tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
-import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
+import { binaryShapeProblem, floatOperandFits } from "../qkit-ops/capabilities.js";
 import { BYTE_DTYPES, clipBounds, failed, roundHalfEven, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
   type QuantizedInput, type QuantizedOutput } from "./match.js";
 import { layerNormalization } from "./layernorm.js";
@@ -120,6 +120,8 @@ function binary(opType: "QAdd" | "QMul"): Rule {
   return (node) => {
     const byScalar = scalarOperand(node);
     if (byScalar) return byScalar();
+    const byConstant = floatConstantOperand(node, opType);
+    if (byConstant) return byConstant;
     const a = quantizedOperand(node.args[0], "input A");
     if (failed(a)) return a;
     const b = quantizedOperand(node.args[1], "input B");
@@ -160,6 +162,37 @@ function scalarOperand(node: Node): (() => Match<Lowering>) | undefined {
     const args = qkitArgs<"QLut", NodeArg>("QLut", { x: xq.value, xScale: xq.scale, xZeroPoint: xq.zp, yScale: out.scale, yZeroPoint: out.zp }, null);
     return { opType: "QLut", domain: QKIT, out, args, attributes: [stringAttribute("op", node.opType), floatAttribute("alpha", c)] };
   };
+}
+
+/**
+ * Add or Mul of a quantized activation and a float32 constant tensor that broadcasts into it (ViT's positional
+ * embedding): QAdd/QMul with the constant as a float b, used as it is; undefined when the node is not of that form.
+ */
+function floatConstantOperand(node: Node, opType: "QAdd" | "QMul"): Match<Lowering> | undefined {
+  const [a, b] = node.args;
+  const isFloat = (arg: NodeArg | undefined) => !!arg && arg.kind === "parameter" && arg.meta.dtype === "float32";
+  const constant = isFloat(b) ? b! : isFloat(a) ? a! : undefined;
+  const x = constant === b ? a : b;
+  if (!constant || !x || x.kind !== "call" || x.opType !== "DequantizeLinear") return undefined;
+  const xq = quantizedInput(x, "the input");
+  if (failed(xq)) return xq;
+  if (!xq.value.meta.shape) {
+    return "the quantized input's shape is unknown while lowering, so a float32 constant operand cannot be checked to broadcast into it; it runs in float32";
+  }
+  if (!floatOperandFits(xq.value.meta.shape, constant.meta.shape)) {
+    return `the float32 constant of shape [${constant.meta.shape?.join(", ")}] does not broadcast into the quantized input's [${xq.value.meta.shape?.join(", ")}]; it runs in float32`;
+  }
+  const out = quantizedOutput(node, true);
+  if (failed(out)) return out;
+  const why = byteOnly(xq, out, node.opType);
+  if (why) return why;
+  const graph = node.graph;
+  const name = graph.uniqueTensorName(`${node.name}_float_operand_scale`);
+  const one = graph.addParameter(name, makeTensor(name, "float32", [], Float32Array.of(1)));
+  one.meta.dtype = "float32";
+  one.meta.shape = [];
+  const args = qkitArgs<typeof opType, NodeArg>(opType, { a: xq.value, aScale: xq.scale, aZeroPoint: xq.zp, b: constant, bScale: one, yScale: out.scale, yZeroPoint: out.zp }, null);
+  return { opType, domain: QKIT, out, args, attributes: clampAttributes(out) };
 }
 
 /** Operators of one quantized input whose integer op reads only x's and y's parameters. */

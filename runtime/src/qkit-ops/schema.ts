@@ -29,6 +29,7 @@ export const QKIT_SCHEMA = {
   QConv: { inputs: LINEAR_INPUTS, attributes: { ...WINDOW, group: "int", ...CLAMP } },
   /** Y = X·Wᵀ (transB=1) or X·W (transB=0) over X's last axis, int8 constant weights. */
   QGemm: { inputs: LINEAR_INPUTS, attributes: { transB: "int", ...CLAMP } },
+  /** b may also be a float32 constant, used as it is (its bScale 1, no zero point): y = Q(DQ(a) + b). */
   QAdd: { inputs: BINARY_INPUTS, attributes: CLAMP },
   QMul: { inputs: BINARY_INPUTS, attributes: CLAMP },
   QMaxPool: { inputs: UNARY_INPUTS, attributes: { ...WINDOW, ceil_mode: "int", storage_order: "int" } },
