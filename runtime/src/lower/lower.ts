@@ -8,6 +8,7 @@ import { RULES, type Lowering } from "./rules.js";
 import { lowerChains } from "./chains.js";
 import { floatReason } from "./reasons.js";
 import { splitLowering } from "./split.js";
+import { composeLuts } from "./compose-luts.js";
 
 /** What happened to one operator of the Q/DQ model. */
 export interface LoweredNode {
@@ -92,6 +93,14 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
     entry.loweredAs = replace(node, match);
   }
   shapesFromIntegers(graph);
+  removeDead(graph);
+  // Only once the float nodes lowering replaced are gone does a requantization have the one reader folding needs.
+  const folded = new Set(composeLuts(graph));
+  for (const entry of nodes) {
+    if (entry.loweredAs?.endsWith(" + com.qkit.QLut") && folded.has(`${entry.name}__requant`)) {
+      entry.loweredAs = `${entry.loweredAs.slice(0, -" + com.qkit.QLut".length)} (its requantization folded into the next table)`;
+    }
+  }
   removeDead(graph);
   if (nodes.some((n) => n.loweredAs) && !out.opsetImports.some((o) => o.domain === QKIT_DOMAIN)) {
     out.opsetImports.push({ domain: QKIT_DOMAIN, version: 1 });

@@ -40,9 +40,10 @@ export const QKIT_SCHEMA = {
   /**
    * Any elementwise float op (`op`, with its own attributes alpha/beta) of one byte tensor, as a 256-entry table;
    * `op` may also name a chain exporters decompose (Silu, Gelu, GeluTanh; HardSwish with alpha/beta), or Mul, Add and Div
-   * by the float32 constant alpha.
+   * by the float32 constant alpha. With midScale (and midZeroPoint), x is first requantized to those parameters, as a
+   * QuantizeLinear → DequantizeLinear pair before the op would (a requantization folded into the table after it).
    */
-  QLut: { inputs: UNARY_INPUTS, attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
+  QLut: { inputs: [...UNARY_INPUTS, "midScale?", "midZeroPoint?"], attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
   /** Softmax along `axis` of a quantized byte tensor, quantized: the DequantizeLinear → Softmax → QuantizeLinear island in one op. */
   QSoftmax: { inputs: UNARY_INPUTS, attributes: { axis: "int" } },
   /**

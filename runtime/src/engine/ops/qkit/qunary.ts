@@ -1,8 +1,8 @@
 import type { OpDef, PrepareContext, RtValue } from "../../op.js";
 import { requireInput, sizeOf } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
-import { BYTE_TYPES, perTensor } from "./qparams.js";
-import { tableOf } from "./lut.js";
+import { BYTE_TYPES, perTensor, quantizeScalar } from "./qparams.js";
+import { dequantizeScalar, tableOf } from "./lut.js";
 import { lookupOpType } from "../onnx-ops.js";
 import { fusedUnaryOp } from "../fused.js";
 
@@ -67,7 +67,11 @@ export const qlut: OpDef = {
     const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZeroPoint], "output", ctx);
     const op = ctx.node.stringAttribute("op", "Identity");
     const k = ctx.k;
-    const table = ctx.once("lut", () => tableOf(ctx, xq, yq, floatOp(op, ctx)));
+    // A requantization folded in front: x's values rounded to the intermediate parameters first, as the reference does.
+    const mid = inputs[QUNARY.midScale] ? perTensor(inputs[QUNARY.midScale], inputs[QUNARY.midZeroPoint], "intermediate", ctx) : undefined;
+    const f = floatOp(op, ctx);
+    const g = mid ? (v: Float32Array) => f(v.map((u) => dequantizeScalar(quantizeScalar(u, mid), mid))) : f;
+    const table = ctx.once("lut", () => tableOf(ctx, xq, yq, g));
     const n = sizeOf(x.dims);
     return {
       outputs: [{ dtype: yq.dtype as never, dims: x.dims }],
