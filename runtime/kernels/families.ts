@@ -19,3 +19,4 @@ export * from "./resize";
 export * from "./col2im";
 export * from "./strided";
 export * from "./qsoftmax";
+export * from "./qnorm";

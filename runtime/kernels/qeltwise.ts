@@ -1,6 +1,7 @@
 // Elementwise kernels on quantized bytes. Add and Mul repeat the Q/DQ reference's float32 steps one for one
 // (dequantize, operate, divide by the output scale, round half to even), so they match it bit for bit; Quantize and
 // Dequantize are QuantizeLinear/DequantizeLinear on kernel memory; lookup tables cover every unary op.
+import { codeHigh, codeLow, toCodes } from "./qround";
 
 // @ts-ignore: decorator
 @inline function load4(p: usize, signed: bool): v128 {
@@ -21,7 +22,8 @@
 
 /**
  * y[i] = clamp(nearest(((a[i] − za)·sa  op  (b[i·bStep] − zb)·sb) / sy) + zy, qlo, qhi), op 0 add, 2 mul, in float32.
- * flags: bit 0 a signed, bit 1 b signed, bit 2 y signed.
+ * flags: bit 0 a signed, bit 1 b signed, bit 2 y signed, bit 3 b holds float32 values (a constant operand taken as it
+ * is: sb and zb unused).
  */
 export function qbinary(op: i32, a: usize, b: usize, y: usize, n: i32, bStep: i32, sa: f32, za: i32, sb: f32, zb: i32,
   sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
@@ -36,7 +38,7 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
   sa: f32, za: i32, sb: f32, zb: i32, sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
   for (let r = r0; r < r1; r++) {
     const ao = <usize>load<i32>(aAt + (<usize>r << 2));
-    const bo = <usize>load<i32>(bAt + (<usize>r << 2));
+    const bo = <usize>load<i32>(bAt + (<usize>r << 2)) << ((flags & 8) != 0 ? 2 : 0);
     qbinaryRun(op, a + ao, b + bo, y + <usize>r * <usize>inner, inner, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags);
   }
 }
@@ -44,23 +46,22 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
 // @ts-ignore: decorator
 @inline function qbinaryRun(op: i32, a: usize, b: usize, y: usize, n: i32, bStep: i32, sa: f32, za: i32, sb: f32, zb: i32,
   sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
-  const as = (flags & 1) != 0, bs = (flags & 2) != 0, ys = (flags & 4) != 0;
+  const as = (flags & 1) != 0, bs = (flags & 2) != 0, ys = (flags & 4) != 0, bf = (flags & 8) != 0;
   const vsa = f32x4.splat(sa), vsb = f32x4.splat(sb), vsy = f32x4.splat(sy);
   const vza = i32x4.splat(za), vzb = i32x4.splat(zb), vzy = i32x4.splat(zy);
-  const vlo = i32x4.splat(qlo), vhi = i32x4.splat(qhi);
+  const vlo = codeLow(qlo, zy), vhi = codeHigh(qhi, zy);
   // A repeated b is the same float for the whole run: computed once.
-  const fbRepeated = f32x4.splat(<f32>(load1(b, bs) - zb) * sb);
+  const fbRepeated = f32x4.splat(bf ? load<f32>(b) : <f32>(load1(b, bs) - zb) * sb);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(a + i, as), vza)), vsa);
-    const fb = bStep ? f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(b + i, bs), vzb)), vsb) : fbRepeated;
+    const fb = !bStep ? fbRepeated : bf ? v128.load(b + (<usize>i << 2)) : f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(b + i, bs), vzb)), vsb);
     const v = op == 2 ? f32x4.mul(fa, fb) : f32x4.add(fa, fb);
-    const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v, vsy))), vzy);
-    store4(y + i, i32x4.min_s(i32x4.max_s(q, vlo), vhi), ys);
+    store4(y + i, toCodes(f32x4.div(v, vsy), vlo, vhi, vzy), ys);
   }
   for (; i < n; i++) {
     const fa = <f32>(load1(a + i, as) - za) * sa;
-    const fb = <f32>(load1(b + (bStep ? <usize>i : 0), bs) - zb) * sb;
+    const fb = bf ? load<f32>(b + (bStep ? <usize>i << 2 : 0)) : <f32>(load1(b + (bStep ? <usize>i : 0), bs) - zb) * sb;
     const v: f32 = op == 2 ? fa * fb : fa + fb;
     const q = <i32>nearest(v / sy) + zy;
     const c = min(max(q, qlo), qhi);
@@ -68,19 +69,51 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
   }
 }
 
-/** y[i] = table[x[i]] (signed inputs index by x + 128): requantization and unary ops in the quantized domain. */
+/**
+ * y[i] = table[x[i]] (signed inputs index by x + 128): requantization and unary ops in the quantized domain. Sixteen
+ * codes at a time: the table is 16 registers of 16 entries, and swizzling register k by x − 16k picks the entry where
+ * x falls in that register's range and gives 0 elsewhere (an index of 16 or more), so OR-ing the 16 lookups is the
+ * lookup.
+ */
 export function qlut(x: usize, y: usize, n: i32, table: usize, signed: i32): void {
   const flip: u32 = signed ? 0x80 : 0;
-  for (let i = 0; i < n; i++) store<u8>(y + i, load<u8>(table + ((<u32>load<u8>(x + i)) ^ flip)));
+  let i = 0;
+  if (n >= 16) {
+    const t0 = v128.load(table), t1 = v128.load(table, 16), t2 = v128.load(table, 32), t3 = v128.load(table, 48);
+    const t4 = v128.load(table, 64), t5 = v128.load(table, 80), t6 = v128.load(table, 96), t7 = v128.load(table, 112);
+    const t8 = v128.load(table, 128), t9 = v128.load(table, 144), t10 = v128.load(table, 160), t11 = v128.load(table, 176);
+    const t12 = v128.load(table, 192), t13 = v128.load(table, 208), t14 = v128.load(table, 224), t15 = v128.load(table, 240);
+    const vflip = i8x16.splat(<i8>flip), step = i8x16.splat(16);
+    for (; i + 16 <= n; i += 16) {
+      let k = v128.xor(v128.load(x + i), vflip);
+      let r = i8x16.swizzle(t0, k);
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t1, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t2, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t3, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t4, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t5, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t6, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t7, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t8, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t9, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t10, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t11, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t12, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t13, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t14, k));
+      k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t15, k));
+      v128.store(y + i, r);
+    }
+  }
+  for (; i < n; i++) store<u8>(y + i, load<u8>(table + ((<u32>load<u8>(x + i)) ^ flip)));
 }
 
 /** QuantizeLinear, per tensor: y = clamp(nearest(x / s) + zp, qmin, qmax), the division in float32. */
 export function qquantize(x: usize, y: usize, n: i32, s: f32, zp: i32, qmin: i32, qmax: i32, signed: i32): void {
-  const vs = f32x4.splat(s), vz = i32x4.splat(zp), vlo = i32x4.splat(qmin), vhi = i32x4.splat(qmax);
+  const vs = f32x4.splat(s), vz = i32x4.splat(zp), vlo = codeLow(qmin, zp), vhi = codeHigh(qmax, zp);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(x + (<usize>i << 2)), vs))), vz);
-    store4(y + i, i32x4.min_s(i32x4.max_s(q, vlo), vhi), signed != 0);
+    store4(y + i, toCodes(f32x4.div(v128.load(x + (<usize>i << 2)), vs), vlo, vhi, vz), signed != 0);
   }
   for (; i < n; i++) {
     const f = nearest(load<f32>(x + (<usize>i << 2)) / s);

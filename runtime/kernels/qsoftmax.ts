@@ -1,6 +1,7 @@
 // Softmax of quantized codes into quantized codes. Along a row, x − max is s·(q − q_max) with q_max − q an integer in
 // [0, 255]: its exponential is one of 256 floats, a table made once per scale. No dequantized tensor is written and no
 // exponential is computed while running: max of the codes, table lookups and a sum, then one scaling and rounding.
+import { codeHigh, codeLow, toCodes } from "./qround";
 
 // @ts-ignore: decorator
 @inline function code(p: usize, signed: bool): i32 {
@@ -74,11 +75,10 @@ export function qsoftmax(x: usize, y: usize, n: i32, inner: i32, table: usize, i
     s += v;
   }
   const k = invSy / s;
-  const vk = f32x4.splat(k), vz = i32x4.splat(zy), vlo = i32x4.splat(qlo), vhi = i32x4.splat(qhi);
+  const vk = f32x4.splat(k), vz = i32x4.splat(zy), vlo = codeLow(qlo, zy), vhi = codeHigh(qhi, zy);
   i = 0;
   for (; i + 4 <= n; i += 4) {
-    const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(e + (<usize>i << 2)), vk))), vz);
-    const c = i32x4.min_s(i32x4.max_s(q, vlo), vhi);
+    const c = toCodes(f32x4.mul(v128.load(e + (<usize>i << 2)), vk), vlo, vhi, vz);
     const h = i16x8.narrow_i32x4_s(c, c);
     v128.store32_lane(y + i, ys ? i8x16.narrow_i16x8_s(h, h) : i8x16.narrow_i16x8_u(h, h), 0);
   }

@@ -9,7 +9,7 @@ import type { ValueMeta } from "../engine/op.js";
 import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { annotationOf } from "../quantizer/annotation.js";
 import { isSpec } from "../quantizer/specs.js";
-import { binaryShapeProblem, LOWERED_OP_TYPES } from "../qkit-ops/capabilities.js";
+import { binaryShapeProblem, floatOperandFits, LOWERED_OP_TYPES } from "../qkit-ops/capabilities.js";
 
 const LINEAR = new Set(["Conv", "Gemm", "ConvTranspose"]);
 const BINARY = new Set(["Add", "Mul", "MatMul"]);
@@ -59,7 +59,19 @@ function lowersItself(node: Node): boolean {
   if (!LOWERED_OP_TYPES.has(node.opType) || !node.isFloatValue) return false;
   // Div lowers as a table: only by a constant.
   if (node.opType === "Div" && node.args[1]?.kind !== "parameter") return false;
+  // LayerNormalization lowers with float32 γ and β, and without its statistics outputs.
+  if (node.opType === "LayerNormalization" && (node.outputNames.length !== 1 || node.args.slice(1).some((a) => !!a && (a.kind !== "parameter" || edgeQuantized(node, a))))) return false;
   const data = dataArgs(node);
+  // Add or Mul by a float32 constant lowers with the constant as it is: a table of the other input for a scalar,
+  // QAdd/QMul with a float b for a tensor that broadcasts into the other input.
+  if ((node.opType === "Add" || node.opType === "Mul") && data.length === 2) {
+    const constant = data.find((a) => a.kind === "parameter" && a.meta.dtype === "float32" && !edgeQuantized(node, a));
+    const other = data.find((a) => a !== constant);
+    if (constant && other && other.kind !== "parameter" && edgeQuantized(node, other)) {
+      const scalar = (constant.meta.shape ?? []).every((d) => d === 1);
+      return (scalar || floatOperandFits(other.meta.shape, constant.meta.shape)) && (outputQuantized(node) || (!scalar && !!fusedClamp(node)));
+    }
+  }
   if (data.length === 0 || !data.every((a) => edgeQuantized(node, a))) return false;
   if ((node.opType === "Add" || node.opType === "Mul") && data.length === 2 && binaryShapeProblem(data[0]!.meta.shape, data[1]!.meta.shape)) return false;
   return outputQuantized(node) || !!fusedClamp(node) || !!fusedBias(node);

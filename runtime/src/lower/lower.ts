@@ -3,11 +3,12 @@ import type { Node } from "../graph/node.js";
 import { cloneModel } from "../model-clone.js";
 import { stringAttribute } from "../onnx/attributes.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
-import { failed, hasShapeReaders, moveShapeReaders } from "./match.js";
+import { ACTIVATION_DTYPES, failed, hasShapeReaders, moveShapeReaders } from "./match.js";
 import { RULES, type Lowering } from "./rules.js";
 import { lowerChains } from "./chains.js";
 import { floatReason } from "./reasons.js";
 import { splitLowering } from "./split.js";
+import { composeLuts } from "./compose-luts.js";
 
 /** What happened to one operator of the Q/DQ model. */
 export interface LoweredNode {
@@ -91,6 +92,15 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
     }
     entry.loweredAs = replace(node, match);
   }
+  shapesFromIntegers(graph);
+  removeDead(graph);
+  // Only once the float nodes lowering replaced are gone does a requantization have the one reader folding needs.
+  const folded = new Set(composeLuts(graph));
+  for (const entry of nodes) {
+    if (entry.loweredAs?.endsWith(" + com.qkit.QLut") && folded.has(`${entry.name}__requant`)) {
+      entry.loweredAs = `${entry.loweredAs.slice(0, -" + com.qkit.QLut".length)} (its requantization folded into the next table)`;
+    }
+  }
   removeDead(graph);
   if (nodes.some((n) => n.loweredAs) && !out.opsetImports.some((o) => o.domain === QKIT_DOMAIN)) {
     out.opsetImports.push({ domain: QKIT_DOMAIN, version: 1 });
@@ -140,6 +150,17 @@ function replace(node: Node, l: Lowering): string {
   graph.setOutputNames(result, [tensor]);
   graph.rename(created, name);
   return l.domain ? `${l.domain}.${l.opType}` : `${l.opType} on ${created.meta.dtype ?? "integers"}${l.requantFrom ? " + com.qkit.QLut" : ""}`;
+}
+
+/**
+ * A Shape reading a DequantizeLinear's output reads its integer input instead (the same shape): exporters take the
+ * shapes of attention's inputs this way, and the dequantization would otherwise run for nothing but the shape.
+ */
+function shapesFromIntegers(graph: Model["graph"]): void {
+  for (const dq of graph.calls("DequantizeLinear")) {
+    const x = dq.args[0];
+    if ((dq.domain === "" || dq.domain === "ai.onnx") && x && x.kind !== "parameter" && ACTIVATION_DTYPES.has(x.meta.dtype ?? "")) moveShapeReaders(dq, x);
+  }
 }
 
 /** Drop DequantizeLinear nodes and parameters nothing reads any more. */

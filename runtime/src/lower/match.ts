@@ -23,6 +23,12 @@ export interface QuantizedConstant {
 
 export type Match<T> = T | string;
 
+/** Round half to even, as QuantizeLinear rounds. */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 function isCall(node: Node | null | undefined, opType: string): boolean {
   return !!node && node.kind === "call" && node.opType === opType && (node.domain === "" || node.domain === "ai.onnx");
 }

@@ -7,7 +7,6 @@ const FLOAT_DTYPES = new Set(["float32", "float16", "bfloat16", "float64"]);
 /** Operators that stay float32 between a dequantize and a quantize by design, as PT2E's and ONNX Runtime's int8 models keep them. */
 const FLOAT_ISLANDS: Record<string, string> = {
   Softmax: "Softmax runs in float32 between its DequantizeLinear and QuantizeLinear (a float island, as in PT2E's and ONNX Runtime's int8 models): its exponentials need float precision, and its cost is small next to the MatMuls around it",
-  LayerNormalization: "LayerNormalization runs in float32 between its DequantizeLinear and QuantizeLinear (a float island, as in PT2E's and ONNX Runtime's int8 models): its mean and variance need float precision",
   ReduceMean: "ReduceMean runs in float32 (qkit has no integer reduction); its input is dequantized and its output quantized again where the quantizer asks",
   LSTM: "LSTM runs in float32 on its dequantized weights (weight-only quantization, as ONNX Runtime's static quantization does)",
   GRU: "GRU runs in float32 on its dequantized weights (weight-only quantization, as ONNX Runtime's static quantization does)",

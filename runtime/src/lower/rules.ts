@@ -5,9 +5,11 @@ import type { onnx } from "../onnx/proto.js";
 import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
 import { makeTensor, tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
-import { binaryShapeProblem } from "../qkit-ops/capabilities.js";
-import { BYTE_DTYPES, clipBounds, failed, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
+import { binaryShapeProblem, floatOperandFits } from "../qkit-ops/capabilities.js";
+import { BYTE_DTYPES, clipBounds, failed, roundHalfEven, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
   type QuantizedInput, type QuantizedOutput } from "./match.js";
+import { layerNormalization } from "./layernorm.js";
+import { embedding } from "./embedding.js";
 
 export interface Lowering {
   opType: string;
@@ -116,6 +118,10 @@ function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
 
 function binary(opType: "QAdd" | "QMul"): Rule {
   return (node) => {
+    const byScalar = scalarOperand(node);
+    if (byScalar) return byScalar();
+    const byConstant = floatConstantOperand(node, opType);
+    if (byConstant) return byConstant;
     const a = quantizedOperand(node.args[0], "input A");
     if (failed(a)) return a;
     const b = quantizedOperand(node.args[1], "input B");
@@ -133,6 +139,60 @@ function binary(opType: "QAdd" | "QMul"): Rule {
       yScale: out.scale, yZeroPoint: out.zp }, null);
     return { opType, domain: QKIT, out, args, attributes: clampAttributes(out) };
   };
+}
+
+/**
+ * Add or Mul of a quantized activation and a float32 scalar constant (attention's scaling by 1/√d written as a Mul):
+ * a function of one quantized input, a QLut table; undefined when the node is not of that form.
+ */
+function scalarOperand(node: Node): (() => Match<Lowering>) | undefined {
+  const [a, b] = node.args;
+  const scalar = (arg: NodeArg | undefined) => !!arg && arg.kind === "parameter" && arg.meta.dtype === "float32" && values(arg).length === 1;
+  const constant = scalar(b) ? b! : scalar(a) ? a! : undefined;
+  const x = constant === b ? a : b;
+  if (!constant || !x || x.kind !== "call" || x.opType !== "DequantizeLinear") return undefined;
+  const c = values(constant)[0]!;
+  return () => {
+    const xq = quantizedInput(x, "the input");
+    if (failed(xq)) return xq;
+    const out = quantizedOutput(node, false);
+    if (failed(out)) return out;
+    const why = byteOnly(xq, out, node.opType);
+    if (why) return why;
+    const args = qkitArgs<"QLut", NodeArg>("QLut", { x: xq.value, xScale: xq.scale, xZeroPoint: xq.zp, yScale: out.scale, yZeroPoint: out.zp }, null);
+    return { opType: "QLut", domain: QKIT, out, args, attributes: [stringAttribute("op", node.opType), floatAttribute("alpha", c)] };
+  };
+}
+
+/**
+ * Add or Mul of a quantized activation and a float32 constant tensor that broadcasts into it (ViT's positional
+ * embedding): QAdd/QMul with the constant as a float b, used as it is; undefined when the node is not of that form.
+ */
+function floatConstantOperand(node: Node, opType: "QAdd" | "QMul"): Match<Lowering> | undefined {
+  const [a, b] = node.args;
+  const isFloat = (arg: NodeArg | undefined) => !!arg && arg.kind === "parameter" && arg.meta.dtype === "float32";
+  const constant = isFloat(b) ? b! : isFloat(a) ? a! : undefined;
+  const x = constant === b ? a : b;
+  if (!constant || !x || x.kind !== "call" || x.opType !== "DequantizeLinear") return undefined;
+  const xq = quantizedInput(x, "the input");
+  if (failed(xq)) return xq;
+  if (!xq.value.meta.shape) {
+    return "the quantized input's shape is unknown while lowering, so a float32 constant operand cannot be checked to broadcast into it; it runs in float32";
+  }
+  if (!floatOperandFits(xq.value.meta.shape, constant.meta.shape)) {
+    return `the float32 constant of shape [${constant.meta.shape?.join(", ")}] does not broadcast into the quantized input's [${xq.value.meta.shape?.join(", ")}]; it runs in float32`;
+  }
+  const out = quantizedOutput(node, true);
+  if (failed(out)) return out;
+  const why = byteOnly(xq, out, node.opType);
+  if (why) return why;
+  const graph = node.graph;
+  const name = graph.uniqueTensorName(`${node.name}_float_operand_scale`);
+  const one = graph.addParameter(name, makeTensor(name, "float32", [], Float32Array.of(1)));
+  one.meta.dtype = "float32";
+  one.meta.shape = [];
+  const args = qkitArgs<typeof opType, NodeArg>(opType, { a: xq.value, aScale: xq.scale, aZeroPoint: xq.zp, b: constant, bScale: one, yScale: out.scale, yZeroPoint: out.zp }, null);
+  return { opType, domain: QKIT, out, args, attributes: clampAttributes(out) };
 }
 
 /** Operators of one quantized input whose integer op reads only x's and y's parameters. */
@@ -262,12 +322,6 @@ function resize(node: Node, opset: number): Match<Lowering> {
   return { opType: "QResize", domain: QKIT, out, args, attributes: copyAttributes(node) };
 }
 
-/** Round half to even, as QuantizeLinear rounds. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /**
  * Pad moves codes; its constant mode fills with the code of the pad value in the input's quantization, which must
  * stand for that value exactly (0 always does: it is the zero point), so that a requantization after it gives what
@@ -338,8 +392,10 @@ export const RULES: Record<string, Rule> = {
   Add: binary("QAdd"), Mul: binary("QMul"),
   MaxPool: unary("QMaxPool"), AveragePool: unary("QAveragePool"), GlobalAveragePool: unary("QGlobalAveragePool"),
   Concat: concat,
-  Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout, Gather: layout,
+  Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout,
+  Gather: (node) => embedding(node) ?? layout(node),
   Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax, Div: divByConstant,
+  LayerNormalization: layerNormalization,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
   LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut), Clip: unary("QLut", clipLut),
 };

@@ -12,7 +12,7 @@ type Dim = number | string;
 export const LOWERED_OP_TYPES: ReadonlySet<string> = new Set([
   "Conv", "Gemm", "MatMul", "ConvTranspose", "Add", "Mul", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool",
   "GlobalAveragePool", "Concat", "Resize", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather",
-  "Expand", "Tile", "DepthToSpace", "SpaceToDepth", "Split", "Pad", "Softmax", "Div", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
+  "Expand", "Tile", "DepthToSpace", "SpaceToDepth", "Split", "Pad", "Softmax", "LayerNormalization", "Div", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
 ]);
 
 /**
@@ -30,4 +30,16 @@ export function binaryShapeProblem(a: readonly Dim[] | undefined, b: readonly Di
     }
   }
   return undefined;
+}
+
+/**
+ * Whether a float32 constant of shape `c` can be the float operand of QAdd/QMul next to a quantized input of shape
+ * `x`: it broadcasts into x without growing it (x has the output's shape).
+ */
+export function floatOperandFits(x: readonly Dim[] | undefined, c: readonly Dim[] | undefined): boolean {
+  if (!x || !c || c.length > x.length) return false;
+  return c.every((d, i) => {
+    const xd = x[x.length - c.length + i]!;
+    return d === 1 || d === xd || typeof xd === "string";
+  });
 }

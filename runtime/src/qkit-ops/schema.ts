@@ -29,6 +29,7 @@ export const QKIT_SCHEMA = {
   QConv: { inputs: LINEAR_INPUTS, attributes: { ...WINDOW, group: "int", ...CLAMP } },
   /** Y = X·Wᵀ (transB=1) or X·W (transB=0) over X's last axis, int8 constant weights. */
   QGemm: { inputs: LINEAR_INPUTS, attributes: { transB: "int", ...CLAMP } },
+  /** b may also be a float32 constant, used as it is (its bScale 1, no zero point): y = Q(DQ(a) + b). */
   QAdd: { inputs: BINARY_INPUTS, attributes: CLAMP },
   QMul: { inputs: BINARY_INPUTS, attributes: CLAMP },
   QMaxPool: { inputs: UNARY_INPUTS, attributes: { ...WINDOW, ceil_mode: "int", storage_order: "int" } },
@@ -38,11 +39,18 @@ export const QKIT_SCHEMA = {
   QConcat: { inputs: ["yScale", "yZeroPoint?"], repeated: ["x", "xScale", "xZeroPoint?"], attributes: { axis: "int" } },
   /**
    * Any elementwise float op (`op`, with its own attributes alpha/beta) of one byte tensor, as a 256-entry table;
-   * `op` may also name a chain exporters decompose (Silu, Gelu, GeluTanh; HardSwish with alpha/beta).
+   * `op` may also name a chain exporters decompose (Silu, Gelu, GeluTanh; HardSwish with alpha/beta), or Mul, Add and Div
+   * by the float32 constant alpha. With midScale (and midZeroPoint), x is first requantized to those parameters, as a
+   * QuantizeLinear → DequantizeLinear pair before the op would (a requantization folded into the table after it).
    */
-  QLut: { inputs: UNARY_INPUTS, attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
+  QLut: { inputs: [...UNARY_INPUTS, "midScale?", "midZeroPoint?"], attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
   /** Softmax along `axis` of a quantized byte tensor, quantized: the DequantizeLinear → Softmax → QuantizeLinear island in one op. */
   QSoftmax: { inputs: UNARY_INPUTS, attributes: { axis: "int" } },
+  /**
+   * LayerNormalization over the axes from `axis` on of a quantized byte tensor, quantized: the DequantizeLinear →
+   * LayerNormalization → QuantizeLinear island in one op; `scale` (γ) and `bias` (β) are float32 constants.
+   */
+  QLayerNorm: { inputs: ["x", "xScale", "xZeroPoint?", "scale", "bias?", "yScale", "yZeroPoint?"], attributes: { axis: "int", epsilon: "float" } },
   /** A·B over the last two axes (batch axes broadcast) of two quantized activations, as attention multiplies. */
   QMatMul: { inputs: BINARY_INPUTS, attributes: CLAMP },
   /** ConvTranspose with int8 weights (per tensor or per output channel), an optional int32 bias and a fused clamp. */

@@ -18,6 +18,7 @@ import { UNARY_EXPORTS } from "./unary.js";
 import { BROADCAST_EXPORTS } from "./broadcast.js";
 import { STRIDED_EXPORTS } from "./strided.js";
 import { QSOFTMAX_EXPORTS } from "./qsoftmax.js";
+import { QNORM_EXPORTS } from "./qnorm.js";
 
 /**
  * Every function of the kernel module, gathered from the families' own tables (one line per family; the
@@ -34,6 +35,7 @@ export const KERNEL_EXPORTS = {
   ...QGEMM_EXPORTS,
   ...STRIDED_EXPORTS,
   ...QSOFTMAX_EXPORTS,
+  ...QNORM_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

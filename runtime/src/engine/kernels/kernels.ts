@@ -17,6 +17,7 @@ import { UnaryKernels } from "./unary.js";
 import { BroadcastKernels } from "./broadcast.js";
 import { StridedKernels } from "./strided.js";
 import { QsoftmaxKernels } from "./qsoftmax.js";
+import { QnormKernels } from "./qnorm.js";
 
 export type { KernelOptions } from "./runtime.js";
 
@@ -44,6 +45,7 @@ export class Kernels extends KernelRuntime {
   readonly col2im: Col2imKernels;
   readonly strided: StridedKernels;
   readonly qsoftmax: QsoftmaxKernels;
+  readonly qnorm: QnormKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -65,5 +67,6 @@ export class Kernels extends KernelRuntime {
     this.col2im = new Col2imKernels(this);
     this.strided = new StridedKernels(this);
     this.qsoftmax = new QsoftmaxKernels(this);
+    this.qnorm = new QnormKernels(this);
   }
 }

@@ -32,6 +32,8 @@ export interface QbinaryParams {
   signedA: boolean;
   signedB: boolean;
   signedY: boolean;
+  /** b holds float32 values (a constant operand used as it is; its scale and zero point are not read). */
+  floatB?: boolean;
 }
 
 /** A broadcast as runs of `inner` codes: run r reads a at aAt[r] and b at bAt[r] (int32 offsets in kernel memory). */
@@ -59,10 +61,11 @@ export class QeltwiseKernels {
     const bp = rt.ptr(b);
     const yp = rt.ptr(y);
     const bStep = bRepeats ? 0 : 1;
-    const flags = (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0);
+    const flags = (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0) | (q.floatB ? 8 : 0);
+    const bBytes = q.floatB ? 4 : 1;
     rt.parallel("qbinary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
       const s = v0 * 4;
-      return [code, ap + s, bStep ? bp + s : bp, yp + s, Math.min(n, v1 * 4) - s, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
+      return [code, ap + s, bStep ? bp + s * bBytes : bp, yp + s, Math.min(n, v1 * 4) - s, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
         q.y.scale, q.y.zp, q.qlo, q.qhi, flags];
     });
   }
@@ -85,7 +88,7 @@ export class QeltwiseKernels {
     const yp = rt.ptr(y);
     const aAt = rt.ptr(runs.aAt);
     const bAt = rt.ptr(runs.bAt);
-    const flags = (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0);
+    const flags = (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0) | (q.floatB ? 8 : 0);
     const inner = runs.inner;
     const bStep = bRepeats ? 0 : 1;
     const n = runs.count * inner;

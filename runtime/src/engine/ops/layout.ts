@@ -242,6 +242,16 @@ const gather: OpDef = {
         },
       };
     }
+    if (x.dtype === "uint8" || x.dtype === "int8") {
+      // Embedding lookups on quantized tables: the float loop's twin, typed for bytes.
+      return {
+        outputs: [{ dtype: x.dtype, dims: out }],
+        run(ins, outs) {
+          const indices = ins[1]!.data;
+          gatherByteRows(ins[0]!.data as Uint8Array, outs[0]!.data as Uint8Array, words(indices), indices, count, outer, dim, inner);
+        },
+      };
+    }
     return {
       outputs: [{ dtype: x.dtype, dims: out }],
       run(ins, outs) {
@@ -288,6 +298,22 @@ function gatherRows(src: Float32Array, dst: Float32Array, idx: ArrayLike<number>
   const step = indices instanceof BigInt64Array ? 2 : 1;
   for (let j = 0; j < count; j++) {
     // 64-bit indices are read as their low word: the high word must be its sign (any real index fits).
+    let i = idx[j * step]!;
+    if (step === 2 && idx[j * step + 1] !== i >> 31) i = Number.NaN;
+    if (i < 0) i += dim;
+    if (!(i >= 0 && i < dim)) throw new RangeError(`Gather index ${String(indices[j])} is out of range for a dimension of ${dim}`);
+    for (let o = 0; o < outer; o++) {
+      const s = (o * dim + i) * inner;
+      const d = (o * count + j) * inner;
+      for (let q = 0; q < inner; q++) dst[d + q] = src[s + q]!;
+    }
+  }
+}
+
+/** gatherRows for byte tensors (int8 read through the same loop: a copy does not look at the values). */
+function gatherByteRows(src: Uint8Array | Int8Array, dst: Uint8Array | Int8Array, idx: ArrayLike<number>, indices: TensorData, count: number, outer: number, dim: number, inner: number): void {
+  const step = indices instanceof BigInt64Array ? 2 : 1;
+  for (let j = 0; j < count; j++) {
     let i = idx[j * step]!;
     if (step === 2 && idx[j * step + 1] !== i >> 31) i = Number.NaN;
     if (i < 0) i += dim;

@@ -303,7 +303,8 @@ const slice: ShapeRule = (c) => {
   axes.forEach((rawAxis, i) => {
     const axis = normalizeAxis(rawAxis, x.length);
     const size = x[axis]!;
-    if (!isKnown(size)) {
+    // A bound read from a symbolic dim (Slice up to Shape(x)[1]) is not a number: that axis is unknown.
+    if (!isKnown(size) || !Number.isFinite(starts[i]) || !Number.isFinite(ends[i]) || !Number.isFinite(steps[i])) {
       out[axis] = UNKNOWN;
       sliced = undefined;
       return;

@@ -10,10 +10,11 @@ import { qmatmul } from "./qmatmul.js";
 import { qconvTranspose } from "./qconv-transpose.js";
 import { qresize } from "./qresize.js";
 import { qsoftmax } from "./qsoftmax.js";
+import { qlayerNorm } from "./qlayernorm.js";
 
 /** The engine's com.qkit operators (see qkit-ops/schema.ts). */
 export const qkitOps: Record<QkitOp, OpDef> = {
   QConv: qconv, QGemm: qgemm, QAdd: qadd, QMul: qmul, QMaxPool: qmaxpool, QAveragePool: qaveragePool,
   QGlobalAveragePool: qglobalAveragePool, QConcat: qconcat, QLut: qlut,
-  QMatMul: qmatmul, QConvTranspose: qconvTranspose, QResize: qresize, QSoftmax: qsoftmax,
+  QMatMul: qmatmul, QConvTranspose: qconvTranspose, QResize: qresize, QSoftmax: qsoftmax, QLayerNorm: qlayerNorm,
 };

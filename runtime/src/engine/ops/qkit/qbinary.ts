@@ -65,7 +65,8 @@ function walkOf(aDims: readonly number[], bDims: readonly number[], out: readonl
 
 /**
  * com.qkit.QAdd and QMul: y = Q(DQ(a) op DQ(b)) with a fused Relu/Clip, every step in float32 as the reference
- * computes it (bit-exact), with numpy broadcasting; either operand may be a constant.
+ * computes it (bit-exact), with numpy broadcasting; either operand may be a constant, and b a float32 constant used as
+ * it is (y = Q(DQ(a) op b)).
  */
 function qbinaryOp(op: "Add" | "Mul"): OpDef {
   return {
@@ -75,14 +76,17 @@ function qbinaryOp(op: "Add" | "Mul"): OpDef {
       const aq = perTensor(inputs[QBINARY.aScale], inputs[QBINARY.aZeroPoint], "a", ctx);
       const bq = perTensor(inputs[QBINARY.bScale], inputs[QBINARY.bZeroPoint], "b", ctx);
       const yq = perTensor(inputs[QBINARY.yScale], inputs[QBINARY.yZeroPoint], "output", ctx);
-      if (!BYTE_TYPES.has(a.dtype) || !BYTE_TYPES.has(b.dtype) || !BYTE_TYPES.has(yq.dtype)) ctx.unsupported("on types other than uint8 and int8");
+      // b may be a float32 constant taken as it is (a positional embedding added to quantized tokens).
+      const floatB = b.dtype === "float32" && b.value !== undefined;
+      if (!BYTE_TYPES.has(a.dtype) || !(floatB || BYTE_TYPES.has(b.dtype)) || !BYTE_TYPES.has(yq.dtype)) ctx.unsupported("on types other than uint8 and int8 (and a float32 constant b)");
       const outDims = broadcastDims(a.dims, b.dims, ctx);
       const walk = walkOf(a.dims, b.dims, outDims);
+      if (floatB && walk.swap) ctx.unsupported("with a float32 b that steps where a repeats (a must have the output's shape)");
       const { qlo, qhi } = outputClamp(yq, ctx);
       const k = ctx.k;
       const [first, second] = walk.swap ? [b, a] : [a, b];
       const [fq, sq] = walk.swap ? [bq, aq] : [aq, bq];
-      const params = { a: fq, b: sq, y: yq, qlo, qhi, signedA: first.dtype === "int8", signedB: second.dtype === "int8", signedY: yq.dtype === "int8" };
+      const params = { a: fq, b: sq, y: yq, qlo, qhi, signedA: first.dtype === "int8", signedB: second.dtype === "int8", signedY: yq.dtype === "int8", floatB };
       const { inner, bRepeats, aAt, bAt } = walk;
       const runs = aAt.length;
       // Several runs (a per-channel scale) go to the kernel in one call that walks their offsets.

@@ -1,8 +1,8 @@
 import type { OpDef, PrepareContext, RtValue } from "../../op.js";
 import { requireInput, sizeOf } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
-import { BYTE_TYPES, perTensor } from "./qparams.js";
-import { tableOf } from "./lut.js";
+import { BYTE_TYPES, perTensor, quantizeScalar } from "./qparams.js";
+import { dequantizeScalar, tableOf } from "./lut.js";
 import { lookupOpType } from "../onnx-ops.js";
 import { fusedUnaryOp } from "../fused.js";
 
@@ -22,6 +22,11 @@ function floatOp(opType: string, ctx: PrepareContext): (v: Float32Array) => Floa
     // Division by a constant (attention's 1/√d), the divisor as attribute alpha; float32 division as the float Div.
     const divisor = Math.fround(ctx.node.floatAttribute("alpha", 1));
     return (v) => v.map((x) => x / divisor);
+  }
+  if (opType === "Mul" || opType === "Add") {
+    // By a float32 scalar constant (attribute alpha): float32 arithmetic, as the float Mul/Add.
+    const c = Math.fround(ctx.node.floatAttribute("alpha", opType === "Mul" ? 1 : 0));
+    return opType === "Mul" ? (v) => v.map((x) => x * c) : (v) => v.map((x) => x + c);
   }
   if (opType === "Clip") {
     // Bounds travel as attributes (the float op takes them as inputs); float32 min/max as the clamp kernel does.
@@ -62,7 +67,11 @@ export const qlut: OpDef = {
     const yq = perTensor(inputs[QUNARY.yScale], inputs[QUNARY.yZeroPoint], "output", ctx);
     const op = ctx.node.stringAttribute("op", "Identity");
     const k = ctx.k;
-    const table = ctx.once("lut", () => tableOf(ctx, xq, yq, floatOp(op, ctx)));
+    // A requantization folded in front: x's values rounded to the intermediate parameters first, as the reference does.
+    const mid = inputs[QUNARY.midScale] ? perTensor(inputs[QUNARY.midScale], inputs[QUNARY.midZeroPoint], "intermediate", ctx) : undefined;
+    const f = floatOp(op, ctx);
+    const g = mid ? (v: Float32Array) => f(v.map((u) => dequantizeScalar(quantizeScalar(u, mid), mid))) : f;
+    const table = ctx.once("lut", () => tableOf(ctx, xq, yq, g));
     const n = sizeOf(x.dims);
     return {
       outputs: [{ dtype: yq.dtype as never, dims: x.dims }],

@@ -1,0 +1,26 @@
+// Quantizing floats to codes as QuantizeLinear does, y = clamp(round_half_even(v) + zy, qlo, qhi), for the integer
+// kernels' float epilogues. f32x4.nearest and i32x4.trunc_sat_f32x4_s cost several instructions each where SIMD lacks
+// them, so the value is bounded first to [qlo − zy, qhi − zy] (integers: bounding commutes with rounding) and then
+// rounded by the float adder itself: adding 1.5·2²³ leaves round_half_even(v) in the low mantissa bits, read back by
+// subtracting the bit pattern of 1.5·2²³. NaN becomes 0 (the zero point), as a saturating conversion makes it.
+
+/** The float bounds and constants of one output quantization, made once per call. */
+// @ts-ignore: decorator
+@inline export function codeLow(qlo: i32, zy: i32): v128 {
+  return f32x4.splat(<f32>(qlo - zy));
+}
+
+// @ts-ignore: decorator
+@inline export function codeHigh(qhi: i32, zy: i32): v128 {
+  return f32x4.splat(<f32>(qhi - zy));
+}
+
+const MAGIC: f32 = 12582912;
+
+/** Four floats (already divided by the output scale) to four i32 codes in [qlo, qhi]; lo and hi from codeLow/High. */
+// @ts-ignore: decorator
+@inline export function toCodes(v: v128, lo: v128, hi: v128, zy: v128): v128 {
+  const magic = f32x4.splat(MAGIC);
+  const bounded = f32x4.pmin(f32x4.pmax(v128.and(v, f32x4.eq(v, v)), lo), hi);
+  return i32x4.add(i32x4.sub(f32x4.add(bounded, magic), magic), zy);
+}
