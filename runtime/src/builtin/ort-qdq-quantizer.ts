@@ -45,33 +45,6 @@ const WEIGHTED = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul"]);
 /** Ops whose constant inputs are quantized and activations left float: input index → weight channel axis. */
 const WEIGHT_ONLY: Record<string, readonly (readonly [number, number])[]> = { LSTM: [[1, 1], [2, 1]], GRU: [[1, 1], [2, 1]] };
 
-/** Ops that lowering can give a Relu/Clip after them as an output clamp. */
-const CLAMPABLE = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul"]);
-
-/** A Clip whose bounds are attributes or constants (a clamp), or a Relu. */
-function isClampActivation(node: Node): boolean {
-  if (node.opType === "Relu") return true;
-  return node.opType === "Clip" && node.args.slice(1).every((a) => !a || a.kind === "parameter");
-}
-
-/**
- * The Relu and Clip nodes ONNX Runtime's quantize_static removes (QDQRemovableActivation): the only consumer of a
- * quantized Conv, Gemm, MatMul, Add or Mul, whose quantized output range then does the clamping. qkit keeps the node
- * and quantizes only its output, leaving no Q/DQ pair between the two, so lowering folds the activation into its
- * producer as an output clamp (a requantizing table after every Conv otherwise).
- */
-function removableActivations(model: GraphModule, ops: ReadonlySet<string>): Set<Node> {
-  const found = new Set<Node>();
-  for (const node of model.graph.calls()) {
-    if (node.domain !== "" || !ops.has(node.opType) || !isClampActivation(node)) continue;
-    const producer = node.args[0];
-    if (!producer || producer.kind !== "call" || producer.domain !== "" || !CLAMPABLE.has(producer.opType) || !ops.has(producer.opType)) continue;
-    if (producer.users.size !== 1 || model.graph.outputs.includes(producer) || producer.isMultiOutput) continue;
-    found.add(node);
-  }
-  return found;
-}
-
 const CALIBRATORS: Record<NonNullable<OrtQdqOptions["calibrateMethod"]>, ObserverConstructor> = {
   minmax: MinMaxObserver,
   entropy: EntropyObserver,
@@ -136,8 +109,6 @@ export class OrtQdqQuantizer extends Quantizer {
     }
     /** The bias Adds of MatMul linears: the Add takes the int32 bias and quantizes the linear's output. */
     const biasAdds = new Map<Node, { matmul: Node; bias: Node; weight: [Node, QuantizationSpec] }>();
-    const fusedActivations = removableActivations(model, ops);
-    const clampedProducers = new Set([...fusedActivations].map((a) => a.args[0]!));
     const quantizeInput = (node: Node, arg: Node): QuantizationSpecBase => {
       // One Q/DQ per tensor: a quantized producer's output, or the first quantized consumer's edge.
       if ((arg.meta.quantizationAnnotation as { outputQspec?: unknown } | undefined)?.outputQspec) return new SharedQuantizationSpec(arg);
@@ -158,8 +129,7 @@ export class OrtQdqQuantizer extends Quantizer {
       }
       const linear = biasAdds.get(node);
       if (linear) {
-        annotate(node, [[linear.bias, derivedBiasSpec(linear.matmul.args[0]!, linear.weight[0], linear.matmul, linear.weight[1])]],
-          clampedProducers.has(node) ? undefined : activation);
+        annotate(node, [[linear.bias, derivedBiasSpec(linear.matmul.args[0]!, linear.weight[0], linear.matmul, linear.weight[1])]], activation);
         rule(node, "the bias Add of a MatMul linear in opTypesToQuantize");
         continue;
       }
@@ -174,9 +144,8 @@ export class OrtQdqQuantizer extends Quantizer {
       }
       const inputs: [Node, QuantizationSpecBase][] = [];
       const seen = new Set<Node>();
-      const fusedActivation = fusedActivations.has(node);
       for (const [i, arg] of node.args.entries()) {
-        if (!arg || seen.has(arg) || (fusedActivation && i === 0)) continue;
+        if (!arg || seen.has(arg)) continue;
         seen.add(arg);
         if (arg.kind === "parameter") {
           if (WEIGHTED.has(node.opType) && i === 1) inputs.push([arg, this.#weight(node)]);
@@ -195,15 +164,14 @@ export class OrtQdqQuantizer extends Quantizer {
       if (WEIGHTED.has(node.opType) && isActivation(input) && weight && bias?.kind === "parameter") {
         inputs.push([bias, derivedBiasSpec(input, weight[0], node, weight[1] as QuantizationSpec)]);
       }
-      if (inputs.length === 0 && !fusedActivation) continue;
+      if (inputs.length === 0) continue;
       const linearBiasAdd = node.opType === "MatMul" && isActivation(input) && weight ? linearBias(node) : undefined;
       if (linearBiasAdd && !linearBiasAdd.add.meta.quantizationAnnotation) biasAdds.set(linearBiasAdd.add, { matmul: node, bias: linearBiasAdd.bias, weight: weight as [Node, QuantizationSpec] });
       const direct = DIRECT_OPS.has(node.opType) && isActivation(input) && !node.isMultiOutput;
       const weightOnlyGather = node.opType === "Gather" && !isActivation(input);
-      const output = node.isMultiOutput || !node.isFloatValue || linearBiasAdd || weightOnlyGather || clampedProducers.has(node) ? undefined
-        : direct ? new SharedQuantizationSpec([input, node]) : activation;
+      const output = node.isMultiOutput || !node.isFloatValue || linearBiasAdd || weightOnlyGather ? undefined : direct ? new SharedQuantizationSpec([input, node]) : activation;
       annotate(node, inputs, output);
-      rule(node, fusedActivation ? `${node.opType} after a quantized ${input!.opType}: its output range clamps, as quantize_static's removable activations` : undefined);
+      rule(node);
     }
     return model;
   }
