@@ -130,7 +130,6 @@ try {
     ["compile the quantizer (server thread)", "compileMs"],
     ["worker start: wait for a ready sandbox", "workerStartMs"],
     ["the sandbox's model: snapshot rebuilt (a spare's, in the background)", "modelDecodeMs"],
-    ["the sandbox's warm-up check (a spare's, in the background)", "warmUpMs"],
     ["load the quantizer module", "loadMs"],
     ["annotate()", "annotateMs"],
     ["check the annotations", "checkMs"],
@@ -144,8 +143,7 @@ try {
   console.log(`\n${timings.length} of ${EDITS} edits reported timings; the steps up to publish add up to an edit's time, the sandbox's model only when a check waited for its sandbox.`);
   const warm = timings.filter((t) => t.warmSandbox).length;
   const fromSnapshot = timings.filter((t) => t.model === "snapshot").length;
-  const warmedUp = timings.filter((t) => t.warmedUp).length;
-  console.log(`${warm} of ${timings.length} checks ran in a spare that was ready before the edit; ${fromSnapshot} sandboxes rebuilt the model from the server's snapshot (the others decoded the file); ${warmedUp} had run their warm-up check.`);
+  console.log(`${warm} of ${timings.length} checks ran in a spare that was ready before the edit; ${fromSnapshot} sandboxes rebuilt the model from the server's snapshot (the others decoded the file).`);
   await connection.sendRequest(rpc.ShutdownRequest.type);
   await connection.sendNotification(rpc.ExitNotification.type);
 } finally {

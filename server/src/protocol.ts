@@ -93,9 +93,7 @@ export interface TargetStatus {
 /**
  * The path from an edit to its published diagnostics, in ms: the debounce; compiling the quantizer (server thread);
  * waiting for a sandbox (none when a warmed-up spare is ready) and how long that sandbox took to make its model
- * (done in the background by a spare) and whether it ran its warm-up check before it was ready (`warmedUp`, in
- * `warmUpMs`, a spare's too); in the
- * sandbox, loading the quantizer module, its annotate() and checking the
+ * (done in the background by a spare); in the sandbox, loading the quantizer module, its annotate() and checking the
  * annotations, then its report; the messages between the two; placing and publishing the diagnostics. Type errors
  * are checked meanwhile on the server's thread (`typeCheckMs`); a publish pairs both. `warmSandbox`: the check ran in a
  * spare that was ready before the check asked for one; `model`: that sandbox rebuilt its model from the server's
@@ -106,8 +104,6 @@ export interface CheckTimings {
   compileMs: number;
   workerStartMs: number;
   modelDecodeMs: number;
-  warmedUp: boolean;
-  warmUpMs: number;
   warmSandbox: boolean;
   model: "snapshot" | "file";
   loadMs: number;

@@ -22,9 +22,6 @@ export interface CheckStartup {
   warm: boolean;
   model: ModelSource;
   decodeMs: number;
-  /** Whether the sandbox ran its warm-up check before it was ready (check-worker.ts), and in how long. */
-  warmedUp: boolean;
-  warmUpMs: number;
 }
 
 export interface ModelImage {
@@ -54,11 +51,11 @@ interface Spare {
 }
 
 /**
- * Spares kept warm: one for the next check, and more for when edits come faster than a spare warms up (a spare takes
- * several checks' time to start). Each check takes one, and its replacement starts while the check still runs (see
- * replenish), so a burst of edits finds one ready.
+ * Spares kept warm: one for the next check, and one more for when edits come faster than a spare warms up. Each
+ * check takes one, and a replacement starts once the check is done (at once when none is left), so warming never
+ * competes with the check an edit waits for.
  */
-export const SPARES = 3;
+const SPARES = 2;
 
 /**
  * Runs each check in a fresh sandbox process and throws it away afterwards, so a quantizer's globals,
@@ -101,15 +98,6 @@ export class CheckRunner {
     const next = this.#queue.then(() => (signal.aborted ? ({ kind: "cancelled" } as const) : this.#runNow(model, job, limits, signal)));
     this.#queue = next.catch(() => undefined);
     return next;
-  }
-
-  /**
-   * Replace the spares checks took, while they still run. The server calls this once its own share of an edit's work
-   * is done (the type-check): starting a process holds its thread for a while. A check that ends first replaces its
-   * spare itself, once its results are out.
-   */
-  replenish(): void {
-    if (this.#wanted) this.#topUp(SPARES);
   }
 
   dispose(): void {
@@ -159,11 +147,10 @@ export class CheckRunner {
     return this.#spares.splice(at, 1)[0] ?? this.#spawn(model, limits);
   }
 
-  /** A spare no job was sent to goes back to the pool, first in line (in place of the youngest when it is full). */
+  /** A spare no job was sent to goes back to the pool, first in line. */
   #giveBack(spare: Spare): boolean {
     const wanted = this.#wanted;
-    if (!wanted || spare.key !== spareKey(wanted.model, wanted.limits) || !spare.worker.running) return false;
-    if (this.#spares.length >= SPARES) this.#spares.pop()?.worker.terminate();
+    if (!wanted || spare.key !== spareKey(wanted.model, wanted.limits) || !spare.worker.running || this.#spares.length >= SPARES) return false;
     this.#spares.unshift(spare);
     return true;
   }
@@ -173,8 +160,8 @@ export class CheckRunner {
     const waitStarted = performance.now();
     const spare = this.#take(model, limits);
     const warm = spare.isReady;
-    // Waiting for this one anyway: its replacement starts now.
-    if (!warm) this.#topUp(SPARES);
+    // None left for the next edit: warm one now rather than after this check.
+    if (this.#spares.length === 0) this.#topUp(1);
     let kept = false;
     try {
       const startup = await Promise.race([spare.ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
@@ -183,12 +170,13 @@ export class CheckRunner {
         kept = this.#giveBack(spare);
         return { kind: "cancelled" };
       }
-      const waited: CheckStartup = { waitMs: Math.round(performance.now() - waitStarted), warm, model: startup.model, decodeMs: startup.decodeMs, warmedUp: startup.warmedUp, warmUpMs: startup.warmUpMs };
+      const waited: CheckStartup = { waitMs: Math.round(performance.now() - waitStarted), warm, model: startup.model, decodeMs: startup.decodeMs };
       return await this.#supervise(spare.worker, job, limits, signal, waited);
     } finally {
       this.#running--;
       if (!kept) spare.worker.terminate();
-      // Replaced once the results are out, if the server did not ask sooner.
+      // Replace what this check used now that it no longer competes for the cores, once its results are out:
+      // starting a process takes the thread a while.
       setImmediate(() => {
         if (this.#running === 0) this.#topUp(SPARES);
       });

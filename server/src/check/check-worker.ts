@@ -5,8 +5,6 @@
  */
 import * as path from "node:path";
 import { statSync } from "node:fs";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import * as qkit from "qkit/tooling";
 import * as authorApi from "qkit";
 import type { Model, QuantizationSpecBase, SourceLocation } from "qkit/tooling";
@@ -69,6 +67,8 @@ async function run(model: Model, job: CheckJob): Promise<void> {
   let annotated = started;
   // The file's code comes first from what the server compiled, then from the editor's text, then from disk.
   const loader = new qkit.UserModuleLoader({ qkit: authorApi, compiled: (f) => job.compiled[f], text: (f) => job.sources[f] });
+  qkit.guardPrototypes();
+  qkit.trapProcessExit(quantizerFrames);
   const result = await qkit.checkTarget({ model, quantizer: job.file }, {
     loader,
     // Messages name the file by its diagnostics already, so they start with what is wrong.
@@ -86,20 +86,8 @@ async function run(model: Model, job: CheckJob): Promise<void> {
   });
   if (result.kind === "load-failed") return fail(result.error.code, result.error.detail ?? result.error.message, result.error.location);
   const checked = performance.now();
-  const report = reportOf(result);
-  report.timings = {
-    load: Math.round(ready - started),
-    annotate: Math.round(annotated - ready),
-    check: Math.round(checked - annotated),
-    report: Math.round(performance.now() - checked),
-  };
-  // Findings may carry user objects in odd places; a structured clone of plain JSON always succeeds.
-  post({ kind: "result", report: JSON.parse(JSON.stringify(report)) as CheckReport });
-}
-
-function reportOf(result: Extract<qkit.CheckTargetResult, { kind: "checked" }>): CheckReport {
   const { className, classSite } = result.loaded;
-  return {
+  const report: CheckReport = {
     className,
     classSite,
     findings: result.findings,
@@ -108,32 +96,14 @@ function reportOf(result: Extract<qkit.CheckTargetResult, { kind: "checked" }>):
     graphText: graphText(result.model),
     timings: { load: 0, annotate: 0, check: 0, report: 0 },
   };
-}
-
-const WARM_UP_QUANTIZER = path.join(__dirname, "warm-up-quantizer.js");
-
-/**
- * While the spare waits for its job: one whole check of a built-in quantizer file (warm-up-quantizer.ts) on a model of
- * its own, through the same loader, checker and report as the job, so the job runs compiled code rather than code
- * seen for the first time (which took most of its time). Then the garbage it made is collected, so the job does not
- * pay for that either. Nothing the warm-up leaves matters to the job: the checker keeps no state between checks (the
- * CLI runs many in one process), and the warm-up's model is not the job's.
- */
-async function warmUp(data: WorkerData): Promise<boolean> {
-  // Without a snapshot the sandbox decoded the file: too slow to do twice.
-  const model = data.snapshot ? modelFromSnapshot(data.snapshot, data.modelPath, data.modelStamp) : undefined;
-  if (!model) return false;
-  const loader = new qkit.UserModuleLoader({ qkit: authorApi });
-  const result = await qkit.checkTarget({ model, quantizer: WARM_UP_QUANTIZER }, { loader, label: "the module", frames: quantizerFrames, inPlace: true });
-  if (result.kind !== "checked") throw new Error(`${result.error.message}`);
-  JSON.parse(JSON.stringify(reportOf(result)));
-  collectGarbage();
-  return true;
-}
-
-function collectGarbage(): void {
-  v8.setFlagsFromString("--expose-gc");
-  (vm.runInNewContext("gc") as () => void)();
+  report.timings = {
+    load: Math.round(ready - started),
+    annotate: Math.round(annotated - ready),
+    check: Math.round(checked - annotated),
+    report: Math.round(performance.now() - checked),
+  };
+  // Findings may carry user objects in odd places; a structured clone of plain JSON always succeeds.
+  post({ kind: "result", report: JSON.parse(JSON.stringify(report)) as CheckReport });
 }
 
 async function main(): Promise<void> {
@@ -154,26 +124,13 @@ async function main(): Promise<void> {
     post({ kind: "model-error", message: (error as Error).message });
     return;
   }
-  const decodeMs = Math.round(performance.now() - decodeStarted);
-  // Hardened before anything runs, the warm-up included, so the job's code was compiled against the guarded prototypes.
-  qkit.guardPrototypes();
-  qkit.trapProcessExit(quantizerFrames);
-  const warmUpStarted = performance.now();
-  let warmedUp = false;
-  try {
-    warmedUp = await warmUp(data);
-  } catch (error) {
-    // Only slower: the job still runs.
-    console.error(`the sandbox's warm-up failed: ${(error as Error)?.message ?? String(error)}`);
-  }
-  const warmUpMs = Math.round(performance.now() - warmUpStarted);
   let started = false;
   channel.onMessage((job) => {
     if (started) return;
     started = true;
     void run(model, job);
   });
-  post({ kind: "ready", decodeMs, warmedUp, warmUpMs, model: source });
+  post({ kind: "ready", decodeMs: Math.round(performance.now() - decodeStarted), model: source });
 }
 
 void main();

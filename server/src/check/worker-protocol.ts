@@ -77,11 +77,8 @@ export interface LoadFailure {
 export type ModelSource = "snapshot" | "file";
 
 export type WorkerMessage =
-  /**
-   * The model is ready (in `decodeMs`, rebuilt from the snapshot or decoded from the file) and the sandbox warmed up
-   * (`warmedUp`: its warm-up check ran, in `warmUpMs`): the worker waits for its job.
-   */
-  | { kind: "ready"; decodeMs: number; warmedUp: boolean; warmUpMs: number; model: ModelSource }
+  /** The model is ready (in `decodeMs`, rebuilt from the snapshot or decoded from the file): the worker waits for its job. */
+  | { kind: "ready"; decodeMs: number; model: ModelSource }
   | { kind: "model-error"; message: string }
   | { kind: "phase"; phase: "annotate"; classSite: SourceLocation; className: string }
   | { kind: "result"; report: CheckReport }

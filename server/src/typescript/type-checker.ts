@@ -20,40 +20,21 @@ export class TypeChecker {
   open(file: string, text: string, version: number): void {
     this.#open.set(file, { text, version });
     this.#service.addRoot(file);
-    this.#changed = true;
   }
 
   close(file: string, keepRoot: boolean): void {
     this.#open.delete(file);
     if (!keepRoot) this.#service.removeRoot(file);
-    this.#changed = true;
   }
 
   addRoot(file: string): void {
     this.#service.addRoot(file);
-    this.#changed = true;
   }
 
-  /**
-   * Parse the edited texts into the program now, in ms. Worth it while an edit's debounce runs, when it ends before
-   * the debounce does (a timer cannot fire while it runs); otherwise the check does it.
-   */
-  update(): number {
-    if (!this.#changed) return 0;
-    this.#changed = false;
-    const started = performance.now();
+  /** Parse the edited texts into the program now (while an edit's debounce runs), not when its check is waited for. */
+  update(): void {
     this.#service.update();
-    return (this.#updateMs = performance.now() - started);
   }
-
-  /** How long the last program update took (ms): what the next one likely takes. */
-  get updateMs(): number {
-    return this.#updateMs;
-  }
-
-  #updateMs = Infinity;
-  /** Whether a text or a root changed since the last update. */
-  #changed = true;
 
   /** The file's type errors, and the version of the text they are for (null for a file that is not open). */
   check(file: string): Promise<{ diagnostics: Diagnostic[]; ms: number; version: number | null }> {
@@ -61,7 +42,6 @@ export class TypeChecker {
       setImmediate(() => {
         const started = performance.now();
         const version = this.#open.get(file)?.version ?? null;
-        this.update();
         const diagnostics = this.#service.diagnostics(file).flatMap((d) => fromTypeScript(d) ?? []);
         resolve({ diagnostics, ms: Math.round(performance.now() - started), version });
       });

@@ -132,10 +132,9 @@ export class Workspace {
   }
 
   /**
-   * While the debounce runs: compile the quantizers an edit affects (cached per text, a few milliseconds), so that
-   * when it ends the check's job goes to its sandbox at once, and bring the TypeScript program up to date when the
-   * last update took well under what is left of the debounce. A longer one would hold the timer back (it cannot fire
-   * while this thread is busy), and so the check's dispatch: the type-check does it after the dispatch instead.
+   * While the debounce runs: compile the quantizers an edit affects (cached per text), so that when it ends the check's
+   * job goes to its sandbox at once, and bring the TypeScript program up to date, so that the type-check that runs
+   * meanwhile only checks.
    */
   #precompile(file: string): void {
     if (this.#precompiling) return;
@@ -143,8 +142,7 @@ export class Workspace {
     setImmediate(() => {
       this.#precompiling = false;
       if (this.trusted) for (const target of this.#affectedTargets(file)) if (this.host.open(target.quantizerPath)) this.#compiler.compile(target.quantizerPath);
-      const left = (this.#editedAt.get(file) ?? 0) + this.settings.debounceMs - performance.now();
-      if (this.types.updateMs < left / 2) this.types.update();
+      this.types.update();
     });
   }
 
@@ -256,11 +254,6 @@ export class Workspace {
 
   async #typeCheck(file: string): Promise<void> {
     const { diagnostics, ms, version } = await this.types.check(file);
-    // This thread's part of the edit is done: the spares the checks took are replaced while the checks run, once a
-    // check's results that came meanwhile are published (I/O goes first in the next turn of the event loop).
-    setImmediate(() => {
-      if (this.trusted) this.runner.replenish();
-    });
     // Closed meanwhile: its diagnostics were cleared and stay so.
     if (!this.host.open(file)) return;
     this.#typeDiagnostics.set(file, { version, value: diagnostics });
@@ -370,14 +363,12 @@ export class Workspace {
     this.#setCheckDiagnostics(file, placed, version);
     if (outcome.kind === "done") {
       const { load, annotate, check, report } = outcome.report.timings;
-      const { waitMs, decodeMs, warmedUp, warmUpMs, warm, model: modelSource } = outcome.startup;
+      const { waitMs, decodeMs, warm, model: modelSource } = outcome.startup;
       result.timings = {
         debounceMs: this.#debounced.get(file) ?? 0,
         compileMs: Math.round(dispatched - compileStarted),
         workerStartMs: waitMs,
         modelDecodeMs: decodeMs,
-        warmedUp,
-        warmUpMs,
         warmSandbox: warm,
         model: modelSource,
         loadMs: load,
