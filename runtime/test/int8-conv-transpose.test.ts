@@ -3,27 +3,12 @@ import assert from "node:assert/strict";
 import { createSession, loadModel, lowerWithReport, makeTensor, Tensor, type onnx } from "../src/tooling.js";
 import { intAttribute, intsAttribute } from "../src/onnx/attributes.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
+import { ints, roundHalfEven } from "./helpers/integer-oracle.js";
 
 // A transposed convolution whose stride equals its kernel (U-Net's 2×2 up-convolution) runs as a 1×1 integer
 // convolution to the tap planes and a depth-to-space interleave; held here against a scalar oracle of the documented
 // arithmetic (exact integer sums, float32 requantization rounded half to even), on widths that take the interleave's
 // vector loop and its tail, two images, and both activation types.
-
-function ints(n: number, lo: number, hi: number, seed: number): number[] {
-  const out: number[] = [];
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out.push(lo + (s % (hi - lo + 1)));
-  }
-  return out;
-}
-
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
-}
 
 interface Case { N: number; C: number; M: number; H: number; W: number; k: number }
 

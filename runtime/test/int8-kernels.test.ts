@@ -3,26 +3,10 @@ import assert from "node:assert/strict";
 import { Kernels } from "../src/engine/kernels/kernels.js";
 import type { Requantization } from "../src/engine/kernels/qconv.js";
 import type { Window2d } from "../src/engine/kernels/geometry.js";
+import { ints, roundHalfEven } from "./helpers/integer-oracle.js";
 
 // The integer GEMM (row-major, behind QGemm and QMatMul) and the integer convolution's stride-1 path held against
 // a scalar oracle of the documented arithmetic: exact integer sums, then float32 requantization rounded half to even.
-
-/** Deterministic integers in [lo, hi]. */
-function ints(n: number, lo: number, hi: number, seed: number): number[] {
-  const out: number[] = [];
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out.push(lo + (s % (hi - lo + 1)));
-  }
-  return out;
-}
-
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
-}
 
 /** The kernels' requantization: q = clamp(nearest_even(f32(acc)·mult + off) + zy, qlo, qhi), every step in float32. */
 function requant(acc: number, mult: number, off: number, zy: number, qlo: number, qhi: number): number {
