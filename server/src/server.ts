@@ -45,7 +45,7 @@ import type { CheckReport } from "./check/worker-protocol.js";
 import { hover } from "./features/hover.js";
 import { complete } from "./features/completion.js";
 import { codeLenses } from "./features/code-lens.js";
-import { pathToUri, uriToPath } from "./util/uri.js";
+import { argumentUri, pathToUri, uriToPath } from "./util/uri.js";
 import { CalibrationFailure, CalibrationService } from "./calibration/calibration-service.js";
 import { nodeCalibrationMarkdown, siteCalibrationMarkdown } from "./features/qparam-hover.js";
 import { calibrationLenses, lensCommands, RUN_CALIBRATION_COMMAND } from "./features/calibration-lenses.js";
@@ -439,7 +439,10 @@ export function startServer(connection: Connection): void {
   /** A command's file argument: a URI, or a path (relative to the workspace root). */
   const fileArgument = (command: string, value: unknown, what: string): string => {
     if (typeof value !== "string" || !value) throw new ResponseError(LSPErrorCodes.RequestFailed, `${command} takes ${what} (a URI or a path) as its argument, not ${JSON.stringify(value)}`);
-    return /^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value) ? uriToPath(value) ?? value : path.resolve(workspace?.root ?? process.cwd(), value);
+    const uri = argumentUri(value, workspace?.root ?? process.cwd());
+    const file = uriToPath(uri);
+    if (!file) throw new ResponseError(LSPErrorCodes.RequestFailed, `${command}: ${value} is not a file`);
+    return file;
   };
 
   /** The "Run calibration" lens for clients without qkit/runCalibration: the server's own progress and message. */

@@ -1,12 +1,11 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { ShowDocumentRequest, ShowMessageNotification, type ShowDocumentParams, type ShowMessageParams } from "vscode-languageserver-protocol";
 import type { RunCalibrationResult } from "../src/protocol.js";
 import { LspClient, positionOf, uri } from "./helpers/lsp-client.js";
 import { EXAMPLES, FMNIST, TUTORIAL, tempWorkspace } from "./helpers/workspace.js";
-import { readFileSync } from "node:fs";
 
 /**
  * A client that is not VS Code (no `clientCommands`): the "Run calibration" and "Show annotated graph" lenses name the

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
-import * as path from "node:path";
 import { QkitError, isScaffoldStyle, scaffoldQuantizer } from "qkit/tooling";
 import { NEW_QUANTIZER_COMMAND, type NewQuantizerParams, type NewQuantizerResult } from "../protocol.js";
 import type { ExecuteCommandParams, TextEdit, WorkspaceEdit } from "vscode-languageserver";
 import type { Workspace } from "../workspace/workspace.js";
-import { pathToUri, uriToPath } from "../util/uri.js";
+import { argumentUri, pathToUri, uriToPath } from "../util/uri.js";
 
 /** A request the user can fix (a missing model, an existing file): its one-line message is what they see. */
 export class NewQuantizerFailure extends Error {}
@@ -41,11 +40,6 @@ export async function newQuantizer(workspace: Workspace, params: NewQuantizerPar
   }
 }
 
-/** A file URI as given, or a path (absolute, or relative to the workspace root) as a plain client's user types it. */
-function asUri(value: string, root: string): string {
-  return /^[a-z][\w+.-]+:/i.test(value) && !path.isAbsolute(value) ? value : pathToUri(path.resolve(root, value));
-}
-
 /** The arguments of the qkit.scaffoldQuantizer command, `[model, { like?, out?, force? }?]`, as qkit/newQuantizer's params. */
 export function newQuantizerCommandParams(args: unknown[] | undefined, root: string): NewQuantizerParams {
   const [model, options] = args ?? [];
@@ -54,9 +48,9 @@ export function newQuantizerCommandParams(args: unknown[] | undefined, root: str
   const { like, out, force } = (options ?? {}) as { like?: unknown; out?: unknown; force?: unknown };
   if (out !== undefined && typeof out !== "string") throw new NewQuantizerFailure(`${NEW_QUANTIZER_COMMAND}: out must be a URI or path, not ${JSON.stringify(out)}`);
   return {
-    model: asUri(model, root),
+    model: argumentUri(model, root),
     ...(like !== undefined ? { like: like as NewQuantizerParams["like"] } : {}),
-    ...(out !== undefined ? { out: asUri(out, root) } : {}),
+    ...(out !== undefined ? { out: argumentUri(out, root) } : {}),
     ...(force === true ? { force: true } : {}),
   };
 }

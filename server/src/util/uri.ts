@@ -14,3 +14,8 @@ export function uriToPath(uri: string): string | undefined {
 export function pathToUri(file: string): string {
   return pathToFileURL(file).href;
 }
+
+/** A command argument: a URI as given, or a path (absolute, or relative to the workspace root) as a plain client's user types it. */
+export function argumentUri(value: string, root: string): string {
+  return /^[a-z][\w+.-]+:/i.test(value) && !path.isAbsolute(value) ? value : pathToUri(path.resolve(root, value));
+}

@@ -49,6 +49,11 @@ export interface LutTable {
   readonly codes: Uint8Array;
 }
 
+/** The qbinary kernel's flags word: which operands are signed codes, and whether b is float32. */
+function qbinaryFlags(q: QbinaryParams): number {
+  return (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0) | (q.floatB ? 8 : 0);
+}
+
 /** Integer elementwise kernels: quantized Add/Mul, table lookups, QuantizeLinear / DequantizeLinear. */
 export class QeltwiseKernels {
   constructor(private readonly rt: KernelRuntime) {}
@@ -61,7 +66,7 @@ export class QeltwiseKernels {
     const bp = rt.ptr(b);
     const yp = rt.ptr(y);
     const bStep = bRepeats ? 0 : 1;
-    const flags = (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0) | (q.floatB ? 8 : 0);
+    const flags = qbinaryFlags(q);
     const bBytes = q.floatB ? 4 : 1;
     rt.parallel("qbinary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
       const s = v0 * 4;
@@ -88,7 +93,7 @@ export class QeltwiseKernels {
     const yp = rt.ptr(y);
     const aAt = rt.ptr(runs.aAt);
     const bAt = rt.ptr(runs.bAt);
-    const flags = (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0) | (q.floatB ? 8 : 0);
+    const flags = qbinaryFlags(q);
     const inner = runs.inner;
     const bStep = bRepeats ? 0 : 1;
     const n = runs.count * inner;

@@ -290,6 +290,16 @@ function contiguousPick(x: ValueMeta, indices: ValueMeta, outer: number, dim: nu
   return i * inner;
 }
 
+/** The j-th Gather index, negative ones counted from the end; an index out of range fails. */
+function gatherIndex(idx: ArrayLike<number>, step: number, j: number, dim: number, indices: TensorData): number {
+  // 64-bit indices are read as their low word: the high word must be its sign (any real index fits).
+  let i = idx[j * step]!;
+  if (step === 2 && idx[j * step + 1] !== i >> 31) i = Number.NaN;
+  if (i < 0) i += dim;
+  if (!(i >= 0 && i < dim)) throw new RangeError(`Gather index ${String(indices[j])} is out of range for a dimension of ${dim}`);
+  return i;
+}
+
 /**
  * Gather of float32 rows (embedding lookups): its own function so the copy loop sees one array type, with the index
  * array read without a per-element conversion closure.
@@ -297,11 +307,7 @@ function contiguousPick(x: ValueMeta, indices: ValueMeta, outer: number, dim: nu
 function gatherRows(src: Float32Array, dst: Float32Array, idx: ArrayLike<number>, indices: TensorData, count: number, outer: number, dim: number, inner: number): void {
   const step = indices instanceof BigInt64Array ? 2 : 1;
   for (let j = 0; j < count; j++) {
-    // 64-bit indices are read as their low word: the high word must be its sign (any real index fits).
-    let i = idx[j * step]!;
-    if (step === 2 && idx[j * step + 1] !== i >> 31) i = Number.NaN;
-    if (i < 0) i += dim;
-    if (!(i >= 0 && i < dim)) throw new RangeError(`Gather index ${String(indices[j])} is out of range for a dimension of ${dim}`);
+    const i = gatherIndex(idx, step, j, dim, indices);
     for (let o = 0; o < outer; o++) {
       const s = (o * dim + i) * inner;
       const d = (o * count + j) * inner;
@@ -314,10 +320,7 @@ function gatherRows(src: Float32Array, dst: Float32Array, idx: ArrayLike<number>
 function gatherByteRows(src: Uint8Array | Int8Array, dst: Uint8Array | Int8Array, idx: ArrayLike<number>, indices: TensorData, count: number, outer: number, dim: number, inner: number): void {
   const step = indices instanceof BigInt64Array ? 2 : 1;
   for (let j = 0; j < count; j++) {
-    let i = idx[j * step]!;
-    if (step === 2 && idx[j * step + 1] !== i >> 31) i = Number.NaN;
-    if (i < 0) i += dim;
-    if (!(i >= 0 && i < dim)) throw new RangeError(`Gather index ${String(indices[j])} is out of range for a dimension of ${dim}`);
+    const i = gatherIndex(idx, step, j, dim, indices);
     for (let o = 0; o < outer; o++) {
       const s = (o * dim + i) * inner;
       const d = (o * count + j) * inner;
