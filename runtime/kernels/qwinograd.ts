@@ -4,7 +4,7 @@
 // 16 products are the int16 dot GEMM of qconv; the output transform Aᵀ M A only adds, and its result is exactly 4 times
 // the convolution, so a shift by 2 recovers the accumulator (the host checks the weights keep every sum in int32).
 // Requantization then follows qconv's (documented in qconv.ts).
-import { QD, qdesc, requantStore } from "./qcommon";
+import { QD, qdesc, requantBegin, requantRow } from "./qcommon";
 import { QMR, QNR } from "./qconv";
 
 /** Padded plane geometry for output OH×OW: PH = 2·ceil(OH/2) + 2 rows, PW = 2·ceil(OW/2) + 2 + 32 columns (overread). */
@@ -227,6 +227,7 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, p0: i32,
   const tmp = merge + 32;
   const plane = <usize>(PH * PW) << 1;
   const panels = (M + QMR - 1) / QMR;
+  requantBegin(d);
   for (let jc = j0; jc < j1; jc += chunk) {
     const je = min(jc + chunk, j1);
     // Input transform into the packed-B layout: [ξ][block][pair][tile][2].
@@ -290,8 +291,8 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, p0: i32,
       const y10 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(s10, s11), s12), 2), vb);
       const y11 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s11, s12), s13), 2), vb);
       const mp = mult + (<usize>m << 2), op = off + (<usize>m << 2);
-      requantStore(y00, y01, mp, op, d, tmp, 8, tmp + 64);
-      requantStore(y10, y11, mp, op, d, tmp + 8, 8, tmp + 64);
+      requantRow(y00, y01, mp, op, tmp, 8, tmp + 64);
+      requantRow(y10, y11, mp, op, tmp + 8, 8, tmp + 64);
       // tmp: [y00 lanes 0-3, y01 lanes 0-3, y10 ..., y11 ...] for tiles n0 + 4h + l.
       for (let l = 0; l < 4; l++) {
         const t = n0 + 4 * h + l;
