@@ -68,3 +68,19 @@ let rqSignedOutput: bool = false;
   storeCodes(requantLanes(acc0, mult, off, rqLo, rqHi, rqZy), requantLanes(acc1, mult, off, rqLo, rqHi, rqZy),
     rqSignedOutput, y, cols, tmp);
 }
+
+/**
+ * One column of four output channels (lane r: channel r, whose multiplier and offset are the r-th at mult and off)
+ * to four codes, with the constants of the last requantBegin.
+ */
+// @ts-ignore: decorator
+@inline export function requantColumn(acc: v128, mult: usize, off: usize): v128 {
+  return toCodes(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load(mult)), v128.load(off)), rqLo, rqHi, rqZy);
+}
+
+/** Codes (i32 lanes in the output type's range) as bytes of the last requantBegin's output type, in lanes 0–3. */
+// @ts-ignore: decorator
+@inline export function codeBytes(q: v128): v128 {
+  const h = i16x8.narrow_i32x4_s(q, q);
+  return rqSignedOutput ? i8x16.narrow_i16x8_s(h, h) : i8x16.narrow_i16x8_u(h, h);
+}

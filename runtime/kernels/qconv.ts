@@ -9,7 +9,7 @@
 // Requantization (documented rounding): q = clamp(nearest_even(f32(acc) · mult + off) + zy, qlo, qhi), in float32;
 // f32(acc) rounds accumulators beyond 2^24 and the product rounds once more, which can move values lying within
 // ~1e-6 of a half-integer to the other side of the tie. The clamp carries fused Relu/Clip bounds in quantized units.
-import { QD, qdesc, requantBegin, requantRow } from "./qcommon";
+import { QD, codeBytes, qdesc, requantBegin, requantColumn, requantRow } from "./qcommon";
 
 export const QMR: i32 = 4;
 export const QNR: i32 = 8;
@@ -418,6 +418,77 @@ function qim2col_padded(
 }
 
 /**
+ * Columns [c0, c0 + nc) (nc 1, 2 or 4) of a block that has fewer than 7 columns, for one row panel: per K pair one
+ * dot multiplies the panel's 4 rows by a splat of one column, so a partial block costs its columns rather than 8
+ * (a 7×7 plane is 6 blocks and 1 column). Lane r of column c's accumulator is output channel m0 + r. `first`/`last`
+ * and the partial tile at `part` as in qtile; only the first `keep` columns are stored (y: the panel's first row).
+ */
+// @ts-ignore: decorator
+@inline function qnarrow(
+  a: usize, b: usize, kp: i32, part: usize, first: bool, last: bool, bias: usize, mult: usize, off: usize,
+  y: usize, N: i32, rows: i32, c0: i32, nc: i32, keep: i32, wide: bool, n0: i32, OW: i32, PW: i32,
+): void {
+  let v0: v128, v1: v128, v2: v128, v3: v128;
+  if (first) {
+    v0 = v128.load(bias); v1 = v0; v2 = v0; v3 = v0;
+  } else {
+    v0 = v128.load(part); v1 = v128.load(part, 16); v2 = v128.load(part, 32); v3 = v128.load(part, 48);
+  }
+  let bc = b + (<usize>c0 << 2);
+  if (nc == 1) {
+    for (let k = 0; k < kp; k++) {
+      v0 = i32x4.add(v0, i32x4.dot_i16x8_s(v128.load(a), v128.load32_splat(bc)));
+      a += 16;
+      bc += 32;
+    }
+  } else if (nc == 2) {
+    for (let k = 0; k < kp; k++) {
+      const av = v128.load(a);
+      v0 = i32x4.add(v0, i32x4.dot_i16x8_s(av, v128.load32_splat(bc)));
+      v1 = i32x4.add(v1, i32x4.dot_i16x8_s(av, v128.load32_splat(bc, 4)));
+      a += 16;
+      bc += 32;
+    }
+  } else {
+    for (let k = 0; k < kp; k++) {
+      const av = v128.load(a);
+      v0 = i32x4.add(v0, i32x4.dot_i16x8_s(av, v128.load32_splat(bc)));
+      v1 = i32x4.add(v1, i32x4.dot_i16x8_s(av, v128.load32_splat(bc, 4)));
+      v2 = i32x4.add(v2, i32x4.dot_i16x8_s(av, v128.load32_splat(bc, 8)));
+      v3 = i32x4.add(v3, i32x4.dot_i16x8_s(av, v128.load32_splat(bc, 12)));
+      a += 16;
+      bc += 32;
+    }
+  }
+  if (!last) {
+    v128.store(part, v0); v128.store(part, v1, 16); v128.store(part, v2, 32); v128.store(part, v3, 48);
+    return;
+  }
+  storeColumn(v0, mult, off, y, N, rows, wide, n0 + c0, OW, PW);
+  if (keep > 1) storeColumn(v1, mult, off, y, N, rows, wide, n0 + c0 + 1, OW, PW);
+  if (keep > 2) storeColumn(v2, mult, off, y, N, rows, wide, n0 + c0 + 2, OW, PW);
+  if (keep > 3) storeColumn(v3, mult, off, y, N, rows, wide, n0 + c0 + 3, OW, PW);
+}
+
+/** Requantize column n of a row panel (lane r: row r) and store its `rows` bytes; a wide column past OW is dropped. */
+// @ts-ignore: decorator
+@inline function storeColumn(acc: v128, mult: usize, off: usize, y: usize, N: i32, rows: i32, wide: bool, n: i32, OW: i32, PW: i32): void {
+  let pixel = n;
+  if (wide) {
+    const oy = n / PW;
+    const ox = n - oy * PW;
+    if (ox >= OW) return;
+    pixel = oy * OW + ox;
+  }
+  const bytes = codeBytes(requantColumn(acc, mult, off));
+  const at = y + <usize>pixel;
+  store<u8>(at, i8x16.extract_lane_u(bytes, 0));
+  if (rows > 1) store<u8>(at + <usize>N, i8x16.extract_lane_u(bytes, 1));
+  if (rows > 2) store<u8>(at + <usize>N * 2, i8x16.extract_lane_u(bytes, 2));
+  if (rows > 3) store<u8>(at + <usize>N * 3, i8x16.extract_lane_u(bytes, 3));
+}
+
+/**
  * One image and group: y[M][OH·OW] (bytes) = requant(W · im2col(x) + bias) for column blocks [j0, j1) and row panels
  * [p0, p1). x: C×H×W bytes; a/bias/mult/off: this group's packed weights and per-channel parameters (the descriptor
  * holds the geometry and the requantization constants, see qcommon).
@@ -476,6 +547,23 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
           const bj = bchunk + <usize>((j - jc) * kp * 32);
           const n0 = j * QNR;
           const cols = min(QNR, N - n0);
+          const blockCols = wide ? min(QNR, Nw - n0) : cols;
+          if (blockCols < QNR - 1) {
+            // A partial block: 4 columns (3 round up to 4), then the rest (1 or 2); their partial tiles 64 bytes apart.
+            const part = parts + <usize>((p * QCHUNK + (j - jc)) * 128);
+            const head = min(4, blockCols);
+            const ap = a + <usize>(p * K2 * QMR * 2 + k0 * QMR * 2);
+            const m4 = <usize>m0 << 2;
+            const yp = y + <usize>m0 * N;
+            const rows = min(QMR, M - m0);
+            qnarrow(ap, bj, kp, part, first, last, bias + m4, mult + m4, off + m4, yp, N, rows, 0, head == 3 ? 4 : head,
+              head, wide, n0, OW, gridW);
+            if (blockCols > 4) {
+              qnarrow(ap, bj, kp, part + 64, first, last, bias + m4, mult + m4, off + m4, yp, N, rows, 4, blockCols - 4,
+                blockCols - 4, wide, n0, OW, gridW);
+            }
+            continue;
+          }
           qtile(a + <usize>(p * K2 * QMR * 2 + k0 * QMR * 2), bj, kp, parts + <usize>((p * QCHUNK + (j - jc)) * 128),
             first, last, bias + (<usize>m0 << 2), mult + (<usize>m0 << 2), off + (<usize>m0 << 2), d,
             y + <usize>m0 * N + (wide ? 0 : <usize>n0), N, min(QMR, M - m0), cols, tmp, wide, n0, Nw, OW, gridW);
