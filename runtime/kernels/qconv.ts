@@ -190,25 +190,51 @@ function qim2col_phases(
 ): void {
   const khw = kh * kw;
   const plane = PH2 * PW2 + PHASE_SLACK;
-  const zero = i16x8.splat(0);
-  for (let j = jc; j < je; j++) {
-    const n0 = j * QNR;
-    let ci = k0 / khw;
-    let rem = k0 - ci * khw;
-    let ky = rem / kw;
-    let kx = rem - ky * kw;
-    for (let kk = 0; kk < kc; kk += 2) {
-      const v0 = widen8(Q + <usize>((ci * 4 + (ky & 1) * 2 + (kx & 1)) * plane + (ky >> 1) * PW2 + (kx >> 1) + n0), signed);
+  const blockBytes = <usize>(kc >> 1) << 5;
+  let ci = k0 / khw;
+  let rem = k0 - ci * khw;
+  let ky = rem / kw;
+  let kx = rem - ky * kw;
+  for (let kk = 0; kk < kc; kk += 2) {
+    const r0 = (ci * 4 + (ky & 1) * 2 + (kx & 1)) * plane + (ky >> 1) * PW2 + (kx >> 1);
+    if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+    let r1 = -1;
+    if (k0 + kk + 1 < K) {
+      r1 = (ci * 4 + (ky & 1) * 2 + (kx & 1)) * plane + (ky >> 1) * PW2 + (kx >> 1);
       if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
-      let v1 = zero;
-      if (k0 + kk + 1 < K) {
-        v1 = widen8(Q + <usize>((ci * 4 + (ky & 1) * 2 + (kx & 1)) * plane + (ky >> 1) * PW2 + (kx >> 1) + n0), signed);
-        if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
-      }
-      v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
-      v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
-      dst += 32;
     }
+    packRows(Q, r0, r1, jc, je, signed, dst + (<usize>kk << 4), blockBytes);
+  }
+}
+
+/**
+ * Im2col rows r0 and r1 (offsets of contiguous runs from P; r1 < 0: K's odd end, zeros) of column blocks [jc, je)
+ * interleaved as one K pair: [block][pair][8][2] int16, blocks blockBytes apart from dst. Pairs outermost, so each
+ * row's offset is worked out once per chunk rather than once per block.
+ */
+// @ts-ignore: decorator
+@inline function packRows(P: usize, r0: i32, r1: i32, jc: i32, je: i32, signed: bool, dst: usize, blockBytes: usize): void {
+  let s0 = P + <usize>r0 + (<usize>jc << 3);
+  if (r1 < 0) {
+    const zero = i16x8.splat(0);
+    for (let j = jc; j < je; j++) {
+      const v0 = widen8(s0, signed);
+      v128.store(dst, v128.shuffle<i16>(v0, zero, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(dst, v128.shuffle<i16>(v0, zero, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      s0 += 8;
+      dst += blockBytes;
+    }
+    return;
+  }
+  let s1 = P + <usize>r1 + (<usize>jc << 3);
+  for (let j = jc; j < je; j++) {
+    const v0 = widen8(s0, signed);
+    const v1 = widen8(s1, signed);
+    v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+    v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+    s0 += 8;
+    s1 += 8;
+    dst += blockBytes;
   }
 }
 
@@ -218,9 +244,20 @@ function padImage(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, PH: i32, P
   const x0 = max(0, -pw);
   const count = min(W - x0, PW - pw - x0);
   if (count <= 0) return;
+  // Rows of at most 16 bytes (7×7 and 14×14 planes, where a group's rows are many and short): one vector each, its
+  // bytes past the row set to zx. Rows go in increasing order, so what spills past a row is padding (zx) or is
+  // written later; past the last row it lands in the copy's slack (qconv_pad_bytes). Reads stay inside the input.
+  const short = count <= 16;
+  const iota = v128(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const inRow = i8x16.lt_u(iota, i8x16.splat(<i8>count));
+  const zv = i8x16.splat(<i8>zx);
+  const end = x + <usize>(C * H * W);
   for (let c = 0; c < C; c++) {
     for (let iy = max(0, -ph); iy < H && iy + ph < PH; iy++) {
-      memory.copy(dst + <usize>((c * PH + iy + ph) * PW + pw + x0), x + <usize>((c * H + iy) * W + x0), <usize>count);
+      const to = dst + <usize>((c * PH + iy + ph) * PW + pw + x0);
+      const from = x + <usize>((c * H + iy) * W + x0);
+      if (short && from + 16 <= end) v128.store(to, v128.bitselect(v128.load(from), zv, inRow));
+      else memory.copy(to, from, <usize>count);
     }
   }
 }
@@ -240,25 +277,20 @@ function qim2col_wide(
   signed: bool, dst: usize,
 ): void {
   const khw = kh * kw;
-  const zero = i16x8.splat(0);
-  for (let j = jc; j < je; j++) {
-    const n0 = j * QNR;
-    let ci = k0 / khw;
-    let rem = k0 - ci * khw;
-    let ky = rem / kw;
-    let kx = rem - ky * kw;
-    for (let kk = 0; kk < kc; kk += 2) {
-      const v0 = widen8(P + <usize>(ci * plane + ky * dh * PW + kx * dw + n0), signed);
+  const blockBytes = <usize>(kc >> 1) << 5;
+  let ci = k0 / khw;
+  let rem = k0 - ci * khw;
+  let ky = rem / kw;
+  let kx = rem - ky * kw;
+  for (let kk = 0; kk < kc; kk += 2) {
+    const r0 = ci * plane + ky * dh * PW + kx * dw;
+    if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
+    let r1 = -1;
+    if (k0 + kk + 1 < K) {
+      r1 = ci * plane + ky * dh * PW + kx * dw;
       if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
-      let v1 = zero;
-      if (k0 + kk + 1 < K) {
-        v1 = widen8(P + <usize>(ci * plane + ky * dh * PW + kx * dw + n0), signed);
-        if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; ci++; } }
-      }
-      v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
-      v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
-      dst += 32;
     }
+    packRows(P, r0, r1, jc, je, signed, dst + (<usize>kk << 4), blockBytes);
   }
 }
 
