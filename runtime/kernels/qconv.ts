@@ -93,7 +93,21 @@ function qim2col_pack(
   const plane = <usize>(H * W);
   const isPointwise = khw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
   const zero = i16x8.splat(0);
-  for (let j = jc; j < je; j++) {
+  let from = jc;
+  if (isPointwise) {
+    // Im2col row k is channel k's plane: whole blocks pack as runs; a last partial one (reading past the plane) below.
+    const whole = min(je, N / QNR);
+    const blockBytes = <usize>(kc >> 1) << 5;
+    if (whole > jc) {
+      for (let kk = 0; kk < kc; kk += 2) {
+        const k = k0 + kk;
+        packRows(x, k * H * W, k + 1 < K ? (k + 1) * H * W : -1, jc, whole, signed, dst + (<usize>kk << 4), blockBytes);
+      }
+      from = whole;
+      dst += <usize>(whole - jc) * blockBytes;
+    }
+  }
+  for (let j = from; j < je; j++) {
     const n0 = j * QNR;
     const oy0 = n0 / OW;
     const ox0 = n0 - oy0 * OW;
