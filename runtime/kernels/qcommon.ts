@@ -10,26 +10,19 @@ export { QD };
 }
 
 /**
- * Requantize eight i32 accumulators of one output channel (columns 0–3 in acc0, 4–7 in acc1) and store `cols` bytes
- * at y: q = clamp(nearest_even(f32(acc)·mult + off) + zy, qlo, qhi).
- */
-// @ts-ignore: decorator
-@inline export function requantStore(acc0: v128, acc1: v128, mult: usize, off: usize, d: usize, y: usize, cols: i32, tmp: usize): void {
-  const zy = qdesc(d, QD.ZY);
-  const lo = codeLow(qdesc(d, QD.QLO), zy);
-  const hi = codeHigh(qdesc(d, QD.QHI), zy);
-  storeCodes(requantLanes(acc0, mult, off, lo, hi, i32x4.splat(zy)), requantLanes(acc1, mult, off, lo, hi, i32x4.splat(zy)),
-    (qdesc(d, QD.FLAGS) & 2) != 0, y, cols, tmp);
-}
-
-/**
  * Four accumulators to four codes in [qlo, qhi] (lo, hi: codeLow/codeHigh). The float is bounded and rounded by
  * qround's toCodes (bounding commutes with rounding to integers, so this equals rounding first and clamping after):
- * nearest and trunc_sat cost several instructions each where SIMD lacks them.
+ * nearest and trunc_sat cost several instructions each where SIMD lacks them. With a second stage (the descriptor's
+ * STAGE), the codes of the first quantization are dequantized, clamped and quantized again, as the Q/DQ reference
+ * does around a Relu or Clip: each step in float32 as DequantizeLinear, the clamp and QuantizeLinear compute it.
  */
 // @ts-ignore: decorator
-@inline function requantLanes(acc: v128, mult: usize, off: usize, lo: v128, hi: v128, zy: v128): v128 {
-  return toCodes(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load32_splat(mult)), v128.load32_splat(off)), lo, hi, zy);
+@inline function requantLanes(acc: v128, mult: v128, off: v128, lo: v128, hi: v128, zy: v128): v128 {
+  const v = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), mult), off);
+  if (!rqStaged) return toCodes(v, lo, hi, zy);
+  const first = toCodes(v, rqStageLo, rqStageHi, i32x4.splat(0)); // q − zp of the first quantization
+  const x = f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.convert_i32x4_s(first), rqStageScale), rqClampLo), rqClampHi);
+  return toCodes(f32x4.div(x, rqStageDivisor), lo, hi, zy);
 }
 
 /** Narrow eight codes (already in the output type's range) to bytes and store `cols` of them at y. */
@@ -51,8 +44,15 @@ let rqZy: v128 = i32x4.splat(0);
 let rqLo: v128 = f32x4.splat(0);
 let rqHi: v128 = f32x4.splat(0);
 let rqSignedOutput: bool = false;
+let rqStaged: bool = false;
+let rqStageLo: v128 = f32x4.splat(0);
+let rqStageHi: v128 = f32x4.splat(0);
+let rqStageScale: v128 = f32x4.splat(0);
+let rqClampLo: v128 = f32x4.splat(0);
+let rqClampHi: v128 = f32x4.splat(0);
+let rqStageDivisor: v128 = f32x4.splat(1);
 
-/** Load descriptor d's output constants for requantRow. */
+/** Load descriptor d's output constants for requantRow and requantColumn. */
 // @ts-ignore: decorator
 @inline export function requantBegin(d: usize): void {
   const zy = qdesc(d, QD.ZY);
@@ -60,13 +60,28 @@ let rqSignedOutput: bool = false;
   rqLo = codeLow(qdesc(d, QD.QLO), zy);
   rqHi = codeHigh(qdesc(d, QD.QHI), zy);
   rqSignedOutput = (qdesc(d, QD.FLAGS) & 2) != 0;
+  const stage = <usize>qdesc(d, QD.STAGE);
+  rqStaged = stage != 0;
+  if (rqStaged) {
+    const zp = load<i32>(stage);
+    rqStageLo = codeLow(load<i32>(stage, 4), zp);
+    rqStageHi = codeHigh(load<i32>(stage, 8), zp);
+    rqStageScale = v128.load32_splat(stage + 12);
+    rqClampLo = v128.load32_splat(stage + 16);
+    rqClampHi = v128.load32_splat(stage + 20);
+    rqStageDivisor = v128.load32_splat(stage + 24);
+  }
 }
 
-/** requantStore with the constants of the last requantBegin. */
+/**
+ * Requantize eight i32 accumulators of one output channel (columns 0–3 in acc0, 4–7 in acc1) and store `cols` bytes
+ * at y: q = clamp(nearest_even(f32(acc)·mult + off) + zy, qlo, qhi), with the constants of the last requantBegin.
+ */
 // @ts-ignore: decorator
 @inline export function requantRow(acc0: v128, acc1: v128, mult: usize, off: usize, y: usize, cols: i32, tmp: usize): void {
-  storeCodes(requantLanes(acc0, mult, off, rqLo, rqHi, rqZy), requantLanes(acc1, mult, off, rqLo, rqHi, rqZy),
-    rqSignedOutput, y, cols, tmp);
+  const m = v128.load32_splat(mult);
+  const o = v128.load32_splat(off);
+  storeCodes(requantLanes(acc0, m, o, rqLo, rqHi, rqZy), requantLanes(acc1, m, o, rqLo, rqHi, rqZy), rqSignedOutput, y, cols, tmp);
 }
 
 /**
@@ -75,7 +90,7 @@ let rqSignedOutput: bool = false;
  */
 // @ts-ignore: decorator
 @inline export function requantColumn(acc: v128, mult: usize, off: usize): v128 {
-  return toCodes(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load(mult)), v128.load(off)), rqLo, rqHi, rqZy);
+  return requantLanes(acc, v128.load(mult), v128.load(off), rqLo, rqHi, rqZy);
 }
 
 /** Codes (i32 lanes in the output type's range) as bytes of the last requantBegin's output type, in lanes 0–3. */

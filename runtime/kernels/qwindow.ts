@@ -1,7 +1,7 @@
 // Integer sliding-window kernels on NCHW byte planes: depthwise convolution, max pooling, and plane sums (global
 // average pooling). Like the float window kernels, each plane is first copied into a padded scratch plane so the
 // inner loops need no bounds checks.
-import { QD, qdesc, requantBegin, requantRow, requantStore } from "./qcommon";
+import { QD, qdesc, requantBegin, requantRow } from "./qcommon";
 
 /** Bytes of scratch a depthwise convolution needs: one padded int16 plane plus overread room. */
 export function qwindow_scratch_bytes(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
@@ -149,7 +149,7 @@ export function qdwconv2d(d: usize, x: usize, y: usize, c0: i32, c1: i32, scratc
           store<i32>(tmp + 16 + (<usize>q << 2), s);
         }
         const acc = v128.load(tmp + 16);
-        requantStore(acc, acc, mult + (<usize>o << 2), off + (<usize>o << 2), d, yr + <usize>ox, min(4, OW - ox), tmp);
+        requantRow(acc, acc, mult + (<usize>o << 2), off + (<usize>o << 2), yr + <usize>ox, min(4, OW - ox), tmp);
       }
     }
   }

@@ -52,56 +52,100 @@ const CASES: Case[] = [
   { path: "depthwise", C: 8, M: 8, H: 10, W: 11, k: 3, s: 1, pad: 1 },
 ];
 
+/** Run case c through its path with requantization rq; returns the output codes and each output's accumulator. */
+function runCase(k: Kernels, c: Case, signed: boolean, rq: Requantization, w: Int8Array, xv: number[]) {
+  const OH = Math.floor((c.H + 2 * c.pad - c.k) / c.s) + 1;
+  const OW = Math.floor((c.W + 2 * c.pad - c.k) / c.s) + 1;
+  const g: Window2d = { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: c.s, sw: c.s, ph: c.pad, pw: c.pad, dh: 1, dw: 1, OH, OW };
+  const depthwise = c.path === "depthwise";
+  const K = depthwise ? c.k * c.k : c.C * c.k * c.k;
+  const f = k.allocF32(Math.ceil(xv.length / 4) + 1);
+  const x = signed ? new Int8Array(f.buffer, f.byteOffset, xv.length) : new Uint8Array(f.buffer, f.byteOffset, xv.length);
+  x.set(xv);
+  const fy = k.allocF32(Math.ceil((c.M * OH * OW) / 4) + 1);
+  const y = signed ? new Int8Array(fy.buffer, fy.byteOffset, c.M * OH * OW) : new Uint8Array(fy.buffer, fy.byteOffset, c.M * OH * OW);
+  const alloc = (n: number) => k.allocF32(n);
+  if (c.path === "winograd") {
+    assert.ok(k.qwinograd.applies(g, 1, c.C, c.M), `${JSON.stringify(c)} takes Winograd`);
+    const packed = k.qwinograd.pack(w, { M: c.M, C: c.C }, rq, alloc);
+    assert.ok(packed, "the weights keep every sum in int32");
+    k.qwinograd.reserve({ N: 1, groups: 1, C: c.C, M: c.M, g });
+    k.qwinograd.run(packed, x, y, { N: 1, groups: 1, C: c.C, M: c.M, g });
+  } else if (depthwise) {
+    const packed = k.qconv.pack(w, { groups: 1, M: c.M, K, depthwise: true }, rq, alloc);
+    k.qwindow.reserve(g);
+    k.qwindow.depthwise(packed, x, y, { N: 1, groups: c.C, C: 1, M: c.M / c.C, g });
+  } else {
+    const packed = k.qconv.pack(w, { groups: 1, M: c.M, K }, rq, alloc);
+    k.qconv.reserve(c.M, c.C, g);
+    k.qconv.run(packed, x, y, { N: 1, groups: 1, C: c.C, M: c.M, g });
+  }
+  const accumulator = (m: number, oy: number, ox: number): number => {
+    let acc = rq.biasAcc[m]!;
+    const channels = depthwise ? [m] : Array.from({ length: c.C }, (_, i) => i);
+    for (const ci of channels) for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
+      const iy = oy * c.s - c.pad + ky;
+      const ix = ox * c.s - c.pad + kx;
+      const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[(ci * c.H + iy) * c.W + ix]!;
+      acc += (v - rq.zx) * w[depthwise ? m * K + ky * c.k + kx : m * K + (ci * c.k + ky) * c.k + kx]!;
+    }
+    return acc;
+  };
+  return { y, OH, OW, K, accumulator };
+}
+
 test("the requantizing store rounds ties to even and clamps to [qlo, qhi] on every convolution path", async () => {
   const k = new Kernels({ threads: 1 });
   try {
     for (const c of CASES) for (const signed of [false, true]) {
-      const OH = Math.floor((c.H + 2 * c.pad - c.k) / c.s) + 1;
-      const OW = Math.floor((c.W + 2 * c.pad - c.k) / c.s) + 1;
-      const g: Window2d = { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: c.s, sw: c.s, ph: c.pad, pw: c.pad, dh: 1, dw: 1, OH, OW };
-      const depthwise = c.path === "depthwise";
-      const K = depthwise ? c.k * c.k : c.C * c.k * c.k;
+      const K = c.path === "depthwise" ? c.k * c.k : c.C * c.k * c.k;
       const seed = c.C * 13 + c.M * 7 + c.H + c.k;
       const w = Int8Array.from(ints(c.M * K, -3, 3, seed));
       const rq = tieRequantization(c.M, K, signed, seed);
       const xv = ints(c.C * c.H * c.W, rq.zx - 4, rq.zx + 4, seed + 3);
-      const f = k.allocF32(Math.ceil(xv.length / 4) + 1);
-      const x = signed ? new Int8Array(f.buffer, f.byteOffset, xv.length) : new Uint8Array(f.buffer, f.byteOffset, xv.length);
-      x.set(xv);
-      const fy = k.allocF32(Math.ceil((c.M * OH * OW) / 4) + 1);
-      const y = signed ? new Int8Array(fy.buffer, fy.byteOffset, c.M * OH * OW) : new Uint8Array(fy.buffer, fy.byteOffset, c.M * OH * OW);
-      const alloc = (n: number) => k.allocF32(n);
-      if (c.path === "winograd") {
-        assert.ok(k.qwinograd.applies(g, 1, c.C, c.M), `${JSON.stringify(c)} takes Winograd`);
-        const packed = k.qwinograd.pack(w, { M: c.M, C: c.C }, rq, alloc);
-        assert.ok(packed, "the weights keep every sum in int32");
-        k.qwinograd.reserve({ N: 1, groups: 1, C: c.C, M: c.M, g });
-        k.qwinograd.run(packed, x, y, { N: 1, groups: 1, C: c.C, M: c.M, g });
-      } else if (depthwise) {
-        const packed = k.qconv.pack(w, { groups: 1, M: c.M, K, depthwise: true }, rq, alloc);
-        k.qwindow.reserve(g);
-        k.qwindow.depthwise(packed, x, y, { N: 1, groups: c.C, C: 1, M: c.M / c.C, g });
-      } else {
-        const packed = k.qconv.pack(w, { groups: 1, M: c.M, K }, rq, alloc);
-        k.qconv.reserve(c.M, c.C, g);
-        k.qconv.run(packed, x, y, { N: 1, groups: 1, C: c.C, M: c.M, g });
-      }
+      const { y, OH, OW, accumulator } = runCase(k, c, signed, rq, w, xv);
       let ties = 0;
       for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
-        let acc = rq.biasAcc[m]!;
-        const channels = depthwise ? [m] : Array.from({ length: c.C }, (_, i) => i);
-        for (const ci of channels) for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
-          const iy = oy * c.s - c.pad + ky;
-          const ix = ox * c.s - c.pad + kx;
-          const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[(ci * c.H + iy) * c.W + ix]!;
-          const wi = depthwise ? m * K + ky * c.k + kx : m * K + (ci * c.k + ky) * c.k + kx;
-          acc += (v - rq.zx) * w[wi]!;
-        }
-        const want = requant(acc, rq, m);
+        const want = requant(accumulator(m, oy, ox), rq, m);
         if (want.tie) ties++;
         assert.equal(y[(m * OH + oy) * OW + ox], want.q, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${m}][${oy}][${ox}]`);
       }
       assert.ok(ties >= 8, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: only ${ties} outputs were ties`);
+    }
+  } finally {
+    await k.close();
+  }
+});
+
+/** QuantizeLinear of one float as the reference computes it (float32 quotient, round half to even, saturated). */
+function quantize(v: number, scale: number, zp: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, roundHalfEven(Math.fround(Math.fround(v) / scale)) + zp));
+}
+
+// A Relu or Clip between two Q/DQ pairs folded into the convolution's store: the first quantization's codes
+// dequantized, clamped and quantized to the output as DequantizeLinear → Relu/Clip → QuantizeLinear compute them.
+test("a second quantization stage (Relu/Clip between two Q/DQ pairs) equals the reference on every convolution path", async () => {
+  const k = new Kernels({ threads: 1 });
+  try {
+    for (const c of CASES) for (const signed of [false, true]) for (const clip of [false, true]) {
+      const K = c.path === "depthwise" ? c.k * c.k : c.C * c.k * c.k;
+      const seed = c.C * 17 + c.M * 5 + c.H + c.k + (clip ? 1 : 0);
+      const w = Int8Array.from(ints(c.M * K, -3, 3, seed));
+      const first = tieRequantization(c.M, K, signed, seed);
+      const [tlo, thi] = signed ? [-128, 127] : [0, 255];
+      const zp = signed ? -9 : 121;
+      // The output scale twice the first's: half of the codes land on ties in the second rounding.
+      const stage = { zp, qlo: tlo, qhi: thi, scale: 0.0375, lo: clip ? -0.6 : 0, hi: clip ? 1.5 : Infinity, divisor: 0.075 };
+      const rq: Requantization = { ...first, zy: signed ? -100 : 3, qlo: tlo, qhi: thi, stage };
+      const xv = ints(c.C * c.H * c.W, rq.zx - 4, rq.zx + 4, seed + 3);
+      const { y, OH, OW, accumulator } = runCase(k, c, signed, rq, w, xv);
+      for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+        const f = Math.fround(Math.fround(Math.fround(accumulator(m, oy, ox)) * rq.mult[m]!) + rq.off[m]!);
+        const q1 = Math.min(thi, Math.max(tlo, roundHalfEven(f) + zp));
+        const x = Math.min(Math.max(Math.fround((q1 - zp) * Math.fround(stage.scale)), Math.fround(stage.lo)), Math.fround(stage.hi));
+        const want = quantize(x, Math.fround(stage.divisor), rq.zy, rq.qlo, rq.qhi);
+        assert.equal(y[(m * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}${clip ? " clip" : ""}: y[${m}][${oy}][${ox}]`);
+      }
     }
   } finally {
     await k.close();

@@ -35,6 +35,25 @@ export interface Requantization {
   qhi: number;
   signedInput: boolean;
   signedOutput: boolean;
+  /**
+   * A second quantization after the first, as a Relu or Clip between two Q/DQ pairs computes it: then mult, off and
+   * biasAcc quantize to the first (stage.scale, stage.zp) and zy, qlo, qhi are the output's.
+   */
+  stage?: RequantStage;
+}
+
+/** The first quantization's codes dequantized, clamped in float32 and quantized again (see kernels/qcommon.ts). */
+export interface RequantStage {
+  /** The first quantization: zero point, range (the dtype's), scale. */
+  zp: number;
+  qlo: number;
+  qhi: number;
+  scale: number;
+  /** The float clamp between the two (a Relu: 0 and +∞). */
+  lo: number;
+  hi: number;
+  /** The output scale, which QuantizeLinear divides by. */
+  divisor: number;
 }
 
 /** Weights W[groups·M][K]: M output channels of K = C·kh·kw values per group; depthwise, M channels of kh·kw taps. */
@@ -59,12 +78,23 @@ export interface PackedQconv {
 
 /** Write a descriptor's requantization fields and where its arrays are. */
 export function describe(desc: Int32Array, rq: Requantization, f: { groups: number; M: number; a: number; aStride: number; bias: number;
-  pStride: number; mult: number; off: number }): void {
+  pStride: number; mult: number; off: number; stage?: number }): void {
   desc.fill(0);
   desc[QD.GROUPS] = f.groups; desc[QD.M] = f.M; desc[QD.A] = f.a; desc[QD.A_STRIDE] = f.aStride; desc[QD.BIAS] = f.bias;
   desc[QD.P_STRIDE] = f.pStride; desc[QD.MULT] = f.mult; desc[QD.OFF] = f.off; desc[QD.ZX] = rq.zx; desc[QD.ZY] = rq.zy;
   desc[QD.QLO] = rq.qlo; desc[QD.QHI] = rq.qhi;
   desc[QD.FLAGS] = (rq.signedInput ? 1 : 0) | (rq.signedOutput ? 2 : 0);
+  desc[QD.STAGE] = f.stage ?? 0;
+}
+
+/** A requantization's second stage as the kernels read it (QD.STAGE), in kernel memory; 0 without one. */
+export function packStage(rt: KernelRuntime, rq: Requantization, alloc: Allocate): number {
+  const st = rq.stage;
+  if (!st) return 0;
+  const at = alloc(8).byteOffset;
+  rt.view(Int32Array, at, 3).set([st.zp, st.qlo, st.qhi]);
+  rt.f32(at + 12, 4).set([st.scale, st.lo, st.hi, st.divisor]);
+  return at;
 }
 
 /** Write a plan's geometry into a descriptor (the same weights serve every input shape; one plan runs at a time). */
@@ -130,7 +160,7 @@ export class QconvKernels {
         }
       }
     }
-    describe(desc, rq, { groups, M, a, aStride, bias, pStride, mult, off });
+    describe(desc, rq, { groups, M, a, aStride, bias, pStride, mult, off, stage: packStage(rt, rq, alloc) });
     return { groups, M, K, depthwise, signedInput: rq.signedInput, signedOutput: rq.signedOutput, desc };
   }
 

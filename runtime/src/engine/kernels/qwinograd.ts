@@ -1,6 +1,6 @@
 import type { ExportTable } from "./exports.js";
 import type { ConvShape, Window2d } from "./geometry.js";
-import { describe, describeGeometry, type Bytes, type PackedQconv, type Requantization } from "./qconv.js";
+import { describe, describeGeometry, packStage, type Bytes, type PackedQconv, type Requantization } from "./qconv.js";
 import { QD } from "./generated/descriptors.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
 import { WINDOW_COST } from "./cost.js";
@@ -105,7 +105,7 @@ export class QwinogradKernels {
     rt.f32(mult, M).set(rq.mult);
     rt.f32(off, M).set(rq.off);
     const desc = rt.view(Int32Array, bytes(QD.SIZE * 4), QD.SIZE);
-    describe(desc, rq, { groups: 1, M, a, aStride, bias, pStride: 0, mult, off });
+    describe(desc, rq, { groups: 1, M, a, aStride, bias, pStride: 0, mult, off, stage: packStage(rt, rq, alloc) });
     return { groups: 1, M, K: 9 * C, depthwise: false, signedInput: rq.signedInput, signedOutput: rq.signedOutput, desc };
   }
 
