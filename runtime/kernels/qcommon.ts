@@ -20,9 +20,12 @@ export { QD };
 @inline function requantLanes(acc: v128, mult: v128, off: v128, lo: v128, hi: v128, zy: v128): v128 {
   const v = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), mult), off);
   if (!rqStaged) return toCodes(v, lo, hi, zy);
-  const first = toCodes(v, rqStageLo, rqStageHi, i32x4.splat(0)); // q − zp of the first quantization
-  const x = f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.convert_i32x4_s(first), rqStageScale), rqClampLo), rqClampHi);
-  return toCodes(f32x4.div(x, rqStageDivisor), lo, hi, zy);
+  // q − zp of the first quantization, as a float: bounded, then rounded half to even by the adder (see qround.ts).
+  const magic = f32x4.splat(12582912);
+  const first = f32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, rqStageLo), rqStageHi), magic), magic);
+  const x = f32x4.pmin(f32x4.pmax(f32x4.mul(first, rqStageScale), rqClampLo), rqClampHi);
+  // Multiplying by the reciprocal where the host found it gives every code the division gives (see packStage).
+  return toCodes(rqStageReciprocal ? f32x4.mul(x, rqStageDivisor) : f32x4.div(x, rqStageDivisor), lo, hi, zy);
 }
 
 /** Narrow eight codes (already in the output type's range) to bytes and store `cols` of them at y. */
@@ -51,6 +54,7 @@ let rqStageScale: v128 = f32x4.splat(0);
 let rqClampLo: v128 = f32x4.splat(0);
 let rqClampHi: v128 = f32x4.splat(0);
 let rqStageDivisor: v128 = f32x4.splat(1);
+let rqStageReciprocal: bool = false;
 
 /** Load descriptor d's output constants for requantRow and requantColumn. */
 // @ts-ignore: decorator
@@ -70,6 +74,7 @@ let rqStageDivisor: v128 = f32x4.splat(1);
     rqClampLo = v128.load32_splat(stage + 16);
     rqClampHi = v128.load32_splat(stage + 20);
     rqStageDivisor = v128.load32_splat(stage + 24);
+    rqStageReciprocal = load<i32>(stage, 28) != 0;
   }
 }
 

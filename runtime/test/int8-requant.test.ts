@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Kernels } from "../src/engine/kernels/kernels.js";
-import type { Requantization } from "../src/engine/kernels/qconv.js";
+import { reciprocalServes, type Requantization } from "../src/engine/kernels/qconv.js";
 import type { Window2d } from "../src/engine/kernels/geometry.js";
 import { ints, roundHalfEven } from "./helpers/integer-oracle.js";
 
@@ -127,15 +127,17 @@ function quantize(v: number, scale: number, zp: number, lo: number, hi: number):
 test("a second quantization stage (Relu/Clip between two Q/DQ pairs) equals the reference on every convolution path", async () => {
   const k = new Kernels({ threads: 1 });
   try {
-    for (const c of CASES) for (const signed of [false, true]) for (const clip of [false, true]) {
+    // An output scale twice the first's puts half of the codes on ties, where its float32 reciprocal rounds some the
+    // other way: the stage divides. At 0.07 the reciprocal gives every code the division gives: it multiplies.
+    for (const c of CASES) for (const signed of [false, true]) for (const clip of [false, true]) for (const divisor of [0.075, 0.07]) {
       const K = c.path === "depthwise" ? c.k * c.k : c.C * c.k * c.k;
       const seed = c.C * 17 + c.M * 5 + c.H + c.k + (clip ? 1 : 0);
       const w = Int8Array.from(ints(c.M * K, -3, 3, seed));
       const first = tieRequantization(c.M, K, signed, seed);
       const [tlo, thi] = signed ? [-128, 127] : [0, 255];
       const zp = signed ? -9 : 121;
-      // The output scale twice the first's: half of the codes land on ties in the second rounding.
-      const stage = { zp, qlo: tlo, qhi: thi, scale: 0.0375, lo: clip ? -0.6 : 0, hi: clip ? 1.5 : Infinity, divisor: 0.075 };
+      const stage = { zp, qlo: tlo, qhi: thi, scale: 0.0375, lo: clip ? -0.6 : 0, hi: clip ? 1.5 : Infinity, divisor };
+      assert.equal(reciprocalServes(stage), divisor === 0.07, `the stage ${divisor === 0.07 ? "multiplies" : "divides"}`);
       const rq: Requantization = { ...first, zy: signed ? -100 : 3, qlo: tlo, qhi: thi, stage };
       const xv = ints(c.C * c.H * c.W, rq.zx - 4, rq.zx + 4, seed + 3);
       const { y, OH, OW, accumulator } = runCase(k, c, signed, rq, w, xv);
@@ -144,7 +146,7 @@ test("a second quantization stage (Relu/Clip between two Q/DQ pairs) equals the 
         const q1 = Math.min(thi, Math.max(tlo, roundHalfEven(f) + zp));
         const x = Math.min(Math.max(Math.fround((q1 - zp) * Math.fround(stage.scale)), Math.fround(stage.lo)), Math.fround(stage.hi));
         const want = quantize(x, Math.fround(stage.divisor), rq.zy, rq.qlo, rq.qhi);
-        assert.equal(y[(m * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}${clip ? " clip" : ""}: y[${m}][${oy}][${ox}]`);
+        assert.equal(y[(m * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}${clip ? " clip" : ""} /${divisor}: y[${m}][${oy}][${ox}]`);
       }
     }
   } finally {

@@ -9,6 +9,7 @@ import { lowerChains } from "./chains.js";
 import { floatReason } from "./reasons.js";
 import { splitLowering } from "./split.js";
 import { composeLuts } from "./compose-luts.js";
+import { foldConvClamps } from "./fold-conv-clamps.js";
 
 /** What happened to one operator of the Q/DQ model. */
 export interface LoweredNode {
@@ -94,6 +95,13 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
   }
   shapesFromIntegers(graph);
   removeDead(graph);
+  // Only once the float nodes lowering replaced are gone do a QConv's codes have the one reader (its table) folding
+  // needs, as does a requantization (composeLuts).
+  const clamps = foldConvClamps(graph);
+  for (const entry of nodes) {
+    const conv = clamps.get(entry.name);
+    if (conv) entry.loweredAs = `fused into ${conv} (a second quantization in its store)`;
+  }
   // Only once the float nodes lowering replaced are gone does a requantization have the one reader folding needs.
   const folded = new Set(composeLuts(graph));
   for (const entry of nodes) {

@@ -26,7 +26,11 @@ const UNARY_INPUTS = ["x", "xScale", "xZeroPoint?", "yScale", "yZeroPoint?"] as 
 
 export const QKIT_SCHEMA = {
   /** A convolution (grouped and depthwise included) with int8 weights, an optional int32 bias and a fused clamp. */
-  QConv: { inputs: LINEAR_INPUTS, attributes: { ...WINDOW, group: "int", ...CLAMP } },
+  /**
+   * With midScale: quantized to (midScale, midZeroPoint) first, then dequantized, clipped to [mid_clamp_min,
+   * mid_clamp_max] and quantized to the output (a Relu/Clip between two Q/DQ pairs, folded into the store).
+   */
+  QConv: { inputs: [...LINEAR_INPUTS, "midScale?", "midZeroPoint?"], attributes: { ...WINDOW, group: "int", ...CLAMP, mid_clamp_min: "float", mid_clamp_max: "float" } },
   /** Y = X·Wᵀ (transB=1) or X·W (transB=0) over X's last axis, int8 constant weights. */
   QGemm: { inputs: LINEAR_INPUTS, attributes: { transB: "int", ...CLAMP } },
   /** b may also be a float32 constant, used as it is (its bScale 1, no zero point): y = Q(DQ(a) + b). */

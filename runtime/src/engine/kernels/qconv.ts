@@ -2,6 +2,7 @@ import type { ExportTable } from "./exports.js";
 import { QD } from "./generated/descriptors.js";
 import { pointwise, type ConvShape, type Window2d } from "./geometry.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
+import { roundHalfEven } from "../ops/math.js";
 
 /** kernels/qconv.ts */
 export const QCONV_EXPORTS = {
@@ -92,9 +93,26 @@ export function packStage(rt: KernelRuntime, rq: Requantization, alloc: Allocate
   const st = rq.stage;
   if (!st) return 0;
   const at = alloc(8).byteOffset;
+  const reciprocal = reciprocalServes(st);
   rt.view(Int32Array, at, 3).set([st.zp, st.qlo, st.qhi]);
-  rt.f32(at + 12, 4).set([st.scale, st.lo, st.hi, st.divisor]);
+  rt.f32(at + 12, 4).set([st.scale, st.lo, st.hi, reciprocal ? Math.fround(1 / Math.fround(st.divisor)) : st.divisor]);
+  rt.view(Int32Array, at + 28, 1)[0] = reciprocal ? 1 : 0;
   return at;
+}
+
+/**
+ * Whether multiplying by the float32 reciprocal of the output scale rounds every value the stage can see (one per
+ * code of the first quantization) to the code dividing by it gives: a multiply costs far less than a divide.
+ */
+export function reciprocalServes(st: RequantStage): boolean {
+  const scale = Math.fround(st.scale), lo = Math.fround(st.lo), hi = Math.fround(st.hi);
+  const divisor = Math.fround(st.divisor);
+  const reciprocal = Math.fround(1 / divisor);
+  for (let q = st.qlo; q <= st.qhi; q++) {
+    const x = Math.min(Math.max(Math.fround((q - st.zp) * scale), lo), hi);
+    if (roundHalfEven(Math.fround(x / divisor)) !== roundHalfEven(Math.fround(x * reciprocal))) return false;
+  }
+  return true;
 }
 
 /** Write a plan's geometry into a descriptor (the same weights serve every input shape; one plan runs at a time). */

@@ -2,12 +2,31 @@ import type { OpDef, RtValue } from "../../op.js";
 import { geometry } from "../conv.js";
 import { requireInput } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
-import { ACTIVATION_TYPES, BYTE_TYPES } from "./qparams.js";
-import { directConvInt, requantOf } from "./linear.js";
+import { ACTIVATION_TYPES, BYTE_TYPES, perTensor } from "./qparams.js";
+import { directConvInt, requantOf, type Requant } from "./linear.js";
+import type { PrepareContext, ValueMeta } from "../../op.js";
 import type { ConvShape } from "../../kernels/geometry.js";
 import type { PackedQconv } from "../../kernels/qconv.js";
 
 const QLINEAR = qkitInputs("QConv");
+
+/**
+ * The requantization of a QConv with midScale (a Relu/Clip between two Q/DQ pairs folded in by lowering): the
+ * accumulators quantize to the intermediate parameters, and the store's second stage dequantizes, clips to
+ * [mid_clamp_min, mid_clamp_max] and quantizes to the output (kernels/qcommon.ts).
+ */
+function stagedRequantOf(inputs: readonly (ValueMeta | undefined)[], M: number, ctx: PrepareContext): Requant {
+  const first = [...inputs];
+  first[QLINEAR.yScale] = inputs[QLINEAR.midScale];
+  first[QLINEAR.yZeroPoint] = inputs[QLINEAR.midZeroPoint];
+  const rq = requantOf(first, M, ctx);
+  const y = perTensor(inputs[QLINEAR.yScale], inputs[QLINEAR.yZeroPoint], "output", ctx);
+  const stage = {
+    zp: rq.zy, qlo: rq.qlo, qhi: rq.qhi, scale: rq.y.scale, divisor: y.scale,
+    lo: Math.fround(ctx.node.floatAttribute("mid_clamp_min", -Infinity)), hi: Math.fround(ctx.node.floatAttribute("mid_clamp_max", Infinity)),
+  };
+  return { ...rq, y, zy: y.zp, qlo: y.min, qhi: y.max, signedOutput: y.dtype === "int8", stage };
+}
 
 /**
  * com.qkit.QConv: a convolution (grouped and depthwise included) on quantized activations and int8 weights, with
@@ -21,7 +40,8 @@ export const qconv: OpDef = {
     if (!ACTIVATION_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} activations`);
     if (w.dtype !== "int8" || w.value === undefined) ctx.unsupported("with weights that are not constant int8");
     const { N, C, M, group, g } = geometry(x, w, ctx);
-    const rq = requantOf(inputs, M, ctx);
+    const staged = inputs[QLINEAR.midScale] !== undefined;
+    const rq = staged ? stagedRequantOf(inputs, M, ctx) : requantOf(inputs, M, ctx);
     if (rq.x.dtype !== x.dtype) ctx.fail(`input is ${x.dtype}, its zero point ${rq.x.dtype}`);
     const Cg = C / group;
     const Mg = M / group;
@@ -32,6 +52,7 @@ export const qconv: OpDef = {
     const bytes = BYTE_TYPES.has(x.dtype) && BYTE_TYPES.has(rq.y.dtype);
     const depthwise = group > 1 && Cg === 1;
     if (!bytes) {
+      if (staged) ctx.unsupported("with an intermediate quantization on int16 activations");
       return {
         outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
         runtimeInputs: [0],
