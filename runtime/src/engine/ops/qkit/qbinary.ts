@@ -66,8 +66,7 @@ function walkOf(aDims: readonly number[], bDims: readonly number[], out: readonl
 /** a's codes spread to the output's shape, in session memory: `from` fills it from a run's a and returns it. */
 function spreadOf(aDims: readonly number[], out: readonly number[], signed: boolean, ctx: PrepareContext): { from(a: Bytes): Bytes } {
   const n = sizeOf(out);
-  const words = ctx.persistentF32(Math.ceil(n / 4));
-  const codes = signed ? new Int8Array(words.buffer, words.byteOffset, n) : new Uint8Array(words.buffer, words.byteOffset, n);
+  const codes = ctx.k.qeltwise.codes(n, signed, ctx.persistentF32);
   const strides = broadcastStrides(aDims, out);
   const source = new Int32Array(n);
   const index = new Array<number>(out.length).fill(0);
