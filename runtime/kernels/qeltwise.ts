@@ -53,6 +53,24 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
   // A repeated b is the same float for the whole run: computed once.
   const fbRepeated = f32x4.splat(bf ? load<f32>(b) : <f32>(load1(b, bs) - zb) * sb);
   let i = 0;
+  // Sixteen codes per step: one load, store and narrowing chain for four vectors of floats (the same float steps).
+  for (; i + 16 <= n; i += 16) {
+    const va = v128.load(a + i);
+    const la = as ? i16x8.extend_low_i8x16_s(va) : i16x8.extend_low_i8x16_u(va);
+    const ha = as ? i16x8.extend_high_i8x16_s(va) : i16x8.extend_high_i8x16_u(va);
+    let lb = fbRepeated, hb = fbRepeated;
+    if (bStep && !bf) {
+      const vb = v128.load(b + i);
+      lb = bs ? i16x8.extend_low_i8x16_s(vb) : i16x8.extend_low_i8x16_u(vb);
+      hb = bs ? i16x8.extend_high_i8x16_s(vb) : i16x8.extend_high_i8x16_u(vb);
+    }
+    const q0 = binaryCodes(op, i32x4.extend_low_i16x8_s(la), lb, 0, b + (<usize>i << 2), bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
+    const q1 = binaryCodes(op, i32x4.extend_high_i16x8_s(la), lb, 1, b + (<usize>i << 2), bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
+    const q2 = binaryCodes(op, i32x4.extend_low_i16x8_s(ha), hb, 0, b + (<usize>i << 2) + 32, bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
+    const q3 = binaryCodes(op, i32x4.extend_high_i16x8_s(ha), hb, 1, b + (<usize>i << 2) + 32, bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
+    const h0 = i16x8.narrow_i32x4_s(q0, q1), h1 = i16x8.narrow_i32x4_s(q2, q3);
+    v128.store(y + i, ys ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+  }
   for (; i + 4 <= n; i += 4) {
     const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(a + i, as), vza)), vsa);
     const fb = !bStep ? fbRepeated : bf ? v128.load(b + (<usize>i << 2)) : f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(b + i, bs), vzb)), vsb);
@@ -67,6 +85,26 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
     const c = min(max(q, qlo), qhi);
     store<u8>(y + i, <u8>c);
   }
+}
+
+/**
+ * Four output codes of qbinaryRun's sixteen: a's codes widened to i32 (ai); b's eight codes of this half widened to
+ * i16 (b16, `high` picks its upper four), or float32 values at bf32, or the one repeated float.
+ */
+// @ts-ignore: decorator
+@inline function binaryCodes(op: i32, ai: v128, b16: v128, high: i32, bf32: usize, bStep: i32, bf: bool, fbRepeated: v128,
+  vza: v128, vsa: v128, vzb: v128, vsb: v128, vsy: v128, vlo: v128, vhi: v128, vzy: v128): v128 {
+  const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(ai, vza)), vsa);
+  let fb = fbRepeated;
+  if (bStep) {
+    if (bf) fb = v128.load(bf32 + (<usize>high << 4));
+    else {
+      const bi = high ? i32x4.extend_high_i16x8_s(b16) : i32x4.extend_low_i16x8_s(b16);
+      fb = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(bi, vzb)), vsb);
+    }
+  }
+  const v = op == 2 ? f32x4.mul(fa, fb) : f32x4.add(fa, fb);
+  return toCodes(f32x4.div(v, vsy), vlo, vhi, vzy);
 }
 
 /**

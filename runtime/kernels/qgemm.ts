@@ -8,7 +8,9 @@
 // far inside i32 and the accumulator is exactly Σ (x − zx)·(b − zb) + bias.
 // Requantization as qcommon's: q = clamp(nearest_even(f32(acc)·mult + off) + zy, qlo, qhi) per output column, in
 // float32; with flag 4, q = clamp(nearest_even(f32(acc) / mult[0]) + zy, qlo, qhi) (QuantizeLinear's division, what
-// an activation × activation MatMul requantizes with).
+// an activation × activation MatMul requantizes with). Rounded as qround's toCodes does (bounded, then the adder's own
+// round half to even): the same codes as nearest + a saturating conversion, in fewer instructions per tile.
+import { codeHigh, codeLow, toCodes } from "./qround";
 
 /** Rows per packed activation chunk: the chunk stays in cache while every column block passes over it. */
 export const GROWS: i32 = 64;
@@ -110,7 +112,7 @@ export function qgemm_pack_b(src: usize, K: i32, N: i32, sk: i32, sn: i32, zb: i
 /** Requantize one row's 8 columns (acc0: columns 0–3, acc1: 4–7) and store `cols` bytes at y. */
 // @ts-ignore: decorator
 @inline function requantRow(
-  acc0: v128, acc1: v128, m0: v128, m1: v128, o0: v128, o1: v128, zy: v128, lo: v128, hi: v128, flags: i32,
+  acc0: v128, acc1: v128, m0: v128, m1: v128, o0: v128, o1: v128, zy: v128, flo: v128, fhi: v128, flags: i32,
   y: usize, cols: i32, tmp: usize,
 ): void {
   let f0: v128, f1: v128;
@@ -121,8 +123,8 @@ export function qgemm_pack_b(src: usize, K: i32, N: i32, sk: i32, sn: i32, zb: i
     f0 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), m0), o0);
     f1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), m1), o1);
   }
-  const q0 = i32x4.min_s(i32x4.max_s(i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f0)), zy), lo), hi);
-  const q1 = i32x4.min_s(i32x4.max_s(i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f1)), zy), lo), hi);
+  const q0 = toCodes(f0, flo, fhi, zy);
+  const q1 = toCodes(f1, flo, fhi, zy);
   const h = i16x8.narrow_i32x4_s(q0, q1);
   const bytes = (flags & 2) != 0 ? i8x16.narrow_i16x8_s(h, h) : i8x16.narrow_i16x8_u(h, h);
   if (cols == 8) {
@@ -145,7 +147,7 @@ export function qgemm_rows(
   const K2 = (K + 1) & ~1;
   const kp = K2 >> 1;
   const signed = (flags & 1) != 0;
-  const vzy = i32x4.splat(zy), lo = i32x4.splat(qlo), hi = i32x4.splat(qhi);
+  const vzy = i32x4.splat(zy), lo = codeLow(qlo, zy), hi = codeHigh(qhi, zy);
   const tmp = scratch + <usize>(GROWS * K2 * 2);
   const divide = (flags & 4) != 0;
   const chunkPanels = GROWS >> 2;

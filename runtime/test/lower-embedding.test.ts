@@ -5,8 +5,8 @@ import { modelBytes, node, valueInfo } from "./helpers/build.js";
 import { compareLowered } from "./int8-compare.js";
 
 /** Token ids → an embedding table (quantized weight-only) → a Linear: the Gather's output is quantized for the Linear. */
-function embeddingModel(): Uint8Array {
-  const V = 50, D = 24;
+function embeddingModel(D: number): Uint8Array {
+  const V = 50;
   return modelBytes({
     name: "embedding",
     input: [valueInfo("ids", "int64", [2, 7])],
@@ -22,9 +22,10 @@ function embeddingModel(): Uint8Array {
   });
 }
 
-for (const [name, quantizer] of [["ort-qdq (uint8)", () => new OrtQdqQuantizer({ activationType: "uint8", perChannel: true })], ["xnnpack (int8)", () => new XnnpackQuantizer()]] as const) {
-  test(`an embedding Gather quantized weight-only by ${name} runs on bytes from a requantized table, the reference's codes exactly`, async () => {
-    const model = await loadModel(embeddingModel(), { name: "embedding.onnx" });
+// Rows of 24 bytes are copied byte by byte, rows of 40 as blocks.
+for (const width of [24, 40]) for (const [name, quantizer] of [["ort-qdq (uint8)", () => new OrtQdqQuantizer({ activationType: "uint8", perChannel: true })], ["xnnpack (int8)", () => new XnnpackQuantizer()]] as const) {
+  test(`an embedding Gather (width ${width}) quantized weight-only by ${name} runs on bytes from a requantized table, the reference's codes exactly`, async () => {
+    const model = await loadModel(embeddingModel(width), { name: "embedding.onnx" });
     const prepared = prepare(model, (quantizer as () => Quantizer)());
     const ids = new Tensor("int64", BigInt64Array.from({ length: 14 }, (_, i) => BigInt((i * 17) % 50)), [2, 7]);
     await calibrate(prepared, [{ ids }]);

@@ -86,3 +86,47 @@ test("Add of a float32 constant tensor that broadcasts into a quantized input lo
     assert.equal(d.mismatches, 0, `${d.mismatches} of ${d.elements} differ on ${threads} thread(s)`);
   }
 });
+
+/**
+ * One feature per position plus a float32 constant of 8 per position, from an input of no declared shape: while
+ * lowering, the Add's quantized input has no shape; at run time the constant is the larger.
+ */
+function unshapedTokens(): Uint8Array {
+  return modelBytes({
+    name: "pos_unshaped",
+    input: [{ name: "x", type: { tensorType: { elemType: 1 } } } as never],
+    output: [valueInfo("y", "float32", [2, 5, 4])],
+    initializer: [
+      makeTensor("w", "float32", [8, 1], Float32Array.from({ length: 8 }, (_, i) => Math.sin(i * 0.9) / 2)),
+      makeTensor("pos", "float32", [1, 5, 8], Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * 0.45) * 1.7)),
+      makeTensor("w2", "float32", [8, 4], Float32Array.from({ length: 32 }, (_, i) => Math.cos(i * 0.4) / 2)),
+    ],
+    node: [
+      node("MatMul", ["x", "w"], ["t"], [], "tokens"),
+      node("Add", ["t", "pos"], ["a"], [], "pos_add"),
+      node("MatMul", ["a", "w2"], ["y"], [], "out"),
+    ],
+  });
+}
+
+test("Add of a float32 constant to a quantized input of unknown shape lowers to QAdd, and equals the reference when the constant is the larger (the input spread to the output's shape)", async () => {
+  const model = await loadModel(unshapedTokens(), { name: "pos_unshaped.onnx" });
+  const quantizer = () => new OrtQdqQuantizer({ activationType: "uint8", perChannel: true });
+  const { coverage } = runCheck(model, quantizer());
+  const prepared = prepare(model, quantizer());
+  const calibration = { x: new Tensor("float32", Float32Array.from({ length: 80 }, (_, i) => Math.sin(i * 0.61) * 3), [2, 5, 8]) };
+  await calibrate(prepared, [calibration]);
+  const converted = convert(prepared);
+  const { report } = lowerWithReport(converted);
+  const entry = report.nodes.find((n) => n.name === "pos_add")!;
+  assert.equal(entry.loweredAs, "com.qkit.QAdd", entry.reason);
+  const row = coverage.rows.find((r) => r.opType === "Add")!;
+  assert.ok(row.annotated > 0 && !row.notInt8Nodes.includes("pos_add"), "coverage counts the Add int8");
+  // [n, 5, 1] + [1, 5, 8]: a repeats along the innermost axis, where the float constant steps.
+  const one = { x: new Tensor("float32", Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * 1.3) * 2), [1, 5, 8]) };
+  for (const sample of [one, calibration]) for (const threads of [1, 2]) {
+    const d = (await compareLowered(converted, sample, threads)).find((x) => x.name === "pos_add")!;
+    assert.equal(d.elements, 40 * sample.x.dims[0]!, "the output has the broadcast shape");
+    assert.equal(d.mismatches, 0, `${d.mismatches} of ${d.elements} differ on ${threads} thread(s), x [${sample.x.dims.join(", ")}]`);
+  }
+});

@@ -176,9 +176,6 @@ function floatConstantOperand(node: Node, opType: "QAdd" | "QMul"): Match<Loweri
   if (!constant || !x || x.kind !== "call" || x.opType !== "DequantizeLinear") return undefined;
   const xq = quantizedInput(x, "the input");
   if (failed(xq)) return xq;
-  if (!xq.value.meta.shape) {
-    return "the quantized input's shape is unknown while lowering, so a float32 constant operand cannot be checked to broadcast into it; it runs in float32";
-  }
   if (!floatOperandFits(xq.value.meta.shape, constant.meta.shape)) {
     return `the float32 constant of shape [${constant.meta.shape?.join(", ")}] does not broadcast into the quantized input's [${xq.value.meta.shape?.join(", ")}]; it runs in float32`;
   }

@@ -34,10 +34,13 @@ export function binaryShapeProblem(a: readonly Dim[] | undefined, b: readonly Di
 
 /**
  * Whether a float32 constant of shape `c` can be the float operand of QAdd/QMul next to a quantized input of shape
- * `x`: it broadcasts into x without growing it (x has the output's shape).
+ * `x`: it broadcasts into x without growing it (x has the output's shape), or x's shape is unknown (QAdd/QMul then
+ * spread x to the output's shape at run time if the constant is the larger).
  */
 export function floatOperandFits(x: readonly Dim[] | undefined, c: readonly Dim[] | undefined): boolean {
-  if (!x || !c || c.length > x.length) return false;
+  if (!c) return false;
+  if (!x) return true;
+  if (c.length > x.length) return false;
   return c.every((d, i) => {
     const xd = x[x.length - c.length + i]!;
     return d === 1 || d === xd || typeof xd === "string";

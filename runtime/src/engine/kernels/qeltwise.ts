@@ -106,6 +106,12 @@ export class QeltwiseKernels {
       q.b.scale, q.b.zp, q.y.scale, q.y.zp, q.qlo, q.qhi, flags], 8, -1);
   }
 
+  /** Room for n codes in session memory (int8 or uint8 by `signed`). */
+  codes(n: number, signed: boolean, alloc: Allocate): Bytes {
+    const at = alloc(Math.ceil(n / 4)).byteOffset;
+    return signed ? this.rt.view(Int8Array, at, n) : this.rt.view(Uint8Array, at, n);
+  }
+
   /** A table of 256 output codes (stored as bytes) in session memory. */
   table(codes: ArrayLike<number>, alloc: Allocate): LutTable {
     const table = this.rt.view(Uint8Array, alloc(64).byteOffset, 256);

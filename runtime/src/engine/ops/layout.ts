@@ -316,15 +316,21 @@ function gatherRows(src: Float32Array, dst: Float32Array, idx: ArrayLike<number>
   }
 }
 
-/** gatherRows for byte tensors (int8 read through the same loop: a copy does not look at the values). */
+/**
+ * gatherRows for byte tensors (int8 read through the same loop: a copy does not look at the values); rows of an
+ * embedding's width are copied as blocks.
+ */
 function gatherByteRows(src: Uint8Array | Int8Array, dst: Uint8Array | Int8Array, idx: ArrayLike<number>, indices: TensorData, count: number, outer: number, dim: number, inner: number): void {
   const step = indices instanceof BigInt64Array ? 2 : 1;
+  const from = src as Uint8Array;
+  const to = dst as Uint8Array;
   for (let j = 0; j < count; j++) {
     const i = gatherIndex(idx, step, j, dim, indices);
     for (let o = 0; o < outer; o++) {
       const s = (o * dim + i) * inner;
       const d = (o * count + j) * inner;
-      for (let q = 0; q < inner; q++) dst[d + q] = src[s + q]!;
+      if (inner >= 32) to.set(from.subarray(s, s + inner), d);
+      else for (let q = 0; q < inner; q++) to[d + q] = from[s + q]!;
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { OpDef, RtValue } from "../../op.js";
+import type { OpDef, PrepareContext, RtValue } from "../../op.js";
 import type { Bytes } from "../../kernels/qconv.js";
 import { broadcastDims, broadcastStrides, requireInput, sizeOf } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
@@ -63,6 +63,30 @@ function walkOf(aDims: readonly number[], bDims: readonly number[], out: readonl
   return { inner, bRepeats: runKind !== 3, swap, aAt, bAt };
 }
 
+/** a's codes spread to the output's shape, in session memory: `from` fills it from a run's a and returns it. */
+function spreadOf(aDims: readonly number[], out: readonly number[], signed: boolean, ctx: PrepareContext): { from(a: Bytes): Bytes } {
+  const n = sizeOf(out);
+  const codes = ctx.k.qeltwise.codes(n, signed, ctx.persistentF32);
+  const strides = broadcastStrides(aDims, out);
+  const source = new Int32Array(n);
+  const index = new Array<number>(out.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let at = 0;
+    for (let d = 0; d < out.length; d++) at += index[d]! * strides[d]!;
+    source[i] = at;
+    for (let d = out.length - 1; d >= 0; d--) {
+      if (++index[d]! < out[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return {
+    from(a) {
+      for (let i = 0; i < n; i++) codes[i] = a[source[i]!]!;
+      return codes;
+    },
+  };
+}
+
 /**
  * com.qkit.QAdd and QMul: y = Q(DQ(a) op DQ(b)) with a fused Relu/Clip, every step in float32 as the reference
  * computes it (bit-exact), with numpy broadcasting; either operand may be a constant, and b a float32 constant used as
@@ -80,8 +104,11 @@ function qbinaryOp(op: "Add" | "Mul"): OpDef {
       const floatB = b.dtype === "float32" && b.value !== undefined;
       if (!BYTE_TYPES.has(a.dtype) || !(floatB || BYTE_TYPES.has(b.dtype)) || !BYTE_TYPES.has(yq.dtype)) ctx.unsupported("on types other than uint8 and int8 (and a float32 constant b)");
       const outDims = broadcastDims(a.dims, b.dims, ctx);
-      const walk = walkOf(a.dims, b.dims, outDims);
-      if (floatB && walk.swap) ctx.unsupported("with a float32 b that steps where a repeats (a must have the output's shape)");
+      let walk = walkOf(a.dims, b.dims, outDims);
+      // The kernel steps a float b only beside a stepping a: where a repeats (an input whose shape was unknown while
+      // lowering, the constant larger), a's codes are first spread to the output's shape.
+      const spread = floatB && walk.swap ? spreadOf(a.dims, outDims, a.dtype === "int8", ctx) : undefined;
+      if (spread) walk = walkOf(outDims, b.dims, outDims);
       const { qlo, qhi } = outputClamp(yq, ctx);
       const k = ctx.k;
       const [first, second] = walk.swap ? [b, a] : [a, b];
@@ -96,7 +123,7 @@ function qbinaryOp(op: "Add" | "Mul"): OpDef {
         runtimeInputs: [QBINARY.a, QBINARY.b],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
           // A constant operand (a bias row) reaches here in kernel memory like any other (the plan copies it once).
-          const pa = ins[QBINARY.a]!.data as Bytes;
+          const pa = spread ? spread.from(ins[QBINARY.a]!.data as Bytes) : ins[QBINARY.a]!.data as Bytes;
           const pb = ins[QBINARY.b]!.data as Bytes;
           const [x, z] = walk.swap ? [pb, pa] : [pa, pb];
           const y = outs[0]!.data as Bytes;
