@@ -202,12 +202,17 @@ export class KernelRuntime {
    * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.
    */
   serial(total: number, work: number): boolean {
-    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool);
+    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool, work);
   }
 
-  /** The least work worth a split now: far less while the workers poll than when a call would wake one. */
-  #minWork(pool: ThreadPool): number {
-    return pool.polling ? POLLING_MIN_WORK : PARALLEL_MIN_WORK;
+  /**
+   * The least work worth a split now: far less while the workers poll than when a call would wake one. A call of
+   * `work` that only the sleeping threshold keeps on this thread has the next run wake the workers at its start.
+   */
+  #minWork(pool: ThreadPool, work: number): number {
+    if (pool.polling) return POLLING_MIN_WORK;
+    if (work >= POLLING_MIN_WORK) pool.wanted();
+    return PARALLEL_MIN_WORK;
   }
 
   /**
@@ -217,7 +222,7 @@ export class KernelRuntime {
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[], shares = this.#chunks): void {
     const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
     const weighted = INTEGER_KERNELS.has(fn) ? work * INTEGER_COST : work;
-    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool)) {
+    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool, weighted)) {
       call.apply(undefined, args(0, total, 0));
       return;
     }
