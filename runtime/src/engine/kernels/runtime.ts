@@ -27,11 +27,11 @@ export interface OutputClamp {
 const PARALLEL_MIN_WORK = 1 << 21;
 
 /**
- * The threshold when every worker is polling for calls within a run (ThreadPool.polling): a call then costs a few
- * microseconds of hand-over and joining, and a split pays from ~20 µs of work on. Small models' layers (the
- * Fashion-MNIST CNN's 1.6 M multiply-add convolutions) go to the threads only then.
+ * The threshold when every worker is polling for calls within a run (ThreadPool.polling): a call then costs ~1.5 µs
+ * of hand-over and joining, and a split pays from ~10 µs of work on. Small models' layers (the Fashion-MNIST CNN's
+ * 0.4–1 M multiply-add convolutions, the Fashion-MNIST ViT's 0.3–0.6 M matrix products) go to the threads only then.
  */
-const POLLING_MIN_WORK = 1 << 19;
+const POLLING_MIN_WORK = 1 << 18;
 
 /**
  * What every kernel family stands on: the shared WebAssembly memory and its allocator, the per-thread and shared
