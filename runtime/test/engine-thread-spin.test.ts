@@ -198,8 +198,8 @@ test("a call too small to pay a worker's wake-up is split while the worker polls
   const k = new Kernels({ threads: 2 });
   try {
     const big = splitCall(k);
-    // 2^17 floats of clamp weigh 2^20 (WINDOW_COST each): below the threshold of a sleeping worker, above a polling one's.
-    const n = 1 << 17;
+    // 2^15 floats of clamp weigh 2^18 (WINDOW_COST each): far below the threshold of a sleeping worker, at a polling one's.
+    const n = 1 << 15;
     const x = k.allocF32(n);
     const y = k.allocF32(n);
     x.fill(-3);
