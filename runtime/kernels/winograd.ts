@@ -6,6 +6,9 @@
 // and writes NCHW. All transforms use only additions (G's ½ is folded into U), so accuracy stays at fp32 level.
 import { KC, MR, NR, kblock } from "./gemm_core";
 
+/** Bytes of a round's transformed tiles (one ξ, all of K) that stay in L1/L2 while each weight panel streams past them. */
+const WHOLE_K_TILES: i32 = 64 * 1024;
+
 /** Pad a C×H×W image into C planes of PH×PW (PH = 2·TH + 2, PW = 2·TW + 2 + 8 slack), zeros around, for planes [c0, c1). */
 export function wino_pad(x: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, y: usize, c0: i32, c1: i32): void {
   for (let c = c0; c < c1; c++) {
@@ -66,6 +69,13 @@ export function wino_conv(
       const b = v == 0 ? vbuf + <usize>xi * vStride : v + <usize>xi * vAll;
       const jBase = v == 0 ? jc : 0;
       const c = mbuf + <usize>xi * mStride - ((<usize>(jc * NR)) << 2);
+      // A round's tiles are few (ResNet's last stage: 16 tiles against 512 × 512 weights per ξ): the weights stream
+      // from memory once per round in any order, and each panel's whole K at once (panels lie K·MR floats apart) makes
+      // that one sequential stream, where K blocks of KC read it in pieces a panel apart, and the tiles stay in cache.
+      if (C > KC && (je - jc) * C * NR * 4 <= WHOLE_K_TILES) {
+        for (let p = p0; p < p1; p++) kblock(a, <usize>(C * MR * 4), b, <usize>C << 5, jBase, C, c, cols, M, T, jc, je, p, p + 1, true, false, 0, 0, 0, 0, tmp);
+        continue;
+      }
       for (let k0 = 0; k0 < C; k0 += KC) {
         const kc = min(KC, C - k0);
         kblock(a + <usize>(k0 * MR * 4), <usize>(C * MR * 4), b + (<usize>k0 << 5), <usize>C << 5, jBase, kc, c, cols, M, T, jc, je, p0, p1,
