@@ -21,6 +21,13 @@ export interface OpenText {
  */
 export class QuantizerLanguageService {
   readonly #roots = new Set<string>();
+  /**
+   * Each file's text as the program last read it, by version: TypeScript asks for the snapshot of every file of the
+   * program (the libraries and qkit's typings too) each time it builds a new one, that is on every edit.
+   */
+  readonly #snapshots = new Map<string, { version: string; snapshot: ts.IScriptSnapshot | undefined }>();
+  /** The versions of files on disk during one update of the program (TypeScript asks for each more than once). */
+  readonly #diskVersions = new Map<string, string>();
   #nodeTypes = false;
   #options = quantizerCompilerOptions(ts, false);
   readonly #service: ts.LanguageService;
@@ -33,6 +40,22 @@ export class QuantizerLanguageService {
       getDirectories: ts.sys.getDirectories,
       realpath: ts.sys.realpath,
     };
+    const scriptVersion = (f: string): string => {
+      if (f === GLOBALS_FILE) return "1";
+      const doc = this.open(f);
+      if (doc) return `open:${doc.version}`;
+      let version = this.#diskVersions.get(f);
+      if (version === undefined) {
+        try {
+          const stat = statSync(f);
+          version = `disk:${stat.mtimeMs}:${stat.size}`;
+        } catch {
+          version = "missing";
+        }
+        this.#diskVersions.set(f, version);
+      }
+      return version;
+    };
     const host: ts.LanguageServiceHost = {
       fileExists: moduleHost.fileExists,
       readFile: moduleHost.readFile,
@@ -40,19 +63,15 @@ export class QuantizerLanguageService {
       getDirectories: moduleHost.getDirectories,
       realpath: moduleHost.realpath,
       getScriptFileNames: () => (this.#nodeTypes ? [...this.#roots] : [...this.#roots, GLOBALS_FILE]),
-      getScriptVersion: (f) => {
-        if (f === GLOBALS_FILE) return "1";
-        const doc = this.open(f);
-        if (doc) return `open:${doc.version}`;
-        try {
-          return `disk:${statSync(f).mtimeMs}`;
-        } catch {
-          return "missing";
-        }
-      },
+      getScriptVersion: (f) => scriptVersion(f),
       getScriptSnapshot: (f) => {
+        const version = scriptVersion(f);
+        const known = this.#snapshots.get(f);
+        if (known?.version === version) return known.snapshot;
         const text = moduleHost.readFile(f);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        const snapshot = text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        this.#snapshots.set(f, { version, snapshot });
+        return snapshot;
       },
       getCurrentDirectory: () => root,
       getCompilationSettings: () => this.#options,
@@ -73,11 +92,13 @@ export class QuantizerLanguageService {
 
   removeRoot(file: string): void {
     this.#roots.delete(file);
+    this.#snapshots.delete(file);
   }
 
   /** Bring the program up to date with the open texts (parse what changed), so that a check after it only checks. */
   update(): void {
     this.#chooseGlobals();
+    this.#diskVersions.clear();
     this.#service.getProgram();
   }
 
@@ -85,6 +106,7 @@ export class QuantizerLanguageService {
   diagnostics(file: string): ts.Diagnostic[] {
     this.addRoot(file);
     this.#chooseGlobals();
+    this.#diskVersions.clear();
     return [...this.#service.getSyntacticDiagnostics(file), ...this.#service.getSemanticDiagnostics(file)];
   }
 
