@@ -27,11 +27,11 @@ export interface OutputClamp {
 const PARALLEL_MIN_WORK = 1 << 21;
 
 /**
- * The threshold when every worker is polling for calls within a run (ThreadPool.polling): a call then costs ~1.5 µs
- * of hand-over and joining, and a split pays from ~10 µs of work on. Small models' layers (the Fashion-MNIST CNN's
- * 0.4–1 M multiply-add convolutions, the Fashion-MNIST ViT's 0.3–0.6 M matrix products) go to the threads only then.
+ * The threshold when every worker is polling for calls within a run (ThreadPool.polling): a call then costs a few
+ * microseconds of hand-over and joining, and a split pays from ~20 µs of work on. Small models' layers (the
+ * Fashion-MNIST CNN's 1.6 M multiply-add convolutions) go to the threads only then.
  */
-const POLLING_MIN_WORK = 1 << 18;
+const POLLING_MIN_WORK = 1 << 19;
 
 /**
  * What every kernel family stands on: the shared WebAssembly memory and its allocator, the per-thread and shared
@@ -202,17 +202,12 @@ export class KernelRuntime {
    * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.
    */
   serial(total: number, work: number): boolean {
-    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool, work);
+    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool);
   }
 
-  /**
-   * The least work worth a split now: far less while the workers poll than when a call would wake one. A call of
-   * `work` that only the sleeping threshold keeps on this thread has the next run wake the workers at its start.
-   */
-  #minWork(pool: ThreadPool, work: number): number {
-    if (pool.polling) return POLLING_MIN_WORK;
-    if (work >= POLLING_MIN_WORK) pool.wanted();
-    return PARALLEL_MIN_WORK;
+  /** The least work worth a split now: far less while the workers poll than when a call would wake one. */
+  #minWork(pool: ThreadPool): number {
+    return pool.polling ? POLLING_MIN_WORK : PARALLEL_MIN_WORK;
   }
 
   /**
@@ -222,7 +217,7 @@ export class KernelRuntime {
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[], shares = this.#chunks): void {
     const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
     const weighted = INTEGER_KERNELS.has(fn) ? work * INTEGER_COST : work;
-    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool, weighted)) {
+    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool)) {
       call.apply(undefined, args(0, total, 0));
       return;
     }

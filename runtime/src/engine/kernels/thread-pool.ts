@@ -21,8 +21,6 @@ export class ThreadPool {
   #wokenAtBegin = false;
   #calls = 0;
   #callsAtBegin = 0;
-  /** Whether a call since the last run's start stayed on one thread only because no worker was polling. */
-  #wanted = false;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, workerCount: number, readonly maxChunks: number) {
     const control = new SharedArrayBuffer(CTRL_INTS * 4);
@@ -100,25 +98,16 @@ export class ThreadPool {
   /**
    * A model run begins: the workers poll for calls until it ends (or RUN_SPIN_MS pass without one) instead of
    * sleeping between them, and sleeping ones are woken now, so their wake-up overlaps the run's first step — unless
-   * the last run made no parallel call and wanted none (a model too small even for polling workers: a worker woken
-   * for nothing would poll through the run) or the workers sit runs out after they were descheduled.
+   * the last run made no parallel call (a small model: a worker woken for nothing would poll through the run) or the
+   * workers sit runs out after they were descheduled.
    */
   beginRun(): void {
     Atomics.add(this.#ctrl, CTRL_RUNS, 1);
     Atomics.add(this.#ctrl, CTRL_RUN, 1);
-    const parallelBefore = this.#calls !== this.#callsAtBegin || this.#wanted;
+    const parallelBefore = this.#calls !== this.#callsAtBegin;
     this.#callsAtBegin = this.#calls;
-    this.#wanted = false;
     this.#wokenAtBegin = parallelBefore && !this.#contended() && Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0;
     if (this.#wokenAtBegin) Atomics.notify(this.#ctrl, CTRL_SEQ);
-  }
-
-  /**
-   * A call stayed on one thread that would have been split had the workers been polling: the next run wakes them at
-   * its start (a small model whose every call is below a sleeping worker's threshold would otherwise never split).
-   */
-  wanted(): void {
-    this.#wanted = true;
   }
 
   /** The run ended: idle workers may sleep again. */

@@ -42,13 +42,6 @@ export const SPIN_POLLS = 20_000;
  * worker stuck polling through a long serial stretch would keep a core from everyone else for nothing.
  */
 export const RUN_SPIN_MS = 20;
-/**
- * After a model run ends a worker polls on this long (as onnxruntime's intra-op pool spins after a parallel section):
- * a caller that runs the model back to back (a server, a batch loop) finds it up, so even a run of a fraction of a
- * millisecond pays no wake-up (~120 µs, a third of the Fashion-MNIST CNN's run) and its small calls split. A caller
- * that pauses longer finds it asleep, and beginRun wakes it.
- */
-export const AFTER_RUN_SPIN_MS = 5;
 /** A gap this long between two rounds of a worker's polls (of microseconds each) means it was descheduled. */
 export const PREEMPTED_MS = 0.5;
 /** Runs a worker then only sleeps between calls (as between runs): polling on a busy machine takes a core from the run itself. */

@@ -5,7 +5,7 @@ import { workerData } from "node:worker_threads";
 import { instantiate } from "./module.js";
 import { PARALLEL_KERNELS } from "./families.js";
 import {
-  AFTER_RUN_SPIN_MS, chunkCount, claimChunk, CONTENDED_RUNS, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_POLLS_FROM, CTRL_PREEMPTED, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, PREEMPTED_MS, RUN_SPIN_MS,
+  chunkCount, claimChunk, CONTENDED_RUNS, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_POLLS_FROM, CTRL_PREEMPTED, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, PREEMPTED_MS, RUN_SPIN_MS,
   SLOT_DOUBLES, SPIN_POLLS, type WorkerData,
 } from "./thread-protocol.js";
 
@@ -32,19 +32,16 @@ Atomics.sub(ctrl, CTRL_ASLEEP, 1);
 let pollsFromRun = 0;
 
 /**
- * Returns once the control word has moved past `seen` (a call opened, or the pool closes). Polls briefly; then polls
- * on while a model run is in progress and for AFTER_RUN_SPIN_MS after one ends (a caller running the model back to
- * back finds this worker up), up to RUN_SPIN_MS after the last call, unless the system descheduled it while polling
- * lately; sleeps otherwise.
+ * Returns once the control word has moved past `seen` (a call opened, or the pool closes). Polls briefly; while a
+ * model run is in progress, polls on until RUN_SPIN_MS after the last call, unless the system descheduled it while
+ * polling lately; sleeps otherwise (between runs).
  */
 function awaitCall(): void {
   for (let i = 0; i < SPIN_POLLS; i++) if (Atomics.load(ctrl, CTRL_SEQ) !== seen) return;
   let since = performance.now();
   for (;;) {
     let last = since;
-    /** When this worker first saw no run in progress (−1: a run is). */
-    let idleFrom = -1;
-    while (((Atomics.load(ctrl, CTRL_RUNS) - pollsFromRun) | 0) >= 0) {
+    while (Atomics.load(ctrl, CTRL_RUN) !== 0 && ((Atomics.load(ctrl, CTRL_RUNS) - pollsFromRun) | 0) >= 0) {
       for (let i = 0; i < 1024; i++) if (Atomics.load(ctrl, CTRL_SEQ) !== seen) return;
       const now = performance.now();
       // A round of polls takes microseconds; a longer one means the system took the core away for another thread:
@@ -57,9 +54,6 @@ function awaitCall(): void {
         break;
       }
       if (now - since > RUN_SPIN_MS) break;
-      if (Atomics.load(ctrl, CTRL_RUN) !== 0) idleFrom = -1;
-      else if (idleFrom < 0) idleFrom = now;
-      else if (now - idleFrom > AFTER_RUN_SPIN_MS) break;
       last = now;
     }
     // Counted before the wait reads the word: a caller that opens a call after this sees a sleeper and notifies.
