@@ -18,7 +18,11 @@ export class ThreadPool {
   readonly #errorText: Uint8Array;
   #generation = 0;
   #asleepCalls = 0;
-  #wokenAtBegin = false;
+  /**
+   * The workers' wake count when this pool last notified sleepers (−1: no notice outstanding). While it has not moved,
+   * a wake-up is under way: a call that finds the workers still asleep then waits on that wake-up, it pays no new one.
+   */
+  #wakesAtNotice = -1;
   #calls = 0;
   #callsAtBegin = 0;
 
@@ -59,11 +63,17 @@ export class ThreadPool {
     // A worker counts itself asleep before its wait reads CTRL_SEQ, and the count is read after CTRL_SEQ moved: one
     // of the two sees the other, so no sleeper is missed.
     if (Atomics.load(ctrl, CTRL_ASLEEP) !== 0) {
-      // The run's first call may find the workers still waking from beginRun's notice: that wake-up is under way.
-      if (!this.#wokenAtBegin) this.#asleepCalls++;
+      // Workers still waking from an earlier notice (beginRun's, or a call's the system has not yet scheduled them
+      // for) are not woken twice; a worker that woke and went back to sleep is.
+      const wakes = Atomics.load(ctrl, CTRL_WAKES);
+      if (wakes !== this.#wakesAtNotice) {
+        this.#asleepCalls++;
+        this.#wakesAtNotice = wakes;
+      }
       Atomics.notify(ctrl, CTRL_SEQ);
+    } else {
+      this.#wakesAtNotice = -1;
     }
-    this.#wokenAtBegin = false;
     // A chunk that fails here must not end the call early: the workers would go on writing memory (and leave their
     // error for the next call) while this thread moves on. Every chunk runs; the first failure is thrown after.
     let failure: { error: unknown } | undefined;
@@ -106,8 +116,10 @@ export class ThreadPool {
     Atomics.add(this.#ctrl, CTRL_RUN, 1);
     const parallelBefore = this.#calls !== this.#callsAtBegin;
     this.#callsAtBegin = this.#calls;
-    this.#wokenAtBegin = parallelBefore && !this.#contended() && Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0;
-    if (this.#wokenAtBegin) Atomics.notify(this.#ctrl, CTRL_SEQ);
+    if (parallelBefore && !this.#contended() && Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0) {
+      this.#wakesAtNotice = Atomics.load(this.#ctrl, CTRL_WAKES);
+      Atomics.notify(this.#ctrl, CTRL_SEQ);
+    }
   }
 
   /** The run ended: idle workers may sleep again. */
@@ -116,8 +128,9 @@ export class ThreadPool {
   }
 
   /**
-   * Calls that found a worker asleep (and so paid its wake-up), but for a run's first when beginRun had woken the
-   * workers already: none on an idle machine once the workers are up.
+   * Calls that found a worker asleep and had to wake it (and so paid its wake-up); a call that finds the workers still
+   * waking from an earlier notice (beginRun's, or an earlier call's) waits on that wake-up and is not counted: none on
+   * an idle machine once the workers are up.
    */
   get asleepCalls(): number {
     return this.#asleepCalls;
