@@ -48,6 +48,25 @@ test("Mul and Add by a float32 scalar constant lower as tables, equal the refere
   }
 });
 
+/**
+ * Quantizes the model with ort-qdq (uint8, per channel) calibrated on `sample`, lowers it, and asserts that its
+ * "pos_add" node lowered to QAdd and that check's coverage counts it int8; answers the Q/DQ model.
+ */
+async function lowerPositionAdd(bytes: Uint8Array, name: string, sample: { x: Tensor }) {
+  const model = await loadModel(bytes, { name });
+  const quantizer = () => new OrtQdqQuantizer({ activationType: "uint8", perChannel: true });
+  const { coverage } = runCheck(model, quantizer());
+  const prepared = prepare(model, quantizer());
+  await calibrate(prepared, [sample]);
+  const converted = convert(prepared);
+  const { report } = lowerWithReport(converted);
+  const entry = report.nodes.find((n) => n.name === "pos_add")!;
+  assert.equal(entry.loweredAs, "com.qkit.QAdd", entry.reason);
+  const row = coverage.rows.find((r) => r.opType === "Add")!;
+  assert.ok(row.annotated > 0 && !row.notInt8Nodes.includes("pos_add"), "coverage counts the Add int8");
+  return converted;
+}
+
 /** Patch tokens plus a positional embedding (a float32 constant that broadcasts over the batch), then a Linear. */
 function positionalEmbedding(): Uint8Array {
   return modelBytes({
@@ -68,19 +87,9 @@ function positionalEmbedding(): Uint8Array {
 }
 
 test("Add of a float32 constant tensor that broadcasts into a quantized input lowers to QAdd with a float b, the reference's codes exactly", async () => {
-  const model = await loadModel(positionalEmbedding(), { name: "pos.onnx" });
-  const quantizer = () => new OrtQdqQuantizer({ activationType: "uint8", perChannel: true });
-  const { coverage } = runCheck(model, quantizer());
-  const prepared = prepare(model, quantizer());
   const sample = { x: new Tensor("float32", Float32Array.from({ length: 80 }, (_, i) => Math.sin(i * 0.61) * 3), [2, 5, 8]) };
-  await calibrate(prepared, [sample]);
-  const converted = convert(prepared);
+  const converted = await lowerPositionAdd(positionalEmbedding(), "pos.onnx", sample);
   assert.equal(converted.graph.node("pos_add")!.args[1]!.kind, "parameter", "the embedding stays a float32 constant in the Q/DQ model");
-  const { report } = lowerWithReport(converted);
-  const entry = report.nodes.find((n) => n.name === "pos_add")!;
-  assert.equal(entry.loweredAs, "com.qkit.QAdd", entry.reason);
-  const row = coverage.rows.find((r) => r.opType === "Add")!;
-  assert.ok(row.annotated > 0 && !row.notInt8Nodes.includes("pos_add"), "coverage counts the Add int8");
   for (const threads of [1, 2]) {
     const d = (await compareLowered(converted, sample, threads)).find((x) => x.name === "pos_add")!;
     assert.equal(d.mismatches, 0, `${d.mismatches} of ${d.elements} differ on ${threads} thread(s)`);
@@ -110,18 +119,8 @@ function unshapedTokens(): Uint8Array {
 }
 
 test("Add of a float32 constant to a quantized input of unknown shape lowers to QAdd, and equals the reference when the constant is the larger (the input spread to the output's shape)", async () => {
-  const model = await loadModel(unshapedTokens(), { name: "pos_unshaped.onnx" });
-  const quantizer = () => new OrtQdqQuantizer({ activationType: "uint8", perChannel: true });
-  const { coverage } = runCheck(model, quantizer());
-  const prepared = prepare(model, quantizer());
   const calibration = { x: new Tensor("float32", Float32Array.from({ length: 80 }, (_, i) => Math.sin(i * 0.61) * 3), [2, 5, 8]) };
-  await calibrate(prepared, [calibration]);
-  const converted = convert(prepared);
-  const { report } = lowerWithReport(converted);
-  const entry = report.nodes.find((n) => n.name === "pos_add")!;
-  assert.equal(entry.loweredAs, "com.qkit.QAdd", entry.reason);
-  const row = coverage.rows.find((r) => r.opType === "Add")!;
-  assert.ok(row.annotated > 0 && !row.notInt8Nodes.includes("pos_add"), "coverage counts the Add int8");
+  const converted = await lowerPositionAdd(unshapedTokens(), "pos_unshaped.onnx", calibration);
   // [n, 5, 1] + [1, 5, 8]: a repeats along the innermost axis, where the float constant steps.
   const one = { x: new Tensor("float32", Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * 1.3) * 2), [1, 5, 8]) };
   for (const sample of [one, calibration]) for (const threads of [1, 2]) {
