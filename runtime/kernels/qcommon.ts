@@ -30,7 +30,7 @@ export { QD };
 
 /** Narrow eight codes (already in the output type's range) to bytes and store `cols` of them at y. */
 // @ts-ignore: decorator
-@inline function storeCodes(q0: v128, q1: v128, signedOutput: bool, y: usize, cols: i32, tmp: usize): void {
+@inline export function storeCodes(q0: v128, q1: v128, signedOutput: bool, y: usize, cols: i32, tmp: usize): void {
   const h = i16x8.narrow_i32x4_s(q0, q1);
   const bytes = signedOutput ? i8x16.narrow_i16x8_s(h, h) : i8x16.narrow_i16x8_u(h, h);
   if (cols == 8) {

@@ -11,6 +11,7 @@
 // an activation × activation MatMul requantizes with). Rounded as qround's toCodes does (bounded, then the adder's own
 // round half to even): the same codes as nearest + a saturating conversion, in fewer instructions per tile.
 import { codeHigh, codeLow, toCodes } from "./qround";
+import { storeCodes } from "./qcommon";
 
 /** Rows per packed activation chunk: the chunk stays in cache while every column block passes over it. */
 export const GROWS: i32 = 64;
@@ -123,16 +124,7 @@ export function qgemm_pack_b(src: usize, K: i32, N: i32, sk: i32, sn: i32, zb: i
     f0 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), m0), o0);
     f1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), m1), o1);
   }
-  const q0 = toCodes(f0, flo, fhi, zy);
-  const q1 = toCodes(f1, flo, fhi, zy);
-  const h = i16x8.narrow_i32x4_s(q0, q1);
-  const bytes = (flags & 2) != 0 ? i8x16.narrow_i16x8_s(h, h) : i8x16.narrow_i16x8_u(h, h);
-  if (cols == 8) {
-    v128.store64_lane(y, bytes, 0);
-    return;
-  }
-  v128.store(tmp, bytes);
-  for (let q = 0; q < cols; q++) store<u8>(y + q, load<u8>(tmp + q));
+  storeCodes(toCodes(f0, flo, fhi, zy), toCodes(f1, flo, fhi, zy), (flags & 2) != 0, y, cols, tmp);
 }
 
 /**

@@ -67,14 +67,17 @@ async function lowerPositionAdd(bytes: Uint8Array, name: string, sample: { x: Te
   return converted;
 }
 
-/** Patch tokens plus a positional embedding (a float32 constant that broadcasts over the batch), then a Linear. */
-function positionalEmbedding(): Uint8Array {
+/**
+ * Tokens (x·w, `width` features per position) plus a positional embedding (a float32 constant [1, 5, 8] that
+ * broadcasts over the batch), then a Linear.
+ */
+function tokensPlusPosition(name: string, input: ReturnType<typeof valueInfo>, width: number): Uint8Array {
   return modelBytes({
-    name: "pos",
-    input: [valueInfo("x", "float32", [2, 5, 8])],
+    name,
+    input: [input],
     output: [valueInfo("y", "float32", [2, 5, 4])],
     initializer: [
-      makeTensor("w", "float32", [8, 8], Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.9) / 2)),
+      makeTensor("w", "float32", [8, width], Float32Array.from({ length: 8 * width }, (_, i) => Math.sin(i * 0.9) / 2)),
       makeTensor("pos", "float32", [1, 5, 8], Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * 0.45) * 1.7)),
       makeTensor("w2", "float32", [8, 4], Float32Array.from({ length: 32 }, (_, i) => Math.cos(i * 0.4) / 2)),
     ],
@@ -84,6 +87,11 @@ function positionalEmbedding(): Uint8Array {
       node("MatMul", ["a", "w2"], ["y"], [], "out"),
     ],
   });
+}
+
+/** Eight features per position: the embedding broadcasts into the tokens' shape. */
+function positionalEmbedding(): Uint8Array {
+  return tokensPlusPosition("pos", valueInfo("x", "float32", [2, 5, 8]), 8);
 }
 
 test("Add of a float32 constant tensor that broadcasts into a quantized input lowers to QAdd with a float b, the reference's codes exactly", async () => {
@@ -101,21 +109,7 @@ test("Add of a float32 constant tensor that broadcasts into a quantized input lo
  * lowering, the Add's quantized input has no shape; at run time the constant is the larger.
  */
 function unshapedTokens(): Uint8Array {
-  return modelBytes({
-    name: "pos_unshaped",
-    input: [{ name: "x", type: { tensorType: { elemType: 1 } } } as never],
-    output: [valueInfo("y", "float32", [2, 5, 4])],
-    initializer: [
-      makeTensor("w", "float32", [8, 1], Float32Array.from({ length: 8 }, (_, i) => Math.sin(i * 0.9) / 2)),
-      makeTensor("pos", "float32", [1, 5, 8], Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * 0.45) * 1.7)),
-      makeTensor("w2", "float32", [8, 4], Float32Array.from({ length: 32 }, (_, i) => Math.cos(i * 0.4) / 2)),
-    ],
-    node: [
-      node("MatMul", ["x", "w"], ["t"], [], "tokens"),
-      node("Add", ["t", "pos"], ["a"], [], "pos_add"),
-      node("MatMul", ["a", "w2"], ["y"], [], "out"),
-    ],
-  });
+  return tokensPlusPosition("pos_unshaped", { name: "x", type: { tensorType: { elemType: 1 } } } as never, 1);
 }
 
 test("Add of a float32 constant to a quantized input of unknown shape lowers to QAdd, and equals the reference when the constant is the larger (the input spread to the output's shape)", async () => {
