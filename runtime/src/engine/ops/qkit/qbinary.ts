@@ -1,6 +1,7 @@
 import type { OpDef, PrepareContext, RtValue } from "../../op.js";
 import type { Bytes } from "../../kernels/qconv.js";
 import { broadcastDims, broadcastStrides, requireInput, sizeOf } from "../util.js";
+import { broadcastOffsets } from "../broadcast.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, outputClamp, perTensor } from "./qparams.js";
 
@@ -67,18 +68,7 @@ function walkOf(aDims: readonly number[], bDims: readonly number[], out: readonl
 function spreadOf(aDims: readonly number[], out: readonly number[], signed: boolean, ctx: PrepareContext): { from(a: Bytes): Bytes } {
   const n = sizeOf(out);
   const codes = ctx.k.qeltwise.codes(n, signed, ctx.persistentF32);
-  const strides = broadcastStrides(aDims, out);
-  const source = new Int32Array(n);
-  const index = new Array<number>(out.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    let at = 0;
-    for (let d = 0; d < out.length; d++) at += index[d]! * strides[d]!;
-    source[i] = at;
-    for (let d = out.length - 1; d >= 0; d--) {
-      if (++index[d]! < out[d]!) break;
-      index[d] = 0;
-    }
-  }
+  const [source] = broadcastOffsets(out, [broadcastStrides(aDims, out)]) as [Int32Array];
   return {
     from(a) {
       for (let i = 0; i < n; i++) codes[i] = a[source[i]!]!;
