@@ -95,14 +95,13 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
   }
   shapesFromIntegers(graph);
   removeDead(graph);
-  // Only once the float nodes lowering replaced are gone do a QConv's codes have the one reader (its table) folding
-  // needs, as does a requantization (composeLuts).
+  // Only once the float nodes lowering replaced are gone do a QConv's codes (foldConvClamps) and a requantization
+  // (composeLuts) have the one reader folding needs.
   const clamps = foldConvClamps(graph);
   for (const entry of nodes) {
     const conv = clamps.get(entry.name);
     if (conv) entry.loweredAs = `fused into ${conv} (a second quantization in its store)`;
   }
-  // Only once the float nodes lowering replaced are gone does a requantization have the one reader folding needs.
   const folded = new Set(composeLuts(graph));
   for (const entry of nodes) {
     if (entry.loweredAs?.endsWith(" + com.qkit.QLut") && folded.has(`${entry.name}__requant`)) {
