@@ -633,20 +633,20 @@ export function qconv_column_blocks(d: usize): i32 {
   return ((OH - 1) * PW + OW + QNR - 1) / QNR;
 }
 
-/** Images [n0, n1) of a batch, every group, on one thread (threads split a batch by images). */
-export function qconv2d_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, scratch: usize): void {
-  const groups = qdesc(d, QD.GROUPS);
+/**
+ * Items [i0, i1) of a batch's (image, group) pairs, item i = n·groups + g, on one thread: threads split a batch, or
+ * one image's groups, by whole items (RegNet's 25 groups of 16 channels are too small to split within).
+ */
+export function qconv2d_images(d: usize, x: usize, y: usize, i0: i32, i1: i32, scratch: usize): void {
   const C = qdesc(d, QD.C), H = qdesc(d, QD.H), W = qdesc(d, QD.W), M = qdesc(d, QD.M);
   const plane = qdesc(d, QD.OH) * qdesc(d, QD.OW);
+  const groups = qdesc(d, QD.GROUPS);
   const blocks = qconv_column_blocks(d);
   const panels = (M + QMR - 1) / QMR;
-  const inImage = <usize>(groups * C * H * W);
-  const outImage = <usize>(groups * M * plane);
-  for (let n = n0; n < n1; n++) {
-    for (let g = 0; g < groups; g++) {
-      qconv2d(d, g, x + <usize>n * inImage + <usize>(g * C * H * W), y + <usize>n * outImage + <usize>(g * M * plane),
-        0, blocks, 0, panels, scratch);
-    }
+  const inGroup = <usize>(C * H * W);
+  const outGroup = <usize>(M * plane);
+  for (let i = i0; i < i1; i++) {
+    qconv2d(d, i % groups, x + <usize>i * inGroup, y + <usize>i * outGroup, 0, blocks, 0, panels, scratch);
   }
 }
 

@@ -313,15 +313,34 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, p0: i32,
   }
 }
 
-/** Images [n0, n1) on one thread (threads split a batch by images): each padded into this thread's scratch. */
-export function qwino_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, chunk: i32, scratch: usize): void {
+/** One image of descriptor d: padded into `scratch`, then transformed, multiplied and stored from there. */
+// @ts-ignore: decorator
+@inline function wholeImage(d: usize, x: usize, y: usize, chunk: i32, scratch: usize): void {
   const C = qdesc(d, QD.C), M = qdesc(d, QD.M), OH = qdesc(d, QD.OH), OW = qdesc(d, QD.OW);
-  const inImage = <usize>(C * qdesc(d, QD.H) * qdesc(d, QD.W));
-  const outImage = <usize>(M * OH * OW);
   const padBytes = <usize>((qwino_pad_bytes(C, OH, OW) + 63) & ~63);
   const blocks = (((OH + 1) >> 1) * ((OW + 1) >> 1) + QNR - 1) / QNR;
-  for (let n = n0; n < n1; n++) {
-    qwino_pad(d, x + <usize>n * inImage, scratch, 0, (C + 1) & ~1);
-    qwino(d, scratch, y + <usize>n * outImage, 0, blocks, 0, (M + QMR - 1) / QMR, chunk, scratch + padBytes);
+  qwino_pad(d, x, scratch, 0, (C + 1) & ~1);
+  qwino(d, scratch, y, 0, blocks, 0, (M + QMR - 1) / QMR, chunk, scratch + padBytes);
+}
+
+/** Images [n0, n1) on one thread (threads split a batch by images): each padded into this thread's scratch. */
+export function qwino_images(d: usize, x: usize, y: usize, n0: i32, n1: i32, chunk: i32, scratch: usize): void {
+  const inImage = <usize>(qdesc(d, QD.C) * qdesc(d, QD.H) * qdesc(d, QD.W));
+  const outImage = <usize>(qdesc(d, QD.M) * qdesc(d, QD.OH) * qdesc(d, QD.OW));
+  for (let n = n0; n < n1; n++) wholeImage(d, x + <usize>n * inImage, y + <usize>n * outImage, chunk, scratch);
+}
+
+/**
+ * Items [i0, i1) of a grouped convolution's (image, group) pairs, item i = n·groups + g, on one thread: group g's
+ * descriptor (its own transformed weights, same geometry) is the i32 at table + 4·g. One call for all the groups,
+ * which threads split by whole items.
+ */
+export function qwino_groups(table: usize, groups: i32, x: usize, y: usize, i0: i32, i1: i32, chunk: i32, scratch: usize): void {
+  const d0 = <usize>load<i32>(table);
+  const inGroup = <usize>(qdesc(d0, QD.C) * qdesc(d0, QD.H) * qdesc(d0, QD.W));
+  const outGroup = <usize>(qdesc(d0, QD.M) * qdesc(d0, QD.OH) * qdesc(d0, QD.OW));
+  for (let i = i0; i < i1; i++) {
+    const d = <usize>load<i32>(table + (<usize>(i % groups) << 2));
+    wholeImage(d, x + <usize>i * inGroup, y + <usize>i * outGroup, chunk, scratch);
   }
 }

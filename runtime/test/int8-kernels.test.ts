@@ -232,7 +232,7 @@ test("grouped integer Winograd (group by group, images by image) equals the orac
       const packs = k.qwinograd.packGroups(w, { groups: c.groups, M: Mg, C: Cg }, rq, (n) => k.allocF32(n));
       assert.ok(packs, "the weights keep every sum in int32");
       const shape = { N: c.N, groups: c.groups, C: Cg, M: Mg, g };
-      k.qwinograd.reserve({ ...shape, N: 1, groups: 1 });
+      k.qwinograd.reserveGroups(shape);
       k.qwinograd.runGroups(packs, x, y, shape);
       for (let n = 0; n < c.N; n++) for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
         const gi = Math.floor(m / Mg);
@@ -246,6 +246,64 @@ test("grouped integer Winograd (group by group, images by image) equals the orac
         const want = requant(acc, rq.mult[m]!, rq.off[m]!, rq.zy, rq.qlo, rq.qhi);
         assert.equal(y[((n * c.M + m) * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${n}][${m}][${oy}][${ox}]`);
       }
+    }
+  } finally {
+    await k.close();
+  }
+});
+
+/** Scalar convolution of one image (groups, stride, padding; no dilation), requantized as the kernels document. */
+function convOracle(xv: readonly number[], w: Int8Array, rq: Requantization, c: { C: number; M: number; H: number; W: number; groups: number },
+  k: number, s: number, pad: number, OH: number, OW: number): number[] {
+  const Cg = c.C / c.groups;
+  const Mg = c.M / c.groups;
+  const K = Cg * k * k;
+  const out: number[] = [];
+  for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+    const gi = Math.floor(m / Mg);
+    let acc = rq.biasAcc[m]!;
+    for (let ci = 0; ci < Cg; ci++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+      const iy = oy * s - pad + ky;
+      const ix = ox * s - pad + kx;
+      const v = iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? rq.zx : xv[((gi * Cg + ci) * c.H + iy) * c.W + ix]!;
+      acc += (v - rq.zx) * w[m * K + (ci * k + ky) * k + kx]!;
+    }
+    out.push(requant(acc, rq.mult[m]!, rq.off[m]!, rq.zy, rq.qlo, rq.qhi));
+  }
+  return out;
+}
+
+test("one image's groups are shared out over two threads by whole groups (im2col stride 2, grouped Winograd)", async () => {
+  const k = new Kernels({ threads: 2 });
+  try {
+    // RegNet's 16-channel groups: too small to split within, enough of them to split between threads.
+    for (const c of [{ C: 512, M: 512, H: 28, W: 28, groups: 32, s: 2 }, { C: 400, M: 400, H: 28, W: 28, groups: 25, s: 1 }]) {
+      const OH = Math.floor((c.H + 2 - 3) / c.s) + 1;
+      const OW = Math.floor((c.W + 2 - 3) / c.s) + 1;
+      const g: Window2d = { H: c.H, W: c.W, kh: 3, kw: 3, sh: c.s, sw: c.s, ph: 1, pw: 1, dh: 1, dw: 1, OH, OW };
+      const Cg = c.C / c.groups;
+      const Mg = c.M / c.groups;
+      const seed = c.C + c.s;
+      const w = Int8Array.from(ints(c.M * Cg * 9, -128, 127, seed));
+      const rq = requantization(c.M, false, false, seed);
+      const xv = ints(c.C * c.H * c.W, 0, 255, seed + 1);
+      const x = bytes(k, xv, false);
+      const y = bytes(k, new Array<number>(c.M * OH * OW).fill(0), false);
+      const shape = { N: 1, groups: c.groups, C: Cg, M: Mg, g };
+      const before = k.threadedCalls;
+      if (k.qwinograd.applies(g, c.groups, Cg, Mg)) {
+        const packs = k.qwinograd.packGroups(w, { groups: c.groups, M: Mg, C: Cg }, rq, (n) => k.allocF32(n));
+        assert.ok(packs, "the weights keep every sum in int32");
+        k.qwinograd.reserveGroups(shape);
+        k.qwinograd.runGroups(packs, x, y, shape);
+      } else {
+        const packed = k.qconv.pack(w, { groups: c.groups, M: Mg, K: Cg * 9 }, rq, (n) => k.allocF32(n));
+        k.qconv.reserve(Mg, Cg, g);
+        k.qconv.run(packed, x, y, shape);
+      }
+      assert.equal(k.threadedCalls - before, 1, `${JSON.stringify(c)}: one call split over the threads`);
+      const want = convOracle(xv, w, rq, c, 3, c.s, 1, OH, OW);
+      for (let i = 0; i < want.length; i++) if (y[i] !== want[i]) assert.fail(`${JSON.stringify(c)}: y[${i}] = ${y[i]}, expected ${want[i]}`);
     }
   } finally {
     await k.close();

@@ -3,6 +3,7 @@ import { QD } from "./generated/descriptors.js";
 import { pointwise, type ConvShape, type Window2d } from "./geometry.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
 import { roundHalfEven } from "../ops/math.js";
+import { INTEGER_COST } from "./cost.js";
 
 /** kernels/qconv.ts */
 export const QCONV_EXPORTS = {
@@ -10,7 +11,7 @@ export const QCONV_EXPORTS = {
   qpack_a: { params: ["src", "M", "K", "dst"] },
   qconv_pad_bytes: { params: ["C", "kh", "kw", "sh", "sw", "dh", "dw", "OH", "OW"] },
   qconv2d: { params: ["d", "g", "x", "y", "j0", "j1", "p0", "p1", "scratch"], parallel: true },
-  qconv2d_images: { params: ["d", "x", "y", "n0", "n1", "scratch"], parallel: true },
+  qconv2d_images: { params: ["d", "x", "y", "i0", "i1", "scratch"], parallel: true },
   qconv_column_blocks: { params: ["d"] },
   qdepth_to_space: { params: ["t", "M", "kh", "kw", "H", "W", "y"] },
 } as const satisfies ExportTable;
@@ -221,9 +222,15 @@ export class QconvKernels {
     const plane = g.OH * g.OW;
     const outImage = groups * M * plane;
     const macs = plane * M * C * g.kh * g.kw;
+    const items = N * groups;
     rt.count("qconv");
-    if (N >= 2 * rt.threads || rt.threads === 1 || groups > 1) {
-      rt.parallel("qconv2d_images", N, N * groups * macs, (n0, n1, tid) => [desc, x, y, n0, n1, rt.scratch(tid)]);
+    if (rt.serial(2, items * macs * INTEGER_COST)) {
+      rt.exports.qconv2d_images(desc, x, y, 0, items, rt.scratch(0));
+      return;
+    }
+    // Whole (image, group) items when there are enough, or when the groups are too small to split within.
+    if (items >= 2 * rt.threads || groups > 1) {
+      rt.parallel("qconv2d_images", items, items * macs, (i0, i1, tid) => [desc, x, y, i0, i1, rt.scratch(tid)]);
       return;
     }
     for (let n = 0; n < N; n++) {

@@ -3,7 +3,7 @@ import type { ConvShape, Window2d } from "./geometry.js";
 import { describe, describeGeometry, packStage, type Bytes, type PackedQconv, type Requantization } from "./qconv.js";
 import { QD } from "./generated/descriptors.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
-import { WINDOW_COST } from "./cost.js";
+import { INTEGER_COST, WINDOW_COST } from "./cost.js";
 
 /** kernels/qwinograd.ts */
 export const QWINOGRAD_EXPORTS = {
@@ -12,6 +12,7 @@ export const QWINOGRAD_EXPORTS = {
   qwino_pad: { params: ["d", "x", "pad", "c0", "c1"], parallel: true },
   qwino: { params: ["d", "pad", "y", "j0", "j1", "p0", "p1", "chunk", "scratch"], parallel: true },
   qwino_images: { params: ["d", "x", "y", "n0", "n1", "chunk", "scratch"], parallel: true },
+  qwino_groups: { params: ["table", "groups", "x", "y", "i0", "i1", "chunk", "scratch"], parallel: true },
 } as const satisfies ExportTable;
 
 /** G' = 2G of Winograd F(2×2, 3×3): integer, so U' = G' g G'ᵀ = 4·G g Gᵀ is exact. */
@@ -35,6 +36,12 @@ function transformWeights(w: Int8Array, M: number, C: number): Int16Array[] {
   return u;
 }
 
+/** A grouped convolution's per-group packs, and the table of their descriptors' addresses the kernel reads. */
+export interface PackedGroups {
+  readonly packs: readonly PackedQconv[];
+  readonly table: Int32Array;
+}
+
 /** Exact integer Winograd F(2×2, 3×3) for quantized 3×3 stride-1 convolutions (see kernels/qwinograd.ts). */
 export class QwinogradKernels {
   constructor(private readonly rt: KernelRuntime) {}
@@ -54,7 +61,7 @@ export class QwinogradKernels {
    * Each group's weights packed on their own (W: groups × M × C × 3 × 3, M and C per group); undefined when some
    * group's sums could leave int32 (then the convolution takes the im2col path).
    */
-  packGroups(w: Int8Array, channels: { groups: number; M: number; C: number }, rq: Requantization, alloc: Allocate): PackedQconv[] | undefined {
+  packGroups(w: Int8Array, channels: { groups: number; M: number; C: number }, rq: Requantization, alloc: Allocate): PackedGroups | undefined {
     const { groups, M, C } = channels;
     const packs: PackedQconv[] = [];
     for (let gi = 0; gi < groups; gi++) {
@@ -64,7 +71,9 @@ export class QwinogradKernels {
       if (!packed) return undefined;
       packs.push(packed);
     }
-    return packs;
+    const table = this.rt.view(Int32Array, alloc(groups).byteOffset, groups);
+    packs.forEach((p, gi) => { table[gi] = this.rt.ptr(p.desc); });
+    return { packs, table };
   }
 
   /**
@@ -133,17 +142,33 @@ export class QwinogradKernels {
     this.#run(packed, x, y, s);
   }
 
-  /** A grouped convolution, image by image and group by group (s: C and M per group; packs from packGroups). */
-  runGroups(packs: readonly PackedQconv[], x: Bytes, y: Bytes, s: ConvShape): void {
-    this.rt.count("qwinograd");
+  /** Per-thread scratch of runGroups: each share pads its (image, group) items into its own. */
+  reserveGroups(s: ConvShape): void {
+    const e = this.rt.exports;
+    const pad = e.qwino_pad_bytes(s.C, s.g.OH, s.g.OW);
+    this.rt.reserveScratch(Math.ceil((Math.ceil(pad / 64) * 64 + e.qwino_scratch_bytes(s.C, this.#chunk(s.C))) / 4));
+  }
+
+  /**
+   * A grouped convolution (s: C and M per group; packs from packGroups) in one call over its (image, group) items,
+   * which threads share by whole items: a group's GEMMs are too small to split.
+   */
+  runGroups(grouped: PackedGroups, x: Bytes, y: Bytes, s: ConvShape): void {
+    const rt = this.rt;
+    rt.count("qwinograd");
     const { N, groups, C, M, g } = s;
-    const inGroup = C * g.H * g.W;
-    const outGroup = M * g.OH * g.OW;
-    const one: ConvShape = { N: 1, groups: 1, C, M, g };
-    for (let n = 0; n < N; n++) for (let gi = 0; gi < groups; gi++) {
-      const at = n * groups + gi;
-      this.#run(packs[gi]!, x.subarray(at * inGroup, (at + 1) * inGroup), y.subarray(at * outGroup, (at + 1) * outGroup), one);
+    for (const p of grouped.packs) describeGeometry(p.desc, C, g);
+    const table = rt.ptr(grouped.table);
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
+    const chunk = this.#chunk(C);
+    const items = N * groups;
+    const macs = 16 * M * C * Math.ceil((Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2)) / 8) * 8;
+    if (rt.serial(2, items * macs * INTEGER_COST)) {
+      rt.exports.qwino_groups(table, groups, xp, yp, 0, items, chunk, rt.scratch(0));
+      return;
     }
+    rt.parallel("qwino_groups", items, items * macs, (i0, i1, tid) => [table, groups, xp, yp, i0, i1, chunk, rt.scratch(tid)]);
   }
 
   #run(packed: PackedQconv, x: Bytes, y: Bytes, s: ConvShape): void {

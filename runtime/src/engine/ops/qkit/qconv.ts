@@ -68,15 +68,15 @@ export const qconv: OpDef = {
         : k.qwinograd.packGroups(weights, { groups: group, M: Mg, C: Cg }, rq, ctx.persistentF32))
       : undefined;
     if (wino) {
-      // A grouped convolution runs group by group on one image at a time.
-      k.qwinograd.reserve(group === 1 ? shape : { ...shape, N: 1, groups: 1 });
+      if (group === 1) k.qwinograd.reserve(shape);
+      else k.qwinograd.reserveGroups(shape);
       return {
         outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
         runtimeInputs: [0],
         run(ins, outs) {
           const xd = ins[0]!.data as Uint8Array;
           const yd = outs[0]!.data as Uint8Array;
-          if (Array.isArray(wino)) k.qwinograd.runGroups(wino, xd, yd, shape);
+          if ("table" in wino) k.qwinograd.runGroups(wino, xd, yd, shape);
           else k.qwinograd.run(wino as PackedQconv, xd, yd, shape);
         },
       };
