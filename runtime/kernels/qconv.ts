@@ -254,7 +254,8 @@ function qim2col_phases(
 
 /** Copy C planes of H×W bytes into PH×PW planes at (ph, pw), the rest filled with the zero point. */
 function padImage(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zx: i32, dst: usize): void {
-  memory.fill(dst, <u8>zx, <usize>(C * PH * PW));
+  // Shared row padding (sharedRow): the last row's right padding reaches up to 16 bytes past the last plane.
+  memory.fill(dst, <u8>zx, <usize>(C * PH * PW + 16));
   const x0 = max(0, -pw);
   const count = min(W - x0, PW - pw - x0);
   if (count <= 0) return;
@@ -310,7 +311,7 @@ function qim2col_wide(
 
 /**
  * Store one channel's 8 wide columns from n0 (see qim2col_wide) into its OH×OW plane at y: the columns that are
- * output pixels (ox < OW, n < Nw), through the byte buffer at tmp.
+ * output pixels (ox < OW, n < Nw), a grid row's run at a time through the byte buffer at tmp.
  */
 // @ts-ignore: decorator
 @inline function storeWide(acc0: v128, acc1: v128, mult: usize, off: usize, d: usize, y: usize, n0: i32, Nw: i32, OW: i32,
@@ -321,12 +322,38 @@ function qim2col_wide(
     requantRow(acc0, acc1, mult, off, y + <usize>(oy * OW + ox), QNR, tmp);
     return;
   }
-  requantRow(acc0, acc1, mult, off, tmp + 16, QNR, tmp);
+  const codes = tmp + 16;
+  requantRow(acc0, acc1, mult, off, codes, QNR, tmp);
   const end = min(QNR, Nw - n0);
-  for (let q = 0; q < end; q++) {
-    if (ox < OW) store<u8>(y + <usize>(oy * OW + ox), load<u8>(tmp + 16 + q));
-    if (++ox == PW) { ox = 0; oy++; }
+  for (let q = 0; q < end; ) {
+    const run = min(OW - ox, end - q);
+    if (run > 0) copyShort(y + <usize>(oy * OW + ox), codes + <usize>q, run);
+    q += PW - ox;
+    ox = 0;
+    oy++;
   }
+}
+
+/** Copy n < 16 bytes (no call: memory.copy of a variable length is one in V8). */
+// @ts-ignore: decorator
+@inline function copyShort(to: usize, from: usize, n: i32): void {
+  let o: usize = 0;
+  if (n & 8) { store<u64>(to, load<u64>(from)); o = 8; }
+  if (n & 4) { store<u32>(to + o, load<u32>(from + o)); o += 4; }
+  if (n & 2) { store<u16>(to + o, load<u16>(from + o)); o += 2; }
+  if (n & 1) store<u8>(to + o, load<u8>(from + o));
+}
+
+/**
+ * The row stride of the padded copy a stride-1 window packs from: the rows share their padding, one row's right
+ * padding and the next row's left padding being the same zx bytes (W + max(left, right) rather than their sum), so
+ * the wide grid has fewer dropped columns: a 7×7 plane with a 3×3 window has rows of 8, one column block each.
+ * fullPW is the padded width W + left + right; a pad longer than the copy's slack keeps the rows apart.
+ */
+// @ts-ignore: decorator
+@inline function sharedRow(W: i32, left: i32, fullPW: i32): i32 {
+  const right = fullPW - left - W;
+  return left < 0 || right < 0 || min(left, right) > 16 ? fullPW : W + max(left, right);
 }
 
 /**
@@ -566,7 +593,8 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
   const phases = !pointwise && phased(sh, sw, dh, dw);
   const PH2 = phaseRows(OH, kh), PW2 = phaseRows(OW, kw);
   const PH = phases ? 2 * PH2 : (OH - 1) * sh + (kh - 1) * dh + 1;
-  const PW = phases ? 2 * PW2 : (OW - 1) * sw + (kw - 1) * dw + 1;
+  const fullPW = (OW - 1) * sw + (kw - 1) * dw + 1;
+  const PW = phases ? 2 * PW2 : sh == 1 && sw == 1 ? sharedRow(W, pw, fullPW) : fullPW;
   const padded = tmp + 256;
   const split = padded + <usize>(C * PH * PW + 64);
   if (!pointwise) padImage(x, C, H, W, ph, pw, PH, PW, zx, padded);
@@ -629,7 +657,7 @@ export function qconv_column_blocks(d: usize): i32 {
   const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && qdesc(d, QD.PH) == 0 && qdesc(d, QD.PW) == 0;
   if (!pointwise && phased(sh, sw, qdesc(d, QD.DH), qdesc(d, QD.DW))) return ((OH - 1) * phaseRows(OW, kw) + OW + QNR - 1) / QNR;
   if (pointwise || sh != 1 || sw != 1) return (OH * OW + QNR - 1) / QNR;
-  const PW = (OW - 1) + (kw - 1) * qdesc(d, QD.DW) + 1;
+  const PW = sharedRow(qdesc(d, QD.W), qdesc(d, QD.PW), (OW - 1) + (kw - 1) * qdesc(d, QD.DW) + 1);
   return ((OH - 1) * PW + OW + QNR - 1) / QNR;
 }
 

@@ -88,10 +88,15 @@ test("QMatMul's integer GEMM (activation × activation, B packed per batch item,
   }
 });
 
-// Stride-1 windows take the padded grid's wide columns; the cases cover outputs narrower than a block (7×7), a
-// 1-D convolution, dilation, K past one 256-step chunk (partial tiles), and groups.
-const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: number; dil: number; groups: number; s?: number }[] = [
+// Stride-1 windows take the padded grid's wide columns, whose rows share their padding (a row's right padding is
+// the next row's left); the cases cover outputs narrower than a block (7×7: rows of 8), a 1-D convolution, dilation,
+// K past one 256-step chunk (partial tiles), groups, and right padding unlike the left (padRight).
+const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: number; dil: number; groups: number; s?: number; padRight?: number }[] = [
   { C: 32, M: 32, H: 7, W: 7, k: 3, pad: 1, dil: 1, groups: 2 },
+  { C: 16, M: 12, H: 7, W: 7, k: 3, pad: 1, dil: 1, groups: 1 },
+  { C: 5, M: 6, H: 8, W: 10, k: 5, pad: 1, dil: 1, groups: 1, padRight: 3 },
+  { C: 4, M: 8, H: 6, W: 9, k: 3, pad: 0, dil: 1, groups: 1, padRight: 2 },
+  { C: 3, M: 9, H: 5, W: 4, k: 3, pad: 2, dil: 1, groups: 1, padRight: 1 },
   { C: 6, M: 10, H: 1, W: 23, k: 3, pad: 1, dil: 1, groups: 1 },
   // Big enough to be split over two threads by column blocks.
   { C: 64, M: 64, H: 28, W: 28, k: 3, pad: 1, dil: 1, groups: 1 },
@@ -124,7 +129,7 @@ for (const threads of [1, 2]) {
         const ph = c.H === 1 ? 0 : c.pad;
         const s = c.s ?? 1;
         const OH = Math.floor((c.H + 2 * ph - c.dil * (kh - 1) - 1) / s) + 1;
-        const OW = Math.floor((c.W + 2 * c.pad - c.dil * (kw - 1) - 1) / s) + 1;
+        const OW = Math.floor((c.W + c.pad + (c.padRight ?? c.pad) - c.dil * (kw - 1) - 1) / s) + 1;
         const g: Window2d = { H: c.H, W: c.W, kh, kw, sh: s, sw: s, ph, pw: c.pad, dh: c.dil, dw: c.dil, OH, OW };
         const Cg = c.C / c.groups;
         const Mg = c.M / c.groups;
