@@ -605,8 +605,11 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
   const Nw = wide ? (OH - 1) * gridW + OW : N;
   for (let jc = j0; jc < j1; jc += QCHUNK) {
     const je = min(jc + QCHUNK, j1);
-    for (let k0 = 0; k0 < K2; k0 += QKC) {
-      const kc = min(QKC, K2 - k0);
+    // A chunk of few blocks (a 7×7 plane is 7) takes longer K steps in the same B buffer: a 1×1 of 400 channels then
+    // runs its whole K at once, with no partial tiles to store and reload, and each panel's weights in one run.
+    const kcMax = max(QKC, ((QKC * QCHUNK) / (je - jc)) & ~1);
+    for (let k0 = 0; k0 < K2; k0 += kcMax) {
+      const kc = min(kcMax, K2 - k0);
       const kp = kc >> 1;
       if (pointwise) qim2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, K, k0, kc, jc, je, zx, signed, bchunk, coords);
       else if (phases) qim2col_phases(split, PH2, PW2, kh, kw, K, k0, kc, jc, je, signed, bchunk);

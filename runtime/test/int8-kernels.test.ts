@@ -97,6 +97,8 @@ const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: 
   { C: 5, M: 6, H: 8, W: 10, k: 5, pad: 1, dil: 1, groups: 1, padRight: 3 },
   { C: 4, M: 8, H: 6, W: 9, k: 3, pad: 0, dil: 1, groups: 1, padRight: 2 },
   { C: 3, M: 9, H: 5, W: 4, k: 3, pad: 2, dil: 1, groups: 1, padRight: 1 },
+  // Few column blocks take longer K chunks: 720 steps in two of 584 and 136.
+  { C: 80, M: 8, H: 7, W: 7, k: 3, pad: 1, dil: 1, groups: 1 },
   { C: 6, M: 10, H: 1, W: 23, k: 3, pad: 1, dil: 1, groups: 1 },
   // Big enough to be split over two threads by column blocks.
   { C: 64, M: 64, H: 28, W: 28, k: 3, pad: 1, dil: 1, groups: 1 },
