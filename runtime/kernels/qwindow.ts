@@ -171,6 +171,10 @@ export function qmaxpool2d(
   x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32,
   signed: i32, y: usize, c0: i32, c1: i32, scratch: usize,
 ): void {
+  if (ph == 0 && pw == 0 && dh == 1 && dw == 1 && (sw == 1 || sw == 2) && (OH - 1) * sh + kh <= H && (OW - 1) * sw + kw <= W) {
+    maxpoolInPlace(x, H, W, kh, kw, sh, sw, OH, OW, signed != 0, y, c0, c1, scratch);
+    return;
+  }
   const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
   const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 64;
   const flip: u8 = signed ? 0x80 : 0;
@@ -224,6 +228,72 @@ export function qmaxpool2d(
       }
     }
   }
+}
+
+/**
+ * Max pooling whose windows all lie inside the input (no padding, no dilation; strides 1 and 2: the Fashion-MNIST
+ * CNN's 2×2/2), read from the input itself: no padded copy. A step takes 16 outputs (stride 1) or 8 (stride 2, the
+ * even lanes of one 16-byte load per tap); a step's lanes past its row read on (the next row, or past the plane while
+ * inside memory) and are not stored, and a row's last outputs are a step ending at the row's end where the row has
+ * that many, else stored through `tmp`.
+ */
+function maxpoolInPlace(
+  x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, OH: i32, OW: i32, signed: bool, y: usize, c0: i32,
+  c1: i32, tmp: usize,
+): void {
+  const step = sw == 1 ? 16 : 8;
+  const end = <usize>memory.size() << 16;
+  for (let c = c0; c < c1; c++) {
+    const src = x + <usize>(c * H * W);
+    const dst = y + <usize>(c * OH * OW);
+    for (let oy = 0; oy < OH; oy++) {
+      const row = src + <usize>(oy * sh * W);
+      const yr = dst + <usize>(oy * OW);
+      for (let ox = 0; ox < OW; ox += step) {
+        // A short last step moves back to end at the row's end when the row has a whole step of outputs.
+        const at = ox + step > OW && OW >= step ? OW - step : ox;
+        const last = row + <usize>((kh - 1) * W + at * sw + kw - 1);
+        if (last + 16 > end) {
+          for (let o = at; o < OW; o++) store<u8>(yr + <usize>o, maxAt(row + <usize>(o * sw), W, kh, kw, signed));
+          break;
+        }
+        let m = signed ? i8x16.splat(-128) : i8x16.splat(0);
+        for (let ky = 0; ky < kh; ky++) {
+          const r = row + <usize>(ky * W + at * sw);
+          for (let kx = 0; kx < kw; kx++) {
+            const p = r + <usize>kx;
+            const v = sw == 1 ? v128.load(p) : evenLanes(v128.load(p));
+            m = signed ? i8x16.max_s(m, v) : i8x16.max_u(m, v);
+          }
+        }
+        const n = min(step, OW - at);
+        if (n == 16) v128.store(yr + <usize>at, m);
+        else if (n == 8) v128.store64_lane(yr + <usize>at, m, 0);
+        else {
+          v128.store(tmp, m);
+          for (let q = 0; q < n; q++) store<u8>(yr + <usize>(at + q), load<u8>(tmp + q));
+        }
+        if (at != ox) break;
+      }
+    }
+  }
+}
+
+/** The even bytes of v in lanes 0–7, for stride 2 (lanes 8–15 repeat them). */
+// @ts-ignore: decorator
+@inline function evenLanes(v: v128): v128 {
+  return v128.shuffle<u8>(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+}
+
+/** The largest code of the kh×kw window at p (rows W apart), scalar. */
+// @ts-ignore: decorator
+@inline function maxAt(p: usize, W: i32, kh: i32, kw: i32, signed: bool): u8 {
+  let m: i32 = signed ? -128 : 0;
+  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+    const a = p + <usize>(ky * W + kx);
+    m = max(m, signed ? <i32>load<i8>(a) : <i32>load<u8>(a));
+  }
+  return <u8>m;
 }
 
 /** Bytes of scratch qmaxpool2d needs for one padded plane. */

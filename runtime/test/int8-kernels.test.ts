@@ -317,13 +317,19 @@ test("one image's groups are shared out over two threads by whole groups (im2col
   }
 });
 
-// Max pooling copies each plane into a padded scratch plane 16 codes at a time (a scalar tail): widths with and
-// without a tail, strides 1 and 2, padding, both signs.
+// Max pooling with padding copies each plane into a padded scratch plane 16 codes at a time (a scalar tail); without,
+// it reads the input in place, a row's last step moved back to end at the row's end (or stored through a buffer
+// where the row is shorter than a step): widths with and without a tail, strides 1 and 2, both signs.
 const MAXPOOL_CASES: { C: number; H: number; W: number; k: number; s: number; pad: number }[] = [
   { C: 3, H: 13, W: 37, k: 3, s: 2, pad: 1 },
   { C: 2, H: 9, W: 32, k: 3, s: 1, pad: 1 },
   { C: 2, H: 6, W: 31, k: 3, s: 1, pad: 1 },
   { C: 2, H: 8, W: 7, k: 2, s: 2, pad: 0 },
+  { C: 3, H: 28, W: 28, k: 2, s: 2, pad: 0 },
+  { C: 3, H: 14, W: 14, k: 2, s: 2, pad: 0 },
+  { C: 2, H: 9, W: 40, k: 3, s: 2, pad: 0 },
+  { C: 2, H: 7, W: 30, k: 3, s: 1, pad: 0 },
+  { C: 2, H: 5, W: 9, k: 2, s: 1, pad: 0 },
 ];
 
 test("integer max pooling equals the oracle (padded planes copied by vectors and a tail; strides 1 and 2)", async () => {

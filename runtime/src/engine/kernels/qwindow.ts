@@ -2,7 +2,7 @@ import type { ExportTable } from "./exports.js";
 import type { ConvShape, Window2d } from "./geometry.js";
 import { describeGeometry, type Bytes, type PackedQconv } from "./qconv.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
-import { WINDOW_COST } from "./cost.js";
+import { INTEGER_COST, WINDOW_COST } from "./cost.js";
 
 /** kernels/qwindow.ts */
 export const QWINDOW_EXPORTS = {
@@ -55,7 +55,12 @@ export class QwindowKernels {
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
     const signed = signedInput ? 1 : 0;
-    rt.parallel("qmaxpool2d", planes, WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw, (c0, c1, tid) =>
+    const work = WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw;
+    if (rt.serial(planes, work * INTEGER_COST)) {
+      rt.exports.qmaxpool2d(xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, signed, yp, 0, planes, rt.scratch(0));
+      return;
+    }
+    rt.parallel("qmaxpool2d", planes, work, (c0, c1, tid) =>
       [xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, signed, yp, c0, c1, rt.scratch(tid)]);
   }
 

@@ -190,8 +190,15 @@ export class QwinogradKernels {
     }
     for (let n = 0; n < N; n++) {
       const xn = xp + n * C * g.H * g.W;
-      rt.parallel("qwino_pad", C2, WINDOW_COST * C2 * g.H * g.W, (c0, c1) => [desc, xn, pad, c0, c1]);
+      const padWork = WINDOW_COST * C2 * g.H * g.W;
+      if (rt.serial(C2, padWork * INTEGER_COST)) rt.exports.qwino_pad(desc, xn, pad, 0, C2);
+      else rt.parallel("qwino_pad", C2, padWork, (c0, c1) => [desc, xn, pad, c0, c1]);
       const yn = yp + n * M * g.OH * g.OW;
+      // On one thread: a direct call, no closure and argument list per run.
+      if (rt.serial(2, macs * INTEGER_COST)) {
+        rt.exports.qwino(desc, pad, yn, 0, blocks, 0, panels, chunk, rt.scratch(0));
+        continue;
+      }
       // Few blocks: share out the channel panels instead, so each thread streams only its part of the weights.
       if (blocks < 4 * rt.threads) {
         rt.parallel("qwino", panels, macs, (p0, p1, tid) => [desc, pad, yn, 0, blocks, p0, p1, chunk, rt.scratch(tid)]);
