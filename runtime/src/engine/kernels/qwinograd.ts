@@ -157,7 +157,7 @@ export class QwinogradKernels {
     const rt = this.rt;
     rt.count("qwinograd");
     const { N, groups, C, M, g } = s;
-    for (const p of grouped.packs) describeGeometry(p.desc, C, g);
+    for (let gi = 0; gi < grouped.packs.length; gi++) describeGeometry(grouped.packs[gi]!.desc, C, g);
     const table = rt.ptr(grouped.table);
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
