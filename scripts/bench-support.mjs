@@ -41,13 +41,21 @@ export function randomInput(n, seed = 12345) {
   return x;
 }
 
+/** Warm-up per engine: this many runs, or as many as fit in WARMUP_MS (at least one). */
+const WARMUP_RUNS = 100;
+const WARMUP_MS = 300;
+
 /**
  * Median milliseconds per engine, sampled in turn (engine A, B, C, A, B, C, …) so that the machine's load affects all
- * of them alike; one warm-up run each first (plans, tier-up, ONNX Runtime's first-run setup).
+ * of them alike; each warmed up first (plans, ONNX Runtime's first-run setup, and WebAssembly tier-up: V8 runs a
+ * module's baseline code until a function has run enough, which a small model's first few dozen runs do not reach).
  */
 export async function measure(engines, samples) {
   const times = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
-  for (const run of Object.values(engines)) await run();
+  for (const run of Object.values(engines)) {
+    const start = performance.now();
+    for (let i = 0; i < WARMUP_RUNS && (i === 0 || performance.now() - start < WARMUP_MS); i++) await run();
+  }
   for (let i = 0; i < samples; i++) {
     for (const [name, run] of Object.entries(engines)) {
       const t = performance.now();
