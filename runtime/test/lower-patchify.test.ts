@@ -8,14 +8,14 @@ import { ints, roundHalfEven } from "./helpers/integer-oracle.js";
 // A convolution whose kernel equals its stride, unpadded (a vision transformer's patch embedding), lowers to the
 // patches laid out as rows and one QGemm; held here against a scalar oracle of the convolution's documented
 // arithmetic (exact integer sums, float32 requantization rounded half to even): several images, a symbolic batch,
-// non-square patches, both activation types, per-channel weights and a bias. A patch too small to pay stays a QConv.
+// non-square patches, both activation types, per-channel weights and a bias. A patch smaller than 8×8 stays a QConv.
 
 interface Case { N: number; C: number; M: number; H: number; W: number; kh: number; kw: number; batch?: string }
 
 const CASES: Case[] = [
-  { N: 2, C: 5, M: 11, H: 12, W: 8, kh: 4, kw: 4 },
-  { N: 1, C: 3, M: 9, H: 16, W: 24, kh: 8, kw: 4 },
-  { N: 3, C: 4, M: 6, H: 8, W: 8, kh: 4, kw: 4, batch: "batch" },
+  { N: 2, C: 2, M: 11, H: 16, W: 24, kh: 8, kw: 8 },
+  { N: 1, C: 3, M: 9, H: 32, W: 16, kh: 16, kw: 8 },
+  { N: 3, C: 1, M: 6, H: 16, W: 27, kh: 8, kw: 9, batch: "batch" },
 ];
 
 function patchModel(c: Case, act: "uint8" | "int8", zx: number, zy: number, w: Int8Array, bias: Int32Array, ws: number[]) {
@@ -84,8 +84,8 @@ for (const act of ["uint8", "int8"] as const) {
   });
 }
 
-test("a patch-embedding Conv with patches of fewer than 64 codes stays a QConv", async () => {
-  const c = { N: 1, C: 1, M: 4, H: 8, W: 8, kh: 4, kw: 4 };
-  const model = await loadModel(patchModel(c, "uint8", 120, 100, new Int8Array(64).fill(3), new Int32Array(4), [0.01, 0.02, 0.03, 0.04]));
+test("a strided Conv whose kernel equals its stride but is smaller than 8×8 (a CNN's 4×4) stays a QConv", async () => {
+  const c = { N: 1, C: 8, M: 4, H: 8, W: 8, kh: 4, kw: 4 };
+  const model = await loadModel(patchModel(c, "uint8", 120, 100, new Int8Array(512).fill(3), new Int32Array(4), [0.01, 0.02, 0.03, 0.04]));
   assert.equal(lowerWithReport(model).report.nodes.find((e) => e.name === "embed")?.loweredAs, "com.qkit.QConv");
 });

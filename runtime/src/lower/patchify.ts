@@ -11,8 +11,11 @@ import { makeTensor, tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
 import { BYTE_DTYPES, failed, moveShapeReaders, quantizedConstant, quantizedInput, quantizedOutput } from "./match.js";
 
-/** Patches smaller than this many codes stay a QConv: their GEMM rows are too short to pay for the copies. */
-const MIN_PATCH = 64;
+/**
+ * Patches narrower or lower than this stay a QConv (a CNN's 2×2 or 4×4 strided convolution): their rows are too short
+ * for the copies, which move a patch row as one run, to pay.
+ */
+const MIN_SIDE = 8;
 
 function ints(node: Node, name: string): number[] | undefined {
   const a = node.attributes.get(name);
@@ -43,7 +46,7 @@ export function patchifyLowering(node: Node): (() => string) | undefined {
   const dilations = ints(node, "dilations") ?? [1, 1];
   if (kernel[0] !== kh || kernel[1] !== kw || strides[0] !== kh || strides[1] !== kw) return undefined;
   if (pads.some((p) => p !== 0) || dilations.some((d) => d !== 1)) return undefined;
-  if (kh * kw < 4 || C * kh * kw < MIN_PATCH || H % kh !== 0 || W % kw !== 0) return undefined;
+  if (kh < MIN_SIDE || kw < MIN_SIDE || H % kh !== 0 || W % kw !== 0) return undefined;
   if (tensorToNumbers(w.scale.tensor!).length > 1 && w.axis !== 0) return undefined;
   let bias: NodeArg = null;
   let biasScale: NodeArg = null;
