@@ -150,6 +150,14 @@ export function qlut(x: usize, y: usize, n: i32, table: usize, signed: i32): voi
 export function qquantize(x: usize, y: usize, n: i32, s: f32, zp: i32, qmin: i32, qmax: i32, signed: i32): void {
   const vs = f32x4.splat(s), vz = i32x4.splat(zp), vlo = codeLow(qmin, zp), vhi = codeHigh(qmax, zp);
   let i = 0;
+  // Sixteen codes per step: one narrowing chain and one store for four vectors.
+  for (; i + 16 <= n; i += 16) {
+    const at = x + (<usize>i << 2);
+    const q0 = toCodes(f32x4.div(v128.load(at), vs), vlo, vhi, vz), q1 = toCodes(f32x4.div(v128.load(at, 16), vs), vlo, vhi, vz);
+    const q2 = toCodes(f32x4.div(v128.load(at, 32), vs), vlo, vhi, vz), q3 = toCodes(f32x4.div(v128.load(at, 48), vs), vlo, vhi, vz);
+    const h0 = i16x8.narrow_i32x4_s(q0, q1), h1 = i16x8.narrow_i32x4_s(q2, q3);
+    v128.store(y + i, signed != 0 ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+  }
   for (; i + 4 <= n; i += 4) {
     store4(y + i, toCodes(f32x4.div(v128.load(x + (<usize>i << 2)), vs), vlo, vhi, vz), signed != 0);
   }

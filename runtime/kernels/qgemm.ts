@@ -10,7 +10,7 @@
 // float32; with flag 4, q = clamp(nearest_even(f32(acc) / mult[0]) + zy, qlo, qhi) (QuantizeLinear's division, what
 // an activation × activation MatMul requantizes with). Rounded as qround's toCodes does (bounded, then the adder's own
 // round half to even): the same codes as nearest + a saturating conversion, in fewer instructions per tile.
-import { codeHigh, codeLow, toCodes } from "./qround";
+import { codeHigh, codeLow, finiteToCodes, magicLessZero, toCodes } from "./qround";
 import { storeCodes } from "./qcommon";
 
 /** Rows per packed activation chunk: the chunk stays in cache while every column block passes over it. */
@@ -113,7 +113,7 @@ export function qgemm_pack_b(src: usize, K: i32, N: i32, sk: i32, sn: i32, zb: i
 /** Requantize one row's 8 columns (acc0: columns 0–3, acc1: 4–7) and store `cols` bytes at y. */
 // @ts-ignore: decorator
 @inline function requantRow(
-  acc0: v128, acc1: v128, m0: v128, m1: v128, o0: v128, o1: v128, zy: v128, flo: v128, fhi: v128, flags: i32,
+  acc0: v128, acc1: v128, m0: v128, m1: v128, o0: v128, o1: v128, zy: v128, magicZy: v128, flo: v128, fhi: v128, flags: i32,
   y: usize, cols: i32, tmp: usize,
 ): void {
   let f0: v128, f1: v128;
@@ -124,13 +124,15 @@ export function qgemm_pack_b(src: usize, K: i32, N: i32, sk: i32, sn: i32, zb: i
     f0 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), m0), o0);
     f1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), m1), o1);
   }
-  storeCodes(toCodes(f0, flo, fhi, zy), toCodes(f1, flo, fhi, zy), (flags & 2) != 0, y, cols, tmp);
+  if ((flags & 8) != 0) storeCodes(finiteToCodes(f0, flo, fhi, magicZy), finiteToCodes(f1, flo, fhi, magicZy), (flags & 2) != 0, y, cols, tmp);
+  else storeCodes(toCodes(f0, flo, fhi, zy), toCodes(f1, flo, fhi, zy), (flags & 2) != 0, y, cols, tmp);
 }
 
 /**
  * Y = requant(X·B + bias) for column blocks [j0, j1) and row panels [p0, p1) (4 rows each). x: rows × K bytes
  * (zero point xz); b: packed by qgemm_pack_b; bias (i32), mult and off (f32): one per column, padded to whole blocks;
- * y: rows × N bytes. flags: bit 0 signed X, bit 1 signed Y, bit 2 divide by mult[0] (no off).
+ * y: rows × N bytes. flags: bit 0 signed X, bit 1 signed Y, bit 2 divide by mult[0] (no off), bit 3 every multiplier and
+ * offset finite (and a divisor nonzero), so no NaN can reach the rounding and it takes finiteToCodes.
  */
 export function qgemm_rows(
   x: usize, rows: i32, K: i32, xz: i32, b: usize, N: i32, bias: usize, mult: usize, off: usize, y: usize,
@@ -139,7 +141,7 @@ export function qgemm_rows(
   const K2 = (K + 1) & ~1;
   const kp = K2 >> 1;
   const signed = (flags & 1) != 0;
-  const vzy = i32x4.splat(zy), lo = codeLow(qlo, zy), hi = codeHigh(qhi, zy);
+  const vzy = i32x4.splat(zy), magicZy = magicLessZero(zy), lo = codeLow(qlo, zy), hi = codeHigh(qhi, zy);
   const tmp = scratch + <usize>(GROWS * K2 * 2);
   const divide = (flags & 4) != 0;
   const chunkPanels = GROWS >> 2;
@@ -183,10 +185,10 @@ export function qgemm_rows(
           w += 32;
         }
         const yr = y + <usize>r0 * N + n0;
-        requantRow(c00, c01, m0, m1, o0, o1, vzy, lo, hi, flags, yr, cols, tmp);
-        if (nr > 1) requantRow(c10, c11, m0, m1, o0, o1, vzy, lo, hi, flags, yr + <usize>N, cols, tmp);
-        if (nr > 2) requantRow(c20, c21, m0, m1, o0, o1, vzy, lo, hi, flags, yr + <usize>N * 2, cols, tmp);
-        if (nr > 3) requantRow(c30, c31, m0, m1, o0, o1, vzy, lo, hi, flags, yr + <usize>N * 3, cols, tmp);
+        requantRow(c00, c01, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr, cols, tmp);
+        if (nr > 1) requantRow(c10, c11, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + <usize>N, cols, tmp);
+        if (nr > 2) requantRow(c20, c21, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + <usize>N * 2, cols, tmp);
+        if (nr > 3) requantRow(c30, c31, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + <usize>N * 3, cols, tmp);
       }
     }
   }

@@ -24,3 +24,19 @@ const MAGIC: f32 = 12582912;
   const bounded = f32x4.pmin(f32x4.pmax(v128.and(v, f32x4.eq(v, v)), lo), hi);
   return i32x4.add(i32x4.sub(f32x4.add(bounded, magic), magic), zy);
 }
+
+/** The bit pattern of MAGIC less the zero point: subtracting it leaves round_half_even(v) + zy in one step. */
+// @ts-ignore: decorator
+@inline export function magicLessZero(zy: i32): v128 {
+  return i32x4.splat(reinterpret<i32>(MAGIC) - zy);
+}
+
+/**
+ * toCodes for values known to be finite (an integer accumulator times a finite multiplier, plus a finite offset):
+ * no NaN mask, and the zero point folded into the subtracted magic (magicLessZero): four instructions per vector
+ * instead of seven, what an epilogue over short K saves most on.
+ */
+// @ts-ignore: decorator
+@inline export function finiteToCodes(v: v128, lo: v128, hi: v128, magicZy: v128): v128 {
+  return i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, lo), hi), f32x4.splat(MAGIC)), magicZy);
+}

@@ -43,6 +43,11 @@ export function qsoftmax(x: usize, y: usize, n: i32, inner: i32, table: usize, i
 }
 
 // @ts-ignore: decorator
+@inline function entry(table: usize, index: i32): f32 {
+  return load<f32>(table + (<usize>index << 2));
+}
+
+// @ts-ignore: decorator
 @inline function qsoftmaxRow(x: usize, y: usize, n: i32, table: usize, invSy: f32, zy: i32, qlo: i32, qhi: i32, xs: bool, ys: bool,
   e: usize): void {
   let i = 0;
@@ -59,6 +64,25 @@ export function qsoftmax(x: usize, y: usize, n: i32, inner: i32, table: usize, i
   for (; i < n; i++) m = max(m, code(x + i, xs));
   let vs = f32x4.splat(0);
   i = 0;
+  // Sixteen exponentials per step: the differences m − q of a vector of codes, looked up lane by lane.
+  const vm = i8x16.splat(<i8>m);
+  for (; i + 16 <= n; i += 16) {
+    const d = i8x16.sub(vm, v128.load(x + i));
+    const at = e + (<usize>i << 2);
+    const v0 = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(entry(table, i8x16.extract_lane_u(d, 0))),
+      1, entry(table, i8x16.extract_lane_u(d, 1))), 2, entry(table, i8x16.extract_lane_u(d, 2))), 3, entry(table, i8x16.extract_lane_u(d, 3)));
+    const v1 = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(entry(table, i8x16.extract_lane_u(d, 4))),
+      1, entry(table, i8x16.extract_lane_u(d, 5))), 2, entry(table, i8x16.extract_lane_u(d, 6))), 3, entry(table, i8x16.extract_lane_u(d, 7)));
+    const v2 = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(entry(table, i8x16.extract_lane_u(d, 8))),
+      1, entry(table, i8x16.extract_lane_u(d, 9))), 2, entry(table, i8x16.extract_lane_u(d, 10))), 3, entry(table, i8x16.extract_lane_u(d, 11)));
+    const v3 = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(entry(table, i8x16.extract_lane_u(d, 12))),
+      1, entry(table, i8x16.extract_lane_u(d, 13))), 2, entry(table, i8x16.extract_lane_u(d, 14))), 3, entry(table, i8x16.extract_lane_u(d, 15)));
+    v128.store(at, v0);
+    v128.store(at, v1, 16);
+    v128.store(at, v2, 32);
+    v128.store(at, v3, 48);
+    vs = f32x4.add(f32x4.add(f32x4.add(f32x4.add(vs, v0), v1), v2), v3);
+  }
   for (; i + 4 <= n; i += 4) {
     const a = load<f32>(table + (<usize>(m - code(x + i, xs)) << 2));
     const b = load<f32>(table + (<usize>(m - code(x + i + 1, xs)) << 2));
@@ -77,6 +101,16 @@ export function qsoftmax(x: usize, y: usize, n: i32, inner: i32, table: usize, i
   const k = invSy / s;
   const vk = f32x4.splat(k), vz = i32x4.splat(zy), vlo = codeLow(qlo, zy), vhi = codeHigh(qhi, zy);
   i = 0;
+  // Sixteen outputs per step: one narrowing chain and one store for four vectors.
+  for (; i + 16 <= n; i += 16) {
+    const at = e + (<usize>i << 2);
+    const c0 = toCodes(f32x4.mul(v128.load(at), vk), vlo, vhi, vz);
+    const c1 = toCodes(f32x4.mul(v128.load(at, 16), vk), vlo, vhi, vz);
+    const c2 = toCodes(f32x4.mul(v128.load(at, 32), vk), vlo, vhi, vz);
+    const c3 = toCodes(f32x4.mul(v128.load(at, 48), vk), vlo, vhi, vz);
+    const h0 = i16x8.narrow_i32x4_s(c0, c1), h1 = i16x8.narrow_i32x4_s(c2, c3);
+    v128.store(y + i, ys ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+  }
   for (; i + 4 <= n; i += 4) {
     const c = toCodes(f32x4.mul(v128.load(e + (<usize>i << 2)), vk), vlo, vhi, vz);
     const h = i16x8.narrow_i32x4_s(c, c);

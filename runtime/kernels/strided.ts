@@ -10,7 +10,17 @@ export function strided_copy_u8(x: usize, y: usize, n0: i32, n1: i32, n2: i32, n
   for (let i0 = i0lo; i0 < i0hi; i0++) {
     for (let i1 = 0; i1 < n1; i1++) {
       let base = x + <usize>i0 * <usize>s0 + <usize>i1 * <usize>s1;
-      if (s3 == 1) {
+      if (s3 == 1 && n3 >= 16 && n3 <= 256) {
+        // Short runs (a patch row, an attention head) as vectors: memory.copy is a call per run. The last vector
+        // ends where the run ends, overlapping the one before it: nothing outside the run is read or written.
+        const last = <usize>(n3 - 16);
+        for (let i2 = 0; i2 < n2; i2++) {
+          for (let c: usize = 0; c < last; c += 16) v128.store(o + c, v128.load(base + c));
+          v128.store(o + last, v128.load(base + last));
+          base += <usize>s2;
+          o += <usize>n3;
+        }
+      } else if (s3 == 1) {
         for (let i2 = 0; i2 < n2; i2++) {
           memory.copy(o, base, <usize>n3);
           base += <usize>s2;

@@ -90,6 +90,12 @@ const CASES: Case[] = [
   transposeCase([2, 3, 4, 5], [0, 2, 1, 3]),
   transposeCase([3, 19, 8], [0, 2, 1]),
   transposeCase([2, 3, 4, 5], [3, 2, 1, 0]),
+  // Runs of 16 to 256 bytes go as vectors (the last one overlapping), longer ones as block copies.
+  transposeCase([2, 5, 3, 16], [0, 2, 1, 3]),
+  transposeCase([3, 4, 37], [1, 0, 2]),
+  transposeCase([2, 3, 256], [1, 0, 2]),
+  transposeCase([2, 3, 257], [1, 0, 2]),
+  sliceCase([3, 5, 40], [1, 3], [4, 23], [1, 2], [1, 1]),
   transposeCase([1, 17, 8], [1, 0, 2], false),
   transposeCase([2, 3, 2, 3, 2], [4, 3, 2, 1, 0], false),
   sliceCase([4, 6, 10], [1, 2], [6, 9], [1, 2], [1, 1]),

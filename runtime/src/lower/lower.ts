@@ -8,6 +8,7 @@ import { RULES, type Lowering } from "./rules.js";
 import { lowerChains } from "./chains.js";
 import { floatReason } from "./reasons.js";
 import { splitLowering } from "./split.js";
+import { patchifyLowering } from "./patchify.js";
 import { composeLuts } from "./compose-luts.js";
 import { foldConvClamps } from "./fold-conv-clamps.js";
 
@@ -69,6 +70,11 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
       const split = splitLowering(node);
       if (failed(split)) entry.reason = floatReason(node, split);
       else entry.loweredAs = split();
+      continue;
+    }
+    const patches = node.opType === "Conv" && (node.domain === "" || node.domain === "ai.onnx") ? patchifyLowering(node) : undefined;
+    if (patches) {
+      entry.loweredAs = patches();
       continue;
     }
     const chain = chains.get(node);

@@ -13,6 +13,12 @@ export const QGEMM_EXPORTS = {
   },
 } as const satisfies ExportTable;
 
+/**
+ * Flag: no multiplier or offset is infinite or NaN (and a divisor is not 0), so the integer accumulators cannot
+ * become NaN and the kernel's rounding skips its NaN mask.
+ */
+const FINITE = 8;
+
 /** Rows per panel and columns per block of the kernel's output tile. */
 const ROWS = 4;
 const COLUMNS = 8;
@@ -29,7 +35,7 @@ export interface PackedQgemm {
   readonly zy: number;
   readonly qlo: number;
   readonly qhi: number;
-  /** bit 0 signed X, bit 1 signed Y, bit 2 divide by the one scale in mult (activation × activation). */
+  /** bit 0 signed X, bit 1 signed Y, bit 2 divide by the one scale in mult (activation × activation), bit 3 FINITE. */
   readonly flags: number;
 }
 
@@ -90,7 +96,8 @@ export class QgemmKernels {
     biasView.set(rq.biasAcc.subarray(0, N));
     multView.set(rq.mult.subarray(0, N));
     offView.set(rq.off.subarray(0, N));
-    const flags = (rq.signedInput ? 1 : 0) | (rq.signedOutput ? 2 : 0);
+    const finite = multView.every(Number.isFinite) && offView.every(Number.isFinite);
+    const flags = (rq.signedInput ? 1 : 0) | (rq.signedOutput ? 2 : 0) | (finite ? FINITE : 0);
     return { K, N, b, bias, mult, off, zx: rq.zx, zy: rq.zy, qlo: rq.qlo, qhi: rq.qhi, flags };
   }
 
@@ -119,7 +126,9 @@ export class QgemmKernels {
     rt.view(Int32Array, bias, padded).fill(0);
     rt.f32(mult, padded).fill(Math.fround(q.scale));
     rt.f32(off, padded).fill(0);
-    const flags = (q.signedA ? 1 : 0) | (q.signedOutput ? 2 : 0) | 4;
+    const divisor = Math.fround(q.scale);
+    const finite = Number.isFinite(divisor) && divisor !== 0;
+    const flags = (q.signedA ? 1 : 0) | (q.signedOutput ? 2 : 0) | 4 | (finite ? FINITE : 0);
     return { K, N, b: 0, bias, mult, off, zx: q.za, zy: q.zy, qlo: q.qlo, qhi: q.qhi, flags };
   }
 
