@@ -101,6 +101,8 @@ export interface TargetStatus {
  */
 export interface CheckTimings {
   debounceMs: number;
+  /** The edit came after a quiet gap (none within `qkit.debounceMs` before it) and its check started without a debounce. */
+  checkedAtOnce: boolean;
   compileMs: number;
   workerStartMs: number;
   modelDecodeMs: number;
