@@ -51,11 +51,12 @@ interface Spare {
 }
 
 /**
- * Spares kept warm: one for the next check, and one more for when edits come faster than a spare warms up. Each
- * check takes one, and a replacement starts once the check is done (at once when none is left), so warming never
- * competes with the check an edit waits for.
+ * Spares kept warm: each check takes one, and a replacement starts once the check is done (at once when none is
+ * left). An edit after a quiet gap is checked at once, so when edits follow each other's diagnostics the next check
+ * comes while the last replacement still starts (a process, the runtime, the model: a few hundred ms of CPU); with
+ * three, each spare has two checks' time to warm up, and a check on a busy machine still finds one ready.
  */
-const SPARES = 2;
+const SPARES = 3;
 
 /**
  * Runs each check in a fresh sandbox process and throws it away afterwards, so a quantizer's globals,
