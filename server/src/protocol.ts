@@ -16,7 +16,7 @@ export interface QkitSettings {
    * resident memory during it is capped at the same size. Calibration has no time limit.
    */
   calibrationMemoryLimitMb: number;
-  /** Quiet time after an edit before the quantizer runs again. */
+  /** An edit within this time of the previous one waits until the typing stops for this long; one after a longer gap is checked at once. */
   debounceMs: number;
   /** After calibration, nodes whose SQNR (dB) is below this get a warning at the line that annotated them. */
   sqnrThresholdDb: number;
@@ -101,6 +101,8 @@ export interface TargetStatus {
  */
 export interface CheckTimings {
   debounceMs: number;
+  /** The edit came after a quiet gap (none within `qkit.debounceMs` before it) and its check started without a debounce. */
+  checkedAtOnce: boolean;
   compileMs: number;
   workerStartMs: number;
   modelDecodeMs: number;

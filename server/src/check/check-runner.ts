@@ -1,7 +1,7 @@
-import * as path from "node:path";
 import { startSandbox, supervise, type Sandbox, type SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
 import type { CheckJob, CheckReport, LoadFailure, ModelSource, WorkerData, WorkerMessage } from "./worker-protocol.js";
+import { checkWorkerFile } from "./worker-file.js";
 
 export type CheckOutcome =
   | { kind: "done"; report: CheckReport; durationMs: number; startup: CheckStartup }
@@ -39,7 +39,7 @@ export interface CheckLimits {
   memoryLimitMb: number;
 }
 
-const WORKER_FILE = path.join(__dirname, "check-worker.js");
+const WORKER_FILE = checkWorkerFile();
 // Decoding a model and loading the runtime is the server's cost, not the quantizer's: it gets its own, generous budget.
 const STARTUP_TIMEOUT_MS = 60_000;
 
@@ -51,11 +51,12 @@ interface Spare {
 }
 
 /**
- * Spares kept warm: one for the next check, and one more for when edits come faster than a spare warms up. Each
- * check takes one, and a replacement starts once the check is done (at once when none is left), so warming never
- * competes with the check an edit waits for.
+ * Spares kept warm: each check takes one, and a replacement starts once the check is done (at once when none is
+ * left). An edit after a quiet gap is checked at once, so when edits follow each other's diagnostics the next check
+ * comes while the last replacement still starts (a process, the runtime, the model: a few hundred ms of CPU); with
+ * three, each spare has two checks' time to warm up, and a check on a busy machine still finds one ready.
  */
-const SPARES = 2;
+const SPARES = 3;
 
 /**
  * Runs each check in a fresh sandbox process and throws it away afterwards, so a quantizer's globals,

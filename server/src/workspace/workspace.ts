@@ -55,7 +55,7 @@ export class Workspace {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** When each file was last edited, and how long its last edit waited for the debounce. */
   readonly #editedAt = new Map<string, number>();
-  readonly #debounced = new Map<string, number>();
+  readonly #debounced = new Map<string, { ms: number; atOnce: boolean }>();
   readonly #typeCheckMs = new Map<string, number>();
   readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   readonly #typeDiagnostics = new Map<string, Versioned<Diagnostic[]>>();
@@ -121,12 +121,22 @@ export class Workspace {
     // A newer edit makes the running check pointless: stop it now rather than after the debounce.
     for (const target of this.#affectedTargets(file)) this.#running.get(target.quantizerPath)?.abort.abort();
     clearTimeout(this.#timers.get(file));
-    this.#editedAt.set(file, performance.now());
+    const now = performance.now();
+    const previous = this.#editedAt.get(file);
+    this.#editedAt.set(file, now);
     this.#idle.touch();
+    // Only a burst of typing waits: an edit after a quiet gap (no edit within the debounce) is checked at once, as
+    // an edit whose check a newer edit cancels costs only a spare sandbox.
+    if (previous === undefined || now - previous >= this.settings.debounceMs) {
+      this.#timers.delete(file);
+      this.#debounced.set(file, { ms: 0, atOnce: true });
+      this.#afterEdit(file);
+      return;
+    }
     this.#precompile(file);
     this.#timers.set(file, setTimeout(() => {
       this.#timers.delete(file);
-      this.#debounced.set(file, Math.round(performance.now() - (this.#editedAt.get(file) ?? performance.now())));
+      this.#debounced.set(file, { ms: Math.round(performance.now() - (this.#editedAt.get(file) ?? performance.now())), atOnce: false });
       this.#afterEdit(file);
     }, this.settings.debounceMs));
   }
@@ -365,7 +375,8 @@ export class Workspace {
       const { load, annotate, check, report } = outcome.report.timings;
       const { waitMs, decodeMs, warm, model: modelSource } = outcome.startup;
       result.timings = {
-        debounceMs: this.#debounced.get(file) ?? 0,
+        debounceMs: this.#debounced.get(file)?.ms ?? 0,
+        checkedAtOnce: this.#debounced.get(file)?.atOnce ?? false,
         compileMs: Math.round(dispatched - compileStarted),
         workerStartMs: waitMs,
         modelDecodeMs: decodeMs,
