@@ -3,7 +3,7 @@ import type { Node } from "../graph/node.js";
 import { cloneModel } from "../model-clone.js";
 import { stringAttribute } from "../onnx/attributes.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
-import { ACTIVATION_DTYPES, failed, hasShapeReaders, moveShapeReaders } from "./match.js";
+import { ACTIVATION_DTYPES, failed, hasShapeReaders, moveShapeReaders, replaceQuantizedOutput } from "./match.js";
 import { RULES, type Lowering } from "./rules.js";
 import { lowerChains } from "./chains.js";
 import { floatReason } from "./reasons.js";
@@ -148,12 +148,7 @@ function replace(node: Node, l: Lowering): string {
   result.meta.shape = q.meta.shape;
   const tensor = q.valueName;
   const name = node.name;
-  for (const dup of l.out.duplicates) {
-    dup.replaceAllUsesWith(result);
-    graph.eraseNode(dup);
-  }
-  q.replaceAllUsesWith(result);
-  graph.eraseNode(q);
+  replaceQuantizedOutput(l.out, result);
   moveShapeReaders(node, result);
   if (l.out.activation) moveShapeReaders(l.out.activation, result);
   if (l.absorbed) moveShapeReaders(l.absorbed, result);

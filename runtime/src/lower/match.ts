@@ -172,3 +172,11 @@ export function quantizedOutput(node: Node, fuseActivation: boolean): Match<Quan
 export function failed<T>(m: Match<T>): m is string {
   return typeof m === "string";
 }
+
+/** `result` produces the quantized output from now on: every QuantizeLinear of it (the duplicates too) gives way. */
+export function replaceQuantizedOutput(out: QuantizedOutput, result: Node): void {
+  for (const q of [...out.duplicates, out.quantize]) {
+    q.replaceAllUsesWith(result);
+    q.graph.eraseNode(q);
+  }
+}

@@ -9,7 +9,7 @@ import type { onnx } from "../onnx/proto.js";
 import { intsAttribute } from "../onnx/attributes.js";
 import { makeTensor, tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
-import { BYTE_DTYPES, failed, moveShapeReaders, quantizedConstant, quantizedInput, quantizedOutput } from "./match.js";
+import { BYTE_DTYPES, failed, moveShapeReaders, quantizedConstant, quantizedInput, quantizedOutput, replaceQuantizedOutput } from "./match.js";
 
 /**
  * Patches narrower or lower than this stay a QConv (a CNN's 2×2 or 4×4 strided convolution): their rows are too short
@@ -104,12 +104,7 @@ export function patchifyLowering(node: Node): (() => string) | undefined {
     const byChannel = call("Transpose", [byPixel], [intsAttribute("perm", [0, 2, 1])], [N, M, P], outDtype);
     const result = call("Reshape", [byChannel, shapeOf([-1, M, OH, OW])], [], [...(out.quantize.meta.shape ?? [N, M, OH, OW])], outDtype);
     const tensor = out.quantize.valueName;
-    for (const dup of out.duplicates) {
-      dup.replaceAllUsesWith(result);
-      graph.eraseNode(dup);
-    }
-    out.quantize.replaceAllUsesWith(result);
-    graph.eraseNode(out.quantize);
+    replaceQuantizedOutput(out, result);
     moveShapeReaders(node, result);
     graph.eraseNode(node);
     graph.setOutputNames(result, [tensor]);

@@ -4,7 +4,7 @@ import type { Node, NodeArg } from "../graph/node.js";
 import { stringAttribute } from "../onnx/attributes.js";
 import { tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
-import { BYTE_DTYPES, failed, hasShapeReaders, moveShapeReaders, quantizedInput, quantizedOutput, type Match, type QuantizedInput, type QuantizedOutput } from "./match.js";
+import { BYTE_DTYPES, failed, hasShapeReaders, moveShapeReaders, quantizedInput, quantizedOutput, replaceQuantizedOutput, type Match, type QuantizedInput, type QuantizedOutput } from "./match.js";
 
 function same(x: QuantizedInput, out: QuantizedOutput): boolean {
   const v = (n: Node | null) => (n ? tensorToNumbers(n.tensor!)[0] : 0);
@@ -53,12 +53,7 @@ export function splitLowering(node: Node): Match<() => string> {
         result.meta.shape = out.quantize.meta.shape;
       }
       const tensor = out.quantize.valueName;
-      for (const dup of out.duplicates) {
-        dup.replaceAllUsesWith(result);
-        graph.eraseNode(dup);
-      }
-      out.quantize.replaceAllUsesWith(result);
-      graph.eraseNode(out.quantize);
+      replaceQuantizedOutput(out, result);
       moveShapeReaders(item, result);
       if (result !== part) graph.setOutputNames(result, [tensor]);
     });
