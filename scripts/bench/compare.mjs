@@ -1,0 +1,80 @@
+// `npm run bench -- compare --with DIR [--fp32] [--only a,b] [--samples N]`: this tree's qkit against another built
+// checkout of qkit (DIR, after its own `npm run build`) and onnxruntime-web (wasm, 1 thread), all three in one process,
+// samples interleaved, on every model of the corpus: int8 (each model quantized once by this tree's ort-qdq, uint8
+// activations, and the same QDQ file run by all three) or, with --fp32, the float files. Separate bench runs of two
+// trees differ by more than a change is worth on a machine whose speed drifts (ratios to onnxruntime-web moved by
+// ±0.07 between runs of one tree); interleaving the two builds in one process cancels the drift. Prints medians, each
+// tree's ratio to onnxruntime-web and this tree's time over the other's, with their geometric means.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { corpusModels, referenceFor, why } from "../bench-corpus.mjs";
+import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure, root } from "../bench-support.mjs";
+
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const otherRoot = option("--with");
+const fp32 = args.includes("--fp32");
+const only = option("--only")?.split(",");
+const samples = Number(option("--samples") ?? 15);
+const otherTooling = otherRoot && path.resolve(otherRoot, "runtime", "dist", "src", "tooling.js");
+if (!otherTooling || !existsSync(otherTooling)) {
+  console.error(`usage: npm run bench -- compare --with DIR [--fp32] [--only a,b] [--samples N]; DIR is another qkit checkout built with npm run build${otherTooling ? ` (${otherTooling} not found)` : ""}`);
+  process.exit(2);
+}
+const { qkit, ortWeb, ortNode } = loadEngines();
+const other = require(otherTooling);
+const dir = mkdtempSync(path.join(os.tmpdir(), "qkit-compare-"));
+const loadBefore = loadAverage();
+const rows = [];
+const thisOverOther = [];
+const ratios = { this: [], other: [] };
+try {
+  for (const entry of corpusModels(only)) {
+    if (entry.skip) { rows.push([entry.name, "", "", "", "", "", `skipped: ${entry.skip}`]); continue; }
+    let sessions;
+    try {
+      const reference = await referenceFor(entry, ortNode);
+      const dims = [1, ...reference.dims.slice(1)];
+      const input = reference.input.slice(0, dims.reduce((a, b) => a * b, 1));
+      let file = entry.file;
+      if (!fp32) {
+        const model = await qkit.loadModel(entry.file);
+        const prepared = qkit.prepare(model, new qkit.OrtQdqQuantizer({ activationType: "uint8", perChannel: true }));
+        await qkit.calibrate(prepared, [{ [qkit.modelInputs(model.graph)[0].name]: new qkit.Tensor(reference.type, input, dims) }]);
+        file = path.join(dir, `${entry.name}.qdq.onnx`);
+        await qkit.exportOnnx(qkit.convert(prepared), file);
+      }
+      sessions = {
+        this: await qkit.createSession(file, { threads: 1 }),
+        other: await other.createSession(file, { threads: 1 }),
+        web: await ortWeb.InferenceSession.create(file, { executionProviders: ["wasm"] }),
+      };
+      const { this: mine, other: theirs, web } = sessions;
+      const t = await measure({
+        this: () => mine.run({ [mine.inputNames[0]]: new qkit.Tensor(reference.type, input, dims) }),
+        other: () => theirs.run({ [theirs.inputNames[0]]: new other.Tensor(reference.type, input, dims) }),
+        web: () => web.run({ [web.inputNames[0]]: new ortWeb.Tensor(reference.type, input, dims) }),
+      }, samples);
+      ratios.this.push(t.this / t.web);
+      ratios.other.push(t.other / t.web);
+      thisOverOther.push(t.this / t.other);
+      rows.push([entry.name, fmtMs(t.this), fmtMs(t.other), fmtMs(t.web), `${(t.this / t.web).toFixed(3)}×`, `${(t.other / t.web).toFixed(3)}×`, `${(t.this / t.other).toFixed(3)}×`]);
+      console.error(`measured ${entry.name}`);
+    } catch (error) {
+      rows.push([entry.name, "", "", "", "", "", `cannot run: ${why(error)}`]);
+    } finally {
+      for (const s of Object.values(sessions ?? {})) await s.release?.();
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+if (thisOverOther.length) {
+  rows.push([`**geomean** (${thisOverOther.length} models)`, "", "", "", `**${geomean(ratios.this).toFixed(3)}×**`, `**${geomean(ratios.other).toFixed(3)}×**`, `**${geomean(thisOverOther).toFixed(3)}×**`]);
+}
+console.log(`\n${fp32 ? "fp32" : "int8 (ort-qdq, uint8 activations)"}, batch 1, 1 thread, median ms of ${samples} interleaved samples; "this" is ${root}, "other" ${path.resolve(otherRoot)}\n`);
+console.log(markdownTable(["model", "this", "other", "ORT-web", "this / ORT-web", "other / ORT-web", "this / other"], rows));
+console.log(`\nload average (1 min) before / after: ${loadBefore} / ${loadAverage()}`);
