@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { corpusModels, referenceFor, why } from "../bench-corpus.mjs";
-import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure, root } from "../bench-support.mjs";
+import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure } from "../bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -75,6 +75,6 @@ try {
 if (thisOverOther.length) {
   rows.push([`**geomean** (${thisOverOther.length} models)`, "", "", "", `**${geomean(ratios.this).toFixed(3)}×**`, `**${geomean(ratios.other).toFixed(3)}×**`, `**${geomean(thisOverOther).toFixed(3)}×**`]);
 }
-console.log(`\n${fp32 ? "fp32" : "int8 (ort-qdq, uint8 activations)"}, batch 1, 1 thread, median ms of ${samples} interleaved samples; "this" is ${root}, "other" ${path.resolve(otherRoot)}\n`);
+console.log(`\n${fp32 ? "fp32" : "int8 (ort-qdq, uint8 activations)"}, batch 1, 1 thread, median ms of ${samples} interleaved samples; "this" is this checkout, "other" the one given by --with\n`);
 console.log(markdownTable(["model", "this", "other", "ORT-web", "this / ORT-web", "other / ORT-web", "this / other"], rows));
 console.log(`\nload average (1 min) before / after: ${loadBefore} / ${loadAverage()}`);
