@@ -1,7 +1,7 @@
 // Elementwise kernels on quantized bytes. Add and Mul repeat the Q/DQ reference's float32 steps one for one
 // (dequantize, operate, divide by the output scale, round half to even), so they match it bit for bit; Quantize and
 // Dequantize are QuantizeLinear/DequantizeLinear on kernel memory; lookup tables cover every unary op.
-import { codeHigh, codeLow, toCodes } from "./qround";
+import { codeHigh, codeLow, storeSixteenCodes, toCodes } from "./qround";
 
 // @ts-ignore: decorator
 @inline function load4(p: usize, signed: bool): v128 {
@@ -68,8 +68,7 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
     const q1 = binaryCodes(op, i32x4.extend_high_i16x8_s(la), lb, 1, b + (<usize>i << 2), bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
     const q2 = binaryCodes(op, i32x4.extend_low_i16x8_s(ha), hb, 0, b + (<usize>i << 2) + 32, bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
     const q3 = binaryCodes(op, i32x4.extend_high_i16x8_s(ha), hb, 1, b + (<usize>i << 2) + 32, bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
-    const h0 = i16x8.narrow_i32x4_s(q0, q1), h1 = i16x8.narrow_i32x4_s(q2, q3);
-    v128.store(y + i, ys ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+    storeSixteenCodes(q0, q1, q2, q3, ys, y + i);
   }
   for (; i + 4 <= n; i += 4) {
     const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(a + i, as), vza)), vsa);
@@ -155,8 +154,7 @@ export function qquantize(x: usize, y: usize, n: i32, s: f32, zp: i32, qmin: i32
     const at = x + (<usize>i << 2);
     const q0 = toCodes(f32x4.div(v128.load(at), vs), vlo, vhi, vz), q1 = toCodes(f32x4.div(v128.load(at, 16), vs), vlo, vhi, vz);
     const q2 = toCodes(f32x4.div(v128.load(at, 32), vs), vlo, vhi, vz), q3 = toCodes(f32x4.div(v128.load(at, 48), vs), vlo, vhi, vz);
-    const h0 = i16x8.narrow_i32x4_s(q0, q1), h1 = i16x8.narrow_i32x4_s(q2, q3);
-    v128.store(y + i, signed != 0 ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+    storeSixteenCodes(q0, q1, q2, q3, signed != 0, y + i);
   }
   for (; i + 4 <= n; i += 4) {
     store4(y + i, toCodes(f32x4.div(v128.load(x + (<usize>i << 2)), vs), vlo, vhi, vz), signed != 0);

@@ -5,7 +5,7 @@
 // codes are the reference's bit for bit; only its clamp is left out (there is none in the island, and f32x4.min/max
 // with their NaN rules cost as much as the rest of the row).
 import { madd } from "./madd";
-import { codeHigh, codeLow, toCodes } from "./qround";
+import { codeHigh, codeLow, storeSixteenCodes, toCodes } from "./qround";
 
 // @ts-ignore: decorator
 @inline function load4(p: usize, signed: bool): v128 {
@@ -120,8 +120,7 @@ export function qlayer_norm(x: usize, y: usize, n: i32, gamma: usize, beta: usiz
       const q1 = normCodes(row, gamma, beta, i + 4, vmu, vinv, vsy, vflo, vfhi, vzy);
       const q2 = normCodes(row, gamma, beta, i + 8, vmu, vinv, vsy, vflo, vfhi, vzy);
       const q3 = normCodes(row, gamma, beta, i + 12, vmu, vinv, vsy, vflo, vfhi, vzy);
-      const h0 = i16x8.narrow_i32x4_s(q0, q1), h1 = i16x8.narrow_i32x4_s(q2, q3);
-      v128.store(yr + i, ys ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+      storeSixteenCodes(q0, q1, q2, q3, ys, yr + i);
     }
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;

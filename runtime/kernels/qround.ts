@@ -40,3 +40,10 @@ const MAGIC: f32 = 12582912;
 @inline export function finiteToCodes(v: v128, lo: v128, hi: v128, magicZy: v128): v128 {
   return i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, lo), hi), f32x4.splat(MAGIC)), magicZy);
 }
+
+/** Narrow sixteen codes (four vectors of toCodes' output, already in the output type's range) to bytes, stored at y. */
+// @ts-ignore: decorator
+@inline export function storeSixteenCodes(q0: v128, q1: v128, q2: v128, q3: v128, signedOutput: bool, y: usize): void {
+  const h0 = i16x8.narrow_i32x4_s(q0, q1), h1 = i16x8.narrow_i32x4_s(q2, q3);
+  v128.store(y, signedOutput ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+}

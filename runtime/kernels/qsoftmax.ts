@@ -1,7 +1,7 @@
 // Softmax of quantized codes into quantized codes. Along a row, x − max is s·(q − q_max) with q_max − q an integer in
 // [0, 255]: its exponential is one of 256 floats, a table made once per scale. No dequantized tensor is written and no
 // exponential is computed while running: max of the codes, table lookups and a sum, then one scaling and rounding.
-import { codeHigh, codeLow, toCodes } from "./qround";
+import { codeHigh, codeLow, storeSixteenCodes, toCodes } from "./qround";
 
 // @ts-ignore: decorator
 @inline function code(p: usize, signed: bool): i32 {
@@ -108,8 +108,7 @@ export function qsoftmax(x: usize, y: usize, n: i32, inner: i32, table: usize, i
     const c1 = toCodes(f32x4.mul(v128.load(at, 16), vk), vlo, vhi, vz);
     const c2 = toCodes(f32x4.mul(v128.load(at, 32), vk), vlo, vhi, vz);
     const c3 = toCodes(f32x4.mul(v128.load(at, 48), vk), vlo, vhi, vz);
-    const h0 = i16x8.narrow_i32x4_s(c0, c1), h1 = i16x8.narrow_i32x4_s(c2, c3);
-    v128.store(y + i, ys ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+    storeSixteenCodes(c0, c1, c2, c3, ys, y + i);
   }
   for (; i + 4 <= n; i += 4) {
     const c = toCodes(f32x4.mul(v128.load(e + (<usize>i << 2)), vk), vlo, vhi, vz);
