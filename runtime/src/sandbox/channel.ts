@@ -40,7 +40,10 @@ const { workerData } = require("node:worker_threads");
 setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, "SIGKILL"); }, 250);
 `;
 
-/** A thread whose process object user code never sees: it kills the process once its parent is gone. */
+/**
+ * A thread whose process object user code never sees: it kills the process once its parent is gone. Only where the
+ * supervisor has no reaper of its own (orphan-reaper.ts): starting the thread costs a sandbox some 70 ms of CPU.
+ */
 function watchForOrphaning(): void {
   new Worker(ORPHAN_WATCH, { eval: true, workerData: process.ppid, resourceLimits: { maxOldGenerationSizeMb: 8 } }).unref();
 }
@@ -62,7 +65,9 @@ export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
   // cannot break.
   process.once("message", (message: unknown) => {
     process.disconnect();
-    resolveData((message as { data: unknown }).data);
+    const { data: sent, reaped } = message as { data: unknown; reaped?: boolean };
+    if (reaped !== true) watchForOrphaning();
+    resolveData(sent);
   });
   let partial = "";
   process.stdin.on("data", (chunk: Buffer) => {
@@ -75,9 +80,9 @@ export function sandboxChannel<In, Out>(): SandboxChannel<In, Out> {
     }
   });
   // The supervisor is gone (it stopped or crashed): nothing will read what this process computes. A process in an
-  // endless loop never hears of it, so a thread of its own watches for the orphaning and ends it.
+  // endless loop never hears of it: the supervisor's reaper, or else a thread of its own (started with the data),
+  // watches for the orphaning and ends it.
   process.stdin.on("end", () => reallyExit(0));
-  watchForOrphaning();
   const postNow = (message: unknown) => {
     const line = Buffer.from(`${JSON.stringify(message)}\n`);
     for (let offset = 0; offset < line.length; ) offset += writeSync(REPORT_FD, line, offset);

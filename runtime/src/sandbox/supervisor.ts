@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { SourceLocation } from "../source-location.js";
 import { REPORT_FD, SANDBOX_KEY, type SandboxReport } from "./channel.js";
+import { reapOnSupervisorDeath, reaperWatches } from "./orphan-reaper.js";
 
 /** What a sandbox running user code may use. */
 export interface SandboxLimits {
@@ -71,6 +72,8 @@ export class Sandbox {
     });
     live.add(this);
     installReaper();
+    const reaped = ownGroup && reaperWatches();
+    if (reaped) reapOnSupervisorDeath(liveGroups());
     this.#child.on("error", () => undefined);
     this.#child.stdin!.on("error", () => undefined);
     this.#child.stdout!.on("data", (chunk: Buffer) => log?.(chunk.toString().trimEnd()));
@@ -97,12 +100,14 @@ export class Sandbox {
     this.gone = new Promise((resolve) => {
       this.#child.once("exit", (code, signal) => {
         live.delete(this);
+        if (reaped) reapOnSupervisorDeath(liveGroups());
         // Its process group may hold what it spawned.
         this.#killGroup();
         resolve({ code, signal });
       });
     });
-    this.#child.send({ data }, (error) => {
+    // `reaped`: the supervisor's reaper kills the process if the supervisor dies, so it need not watch for that itself.
+    this.#child.send({ data, reaped }, (error) => {
       if (error) this.terminate();
     });
   }
@@ -166,6 +171,10 @@ export class Sandbox {
       // The group is empty.
     }
   }
+}
+
+function liveGroups(): number[] {
+  return [...live].flatMap((sandbox) => (sandbox.pid === undefined ? [] : [sandbox.pid]));
 }
 
 /** Sandboxes die with their supervisor, even one that exits without stopping them. */
