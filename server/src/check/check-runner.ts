@@ -1,7 +1,7 @@
 import { startSandbox, supervise, type Sandbox, type SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
 import type { CheckJob, CheckReport, LoadFailure, ModelSource, WorkerData, WorkerMessage } from "./worker-protocol.js";
-import { checkWorkerFile } from "./worker-file.js";
+import { checkWorkerFile, sandboxEntry } from "./worker-file.js";
 
 export type CheckOutcome =
   | { kind: "done"; report: CheckReport; durationMs: number; startup: CheckStartup }
@@ -39,7 +39,7 @@ export interface CheckLimits {
   memoryLimitMb: number;
 }
 
-const WORKER_FILE = checkWorkerFile();
+const WORKER_FILE = sandboxEntry(checkWorkerFile());
 // Decoding a model and loading the runtime is the server's cost, not the quantizer's: it gets its own, generous budget.
 const STARTUP_TIMEOUT_MS = 60_000;
 

@@ -67,8 +67,6 @@ async function run(model: Model, job: CheckJob): Promise<void> {
   let annotated = started;
   // The file's code comes first from what the server compiled, then from the editor's text, then from disk.
   const loader = new qkit.UserModuleLoader({ qkit: authorApi, compiled: (f) => job.compiled[f], text: (f) => job.sources[f] });
-  qkit.guardPrototypes();
-  qkit.trapProcessExit(quantizerFrames);
   const result = await qkit.checkTarget({ model, quantizer: job.file }, {
     loader,
     // Messages name the file by its diagnostics already, so they start with what is wrong.
@@ -102,8 +100,8 @@ async function run(model: Model, job: CheckJob): Promise<void> {
     check: Math.round(checked - annotated),
     report: Math.round(performance.now() - checked),
   };
-  // Findings may carry user objects in odd places; a structured clone of plain JSON always succeeds.
-  post({ kind: "result", report: JSON.parse(JSON.stringify(report)) as CheckReport });
+  // A JSON line: findings that carry user objects in odd places arrive as their plain JSON.
+  post({ kind: "result", report });
 }
 
 async function main(): Promise<void> {
@@ -124,6 +122,9 @@ async function main(): Promise<void> {
     post({ kind: "model-error", message: (error as Error).message });
     return;
   }
+  // Hardened while the spare waits for its job, not after the edit: nothing but the job runs here from now on.
+  qkit.guardPrototypes();
+  qkit.trapProcessExit(quantizerFrames);
   let started = false;
   channel.onMessage((job) => {
     if (started) return;

@@ -16,6 +16,14 @@ export function checkWorkerFile(dir = __dirname, runtimeBuild = runtimeBuildInfo
   return builds.every((f) => (f === undefined ? true : (mtime(f) ?? 0) <= bundled)) ? bundle : plain;
 }
 
+/**
+ * The file a sandbox process starts with to run `workerFile`: the bundle through its code-cache loader
+ * (bundle-with-code-cache.ts), anything else as it is.
+ */
+export function sandboxEntry(workerFile: string): string {
+  return path.basename(workerFile) === "check-worker.bundle.js" ? path.join(path.dirname(workerFile), "bundle-with-code-cache.js") : workerFile;
+}
+
 function runtimeBuildInfo(): string | undefined {
   try {
     return path.join(path.dirname(require.resolve("qkit/package.json")), "dist", "tsconfig.tsbuildinfo");

@@ -1,0 +1,66 @@
+/**
+ * What a check sandbox runs when the bundle is there (worker-file.ts): `check-worker.bundle.js`, compiled with V8's
+ * code cache. A fresh sandbox starts on every edit, and compiling the bundle's 1.7 MB is a good part of its start;
+ * with the cache V8 takes the bytecode of everything the bundle's top level ran instead.
+ *
+ * The cache is written by the first sandbox that finds none that fits, right after the bundle's top level ran: before
+ * the sandbox has its data, so before any user code could run and leave anything in it. A cache is for one bundle
+ * (its size and modification time), one Node and one set of V8 flags (the heap cap is one); V8 itself refuses one of
+ * another version or other flags, and then it is written again.
+ */
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import Module from "node:module";
+import * as path from "node:path";
+import * as vm from "node:vm";
+
+const BUNDLE = path.join(__dirname, "check-worker.bundle.js");
+const CACHE = path.join(__dirname, "check-worker.bundle.cache");
+
+interface ModuleInternals {
+  wrap(source: string): string;
+  _nodeModulePaths(dir: string): string[];
+}
+
+function stampOf(file: string): string {
+  const stat = statSync(file);
+  return `${process.version} ${stat.size}:${stat.mtimeMs} ${process.execArgv.join(" ")}`;
+}
+
+/** The cache's data when it was made for this very bundle, Node and flags. */
+function readCache(stamp: string): Buffer | undefined {
+  try {
+    const bytes = readFileSync(CACHE);
+    const headerEnd = bytes.indexOf(0x0a);
+    if (headerEnd < 0 || bytes.subarray(0, headerEnd).toString() !== stamp) return undefined;
+    return bytes.subarray(headerEnd + 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written beside and renamed: a sandbox starting meanwhile reads the old cache or the new one, never half of one. */
+function writeCache(stamp: string, data: Buffer): void {
+  const partial = `${CACHE}.${process.pid}.partial`;
+  try {
+    writeFileSync(partial, Buffer.concat([Buffer.from(`${stamp}\n`), data]));
+    renameSync(partial, CACHE);
+  } catch {
+    // A folder the sandbox may not write to: every sandbox compiles the bundle, as without a cache.
+    try {
+      unlinkSync(partial);
+    } catch {
+      // Nothing was written.
+    }
+  }
+}
+
+const stamp = stampOf(BUNDLE);
+const cachedData = readCache(stamp);
+const script = new vm.Script((Module as unknown as ModuleInternals).wrap(readFileSync(BUNDLE, "utf8")), { filename: BUNDLE, cachedData });
+const bundleModule = new Module(BUNDLE, module);
+bundleModule.filename = BUNDLE;
+bundleModule.paths = (Module as unknown as ModuleInternals)._nodeModulePaths(__dirname);
+const run = script.runInThisContext() as (exports: unknown, require: NodeRequire, module: Module, filename: string, dirname: string) => void;
+run.call(bundleModule.exports, bundleModule.exports, createRequire(BUNDLE), bundleModule, BUNDLE, __dirname);
+if (cachedData === undefined || script.cachedDataRejected === true) writeCache(stamp, script.createCachedData());
