@@ -30,6 +30,10 @@ function start(): ChildProcess | undefined {
       reaper = undefined;
     });
     child.stdin!.on("error", () => undefined);
+    // Killed by someone: the next sandbox starts another, which is sent every live group.
+    child.on("exit", () => {
+      if (reaper === child) reaper = undefined;
+    });
     // Neither it nor its pipe keeps the supervisor alive.
     child.unref();
     (child.stdin as unknown as { unref?(): void }).unref?.();
