@@ -9,8 +9,7 @@
  * another version or other flags, and then it is written again.
  */
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import Module from "node:module";
+import Module, { createRequire } from "node:module";
 import * as path from "node:path";
 import * as vm from "node:vm";
 
