@@ -187,6 +187,16 @@ export class KernelRuntime {
     return this.#pool?.wakes ?? 0;
   }
 
+  /** Parallel calls whose workers' chunks finished long after this thread's own (see ThreadPool.slowJoins). */
+  get slowJoins(): number {
+    return this.#pool?.slowJoins ?? 0;
+  }
+
+  /** Times slow joins kept a run's calls, and the next runs', on the calling thread (see ThreadPool.serialOnly). */
+  get serialSpells(): number {
+    return this.#pool?.serialSpells ?? 0;
+  }
+
   /** Whether every worker polls for calls now (within a run, none asleep or descheduled lately): see ThreadPool.polling. */
   get workersPolling(): boolean {
     return this.#pool?.polling ?? false;
@@ -202,7 +212,7 @@ export class KernelRuntime {
    * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.
    */
   serial(total: number, work: number): boolean {
-    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool);
+    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool) || this.#pool.serialOnly;
   }
 
   /** The least work worth a split now: far less while the workers poll than when a call would wake one. */
@@ -217,7 +227,7 @@ export class KernelRuntime {
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[], shares = this.#chunks): void {
     const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
     const weighted = INTEGER_KERNELS.has(fn) ? work * INTEGER_COST : work;
-    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool)) {
+    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool) || this.#pool.serialOnly) {
       call.apply(undefined, args(0, total, 0));
       return;
     }
