@@ -48,7 +48,9 @@ function awaitCall(): void {
       // it has more threads to run than cores, and polling would only take time from them (and from this run's own
       // thread). Sleep instead, for the next CONTENDED_RUNS runs too.
       if (now - last > PREEMPTED_MS) {
-        Atomics.store(ctrl, CTRL_POLLS_FROM, (Atomics.load(ctrl, CTRL_RUNS) + CONTENDED_RUNS) | 0);
+        // Never earlier than the pool's own (a spell of slow joins may reach further).
+        const from = (Atomics.load(ctrl, CTRL_RUNS) + CONTENDED_RUNS) | 0;
+        if (((from - Atomics.load(ctrl, CTRL_POLLS_FROM)) | 0) > 0) Atomics.store(ctrl, CTRL_POLLS_FROM, from);
         Atomics.add(ctrl, CTRL_PREEMPTED, 1);
         break;
       }
