@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as os from "node:os";
+import { Worker } from "node:worker_threads";
 import { Kernels } from "../src/engine/kernels/kernels.js";
+import { WINDOW_COST } from "../src/engine/kernels/cost.js";
 import { CONTENDED_RUNS, SLOW_JOINS_PER_RUN } from "../src/engine/kernels/thread-protocol.js";
 
 // A parallel call waits for the workers' chunks; when they finish long after the calling thread's own (the system did
@@ -93,6 +96,74 @@ test("a run whose joins are not slow keeps splitting its calls", async () => {
       counted++;
     }
     assert.ok(y.every((v) => v === 0));
+  } finally {
+    await k.close();
+  }
+});
+
+/** Busy threads, one per core, so that a worker polling beside them is descheduled; `stop` ends them. */
+function hogs(): { stop: () => Promise<void> } {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const threads = os.cpus().map(() => new Worker(
+    "const f = new Int32Array(require('node:worker_threads').workerData); let x = 0; while (Atomics.load(f, 0) === 0) x += Math.sqrt(x + 1);",
+    { eval: true, workerData: flag.buffer },
+  ));
+  return {
+    stop: async () => {
+      Atomics.store(flag, 0, 1);
+      await Promise.all(threads.map((w) => new Promise((resolve) => { w.once("exit", resolve); })));
+    },
+  };
+}
+
+test("while a descheduled worker sleeps between calls, only calls worth its wake-up are split", async (t) => {
+  const k = new Kernels({ threads: 2 });
+  try {
+    // Clamp weighs WINDOW_COST per float: `mid` lies between the thresholds of a run whose workers poll or wake per
+    // call (2^21) and one whose workers sleep between calls (2^23), `large` above both.
+    const mid = (1 << 22) / WINDOW_COST;
+    const large = (1 << 24) / WINDOW_COST;
+    const x = k.allocF32(large);
+    const y = k.allocF32(large);
+    x.fill(-2);
+    const threadedBy = (n: number) => {
+      const before = k.threadedCalls;
+      y.fill(1);
+      k.eltwise.clamp(x, y, n, 0, Infinity);
+      assert.ok(y.subarray(0, n).every((v) => v === 0), "every share ran");
+      return k.threadedCalls - before;
+    };
+    // The worker polls through runs until the busy threads take its core away.
+    const busy = hogs();
+    const preemptions = k.preemptions;
+    try {
+      for (let i = 0; i < 400 && k.preemptions === preemptions; i++) {
+        k.beginRun();
+        try {
+          threadedBy(mid);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        } finally {
+          k.endRun();
+        }
+      }
+    } finally {
+      await busy.stop();
+    }
+    if (k.preemptions === preemptions) {
+      t.skip("the worker was never descheduled: the machine has cores to spare beside the busy threads");
+      return;
+    }
+    const spells = k.serialSpells;
+    k.beginRun();
+    try {
+      assert.equal(threadedBy(mid), 0, "a call below a wake-up's worth stays on this thread");
+      const split = threadedBy(large);
+      // Slow joins would keep the call on this thread too (the worker may still be waking): that trial says nothing.
+      if (k.serialSpells === spells) assert.equal(split, 1, "a call worth a wake-up is split");
+    } finally {
+      k.endRun();
+    }
+    assert.equal(threadedBy(mid), 1, "outside a run the call is split as before");
   } finally {
     await k.close();
   }

@@ -34,6 +34,15 @@ const PARALLEL_MIN_WORK = 1 << 21;
 const POLLING_MIN_WORK = 1 << 19;
 
 /**
+ * The threshold within a run whose workers sleep between calls because one was descheduled while polling lately
+ * (ThreadPool.sleepsBetweenCalls): every call then pays a worker's wake-up, ~120 µs on an idle machine and
+ * milliseconds on the busy one that made it sleep, so only a call of ~300 µs and more is worth it. (MobileNet-V3-Small's
+ * 1×1 convolutions, 3–9 M multiply-adds, each woke a sleeping worker: 6 of its 27 split calls per run on a 2-core
+ * machine running other work, and two threads took 1.3× the one-thread time.)
+ */
+const SLEEPING_MIN_WORK = 1 << 23;
+
+/**
  * What every kernel family stands on: the shared WebAssembly memory and its allocator, the per-thread and shared
  * scratch, and the split of a call over the worker threads. Only the families (this folder) use its pointers;
  * operators hand them typed arrays.
@@ -217,7 +226,7 @@ export class KernelRuntime {
 
   /** The least work worth a split now: far less while the workers poll than when a call would wake one. */
   #minWork(pool: ThreadPool): number {
-    return pool.polling ? POLLING_MIN_WORK : PARALLEL_MIN_WORK;
+    return pool.polling ? POLLING_MIN_WORK : pool.sleepsBetweenCalls ? SLEEPING_MIN_WORK : PARALLEL_MIN_WORK;
   }
 
   /**

@@ -198,6 +198,11 @@ export class ThreadPool {
     return Atomics.load(ctrl, CTRL_RUN) !== 0 && Atomics.load(ctrl, CTRL_ASLEEP) === 0 && !this.#contended();
   }
 
+  /** Whether a run is in progress whose workers sleep between calls (descheduled lately, or slow joins): see #contended. */
+  get sleepsBetweenCalls(): boolean {
+    return Atomics.load(this.#ctrl, CTRL_RUN) !== 0 && this.#contended();
+  }
+
   /** Whether the workers sit this run out (descheduled lately): woken, they would go straight back to sleep. */
   #contended(): boolean {
     return ((Atomics.load(this.#ctrl, CTRL_RUNS) - Atomics.load(this.#ctrl, CTRL_POLLS_FROM)) | 0) < 0;
