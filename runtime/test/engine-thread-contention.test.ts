@@ -4,10 +4,10 @@ import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 import { Kernels } from "../src/engine/kernels/kernels.js";
 import { WINDOW_COST } from "../src/engine/kernels/cost.js";
-import { CONTENDED_RUNS, SLOW_JOINS_PER_RUN } from "../src/engine/kernels/thread-protocol.js";
+import { SERIAL_RUNS, SLOW_JOINS_PER_RUN } from "../src/engine/kernels/thread-protocol.js";
 
 // A parallel call waits for the workers' chunks; when they finish long after the calling thread's own (the system did
-// not give the workers a core), the pool keeps the run's calls, and the next CONTENDED_RUNS runs', on the calling
+// not give the workers a core), the pool keeps the run's calls, and the next SERIAL_RUNS runs', on the calling
 // thread, then splits them again. What is asserted is what the pool counts, never a time: a slow join is made by
 // handing the worker a chunk far larger than the caller's, and a trial where the caller took the large one says
 // nothing (a later one is taken).
@@ -49,7 +49,7 @@ test("slow joins keep a run's calls and the next runs' on one thread, then calls
         k.endRun();
       }
       assert.equal(threadedBy(split), 1, "outside a run a call is split as before");
-      for (let run = 1; run <= CONTENDED_RUNS; run++) {
+      for (let run = 1; run <= SERIAL_RUNS; run++) {
         k.beginRun();
         try {
           assert.equal(threadedBy(split), 0, `run ${run} after the slow joins keeps its calls on this thread`);

@@ -13,7 +13,7 @@ import { modelBytes, node, valueInfo } from "./helpers/build.js";
 // worker asleep, workers asleep now), never a time. A worker the system deschedules while it polls sleeps instead (a
 // machine with more threads than cores), and sleeps through the next CONTENDED_RUNS runs; and it sleeps once
 // RUN_SPIN_MS pass without a call, which a busy machine's descheduling of the calling thread can make happen; and slow
-// joins keep a run's calls and the next CONTENDED_RUNS runs' on one thread (engine-thread-contention.test.ts). A trial
+// joins keep a run's calls and the next SERIAL_RUNS runs' on one thread (engine-thread-contention.test.ts). A trial
 // where any of these may have happened says nothing, and a later one is taken.
 
 const TRIALS = 300;

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
   claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_POLLS_FROM, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
-  CONTENDED_RUNS, SLOW_JOIN_MS, SLOW_JOINS_PER_RUN,
+  SERIAL_RUNS, SLOW_JOIN_MS, SLOW_JOINS_PER_RUN,
   type WorkerData,
 } from "./thread-protocol.js";
 
@@ -136,14 +136,14 @@ export class ThreadPool {
 
   /**
    * The workers' chunks of the last call finished long after this thread's: count it, and after SLOW_JOINS_PER_RUN of
-   * them in one run keep calls on this thread for the rest of the run and the next CONTENDED_RUNS runs, with the
+   * them in one run keep calls on this thread for the rest of the run and the next SERIAL_RUNS runs, with the
    * workers asleep meanwhile (their polling would take a core from the run's own thread).
    */
   #slowJoin(): void {
     this.#slowJoins++;
     if (Atomics.load(this.#ctrl, CTRL_RUN) === 0 || ++this.#runSlowJoins !== SLOW_JOINS_PER_RUN) return;
     this.#serialSpells++;
-    this.#splitsFrom = (Atomics.load(this.#ctrl, CTRL_RUNS) + CONTENDED_RUNS + 1) | 0;
+    this.#splitsFrom = (Atomics.load(this.#ctrl, CTRL_RUNS) + SERIAL_RUNS + 1) | 0;
     Atomics.store(this.#ctrl, CTRL_POLLS_FROM, this.#splitsFrom);
   }
 
@@ -160,7 +160,7 @@ export class ThreadPool {
     return this.#slowJoins;
   }
 
-  /** Times slow joins made the pool keep a run's calls, and the next CONTENDED_RUNS runs', on the calling thread. */
+  /** Times slow joins made the pool keep a run's calls, and the next SERIAL_RUNS runs', on the calling thread. */
   get serialSpells(): number {
     return this.#serialSpells;
   }

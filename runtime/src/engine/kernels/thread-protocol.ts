@@ -53,12 +53,18 @@ export const CONTENDED_RUNS = 32;
  */
 export const SLOW_JOIN_MS = 0.25;
 /**
- * Slow joins within one model run after which the pool keeps every call of the run and of the next CONTENDED_RUNS
- * runs on the calling thread: while the workers do not get a core, each split call waits for them and runs slower
- * than on one thread (ResNet-18 on two threads took 0.9× to 0.5× of its one-thread time on a 2-core machine running
- * other work). Two, not one: a single descheduling of a worker is no pattern.
+ * Slow joins within one model run after which the pool keeps every call of the run and of the next SERIAL_RUNS runs
+ * on the calling thread: while the workers do not get a core, each split call waits for them and runs slower than on
+ * one thread (ResNet-18 on two threads took 0.9× to 0.5× of its one-thread time on a 2-core machine running other
+ * work). Two, not one: a single descheduling of a worker is no pattern.
  */
 export const SLOW_JOINS_PER_RUN = 2;
+/**
+ * Runs kept on one thread after slow joins. Few: a busy moment of the machine may be over by then, while 32 (as
+ * CONTENDED_RUNS) would outlast a benchmark's 15–40 samples of a large model; under lasting load one run in
+ * SERIAL_RUNS + 1 tries two threads again and costs what a split run costs there.
+ */
+export const SERIAL_RUNS = 8;
 
 export interface WorkerData {
   module: WebAssembly.Module;
