@@ -145,6 +145,33 @@ export function qlut(x: usize, y: usize, n: i32, table: usize, signed: i32): voi
   for (; i < n; i++) store<u8>(y + i, load<u8>(table + ((<u32>load<u8>(x + i)) ^ flip)));
 }
 
+/**
+ * qlut for a table that is an affine map with a clamp (see affine-table.ts, which checked every entry):
+ * y = clamp((x·a + c) >> shift, lo, hi), sixteen codes per step in int16 products and int32 sums; the tail reads the
+ * table. flags: bit 0 signed input, bit 1 signed output.
+ */
+export function qlut_affine(x: usize, y: usize, n: i32, table: usize, a: i32, c: i32, shift: i32, lo: i32, hi: i32, flags: i32): void {
+  const si = (flags & 1) != 0, so = (flags & 2) != 0;
+  const va = i16x8.splat(<i16>a), vc = i32x4.splat(c);
+  const vlo = i8x16.splat(<i8>lo), vhi = i8x16.splat(<i8>hi);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v = v128.load(x + i);
+    const l = si ? i16x8.extend_low_i8x16_s(v) : i16x8.extend_low_i8x16_u(v);
+    const h = si ? i16x8.extend_high_i8x16_s(v) : i16x8.extend_high_i8x16_u(v);
+    const p0 = i32x4.shr_s(i32x4.add(i32x4.extmul_low_i16x8_s(l, va), vc), shift);
+    const p1 = i32x4.shr_s(i32x4.add(i32x4.extmul_high_i16x8_s(l, va), vc), shift);
+    const p2 = i32x4.shr_s(i32x4.add(i32x4.extmul_low_i16x8_s(h, va), vc), shift);
+    const p3 = i32x4.shr_s(i32x4.add(i32x4.extmul_high_i16x8_s(h, va), vc), shift);
+    const h0 = i16x8.narrow_i32x4_s(p0, p1), h1 = i16x8.narrow_i32x4_s(p2, p3);
+    // Narrowing saturates to the output type's range, which holds [lo, hi].
+    const b = so ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1);
+    v128.store(y + i, so ? i8x16.min_s(i8x16.max_s(b, vlo), vhi) : i8x16.min_u(i8x16.max_u(b, vlo), vhi));
+  }
+  const flip: u32 = si ? 0x80 : 0;
+  for (; i < n; i++) store<u8>(y + i, load<u8>(table + ((<u32>load<u8>(x + i)) ^ flip)));
+}
+
 /** QuantizeLinear, per tensor: y = clamp(nearest(x / s) + zp, qmin, qmax), the division in float32. */
 export function qquantize(x: usize, y: usize, n: i32, s: f32, zp: i32, qmin: i32, qmax: i32, signed: i32): void {
   const vs = f32x4.splat(s), vz = i32x4.splat(zp), vlo = codeLow(qmin, zp), vhi = codeHigh(qmax, zp);

@@ -301,13 +301,36 @@ export function qmaxpool_scratch_bytes(kh: i32, kw: i32, sh: i32, sw: i32, dh: i
   return ((OH - 1) * sh + (kh - 1) * dh + 1) * ((OW - 1) * sw + (kw - 1) * dw + 1 + 64) + 64;
 }
 
-/** y[p] = Σ x[p][i] over `planes` byte planes of `size` values (exact in i32). */
-export function qsum_planes(x: usize, planes: i32, size: i32, signed: i32, y: usize): void {
+/**
+ * Σ of one byte plane of `size` codes (exact in i32): 16 codes per step widened by pairwise adds into four i32 lanes
+ * (each lane gains at most 4·255 a step), the plane's last size mod 16 codes one by one.
+ */
+// @ts-ignore: decorator
+@inline function planeSum(src: usize, size: i32, signed: bool): i32 {
+  let acc = i32x4.splat(0);
+  let i = 0;
+  if (signed) {
+    for (; i + 16 <= size; i += 16) acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v128.load(src + i))));
+  } else {
+    for (; i + 16 <= size; i += 16) acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(v128.load(src + i))));
+  }
+  let s = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  if (signed) for (; i < size; i++) s += <i32>load<i8>(src + i);
+  else for (; i < size; i++) s += <i32>load<u8>(src + i);
+  return s;
+}
+
+/**
+ * Global average pooling of `planes` byte planes of `size` codes: y[p] = clamp(round_half_even(Σ(x − zx)·sx / (size·sy))
+ * + zy, qlo, qhi), the requantization in float64 (the same operations, in the same order, as the operator's own
+ * documentation gives; a NaN stores 0, as a typed array does). flags: bit 0 signed input.
+ */
+export function qglobal_average(x: usize, planes: i32, size: i32, flags: i32, zx: i32, sx: f64, sy: f64, zy: i32, qlo: i32, qhi: i32, y: usize): void {
+  const signed = (flags & 1) != 0;
+  const divisor = <f64>size * sy;
   for (let p = 0; p < planes; p++) {
-    const src = x + <usize>p * size;
-    let s: i32 = 0;
-    if (signed) for (let i = 0; i < size; i++) s += <i32>load<i8>(src + i);
-    else for (let i = 0; i < size; i++) s += <i32>load<u8>(src + i);
-    store<i32>(y + (<usize>p << 2), s);
+    const sum = planeSum(x + <usize>p * size, size, signed) - size * zx;
+    const v = nearest((<f64>sum * sx) / divisor) + <f64>zy;
+    store<u8>(y + p, v != v ? 0 : <u8><i32>min(max(v, <f64>qlo), <f64>qhi));
   }
 }

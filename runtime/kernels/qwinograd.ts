@@ -22,9 +22,16 @@ export function qwino_pad_bytes(C: i32, OH: i32, OW: i32): i32 {
   return ((C + 1) & ~1) * padH(OH) * padW(OW) * 2;
 }
 
+/**
+ * At most this many blocks in a round (ResNet-18's 7×7 layers: 16 tiles, two blocks, 512 channels) take ξ outside
+ * the blocks, keeping each block's 16 product tiles apart until the output transform: a panel's weights for one ξ
+ * (kp·16 bytes) then stay in L1 for both blocks instead of the panel's weights for all 16 ξ being read again per block.
+ */
+const FEW_BLOCKS: i32 = 2;
+
 /** Bytes of private scratch qwino needs for chunks of `chunk` blocks of 8 tiles. */
 export function qwino_scratch_bytes(C: i32, chunk: i32): i32 {
-  return 16 * chunk * ((C + 1) & ~1) * 16 + 16 * 128 + 2048;
+  return 16 * chunk * ((C + 1) & ~1) * 16 + 16 * 128 * max(chunk, FEW_BLOCKS) + 2048;
 }
 
 /** Copy channels [c0, c1) of one image (bytes) into int16 planes of x − zx with zero padding (an odd C's extra plane is zero). */
@@ -221,7 +228,7 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, p0: i32,
   const xiStride = blockBytes * <usize>chunk; // V_ξ for the whole chunk
   const vbuf = scratch;
   const mbuf = vbuf + 16 * xiStride;
-  const tmpV = mbuf + 16 * 128; // two channels' V_ξ, 256 bytes each
+  const tmpV = mbuf + <usize>(16 * 128 * max(chunk, FEW_BLOCKS)); // two channels' V_ξ, 256 bytes each
   const lanes = tmpV + 512;     // 768 bytes: two runs of tile columns and their merge
   const merge = lanes + 768;
   const tmp = merge + 32;
@@ -252,7 +259,19 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, p0: i32,
     if (<usize>16 * uStride <= <usize>(512 * 1024)) {
       for (let j = jc; j < je; j++) for (let p = p0; p < p1; p++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
     } else {
-      for (let p = p0; p < p1; p++) for (let j = jc; j < je; j++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
+      if (je - jc <= FEW_BLOCKS) {
+        for (let p = p0; p < p1; p++) {
+          for (let xi = 0; xi < 16; xi++) {
+            const a = u + <usize>xi * uStride + <usize>(p * kp * 16);
+            for (let j = jc; j < je; j++) {
+              gemmTile(a, vbuf + <usize>xi * xiStride + <usize>(j - jc) * blockBytes, kp, mbuf + <usize>((j - jc) * 16 * 128) + (<usize>xi << 7));
+            }
+          }
+          for (let j = jc; j < je; j++) outputTiles(p, j, mbuf + <usize>((j - jc) * 16 * 128), M, OH, OW, TW, T, y, bias, mult, off, tmp);
+        }
+      } else {
+        for (let p = p0; p < p1; p++) for (let j = jc; j < je; j++) panelBlockWork(d, p, j, jc, u, uStride, kp, vbuf, xiStride, blockBytes, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
+      }
     }
   }
 }
@@ -263,12 +282,20 @@ export function qwino(d: usize, pad: usize, y: usize, j0: i32, j1: i32, p0: i32,
   d: usize, p: i32, j: i32, jc: i32, u: usize, uStride: usize, kp: i32, vbuf: usize, xiStride: usize, blockBytes: usize,
   mbuf: usize, M: i32, OH: i32, OW: i32, TW: i32, T: i32, y: usize, bias: usize, mult: usize, off: usize, tmp: usize,
 ): void {
-  const m0 = p * QMR;
-  const rows = min(QMR, M - m0);
   for (let xi = 0; xi < 16; xi++) {
     gemmTile(u + <usize>xi * uStride + <usize>(p * kp * 16), vbuf + <usize>xi * xiStride + <usize>(j - jc) * blockBytes,
       kp, mbuf + (<usize>xi << 7));
   }
+  outputTiles(p, j, mbuf, M, OH, OW, TW, T, y, bias, mult, off, tmp);
+}
+
+/** The output transform and requantization of channel panel p's tile block j from its 16 M_ξ tiles at mbuf. */
+// @ts-ignore: decorator
+@inline function outputTiles(
+  p: i32, j: i32, mbuf: usize, M: i32, OH: i32, OW: i32, TW: i32, T: i32, y: usize, bias: usize, mult: usize, off: usize, tmp: usize,
+): void {
+  const m0 = p * QMR;
+  const rows = min(QMR, M - m0);
   const n0 = j * QNR;
   for (let r = 0; r < rows; r++) {
     const m = m0 + r;

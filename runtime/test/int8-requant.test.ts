@@ -49,6 +49,8 @@ const CASES: Case[] = [
   { path: "qconv", C: 8, M: 12, H: 7, W: 7, k: 3, s: 1, pad: 1 },
   { path: "qconv", C: 6, M: 8, H: 15, W: 13, k: 3, s: 2, pad: 1 },
   { path: "winograd", C: 16, M: 16, H: 9, W: 9, k: 3, s: 1, pad: 1 },
+  // Two blocks of tiles in a round and more transformed weights than L2 (ResNet-18's 7×7 layers): ξ outside the blocks.
+  { path: "winograd", C: 512, M: 34, H: 7, W: 7, k: 3, s: 1, pad: 1 },
   { path: "depthwise", C: 8, M: 8, H: 10, W: 11, k: 3, s: 1, pad: 1 },
 ];
 

@@ -2,12 +2,14 @@ import type { ExportTable } from "./exports.js";
 import type { Bytes } from "./qconv.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
 import { WINDOW_COST } from "./cost.js";
+import { affineTable, type AffineTable } from "./affine-table.js";
 
 /** kernels/qeltwise.ts */
 export const QELTWISE_EXPORTS = {
   qbinary: { params: ["op", "a", "b", "y", "n", "bStep", "sa", "za", "sb", "zb", "sy", "zy", "qlo", "qhi", "flags"], parallel: true },
   qbinary_runs: { params: ["op", "a", "b", "y", "inner", "bStep", "aAt", "bAt", "r0", "r1", "sa", "za", "sb", "zb", "sy", "zy", "qlo", "qhi", "flags"], parallel: true },
   qlut: { params: ["x", "y", "n", "table", "signed"], parallel: true },
+  qlut_affine: { params: ["x", "y", "n", "table", "a", "c", "shift", "lo", "hi", "flags"], parallel: true },
   qquantize: { params: ["x", "y", "n", "s", "zp", "qmin", "qmax", "signed"], parallel: true },
   qdequantize: { params: ["x", "y", "n", "s", "zp", "signed"] },
   peak_int_ops: { params: ["iterations", "seed"] },
@@ -47,6 +49,10 @@ export interface BinaryRuns {
 /** A 256-entry table from input codes to output codes, in kernel memory. */
 export interface LutTable {
   readonly codes: Uint8Array;
+  /** The table as an affine map with a clamp, for unsigned and for signed input codes, where one fits every entry. */
+  readonly affine: { readonly unsigned?: AffineTable; readonly signed?: AffineTable };
+  /** Whether the codes are int8 (some are negative); the affine kernel saturates to the output type. */
+  readonly signedOutput: boolean;
 }
 
 /** The qbinary kernel's flags word: which operands are signed codes, and whether b is float32. */
@@ -116,7 +122,9 @@ export class QeltwiseKernels {
   table(codes: ArrayLike<number>, alloc: Allocate): LutTable {
     const table = this.rt.view(Uint8Array, alloc(64).byteOffset, 256);
     for (let i = 0; i < 256; i++) table[i] = codes[i]! & 0xff;
-    return { codes: table };
+    let signedOutput = false;
+    for (let i = 0; i < 256; i++) signedOutput ||= codes[i]! < 0;
+    return { codes: table, affine: { unsigned: affineTable(codes, false), signed: affineTable(codes, true) }, signedOutput };
   }
 
   /** y[i] = table[x[i]] over n codes from the given offsets (signed inputs index by x + 128). */
@@ -126,6 +134,12 @@ export class QeltwiseKernels {
     const yp = rt.ptr(y) + (at.y ?? 0);
     const t = rt.ptr(table.codes);
     const s = signed ? 1 : 0;
+    const f = signed ? table.affine.signed : table.affine.unsigned;
+    if (f) {
+      const flags = s | (table.signedOutput ? 2 : 0);
+      rt.parallel("qlut_affine", n, WINDOW_COST * n, (i0, i1) => [xp + i0, yp + i0, i1 - i0, t, f.a, f.c, f.shift, f.lo, f.hi, flags]);
+      return;
+    }
     rt.parallel("qlut", n, WINDOW_COST * n, (i0, i1) => [xp + i0, yp + i0, i1 - i0, t, s]);
   }
 

@@ -12,7 +12,7 @@ export const QWINDOW_EXPORTS = {
   qmaxpool2d: { params: ["x", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW", "signed", "y", "c0", "c1", "scratch"],
     parallel: true },
   qmaxpool_scratch_bytes: { params: ["kh", "kw", "sh", "sw", "dh", "dw", "OH", "OW"] },
-  qsum_planes: { params: ["x", "planes", "size", "signed", "y"] },
+  qglobal_average: { params: ["x", "planes", "size", "flags", "zx", "sx", "sy", "zy", "qlo", "qhi", "y"] },
 } as const satisfies ExportTable;
 
 /** Integer window kernels: depthwise convolution, max pooling, plane sums. */
@@ -65,12 +65,12 @@ export class QwindowKernels {
   }
 
   /** Room for `planes` exact int32 sums. */
-  createSums(planes: number, alloc: Allocate): Int32Array {
-    return this.rt.view(Int32Array, alloc(planes).byteOffset, planes);
-  }
-
-  /** sums[p] = Σ of byte plane p (`size` codes, exact). */
-  sumPlanes(x: Bytes, sums: Int32Array, planes: number, size: number, signedInput: boolean): void {
-    this.rt.exports.qsum_planes(this.rt.ptr(x), planes, size, signedInput ? 1 : 0, this.rt.ptr(sums));
+  /**
+   * y[p] = clamp(round_half_even(Σ(x − zx)·sx / (size·sy)) + zy, qlo, qhi) over `planes` byte planes of `size` codes:
+   * exact integer sums, requantized in float64.
+   */
+  globalAverage(x: Bytes, y: Bytes, planes: number, size: number, signedInput: boolean, xq: { scale: number; zp: number },
+    yq: { scale: number; zp: number }, qlo: number, qhi: number): void {
+    this.rt.exports.qglobal_average(this.rt.ptr(x), planes, size, signedInput ? 1 : 0, xq.zp, xq.scale, yq.scale, yq.zp, qlo, qhi, this.rt.ptr(y));
   }
 }

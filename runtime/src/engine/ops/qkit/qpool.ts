@@ -4,6 +4,7 @@ import { requireInput, sizeOf } from "../util.js";
 import { roundHalfEven } from "../math.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { BYTE_TYPES, perTensor } from "./qparams.js";
+import type { Bytes } from "../../kernels/qconv.js";
 import { sameQuant, tableOf } from "./lut.js";
 
 const QUNARY = qkitInputs("QMaxPool");
@@ -53,14 +54,11 @@ function averagePool(global: boolean): OpDef {
         const planes = x.dims[0]! * x.dims[1]!;
         const size = sizeOf(x.dims.slice(2));
         const outDims = [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)];
-        const sums = ctx.once(`sums:${planes}`, () => k.qwindow.createSums(planes, ctx.persistentF32));
         return {
           outputs: [{ dtype: yq.dtype as never, dims: outDims }],
           runtimeInputs: [0],
           run(ins, outs) {
-            k.qwindow.sumPlanes(ins[0]!.data as Uint8Array, sums, planes, size, x.dtype === "int8");
-            const y = outs[0]!.data as Uint8Array | Int8Array;
-            for (let p = 0; p < planes; p++) y[p] = requant(sums[p]! - size * xq.zp, size);
+            k.qwindow.globalAverage(ins[0]!.data as Bytes, outs[0]!.data as Bytes, planes, size, x.dtype === "int8", xq, yq, yq.min, yq.max);
           },
         };
       }
