@@ -34,15 +34,6 @@ const PARALLEL_MIN_WORK = 1 << 21;
 const POLLING_MIN_WORK = 1 << 19;
 
 /**
- * The threshold within a run whose workers sleep between calls because one was descheduled while polling lately
- * (ThreadPool.sleepsBetweenCalls): every call then pays a worker's wake-up, ~120 µs on an idle machine and
- * milliseconds on the busy one that made it sleep, so only a call of ~300 µs and more is worth it. (MobileNet-V3-Small's
- * 1×1 convolutions, 3–9 M multiply-adds, each woke a sleeping worker: 6 of its 27 split calls per run on a 2-core
- * machine running other work, and two threads took 1.3× the one-thread time.)
- */
-const SLEEPING_MIN_WORK = 1 << 23;
-
-/**
  * What every kernel family stands on: the shared WebAssembly memory and its allocator, the per-thread and shared
  * scratch, and the split of a call over the worker threads. Only the families (this folder) use its pointers;
  * operators hand them typed arrays.
@@ -196,16 +187,6 @@ export class KernelRuntime {
     return this.#pool?.wakes ?? 0;
   }
 
-  /** Parallel calls whose workers' chunks finished long after this thread's own (see ThreadPool.slowJoins). */
-  get slowJoins(): number {
-    return this.#pool?.slowJoins ?? 0;
-  }
-
-  /** Times slow joins kept a run's calls, and the next runs', on the calling thread (see ThreadPool.serialOnly). */
-  get serialSpells(): number {
-    return this.#pool?.serialSpells ?? 0;
-  }
-
   /** Whether every worker polls for calls now (within a run, none asleep or descheduled lately): see ThreadPool.polling. */
   get workersPolling(): boolean {
     return this.#pool?.polling ?? false;
@@ -221,12 +202,12 @@ export class KernelRuntime {
    * the kernel directly, as cheap as any call: no closure, no argument list, nothing allocated.
    */
   serial(total: number, work: number): boolean {
-    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool) || this.#pool.serialOnly;
+    return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool);
   }
 
   /** The least work worth a split now: far less while the workers poll than when a call would wake one. */
   #minWork(pool: ThreadPool): number {
-    return pool.polling ? POLLING_MIN_WORK : pool.sleepsBetweenCalls ? SLEEPING_MIN_WORK : PARALLEL_MIN_WORK;
+    return pool.polling ? POLLING_MIN_WORK : PARALLEL_MIN_WORK;
   }
 
   /**
@@ -236,7 +217,7 @@ export class KernelRuntime {
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[], shares = this.#chunks): void {
     const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
     const weighted = INTEGER_KERNELS.has(fn) ? work * INTEGER_COST : work;
-    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool) || this.#pool.serialOnly) {
+    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool)) {
       call.apply(undefined, args(0, total, 0));
       return;
     }

@@ -3,7 +3,6 @@ import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
   claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_POLLS_FROM, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
-  SERIAL_RUNS, SLOW_JOIN_MS, SLOW_JOINS_PER_RUN,
   type WorkerData,
 } from "./thread-protocol.js";
 
@@ -26,12 +25,6 @@ export class ThreadPool {
   #wakesAtNotice = -1;
   #calls = 0;
   #callsAtBegin = 0;
-  /** Slow joins (SLOW_JOIN_MS) so far, and in the run in progress. */
-  #slowJoins = 0;
-  #runSlowJoins = 0;
-  /** The run (CTRL_RUNS count) from which calls within runs are split again after slow joins, and how often that began. */
-  #splitsFrom = 0;
-  #serialSpells = 0;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, workerCount: number, readonly maxChunks: number) {
     const control = new SharedArrayBuffer(CTRL_INTS * 4);
@@ -84,7 +77,6 @@ export class ThreadPool {
     // A chunk that fails here must not end the call early: the workers would go on writing memory (and leave their
     // error for the next call) while this thread moves on. Every chunk runs; the first failure is thrown after.
     let failure: { error: unknown } | undefined;
-    const opened = performance.now();
     for (let c = claimChunk(ctrl); c >= 0; c = claimChunk(ctrl)) {
       try {
         call(chunks[c]!);
@@ -94,15 +86,12 @@ export class ThreadPool {
         Atomics.add(ctrl, CTRL_DONE, 1);
       }
     }
-    const ownDone = performance.now();
     for (let i = 0; i < SPIN_POLLS && Atomics.load(ctrl, CTRL_DONE) !== count; i++);
     for (;;) {
       const done = Atomics.load(ctrl, CTRL_DONE);
       if (done === count) break;
       Atomics.wait(ctrl, CTRL_DONE, done);
     }
-    const waited = performance.now() - ownDone;
-    if (waited > SLOW_JOIN_MS && waited > ownDone - opened) this.#slowJoin();
     if (failure) {
       Atomics.store(ctrl, CTRL_ERROR_BYTES, 0);
       Atomics.store(ctrl, CTRL_ERROR, 0);
@@ -125,44 +114,12 @@ export class ThreadPool {
   beginRun(): void {
     Atomics.add(this.#ctrl, CTRL_RUNS, 1);
     Atomics.add(this.#ctrl, CTRL_RUN, 1);
-    this.#runSlowJoins = 0;
     const parallelBefore = this.#calls !== this.#callsAtBegin;
     this.#callsAtBegin = this.#calls;
     if (parallelBefore && !this.#contended() && Atomics.load(this.#ctrl, CTRL_ASLEEP) !== 0) {
       this.#wakesAtNotice = Atomics.load(this.#ctrl, CTRL_WAKES);
       Atomics.notify(this.#ctrl, CTRL_SEQ);
     }
-  }
-
-  /**
-   * The workers' chunks of the last call finished long after this thread's: count it, and after SLOW_JOINS_PER_RUN of
-   * them in one run keep calls on this thread for the rest of the run and the next SERIAL_RUNS runs, with the
-   * workers asleep meanwhile (their polling would take a core from the run's own thread).
-   */
-  #slowJoin(): void {
-    this.#slowJoins++;
-    if (Atomics.load(this.#ctrl, CTRL_RUN) === 0 || ++this.#runSlowJoins !== SLOW_JOINS_PER_RUN) return;
-    this.#serialSpells++;
-    this.#splitsFrom = (Atomics.load(this.#ctrl, CTRL_RUNS) + SERIAL_RUNS + 1) | 0;
-    Atomics.store(this.#ctrl, CTRL_POLLS_FROM, this.#splitsFrom);
-  }
-
-  /**
-   * Whether calls now stay on the calling thread because the workers did not get a core lately (see #slowJoin): only
-   * within model runs, whose count paces the retries.
-   */
-  get serialOnly(): boolean {
-    return Atomics.load(this.#ctrl, CTRL_RUN) !== 0 && ((Atomics.load(this.#ctrl, CTRL_RUNS) - this.#splitsFrom) | 0) < 0;
-  }
-
-  /** Joins where this thread waited for the workers longer than it worked itself (and longer than SLOW_JOIN_MS). */
-  get slowJoins(): number {
-    return this.#slowJoins;
-  }
-
-  /** Times slow joins made the pool keep a run's calls, and the next SERIAL_RUNS runs', on the calling thread. */
-  get serialSpells(): number {
-    return this.#serialSpells;
   }
 
   /** The run ended: idle workers may sleep again. */
@@ -196,11 +153,6 @@ export class ThreadPool {
   get polling(): boolean {
     const ctrl = this.#ctrl;
     return Atomics.load(ctrl, CTRL_RUN) !== 0 && Atomics.load(ctrl, CTRL_ASLEEP) === 0 && !this.#contended();
-  }
-
-  /** Whether a run is in progress whose workers sleep between calls (descheduled lately, or slow joins): see #contended. */
-  get sleepsBetweenCalls(): boolean {
-    return Atomics.load(this.#ctrl, CTRL_RUN) !== 0 && this.#contended();
   }
 
   /** Whether the workers sit this run out (descheduled lately): woken, they would go straight back to sleep. */

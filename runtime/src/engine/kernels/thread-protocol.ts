@@ -46,25 +46,6 @@ export const RUN_SPIN_MS = 20;
 export const PREEMPTED_MS = 0.5;
 /** Runs a worker then only sleeps between calls (as between runs): polling on a busy machine takes a core from the run itself. */
 export const CONTENDED_RUNS = 32;
-/**
- * A parallel call's join is slow when the calling thread, done with its own chunks, waited for the workers' longer
- * than it worked and longer than this: the workers' chunks sat on a thread the system did not run (a machine with
- * more threads to run than cores; on an idle one the wait is at most the tail of one chunk).
- */
-export const SLOW_JOIN_MS = 0.25;
-/**
- * Slow joins within one model run after which the pool keeps every call of the run and of the next SERIAL_RUNS runs
- * on the calling thread: while the workers do not get a core, each split call waits for them and runs slower than on
- * one thread (ResNet-18 on two threads took 0.9× to 0.5× of its one-thread time on a 2-core machine running other
- * work). Two, not one: a single descheduling of a worker is no pattern.
- */
-export const SLOW_JOINS_PER_RUN = 2;
-/**
- * Runs kept on one thread after slow joins. Few: a busy moment of the machine may be over by then, while 32 (as
- * CONTENDED_RUNS) would outlast a benchmark's 15–40 samples of a large model; under lasting load one run in
- * SERIAL_RUNS + 1 tries two threads again and costs what a split run costs there.
- */
-export const SERIAL_RUNS = 8;
 
 export interface WorkerData {
   module: WebAssembly.Module;

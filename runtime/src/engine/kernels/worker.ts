@@ -28,6 +28,8 @@ function report(error: unknown): void {
 let seen = 0;
 // Up: the pool counted this worker asleep until now.
 Atomics.sub(ctrl, CTRL_ASLEEP, 1);
+/** The run from which this worker polls through runs again, after it was last descheduled while polling. */
+let pollsFromRun = 0;
 
 /**
  * Returns once the control word has moved past `seen` (a call opened, or the pool closes). Polls briefly; while a
@@ -39,18 +41,15 @@ function awaitCall(): void {
   let since = performance.now();
   for (;;) {
     let last = since;
-    // CTRL_POLLS_FROM: the run from which the workers poll through runs again, after one of them was descheduled while
-    // polling, or the pool's joins found them slow (ThreadPool.serialOnly).
-    while (Atomics.load(ctrl, CTRL_RUN) !== 0 && ((Atomics.load(ctrl, CTRL_RUNS) - Atomics.load(ctrl, CTRL_POLLS_FROM)) | 0) >= 0) {
+    while (Atomics.load(ctrl, CTRL_RUN) !== 0 && ((Atomics.load(ctrl, CTRL_RUNS) - pollsFromRun) | 0) >= 0) {
       for (let i = 0; i < 1024; i++) if (Atomics.load(ctrl, CTRL_SEQ) !== seen) return;
       const now = performance.now();
       // A round of polls takes microseconds; a longer one means the system took the core away for another thread:
       // it has more threads to run than cores, and polling would only take time from them (and from this run's own
       // thread). Sleep instead, for the next CONTENDED_RUNS runs too.
       if (now - last > PREEMPTED_MS) {
-        // Never earlier than the pool's own (a spell of slow joins may reach further).
-        const from = (Atomics.load(ctrl, CTRL_RUNS) + CONTENDED_RUNS) | 0;
-        if (((from - Atomics.load(ctrl, CTRL_POLLS_FROM)) | 0) > 0) Atomics.store(ctrl, CTRL_POLLS_FROM, from);
+        pollsFromRun = (Atomics.load(ctrl, CTRL_RUNS) + CONTENDED_RUNS) | 0;
+        Atomics.store(ctrl, CTRL_POLLS_FROM, pollsFromRun);
         Atomics.add(ctrl, CTRL_PREEMPTED, 1);
         break;
       }
