@@ -3,7 +3,6 @@ import { QD } from "./generated/descriptors.js";
 import { pointwise, type ConvShape, type Window2d } from "./geometry.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
 import { roundHalfEven } from "../ops/math.js";
-import { INTEGER_COST } from "./cost.js";
 
 /** kernels/qconv.ts */
 export const QCONV_EXPORTS = {
@@ -224,7 +223,7 @@ export class QconvKernels {
     const macs = plane * M * C * g.kh * g.kw;
     const items = N * groups;
     rt.count("qconv");
-    if (rt.serial(2, items * macs * INTEGER_COST)) {
+    if (rt.serialFor("qconv2d_images", 2, items * macs)) {
       rt.exports.qconv2d_images(desc, x, y, 0, items, rt.scratch(0));
       return;
     }

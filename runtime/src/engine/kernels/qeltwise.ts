@@ -103,7 +103,7 @@ export class QeltwiseKernels {
     const inner = runs.inner;
     const bStep = bRepeats ? 0 : 1;
     const n = runs.count * inner;
-    if (rt.serial(runs.count, WINDOW_COST * n)) {
+    if (rt.serialFor("qbinary_runs", runs.count, WINDOW_COST * n)) {
       rt.exports.qbinary_runs(code, ap, bp, yp, inner, bStep, aAt, bAt, 0, runs.count, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
         q.y.scale, q.y.zp, q.qlo, q.qhi, flags);
       return;

@@ -159,7 +159,7 @@ export class QgemmKernels {
     const blocks = Math.ceil(p.N / COLUMNS);
     const panels = Math.ceil(rows / ROWS);
     const work = rows * p.K * p.N;
-    if (rt.serial(blocks, work)) {
+    if (rt.serialFor("qgemm_rows", blocks, work)) {
       rt.exports.qgemm_rows(x, rows, p.K, p.zx, b, p.N, p.bias, p.mult, p.off, y, p.zy, p.qlo, p.qhi, p.flags, 0, blocks, 0, panels,
         rt.scratch(0));
       return;

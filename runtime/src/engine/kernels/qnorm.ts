@@ -36,7 +36,7 @@ export class QnormKernels {
     const bp = beta ? rt.ptr(beta) : 0;
     const flags = (xq.signed ? 1 : 0) | (yq.signed ? 2 : 0);
     const work = 3 * WINDOW_COST * rows * n;
-    if (rt.serial(rows, work)) {
+    if (rt.serialFor("qlayer_norm", rows, work)) {
       rt.exports.qlayer_norm(xp, yp, n, gp, bp, eps, xq.scale, xq.zp, yq.scale, yq.zp, yq.qlo, yq.qhi, flags, 0, rows, rt.scratch(0));
       return;
     }

@@ -47,7 +47,7 @@ export class QsoftmaxKernels {
     const flags = (xSigned ? 1 : 0) | (out.signed ? 2 : 0);
     const invSy = 1 / out.scale;
     const work = 2 * WINDOW_COST * g.outer * g.n * g.inner;
-    if (rt.serial(g.outer, work)) {
+    if (rt.serialFor("qsoftmax", g.outer, work)) {
       rt.exports.qsoftmax(xp, yp, g.n, g.inner, tp, invSy, out.zp, out.qlo, out.qhi, flags, 0, g.outer, rt.scratch(0));
       return;
     }

@@ -2,7 +2,7 @@ import type { ExportTable } from "./exports.js";
 import type { ConvShape, Window2d } from "./geometry.js";
 import { describeGeometry, type Bytes, type PackedQconv } from "./qconv.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
-import { INTEGER_COST, WINDOW_COST } from "./cost.js";
+import { WINDOW_COST } from "./cost.js";
 
 /** kernels/qwindow.ts */
 export const QWINDOW_EXPORTS = {
@@ -56,7 +56,7 @@ export class QwindowKernels {
     const yp = rt.ptr(y);
     const signed = signedInput ? 1 : 0;
     const work = WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw;
-    if (rt.serial(planes, work * INTEGER_COST)) {
+    if (rt.serialFor("qmaxpool2d", planes, work)) {
       rt.exports.qmaxpool2d(xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, signed, yp, 0, planes, rt.scratch(0));
       return;
     }

@@ -3,7 +3,7 @@ import type { ConvShape, Window2d } from "./geometry.js";
 import { describe, describeGeometry, packStage, type Bytes, type PackedQconv, type Requantization } from "./qconv.js";
 import { QD } from "./generated/descriptors.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
-import { INTEGER_COST, WINDOW_COST } from "./cost.js";
+import { WINDOW_COST } from "./cost.js";
 
 /** kernels/qwinograd.ts */
 export const QWINOGRAD_EXPORTS = {
@@ -164,7 +164,7 @@ export class QwinogradKernels {
     const chunk = this.#chunk(C);
     const items = N * groups;
     const macs = 16 * M * C * Math.ceil((Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2)) / 8) * 8;
-    if (rt.serial(2, items * macs * INTEGER_COST)) {
+    if (rt.serialFor("qwino_groups", 2, items * macs)) {
       rt.exports.qwino_groups(table, groups, xp, yp, 0, items, chunk, rt.scratch(0));
       return;
     }
@@ -191,11 +191,11 @@ export class QwinogradKernels {
     for (let n = 0; n < N; n++) {
       const xn = xp + n * C * g.H * g.W;
       const padWork = WINDOW_COST * C2 * g.H * g.W;
-      if (rt.serial(C2, padWork * INTEGER_COST)) rt.exports.qwino_pad(desc, xn, pad, 0, C2);
+      if (rt.serialFor("qwino_pad", C2, padWork)) rt.exports.qwino_pad(desc, xn, pad, 0, C2);
       else rt.parallel("qwino_pad", C2, padWork, (c0, c1) => [desc, xn, pad, c0, c1]);
       const yn = yp + n * M * g.OH * g.OW;
       // On one thread: a direct call, no closure and argument list per run.
-      if (rt.serial(2, macs * INTEGER_COST)) {
+      if (rt.serialFor("qwino", 2, macs)) {
         rt.exports.qwino(desc, pad, yn, 0, blocks, 0, panels, chunk, rt.scratch(0));
         continue;
       }

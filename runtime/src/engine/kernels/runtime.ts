@@ -205,6 +205,11 @@ export class KernelRuntime {
     return total < 2 || this.#pool === undefined || work < this.#minWork(this.#pool);
   }
 
+  /** `serial` for a call of the kernel `fn`, its work weighed as `parallel` weighs it (integer kernels count less). */
+  serialFor(fn: ParallelKernel, total: number, work: number): boolean {
+    return this.serial(total, weighed(fn, work));
+  }
+
   /** The least work worth a split now: far less while the workers poll than when a call would wake one. */
   #minWork(pool: ThreadPool): number {
     return pool.polling ? POLLING_MIN_WORK : PARALLEL_MIN_WORK;
@@ -216,8 +221,8 @@ export class KernelRuntime {
    */
   parallel(fn: ParallelKernel, total: number, work: number, args: (lo: number, hi: number, tid: number) => number[], shares = this.#chunks): void {
     const call = fn === this.#lastName ? this.#lastCall! : this.#kernel(fn);
-    const weighted = INTEGER_KERNELS.has(fn) ? work * INTEGER_COST : work;
-    if (total < 2 || this.#pool === undefined || weighted < this.#minWork(this.#pool)) {
+    const pool = this.#pool;
+    if (pool === undefined || this.serialFor(fn, total, work)) {
       call.apply(undefined, args(0, total, 0));
       return;
     }
@@ -226,7 +231,7 @@ export class KernelRuntime {
     const chunks: number[][] = [];
     for (let c = 0; c < count; c++) chunks.push(args(bounds(c), bounds(c + 1), c));
     this.#threadedCalls++;
-    this.#pool.run(fn, chunks, (a) => call.apply(undefined, a));
+    pool.run(fn, chunks, (a) => call.apply(undefined, a));
   }
 
   /**
@@ -279,4 +284,9 @@ export class KernelRuntime {
     if (byPanels) this.parallel(fn, panels, work, (p0, p1, tid) => args(0, blocks, p0, p1, tid), packsColumns ? this.threads : t);
     else this.parallel(fn, blocks, work, (j0, j1, tid) => args(j0, j1, 0, panels, tid));
   }
+}
+
+/** A call's work as the threshold of a split counts it: see INTEGER_COST. */
+function weighed(fn: ParallelKernel, work: number): number {
+  return INTEGER_KERNELS.has(fn) ? work * INTEGER_COST : work;
 }
