@@ -5,8 +5,9 @@
  *
  * The cache is written by the first sandbox that finds none that fits, right after the bundle's top level ran: before
  * the sandbox has its data, so before any user code could run and leave anything in it. A cache is for one bundle
- * (its size and modification time), one Node and one set of V8 flags (the heap cap is one); V8 itself refuses one of
- * another version or other flags, and then it is written again.
+ * (its size and modification time), one Node and one set of V8 flags (the heap cap is one), which V8 would refuse it
+ * to: each Node and set of flags has a file of its own, so sandboxes of two heap caps (checks and calibration, say)
+ * do not keep replacing each other's, and a new build of the bundle rewrites the file of its flags.
  */
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
@@ -14,11 +15,18 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 
 const BUNDLE = path.join(__dirname, "check-worker.bundle.js");
-const CACHE = path.join(__dirname, "check-worker.bundle.cache");
+const CACHE = path.join(__dirname, `check-worker.bundle.${fnv1a(`${process.version} ${process.execArgv.join(" ")}`)}.cache`);
 
 interface ModuleInternals {
   wrap(source: string): string;
   _nodeModulePaths(dir: string): string[];
+}
+
+/** A short name for a Node and its flags (FNV-1a, 32 bits): loading node:crypto would cost every sandbox's start. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, "0");
 }
 
 function stampOf(file: string): string {
