@@ -74,6 +74,10 @@ export class QeltwiseKernels {
     const bStep = bRepeats ? 0 : 1;
     const flags = qbinaryFlags(q);
     const bBytes = q.floatB ? 4 : 1;
+    if (rt.serialFor("qbinary", Math.ceil(n / 4), WINDOW_COST * n)) {
+      rt.exports.qbinary(code, ap, bp, yp, n, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp, q.y.scale, q.y.zp, q.qlo, q.qhi, flags);
+      return;
+    }
     rt.parallel("qbinary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
       const s = v0 * 4;
       return [code, ap + s, bStep ? bp + s * bBytes : bp, yp + s, Math.min(n, v1 * 4) - s, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
@@ -128,16 +132,24 @@ export class QeltwiseKernels {
   }
 
   /** y[i] = table[x[i]] over n codes from the given offsets (signed inputs index by x + 128). */
-  lut(x: Bytes, y: Bytes, n: number, table: LutTable, signed: boolean, at: { x?: number; y?: number } = {}): void {
+  lut(x: Bytes, y: Bytes, n: number, table: LutTable, signed: boolean, xAt = 0, yAt = 0): void {
     const rt = this.rt;
-    const xp = rt.ptr(x) + (at.x ?? 0);
-    const yp = rt.ptr(y) + (at.y ?? 0);
+    const xp = rt.ptr(x) + xAt;
+    const yp = rt.ptr(y) + yAt;
     const t = rt.ptr(table.codes);
     const s = signed ? 1 : 0;
     const f = signed ? table.affine.signed : table.affine.unsigned;
     if (f) {
       const flags = s | (table.signedOutput ? 2 : 0);
+      if (rt.serialFor("qlut_affine", n, WINDOW_COST * n)) {
+        rt.exports.qlut_affine(xp, yp, n, t, f.a, f.c, f.shift, f.lo, f.hi, flags);
+        return;
+      }
       rt.parallel("qlut_affine", n, WINDOW_COST * n, (i0, i1) => [xp + i0, yp + i0, i1 - i0, t, f.a, f.c, f.shift, f.lo, f.hi, flags]);
+      return;
+    }
+    if (rt.serialFor("qlut", n, WINDOW_COST * n)) {
+      rt.exports.qlut(xp, yp, n, t, s);
       return;
     }
     rt.parallel("qlut", n, WINDOW_COST * n, (i0, i1) => [xp + i0, yp + i0, i1 - i0, t, s]);
@@ -149,6 +161,10 @@ export class QeltwiseKernels {
     const xp = rt.ptr(x);
     const yp = rt.ptr(y);
     const signed = signedOutput ? 1 : 0;
+    if (rt.serialFor("qquantize", Math.ceil(n / 4), WINDOW_COST * n)) {
+      rt.exports.qquantize(xp, yp, n, q.scale, q.zp, qmin, qmax, signed);
+      return;
+    }
     rt.parallel("qquantize", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
       const st = v0 * 4;
       return [xp + st * 4, yp + st, Math.min(n, v1 * 4) - st, q.scale, q.zp, qmin, qmax, signed];

@@ -42,6 +42,15 @@ export function stridedWalk(out: readonly number[], strides: readonly number[]):
 export class StridedKernels {
   constructor(private readonly rt: KernelRuntime) {}
 
+  /**
+   * n bytes of x from byte xAt to y from byte yAt, both in kernel memory. A view made per run would be an allocation:
+   * offsets into the views the caller holds are not.
+   */
+  copyRun(x: Uint8Array | Int8Array, xAt: number, y: Uint8Array | Int8Array, yAt: number, n: number): void {
+    const rt = this.rt;
+    rt.exports.strided_copy_u8(rt.ptr(x) + xAt, rt.ptr(y) + yAt, 1, 1, 1, n, 0, 0, 0, 1, 0, 1);
+  }
+
   /** y = the bytes of x along `walk`, starting at byte `base` of x. */
   copyBytes(x: Uint8Array | Int8Array, y: Uint8Array | Int8Array, base: number, walk: StridedWalk): void {
     const rt = this.rt;

@@ -36,13 +36,13 @@ const quantizeLinear: OpDef = {
     // (an exporter's Expand of a class token) is quantized once while planning, outside kernel memory: the loop below.
     const fast = axisSize === 1 && (dtype === "int8" || dtype === "uint8") && scale.value !== undefined && (!zp || zp.value !== undefined) && x.value === undefined;
     if (fast) {
-      const s = Math.fround(reader(scale.value!)(0));
-      const z = zp ? reader(zp.value!)(0) : 0;
+      // Made once: run() allocates nothing.
+      const params = { scale: Math.fround(reader(scale.value!)(0)), zp: zp ? reader(zp.value!)(0) : 0 };
       return {
         outputs: [{ dtype, dims: x.dims }],
         runtimeInputs: [0],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-          k.qeltwise.quantize(ins[0]!.data as Float32Array, outs[0]!.data as Uint8Array, total, { scale: s, zp: z }, min, max, dtype === "int8");
+          k.qeltwise.quantize(ins[0]!.data as Float32Array, outs[0]!.data as Uint8Array, total, params, min, max, dtype === "int8");
         },
       };
     }
@@ -77,13 +77,12 @@ const dequantizeLinear: OpDef = {
     const k = ctx.k;
     const fast = axisSize === 1 && (x.dtype === "int8" || x.dtype === "uint8") && x.value === undefined && scale.value !== undefined && (!zp || zp.value !== undefined);
     if (fast) {
-      const s = Math.fround(reader(scale.value!)(0));
-      const z = zp ? reader(zp.value!)(0) : 0;
+      const params = { scale: Math.fround(reader(scale.value!)(0)), zp: zp ? reader(zp.value!)(0) : 0 };
       return {
         outputs: [{ dtype: "float32", dims: x.dims }],
         runtimeInputs: [0],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-          k.qeltwise.dequantize(ins[0]!.data as Uint8Array, outs[0]!.data as Float32Array, total, { scale: s, zp: z }, x.dtype === "int8");
+          k.qeltwise.dequantize(ins[0]!.data as Uint8Array, outs[0]!.data as Float32Array, total, params, x.dtype === "int8");
         },
       };
     }

@@ -115,7 +115,9 @@ function qbinaryOp(op: "Add" | "Mul"): OpDef {
           // A constant operand (a bias row) reaches here in kernel memory like any other (the plan copies it once).
           const pa = spread ? spread.from(ins[QBINARY.a]!.data as Bytes) : ins[QBINARY.a]!.data as Bytes;
           const pb = ins[QBINARY.b]!.data as Bytes;
-          const [x, z] = walk.swap ? [pb, pa] : [pa, pb];
+          // Two selections, not a destructured pair: this runs on every run() and must allocate nothing.
+          const x = walk.swap ? pb : pa;
+          const z = walk.swap ? pa : pb;
           const y = outs[0]!.data as Bytes;
           if (runs === 1) {
             k.qeltwise.binary(op, x, z, y, inner, bRepeats, params);

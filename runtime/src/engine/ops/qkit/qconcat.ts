@@ -12,14 +12,14 @@ const QCONCAT = qkitRepeated("QConcat");
 export const qconcat: OpDef = {
   prepare(inputs, ctx) {
     const yq = perTensor(inputs[Q.yScale], inputs[Q.yZeroPoint], "output", ctx);
-    const parts: { dims: number[]; table: LutTable | undefined; signed: boolean }[] = [];
+    const parts: { dims: number[]; table: LutTable | undefined; signed: boolean; input: number; inner: number }[] = [];
     for (let i = QCONCAT.first; i + QCONCAT.size <= inputs.length; i += QCONCAT.size) {
       const x = inputs[i + QCONCAT.at.x];
       if (!x) return ctx.fail(`input ${i} is required`);
       if (!BYTE_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} (uint8 and int8 only)`);
       const xq = perTensor(inputs[i + QCONCAT.at.xScale], inputs[i + QCONCAT.at.xZeroPoint], `input ${i}`, ctx);
       const table = sameQuant(xq, yq) ? undefined : ctx.once(`lut${i}`, () => tableOf(ctx, xq, yq, (v) => v));
-      parts.push({ dims: x.dims, table, signed: x.dtype === "int8" });
+      parts.push({ dims: x.dims, table, signed: x.dtype === "int8", input: i + QCONCAT.at.x, inner: 0 });
     }
     const first = parts[0]!.dims;
     const axis = normAxis(ctx.node.intAttribute("axis", 0), first.length, ctx);
@@ -27,22 +27,26 @@ export const qconcat: OpDef = {
     outDims[axis] = parts.reduce((s, p) => s + p.dims[axis]!, 0);
     const outer = sizeOf(first.slice(0, axis));
     const outInner = sizeOf(outDims.slice(axis));
+    for (const p of parts) p.inner = sizeOf(p.dims.slice(axis));
     const k = ctx.k;
     return {
       outputs: [{ dtype: yq.dtype as never, dims: outDims }],
+      // A loop over what prepare worked out: no closure, view or offset record per run.
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
         const y = outs[0]!.data as Uint8Array;
         let offset = 0;
-        parts.forEach((p, j) => {
-          const x = ins[QCONCAT.first + QCONCAT.size * j + QCONCAT.at.x]!.data as Uint8Array;
-          const inner = sizeOf(p.dims.slice(axis));
+        for (let j = 0; j < parts.length; j++) {
+          const p = parts[j]!;
+          const x = ins[p.input]!.data as Uint8Array;
+          const inner = p.inner;
           for (let o = 0; o < outer; o++) {
             const dst = o * outInner + offset;
-            if (p.table === undefined) y.set(x.subarray(o * inner, (o + 1) * inner), dst);
-            else k.qeltwise.lut(x, y, inner, p.table, p.signed, { x: o * inner, y: dst });
+            if (p.table !== undefined) k.qeltwise.lut(x, y, inner, p.table, p.signed, o * inner, dst);
+            else if (k.inMemory(x) && k.inMemory(y)) k.strided.copyRun(x, o * inner, y, dst, inner);
+            else y.set(x.subarray(o * inner, (o + 1) * inner), dst);
           }
           offset += inner;
-        });
+        }
       },
     };
   },
