@@ -51,14 +51,17 @@ function opsModel(act: Act): Uint8Array {
   nodes.push(node("DequantizeLinear", ["b", "b_s"], ["b_dq"], [intAttribute("axis", 0)]));
   const conv = qdq(op("Conv", [x, "w_dq", "b_dq"], [intAttribute("group", 2), intsAttribute("pads", [1, 1, 1, 1]),
     intsAttribute("kernel_shape", [3, 3]), intsAttribute("strides", [2, 2])]), 0.05, z0);
-  // Concat of differently quantized inputs: requantized to the output's parameters.
-  const cat = qdq(op("Concat", [avg, conv], [intAttribute("axis", 1)]), 0.03, z0);
+  // Concat of differently quantized inputs, requantized to the output's parameters, and of one quantized as the
+  // output is, copied as it is.
+  const avgSame = qdq(op("AveragePool", [mul], [intsAttribute("kernel_shape", [3, 3]), intsAttribute("pads", [1, 1, 1, 1]),
+    intsAttribute("strides", [2, 2]), intAttribute("count_include_pad", 0)]), 0.03, z0);
+  const cat = qdq(op("Concat", [avg, conv, avgSame], [intAttribute("axis", 1)]), 0.03, z0);
   const tr = qdq(op("Transpose", [cat], [intsAttribute("perm", [0, 2, 3, 1])]), 0.03, z0);
   const tr2 = qdq(op("Transpose", [tr], [intsAttribute("perm", [0, 3, 1, 2])]), 0.05, z0);
   inits.push(makeTensor("shape", "int64", [2], BigInt64Array.of(1n, -1n)));
   const flat = qdq(op("Reshape", [tr2, "shape"]), 0.05, z0);
-  const wm = Int8Array.from({ length: 72 * 5 }, (_, i) => ((i * 53) % 255) - 127);
-  inits.push(makeTensor("wm", "int8", [72, 5], wm), makeTensor("wm_s", "float32", [], Float32Array.of(0.01)));
+  const wm = Int8Array.from({ length: 108 * 5 }, (_, i) => ((i * 53) % 255) - 127);
+  inits.push(makeTensor("wm", "int8", [108, 5], wm), makeTensor("wm_s", "float32", [], Float32Array.of(0.01)));
   nodes.push(node("DequantizeLinear", ["wm", "wm_s"], ["wm_dq"]));
   const mm = qdq(op("MatMul", [flat, "wm_dq"]), 0.1, z0);
   const out = op("Add", [mm, mm]);
