@@ -125,9 +125,11 @@ export class QeltwiseKernels {
   /** A table of 256 output codes (stored as bytes) in session memory. */
   table(codes: ArrayLike<number>, alloc: Allocate): LutTable {
     const table = this.rt.view(Uint8Array, alloc(64).byteOffset, 256);
-    for (let i = 0; i < 256; i++) table[i] = codes[i]! & 0xff;
     let signedOutput = false;
-    for (let i = 0; i < 256; i++) signedOutput ||= codes[i]! < 0;
+    for (let i = 0; i < 256; i++) {
+      table[i] = codes[i]! & 0xff;
+      signedOutput ||= codes[i]! < 0;
+    }
     return { codes: table, affine: { unsigned: affineTable(codes, false), signed: affineTable(codes, true) }, signedOutput };
   }
 
