@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { StatusRequest, type CheckTimings } from "../src/protocol.js";
-import { LspClient } from "./helpers/lsp-client.js";
+import { findingsOf, LspClient } from "./helpers/lsp-client.js";
 import { FMNIST, TUTORIAL, tempWorkspace } from "./helpers/workspace.js";
 
 /**
@@ -16,7 +16,6 @@ const lines = readFileSync(TUTORIAL, "utf8").split("\n");
 const index = lines.findIndex((l) => l.includes("return model;"));
 let current = lines[index]!;
 
-const findingsOf = (version: number) => (ds: { source?: string; data?: unknown }[]) => ds.some((d) => d.source === "qkit" && (d.data as { version?: number } | undefined)?.version === version);
 const edit = (version: number) => {
   const next = `${lines[index]} // edit ${version}`;
   const sent = client.changeLine(TUTORIAL, index + 1, current, next);

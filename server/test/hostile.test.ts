@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
 import { DidChangeConfigurationNotification } from "vscode-languageserver-protocol";
-import { LspClient, positionOf } from "./helpers/lsp-client.js";
+import { findingsOf, LspClient, positionOf } from "./helpers/lsp-client.js";
 import { FMNIST, HOSTILE, ISOLATION, TUTORIAL, markers, tempWorkspace } from "./helpers/workspace.js";
 
 /**
@@ -67,6 +67,6 @@ test("after the hostile quantizers, a clean check still works", async () => {
   const lines = text.split("\n");
   const index = lines.findIndex((l) => l.includes("return model;"));
   const version = await client.changeLine(TUTORIAL, index + 1, lines[index]!, `${lines[index]!} // edited`);
-  const diagnostics = await client.waitFor(TUTORIAL, (ds) => ds.some((d) => d.source === "qkit" && (d.data as { version?: number }).version === version));
+  const diagnostics = await client.waitFor(TUTORIAL, findingsOf(version));
   assert.deepEqual(diagnostics.filter((d) => d.source === "qkit").map((d) => d.code), ["coverage"]);
 });

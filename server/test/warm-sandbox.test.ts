@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { StatusRequest, type StatusResult } from "../src/protocol.js";
-import { LspClient } from "./helpers/lsp-client.js";
+import { findingsOf, LspClient } from "./helpers/lsp-client.js";
 import { FMNIST, TUTORIAL, tempWorkspace } from "./helpers/workspace.js";
 
 /**
@@ -14,7 +14,6 @@ const workspace = tempWorkspace([{ quantizer: TUTORIAL, model: FMNIST }]);
 let client: LspClient;
 
 const status = (): Promise<StatusResult> => client.connection.sendRequest(StatusRequest);
-const findingsOf = (version: number) => (ds: { source?: string; data?: unknown }[]) => ds.some((d) => d.source === "qkit" && (d.data as { version?: number } | undefined)?.version === version);
 
 /** The status once a spare is ready (they warm up in the background; a busy machine may take seconds). */
 async function sparesReady(): Promise<StatusResult> {

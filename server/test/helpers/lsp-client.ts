@@ -206,3 +206,10 @@ export function positionOf(text: string, needle: string, offset = 0): Position {
   const before = text.slice(0, index + offset).split("\n");
   return { line: before.length - 1, character: before.at(-1)!.length };
 }
+
+/**
+ * A `waitFor` predicate: the published diagnostics hold the checker's findings for this version of the text (every
+ * finding carries the version its check ran on).
+ */
+export const findingsOf = (version: number) => (ds: readonly { source?: string; data?: unknown }[]) =>
+  ds.some((d) => d.source === "qkit" && (d.data as { version?: number } | undefined)?.version === version);
