@@ -47,7 +47,9 @@ function rss(pid) {
   return { now: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
-const server = spawn(process.execPath, [path.join(root, "server", "bin", "qkit-language-server.js"), "--stdio"], { cwd: workspace, stdio: ["pipe", "pipe", "inherit"] });
+// QKIT_BENCH_SERVER_ARGS passes Node flags to the server (e.g. "--cpu-prof --cpu-prof-dir=DIR" to see where its time goes).
+const serverArgs = (process.env.QKIT_BENCH_SERVER_ARGS ?? "").split(" ").filter(Boolean);
+const server = spawn(process.execPath, [...serverArgs, path.join(root, "server", "bin", "qkit-language-server.js"), "--stdio"], { cwd: workspace, stdio: ["pipe", "pipe", "inherit"] });
 const connection = rpc.createProtocolConnection(new rpc.StreamMessageReader(server.stdout), new rpc.StreamMessageWriter(server.stdin));
 let waiting;
 connection.onNotification(rpc.PublishDiagnosticsNotification.type, (p) => {
@@ -158,7 +160,9 @@ try {
   const fromSnapshot = timings.filter((t) => t.model === "snapshot").length;
   console.log(`${warm} of ${timings.length} checks ran in a spare that was ready before the edit; ${fromSnapshot} sandboxes rebuilt the model from the server's snapshot (the others decoded the file).`);
   await connection.sendRequest(rpc.ShutdownRequest.type);
+  const exited = new Promise((resolve) => server.once("exit", resolve));
   await connection.sendNotification(rpc.ExitNotification.type);
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
 } finally {
   connection.dispose();
   server.kill();

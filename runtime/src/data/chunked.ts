@@ -1,6 +1,6 @@
 import { createReadStream, promises as fs } from "node:fs";
 import { pipeline } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { zlib } from "../lazy-builtins.js";
 import type { Readable } from "node:stream";
 import { Tensor } from "../engine/tensor.js";
 import { DataError } from "./data-error.js";
@@ -30,7 +30,7 @@ async function* bytesOf(file: string): AsyncGenerator<Uint8Array> {
   const gzipped = await isGzipped(file);
   let stream: Readable = raw;
   if (gzipped) {
-    const gunzip = createGunzip();
+    const gunzip = zlib().createGunzip();
     // pipeline destroys both streams when either fails or the reader stops early.
     pipeline(raw, gunzip, () => undefined);
     stream = gunzip;

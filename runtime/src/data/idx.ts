@@ -1,10 +1,10 @@
-import { gunzipSync } from "node:zlib";
+import { zlib } from "../lazy-builtins.js";
 import { DataError } from "./data-error.js";
 import { formatSize, MAX_DECODED_BYTES } from "./limits.js";
 
 function gunzipCapped(bytes: Uint8Array, file: string): Uint8Array {
   try {
-    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: MAX_DECODED_BYTES }));
+    return new Uint8Array(zlib().gunzipSync(bytes, { maxOutputLength: MAX_DECODED_BYTES }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new DataError(file, `expands to more than ${formatSize(MAX_DECODED_BYTES)} when gunzipped, more than qkit reads at once`);
     throw new DataError(file, `is not valid gzip data (${(error as Error).message})`, { cause: error });

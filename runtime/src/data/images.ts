@@ -1,8 +1,13 @@
-import { PNG } from "pngjs";
-import * as jpeg from "jpeg-js";
+import type * as Pngjs from "pngjs";
+import type * as JpegJs from "jpeg-js";
 import * as path from "node:path";
 import { DataError } from "./data-error.js";
 import { MAX_DECODED_BYTES, MAX_IMAGE_PIXELS } from "./limits.js";
+
+// The decoders load when the first image is read: pngjs alone brings zlib, streams and assert, which every check
+// sandbox (it loads the whole runtime and reads no image) would otherwise load on each start.
+const pngjs = (): typeof Pngjs => require("pngjs");
+const jpegJs = (): typeof JpegJs => require("jpeg-js");
 
 /** How pixels become model inputs: value = (pixel · scale − mean[c]) / std[c], per channel. */
 export interface Normalization {
@@ -25,10 +30,10 @@ function decode(bytes: Uint8Array, file: string): Rgba {
   checkDeclaredSize(bytes, file, ext);
   try {
     if (ext === ".png") {
-      const png = PNG.sync.read(Buffer.from(bytes));
+      const png = pngjs().PNG.sync.read(Buffer.from(bytes));
       return { width: png.width, height: png.height, data: png.data };
     }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: MAX_DECODED_BYTES / 2 ** 20 });
+    const img = jpegJs().decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: MAX_DECODED_BYTES / 2 ** 20 });
     return { width: img.width, height: img.height, data: img.data };
   } catch (error) {
     throw new DataError(file, `cannot be decoded as ${ext.slice(1).toUpperCase()}: ${(error as Error).message}`, { cause: error });

@@ -1,4 +1,4 @@
-import { crc32, inflateRawSync } from "node:zlib";
+import { zlib } from "../lazy-builtins.js";
 import { DataError } from "./data-error.js";
 import { formatSize } from "./limits.js";
 
@@ -47,12 +47,13 @@ export function readZip(bytes: Uint8Array, file: string, maxBytes: number): Map<
     if (method === 0) content = data;
     else if (method === 8) {
       try {
-        content = inflateRawSync(data, { maxOutputLength: Math.max(1, size) });
+        content = zlib().inflateRawSync(data, { maxOutputLength: Math.max(1, size) });
       } catch (error) {
         throw bad(`entry '${name}' does not inflate to its declared ${size} bytes (${(error as Error).message})`);
       }
     } else throw bad(`entry '${name}' uses compression method ${method} (only stored and deflated are read)`);
     if (content.length !== size) throw bad(`entry '${name}' holds ${content.length} bytes, its header declares ${size}`);
+    const { crc32 } = zlib();
     if (typeof crc32 === "function" && crc32(content) >>> 0 !== crc) throw bad(`entry '${name}' fails its checksum`);
     entries.set(name, content);
   }

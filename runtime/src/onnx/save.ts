@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { promises as fs } from "node:fs";
 import { onnx } from "./proto.js";
 import { layoutExternalData, totalTensorBytes } from "./external-data.js";
-import { createHash } from "node:crypto";
+import { crypto } from "../lazy-builtins.js";
 import { commitTempFile, removeStaleTempFiles, writeTempFile } from "./atomic-write.js";
 import { ModelSaveError, errorMessage } from "../errors.js";
 
@@ -73,7 +73,7 @@ async function commit(temp: string, file: string, options: WriteOptions): Promis
 
 /** `OUT.onnx.<16 hex digits of the data's SHA-256>.data`. */
 function hashedDataName(file: string, chunks: readonly Uint8Array[]): string {
-  const hash = createHash("sha256");
+  const hash = crypto().createHash("sha256");
   for (const chunk of chunks) hash.update(chunk);
   return `${path.basename(file)}.${hash.digest("hex").slice(0, 16)}.data`;
 }

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { fsPromises } from "../lazy-builtins.js";
 import * as path from "node:path";
 import type { Model } from "../model.js";
 import { prepare, type PreparedModel } from "../quantize/prepare.js";
@@ -114,8 +114,8 @@ export async function quantizeTarget(target: PipelineTarget, options: QuantizeTa
   }
   stopIfAborted(options.signal, items);
   options.onStage?.("export");
-  await mkdir(path.dirname(path.resolve(output)), { recursive: true });
-  await mkdir(path.dirname(path.resolve(report)), { recursive: true });
+  await fsPromises().mkdir(path.dirname(path.resolve(output)), { recursive: true });
+  await fsPromises().mkdir(path.dirname(path.resolve(report)), { recursive: true });
   // Locations in the report are relative to its own folder (saveCalibrationReport), whoever writes it. It goes into
   // place just before the model: a reader never finds the new model beside the old report.
   const staged = await stageCalibrationReport(calibrationReport(prepared, items, accuracy ? { accuracy } : {}), report);

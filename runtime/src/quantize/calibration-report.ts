@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import { describeSlot } from "../quantizer/edge-or-node.js";
-import { rm } from "node:fs/promises";
+import { fsPromises } from "../lazy-builtins.js";
 import { commitTempFile, removeStaleTempFiles, writeFileAtomic, writeTempFile } from "../onnx/atomic-write.js";
 import { QkitError } from "../errors.js";
 import { absoluteLocation, relativeLocation, type SourceLocation } from "../source-location.js";
@@ -158,7 +158,7 @@ export async function saveCalibrationReport(report: CalibrationReport, file: str
 export async function stageCalibrationReport(report: CalibrationReport, file: string): Promise<{ commit(): Promise<void>; discard(): Promise<void> }> {
   await removeStaleTempFiles(file);
   const temp = await writeTempFile(file, [reportBytes(report, file)]);
-  return { commit: () => commitTempFile(temp, file), discard: () => rm(temp, { force: true }) };
+  return { commit: () => commitTempFile(temp, file), discard: () => fsPromises().rm(temp, { force: true }) };
 }
 
 function reportBytes(report: CalibrationReport, file: string): Uint8Array {

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { childProcess } from "../lazy-builtins.js";
 import { existsSync } from "node:fs";
 
 /**
@@ -24,7 +25,7 @@ function start(): ChildProcess | undefined {
   if (reaper || unavailable) return reaper;
   try {
     // Its own process group: a Ctrl-C meant for the supervisor's terminal must not stop it before the supervisor.
-    const child = spawn(SHELL, ["-c", SCRIPT], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+    const child = childProcess().spawn(SHELL, ["-c", SCRIPT], { stdio: ["pipe", "ignore", "ignore"], detached: true });
     child.on("error", () => {
       unavailable = true;
       reaper = undefined;

@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { childProcess } from "../lazy-builtins.js";
 import { readFileSync } from "node:fs";
 import type { SourceLocation } from "../source-location.js";
 import { REPORT_FD, SANDBOX_KEY, type SandboxReport } from "./channel.js";
@@ -64,7 +65,7 @@ export class Sandbox {
 
   constructor(file: string, data: unknown, memoryLimitMb: number, log?: (line: string) => void) {
     const ownGroup = process.platform !== "win32";
-    this.#child = fork(file, [], {
+    this.#child = childProcess().fork(file, [], {
       execArgv: [`--max-old-space-size=${Math.max(16, Math.round(memoryLimitMb))}`, "--max-semi-space-size=16"],
       stdio: ["pipe", "pipe", "pipe", "ipc", "pipe"],
       serialization: "advanced",

@@ -64,7 +64,8 @@ function writeCache(stamp: string, data: Buffer): void {
 
 const stamp = stampOf(BUNDLE);
 const cachedData = readCache(stamp);
-const script = new vm.Script((Module as unknown as ModuleInternals).wrap(readFileSync(BUNDLE, "utf8")), { filename: BUNDLE, cachedData });
+// The bundle is ASCII (its build checks): read as latin1 it needs no UTF-8 decoding, a measurable part of a start.
+const script = new vm.Script((Module as unknown as ModuleInternals).wrap(readFileSync(BUNDLE, "latin1")), { filename: BUNDLE, cachedData });
 const bundleModule = new Module(BUNDLE, module);
 bundleModule.filename = BUNDLE;
 bundleModule.paths = (Module as unknown as ModuleInternals)._nodeModulePaths(__dirname);

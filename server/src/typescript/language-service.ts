@@ -37,9 +37,16 @@ export class QuantizerLanguageService {
   readonly #diskVersions = new Map<string, string>();
   #nodeTypes = false;
   #options = quantizerCompilerOptions(ts, false);
+  /**
+   * Only for what TypeScript looks up beside module resolution: which package.json scope each of the program's files
+   * (TypeScript's libraries, qkit's typings) lies in. Without one, every program built on an edit read those
+   * package.json files again. Module names themselves are resolved afresh each time (a file created since resolves).
+   */
+  #packageScopes: ts.ModuleResolutionCache;
   readonly #service: ts.LanguageService;
 
-  constructor(private readonly open: (file: string) => OpenText | undefined, root: string) {
+  constructor(private readonly open: (file: string) => OpenText | undefined, private readonly root: string) {
+    this.#packageScopes = ts.createModuleResolutionCache(root, (f) => f, this.#options);
     const moduleHost: ts.ModuleResolutionHost = {
       fileExists: (f) => f === GLOBALS_FILE || this.open(f) !== undefined || ts.sys.fileExists(f),
       readFile: (f) => (f === GLOBALS_FILE ? GLOBALS : this.open(f)?.text ?? ts.sys.readFile(f)),
@@ -63,7 +70,8 @@ export class QuantizerLanguageService {
       }
       return version;
     };
-    const host: ts.LanguageServiceHost = {
+    // The language service hands getModuleResolutionCache on to its compiler host, as CompilerHost documents it.
+    const host: ts.LanguageServiceHost & Pick<ts.CompilerHost, "getModuleResolutionCache"> = {
       fileExists: moduleHost.fileExists,
       readFile: moduleHost.readFile,
       directoryExists: moduleHost.directoryExists,
@@ -82,6 +90,7 @@ export class QuantizerLanguageService {
       },
       getCurrentDirectory: () => root,
       getCompilationSettings: () => this.#options,
+      getModuleResolutionCache: () => this.#packageScopes,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       readDirectory: ts.sys.readDirectory,
       resolveModuleNameLiterals: (literals, containingFile, redirected, options) =>
@@ -123,5 +132,6 @@ export class QuantizerLanguageService {
     if (nodeTypes === this.#nodeTypes) return;
     this.#nodeTypes = nodeTypes;
     this.#options = quantizerCompilerOptions(ts, nodeTypes);
+    this.#packageScopes = ts.createModuleResolutionCache(this.root, (f) => f, this.#options);
   }
 }

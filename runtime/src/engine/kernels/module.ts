@@ -1,4 +1,4 @@
-import * as v8 from "node:v8";
+import { v8 } from "../../lazy-builtins.js";
 import { wasmModule, wasmValidates } from "../../wasm/load-module.js";
 import type { KernelExports } from "./families.js";
 
@@ -17,7 +17,7 @@ export function kernelModule(wanted: KernelVariant | "auto" = "auto"): { module:
   let variant: KernelVariant = wanted === "simd" ? "simd" : "relaxed";
   if (variant === "relaxed") {
     if (!relaxedFlagSet && Number(process.versions.node.split(".")[0]) < 22) {
-      v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+      v8().setFlagsFromString("--experimental-wasm-relaxed-simd");
       relaxedFlagSet = true;
     }
     if (!wasmValidates("relaxed.wasm")) {

@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { workerThreads } from "../../lazy-builtins.js";
 import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
@@ -37,7 +38,7 @@ export class ThreadPool {
     this.#errorText = new Uint8Array(errorText);
     for (let i = 1; i <= workerCount; i++) {
       const data: WorkerData = { module, memory, control, slots, errorText };
-      const worker = new Worker(path.join(__dirname, "worker.js"), { workerData: data });
+      const worker = new (workerThreads().Worker)(path.join(__dirname, "worker.js"), { workerData: data });
       worker.unref();
       this.#workers.push(worker);
     }
