@@ -3,13 +3,15 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { startSandbox } from "qkit/tooling";
+import { fileStamp, loadWithSnapshot } from "../src/check/model-snapshot.js";
 import { checkWorkerFile, sandboxEntry } from "../src/check/worker-file.js";
+import { ROOT } from "./helpers/lsp-client.js";
 import type { WorkerData, WorkerMessage } from "../src/check/worker-protocol.js";
 
 /**
- * A check sandbox compiles the worker's bundle with V8's code cache: the first sandbox writes it (before it has its
- * data, so before any user code), later ones of the same Node and heap cap take it as it is, and a sandbox with other
- * V8 flags, which V8 would refuse it to, writes its own.
+ * A check sandbox compiles the worker's bundle with V8's code cache: the first sandbox writes it (once it has checked
+ * its model with a built-in quantizer, before it takes a job, so before any user code), later ones of the same Node
+ * and heap cap take it as it is, and a sandbox with other V8 flags, which V8 would refuse it to, writes its own.
  */
 const workerFile = checkWorkerFile();
 const entry = sandboxEntry(workerFile);
@@ -17,19 +19,23 @@ const folder = path.dirname(workerFile);
 /** Heap caps no other test's sandboxes use: other test files run meanwhile and write caches of their own flags. */
 const CAP = 509;
 const OTHER_CAP = 757;
+const WARM_CAP = 631;
 
 const headerOf = (file: string) => readFileSync(file).subarray(0, readFileSync(file).indexOf(0x0a)).toString();
 const caches = () => readdirSync(folder).filter((f) => /^check-worker\.bundle\.[0-9a-f]{8}\.cache$/.test(f)).map((f) => path.join(folder, f));
 /** The cache file made for a heap cap, if any. */
 const cacheFor = (cap: number) => caches().find((f) => new RegExp(`--max-old-space-size=${cap}\\b`).test(headerOf(f)));
 
-/** Start a sandbox that fails at once for want of a model: its bundle still loads, and the cache is written first. */
-async function startOnce(memoryLimitMb: number): Promise<void> {
-  const data: WorkerData = { modelPath: path.join(path.dirname(workerFile), "no-such-model.onnx"), modelStamp: "0:0" };
-  const sandbox = startSandbox(entry, data, memoryLimitMb);
+/**
+ * Start a sandbox and wait for its first word. Without `data`, it fails at once for want of a model: its bundle still
+ * loads, and the cache is written first.
+ */
+async function startOnce(memoryLimitMb: number, data?: WorkerData): Promise<void> {
+  const sandbox = startSandbox(entry, data ?? { modelPath: path.join(path.dirname(workerFile), "no-such-model.onnx"), modelStamp: "0:0" }, memoryLimitMb);
   try {
     const first = await new Promise<WorkerMessage>((resolve) => sandbox.on("message", (m) => resolve(m as WorkerMessage)));
-    assert.equal(first.kind, "model-error", "the worker ran and refused the missing model");
+    if (data) assert.equal(first.kind, "ready", "the worker rebuilt its model and waits for a job");
+    else assert.equal(first.kind, "model-error", "the worker ran and refused the missing model");
   } finally {
     sandbox.terminate();
     await sandbox.gone;
@@ -55,4 +61,21 @@ test("sandboxes share one code cache per bundle, Node and heap cap", { skip: ent
   const other = cacheFor(OTHER_CAP);
   assert.ok(other && other !== file, "a sandbox with another heap cap, which V8 refuses the cache to, wrote a file of its own");
   assert.equal(statSync(file).ino, written.ino, "and left the first one as it was");
+});
+
+test("the sandbox that writes the cache first runs a check of its own, so the cache holds a check's code", { skip: entry === workerFile && "the worker runs unbundled (no bundle newer than the build)" }, async () => {
+  const modelPath = path.join(ROOT, "examples", "fmnist_cnn_op13.onnx");
+  const { snapshot } = await loadWithSnapshot(modelPath);
+  assert.ok(snapshot);
+  for (const cap of [CAP, WARM_CAP]) {
+    const stale = cacheFor(cap);
+    if (stale) rmSync(stale, { force: true });
+  }
+  await startOnce(CAP);
+  await startOnce(WARM_CAP, { modelPath, modelStamp: fileStamp(modelPath), snapshot });
+  const topLevelOnly = statSync(cacheFor(CAP)!).size;
+  const warm = cacheFor(WARM_CAP);
+  assert.ok(warm, "the sandbox with a model wrote a cache before it said it was ready");
+  // The loader, annotate's helpers, the checker's rules and the report compile only when a check runs.
+  assert.ok(statSync(warm).size > topLevelOnly * 1.1, `a cache after a check (${statSync(warm).size} bytes) holds more than one after the top level (${topLevelOnly})`);
 });

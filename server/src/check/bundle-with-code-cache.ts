@@ -3,8 +3,9 @@
  * code cache. A fresh sandbox starts on every edit, and compiling the bundle's 1.7 MB is a good part of its start;
  * with the cache V8 takes the bytecode of everything the bundle's top level ran instead.
  *
- * The cache is written by the first sandbox that finds none that fits, right after the bundle's top level ran: before
- * the sandbox has its data, so before any user code could run and leave anything in it. A cache is for one bundle
+ * The cache is written by the first sandbox that finds none that fits, once it has checked its own model with a
+ * built-in quantizer (check-worker.ts, warmUp): the cache then holds the bytecode of everything a check runs, not only
+ * of the bundle's top level. That is before the sandbox takes a job, so before any user code could run. A cache is for one bundle
  * (its size and modification time), one Node and one set of V8 flags (the heap cap is one), which V8 would refuse it
  * to: each Node and set of flags has a file of its own, so sandboxes of two heap caps (checks and calibration, say)
  * do not keep replacing each other's, and a new build of the bundle rewrites the file of its flags.
@@ -70,5 +71,11 @@ const bundleModule = new Module(BUNDLE, module);
 bundleModule.filename = BUNDLE;
 bundleModule.paths = (Module as unknown as ModuleInternals)._nodeModulePaths(__dirname);
 const run = script.runInThisContext() as (exports: unknown, require: NodeRequire, module: Module, filename: string, dirname: string) => void;
+const needsCache = cachedData === undefined || script.cachedDataRejected === true;
 run.call(bundleModule.exports, bundleModule.exports, createRequire(BUNDLE), bundleModule, BUNDLE, __dirname);
-if (cachedData === undefined || script.cachedDataRejected === true) writeCache(stamp, script.createCachedData());
+if (needsCache) {
+  const write = () => writeCache(stamp, script.createCachedData());
+  const worker = bundleModule.exports as { writeCodeCacheWhenWarm?: (write: () => void) => void };
+  if (typeof worker.writeCodeCacheWhenWarm === "function") worker.writeCodeCacheWhenWarm(write);
+  else write();
+}

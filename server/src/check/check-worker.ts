@@ -10,17 +10,13 @@ import * as authorApi from "qkit";
 import type { Model, QuantizationSpecBase, SourceLocation } from "qkit/tooling";
 import { quantizerFrames } from "../sandbox/frames.js";
 import { modelFromSnapshot } from "./model-snapshot.js";
-import type { AnnotationInfo, CheckJob, CheckReport, ModelSource, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
+import type { AnnotationInfo, CheckJob, CheckReport, LoadFailure, ModelSource, SpecInfo, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
 const channel = qkit.sandboxChannel<CheckJob, WorkerMessage>();
 const post = (message: WorkerMessage) => channel.post(message);
 
 // Stack frames of compiled quantizers map back to their TypeScript lines: every site the checker records depends on it.
 process.setSourceMapsEnabled(true);
-
-function fail(code: string, message: string, location: SourceLocation | undefined): void {
-  post({ kind: "load-error", failure: { code, message, location } });
-}
 
 function specInfo(spec: QuantizationSpecBase): SpecInfo {
   const fields = spec as unknown as { dtype?: unknown; qscheme?: unknown };
@@ -61,7 +57,15 @@ function graphText(model: Model): string {
   });
 }
 
+type CheckOutcome = { kind: "result"; report: CheckReport } | { kind: "load-error"; failure: LoadFailure };
+
 async function run(model: Model, job: CheckJob): Promise<void> {
+  const outcome = await check(model, job, (loaded) => channel.postNow({ kind: "phase", phase: "annotate", ...loaded }));
+  // A JSON line: findings that carry user objects in odd places arrive as their plain JSON.
+  post(outcome);
+}
+
+async function check(model: Model, job: CheckJob, onAnnotating: (loaded: { classSite: SourceLocation; className: string }) => void): Promise<CheckOutcome> {
   const started = performance.now();
   let ready = started;
   let annotated = started;
@@ -75,14 +79,16 @@ async function run(model: Model, job: CheckJob): Promise<void> {
     // A fresh model per worker: annotating it in place saves the copy the check would make.
     inPlace: true,
     onLoaded({ classSite, className }) {
-      channel.postNow({ kind: "phase", phase: "annotate", classSite, className });
+      onAnnotating({ classSite, className });
       ready = performance.now();
     },
     onAnnotated() {
       annotated = performance.now();
     },
   });
-  if (result.kind === "load-failed") return fail(result.error.code, result.error.detail ?? result.error.message, result.error.location);
+  if (result.kind === "load-failed") {
+    return { kind: "load-error", failure: { code: result.error.code, message: result.error.detail ?? result.error.message, location: result.error.location } };
+  }
   const checked = performance.now();
   const { className, classSite } = result.loaded;
   const report: CheckReport = {
@@ -100,8 +106,53 @@ async function run(model: Model, job: CheckJob): Promise<void> {
     check: Math.round(checked - annotated),
     report: Math.round(performance.now() - checked),
   };
-  // A JSON line: findings that carry user objects in odd places arrive as their plain JSON.
-  post({ kind: "result", report });
+  return { kind: "result", report };
+}
+
+let writeCodeCache: (() => void) | undefined;
+
+/**
+ * Called by bundle-with-code-cache.ts when this sandbox is the one to write the bundle's code cache: it does so once
+ * it has checked its own model with a built-in quantizer (warmUp), before it takes a job.
+ */
+export function writeCodeCacheWhenWarm(write: () => void): void {
+  writeCodeCache = write;
+}
+
+function flushCodeCache(): void {
+  writeCodeCache?.();
+  writeCodeCache = undefined;
+}
+
+/**
+ * A quantizer of qkit's own (the built-in XNNPACK one) for warmUp, as a module the loader takes like a user's. Its
+ * path is outside qkit, so its frames are treated as a user's are; the file need not (and does not) exist.
+ */
+const WARM_UP_FILE = path.join(path.parse(__dirname).root, "qkit-code-cache-warm-up", "quantizer.js");
+const WARM_UP_CODE = `"use strict";
+const { XnnpackQuantizer, getSymmetricQuantizationConfig } = require("qkit");
+class CodeCacheWarmUp extends XnnpackQuantizer {
+  constructor() {
+    super();
+    this.setGlobal(getSymmetricQuantizationConfig({ isPerChannel: true }));
+  }
+}
+exports.default = CodeCacheWarmUp;
+`;
+
+/**
+ * One check of a second copy of the model with the warm-up quantizer, the result thrown away. V8 compiles a function
+ * when it first runs, and a code cache holds what was compiled when it was made: made after the bundle's top level
+ * only, it left every sandbox compiling the loader, annotate's helpers, the checker's rules and the report anew on
+ * each edit. Only qkit's code has run here, so the cache holds nothing of a user's.
+ */
+async function warmUp(data: WorkerData): Promise<void> {
+  try {
+    const model = data.snapshot ? modelFromSnapshot(data.snapshot, data.modelPath, data.modelStamp) : undefined;
+    if (model) await check(model, { file: WARM_UP_FILE, compiled: { [WARM_UP_FILE]: WARM_UP_CODE }, sources: { [WARM_UP_FILE]: WARM_UP_CODE } }, () => undefined);
+  } catch {
+    // A cache of whatever did compile is still worth writing.
+  }
 }
 
 async function main(): Promise<void> {
@@ -119,9 +170,13 @@ async function main(): Promise<void> {
       model = await qkit.loadModel(data.modelPath);
     }
   } catch (error) {
+    // Without a model there is nothing to warm up with: the top level's code is still worth caching.
+    flushCodeCache();
     post({ kind: "model-error", message: (error as Error).message });
     return;
   }
+  if (writeCodeCache) await warmUp(data);
+  flushCodeCache();
   // Hardened while the spare waits for its job, not after the edit: nothing but the job runs here from now on.
   qkit.guardPrototypes();
   qkit.trapProcessExit(quantizerFrames);
