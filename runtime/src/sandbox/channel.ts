@@ -1,5 +1,5 @@
 import { writeSync } from "node:fs";
-import { Worker } from "node:worker_threads";
+import { workerThreads } from "../lazy-builtins.js";
 
 /**
  * The sandboxed side of a supervisor's process: the data it was started with, the messages it is sent, and a way to
@@ -45,7 +45,7 @@ setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, "
  * supervisor has no reaper of its own (orphan-reaper.ts): starting the thread costs a sandbox some 70 ms of CPU.
  */
 function watchForOrphaning(): void {
-  new Worker(ORPHAN_WATCH, { eval: true, workerData: process.ppid, resourceLimits: { maxOldGenerationSizeMb: 8 } }).unref();
+  new (workerThreads().Worker)(ORPHAN_WATCH, { eval: true, workerData: process.ppid, resourceLimits: { maxOldGenerationSizeMb: 8 } }).unref();
 }
 
 /** The channel to the supervisor; only in a process a supervisor started. */

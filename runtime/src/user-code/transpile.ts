@@ -16,8 +16,9 @@ export function transpileQuantizer(file: string, source: string, ts: typeof TS =
       module: ts.ModuleKind.CommonJS,
       target: ts.ScriptTarget.ES2022,
       esModuleInterop: true,
+      // Positions only: the TypeScript text is the file's (or the editor's), so the map need not carry it; every
+      // check sandbox decodes the map on load.
       inlineSourceMap: true,
-      inlineSources: true,
       jsx: ts.JsxEmit.React,
     },
   });
