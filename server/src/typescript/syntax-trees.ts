@@ -3,9 +3,10 @@ import * as ts from "typescript";
 import type { OpenText } from "./language-service.js";
 
 /**
- * Syntax trees for the server's own thread (hover, completion, code lens, where to underline a site): parsing one
- * file takes a millisecond or two, unlike type-checking, which runs in its own worker. Trees are cached per document
- * version (open files) or modification time (files on disk).
+ * Syntax trees for the server's features (hover, completion, code lens, where to underline a site): parsing one file
+ * takes a millisecond or two, and a feature needs no program, so an edit's check places its findings without waiting
+ * for the type-checker's program to be brought up to date. Trees are cached per document version (open files) or
+ * modification time (files on disk).
  */
 export class SyntaxTrees {
   readonly #cache = new Map<string, { stamp: string; sf: ts.SourceFile }>();
