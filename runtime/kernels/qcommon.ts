@@ -24,7 +24,11 @@ export { QD };
   const magic = f32x4.splat(12582912);
   const first = f32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, rqStageLo), rqStageHi), magic), magic);
   // The host's short form of the stage (its float clamp in the bounds above, no NaN to mask; see fold-stage.ts).
-  if (rqStageFolded) return finiteToCodes(f32x4.mul(f32x4.mul(first, rqStageScale), rqStageDivisor), lo, hi, rqMagicZy);
+  if (rqStageFolded) {
+    // Lean: one factor, and the output clamp left to the narrowing to bytes, which saturates to the same range.
+    if (rqStageLean) return i32x4.sub(f32x4.add(f32x4.mul(first, rqStageScale), magic), rqMagicZy);
+    return finiteToCodes(f32x4.mul(f32x4.mul(first, rqStageScale), rqStageDivisor), lo, hi, rqMagicZy);
+  }
   const x = f32x4.pmin(f32x4.pmax(f32x4.mul(first, rqStageScale), rqClampLo), rqClampHi);
   // Multiplying by the reciprocal where the host found it gives every code the division gives (see packStage).
   return toCodes(rqStageReciprocal ? f32x4.mul(x, rqStageDivisor) : f32x4.div(x, rqStageDivisor), lo, hi, zy);
@@ -58,6 +62,7 @@ let rqClampHi: v128 = f32x4.splat(0);
 let rqStageDivisor: v128 = f32x4.splat(1);
 let rqStageReciprocal: bool = false;
 let rqStageFolded: bool = false;
+let rqStageLean: bool = false;
 let rqMagicZy: v128 = i32x4.splat(0);
 
 /** Load descriptor d's output constants for requantRow and requantColumn. */
@@ -87,6 +92,7 @@ let rqMagicZy: v128 = i32x4.splat(0);
       rqStageScale = v128.load32_splat(stage + 44);
       rqStageDivisor = v128.load32_splat(stage + 48);
       rqMagicZy = magicLessZero(zy);
+      rqStageLean = load<i32>(stage, 52) != 0;
     }
   }
 }

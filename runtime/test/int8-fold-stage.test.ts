@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { foldStage, type StageToFold } from "../src/engine/kernels/fold-stage.js";
+import { foldStage, type FoldedStage, type StageToFold } from "../src/engine/kernels/fold-stage.js";
 import { reciprocalServes } from "../src/engine/kernels/qconv.js";
 import { roundHalfEven } from "./helpers/integer-oracle.js";
 
@@ -14,11 +14,15 @@ function reference(s: StageToFold, q1: number): number {
   return Math.min(s.outHi, Math.max(s.outLo, roundHalfEven(Math.fround(x / Math.fround(s.divisor))) + s.zy));
 }
 
-/** The kernels' short form: first code less zp bounded, times a, times b, rounded and clamped to the output's codes. */
-function shortForm(f: { low: number; high: number; a: number; b: number }, s: StageToFold, q1: number): number {
+/**
+ * The kernels' short form: first code less zp bounded, times a, times b, rounded and clamped to the output's codes;
+ * the lean variant leaves the clamp to the narrowing to bytes, which saturates to the output type's range.
+ */
+function shortForm(f: FoldedStage, s: StageToFold, q1: number, signed: boolean): number {
   const g = Math.min(Math.max(q1 - s.zp, f.low), f.high);
   const x = Math.fround(Math.fround(g * f.a) * f.b);
-  return Math.min(s.outHi, Math.max(s.outLo, roundHalfEven(x) + s.zy));
+  const [lo, hi] = f.lean ? (signed ? [-128, 127] : [0, 255]) : [s.outLo, s.outHi];
+  return Math.min(hi, Math.max(lo, roundHalfEven(x) + s.zy));
 }
 
 /** Stages as ORT-style exports leave them: Relu or Relu6 after a convolution, the output scale its own. */
@@ -30,24 +34,37 @@ function stages(): StageToFold[] {
       const zp = signed ? -9 : 122;
       const divisor = Math.fround(scale * ratio);
       const stage = { zp, qlo, qhi, scale, lo: 0, hi, divisor };
-      out.push({ ...stage, reciprocal: reciprocalServes(stage), zy: signed ? -128 : 0, outLo: qlo, outHi: qhi, finite: true });
+      out.push({ ...stage, reciprocal: reciprocalServes(stage), zy: signed ? -128 : 0, outLo: qlo, outHi: qhi, fullRange: true, finite: true });
     }
   }
   return out;
 }
 
 test("a folded stage gives every first code the reference's output code", () => {
-  let folded = 0;
+  let folded = 0, lean = 0;
   for (const s of stages()) {
     const f = foldStage(s);
     if (!f) continue;
     folded++;
+    if (f.lean) lean++;
     for (let q1 = s.qlo; q1 <= s.qhi; q1++) {
-      assert.equal(shortForm(f, s, q1), reference(s, q1), `${JSON.stringify(s)} ${JSON.stringify(f)}: first code ${q1}`);
+      assert.equal(shortForm(f, s, q1, s.qlo < 0), reference(s, q1), `${JSON.stringify(s)} ${JSON.stringify(f)}: first code ${q1}`);
     }
   }
-  // Most Relu stages fold (a regnet's 101 of 102); the rest keep the stage's own steps.
+  // Most Relu stages fold (a regnet's 101 of 102), most of them lean; the rest keep the stage's own steps.
   assert.ok(folded >= stages().length / 2, `${folded} of ${stages().length} stages folded`);
+  assert.ok(lean > 0, `${lean} of ${folded} folded stages lean`);
+});
+
+test("a folded stage is lean only where the output clamp is the type's whole range", () => {
+  const leanOne = stages().find((s) => foldStage(s)?.lean)!;
+  assert.ok(leanOne, "some stage folds lean");
+  // A fused Relu in the output clamp (qlo at the zero point) is a clamp the narrowing would not make.
+  const clamped = { ...leanOne, outLo: leanOne.zy + 1, fullRange: false };
+  const f = foldStage(clamped);
+  assert.ok(f, "it still folds");
+  assert.equal(f.lean, false);
+  for (let q1 = clamped.qlo; q1 <= clamped.qhi; q1++) assert.equal(shortForm(f, clamped, q1, clamped.qlo < 0), reference(clamped, q1));
 });
 
 test("a stage folds only where nothing can be NaN and the kernels multiply by the reciprocal", () => {

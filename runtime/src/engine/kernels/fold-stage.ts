@@ -13,10 +13,11 @@ export interface StageToFold {
   /** The output scale; reciprocal: whether the kernels multiply by its float32 reciprocal (see reciprocalServes). */
   divisor: number;
   reciprocal: boolean;
-  /** The output's zero point and clamp in codes. */
+  /** The output's zero point and clamp in codes; fullRange: the clamp is the output type's whole range. */
   zy: number;
   outLo: number;
   outHi: number;
+  fullRange: boolean;
   /** Every multiplier and offset of the first quantization is finite: its values are finite or ±∞, never NaN. */
   finite: boolean;
 }
@@ -33,6 +34,11 @@ export interface FoldedStage {
   high: number;
   a: number;
   b: number;
+  /**
+   * b is 1 and the output clamp is the type's whole range, which the kernels' narrowing to bytes saturates to anyway:
+   * then one multiply and the rounding (the products stay far inside the float adder's exact range) are all.
+   */
+  lean?: boolean;
 }
 
 const f32 = Math.fround;
@@ -67,10 +73,13 @@ export function foldStage(s: StageToFold): FoldedStage | undefined {
     { low, high, a: f32(scale * multiplier), b: 1 },
     { low, high, a: scale, b: multiplier },
   ];
-  return candidates.find((f) => {
+  const folded = candidates.find((f) => {
     for (let first = from; first <= to; first++) {
       if (foldedCode(s, first, f) !== stageCode(s, first, multiplier)) return false;
     }
     return true;
   });
+  if (!folded) return undefined;
+  const reach = Math.max(Math.abs(folded.low * folded.a), Math.abs(folded.high * folded.a));
+  return { ...folded, lean: folded.b === 1 && s.fullRange && reach < 2 ** 20 };
 }
