@@ -1,7 +1,7 @@
 // What the integer kernels share: the descriptor (its layout is generated from descriptors.json, the one source the
 // host's layout comes from too) and the requantizing store.
 import { QD } from "./generated/descriptors";
-import { codeHigh, codeLow, toCodes } from "./qround";
+import { codeHigh, codeLow, finiteToCodes, magicLessZero, toCodes } from "./qround";
 export { QD };
 
 // @ts-ignore: decorator
@@ -23,6 +23,12 @@ export { QD };
   // q − zp of the first quantization, as a float: bounded, then rounded half to even by the adder (see qround.ts).
   const magic = f32x4.splat(12582912);
   const first = f32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, rqStageLo), rqStageHi), magic), magic);
+  // The host's short form of the stage (its float clamp in the bounds above, no NaN to mask; see fold-stage.ts).
+  if (rqStageFolded) {
+    // Lean: one factor, and the output clamp left to the narrowing to bytes, which saturates to the same range.
+    if (rqStageLean) return i32x4.sub(f32x4.add(f32x4.mul(first, rqStageScale), magic), rqMagicZy);
+    return finiteToCodes(f32x4.mul(f32x4.mul(first, rqStageScale), rqStageDivisor), lo, hi, rqMagicZy);
+  }
   const x = f32x4.pmin(f32x4.pmax(f32x4.mul(first, rqStageScale), rqClampLo), rqClampHi);
   // Multiplying by the reciprocal where the host found it gives every code the division gives (see packStage).
   return toCodes(rqStageReciprocal ? f32x4.mul(x, rqStageDivisor) : f32x4.div(x, rqStageDivisor), lo, hi, zy);
@@ -55,6 +61,9 @@ let rqClampLo: v128 = f32x4.splat(0);
 let rqClampHi: v128 = f32x4.splat(0);
 let rqStageDivisor: v128 = f32x4.splat(1);
 let rqStageReciprocal: bool = false;
+let rqStageFolded: bool = false;
+let rqStageLean: bool = false;
+let rqMagicZy: v128 = i32x4.splat(0);
 
 /** Load descriptor d's output constants for requantRow and requantColumn. */
 // @ts-ignore: decorator
@@ -75,6 +84,16 @@ let rqStageReciprocal: bool = false;
     rqClampHi = v128.load32_splat(stage + 20);
     rqStageDivisor = v128.load32_splat(stage + 24);
     rqStageReciprocal = load<i32>(stage, 28) != 0;
+    rqStageFolded = load<i32>(stage, 32) != 0;
+    if (rqStageFolded) {
+      // The first rounding's bounds, the two factors (see fold-stage.ts).
+      rqStageLo = v128.load32_splat(stage + 36);
+      rqStageHi = v128.load32_splat(stage + 40);
+      rqStageScale = v128.load32_splat(stage + 44);
+      rqStageDivisor = v128.load32_splat(stage + 48);
+      rqMagicZy = magicLessZero(zy);
+      rqStageLean = load<i32>(stage, 52) != 0;
+    }
   }
 }
 

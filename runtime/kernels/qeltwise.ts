@@ -23,11 +23,13 @@ import { codeHigh, codeLow, storeSixteenCodes, toCodes } from "./qround";
 /**
  * y[i] = clamp(nearest(((a[i] − za)·sa  op  (b[i·bStep] − zb)·sb) / sy) + zy, qlo, qhi), op 0 add, 2 mul, in float32.
  * flags: bit 0 a signed, bit 1 b signed, bit 2 y signed, bit 3 b holds float32 values (a constant operand taken as it
- * is: sb and zb unused).
+ * is: sb and zb unused), bit 4 sy is the output scale's reciprocal, which multiplies (where the host checked that
+ * every pair of codes comes out as the division's: binary-reciprocal.ts).
  */
 export function qbinary(op: i32, a: usize, b: usize, y: usize, n: i32, bStep: i32, sa: f32, za: i32, sb: f32, zb: i32,
   sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
-  qbinaryRun(op, a, b, y, n, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags);
+  if ((flags & 16) != 0) qbinaryRun(op, a, b, y, n, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags, true);
+  else qbinaryRun(op, a, b, y, n, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags, false);
 }
 
 /**
@@ -39,13 +41,15 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
   for (let r = r0; r < r1; r++) {
     const ao = <usize>load<i32>(aAt + (<usize>r << 2));
     const bo = <usize>load<i32>(bAt + (<usize>r << 2)) << ((flags & 8) != 0 ? 2 : 0);
-    qbinaryRun(op, a + ao, b + bo, y + <usize>r * <usize>inner, inner, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags);
+    // The loop's copy per output step (divide or multiply) keeps that choice out of the sixteen-code steps.
+    if ((flags & 16) != 0) qbinaryRun(op, a + ao, b + bo, y + <usize>r * <usize>inner, inner, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags, true);
+    else qbinaryRun(op, a + ao, b + bo, y + <usize>r * <usize>inner, inner, bStep, sa, za, sb, zb, sy, zy, qlo, qhi, flags, false);
   }
 }
 
 // @ts-ignore: decorator
 @inline function qbinaryRun(op: i32, a: usize, b: usize, y: usize, n: i32, bStep: i32, sa: f32, za: i32, sb: f32, zb: i32,
-  sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32): void {
+  sy: f32, zy: i32, qlo: i32, qhi: i32, flags: i32, rcp: bool): void {
   const as = (flags & 1) != 0, bs = (flags & 2) != 0, ys = (flags & 4) != 0, bf = (flags & 8) != 0;
   const vsa = f32x4.splat(sa), vsb = f32x4.splat(sb), vsy = f32x4.splat(sy);
   const vza = i32x4.splat(za), vzb = i32x4.splat(zb), vzy = i32x4.splat(zy);
@@ -64,23 +68,23 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
       lb = bs ? i16x8.extend_low_i8x16_s(vb) : i16x8.extend_low_i8x16_u(vb);
       hb = bs ? i16x8.extend_high_i8x16_s(vb) : i16x8.extend_high_i8x16_u(vb);
     }
-    const q0 = binaryCodes(op, i32x4.extend_low_i16x8_s(la), lb, 0, b + (<usize>i << 2), bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
-    const q1 = binaryCodes(op, i32x4.extend_high_i16x8_s(la), lb, 1, b + (<usize>i << 2), bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
-    const q2 = binaryCodes(op, i32x4.extend_low_i16x8_s(ha), hb, 0, b + (<usize>i << 2) + 32, bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
-    const q3 = binaryCodes(op, i32x4.extend_high_i16x8_s(ha), hb, 1, b + (<usize>i << 2) + 32, bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy);
+    const q0 = binaryCodes(op, i32x4.extend_low_i16x8_s(la), lb, 0, b + (<usize>i << 2), bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy, rcp);
+    const q1 = binaryCodes(op, i32x4.extend_high_i16x8_s(la), lb, 1, b + (<usize>i << 2), bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy, rcp);
+    const q2 = binaryCodes(op, i32x4.extend_low_i16x8_s(ha), hb, 0, b + (<usize>i << 2) + 32, bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy, rcp);
+    const q3 = binaryCodes(op, i32x4.extend_high_i16x8_s(ha), hb, 1, b + (<usize>i << 2) + 32, bStep, bf, fbRepeated, vza, vsa, vzb, vsb, vsy, vlo, vhi, vzy, rcp);
     storeSixteenCodes(q0, q1, q2, q3, ys, y + i);
   }
   for (; i + 4 <= n; i += 4) {
     const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(a + i, as), vza)), vsa);
     const fb = !bStep ? fbRepeated : bf ? v128.load(b + (<usize>i << 2)) : f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(load4(b + i, bs), vzb)), vsb);
     const v = op == 2 ? f32x4.mul(fa, fb) : f32x4.add(fa, fb);
-    store4(y + i, toCodes(f32x4.div(v, vsy), vlo, vhi, vzy), ys);
+    store4(y + i, toCodes(rcp ? f32x4.mul(v, vsy) : f32x4.div(v, vsy), vlo, vhi, vzy), ys);
   }
   for (; i < n; i++) {
     const fa = <f32>(load1(a + i, as) - za) * sa;
     const fb = bf ? load<f32>(b + (bStep ? <usize>i << 2 : 0)) : <f32>(load1(b + (bStep ? <usize>i : 0), bs) - zb) * sb;
     const v: f32 = op == 2 ? fa * fb : fa + fb;
-    const q = <i32>nearest(v / sy) + zy;
+    const q = <i32>nearest(rcp ? v * sy : v / sy) + zy;
     const c = min(max(q, qlo), qhi);
     store<u8>(y + i, <u8>c);
   }
@@ -92,7 +96,7 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
  */
 // @ts-ignore: decorator
 @inline function binaryCodes(op: i32, ai: v128, b16: v128, high: i32, bf32: usize, bStep: i32, bf: bool, fbRepeated: v128,
-  vza: v128, vsa: v128, vzb: v128, vsb: v128, vsy: v128, vlo: v128, vhi: v128, vzy: v128): v128 {
+  vza: v128, vsa: v128, vzb: v128, vsb: v128, vsy: v128, vlo: v128, vhi: v128, vzy: v128, rcp: bool): v128 {
   const fa = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(ai, vza)), vsa);
   let fb = fbRepeated;
   if (bStep) {
@@ -103,7 +107,7 @@ export function qbinary_runs(op: i32, a: usize, b: usize, y: usize, inner: i32, 
     }
   }
   const v = op == 2 ? f32x4.mul(fa, fb) : f32x4.add(fa, fb);
-  return toCodes(f32x4.div(v, vsy), vlo, vhi, vzy);
+  return toCodes(rcp ? f32x4.mul(v, vsy) : f32x4.div(v, vsy), vlo, vhi, vzy);
 }
 
 /**

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Kernels } from "../src/engine/kernels/kernels.js";
 import { reciprocalServes, type Requantization } from "../src/engine/kernels/qconv.js";
+import { foldStage } from "../src/engine/kernels/fold-stage.js";
 import type { Window2d } from "../src/engine/kernels/geometry.js";
 import { ints, roundHalfEven } from "./helpers/integer-oracle.js";
 
@@ -141,6 +142,11 @@ test("a second quantization stage (Relu/Clip between two Q/DQ pairs) equals the 
       const stage = { zp, qlo: tlo, qhi: thi, scale: 0.0375, lo: clip ? -0.6 : 0, hi: clip ? 1.5 : Infinity, divisor };
       assert.equal(reciprocalServes(stage), divisor === 0.07, `the stage ${divisor === 0.07 ? "multiplies" : "divides"}`);
       const rq: Requantization = { ...first, zy: signed ? -100 : 3, qlo: tlo, qhi: thi, stage };
+      // A stage that multiplies runs in its short form (fold-stage.ts), one that divides in its own steps: both paths.
+      const folded = foldStage({ ...stage, reciprocal: divisor === 0.07, zy: rq.zy, outLo: tlo, outHi: thi, fullRange: true, finite: true });
+      assert.equal(folded !== undefined, divisor === 0.07, "the stage's short form");
+      // Its lean variant (one factor, the clamp left to the narrowing) for the Clip, two factors for the Relu.
+      if (folded) assert.equal(folded.lean, clip, "the short form's lean variant");
       const xv = ints(c.C * c.H * c.W, rq.zx - 4, rq.zx + 4, seed + 3);
       const { y, OH, OW, accumulator } = runCase(k, c, signed, rq, w, xv);
       for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {

@@ -3,6 +3,7 @@ import { QD } from "./generated/descriptors.js";
 import { pointwise, type ConvShape, type Window2d } from "./geometry.js";
 import type { Allocate, KernelRuntime } from "./runtime.js";
 import { roundHalfEven } from "../ops/math.js";
+import { foldStage } from "./fold-stage.js";
 
 /** kernels/qconv.ts */
 export const QCONV_EXPORTS = {
@@ -92,11 +93,17 @@ export function describe(desc: Int32Array, rq: Requantization, f: { groups: numb
 export function packStage(rt: KernelRuntime, rq: Requantization, alloc: Allocate): number {
   const st = rq.stage;
   if (!st) return 0;
-  const at = alloc(8).byteOffset;
+  const at = alloc(14).byteOffset;
   const reciprocal = reciprocalServes(st);
   rt.view(Int32Array, at, 3).set([st.zp, st.qlo, st.qhi]);
   rt.f32(at + 12, 4).set([st.scale, st.lo, st.hi, reciprocal ? Math.fround(1 / Math.fround(st.divisor)) : st.divisor]);
   rt.view(Int32Array, at + 28, 1)[0] = reciprocal ? 1 : 0;
+  const finite = rq.mult.every(Number.isFinite) && rq.off.every(Number.isFinite);
+  const fullRange = rq.signedOutput ? rq.qlo === -128 && rq.qhi === 127 : rq.qlo === 0 && rq.qhi === 255;
+  const folded = foldStage({ ...st, reciprocal, zy: rq.zy, outLo: rq.qlo, outHi: rq.qhi, fullRange, finite });
+  rt.view(Int32Array, at + 32, 1)[0] = folded ? 1 : 0;
+  if (folded) rt.f32(at + 36, 4).set([folded.low, folded.high, folded.a, folded.b]);
+  rt.view(Int32Array, at + 52, 1)[0] = folded?.lean ? 1 : 0;
   return at;
 }
 

@@ -36,6 +36,8 @@ export interface QbinaryParams {
   signedY: boolean;
   /** b holds float32 values (a constant operand used as it is; its scale and zero point are not read). */
   floatB?: boolean;
+  /** Multiply by the output scale's float32 reciprocal instead of dividing: set where binaryReciprocalServes holds. */
+  reciprocal?: boolean;
 }
 
 /** A broadcast as runs of `inner` codes: run r reads a at aAt[r] and b at bAt[r] (int32 offsets in kernel memory). */
@@ -55,9 +57,14 @@ export interface LutTable {
   readonly signedOutput: boolean;
 }
 
-/** The qbinary kernel's flags word: which operands are signed codes, and whether b is float32. */
+/** The qbinary kernel's flags word: which operands are signed codes, whether b is float32, whether sy is a reciprocal. */
 function qbinaryFlags(q: QbinaryParams): number {
-  return (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0) | (q.floatB ? 8 : 0);
+  return (q.signedA ? 1 : 0) | (q.signedB ? 2 : 0) | (q.signedY ? 4 : 0) | (q.floatB ? 8 : 0) | (q.reciprocal ? 16 : 0);
+}
+
+/** What the kernel takes as sy: the output scale, or its float32 reciprocal (see binaryReciprocalServes). */
+function outputFactor(q: QbinaryParams): number {
+  return q.reciprocal ? Math.fround(1 / Math.fround(q.y.scale)) : q.y.scale;
 }
 
 /** Integer elementwise kernels: quantized Add/Mul, table lookups, QuantizeLinear / DequantizeLinear. */
@@ -73,15 +80,16 @@ export class QeltwiseKernels {
     const yp = rt.ptr(y);
     const bStep = bRepeats ? 0 : 1;
     const flags = qbinaryFlags(q);
+    const sy = outputFactor(q);
     const bBytes = q.floatB ? 4 : 1;
     if (rt.serialFor("qbinary", Math.ceil(n / 4), WINDOW_COST * n)) {
-      rt.exports.qbinary(code, ap, bp, yp, n, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp, q.y.scale, q.y.zp, q.qlo, q.qhi, flags);
+      rt.exports.qbinary(code, ap, bp, yp, n, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp, sy, q.y.zp, q.qlo, q.qhi, flags);
       return;
     }
     rt.parallel("qbinary", Math.ceil(n / 4), WINDOW_COST * n, (v0, v1) => {
       const s = v0 * 4;
       return [code, ap + s, bStep ? bp + s * bBytes : bp, yp + s, Math.min(n, v1 * 4) - s, bStep, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
-        q.y.scale, q.y.zp, q.qlo, q.qhi, flags];
+        sy, q.y.zp, q.qlo, q.qhi, flags];
     });
   }
 
@@ -104,16 +112,17 @@ export class QeltwiseKernels {
     const aAt = rt.ptr(runs.aAt);
     const bAt = rt.ptr(runs.bAt);
     const flags = qbinaryFlags(q);
+    const sy = outputFactor(q);
     const inner = runs.inner;
     const bStep = bRepeats ? 0 : 1;
     const n = runs.count * inner;
     if (rt.serialFor("qbinary_runs", runs.count, WINDOW_COST * n)) {
       rt.exports.qbinary_runs(code, ap, bp, yp, inner, bStep, aAt, bAt, 0, runs.count, q.a.scale, q.a.zp, q.b.scale, q.b.zp,
-        q.y.scale, q.y.zp, q.qlo, q.qhi, flags);
+        sy, q.y.zp, q.qlo, q.qhi, flags);
       return;
     }
     rt.parallelRange("qbinary_runs", runs.count, WINDOW_COST * n, [code, ap, bp, yp, inner, bStep, aAt, bAt, 0, 0, q.a.scale, q.a.zp,
-      q.b.scale, q.b.zp, q.y.scale, q.y.zp, q.qlo, q.qhi, flags], 8, -1);
+      q.b.scale, q.b.zp, sy, q.y.zp, q.qlo, q.qhi, flags], 8, -1);
   }
 
   /** Room for n codes in session memory (int8 or uint8 by `signed`). */

@@ -1,5 +1,7 @@
 import type { OpDef, PrepareContext, RtValue } from "../../op.js";
 import type { Bytes } from "../../kernels/qconv.js";
+import type { QbinaryParams } from "../../kernels/qeltwise.js";
+import { binaryReciprocalServes } from "../../kernels/binary-reciprocal.js";
 import { broadcastDims, broadcastStrides, requireInput, sizeOf } from "../util.js";
 import { broadcastOffsets } from "../broadcast.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
@@ -103,7 +105,8 @@ function qbinaryOp(op: "Add" | "Mul"): OpDef {
       const k = ctx.k;
       const [first, second] = walk.swap ? [b, a] : [a, b];
       const [fq, sq] = walk.swap ? [bq, aq] : [aq, bq];
-      const params = { a: fq, b: sq, y: yq, qlo, qhi, signedA: first.dtype === "int8", signedB: second.dtype === "int8", signedY: yq.dtype === "int8", floatB };
+      const params: QbinaryParams = { a: fq, b: sq, y: yq, qlo, qhi, signedA: first.dtype === "int8", signedB: second.dtype === "int8", signedY: yq.dtype === "int8", floatB };
+      params.reciprocal = binaryReciprocalServes(op, params);
       const { inner, bRepeats, aAt, bAt } = walk;
       const runs = aAt.length;
       // Several runs (a per-channel scale) go to the kernel in one call that walks their offsets.
