@@ -11,6 +11,7 @@ import { splitLowering } from "./split.js";
 import { patchifyLowering } from "./patchify.js";
 import { composeLuts } from "./compose-luts.js";
 import { foldConvClamps } from "./fold-conv-clamps.js";
+import { foldSelfProducts } from "./fold-self-products.js";
 
 /** What happened to one operator of the Q/DQ model. */
 export interface LoweredNode {
@@ -101,12 +102,17 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
   }
   shapesFromIntegers(graph);
   removeDead(graph);
-  // Only once the float nodes lowering replaced are gone do a QConv's codes (foldConvClamps) and a requantization
-  // (composeLuts) have the one reader folding needs.
+  // Only once the float nodes lowering replaced are gone do a QConv's codes (foldConvClamps), a gate
+  // (foldSelfProducts) and a requantization (composeLuts) have the one reader folding needs.
   const clamps = foldConvClamps(graph);
   for (const entry of nodes) {
     const conv = clamps.get(entry.name);
     if (conv) entry.loweredAs = `fused into ${conv} (a second quantization in its store)`;
+  }
+  const products = foldSelfProducts(graph);
+  for (const entry of nodes) {
+    const table = products.get(entry.name);
+    if (table) entry.loweredAs = `fused into ${table} (x times its gate, one table)`;
   }
   const folded = new Set(composeLuts(graph));
   for (const entry of nodes) {

@@ -46,8 +46,11 @@ export const QKIT_SCHEMA = {
    * `op` may also name a chain exporters decompose (Silu, Gelu, GeluTanh; HardSwish with alpha/beta), or Mul, Add and Div
    * by the float32 constant alpha. With midScale (and midZeroPoint), x is first requantized to those parameters, as a
    * QuantizeLinear → DequantizeLinear pair before the op would (a requantization folded into the table after it).
+   * With gateScale (and gateZeroPoint), the output is x times the op's result quantized to those parameters, as
+   * QMul(x, QLut(x)) computes it: hardswish and SiLU as exporters write them, x · HardSigmoid(x) and x · Sigmoid(x),
+   * with the gate quantized between the two.
    */
-  QLut: { inputs: [...UNARY_INPUTS, "midScale?", "midZeroPoint?"], attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
+  QLut: { inputs: [...UNARY_INPUTS, "midScale?", "midZeroPoint?", "gateScale?", "gateZeroPoint?"], attributes: { op: "string", alpha: "float", beta: "float", ...CLAMP } },
   /** Softmax along `axis` of a quantized byte tensor, quantized: the DequantizeLinear → Softmax → QuantizeLinear island in one op. */
   QSoftmax: { inputs: UNARY_INPUTS, attributes: { axis: "int" } },
   /**

@@ -69,8 +69,16 @@ export const qlut: OpDef = {
     const k = ctx.k;
     // A requantization folded in front: x's values rounded to the intermediate parameters first, as the reference does.
     const mid = inputs[QUNARY.midScale] ? perTensor(inputs[QUNARY.midScale], inputs[QUNARY.midZeroPoint], "intermediate", ctx) : undefined;
+    // A product folded behind (x · f(x)): the op's result rounded to the gate's parameters, then multiplied by x as
+    // QMul multiplies two dequantized codes, one float32 product.
+    const gate = inputs[QUNARY.gateScale] ? perTensor(inputs[QUNARY.gateScale], inputs[QUNARY.gateZeroPoint], "gate", ctx) : undefined;
     const f = floatOp(op, ctx);
-    const g = mid ? (v: Float32Array) => f(v.map((u) => dequantizeScalar(quantizeScalar(u, mid), mid))) : f;
+    const requantized = (v: Float32Array) => (mid ? v.map((u) => dequantizeScalar(quantizeScalar(u, mid), mid)) : v);
+    const g = (v: Float32Array) => {
+      const x = requantized(v);
+      const y = f(x);
+      return gate ? x.map((u, i) => u * dequantizeScalar(quantizeScalar(y[i]!, gate), gate)) : y;
+    };
     const table = ctx.once("lut", () => tableOf(ctx, xq, yq, g));
     const n = sizeOf(x.dims);
     return {
