@@ -1,17 +1,9 @@
 import { roundHalfEven } from "../ops/math.js";
+import type { RequantStage } from "./qconv.js";
 
-/** What foldStage needs of a requantization with a second stage (see RequantStage in qconv.ts). */
-export interface StageToFold {
-  /** The first quantization's zero point and range. */
-  zp: number;
-  qlo: number;
-  qhi: number;
-  /** Its scale, and the float clamp after it (a Relu: 0 and +∞). */
-  scale: number;
-  lo: number;
-  hi: number;
-  /** The output scale; reciprocal: whether the kernels multiply by its float32 reciprocal (see reciprocalServes). */
-  divisor: number;
+/** What foldStage needs of a requantization with a second stage: the stage itself, and how the kernels store. */
+export interface StageToFold extends RequantStage {
+  /** Whether the kernels multiply by the output scale's float32 reciprocal (see reciprocalServes). */
   reciprocal: boolean;
   /** The output's zero point and clamp in codes; fullRange: the clamp is the output type's whole range. */
   zy: number;
