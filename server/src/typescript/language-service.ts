@@ -16,6 +16,35 @@ const GLOBALS_FILE = path.join(__dirname, "__qkit_quantizer_globals__.d.ts");
 const SERVER_OWN = [path.dirname(ts.getDefaultLibFilePath({})), path.dirname(qkitTypings())].map((dir) => dir + path.sep);
 const isServerOwn = (file: string) => SERVER_OWN.some((dir) => path.normalize(file).startsWith(dir));
 
+/**
+ * A file's text that tells TypeScript what changed since the text before it (the common prefix and suffix), as the
+ * editor's snapshots do in tsserver: the document registry then reparses only the edited span and keeps the rest of
+ * the tree, where a snapshot that cannot say made it parse the whole file on every edit.
+ */
+class TextSnapshot implements ts.IScriptSnapshot {
+  constructor(readonly text: string) {}
+
+  getText(start: number, end: number): string {
+    return this.text.substring(start, end);
+  }
+
+  getLength(): number {
+    return this.text.length;
+  }
+
+  getChangeRange(old: ts.IScriptSnapshot): ts.TextChangeRange | undefined {
+    if (!(old instanceof TextSnapshot)) return undefined;
+    const before = old.text;
+    const after = this.text;
+    const shorter = Math.min(before.length, after.length);
+    let prefix = 0;
+    while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+    let suffix = 0;
+    while (suffix < shorter - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+    return ts.createTextChangeRange(ts.createTextSpan(prefix, before.length - prefix - suffix), after.length - prefix - suffix);
+  }
+}
+
 export interface OpenText {
   text: string;
   version: number;
@@ -84,7 +113,7 @@ export class QuantizerLanguageService {
         const known = this.#snapshots.get(f);
         if (known?.version === version) return known.snapshot;
         const text = moduleHost.readFile(f);
-        const snapshot = text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        const snapshot = text === undefined ? undefined : new TextSnapshot(text);
         this.#snapshots.set(f, { version, snapshot });
         return snapshot;
       },
