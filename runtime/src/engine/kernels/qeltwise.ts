@@ -51,8 +51,10 @@ export interface BinaryRuns {
 /** A 256-entry table from input codes to output codes, in kernel memory. */
 export interface LutTable {
   readonly codes: Uint8Array;
-  /** The table as an affine map with a clamp, for unsigned and for signed input codes, where one fits every entry. */
-  readonly affine: { readonly unsigned?: AffineTable; readonly signed?: AffineTable };
+  /** Whether the table is indexed by int8 codes (x + 128) rather than uint8 ones. */
+  readonly signedInput: boolean;
+  /** The table as an affine map with a clamp on its input codes, where one fits every entry. */
+  readonly affine?: AffineTable;
   /** Whether the codes are int8 (some are negative); the affine kernel saturates to the output type. */
   readonly signedOutput: boolean;
 }
@@ -131,15 +133,16 @@ export class QeltwiseKernels {
     return signed ? this.rt.view(Int8Array, at, n) : this.rt.view(Uint8Array, at, n);
   }
 
-  /** A table of 256 output codes (stored as bytes) in session memory. */
-  table(codes: ArrayLike<number>, alloc: Allocate): LutTable {
+  /** A table of 256 output codes (stored as bytes) in session memory, indexed by int8 input codes when signedInput. */
+  table(codes: ArrayLike<number>, alloc: Allocate, signedInput: boolean): LutTable {
     const table = this.rt.view(Uint8Array, alloc(64).byteOffset, 256);
     let signedOutput = false;
     for (let i = 0; i < 256; i++) {
       table[i] = codes[i]! & 0xff;
       signedOutput ||= codes[i]! < 0;
     }
-    return { codes: table, affine: { unsigned: affineTable(codes, false), signed: affineTable(codes, true) }, signedOutput };
+    const affine = affineTable(codes, signedInput);
+    return { codes: table, signedInput, ...(affine ? { affine } : {}), signedOutput };
   }
 
   /** y[i] = table[x[i]] over n codes from the given offsets (signed inputs index by x + 128). */
@@ -149,7 +152,8 @@ export class QeltwiseKernels {
     const yp = rt.ptr(y) + yAt;
     const t = rt.ptr(table.codes);
     const s = signed ? 1 : 0;
-    const f = signed ? table.affine.signed : table.affine.unsigned;
+    // The affine form holds for the codes the table is indexed by.
+    const f = signed === table.signedInput ? table.affine : undefined;
     if (f) {
       const flags = s | (table.signedOutput ? 2 : 0);
       if (rt.serialFor("qlut_affine", n, WINDOW_COST * n)) {

@@ -20,5 +20,5 @@ export function sameQuant(x: QParam, y: QParam): boolean {
 /** A 256-entry table in session memory mapping x codes to y codes through `f` (float32 in, float out). */
 export function tableOf(ctx: PrepareContext, x: QParam, y: QParam, f: (v: Float32Array) => Float32Array): LutTable {
   const values = f(Float32Array.from(codes(x), (v) => dequantizeScalar(v, x)));
-  return ctx.k.qeltwise.table(Array.from(values, (v) => quantizeScalar(v, y)), ctx.persistentF32);
+  return ctx.k.qeltwise.table(Array.from(values, (v) => quantizeScalar(v, y)), ctx.persistentF32, x.dtype === "int8");
 }
