@@ -4,6 +4,7 @@
 import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
 import { QKIT_DOMAIN, qkitInputs } from "../qkit-ops/schema.js";
+import { withArgs } from "./with-args.js";
 
 const MOVES_CODES = new Set(["Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten"]);
 const QLUT = qkitInputs("QLut");
@@ -35,13 +36,10 @@ export function composeLuts(graph: Graph): string[] {
     const reader = [...first.users].find((u) => u.opType !== "Shape")!;
     reader.replaceInput(first, x);
     first.replaceAllUsesWith(x);
-    const args = [...last.args];
-    while (args.length < QLUT.midZeroPoint + 1) args.push(null);
-    args[QLUT.xScale] = first.args[QLUT.xScale]!;
-    args[QLUT.xZeroPoint] = first.args[QLUT.xZeroPoint] ?? null;
-    args[QLUT.midScale] = first.args[QLUT.yScale]!;
-    args[QLUT.midZeroPoint] = first.args[QLUT.yZeroPoint] ?? null;
-    last.args = args;
+    withArgs(last, [
+      [QLUT.xScale, first.args[QLUT.xScale]], [QLUT.xZeroPoint, first.args[QLUT.xZeroPoint]],
+      [QLUT.midScale, first.args[QLUT.yScale]], [QLUT.midZeroPoint, first.args[QLUT.yZeroPoint]],
+    ]);
     // The moved codes are no longer the requantized tensor they were named after: they get names of their own.
     for (const n of moves) graph.setOutputNames(n, [graph.uniqueTensorName(`${n.valueName}_unrequantized`)]);
     folded.push(first.name);

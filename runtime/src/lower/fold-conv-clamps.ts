@@ -6,6 +6,7 @@ import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
 import { floatAttribute } from "../onnx/attributes.js";
 import { QKIT_DOMAIN, qkitInputs } from "../qkit-ops/schema.js";
+import { withArgs } from "./with-args.js";
 
 const QLUT = qkitInputs("QLut");
 const QCONV = qkitInputs("QConv");
@@ -35,13 +36,10 @@ export function foldConvClamps(graph: Graph): Map<string, string> {
     if (!BYTES.has(conv.args[QCONV.x]?.meta.dtype ?? "") || !BYTES.has(conv.meta.dtype ?? "") || !BYTES.has(lut.meta.dtype ?? "")) continue;
     // The table reads the convolution's codes with the parameters they were quantized with.
     if (lut.args[QLUT.xScale] !== conv.args[QCONV.yScale] || (lut.args[QLUT.xZeroPoint] ?? null) !== (conv.args[QCONV.yZeroPoint] ?? null)) continue;
-    const args = [...conv.args];
-    while (args.length < QCONV.midZeroPoint + 1) args.push(null);
-    args[QCONV.midScale] = conv.args[QCONV.yScale]!;
-    args[QCONV.midZeroPoint] = conv.args[QCONV.yZeroPoint] ?? null;
-    args[QCONV.yScale] = lut.args[QLUT.yScale]!;
-    args[QCONV.yZeroPoint] = lut.args[QLUT.yZeroPoint] ?? null;
-    conv.args = args;
+    withArgs(conv, [
+      [QCONV.midScale, conv.args[QCONV.yScale]], [QCONV.midZeroPoint, conv.args[QCONV.yZeroPoint]],
+      [QCONV.yScale, lut.args[QLUT.yScale]], [QCONV.yZeroPoint, lut.args[QLUT.yZeroPoint]],
+    ]);
     if (Number.isFinite(clamp.lo)) conv.attributes.set("mid_clamp_min", floatAttribute("mid_clamp_min", clamp.lo));
     if (Number.isFinite(clamp.hi)) conv.attributes.set("mid_clamp_max", floatAttribute("mid_clamp_max", clamp.hi));
     lut.replaceAllUsesWith(conv);

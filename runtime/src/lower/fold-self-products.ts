@@ -6,6 +6,7 @@
 import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
 import { QKIT_DOMAIN, qkitInputs } from "../qkit-ops/schema.js";
+import { withArgs } from "./with-args.js";
 
 const QLUT = qkitInputs("QLut");
 const QMUL = qkitInputs("QMul");
@@ -42,13 +43,10 @@ export function foldSelfProducts(graph: Graph): Map<string, string> {
     const { gate } = found;
     if (gate.users.size !== 1 || graph.outputs.includes(gate)) continue;
     if (![gate.args[QLUT.x]?.meta.dtype, gate.meta.dtype, mul.meta.dtype].every((t) => BYTES.has(t ?? ""))) continue;
-    const args = [...gate.args];
-    while (args.length < QLUT.gateZeroPoint + 1) args.push(null);
-    args[QLUT.gateScale] = gate.args[QLUT.yScale]!;
-    args[QLUT.gateZeroPoint] = gate.args[QLUT.yZeroPoint] ?? null;
-    args[QLUT.yScale] = mul.args[QMUL.yScale]!;
-    args[QLUT.yZeroPoint] = mul.args[QMUL.yZeroPoint] ?? null;
-    gate.args = args;
+    withArgs(gate, [
+      [QLUT.gateScale, gate.args[QLUT.yScale]], [QLUT.gateZeroPoint, gate.args[QLUT.yZeroPoint]],
+      [QLUT.yScale, mul.args[QMUL.yScale]], [QLUT.yZeroPoint, mul.args[QMUL.yZeroPoint]],
+    ]);
     mul.replaceAllUsesWith(gate);
     const tensor = mul.valueName;
     gate.meta.dtype = mul.meta.dtype;
