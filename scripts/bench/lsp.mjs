@@ -104,6 +104,9 @@ try {
     if (last) timings.push(last);
   }
   const cpuAfter = cpu(server.pid);
+  // QKIT_BENCH_LSP_TRACE=FILE keeps each edit's time and the server's timings of its check, in order, to see which
+  // edits make the p95 (the first ones, while V8 still compiles the type-checker, or any).
+  if (process.env.QKIT_BENCH_LSP_TRACE) writeFileSync(process.env.QKIT_BENCH_LSP_TRACE, JSON.stringify(edits.map((ms, i) => ({ ms, ...timings[i] }))));
 
   const hovers = { "op type in getSourcePartitions": position('"Conv"', 2), "spec constructor line": position("const weight = new QuantizationSpec", 16) };
   const hoverRows = [];
