@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { startSandbox } from "qkit/tooling";
 import { fileStamp, loadWithSnapshot } from "../src/check/model-snapshot.js";
@@ -20,6 +20,7 @@ const folder = path.dirname(workerFile);
 const CAP = 509;
 const OTHER_CAP = 757;
 const WARM_CAP = 631;
+const CLEANUP_CAP = 523;
 
 const headerOf = (file: string) => readFileSync(file).subarray(0, readFileSync(file).indexOf(0x0a)).toString();
 const caches = () => readdirSync(folder).filter((f) => /^check-worker\.bundle\.[0-9a-f]{8}\.cache$/.test(f)).map((f) => path.join(folder, f));
@@ -78,4 +79,22 @@ test("the sandbox that writes the cache first runs a check of its own, so the ca
   assert.ok(warm, "the sandbox with a model wrote a cache before it said it was ready");
   // The loader, annotate's helpers, the checker's rules and the report compile only when a check runs.
   assert.ok(statSync(warm).size > topLevelOnly * 1.1, `a cache after a check (${statSync(warm).size} bytes) holds more than one after the top level (${topLevelOnly})`);
+});
+
+test("a cache written for a new build of the bundle removes the caches of older builds, not those of other Nodes", { skip: entry === workerFile && "the worker runs unbundled (no bundle newer than the build)" }, async () => {
+  const stale = cacheFor(CLEANUP_CAP);
+  if (stale) rmSync(stale, { force: true });
+  const olderBuild = path.join(folder, "check-worker.bundle.0ddb0117.cache");
+  const otherNode = path.join(folder, "check-worker.bundle.07e1de00.cache");
+  writeFileSync(olderBuild, `${process.version} 1234:5678.9 --max-old-space-size=${CLEANUP_CAP}\nstale code`);
+  writeFileSync(otherNode, `v0.0.1 1234:5678.9 --max-old-space-size=${CLEANUP_CAP}\nanother Node's code`);
+  try {
+    await startOnce(CLEANUP_CAP);
+    assert.ok(cacheFor(CLEANUP_CAP) && cacheFor(CLEANUP_CAP) !== olderBuild, "the sandbox wrote a cache for this build");
+    assert.equal(existsSync(olderBuild), false, "the cache of an older build of the bundle is gone");
+    assert.equal(existsSync(otherNode), true, "the cache another Node made stays");
+  } finally {
+    rmSync(olderBuild, { force: true });
+    rmSync(otherNode, { force: true });
+  }
 });

@@ -8,9 +8,10 @@
  * of the bundle's top level. That is before the sandbox takes a job, so before any user code could run. A cache is for one bundle
  * (its size and modification time), one Node and one set of V8 flags (the heap cap is one), which V8 would refuse it
  * to: each Node and set of flags has a file of its own, so sandboxes of two heap caps (checks and calibration, say)
- * do not keep replacing each other's, and a new build of the bundle rewrites the file of its flags.
+ * do not keep replacing each other's, and a new build of the bundle rewrites the file of its flags (and a cache
+ * written for it removes those of older builds).
  */
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import * as path from "node:path";
 import * as vm from "node:vm";
@@ -53,6 +54,7 @@ function writeCache(stamp: string, data: Buffer): void {
   try {
     writeFileSync(partial, Buffer.concat([Buffer.from(`${stamp}\n`), data]));
     renameSync(partial, CACHE);
+    removeCachesOfOlderBuilds();
   } catch {
     // A folder the sandbox may not write to: every sandbox compiles the bundle, as without a cache.
     try {
@@ -60,6 +62,44 @@ function writeCache(stamp: string, data: Buffer): void {
     } catch {
       // Nothing was written.
     }
+  }
+}
+
+/**
+ * The caches of bundles built before this one: every build leaves one file per set of flags, and none of them can be
+ * used again. The bundle is stat'ed again here, so a sandbox started before a rebuild removes only what is older than
+ * the bundle now on disk (its own file included). Caches of other Nodes stay: two Nodes may take turns.
+ */
+function removeCachesOfOlderBuilds(): void {
+  const current = stampOf(BUNDLE).split(" ");
+  for (const name of readdirSync(__dirname)) {
+    if (!/^check-worker\.bundle\.[0-9a-f]{8}\.cache$/.test(name)) continue;
+    const file = path.join(__dirname, name);
+    const [node, bundle] = headerOf(file).split(" ");
+    if (node === current[0] && bundle !== current[1]) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // Removed meanwhile by another sandbox.
+      }
+    }
+  }
+}
+
+/** The first line of a cache file (its stamp), read without reading the cache itself. */
+function headerOf(file: string): string {
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const head = Buffer.alloc(512);
+      const read = readSync(fd, head, 0, head.length, 0);
+      const end = head.subarray(0, read).indexOf(0x0a);
+      return head.subarray(0, end < 0 ? read : end).toString();
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return "";
   }
 }
 
