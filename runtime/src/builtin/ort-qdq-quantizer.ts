@@ -42,6 +42,11 @@ export const ORT_QDQ_OP_TYPES = [
 /** Ops whose output keeps the input's qparams in ONNX Runtime's QDQ format (its direct 8-bit ops). */
 const DIRECT_OPS = new Set(["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Gather", "Split", "Pad"]);
 const WEIGHTED = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul"]);
+/**
+ * Ops whose inputs after the first configure them (Resize's roi and scales, Clip's bounds, Pad's constant value): ORT
+ * quantizes their first input alone. Quantizing scales computed from shapes would round them.
+ */
+const FIRST_INPUT_ONLY = new Set([...DIRECT_OPS, "Clip", "Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "AveragePool", "GlobalAveragePool"]);
 /** Ops whose constant inputs are quantized and activations left float: input index → weight channel axis. */
 const WEIGHT_ONLY: Record<string, readonly (readonly [number, number])[]> = { LSTM: [[1, 1], [2, 1]], GRU: [[1, 1], [2, 1]] };
 
@@ -145,7 +150,7 @@ export class OrtQdqQuantizer extends Quantizer {
       const inputs: [Node, QuantizationSpecBase][] = [];
       const seen = new Set<Node>();
       for (const [i, arg] of node.args.entries()) {
-        if (!arg || seen.has(arg)) continue;
+        if (!arg || seen.has(arg) || (i > 0 && FIRST_INPUT_ONLY.has(node.opType))) continue;
         seen.add(arg);
         if (arg.kind === "parameter") {
           if (WEIGHTED.has(node.opType) && i === 1) inputs.push([arg, this.#weight(node)]);
@@ -153,8 +158,8 @@ export class OrtQdqQuantizer extends Quantizer {
           else if (node.opType === "Gather" && i === 0 && arg.isFloatValue && node.args[1] && !node.args[1].isFloatValue) inputs.push([arg, this.#weight(node, 0)]);
           continue;
         }
-        // Integer and bool values (indices, shapes) are never quantized.
-        if (!arg.isFloatValue) continue;
+        // Integer and bool values (indices, shapes) are never quantized, nor float arithmetic on shapes.
+        if (!isActivation(arg)) continue;
         if (node.opType === "Gather" && i === 1) continue;
         inputs.push([arg, quantizeInput(node, arg)]);
       }

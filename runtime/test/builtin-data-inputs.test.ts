@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  loadModel, runCheck, prepare, calibrate, convert, createSession, annotationOf, isSpec, makeTensor, serializeModel, BUILTIN_QUANTIZERS,
+  loadQuantizer, Tensor,
+} from "../src/tooling.js";
+import { modelBytes, node, valueInfo } from "./helpers/build.js";
+
+/**
+ * An upsampling whose scales are computed from the input's shape in float, as older PyTorch exports of
+ * `interpolate(scale_factor=…)` write them (Shape → Cast → Div → Mul), and a Clip whose bounds are computed too.
+ * Only the data inputs of such ops carry activations: quantizing scales or bounds would round them (ONNX Runtime's
+ * quantize_static quantizes the first input of Resize, Clip and Pad alone), and float arithmetic on shapes is no
+ * activation at all.
+ */
+function computedScalesModel(): Uint8Array {
+  return modelBytes({
+    name: "computed-scales",
+    input: [valueInfo("x", "float32", [1, 2, 4, 4])],
+    output: [valueInfo("y", "float32", [1, 3, 8, 8])],
+    initializer: [
+      makeTensor("w", "float32", [3, 2, 1, 1], Float32Array.of(0.5, -0.25, 1, 0.75, -1, 0.125)),
+      makeTensor("b", "float32", [3], Float32Array.of(0.1, 0.2, 0.3)),
+      makeTensor("factors", "float32", [4], Float32Array.of(1, 1, 2, 2)),
+      makeTensor("bound", "float32", [], Float32Array.of(2)),
+    ],
+    node: [
+      node("Conv", ["x", "w", "b"], ["conv"], [{ name: "kernel_shape", type: 7, ints: [1, 1] }]),
+      node("Shape", ["conv"], ["shape"]),
+      node("Cast", ["shape"], ["shape_f"], [{ name: "to", type: 2, i: 1 }]),
+      node("Div", ["shape_f", "shape_f"], ["ones"]),
+      node("Mul", ["ones", "factors"], ["scales"]),
+      node("Resize", ["conv", "", "scales"], ["up"], [{ name: "mode", type: 3, s: new TextEncoder().encode("nearest") }]),
+      node("Neg", ["bound"], ["low"]),
+      node("Clip", ["up", "low", "bound"], ["y"]),
+    ],
+  }, { opset: 13 });
+}
+
+for (const name of Object.keys(BUILTIN_QUANTIZERS)) {
+  test(`${name} quantizes only the data input of a Resize and a Clip whose other inputs are computed`, async () => {
+    const model = await loadModel(computedScalesModel(), { name: "computed-scales.onnx" });
+    const { findings, model: annotated } = runCheck(model, loadQuantizer(name).quantizer);
+    assert.deepEqual(findings.filter((f) => f.severity === "error"), []);
+    for (const op of ["Resize", "Clip"]) {
+      const user = annotated.graph.calls(op)[0]!;
+      const edges = [...(annotationOf(user)?.inputQspecMap ?? [])].filter(([, spec]) => isSpec(spec)).map(([input]) => input.name);
+      assert.deepEqual(edges.filter((e) => e !== user.args[0]!.name), [], `${op}: only its data input is quantized, not ${edges.join(", ")}`);
+    }
+
+    for (const op of ["Div", "Mul", "Neg"]) {
+      const shapeArithmetic = annotated.graph.calls(op)[0]!;
+      const annotation = annotationOf(shapeArithmetic);
+      const quantized = [...(annotation?.inputQspecMap ?? [])].some(([, spec]) => isSpec(spec)) || isSpec(annotation?.outputQspec);
+      assert.equal(quantized, false, `${op} computes from shapes and constants alone: nothing of it is quantized`);
+    }
+
+    const prepared = prepare(model, loadQuantizer(name).quantizer);
+    const x = new Tensor("float32", Float32Array.from({ length: 32 }, (_, i) => Math.sin(i)), [1, 2, 4, 4]);
+    await calibrate(prepared, [{ x }]);
+    const qdq = await loadModel(serializeModel(convert(prepared)));
+    for (const lowering of [false, true]) {
+      const session = await createSession(qdq, { lowering });
+      try {
+        const { y } = await session.run({ x });
+        assert.deepEqual(y!.dims, [1, 3, 8, 8]);
+      } finally {
+        await session.release();
+      }
+    }
+  });
+}
