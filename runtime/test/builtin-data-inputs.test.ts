@@ -70,3 +70,44 @@ for (const name of Object.keys(BUILTIN_QUANTIZERS)) {
     }
   });
 }
+
+/** An upsampling whose scales are a model input: a plan of the int8 model specializes on their value, as the float one does. */
+function scalesInputModel(): Uint8Array {
+  return modelBytes({
+    name: "scales-input",
+    input: [valueInfo("x", "float32", [1, 2, 4, 4]), valueInfo("scales", "float32", [4])],
+    output: [valueInfo("y", "float32", [1, 3, "h", "w"])],
+    initializer: [
+      makeTensor("w", "float32", [3, 2, 1, 1], Float32Array.of(0.5, -0.25, 1, 0.75, -1, 0.125)),
+      makeTensor("b", "float32", [3], Float32Array.of(0.1, 0.2, 0.3)),
+    ],
+    node: [
+      node("Conv", ["x", "w", "b"], ["conv"], [{ name: "kernel_shape", type: 7, ints: [1, 1] }]),
+      node("Resize", ["conv", "", "scales"], ["y"], [{ name: "mode", type: 3, s: new TextEncoder().encode("linear") }]),
+    ],
+  }, { opset: 13 });
+}
+
+for (const name of Object.keys(BUILTIN_QUANTIZERS)) {
+  test(`${name}: a linear Resize whose scales are a model input runs on int8 kernels as its Q/DQ model does`, async () => {
+    const model = await loadModel(scalesInputModel(), { name: "scales-input.onnx" });
+    const prepared = prepare(model, loadQuantizer(name).quantizer);
+    const x = new Tensor("float32", Float32Array.from({ length: 32 }, (_, i) => Math.sin(i)), [1, 2, 4, 4]);
+    const scales = new Tensor("float32", Float32Array.of(1, 1, 2, 1.5), [4]);
+    await calibrate(prepared, [{ x, scales }]);
+    const qdq = await loadModel(serializeModel(convert(prepared)));
+    const outputs = [];
+    for (const lowering of [false, true]) {
+      const session = await createSession(qdq, { lowering });
+      try {
+        outputs.push((await session.run({ x, scales })).y!);
+      } finally {
+        await session.release();
+      }
+    }
+    const [reference, int8] = outputs as [Tensor, Tensor];
+    assert.deepEqual(int8.dims, [1, 3, 8, 6]);
+    const worst = Math.max(...Array.from(int8.data as Float32Array, (v, i) => Math.abs(v - (reference.data as Float32Array)[i]!)));
+    assert.ok(worst < 0.05, `int8 kernels within a few steps of the Q/DQ model (max difference ${worst})`);
+  });
+}
