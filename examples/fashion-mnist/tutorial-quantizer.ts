@@ -85,11 +85,11 @@ export default class TutorialQuantizer extends Quantizer {
     }
 
     // Add: both inputs share one observer, so the integer add needs no rescaling of one side. Integer adds (shape
-    // arithmetic in exported transformers) are never quantized.
+    // arithmetic in exported transformers) and float ones that only compute shapes are never quantized.
     for (const partition of partitions.Add) {
       const node = partition.outputNodes[0]!;
       const [a, b] = node.args;
-      if (!a || !b || annotated(node) || !node.isFloatValue) continue;
+      if (!a || !b || annotated(node) || !node.isFloatValue || node.isShapeOperand) continue;
       node.meta.quantizationAnnotation = new QuantizationAnnotation({
         inputQspecMap: [[a, activation], [b, new SharedQuantizationSpec([a, node])]],
         outputQspec: activation,

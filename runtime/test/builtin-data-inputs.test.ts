@@ -5,37 +5,7 @@ import {
   loadQuantizer, Tensor,
 } from "../src/tooling.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
-
-/**
- * An upsampling whose scales are computed from the input's shape in float, as older PyTorch exports of
- * `interpolate(scale_factor=…)` write them (Shape → Cast → Div → Mul), and a Clip whose bounds are computed too.
- * Only the data inputs of such ops carry activations: quantizing scales or bounds would round them (ONNX Runtime's
- * quantize_static quantizes the first input of Resize, Clip and Pad alone), and float arithmetic on shapes is no
- * activation at all.
- */
-function computedScalesModel(): Uint8Array {
-  return modelBytes({
-    name: "computed-scales",
-    input: [valueInfo("x", "float32", [1, 2, 4, 4])],
-    output: [valueInfo("y", "float32", [1, 3, 8, 8])],
-    initializer: [
-      makeTensor("w", "float32", [3, 2, 1, 1], Float32Array.of(0.5, -0.25, 1, 0.75, -1, 0.125)),
-      makeTensor("b", "float32", [3], Float32Array.of(0.1, 0.2, 0.3)),
-      makeTensor("factors", "float32", [4], Float32Array.of(1, 1, 2, 2)),
-      makeTensor("bound", "float32", [], Float32Array.of(2)),
-    ],
-    node: [
-      node("Conv", ["x", "w", "b"], ["conv"], [{ name: "kernel_shape", type: 7, ints: [1, 1] }]),
-      node("Shape", ["conv"], ["shape"]),
-      node("Cast", ["shape"], ["shape_f"], [{ name: "to", type: 2, i: 1 }]),
-      node("Div", ["shape_f", "shape_f"], ["ones"]),
-      node("Mul", ["ones", "factors"], ["scales"]),
-      node("Resize", ["conv", "", "scales"], ["up"], [{ name: "mode", type: 3, s: new TextEncoder().encode("nearest") }]),
-      node("Neg", ["bound"], ["low"]),
-      node("Clip", ["up", "low", "bound"], ["y"]),
-    ],
-  }, { opset: 13 });
-}
+import { computedScalesModel } from "./helpers/computed-scales.js";
 
 for (const name of Object.keys(BUILTIN_QUANTIZERS)) {
   test(`${name} quantizes only the data input of a Resize and a Clip whose other inputs are computed`, async () => {
@@ -48,12 +18,14 @@ for (const name of Object.keys(BUILTIN_QUANTIZERS)) {
       assert.deepEqual(edges.filter((e) => e !== user.args[0]!.name), [], `${op}: only its data input is quantized, not ${edges.join(", ")}`);
     }
 
-    for (const op of ["Div", "Mul", "Neg"]) {
-      const shapeArithmetic = annotated.graph.calls(op)[0]!;
-      const annotation = annotationOf(shapeArithmetic);
+    for (const op of ["Cast", "Div", "Mul", "Neg"]) {
+      const computed = annotated.graph.calls(op)[0]!;
+      assert.equal(computed.isShapeOperand, op !== "Neg", `${op}'s value ${op === "Neg" ? "is a Clip bound" : "only decides the Resize's scales"}`);
+      const annotation = annotationOf(computed);
       const quantized = [...(annotation?.inputQspecMap ?? [])].some(([, spec]) => isSpec(spec)) || isSpec(annotation?.outputQspec);
-      assert.equal(quantized, false, `${op} computes from shapes and constants alone: nothing of it is quantized`);
+      assert.equal(quantized, false, `nothing of ${op} is quantized`);
     }
+    assert.equal(annotated.graph.calls("Conv")[0]!.isShapeOperand, false, "the Conv's value is also the Resize's data");
 
     const prepared = prepare(model, loadQuantizer(name).quantizer);
     const x = new Tensor("float32", Float32Array.from({ length: 32 }, (_, i) => Math.sin(i)), [1, 2, 4, 4]);

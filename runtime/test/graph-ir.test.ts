@@ -159,3 +159,30 @@ test("the text form reads like print(gm.graph): typed values, args, attributes a
   assert.equal(lines.at(-2), "  return (%/fc/Gemm)");
   assert.equal(text, (await example()).graph.toString(), "stable across loads");
 });
+
+test("isShapeOperand: a value whose every use ends in a shape operand, directly or through arithmetic; kept until the graph changes", async () => {
+  const model = await loadModel(modelBytes({
+    name: "scales",
+    input: [valueInfo("x", "float32", [1, 2, 4, 4])],
+    output: [valueInfo("y", "float32", [1, 2, 8, 8])],
+    initializer: [onnx.TensorProto.create({ name: "factors", dataType: 1, dims: [4], floatData: [1, 1, 2, 2] })],
+    node: [
+      node("Relu", ["x"], ["r"]),
+      node("Shape", ["r"], ["shape"]),
+      node("Cast", ["shape"], ["shape_f"], [{ name: "to", type: 2, i: 1 }]),
+      node("Div", ["shape_f", "shape_f"], ["ones"]),
+      node("Mul", ["ones", "factors"], ["scales"]),
+      node("Resize", ["r", "", "scales"], ["y"]),
+    ],
+  }, { opset: 13 }));
+  const g = model.graph;
+  const of = (op: string) => g.calls(op)[0]!;
+  assert.deepEqual(["Shape", "Cast", "Div", "Mul"].map((op) => of(op).isShapeOperand), [true, true, true, true]);
+  assert.equal(of("Relu").isShapeOperand, false, "the Relu is also the Resize's data");
+  assert.equal(of("Resize").isShapeOperand, false);
+  // Rewired so that the Resize also resizes its scales: the chain computing them now computes data too.
+  const version = g.version;
+  of("Resize").args = [of("Mul"), null, of("Mul")];
+  assert.notEqual(g.version, version, "setting a node's arguments changes the graph's version");
+  assert.deepEqual(["Shape", "Cast", "Div", "Mul"].map((op) => of(op).isShapeOperand), [false, false, false, false]);
+});

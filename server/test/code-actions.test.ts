@@ -205,3 +205,29 @@ test("non-float-quantized: skip values that are not floating point, as the built
     cleanup();
   }
 });
+
+// The runtime's test model of a Resize whose scales a Mul computes from the input's shape, in float.
+const EVERY_MUL = NON_FLOAT.replace("EveryAdd", "EveryMul").replace('calls("Add", "Concat")', 'calls("Conv", "Mul")');
+
+test("shape-operand-quantized: skip values that only decide shapes, as the built-in quantizers do", async () => {
+  const { computedScalesModel } = require(path.join(ROOT, "runtime", "dist", "test", "helpers", "computed-scales.js")) as { computedScalesModel: () => Uint8Array };
+  const { dir, cleanup } = tempWorkspace([{ quantizer: "every-mul.ts", model: "scales.onnx" }], { "every-mul.ts": EVERY_MUL });
+  writeFileSync(path.join(dir, "scales.onnx"), computedScalesModel());
+  const own = await LspClient.start(dir);
+  try {
+    const file = path.join(dir, "every-mul.ts");
+    await own.open(file, EVERY_MUL);
+    const diagnostics = await own.waitFor(file, checked(1));
+    const target = diagnostics.find((d) => d.code === "shape-operand-quantized");
+    assert.ok(target, JSON.stringify(codes(diagnostics)));
+    const actions = await own.codeActions(file, target.range, [target]);
+    assert.deepEqual(actions.map((a) => a.title), ["Skip values that only decide shapes (node.isShapeOperand)"]);
+    const fixed = applied(EVERY_MUL, actions[0]!, file);
+    assert.match(fixed, /for \(const node of model\.graph\.calls\("Conv", "Mul"\)\) \{\n {6}if \(node\.isShapeOperand\) continue;\n {6}node\.meta\.quantizationAnnotation = /);
+    const version = await own.replaceText(file, fixed);
+    assert.deepEqual(codes(await own.waitFor(file, checked(version))), []);
+  } finally {
+    await own.stop();
+    cleanup();
+  }
+});

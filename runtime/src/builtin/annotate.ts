@@ -1,4 +1,3 @@
-import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
 import { QuantizationAnnotation, annotationOf } from "../quantizer/annotation.js";
 import { SharedQuantizationSpec, type QuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
@@ -10,9 +9,9 @@ export function isAnnotated(node: Node): boolean {
   return annotationOf(node)?.annotated === true;
 }
 
-/** Owns `node` and quantizes the given inputs and output; an integer, bool or shape-arithmetic output stays unquantized. */
+/** Owns `node` and quantizes the given inputs and output; an integer or bool output, or one that only decides shapes, stays unquantized. */
 export function annotate(node: Node, inputs: readonly (readonly [Node, QuantizationSpecBase])[], output?: QuantizationSpecBase): void {
-  const quantizeOutput = output && node.isFloatValue && !isShapeArithmetic(node);
+  const quantizeOutput = output && node.isFloatValue && !node.isShapeOperand;
   node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: inputs, ...(quantizeOutput ? { outputQspec: output } : {}), annotated: true });
 }
 
@@ -21,32 +20,12 @@ export function claim(node: Node): void {
   node.meta.quantizationAnnotation = new QuantizationAnnotation({ annotated: true });
 }
 
-/** A value computed at run time that can be quantized: not a constant, and a float tensor (never ids or shapes). */
-export function isActivation(node: Node | null | undefined): node is Node {
-  return !!node && node.kind !== "parameter" && node.isFloatValue && !isShapeArithmetic(node);
-}
-
-const shapeArithmetic = new WeakMap<Graph, { size: number; values: Set<Node> }>();
-
 /**
- * A value computed from shapes and constants alone, never from an input's data: Shape → Cast → Mul giving a Resize
- * its scales, a grid of anchors from a feature map's size. Some exports compute these in float; they are constants
- * for a given input shape, not activations, and quantizing them would round the shapes they become.
+ * A value computed at run time that can be quantized: not a constant, a float tensor (never ids or shapes), and not
+ * one that only decides shapes (Resize's scales computed in float).
  */
-export function isShapeArithmetic(node: Node): boolean {
-  const graph = node.graph;
-  let memo = shapeArithmetic.get(graph);
-  if (memo === undefined || memo.size !== graph.size) {
-    const values = new Set<Node>();
-    for (const n of graph.nodes) {
-      if (n.kind === "placeholder" || n.kind === "parameter" || n.kind === "output") continue;
-      const readsShapeOnly = n.kind === "call" && (n.opType === "Shape" || n.opType === "Size");
-      if (readsShapeOnly || n.args.every((a) => !a || a.kind === "parameter" || values.has(a))) values.add(n);
-    }
-    memo = { size: graph.size, values };
-    shapeArithmetic.set(graph, memo);
-  }
-  return memo.values.has(node);
+export function isActivation(node: Node | null | undefined): node is Node {
+  return !!node && node.kind !== "parameter" && node.isFloatValue && !node.isShapeOperand;
 }
 
 /** The axis of a weight that holds the consumer's output channels. */

@@ -38,6 +38,7 @@ export class Graph {
   #count = 1;
   #array: Node[] | undefined;
   #positions: Map<Node, number> | undefined;
+  #version = 0;
   #byName = new Map<string, Node>();
   #byTensor = new Map<string, Node>();
   readonly outputNode: Node;
@@ -264,6 +265,20 @@ export class Graph {
   #changed(): void {
     this.#array = undefined;
     this.#positions = undefined;
+    this.#version++;
+  }
+
+  /**
+   * Changes with every change of the graph: a node added, erased or moved, or a node's arguments set. What is derived
+   * from the whole graph (graph/shape-operands.ts) is kept for one version.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** @internal — Node's args setter: the order stands, the dataflow changed. */
+  argsChanged(): void {
+    this.#version++;
   }
 
   #list(): Node[] {

@@ -2,6 +2,7 @@ import type { onnx } from "../onnx/proto.js";
 import { isFloatType, type DataType } from "../onnx/data-type.js";
 import { attributeValue, type AttributeValue } from "../onnx/attributes.js";
 import type { Graph } from "./graph.js";
+import { isShapeOperand } from "./shape-operands.js";
 
 /**
  * What a node is, in torch.fx's terms:
@@ -78,6 +79,15 @@ export class Node {
     return this.meta.dtype === undefined || isFloatType(this.meta.dtype);
   }
 
+  /**
+   * Whether the value only decides shapes: every use of it ends in an operand that sets an output's shape (Resize's
+   * scales and sizes, Upsample's scales, Reshape's shape), directly or through the arithmetic computing one. Some
+   * exports compute Resize's scales in float (Shape → Cast → Mul); quantizing them would round the shapes.
+   */
+  get isShapeOperand(): boolean {
+    return isShapeOperand(this);
+  }
+
   /** Input nodes in ONNX input order; null for an omitted optional input. */
   get args(): readonly NodeArg[] {
     return this.#args;
@@ -87,6 +97,7 @@ export class Node {
     for (const old of this.#args) old?.users.delete(this);
     this.#args = [...next];
     for (const arg of this.#args) arg?.users.add(this);
+    this.graph.argsChanged();
   }
 
   /** The tensor name of this node's value (the first output for a call). */

@@ -173,14 +173,14 @@ const CONFIG: OptionalKind<ParameterDeclarationStructure> = { name: "config", ty
 
 function helperFunctions(patterns: ModelPatterns, fuseRelu: boolean, perChannel: boolean, kind: FunctionStructure["kind"]): FunctionStructure[] {
   const helpers: FunctionStructure[] = [
-    fn(kind, "isFloatActivation", "A value computed at run time that can be quantized: not a constant, and a float tensor (never ids, masks or shapes).", [{ name: "value", type: "Node | null | undefined" }], "value is Node", [
-      'return !!value && value.kind !== "parameter" && value.isFloatValue;',
+    fn(kind, "isFloatActivation", "A value computed at run time that can be quantized: not a constant, a float tensor (never ids, masks or shapes), and not one that only decides shapes (a Resize's scales computed in float).", [{ name: "value", type: "Node | null | undefined" }], "value is Node", [
+      'return !!value && value.kind !== "parameter" && value.isFloatValue && !value.isShapeOperand;',
     ]),
     fn(kind, "isAnnotated", "A node an earlier pattern already owns (PT2E's `_annotated`): later patterns leave it alone.", [NODE], "boolean", [
       "return annotationOf(node)?.annotated === true;",
     ]),
-    fn(kind, "annotate", "Owns `node` and quantizes the given inputs and its output; an integer or bool output stays as it is.", [NODE, { name: "inputs", type: "[Node, QuantizationSpecBase][]" }, { name: "output", type: "QuantizationSpecBase | undefined" }], "void", [
-      "node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: inputs, outputQspec: node.isFloatValue ? output : undefined, annotated: true });",
+    fn(kind, "annotate", "Owns `node` and quantizes the given inputs and its output; an integer or bool output, or one that only decides shapes, stays as it is.", [NODE, { name: "inputs", type: "[Node, QuantizationSpecBase][]" }, { name: "output", type: "QuantizationSpecBase | undefined" }], "void", [
+      "node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: inputs, outputQspec: node.isFloatValue && !node.isShapeOperand ? output : undefined, annotated: true });",
     ]),
   ];
   if (fuseRelu) {

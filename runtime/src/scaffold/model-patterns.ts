@@ -23,9 +23,9 @@ export interface ModelPatterns {
   counts: [opType: string, count: number][];
 }
 
-/** A value computed at run time that can be quantized: not a constant, and a float tensor (never ids or shapes). */
+/** A value computed at run time that can be quantized: not a constant, a float tensor (never ids or shapes), not one that only decides shapes. */
 function isFloatActivation(node: Node | null | undefined): boolean {
-  return !!node && node.kind !== "parameter" && node.isFloatValue;
+  return !!node && node.kind !== "parameter" && node.isFloatValue && !node.isShapeOperand;
 }
 
 /** Whether the generated code would annotate this node (the same conditions the generated loops test). */

@@ -8,7 +8,7 @@ import { optionFixes } from "./fixes/option-fixes.js";
 import { arityFixes } from "./fixes/arity-fixes.js";
 import { edgeFixes, mapKeyFixes } from "./fixes/input-fixes.js";
 import { nameFixes } from "./fixes/name-fixes.js";
-import { dtypeGuardFixes } from "./fixes/dtype-guard-fixes.js";
+import { dtypeGuardFixes, shapeOperandGuardFixes } from "./fixes/dtype-guard-fixes.js";
 import { sqnrFixes } from "./fixes/sqnr-fixes.js";
 import { configPathFixes } from "./fixes/config-path-fixes.js";
 
@@ -28,6 +28,7 @@ const FIXERS: Record<string, Fixer> = {
   "unknown-op-type": nameFixes,
   "unknown-module": nameFixes,
   "non-float-quantized": dtypeGuardFixes,
+  "shape-operand-quantized": shapeOperandGuardFixes,
   "low-sqnr": sqnrFixes,
   "quantizer-not-found": configPathFixes,
   "model-load-failed": configPathFixes,

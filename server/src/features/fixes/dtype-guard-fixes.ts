@@ -27,24 +27,40 @@ function annotations(sf: SourceFile, offset: number): { statement: Statement; no
 }
 
 /**
- * non-float-quantized: skip values that are not floating point, as the built-in quantizers do: `if (!node.isFloatValue)
- * continue;` at the top of the loop that annotates, else the annotation wrapped in `if (node.isFloatValue)`.
+ * A guard at the top of the loop that annotates (`if (SKIP) continue;`), else the annotation wrapped in `if (KEEP)`:
+ * `skip` and `keep` give the two conditions for the annotated node's expression.
  */
-export const dtypeGuardFixes: Fixer = (input) => {
-  const found = annotations(editableSource(input.file, input.doc.getText()), input.offset);
-  if (!found.length) return [];
-  const nodes = [...new Set(found.map((f) => f.node))];
-  return fix(input, `Skip values that are not floating point (${nodes.map((n) => `${n}.isFloatValue`).join(", ")})`, (sf) => {
-    const { Node } = morph();
-    // Last first: an edit never moves a statement still to be edited.
-    for (const { statement, node } of annotations(sf, input.offset).reverse()) {
-      const block = statement.getParent();
-      const loop = block?.getParent();
-      if (Node.isBlock(block) && loop && (Node.isForOfStatement(loop) || Node.isForStatement(loop) || Node.isForInStatement(loop) || Node.isWhileStatement(loop))) {
-        block.insertStatements(statement.getChildIndex(), `if (!${node}.isFloatValue) continue;`);
-      } else {
-        statement.replaceWithText(`if (${node}.isFloatValue) {\n${statement.getIndentationText()}  ${statement.getText()}\n${statement.getIndentationText()}}`);
+function guardFixes(title: (nodes: string[]) => string, skip: (node: string) => string, keep: (node: string) => string): Fixer {
+  return (input) => {
+    const found = annotations(editableSource(input.file, input.doc.getText()), input.offset);
+    if (!found.length) return [];
+    const nodes = [...new Set(found.map((f) => f.node))];
+    return fix(input, title(nodes), (sf) => {
+      const { Node } = morph();
+      // Last first: an edit never moves a statement still to be edited.
+      for (const { statement, node } of annotations(sf, input.offset).reverse()) {
+        const block = statement.getParent();
+        const loop = block?.getParent();
+        if (Node.isBlock(block) && loop && (Node.isForOfStatement(loop) || Node.isForStatement(loop) || Node.isForInStatement(loop) || Node.isWhileStatement(loop))) {
+          block.insertStatements(statement.getChildIndex(), `if (${skip(node)}) continue;`);
+        } else {
+          statement.replaceWithText(`if (${keep(node)}) {\n${statement.getIndentationText()}  ${statement.getText()}\n${statement.getIndentationText()}}`);
+        }
       }
-    }
-  }, true);
-};
+    }, true);
+  };
+}
+
+/** non-float-quantized: skip values that are not floating point, as the built-in quantizers do. */
+export const dtypeGuardFixes: Fixer = guardFixes(
+  (nodes) => `Skip values that are not floating point (${nodes.map((n) => `${n}.isFloatValue`).join(", ")})`,
+  (node) => `!${node}.isFloatValue`,
+  (node) => `${node}.isFloatValue`,
+);
+
+/** shape-operand-quantized: skip values that only decide shapes, as the built-in quantizers do. */
+export const shapeOperandGuardFixes: Fixer = guardFixes(
+  (nodes) => `Skip values that only decide shapes (${nodes.map((n) => `${n}.isShapeOperand`).join(", ")})`,
+  (node) => `${node}.isShapeOperand`,
+  (node) => `!${node}.isShapeOperand`,
+);
