@@ -18,11 +18,12 @@ import { composableRules } from "./rules/composable-rules.js";
 import { selectorRules } from "./rules/selector-rules.js";
 import { valueDtypeRules } from "./rules/value-dtype-rules.js";
 import { optionRules } from "./rules/option-rules.js";
+import { opsetRules } from "./rules/opset-rules.js";
 import { computeCoverage, coverageFinding, type Coverage } from "./coverage.js";
 import { groupBySite } from "./group-findings.js";
 import { placeAtCallSite } from "./call-sites.js";
 
-const RULES: Rule[] = [annotationStructure, specFields, optionRules, valueDtypeRules, sharingStructure, derivedRules, perChannelRules, sharingConflicts];
+const RULES: Rule[] = [annotationStructure, specFields, optionRules, valueDtypeRules, sharingStructure, derivedRules, perChannelRules, sharingConflicts, opsetRules];
 
 export interface CheckResult {
   findings: Finding[];

@@ -30,6 +30,8 @@ export const FINDING_CODES = {
   "node-from-another-graph": "error",
   "dynamic-spec-on-parameter": "error",
   "non-float-quantized": "error",
+  "shape-operand-quantized": "error",
+  "opset-before-qdq": "error",
   "unknown-option": "error",
   "not-a-spec": "error",
   "not-an-annotation": "error",

@@ -3,11 +3,12 @@
 // once to the output's parameters, code by code, so the lookup runs on bytes and its QuantizeLinear disappears.
 import type { Node } from "../graph/node.js";
 import { makeTensor, tensorToNumbers } from "../onnx/tensor-data.js";
+import { isQdqOp } from "../onnx/qdq-ops.js";
 import { BYTE_DTYPES, failed, quantizedOutput, roundHalfEven, type Match } from "./match.js";
 import type { Lowering } from "./rules.js";
 
 function isDequantizeOfConstant(arg: Node | null | undefined): arg is Node {
-  return !!arg && arg.kind === "call" && arg.opType === "DequantizeLinear" && (arg.domain === "" || arg.domain === "ai.onnx") &&
+  return !!arg && arg.kind === "call" && isQdqOp(arg.domain, arg.opType) && arg.opType === "DequantizeLinear" &&
     arg.args[0]?.kind === "parameter" && arg.args[1]?.kind === "parameter" && (!arg.args[2] || arg.args[2].kind === "parameter");
 }
 

@@ -2,6 +2,7 @@ import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
 import { cloneModel } from "../model-clone.js";
 import { stringAttribute } from "../onnx/attributes.js";
+import { isQdqOp } from "../onnx/qdq-ops.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
 import { ACTIVATION_DTYPES, failed, hasShapeReaders, moveShapeReaders, replaceQuantizedOutput } from "./match.js";
 import { RULES, type Lowering } from "./rules.js";
@@ -29,7 +30,6 @@ export interface LoweringReport {
   float: number;
 }
 
-const QDQ = new Set(["QuantizeLinear", "DequantizeLinear"]);
 
 /** Whether a model holds DequantizeLinear nodes and is not lowered yet (a Q/DQ reference model lowering applies to). */
 export function isQdqModel(model: Model): boolean {
@@ -63,7 +63,7 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
   }
   for (const node of graph.calls()) {
     if (!graph.has(node)) continue;
-    if (QDQ.has(node.opType) && (node.domain === "" || node.domain === "ai.onnx")) continue;
+    if (isQdqOp(node.domain, node.opType)) continue;
     if (fusedInto.has(node)) continue;
     const entry: LoweredNode = { name: node.name, opType: node.opType };
     nodes.push(entry);
@@ -173,7 +173,7 @@ function replace(node: Node, l: Lowering): string {
 function shapesFromIntegers(graph: Model["graph"]): void {
   for (const dq of graph.calls("DequantizeLinear")) {
     const x = dq.args[0];
-    if ((dq.domain === "" || dq.domain === "ai.onnx") && x && x.kind !== "parameter" && ACTIVATION_DTYPES.has(x.meta.dtype ?? "")) moveShapeReaders(dq, x);
+    if (isQdqOp(dq.domain, dq.opType) && x && x.kind !== "parameter" && ACTIVATION_DTYPES.has(x.meta.dtype ?? "")) moveShapeReaders(dq, x);
   }
 }
 

@@ -2,6 +2,7 @@
 // int8 weights and int32 biases (DequantizeLinear of parameters), and the QuantizeLinear an operator's output goes to.
 import type { Node } from "../graph/node.js";
 import { tensorToNumbers } from "../onnx/tensor-data.js";
+import { isQdqOp } from "../onnx/qdq-ops.js";
 
 export const ACTIVATION_DTYPES = new Set(["uint8", "int8", "int16"]);
 export const BYTE_DTYPES = new Set(["uint8", "int8"]);
@@ -30,7 +31,7 @@ export function roundHalfEven(v: number): number {
 }
 
 function isCall(node: Node | null | undefined, opType: string): boolean {
-  return !!node && node.kind === "call" && node.opType === opType && (node.domain === "" || node.domain === "ai.onnx");
+  return !!node && node.kind === "call" && node.opType === opType && (node.domain === "" || node.domain === "ai.onnx" || isQdqOp(node.domain, opType));
 }
 
 function scalarParameter(node: Node | null | undefined): boolean {

@@ -81,12 +81,15 @@ function derivedQparams(d: DerivedSlot, observers: (Observer | undefined)[]): QP
 }
 
 /**
- * The domain of a Q/DQ op: 8-bit types (and DequantizeLinear of int32, for biases) are in ai.onnx from opset 10; 16-bit
- * types entered it in opset 21, and before that ONNX Runtime has them in com.microsoft.
+ * The domain of a Q/DQ op: 8-bit types (and DequantizeLinear of int32, for biases) are in ai.onnx from opset 10, and
+ * per axis (`axis`) from opset 13; 16-bit types entered it in opset 21. Before that ONNX Runtime has them in
+ * com.microsoft, with the same inputs and `axis`: the model keeps its opset, so none of its other ops changes meaning.
  */
-function qdqDomain(op: "QuantizeLinear" | "DequantizeLinear", dtype: QuantDType, opset: number): string {
-  const standard = dtype === "int8" || dtype === "uint8" || (op === "DequantizeLinear" && dtype === "int32") || opset >= 21;
-  return standard ? "" : "com.microsoft";
+function qdqDomain(op: "QuantizeLinear" | "DequantizeLinear", q: Quantization, opset: number): string {
+  const dtype = q.spec.dtype;
+  const bytes = dtype === "int8" || dtype === "uint8" || (op === "DequantizeLinear" && dtype === "int32");
+  const perAxis = q.qparams.scale.length > 1 || q.qparams.axis !== undefined;
+  return opset >= 21 || (bytes && opset >= (perAxis ? 13 : 10)) ? "" : MICROSOFT;
 }
 
 /**
@@ -114,9 +117,11 @@ export function convert(prepared: PreparedModel): Model {
     quantizationOf.set(d.slot.key, { id: `d${i}`, qparams: derivedQparams(d, observers), spec: d.spec });
   });
 
-  const perChannel = [...quantizationOf.values()].some((q) => q.qparams.scale.length > 1 || q.qparams.axis !== undefined);
-  if (perChannel && opset < 13) throw new ConvertError(`per-channel qparams need opset 13 or later (DequantizeLinear's axis); the model imports opset ${opset}: convert it first`);
-
+  // ONNX Runtime's com.microsoft Q/DQ would do before opset 10, but its graph optimizer turns them into ai.onnx
+  // QLinearConv and the like, which such an opset does not have: the model would not load with optimizations on.
+  if (opset < 10 && quantizationOf.size > 0) {
+    throw new ConvertError(`QuantizeLinear and DequantizeLinear need opset 10 or later; the model imports opset ${opset}: re-export it at opset 10 or later (or convert it with onnx.version_converter) first`);
+  }
   const builder = new QdqBuilder(graph, opset);
   for (const producer of prepared.model.graph.nodes) {
     if (producer.kind === "output") continue;
@@ -127,11 +132,17 @@ export function convert(prepared: PreparedModel): Model {
     if (producer.kind === "parameter") builder.quantizeParameter(source, own, edges.map((e) => ({ user: graph.node(e.user.name)!, q: e.q })));
     else builder.quantizeActivation(source, own, edges.map((e) => ({ user: graph.node(e.user.name)!, q: e.q })));
   }
+  // ONNX Runtime's com.microsoft Q/DQ (see qdqDomain) need their domain imported, as every domain a node uses.
+  if (graph.calls().some((n) => n.domain === MICROSOFT) && !out.opsetImports.some((o) => o.domain === MICROSOFT)) {
+    out.opsetImports.push({ domain: MICROSOFT, version: 1 });
+  }
   inferShapes(graph, opset);
   if (foldDynamicLinears(graph) > 0) inferShapes(graph, opset);
   graph.lint();
   return out;
 }
+
+const MICROSOFT = "com.microsoft";
 
 /**
  * A dynamic spec becomes ONNX's DynamicQuantizeLinear, which computes uint8 per-tensor affine qparams over 256 levels
@@ -197,11 +208,11 @@ class QdqBuilder {
     if (q.dynamic) return this.#dynamicQdq(source);
     const [scale, zp] = this.#constants(source.valueName, q);
     const quantize = this.graph.addCall("QuantizeLinear", [source, scale, zp], {
-      name: `${source.name}_QuantizeLinear`, domain: qdqDomain("QuantizeLinear", q.spec.dtype, this.opset), attributes: this.#attributes(q),
+      name: `${source.name}_QuantizeLinear`, domain: qdqDomain("QuantizeLinear", q, this.opset), attributes: this.#attributes(q),
       outputNames: [this.graph.uniqueTensorName(`${source.valueName}_quantized`)],
     }, this.#rightAfter(source));
     const dequantize = this.graph.addCall("DequantizeLinear", [quantize, scale, zp], {
-      name: `${source.name}_DequantizeLinear`, domain: qdqDomain("DequantizeLinear", q.spec.dtype, this.opset), attributes: this.#attributes(q),
+      name: `${source.name}_DequantizeLinear`, domain: qdqDomain("DequantizeLinear", q, this.opset), attributes: this.#attributes(q),
       outputNames: [this.graph.uniqueTensorName(`${source.valueName}_dequantized`)],
     }, { after: quantize });
     quantize.meta.dtype = q.spec.dtype;
@@ -252,7 +263,7 @@ class QdqBuilder {
         quantized.tensor!.name = quantized.valueName;
         const [scale, zp] = this.#constants(param.valueName, q);
         dq = this.graph.addCall("DequantizeLinear", [quantized, scale, zp], {
-          name: `${param.name}_DequantizeLinear`, domain: qdqDomain("DequantizeLinear", q.spec.dtype, this.opset), attributes: this.#attributes(q),
+          name: `${param.name}_DequantizeLinear`, domain: qdqDomain("DequantizeLinear", q, this.opset), attributes: this.#attributes(q),
           outputNames: [this.graph.uniqueTensorName(`${param.valueName}_dequantized`)],
         }, { before: firstUser(this.graph, edges.map((e) => e.user)) });
         dq.meta.quantizes = param.valueName;

@@ -3,6 +3,7 @@ import { tensorDataType, tensorDims, tensorValues } from "../../onnx/tensor-data
 import type { Graph } from "../graph.js";
 import type { Dim, Node } from "../node.js";
 import { SHAPE_RULES, type InferredValue, type InferenceContext } from "./rules.js";
+import { isQdqOp } from "../../onnx/qdq-ops.js";
 
 /** Constant integer tensors up to this many elements are tracked, so Shape → Gather → Concat → Reshape resolves. */
 const MAX_TRACKED_ELEMENTS = 64;
@@ -36,7 +37,7 @@ export function inferShapes(graph: Graph, opset: number): void {
         break;
       }
       case "call": {
-        const rule = node.domain === "" || node.domain === "ai.onnx" ? SHAPE_RULES[node.opType] : undefined;
+        const rule = node.domain === "" || node.domain === "ai.onnx" || isQdqOp(node.domain, node.opType) ? SHAPE_RULES[node.opType] : undefined;
         if (!rule) break;
         const context = makeContext(node, values, opset);
         let outputs: (InferredValue | undefined)[];
