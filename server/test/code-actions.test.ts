@@ -183,51 +183,45 @@ export default class EveryAdd extends Quantizer {
 }
 `;
 
-test("non-float-quantized: skip values that are not floating point, as the built-in quantizers do", async () => {
-  const { shapeArithmeticModel } = require(path.join(ROOT, "runtime", "dist", "test", "helpers", "shape-arithmetic.js")) as { shapeArithmeticModel: () => Uint8Array };
-  const { dir, cleanup } = tempWorkspace([{ quantizer: "every-add.ts", model: "shapes.onnx" }], { "every-add.ts": NON_FLOAT });
-  writeFileSync(path.join(dir, "shapes.onnx"), shapeArithmeticModel());
+/** A model of the runtime's compiled test helpers (`runtime/test/helpers/NAME.ts`). */
+function runtimeTestModel(helper: string, name: string): Uint8Array {
+  const models = require(path.join(ROOT, "runtime", "dist", "test", "helpers", `${helper}.js`)) as Record<string, () => Uint8Array>;
+  return models[name]!();
+}
+
+/**
+ * A guard fix end to end: `model` in a workspace with `quantizer`, the finding `code`, the one quick fix titled
+ * `title`, the guard it writes (`guard`), and a clean check after it.
+ */
+async function guardFix(code: string, model: Uint8Array, quantizer: string, title: string, guard: RegExp): Promise<void> {
+  const { dir, cleanup } = tempWorkspace([{ quantizer: "quantizer.ts", model: "model.onnx" }], { "quantizer.ts": quantizer });
+  writeFileSync(path.join(dir, "model.onnx"), model);
   const own = await LspClient.start(dir);
   try {
-    const file = path.join(dir, "every-add.ts");
-    await own.open(file, NON_FLOAT);
+    const file = path.join(dir, "quantizer.ts");
+    await own.open(file, quantizer);
     const diagnostics = await own.waitFor(file, checked(1));
-    const target = diagnostics.find((d) => d.code === "non-float-quantized");
+    const target = diagnostics.find((d) => d.code === code);
     assert.ok(target, JSON.stringify(codes(diagnostics)));
     const actions = await own.codeActions(file, target.range, [target]);
-    assert.deepEqual(actions.map((a) => a.title), ["Skip values that are not floating point (node.isFloatValue)"]);
-    const fixed = applied(NON_FLOAT, actions[0]!, file);
-    assert.match(fixed, /for \(const node of model\.graph\.calls\("Add", "Concat"\)\) \{\n {6}if \(!node\.isFloatValue\) continue;\n {6}node\.meta\.quantizationAnnotation = /);
+    assert.deepEqual(actions.map((a) => a.title), [title]);
+    const fixed = applied(quantizer, actions[0]!, file);
+    assert.match(fixed, guard);
     const version = await own.replaceText(file, fixed);
     assert.deepEqual(codes(await own.waitFor(file, checked(version))), []);
   } finally {
     await own.stop();
     cleanup();
   }
-});
+}
 
-// The runtime's test model of a Resize whose scales a Mul computes from the input's shape, in float.
+test("non-float-quantized: skip values that are not floating point, as the built-in quantizers do", () =>
+  guardFix("non-float-quantized", runtimeTestModel("shape-arithmetic", "shapeArithmeticModel"), NON_FLOAT, "Skip values that are not floating point (node.isFloatValue)",
+    /for \(const node of model\.graph\.calls\("Add", "Concat"\)\) \{\n {6}if \(!node\.isFloatValue\) continue;\n {6}node\.meta\.quantizationAnnotation = /));
+
+// On the runtime's test model of a Resize whose scales a Mul computes from the input's shape, in float.
 const EVERY_MUL = NON_FLOAT.replace("EveryAdd", "EveryMul").replace('calls("Add", "Concat")', 'calls("Conv", "Mul")');
 
-test("shape-operand-quantized: skip values that only decide shapes, as the built-in quantizers do", async () => {
-  const { computedScalesModel } = require(path.join(ROOT, "runtime", "dist", "test", "helpers", "computed-scales.js")) as { computedScalesModel: () => Uint8Array };
-  const { dir, cleanup } = tempWorkspace([{ quantizer: "every-mul.ts", model: "scales.onnx" }], { "every-mul.ts": EVERY_MUL });
-  writeFileSync(path.join(dir, "scales.onnx"), computedScalesModel());
-  const own = await LspClient.start(dir);
-  try {
-    const file = path.join(dir, "every-mul.ts");
-    await own.open(file, EVERY_MUL);
-    const diagnostics = await own.waitFor(file, checked(1));
-    const target = diagnostics.find((d) => d.code === "shape-operand-quantized");
-    assert.ok(target, JSON.stringify(codes(diagnostics)));
-    const actions = await own.codeActions(file, target.range, [target]);
-    assert.deepEqual(actions.map((a) => a.title), ["Skip values that only decide shapes (node.isShapeOperand)"]);
-    const fixed = applied(EVERY_MUL, actions[0]!, file);
-    assert.match(fixed, /for \(const node of model\.graph\.calls\("Conv", "Mul"\)\) \{\n {6}if \(node\.isShapeOperand\) continue;\n {6}node\.meta\.quantizationAnnotation = /);
-    const version = await own.replaceText(file, fixed);
-    assert.deepEqual(codes(await own.waitFor(file, checked(version))), []);
-  } finally {
-    await own.stop();
-    cleanup();
-  }
-});
+test("shape-operand-quantized: skip values that only decide shapes, as the built-in quantizers do", () =>
+  guardFix("shape-operand-quantized", runtimeTestModel("computed-scales", "computedScalesModel"), EVERY_MUL, "Skip values that only decide shapes (node.isShapeOperand)",
+    /for \(const node of model\.graph\.calls\("Conv", "Mul"\)\) \{\n {6}if \(node\.isShapeOperand\) continue;\n {6}node\.meta\.quantizationAnnotation = /));
