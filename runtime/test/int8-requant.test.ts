@@ -161,3 +161,32 @@ test("a second quantization stage (Relu/Clip between two Q/DQ pairs) equals the 
     await k.close();
   }
 });
+
+// With every multiplier and offset finite the kernels round without masking NaN (descriptor flag bit 2); a model
+// whose scales make one infinite or NaN must keep the masked rounding: NaN to the zero point, ±∞ to the clamp, as
+// QuantizeLinear's saturating conversion gives.
+test("a NaN or infinite multiplier requantizes as the saturating conversion does on every convolution path", async () => {
+  const k = new Kernels({ threads: 1 });
+  try {
+    for (const c of CASES) for (const signed of [false, true]) {
+      const K = c.path === "depthwise" ? c.k * c.k : c.C * c.k * c.k;
+      const seed = c.C * 11 + c.M * 3 + c.H + c.k;
+      const w = Int8Array.from(ints(c.M * K, -3, 3, seed));
+      const base = tieRequantization(c.M, K, signed, seed);
+      const mult = Float32Array.from(base.mult);
+      mult[0] = NaN;
+      mult[c.M - 1] = Infinity;
+      const rq: Requantization = { ...base, mult };
+      const xv = ints(c.C * c.H * c.W, rq.zx - 4, rq.zx + 4, seed + 3);
+      const { y, OH, OW, accumulator } = runCase(k, c, signed, rq, w, xv);
+      for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+        const f = Math.fround(Math.fround(Math.fround(accumulator(m, oy, ox)) * rq.mult[m]!) + rq.off[m]!);
+        const r = Number.isNaN(f) ? rq.zy : roundHalfEven(f) + rq.zy;
+        const want = Math.min(rq.qhi, Math.max(rq.qlo, r));
+        assert.equal(y[(m * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${m}][${oy}][${ox}]`);
+      }
+    }
+  } finally {
+    await k.close();
+  }
+});
