@@ -573,6 +573,46 @@ function qim2col_padded(
   if (keep > 3) storeColumn(v3, mult, off, y, N, rows, wide, n0 + c0 + 3, OW, PW);
 }
 
+/**
+ * One column (c0 = 0) of a block that has a single column, for four row panels at once (a 7×7 plane is 6 blocks and
+ * 1 column): per K pair one splat of the column serves four panels' dots, where qnarrow spends a splat, two pointer
+ * steps and the loop's own test on each dot. Panels are `panelBytes` apart in A, their partial tiles `partStride`
+ * apart; `first`/`last` as in qtile; the panel at m0 + 4i stores min(4, M − m0 − 4i) rows from y + 4i·N.
+ */
+// @ts-ignore: decorator
+@inline function qnarrowColumn4(
+  a: usize, panelBytes: usize, b: usize, kp: i32, part: usize, partStride: usize, first: bool, last: bool, bias: usize,
+  mult: usize, off: usize, y: usize, N: i32, rows: i32, wide: bool, n0: i32, OW: i32, PW: i32,
+): void {
+  let v0: v128, v1: v128, v2: v128, v3: v128;
+  if (first) {
+    v0 = v128.load(bias); v1 = v128.load(bias, 16); v2 = v128.load(bias, 32); v3 = v128.load(bias, 48);
+  } else {
+    v0 = v128.load(part); v1 = v128.load(part + partStride); v2 = v128.load(part + partStride * 2);
+    v3 = v128.load(part + partStride * 3);
+  }
+  let a0 = a, a1 = a + panelBytes, a2 = a + panelBytes * 2, a3 = a + panelBytes * 3;
+  const end = b + (<usize>kp << 5);
+  for (let bc = b; bc < end; bc += 32) {
+    const bv = v128.load32_splat(bc);
+    v0 = i32x4.add(v0, i32x4.dot_i16x8_s(v128.load(a0), bv));
+    v1 = i32x4.add(v1, i32x4.dot_i16x8_s(v128.load(a1), bv));
+    v2 = i32x4.add(v2, i32x4.dot_i16x8_s(v128.load(a2), bv));
+    v3 = i32x4.add(v3, i32x4.dot_i16x8_s(v128.load(a3), bv));
+    a0 += 16; a1 += 16; a2 += 16; a3 += 16;
+  }
+  if (!last) {
+    v128.store(part, v0); v128.store(part + partStride, v1); v128.store(part + partStride * 2, v2);
+    v128.store(part + partStride * 3, v3);
+    return;
+  }
+  const n4 = <usize>N << 2;
+  storeColumn(v0, mult, off, y, N, min(4, rows), wide, n0, OW, PW);
+  storeColumn(v1, mult + 16, off + 16, y + n4, N, min(4, rows - 4), wide, n0, OW, PW);
+  storeColumn(v2, mult + 32, off + 32, y + n4 * 2, N, min(4, rows - 8), wide, n0, OW, PW);
+  storeColumn(v3, mult + 48, off + 48, y + n4 * 3, N, min(4, rows - 12), wide, n0, OW, PW);
+}
+
 /** Requantize column n of a row panel (lane r: row r) and store its `rows` bytes; a wide column past OW is dropped. */
 // @ts-ignore: decorator
 @inline function storeColumn(acc: v128, mult: usize, off: usize, y: usize, N: i32, rows: i32, wide: bool, n: i32, OW: i32, PW: i32): void {
@@ -663,6 +703,14 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
             const m4 = <usize>m0 << 2;
             const yp = y + <usize>m0 * N;
             const rows = min(QMR, M - m0);
+            if (blockCols == 1 && p < p0 + ((p1 - p0) & ~3)) {
+              // A single column runs for four panels at a time, at the first of each four (the panels past the last
+              // whole four take qnarrow below).
+              if (((p - p0) & 3) != 0) continue;
+              qnarrowColumn4(ap, <usize>(K2 * QMR * 2), bj, kp, part, <usize>(QCHUNK * 128), first, last, bias + m4,
+                mult + m4, off + m4, yp, N, M - m0, wide, n0, OW, gridW);
+              continue;
+            }
             qnarrow(ap, bj, kp, part, first, last, bias + m4, mult + m4, off + m4, yp, N, rows, 0, head == 3 ? 4 : head,
               head, wide, n0, OW, gridW);
             if (blockCols > 4) {

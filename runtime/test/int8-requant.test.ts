@@ -9,7 +9,8 @@ import { ints, roundHalfEven } from "./helpers/integer-oracle.js";
 // The convolutions' requantizing store on values that land exactly halfway between two codes (multipliers that are
 // powers of two, offsets in halves), on narrowed output ranges (a fused Relu's qlo = zy) and on accumulators far
 // beyond the codes (saturation), for every path that stores through it: im2col (1×1 with partial column blocks of
-// 1 to 6 columns, one with K past one chunk, 3×3 wide columns, stride-2 phases), Winograd and depthwise.
+// 1 to 6 columns, a single column four panels at a time, K past one chunk, 3×3 wide columns, stride-2 phases),
+// Winograd and depthwise.
 
 /** q = clamp(nearest_even(f32(acc)·mult + off) + zy, qlo, qhi), every step in float32; `tie` when the float is k + ½. */
 function requant(acc: number, rq: Requantization, m: number): { q: number; tie: boolean } {
@@ -43,6 +44,11 @@ interface Case { path: "qconv" | "winograd" | "depthwise"; C: number; M: number;
 
 const CASES: Case[] = [
   { path: "qconv", C: 300, M: 10, H: 7, W: 7, k: 1, s: 1, pad: 0 },
+  // A single-column block (7×7: 6 blocks and 1 column; 5×5: 3 and 1) runs four panels at a time: 18 channels are
+  // four panels so and a fifth of 2 rows alone, over two K chunks (700 steps); 15 channels are four panels, the
+  // last of 3 rows.
+  { path: "qconv", C: 700, M: 18, H: 7, W: 7, k: 1, s: 1, pad: 0 },
+  { path: "qconv", C: 24, M: 15, H: 5, W: 5, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 24, M: 9, H: 14, W: 14, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 20, M: 7, H: 5, W: 7, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 40, M: 6, H: 6, W: 9, k: 1, s: 1, pad: 0 },
@@ -65,8 +71,11 @@ function runCase(k: Kernels, c: Case, signed: boolean, rq: Requantization, w: In
   const f = k.allocF32(Math.ceil(xv.length / 4) + 1);
   const x = signed ? new Int8Array(f.buffer, f.byteOffset, xv.length) : new Uint8Array(f.buffer, f.byteOffset, xv.length);
   x.set(xv);
-  const fy = k.allocF32(Math.ceil((c.M * OH * OW) / 4) + 1);
+  // Four planes of slack after the output, filled with a pattern: a panel storing rows past M would overwrite them.
+  const fy = k.allocF32(Math.ceil(((c.M + 4) * OH * OW) / 4) + 1);
   const y = signed ? new Int8Array(fy.buffer, fy.byteOffset, c.M * OH * OW) : new Uint8Array(fy.buffer, fy.byteOffset, c.M * OH * OW);
+  const slack = new Uint8Array(fy.buffer, fy.byteOffset + c.M * OH * OW, 4 * OH * OW);
+  slack.fill(0x5a);
   const alloc = (n: number) => k.allocF32(n);
   if (c.path === "winograd") {
     assert.ok(k.qwinograd.applies(g, 1, c.C, c.M), `${JSON.stringify(c)} takes Winograd`);
@@ -94,6 +103,7 @@ function runCase(k: Kernels, c: Case, signed: boolean, rq: Requantization, w: In
     }
     return acc;
   };
+  assert.ok(slack.every((v) => v === 0x5a), `${JSON.stringify(c)}: the kernel wrote past the output's last channel`);
   return { y, OH, OW, K, accumulator };
 }
 
