@@ -84,6 +84,20 @@ export function qpack_a(src: usize, M: i32, K: i32, dst: usize): void {
   return v128.load(col);
 }
 
+/**
+ * Eight columns from n0 of a 1×1 convolution's im2col row k (channel k's plane of `plane` bytes) as int16, of which
+ * `tail` (< 8) are the plane's: rows before the last load 8 bytes (the rest is the next plane's), the last copies its
+ * `tail` bytes to tmp first.
+ */
+// @ts-ignore: decorator
+@inline function pointwiseTail(x: usize, k: i32, K: i32, plane: i32, n0: i32, tail: i32, signed: bool, tmp: usize): v128 {
+  const p = x + <usize>(k * plane + n0);
+  if (k + 1 < K) return widen8(p, signed);
+  v128.store(tmp, i16x8.splat(0));
+  copyShort(tmp, p, tail);
+  return widen8(tmp, signed);
+}
+
 /** Pack im2col rows [k0, k0+kc) (kc even, or K's odd end) of column blocks [jc, je) as [block][kc/2][8][2] int16. */
 function qim2col_pack(
   x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
@@ -105,6 +119,23 @@ function qim2col_pack(
       }
       from = whole;
       dst += <usize>(whole - jc) * blockBytes;
+    }
+    if (from < je && from * QNR < N) {
+      // The partial last block (a 7×7 plane's 49th column): each row's 8 bytes as one load, the bytes past the plane
+      // being the next plane's (columns the store drops); only the last row copies its columns alone, so nothing is
+      // read past the input. The gathering loop below cost this block 16 bounds-checked byte loads per K pair.
+      const n0 = from * QNR;
+      const plane = H * W;
+      const tail = N - n0;
+      for (let kk = 0; kk < kc; kk += 2) {
+        const k = k0 + kk;
+        const v0 = pointwiseTail(x, k, K, plane, n0, tail, signed, coords);
+        const v1 = k + 1 < K ? pointwiseTail(x, k + 1, K, plane, n0, tail, signed, coords) : zero;
+        v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+        v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+        dst += 32;
+      }
+      from++;
     }
   }
   for (let j = from; j < je; j++) {

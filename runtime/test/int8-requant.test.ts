@@ -49,6 +49,8 @@ const CASES: Case[] = [
   // last of 3 rows.
   { path: "qconv", C: 700, M: 18, H: 7, W: 7, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 24, M: 15, H: 5, W: 5, k: 1, s: 1, pad: 0 },
+  // An odd K: the last row's partial block copies its columns alone, and its pair's second row is zeros.
+  { path: "qconv", C: 7, M: 5, H: 3, W: 3, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 24, M: 9, H: 14, W: 14, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 20, M: 7, H: 5, W: 7, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 40, M: 6, H: 6, W: 9, k: 1, s: 1, pad: 0 },
