@@ -298,26 +298,48 @@ function qim2col_phases(
 }
 
 /** Copy C planes of H×W bytes into PH×PW planes at (ph, pw), the rest filled with the zero point. */
-function padImage(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zx: i32, dst: usize): void {
+function padImage(
+  x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zx: i32, dst: usize, scratch: usize,
+): void {
   // Shared row padding (sharedRow): the last row's right padding reaches up to 16 bytes past the last plane.
   memory.fill(dst, <u8>zx, <usize>(C * PH * PW + 16));
   const x0 = max(0, -pw);
   const count = min(W - x0, PW - pw - x0);
-  if (count <= 0) return;
+  const y0 = max(0, -ph);
+  const y1 = min(H, PH - ph);
+  if (count <= 0 || y1 <= y0) return;
+  const inRow = <usize>W, outRow = <usize>PW;
+  const from0 = x + <usize>(y0 * W + x0);
+  const to0 = dst + <usize>((y0 + ph) * PW + pw + x0);
+  if (count > 16) {
+    for (let c = 0; c < C; c++) {
+      let from = from0 + <usize>(c * H * W);
+      let to = to0 + <usize>(c * PH * PW);
+      for (let iy = y0; iy < y1; iy++) {
+        copyRow(to, from, count);
+        from += inRow;
+        to += outRow;
+      }
+    }
+    return;
+  }
   // Rows of at most 16 bytes (7×7 and 14×14 planes, where a group's rows are many and short): one vector each, its
   // bytes past the row set to zx. Rows go in increasing order, so what spills past a row is padding (zx) or is
   // written later; past the last row it lands in the copy's slack (qconv_pad_bytes). Reads stay inside the input.
-  const short = count <= 16;
+  // The row mask and the masked zero point wait in scratch: V8 rebuilt them (and the splats behind them) in the loop.
   const iota = v128(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const inRow = i8x16.lt_u(iota, i8x16.splat(<i8>count));
-  const zv = i8x16.splat(<i8>zx);
+  const mask = i8x16.lt_u(iota, i8x16.splat(<i8>count));
+  v128.store(scratch, mask);
+  v128.store(scratch, v128.andnot(i8x16.splat(<i8>zx), mask), 16);
   const end = x + <usize>(C * H * W);
   for (let c = 0; c < C; c++) {
-    for (let iy = max(0, -ph); iy < H && iy + ph < PH; iy++) {
-      const to = dst + <usize>((c * PH + iy + ph) * PW + pw + x0);
-      const from = x + <usize>((c * H + iy) * W + x0);
-      if (short && from + 16 <= end) v128.store(to, v128.bitselect(v128.load(from), zv, inRow));
-      else copyRow(to, from, count);
+    let from = from0 + <usize>(c * H * W);
+    let to = to0 + <usize>(c * PH * PW);
+    for (let iy = y0; iy < y1; iy++) {
+      if (from + 16 <= end) v128.store(to, v128.or(v128.and(v128.load(from), v128.load(scratch)), v128.load(scratch, 16)));
+      else copyShort(to, from, count);
+      from += inRow;
+      to += outRow;
     }
   }
 }
@@ -698,7 +720,7 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
   const PW = phases ? 2 * PW2 : sh == 1 && sw == 1 ? sharedRow(W, pw, fullPW) : fullPW;
   const padded = tmp + 256;
   const split = padded + <usize>(C * PH * PW + 64);
-  if (!pointwise) padImage(x, C, H, W, ph, pw, PH, PW, zx, padded);
+  if (!pointwise) padImage(x, C, H, W, ph, pw, PH, PW, zx, padded, coords);
   if (phases) splitPhases(padded, C, PH2, PW2, split);
   const wide = !pointwise && ((sh == 1 && sw == 1) || phases);
   // The wide grid's row length: the padded image's, or a phase's.
