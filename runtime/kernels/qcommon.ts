@@ -64,6 +64,8 @@ let rqStageReciprocal: bool = false;
 let rqStageFolded: bool = false;
 let rqStageLean: bool = false;
 let rqMagicZy: v128 = i32x4.splat(0);
+/** No second stage, and every multiplier and offset finite (FLAGS bit 2): no NaN can reach the rounding. */
+let rqFinite: bool = false;
 
 /** Load descriptor d's output constants for requantRow and requantColumn. */
 // @ts-ignore: decorator
@@ -75,6 +77,8 @@ let rqMagicZy: v128 = i32x4.splat(0);
   rqSignedOutput = (qdesc(d, QD.FLAGS) & 2) != 0;
   const stage = <usize>qdesc(d, QD.STAGE);
   rqStaged = stage != 0;
+  rqFinite = !rqStaged && (qdesc(d, QD.FLAGS) & 4) != 0;
+  rqMagicZy = magicLessZero(zy);
   if (rqStaged) {
     const zp = load<i32>(stage);
     rqStageLo = codeLow(load<i32>(stage, 4), zp);
@@ -91,7 +95,6 @@ let rqMagicZy: v128 = i32x4.splat(0);
       rqStageHi = v128.load32_splat(stage + 40);
       rqStageScale = v128.load32_splat(stage + 44);
       rqStageDivisor = v128.load32_splat(stage + 48);
-      rqMagicZy = magicLessZero(zy);
       rqStageLean = load<i32>(stage, 52) != 0;
     }
   }
@@ -105,6 +108,13 @@ let rqMagicZy: v128 = i32x4.splat(0);
 @inline export function requantRow(acc0: v128, acc1: v128, mult: usize, off: usize, y: usize, cols: i32, tmp: usize): void {
   const m = v128.load32_splat(mult);
   const o = v128.load32_splat(off);
+  if (rqFinite) {
+    // One test per row: no NaN mask, the zero point in the subtracted magic (what short-K tiles spend least on).
+    const q0 = finiteToCodes(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), m), o), rqLo, rqHi, rqMagicZy);
+    const q1 = finiteToCodes(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), m), o), rqLo, rqHi, rqMagicZy);
+    storeCodes(q0, q1, rqSignedOutput, y, cols, tmp);
+    return;
+  }
   storeCodes(requantLanes(acc0, m, o, rqLo, rqHi, rqZy), requantLanes(acc1, m, o, rqLo, rqHi, rqZy), rqSignedOutput, y, cols, tmp);
 }
 
@@ -114,6 +124,7 @@ let rqMagicZy: v128 = i32x4.splat(0);
  */
 // @ts-ignore: decorator
 @inline export function requantColumn(acc: v128, mult: usize, off: usize): v128 {
+  if (rqFinite) return finiteToCodes(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load(mult)), v128.load(off)), rqLo, rqHi, rqMagicZy);
   return requantLanes(acc, v128.load(mult), v128.load(off), rqLo, rqHi, rqZy);
 }
 

@@ -84,6 +84,20 @@ export function qpack_a(src: usize, M: i32, K: i32, dst: usize): void {
   return v128.load(col);
 }
 
+/**
+ * Eight columns from n0 of a 1×1 convolution's im2col row k (channel k's plane of `plane` bytes) as int16, of which
+ * `tail` (< 8) are the plane's: rows before the last load 8 bytes (the rest is the next plane's), the last copies its
+ * `tail` bytes to tmp first.
+ */
+// @ts-ignore: decorator
+@inline function pointwiseTail(x: usize, k: i32, K: i32, plane: i32, n0: i32, tail: i32, signed: bool, tmp: usize): v128 {
+  const p = x + <usize>(k * plane + n0);
+  if (k + 1 < K) return widen8(p, signed);
+  v128.store(tmp, i16x8.splat(0));
+  copyShort(tmp, p, tail);
+  return widen8(tmp, signed);
+}
+
 /** Pack im2col rows [k0, k0+kc) (kc even, or K's odd end) of column blocks [jc, je) as [block][kc/2][8][2] int16. */
 function qim2col_pack(
   x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
@@ -105,6 +119,23 @@ function qim2col_pack(
       }
       from = whole;
       dst += <usize>(whole - jc) * blockBytes;
+    }
+    if (from < je && from * QNR < N) {
+      // The partial last block (a 7×7 plane's 49th column): each row's 8 bytes as one load, the bytes past the plane
+      // being the next plane's (columns the store drops); only the last row copies its columns alone, so nothing is
+      // read past the input. The gathering loop below cost this block 16 bounds-checked byte loads per K pair.
+      const n0 = from * QNR;
+      const plane = H * W;
+      const tail = N - n0;
+      for (let kk = 0; kk < kc; kk += 2) {
+        const k = k0 + kk;
+        const v0 = pointwiseTail(x, k, K, plane, n0, tail, signed, coords);
+        const v1 = k + 1 < K ? pointwiseTail(x, k + 1, K, plane, n0, tail, signed, coords) : zero;
+        v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+        v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+        dst += 32;
+      }
+      from++;
     }
   }
   for (let j = from; j < je; j++) {
@@ -241,9 +272,23 @@ function qim2col_phases(
     return;
   }
   let s1 = P + <usize>r1 + (<usize>jc << 3);
+  // The two signednesses as two loops: V8 keeps a loop-invariant test inside the loop (with `signed` reloaded from
+  // the stack), a fifth of this loop's instructions.
+  if (signed) {
+    for (let j = jc; j < je; j++) {
+      const v0 = widen8(s0, true);
+      const v1 = widen8(s1, true);
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      s0 += 8;
+      s1 += 8;
+      dst += blockBytes;
+    }
+    return;
+  }
   for (let j = jc; j < je; j++) {
-    const v0 = widen8(s0, signed);
-    const v1 = widen8(s1, signed);
+    const v0 = widen8(s0, false);
+    const v1 = widen8(s1, false);
     v128.store(dst, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
     v128.store(dst, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
     s0 += 8;
@@ -253,26 +298,48 @@ function qim2col_phases(
 }
 
 /** Copy C planes of H×W bytes into PH×PW planes at (ph, pw), the rest filled with the zero point. */
-function padImage(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zx: i32, dst: usize): void {
+function padImage(
+  x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zx: i32, dst: usize, scratch: usize,
+): void {
   // Shared row padding (sharedRow): the last row's right padding reaches up to 16 bytes past the last plane.
   memory.fill(dst, <u8>zx, <usize>(C * PH * PW + 16));
   const x0 = max(0, -pw);
   const count = min(W - x0, PW - pw - x0);
-  if (count <= 0) return;
+  const y0 = max(0, -ph);
+  const y1 = min(H, PH - ph);
+  if (count <= 0 || y1 <= y0) return;
+  const inRow = <usize>W, outRow = <usize>PW;
+  const from0 = x + <usize>(y0 * W + x0);
+  const to0 = dst + <usize>((y0 + ph) * PW + pw + x0);
+  if (count > 16) {
+    for (let c = 0; c < C; c++) {
+      let from = from0 + <usize>(c * H * W);
+      let to = to0 + <usize>(c * PH * PW);
+      for (let iy = y0; iy < y1; iy++) {
+        copyRow(to, from, count);
+        from += inRow;
+        to += outRow;
+      }
+    }
+    return;
+  }
   // Rows of at most 16 bytes (7×7 and 14×14 planes, where a group's rows are many and short): one vector each, its
   // bytes past the row set to zx. Rows go in increasing order, so what spills past a row is padding (zx) or is
   // written later; past the last row it lands in the copy's slack (qconv_pad_bytes). Reads stay inside the input.
-  const short = count <= 16;
+  // The row mask and the masked zero point wait in scratch: V8 rebuilt them (and the splats behind them) in the loop.
   const iota = v128(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const inRow = i8x16.lt_u(iota, i8x16.splat(<i8>count));
-  const zv = i8x16.splat(<i8>zx);
+  const mask = i8x16.lt_u(iota, i8x16.splat(<i8>count));
+  v128.store(scratch, mask);
+  v128.store(scratch, v128.andnot(i8x16.splat(<i8>zx), mask), 16);
   const end = x + <usize>(C * H * W);
   for (let c = 0; c < C; c++) {
-    for (let iy = max(0, -ph); iy < H && iy + ph < PH; iy++) {
-      const to = dst + <usize>((c * PH + iy + ph) * PW + pw + x0);
-      const from = x + <usize>((c * H + iy) * W + x0);
-      if (short && from + 16 <= end) v128.store(to, v128.bitselect(v128.load(from), zv, inRow));
-      else memory.copy(to, from, <usize>count);
+    let from = from0 + <usize>(c * H * W);
+    let to = to0 + <usize>(c * PH * PW);
+    for (let iy = y0; iy < y1; iy++) {
+      if (from + 16 <= end) v128.store(to, v128.or(v128.and(v128.load(from), v128.load(scratch)), v128.load(scratch, 16)));
+      else copyShort(to, from, count);
+      from += inRow;
+      to += outRow;
     }
   }
 }
@@ -332,6 +399,22 @@ function qim2col_wide(
     ox = 0;
     oy++;
   }
+}
+
+/**
+ * Copy one row of n bytes as vectors, the last one overlapping its predecessor so nothing past the row is written:
+ * on shared memory V8's memory.copy is a call to a relaxed-atomic byte copy, per row (3584 rows in RegNet's first
+ * grouped convolution).
+ */
+// @ts-ignore: decorator
+@inline function copyRow(to: usize, from: usize, n: i32): void {
+  if (n < 16) {
+    copyShort(to, from, n);
+    return;
+  }
+  const last = <usize>(n - 16);
+  for (let o: usize = 0; o < last; o += 16) v128.store(to + o, v128.load(from + o));
+  v128.store(to + last, v128.load(from + last));
 }
 
 /** Copy n < 16 bytes (no call: memory.copy of a variable length is one in V8). */
@@ -543,6 +626,46 @@ function qim2col_padded(
   if (keep > 3) storeColumn(v3, mult, off, y, N, rows, wide, n0 + c0 + 3, OW, PW);
 }
 
+/**
+ * One column (c0 = 0) of a block that has a single column, for four row panels at once (a 7×7 plane is 6 blocks and
+ * 1 column): per K pair one splat of the column serves four panels' dots, where qnarrow spends a splat, two pointer
+ * steps and the loop's own test on each dot. Panels are `panelBytes` apart in A, their partial tiles `partStride`
+ * apart; `first`/`last` as in qtile; the panel at m0 + 4i stores min(4, M − m0 − 4i) rows from y + 4i·N.
+ */
+// @ts-ignore: decorator
+@inline function qnarrowColumn4(
+  a: usize, panelBytes: usize, b: usize, kp: i32, part: usize, partStride: usize, first: bool, last: bool, bias: usize,
+  mult: usize, off: usize, y: usize, N: i32, rows: i32, wide: bool, n0: i32, OW: i32, PW: i32,
+): void {
+  let v0: v128, v1: v128, v2: v128, v3: v128;
+  if (first) {
+    v0 = v128.load(bias); v1 = v128.load(bias, 16); v2 = v128.load(bias, 32); v3 = v128.load(bias, 48);
+  } else {
+    v0 = v128.load(part); v1 = v128.load(part + partStride); v2 = v128.load(part + partStride * 2);
+    v3 = v128.load(part + partStride * 3);
+  }
+  let a0 = a, a1 = a + panelBytes, a2 = a + panelBytes * 2, a3 = a + panelBytes * 3;
+  const end = b + (<usize>kp << 5);
+  for (let bc = b; bc < end; bc += 32) {
+    const bv = v128.load32_splat(bc);
+    v0 = i32x4.add(v0, i32x4.dot_i16x8_s(v128.load(a0), bv));
+    v1 = i32x4.add(v1, i32x4.dot_i16x8_s(v128.load(a1), bv));
+    v2 = i32x4.add(v2, i32x4.dot_i16x8_s(v128.load(a2), bv));
+    v3 = i32x4.add(v3, i32x4.dot_i16x8_s(v128.load(a3), bv));
+    a0 += 16; a1 += 16; a2 += 16; a3 += 16;
+  }
+  if (!last) {
+    v128.store(part, v0); v128.store(part + partStride, v1); v128.store(part + partStride * 2, v2);
+    v128.store(part + partStride * 3, v3);
+    return;
+  }
+  const n4 = <usize>N << 2;
+  storeColumn(v0, mult, off, y, N, min(4, rows), wide, n0, OW, PW);
+  storeColumn(v1, mult + 16, off + 16, y + n4, N, min(4, rows - 4), wide, n0, OW, PW);
+  storeColumn(v2, mult + 32, off + 32, y + n4 * 2, N, min(4, rows - 8), wide, n0, OW, PW);
+  storeColumn(v3, mult + 48, off + 48, y + n4 * 3, N, min(4, rows - 12), wide, n0, OW, PW);
+}
+
 /** Requantize column n of a row panel (lane r: row r) and store its `rows` bytes; a wide column past OW is dropped. */
 // @ts-ignore: decorator
 @inline function storeColumn(acc: v128, mult: usize, off: usize, y: usize, N: i32, rows: i32, wide: bool, n: i32, OW: i32, PW: i32): void {
@@ -597,7 +720,7 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
   const PW = phases ? 2 * PW2 : sh == 1 && sw == 1 ? sharedRow(W, pw, fullPW) : fullPW;
   const padded = tmp + 256;
   const split = padded + <usize>(C * PH * PW + 64);
-  if (!pointwise) padImage(x, C, H, W, ph, pw, PH, PW, zx, padded);
+  if (!pointwise) padImage(x, C, H, W, ph, pw, PH, PW, zx, padded, coords);
   if (phases) splitPhases(padded, C, PH2, PW2, split);
   const wide = !pointwise && ((sh == 1 && sw == 1) || phases);
   // The wide grid's row length: the padded image's, or a phase's.
@@ -633,6 +756,14 @@ export function qconv2d(d: usize, g: i32, x: usize, y: usize, j0: i32, j1: i32, 
             const m4 = <usize>m0 << 2;
             const yp = y + <usize>m0 * N;
             const rows = min(QMR, M - m0);
+            if (blockCols == 1 && p < p0 + ((p1 - p0) & ~3)) {
+              // A single column runs for four panels at a time, at the first of each four (the panels past the last
+              // whole four take qnarrow below).
+              if (((p - p0) & 3) != 0) continue;
+              qnarrowColumn4(ap, <usize>(K2 * QMR * 2), bj, kp, part, <usize>(QCHUNK * 128), first, last, bias + m4,
+                mult + m4, off + m4, yp, N, M - m0, wide, n0, OW, gridW);
+              continue;
+            }
             qnarrow(ap, bj, kp, part, first, last, bias + m4, mult + m4, off + m4, yp, N, rows, 0, head == 3 ? 4 : head,
               head, wide, n0, OW, gridW);
             if (blockCols > 4) {

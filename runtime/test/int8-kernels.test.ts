@@ -100,6 +100,9 @@ const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: 
   // Few column blocks take longer K chunks: 720 steps in two of 584 and 136.
   { C: 80, M: 8, H: 7, W: 7, k: 3, pad: 1, dil: 1, groups: 1 },
   { C: 6, M: 10, H: 1, W: 23, k: 3, pad: 1, dil: 1, groups: 1 },
+  // Rows of 16 bytes and more copy into the padded image as vectors, the last one overlapping: 32 and 33 bytes.
+  { C: 3, M: 6, H: 3, W: 32, k: 3, pad: 1, dil: 1, groups: 1 },
+  { C: 3, M: 6, H: 3, W: 33, k: 3, pad: 1, dil: 1, groups: 1 },
   // Big enough to be split over two threads by column blocks.
   { C: 64, M: 64, H: 28, W: 28, k: 3, pad: 1, dil: 1, groups: 1 },
   { C: 5, M: 7, H: 9, W: 11, k: 3, pad: 2, dil: 2, groups: 1 },

@@ -9,7 +9,8 @@ import { ints, roundHalfEven } from "./helpers/integer-oracle.js";
 // The convolutions' requantizing store on values that land exactly halfway between two codes (multipliers that are
 // powers of two, offsets in halves), on narrowed output ranges (a fused Relu's qlo = zy) and on accumulators far
 // beyond the codes (saturation), for every path that stores through it: im2col (1×1 with partial column blocks of
-// 1 to 6 columns, one with K past one chunk, 3×3 wide columns, stride-2 phases), Winograd and depthwise.
+// 1 to 6 columns, a single column four panels at a time, K past one chunk, 3×3 wide columns, stride-2 phases),
+// Winograd and depthwise.
 
 /** q = clamp(nearest_even(f32(acc)·mult + off) + zy, qlo, qhi), every step in float32; `tie` when the float is k + ½. */
 function requant(acc: number, rq: Requantization, m: number): { q: number; tie: boolean } {
@@ -43,6 +44,13 @@ interface Case { path: "qconv" | "winograd" | "depthwise"; C: number; M: number;
 
 const CASES: Case[] = [
   { path: "qconv", C: 300, M: 10, H: 7, W: 7, k: 1, s: 1, pad: 0 },
+  // A single-column block (7×7: 6 blocks and 1 column; 5×5: 3 and 1) runs four panels at a time: 18 channels are
+  // four panels so and a fifth of 2 rows alone, over two K chunks (700 steps); 15 channels are four panels, the
+  // last of 3 rows.
+  { path: "qconv", C: 700, M: 18, H: 7, W: 7, k: 1, s: 1, pad: 0 },
+  { path: "qconv", C: 24, M: 15, H: 5, W: 5, k: 1, s: 1, pad: 0 },
+  // An odd K: the last row's partial block copies its columns alone, and its pair's second row is zeros.
+  { path: "qconv", C: 7, M: 5, H: 3, W: 3, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 24, M: 9, H: 14, W: 14, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 20, M: 7, H: 5, W: 7, k: 1, s: 1, pad: 0 },
   { path: "qconv", C: 40, M: 6, H: 6, W: 9, k: 1, s: 1, pad: 0 },
@@ -65,8 +73,11 @@ function runCase(k: Kernels, c: Case, signed: boolean, rq: Requantization, w: In
   const f = k.allocF32(Math.ceil(xv.length / 4) + 1);
   const x = signed ? new Int8Array(f.buffer, f.byteOffset, xv.length) : new Uint8Array(f.buffer, f.byteOffset, xv.length);
   x.set(xv);
-  const fy = k.allocF32(Math.ceil((c.M * OH * OW) / 4) + 1);
+  // Four planes of slack after the output, filled with a pattern: a panel storing rows past M would overwrite them.
+  const fy = k.allocF32(Math.ceil(((c.M + 4) * OH * OW) / 4) + 1);
   const y = signed ? new Int8Array(fy.buffer, fy.byteOffset, c.M * OH * OW) : new Uint8Array(fy.buffer, fy.byteOffset, c.M * OH * OW);
+  const slack = new Uint8Array(fy.buffer, fy.byteOffset + c.M * OH * OW, 4 * OH * OW);
+  slack.fill(0x5a);
   const alloc = (n: number) => k.allocF32(n);
   if (c.path === "winograd") {
     assert.ok(k.qwinograd.applies(g, 1, c.C, c.M), `${JSON.stringify(c)} takes Winograd`);
@@ -94,6 +105,7 @@ function runCase(k: Kernels, c: Case, signed: boolean, rq: Requantization, w: In
     }
     return acc;
   };
+  assert.ok(slack.every((v) => v === 0x5a), `${JSON.stringify(c)}: the kernel wrote past the output's last channel`);
   return { y, OH, OW, K, accumulator };
 }
 
@@ -155,6 +167,35 @@ test("a second quantization stage (Relu/Clip between two Q/DQ pairs) equals the 
         const x = Math.min(Math.max(Math.fround((q1 - zp) * Math.fround(stage.scale)), Math.fround(stage.lo)), Math.fround(stage.hi));
         const want = quantize(x, Math.fround(stage.divisor), rq.zy, rq.qlo, rq.qhi);
         assert.equal(y[(m * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}${clip ? " clip" : ""} /${divisor}: y[${m}][${oy}][${ox}]`);
+      }
+    }
+  } finally {
+    await k.close();
+  }
+});
+
+// With every multiplier and offset finite the kernels round without masking NaN (descriptor flag bit 2); a model
+// whose scales make one infinite or NaN must keep the masked rounding: NaN to the zero point, ±∞ to the clamp, as
+// QuantizeLinear's saturating conversion gives.
+test("a NaN or infinite multiplier requantizes as the saturating conversion does on every convolution path", async () => {
+  const k = new Kernels({ threads: 1 });
+  try {
+    for (const c of CASES) for (const signed of [false, true]) {
+      const K = c.path === "depthwise" ? c.k * c.k : c.C * c.k * c.k;
+      const seed = c.C * 11 + c.M * 3 + c.H + c.k;
+      const w = Int8Array.from(ints(c.M * K, -3, 3, seed));
+      const base = tieRequantization(c.M, K, signed, seed);
+      const mult = Float32Array.from(base.mult);
+      mult[0] = NaN;
+      mult[c.M - 1] = Infinity;
+      const rq: Requantization = { ...base, mult };
+      const xv = ints(c.C * c.H * c.W, rq.zx - 4, rq.zx + 4, seed + 3);
+      const { y, OH, OW, accumulator } = runCase(k, c, signed, rq, w, xv);
+      for (let m = 0; m < c.M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+        const f = Math.fround(Math.fround(Math.fround(accumulator(m, oy, ox)) * rq.mult[m]!) + rq.off[m]!);
+        const r = Number.isNaN(f) ? rq.zy : roundHalfEven(f) + rq.zy;
+        const want = Math.min(rq.qhi, Math.max(rq.qlo, r));
+        assert.equal(y[(m * OH + oy) * OW + ox], want, `${JSON.stringify(c)} ${signed ? "s8" : "u8"}: y[${m}][${oy}][${ox}]`);
       }
     }
   } finally {

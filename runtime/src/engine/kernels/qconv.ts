@@ -85,7 +85,10 @@ export function describe(desc: Int32Array, rq: Requantization, f: { groups: numb
   desc[QD.GROUPS] = f.groups; desc[QD.M] = f.M; desc[QD.A] = f.a; desc[QD.A_STRIDE] = f.aStride; desc[QD.BIAS] = f.bias;
   desc[QD.P_STRIDE] = f.pStride; desc[QD.MULT] = f.mult; desc[QD.OFF] = f.off; desc[QD.ZX] = rq.zx; desc[QD.ZY] = rq.zy;
   desc[QD.QLO] = rq.qlo; desc[QD.QHI] = rq.qhi;
-  desc[QD.FLAGS] = (rq.signedInput ? 1 : 0) | (rq.signedOutput ? 2 : 0);
+  // Bit 2: no multiplier or offset is infinite or NaN, so an accumulator's float is finite or ±∞, never NaN, and the
+  // kernels round it without masking NaN (qround's finiteToCodes).
+  const finite = rq.mult.every(Number.isFinite) && rq.off.every(Number.isFinite);
+  desc[QD.FLAGS] = (rq.signedInput ? 1 : 0) | (rq.signedOutput ? 2 : 0) | (finite ? 4 : 0);
   desc[QD.STAGE] = f.stage ?? 0;
 }
 

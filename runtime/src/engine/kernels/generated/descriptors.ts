@@ -56,7 +56,7 @@ export const QD = {
   QLO: 23,
   /** upper output clamp */
   QHI: 24,
-  /** bit 0: signed input, bit 1: signed output */
+  /** bit 0: signed input, bit 1: signed output, bit 2: every multiplier and offset finite */
   FLAGS: 25,
   /** 0, or a second quantization after the first (a Relu/Clip between two Q/DQ pairs): i32 zp, qlo, qhi of the first, f32 its scale, the float clamp's low and high, the output scale (or its reciprocal), i32 1 for the reciprocal; i32 1 for a short form (fold-stage.ts), then f32 its bounds of the first codes and its two factors, i32 1 for its lean variant */
   STAGE: 26,
