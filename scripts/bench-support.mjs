@@ -46,9 +46,12 @@ const WARMUP_RUNS = 100;
 const WARMUP_MS = 300;
 
 /**
- * Median milliseconds per engine, sampled in turn (engine A, B, C, A, B, C, …) so that the machine's load affects all
- * of them alike; each warmed up first (plans, ONNX Runtime's first-run setup, and WebAssembly tier-up: V8 runs a
- * module's baseline code until a function has run enough, which a small model's first few dozen runs do not reach).
+ * Median milliseconds per engine, sampled in turn so that the machine's load affects all of them alike, each round
+ * starting one engine later (A B C, B C A, C A B, …): an engine run right after another finds the caches as that one
+ * left them, and with a fixed order the same engine always paid for it (a 0.2 ms model measured 1–7% slower in
+ * whichever place it had). Each engine is warmed up first (plans, ONNX Runtime's first-run setup, and WebAssembly
+ * tier-up: V8 runs a module's baseline code until a function has run enough, which a small model's first few dozen
+ * runs do not reach).
  */
 export async function measure(engines, samples) {
   const times = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
@@ -56,8 +59,10 @@ export async function measure(engines, samples) {
     const start = performance.now();
     for (let i = 0; i < WARMUP_RUNS && (i === 0 || performance.now() - start < WARMUP_MS); i++) await run();
   }
+  const order = Object.entries(engines);
   for (let i = 0; i < samples; i++) {
-    for (const [name, run] of Object.entries(engines)) {
+    for (let j = 0; j < order.length; j++) {
+      const [name, run] = order[(i + j) % order.length];
       const t = performance.now();
       await run();
       times[name].push(performance.now() - t);
