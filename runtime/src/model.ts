@@ -37,6 +37,11 @@ export class Model {
     const wanted = domain === "ai.onnx" ? "" : domain;
     return this.opsetImports.find((o) => (o.domain === "ai.onnx" ? "" : o.domain) === wanted)?.version;
   }
+
+  /** Import `domain` at `version` when some node uses it and the model does not import it yet. */
+  importDomainIfUsed(domain: string, version: number): void {
+    if (this.opset(domain) === undefined && this.graph.calls().some((n) => n.domain === domain)) this.opsetImports.push({ domain, version });
+  }
 }
 
 /** PT2E's name for what a Quantizer annotates; in qkit it is the Model itself (`m.graph` works as in torch.fx). */

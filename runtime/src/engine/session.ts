@@ -5,6 +5,7 @@ import { Kernels } from "./kernels/kernels.js";
 import type { KernelVariant } from "./kernels/module.js";
 import { qkitNodeProblem } from "../qkit-ops/validate.js";
 import { qkitInputs } from "../qkit-ops/schema.js";
+import { SHAPE_OPERANDS } from "../graph/shape-operands.js";
 import { InputMismatchError, NodeShapeError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
 import type { ValueMeta } from "./op.js";
 import { Plan, type PlanShared } from "./plan.js";
@@ -287,10 +288,13 @@ export class InferenceSession {
 
 const TENSOR_TYPES = new Set<string>(["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string"]);
 
-/** Operand positions whose values decide output shapes; float inputs feeding them specialize plans like integers. */
 const QRESIZE = qkitInputs("QResize");
-const SHAPE_POSITIONS: Record<string, number[]> = {
-  Resize: [1, 2, 3], Upsample: [1], OneHot: [1], Range: [0, 1, 2], QResize: [QRESIZE.roi, QRESIZE.scales, QRESIZE.sizes],
+/**
+ * Operand positions whose values decide output shapes; float inputs feeding them specialize plans like integers: the
+ * graph's shape operands, QResize's (Resize's, after lowering), and Range's, whose values set its length as well as its data.
+ */
+const SHAPE_POSITIONS: Readonly<Record<string, readonly number[]>> = {
+  ...SHAPE_OPERANDS, Range: [0, 1, 2], QResize: [QRESIZE.roi, QRESIZE.scales, QRESIZE.sizes],
 };
 
 /** Integer inputs up to this many elements specialize plans by value (see #validate). */

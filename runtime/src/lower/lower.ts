@@ -30,7 +30,6 @@ export interface LoweringReport {
   float: number;
 }
 
-
 /** Whether a model holds DequantizeLinear nodes and is not lowered yet (a Q/DQ reference model lowering applies to). */
 export function isQdqModel(model: Model): boolean {
   const calls = model.graph.calls();
@@ -121,9 +120,7 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
     }
   }
   removeDead(graph);
-  if (nodes.some((n) => n.loweredAs) && !out.opsetImports.some((o) => o.domain === QKIT_DOMAIN)) {
-    out.opsetImports.push({ domain: QKIT_DOMAIN, version: 1 });
-  }
+  out.importDomainIfUsed(QKIT_DOMAIN, 1);
   graph.lint();
   const lowered = nodes.filter((n) => n.loweredAs).length;
   return { model: out, report: { nodes, lowered, float: nodes.length - lowered } };

@@ -80,10 +80,13 @@ function derivedQparams(d: DerivedSlot, observers: (Observer | undefined)[]): QP
   return q;
 }
 
+const MICROSOFT = "com.microsoft";
+
 /**
  * The domain of a Q/DQ op: 8-bit types (and DequantizeLinear of int32, for biases) are in ai.onnx from opset 10, and
  * per axis (`axis`) from opset 13; 16-bit types entered it in opset 21. Before that ONNX Runtime has them in
  * com.microsoft, with the same inputs and `axis`: the model keeps its opset, so none of its other ops changes meaning.
+ * (A model before opset 10 never gets here: prepare refuses it, checker/rules/opset-rules.ts.)
  */
 function qdqDomain(op: "QuantizeLinear" | "DequantizeLinear", q: Quantization, opset: number): string {
   const dtype = q.spec.dtype;
@@ -117,11 +120,6 @@ export function convert(prepared: PreparedModel): Model {
     quantizationOf.set(d.slot.key, { id: `d${i}`, qparams: derivedQparams(d, observers), spec: d.spec });
   });
 
-  // ONNX Runtime's com.microsoft Q/DQ would do before opset 10, but its graph optimizer turns them into ai.onnx
-  // QLinearConv and the like, which such an opset does not have: the model would not load with optimizations on.
-  if (opset < 10 && quantizationOf.size > 0) {
-    throw new ConvertError(`QuantizeLinear and DequantizeLinear need opset 10 or later; the model imports opset ${opset}: re-export it at opset 10 or later (or convert it with onnx.version_converter) first`);
-  }
   const builder = new QdqBuilder(graph, opset);
   for (const producer of prepared.model.graph.nodes) {
     if (producer.kind === "output") continue;
@@ -133,16 +131,12 @@ export function convert(prepared: PreparedModel): Model {
     else builder.quantizeActivation(source, own, edges.map((e) => ({ user: graph.node(e.user.name)!, q: e.q })));
   }
   // ONNX Runtime's com.microsoft Q/DQ (see qdqDomain) need their domain imported, as every domain a node uses.
-  if (graph.calls().some((n) => n.domain === MICROSOFT) && !out.opsetImports.some((o) => o.domain === MICROSOFT)) {
-    out.opsetImports.push({ domain: MICROSOFT, version: 1 });
-  }
+  out.importDomainIfUsed(MICROSOFT, 1);
   inferShapes(graph, opset);
   if (foldDynamicLinears(graph) > 0) inferShapes(graph, opset);
   graph.lint();
   return out;
 }
-
-const MICROSOFT = "com.microsoft";
 
 /**
  * A dynamic spec becomes ONNX's DynamicQuantizeLinear, which computes uint8 per-tensor affine qparams over 256 levels
