@@ -80,6 +80,7 @@ export { CONFIG_FILE_NAME, ConfigError, parseQkitConfig, validateQkitConfig, rea
 export { startSandbox, supervise, Sandbox, type SandboxLimits, type Supervised, type SuperviseOptions } from "./sandbox/supervisor.js";
 export { sandboxChannel, type SandboxChannel } from "./sandbox/channel.js";
 export { guardPrototypes, trapProcessExit } from "./sandbox/harden.js";
+export { takeFootprint, type Footprint, type FootprintOptions } from "./sandbox/footprint.js";
 
 export { scaffoldQuantizer, defaultQuantizerPath, type ScaffoldOptions, type ScaffoldResult } from "./scaffold/scaffold.js";
 export { SCAFFOLD_STYLES, isScaffoldStyle, type ScaffoldStyle } from "./scaffold/styles.js";

@@ -5,7 +5,7 @@
 // per-check timings from qkit/status), the CPU each edit costs the server and its sandboxes, hover latency, and the
 // server's resident memory: steady (idle after the edits) and peak. Targets: p95 <= 300 ms, hover <= 30 ms, RSS <= 250 MB steady, 300 MB peak.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
@@ -35,11 +35,22 @@ const position = (needle, offset) => {
   const before = text.slice(0, text.indexOf(needle) + offset).split("\n");
   return { line: before.length - 1, character: before.at(-1).length };
 };
-/** CPU seconds of the server (its threads) and of its sandboxes (the children it has reaped), from /proc. */
+/** CPU seconds of the server (its threads) and of its sandboxes (those it has reaped and those still running), from /proc. */
 function cpu(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ").map(Number);
+  const stat = (p) => readFileSync(`/proc/${p}/stat`, "utf8").replace(/^.*\) /, "").split(" ").map(Number);
   const tick = 100;
-  return { server: (fields[11] + fields[12]) / tick, children: (fields[13] + fields[14]) / tick };
+  const fields = stat(pid);
+  let running = 0;
+  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      const child = stat(entry);
+      // Fields after the command: state, ppid, …, utime (11), stime (12), cutime (13), cstime (14).
+      if (child[1] === pid) running += child[11] + child[12] + child[13] + child[14];
+    } catch {
+      // Gone meanwhile: its time is in the server's cutime now.
+    }
+  }
+  return { server: (fields[11] + fields[12]) / tick, children: (fields[13] + fields[14] + running) / tick };
 }
 function rss(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -156,12 +167,15 @@ try {
   printTable(["where an edit's time goes", "median ms", "p95 ms"], steps.map(([what, key]) => [what, median(of(key)).toFixed(0), p95(of(key)).toFixed(0)]));
   console.log(`\n${timings.length} of ${EDITS} edits reported timings; the steps up to publish add up to an edit's time, the sandbox's model only when a check waited for its sandbox.`);
   const perEdit = (key) => (((cpuAfter[key] - cpuBefore[key]) * 1000) / EDITS).toFixed(0);
-  console.log(`CPU per edit: server ${perEdit("server")} ms, its sandboxes (the check's and the spare's start) ${perEdit("children")} ms.`);
+  console.log(`CPU per edit: server ${perEdit("server")} ms, its sandboxes ${perEdit("children")} ms.`);
   const atOnce = timings.filter((t) => t.checkedAtOnce).length;
   console.log(`${atOnce} of ${timings.length} edits came after a quiet gap (each edit here is sent once the previous one's diagnostics arrived) and were checked at once, without the debounce.`);
   const warm = timings.filter((t) => t.warmSandbox).length;
   const fromSnapshot = timings.filter((t) => t.model === "snapshot").length;
   console.log(`${warm} of ${timings.length} checks ran in a spare that was ready before the edit; ${fromSnapshot} sandboxes rebuilt the model from the server's snapshot (the others decoded the file).`);
+  const reused = timings.filter((t) => t.reusedSandbox).length;
+  const { started, spent } = (await connection.sendRequest("qkit/status")).checkSandboxes;
+  console.log(`${reused} of ${timings.length} checks ran in a sandbox an earlier check had left as it found it; ${started} sandboxes started in all, ${spent} replaced after a check that left a trace or after their share of checks.`);
   await connection.sendRequest(rpc.ShutdownRequest.type);
   const exited = new Promise((resolve) => server.once("exit", resolve));
   await connection.sendNotification(rpc.ExitNotification.type);

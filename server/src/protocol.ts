@@ -97,7 +97,8 @@ export interface TargetStatus {
  * annotations, then its report; the messages between the two; placing and publishing the diagnostics. Type errors
  * are checked meanwhile on the server's thread (`typeCheckMs`); a publish pairs both. `warmSandbox`: the check ran in a
  * spare that was ready before the check asked for one; `model`: that sandbox rebuilt its model from the server's
- * snapshot of the loaded graph, or decoded the file itself.
+ * snapshot of the loaded graph, or decoded the file itself; `reusedSandbox`: the sandbox had run an earlier check, which
+ * left no trace in it.
  */
 export interface CheckTimings {
   debounceMs: number;
@@ -107,6 +108,7 @@ export interface CheckTimings {
   workerStartMs: number;
   modelDecodeMs: number;
   warmSandbox: boolean;
+  reusedSandbox: boolean;
   model: "snapshot" | "file";
   loadMs: number;
   annotateMs: number;
@@ -135,8 +137,11 @@ export interface StatusResult {
   configProblems: number;
   targets: TargetStatus[];
   checksRunning: number;
-  /** Check sandboxes: spares ready for the next check or warming up, and how many were started in all. */
-  checkSandboxes: { ready: number; warming: number; started: number };
+  /**
+   * Check sandboxes: spares ready for the next check or warming up, how many were started in all, and how many were
+   * spent: thrown away after a check that left a trace, or after their share of checks (a sandbox that left none takes the next).
+   */
+  checkSandboxes: { ready: number; warming: number; started: number; spent: number };
   settings: QkitSettings;
 }
 

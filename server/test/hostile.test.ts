@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
 import { DidChangeConfigurationNotification } from "vscode-languageserver-protocol";
+import { StatusRequest, type StatusResult } from "../src/protocol.js";
 import { findingsOf, LspClient, positionOf } from "./helpers/lsp-client.js";
 import { FMNIST, HOSTILE, ISOLATION, TUTORIAL, markers, tempWorkspace } from "./helpers/workspace.js";
 
@@ -16,9 +17,12 @@ import { FMNIST, HOSTILE, ISOLATION, TUTORIAL, markers, tempWorkspace } from "./
 const LOOP_TIMEOUT_MS = 2000;
 const UNREACHABLE_TIMEOUT_MS = 120_000;
 const fixtures = readdirSync(HOSTILE).filter((f) => f.endsWith(".ts")).sort();
-const LEAVES = path.join(ISOLATION, "leaves-traces.ts");
+const LEAVERS = readdirSync(ISOLATION)
+  .filter((f) => f.startsWith("leaves-") && f.endsWith(".ts"))
+  .sort()
+  .map((f) => path.join(ISOLATION, f));
 const READS = path.join(ISOLATION, "reads-traces.ts");
-const workspace = tempWorkspace([...fixtures.map((f) => path.join(HOSTILE, f)), LEAVES, READS, TUTORIAL].map((quantizer) => ({ quantizer, model: FMNIST })));
+const workspace = tempWorkspace([...fixtures.map((f) => path.join(HOSTILE, f)), ...LEAVERS, READS, TUTORIAL].map((quantizer) => ({ quantizer, model: FMNIST })));
 let client: LspClient;
 
 before(async () => {
@@ -27,6 +31,16 @@ before(async () => {
   await client.open(TUTORIAL);
   await client.waitFor(TUTORIAL, (ds) => ds.some((d) => d.source === "qkit"));
 });
+
+const status = (): Promise<StatusResult> => client.connection.sendRequest(StatusRequest);
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`not within ${timeoutMs / 1000} s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 after(async () => {
   await client.stop();
@@ -51,15 +65,50 @@ for (const file of fixtures) {
   });
 }
 
-test("nothing a quantizer did leaked into the next check: globals, the runtime's classes, prototypes", async () => {
-  await client.open(LEAVES);
-  const left = await client.waitFor(LEAVES, (ds) => ds.some((d) => d.source === "qkit"));
-  assert.deepEqual(left.filter((d) => d.severity === 1), [], "the quantizer that leaves traces ran to the end");
-  const [expected] = markers(readFileSync(READS, "utf8"), "isolation");
-  await client.open(READS);
-  const read = (await client.waitFor(READS, (ds) => ds.some((d) => d.code === "quantizer-threw"))).filter((d) => d.code === "quantizer-threw");
-  assert.deepEqual(read.map((d) => d.range.start.line + 1), [expected!.line]);
-  assert.match(String(read[0]!.message), /traces: global=undefined runtime=undefined prototype=undefined$/);
+test("nothing a quantizer did leaked into the next check: each kind of trace sends its sandbox away", async () => {
+  const readerText = readFileSync(READS, "utf8");
+  const [expected] = markers(readerText, "isolation");
+  let reads = 0;
+  const readTraces = async (): Promise<string> => {
+    const version = reads++ === 0 ? (await client.open(READS), 1) : await client.replaceText(READS, `${readerText}\n// read ${reads}\n`);
+    const read = (await client.waitFor(READS, findingsOf(version))).filter((d) => d.code === "quantizer-threw");
+    assert.deepEqual(read.map((d) => d.range.start.line + 1), [expected!.line]);
+    return String(read[0]!.message).replace(/^.*traces: /s, "");
+  };
+  const clean = await readTraces();
+  assert.equal(clean, `global=undefined runtime=undefined prototype=undefined timer=undefined listeners=${process.listenerCount("warning")} env=undefined builtin=undefined module=0`);
+  for (const leaver of LEAVERS) {
+    const spent = (await status()).checkSandboxes.spent;
+    await client.open(leaver);
+    const left = await client.waitFor(leaver, (ds) => ds.some((d) => d.source === "qkit"));
+    assert.deepEqual(left.filter((d) => d.severity === 1 && d.source === "qkit"), [], `${path.basename(leaver)} ran to the end`);
+    // The sandbox it ran in is not given the next check: it is replaced.
+    await until(async () => (await status()).checkSandboxes.spent > spent, `the sandbox ${path.basename(leaver)} ran in is replaced`);
+    assert.equal(await readTraces(), clean, `what ${path.basename(leaver)} left`);
+    await client.close(leaver);
+  }
+});
+
+test("a check that leaves no trace hands its sandbox to the next check", async () => {
+  const text = readFileSync(TUTORIAL, "utf8");
+  const lines = text.split("\n");
+  const index = lines.findIndex((l) => l.includes("return model;"));
+  let current = lines[index]!;
+  const edit = async (n: number) => {
+    const next = `${lines[index]!} // reuse ${n}`;
+    const version = await client.changeLine(TUTORIAL, index + 1, current, next);
+    current = next;
+    await client.waitFor(TUTORIAL, findingsOf(version));
+    return (await status()).targets.find((t) => t.quantizer === TUTORIAL)?.lastCheck?.timings;
+  };
+  await edit(1);
+  // Every spare ready: the one back from the check is first in line.
+  await until(async () => (await status()).checkSandboxes.ready === 3, "three spares ready");
+  const { spent, started } = (await status()).checkSandboxes;
+  const timings = await edit(2);
+  assert.equal(timings?.reusedSandbox, true, JSON.stringify(timings));
+  const after = (await status()).checkSandboxes;
+  assert.deepEqual([after.spent, after.started], [spent, started], "no sandbox replaced or started for it");
 });
 
 test("after the hostile quantizers, a clean check still works", async () => {

@@ -2,8 +2,8 @@ import type { SourceLocation } from "../source-location.js";
 import { SANDBOX_KEY, sandboxChannel } from "./channel.js";
 
 /**
- * The prototypes a quantizer could pollute. The sandbox is thrown away after each job, so pollution never reaches
- * the caller; guarding them turns it into an error at the polluting line instead of a confusing failure elsewhere
+ * The prototypes a quantizer could pollute. Pollution never reaches the caller (a sandbox is a process of its own),
+ * nor a later job (a sandbox whose job changed anything it reaches is thrown away, footprint.ts); guarding them turns it into an error at the polluting line instead of a confusing failure elsewhere
  * (a patched Array.prototype.push would otherwise make the checker see nothing annotated).
  */
 const GUARDED: [string, object][] = [

@@ -36,6 +36,11 @@ export interface SuperviseOptions<M, T> {
    */
   cancel?: { message: unknown; graceMs: number };
   /**
+   * Whether the sandbox lives on after this result: the caller then owns it (and stops it). By default a sandbox is
+   * stopped as soon as its job ends.
+   */
+  keepAfter?(value: T): boolean;
+  /**
    * When the timeout starts: at the first message for which this is true (the sandbox has loaded what it needs and
    * user code runs next), so a slow start on a busy machine is not the user's time. Default: at once.
    */
@@ -224,6 +229,11 @@ export function supervise<M, T>(sandbox: Sandbox, options: SuperviseOptions<M, T
       clearTimeout(grace);
       signal.removeEventListener("abort", onAbort);
       sandbox.off("message", onMessage);
+      if (next.kind === "finished" && options.keepAfter?.(next.value)) {
+        clearInterval(watchdog);
+        resolve(next);
+        return;
+      }
       sandbox.terminate();
       // A result is final (the watchdog overrides only a timeout): the caller need not wait while the process dies.
       if (next.kind === "finished") resolve(next);

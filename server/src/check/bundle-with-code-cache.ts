@@ -1,6 +1,7 @@
 /**
  * What a check sandbox runs when the bundle is there (worker-file.ts): `check-worker.bundle.js`, compiled with V8's
- * code cache. A fresh sandbox starts on every edit, and compiling the bundle's 1.7 MB is a good part of its start;
+ * code cache. A fresh sandbox starts whenever a check was stopped or left a trace, and compiling the bundle's 1.7 MB
+ * is a good part of its start;
  * with the cache V8 takes the bytecode of everything the bundle's top level ran instead.
  *
  * The cache is written by the first sandbox that finds none that fits, once it has checked its own model with a

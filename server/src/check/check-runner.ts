@@ -22,6 +22,8 @@ export interface CheckStartup {
   warm: boolean;
   model: ModelSource;
   decodeMs: number;
+  /** The sandbox ran a check before (one that left no trace). */
+  reused: boolean;
 }
 
 export interface ModelImage {
@@ -48,20 +50,26 @@ interface Spare {
   worker: Sandbox;
   ready: Promise<WorkerMessage>;
   isReady: boolean;
+  /** It ran a check before. */
+  reused: boolean;
 }
 
+/** How long a worker back from a check may take to show it left no trace and to rebuild its model. */
+const REUSE_READY_MS = 5000;
+
 /**
- * Spares kept warm: each check takes one, and a replacement starts once the check is done (at once when none is
- * left). An edit after a quiet gap is checked at once, so when edits follow each other's diagnostics the next check
- * comes while the last replacement still starts (a process, the runtime, the model: a few hundred ms of CPU); with
- * three, each spare has two checks' time to warm up, and a check on a busy machine still finds one ready.
+ * Spares kept warm: each check takes one, which goes back once it shows the check left no trace; a replacement starts
+ * for one that did not (or was stopped: a timeout, a newer edit) once the check is done, at once when none is left.
+ * Starting one takes a few hundred ms of CPU (a process, the runtime, the model): when edits come fast and each
+ * cancels the last check, three give each replacement two checks' time to warm up.
  */
 const SPARES = 3;
 
 /**
- * Runs each check in a fresh sandbox process and throws it away afterwards, so a quantizer's globals,
- * prototype changes and leaks never outlive its check. Warmed-up spares (runtime loaded, model rebuilt) wait for
- * the next checks, which keeps the edit-to-diagnostics time short. Checks run one at a time: the machine's cores are
+ * Runs each check in a sandbox process that no earlier check changed: a fresh one, or one whose last check left no
+ * trace (footprint.ts; the sandbox rebuilds its model after each), so a quantizer's globals, prototype changes and
+ * leaks never outlive its check. Warmed-up spares (runtime loaded, model rebuilt) wait for the next checks, and a
+ * reused one runs code V8 has already optimized, which keeps the edit-to-diagnostics time short. Checks run one at a time: the machine's cores are
  * few, and the memory watchdog can then blame the right quantizer.
  */
 export class CheckRunner {
@@ -70,6 +78,7 @@ export class CheckRunner {
   #queue: Promise<unknown> = Promise.resolve();
   #running = 0;
   #started = 0;
+  #spent = 0;
 
   constructor(private readonly log: (message: string) => void) {}
 
@@ -77,10 +86,10 @@ export class CheckRunner {
     return this.#running;
   }
 
-  /** Spares ready or warming up, and the sandboxes started so far (spares included). */
-  sandboxes(): { ready: number; warming: number; started: number } {
+  /** Spares ready or warming up, the sandboxes started so far (spares included), and those spent (see SPARES). */
+  sandboxes(): { ready: number; warming: number; started: number; spent: number } {
     const ready = this.#spares.filter((s) => s.isReady).length;
-    return { ready, warming: this.#spares.length - ready, started: this.#started };
+    return { ready, warming: this.#spares.length - ready, started: this.#started, spent: this.#spent };
   }
 
   /** Whether spares are kept warm for some model. */
@@ -110,18 +119,43 @@ export class CheckRunner {
     const data: WorkerData = { modelPath: model.path, modelStamp: model.stamp, ...(model.snapshot ? { snapshot: model.snapshot } : {}) };
     const worker = startSandbox(WORKER_FILE, data, limits.memoryLimitMb, (line) => this.log(`[quantizer] ${line}`));
     this.#started++;
-    const spare: Spare = { key: spareKey(model, limits), worker, ready: Promise.resolve({ kind: "model-error", message: "" }), isReady: false };
+    return this.#track(worker, spareKey(model, limits), false);
+  }
+
+  /**
+   * A spare of this worker, ready once it says so. One that runs a check (`reused`) says so after the check, once it
+   * made sure the check left no trace and rebuilt its model, or says it is spent; armed when the check's result is in,
+   * it gets REUSE_READY_MS for that. It listens from before the job is sent: both answers can come in one read.
+   */
+  #track(worker: Sandbox, key: string, reused: boolean): Spare & { arm(): void } {
+    let deadline: NodeJS.Timeout | undefined;
+    const spare: Spare & { arm(): void } = {
+      key,
+      worker,
+      ready: Promise.resolve({ kind: "model-error", message: "" }),
+      isReady: false,
+      reused,
+      arm: () => (deadline = setTimeout(() => worker.terminate(), REUSE_READY_MS)),
+    };
     spare.ready = new Promise<WorkerMessage>((resolve) => {
       const onMessage = (message: unknown) => {
         const m = message as WorkerMessage;
-        if (m.kind === "ready" || m.kind === "model-error") {
+        if (m.kind === "ready" || m.kind === "model-error" || m.kind === "spent") {
           worker.off("message", onMessage);
+          clearTimeout(deadline);
           spare.isReady = m.kind === "ready";
+          if (m.kind === "spent") {
+            this.#spent++;
+            this.log(`A check sandbox was replaced: ${m.reason}.`);
+            worker.terminate();
+            setImmediate(() => this.#topUp(SPARES));
+          }
           resolve(m);
         }
       };
       worker.on("message", onMessage);
       void worker.gone.then(() => {
+        clearTimeout(deadline);
         spare.isReady = false;
         resolve({ kind: "model-error", message: "the check worker stopped while starting" });
       });
@@ -159,20 +193,34 @@ export class CheckRunner {
   async #runNow(model: ModelImage, job: CheckJob, limits: CheckLimits, signal: AbortSignal): Promise<CheckOutcome> {
     this.#running++;
     const waitStarted = performance.now();
-    const spare = this.#take(model, limits);
-    const warm = spare.isReady;
+    let spare = this.#take(model, limits);
     // None left for the next edit: warm one now rather than after this check.
     if (this.#spares.length === 0) this.#topUp(1);
     let kept = false;
     try {
-      const startup = await Promise.race([spare.ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
-      if (startup.kind !== "ready") return { kind: "crashed", message: startup.kind === "model-error" ? startup.message : "the check worker did not start", site: undefined, durationMs: 0 };
+      let warm = spare.isReady;
+      let startup = await Promise.race([spare.ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
+      if (startup.kind !== "ready" && spare.reused) {
+        // A worker back from a check that turned out spent (or stuck): the check takes a fresh one instead.
+        spare.worker.terminate();
+        spare = this.#spawn(model, limits);
+        warm = false;
+        startup = await Promise.race([spare.ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
+      }
+      if (startup.kind !== "ready") return { kind: "crashed", message: startup.kind === "model-error" || startup.kind === "spent" ? (startup.kind === "spent" ? startup.reason : startup.message) : "the check worker did not start", site: undefined, durationMs: 0 };
       if (signal.aborted) {
         kept = this.#giveBack(spare);
         return { kind: "cancelled" };
       }
-      const waited: CheckStartup = { waitMs: Math.round(performance.now() - waitStarted), warm, model: startup.model, decodeMs: startup.decodeMs };
-      return await this.#supervise(spare.worker, job, limits, signal, waited);
+      const waited: CheckStartup = { waitMs: Math.round(performance.now() - waitStarted), warm, model: startup.model, decodeMs: startup.decodeMs, reused: startup.reused };
+      const after = this.#track(spare.worker, spare.key, true);
+      const outcome = await this.#supervise(spare.worker, job, limits, signal, waited);
+      // The worker lives on after a check that ended by itself; it takes another once it shows it is as it was.
+      if ((outcome.kind === "done" || outcome.kind === "load-error") && spare.worker.running) {
+        after.arm();
+        kept = this.#giveBack(after);
+      }
+      return outcome;
     } finally {
       this.#running--;
       if (!kept) spare.worker.terminate();
@@ -191,6 +239,8 @@ export class CheckRunner {
       limits,
       signal,
       job,
+      // The runner decides what becomes of the worker after a result (see #runNow).
+      keepAfter: () => true,
       onMessage(m) {
         if (m.kind === "phase") {
           classSite = m.classSite;

@@ -1,7 +1,9 @@
 /**
- * One check, in a sandbox process of its own: decode its own copy of the model, then on the server's message compile and run the
- * quantizer, check its annotations and post a plain-data report. The server terminates the worker afterwards (or
- * sooner, on a timeout or a newer edit), so nothing a quantizer does outlives its check.
+ * Checks, in a sandbox process of their own: decode its own copy of the model, then on the server's message run the
+ * quantizer, check its annotations and post a plain-data report. Then it looks for what the check left behind
+ * (footprint.ts): when nothing, it rebuilds its model and says it is ready for the next check; otherwise it says it
+ * is spent and the server stops it (as it does on a timeout or a newer edit), so nothing a quantizer does outlives
+ * its check.
  */
 import * as path from "node:path";
 import { statSync } from "node:fs";
@@ -109,6 +111,13 @@ async function check(model: Model, job: CheckJob, onAnnotating: (loaded: { class
   return { kind: "result", report };
 }
 
+/**
+ * A sandbox takes another check only when the last one left no trace (footprint.ts); these bound what traces cannot
+ * show: garbage and caches that grow a little with each check.
+ */
+const MAX_CHECKS = 50;
+const MAX_HEAP_GROWTH_MB = 128;
+
 let writeCodeCache: (() => void) | undefined;
 
 /**
@@ -180,13 +189,36 @@ async function main(): Promise<void> {
   // Hardened while the spare waits for its job, not after the edit: nothing but the job runs here from now on.
   qkit.guardPrototypes();
   qkit.trapProcessExit(quantizerFrames);
-  let started = false;
+  const footprint = qkit.takeFootprint({ roots: { qkit: authorApi }, maxHeapGrowthMb: MAX_HEAP_GROWTH_MB });
+  let checks = 0;
+  let busy = false;
   channel.onMessage((job) => {
-    if (started) return;
-    started = true;
-    void run(model, job);
+    if (busy) return;
+    busy = true;
+    checks++;
+    footprint.jobStarts();
+    void run(model, job).then(() => {
+      // After the job's own callbacks (a quantizer's promise chains) have run: what it left is now in place.
+      setImmediate(() => {
+        try {
+          const trace = !data.snapshot ? "its model was decoded from the file" : checks >= MAX_CHECKS ? `it ran ${checks} checks` : footprint.changedSince();
+          // The job annotated its model in place: the next one gets a model as the file has it.
+          const rebuilt = performance.now();
+          const fresh = trace === undefined ? modelFromSnapshot(data.snapshot!, data.modelPath, data.modelStamp) : undefined;
+          if (!fresh) {
+            post({ kind: "spent", reason: trace ?? "its model could not be rebuilt" });
+            return;
+          }
+          model = fresh;
+          busy = false;
+          post({ kind: "ready", decodeMs: Math.round(performance.now() - rebuilt), model: "snapshot", reused: true });
+        } catch (error) {
+          post({ kind: "spent", reason: `looking for traces failed: ${(error as Error).message}` });
+        }
+      });
+    });
   });
-  post({ kind: "ready", decodeMs: Math.round(performance.now() - decodeStarted), model: source });
+  post({ kind: "ready", decodeMs: Math.round(performance.now() - decodeStarted), model: source, reused: false });
 }
 
 void main();

@@ -77,8 +77,13 @@ export interface LoadFailure {
 export type ModelSource = "snapshot" | "file";
 
 export type WorkerMessage =
-  /** The model is ready (in `decodeMs`, rebuilt from the snapshot or decoded from the file): the worker waits for its job. */
-  | { kind: "ready"; decodeMs: number; model: ModelSource }
+  /**
+   * The model is ready (in `decodeMs`, rebuilt from the snapshot or decoded from the file): the worker waits for its
+   * job. `reused`: the worker ran a check before, which left no trace (its model is rebuilt for the next).
+   */
+  | { kind: "ready"; decodeMs: number; model: ModelSource; reused: boolean }
+  /** After a check that left a trace (or after its share of checks): the worker takes no other job. */
+  | { kind: "spent"; reason: string }
   | { kind: "model-error"; message: string }
   | { kind: "phase"; phase: "annotate"; classSite: SourceLocation; className: string }
   | { kind: "result"; report: CheckReport }

@@ -373,7 +373,7 @@ export class Workspace {
     this.#setCheckDiagnostics(file, placed, version);
     if (outcome.kind === "done") {
       const { load, annotate, check, report } = outcome.report.timings;
-      const { waitMs, decodeMs, warm, model: modelSource } = outcome.startup;
+      const { waitMs, decodeMs, warm, reused, model: modelSource } = outcome.startup;
       result.timings = {
         debounceMs: this.#debounced.get(file)?.ms ?? 0,
         checkedAtOnce: this.#debounced.get(file)?.atOnce ?? false,
@@ -381,6 +381,7 @@ export class Workspace {
         workerStartMs: waitMs,
         modelDecodeMs: decodeMs,
         warmSandbox: warm,
+        reusedSandbox: reused,
         model: modelSource,
         loadMs: load,
         annotateMs: annotate,
