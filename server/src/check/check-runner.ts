@@ -147,8 +147,13 @@ export class CheckRunner {
           if (m.kind === "spent") {
             this.#spent++;
             this.log(`A check sandbox was replaced: ${m.reason}.`);
+            // Out of the pool now: a process being killed still counts as running for a moment.
+            const at = this.#spares.indexOf(spare);
+            if (at >= 0) this.#spares.splice(at, 1);
             worker.terminate();
-            setImmediate(() => this.#topUp(SPARES));
+            setImmediate(() => {
+              if (this.#running === 0) this.#topUp(SPARES);
+            });
           }
           resolve(m);
         }

@@ -189,6 +189,9 @@ async function main(): Promise<void> {
   // Hardened while the spare waits for its job, not after the edit: nothing but the job runs here from now on.
   qkit.guardPrototypes();
   qkit.trapProcessExit(quantizerFrames);
+  // The console's streams open on first use; opened now, a quantizer that logs leaves nothing open behind.
+  void process.stdout;
+  void process.stderr;
   const footprint = qkit.takeFootprint({ roots: { qkit: authorApi }, maxHeapGrowthMb: MAX_HEAP_GROWTH_MB });
   let checks = 0;
   let busy = false;
