@@ -14,7 +14,7 @@ export async function runOrt(file: string, feeds: Feeds): Promise<Float32Array> 
 }
 
 /** The first output of `model` run in qkit (`lowering: false` runs the Q/DQ reference on the float engine). */
-export async function runQkit(model: Model | string, feeds: Feeds, options: { lowering?: boolean } = {}): Promise<Float32Array> {
+export async function runQkit(model: Model | string, feeds: Feeds, options: { lowering?: boolean; threads?: number } = {}): Promise<Float32Array> {
   const session = await createSession(model, options);
   try {
     const tensors: Record<string, Tensor> = {};

@@ -127,6 +127,53 @@ const instanceNorm: OpDef = {
   },
 };
 
+/**
+ * GroupNormalization: the channels of each sample in `num_groups` groups, each group (its channels and all their
+ * positions) normalised as one row. Opset 18 scales and shifts per group ([num_groups] parameters: the row's own,
+ * one pass); from opset 21 per channel ([C]: a second, per-channel pass over the normalised rows).
+ */
+const groupNorm: OpDef = {
+  fusesClamp: true,
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    requireFloat32(x, "input", ctx);
+    if (x.dims.length < 2) ctx.fail(`input must have at least 2 dimensions, got [${x.dims.join(", ")}]`);
+    const groups = ctx.node.intAttribute("num_groups", 0);
+    const C = x.dims[1]!;
+    if (groups < 1 || C % groups !== 0) ctx.fail(`num_groups must divide the ${C} channels, got ${groups}`);
+    const eps = ctx.node.floatAttribute("epsilon", 1e-5);
+    const perChannel = ctx.opset >= 21;
+    const count = perChannel ? C : groups;
+    for (const i of [1, 2]) {
+      const p = requireInput(inputs[i], i, ctx);
+      requireFloat32(p, i === 1 ? "scale" : "bias", ctx);
+      if (sizeOf(p.dims) !== count) ctx.fail(`${i === 1 ? "scale" : "bias"} must have ${count} values (${perChannel ? "one per channel from opset 21" : "one per group before opset 21"}), got [${p.dims.join(", ")}]`);
+    }
+    const N = x.dims[0]!;
+    const size = sizeOf(x.dims.slice(2));
+    const rows = N * groups;
+    const n = (C / groups) * size;
+    const clamp = { lo: ctx.clamp?.lo ?? -Infinity, hi: ctx.clamp?.hi ?? Infinity };
+    const k = ctx.k;
+    const ones = perChannel ? ctx.once("ones", () => ctx.persistentF32(groups).fill(1)) : undefined;
+    return {
+      outputs: [{ dtype: "float32", dims: x.dims }],
+      run(ins, outs) {
+        const src = ins[0]!.data as Float32Array;
+        const dst = outs[0]!.data as Float32Array;
+        const scale = ins[1]!.data as Float32Array;
+        const bias = ins[2]!.data as Float32Array;
+        if (!perChannel) {
+          k.norm.layerNorm(src, dst, rows, n, { gamma: scale, beta: bias, channels: groups }, eps, {}, clamp);
+          return;
+        }
+        k.norm.layerNorm(src, dst, rows, n, { gamma: ones!, channels: groups }, eps);
+        k.eltwise.channelAffine(dst, dst, N * C, C, size, scale, bias, clamp);
+      },
+    };
+  },
+};
+
 /** Local response normalization across channels (AlexNet's LRN). */
 const lrn: OpDef = {
   prepare(inputs, ctx) {
@@ -197,5 +244,6 @@ const meanVarianceNormalization: OpDef = {
 
 export const normOps: Record<string, OpDef> = {
   BatchNormalization: batchNorm, LayerNormalization: layerNormOp(), InstanceNormalization: instanceNorm, LRN: lrn,
+  GroupNormalization: groupNorm,
   MeanVarianceNormalization: meanVarianceNormalization,
 };

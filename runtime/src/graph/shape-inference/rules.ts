@@ -454,7 +454,7 @@ const UNARY = [
   "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Neg", "Erf", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid",
   "HardSwish", "Gelu", "Softplus", "Softsign", "Clip", "Identity", "Softmax", "LogSoftmax", "Hardmax", "Ceil", "Floor",
   "Round", "Reciprocal", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Sign",
-  "Mish", "ThresholdedRelu", "InstanceNormalization", "LRN", "CumSum", "Shrink", "Not", "IsNaN", "IsInf",
+  "Mish", "ThresholdedRelu", "InstanceNormalization", "GroupNormalization", "LRN", "CumSum", "Shrink", "Not", "IsNaN", "IsInf",
 ];
 const BINARY = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "PRelu", "Mod", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor"];
 const COMPARISONS = ["Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or", "Xor"];
