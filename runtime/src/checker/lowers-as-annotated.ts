@@ -59,6 +59,9 @@ function lowersItself(node: Node): boolean {
   if (!LOWERED_OP_TYPES.has(node.opType) || !node.isFloatValue) return false;
   // Div lowers as a table: only by a constant.
   if (node.opType === "Div" && node.args[1]?.kind !== "parameter") return false;
+  // The int8 convolutions are 1-D and 2-D (lower/rules.ts keeps a 3-D one float32).
+  if (node.opType === "Conv" && (node.args[1]?.meta.shape?.length ?? 4) > 4) return false;
+  if ((node.opType === "MaxPool" || node.opType === "AveragePool") && (node.intsAttribute("kernel_shape")?.length ?? 2) > 2) return false;
   // LayerNormalization lowers with float32 γ and β, and without its statistics outputs.
   if (node.opType === "LayerNormalization" && (node.outputNames.length !== 1 || node.args.slice(1).some((a) => !!a && (a.kind !== "parameter" || edgeQuantized(node, a))))) return false;
   const data = dataArgs(node);

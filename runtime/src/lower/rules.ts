@@ -78,6 +78,7 @@ function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
     const w = quantizedConstant(node.args[1], "int8", "the weight");
     if (failed(w)) return w;
     const wShape = w.data.meta.shape ?? [];
+    if (kind === "Conv" && wShape.length > 4) return "a 3-D convolution runs in float32: qkit's int8 convolutions are 1-D and 2-D";
     const perChannel = values(w.scale).length > 1;
     let transB = 1;
     if (kind === "Gemm") {
@@ -207,6 +208,11 @@ function unary(opType: "QMaxPool" | "QAveragePool" | "QGlobalAveragePool" | "QLu
     const args = qkitArgs<typeof opType, NodeArg>(opType, { x: x.value, xScale: x.scale, xZeroPoint: x.zp, yScale: out.scale, yZeroPoint: out.zp }, null);
     return { opType, domain: QKIT, out, args, attributes };
   };
+}
+
+/** The int8 pooling kernels are 1-D and 2-D: a 3-D window stays float32. */
+function planarPool(node: Node): onnx.IAttributeProto[] | string {
+  return (node.intsAttribute("kernel_shape")?.length ?? 2) > 2 ? "3-D pooling runs in float32: qkit's int8 pooling is 1-D and 2-D" : copyAttributes(node);
 }
 
 /** Layout operators move integers as they are (requantized after when the output parameters differ). */
@@ -387,7 +393,7 @@ function divByConstant(node: Node, opset: number): Match<Lowering> {
 export const RULES: Record<string, Rule> = {
   Conv: linear("Conv"), Gemm: linear("Gemm"), MatMul: matmul, ConvTranspose: convTranspose, Resize: resize,
   Add: binary("QAdd"), Mul: binary("QMul"),
-  MaxPool: unary("QMaxPool"), AveragePool: unary("QAveragePool"), GlobalAveragePool: unary("QGlobalAveragePool"),
+  MaxPool: unary("QMaxPool", planarPool), AveragePool: unary("QAveragePool", planarPool), GlobalAveragePool: unary("QGlobalAveragePool"),
   Concat: concat,
   Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout,
   Gather: (node) => embedding(node) ?? layout(node),

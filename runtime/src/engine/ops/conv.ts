@@ -34,6 +34,47 @@ export function geometry(x: ValueMeta, w: ValueMeta, ctx: PrepareContext): ConvG
   return { N, C, M, group, g: { H: H!, W: W!, kh: kh!, kw: kw!, sh: sh!, sw: sw!, ph, pw, dh: dh!, dw: dw!, OH: OH!, OW: OW! } };
 }
 
+/** Packs a convolution's weights (and bias) and runs it: the depthwise, Winograd or im2col-GEMM kernels. */
+interface ConvKernels {
+  pack(wd: Float32Array, bd: Float32Array | undefined): void;
+  run(xd: Float32Array, yd: Float32Array): void;
+}
+
+/**
+ * The kernels for a 2-D convolution of this shape, its weights packed once per session when they are constants
+ * (`packedWeights`: the weights and bias, whose layout is the 2-D one, [M, C/group, kh, kw]).
+ */
+function convKernels(ctx: PrepareContext, shape: ConvShape, packedWeights: [Float32Array, Float32Array | undefined] | undefined): ConvKernels {
+  const k = ctx.k;
+  const { groups: group, C: Cg, M: Mg, g } = shape;
+  const M = Mg * group;
+  const C = Cg * group;
+  const clamp = { lo: ctx.clamp?.lo, hi: ctx.clamp?.hi };
+  const alloc = ctx.persistentF32;
+  const depthwise = group > 1 && Cg === 1;
+  const winograd = !depthwise && k.winograd.applies(g, group, C, M);
+  // Constant weights are packed once per session (whatever the input shapes), others on every run.
+  const packedOnce = <P>(key: string, create: () => P, pack: (p: P, wd: Float32Array, bd: Float32Array | undefined) => void): P =>
+    packedWeights ? ctx.once(key, () => {
+      const p = create();
+      pack(p, ...packedWeights);
+      return p;
+    }) : create();
+  if (depthwise) {
+    const packed = packedOnce("weights:depthwise", () => k.window.createDepthwise(M, g.kh * g.kw, alloc), (p, wd, bd) => k.window.packDepthwise(p, wd, bd));
+    k.window.reserve(g);
+    return { pack: (wd, bd) => k.window.packDepthwise(packed, wd, bd), run: (xd, yd) => k.window.depthwise(packed, xd, yd, shape, clamp) };
+  }
+  if (winograd) {
+    const packed = packedOnce("weights:winograd", () => k.winograd.create({ M, C }, alloc), (p, wd, bd) => k.winograd.pack(p, wd, bd));
+    k.winograd.reserve(shape);
+    return { pack: (wd, bd) => k.winograd.pack(packed, wd, bd), run: (xd, yd) => k.winograd.run(packed, xd, yd, shape, clamp) };
+  }
+  const packed = packedOnce("weights", () => k.conv.create({ groups: group, M: Mg, K: Cg * g.kh * g.kw }, alloc), (p, wd, bd) => k.conv.pack(p, wd, bd));
+  k.conv.reserve();
+  return { pack: (wd, bd) => k.conv.pack(packed, wd, bd), run: (xd, yd) => k.conv.run(packed, xd, yd, shape, clamp) };
+}
+
 const conv: OpDef = {
   fusesClamp: true,
   prepare(inputs, ctx) {
@@ -42,55 +83,77 @@ const conv: OpDef = {
     const b = inputs[2];
     requireFloat32(x, "input", ctx);
     requireFloat32(w, "weights", ctx);
+    if (x.dims.length === 5) return conv3d(x, w, b, ctx);
     const geo = geometry(x, w, ctx);
     const { N, C, M, group, g } = geo;
     if (b && (b.dims.length !== 1 || b.dims[0] !== M)) ctx.fail(`bias has shape [${b.dims.join(", ")}], expected [${M}]`);
     const outDims = x.dims.length === 3 ? [N, M, g.OW] : [N, M, g.OH, g.OW];
-    const k = ctx.k;
-    const Cg = C / group;
-    const Mg = M / group;
-    const depthwise = group > 1 && Cg === 1;
-    const winograd = !depthwise && k.winograd.applies(g, group, C, M);
-    const shape: ConvShape = { N, groups: group, C: Cg, M: Mg, g };
-    const clamp = { lo: ctx.clamp?.lo, hi: ctx.clamp?.hi };
-    const alloc = ctx.persistentF32;
-
     const constant = w.value !== undefined && (!b || b.value !== undefined);
-    // Constant weights are packed once per session (whatever the input shapes), others on every run.
-    const packedOnce = <P>(key: string, create: () => P, pack: (p: P, wd: Float32Array, bd: Float32Array | undefined) => void): P =>
-      constant ? ctx.once(key, () => {
-        const p = create();
-        pack(p, w.value as Float32Array, b?.value as Float32Array | undefined);
-        return p;
-      }) : create();
-    let pack: (wd: Float32Array, bd: Float32Array | undefined) => void;
-    let runKernel: (xd: Float32Array, yd: Float32Array) => void;
-    if (depthwise) {
-      const packed = packedOnce("weights:depthwise", () => k.window.createDepthwise(M, g.kh * g.kw, alloc), (p, wd, bd) => k.window.packDepthwise(p, wd, bd));
-      k.window.reserve(g);
-      pack = (wd, bd) => k.window.packDepthwise(packed, wd, bd);
-      runKernel = (xd, yd) => k.window.depthwise(packed, xd, yd, shape, clamp);
-    } else if (winograd) {
-      const packed = packedOnce("weights:winograd", () => k.winograd.create({ M, C }, alloc), (p, wd, bd) => k.winograd.pack(p, wd, bd));
-      k.winograd.reserve(shape);
-      pack = (wd, bd) => k.winograd.pack(packed, wd, bd);
-      runKernel = (xd, yd) => k.winograd.run(packed, xd, yd, shape, clamp);
-    } else {
-      const packed = packedOnce("weights", () => k.conv.create({ groups: group, M: Mg, K: Cg * g.kh * g.kw }, alloc), (p, wd, bd) => k.conv.pack(p, wd, bd));
-      k.conv.reserve();
-      pack = (wd, bd) => k.conv.pack(packed, wd, bd);
-      runKernel = (xd, yd) => k.conv.run(packed, xd, yd, shape, clamp);
-    }
-
+    const kernels = convKernels(ctx, { N, groups: group, C: C / group, M: M / group, g }, constant ? [w.value as Float32Array, b?.value as Float32Array | undefined] : undefined);
     return {
       outputs: [{ dtype: "float32", dims: outDims }],
       runtimeInputs: constant ? [0] : [0, 1, 2],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        if (!constant) pack(ins[1]!.data as Float32Array, ins[2]?.data as Float32Array | undefined);
-        runKernel(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array);
+        if (!constant) kernels.pack(ins[1]!.data as Float32Array, ins[2]?.data as Float32Array | undefined);
+        kernels.run(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array);
       },
     };
   },
 };
+
+/**
+ * A 3-D convolution as one 2-D convolution per output depth: the input slices its kernel's depth taps read are
+ * stacked as channels (channel c's taps side by side, so [M, C, kd, kh, kw] weights are already the 2-D layout
+ * [M, C·kd, kh, kw]), a slice outside the input is zeros, and the 2-D kernels (Winograd, im2col GEMM, threads) do the
+ * work. Stacking copies C·kd planes per output depth, against C·kd·kh·kw multiply-adds per output element.
+ */
+function conv3d(x: ValueMeta, w: ValueMeta, b: ValueMeta | undefined, ctx: PrepareContext): ReturnType<OpDef["prepare"]> {
+  if (w.dims.length !== 5) ctx.fail(`weights have rank ${w.dims.length}, input rank 5`);
+  const node = ctx.node;
+  const kernel = node.intsAttribute("kernel_shape") ?? w.dims.slice(2);
+  const strides = node.intsAttribute("strides") ?? [1, 1, 1];
+  const dilations = node.intsAttribute("dilations") ?? [1, 1, 1];
+  const group = node.intAttribute("group", 1);
+  const [N, C, D, H, W] = x.dims as [number, number, number, number, number];
+  const M = w.dims[0]!;
+  if (w.dims[1]! * group !== C) ctx.fail(`input has ${C} channels, weights expect ${w.dims[1]! * group} (${w.dims[1]} × group ${group})`);
+  if (M % group !== 0) ctx.fail(`${M} output channels do not split into ${group} groups`);
+  if (b && (b.dims.length !== 1 || b.dims[0] !== M)) ctx.fail(`bias has shape [${b.dims.join(", ")}], expected [${M}]`);
+  const { pads, out } = windowPads(ctx, [D, H, W], kernel, strides, dilations);
+  const [KD, KH, KW] = kernel as [number, number, number];
+  const [OD, OH, OW] = out as [number, number, number];
+  const stacked = C * KD;
+  const g: Window2d = { H, W, kh: KH, kw: KW, sh: strides[1]!, sw: strides[2]!, ph: pads[1]!, pw: pads[2]!, dh: dilations[1]!, dw: dilations[2]!, OH, OW };
+  const constant = w.value !== undefined && (!b || b.value !== undefined);
+  const kernels = convKernels(ctx, { N: 1, groups: group, C: stacked / group, M: M / group, g }, constant ? [w.value as Float32Array, b?.value as Float32Array | undefined] : undefined);
+  const plane = H * W;
+  const outPlane = OH * OW;
+  // Kernel memory for one output depth's stacked input and its output, kept by the plan.
+  const slices = ctx.persistentF32(stacked * plane);
+  const depthOut = ctx.persistentF32(M * outPlane);
+  return {
+    outputs: [{ dtype: "float32", dims: [N, M, OD, OH, OW] }],
+    runtimeInputs: constant ? [0] : [0, 1, 2],
+    run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+      if (!constant) kernels.pack(ins[1]!.data as Float32Array, ins[2]?.data as Float32Array | undefined);
+      const src = ins[0]!.data as Float32Array;
+      const dst = outs[0]!.data as Float32Array;
+      for (let n = 0; n < N; n++) {
+        for (let od = 0; od < OD; od++) {
+          for (let c = 0; c < C; c++) {
+            for (let kd = 0; kd < KD; kd++) {
+              const d = od * strides[0]! + kd * dilations[0]! - pads[0]!;
+              const at = (c * KD + kd) * plane;
+              if (d < 0 || d >= D) slices.fill(0, at, at + plane);
+              else slices.set(src.subarray(((n * C + c) * D + d) * plane, ((n * C + c) * D + d + 1) * plane), at);
+            }
+          }
+          kernels.run(slices, depthOut);
+          for (let m = 0; m < M; m++) dst.set(depthOut.subarray(m * outPlane, (m + 1) * outPlane), ((n * M + m) * OD + od) * outPlane);
+        }
+      }
+    },
+  };
+}
 
 export const convOps: Record<string, OpDef> = { Conv: conv };

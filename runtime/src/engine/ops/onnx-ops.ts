@@ -16,12 +16,13 @@ import { lossOps } from "./loss.js";
 import { integerOps } from "./integer.js";
 import { recurrentOps } from "./recurrent.js";
 import { einsumOps } from "./einsum.js";
+import { gridSampleOps } from "./grid-sample.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
   ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
-  ...recurrentOps, ...einsumOps,
+  ...recurrentOps, ...einsumOps, ...gridSampleOps,
 }));
 
 /** A default-domain operator by type. */

@@ -11,7 +11,7 @@ export interface PoolGeometry {
 
 export function poolGeometry(x: ValueMeta, ctx: PrepareContext, dilated: boolean): PoolGeometry {
   const rank = x.dims.length;
-  if (rank !== 3 && rank !== 4) ctx.unsupported(`on a rank-${rank} input (1-D and 2-D pooling only)`);
+  if (rank !== 3 && rank !== 4) ctx.unsupported(`on a rank-${rank} input (1-D, 2-D and 3-D pooling only)`);
   const spatial = rank - 2;
   const node = ctx.node;
   const kernel = node.intsAttribute("kernel_shape");
@@ -37,13 +37,83 @@ export function poolGeometry(x: ValueMeta, ctx: PrepareContext, dilated: boolean
   };
 }
 
+/**
+ * A 3-D pooling as a 2-D one: each output depth's window along the depth axis is reduced first (max, or mean over the
+ * positions its divisor counts), giving one plane per (sample, channel, output depth), which the 2-D kernels then pool
+ * over height and width. Both reductions commute with the window's split into depth and plane.
+ */
+interface DepthPool {
+  /** The 2-D pooling over all N·C·OD depth-reduced planes. */
+  planes: number;
+  g: Window2d;
+  outDims: number[];
+  /** Pads of the height and width axes (begin, begin, end, end), for the divisor counts. */
+  pads: number[];
+  /** Reduces the input's depth windows into `into` (N·C·OD planes of H·W). */
+  reduceDepth(src: Float32Array, into: Float32Array, max: boolean, includePad: boolean): void;
+  planeSize: number;
+}
+
+function depthPool(x: ValueMeta, ctx: PrepareContext, dilated: boolean): DepthPool {
+  const node = ctx.node;
+  const kernel = node.intsAttribute("kernel_shape");
+  if (!kernel || kernel.length !== 3) ctx.fail("kernel_shape must have 3 values");
+  const strides = node.intsAttribute("strides") ?? [1, 1, 1];
+  const dilations = node.intsAttribute("dilations") ?? [1, 1, 1];
+  if (!dilated && dilations.some((d) => d !== 1)) ctx.unsupported("with dilations");
+  const ceil = node.intAttribute("ceil_mode", 0) !== 0;
+  const [N, C, D, H, W] = x.dims as [number, number, number, number, number];
+  const { pads, out } = windowPads(ctx, [D, H, W], kernel, strides, dilations, ceil);
+  const [OD, OH, OW] = out as [number, number, number];
+  const plane = H * W;
+  return {
+    planes: N * C * OD,
+    g: { H, W, kh: kernel[1]!, kw: kernel[2]!, sh: strides[1]!, sw: strides[2]!, ph: pads[1]!, pw: pads[2]!, dh: dilations[1]!, dw: dilations[2]!, OH, OW },
+    outDims: [N, C, OD, OH, OW],
+    pads: [pads[1]!, pads[2]!, pads[4]!, pads[5]!],
+    planeSize: plane,
+    reduceDepth(src, into, max, includePad) {
+      const depthCounts = counts(OD, D, kernel[0]!, strides[0]!, pads[0]!, pads[3]!, includePad);
+      for (let nc = 0; nc < N * C; nc++) {
+        for (let od = 0; od < OD; od++) {
+          const at = (nc * OD + od) * plane;
+          into.fill(max ? -Infinity : 0, at, at + plane);
+          for (let kd = 0; kd < kernel[0]!; kd++) {
+            const d = od * strides[0]! + kd * dilations[0]! - pads[0]!;
+            if (d < 0 || d >= D) continue;
+            const from = (nc * D + d) * plane;
+            if (max) for (let i = 0; i < plane; i++) into[at + i] = Math.max(into[at + i]!, src[from + i]!);
+            else for (let i = 0; i < plane; i++) into[at + i] += src[from + i]!;
+          }
+          if (!max) {
+            const scale = 1 / depthCounts[od]!;
+            for (let i = 0; i < plane; i++) into[at + i] *= scale;
+          }
+        }
+      }
+    },
+  };
+}
+
 const maxPool: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     requireFloat32(x, "input", ctx);
     if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1]) ctx.unsupported("with the Indices output");
-    const { planes, g, outDims } = poolGeometry(x, ctx, true);
     const k = ctx.k;
+    if (x.dims.length === 5) {
+      const depth = depthPool(x, ctx, true);
+      const reduced = ctx.persistentF32(depth.planes * depth.planeSize);
+      k.window.reserve(depth.g);
+      return {
+        outputs: [{ dtype: "float32", dims: depth.outDims }],
+        run(ins, outs) {
+          depth.reduceDepth(ins[0]!.data as Float32Array, reduced, true, false);
+          k.window.maxpool(reduced, outs[0]!.data as Float32Array, { planes: depth.planes, g: depth.g });
+        },
+      };
+    }
+    const { planes, g, outDims } = poolGeometry(x, ctx, true);
     k.window.reserve(g);
     return {
       outputs: [{ dtype: "float32", dims: outDims }],
@@ -68,7 +138,8 @@ const averagePool: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     requireFloat32(x, "input", ctx);
-    const { planes, g, outDims, pads } = poolGeometry(x, ctx, false);
+    const depth = x.dims.length === 5 ? depthPool(x, ctx, false) : undefined;
+    const { planes, g, outDims, pads } = depth ?? poolGeometry(x, ctx, false);
     const include = ctx.node.intAttribute("count_include_pad", 0) !== 0;
     const rows = counts(g.OH, g.H, g.kh, g.sh, pads[0]!, pads[2]!, include);
     const cols = counts(g.OW, g.W, g.kw, g.sw, pads[1]!, pads[3]!, include);
@@ -79,10 +150,16 @@ const averagePool: OpDef = {
       return r;
     });
     k.window.reserve(g);
+    const reduced = depth ? ctx.persistentF32(depth.planes * depth.planeSize) : undefined;
     return {
       outputs: [{ dtype: "float32", dims: outDims }],
       run(ins, outs) {
-        k.window.avgpool(ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, { planes, g }, recip);
+        let src = ins[0]!.data as Float32Array;
+        if (depth) {
+          depth.reduceDepth(src, reduced!, false, include);
+          src = reduced!;
+        }
+        k.window.avgpool(src, outs[0]!.data as Float32Array, { planes, g }, recip);
       },
     };
   },

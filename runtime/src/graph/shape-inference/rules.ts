@@ -501,6 +501,11 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   ConstantOfShape: constantOfShape,
   Pad: pad,
   Resize: resize,
+  GridSample: (c) => {
+    const x = c.shape(0);
+    const grid = c.shape(1);
+    return [{ dtype: c.dtype(0), shape: x && grid && grid.length >= 3 ? [x[0]!, x[1]!, ...grid.slice(1, -1)] : undefined }];
+  },
   Upsample: resize,
   ReduceMean: reduce(18),
   ReduceSum: reduce(13),
