@@ -1,6 +1,6 @@
 import Module from "node:module";
 import { createHook, executionAsyncId } from "node:async_hooks";
-import { getHeapStatistics } from "node:v8";
+import { v8 } from "../lazy-builtins.js";
 
 /**
  * What a job left behind in its sandbox, so that a sandbox is given another job only when the last one left no
@@ -94,13 +94,15 @@ interface Snapshot {
 }
 
 function snapshotOf(options: FootprintOptions): Snapshot {
+  // First: reading the heap loads node:v8, which the list of loaded built-ins must already include.
+  const heapMb = v8().getHeapStatistics().used_heap_size / 2 ** 20;
   const modules = Object.keys((Module as unknown as { _cache: Record<string, unknown> })._cache);
   const builtins = loadedBuiltins();
   const roots: [string, unknown][] = [["globalThis", globalThis], ...Object.entries(options.roots)];
   for (const name of builtins) roots.push([`node:${name}`, builtinExports(name)]);
   const { shapes, paths } = walk(roots);
   return {
-    heapMb: getHeapStatistics().used_heap_size / 2 ** 20,
+    heapMb,
     cwd: process.cwd(),
     env: JSON.stringify(Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : 1))),
     listeners: process

@@ -91,6 +91,9 @@ export function requireInput(meta: ValueMeta | undefined, index: number, ctx: Pr
 }
 
 export function requireFloat32(meta: ValueMeta, what: string, ctx: PrepareContext): void {
+  if (meta.dtype === "float16" || meta.dtype === "bfloat16" || meta.dtype === "float64") {
+    ctx.unsupported(`on ${meta.dtype} ${what} (float32 only): export the model in float32`);
+  }
   if (meta.dtype !== "float32") ctx.unsupported(`on ${meta.dtype} ${what} (float32 only)`);
 }
 
