@@ -6,8 +6,8 @@ import type * as WorkerThreads from "node:worker_threads";
 import type * as Zlib from "node:zlib";
 
 /*
- * Node built-ins that only some commands use, each loaded when first called for. A check sandbox starts on every
- * edit in the editor and loads the whole runtime, but it never writes a model, inflates a dataset, starts kernel
+ * Node built-ins that only some commands use, each loaded when first called for. A check sandbox starts whenever
+ * a check in the editor is stopped or leaves a trace, and loads the whole runtime, but it never writes a model, inflates a dataset, starts kernel
  * threads or sandboxes of its own; loading these modules anyway cost each start several milliseconds of CPU.
  */
 export const childProcess = (): typeof ChildProcess => require("node:child_process");

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
  * One small shell per supervising process does it for all its sandboxes: it reads the live groups, a line each time
  * they change, from a pipe only the supervisor holds, and when that pipe closes it kills the last list it read. A
  * watcher inside each sandbox (a thread polling its parent) did the same at some 70 ms of CPU per sandbox, and a
- * sandbox starts on every edit. Where there is no POSIX shell (Windows), the sandboxes watch for themselves.
+ * sandbox starts whenever a check is stopped or leaves a trace. Where there is no POSIX shell (Windows), the sandboxes watch for themselves.
  */
 const SCRIPT = `trap '' INT HUP QUIT
 groups=

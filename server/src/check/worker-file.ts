@@ -4,7 +4,7 @@ import { statSync } from "node:fs";
 /**
  * The file a check sandbox runs: `check-worker.bundle.js` (the worker and the runtime in one module, made by
  * `server/scripts/bundle-check-worker.mjs` after the build), which a fresh process loads in about half the CPU of the
- * some 300 modules it holds — and every edit starts one. The worker's own module when there is no bundle, or when a
+ * some 300 modules it holds — and one starts whenever a check is stopped or leaves a trace. The worker's own module when there is no bundle, or when a
  * build of the server or the runtime came after it (a bundle of older code must never run).
  */
 export function checkWorkerFile(dir = __dirname, runtimeBuild = runtimeBuildInfo()): string {
