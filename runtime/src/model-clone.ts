@@ -4,13 +4,18 @@ import { graphToOnnx } from "./graph/to-onnx.js";
 import { normalizeGraph } from "./graph/normalize.js";
 import { inferShapes } from "./graph/shape-inference/infer.js";
 import { SUPPORTED_OPSET } from "./onnx/load.js";
+import type { onnx } from "./onnx/proto.js";
 
 /**
  * A copy of the model whose graph can be annotated or rewritten without touching the original. Tensor data is shared
- * (passes replace tensors, they never write into them); node metadata other than shapes is not copied.
+ * (passes replace tensors, they never write into them); node metadata other than shapes is not copied. `rewrite`
+ * changes the copy's protobuf graph before it is read back.
  */
-export function cloneModel(model: Model): Model {
-  const copy = new Model(graphFromOnnx(graphToOnnx(model.graph)));
+export function cloneModel(model: Model, rewrite?: (graph: onnx.IGraphProto) => void): Model {
+  const proto = graphToOnnx(model.graph);
+  // A rewrite of the copy's protobuf (widen-float16.ts): it replaces what it changes, the tensors stay shared.
+  rewrite?.(proto);
+  const copy = new Model(graphFromOnnx(proto));
   normalizeGraph(copy.graph);
   inferShapes(copy.graph, model.opset() ?? SUPPORTED_OPSET.max);
   copy.irVersion = model.irVersion;

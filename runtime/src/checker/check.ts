@@ -19,11 +19,12 @@ import { selectorRules } from "./rules/selector-rules.js";
 import { valueDtypeRules } from "./rules/value-dtype-rules.js";
 import { optionRules } from "./rules/option-rules.js";
 import { opsetRules } from "./rules/opset-rules.js";
+import { float16Rules } from "./rules/float16-rules.js";
 import { computeCoverage, coverageFinding, type Coverage } from "./coverage.js";
 import { groupBySite } from "./group-findings.js";
 import { placeAtCallSite } from "./call-sites.js";
 
-const RULES: Rule[] = [annotationStructure, specFields, optionRules, valueDtypeRules, sharingStructure, derivedRules, perChannelRules, sharingConflicts, opsetRules];
+const RULES: Rule[] = [annotationStructure, specFields, optionRules, valueDtypeRules, sharingStructure, derivedRules, perChannelRules, sharingConflicts, opsetRules, float16Rules];
 
 export interface CheckResult {
   findings: Finding[];

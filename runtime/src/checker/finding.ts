@@ -32,6 +32,7 @@ export const FINDING_CODES = {
   "non-float-quantized": "error",
   "shape-operand-quantized": "error",
   "opset-before-qdq": "error",
+  "float16-model": "error",
   "unknown-option": "error",
   "not-a-spec": "error",
   "not-an-annotation": "error",

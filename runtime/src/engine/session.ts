@@ -13,6 +13,16 @@ import type { Profile } from "./profile.js";
 import { Profiler } from "./profiler.js";
 import { lookupOp } from "./ops/registry.js";
 import { Tensor, type TensorData, type TensorType } from "./tensor.js";
+import { float16BitsToNumber, numberToFloat16Bits } from "../onnx/float16.js";
+
+/**
+ * Values the caller sees as float16 that the model computes in float32 (a float16 model widened above the engine):
+ * float16 feeds of these inputs are converted on the way in, these outputs on the way out.
+ */
+export interface Float16Boundary {
+  inputs: ReadonlySet<string>;
+  outputs: ReadonlySet<string>;
+}
 
 /** How the engine runs a model it is given as is (see session/create-session.ts for loading and lowering). */
 export interface EngineOptions {
@@ -56,8 +66,11 @@ export class InferenceSession {
   /** Float inputs that feed operands which decide output shapes (Resize scales, Range bounds, ...). */
   readonly #shapeInputs = new Set<string>();
 
+  readonly #float16: Float16Boundary | undefined;
+
   /** @internal — use openSession (or createSession above the engine). */
-  constructor(readonly model: Model, private readonly kernels: Kernels, options: EngineOptions) {
+  constructor(readonly model: Model, private readonly kernels: Kernels, options: EngineOptions, float16?: Float16Boundary) {
+    this.#float16 = float16 && (float16.inputs.size > 0 || float16.outputs.size > 0) ? float16 : undefined;
     const graph = model.graph;
     const unsupported = graph.calls().filter((n) => !lookupOp(n));
     if (unsupported.length > 0) {
@@ -143,11 +156,35 @@ export class InferenceSession {
     return this.runSync(feeds, options);
   }
 
-  runSync(feeds: Readonly<Record<string, Tensor>>, options?: RunOptions): Record<string, Tensor> {
+  runSync(given: Readonly<Record<string, Tensor>>, options?: RunOptions): Record<string, Tensor> {
+    const feeds = this.#widened(given);
     const plan = this.#planFor(feeds);
     if (this.#profileAll || options?.profile) this.#profiler.run(plan, feeds);
     else plan.run(feeds);
-    return this.#copyOutputs(plan);
+    return this.#narrowed(this.#copyOutputs(plan));
+  }
+
+  /** Float16 feeds of the widened inputs, as the float32 the model computes in. */
+  #widened(feeds: Readonly<Record<string, Tensor>>): Readonly<Record<string, Tensor>> {
+    const boundary = this.#float16;
+    if (!boundary) return feeds;
+    const result: Record<string, Tensor> = { ...feeds };
+    for (const name of boundary.inputs) {
+      const t = feeds[name];
+      if (t instanceof Tensor && t.type === "float16") result[name] = new Tensor("float32", Float32Array.from(t.data as Uint16Array, float16BitsToNumber), t.dims);
+    }
+    return result;
+  }
+
+  /** The widened outputs back in float16, as the model declares them. */
+  #narrowed(outputs: Record<string, Tensor>): Record<string, Tensor> {
+    const boundary = this.#float16;
+    if (!boundary) return outputs;
+    for (const name of boundary.outputs) {
+      const t = outputs[name];
+      if (t && t.type === "float32") outputs[name] = new Tensor("float16", Uint16Array.from(t.data as Float32Array, numberToFloat16Bits), t.dims);
+    }
+    return outputs;
   }
 
   /**
@@ -173,7 +210,8 @@ export class InferenceSession {
    * valid only until `use` returns (the next run reuses the memory). Calibration reads every observed activation this
    * way.
    */
-  runWithViews<T>(feeds: Readonly<Record<string, Tensor>>, use: (outputs: Readonly<Record<string, Tensor>>) => T): T {
+  runWithViews<T>(given: Readonly<Record<string, Tensor>>, use: (outputs: Readonly<Record<string, Tensor>>) => T): T {
+    const feeds = this.#widened(given);
     const plan = this.#planFor(feeds);
     plan.run(feeds);
     const views: Record<string, Tensor> = {};
@@ -232,8 +270,9 @@ export class InferenceSession {
     return count === metas.size;
   }
   /** The plan for these inputs' shapes (built if needed); for tests and diagnostics. */
-  planFor(feeds: Readonly<Record<string, Tensor>>): Plan {
-    this.runSync(feeds);
+  planFor(given: Readonly<Record<string, Tensor>>): Plan {
+    this.runSync(given);
+    const feeds = this.#widened(given);
     const metas = this.#validate(feeds);
     const key = planKey(metas);
     return this.#plans.get(key)!;
@@ -311,10 +350,10 @@ function planKey(metas: ReadonlyMap<string, ValueMeta>): string {
  * A session for a model exactly as given: nothing is loaded or lowered here (createSession, above the engine, decides
  * that). The model's com.qkit nodes must already be what lower() emits.
  */
-export async function openSession(model: Model, options: EngineOptions = {}): Promise<InferenceSession> {
+export async function openSession(model: Model, options: EngineOptions = {}, float16?: Float16Boundary): Promise<InferenceSession> {
   const kernels = new Kernels({ threads: options.threads, variant: options.kernels });
   try {
-    return new InferenceSession(model, kernels, options);
+    return new InferenceSession(model, kernels, options, float16);
   } catch (error) {
     await kernels.close();
     throw error;

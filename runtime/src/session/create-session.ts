@@ -2,6 +2,7 @@ import type { Model } from "../model.js";
 import { loadModel } from "../model-io/load-model.js";
 import { isQdqModel, lower } from "../lower/lower.js";
 import { openSession, type EngineOptions, type InferenceSession } from "../engine/session.js";
+import { widenFloat16 } from "./widen-float16.js";
 
 export interface SessionOptions extends EngineOptions {
   /**
@@ -13,10 +14,14 @@ export interface SessionOptions extends EngineOptions {
 
 /**
  * Create a session for a model (a loaded Model, a path, or the bytes of an .onnx file). The lowering policy lives
- * here, above the engine: the engine runs what it is given, and lower() rewrites Q/DQ islands before it does.
+ * here, above the engine: the engine runs what it is given, and lower() rewrites Q/DQ islands before it does; so does
+ * the widening of a float16 model to float32 (widen-float16.ts).
  */
 export async function createSession(model: Model | string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
   let loaded = typeof model === "string" || model instanceof Uint8Array ? await loadModel(model) : model;
+  // A float16 model runs in float32 on the float32 kernels; its callers still pass and get float16.
+  const widened = widenFloat16(loaded);
+  if (widened) loaded = widened.model;
   if (options.lowering !== false && isQdqModel(loaded)) loaded = lower(loaded);
-  return openSession(loaded, options);
+  return openSession(loaded, options, widened);
 }
