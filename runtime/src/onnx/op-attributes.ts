@@ -63,6 +63,7 @@ export const OP_ATTRIBUTES: Table = {
   Conv: conv, ConvInteger: conv, QLinearConv: conv,
   ConvTranspose: { ...conv, output_padding: "INTS", output_shape: "INTS" },
   MaxPool: { ...window, ceil_mode: "INT", storage_order: "INT" },
+  MaxUnpool: { kernel_shape: "INTS", pads: "INTS", strides: "INTS" },
   AveragePool: { ...window, ceil_mode: "INT", count_include_pad: "INT" },
   LRN: { alpha: "FLOAT", beta: "FLOAT", bias: "FLOAT", size: "INT" },
   BatchNormalization: { epsilon: "FLOAT", momentum: "FLOAT", training_mode: "INT", spatial: "INT" },

@@ -1,6 +1,7 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { Window2d } from "../kernels/geometry.js";
 import { requireFloat32, requireInput, sizeOf, windowPads } from "./util.js";
+import { maxPoolWithIndices } from "./max-unpool.js";
 
 export interface PoolGeometry {
   planes: number;
@@ -99,7 +100,7 @@ const maxPool: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     requireFloat32(x, "input", ctx);
-    if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1]) ctx.unsupported("with the Indices output");
+    if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1]) return maxPoolWithIndices(x, ctx);
     const k = ctx.k;
     if (x.dims.length === 5) {
       const depth = depthPool(x, ctx, true);
