@@ -82,3 +82,73 @@ test("MaxPool → Relu → MaxUnpool to the input's shape (a SegNet decoder step
     assert.deepEqual(Array.from(qkit.y!), Array.from(ort.y!), `input [${dims.join(", ")}]`);
   }
 });
+
+test("a quantized MaxPool with Indices: check's coverage and lower() agree it stays float32, and the export runs as in onnxruntime", async () => {
+  const { loadModel, runCheck, prepare, calibrate, convert, exportOnnx, lowerWithReport, XnnpackQuantizer } = await import("../src/tooling.js");
+  const w = values(4 * 2 * 3 * 3, 3).map((v) => v * 0.5);
+  const graph: onnx.IGraphProto = {
+    name: "segnet-step",
+    node: [
+      node("Conv", ["x", "w"], ["c"], [ints("pads", [1, 1, 1, 1])]),
+      node("Relu", ["c"], ["r"]),
+      node("MaxPool", ["r"], ["p", "i"], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]),
+      node("Shape", ["r"], ["s"]),
+      node("MaxUnpool", ["p", "i", "s"], ["y"], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]),
+    ],
+    initializer: [{ name: "w", dataType: 1, dims: [4, 2, 3, 3], rawData: new Uint8Array(w.buffer) }],
+    input: [valueInfo("x", "float32", [1, 2, 7, 9])],
+    output: [valueInfo("y", "float32", [1, 4, 7, 9])],
+  };
+  const model = await loadModel(modelBytes(graph, { opset: 13 }), { name: "segnet-step.onnx" });
+  const { coverage } = runCheck(model, new XnnpackQuantizer());
+  const prepared = prepare(model, new XnnpackQuantizer());
+  const x = values(2 * 7 * 9, 5);
+  await calibrate(prepared, [{ x: new Tensor("float32", x, [1, 2, 7, 9]) }]);
+  const converted = convert(prepared);
+  const { report } = lowerWithReport(converted);
+  for (const row of coverage.rows) {
+    for (const n of report.nodes.filter((e) => e.opType === row.opType)) {
+      const int8 = row.annotated > 0 && !row.notInt8Nodes.includes(n.name);
+      assert.equal(!!n.loweredAs, int8, `${n.name}: coverage says ${int8 ? "int8" : "float32"}, lowering ${n.loweredAs ?? n.reason}`);
+    }
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "qkit-unpool-q-"));
+  try {
+    const file = path.join(dir, "segnet-step.qdq.onnx");
+    await exportOnnx(converted, file);
+    const ort = await import("onnxruntime-node");
+    const reference = await ort.InferenceSession.create(file);
+    const want = (await reference.run({ x: new ort.Tensor("float32", x, [1, 2, 7, 9]) })).y!.data as Float32Array;
+    const session = await createSession(file);
+    try {
+      const got = (await session.run({ x: new Tensor("float32", x, [1, 2, 7, 9]) })).y!.data as Float32Array;
+      const step = Math.max(...Array.from(want, Math.abs)) / 127;
+      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1.01 * step, `element ${i}: ${v} vs ${want[i]} (a step is ${step})`));
+    } finally {
+      await session.release();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a spec on an operator with several outputs is a check error naming the getitem to use", async () => {
+  const { loadModel, runCheck, Quantizer, QuantizationSpec, QuantizationAnnotation, MinMaxObserver } = await import("../src/tooling.js");
+  const graph: onnx.IGraphProto = {
+    name: "argmax",
+    node: [node("MaxPool", ["x"], ["p", "i"], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]), node("Relu", ["p"], ["y"])],
+    input: [valueInfo("x", "float32", [1, 2, 6, 6])],
+    output: [valueInfo("y", "float32", [1, 2, 3, 3]), valueInfo("i", "int64", [1, 2, 3, 3])],
+  };
+  const model = await loadModel(modelBytes(graph, { opset: 13 }), { name: "argmax.onnx" });
+  class OnTheCall extends Quantizer {
+    override annotate(m: typeof model): typeof model {
+      const spec = new QuantizationSpec({ dtype: "int8", observer: MinMaxObserver });
+      for (const n of m.graph.calls()) if (n.opType === "MaxPool") n.meta.quantizationAnnotation = new QuantizationAnnotation({ outputQspec: spec, annotated: true });
+      return m;
+    }
+  }
+  const errors = runCheck(model, new OnTheCall()).findings.filter((f) => f.severity === "error");
+  assert.deepEqual(errors.map((f) => f.code), ["multi-output-quantized"]);
+  assert.match(errors[0]!.message, /several outputs \(p, i\).*getitem/);
+});

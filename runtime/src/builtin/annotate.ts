@@ -11,7 +11,8 @@ export function isAnnotated(node: Node): boolean {
 
 /** Owns `node` and quantizes the given inputs and output; an integer or bool output, or one that only decides shapes, stays unquantized. */
 export function annotate(node: Node, inputs: readonly (readonly [Node, QuantizationSpecBase])[], output?: QuantizationSpecBase): void {
-  const quantizeOutput = output && node.isFloatValue && !node.isShapeOperand;
+  // An operator with several outputs (MaxPool with its Indices) is quantized through its getitems, if at all.
+  const quantizeOutput = output && !node.isMultiOutput && node.isFloatValue && !node.isShapeOperand;
   node.meta.quantizationAnnotation = new QuantizationAnnotation({ inputQspecMap: inputs, ...(quantizeOutput ? { outputQspec: output } : {}), annotated: true });
 }
 

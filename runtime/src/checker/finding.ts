@@ -33,6 +33,7 @@ export const FINDING_CODES = {
   "shape-operand-quantized": "error",
   "opset-before-qdq": "error",
   "float16-model": "error",
+  "multi-output-quantized": "error",
   "unknown-option": "error",
   "not-a-spec": "error",
   "not-an-annotation": "error",

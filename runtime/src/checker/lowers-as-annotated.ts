@@ -62,6 +62,8 @@ function lowersItself(node: Node): boolean {
   // The int8 convolutions are 1-D and 2-D (lower/rules.ts keeps a 3-D one float32).
   if (node.opType === "Conv" && (node.args[1]?.meta.shape?.length ?? 4) > 4) return false;
   if ((node.opType === "MaxPool" || node.opType === "AveragePool") && (node.intsAttribute("kernel_shape")?.length ?? 2) > 2) return false;
+  // A MaxPool that also gives its Indices stays float32 (lower/rules.ts: one output only).
+  if (node.opType === "MaxPool" && node.outputNames.filter(Boolean).length > 1) return false;
   // LayerNormalization lowers with float32 γ and β, and without its statistics outputs.
   if (node.opType === "LayerNormalization" && (node.outputNames.length !== 1 || node.args.slice(1).some((a) => !!a && (a.kind !== "parameter" || edgeQuantized(node, a))))) return false;
   const data = dataArgs(node);

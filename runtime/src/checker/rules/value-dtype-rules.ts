@@ -18,8 +18,13 @@ const valueOf = (slot: Slot): Node => (isEdge(slot.edgeOrNode) ? slot.edgeOrNode
 export const valueDtypeRules: Rule = ({ uses }) => {
   const findings: Finding[] = [];
   for (const [spec, slots] of uses) {
-    const notFloat = slots.filter((s) => !valueOf(s).isFloatValue);
-    const shapes = slots.filter((s) => valueOf(s).isFloatValue && valueOf(s).isShapeOperand);
+    const multi = slots.filter((s) => valueOf(s).isMultiOutput);
+    const notFloat = slots.filter((s) => !valueOf(s).isMultiOutput && !valueOf(s).isFloatValue);
+    const shapes = slots.filter((s) => !valueOf(s).isMultiOutput && valueOf(s).isFloatValue && valueOf(s).isShapeOperand);
+    if (multi.length > 0) {
+      findings.push(grouped("multi-output-quantized", spec, multi, "operators with several outputs", (v) =>
+        `which has several outputs (${v.outputNames.filter(Boolean).join(", ")}): a spec quantizes one value, so put it on the output's getitem node (graph.getitems(node)[i]) instead`));
+    }
     if (shapes.length > 0) {
       findings.push(grouped("shape-operand-quantized", spec, shapes, "values that only decide shapes", (v) =>
         `which only decides shapes (${formatName(v.name)} ends in an operand such as Resize's scales); quantizing it would round the shapes it sets: skip nodes whose isShapeOperand is true`));
