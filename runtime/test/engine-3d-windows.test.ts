@@ -4,17 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { onnx } from "../src/tooling.js";
-import { modelBytes, node, valueInfo } from "./helpers/build.js";
+import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
+import { assertCoverageAgreesWithLowering } from "./helpers/coverage-lowering.js";
 import { runOrt, runQkit } from "./helpers/ort-run.js";
 
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31) * 2 - 1;
-  });
-}
+const values = (n: number, seed: number) => seededValues(n, seed);
 
 const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
@@ -103,13 +97,7 @@ test("a quantized 3-D convolution network: check's coverage and lower() agree it
   await calibrate(prepared, [{ x: new Tensor("float32", x, [1, 3, 4, 6, 6]) }]);
   const converted = convert(prepared);
   const { report } = lowerWithReport(converted);
-  // What coverage counts as int8 is what lowering lowers, and the other way round.
-  for (const row of coverage.rows) {
-    for (const n of report.nodes.filter((e) => e.opType === row.opType)) {
-      const int8 = row.annotated > 0 && !row.notInt8Nodes.includes(n.name);
-      assert.equal(!!n.loweredAs, int8, `${n.name}: coverage says ${int8 ? "int8" : "float32"}, lowering ${n.loweredAs ?? n.reason}`);
-    }
-  }
+  assertCoverageAgreesWithLowering(coverage, report);
   const lowered = report.nodes.find((n) => n.opType === "Conv")!;
   assert.equal(lowered.loweredAs, undefined);
   assert.match(lowered.reason ?? "", /3-D convolution runs in float32/);

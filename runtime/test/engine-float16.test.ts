@@ -5,16 +5,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createSession, onnx, Tensor } from "../src/tooling.js";
 import { float16BitsToNumber, numberToFloat16Bits } from "../src/onnx/float16.js";
-import { modelBytes, node, valueInfo } from "./helpers/build.js";
+import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
 
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): number[] {
-  let s = seed;
-  return Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31) * 2 - 1;
-  });
-}
+const values = (n: number, seed: number): number[] => Array.from(seededValues(n, seed));
 
 const half = (v: number[]) => Uint16Array.from(v, numberToFloat16Bits);
 

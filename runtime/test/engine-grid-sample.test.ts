@@ -4,17 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { onnx } from "../src/tooling.js";
-import { modelBytes, node, valueInfo } from "./helpers/build.js";
+import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
 import { runOrt, runQkit } from "./helpers/ort-run.js";
 
-/** Deterministic values in [lo, hi). */
-function values(n: number, seed: number, lo: number, hi: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return lo + (s / 2 ** 31) * (hi - lo);
-  });
-}
 
 const STRING = onnx.AttributeProto.AttributeType.STRING;
 const INT = onnx.AttributeProto.AttributeType.INT;
@@ -37,7 +29,7 @@ async function compare(opset: number, xDims: number[], gridDims: number[], mode:
     writeFileSync(file, modelBytes(graph, { opset }));
     const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
     // Grid values beyond [-1, 1] sample outside the input: every padding mode is exercised.
-    const feeds = { x: { data: values(size(xDims), 11, -3, 3), dims: xDims }, grid: { data: values(size(gridDims), 5, -1.4, 1.4), dims: gridDims } };
+    const feeds = { x: { data: seededValues(size(xDims), 11, -3, 3), dims: xDims }, grid: { data: seededValues(size(gridDims), 5, -1.4, 1.4), dims: gridDims } };
     const want = await runOrt(file, feeds);
     const got = await runQkit(file, feeds);
     assert.equal(got.length, want.length);

@@ -4,16 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { onnx } from "../src/tooling.js";
-import { modelBytes, node, valueInfo } from "./helpers/build.js";
+import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
 import { runOrt, runQkit } from "./helpers/ort-run.js";
 
 /** Deterministic values in [-2, 2) with an offset per channel, so each group has its own mean. */
 function values(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, (_, i) => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31) * 4 - 2 + (i % 7) * 0.3;
-  });
+  return seededValues(n, seed, -2, 2).map((v, i) => v + (i % 7) * 0.3);
 }
 
 function tensor(name: string, data: Float32Array, dims: number[]): onnx.TensorProto {

@@ -4,16 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createSession, onnx, Tensor } from "../src/tooling.js";
-import { modelBytes, node, valueInfo } from "./helpers/build.js";
+import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
+import { assertCoverageAgreesWithLowering } from "./helpers/coverage-lowering.js";
 
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31) * 2 - 1;
-  });
-}
+const values = (n: number, seed: number) => seededValues(n, seed);
 
 const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
 const int = (name: string, v: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
@@ -106,12 +100,7 @@ test("a quantized MaxPool with Indices: check's coverage and lower() agree it st
   await calibrate(prepared, [{ x: new Tensor("float32", x, [1, 2, 7, 9]) }]);
   const converted = convert(prepared);
   const { report } = lowerWithReport(converted);
-  for (const row of coverage.rows) {
-    for (const n of report.nodes.filter((e) => e.opType === row.opType)) {
-      const int8 = row.annotated > 0 && !row.notInt8Nodes.includes(n.name);
-      assert.equal(!!n.loweredAs, int8, `${n.name}: coverage says ${int8 ? "int8" : "float32"}, lowering ${n.loweredAs ?? n.reason}`);
-    }
-  }
+  assertCoverageAgreesWithLowering(coverage, report);
   const dir = mkdtempSync(path.join(tmpdir(), "qkit-unpool-q-"));
   try {
     const file = path.join(dir, "segnet-step.qdq.onnx");

@@ -9,7 +9,7 @@ import type { ValueMeta } from "../engine/op.js";
 import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { annotationOf } from "../quantizer/annotation.js";
 import { isSpec } from "../quantizer/specs.js";
-import { binaryShapeProblem, floatOperandFits, LOWERED_OP_TYPES } from "../qkit-ops/capabilities.js";
+import { binaryShapeProblem, floatOperandFits, LOWERED_OP_TYPES, windowProblem } from "../qkit-ops/capabilities.js";
 
 const LINEAR = new Set(["Conv", "Gemm", "ConvTranspose"]);
 const BINARY = new Set(["Add", "Mul", "MatMul"]);
@@ -59,11 +59,9 @@ function lowersItself(node: Node): boolean {
   if (!LOWERED_OP_TYPES.has(node.opType) || !node.isFloatValue) return false;
   // Div lowers as a table: only by a constant.
   if (node.opType === "Div" && node.args[1]?.kind !== "parameter") return false;
-  // The int8 convolutions are 1-D and 2-D (lower/rules.ts keeps a 3-D one float32).
-  if (node.opType === "Conv" && (node.args[1]?.meta.shape?.length ?? 4) > 4) return false;
-  if ((node.opType === "MaxPool" || node.opType === "AveragePool") && (node.intsAttribute("kernel_shape")?.length ?? 2) > 2) return false;
-  // A MaxPool that also gives its Indices stays float32 (lower/rules.ts: one output only).
-  if (node.opType === "MaxPool" && node.outputNames.filter(Boolean).length > 1) return false;
+  // 3-D windows and MaxPool's Indices output stay float32, as lower() keeps them.
+  const spatialAxes = node.opType === "Conv" ? (node.args[1]?.meta.shape?.length ?? 4) - 2 : (node.intsAttribute("kernel_shape")?.length ?? 2);
+  if (windowProblem(node.opType, spatialAxes, node.outputNames.filter(Boolean).length)) return false;
   // LayerNormalization lowers with float32 γ and β, and without its statistics outputs.
   if (node.opType === "LayerNormalization" && (node.outputNames.length !== 1 || node.args.slice(1).some((a) => !!a && (a.kind !== "parameter" || edgeQuantized(node, a))))) return false;
   const data = dataArgs(node);

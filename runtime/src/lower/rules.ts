@@ -5,7 +5,7 @@ import type { onnx } from "../onnx/proto.js";
 import { floatAttribute, stringAttribute } from "../onnx/attributes.js";
 import { makeTensor, tensorToNumbers } from "../onnx/tensor-data.js";
 import { QKIT_DOMAIN as QKIT, qkitArgs } from "../qkit-ops/schema.js";
-import { binaryShapeProblem, floatOperandFits } from "../qkit-ops/capabilities.js";
+import { binaryShapeProblem, floatOperandFits, windowProblem } from "../qkit-ops/capabilities.js";
 import { BYTE_DTYPES, clipBounds, failed, roundHalfEven, quantizedConstant, quantizedInput, quantizedOperand, quantizedOutput, type Match,
   type QuantizedInput, type QuantizedOutput } from "./match.js";
 import { layerNormalization } from "./layernorm.js";
@@ -78,7 +78,8 @@ function linear(kind: "Conv" | "Gemm" | "MatMul"): Rule {
     const w = quantizedConstant(node.args[1], "int8", "the weight");
     if (failed(w)) return w;
     const wShape = w.data.meta.shape ?? [];
-    if (kind === "Conv" && wShape.length > 4) return "a 3-D convolution runs in float32: qkit's int8 convolutions are 1-D and 2-D";
+    const window = kind === "Conv" ? windowProblem(kind, wShape.length - 2, 1) : undefined;
+    if (window) return window;
     const perChannel = values(w.scale).length > 1;
     let transB = 1;
     if (kind === "Gemm") {
@@ -210,9 +211,9 @@ function unary(opType: "QMaxPool" | "QAveragePool" | "QGlobalAveragePool" | "QLu
   };
 }
 
-/** The int8 pooling kernels are 1-D and 2-D: a 3-D window stays float32. */
+/** A pooling the int8 kernels take (capabilities.ts: 1-D and 2-D windows, one output), its attributes copied. */
 function planarPool(node: Node): onnx.IAttributeProto[] | string {
-  return (node.intsAttribute("kernel_shape")?.length ?? 2) > 2 ? "3-D pooling runs in float32: qkit's int8 pooling is 1-D and 2-D" : copyAttributes(node);
+  return windowProblem(node.opType, node.intsAttribute("kernel_shape")?.length ?? 2, node.outputNames.filter(Boolean).length) ?? copyAttributes(node);
 }
 
 /** Layout operators move integers as they are (requantized after when the output parameters differ). */

@@ -27,3 +27,12 @@ export function modelBytes(graph: onnx.IGraphProto, options: { irVersion?: numbe
   });
   return onnx.ModelProto.encode(model).finish();
 }
+
+/** Deterministic test values in [lo, hi) from a seed (a linear congruential sequence: the same on every machine). */
+export function seededValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return lo + (s / 2 ** 31) * (hi - lo);
+  });
+}

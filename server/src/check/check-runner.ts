@@ -204,15 +204,18 @@ export class CheckRunner {
     let kept = false;
     try {
       let warm = spare.isReady;
-      let startup = await Promise.race([spare.ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
+      let startup = await readyOrTimeout(spare);
       if (startup.kind !== "ready" && spare.reused) {
         // A worker back from a check that turned out spent (or stuck): the check takes a fresh one instead.
         spare.worker.terminate();
         spare = this.#spawn(model, limits);
         warm = false;
-        startup = await Promise.race([spare.ready, delay(STARTUP_TIMEOUT_MS).then(() => ({ kind: "model-error", message: "the check worker did not start in time" }) as const)]);
+        startup = await readyOrTimeout(spare);
       }
-      if (startup.kind !== "ready") return { kind: "crashed", message: startup.kind === "model-error" || startup.kind === "spent" ? (startup.kind === "spent" ? startup.reason : startup.message) : "the check worker did not start", site: undefined, durationMs: 0 };
+      if (startup.kind !== "ready") {
+        const message = startup.kind === "spent" ? startup.reason : startup.kind === "model-error" ? startup.message : "the check worker did not start";
+        return { kind: "crashed", message, site: undefined, durationMs: 0 };
+      }
       if (signal.aborted) {
         kept = this.#giveBack(spare);
         return { kind: "cancelled" };
@@ -276,6 +279,10 @@ export class CheckRunner {
 
 function spareKey(model: ModelImage, limits: CheckLimits): string {
   return `${model.path}\0${model.version}\0${limits.memoryLimitMb}`;
+}
+
+function readyOrTimeout(spare: Spare): Promise<WorkerMessage> {
+  return Promise.race([spare.ready, delay(STARTUP_TIMEOUT_MS).then((): WorkerMessage => ({ kind: "model-error", message: "the check worker did not start in time" }))]);
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,7 +1,8 @@
 import { finding } from "../finding.js";
 import type { Rule } from "../context.js";
+import { dataTypeCode } from "../../onnx/data-type.js";
 
-const FLOAT16 = 10;
+const FLOAT16 = dataTypeCode("float16");
 
 /**
  * A model that computes in float16 cannot take qkit's Q/DQ pairs: a DequantizeLinear gives float32 (float16 scales

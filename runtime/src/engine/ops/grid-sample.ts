@@ -47,7 +47,7 @@ const gridSample: OpDef = {
     // Per output position of one sample: where each tap reads in the input plane (-1: a zero) and its weight.
     const at = new Int32Array(points * taps);
     const weight = new Float64Array(points * taps);
-    const sampler = axisSampler(mode, padding as Padding, align, rank, ctx);
+    const sampler = axisSampler(mode, padding as Padding, align, inSizes, ctx);
     return {
       outputs: [{ dtype: "float32", dims: [N, C, ...outSizes] }],
       run(ins, outs) {
@@ -55,7 +55,7 @@ const gridSample: OpDef = {
         const g = ins[1]!.data as Float32Array;
         const dst = outs[0]!.data as Float32Array;
         for (let n = 0; n < N; n++) {
-          sampler.taps(g, n * points * rank, points, inSizes, at, weight);
+          sampler.taps(g, n * points * rank, points, at, weight);
           for (let c = 0; c < C; c++) {
             const plane = (n * C + c) * inPlane;
             const out = (n * C + c) * points;
@@ -76,10 +76,12 @@ const gridSample: OpDef = {
 
 interface Sampler {
   /** Fills the taps of `points` positions whose normalised coordinates start at grid[offset]. */
-  taps(grid: Float32Array, offset: number, points: number, sizes: readonly number[], at: Int32Array, weight: Float64Array): void;
+  taps(grid: Float32Array, offset: number, points: number, at: Int32Array, weight: Float64Array): void;
 }
 
-function axisSampler(mode: Mode, padding: Padding, align: boolean, rank: number, ctx: PrepareContext): Sampler {
+function axisSampler(mode: Mode, padding: Padding, align: boolean, sizes: readonly number[], ctx: PrepareContext): Sampler {
+  const rank = sizes.length;
+  const strides = sizes.map((_, a) => sizeOf(sizes.slice(a + 1)));
   const perAxis = mode === "nearest" ? 1 : mode === "linear" ? 2 : 4;
   // Scratch per axis: the input index of each of its taps (-1 for a zero) and their weights.
   const index = Array.from({ length: rank }, () => new Int32Array(perAxis));
@@ -87,7 +89,7 @@ function axisSampler(mode: Mode, padding: Padding, align: boolean, rank: number,
   const round = rank === 3 ? roundHalfAway : roundHalfEven;
   if (rank > 3) ctx.unsupported(`over ${rank} spatial axes`);
   return {
-    taps(grid, offset, points, sizes, at, weight) {
+    taps(grid, offset, points, at, weight) {
       const taps = perAxis ** rank;
       for (let p = 0; p < points; p++) {
         for (let a = 0; a < rank; a++) {
@@ -119,7 +121,7 @@ function axisSampler(mode: Mode, padding: Padding, align: boolean, rank: number,
               break;
             }
             wt *= w[a]![k]!;
-            flat += i * stride(sizes, a);
+            flat += i * strides[a]!;
           }
           at[p * taps + t] = flat;
           weight[p * taps + t] = wt;
@@ -127,12 +129,6 @@ function axisSampler(mode: Mode, padding: Padding, align: boolean, rank: number,
       }
     },
   };
-}
-
-function stride(sizes: readonly number[], axis: number): number {
-  let s = 1;
-  for (let a = axis + 1; a < sizes.length; a++) s *= sizes[a]!;
-  return s;
 }
 
 /** The input index and weight of each tap along one axis at coordinate v (already padded); -1 reads a zero. */

@@ -67,6 +67,8 @@ function depthPool(x: ValueMeta, ctx: PrepareContext, dilated: boolean): DepthPo
   const { pads, out } = windowPads(ctx, [D, H, W], kernel, strides, dilations, ceil);
   const [OD, OH, OW] = out as [number, number, number];
   const plane = H * W;
+  // The divisor's count along the depth axis, per output depth (AveragePool only): once per plan, not per run.
+  const depthCounts = [false, true].map((includePad) => counts(OD, D, kernel[0]!, strides[0]!, pads[0]!, pads[3]!, includePad));
   return {
     planes: N * C * OD,
     g: { H, W, kh: kernel[1]!, kw: kernel[2]!, sh: strides[1]!, sw: strides[2]!, ph: pads[1]!, pw: pads[2]!, dh: dilations[1]!, dw: dilations[2]!, OH, OW },
@@ -74,7 +76,7 @@ function depthPool(x: ValueMeta, ctx: PrepareContext, dilated: boolean): DepthPo
     pads: [pads[1]!, pads[2]!, pads[4]!, pads[5]!],
     planeSize: plane,
     reduceDepth(src, into, max, includePad) {
-      const depthCounts = counts(OD, D, kernel[0]!, strides[0]!, pads[0]!, pads[3]!, includePad);
+      const divisors = depthCounts[includePad ? 1 : 0]!;
       for (let nc = 0; nc < N * C; nc++) {
         for (let od = 0; od < OD; od++) {
           const at = (nc * OD + od) * plane;
@@ -87,7 +89,7 @@ function depthPool(x: ValueMeta, ctx: PrepareContext, dilated: boolean): DepthPo
             else for (let i = 0; i < plane; i++) into[at + i] += src[from + i]!;
           }
           if (!max) {
-            const scale = 1 / depthCounts[od]!;
+            const scale = 1 / divisors[od]!;
             for (let i = 0; i < plane; i++) into[at + i] *= scale;
           }
         }
