@@ -92,3 +92,31 @@ test("quantizing a float16 model is a check-time error at the quantizer's line, 
   assert.match(errors[0]!.message, /'x' is float16.*export the model in float32/);
   assert.throws(() => prepare(model, new XnnpackQuantizer()), (e: unknown) => e instanceof PrepareError && /float16-model/.test((e as Error).message));
 });
+
+test("running a float16 model leaves the caller's model as it was: calibrating one with nothing to quantize exports float16 still", async () => {
+  const { loadModel, prepare, calibrate, convert, XnnpackQuantizer } = await import("../src/tooling.js");
+  // A Cast of a float16 input: nothing the built-ins quantize, so check passes (with a warning) and calibration runs.
+  const graph: onnx.IGraphProto = {
+    name: "half-cast",
+    node: [node("Cast", ["x"], ["y"], [{ name: "to", type: onnx.AttributeProto.AttributeType.INT, i: 1 }])],
+    input: [valueInfo("x", "float16", [2, 3])],
+    output: [valueInfo("y", "float32", [2, 3])],
+  };
+  const model = await loadModel(modelBytes(graph, { opset: 17 }), { name: "half-cast.onnx" });
+  const x = new Tensor("float16", half(values(6, 3)), [2, 3]);
+  const session = await createSession(model);
+  await session.run({ x });
+  await session.release();
+  assert.equal(model.graph.placeholders()[0]!.meta.dtype, "float16", "the session's widening did not reach the caller's model");
+  const prepared = prepare(model, new XnnpackQuantizer());
+  await calibrate(prepared, [{ x }]);
+  const exported = convert(prepared);
+  assert.equal(exported.graph.placeholders()[0]!.meta.dtype, "float16");
+  const again = await createSession(exported);
+  try {
+    const y = (await again.run({ x })).y!;
+    assert.deepEqual(Array.from(y.data as Float32Array), Array.from(x.data as Uint16Array, float16BitsToNumber));
+  } finally {
+    await again.release();
+  }
+});

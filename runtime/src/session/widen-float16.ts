@@ -39,10 +39,10 @@ export function widenFloat16(model: Model): WidenedModel | undefined {
 }
 
 function widenGraph(graph: onnx.IGraphProto): void {
-  for (const info of [...(graph.input ?? []), ...(graph.output ?? []), ...(graph.valueInfo ?? [])]) {
-    const tensorType = info.type?.tensorType;
-    if (tensorType?.elemType === FLOAT16) info.type = { ...info.type, tensorType: { ...tensorType, elemType: FLOAT } };
-  }
+  // The value infos are the original model's objects (cloneModel shares them): replaced, never written to.
+  graph.input = (graph.input ?? []).map(widenValueInfo);
+  graph.output = (graph.output ?? []).map(widenValueInfo);
+  graph.valueInfo = (graph.valueInfo ?? []).map(widenValueInfo);
   graph.initializer = (graph.initializer ?? []).map(widenTensor);
   for (const node of graph.node ?? []) {
     node.attribute = (node.attribute ?? []).map((a) => {
@@ -51,6 +51,11 @@ function widenGraph(graph: onnx.IGraphProto): void {
       return a;
     });
   }
+}
+
+function widenValueInfo(info: onnx.IValueInfoProto): onnx.IValueInfoProto {
+  const tensorType = info.type?.tensorType;
+  return tensorType?.elemType === FLOAT16 ? { ...info, type: { ...info.type, tensorType: { ...tensorType, elemType: FLOAT } } } : info;
 }
 
 function widenTensor(tensor: onnx.ITensorProto): onnx.ITensorProto {
