@@ -31,6 +31,7 @@ export function cloneModel(model: Model, rewrite?: (graph: onnx.IGraphProto) => 
   copy.normalization = { ...model.normalization };
   copy.source = model.source;
   copy.externalDataLocations = [...model.externalDataLocations];
+  copy.sourceOpset = model.sourceOpset;
   return copy;
 }
 

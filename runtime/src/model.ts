@@ -29,6 +29,8 @@ export class Model {
   source = "<memory>";
   /** The external data files it was loaded with (relative locations); saving writes external data again when set. */
   externalDataLocations: string[] = [];
+  /** The default opset its file imported when that was 1–6, which qkit reads (and saves) as opset 7. */
+  sourceOpset: number | undefined;
 
   constructor(public graph: Graph) {}
 

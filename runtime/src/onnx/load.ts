@@ -3,12 +3,16 @@ import * as path from "node:path";
 import { onnx, toNumber } from "./proto.js";
 import { readExternalData } from "./external-data.js";
 import { validateModelProto } from "./validate.js";
+import { NATIVE_OPSET, upgradeLegacyOpset } from "./upgrade-legacy-opset.js";
 import { ModelLoadError, errorMessage } from "../errors.js";
 
 /** IR versions qkit reads: 3 (ONNX 1.0) to 11 (ONNX 1.18). */
 export const SUPPORTED_IR = { min: 3, max: 11 } as const;
-/** Versions of the default (ai.onnx) opset qkit understands. */
-export const SUPPORTED_OPSET = { min: 7, max: 23 } as const;
+/**
+ * Versions of the default (ai.onnx) opset qkit reads. Models of opsets 1–6 are rewritten into opset 7's form as they
+ * are read (`upgrade-legacy-opset.ts`), so everything past the reader sees opset 7 or later.
+ */
+export const SUPPORTED_OPSET = { min: 1, max: 23 } as const;
 
 export interface ReadOptions {
   /** For bytes: the name used in messages and the folder external data is read from. */
@@ -23,6 +27,8 @@ export interface ModelFile {
   file: string;
   /** The external data files the model named (relative locations). */
   externalDataLocations: string[];
+  /** The default opset the file imported, when it was older than opset 7 and was rewritten into its form. */
+  upgradedFrom?: number;
 }
 
 /**
@@ -34,6 +40,10 @@ export async function readModelFile(pathOrBytes: string | Uint8Array, options: R
   const bytes = typeof pathOrBytes === "string" ? await readBytes(pathOrBytes) : pathOrBytes;
   const proto = decode(file, bytes);
   validateHeader(file, proto);
+  const version = defaultOpset(proto);
+  if (version !== undefined && version < NATIVE_OPSET) {
+    upgradeLegacyOpset(proto, (message) => new ModelLoadError("unsupported-opset", file, `imports opset ${version}, and ${message}`));
+  }
   try {
     validateModelProto(proto);
   } catch (error) {
@@ -41,11 +51,19 @@ export async function readModelFile(pathOrBytes: string | Uint8Array, options: R
   }
 
   const baseDir = options.baseDir ?? (typeof pathOrBytes === "string" ? path.dirname(path.resolve(pathOrBytes)) : process.cwd());
+  let externalDataLocations: string[];
   try {
-    return { proto, file, externalDataLocations: await readExternalData(proto.graph!, baseDir) };
+    externalDataLocations = await readExternalData(proto.graph!, baseDir);
   } catch (error) {
     throw new ModelLoadError("external-data", file, errorMessage(error), { cause: error });
   }
+  return { proto, file, externalDataLocations, ...(version !== undefined && version < NATIVE_OPSET ? { upgradedFrom: version } : {}) };
+}
+
+/** The version of the default (ai.onnx) opset the model imports, if it imports it. */
+function defaultOpset(proto: onnx.ModelProto): number | undefined {
+  const entry = proto.opsetImport.find((o) => !o.domain || o.domain === "ai.onnx");
+  return entry ? toNumber(entry.version) : undefined;
 }
 
 async function readBytes(file: string): Promise<Uint8Array> {
@@ -89,8 +107,7 @@ function validateHeader(file: string, proto: onnx.ModelProto): void {
   if (ir < SUPPORTED_IR.min || ir > SUPPORTED_IR.max) {
     throw new ModelLoadError("unsupported-ir", file, `has IR version ${ir}; qkit reads IR ${SUPPORTED_IR.min} to ${SUPPORTED_IR.max} (convert it with onnx.version_converter)`);
   }
-  const defaultOpset = proto.opsetImport.find((o) => !o.domain || o.domain === "ai.onnx");
-  const version = defaultOpset ? toNumber(defaultOpset.version) : undefined;
+  const version = defaultOpset(proto);
   if (version !== undefined && (version < SUPPORTED_OPSET.min || version > SUPPORTED_OPSET.max)) {
     throw new ModelLoadError("unsupported-opset", file, `imports opset ${version}; qkit supports ai.onnx opsets ${SUPPORTED_OPSET.min} to ${SUPPORTED_OPSET.max} (convert it with onnx.version_converter)`);
   }

@@ -15,7 +15,7 @@ export const opsetRules: Rule = ({ model, annotated, uses }) => {
   const first = annotated.find((a) => a.annotation.site)?.annotation.site;
   return [finding(
     "opset-before-qdq",
-    `the model imports opset ${opset}, and QuantizeLinear and DequantizeLinear need opset ${FIRST_QDQ_OPSET} or later: re-export the model at opset ${FIRST_QDQ_OPSET} or later (or convert it with onnx.version_converter) to quantize it`,
+    `the model imports opset ${model.sourceOpset === undefined ? opset : `${model.sourceOpset} (read as opset ${opset})`}, and QuantizeLinear and DequantizeLinear need opset ${FIRST_QDQ_OPSET} or later: re-export the model at opset ${FIRST_QDQ_OPSET} or later (or convert it with onnx.version_converter) to quantize it`,
     first,
     { nodes: annotated.slice(0, 1).map((a) => a.node.name) },
   )];
