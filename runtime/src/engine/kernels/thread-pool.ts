@@ -3,7 +3,7 @@ import { workerThreads } from "../../lazy-builtins.js";
 import * as path from "node:path";
 import { PARALLEL_KERNELS, type ParallelKernel } from "./families.js";
 import {
-  claimChunk, CTRL_ASLEEP, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_POLLS_FROM, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
+  claimChunk, CTRL_ASLEEP, CTRL_COUNT, CTRL_DONE, CTRL_ERROR, CTRL_ERROR_BYTES, CTRL_INTS, CTRL_PREEMPTED, CTRL_NEXT, CTRL_POLLS_FROM, CTRL_QUIT, CTRL_RUN, CTRL_RUNS, CTRL_SEQ, CTRL_WAKES, ERROR_TEXT_BYTES, SLOT_DOUBLES, SPIN_POLLS,
   type WorkerData,
 } from "./thread-protocol.js";
 
@@ -59,6 +59,7 @@ export class ThreadPool {
     const ctrl = this.#ctrl;
     Atomics.store(ctrl, CTRL_DONE, 0);
     this.#generation = (this.#generation + 1) & 0x7fff;
+    Atomics.store(ctrl, CTRL_COUNT, count);
     Atomics.store(ctrl, CTRL_NEXT, (this.#generation << 16) | (count << 8));
     Atomics.add(ctrl, CTRL_SEQ, 1);
     // A worker counts itself asleep before its wait reads CTRL_SEQ, and the count is read after CTRL_SEQ moved: one
@@ -78,7 +79,7 @@ export class ThreadPool {
     // A chunk that fails here must not end the call early: the workers would go on writing memory (and leave their
     // error for the next call) while this thread moves on. Every chunk runs; the first failure is thrown after.
     let failure: { error: unknown } | undefined;
-    for (let c = claimChunk(ctrl); c >= 0; c = claimChunk(ctrl)) {
+    for (let c = claimChunk(ctrl, false); c >= 0; c = claimChunk(ctrl, false)) {
       try {
         call(chunks[c]!);
       } catch (error) {

@@ -1,6 +1,10 @@
 /** The shared control block between the session's thread and its kernel workers. */
 export const CTRL_SEQ = 0;
-/** The chunks of the current call: generation << 16 | chunk count << 8 | next chunk to claim. */
+/**
+ * The unclaimed chunks of the current call, [front, back): generation << 16 | back << 8 | front. The calling thread
+ * claims from the front and the workers from the back, so with two threads each takes the same half of every call
+ * (the same rows, planes or tiles): what a thread wrote, the next call has the same thread read, from its own cache.
+ */
 export const CTRL_NEXT = 1;
 /** Chunks of the current call that have finished. */
 export const CTRL_DONE = 2;
@@ -20,7 +24,9 @@ export const CTRL_PREEMPTED = 9;
 export const CTRL_WAKES = 10;
 /** The run from which the workers poll through runs again (CTRL_RUNS counts; see CONTENDED_RUNS). */
 export const CTRL_POLLS_FROM = 11;
-export const CTRL_INTS = 12;
+/** The chunk count of the current call, written before the call opens. */
+export const CTRL_COUNT = 12;
+export const CTRL_INTS = 13;
 /** Per chunk: [kernel index, argc, args...]. */
 export const SLOT_DOUBLES = 32;
 /**
@@ -58,18 +64,26 @@ export interface WorkerData {
 
 export const ERROR_TEXT_BYTES = 240;
 
-/** The index of a chunk of the current call for the caller to run, or −1 when every chunk is taken. */
-export function claimChunk(ctrl: Int32Array): number {
+/**
+ * The index of a chunk of the current call for this thread to run, or −1 when every chunk is taken: the calling thread
+ * takes them from the front, workers from the back.
+ */
+export function claimChunk(ctrl: Int32Array, fromBack: boolean): number {
   for (;;) {
     const v = Atomics.load(ctrl, CTRL_NEXT);
-    const next = v & 0xff;
-    if (next >= ((v >>> 8) & 0xff)) return -1;
+    const front = v & 0xff;
+    const back = (v >>> 8) & 0xff;
+    if (front >= back) return -1;
     // The generation in the same word makes a claim read before a later call opened fail.
-    if (Atomics.compareExchange(ctrl, CTRL_NEXT, v, v + 1) === v) return next;
+    if (fromBack) {
+      if (Atomics.compareExchange(ctrl, CTRL_NEXT, v, v - 0x100) === v) return back - 1;
+    } else if (Atomics.compareExchange(ctrl, CTRL_NEXT, v, v + 1) === v) {
+      return front;
+    }
   }
 }
 
 /** The chunk count of the current call (valid while one of its chunks is unfinished). */
 export function chunkCount(ctrl: Int32Array): number {
-  return (Atomics.load(ctrl, CTRL_NEXT) >>> 8) & 0xff;
+  return Atomics.load(ctrl, CTRL_COUNT);
 }

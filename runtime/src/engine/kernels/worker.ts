@@ -71,7 +71,7 @@ for (;;) {
   awaitCall();
   seen = Atomics.load(ctrl, CTRL_SEQ);
   if (Atomics.load(ctrl, CTRL_QUIT) !== 0) break;
-  for (let chunk = claimChunk(ctrl); chunk >= 0; chunk = claimChunk(ctrl)) {
+  for (let chunk = claimChunk(ctrl, true); chunk >= 0; chunk = claimChunk(ctrl, true)) {
     // The chunk's slot was written before the call opened, and is not rewritten before every chunk is done.
     const base = chunk * SLOT_DOUBLES;
     const argc = slots[base + 1]!;
