@@ -60,4 +60,10 @@ export interface OpDef {
   /** Accepts a fused clamp (Relu, Clip) on its output. */
   fusesClamp?: boolean;
   prepare(inputs: readonly (ValueMeta | undefined)[], ctx: PrepareContext): Prepared;
+  /**
+   * An operator whose output shapes depend on its input values (NonZero, Compress, Unique, NonMaxSuppression): its
+   * outputs computed from the inputs' values. A plan ends before such a node when its inputs are not known while
+   * planning, and the rest of the graph is planned, each run, for the shapes the outputs have (see plan.ts).
+   */
+  evaluate?(inputs: readonly (RtValue | undefined)[], ctx: PrepareContext): RtValue[];
 }

@@ -19,6 +19,12 @@ import { findRewrites, type Rewrite } from "./rewrite.js";
 const ARENA_TYPES = new Set<string>(["float32", "int8", "uint8"]);
 const EMPTY = new Float32Array(0);
 
+/** How a profiled run times each step: `record(plan, step, startMs, endMs)`, where step `plan.steps.length` is its cut node. */
+export interface StepTimer {
+  now(): number;
+  record(plan: Plan, step: number, start: number, end: number): void;
+}
+
 export interface Step {
   node: Node;
   prepared: Prepared;
@@ -65,6 +71,33 @@ function sizeOfMeta(meta: ValueMeta): number {
   return meta.dims.reduce((a, b) => a * b, 1);
 }
 
+/** Where a plan that ends before a data-dependent node hands over to the plan of the rest of the graph. */
+interface Cut {
+  node: Node;
+  evaluate: (inputs: readonly (RtValue | undefined)[]) => RtValue[];
+  /** The node's input slots in this plan. */
+  inputs: (number | undefined)[];
+  /** The values its outputs stand for: the node itself, or its getitems (undefined where an output is unused). */
+  outputNodes: (Node | undefined)[];
+  /** Values of this plan the rest of the graph reads (or returns), with their slots. */
+  carried: [Node, number][];
+  /** Every node this plan and the ones before it computed. */
+  done: ReadonlySet<Node>;
+  /** The plans of the rest of the graph, by the shapes of the node's outputs (at most MAX_CONTINUATIONS). */
+  next: Map<string, Plan>;
+}
+
+/** What a plan that resumes after a data-dependent node starts from. */
+interface Resume {
+  /** Nodes computed before: not computed again. */
+  done: ReadonlySet<Node>;
+  /** Values handed over (the earlier plans' values this one reads, the node's outputs): fed like inputs. */
+  entries: ReadonlyMap<Node, ValueMeta>;
+}
+
+/** Plans of the rest of a graph kept per data-dependent node (one per shape its outputs took). */
+const MAX_CONTINUATIONS = 8;
+
 /**
  * An execution plan for one input-shape signature: operators prepared in topological order (constants folded,
  * Relu/Clip fused into their producer), float32 activations placed in one arena with buffers reused by liveness.
@@ -90,7 +123,10 @@ export class Plan {
   /** Pairs (view slot, fed input slot): views of inputs passed by reference follow them each run. */
   readonly #fedViews: number[] = [];
 
-  constructor(private readonly shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>) {
+  /** Set when this plan ends before a data-dependent node: the plan of the rest follows each run. */
+  readonly #cut: Cut | undefined;
+
+  constructor(private readonly shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>, resume?: Resume) {
     const graph = shared.model.graph;
     const slotOf = new Map<Node, number>();
     const multi = new Map<Node, number[]>();
@@ -118,7 +154,26 @@ export class Plan {
       return this.slots.length - 1;
     };
 
+    const computed = new Set<Node>(resume?.done);
+    let cut: Node | undefined;
     for (const node of graph.nodes) {
+      if (resume && node.kind !== "parameter") {
+        const entry = resume.entries.get(node);
+        if (entry) {
+          const slot = newSlot(entry, -1);
+          if (entry.value !== undefined) this.slots[slot]!.fixed = { dtype: entry.dtype, dims: entry.dims, data: entry.value };
+          slotOf.set(node, slot);
+          this.inputSlots.set(node.valueName, slot);
+          continue;
+        }
+        if (resume.done.has(node)) continue;
+      }
+      if (node.kind === "call" && !fused.has(node) && !(fakeQuant.get(node) ?? rewrites.get(node) ?? chains.get(node)) && lookupOp(node)?.evaluate &&
+        !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined)) {
+        // Its output shapes are known only once it runs: this plan ends here.
+        cut = node;
+        break;
+      }
       if (node.kind === "placeholder") {
         const meta = inputs.get(node.valueName);
         if (!meta) continue;
@@ -144,14 +199,50 @@ export class Plan {
         if (pair === "skip") continue;
         this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair);
       }
+      if (slotOf.has(node) || multi.has(node)) computed.add(node);
     }
-    for (const out of graph.outputs) {
-      const slot = slotOf.get(out);
-      if (slot === undefined) throw new QkitError("bad-graph", `graph output '${out.valueName}' has no value`);
-      this.outputSlots.push([out.valueName, slot]);
+    if (cut) {
+      this.#cut = this.#cutAt(cut, slotOf, computed);
+    } else {
+      for (const out of graph.outputs) {
+        const slot = slotOf.get(out);
+        if (slot === undefined) throw new QkitError("bad-graph", `graph output '${out.valueName}' has no value`);
+        this.outputSlots.push([out.valueName, slot]);
+      }
     }
     this.#placeActivations();
     this.#bind();
+  }
+
+  /** The hand-over at a data-dependent node: what it reads, and which of this plan's values the rest of the graph needs. */
+  #cutAt(node: Node, slotOf: ReadonlyMap<Node, number>, computed: Set<Node>): Cut {
+    const graph = this.shared.model.graph;
+    const def = lookupOp(node)!;
+    const ctx = this.#context(node, undefined);
+    const carried: [Node, number][] = [];
+    for (const value of computed) {
+      const slot = slotOf.get(value);
+      if (slot === undefined || value.kind === "parameter") continue;
+      if (graph.outputs.includes(value) || [...value.users].some((u) => u.kind !== "output" && !computed.has(u))) carried.push([value, slot]);
+    }
+    const inputs = node.args.map((a) => (a ? slotOf.get(a) : undefined));
+    // What the rest reads must outlive this plan's last step; so must what the node itself reads.
+    for (const s of [...carried.map(([, slot]) => slot), ...inputs]) if (s !== undefined) this.slots[s]!.lastUse = Number.MAX_SAFE_INTEGER;
+    const outputNodes = node.isMultiOutput
+      ? Array.from({ length: node.outputNames?.length ?? 0 }, (_, i) => [...node.users].find((u) => u.kind === "getitem" && u.index === i))
+      : [node];
+    return {
+      node, inputs, outputNodes, carried, next: new Map(),
+      evaluate: (ins) => {
+        try {
+          return def.evaluate!(ins, ctx);
+        } catch (error) {
+          if (error instanceof QkitError) throw error;
+          throw new NodeShapeError(node.name, node.opType, errorMessage(error));
+        }
+      },
+      done: new Set([...computed, node, ...outputNodes.filter((n): n is Node => n !== undefined)]),
+    };
   }
 
   #prepareCall(
@@ -166,21 +257,7 @@ export class Plan {
       if (a && inputSlots[i] === undefined) throw new NodeShapeError(node.name, node.opType, `input ${i} ('${a.valueName}') has no value`);
     });
     const metas = inputSlots.map((s) => (s === undefined ? undefined : this.slots[s]!.meta));
-    const shared = this.shared;
-    const ctx: PrepareContext = {
-      node,
-      opset: shared.opset,
-      k: shared.k,
-      clamp,
-      once<T>(key: string, make: () => T): T {
-        const full = `${node.name}\u0000${key}`;
-        if (!shared.memo.has(full)) shared.memo.set(full, make());
-        return shared.memo.get(full) as T;
-      },
-      persistentF32: (length) => shared.persistentF32(length),
-      fail: (message) => { throw new NodeShapeError(node.name, node.opType, message); },
-      unsupported: (detail) => { throw new UnsupportedOperatorError(node.name, node.opType, detail); },
-    };
+    const ctx = this.#context(node, clamp);
     let prepared: Prepared;
     try {
       prepared = def.prepare(metas, ctx);
@@ -234,6 +311,24 @@ export class Plan {
       const s = inputSlots[i];
       if (s !== undefined && this.slots[s]!.fixed) this.#constantRt(s);
     }
+  }
+
+  #context(node: Node, clamp: Clamp | undefined): PrepareContext {
+    const shared = this.shared;
+    return {
+      node,
+      opset: shared.opset,
+      k: shared.k,
+      clamp,
+      once<T>(key: string, make: () => T): T {
+        const full = `${node.name}\u0000${key}`;
+        if (!shared.memo.has(full)) shared.memo.set(full, make());
+        return shared.memo.get(full) as T;
+      },
+      persistentF32: (length) => shared.persistentF32(length),
+      fail: (message) => { throw new NodeShapeError(node.name, node.opType, message); },
+      unsupported: (detail) => { throw new UnsupportedOperatorError(node.name, node.opType, detail); },
+    };
   }
 
   #root(slot: number): number {
@@ -375,10 +470,49 @@ export class Plan {
     } finally {
       k.endRun();
     }
+    if (this.#cut) this.#resume(undefined, (next, feeds) => next.run(feeds));
+  }
+
+  /**
+   * Past the cut: the data-dependent node computes its outputs, and the plan of the rest of the graph for their
+   * shapes (made the first time they occur) runs on them and on the values this plan hands over.
+   */
+  #resume(timing: StepTimer | undefined, runNext: (next: Plan, feeds: Record<string, { readonly data: TensorData }>) => void): void {
+    const cut = this.#cut!;
+    const start = timing?.now();
+    const outs = cut.evaluate(cut.inputs.map((s) => (s === undefined ? undefined : this.#values[s])));
+    if (timing) timing.record(this, this.steps.length, start!, timing.now());
+    const key = outs.map((o) => `${o.dtype}[${o.dims.join(",")}]`).join(" ");
+    let next = cut.next.get(key);
+    if (!next) {
+      const entries = new Map<Node, ValueMeta>();
+      for (const [node, slot] of cut.carried) {
+        const meta = this.slots[slot]!.meta;
+        entries.set(node, meta.value !== undefined ? meta : { dtype: meta.dtype, dims: meta.dims });
+      }
+      cut.outputNodes.forEach((node, i) => { if (node) entries.set(node, { dtype: outs[i]!.dtype, dims: outs[i]!.dims }); });
+      if (cut.next.size >= MAX_CONTINUATIONS) {
+        const [oldest, old] = cut.next.entries().next().value as [string, Plan];
+        old.dispose();
+        cut.next.delete(oldest);
+      }
+      next = new Plan(this.shared, new Map(), { done: cut.done, entries });
+      cut.next.set(key, next);
+    }
+    const feeds: Record<string, { readonly data: TensorData }> = {};
+    for (const [node, slot] of cut.carried) feeds[node.valueName] = this.#values[slot]!;
+    cut.outputNodes.forEach((node, i) => { if (node) feeds[node.valueName] = outs[i]!; });
+    runNext(next, feeds);
+    this.outputs = next.outputs;
+  }
+
+  /** The data-dependent node this plan ends before, if any (what profiles call its step `steps.length`). */
+  get cutNode(): Node | undefined {
+    return this.#cut?.node;
   }
 
   /** Run as `run` does, timing each step: `record(step, startMs, endMs)` after it (profiling; see profile.ts). */
-  runTimed(inputs: Readonly<Record<string, { readonly data: TensorData }>>, now: () => number, record: (step: number, start: number, end: number) => void): void {
+  runTimed(inputs: Readonly<Record<string, { readonly data: TensorData }>>, timing: StepTimer): void {
     this.#feed(inputs);
     const bound = this.#bound;
     const k = this.shared.k;
@@ -386,16 +520,19 @@ export class Plan {
     try {
       for (let i = 0; i < bound.length; i++) {
         const b = bound[i]!;
-        const start = now();
+        const start = timing.now();
         b.run(b.ins, b.outs);
-        record(i, start, now());
+        timing.record(this, i, start, timing.now());
       }
     } finally {
       k.endRun();
     }
+    if (this.#cut) this.#resume(timing, (next, feeds) => next.runTimed(feeds, timing));
   }
 
   dispose(): void {
+    for (const next of this.#cut?.next.values() ?? []) next.dispose();
+    this.#cut?.next.clear();
     for (const view of this.#owned) this.shared.k.free(view);
     this.#owned = [];
     if (this.#arena !== undefined) this.shared.k.heap.free(this.#arena);

@@ -23,14 +23,17 @@ export class Profiler {
 
   run(plan: Plan, feeds: Readonly<Record<string, { readonly data: TensorData }>>): void {
     const origin = (this.#origin ??= performance.now());
-    const info = this.#info(plan);
     const run = this.#runs.length;
     const events = this.#events;
     const us = (ms: number) => (ms - origin) * 1000;
     const start = performance.now();
-    plan.runTimed(feeds, () => performance.now(), (step, t0, t1) => {
-      const s = info[step]!;
-      events.push({ ...s, run, startUs: us(t0), durUs: (t1 - t0) * 1000 });
+    plan.runTimed(feeds, {
+      now: () => performance.now(),
+      // A plan that ends before a data-dependent node hands over to another plan: each has its own steps.
+      record: (stepPlan, step, t0, t1) => {
+        const s = this.#info(stepPlan)[step]!;
+        events.push({ ...s, run, startUs: us(t0), durUs: (t1 - t0) * 1000 });
+      },
     });
     this.#runs.push({ startUs: us(start), durUs: (performance.now() - start) * 1000 });
   }
@@ -54,6 +57,9 @@ export class Profiler {
         inputShapes: step.operands.map((slot) => (slot === undefined ? null : plan.slots[slot]!.meta.dims)),
         outputShapes: step.outputs.map((slot) => plan.slots[slot]!.meta.dims),
       }));
+      const cut = plan.cutNode;
+      // Its shapes differ run by run; the plans after it report the shapes they were made for.
+      if (cut) info.push({ node: cut.name || `${cut.opType}#${info.length}`, opType: cut.opType, fused: [], inputShapes: [], outputShapes: [] });
       this.#steps.set(plan, info);
     }
     return info;

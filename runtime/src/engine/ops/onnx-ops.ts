@@ -18,12 +18,13 @@ import { recurrentOps } from "./recurrent.js";
 import { einsumOps } from "./einsum.js";
 import { gridSampleOps } from "./grid-sample.js";
 import { maxUnpoolOps } from "./max-unpool.js";
+import { dataDependentOps } from "./data-dependent.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
   ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
-  ...recurrentOps, ...einsumOps, ...gridSampleOps, ...maxUnpoolOps,
+  ...recurrentOps, ...einsumOps, ...gridSampleOps, ...maxUnpoolOps, ...dataDependentOps,
 }));
 
 /** A default-domain operator by type. */

@@ -1,0 +1,200 @@
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
+import { arrayFor, type TensorData } from "../tensor.js";
+import { normAxis, reader, sizeOf } from "./util.js";
+
+/**
+ * Operators whose output shapes depend on their input values. Each is an `evaluate` over the inputs' values; the plan
+ * runs it between a plan of the graph before it and one of the rest, made for the shapes its outputs take
+ * (plan.ts). With constant inputs it is computed once while planning, like any other operator.
+ */
+function dataDependent(evaluate: (inputs: readonly (RtValue | undefined)[], ctx: PrepareContext) => RtValue[]): OpDef {
+  return {
+    evaluate,
+    prepare(inputs, ctx) {
+      const values = inputs.map((m) => (m === undefined ? undefined : { dtype: m.dtype, dims: m.dims, data: m.value! }));
+      return { outputs: evaluate(values, ctx).map((o): ValueMeta => ({ dtype: o.dtype, dims: o.dims, value: o.data })) };
+    },
+  };
+}
+
+function int64s(values: readonly number[], dims: number[]): RtValue {
+  return { dtype: "int64", dims, data: BigInt64Array.from(values, BigInt) };
+}
+
+/** A value of `x`'s type holding the elements of `x` at `picks`, in that order. */
+function gather(x: RtValue, picks: readonly number[], dims: number[]): RtValue {
+  if (Array.isArray(x.data)) return { dtype: x.dtype, dims, data: picks.map((i) => (x.data as string[])[i]!) };
+  const out = arrayFor(x.dtype, picks.length) as unknown as { [i: number]: number | bigint };
+  const src = x.data as unknown as ArrayLike<number | bigint>;
+  for (let j = 0; j < picks.length; j++) out[j] = src[picks[j]!]!;
+  return { dtype: x.dtype, dims, data: out as unknown as TensorData };
+}
+
+function required(value: RtValue | undefined, index: number, ctx: PrepareContext): RtValue {
+  if (!value) ctx.fail(`input ${index} is required`);
+  return value;
+}
+
+/** NonZero: the indices of the non-zero elements, one row per axis, in row-major order. */
+const nonZero = dataDependent((inputs, ctx) => {
+  const x = required(inputs[0], 0, ctx);
+  // A scalar counts as one element along one axis, as NumPy's nonzero reads it.
+  const dims = x.dims.length === 0 ? [1] : x.dims;
+  const r = reader(x.data);
+  const hits: number[] = [];
+  const n = sizeOf(dims);
+  for (let i = 0; i < n; i++) if (r(i) !== 0) hits.push(i);
+  const rank = dims.length;
+  const out = new Array<number>(rank * hits.length);
+  hits.forEach((flat, j) => {
+    let rest = flat;
+    for (let a = rank - 1; a >= 0; a--) {
+      out[a * hits.length + j] = rest % dims[a]!;
+      rest = Math.floor(rest / dims[a]!);
+    }
+  });
+  return [int64s(out, [rank, hits.length])];
+});
+
+/** Compress: the slices along `axis` (or the elements of the flattened input) whose condition is true. */
+const compress = dataDependent((inputs, ctx) => {
+  const x = required(inputs[0], 0, ctx);
+  const condition = required(inputs[1], 1, ctx);
+  if (condition.dims.length !== 1) ctx.fail(`condition must be 1-D, got [${condition.dims.join(", ")}]`);
+  const keep = reader(condition.data);
+  const axisAttr = ctx.node.attributes.has("axis") ? ctx.node.intAttribute("axis", 0) : undefined;
+  if (axisAttr === undefined) {
+    const n = Math.min(condition.dims[0]!, sizeOf(x.dims));
+    const picks: number[] = [];
+    for (let i = 0; i < n; i++) if (keep(i) !== 0) picks.push(i);
+    return [gather(x, picks, [picks.length])];
+  }
+  const axis = normAxis(axisAttr, x.dims.length, ctx);
+  const extent = x.dims[axis]!;
+  if (condition.dims[0]! > extent) ctx.fail(`condition has ${condition.dims[0]} entries, more than the ${extent} along axis ${axis}`);
+  const kept: number[] = [];
+  for (let i = 0; i < condition.dims[0]!; i++) if (keep(i) !== 0) kept.push(i);
+  const outer = sizeOf(x.dims.slice(0, axis));
+  const inner = sizeOf(x.dims.slice(axis + 1));
+  const picks: number[] = [];
+  for (let o = 0; o < outer; o++) for (const k of kept) for (let q = 0; q < inner; q++) picks.push((o * extent + k) * inner + q);
+  return [gather(x, picks, x.dims.map((d, i) => (i === axis ? kept.length : d)))];
+});
+
+/**
+ * Unique: the distinct elements (or slices along `axis`), sorted ascending or in order of first occurrence, with
+ * the index of each one's first occurrence, each input element's index into them, and their counts.
+ */
+const unique = dataDependent((inputs, ctx) => {
+  const x = required(inputs[0], 0, ctx);
+  if (Array.isArray(x.data)) ctx.unsupported("on strings");
+  const sorted = ctx.node.intAttribute("sorted", 1) !== 0;
+  const axisAttr = ctx.node.attributes.has("axis") ? ctx.node.intAttribute("axis", 0) : undefined;
+  const dims = axisAttr === undefined ? [sizeOf(x.dims)] : x.dims;
+  const axis = axisAttr === undefined ? 0 : normAxis(axisAttr, x.dims.length, ctx);
+  const extent = dims[axis]!;
+  const outer = sizeOf(dims.slice(0, axis));
+  const inner = sizeOf(dims.slice(axis + 1));
+  const src = x.data as unknown as ArrayLike<number | bigint>;
+  /** The elements of slice k along the axis, in row-major order. */
+  const slice = (k: number) => {
+    const out: (number | bigint)[] = [];
+    for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) out.push(src[(o * extent + k) * inner + q]!);
+    return out;
+  };
+  const slices = Array.from({ length: extent }, (_, k) => slice(k));
+  const keyOf = (s: readonly (number | bigint)[]) => s.map(String).join(",");
+  const firstOf = new Map<string, number>();
+  const counts = new Map<string, number>();
+  slices.forEach((s, k) => {
+    const key = keyOf(s);
+    if (!firstOf.has(key)) firstOf.set(key, k);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
+  const order = [...firstOf.values()];
+  if (sorted) {
+    order.sort((a, b) => {
+      const sa = slices[a]!;
+      const sb = slices[b]!;
+      for (let i = 0; i < sa.length; i++) if (sa[i] !== sb[i]) return sa[i]! < sb[i]! ? -1 : 1;
+      return 0;
+    });
+  }
+  const position = new Map(order.map((k, j) => [keyOf(slices[k]!), j]));
+  const picks: number[] = [];
+  for (let o = 0; o < outer; o++) for (const k of order) for (let q = 0; q < inner; q++) picks.push((o * extent + k) * inner + q);
+  const yDims = dims.map((d, i) => (i === axis ? order.length : d));
+  return [
+    gather({ ...x, dims }, picks, yDims),
+    int64s(order, [order.length]),
+    int64s(slices.map((s) => position.get(keyOf(s))!), [extent]),
+    int64s(order.map((k) => counts.get(keyOf(slices[k]!))!), [order.length]),
+  ];
+});
+
+/**
+ * NonMaxSuppression: per batch and class, boxes by descending score (above the score threshold; ties by index), each
+ * kept unless it overlaps a kept one by more than the IoU threshold, up to the count per class; as ONNX Runtime.
+ */
+const nonMaxSuppression = dataDependent((inputs, ctx) => {
+  const boxes = required(inputs[0], 0, ctx);
+  const scores = required(inputs[1], 1, ctx);
+  if (boxes.dims.length !== 3 || boxes.dims[2] !== 4) ctx.fail(`boxes must be [batches, boxes, 4], got [${boxes.dims.join(", ")}]`);
+  if (scores.dims.length !== 3 || scores.dims[0] !== boxes.dims[0] || scores.dims[2] !== boxes.dims[1]) {
+    ctx.fail(`scores must be [batches, classes, boxes] = [${boxes.dims[0]}, C, ${boxes.dims[1]}], got [${scores.dims.join(", ")}]`);
+  }
+  const scalar = (v: RtValue | undefined, fallback: number) => (v && sizeOf(v.dims) > 0 ? reader(v.data)(0) : fallback);
+  const maxPerClass = scalar(inputs[2], 0);
+  const iouThreshold = scalar(inputs[3], 0);
+  const scoreThreshold = inputs[4] && sizeOf(inputs[4].dims) > 0 ? reader(inputs[4].data)(0) : undefined;
+  if (iouThreshold < 0 || iouThreshold > 1) ctx.fail(`iou_threshold must be in [0, 1], got ${iouThreshold}`);
+  const centered = ctx.node.intAttribute("center_point_box", 0) !== 0;
+  const [B, N] = [boxes.dims[0]!, boxes.dims[1]!];
+  const C = scores.dims[1]!;
+  const box = reader(boxes.data);
+  const score = reader(scores.data);
+  /** Box i of batch b as [x1, y1, x2, y2] with x1 ≤ x2 and y1 ≤ y2. */
+  const corners = (b: number, i: number): [number, number, number, number] => {
+    const o = (b * N + i) * 4;
+    if (centered) {
+      const [xc, yc, w, h] = [box(o), box(o + 1), box(o + 2), box(o + 3)];
+      return [xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2];
+    }
+    const [y1, x1, y2, x2] = [box(o), box(o + 1), box(o + 2), box(o + 3)];
+    return [Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2)];
+  };
+  const overlaps = (a: number[], b: number[]) => {
+    const areaA = (a[2]! - a[0]!) * (a[3]! - a[1]!);
+    const areaB = (b[2]! - b[0]!) * (b[3]! - b[1]!);
+    if (areaA <= 0 || areaB <= 0) return false;
+    const w = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!));
+    const h = Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
+    const inter = w * h;
+    return inter > 0 && inter / (areaA + areaB - inter) > iouThreshold;
+  };
+  const selected: number[] = [];
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      if (maxPerClass <= 0) continue;
+      const s = (i: number) => score((b * C + c) * N + i);
+      const candidates = Array.from({ length: N }, (_, i) => i).filter((i) => scoreThreshold === undefined || s(i) > scoreThreshold);
+      candidates.sort((i, j) => s(j) - s(i) || i - j);
+      const kept: number[][] = [];
+      for (const i of candidates) {
+        if (kept.length >= maxPerClass) break;
+        const corner = corners(b, i);
+        if (kept.some((k) => overlaps(k, corner))) continue;
+        kept.push(corner);
+        selected.push(b, c, i);
+      }
+    }
+  }
+  return [int64s(selected, [selected.length / 3, 3])];
+});
+
+export const dataDependentOps: Record<string, OpDef> = {
+  NonZero: nonZero,
+  Compress: compress,
+  Unique: unique,
+  NonMaxSuppression: nonMaxSuppression,
+};
