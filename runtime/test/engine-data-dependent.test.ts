@@ -126,3 +126,37 @@ test("a profiled run of a graph with a data-dependent node times the node and th
     await session.release();
   }
 });
+
+/**
+ * Shapes computed from data by ordinary operators: Range to a count of positive inputs, TopK of that many, a Reshape to
+ * a shape built from it, Pad with a constant_value computed at run time. The rest of the graph is planned for each
+ * value; inputs that give the same values reuse the plan.
+ */
+test("Range, TopK, Reshape and Pad that take sizes and values computed from the data run as in onnxruntime", async () => {
+  const int64 = (name: string, values: bigint[], dims: number[]) => new onnx.TensorProto({ name, dataType: 7, dims, rawData: new Uint8Array(BigInt64Array.from(values).buffer) });
+  const bytes = modelBytes({
+    name: "value-shapes",
+    node: [
+      node("Greater", ["x", "zero"], ["positive"]),
+      node("Cast", ["positive"], ["ones"], [{ name: "to", type: A.INT, i: 7 }]),
+      node("ReduceSum", ["ones"], ["count"], [{ name: "keepdims", type: A.INT, i: 0 }]),
+      node("Max", ["count", "oneI"], ["k"]),
+      node("Range", ["zeroI", "k", "oneI"], ["steps"]),
+      node("Reshape", ["x", "flatShape"], ["flat"]),
+      node("Unsqueeze", ["k", "axis0"], ["k1"]),
+      node("TopK", ["flat", "k1"], ["top", "topIndex"]),
+      node("Concat", ["k1", "minusOne"], ["shape"], [{ name: "axis", type: A.INT, i: 0 }]),
+      node("Reshape", ["top", "shape"], ["column"]),
+      node("ReduceMax", ["x"], ["fill"], [{ name: "keepdims", type: A.INT, i: 0 }]),
+      node("Pad", ["x", "pads", "fill"], ["padded"]),
+    ],
+    initializer: [
+      floats("zero", [0], []), int64("zeroI", [0n], []), int64("oneI", [1n], []), int64("flatShape", [24n], [1]), int64("axis0", [0n], [1]),
+      int64("minusOne", [-1n], [1]), int64("pads", [0n, 1n, 2n, 0n], [4]),
+    ],
+    input: [valueInfo("x", "float32", [4, 6])],
+    output: [valueInfo("steps", "int64", ["k"]), valueInfo("column", "float32", ["k", 1]), valueInfo("topIndex", "int64", ["k"]), valueInfo("padded", "float32", [6, 7])],
+  }, { opset: 13 });
+  const inputs = [seededValues(24, 21, -1, 1), seededValues(24, 22, -1, 0.2), seededValues(24, 23, -0.1, 1)];
+  for (const threads of [1, 2]) await assertAsOrt(bytes, inputs, [4, 6], threads);
+});

@@ -10,6 +10,12 @@ export class UnsupportedOperatorError extends EngineError {
   }
 }
 
+/**
+ * An operator variant that needs the value of an input computed at run time while planning (a Reshape to a shape
+ * computed from data): the plan ends before the node and plans the rest once the value is known (plan.ts).
+ */
+export class ValueNeededError extends UnsupportedOperatorError {}
+
 /** A session input that is missing, unexpected, or has the wrong element type or shape. */
 export class InputMismatchError extends EngineError {
   constructor(readonly inputName: string, message: string) {

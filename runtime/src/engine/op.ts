@@ -54,6 +54,8 @@ export interface PrepareContext {
   fail(message: string): never;
   /** Throws an UnsupportedOperatorError for a variant of the operator the engine does not implement. */
   unsupported(detail: string): never;
+  /** Throws a ValueNeededError: the operator needs an input's value, which is computed at run time. */
+  needsValue(detail: string): never;
 }
 
 export interface OpDef {

@@ -2,7 +2,7 @@ import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
 import { errorMessage, QkitError } from "../errors.js";
 import type { Kernels } from "./kernels/kernels.js";
-import { NodeShapeError, UnsupportedOperatorError } from "./errors.js";
+import { NodeShapeError, UnsupportedOperatorError, ValueNeededError } from "./errors.js";
 import type { Clamp, PrepareContext, Prepared, RtValue, ValueMeta } from "./op.js";
 import { lookupOp } from "./ops/registry.js";
 import { arrayFor, type TensorData } from "./tensor.js";
@@ -71,10 +71,16 @@ function sizeOfMeta(meta: ValueMeta): number {
   return meta.dims.reduce((a, b) => a * b, 1);
 }
 
-/** Where a plan that ends before a data-dependent node hands over to the plan of the rest of the graph. */
+/**
+ * Where a plan that ends before a data-dependent node hands over to the plan of the rest of the graph: a node whose
+ * output shapes depend on its input values (it is evaluated here), or one that needs the value of a small input
+ * computed at run time (the rest is planned with that value as a constant, and so per value).
+ */
 interface Cut {
   node: Node;
-  evaluate: (inputs: readonly (RtValue | undefined)[]) => RtValue[];
+  evaluate: ((inputs: readonly (RtValue | undefined)[]) => RtValue[]) | undefined;
+  /** Handed-over values the rest of the graph takes as constants: their values choose its plan. */
+  asConstants: ReadonlySet<Node>;
   /** The node's input slots in this plan. */
   inputs: (number | undefined)[];
   /** The values its outputs stand for: the node itself, or its getitems (undefined where an output is unused). */
@@ -97,6 +103,8 @@ interface Resume {
 
 /** Plans of the rest of a graph kept per data-dependent node (one per shape its outputs took). */
 const MAX_CONTINUATIONS = 8;
+/** The most elements an input computed at run time may have for the plan of the rest to take it as a constant. */
+const MAX_VALUE_ELEMENTS = 64;
 
 /**
  * An execution plan for one input-shape signature: operators prepared in topological order (constants folded,
@@ -197,7 +205,14 @@ export class Plan {
         }
         const pair = fakeQuant.get(node) ?? rewrites.get(node) ?? chains.get(node);
         if (pair === "skip") continue;
-        this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair);
+        try {
+          this.#prepareCall(node, slotOf, multi, fusedInto.get(node), newSlot, pair);
+        } catch (error) {
+          // A shape computed from data: plan the rest once the node's small run-time inputs are known.
+          if (!(error instanceof ValueNeededError) || pair || this.#runtimeSmallInputs(node, slotOf).length === 0) throw error;
+          cut = node;
+          break;
+        }
       }
       if (slotOf.has(node) || multi.has(node)) computed.add(node);
     }
@@ -214,11 +229,21 @@ export class Plan {
     this.#bind();
   }
 
+  /** The node's inputs computed at run time that are small enough to plan the rest of the graph for their values. */
+  #runtimeSmallInputs(node: Node, slotOf: ReadonlyMap<Node, number>): Node[] {
+    return node.args.filter((a): a is Node => {
+      const meta = a ? this.slots[slotOf.get(a) ?? -1]?.meta : undefined;
+      return meta !== undefined && meta.value === undefined && meta.dtype !== "string" && sizeOfMeta(meta) <= MAX_VALUE_ELEMENTS;
+    });
+  }
+
   /** The hand-over at a data-dependent node: what it reads, and which of this plan's values the rest of the graph needs. */
   #cutAt(node: Node, slotOf: ReadonlyMap<Node, number>, computed: Set<Node>): Cut {
     const graph = this.shared.model.graph;
     const def = lookupOp(node)!;
     const ctx = this.#context(node, undefined);
+    // Evaluated here when its outputs' shapes depend on its inputs; otherwise it waits for the values it needs.
+    const evaluated = def.evaluate !== undefined && !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined);
     const carried: [Node, number][] = [];
     for (const value of computed) {
       const slot = slotOf.get(value);
@@ -228,12 +253,13 @@ export class Plan {
     const inputs = node.args.map((a) => (a ? slotOf.get(a) : undefined));
     // What the rest reads must outlive this plan's last step; so must what the node itself reads.
     for (const s of [...carried.map(([, slot]) => slot), ...inputs]) if (s !== undefined) this.slots[s]!.lastUse = Number.MAX_SAFE_INTEGER;
-    const outputNodes = node.isMultiOutput
+    const outputNodes = !evaluated ? [] : node.isMultiOutput
       ? Array.from({ length: node.outputNames?.length ?? 0 }, (_, i) => [...node.users].find((u) => u.kind === "getitem" && u.index === i))
       : [node];
     return {
       node, inputs, outputNodes, carried, next: new Map(),
-      evaluate: (ins) => {
+      asConstants: new Set(evaluated ? [] : this.#runtimeSmallInputs(node, slotOf)),
+      evaluate: !evaluated ? undefined : (ins) => {
         try {
           return def.evaluate!(ins, ctx);
         } catch (error) {
@@ -241,7 +267,7 @@ export class Plan {
           throw new NodeShapeError(node.name, node.opType, errorMessage(error));
         }
       },
-      done: new Set([...computed, node, ...outputNodes.filter((n): n is Node => n !== undefined)]),
+      done: new Set([...computed, ...(evaluated ? [node] : []), ...outputNodes.filter((n): n is Node => n !== undefined)]),
     };
   }
 
@@ -328,6 +354,7 @@ export class Plan {
       persistentF32: (length) => shared.persistentF32(length),
       fail: (message) => { throw new NodeShapeError(node.name, node.opType, message); },
       unsupported: (detail) => { throw new UnsupportedOperatorError(node.name, node.opType, detail); },
+      needsValue: (detail) => { throw new ValueNeededError(node.name, node.opType, detail); },
     };
   }
 
@@ -480,15 +507,18 @@ export class Plan {
   #resume(timing: StepTimer | undefined, runNext: (next: Plan, feeds: Record<string, { readonly data: TensorData }>) => void): void {
     const cut = this.#cut!;
     const start = timing?.now();
-    const outs = cut.evaluate(cut.inputs.map((s) => (s === undefined ? undefined : this.#values[s])));
-    if (timing) timing.record(this, this.steps.length, start!, timing.now());
-    const key = outs.map((o) => `${o.dtype}[${o.dims.join(",")}]`).join(" ");
+    const outs = cut.evaluate?.(cut.inputs.map((s) => (s === undefined ? undefined : this.#values[s]))) ?? [];
+    if (timing && cut.evaluate) timing.record(this, this.steps.length, start!, timing.now());
+    let key = outs.map((o) => `${o.dtype}[${o.dims.join(",")}]`).join(" ");
+    for (const [node, slot] of cut.carried) if (cut.asConstants.has(node)) key += ` ${node.valueName}=${Array.from(this.#values[slot]!.data as ArrayLike<unknown>, String).join(",")}`;
     let next = cut.next.get(key);
     if (!next) {
       const entries = new Map<Node, ValueMeta>();
       for (const [node, slot] of cut.carried) {
         const meta = this.slots[slot]!.meta;
-        entries.set(node, meta.value !== undefined ? meta : { dtype: meta.dtype, dims: meta.dims });
+        // A value taken as a constant is copied: this plan's buffer holds the next run's.
+        const value = cut.asConstants.has(node) ? (this.#values[slot]!.data as Exclude<TensorData, string[]>).slice() : meta.value;
+        entries.set(node, value !== undefined ? { dtype: meta.dtype, dims: meta.dims, value } : { dtype: meta.dtype, dims: meta.dims });
       }
       cut.outputNodes.forEach((node, i) => { if (node) entries.set(node, { dtype: outs[i]!.dtype, dims: outs[i]!.dims }); });
       if (cut.next.size >= MAX_CONTINUATIONS) {
@@ -506,9 +536,9 @@ export class Plan {
     this.outputs = next.outputs;
   }
 
-  /** The data-dependent node this plan ends before, if any (what profiles call its step `steps.length`). */
+  /** The data-dependent node this plan evaluates after its steps, if any (what profiles call step `steps.length`). */
   get cutNode(): Node | undefined {
-    return this.#cut?.node;
+    return this.#cut?.evaluate ? this.#cut.node : undefined;
   }
 
   /** Run as `run` does, timing each step: `record(step, startMs, endMs)` after it (profiling; see profile.ts). */

@@ -348,8 +348,8 @@ const pad: OpDef = {
     const before = x.dims.map(() => 0);
     const after = x.dims.map(() => 0);
     axes.forEach((a, i) => { before[a] = raw[i]!; after[a] = raw[i + axes.length]!; });
+    if (!legacy && inputs[2] && inputs[2].value === undefined) ctx.needsValue("with a constant_value computed at run time");
     const fill = legacy ? ctx.node.floatAttribute("value", 0) : inputs[2] && inputs[2].value !== undefined ? reader(inputs[2].value)(0) : 0;
-    if (!legacy && inputs[2] && inputs[2].value === undefined) ctx.unsupported("with a constant_value computed at run time");
     const out = x.dims.map((d, i) => d + before[i]! + after[i]!);
     const inStrides = stridesOf(x.dims);
     const total = sizeOf(out);

@@ -54,7 +54,7 @@ export function numbers(value: TensorData): number[] {
 /** A constant input's numbers; fails when the input is computed at run time. */
 export function constNumbers(meta: ValueMeta | undefined, what: string, ctx: PrepareContext): number[] {
   if (!meta) ctx.fail(`${what} is missing`);
-  if (meta.value === undefined) ctx.unsupported(`with a ${what} computed at run time (it must be a constant or come from shapes)`);
+  if (meta.value === undefined) ctx.needsValue(`with a ${what} computed at run time (it must be a constant or come from shapes)`);
   return numbers(meta.value);
 }
 
