@@ -19,12 +19,16 @@ import { einsumOps } from "./einsum.js";
 import { gridSampleOps } from "./grid-sample.js";
 import { maxUnpoolOps } from "./max-unpool.js";
 import { dataDependentOps } from "./data-dependent.js";
+import { windowOps } from "./windows.js";
+import { detOps } from "./det.js";
+import { reverseSequenceOps } from "./reverse-sequence.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
   ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
   ...recurrentOps, ...einsumOps, ...gridSampleOps, ...maxUnpoolOps, ...dataDependentOps,
+  ...windowOps, ...detOps, ...reverseSequenceOps,
 }));
 
 /** A default-domain operator by type. */
