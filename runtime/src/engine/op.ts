@@ -56,6 +56,18 @@ export interface PrepareContext {
   unsupported(detail: string): never;
   /** Throws a ValueNeededError: the operator needs an input's value, which is computed at run time. */
   needsValue(detail: string): never;
+  /** The graph the node's attribute `name` holds, ready to run on the session's kernels (If branches, Loop bodies). */
+  subgraph(name: string): Subgraph;
+}
+
+/** A subgraph run on the session's kernels, with plans of its own per input shapes. */
+export interface Subgraph {
+  /** Its declared inputs, in order. */
+  readonly inputNames: readonly string[];
+  /** The values of enclosing graphs it reads by name. */
+  readonly outerNames: readonly string[];
+  /** Its outputs for these inputs and outer values (by name), in its declared order; the caller owns them. */
+  run(values: ReadonlyMap<string, RtValue>): RtValue[];
 }
 
 export interface OpDef {
@@ -67,5 +79,5 @@ export interface OpDef {
    * outputs computed from the inputs' values. A plan ends before such a node when its inputs are not known while
    * planning, and the rest of the graph is planned, each run, for the shapes the outputs have (see plan.ts).
    */
-  evaluate?(inputs: readonly (RtValue | undefined)[], ctx: PrepareContext): RtValue[];
+  evaluate?(inputs: readonly (RtValue | undefined)[], ctx: PrepareContext, outer: ReadonlyMap<string, RtValue>): RtValue[];
 }

@@ -11,6 +11,8 @@ import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
 import { fakeQuantOp } from "./ops/quant.js";
 import { findElementwiseChains, type FusedChain } from "./fusion-eltwise.js";
 import { findRewrites, type Rewrite } from "./rewrite.js";
+import { implicitInputs, subgraphsOf } from "../graph/subgraph-scope.js";
+import { SubgraphRunner } from "./subgraph-runner.js";
 
 /**
  * Activations placed in the kernel-memory arena: float32, and the byte tensors of quantized operators (whose kernels
@@ -83,6 +85,8 @@ interface Cut {
   asConstants: ReadonlySet<Node>;
   /** The node's input slots in this plan. */
   inputs: (number | undefined)[];
+  /** The values its subgraphs read by name, with their slots. */
+  outer: [string, number][];
   /** The values its outputs stand for: the node itself, or its getitems (undefined where an output is unused). */
   outputNodes: (Node | undefined)[];
   /** Values of this plan the rest of the graph reads (or returns), with their slots. */
@@ -133,6 +137,8 @@ export class Plan {
 
   /** Set when this plan ends before a data-dependent node: the plan of the rest follows each run. */
   readonly #cut: Cut | undefined;
+  /** Per node with subgraphs, the values of this graph they read by name. */
+  readonly #implicit: ReadonlyMap<Node, Node[]>;
 
   constructor(private readonly shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>, resume?: Resume) {
     const graph = shared.model.graph;
@@ -164,6 +170,12 @@ export class Plan {
 
     const computed = new Set<Node>(resume?.done);
     let cut: Node | undefined;
+    const implicit = new Map<Node, Node[]>();
+    for (const node of graph.calls()) {
+      const values = implicitInputs(node, (name) => graph.producerOf(name));
+      if (values.length > 0) implicit.set(node, values);
+    }
+    this.#implicit = implicit;
     for (const node of graph.nodes) {
       if (resume && node.kind !== "parameter") {
         const entry = resume.entries.get(node);
@@ -177,7 +189,8 @@ export class Plan {
         if (resume.done.has(node)) continue;
       }
       if (node.kind === "call" && !fused.has(node) && !(fakeQuant.get(node) ?? rewrites.get(node) ?? chains.get(node)) && lookupOp(node)?.evaluate &&
-        !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined)) {
+        (implicit.has(node) || subgraphsOf(node.attributes.values()).length > 0 ||
+          !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined))) {
         // Its output shapes are known only once it runs: this plan ends here.
         cut = node;
         break;
@@ -243,25 +256,30 @@ export class Plan {
     const def = lookupOp(node)!;
     const ctx = this.#context(node, undefined);
     // Evaluated here when its outputs' shapes depend on its inputs; otherwise it waits for the values it needs.
-    const evaluated = def.evaluate !== undefined && !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined);
+    const evaluated = def.evaluate !== undefined && (this.#implicit.has(node) || subgraphsOf(node.attributes.values()).length > 0 ||
+      !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined));
+    // Nodes still to run that read values by name from their subgraphs read them as surely as their inputs.
+    const readByName = new Set<Node>();
+    for (const [user, values] of this.#implicit) if (!computed.has(user)) for (const v of values) readByName.add(v);
     const carried: [Node, number][] = [];
     for (const value of computed) {
       const slot = slotOf.get(value);
       if (slot === undefined || value.kind === "parameter") continue;
-      if (graph.outputs.includes(value) || [...value.users].some((u) => u.kind !== "output" && !computed.has(u))) carried.push([value, slot]);
+      if (graph.outputs.includes(value) || readByName.has(value) || [...value.users].some((u) => u.kind !== "output" && !computed.has(u))) carried.push([value, slot]);
     }
     const inputs = node.args.map((a) => (a ? slotOf.get(a) : undefined));
+    const outer = (this.#implicit.get(node) ?? []).map((v): [string, number] => [v.valueName, slotOf.get(v)!]).filter(([, slot]) => slot !== undefined);
     // What the rest reads must outlive this plan's last step; so must what the node itself reads.
-    for (const s of [...carried.map(([, slot]) => slot), ...inputs]) if (s !== undefined) this.slots[s]!.lastUse = Number.MAX_SAFE_INTEGER;
+    for (const s of [...carried.map(([, slot]) => slot), ...inputs, ...outer.map(([, slot]) => slot)]) if (s !== undefined) this.slots[s]!.lastUse = Number.MAX_SAFE_INTEGER;
     const outputNodes = !evaluated ? [] : node.isMultiOutput
       ? Array.from({ length: node.outputNames?.length ?? 0 }, (_, i) => [...node.users].find((u) => u.kind === "getitem" && u.index === i))
       : [node];
     return {
-      node, inputs, outputNodes, carried, next: new Map(),
+      node, inputs, outer, outputNodes, carried, next: new Map(),
       asConstants: new Set(evaluated ? [] : this.#runtimeSmallInputs(node, slotOf)),
       evaluate: !evaluated ? undefined : (ins) => {
         try {
-          return def.evaluate!(ins, ctx);
+          return def.evaluate!(ins, ctx, new Map(outer.map(([name, slot]) => [name, this.#values[slot]!])));
         } catch (error) {
           if (error instanceof QkitError) throw error;
           throw new NodeShapeError(node.name, node.opType, errorMessage(error));
@@ -355,6 +373,13 @@ export class Plan {
       fail: (message) => { throw new NodeShapeError(node.name, node.opType, message); },
       unsupported: (detail) => { throw new UnsupportedOperatorError(node.name, node.opType, detail); },
       needsValue: (detail) => { throw new ValueNeededError(node.name, node.opType, detail); },
+      subgraph(name) {
+        const graphProto = node.attributes.get(name)?.g;
+        if (!graphProto) throw new NodeShapeError(node.name, node.opType, `has no graph attribute '${name}'`);
+        const key = `${node.name}\u0000subgraph:${name}`;
+        if (!shared.memo.has(key)) shared.memo.set(key, new SubgraphRunner(graphProto, shared.k, shared.opset, [], (sh, inputs) => new Plan(sh, inputs)));
+        return shared.memo.get(key) as SubgraphRunner;
+      },
     };
   }
 

@@ -1,6 +1,5 @@
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
-import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
 import { Kernels } from "./kernels/kernels.js";
 import type { KernelVariant } from "./kernels/module.js";
 import { qkitNodeProblem } from "../qkit-ops/validate.js";
@@ -9,6 +8,7 @@ import { SHAPE_OPERANDS } from "../graph/shape-operands.js";
 import { InputMismatchError, NodeShapeError, UnsupportedOperatorError, UnsupportedTypeError } from "./errors.js";
 import type { ValueMeta } from "./op.js";
 import { Plan, type PlanShared } from "./plan.js";
+import { createPlanShared } from "./plan-shared.js";
 import type { Profile } from "./profile.js";
 import { Profiler } from "./profiler.js";
 import { lookupOp } from "./ops/registry.js";
@@ -100,41 +100,8 @@ export class InferenceSession {
     this.outputNames = graph.outputs.map((n) => n.valueName);
     this.#maxPlans = Math.max(1, options.maxPlans ?? 4);
     this.#profileAll = options.enableProfiling === true;
-    const constants = new Map<Node, ValueMeta>();
-    const inMemory = new Map<Node, Float32Array>();
-    const owned: Float32Array[] = [];
-    this.#owned = owned;
-    this.#shared = {
-      model,
-      k: kernels,
-      opset: model.opset() ?? 17,
-      memo: new Map(),
-      constantMeta(node) {
-        let meta = constants.get(node);
-        if (!meta) {
-          const t = node.tensor!;
-          const dims = (t.dims ?? []).map(Number);
-          meta = { dtype: tensorDataType(t), dims, value: tensorValues(t) };
-          constants.set(node, meta);
-        }
-        return meta;
-      },
-      constantInMemory(node, meta) {
-        let copy = inMemory.get(node);
-        if (!copy) {
-          copy = kernels.allocF32((meta.value as Float32Array).length);
-          copy.set(meta.value as Float32Array);
-          inMemory.set(node, copy);
-          owned.push(copy);
-        }
-        return copy;
-      },
-      persistentF32(length) {
-        const view = kernels.allocF32(length);
-        owned.push(view);
-        return view;
-      },
-    };
+    this.#owned = [];
+    this.#shared = createPlanShared(model, kernels, this.#owned);
   }
 
   readonly #owned: Float32Array[];

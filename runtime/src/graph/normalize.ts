@@ -3,6 +3,7 @@ import { attributeValue } from "../onnx/attributes.js";
 import { makeTensor, tensorDataType, tensorDims } from "../onnx/tensor-data.js";
 import type { Graph } from "./graph.js";
 import type { Node } from "./node.js";
+import { outerNames, subgraphsOf } from "./subgraph-scope.js";
 
 export interface NormalizationReport {
   /** Identity nodes that only forwarded a parameter (torch.onnx routes shared initializers through them). */
@@ -18,6 +19,8 @@ export interface NormalizationReport {
 export function normalizeGraph(graph: Graph): NormalizationReport {
   const report: NormalizationReport = { identitiesFolded: 0, constantsFolded: 0 };
   const outputs = new Set(graph.outputs);
+  // Subgraphs read values of this graph by name: those names must stay.
+  const readInside = new Set(graph.calls().flatMap((n) => subgraphsOf(n.attributes.values()).flatMap(outerNames)));
   for (const node of graph.nodes) {
     if (node.kind !== "call" || node.domain !== "") continue;
     if (node.opType === "Constant" && node.args.length === 0 && !outputs.has(node) && node.valueName) {
@@ -29,7 +32,7 @@ export function normalizeGraph(graph: Graph): NormalizationReport {
       // Take over the Constant's tensor name, so the saved model keeps every name it had.
       retarget(graph, param, node);
       report.constantsFolded++;
-    } else if (node.opType === "Identity" && node.args[0]?.kind === "parameter" && !outputs.has(node)) {
+    } else if (node.opType === "Identity" && node.args[0]?.kind === "parameter" && !outputs.has(node) && !readInside.has(node.valueName)) {
       node.replaceAllUsesWith(node.args[0]);
       graph.eraseNode(node);
       report.identitiesFolded++;

@@ -22,13 +22,14 @@ import { dataDependentOps } from "./data-dependent.js";
 import { windowOps } from "./windows.js";
 import { detOps } from "./det.js";
 import { reverseSequenceOps } from "./reverse-sequence.js";
+import { controlFlowOps } from "./control-flow.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
   ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
   ...recurrentOps, ...einsumOps, ...gridSampleOps, ...maxUnpoolOps, ...dataDependentOps,
-  ...windowOps, ...detOps, ...reverseSequenceOps,
+  ...windowOps, ...detOps, ...reverseSequenceOps, ...controlFlowOps,
 }));
 
 /** A default-domain operator by type. */

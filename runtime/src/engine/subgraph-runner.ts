@@ -1,0 +1,68 @@
+import { onnx } from "../onnx/proto.js";
+import { Model } from "../model.js";
+import { graphFromOnnx } from "../graph/from-onnx.js";
+import { normalizeGraph } from "../graph/normalize.js";
+import { outerNames } from "../graph/subgraph-scope.js";
+import type { Kernels } from "./kernels/kernels.js";
+import type { RtValue, Subgraph, ValueMeta } from "./op.js";
+import type { Plan, PlanShared } from "./plan.js";
+import { createPlanShared } from "./plan-shared.js";
+import type { TensorData } from "./tensor.js";
+
+/** Plans kept per subgraph (one per signature of its inputs). */
+const MAX_PLANS = 8;
+
+/**
+ * A subgraph as a graph of its own: the names it reads from enclosing scopes become inputs beside its declared ones,
+ * and it is planned per input signature like a session's graph, on the session's kernels. `makePlan` is Plan's
+ * constructor, handed in by the plan that owns the node (so this module does not import it).
+ */
+export class SubgraphRunner implements Subgraph {
+  readonly inputNames: string[];
+  readonly outerNames: string[];
+  readonly #shared: PlanShared;
+  readonly #outputs: string[];
+  readonly #plans = new Map<string, Plan>();
+
+  constructor(proto: onnx.IGraphProto, kernels: Kernels, opset: number, owned: Float32Array[],
+    private readonly makePlan: (shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>) => Plan) {
+    this.inputNames = (proto.input ?? []).map((v) => v.name ?? "");
+    this.outerNames = outerNames(proto);
+    const own = new onnx.GraphProto({ ...(proto as onnx.GraphProto), input: [...(proto.input ?? []), ...this.outerNames.map((name) => ({ name }))] });
+    const model = new Model(graphFromOnnx(own));
+    model.opsetImports = [{ domain: "", version: opset }];
+    normalizeGraph(model.graph);
+    this.#outputs = (proto.output ?? []).map((v) => v.name ?? "");
+    this.#shared = createPlanShared(model, kernels, owned);
+  }
+
+  run(values: ReadonlyMap<string, RtValue>): RtValue[] {
+    const metas = new Map<string, ValueMeta>();
+    const feeds: Record<string, { readonly data: TensorData }> = {};
+    let key = "";
+    for (const name of [...this.inputNames, ...this.outerNames]) {
+      const v = values.get(name);
+      if (!v) throw new Error(`the subgraph reads '${name}', which has no value here`);
+      metas.set(name, { dtype: v.dtype, dims: v.dims });
+      feeds[name] = v;
+      key += `${name}:${v.dtype}[${v.dims.join(",")}] `;
+    }
+    let plan = this.#plans.get(key);
+    if (!plan) {
+      if (this.#plans.size >= MAX_PLANS) {
+        const [oldest, old] = this.#plans.entries().next().value as [string, Plan];
+        old.dispose();
+        this.#plans.delete(oldest);
+      }
+      plan = this.makePlan(this.#shared, metas);
+      this.#plans.set(key, plan);
+    }
+    plan.run(feeds);
+    // The plan's buffers hold the next run's values: the caller gets copies.
+    const byName = new Map(plan.outputs);
+    return this.#outputs.map((name) => {
+      const v = byName.get(name)!;
+      return { dtype: v.dtype, dims: [...v.dims], data: (Array.isArray(v.data) ? [...v.data] : v.data.slice()) as TensorData };
+    });
+  }
+}
