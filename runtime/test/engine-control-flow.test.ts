@@ -114,3 +114,30 @@ test("Loop with a trip count, an early exit, carried values, a scan output and a
   const model = await loadModel(bytes, { name: "loop.onnx" });
   assert.ok(model.graph.calls().some((n) => n.opType === "Loop"));
 });
+
+/**
+ * Scan over axis 1 of its input in reverse, carrying a running state, reading a weight of the main graph by name, with
+ * one output stacked along axis 1 and one stacked in reverse along axis 0.
+ */
+test("Scan with input and output axes and directions, a carried state and an outer value runs as in onnxruntime", async () => {
+  const body: onnx.IGraphProto = {
+    name: "body",
+    node: [node("Mul", ["xt", "weight"], ["wx"]), node("Add", ["s", "wx"], ["sOut"]), node("Mul", ["sOut", "two"], ["y1"]), node("Neg", ["xt"], ["y2"])],
+    initializer: [floats("two", [2], [])],
+    input: [valueInfo("s", "float32", [3]), valueInfo("xt", "float32", [3])],
+    output: [valueInfo("sOut", "float32", [3]), valueInfo("y1", "float32", [3]), valueInfo("y2", "float32", [3])],
+  };
+  const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: A.INTS, ints: v });
+  const bytes = modelBytes({
+    name: "scan",
+    node: [
+      node("Relu", ["x"], ["r"]),
+      node("Scan", ["s0", "r"], ["final", "along1", "reversed"], [graphAttr("body", body), { name: "num_scan_inputs", type: A.INT, i: 1 },
+        ints("scan_input_axes", [1]), ints("scan_input_directions", [1]), ints("scan_output_axes", [1, 0]), ints("scan_output_directions", [0, 1])]),
+    ],
+    initializer: [floats("weight", [0.5, -1, 2], [3]), floats("s0", [1, 0, -1], [3])],
+    input: [valueInfo("x", "float32", [3, 5])],
+    output: [valueInfo("final", "float32", [3]), valueInfo("along1", "float32", [3, 5]), valueInfo("reversed", "float32", [5, 3])],
+  }, { opset: 16 });
+  await assertAsOrt(bytes, [{ x: { data: seededValues(15, 7, -1, 1), dims: [3, 5] } }]);
+});

@@ -3,7 +3,8 @@ import { arrayFor, type TensorData } from "../tensor.js";
 import { reader, sizeOf } from "./util.js";
 
 /**
- * Control flow: If runs one of its branches, Loop its body until the trip count or the condition ends it. Their
+ * Control flow: If runs one of its branches, Loop its body until the trip count or the condition ends it, Scan its
+ * body once per position of its scan inputs. Their
  * output shapes can depend on the data, so the plan hands over at them (plan.ts) and they run their subgraphs there,
  * each planned per input shapes on the session's kernels (subgraph-runner.ts).
  */
@@ -73,4 +74,74 @@ function stack(values: readonly RtValue[], ctx: PrepareContext, k: number): RtVa
   return { dtype: first.dtype, dims: [values.length, ...first.dims], data: data as unknown as TensorData };
 }
 
-export const controlFlowOps: Record<string, OpDef> = { If: ifOp, Loop: loop };
+/**
+ * Scan (opset 9 on): the body runs once per position along the scan inputs' axes (forward or reverse), carrying the
+ * state values through; each scan output's per-position values are stacked along its axis (in reverse for a reverse
+ * output).
+ */
+const scan = controlFlow((inputs, ctx, outer) => {
+  if (ctx.opset < 9) ctx.unsupported("of opset 8 (with a batch axis and sequence_lens); export the model at opset 9 or later");
+  const body = ctx.subgraph("body");
+  const scanCount = ctx.node.intAttribute("num_scan_inputs", 0);
+  const stateCount = inputs.length - scanCount;
+  if (scanCount < 1 || stateCount < 0) ctx.fail(`num_scan_inputs is ${scanCount} for ${inputs.length} inputs`);
+  const values = inputs.map((v, i) => v ?? ctx.fail(`input ${i} is missing`));
+  const axisOf = (list: number[] | undefined, i: number, rank: number) => {
+    const axis = list?.[i] ?? 0;
+    return axis < 0 ? axis + rank : axis;
+  };
+  const inAxes = ctx.node.intsAttribute("scan_input_axes");
+  const inReverse = ctx.node.intsAttribute("scan_input_directions");
+  const scans = values.slice(stateCount);
+  const length = scans[0]!.dims[axisOf(inAxes, 0, scans[0]!.dims.length)]!;
+  scans.forEach((v, i) => {
+    const n = v.dims[axisOf(inAxes, i, v.dims.length)];
+    if (n !== length) ctx.fail(`scan input ${i} has ${n} positions along its axis, scan input 0 has ${length}`);
+  });
+  let states = values.slice(0, stateCount);
+  const perStep: RtValue[][] = [];
+  for (let t = 0; t < length; t++) {
+    const slices = scans.map((v, i) => sliceAt(v, axisOf(inAxes, i, v.dims.length), inReverse?.[i] ? length - 1 - t : t));
+    const outs = body.run(scope(body.inputNames, [...states, ...slices], outer));
+    states = outs.slice(0, stateCount);
+    perStep.push(outs.slice(stateCount));
+  }
+  const outAxes = ctx.node.intsAttribute("scan_output_axes");
+  const outReverse = ctx.node.intsAttribute("scan_output_directions");
+  const outputCount = ctx.node.outputNames.length - stateCount;
+  const stacked = Array.from({ length: outputCount }, (_, k) => {
+    const steps = perStep.map((outs) => outs[k]!);
+    if (outReverse?.[k]) steps.reverse();
+    const along = stack(steps, ctx, k);
+    const rank = along.dims.length;
+    const axis = axisOf(outAxes, k, rank);
+    return axis === 0 ? along : moveFirstAxis(along, axis);
+  });
+  return [...states, ...stacked];
+});
+
+/** The value at `index` along `axis`, that axis removed. */
+function sliceAt(v: RtValue, axis: number, index: number): RtValue {
+  const outer = sizeOf(v.dims.slice(0, axis));
+  const n = v.dims[axis]!;
+  const inner = sizeOf(v.dims.slice(axis + 1));
+  const dims = v.dims.filter((_, i) => i !== axis);
+  const src = v.data as unknown as ArrayLike<unknown>;
+  const data = (Array.isArray(v.data) ? new Array<string>(outer * inner) : arrayFor(v.dtype, outer * inner)) as unknown as { [i: number]: unknown };
+  for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) data[o * inner + q] = src[(o * n + index) * inner + q];
+  return { dtype: v.dtype, dims, data: data as unknown as TensorData };
+}
+
+/** A value stacked along a new first axis, with that axis moved to position `axis`. */
+function moveFirstAxis(v: RtValue, axis: number): RtValue {
+  const [n, ...rest] = v.dims;
+  const outer = sizeOf(rest.slice(0, axis));
+  const inner = sizeOf(rest.slice(axis));
+  const dims = [...rest.slice(0, axis), n!, ...rest.slice(axis)];
+  const src = v.data as unknown as ArrayLike<unknown>;
+  const data = (Array.isArray(v.data) ? new Array<string>(src.length) : arrayFor(v.dtype, src.length)) as unknown as { [i: number]: unknown };
+  for (let t = 0; t < n!; t++) for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) data[(o * n! + t) * inner + q] = src[(t * outer + o) * inner + q];
+  return { dtype: v.dtype, dims, data: data as unknown as TensorData };
+}
+
+export const controlFlowOps: Record<string, OpDef> = { If: ifOp, Loop: loop, Scan: scan };
