@@ -23,13 +23,14 @@ import { windowOps } from "./windows.js";
 import { detOps } from "./det.js";
 import { reverseSequenceOps } from "./reverse-sequence.js";
 import { controlFlowOps } from "./control-flow.js";
+import { roiAlignOps } from "./roi-align.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
   ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
   ...recurrentOps, ...einsumOps, ...gridSampleOps, ...maxUnpoolOps, ...dataDependentOps,
-  ...windowOps, ...detOps, ...reverseSequenceOps, ...controlFlowOps,
+  ...windowOps, ...detOps, ...reverseSequenceOps, ...controlFlowOps, ...roiAlignOps,
 }));
 
 /** A default-domain operator by type. */
