@@ -141,3 +141,22 @@ test("Scan with input and output axes and directions, a carried state and an out
   }, { opset: 16 });
   await assertAsOrt(bytes, [{ x: { data: seededValues(15, 7, -1, 1), dims: [3, 5] } }]);
 });
+
+/** A value inside a pattern the engine fuses (SiLU's Sigmoid) that an If branch reads by name stays a value of its own. */
+test("an If branch that reads the inner value of a fused SiLU gets it", async () => {
+  const branch = (op: string): onnx.IGraphProto => ({ name: op, node: [node(op, ["gate"], ["out"])], output: [valueInfo("out", "float32", [2, 5])] });
+  const bytes = modelBytes({
+    name: "silu-if",
+    node: [
+      node("Sigmoid", ["x"], ["gate"]),
+      node("Mul", ["x", "gate"], ["silu"]),
+      node("ReduceSum", ["x"], ["total"], [{ name: "keepdims", type: A.INT, i: 0 }]),
+      node("Greater", ["total", "zeroF"], ["positive"]),
+      node("If", ["positive"], ["y"], [graphAttr("then_branch", branch("Neg")), graphAttr("else_branch", branch("Sqrt"))]),
+    ],
+    initializer: [floats("zeroF", [0], [])],
+    input: [valueInfo("x", "float32", [2, 5])],
+    output: [valueInfo("silu", "float32", [2, 5]), valueInfo("y", "float32", [2, 5])],
+  }, { opset: 13 });
+  await assertAsOrt(bytes, [{ x: { data: seededValues(10, 1, -1, 1.5), dims: [2, 5] } }, { x: { data: seededValues(10, 2, -1.5, 1), dims: [2, 5] } }]);
+});

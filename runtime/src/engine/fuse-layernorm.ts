@@ -1,3 +1,4 @@
+import { keptValues } from "../graph/subgraph-scope.js";
 import type { Graph } from "../graph/graph.js";
 import type { Node, NodeArg } from "../graph/node.js";
 import type { ValueMeta } from "./op.js";
@@ -44,7 +45,7 @@ function trailingAxes(node: Node, constant: (n: Node) => ValueMeta, opset: numbe
  */
 export function findDecomposedLayerNorms(graph: Graph, constant: (n: Node) => ValueMeta, opset: number): Rewrites {
   const result: Rewrites = new Map();
-  const outputs = new Set(graph.outputs);
+  const outputs = keptValues(graph);
   for (const div of graph.calls("Div")) {
     const [d, sqrt] = div.args;
     if (!isCall(d, "Sub") || !isCall(sqrt, "Sqrt")) continue;

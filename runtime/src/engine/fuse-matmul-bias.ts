@@ -1,3 +1,4 @@
+import { keptValues } from "../graph/subgraph-scope.js";
 import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
 import type { ValueMeta } from "./op.js";
@@ -18,7 +19,7 @@ function isColumnBias(meta: ValueMeta, N: number): boolean {
  */
 export function findMatMulBiases(graph: Graph, constant: (n: Node) => ValueMeta, claimed: Rewrites): Rewrites {
   const result: Rewrites = new Map();
-  const outputs = new Set(graph.outputs);
+  const outputs = keptValues(graph);
   for (const mm of graph.calls("MatMul")) {
     if ((mm.domain !== "" && mm.domain !== "ai.onnx") || claimed.has(mm) || mm.users.size !== 1) continue;
     const add = [...mm.users][0]!;

@@ -1,3 +1,4 @@
+import { keptValues } from "../graph/subgraph-scope.js";
 import type { Graph } from "../graph/graph.js";
 import type { Node, NodeArg } from "../graph/node.js";
 import { matmulOp, type MatMulPerms } from "./ops/matmul.js";
@@ -17,7 +18,7 @@ function permOf(node: Node): number[] | undefined {
  */
 export function findMatMulTransposes(graph: Graph): Rewrites {
   const result: Rewrites = new Map();
-  const outputs = new Set(graph.outputs);
+  const outputs = keptValues(graph);
   for (const mm of graph.calls("MatMul")) {
     if (mm.domain !== "" && mm.domain !== "ai.onnx") continue;
     const perms: { a?: number[]; b?: number[]; out?: number[] } = {};

@@ -1,3 +1,4 @@
+import { keptValues } from "../graph/subgraph-scope.js";
 import type { Graph } from "../graph/graph.js";
 import type { Node, NodeArg } from "../graph/node.js";
 import type { OpDef, ValueMeta } from "./op.js";
@@ -198,7 +199,7 @@ function matchRelu6Swish(root: Node, opset: number, constant: Constant): Match |
  */
 export function findElementwiseChains(graph: Graph, opset: number, constant: Constant, claimed: ReadonlyMap<Node, unknown> = new Map()): Map<Node, FusedChain | "skip"> {
   const result = new Map<Node, FusedChain | "skip">();
-  const outputs = new Set(graph.outputs);
+  const outputs = keptValues(graph);
   for (const root of graph.calls("Mul", "Div")) {
     if (!standard(root) || result.has(root) || claimed.has(root)) continue;
     const match = root.opType === "Div" ? matchRelu6Swish(root, opset, constant)

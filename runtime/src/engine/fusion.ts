@@ -1,3 +1,4 @@
+import { keptValues } from "../graph/subgraph-scope.js";
 import type { Graph } from "../graph/graph.js";
 import type { Node, NodeArg } from "../graph/node.js";
 import type { Clamp, ValueMeta } from "./op.js";
@@ -60,7 +61,7 @@ export function findFakeQuant(graph: Graph, constant: (n: Node) => ValueMeta): M
     if (q.intAttribute("block_size", 0) !== 0 || q.intAttribute("output_dtype", 0) !== 0) continue;
     result.set(dq, { args: [...q.args] });
   }
-  const outputs = new Set(graph.outputs);
+  const outputs = keptValues(graph);
   for (const q of graph.calls("QuantizeLinear")) {
     if (!outputs.has(q) && q.users.size > 0 && [...q.users].every((u) => result.has(u) && u.args[0] === q)) result.set(q, "skip");
   }

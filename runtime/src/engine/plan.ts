@@ -11,7 +11,7 @@ import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
 import { fakeQuantOp } from "./ops/quant.js";
 import { findElementwiseChains, type FusedChain } from "./fusion-eltwise.js";
 import { findRewrites, type Rewrite } from "./rewrite.js";
-import { implicitInputs, subgraphsOf } from "../graph/subgraph-scope.js";
+import { implicitInputs, keptValues, subgraphsOf } from "../graph/subgraph-scope.js";
 import { SubgraphRunner } from "./subgraph-runner.js";
 
 /**
@@ -146,9 +146,10 @@ export class Plan {
     const multi = new Map<Node, number[]>();
     const fused = new Map<Node, Node>();
     const fusedInto = new Map<Node, Clamp>();
+    const kept = keptValues(graph);
     for (const node of graph.calls()) {
       const def = lookupOp(node);
-      if (!def?.fusesClamp || node.users.size !== 1 || graph.outputs.includes(node)) continue;
+      if (!def?.fusesClamp || node.users.size !== 1 || kept.has(node)) continue;
       const user = [...node.users][0]!;
       if (user.kind !== "call" || user.args[0] !== node) continue;
       const clamp = constClampOf(user, shared.opset, (n) => shared.constantMeta(n));

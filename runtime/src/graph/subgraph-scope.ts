@@ -1,5 +1,6 @@
 import type { onnx } from "../onnx/proto.js";
 import type { Node } from "./node.js";
+import type { Graph } from "./graph.js";
 
 /** The subgraphs a node's attributes hold (an If's branches, a Loop's or Scan's body). */
 export function subgraphsOf(attributes: Iterable<onnx.IAttributeProto>): onnx.IGraphProto[] {
@@ -42,4 +43,19 @@ export function implicitInputs(node: Node, producerOf: (name: string) => Node | 
     }
   }
   return values;
+}
+
+/** The values of `graph` that some node's subgraphs read by name. */
+export function valuesReadByName(graph: Graph): Node[] {
+  const values = new Set<Node>();
+  for (const node of graph.calls()) for (const v of implicitInputs(node, (name) => graph.producerOf(name))) values.add(v);
+  return [...values];
+}
+
+/**
+ * The values a pass that fuses or removes nodes must keep as they are: the graph's outputs, and the values its
+ * subgraphs read by name (which no node lists as an argument).
+ */
+export function keptValues(graph: Graph): Set<Node> {
+  return new Set([...graph.outputs, ...valuesReadByName(graph)]);
 }

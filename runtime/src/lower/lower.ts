@@ -1,6 +1,7 @@
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
 import { cloneModel } from "../model-clone.js";
+import { valuesReadByName } from "../graph/subgraph-scope.js";
 import { stringAttribute } from "../onnx/attributes.js";
 import { isQdqOp } from "../onnx/qdq-ops.js";
 import { QKIT_DOMAIN, qkitArgs } from "../qkit-ops/schema.js";
@@ -44,6 +45,10 @@ export function isQdqModel(model: Model): boolean {
 export function lowerWithReport(model: Model): { model: Model; report: LoweringReport } {
   const out = cloneModel(model);
   const graph = out.graph;
+  // Values that subgraphs read by name stay as they are, as outputs do: lowering treats them as outputs meanwhile.
+  const declaredOutputs = graph.outputs.length;
+  const readByName = valuesReadByName(graph).filter((v) => !graph.outputs.includes(v));
+  if (readByName.length > 0) graph.outputs = [...graph.outputs, ...readByName];
   const nodes: LoweredNode[] = [];
   const fusedInto = new Map<Node, string>();
   const opset = out.opset() ?? 17;
@@ -120,6 +125,7 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
     }
   }
   removeDead(graph);
+  if (readByName.length > 0) graph.outputs = graph.outputs.slice(0, declaredOutputs);
   out.importDomainIfUsed(QKIT_DOMAIN, 1);
   graph.lint();
   const lowered = nodes.filter((n) => n.loweredAs).length;
