@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { createSession, onnx, Tensor } from "../src/tooling.js";
 import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
+import { assertRunsAsOrt } from "./helpers/runs-as-ort.js";
 
 const ort = createRequire(__filename)("onnxruntime-node") as typeof import("onnxruntime-node");
 const A = onnx.AttributeProto.AttributeType;
@@ -52,30 +53,11 @@ function middleGraph(): Uint8Array {
   }, { opset: 13 });
 }
 
-async function assertAsOrt(bytes: Uint8Array, inputs: Float32Array[], dims: number[], threads: number): Promise<void> {
-  const reference = await ort.InferenceSession.create(bytes);
-  const session = await createSession(bytes, { threads });
-  try {
-    // The same session over inputs whose outputs take different shapes, and back: each shape has its own plan after the cut.
-    for (const data of [...inputs, inputs[0]!]) {
-      const want = await reference.run({ x: new ort.Tensor("float32", data, dims) });
-      const got = await session.run({ x: new Tensor("float32", data, dims) });
-      for (const name of reference.outputNames) {
-        assert.deepEqual(got[name]!.dims, want[name]!.dims, `${name}: shape (${threads} threads)`);
-        const g = Array.from(got[name]!.data as ArrayLike<number | bigint>, Number);
-        const w = Array.from(want[name]!.data as ArrayLike<number | bigint>, Number);
-        g.forEach((v, i) => assert.ok(Math.abs(v - w[i]!) <= 1e-5 * Math.max(1, Math.abs(w[i]!)), `${name}[${i}]: ${v} vs ${w[i]} (${threads} threads)`));
-      }
-    }
-  } finally {
-    await session.release();
-  }
-}
 
 test("NonZero, Compress and Unique in the middle of a graph run as in onnxruntime, for inputs whose outputs differ in shape", async () => {
   const bytes = middleGraph();
   const inputs = [seededValues(30, 1, -1, 1), seededValues(30, 2, -0.5, 0.4), seededValues(30, 3, -1, 0.1)];
-  for (const threads of [1, 2]) await assertAsOrt(bytes, inputs, [5, 6], threads);
+  await assertRunsAsOrt(bytes, inputs.map((data) => ({ x: { data, dims: [5, 6] } })));
 });
 
 test("NonMaxSuppression over two batches and three classes (corner and center boxes) selects what onnxruntime selects", async () => {
@@ -158,5 +140,5 @@ test("Range, TopK, Reshape and Pad that take sizes and values computed from the 
     output: [valueInfo("steps", "int64", ["k"]), valueInfo("column", "float32", ["k", 1]), valueInfo("topIndex", "int64", ["k"]), valueInfo("padded", "float32", [6, 7])],
   }, { opset: 13 });
   const inputs = [seededValues(24, 21, -1, 1), seededValues(24, 22, -1, 0.2), seededValues(24, 23, -0.1, 1)];
-  for (const threads of [1, 2]) await assertAsOrt(bytes, inputs, [4, 6], threads);
+  await assertRunsAsOrt(bytes, inputs.map((data) => ({ x: { data, dims: [4, 6] } })));
 });
