@@ -24,13 +24,14 @@ import { detOps } from "./det.js";
 import { reverseSequenceOps } from "./reverse-sequence.js";
 import { controlFlowOps } from "./control-flow.js";
 import { roiAlignOps } from "./roi-align.js";
+import { signalOps } from "./signal.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
   ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
   ...recurrentOps, ...einsumOps, ...gridSampleOps, ...maxUnpoolOps, ...dataDependentOps,
-  ...windowOps, ...detOps, ...reverseSequenceOps, ...controlFlowOps, ...roiAlignOps,
+  ...windowOps, ...detOps, ...reverseSequenceOps, ...controlFlowOps, ...roiAlignOps, ...signalOps,
 }));
 
 /** A default-domain operator by type. */

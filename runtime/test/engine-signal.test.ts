@@ -1,0 +1,49 @@
+import { test } from "node:test";
+import { onnx } from "../src/tooling.js";
+import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
+import { assertRunsAsOrt } from "./helpers/runs-as-ort.js";
+
+const A = onnx.AttributeProto.AttributeType;
+const int64 = (name: string, values: number[], dims: number[]) => new onnx.TensorProto({ name, dataType: 7, dims, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
+const floats = (name: string, values: number[], dims: number[]) => new onnx.TensorProto({ name, dataType: 1, dims, rawData: new Uint8Array(Float32Array.from(values).buffer) });
+
+/**
+ * An audio front-end as exporters write it: a Hann-windowed STFT, the power spectrum, a mel filter bank from
+ * MelWeightMatrix, and its log; against onnxruntime-node.
+ */
+test("STFT → power → MelWeightMatrix → Log (a log-mel front-end) runs as in onnxruntime", async () => {
+  const bytes = modelBytes({
+    name: "log-mel",
+    node: [
+      node("HannWindow", ["frameLength"], ["window"]),
+      node("STFT", ["audio", "step", "window"], ["spectrum"]),
+      node("Mul", ["spectrum", "spectrum"], ["squares"]),
+      node("ReduceSum", ["squares", "last"], ["power"], [{ name: "keepdims", type: A.INT, i: 0 }]),
+      node("MelWeightMatrix", ["mels", "frameLength", "rate", "low", "high"], ["filters"]),
+      node("MatMul", ["power", "filters"], ["mel"]),
+      node("Add", ["mel", "floor"], ["safe"]),
+      node("Log", ["safe"], ["y"]),
+    ],
+    initializer: [int64("frameLength", [64], []), int64("step", [16], []), int64("last", [-1], [1]), int64("mels", [10], []),
+      int64("rate", [8000], []), floats("low", [20], []), floats("high", [3800], []), floats("floor", [1e-6], [])],
+    input: [valueInfo("audio", "float32", [2, 400, 1])],
+    output: [valueInfo("y", "float32", [2, 22, 10])],
+  }, { opset: 17 });
+  const audio = seededValues(800, 3, -1, 1).map((v, i) => v * 0.3 + Math.sin(i * 0.21));
+  await assertRunsAsOrt(bytes, [{ audio: { data: audio, dims: [2, 400, 1] } }]);
+});
+
+/** DFT at opset 20 (axis as an input), forward on a complex signal along axis 1 with padding, and inverse. */
+test("DFT forward (padded, complex) and inverse along a chosen axis runs as in onnxruntime", async () => {
+  const bytes = modelBytes({
+    name: "dft",
+    node: [
+      node("DFT", ["x", "length", "axis"], ["spectrum"]),
+      node("DFT", ["spectrum", "", "axis"], ["back"], [{ name: "inverse", type: A.INT, i: 1 }]),
+    ],
+    initializer: [int64("length", [12], []), int64("axis", [1], [])],
+    input: [valueInfo("x", "float32", [2, 9, 3, 2])],
+    output: [valueInfo("spectrum", "float32", [2, 12, 3, 2]), valueInfo("back", "float32", [2, 12, 3, 2])],
+  }, { opset: 20 });
+  await assertRunsAsOrt(bytes, [{ x: { data: seededValues(2 * 9 * 3 * 2, 9, -1, 1), dims: [2, 9, 3, 2] } }]);
+});
