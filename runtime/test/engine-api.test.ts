@@ -31,13 +31,13 @@ test("Tensor checks its data against type and dims", () => {
 test("an unsupported operator is refused when the session is created, naming the node", async () => {
   const bytes = modelBytes({
     name: "g",
-    node: [node("Relu", ["x"], ["r"], [], "relu"), node("Det", ["r"], ["y"], [], "the_det")],
+    node: [node("Relu", ["x"], ["r"], [], "relu"), node("Bernoulli", ["r"], ["y"], [], "the_coin")],
     input: [valueInfo("x", "float32", [2, 2])],
-    output: [valueInfo("y", "float32", [])],
+    output: [valueInfo("y", "float32", [2, 2])],
   });
   await assert.rejects(createSession(bytes), (e: unknown) => {
     assert.ok(e instanceof UnsupportedOperatorError);
-    assert.match(e.message, /node 'the_det': Det is not supported/);
+    assert.match(e.message, /node 'the_coin': Bernoulli is not supported/);
     assert.equal(e.message.includes("\n"), false);
     return true;
   });

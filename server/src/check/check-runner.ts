@@ -129,18 +129,24 @@ export class CheckRunner {
    */
   #track(worker: Sandbox, key: string, reused: boolean): Spare & { arm(): void } {
     let deadline: NodeJS.Timeout | undefined;
+    let answered = false;
     const spare: Spare & { arm(): void } = {
       key,
       worker,
       ready: Promise.resolve({ kind: "model-error", message: "" }),
       isReady: false,
       reused,
-      arm: () => (deadline = setTimeout(() => worker.terminate(), REUSE_READY_MS)),
+      // An answer that came before the arming (in the same read as the result, on a busy machine) leaves nothing to
+      // wait for: a deadline set then would stop the worker in the middle of the next check.
+      arm: () => {
+        if (!answered) deadline = setTimeout(() => worker.terminate(), REUSE_READY_MS);
+      },
     };
     spare.ready = new Promise<WorkerMessage>((resolve) => {
       const onMessage = (message: unknown) => {
         const m = message as WorkerMessage;
         if (m.kind === "ready" || m.kind === "model-error" || m.kind === "spent") {
+          answered = true;
           worker.off("message", onMessage);
           clearTimeout(deadline);
           spare.isReady = m.kind === "ready";
