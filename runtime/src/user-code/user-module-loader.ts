@@ -63,7 +63,9 @@ export class UserModuleLoader {
     const cached = this.#cache.get(file);
     if (cached) return cached;
     const code = this.#code(file);
-    const mod = new Module(file, module);
+    // No parent: Node would list the module among the loader's children, keeping every quantizer ever loaded
+    // reachable from the module cache (and marking the check sandbox that loaded it as changed).
+    const mod = new Module(file);
     mod.filename = file;
     mod.paths = (Module as ModuleInternals)._nodeModulePaths(path.dirname(file));
     mod.require = ((request: string) => this.#require(request, file)) as NodeJS.Require;
