@@ -189,9 +189,7 @@ export class Plan {
         }
         if (resume.done.has(node)) continue;
       }
-      if (node.kind === "call" && !fused.has(node) && !(fakeQuant.get(node) ?? rewrites.get(node) ?? chains.get(node)) && lookupOp(node)?.evaluate &&
-        (implicit.has(node) || subgraphsOf(node.attributes.values()).length > 0 ||
-          !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined))) {
+      if (node.kind === "call" && !fused.has(node) && !(fakeQuant.get(node) ?? rewrites.get(node) ?? chains.get(node)) && this.#evaluatedAtRun(node, slotOf)) {
         // Its output shapes are known only once it runs: this plan ends here.
         cut = node;
         break;
@@ -243,6 +241,16 @@ export class Plan {
     this.#bind();
   }
 
+  /**
+   * Whether the node computes its outputs at run time from values (`evaluate`): one with subgraphs always (they read
+   * values by name), one whose output shapes depend on its inputs unless they are all constants.
+   */
+  #evaluatedAtRun(node: Node, slotOf: ReadonlyMap<Node, number>): boolean {
+    if (!lookupOp(node)?.evaluate) return false;
+    if (this.#implicit.has(node) || subgraphsOf(node.attributes.values()).length > 0) return true;
+    return !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined);
+  }
+
   /** The node's inputs computed at run time that are small enough to plan the rest of the graph for their values. */
   #runtimeSmallInputs(node: Node, slotOf: ReadonlyMap<Node, number>): Node[] {
     return node.args.filter((a): a is Node => {
@@ -257,8 +265,7 @@ export class Plan {
     const def = lookupOp(node)!;
     const ctx = this.#context(node, undefined);
     // Evaluated here when its outputs' shapes depend on its inputs; otherwise it waits for the values it needs.
-    const evaluated = def.evaluate !== undefined && (this.#implicit.has(node) || subgraphsOf(node.attributes.values()).length > 0 ||
-      !node.args.every((a) => !a || this.slots[slotOf.get(a) ?? -1]?.meta.value !== undefined));
+    const evaluated = this.#evaluatedAtRun(node, slotOf);
     // Nodes still to run that read values by name from their subgraphs read them as surely as their inputs.
     const readByName = new Set<Node>();
     for (const [user, values] of this.#implicit) if (!computed.has(user)) for (const v of values) readByName.add(v);
