@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { calibrate, convert, createSession, loadModel, loadQuantizer, onnx, prepare, runCheck, serializeModel, Tensor } from "../src/tooling.js";
+import { calibrate, convert, createSession, loadModel, loadQuantizer, lowerWithReport, onnx, prepare, runCheck, serializeModel, Tensor } from "../src/tooling.js";
 import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
+import { assertCoverageAgreesWithLowering } from "./helpers/coverage-lowering.js";
 
 const ort = createRequire(__filename)("onnxruntime-node") as typeof import("onnxruntime-node");
 const A = onnx.AttributeProto.AttributeType;
@@ -60,3 +61,16 @@ for (const builtin of ["xnnpack", "x86", "ort-qdq"]) {
     }
   });
 }
+
+test("lowering says why a convolution whose output a subgraph reads stays float32, and check's coverage agrees", async () => {
+  const loaded = await loadModel(model(), { name: "quantized-if.onnx" });
+  const { coverage } = runCheck(loaded, loadQuantizer("xnnpack").quantizer);
+  const prepared = prepare(loaded, loadQuantizer("xnnpack").quantizer);
+  await calibrate(prepared, [{ x: new Tensor("float32", seededValues(192, 1, -1, 1), [1, 3, 8, 8]) }]);
+  const { report } = lowerWithReport(convert(prepared));
+  assertCoverageAgreesWithLowering(coverage, report);
+  const conv = report.nodes.find((n) => n.name === "Conv_features");
+  assert.ok(conv, "the first convolution is in the report");
+  assert.match(conv.reason ?? "", /a subgraph \(an If branch, a Loop or Scan body\) reads its float32 output by name/);
+  assert.ok(report.nodes.some((n) => n.name === "Conv_c2" && n.loweredAs), "the convolution after the If lowers");
+});

@@ -4,6 +4,7 @@
 // int8 exactly where `qkit inspect --lowered` does.
 import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
+import { valuesReadByName } from "../graph/subgraph-scope.js";
 import { findElementwiseChains } from "../engine/fusion-eltwise.js";
 import type { ValueMeta } from "../engine/op.js";
 import { tensorDataType, tensorValues } from "../onnx/tensor-data.js";
@@ -29,15 +30,28 @@ function edgeQuantized(node: Node, arg: Node): boolean {
   return isSpec(annotationOf(node)?.inputQspecMap.get(arg)) || (arg.kind !== "parameter" && isSpec(annotationOf(arg)?.outputQspec));
 }
 
+const readByNameIn = new WeakMap<Graph, Set<Node>>();
+
+/**
+ * Whether a subgraph reads the value by name: lower() keeps it float32, as it keeps graph outputs. The checker
+ * annotates a graph it does not change, so the set is worked out once per graph.
+ */
+function readByName(node: Node): boolean {
+  let values = readByNameIn.get(node.graph);
+  if (!values) readByNameIn.set(node.graph, (values = new Set(valuesReadByName(node.graph))));
+  return values.has(node);
+}
+
 /** The output goes through a QuantizeLinear before anything reads it. */
 function outputQuantized(node: Node): boolean {
+  if (readByName(node)) return false;
   if (isSpec(annotationOf(node)?.outputQspec)) return true;
   if (node.users.size === 0 || node.graph.outputs.includes(node)) return false;
   return [...node.users].every((u) => isSpec(annotationOf(u)?.inputQspecMap.get(node)));
 }
 
 function onlyUser(node: Node): Node | undefined {
-  return node.users.size === 1 && !node.graph.outputs.includes(node) ? [...node.users][0] : undefined;
+  return node.users.size === 1 && !node.graph.outputs.includes(node) && !readByName(node) ? [...node.users][0] : undefined;
 }
 
 /** A Relu/Clip after `node` that becomes its output clamp: its output is quantized, `node`'s is not. */

@@ -49,6 +49,7 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
   const declaredOutputs = graph.outputs.length;
   const readByName = valuesReadByName(graph).filter((v) => !graph.outputs.includes(v));
   if (readByName.length > 0) graph.outputs = [...graph.outputs, ...readByName];
+  for (const value of readByName) value.meta.readByName = true;
   const nodes: LoweredNode[] = [];
   const fusedInto = new Map<Node, string>();
   const opset = out.opset() ?? 17;

@@ -150,7 +150,8 @@ export function clipBounds(node: Node): { lo: number; hi: number } | undefined {
 export function quantizedOutput(node: Node, fuseActivation: boolean): Match<QuantizedOutput> {
   let users = onlyUser(node);
   if (!users) {
-    return node.graph.outputs.includes(node) ? "its output is a float32 output of the model; quantize it (an output spec) to run this node in int8 and dequantize only the result"
+    return node.meta.readByName === true ? "a subgraph (an If branch, a Loop or Scan body) reads its float32 output by name; only the nodes after it can run in int8"
+      : node.graph.outputs.includes(node) ? "its output is a float32 output of the model; quantize it (an output spec) to run this node in int8 and dequantize only the result"
       : `its output goes to ${node.users.size} consumers that do not all read it quantized; quantize its output (an output spec) so that they do`;
   }
   let activation: Node | undefined;
