@@ -13,6 +13,7 @@ import { findElementwiseChains, type FusedChain } from "./fusion-eltwise.js";
 import { findRewrites, type Rewrite } from "./rewrite.js";
 import { implicitInputs, keptValues, subgraphsOf } from "../graph/subgraph-scope.js";
 import { SubgraphRunner } from "./subgraph-runner.js";
+import { PlanCache } from "./plan-cache.js";
 
 /**
  * Activations placed in the kernel-memory arena: float32, and the byte tensors of quantized operators (whose kernels
@@ -94,7 +95,7 @@ interface Cut {
   /** Every node this plan and the ones before it computed. */
   done: ReadonlySet<Node>;
   /** The plans of the rest of the graph, by the shapes of the node's outputs (at most MAX_CONTINUATIONS). */
-  next: Map<string, Plan>;
+  next: PlanCache<Plan>;
 }
 
 /** What a plan that resumes after a data-dependent node starts from. */
@@ -283,7 +284,7 @@ export class Plan {
       ? Array.from({ length: node.outputNames?.length ?? 0 }, (_, i) => [...node.users].find((u) => u.kind === "getitem" && u.index === i))
       : [node];
     return {
-      node, inputs, outer, outputNodes, carried, next: new Map(),
+      node, inputs, outer, outputNodes, carried, next: new PlanCache(MAX_CONTINUATIONS),
       asConstants: new Set(evaluated ? [] : this.#runtimeSmallInputs(node, slotOf)),
       evaluate: !evaluated ? undefined : (ins) => {
         try {
@@ -544,8 +545,7 @@ export class Plan {
     if (timing && cut.evaluate) timing.record(this, this.steps.length, start!, timing.now());
     let key = outs.map((o) => `${o.dtype}[${o.dims.join(",")}]`).join(" ");
     for (const [node, slot] of cut.carried) if (cut.asConstants.has(node)) key += ` ${node.valueName}=${Array.from(this.#values[slot]!.data as ArrayLike<unknown>, String).join(",")}`;
-    let next = cut.next.get(key);
-    if (!next) {
+    const next = cut.next.get(key, () => {
       const entries = new Map<Node, ValueMeta>();
       for (const [node, slot] of cut.carried) {
         const meta = this.slots[slot]!.meta;
@@ -554,14 +554,8 @@ export class Plan {
         entries.set(node, value !== undefined ? { dtype: meta.dtype, dims: meta.dims, value } : { dtype: meta.dtype, dims: meta.dims });
       }
       cut.outputNodes.forEach((node, i) => { if (node) entries.set(node, { dtype: outs[i]!.dtype, dims: outs[i]!.dims }); });
-      if (cut.next.size >= MAX_CONTINUATIONS) {
-        const [oldest, old] = cut.next.entries().next().value as [string, Plan];
-        old.dispose();
-        cut.next.delete(oldest);
-      }
-      next = new Plan(this.shared, new Map(), { done: cut.done, entries });
-      cut.next.set(key, next);
-    }
+      return new Plan(this.shared, new Map(), { done: cut.done, entries });
+    });
     const feeds: Record<string, { readonly data: TensorData }> = {};
     for (const [node, slot] of cut.carried) feeds[node.valueName] = this.#values[slot]!;
     cut.outputNodes.forEach((node, i) => { if (node) feeds[node.valueName] = outs[i]!; });
@@ -594,7 +588,6 @@ export class Plan {
   }
 
   dispose(): void {
-    for (const next of this.#cut?.next.values() ?? []) next.dispose();
     this.#cut?.next.clear();
     for (const view of this.#owned) this.shared.k.free(view);
     this.#owned = [];

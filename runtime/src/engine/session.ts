@@ -9,6 +9,7 @@ import { InputMismatchError, NodeShapeError, UnsupportedOperatorError, Unsupport
 import type { ValueMeta } from "./op.js";
 import { Plan, type PlanShared } from "./plan.js";
 import { createPlanShared } from "./plan-shared.js";
+import { PlanCache } from "./plan-cache.js";
 import type { Profile } from "./profile.js";
 import { Profiler } from "./profiler.js";
 import { lookupOp } from "./ops/registry.js";
@@ -55,8 +56,7 @@ export class InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly #shared: PlanShared;
-  readonly #plans = new Map<string, Plan>();
-  readonly #maxPlans: number;
+  readonly #plans: PlanCache<Plan>;
   readonly #profileAll: boolean;
   readonly #profiler = new Profiler();
   /** The plan of the last run and the feeds' metas it was made for: what a steady run loop hits. */
@@ -98,7 +98,7 @@ export class InferenceSession {
     }
     this.inputNames = this.#inputs.map((n) => n.valueName);
     this.outputNames = graph.outputs.map((n) => n.valueName);
-    this.#maxPlans = Math.max(1, options.maxPlans ?? 4);
+    this.#plans = new PlanCache(Math.max(1, options.maxPlans ?? 4));
     this.#profileAll = options.enableProfiling === true;
     this.#owned = [];
     this.#shared = createPlanShared(model, kernels, this.#owned);
@@ -198,18 +198,7 @@ export class InferenceSession {
     if (last && this.#fits(last, feeds)) return last;
     const metas = this.#validate(feeds);
     const key = planKey(metas);
-    let plan = this.#plans.get(key);
-    if (plan) {
-      this.#plans.delete(key);
-    } else {
-      plan = new Plan(this.#shared, metas);
-      if (this.#plans.size >= this.#maxPlans) {
-        const [oldest, old] = this.#plans.entries().next().value as [string, Plan];
-        old.dispose();
-        this.#plans.delete(oldest);
-      }
-    }
-    this.#plans.set(key, plan);
+    const plan = this.#plans.get(key, () => new Plan(this.#shared, metas));
     this.#last = plan;
     this.#lastMetas = metas;
     return plan;
@@ -242,11 +231,10 @@ export class InferenceSession {
     const feeds = this.#widened(given);
     const metas = this.#validate(feeds);
     const key = planKey(metas);
-    return this.#plans.get(key)!;
+    return this.#plans.peek(key)!;
   }
 
   async release(): Promise<void> {
-    for (const plan of this.#plans.values()) plan.dispose();
     this.#plans.clear();
     this.#last = undefined;
     for (const view of this.#owned) this.kernels.free(view);

@@ -7,6 +7,7 @@ import type { Kernels } from "./kernels/kernels.js";
 import type { RtValue, Subgraph, ValueMeta } from "./op.js";
 import type { Plan, PlanShared } from "./plan.js";
 import { createPlanShared } from "./plan-shared.js";
+import { PlanCache } from "./plan-cache.js";
 import type { TensorData } from "./tensor.js";
 
 /** Plans kept per subgraph (one per signature of its inputs). */
@@ -22,7 +23,7 @@ export class SubgraphRunner implements Subgraph {
   readonly outerNames: string[];
   readonly #shared: PlanShared;
   readonly #outputs: string[];
-  readonly #plans = new Map<string, Plan>();
+  readonly #plans = new PlanCache<Plan>(MAX_PLANS);
 
   constructor(proto: onnx.IGraphProto, kernels: Kernels, opset: number, owned: Float32Array[],
     private readonly makePlan: (shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>) => Plan) {
@@ -47,16 +48,7 @@ export class SubgraphRunner implements Subgraph {
       feeds[name] = v;
       key += `${name}:${v.dtype}[${v.dims.join(",")}] `;
     }
-    let plan = this.#plans.get(key);
-    if (!plan) {
-      if (this.#plans.size >= MAX_PLANS) {
-        const [oldest, old] = this.#plans.entries().next().value as [string, Plan];
-        old.dispose();
-        this.#plans.delete(oldest);
-      }
-      plan = this.makePlan(this.#shared, metas);
-      this.#plans.set(key, plan);
-    }
+    const plan = this.#plans.get(key, () => this.makePlan(this.#shared, metas));
     plan.run(feeds);
     // The plan's buffers hold the next run's values: the caller gets copies.
     const byName = new Map(plan.outputs);

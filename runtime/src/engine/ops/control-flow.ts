@@ -1,6 +1,6 @@
 import type { OpDef, PrepareContext, RtValue } from "../op.js";
 import { arrayFor, type TensorData } from "../tensor.js";
-import { reader, sizeOf } from "./util.js";
+import { reader, requireInput, sizeOf } from "./util.js";
 
 /**
  * Control flow: If runs one of its branches, Loop its body until the trip count or the condition ends it, Scan its
@@ -41,7 +41,7 @@ const loop = controlFlow((inputs, ctx, outer) => {
   const maxTrips = inputs[0] ? scalar(inputs[0], "the trip count M", ctx) : undefined;
   let condition = inputs[1] ? scalar(inputs[1], "the condition", ctx) !== 0 : true;
   if (maxTrips === undefined && !inputs[1]) ctx.fail("has neither a trip count nor a condition: it would not end");
-  let carried: RtValue[] = inputs.slice(2).map((v, i) => v ?? ctx.fail(`loop-carried value ${i} is missing`));
+  let carried: RtValue[] = inputs.slice(2).map((v, i) => requireInput(v, i + 2, ctx));
   const scans: RtValue[][] = [];
   let trip = 0;
   for (; (maxTrips === undefined || trip < maxTrips) && condition; trip++) {
@@ -85,7 +85,7 @@ const scan = controlFlow((inputs, ctx, outer) => {
   const scanCount = ctx.node.intAttribute("num_scan_inputs", 0);
   const stateCount = inputs.length - scanCount;
   if (scanCount < 1 || stateCount < 0) ctx.fail(`num_scan_inputs is ${scanCount} for ${inputs.length} inputs`);
-  const values = inputs.map((v, i) => v ?? ctx.fail(`input ${i} is missing`));
+  const values = inputs.map((v, i) => requireInput(v, i, ctx));
   const axisOf = (list: number[] | undefined, i: number, rank: number) => {
     const axis = list?.[i] ?? 0;
     return axis < 0 ? axis + rank : axis;

@@ -1,6 +1,6 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { arrayFor, type TensorData } from "../tensor.js";
-import { normAxis, reader, sizeOf } from "./util.js";
+import { normAxis, reader, requireInput, sizeOf } from "./util.js";
 
 /**
  * Operators whose output shapes depend on their input values. Each is an `evaluate` over the inputs' values; the plan
@@ -30,14 +30,10 @@ function gather(x: RtValue, picks: readonly number[], dims: number[]): RtValue {
   return { dtype: x.dtype, dims, data: out as unknown as TensorData };
 }
 
-function required(value: RtValue | undefined, index: number, ctx: PrepareContext): RtValue {
-  if (!value) ctx.fail(`input ${index} is required`);
-  return value;
-}
 
 /** NonZero: the indices of the non-zero elements, one row per axis, in row-major order. */
 const nonZero = dataDependent((inputs, ctx) => {
-  const x = required(inputs[0], 0, ctx);
+  const x = requireInput(inputs[0], 0, ctx);
   // A scalar counts as one element along one axis, as NumPy's nonzero reads it.
   const dims = x.dims.length === 0 ? [1] : x.dims;
   const r = reader(x.data);
@@ -58,8 +54,8 @@ const nonZero = dataDependent((inputs, ctx) => {
 
 /** Compress: the slices along `axis` (or the elements of the flattened input) whose condition is true. */
 const compress = dataDependent((inputs, ctx) => {
-  const x = required(inputs[0], 0, ctx);
-  const condition = required(inputs[1], 1, ctx);
+  const x = requireInput(inputs[0], 0, ctx);
+  const condition = requireInput(inputs[1], 1, ctx);
   if (condition.dims.length !== 1) ctx.fail(`condition must be 1-D, got [${condition.dims.join(", ")}]`);
   const keep = reader(condition.data);
   const axisAttr = ctx.node.attributes.has("axis") ? ctx.node.intAttribute("axis", 0) : undefined;
@@ -86,7 +82,7 @@ const compress = dataDependent((inputs, ctx) => {
  * the index of each one's first occurrence, each input element's index into them, and their counts.
  */
 const unique = dataDependent((inputs, ctx) => {
-  const x = required(inputs[0], 0, ctx);
+  const x = requireInput(inputs[0], 0, ctx);
   if (Array.isArray(x.data)) ctx.unsupported("on strings");
   const sorted = ctx.node.intAttribute("sorted", 1) !== 0;
   const axisAttr = ctx.node.attributes.has("axis") ? ctx.node.intAttribute("axis", 0) : undefined;
@@ -137,8 +133,8 @@ const unique = dataDependent((inputs, ctx) => {
  * kept unless it overlaps a kept one by more than the IoU threshold, up to the count per class; as ONNX Runtime.
  */
 const nonMaxSuppression = dataDependent((inputs, ctx) => {
-  const boxes = required(inputs[0], 0, ctx);
-  const scores = required(inputs[1], 1, ctx);
+  const boxes = requireInput(inputs[0], 0, ctx);
+  const scores = requireInput(inputs[1], 1, ctx);
   if (boxes.dims.length !== 3 || boxes.dims[2] !== 4) ctx.fail(`boxes must be [batches, boxes, 4], got [${boxes.dims.join(", ")}]`);
   if (scores.dims.length !== 3 || scores.dims[0] !== boxes.dims[0] || scores.dims[2] !== boxes.dims[1]) {
     ctx.fail(`scores must be [batches, classes, boxes] = [${boxes.dims[0]}, C, ${boxes.dims[1]}], got [${scores.dims.join(", ")}]`);

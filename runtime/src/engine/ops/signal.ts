@@ -1,7 +1,6 @@
 import type { OpDef, PrepareContext, ValueMeta } from "../op.js";
-import { dataTypeFromCode } from "../../onnx/data-type.js";
 import { arrayFor } from "../tensor.js";
-import { constNumbers, normAxis, requireInput, sizeOf, writer } from "./util.js";
+import { constNumbers, normAxis, outputDataType, requireInput, sizeOf, writer } from "./util.js";
 
 /**
  * The signal operators of opset 17: DFT (opset 20's too), STFT and MelWeightMatrix. Transforms are computed in float64
@@ -142,9 +141,7 @@ const melWeightMatrix: OpDef = {
   prepare(inputs, ctx) {
     const [mels, dftLength, sampleRate, low, high] = [0, 1, 2, 3, 4].map((i) =>
       constNumbers(inputs[i], ["num_mel_bins", "dft_length", "sample_rate", "lower_edge_hertz", "upper_edge_hertz"][i]!, ctx)[0]!) as [number, number, number, number, number];
-    const code = ctx.node.intAttribute("output_datatype", 1);
-    const dtype = dataTypeFromCode(code) ?? "string";
-    if (dtype === "string" || dtype === "bool") ctx.unsupported(`with output_datatype ${code}`);
+    const dtype = outputDataType(ctx);
     const spectrogramBins = Math.floor(dftLength / 2) + 1;
     const toMel = (hz: number) => 2595 * Math.log10(1 + hz / 700);
     const lowMel = toMel(low);

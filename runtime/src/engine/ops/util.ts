@@ -1,4 +1,4 @@
-import type { DataType } from "../../onnx/data-type.js";
+import { dataTypeFromCode, type DataType } from "../../onnx/data-type.js";
 import type { PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { TensorData } from "../tensor.js";
 
@@ -85,9 +85,17 @@ export function copyInto(dst: RtValue, src: RtValue): void {
   (dst.data as unknown as { set(a: ArrayLike<unknown>): void }).set(src.data as ArrayLike<unknown>);
 }
 
-export function requireInput(meta: ValueMeta | undefined, index: number, ctx: PrepareContext): ValueMeta {
+export function requireInput<T extends ValueMeta | RtValue>(meta: T | undefined, index: number, ctx: PrepareContext): T {
   if (!meta) ctx.fail(`input ${index} is required`);
   return meta;
+}
+
+/** The numeric element type an `output_datatype` attribute (default float) names, as the generator operators take it. */
+export function outputDataType(ctx: PrepareContext): DataType {
+  const code = ctx.node.intAttribute("output_datatype", 1);
+  const dtype = dataTypeFromCode(code);
+  if (dtype === undefined || dtype === "string" || dtype === "bool") return ctx.unsupported(`with output_datatype ${code}`);
+  return dtype;
 }
 
 export function requireFloat32(meta: ValueMeta, what: string, ctx: PrepareContext): void {

@@ -1,7 +1,6 @@
 import type { OpDef } from "../op.js";
-import { dataTypeFromCode } from "../../onnx/data-type.js";
 import { arrayFor } from "../tensor.js";
-import { constNumbers, writer } from "./util.js";
+import { constNumbers, outputDataType, writer } from "./util.js";
 
 /**
  * The window generators of the signal operators (opset 17): `size` values of a cosine sum, periodic (over size
@@ -13,9 +12,7 @@ function cosineWindow(coefficients: readonly number[]): OpDef {
     prepare(inputs, ctx) {
       const size = constNumbers(inputs[0], "size", ctx)[0]!;
       if (!Number.isInteger(size) || size < 0) ctx.fail(`size must be a whole number ≥ 0, got ${size}`);
-      const code = ctx.node.intAttribute("output_datatype", 1);
-      const dtype = dataTypeFromCode(code) ?? "string";
-      if (dtype === "string" || dtype === "bool") ctx.unsupported(`with output_datatype ${code}`);
+      const dtype = outputDataType(ctx);
       const periodic = ctx.node.intAttribute("periodic", 1) !== 0;
       const N = periodic ? size : size - 1;
       const data = arrayFor(dtype, size);
