@@ -145,7 +145,7 @@ test("fuzzed and crafted models: qkit exits 2 with one line, or runs a model ONN
       let ortRan = false;
       let ortError = "";
       try {
-        // ONNX Runtime reads opset 7 on; qkit reads opsets 1–6 as opset 7, so ONNX Runtime gets that form of them.
+        // ONNX Runtime reads opset 7 on; qkit reads opsets 1–6 as opset 10, so ONNX Runtime gets that form of them.
         const legacy = onnx.ModelProto.decode(bytes).opsetImport.some((o) => !o.domain && Number(o.version) < 7);
         const session = legacy
           ? await ort.InferenceSession.create(qkit.serializeModel(await qkit.loadModel(file)))

@@ -32,6 +32,7 @@ export function cloneModel(model: Model, rewrite?: (graph: onnx.IGraphProto) => 
   copy.source = model.source;
   copy.externalDataLocations = [...model.externalDataLocations];
   copy.sourceOpset = model.sourceOpset;
+  copy.opsetUpgradeBlocked = model.opsetUpgradeBlocked;
   return copy;
 }
 

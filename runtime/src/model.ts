@@ -29,8 +29,13 @@ export class Model {
   source = "<memory>";
   /** The external data files it was loaded with (relative locations); saving writes external data again when set. */
   externalDataLocations: string[] = [];
-  /** The default opset its file imported when that was 1–6, which qkit reads (and saves) as opset 7. */
+  /**
+   * The default opset its file imported when that was 1–9, which qkit reads (and saves) as opset 10, where
+   * QuantizeLinear exists (at its own opset, or opset 7 for one of opsets 1–6, when `opsetUpgradeBlocked` says why not).
+   */
   sourceOpset: number | undefined;
+  /** Why a model of opsets 7–9 kept its own opset: the node opset 10 cannot express. It then cannot be quantized. */
+  opsetUpgradeBlocked: string | undefined;
 
   constructor(public graph: Graph) {}
 

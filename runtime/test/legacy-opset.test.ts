@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { onnx, loadModel, loadQuantizer, runCheck, ModelLoadError } from "../src/tooling.js";
+import { onnx, loadModel, loadQuantizer, runCheck, prepare, calibrate, convert, serializeModel, Tensor, ModelLoadError } from "../src/tooling.js";
 import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
 import { runOrt, runQkit, type Feeds } from "./helpers/ort-run.js";
 
@@ -112,7 +112,7 @@ async function assertReadsAsModern(legacy: Uint8Array, modern: Uint8Array, feeds
     writeFileSync(file, modern);
     const expected = await runOrt(file, feeds);
     const model = await loadModel(legacy, { name: "legacy.onnx" });
-    assert.equal(model.opset(), 7, "read as opset 7");
+    assert.equal(model.opset(), 10, "read as opset 10");
     const got = await runQkit(model, feeds);
     assert.equal(got.length, expected.length);
     for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - expected[i]!) <= 1e-5 * Math.max(1, Math.abs(expected[i]!)), `output ${i}: ${got[i]} vs ${expected[i]}`);
@@ -156,10 +156,13 @@ test("a legacy node opset 7 cannot express is a one-line load error naming it", 
     /^add\.onnx: imports opset 6, and Add 'add1' broadcasts its second input from axis 1 over an input of unknown rank/.test(e.message));
 });
 
-test("quantizing an opset-6 model is refused at check time in the file's own terms", async () => {
+test("an opset-6 model quantizes: check is clean and the export imports opset 10", async () => {
   const model = await loadModel(convNetwork(true), { name: "legacy.onnx" });
-  const { findings } = runCheck(model, loadQuantizer("xnnpack").quantizer);
-  const error = findings.find((f) => f.code === "opset-before-qdq");
-  assert.ok(error, "opset-before-qdq");
-  assert.match(error.message, /^the model imports opset 6 \(read as opset 7\), and QuantizeLinear and DequantizeLinear need opset 10 or later/);
+  const { quantizer } = loadQuantizer("xnnpack");
+  assert.deepEqual(runCheck(model, quantizer).findings.filter((f) => f.severity === "error").map((f) => f.message), []);
+  const prepared = prepare(model, quantizer);
+  await calibrate(prepared, [{ x: new Tensor("float32", seededValues(2 * 3 * 36, 1, -2, 2), [2, 3, 6, 6]), gate: new Tensor("float32", seededValues(4, 2, 0.5, 1.5), [4]) }]);
+  const exported = await loadModel(serializeModel(convert(prepared)));
+  assert.equal(exported.opset(), 10);
+  assert.ok(exported.graph.calls("QuantizeLinear").length > 0);
 });

@@ -1,5 +1,5 @@
 import type { Node } from "../graph/node.js";
-import { DerivedQuantizationSpec, QuantizationSpec } from "../quantizer/specs.js";
+import { DerivedQuantizationSpec, QuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
 import { HistogramObserver } from "../observers/histogram.js";
 import { MinMaxObserver } from "../observers/min-max.js";
 import { PerChannelMinMaxObserver } from "../observers/per-channel-min-max.js";
@@ -65,8 +65,9 @@ export function getSymmetricQuantizationConfig(options: SymmetricConfigOptions =
 }
 
 /** An int32 bias whose scale per output channel is s_input · s_weight[c], zero point 0. */
-export function derivedBiasSpec(input: Node, weight: Node, node: Node, weightSpec: QuantizationSpec): DerivedQuantizationSpec {
-  const perChannel = !!weightSpec.qscheme && isPerChannel(weightSpec.qscheme);
+export function derivedBiasSpec(input: Node, weight: Node, node: Node, weightSpec: QuantizationSpecBase): DerivedQuantizationSpec {
+  // A weight that is an activation (a Gemm of two inputs) may share its producer's observer: per tensor.
+  const perChannel = weightSpec instanceof QuantizationSpec && !!weightSpec.qscheme && isPerChannel(weightSpec.qscheme);
   return new DerivedQuantizationSpec({
     derivedFrom: [[input, node], [weight, node]],
     deriveQparams: ([act, w]) => {

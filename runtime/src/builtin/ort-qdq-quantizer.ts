@@ -165,9 +165,12 @@ export class OrtQdqQuantizer extends Quantizer {
       }
       const input = node.args[0];
       const weight = inputs.find(([n]) => n === node.args[1] && n.kind === "parameter");
+      // Also when the second operand is an activation: ONNX Runtime's graph optimizer would quantize a float bias
+      // between quantized operands itself, with a Round node, which opsets before 11 lack (the model would not load).
+      const quantizedB = inputs.find(([n]) => n === node.args[1]);
       const bias = node.args[2];
-      if (WEIGHTED.has(node.opType) && isActivation(input) && weight && bias?.kind === "parameter") {
-        inputs.push([bias, derivedBiasSpec(input, weight[0], node, weight[1] as QuantizationSpec)]);
+      if (WEIGHTED.has(node.opType) && isActivation(input) && quantizedB && bias?.kind === "parameter" && bias.isFloatValue) {
+        inputs.push([bias, derivedBiasSpec(input, quantizedB[0], node, quantizedB[1])]);
       }
       if (inputs.length === 0) continue;
       const linearBiasAdd = node.opType === "MatMul" && isActivation(input) && weight ? linearBias(node) : undefined;

@@ -19,7 +19,7 @@ export interface LoadOptions extends ReadOptions {
  * and what is wrong.
  */
 export async function loadModel(pathOrBytes: string | Uint8Array, options: LoadOptions = {}): Promise<Model> {
-  const { proto, file, externalDataLocations, upgradedFrom } = await readModelFile(pathOrBytes, options);
+  const { proto, file, externalDataLocations, upgradedFrom, opsetUpgradeBlocked } = await readModelFile(pathOrBytes, options);
   let model: Model;
   try {
     model = new Model(graphFromOnnx(proto.graph!));
@@ -30,6 +30,7 @@ export async function loadModel(pathOrBytes: string | Uint8Array, options: LoadO
   model.source = file;
   model.externalDataLocations = externalDataLocations;
   model.sourceOpset = upgradedFrom;
+  model.opsetUpgradeBlocked = opsetUpgradeBlocked;
   model.irVersion = toNumber(proto.irVersion);
   model.opsetImports = proto.opsetImport.map((o) => ({ domain: o.domain ?? "", version: toNumber(o.version) }));
   model.producerName = proto.producerName;

@@ -4,13 +4,16 @@ import { onnx, toNumber } from "./proto.js";
 import { readExternalData } from "./external-data.js";
 import { validateModelProto } from "./validate.js";
 import { NATIVE_OPSET, upgradeLegacyOpset } from "./upgrade-legacy-opset.js";
+import { QDQ_OPSET, opset10Blocker, upgradeToOpset10 } from "./upgrade-opset-10.js";
 import { ModelLoadError, errorMessage } from "../errors.js";
 
 /** IR versions qkit reads: 3 (ONNX 1.0) to 11 (ONNX 1.18). */
 export const SUPPORTED_IR = { min: 3, max: 11 } as const;
 /**
- * Versions of the default (ai.onnx) opset qkit reads. Models of opsets 1–6 are rewritten into opset 7's form as they
- * are read (`upgrade-legacy-opset.ts`), so everything past the reader sees opset 7 or later.
+ * Versions of the default (ai.onnx) opset qkit reads. Models of opsets 1–9 are rewritten into opset 10's form as they
+ * are read (`upgrade-legacy-opset.ts` to opset 7, `upgrade-opset-10.ts` from there), so everything past the reader
+ * sees opset 10 or later, where QuantizeLinear exists, except a model of opsets 7–9 with a node opset 10 cannot
+ * express: that one is read as it is.
  */
 export const SUPPORTED_OPSET = { min: 1, max: 23 } as const;
 
@@ -27,8 +30,10 @@ export interface ModelFile {
   file: string;
   /** The external data files the model named (relative locations). */
   externalDataLocations: string[];
-  /** The default opset the file imported, when it was older than opset 7 and was rewritten into its form. */
+  /** The default opset the file imported, when it was older than the opset it was rewritten into. */
   upgradedFrom?: number;
+  /** Why a model of opsets 7–9 was read at its own opset rather than rewritten into opset 10's form. */
+  opsetUpgradeBlocked?: string;
 }
 
 /**
@@ -49,6 +54,9 @@ export async function readModelFile(pathOrBytes: string | Uint8Array, options: R
   } catch (error) {
     throw new ModelLoadError("invalid", file, errorMessage(error), { cause: error });
   }
+  // After validation: opset 10 allows attributes (MaxPool's ceil_mode) that make an opset-7 model invalid.
+  const blocked = version !== undefined && version < QDQ_OPSET ? opset10Blocker(proto.graph!, Math.max(version, NATIVE_OPSET)) : undefined;
+  if (version !== undefined && version < QDQ_OPSET && !blocked) upgradeToOpset10(proto);
 
   const baseDir = options.baseDir ?? (typeof pathOrBytes === "string" ? path.dirname(path.resolve(pathOrBytes)) : process.cwd());
   let externalDataLocations: string[];
@@ -57,7 +65,11 @@ export async function readModelFile(pathOrBytes: string | Uint8Array, options: R
   } catch (error) {
     throw new ModelLoadError("external-data", file, errorMessage(error), { cause: error });
   }
-  return { proto, file, externalDataLocations, ...(version !== undefined && version < NATIVE_OPSET ? { upgradedFrom: version } : {}) };
+  return {
+    proto, file, externalDataLocations,
+    ...(version !== undefined && version < QDQ_OPSET && (!blocked || version < NATIVE_OPSET) ? { upgradedFrom: version } : {}),
+    ...(blocked ? { opsetUpgradeBlocked: blocked } : {}),
+  };
 }
 
 /** The version of the default (ai.onnx) opset the model imports, if it imports it. */

@@ -2,6 +2,7 @@ import { onnx, toNumber } from "./proto.js";
 import { attributeValue, intAttribute, intsAttribute, floatsAttribute } from "./attributes.js";
 import { makeTensor, tensorToNumbers } from "./tensor-data.js";
 import { constantTensors, legacyRanks } from "./legacy-ranks.js";
+import { freshNames } from "./fresh-names.js";
 
 /** The first opset whose operators qkit runs as written; older models are rewritten into its form when read. */
 export const NATIVE_OPSET = 7;
@@ -17,24 +18,15 @@ const LEGACY_BROADCAST = new Set(["Add", "Sub", "Mul", "Div", "Pow", "And", "Or"
  */
 export function upgradeLegacyOpset(proto: onnx.IModelProto, fail: (message: string) => Error): void {
   const graph = proto.graph!;
-  upgradeGraph(graph, new Map(), fail);
+  upgradeGraph(graph, new Map(), freshNames(graph), fail);
   for (const o of proto.opsetImport ?? []) if (!o.domain || o.domain === "ai.onnx") o.version = NATIVE_OPSET;
 }
 
-function upgradeGraph(graph: onnx.IGraphProto, outerRanks: ReadonlyMap<string, number>, fail: (message: string) => Error): void {
+function upgradeGraph(
+  graph: onnx.IGraphProto, outerRanks: ReadonlyMap<string, number>, fresh: (base: string) => string, fail: (message: string) => Error,
+): void {
   const ranks = legacyRanks(graph, outerRanks);
   const constants = constantTensors(graph);
-  const names = new Set<string>([
-    ...(graph.initializer ?? []).map((t) => t.name ?? ""),
-    ...(graph.node ?? []).flatMap((n) => n.output ?? []),
-    ...(graph.input ?? []).map((v) => v.name ?? ""),
-  ]);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
-    names.add(name);
-    return name;
-  };
   /** A new initializer holding `tensor`'s data under `dims`, for a node that needs its operand reshaped. */
   const reshaped = (source: string, dims: number[]) => {
     const tensor = constants.get(source)!;
@@ -151,7 +143,7 @@ function upgradeGraph(graph: onnx.IGraphProto, outerRanks: ReadonlyMap<string, n
     }
 
     for (const a of node.attribute ?? []) {
-      for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) upgradeGraph(g, ranks, fail);
+      for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) upgradeGraph(g, ranks, fresh, fail);
     }
   }
 

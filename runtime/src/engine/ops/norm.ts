@@ -9,6 +9,7 @@ const batchNorm: OpDef = {
     requireFloat32(x, "input", ctx);
     if (ctx.node.outputNames.filter(Boolean).length > 1) ctx.unsupported("in training mode (extra outputs)");
     if (ctx.node.intAttribute("training_mode", 0) !== 0) ctx.unsupported("in training mode");
+    if (ctx.node.intAttribute("spatial", 1) === 0) ctx.unsupported("with spatial=0 (a mean and variance per element, which opset 9 dropped); export the model at opset 9 or later");
     const params = [1, 2, 3, 4].map((i) => requireInput(inputs[i], i, ctx));
     const C = x.dims[1] ?? 1;
     for (const p of params) if (sizeOf(p.dims) !== C) ctx.fail(`parameters must have ${C} values, got [${p.dims.join(", ")}]`);
