@@ -1,6 +1,7 @@
 import type { OpDef, RtValue } from "../op.js";
 import type { GemmOutput, MatrixSource } from "../kernels/gemm.js";
 import { matmulOp } from "./matmul.js";
+import { isOtherNumeric, otherTypeGemm } from "./other-dtypes.js";
 import { broadcastDims, broadcastStrides, requireFloat32, requireInput, sizeOf } from "./util.js";
 
 const EMPTY = new Float32Array(0);
@@ -11,6 +12,10 @@ const gemm: OpDef = {
     const a = requireInput(inputs[0], 0, ctx);
     const b = requireInput(inputs[1], 1, ctx);
     const c = inputs[2];
+    if (isOtherNumeric(a.dtype)) {
+      if (a.dims.length !== 2 || b.dims.length !== 2) ctx.fail(`A and B must be matrices, got [${a.dims.join(", ")}] and [${b.dims.join(", ")}]`);
+      return otherTypeGemm(a, b, c, ctx);
+    }
     requireFloat32(a, "A", ctx);
     requireFloat32(b, "B", ctx);
     if (a.dims.length !== 2 || b.dims.length !== 2) ctx.fail(`A and B must be matrices, got [${a.dims.join(", ")}] and [${b.dims.join(", ")}]`);

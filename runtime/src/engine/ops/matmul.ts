@@ -1,6 +1,7 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { GemmBatch, MatrixStrides, PackedB } from "../kernels/gemm.js";
 import { broadcastDims, requireFloat32, requireInput, sizeOf, stridesOf } from "./util.js";
+import { isOtherNumeric, otherTypeProduct } from "./other-dtypes.js";
 
 /**
  * Transposes a MatMul absorbs (engine/fuse-matmul-transpose.ts): `a`/`b` permute the operand sources as the Transpose
@@ -80,9 +81,10 @@ export function matmulOp(perms: MatMulPerms = {}): OpDef {
     prepare(inputs, ctx) {
       const a = requireInput(inputs[0], 0, ctx);
       const b0 = requireInput(inputs[1], 1, ctx);
+      if (a.dims.length === 0 || b0.dims.length === 0) ctx.fail("MatMul inputs cannot be scalars");
+      if (isOtherNumeric(a.dtype)) return otherTypeMatMul(a, b0, perms, ctx);
       requireFloat32(a, "A", ctx);
       requireFloat32(b0, "B", ctx);
-      if (a.dims.length === 0 || b0.dims.length === 0) ctx.fail("MatMul inputs cannot be scalars");
       const b = b0.value !== undefined && perms.b ? { ...b0, dims: perms.b.map((p) => b0.dims[p]!), value: transposeConstant(b0, perms.b) } : b0;
       const A = operand(a, perms.a, false);
       const B = operand(b, b === b0 ? perms.b : undefined, true);
@@ -174,4 +176,33 @@ function packConstB(ctx: PrepareContext, value: Float32Array, K: number, N: numb
     ctx.k.gemm.packB(dst, { data: value, ...strides });
     return dst;
   });
+}
+
+/** MatMul on float64 or an integer type: the same operand and output geometry, a plain loop (other-dtypes.ts). */
+function otherTypeMatMul(a: ValueMeta, b: ValueMeta, perms: MatMulPerms, ctx: PrepareContext) {
+  if (ctx.node.args.length > 2) ctx.fail("internal: a fused bias needs a float32 product");
+  const A = operand(a, perms.a, false);
+  const B = operand(b, perms.b, true);
+  const [M, K, N] = [A.dims[A.dims.length - 2]!, A.dims[A.dims.length - 1]!, B.dims[B.dims.length - 1]!];
+  if (B.dims[B.dims.length - 2] !== K) ctx.fail(`shapes [${A.dims.join(", ")}] and [${B.dims.join(", ")}] do not multiply`);
+  const batch = broadcastDims(A.dims.slice(0, -2), B.dims.slice(0, -2), ctx);
+  const yDims = [...batch, ...((perms.a ?? a.dims).length === 1 ? [] : [M]), ...((perms.b ?? b.dims).length === 1 ? [] : [N])];
+  const full = [...batch, M, N];
+  let ys = stridesOf(full);
+  let outDims = yDims;
+  if (perms.out) {
+    outDims = perms.out.map((p) => yDims[p]!);
+    const fs = stridesOf(outDims);
+    const inv = new Array<number>(perms.out.length);
+    perms.out.forEach((p, i) => (inv[p] = i));
+    ys = full.map((_, j) => fs[inv[j]!]!);
+  }
+  const side = (op: Operand) => ({
+    rows: op.dims[op.dims.length - 2]!, cols: op.dims[op.dims.length - 1]!,
+    rowStride: op.strides[op.strides.length - 2]!, colStride: op.strides[op.strides.length - 1]!,
+    offsets: batchOffsets(batch, op.dims.slice(0, -2), op.strides.slice(0, -2)),
+  });
+  return otherTypeProduct(a, b, side(A), side(B), {
+    dims: outDims, rowStride: ys[ys.length - 2]!, colStride: ys[ys.length - 1]!, offsets: batchOffsets(batch, batch, ys.slice(0, -2)),
+  }, ctx);
 }

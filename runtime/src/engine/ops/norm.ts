@@ -1,5 +1,6 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { normAxis, requireFloat32, requireInput, sizeOf } from "./util.js";
+import { float64LayerNorm } from "./other-dtypes.js";
 
 /** Inference-mode BatchNormalization as a per-channel affine map (fused with a following Relu/Clip). */
 const batchNorm: OpDef = {
@@ -61,6 +62,10 @@ export function layerNormOp(fixed?: { axis: number; epsilon: number }): OpDef {
     fusesClamp: true,
     prepare(inputs, ctx) {
       const x = requireInput(inputs[0], 0, ctx);
+      if (x.dtype === "float64" && !fixed) {
+        const axis = normAxis(ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
+        return float64LayerNorm(x, inputs[1], inputs[2], axis, ctx.node.floatAttribute("epsilon", 1e-5), ctx.node.outputNames.length, ctx);
+      }
       requireFloat32(x, "input", ctx);
       const scale = fixed ? inputs[1] : requireInput(inputs[1], 1, ctx);
       const bias = inputs[2];

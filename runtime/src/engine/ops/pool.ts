@@ -2,6 +2,7 @@ import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { Window2d } from "../kernels/geometry.js";
 import { requireFloat32, requireInput, sizeOf, windowPads } from "./util.js";
 import { maxPoolWithIndices } from "./max-unpool.js";
+import { isOtherNumeric, otherTypeMaxPool } from "./other-dtypes.js";
 
 export interface PoolGeometry {
   planes: number;
@@ -101,6 +102,7 @@ function depthPool(x: ValueMeta, ctx: PrepareContext, dilated: boolean): DepthPo
 const maxPool: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
+    if (isOtherNumeric(x.dtype)) return otherTypeMaxPoolOf(x, ctx);
     requireFloat32(x, "input", ctx);
     if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1]) return maxPoolWithIndices(x, ctx);
     const k = ctx.k;
@@ -209,3 +211,17 @@ const globalMaxPool: OpDef = {
 export const poolOps: Record<string, OpDef> = {
   MaxPool: maxPool, AveragePool: averagePool, GlobalAveragePool: globalAveragePool, GlobalMaxPool: globalMaxPool,
 };
+
+/** MaxPool on float64 or an integer type (QOperator models pool uint8 and int8), any number of spatial axes. */
+function otherTypeMaxPoolOf(x: ValueMeta, ctx: PrepareContext) {
+  if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1]) ctx.unsupported(`with an Indices output on ${x.dtype} (float32 only)`);
+  const spatial = x.dims.length - 2;
+  if (spatial < 1) ctx.fail(`the input must have at least 3 axes, got [${x.dims.join(", ")}]`);
+  const node = ctx.node;
+  const kernel = node.intsAttribute("kernel_shape");
+  if (!kernel || kernel.length !== spatial) ctx.fail(`kernel_shape must have ${spatial} values`);
+  const strides = node.intsAttribute("strides") ?? new Array<number>(spatial).fill(1);
+  const dilations = node.intsAttribute("dilations") ?? new Array<number>(spatial).fill(1);
+  const { pads, out } = windowPads(ctx, x.dims.slice(2), kernel, strides, dilations, node.intAttribute("ceil_mode", 0) !== 0);
+  return otherTypeMaxPool(x, out, kernel, strides, dilations, pads.slice(0, spatial), ctx);
+}
