@@ -14,16 +14,19 @@ import type { Profile } from "./profile.js";
 import { Profiler } from "./profiler.js";
 import { lookupOp } from "./ops/registry.js";
 import { Tensor, type TensorData, type TensorType } from "./tensor.js";
-import { float16BitsToNumber, numberToFloat16Bits } from "../onnx/float16.js";
+import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from "../onnx/float16.js";
 
 /**
- * Values the caller sees as float16 that the model computes in float32 (a float16 model widened above the engine):
- * float16 feeds of these inputs are converted on the way in, these outputs on the way out.
+ * Values the caller sees as float16 or bfloat16 that the model computes in float32 (a 16-bit model widened above the
+ * engine): feeds of these inputs are converted on the way in, these outputs on the way out, each to its type.
  */
 export interface Float16Boundary {
-  inputs: ReadonlySet<string>;
-  outputs: ReadonlySet<string>;
+  inputs: ReadonlyMap<string, "float16" | "bfloat16">;
+  outputs: ReadonlyMap<string, "float16" | "bfloat16">;
 }
+
+const TO_FLOAT = { float16: float16BitsToNumber, bfloat16: bfloat16BitsToNumber } as const;
+const FROM_FLOAT = { float16: numberToFloat16Bits, bfloat16: numberToBfloat16Bits } as const;
 
 /** How the engine runs a model it is given as is (see session/create-session.ts for loading and lowering). */
 export interface EngineOptions {
@@ -136,9 +139,9 @@ export class InferenceSession {
     const boundary = this.#float16;
     if (!boundary) return feeds;
     const result: Record<string, Tensor> = { ...feeds };
-    for (const name of boundary.inputs) {
+    for (const [name, type] of boundary.inputs) {
       const t = feeds[name];
-      if (t instanceof Tensor && t.type === "float16") result[name] = new Tensor("float32", Float32Array.from(t.data as Uint16Array, float16BitsToNumber), t.dims);
+      if (t instanceof Tensor && t.type === type) result[name] = new Tensor("float32", Float32Array.from(t.data as Uint16Array, TO_FLOAT[type]), t.dims);
     }
     return result;
   }
@@ -147,9 +150,9 @@ export class InferenceSession {
   #narrowed(outputs: Record<string, Tensor>): Record<string, Tensor> {
     const boundary = this.#float16;
     if (!boundary) return outputs;
-    for (const name of boundary.outputs) {
+    for (const [name, type] of boundary.outputs) {
       const t = outputs[name];
-      if (t && t.type === "float32") outputs[name] = new Tensor("float16", Uint16Array.from(t.data as Float32Array, numberToFloat16Bits), t.dims);
+      if (t && t.type === "float32") outputs[name] = new Tensor(type, Uint16Array.from(t.data as Float32Array, FROM_FLOAT[type]), t.dims);
     }
     return outputs;
   }
@@ -280,7 +283,7 @@ export class InferenceSession {
   }
 }
 
-const TENSOR_TYPES = new Set<string>(["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string"]);
+const TENSOR_TYPES = new Set<string>(["float32", "float64", "float16", "bfloat16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string"]);
 
 const QRESIZE = qkitInputs("QResize");
 /**

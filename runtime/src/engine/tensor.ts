@@ -2,14 +2,14 @@ import type { DataType } from "../onnx/data-type.js";
 
 /** Element types a Tensor can hold, named as in ONNX Runtime's JavaScript API. */
 export type TensorType = Extract<DataType,
-  "float32" | "float64" | "float16" | "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64" | "bool" | "string">;
+  "float32" | "float64" | "float16" | "bfloat16" | "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64" | "bool" | "string">;
 
 export type TensorData =
   | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
   | BigInt64Array | BigUint64Array | string[];
 
 const ARRAY_TYPES: Record<TensorType, string> = {
-  float32: "Float32Array", float64: "Float64Array", float16: "Uint16Array",
+  float32: "Float32Array", float64: "Float64Array", float16: "Uint16Array", bfloat16: "Uint16Array",
   int8: "Int8Array", uint8: "Uint8Array", int16: "Int16Array", uint16: "Uint16Array",
   int32: "Int32Array", uint32: "Uint32Array", int64: "BigInt64Array", uint64: "BigUint64Array",
   bool: "Uint8Array", string: "Array",
@@ -37,7 +37,7 @@ export class Tensor {
   }
 }
 
-/** The typed-array constructor holding elements of a type (bools as bytes, float16 as bit patterns). */
+/** The typed-array constructor holding elements of a type (bools as bytes, float16 and bfloat16 as bit patterns). */
 export function arrayFor(type: DataType, length: number): Exclude<TensorData, string[]> {
   switch (type) {
     case "float32": return new Float32Array(length);

@@ -79,6 +79,9 @@ export function graphFromOnnx(proto: onnx.IGraphProto): Graph {
     const producer = graph.producerOf(out.name ?? "");
     if (!producer) throw new QkitError("bad-graph", `graph output '${out.name}' is produced by no node, input or initializer`);
     outputInfos.push(out);
+    // A graph output's declared type is the producer's too, where no value info said it (operators shape inference
+    // has no rule for rely on it: a float16 model's outputs must come back float16).
+    if (producer.meta.dtype === undefined) Object.assign(producer.meta, typeFromValueInfo(out));
     return producer;
   });
   graph.outputNode.meta.outputValueInfos = outputInfos;

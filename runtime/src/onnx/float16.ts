@@ -17,6 +17,14 @@ export function bfloat16BitsToNumber(bits: number): number {
   return f32[0]!;
 }
 
+/** Round-to-nearest-even float32 → bfloat16 bits (the upper half of the float32); a NaN stays a (quiet) NaN. */
+export function numberToBfloat16Bits(value: number): number {
+  f32[0] = value;
+  const x = u32[0]!;
+  if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) return (x >>> 16) | 0x40;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
 /** Round-to-nearest-even float32 → float16 bits. */
 export function numberToFloat16Bits(value: number): number {
   f32[0] = value;

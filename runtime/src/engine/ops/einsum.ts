@@ -91,7 +91,7 @@ const einsum: OpDef = {
     const metas: ValueMeta[] = inputs.map((m, i) => m ?? ctx.fail(`input ${i} is required`));
     if (metas.length === 0) ctx.fail("needs at least one input");
     const dtype = metas[0]!.dtype;
-    if (dtype !== "float32" && dtype !== "float64" && dtype !== "int32") ctx.unsupported(`on ${dtype} (float32, float64 and int32 only)`);
+    if (dtype !== "float32" && dtype !== "float64" && dtype !== "int32" && dtype !== "int64") ctx.unsupported(`on ${dtype} (float32, float64, int32 and int64 only)`);
     if (metas.some((m) => m.dtype !== dtype)) ctx.fail("inputs have different element types");
     const equation = ctx.node.stringAttribute("equation", "");
     const eq = parse(equation, metas.map((m) => m.dims.length), ctx);
@@ -109,15 +109,23 @@ const einsum: OpDef = {
       outputs,
       run(ins, outs) {
         const srcs = ins.map((v) => v!.data as ArrayLike<number>);
-        const dst = outs[0]!.data as unknown as { [i: number]: number; fill(v: number): void };
-        dst.fill(0);
+        const dst = outs[0]!.data as unknown as { [i: number]: number; fill(v: number | bigint): void };
+        // int64 in BigInt, wrapping as int64 arithmetic does.
+        const wide = dtype === "int64";
+        dst.fill(wide ? 0n : 0);
         const idx = new Array<number>(letters.length).fill(0);
         const offs = new Array<number>(srcs.length).fill(0);
         let out = 0;
         for (let n = 0; n < total; n++) {
-          let p = 1;
-          for (let i = 0; i < srcs.length; i++) p *= srcs[i]![offs[i]!]!;
-          dst[out] = dst[out]! + p;
+          if (wide) {
+            let p = 1n;
+            for (let i = 0; i < srcs.length; i++) p *= srcs[i]![offs[i]!]! as unknown as bigint;
+            (dst as unknown as BigInt64Array)[out] = BigInt.asIntN(64, (dst as unknown as BigInt64Array)[out]! + p);
+          } else {
+            let p = 1;
+            for (let i = 0; i < srcs.length; i++) p *= srcs[i]![offs[i]!]!;
+            dst[out] = dst[out]! + p;
+          }
           // Odometer over the subscripts, moving every offset with it.
           for (let d = letters.length - 1; d >= 0; d--) {
             if (++idx[d]! < extent[d]!) {

@@ -1,17 +1,18 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { normAxis, requireFloat32, requireInput, sizeOf } from "./util.js";
-import { float64LayerNorm } from "./other-dtypes.js";
+import { float64BatchNorm, float64LayerNorm } from "./other-dtypes.js";
 
 /** Inference-mode BatchNormalization as a per-channel affine map (fused with a following Relu/Clip). */
 const batchNorm: OpDef = {
   fusesClamp: true,
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
-    requireFloat32(x, "input", ctx);
+    if (x.dtype !== "float64") requireFloat32(x, "input", ctx);
     if (ctx.node.outputNames.filter(Boolean).length > 1) ctx.unsupported("in training mode (extra outputs)");
     if (ctx.node.intAttribute("training_mode", 0) !== 0) ctx.unsupported("in training mode");
     if (ctx.node.intAttribute("spatial", 1) === 0) ctx.unsupported("with spatial=0 (a mean and variance per element, which opset 9 dropped); export the model at opset 9 or later");
     const params = [1, 2, 3, 4].map((i) => requireInput(inputs[i], i, ctx));
+    if (x.dtype === "float64") return float64BatchNorm(x, params, ctx.node.floatAttribute("epsilon", 1e-5), ctx);
     const C = x.dims[1] ?? 1;
     for (const p of params) if (sizeOf(p.dims) !== C) ctx.fail(`parameters must have ${C} values, got [${p.dims.join(", ")}]`);
     const eps = ctx.node.floatAttribute("epsilon", 1e-5);

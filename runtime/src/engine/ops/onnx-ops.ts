@@ -25,13 +25,14 @@ import { reverseSequenceOps } from "./reverse-sequence.js";
 import { controlFlowOps } from "./control-flow.js";
 import { roiAlignOps } from "./roi-align.js";
 import { signalOps } from "./signal.js";
+import { lpNormOps } from "./lp-norm.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
   ...convOps, ...gemmOps, ...poolOps, ...binaryOps, ...unaryOps, ...shapeOps, ...layoutOps, ...reduceOps, ...normOps,
   ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
   ...recurrentOps, ...einsumOps, ...gridSampleOps, ...maxUnpoolOps, ...dataDependentOps,
-  ...windowOps, ...detOps, ...reverseSequenceOps, ...controlFlowOps, ...roiAlignOps, ...signalOps,
+  ...windowOps, ...detOps, ...reverseSequenceOps, ...controlFlowOps, ...roiAlignOps, ...signalOps, ...lpNormOps,
 }));
 
 /** A default-domain operator by type. */

@@ -229,3 +229,26 @@ export function float64LayerNorm(x: ValueMeta, scale: ValueMeta | undefined, bia
     },
   };
 }
+
+/** Inference-mode BatchNormalization in float64: per channel (axis 1), (x − mean) / √(var + ε) · scale + bias. */
+export function float64BatchNorm(x: ValueMeta, params: readonly ValueMeta[], epsilon: number, ctx: PrepareContext): Prepared {
+  if (params.some((p) => p.dtype !== "float64")) ctx.fail(`scale, B, mean and var must be float64 like the input, got ${params.map((p) => p.dtype).join(", ")}`);
+  const C = x.dims[1] ?? 1;
+  for (const p of params) if (sizeOf(p.dims) !== C) ctx.fail(`parameters must have ${C} values, got [${p.dims.join(", ")}]`);
+  const planes = (x.dims[0] ?? 1) * C;
+  const size = sizeOf(x.dims.slice(2));
+  const clamp = clampOf(ctx, "float64") as (v: number) => number;
+  return {
+    outputs: [{ dtype: "float64", dims: x.dims }],
+    run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+      const [src, scale, bias, mean, variance] = ins.map((v) => v!.data as Float64Array) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+      const dst = outs[0]!.data as Float64Array;
+      for (let p = 0; p < planes; p++) {
+        const c = p % C;
+        const f = scale[c]! / Math.sqrt(variance[c]! + epsilon);
+        const t = bias[c]! - mean[c]! * f;
+        for (let i = p * size; i < (p + 1) * size; i++) dst[i] = clamp(src[i]! * f + t);
+      }
+    },
+  };
+}

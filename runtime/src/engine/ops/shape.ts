@@ -2,7 +2,7 @@ import type { OpDef, ValueMeta } from "../op.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { dataTypeFromCode } from "../../onnx/data-type.js";
 import { tensorDataType, tensorDims, tensorValues } from "../../onnx/tensor-data.js";
-import { float16BitsToNumber, numberToFloat16Bits } from "../../onnx/float16.js";
+import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from "../../onnx/float16.js";
 import type { onnx } from "../../onnx/proto.js";
 import { arrayFor } from "../tensor.js";
 import { broadcastOffsets } from "./broadcast.js";
@@ -135,13 +135,15 @@ const expand: OpDef = {
 };
 
 function castValue(from: DataType, to: DataType): (v: number) => number {
-  const fromHalf = from === "float16";
-  const toInt = !(to === "float32" || to === "float64" || to === "float16");
+  const decode = from === "float16" ? float16BitsToNumber : from === "bfloat16" ? bfloat16BitsToNumber : undefined;
+  const toInt = !(to === "float32" || to === "float64" || to === "float16" || to === "bfloat16");
   return (v) => {
-    let x = fromHalf ? float16BitsToNumber(v) : v;
+    let x = decode ? decode(v) : v;
     if (to === "bool") return x !== 0 && !Number.isNaN(x) ? 1 : 0;
     if (toInt) x = Number.isFinite(x) ? Math.trunc(x) : 0;
     if (to === "float16") return numberToFloat16Bits(x);
+    // Through float32 first, as a float32 → bfloat16 cast: a double rounds once to float32, then to bfloat16.
+    if (to === "bfloat16") return numberToBfloat16Bits(Math.fround(x));
     return x;
   };
 }
@@ -151,7 +153,7 @@ const cast: OpDef = {
     const x = requireInput(inputs[0], 0, ctx);
     const to = dataTypeFromCode(ctx.node.intAttribute("to", 0)) ?? ctx.fail(`'to' is not a known element type`);
     if (to === "string" || x.dtype === "string") ctx.unsupported("to or from strings");
-    if (to === "bfloat16" || to.startsWith("float8") || to.endsWith("int4")) ctx.unsupported(`to ${to}`);
+    if (to.startsWith("float8") || to.endsWith("int4")) ctx.unsupported(`to ${to}`);
     const total = sizeOf(x.dims);
     const fn = castValue(x.dtype, to);
     return {
@@ -171,7 +173,8 @@ const castLike: OpDef = {
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     const like = requireInput(inputs[1], 1, ctx);
-    if (like.dtype === "string" || x.dtype === "string" || like.dtype === "bfloat16") ctx.unsupported(`to ${like.dtype}`);
+    if (like.dtype === "string" || x.dtype === "string") ctx.unsupported(`to ${like.dtype}`);
+    if (like.dtype.startsWith("float8") || like.dtype.endsWith("int4")) ctx.unsupported(`to ${like.dtype}`);
     const total = sizeOf(x.dims);
     const fn = castValue(x.dtype, like.dtype);
     return {

@@ -526,4 +526,30 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   TopK: topK,
   Tile: tile,
   Range: range,
+  Trilu: same,
+  LpNormalization: same,
+  MeanVarianceNormalization: same,
+  ReverseSequence: same,
+  ScatterND: (c) => [{ dtype: c.dtype(0), shape: c.shape(0) }],
+  ScatterElements: (c) => [{ dtype: c.dtype(0), shape: c.shape(0) }],
+  Scatter: (c) => [{ dtype: c.dtype(0), shape: c.shape(0) }],
+  GatherElements: (c) => [{ dtype: c.dtype(0), shape: c.shape(1) }],
+  // Element type only: these shapes depend on an equation, on index values or on data.
+  GatherND: (c) => [{ dtype: c.dtype(0) }],
+  Einsum: (c) => [{ dtype: c.dtype(0) }],
+  Compress: (c) => [{ dtype: c.dtype(0) }],
+  OneHot: (c) => [{ dtype: c.dtype(2) }],
+  NonZero: (c) => [{ dtype: "int64", shape: c.shape(0) ? [c.shape(0)!.length, UNKNOWN] : undefined }],
+  DepthToSpace: (c) => spaceDepth(c, -1),
+  SpaceToDepth: (c) => spaceDepth(c, 1),
 };
+
+/** DepthToSpace (`toDepth` −1) and SpaceToDepth (+1): channels times or divided by blocksize², each spatial axis the other way. */
+function spaceDepth(c: InferenceContext, toDepth: 1 | -1): InferredValue[] {
+  const x = c.shape(0);
+  const b = c.node.intAttribute("blocksize", 1);
+  if (!x || x.length !== 4) return [{ dtype: c.dtype(0) }];
+  const [n, ch, h, w] = x as [Dim, Dim, Dim, Dim];
+  const grow = (d: Dim, up: boolean) => arith((v) => (up ? v * b : v / b), d);
+  return [{ dtype: c.dtype(0), shape: [n, arith((v) => (toDepth > 0 ? v * b * b : v / (b * b)), ch), grow(h, toDepth < 0), grow(w, toDepth < 0)] }];
+}
