@@ -15,7 +15,7 @@ export const SUPPORTED_IR = { min: 3, max: 11 } as const;
  * sees opset 10 or later, where QuantizeLinear exists, except a model of opsets 7–9 with a node opset 10 cannot
  * express: that one is read as it is.
  */
-export const SUPPORTED_OPSET = { min: 1, max: 23 } as const;
+export const SUPPORTED_OPSET = { min: 1, max: 26 } as const;
 
 export interface ReadOptions {
   /** For bytes: the name used in messages and the folder external data is read from. */

@@ -1,6 +1,6 @@
 /**
  * The attributes each default-domain (ai.onnx) operator defines, with their types, for the operators qkit's engine
- * runs: the union over opsets 7 to 23 (an attribute a later opset dropped is still accepted). A node of these types
+ * runs: the union over opsets 7 to 26 (an attribute a later opset dropped is still accepted). A node of these types
  * with an attribute not listed, or listed with another type, is refused on load, as ONNX Runtime refuses it.
  * Operators not listed here are not checked.
  */
@@ -36,7 +36,16 @@ export const OP_ATTRIBUTES: Table = {
   ArgMax: argReduce, ArgMin: argReduce,
   ReduceL1: reduce, ReduceL2: reduce, ReduceLogSum: reduce, ReduceLogSumExp: reduce, ReduceMax: reduce, ReduceMean: reduce,
   ReduceMin: reduce, ReduceProd: reduce, ReduceSum: reduce, ReduceSumSquare: reduce,
-  CumSum: { exclusive: "INT", reverse: "INT" },
+  CumSum: { exclusive: "INT", reverse: "INT" }, CumProd: { exclusive: "INT", reverse: "INT" },
+  Swish: alpha,
+  BitCast: { to: "INT" },
+  Attention: {
+    is_causal: "INT", kv_num_heads: "INT", q_num_heads: "INT", qk_matmul_output_mode: "INT", scale: "FLOAT", softcap: "FLOAT",
+    softmax_precision: "INT", left_window_size: "INT", right_window_size: "INT",
+  },
+  RMSNormalization: { axis: "INT", epsilon: "FLOAT", stash_type: "INT" },
+  RotaryEmbedding: { interleaved: "INT", num_heads: "INT", rotary_embedding_dim: "INT" },
+  TensorScatter: { axis: "INT", mode: "STRING" },
   Cast: cast, CastLike: { saturate: "INT", round_mode: "STRING" },
   Concat: { axis: "INT" },
   Split: { axis: "INT", split: "INTS", num_outputs: "INT" },
@@ -83,6 +92,19 @@ export const OP_ATTRIBUTES: Table = {
   NegativeLogLikelihoodLoss: loss, SoftmaxCrossEntropyLoss: loss,
 };
 
+/**
+ * The opset each operator of opsets 14 and later entered ONNX in: a node of one in a model of an older opset is
+ * refused on load, as ONNX Runtime refuses it (it finds no kernel for that opset).
+ */
+export const OP_SINCE: Record<string, number> = {
+  Trilu: 14, HardSwish: 14, CastLike: 15, Bernoulli: 15, Optional: 15, OptionalHasElement: 15, OptionalGetElement: 15,
+  GridSample: 16, LayerNormalization: 17, SequenceMap: 17, DFT: 17, STFT: 17, MelWeightMatrix: 17, HannWindow: 17,
+  HammingWindow: 17, BlackmanWindow: 17, CenterCropPad: 18, Col2Im: 18, BitwiseAnd: 18, BitwiseOr: 18, BitwiseXor: 18,
+  BitwiseNot: 18, Mish: 18, GroupNormalization: 18, DeformConv: 19, AffineGrid: 20, Gelu: 20, ImageDecoder: 20,
+  RegexFullMatch: 20, StringConcat: 20, StringSplit: 20, Attention: 23, RMSNormalization: 23, RotaryEmbedding: 23,
+  Swish: 24, TensorScatter: 24, CumProd: 26, BitCast: 26,
+};
+
 /** Window attributes whose every value must be at least `min`: a zero stride or a negative pad has no meaning. */
 export const WINDOW_LIMITS: Record<string, number> = { strides: 1, dilations: 1, kernel_shape: 1, pads: 0, output_padding: 0 };
 /** Operators the window limits apply to. */
@@ -91,7 +113,7 @@ export const WINDOW_OPS = new Set(["Conv", "ConvInteger", "QLinearConv", "ConvTr
 /**
  * Attributes that exist only from one opset on, or only up to one (`[since, until]`, inclusive): ONNX Runtime checks
  * a node against the schema of the model's opset, and so does qkit. Attributes not listed exist in every opset qkit
- * reads (7 to 23).
+ * reads (7 to 26).
  */
 export const ATTRIBUTE_OPSETS: Record<string, [since: number, until?: number]> = {
   "MaxPool.ceil_mode": [10], "MaxPool.dilations": [10], "MaxPool.storage_order": [8],
@@ -113,5 +135,5 @@ export const ATTRIBUTE_OPSETS: Record<string, [since: number, until?: number]> =
   "ReduceSum.noop_with_empty_axes": [13],
   ...Object.fromEntries(["ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSumSquare"]
     .flatMap((op) => [[`${op}.axes`, [7, 17]], [`${op}.noop_with_empty_axes`, [18]]])),
-  "Gelu.approximate": [20],
+  "Gelu.approximate": [20], "Attention.left_window_size": [25], "Attention.right_window_size": [25],
 };

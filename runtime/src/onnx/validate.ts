@@ -2,7 +2,7 @@ import { onnx } from "./proto.js";
 import { attributeTypeName } from "./attributes.js";
 import { bytesPerElement, type DataType } from "./data-type.js";
 import { tensorDataType } from "./tensor-data.js";
-import { ATTRIBUTE_OPSETS, OP_ATTRIBUTES, WINDOW_LIMITS, WINDOW_OPS } from "./op-attributes.js";
+import { ATTRIBUTE_OPSETS, OP_ATTRIBUTES, OP_SINCE, WINDOW_LIMITS, WINDOW_OPS } from "./op-attributes.js";
 
 /** Subgraphs (If/Loop/Scan bodies) nest a few levels in real models; deeper is a broken or hostile file. */
 export const MAX_SUBGRAPH_DEPTH = 64;
@@ -127,6 +127,10 @@ function checkKernelShape(node: onnx.INodeProto, name: string, initializers: Map
 function checkAttributes(node: onnx.INodeProto, name: string, opset: number | undefined): void {
   if (node.domain && node.domain !== "ai.onnx") return;
   const opType = node.opType ?? "";
+  const since = OP_SINCE[opType];
+  if (since !== undefined && opset !== undefined && opset < since) {
+    throw new Error(`node '${name}' is ${opType}, which ONNX has only from opset ${since} on (the model imports opset ${opset})`);
+  }
   const schema = OP_ATTRIBUTES[opType];
   if (!schema) return;
   const seen = new Set<string>();

@@ -229,7 +229,8 @@ const trilu: OpDef = {
   },
 };
 
-const cumSum: OpDef = {
+/** CumSum, and CumProd (opset 26): the running sum or product along an axis, exclusive and reversed as asked. */
+const cumulative = (product: boolean): OpDef => ({
   prepare(inputs, ctx) {
     const x = requireInput(inputs[0], 0, ctx);
     const axis = normAxis(constNumbers(inputs[1], "axis", ctx)[0]!, x.dims.length, ctx);
@@ -244,18 +245,20 @@ const cumSum: OpDef = {
         const r = reader(ins[0]!.data);
         const w = writer(outs[0]!.data);
         for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
-          let acc = 0;
+          let acc = product ? 1 : 0;
           for (let s = 0; s < n; s++) {
             const i = reverse ? n - 1 - s : s;
             const off = (o * n + i) * inner + q;
             const v = r(off);
-            if (exclusive) { w(off, acc); acc += v; } else { acc += v; w(off, acc); }
+            if (exclusive) w(off, acc);
+            acc = product ? acc * v : acc + v;
+            if (!exclusive) w(off, acc);
           }
         }
       },
     };
   },
-};
+});
 
 const topK: OpDef = {
   prepare(inputs, ctx) {
@@ -381,6 +384,6 @@ const dropout: OpDef = {
 
 export const indexingOps: Record<string, OpDef> = {
   GatherElements: gatherElements, ScatterElements: scatterElements, Scatter: scatterElements, GatherND: gatherND, ScatterND: scatterND,
-  OneHot: oneHot, Range: range, EyeLike: eyeLike, Trilu: trilu, CumSum: cumSum, TopK: topK, Hardmax: hardmax,
+  OneHot: oneHot, Range: range, EyeLike: eyeLike, Trilu: trilu, CumSum: cumulative(false), CumProd: cumulative(true), TopK: topK, Hardmax: hardmax,
   DepthToSpace: spaceDepth(true), SpaceToDepth: spaceDepth(false), Dropout: dropout,
 };

@@ -26,6 +26,11 @@ import { controlFlowOps } from "./control-flow.js";
 import { roiAlignOps } from "./roi-align.js";
 import { signalOps } from "./signal.js";
 import { lpNormOps } from "./lp-norm.js";
+import { attentionOps } from "./attention.js";
+import { rmsNormOps } from "./rms-norm.js";
+import { rotaryEmbeddingOps } from "./rotary-embedding.js";
+import { tensorScatterOps } from "./tensor-scatter.js";
+import { bitCastOps } from "./bit-cast.js";
 
 /** Every operator the engine runs, by ONNX op type (default domain). */
 const OPS = new Map<string, OpDef>(Object.entries({
@@ -33,6 +38,7 @@ const OPS = new Map<string, OpDef>(Object.entries({
   ...quantOps, ...resizeOps, ...indexingOps, ...convTransposeOps, ...lossOps, ...integerOps,
   ...recurrentOps, ...einsumOps, ...gridSampleOps, ...maxUnpoolOps, ...dataDependentOps,
   ...windowOps, ...detOps, ...reverseSequenceOps, ...controlFlowOps, ...roiAlignOps, ...signalOps, ...lpNormOps,
+  ...attentionOps, ...rmsNormOps, ...rotaryEmbeddingOps, ...tensorScatterOps, ...bitCastOps,
 }));
 
 /** A default-domain operator by type. */

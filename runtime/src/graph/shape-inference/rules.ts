@@ -540,6 +540,13 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Compress: (c) => [{ dtype: c.dtype(0) }],
   OneHot: (c) => [{ dtype: c.dtype(2) }],
   NonZero: (c) => [{ dtype: "int64", shape: c.shape(0) ? [c.shape(0)!.length, UNKNOWN] : undefined }],
+  RMSNormalization: same,
+  RotaryEmbedding: same,
+  Swish: same,
+  CumProd: same,
+  TensorScatter: (c) => [{ dtype: c.dtype(0), shape: c.shape(0) }],
+  BitCast: (c) => [{ dtype: dataTypeFromCode(c.node.intAttribute("to", 1)), shape: c.shape(0) }],
+  Attention: attentionShapes,
   DepthToSpace: (c) => spaceDepth(c, -1),
   SpaceToDepth: (c) => spaceDepth(c, 1),
 };
@@ -552,4 +559,19 @@ function spaceDepth(c: InferenceContext, toDepth: 1 | -1): InferredValue[] {
   const [n, ch, h, w] = x as [Dim, Dim, Dim, Dim];
   const grow = (d: Dim, up: boolean) => arith((v) => (up ? v * b : v / b), d);
   return [{ dtype: c.dtype(0), shape: [n, arith((v) => (toDepth > 0 ? v * b * b : v / (b * b)), ch), grow(h, toDepth < 0), grow(w, toDepth < 0)] }];
+}
+
+/** Attention's Y: Q's shape with V's head size; the caches and scores by element type only. */
+function attentionShapes(c: InferenceContext): InferredValue[] {
+  const q = c.shape(0);
+  const v = c.shape(2);
+  let y: Dim[] | undefined;
+  if (q?.length === 4 && v?.length === 4) y = [q[0]!, q[1]!, q[2]!, v[3]!];
+  else if (q?.length === 3 && v?.length === 3) {
+    const qHeads = c.node.intAttribute("q_num_heads", 0);
+    const kvHeads = c.node.intAttribute("kv_num_heads", 0);
+    y = [q[0]!, q[1]!, qHeads && kvHeads ? arith((h) => (h / kvHeads) * qHeads, v[2]!) : UNKNOWN];
+  }
+  const dtype = c.dtype(0);
+  return [{ dtype, shape: y }, { dtype }, { dtype }, { dtype }];
 }
