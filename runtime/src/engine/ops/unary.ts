@@ -18,7 +18,8 @@ function unary(make: (attr: Attributes) => Fn, floatOnly = true, kernel?: Kernel
     prepare(inputs, ctx) {
       const x = requireInput(inputs[0], 0, ctx);
       if (floatOnly && !(x.dtype === "float32" || x.dtype === "float64")) ctx.unsupported(`on ${x.dtype} (float32/float64 only)`);
-      const attr: Attributes = { f: (n, d) => ctx.node.floatAttribute(n, d), s: (n, d) => ctx.node.stringAttribute(n, d) };
+      // Float attributes are float32 in ONNX, defaults too: 0.2 is 0.2f, as ONNX Runtime reads it (on float64 too).
+      const attr: Attributes = { f: (n, d) => ctx.node.floatAttribute(n, Math.fround(d)), s: (n, d) => ctx.node.stringAttribute(n, d) };
       const total = sizeOf(x.dims);
       if (kernel && x.dtype === "float32") {
         const { op, params } = kernel(attr);
@@ -127,7 +128,8 @@ export const unaryOps: Record<string, OpDef> = {
     const beta = a.f("beta", 0.5);
     return (x) => Math.max(0, Math.min(1, alpha * x + beta));
   }, true, (a) => ({ op: "HardSigmoid", params: { alpha: a.f("alpha", 0.2), beta: a.f("beta", 0.5) } })),
-  HardSwish: unary(() => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), true, () => ({ op: "HardSwish", params: { alpha: 1 / 6, beta: 0.5 } })),
+  // α = 1/6 as a float32 (ONNX's function body is HardSigmoid with alpha=1/6 as an attribute).
+  HardSwish: unary(() => (x) => x * Math.max(0, Math.min(1, x * Math.fround(1 / 6) + 0.5)), true, () => ({ op: "HardSwish", params: { alpha: 1 / 6, beta: 0.5 } })),
   Tanh: unary(() => Math.tanh, true, () => ({ op: "Tanh" })),
   Exp: unary(() => Math.exp, true, () => ({ op: "Exp" })),
   Log: unary(() => Math.log, true, () => ({ op: "Log" })),
