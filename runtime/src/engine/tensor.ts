@@ -53,3 +53,10 @@ export function arrayFor(type: DataType, length: number): Exclude<TensorData, st
     default: throw new TypeError(`no array type for ${type}`);
   }
 }
+
+/** The bytes of a numeric tensor's storage, as a view (BitCast reads one type's bytes as another's). */
+export function bytesOf(data: TensorData): Uint8Array {
+  if (Array.isArray(data)) throw new TypeError("strings have no byte storage");
+  const view = data as ArrayBufferView;
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}

@@ -1,6 +1,7 @@
 import type { OpDef, RtValue } from "../op.js";
 import { bytesPerElement, dataTypeFromCode, type DataType } from "../../onnx/data-type.js";
 import { requireInput } from "./util.js";
+import { bytesOf } from "../tensor.js";
 
 /** Element types the engine holds in typed arrays, whose bytes can be read as another's. */
 const HELD = new Set<DataType>(["uint8", "int8", "uint16", "int16", "float16", "bfloat16", "int32", "uint32", "float32", "int64", "uint64", "float64"]);
@@ -17,9 +18,7 @@ const bitCast: OpDef = {
     return {
       outputs: [{ dtype: to, dims: x.dims }],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        const src = ins[0]!.data as ArrayBufferView;
-        const dst = outs[0]!.data as ArrayBufferView;
-        new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+        bytesOf(outs[0]!.data).set(bytesOf(ins[0]!.data));
       },
     };
   },

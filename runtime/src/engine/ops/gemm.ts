@@ -2,6 +2,7 @@ import type { OpDef, RtValue } from "../op.js";
 import type { GemmOutput, MatrixSource } from "../kernels/gemm.js";
 import { matmulOp } from "./matmul.js";
 import { isOtherNumeric, otherTypeGemm } from "./other-dtypes.js";
+import { gemmShape } from "./gemm-shape.js";
 import { broadcastDims, broadcastStrides, requireFloat32, requireInput, sizeOf } from "./util.js";
 
 const EMPTY = new Float32Array(0);
@@ -12,21 +13,10 @@ const gemm: OpDef = {
     const a = requireInput(inputs[0], 0, ctx);
     const b = requireInput(inputs[1], 1, ctx);
     const c = inputs[2];
-    if (isOtherNumeric(a.dtype)) {
-      if (a.dims.length !== 2 || b.dims.length !== 2) ctx.fail(`A and B must be matrices, got [${a.dims.join(", ")}] and [${b.dims.join(", ")}]`);
-      return otherTypeGemm(a, b, c, ctx);
-    }
+    if (isOtherNumeric(a.dtype)) return otherTypeGemm(a, b, c, ctx);
     requireFloat32(a, "A", ctx);
     requireFloat32(b, "B", ctx);
-    if (a.dims.length !== 2 || b.dims.length !== 2) ctx.fail(`A and B must be matrices, got [${a.dims.join(", ")}] and [${b.dims.join(", ")}]`);
-    const node = ctx.node;
-    const transA = node.intAttribute("transA", 0) !== 0;
-    const transB = node.intAttribute("transB", 0) !== 0;
-    const alpha = node.floatAttribute("alpha", 1);
-    const beta = node.floatAttribute("beta", 1);
-    const [M, K] = transA ? [a.dims[1]!, a.dims[0]!] : [a.dims[0]!, a.dims[1]!];
-    const [K2, N] = transB ? [b.dims[1]!, b.dims[0]!] : [b.dims[0]!, b.dims[1]!];
-    if (K !== K2) ctx.fail(`A is ${M}×${K} but B is ${K2}×${N}`);
+    const { transA, transB, alpha, beta, M, K, N } = gemmShape(a, b, ctx);
     const k = ctx.k;
     const bSource = (data: Float32Array) => ({ data, rowStride: transB ? 1 : N, colStride: transB ? K : 1 });
     const packedB = b.value !== undefined

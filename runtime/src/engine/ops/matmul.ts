@@ -97,19 +97,9 @@ export function matmulOp(perms: MatMulPerms = {}): OpDef {
         ctx.fail(`shapes [${A.dims.join(", ")}] and [${B.dims.join(", ")}] do not multiply`);
       }
       const batch = broadcastDims(A.dims.slice(0, -2), B.dims.slice(0, -2), ctx);
-      const yDims = [...batch, ...(aRank === 1 ? [] : [M]), ...(bRank === 1 ? [] : [N])];
       // Where the product lands: row-major, or through the Transpose applied to it.
-      const full = [...batch, M, N];
-      let ys = stridesOf(full);
-      let outDims = yDims;
-      if (perms.out) {
-        outDims = perms.out.map((p) => yDims[p]!);
-        const fs = stridesOf(outDims);
-        const inv = new Array<number>(perms.out.length);
-        perms.out.forEach((p, i) => (inv[p] = i));
-        ys = full.map((_, j) => fs[inv[j]!]!);
-        if (ys[ys.length - 1] !== 1) ctx.fail("internal: a fused output transpose must keep the last axis last");
-      }
+      const { outDims, ys } = productLayout(batch, M, N, aRank, bRank, perms.out);
+      if (ys[ys.length - 1] !== 1) ctx.fail("internal: a fused output transpose must keep the last axis last");
       const ldc = ys[ys.length - 2]!;
       const aStr: MatrixStrides = { rowStride: A.strides[A.strides.length - 2]!, colStride: A.strides[A.strides.length - 1]! };
       const bStr: MatrixStrides = { rowStride: B.strides[B.strides.length - 2]!, colStride: B.strides[B.strides.length - 1]! };
@@ -178,6 +168,18 @@ function packConstB(ctx: PrepareContext, value: Float32Array, K: number, N: numb
   });
 }
 
+/** Where the product [...batch, M, N] lands: its output dims, and the strides of [...batch, M, N] in it (through `out`). */
+function productLayout(batch: number[], M: number, N: number, aRank: number, bRank: number, out: readonly number[] | undefined): { outDims: number[]; ys: number[] } {
+  const yDims = [...batch, ...(aRank === 1 ? [] : [M]), ...(bRank === 1 ? [] : [N])];
+  const full = [...batch, M, N];
+  if (!out) return { outDims: yDims, ys: stridesOf(full) };
+  const outDims = out.map((p) => yDims[p]!);
+  const fs = stridesOf(outDims);
+  const inv = new Array<number>(out.length);
+  out.forEach((p, i) => (inv[p] = i));
+  return { outDims, ys: full.map((_, j) => fs[inv[j]!]!) };
+}
+
 /** MatMul on float64 or an integer type: the same operand and output geometry, a plain loop (other-dtypes.ts). */
 function otherTypeMatMul(a: ValueMeta, b: ValueMeta, perms: MatMulPerms, ctx: PrepareContext) {
   if (ctx.node.args.length > 2) ctx.fail("internal: a fused bias needs a float32 product");
@@ -186,17 +188,7 @@ function otherTypeMatMul(a: ValueMeta, b: ValueMeta, perms: MatMulPerms, ctx: Pr
   const [M, K, N] = [A.dims[A.dims.length - 2]!, A.dims[A.dims.length - 1]!, B.dims[B.dims.length - 1]!];
   if (B.dims[B.dims.length - 2] !== K) ctx.fail(`shapes [${A.dims.join(", ")}] and [${B.dims.join(", ")}] do not multiply`);
   const batch = broadcastDims(A.dims.slice(0, -2), B.dims.slice(0, -2), ctx);
-  const yDims = [...batch, ...((perms.a ?? a.dims).length === 1 ? [] : [M]), ...((perms.b ?? b.dims).length === 1 ? [] : [N])];
-  const full = [...batch, M, N];
-  let ys = stridesOf(full);
-  let outDims = yDims;
-  if (perms.out) {
-    outDims = perms.out.map((p) => yDims[p]!);
-    const fs = stridesOf(outDims);
-    const inv = new Array<number>(perms.out.length);
-    perms.out.forEach((p, i) => (inv[p] = i));
-    ys = full.map((_, j) => fs[inv[j]!]!);
-  }
+  const { outDims, ys } = productLayout(batch, M, N, (perms.a ?? a.dims).length, (perms.b ?? b.dims).length, perms.out);
   const side = (op: Operand) => ({
     rows: op.dims[op.dims.length - 2]!, cols: op.dims[op.dims.length - 1]!,
     rowStride: op.strides[op.strides.length - 2]!, colStride: op.strides[op.strides.length - 1]!,

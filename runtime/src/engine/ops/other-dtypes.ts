@@ -2,6 +2,7 @@ import type { PrepareContext, Prepared, RtValue, ValueMeta } from "../op.js";
 import type { TensorData } from "../tensor.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { sizeOf, stridesOf } from "./util.js";
+import { gemmShape } from "./gemm-shape.js";
 
 /**
  * MatMul, Gemm, MaxPool and LayerNormalization on the element types the float32 kernels do not take (float64, the
@@ -112,14 +113,7 @@ export function otherTypeGemm(a: ValueMeta, b: ValueMeta, c: ValueMeta | undefin
   const dtype = requireSameType([a, b, c], ctx);
   const math = arithmetic(dtype);
   const clamp = clampOf(ctx, dtype);
-  const node = ctx.node;
-  const transA = node.intAttribute("transA", 0) !== 0;
-  const transB = node.intAttribute("transB", 0) !== 0;
-  const alpha = node.floatAttribute("alpha", 1);
-  const beta = node.floatAttribute("beta", 1);
-  const [M, K] = transA ? [a.dims[1]!, a.dims[0]!] : [a.dims[0]!, a.dims[1]!];
-  const [K2, N] = transB ? [b.dims[1]!, b.dims[0]!] : [b.dims[0]!, b.dims[1]!];
-  if (K !== K2) ctx.fail(`A is ${M}×${K} but B is ${K2}×${N}`);
+  const { transA, transB, alpha, beta, M, K, N } = gemmShape(a, b, ctx);
   const cDims = c?.dims ?? [];
   if (cDims.length > 2) ctx.fail(`C must broadcast to [${M}, ${N}], got [${cDims.join(", ")}]`);
   const [cm, cn] = cDims.length === 2 ? cDims : cDims.length === 1 ? [1, cDims[0]!] : [1, 1];
