@@ -7,9 +7,9 @@ const MODE_DW = 0;
 const MODE_MAX = 1;
 const MODE_AVG = 2;
 
-/** Floats of scratch a window kernel needs for one padded plane. */
+/** Floats of scratch a window kernel needs: one padded plane, and one more row (max pooling's row maxima). */
 export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
-  return ((OH - 1) * sh + (kh - 1) * dh + 1) * ((OW - 1) * sw + (kw - 1) * dw + 1 + 16) + 16;
+  return ((OH - 1) * sh + (kh - 1) * dh + 2) * ((OW - 1) * sw + (kw - 1) * dw + 1 + 16) + 16;
 }
 
 // @ts-ignore: decorator
@@ -254,6 +254,48 @@ export function dwconv2d(
   }
 }
 
+/**
+ * Max pooling of one padded plane. The window is separable: each output row first takes the maximum over its kh
+ * input rows, a contiguous vector at a time, into `rows`; then over kw taps of that (stride 1, or 2 de-interleaved),
+ * kh + kw comparisons per output instead of kh·kw. pmax (a < b ? b : a) is one instruction where max, which orders
+ * NaNs and signed zeros, is several; a NaN in a window is kept when it comes first and passed over after (ONNX
+ * Runtime's pooling is no more definite about NaN).
+ */
+// @ts-ignore: decorator
+@inline function maxPlane(pad: usize, PW: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32, rows: usize, y: usize): void {
+  const width = (OW - 1) * sw + (kw - 1) * dw + 1;
+  for (let oy = 0; oy < OH; oy++) {
+    const top = pad + ((<usize>(oy * sh * PW)) << 2);
+    for (let x = 0; x < width; x += 4) {
+      let m = v128.load(top + (<usize>x << 2));
+      for (let ky = 1; ky < kh; ky++) m = f32x4.pmax(m, v128.load(top + ((<usize>(ky * dh * PW + x)) << 2)));
+      v128.store(rows + (<usize>x << 2), m);
+    }
+    const out = y + ((<usize>oy * OW) << 2);
+    let ox = 0;
+    if (sw == 1 || sw == 2) {
+      for (; ox + 4 <= OW; ox += 4) {
+        const p = rows + ((<usize>(ox * sw)) << 2);
+        let acc = sw == 1 ? v128.load(p) : even(p);
+        for (let kx = 1; kx < kw; kx++) {
+          const q = p + ((<usize>(kx * dw)) << 2);
+          acc = f32x4.pmax(acc, sw == 1 ? v128.load(q) : even(q));
+        }
+        v128.store(out + (<usize>ox << 2), acc);
+      }
+    }
+    for (; ox < OW; ox++) {
+      const p = rows + ((<usize>(ox * sw)) << 2);
+      let acc = load<f32>(p);
+      for (let kx = 1; kx < kw; kx++) {
+        const v = load<f32>(p + ((<usize>(kx * dw)) << 2));
+        acc = acc < v ? v : acc;
+      }
+      store<f32>(out + (<usize>ox << 2), acc);
+    }
+  }
+}
+
 /** Max pooling of planes [c0, c1) (batch and channels flattened). */
 export function maxpool2d(
   x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
@@ -261,9 +303,10 @@ export function maxpool2d(
 ): void {
   const PH = (OH - 1) * sh + (kh - 1) * dh + 1;
   const PW = (OW - 1) * sw + (kw - 1) * dw + 1 + 16;
+  const rows = scratch + ((<usize>(PH * PW)) << 2);
   for (let c = c0; c < c1; c++) {
     padPlane(x + ((<usize>c * H * W) << 2), H, W, scratch, PH, PW, ph, pw, -Infinity);
-    windowPlane(MODE_MAX, scratch, PW, kh, kw, sh, sw, dh, dw, OH, OW, 0, 0, 0, 0, 0, y + ((<usize>c * OH * OW) << 2));
+    maxPlane(scratch, PW, kh, kw, sh, sw, dh, dw, OH, OW, rows, y + ((<usize>c * OH * OW) << 2));
   }
 }
 

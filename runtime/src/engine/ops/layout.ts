@@ -171,8 +171,12 @@ const split: OpDef = {
         outs.forEach((out, j) => {
           const block = sizes![j]! * inner;
           const dst = out.data as unknown as AnyArray;
+          const typed = ArrayBuffer.isView(src) && ArrayBuffer.isView(dst);
           for (let o = 0; o < outer; o++) {
-            for (let i = 0; i < block; i++) dst[o * block + i] = src[o * dim * inner + start + i];
+            const s = o * dim * inner + start;
+            // Typed arrays copy a block at once (a memmove), as Concat does, not element by element.
+            if (typed) (dst as Float32Array).set((src as Float32Array).subarray(s, s + block), o * block);
+            else for (let i = 0; i < block; i++) dst[o * block + i] = src[s + i];
           }
           start += block;
         });

@@ -1,0 +1,56 @@
+// `npm run bench -- architectures [--only a,b] [--samples N]`: families outside the corpus, built with seeded weights
+// (scripts/bench-architectures.mjs: ConvNeXt, EfficientNet, ShuffleNet and DenseNet blocks, a YOLO neck, BERT layers,
+// opset-24 Llama layers with Attention/RMSNorm/RoPE, a GRU), on the qkit engine (1 thread) against onnxruntime-web's
+// wasm backend (1 thread), samples interleaved, medians; the output's max |diff| to onnxruntime-node, relative to its
+// scale where that exceeds 1; the geometric mean last. Where qkit is slow, `--profile NAME` prints its op-type table.
+import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure, randomInput } from "../bench-support.mjs";
+import { architectureModels } from "../bench-architectures.mjs";
+
+const { qkit, ortWeb, ortNode } = loadEngines();
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const only = option("--only")?.split(",");
+const samples = Number(option("--samples") ?? 9);
+const profile = option("--profile");
+
+const loadBefore = loadAverage();
+const rows = [];
+const ratios = [];
+for (const m of architectureModels(qkit.onnx)) {
+  if (only && !only.includes(m.name)) continue;
+  const input = randomInput(m.dims.reduce((a, b) => a * b, 1), 4242);
+  try {
+    const node = await ortNode.InferenceSession.create(m.bytes);
+    const reference = (await node.run({ [m.input]: new ortNode.Tensor("float32", input, m.dims) }))[node.outputNames[0]].data;
+    const q = await qkit.createSession(m.bytes, { threads: 1 });
+    const web = await ortWeb.InferenceSession.create(m.bytes, { executionProviders: ["wasm"] });
+    const got = (await q.run({ [m.input]: new qkit.Tensor("float32", input, m.dims) }))[q.outputNames[0]].data;
+    let diff = 0;
+    let scale = 1;
+    for (let i = 0; i < reference.length; i++) {
+      diff = Math.max(diff, Math.abs(got[i] - reference[i]));
+      scale = Math.max(scale, Math.abs(reference[i]));
+    }
+    const t = await measure({
+      qkit: () => q.run({ [m.input]: new qkit.Tensor("float32", input, m.dims) }),
+      "ORT-web": () => web.run({ [m.input]: new ortWeb.Tensor("float32", input, m.dims) }),
+    }, samples);
+    if (profile === m.name) {
+      for (let i = 0; i < 10; i++) await q.run({ [m.input]: new qkit.Tensor("float32", input, m.dims) }, { profile: true });
+      const summary = qkit.summarizeProfile(q.endProfiling());
+      console.log(`\n${m.name}: ${(summary.nodeUsPerRun / 1000).toFixed(2)} ms of node time per run`);
+      for (const r of summary.byOpType.slice(0, 12)) console.log(`  ${r.name.padEnd(22)} ${String(r.nodes).padStart(4)} nodes ${(r.usPerRun / 1000).toFixed(3).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)}%`);
+    }
+    await q.release();
+    await web.release?.();
+    const ratio = t.qkit / t["ORT-web"];
+    ratios.push(ratio);
+    rows.push([m.name, fmtMs(t.qkit), fmtMs(t["ORT-web"]), `${ratio.toFixed(2)}×`, (diff / scale).toExponential(1)]);
+  } catch (error) {
+    rows.push([m.name, "", "", `cannot run: ${String(error.message ?? error).split("\n")[0].slice(0, 120)}`, ""]);
+  }
+}
+console.log("\nArchitectures outside the corpus (seeded weights, batch 1, 1 thread each, median ms)\n");
+console.log(markdownTable(["model", "qkit", "ORT-web", "qkit / ORT-web", "max |diff| to ORT-node"], rows));
+if (ratios.length) console.log(`\ngeomean qkit / ORT-web over ${ratios.length} models: ${geomean(ratios).toFixed(2)}×`);
+console.log(`load average (1 min) before / after: ${loadBefore} / ${loadAverage()}`);
