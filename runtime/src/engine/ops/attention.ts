@@ -109,6 +109,7 @@ const attention: OpDef = {
     if (outputCount > 2) outputs.push({ dtype: "float32", dims: [B, Hk, T, Dv] });
     if (outputCount > 3) outputs.push({ dtype: "float32", dims: [B, Hq, Sq, T] });
     const rows = { outer: B * Hq * Sq, n: T, inner: 1 };
+    const empty = new Uint8Array(rows.outer);
 
     return {
       outputs,
@@ -128,34 +129,45 @@ const attention: OpDef = {
         const qkOut = outputCount > 3 && node.outputNames[3] ? (outs[3]!.data as Float32Array) : undefined;
         const valid = nonpad ? Array.from(ins[6]!.data as BigInt64Array, Number) : undefined;
         const maskData = maskOf ? ins[3]!.data : undefined;
+        // The keys a query row may attend form one run [lo, hi): valid keys, causal and window bounds. Without a mask,
+        // a cap or a scores output, a row is that run scaled and −∞ around it.
+        const plain = !maskOf && softcap <= 0 && !qkOut;
+        let emptyRows = 0;
         for (let b = 0; b < B; b++) {
           const keys = valid ? Math.min(valid[b]!, T) : T;
           const offset = pastK ? P : valid ? valid[b]! - Sq : 0;
           for (let h = 0; h < Hq; h++) {
             for (let i = 0; i < Sq; i++) {
-              const row = ((b * Hq + h) * Sq + i) * T;
+              const r = (b * Hq + h) * Sq + i;
+              const row = r * T;
               const position = offset + i;
-              for (let j = 0; j < T; j++) {
-                let s = scores[row + j]! * scale;
-                if (mode === 0 && qkOut) qkOut[row + j] = s;
-                if (softcap > 0) s = softcap * Math.tanh(s / softcap);
-                if (mode === 1 && qkOut) qkOut[row + j] = s;
-                const allowed = j < keys && (!causal || j <= position) && (left < 0 || j >= position - left) && (right < 0 || j <= position + right);
-                s = allowed ? s + (maskOf ? maskOf(maskData!, b, h, i, j) : 0) : -Infinity;
-                if (mode === 2 && qkOut) qkOut[row + j] = s;
-                scores[row + j] = s;
+              const lo = Math.max(0, left >= 0 ? position - left : 0);
+              const hi = Math.min(keys, causal ? position + 1 : T, right >= 0 ? position + right + 1 : T);
+              let any = false;
+              if (plain) {
+                scores.fill(-Infinity, row, row + Math.min(T, Math.max(lo, 0)));
+                for (let j = lo; j < hi; j++) scores[row + j]! *= scale;
+                if (hi < T) scores.fill(-Infinity, row + Math.max(hi, lo, 0), row + T);
+                any = hi > lo;
+              } else {
+                for (let j = 0; j < T; j++) {
+                  let s = scores[row + j]! * scale;
+                  if (mode === 0 && qkOut) qkOut[row + j] = s;
+                  if (softcap > 0) s = softcap * Math.tanh(s / softcap);
+                  if (mode === 1 && qkOut) qkOut[row + j] = s;
+                  s = j >= lo && j < hi ? s + (maskOf ? maskOf(maskData!, b, h, i, j) : 0) : -Infinity;
+                  if (mode === 2 && qkOut) qkOut[row + j] = s;
+                  scores[row + j] = s;
+                  any ||= s !== -Infinity;
+                }
               }
+              if (!any) { empty[r] = 1; emptyRows++; } else empty[r] = 0;
             }
           }
         }
         kern.norm.softmax(scores, probs, rows, false);
         // A row no key may attend: softmax of −∞ everywhere is NaN; it gives zeros.
-        for (let r = 0; r < rows.outer; r++) {
-          const at = r * T;
-          let any = false;
-          for (let j = 0; j < T && !any; j++) any = scores[at + j] !== -Infinity;
-          if (!any) probs.fill(0, at, at + T);
-        }
+        if (emptyRows > 0) for (let r = 0; r < rows.outer; r++) if (empty[r]) probs.fill(0, r * T, (r + 1) * T);
         if (mode === 3 && qkOut) qkOut.set(probs);
         kern.gemm.runBatch(pv, probs, vData, outs[0]!.data as Float32Array);
       },

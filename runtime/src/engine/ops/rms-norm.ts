@@ -17,12 +17,14 @@ const rmsNormalization: OpDef = {
     const eps = ctx.node.floatAttribute("epsilon", 1e-5);
     const outer = sizeOf(x.dims.slice(0, axis));
     const n = sizeOf(x.dims.slice(axis));
-    // Unidirectional broadcasting of scale onto X: the element of scale each element of X multiplies by.
+    // Unidirectional broadcasting of scale onto X: the element of scale each element of X multiplies by. The usual
+    // scale, one value per element of a row ([D] for a last-axis norm), is read by position in the row.
+    const perRow = sizeOf(scale.dims) === n && scale.dims.every((d, i) => d === x.dims[x.dims.length - scale.dims.length + i]);
     const sStrides = broadcastStrides(scale.dims, x.dims);
     const xStrides = x.dims.map((_, i) => sizeOf(x.dims.slice(i + 1)));
     const total = sizeOf(x.dims);
-    const scaleIndex = new Int32Array(total);
-    for (let i = 0; i < total; i++) {
+    const scaleIndex = perRow ? undefined : new Int32Array(total);
+    for (let i = 0; scaleIndex && i < total; i++) {
       let at = 0;
       for (let d = 0; d < x.dims.length; d++) at += (Math.floor(i / xStrides[d]!) % x.dims[d]!) * sStrides[d]!;
       scaleIndex[i] = at;
@@ -42,7 +44,8 @@ const rmsNormalization: OpDef = {
           let squares = 0;
           for (let i = 0; i < n; i++) squares += src[base + i]! * src[base + i]!;
           const inv = 1 / Math.sqrt(squares / n + eps);
-          for (let i = base; i < base + n; i++) dst[i] = Math.min(Math.max(round(src[i]! * inv) * gamma[scaleIndex[i]!]!, lo), hi);
+          if (!scaleIndex) for (let i = 0; i < n; i++) dst[base + i] = Math.min(Math.max(round(src[base + i]! * inv) * gamma[i]!, lo), hi);
+          else for (let i = base; i < base + n; i++) dst[i] = Math.min(Math.max(round(src[i]! * inv) * gamma[scaleIndex[i]!]!, lo), hi);
         }
       },
     };
