@@ -68,7 +68,7 @@ function opsModel(act: Act): Uint8Array {
   return modelBytes({
     name: "ops", node: nodes, initializer: inits,
     input: [valueInfo("input", "float32", [1, 4, 6, 6])], output: [valueInfo(out, "float32", [1, 5])],
-  }, { opset: 13 });
+  }, { opset: 14 }); // HardSwish entered ONNX in opset 14
 }
 
 for (const act of ["uint8", "int8"] as const) {

@@ -201,7 +201,7 @@ test("bad input: each problem is a ModelLoadError with its own code and a one-li
     await expectError(truncated, "truncated", /truncated\.onnx: is truncated or corrupt/);
     const graph = { node: [node("Relu", ["x"], ["y"])], input: [valueInfo("x", "float32", [1])], output: [valueInfo("y", "float32", [1])] };
     await expectError(modelBytes(graph, { irVersion: 2 }), "unsupported-ir", /bytes\.onnx: has IR version 2/);
-    await expectError(modelBytes(graph, { opset: 0 }), "unsupported-opset", /imports opset 0; qkit supports ai\.onnx opsets 1 to 23/);
+    await expectError(modelBytes(graph, { opset: 0 }), "unsupported-opset", /imports opset 0; qkit supports ai\.onnx opsets 1 to 26/);
     await expectError(modelBytes(graph, { opset: 99 }), "unsupported-opset", /imports opset 99/);
     await expectError(modelBytes({ ...graph, node: [node("Relu", ["nowhere"], ["y"])] }), "not-onnx", /reads tensor 'nowhere'/);
     const ext = path.join(dir, "ext.onnx");

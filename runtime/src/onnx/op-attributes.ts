@@ -94,11 +94,12 @@ export const OP_ATTRIBUTES: Table = {
 
 /**
  * The opset each operator of opsets 14 and later entered ONNX in: a node of one in a model of an older opset is
- * refused on load, as ONNX Runtime refuses it (it finds no kernel for that opset).
+ * refused on load, as ONNX Runtime refuses it (it finds no kernel for that opset). LayerNormalization is not here:
+ * ONNX Runtime runs it in the default domain at any opset, and exporters wrote it so before opset 17.
  */
 export const OP_SINCE: Record<string, number> = {
   Trilu: 14, HardSwish: 14, CastLike: 15, Bernoulli: 15, Optional: 15, OptionalHasElement: 15, OptionalGetElement: 15,
-  GridSample: 16, LayerNormalization: 17, SequenceMap: 17, DFT: 17, STFT: 17, MelWeightMatrix: 17, HannWindow: 17,
+  GridSample: 16, SequenceMap: 17, DFT: 17, STFT: 17, MelWeightMatrix: 17, HannWindow: 17,
   HammingWindow: 17, BlackmanWindow: 17, CenterCropPad: 18, Col2Im: 18, BitwiseAnd: 18, BitwiseOr: 18, BitwiseXor: 18,
   BitwiseNot: 18, Mish: 18, GroupNormalization: 18, DeformConv: 19, AffineGrid: 20, Gelu: 20, ImageDecoder: 20,
   RegexFullMatch: 20, StringConcat: 20, StringSplit: 20, Attention: 23, RMSNormalization: 23, RotaryEmbedding: 23,
