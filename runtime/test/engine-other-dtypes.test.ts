@@ -189,3 +189,24 @@ test("a float16 model whose output comes from operators shape inference has no r
     await session.release();
   }
 });
+
+// ONNX Runtime's Resize takes no int64.
+for (const type of ["uint8", "int8", "int32"] as const) {
+  test(`Resize in nearest mode on ${type} (a quantized model's upsampling runs on its codes): up, down, three coordinate modes, as ONNX Runtime computes`, async () => {
+    const scales = (name: string, v: number[]) => onnx.TensorProto.fromObject({ name, dataType: 1, dims: [v.length], floatData: v });
+    const str = (name: string, s: string) => ({ name, type: A.STRING, s: Buffer.from(s) });
+    const bytes = modelBytes({
+      name: `resize-${type}`,
+      node: [
+        node("Resize", ["x", "", "up"], ["y1"], [str("mode", "nearest")]),
+        node("Resize", ["x", "", "down"], ["y2"], [str("mode", "nearest"), str("coordinate_transformation_mode", "asymmetric"), str("nearest_mode", "floor")]),
+        node("Resize", ["x", "", "odd"], ["y3"], [str("mode", "nearest"), str("coordinate_transformation_mode", "align_corners"), str("nearest_mode", "round_prefer_ceil")]),
+        node("Resize", ["v", "", "along"], ["y4"], [str("mode", "nearest")]),
+      ],
+      initializer: [scales("up", [1, 1, 2, 2]), scales("down", [1, 1, 0.5, 0.75]), scales("odd", [1, 1, 1.6, 2.5]), scales("along", [1, 3, 1])],
+      input: [valueInfo("x", type, [1, 2, 5, 4]), valueInfo("v", type, [2, 3, 4])],
+      output: [valueInfo("y1", type, [1, 2, 10, 8]), valueInfo("y2", type, [1, 2, 2, 3]), valueInfo("y3", type, [1, 2, 8, 10]), valueInfo("y4", type, [2, 9, 4])],
+    }, { opset: 13 });
+    await assertAsOrt(bytes, { x: { type, data: values(type, 40, 1), dims: [1, 2, 5, 4] }, v: { type, data: values(type, 24, 2), dims: [2, 3, 4] } }, `Resize ${type}`);
+  });
+}

@@ -1,8 +1,11 @@
-// `npm run bench -- architectures [--only a,b] [--samples N]`: families outside the corpus, built with seeded weights
+// `npm run bench -- architectures [--only a,b] [--samples N] [--int8]`: families outside the corpus, built with seeded weights
 // (scripts/bench-architectures.mjs: ConvNeXt, EfficientNet, ShuffleNet and DenseNet blocks, a YOLO neck, BERT layers,
 // opset-24 Llama layers with Attention/RMSNorm/RoPE, a GRU), on the qkit engine (1 thread) against onnxruntime-web's
 // wasm backend (1 thread), samples interleaved, medians; the output's max |diff| to onnxruntime-node, relative to its
 // scale where that exceeds 1; the geometric mean last. Where qkit is slow, `--profile NAME` prints its op-type table.
+// --int8: each model quantized by ort-qdq (uint8 activations, per-channel weights; calibrated on one seeded input) and
+// the same QDQ file run by qkit's integer kernels and onnxruntime-web; "diff" is then qkit's output against
+// onnxruntime-node's on that file, relative to its scale as above.
 import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure, randomInput } from "../bench-support.mjs";
 import { architectureModels } from "../bench-architectures.mjs";
 
@@ -12,6 +15,15 @@ const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : u
 const only = option("--only")?.split(",");
 const samples = Number(option("--samples") ?? 9);
 const profile = option("--profile");
+const int8 = args.includes("--int8");
+
+/** The model quantized by ort-qdq, calibrated on `input`: the QDQ file's bytes. */
+async function quantized(bytes, input, dims) {
+  const model = await qkit.loadModel(bytes);
+  const prepared = qkit.prepare(model, new qkit.OrtQdqQuantizer({ activationType: "uint8", perChannel: true }));
+  await qkit.calibrate(prepared, [{ x: new qkit.Tensor("float32", input, dims) }]);
+  return qkit.serializeModel(qkit.convert(prepared));
+}
 
 const loadBefore = loadAverage();
 const rows = [];
@@ -20,6 +32,7 @@ for (const m of architectureModels(qkit.onnx)) {
   if (only && !only.includes(m.name)) continue;
   const input = randomInput(m.dims.reduce((a, b) => a * b, 1), 4242);
   try {
+    if (int8) m.bytes = await quantized(m.bytes, input, m.dims);
     const node = await ortNode.InferenceSession.create(m.bytes);
     const reference = (await node.run({ [m.input]: new ortNode.Tensor("float32", input, m.dims) }))[node.outputNames[0]].data;
     const q = await qkit.createSession(m.bytes, { threads: 1 });
@@ -50,7 +63,7 @@ for (const m of architectureModels(qkit.onnx)) {
     rows.push([m.name, "", "", `cannot run: ${String(error.message ?? error).split("\n")[0].slice(0, 120)}`, ""]);
   }
 }
-console.log("\nArchitectures outside the corpus (seeded weights, batch 1, 1 thread each, median ms)\n");
+console.log(`\nArchitectures outside the corpus${int8 ? ", int8 (the same ort-qdq QDQ file in each engine)" : ""} (seeded weights, batch 1, 1 thread each, median ms)\n`);
 console.log(markdownTable(["model", "qkit", "ORT-web", "qkit / ORT-web", "max |diff| to ORT-node"], rows));
 if (ratios.length) console.log(`\ngeomean qkit / ORT-web over ${ratios.length} models: ${geomean(ratios).toFixed(2)}×`);
 console.log(`load average (1 min) before / after: ${loadBefore} / ${loadAverage()}`);

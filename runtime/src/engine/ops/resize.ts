@@ -165,6 +165,33 @@ const resize: OpDef = {
     const inStrides = stridesOf(x.dims);
     const outStrides = stridesOf(out);
     const total = sizeOf(out);
+    // Every output reads one input element (nearest, or an axis left as it is): a gather through per-axis offset
+    // tables, the last axis innermost, for any element type (a quantized model's nearest Resize runs on its codes).
+    if (taps.every((axis) => axis.every((t) => t !== null && t.length === 1))) {
+      const offsets = taps.map((axis, d) => Int32Array.from(axis, (t) => t![0]![0] * inStrides[d]!));
+      const rows = total / (out[rank - 1] ?? 1);
+      const lastOffsets = offsets[rank - 1] ?? Int32Array.of(0);
+      const width = lastOffsets.length;
+      return {
+        outputs,
+        runtimeInputs: [0],
+        run(ins, outs) {
+          const src = ins[0]!.data as unknown as { [i: number]: unknown };
+          const dst = outs[0]!.data as unknown as { [i: number]: unknown };
+          const idx = new Int32Array(Math.max(rank - 1, 0));
+          let i = 0;
+          for (let r = 0; r < rows; r++) {
+            let base = 0;
+            for (let d = 0; d < rank - 1; d++) base += offsets[d]![idx[d]!]!;
+            for (let o = 0; o < width; o++) dst[i++] = src[base + lastOffsets[o]!];
+            for (let d = rank - 2; d >= 0; d--) {
+              if (++idx[d]! < out[d]!) break;
+              idx[d] = 0;
+            }
+          }
+        },
+      };
+    }
     return {
       outputs,
       runtimeInputs: [0],
