@@ -4,7 +4,6 @@
 import { madd } from "./madd";
 
 const MODE_DW = 0;
-const MODE_MAX = 1;
 const MODE_AVG = 2;
 
 /** Floats of scratch a window kernel needs: one padded plane, and one more row (max pooling's row maxima). */
@@ -186,7 +185,7 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
   w: usize, b: f32, lo: f32, hi: f32, recip: usize, y: usize,
 ): void {
   const vectorized = sw == 1 || sw == 2;
-  const init: f32 = mode == MODE_DW ? b : mode == MODE_MAX ? -Infinity : 0;
+  const init: f32 = mode == MODE_DW ? b : 0;
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
   for (let oy = 0; oy < OH; oy++) {
@@ -199,9 +198,8 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
           const row = pad + ((<usize>((oy * sh + ky * dh) * PW + ox * sw)) << 2);
           for (let kx = 0; kx < kw; kx++) {
             const p = row + (<usize>(kx * dw) << 2);
-            const v = sw == 1 ? v128.load(p) : v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+            const v = samples(p, sw);
             if (mode == MODE_DW) acc = madd(v128.load32_splat(w + (<usize>(ky * kw + kx) << 2)), v, acc);
-            else if (mode == MODE_MAX) acc = f32x4.max(acc, v);
             else acc = f32x4.add(acc, v);
           }
         }
@@ -217,7 +215,6 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
         for (let kx = 0; kx < kw; kx++) {
           const v = load<f32>(row + (<usize>(kx * dw) << 2));
           if (mode == MODE_DW) acc += load<f32>(w + (<usize>(ky * kw + kx) << 2)) * v;
-          else if (mode == MODE_MAX) acc = max(acc, v);
           else acc += v;
         }
       }
@@ -276,10 +273,10 @@ export function dwconv2d(
     if (sw == 1 || sw == 2) {
       for (; ox + 4 <= OW; ox += 4) {
         const p = rows + ((<usize>(ox * sw)) << 2);
-        let acc = sw == 1 ? v128.load(p) : even(p);
+        let acc = samples(p, sw);
         for (let kx = 1; kx < kw; kx++) {
           const q = p + ((<usize>(kx * dw)) << 2);
-          acc = f32x4.pmax(acc, sw == 1 ? v128.load(q) : even(q));
+          acc = f32x4.pmax(acc, samples(q, sw));
         }
         v128.store(out + (<usize>ox << 2), acc);
       }

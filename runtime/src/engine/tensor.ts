@@ -15,6 +15,9 @@ const ARRAY_TYPES: Record<TensorType, string> = {
   bool: "Uint8Array", string: "Array",
 };
 
+/** The numeric element types a tensor holds in a typed array of its own width (bool and string excepted). */
+export const NUMERIC_TYPES: ReadonlySet<DataType> = new Set(Object.keys(ARRAY_TYPES).filter((t) => t !== "bool" && t !== "string") as DataType[]);
+
 /** A dense tensor in row-major (ONNX) layout, as in ONNX Runtime: `new Tensor("float32", data, [1, 3, 224, 224])`. */
 export class Tensor {
   readonly dims: readonly number[];

@@ -1,5 +1,5 @@
 import type { PrepareContext, Prepared, RtValue, ValueMeta } from "../op.js";
-import type { TensorData } from "../tensor.js";
+import { NUMERIC_TYPES, type TensorData } from "../tensor.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { sizeOf, stridesOf } from "./util.js";
 import { gemmShape } from "./gemm-shape.js";
@@ -44,7 +44,8 @@ function arithmetic(dtype: DataType): Arith {
   };
 }
 
-export const isOtherNumeric = (dtype: DataType) => dtype !== "float32" && dtype !== "float16" && dtype !== "bfloat16" && dtype !== "bool" && dtype !== "string";
+/** float64 and the integer types: what these loops compute in (the 16-bit floats run widened to float32). */
+export const isOtherNumeric = (dtype: DataType) => NUMERIC_TYPES.has(dtype) && dtype !== "float32" && dtype !== "float16" && dtype !== "bfloat16";
 
 function requireSameType(metas: readonly (ValueMeta | undefined)[], ctx: PrepareContext): DataType {
   const dtype = metas[0]!.dtype;
@@ -186,7 +187,6 @@ export function otherTypeMaxPool(x: ValueMeta, outSpatial: readonly number[], ke
 /** LayerNormalization in float64 (mean and inverse standard deviation outputs too), as ONNX's function body computes it. */
 export function float64LayerNorm(x: ValueMeta, scale: ValueMeta | undefined, bias: ValueMeta | undefined, axis: number, epsilon: number,
   outputCount: number, ctx: PrepareContext): Prepared {
-  if (x.dtype !== "float64") ctx.unsupported(`on ${x.dtype} (float32 and float64 only)`);
   for (const m of [scale, bias]) if (m && m.dtype !== "float64") ctx.fail(`Scale and B must be float64 like the input, got ${m.dtype}`);
   const outer = sizeOf(x.dims.slice(0, axis));
   const n = sizeOf(x.dims.slice(axis));

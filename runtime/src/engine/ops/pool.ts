@@ -1,4 +1,4 @@
-import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
+import type { OpDef, PrepareContext, Prepared, RtValue, ValueMeta } from "../op.js";
 import type { Window2d } from "../kernels/geometry.js";
 import { requireFloat32, requireInput, sizeOf, windowPads } from "./util.js";
 import { maxPoolWithIndices } from "./max-unpool.js";
@@ -213,8 +213,21 @@ export const poolOps: Record<string, OpDef> = {
 };
 
 /** MaxPool on float64 or an integer type (QOperator models pool uint8 and int8), any number of spatial axes. */
-function otherTypeMaxPoolOf(x: ValueMeta, ctx: PrepareContext) {
+function otherTypeMaxPoolOf(x: ValueMeta, ctx: PrepareContext): Prepared {
   if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1]) ctx.unsupported(`with an Indices output on ${x.dtype} (float32 only)`);
+  // Bytes over 1-D and 2-D windows: the int8 kernel that pools a quantized model's codes (QMaxPool) is this max.
+  if ((x.dtype === "uint8" || x.dtype === "int8") && (x.dims.length === 3 || x.dims.length === 4)) {
+    const { planes, g, outDims } = poolGeometry(x, ctx, true);
+    const k = ctx.k;
+    k.qwindow.reserve(g, true);
+    return {
+      outputs: [{ dtype: x.dtype, dims: outDims }],
+      runtimeInputs: [0],
+      run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+        k.qwindow.maxpool(ins[0]!.data as Uint8Array, outs[0]!.data as Uint8Array, planes, g, x.dtype === "int8");
+      },
+    };
+  }
   const spatial = x.dims.length - 2;
   if (spatial < 1) ctx.fail(`the input must have at least 3 axes, got [${x.dims.join(", ")}]`);
   const node = ctx.node;
