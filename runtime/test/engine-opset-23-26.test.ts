@@ -68,6 +68,11 @@ test("Attention (opset 23) with a past key/value cache: present outputs and caus
   };
   await assertAsOrt("Attention", [int("is_causal", 1)], feeds, ["Y", "present_key", "present_value"], 23);
   await assertAsOrt("Attention", [], { ...feeds, attn_mask: f32([3, 8], 13) }, ["Y", "present_key", "present_value"], 23);
+  // Present outputs without a past are the keys and values as [B, H, S, D]; each is written when it alone is asked for.
+  const fresh = { Q: f32([1, 5, 2 * 4], 8), K: f32([1, 5, 2 * 4], 9), V: f32([1, 5, 2 * 4], 10) };
+  const heads = [int("q_num_heads", 2), int("kv_num_heads", 2)];
+  await assertAsOrt("Attention", heads, fresh, ["Y", "present_key", "present_value"], 23);
+  await assertAsOrt("Attention", heads, fresh, ["Y", "", "present_value"], 23);
 });
 
 test("Attention (opset 24) with per-sample valid key counts (nonpad_kv_seqlen), a mask and causal alignment by them", async () => {

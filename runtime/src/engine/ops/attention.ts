@@ -75,12 +75,14 @@ const attention: OpDef = {
     if (mode < 0 || mode > 3) ctx.fail(`qk_matmul_output_mode must be 0 to 3, got ${mode}`);
     const maskOf = mask ? maskReader(mask, [B, Hq, Sq, T], ctx) : undefined;
     const outputCount = node.outputNames.length;
-    const presentOut = outputCount > 2 && !!node.outputNames[1];
-    // The keys and values the products read: the inputs, or the present cache (past then new) when there is a past.
+    const presentK = outputCount > 1 && !!node.outputNames[1];
+    const presentV = outputCount > 2 && !!node.outputNames[2];
+    // The keys and values the products read: the inputs, or the present cache (past then new) when there is a past,
+    // written into the present output when it is asked for.
     const Kall = pastK ? contiguous(B, Hk, T, D) : Kin;
     const Vall = pastK ? contiguous(B, Hk, T, Dv) : Vin;
-    const cacheK = pastK && !presentOut ? ctx.persistentF32(B * Hk * T * D) : undefined;
-    const cacheV = pastK && !presentOut ? ctx.persistentF32(B * Hk * T * Dv) : undefined;
+    const cacheK = pastK && !presentK ? ctx.persistentF32(B * Hk * T * D) : undefined;
+    const cacheV = pastK && !presentV ? ctx.persistentF32(B * Hk * T * Dv) : undefined;
     const scores = ctx.persistentF32(B * Hq * Sq * T);
     const probs = ctx.persistentF32(B * Hq * Sq * T);
     const items = B * Hq;
@@ -117,25 +119,25 @@ const attention: OpDef = {
         let kData = ins[1]!.data as Float32Array;
         let vData = ins[2]!.data as Float32Array;
         if (pastK) {
-          kData = presentOut ? (outs[1]!.data as Float32Array) : cacheK!;
-          vData = presentOut ? (outs[2]!.data as Float32Array) : cacheV!;
+          kData = presentK ? (outs[1]!.data as Float32Array) : cacheK!;
+          vData = presentV ? (outs[2]!.data as Float32Array) : cacheV!;
           concatCache(ins[4]!.data as Float32Array, ins[1]!.data as Float32Array, Kin, kData, B, Hk, P, T, D);
           concatCache(ins[5]!.data as Float32Array, ins[2]!.data as Float32Array, Vin, vData, B, Hk, P, T, Dv);
-        } else if (outputCount > 2 && node.outputNames[1]) {
-          copyHeads(kData, Kin, outs[1]!.data as Float32Array, B, Hk, T, D);
-          copyHeads(vData, Vin, outs[2]!.data as Float32Array, B, Hk, T, Dv);
+        } else {
+          if (presentK) copyHeads(kData, Kin, outs[1]!.data as Float32Array, B, Hk, T, D);
+          if (presentV) copyHeads(vData, Vin, outs[2]!.data as Float32Array, B, Hk, T, Dv);
         }
         kern.gemm.runBatch(qk, ins[0]!.data as Float32Array, kData, scores);
         const qkOut = outputCount > 3 && node.outputNames[3] ? (outs[3]!.data as Float32Array) : undefined;
-        const valid = nonpad ? Array.from(ins[6]!.data as BigInt64Array, Number) : undefined;
+        const valid = nonpad ? (ins[6]!.data as BigInt64Array) : undefined;
         const maskData = maskOf ? ins[3]!.data : undefined;
         // The keys a query row may attend form one run [lo, hi): valid keys, causal and window bounds. Without a mask,
         // a cap or a scores output, a row is that run scaled and −∞ around it.
         const plain = !maskOf && softcap <= 0 && !qkOut;
         let emptyRows = 0;
         for (let b = 0; b < B; b++) {
-          const keys = valid ? Math.min(valid[b]!, T) : T;
-          const offset = pastK ? P : valid ? valid[b]! - Sq : 0;
+          const keys = valid ? Math.min(Number(valid[b]!), T) : T;
+          const offset = pastK ? P : valid ? Number(valid[b]!) - Sq : 0;
           for (let h = 0; h < Hq; h++) {
             for (let i = 0; i < Sq; i++) {
               const r = (b * Hq + h) * Sq + i;

@@ -1,9 +1,8 @@
 import type { OpDef, RtValue } from "../op.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { arrayFor } from "../tensor.js";
-import { constNumbers, normAxis, numbers, reader, requireInput, sizeOf, stridesOf, writer } from "./util.js";
+import { constNumbers, normAxis, numbers, reader, requireInput, sizeOf, stridesOf, writer, type AnyArray } from "./util.js";
 
-type AnyArray = { [i: number]: unknown; length: number };
 
 /** Element offset of `index` along `axis` for every element of an index tensor of shape `dims` (same rank as data). */
 function alongAxis(dims: readonly number[], dataStrides: readonly number[], axis: number, index: (i: number) => number, axisSize: number): Int32Array {

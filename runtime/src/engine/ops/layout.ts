@@ -1,10 +1,9 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { stridedWalk } from "../kernels/strided.js";
 import { indexWords } from "../index-words.js";
-import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf } from "./util.js";
+import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf, copyRun, type AnyArray } from "./util.js";
 import type { TensorData } from "../tensor.js";
 
-type AnyArray = { [i: number]: unknown; length: number };
 
 /** Output element i reads input element map[i]: the common form of every data-movement operator here. */
 function gatherRun(map: Int32Array) {
@@ -132,14 +131,7 @@ const concat: OpDef = {
         parts.forEach((p, j) => {
           const src = p.data as unknown as AnyArray;
           const block = blocks[j]!;
-          const typed = ArrayBuffer.isView(src) && ArrayBuffer.isView(dst);
-          for (let o = 0; o < outer; o++) {
-            const s = o * block;
-            const d = o * row + start;
-            // Typed arrays copy a block at once (a memmove), not element by element.
-            if (typed) (dst as Float32Array).set((src as Float32Array).subarray(s, s + block), d);
-            else for (let i = 0; i < block; i++) dst[d + i] = src[s + i];
-          }
+          for (let o = 0; o < outer; o++) copyRun(dst, o * row + start, src, o * block, block);
           start += block;
         });
       },
@@ -171,13 +163,7 @@ const split: OpDef = {
         outs.forEach((out, j) => {
           const block = sizes![j]! * inner;
           const dst = out.data as unknown as AnyArray;
-          const typed = ArrayBuffer.isView(src) && ArrayBuffer.isView(dst);
-          for (let o = 0; o < outer; o++) {
-            const s = o * dim * inner + start;
-            // Typed arrays copy a block at once (a memmove), as Concat does, not element by element.
-            if (typed) (dst as Float32Array).set((src as Float32Array).subarray(s, s + block), o * block);
-            else for (let i = 0; i < block; i++) dst[o * block + i] = src[s + i];
-          }
+          for (let o = 0; o < outer; o++) copyRun(dst, o * block, src, o * dim * inner + start, block);
           start += block;
         });
       },

@@ -1,5 +1,6 @@
 import type { OpDef, RtValue } from "../op.js";
-import { normAxis, requireInput, sizeOf } from "./util.js";
+import { copyInto, copyRun, normAxis, requireInput, sizeOf, type AnyArray } from "./util.js";
+
 
 /**
  * TensorScatter (opset 24): a key/value cache with `update` written along the sequence axis from each sample's write
@@ -28,22 +29,19 @@ const tensorScatter: OpDef = {
     return {
       outputs: [{ dtype: past.dtype, dims: past.dims }],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-        const src = ins[0]!.data as unknown as { length: number; [i: number]: unknown };
-        const upd = ins[1]!.data as unknown as { [i: number]: unknown };
-        const dst = outs[0]!.data as unknown as { [i: number]: unknown; set?(a: unknown): void };
-        for (let i = 0; i < src.length; i++) dst[i] = src[i];
-        const write = indices ? Array.from(ins[2]!.data as BigInt64Array, Number) : undefined;
+        copyInto(outs[0]!, ins[0]!);
+        const upd = ins[1]!.data as unknown as AnyArray;
+        const dst = outs[0]!.data as unknown as AnyArray;
+        const write = indices ? (ins[2]!.data as BigInt64Array) : undefined;
         for (let b = 0; b < B; b++) {
-          const start = write ? write[b]! : 0;
+          const start = write ? Number(write[b]!) : 0;
           if (mode === "linear" && (start < 0 || start + seq > max)) {
             throw new RangeError(`TensorScatter: sample ${b} writes positions ${start} to ${start + seq - 1} of a cache of ${max}`);
           }
           for (let p = 0; p < perBatch; p++) {
             for (let s = 0; s < seq; s++) {
               const at = mode === "circular" ? (((start + s) % max) + max) % max : start + s;
-              const from = ((b * perBatch + p) * seq + s) * inner;
-              const to = ((b * perBatch + p) * max + at) * inner;
-              for (let e = 0; e < inner; e++) dst[to + e] = upd[from + e];
+              copyRun(dst, ((b * perBatch + p) * max + at) * inner, upd, ((b * perBatch + p) * seq + s) * inner, inner);
             }
           }
         }

@@ -76,6 +76,15 @@ export function isFloat(dtype: DataType): boolean {
   return dtype === "float32" || dtype === "float64";
 }
 
+/** Any tensor storage read and written element by element: a typed array, or strings. */
+export type AnyArray = { [i: number]: unknown; length: number };
+
+/** Copy n elements from src[from] to dst[to]: typed arrays at once (a memmove), strings one by one. */
+export function copyRun(dst: AnyArray, to: number, src: AnyArray, from: number, n: number): void {
+  if (ArrayBuffer.isView(dst) && ArrayBuffer.isView(src)) (dst as Float32Array).set((src as Float32Array).subarray(from, from + n), to);
+  else for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+}
+
 /** Copy src into dst for any typed array pair of the same kind (or strings). */
 export function copyInto(dst: RtValue, src: RtValue): void {
   if (Array.isArray(dst.data)) {
