@@ -8,8 +8,8 @@ import { freshNames } from "../onnx/fresh-names.js";
 
 /**
  * A float16 or bfloat16 model, to run in float32: its 16-bit weights, constants and declared values become float32
- * (a Cast to a 16-bit type still rounds, and is cast back to float32), and the session converts the 16-bit inputs the caller passes and the outputs it returns (`inputs`,
- * `outputs`, each with its declared type). The engine's kernels are float32; computing in float32 what the model
+ * (a Cast to a 16-bit type still rounds, and is cast back to float32), and the session converts the 16-bit inputs the
+ * caller passes and the outputs it returns (`inputs`, `outputs`, each with its declared type). The engine's kernels are float32; computing in float32 what the model
  * declares in 16 bits is at least as exact as 16-bit arithmetic, and agrees with it to the 16-bit type's precision.
  */
 export interface WidenedModel {
@@ -42,11 +42,11 @@ export function widenFloat16(model: Model): WidenedModel | undefined {
     isHalf(n.meta.dtype) || HALF.has(n.tensor?.dataType ?? -1) ||
     [...n.attributes.values()].some((a) => (TYPE_ATTRIBUTES.has(a.name ?? "") && HALF.has(Number(a.i))) || HALF.has(a.t?.dataType ?? -1)));
   if (!anyHalf) return undefined;
-  const halfValues = new Map(graph.nodes.filter((n) => isHalf(n.meta.dtype)).map((n) => [n.valueName, dataTypeCode(n.meta.dtype!)]));
+  const halfValues = declared(graph.nodes);
   return { model: cloneModel(model, (g) => widenGraph(g, halfValues)), inputs, outputs };
 }
 
-function widenGraph(graph: onnx.IGraphProto, halfValues: ReadonlyMap<string, number>): void {
+function widenGraph(graph: onnx.IGraphProto, halfValues: ReadonlyMap<string, HalfFloat>): void {
   // The value infos are the original model's objects (cloneModel shares them): replaced, never written to.
   graph.input = (graph.input ?? []).map(widenValueInfo);
   graph.output = (graph.output ?? []).map(widenValueInfo);
@@ -58,7 +58,7 @@ function widenGraph(graph: onnx.IGraphProto, halfValues: ReadonlyMap<string, num
     nodes.push(node);
     // A cast to a 16-bit type rounds: it still does, into a value cast back to float32 for what reads it.
     const castTo = node.opType === "Cast" ? Number(node.attribute?.find((a) => a.name === "to")?.i ?? 0)
-      : node.opType === "CastLike" ? halfValues.get(node.input?.[1] ?? "") : undefined;
+      : node.opType === "CastLike" && halfValues.has(node.input?.[1] ?? "") ? dataTypeCode(halfValues.get(node.input![1]!)!) : undefined;
     if (castTo !== undefined && HALF.has(castTo) && node.output?.[0]) {
       const rounded = fresh(`${node.output[0]}_rounded`);
       nodes[nodes.length - 1] = { ...node, opType: "Cast", input: [node.input![0]!], output: [rounded], attribute: [intAttribute("to", castTo)] };

@@ -103,8 +103,9 @@ function floatTest(make: (attr: { i(name: string, d: number): number }) => (x: n
 const sigmoid: Fn = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /** Swish (opset 24), x·sigmoid(αx): SiLU's kernel where α = 1 (the SiLU PyTorch exports), double precision otherwise. */
-const swishPlain = unary((a) => { const alpha = a.f("alpha", 1); return (x) => x / (1 + Math.exp(-alpha * x)); });
-const swishKernel = unary((a) => { const alpha = a.f("alpha", 1); return (x) => x / (1 + Math.exp(-alpha * x)); }, true, () => ({ op: "Silu" }));
+const swishOf = (a: Attributes): Fn => { const alpha = a.f("alpha", 1); return (x) => x / (1 + Math.exp(-alpha * x)); };
+const swishPlain = unary(swishOf);
+const swishKernel = unary(swishOf, true, () => ({ op: "Silu" }));
 const swish: OpDef = {
   prepare: (inputs, ctx) => (ctx.node.floatAttribute("alpha", 1) === 1 ? swishKernel : swishPlain).prepare(inputs, ctx),
 };
