@@ -283,12 +283,15 @@ export class Plan {
     const outputNodes = !evaluated ? [] : node.isMultiOutput
       ? Array.from({ length: node.outputNames?.length ?? 0 }, (_, i) => [...node.users].find((u) => u.kind === "getitem" && u.index === i))
       : [node];
+    // The outer values by name: the plan's RtValues are made once (#bind), so the map is too, at the first run.
+    let outerValues: Map<string, RtValue> | undefined;
     return {
       node, inputs, outer, outputNodes, carried, next: new PlanCache(MAX_CONTINUATIONS),
       asConstants: new Set(evaluated ? [] : this.#runtimeSmallInputs(node, slotOf)),
       evaluate: !evaluated ? undefined : (ins) => {
         try {
-          return def.evaluate!(ins, ctx, new Map(outer.map(([name, slot]) => [name, this.#values[slot]!])));
+          outerValues ??= new Map(outer.map(([name, slot]) => [name, this.#values[slot]!]));
+          return def.evaluate!(ins, ctx, outerValues);
         } catch (error) {
           if (error instanceof QkitError) throw error;
           throw new NodeShapeError(node.name, node.opType, errorMessage(error));
