@@ -31,9 +31,12 @@ export const CTRL_INTS = 13;
 export const SLOT_DOUBLES = 32;
 /**
  * A parallel call is cut in this many chunks per thread, claimed by whichever thread is free: a thread the system
- * has descheduled holds up one small chunk, not half the call, and uneven chunks even out.
+ * has descheduled holds up one small chunk, not half the call, and uneven chunks even out. On a virtual machine the
+ * cores need not be equal (two 1-thread runs side by side ran MobileNet-V2 at 37 and 52 ms): with eight chunks the
+ * faster one takes five, with four it took two or three, and two threads ran the corpus 3–5% faster (interleaved
+ * `bench -- compare --threads 2`, fp32 and int8).
  */
-export const CHUNKS_PER_THREAD = 2;
+export const CHUNKS_PER_THREAD = 4;
 /**
  * Polls of a control word before sleeping on it. A model's kernel calls follow each other within microseconds: a
  * worker that polls a little catches the next call without a futex wake-up (tens of microseconds, far more on a
