@@ -1,10 +1,10 @@
 // `npm run bench -- architectures-accuracy [--only a,b]`: the families of `bench -- architectures` (seeded weights,
-// scripts/bench-architectures.mjs) quantized by each built-in (calibrated on one seeded input): check's errors, then
+// scripts/architectures/) quantized by each built-in (calibrated on one seeded input): check's errors, then
 // the export run by qkit's integer kernels and by onnxruntime-node, each output's SQNR against the float model's
 // output in onnxruntime-node, and qkit's largest difference to onnxruntime-node on the same file, relative to its
 // scale. The corpus's target, applied here: qkit's SQNR ≥ onnxruntime-node's on the same file − 0.3 dB.
 import { loadEngines, markdownTable, randomInput, loadAverage } from "../bench-support.mjs";
-import { architectureModels } from "../bench-architectures.mjs";
+import { architectureModels } from "../architectures/index.mjs";
 import { BUILTINS } from "../bench-corpus.mjs";
 
 const { qkit, ortNode } = loadEngines();
