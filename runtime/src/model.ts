@@ -24,7 +24,7 @@ export class Model {
   functions: onnx.IFunctionProto[] = [];
   trainingInfo: onnx.ITrainingInfoProto[] = [];
   /** What normalization changed on load. */
-  normalization: NormalizationReport = { identitiesFolded: 0, constantsFolded: 0 };
+  normalization: NormalizationReport = { identitiesFolded: 0, constantsFolded: 0, batchNormsFolded: 0 };
   /** The file it was loaded from, if any; used in messages. */
   source = "<memory>";
   /** The external data files it was loaded with (relative locations); saving writes external data again when set. */

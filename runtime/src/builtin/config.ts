@@ -68,11 +68,14 @@ export function getSymmetricQuantizationConfig(options: SymmetricConfigOptions =
 export function derivedBiasSpec(input: Node, weight: Node, node: Node, weightSpec: QuantizationSpecBase): DerivedQuantizationSpec {
   // A weight that is an activation (a Gemm of two inputs) may share its producer's observer: per tensor.
   const perChannel = weightSpec instanceof QuantizationSpec && !!weightSpec.qscheme && isPerChannel(weightSpec.qscheme);
+  const groupedTranspose = node.opType === "ConvTranspose" ? node.intAttribute("group", 1) : 1;
   return new DerivedQuantizationSpec({
     derivedFrom: [[input, node], [weight, node]],
     deriveQparams: ([act, w]) => {
       const a = act.calculateQparams().scale[0]!;
-      const ws = w.calculateQparams().scale;
+      const perGroup = w.calculateQparams().scale;
+      // A grouped ConvTranspose's weight axis 1 holds one group's output channels; its bias holds every group's.
+      const ws = perChannel && groupedTranspose > 1 ? Float32Array.from({ length: perGroup.length * groupedTranspose }, (_, m) => perGroup[m % perGroup.length]!) : perGroup;
       return { scale: Float32Array.from(ws, (s) => Math.fround(a * s)), zeroPoint: new Int32Array(ws.length) };
     },
     dtype: "int32",

@@ -40,6 +40,7 @@ export function formatSummary(s: ModelSummary): string {
   lines.push(`parameters: ${formatCount(initializers.values)} values in ${initializers.count} initializers (${formatBytes(initializers.bytes)})`);
   if (constants.count > 0) lines.push(`  and ${formatCount(constants.values)} values in ${constants.count} Constant nodes, folded into parameters`);
   if (s.normalization.identitiesFolded > 0) lines.push(`  ${s.normalization.identitiesFolded} Identity nodes that forwarded shared initializers were folded away`);
+  if (s.normalization.batchNormsFolded > 0) lines.push(`  ${s.normalization.batchNormsFolded} BatchNormalization nodes were folded into the convolutions before them (operators above count the folded graph, the one quantizers annotate)`);
   lines.push(`modules: ${s.modules.count} (tree depth ${s.modules.depth})`);
   return lines.join("\n");
 }

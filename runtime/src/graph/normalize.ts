@@ -4,12 +4,15 @@ import { makeTensor, tensorDataType, tensorDims } from "../onnx/tensor-data.js";
 import type { Graph } from "./graph.js";
 import type { Node } from "./node.js";
 import { outerNames, subgraphsOf } from "./subgraph-scope.js";
+import { foldBatchNorms } from "./fold-batch-norm.js";
 
 export interface NormalizationReport {
   /** Identity nodes that only forwarded a parameter (torch.onnx routes shared initializers through them). */
   identitiesFolded: number;
   /** Constant nodes turned into parameters (torch.onnx emits Clip bounds and Reshape shapes as Constant nodes). */
   constantsFolded: number;
+  /** BatchNormalizations folded into the convolution they follow (see fold-batch-norm). */
+  batchNormsFolded: number;
 }
 
 /**
@@ -17,7 +20,7 @@ export interface NormalizationReport {
  * graph the model author wrote. Saving writes folded Constant nodes back as Constant nodes (see to-onnx).
  */
 export function normalizeGraph(graph: Graph): NormalizationReport {
-  const report: NormalizationReport = { identitiesFolded: 0, constantsFolded: 0 };
+  const report: NormalizationReport = { identitiesFolded: 0, constantsFolded: 0, batchNormsFolded: 0 };
   const outputs = new Set(graph.outputs);
   // Subgraphs read values of this graph by name: those names must stay.
   const readInside = new Set(graph.calls().flatMap((n) => subgraphsOf(n.attributes.values()).flatMap(outerNames)));
@@ -38,6 +41,8 @@ export function normalizeGraph(graph: Graph): NormalizationReport {
       report.identitiesFolded++;
     }
   }
+  // After the Constant folding: a BatchNormalization's statistics may have come as Constant nodes.
+  report.batchNormsFolded = foldBatchNorms(graph, readInside);
   graph.lint();
   return report;
 }
