@@ -126,3 +126,54 @@ test("Sum, Min and Max of three broadcast float32 inputs fold left to right as i
     }
   }
 });
+
+test("Where broadcasts its condition and both branches in any pattern (causal mask, padding mask, column, scalar, int64 branches) as index arithmetic does", async () => {
+  const cases: { c: number[]; x: number[]; y: number[] }[] = [
+    { c: [1, 1, 5, 5], x: [1, 3, 5, 5], y: [] }, // a causal mask over heads, a scalar fill
+    { c: [2, 1, 1, 5], x: [2, 3, 4, 5], y: [1] }, // a padding mask per sample
+    { c: [4, 1], x: [1, 5], y: [4, 5] }, // a column condition; x repeats along rows
+    { c: [3, 4], x: [3, 4], y: [3, 4] }, // no broadcast
+    { c: [2, 3, 1], x: [1, 1, 4], y: [2, 1, 4] }, // every operand repeats along some axis
+  ];
+  for (const type of ["float32", "int64"] as const) {
+    for (const { c, x, y } of cases) {
+      const out = [c, x, y].reduce((acc, d) => {
+        const rank = Math.max(acc.length, d.length);
+        const pa = [...new Array<number>(rank - acc.length).fill(1), ...acc];
+        const pd = [...new Array<number>(rank - d.length).fill(1), ...d];
+        return pa.map((v, i) => (v === 1 ? pd[i]! : v));
+      }, [] as number[]);
+      const cond = Uint8Array.from({ length: size(c) }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
+      const make = (dims: number[], seed: number) => {
+        const v = values(size(dims), seed);
+        return type === "float32" ? v : BigInt64Array.from(v, (f) => BigInt(Math.round(f * 100)));
+      };
+      const xs = make(x, 5);
+      const ys = make(y, 9);
+      const rank = out.length;
+      const at = (dims: number[], idx: number[]) => {
+        const pd = [...new Array<number>(rank - dims.length).fill(1), ...dims];
+        return pd.reduce((acc, d, i) => acc * d + (d === 1 ? 0 : idx[i]!), 0);
+      };
+      const want: (number | bigint)[] = [];
+      const idx = new Array<number>(rank).fill(0);
+      for (let i = 0; i < size(out); i++) {
+        want.push(cond[at(c, idx)] ? xs[at(x, idx)]! : ys[at(y, idx)]!);
+        for (let d = rank - 1; d >= 0; d--) if (++idx[d]! < out[d]!) break; else idx[d] = 0;
+      }
+      const bytes = modelBytes({
+        name: "g",
+        node: [node("Where", ["c", "x", "y"], ["out"])],
+        input: [valueInfo("c", "bool", c), valueInfo("x", type, x), valueInfo("y", type, y)],
+        output: [valueInfo("out", type, out)],
+      });
+      const session = await createSession(bytes);
+      try {
+        const got = await session.run({ c: new Tensor("bool", cond, c), x: new Tensor(type, xs, x), y: new Tensor(type, ys, y) });
+        assert.deepEqual(Array.from(got.out!.data as ArrayLike<number | bigint>), want, `${type} ${JSON.stringify({ c, x, y })}`);
+      } finally {
+        await session.release();
+      }
+    }
+  }
+});

@@ -2,6 +2,7 @@ import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { broadcastDims, broadcastStrides, reader, requireInput, sizeOf, writer } from "./util.js";
 import { broadcastOffsets } from "./broadcast.js";
+import { where } from "./where.js";
 import { BROADCAST_OPS, broadcastGeometry, type BroadcastOp } from "../kernels/broadcast.js";
 import type { UnaryOp } from "../kernels/unary.js";
 
@@ -109,42 +110,6 @@ function floatKernel(
   if (!g) return undefined;
   return (ins, outs) => k.broadcast.run(op, g, ins[0]!.data as Float32Array, ins[1]!.data as Float32Array, outs[0]!.data as Float32Array, clamp);
 }
-
-const where: OpDef = {
-  prepare(inputs, ctx) {
-    const c = requireInput(inputs[0], 0, ctx);
-    const x = requireInput(inputs[1], 1, ctx);
-    const y = requireInput(inputs[2], 2, ctx);
-    if (x.dtype !== y.dtype) ctx.fail(`X and Y have different element types (${x.dtype}, ${y.dtype})`);
-    const out = broadcastDims(broadcastDims(c.dims, x.dims, ctx), y.dims, ctx);
-    const total = sizeOf(out);
-    if (sizeOf(c.dims) === total && sizeOf(x.dims) === total && sizeOf(y.dims) === total) {
-      // No broadcast: element i of each.
-      return {
-        outputs: [{ dtype: x.dtype, dims: out }],
-        run(ins, outs) {
-          const cond = ins[0]!.data as Uint8Array;
-          const xs = ins[1]!.data as unknown as ArrayLike<unknown>;
-          const ys = ins[2]!.data as unknown as ArrayLike<unknown>;
-          const dst = outs[0]!.data as unknown as unknown[];
-          for (let i = 0; i < total; i++) dst[i] = cond[i] ? xs[i] : ys[i];
-        },
-      };
-    }
-    const offsets = broadcastOffsets(out, [c.dims, x.dims, y.dims].map((d) => broadcastStrides(d, out)));
-    return {
-      outputs: [{ dtype: x.dtype, dims: out }],
-      run(ins, outs) {
-        const cond = ins[0]!.data as Uint8Array;
-        const xs = ins[1]!.data as unknown as ArrayLike<unknown>;
-        const ys = ins[2]!.data as unknown as ArrayLike<unknown>;
-        const dst = outs[0]!.data as unknown as unknown[];
-        const [oc, ox, oy] = offsets as [Int32Array, Int32Array, Int32Array];
-        for (let i = 0; i < total; i++) dst[i] = cond[oc[i]!] ? xs[ox[i]!] : ys[oy[i]!];
-      },
-    };
-  },
-};
 
 /** Sum, Mean, Min, Max over any number of inputs, folded pairwise with broadcasting. */
 function variadic(op: "Sum" | "Mean" | "Min" | "Max"): OpDef {

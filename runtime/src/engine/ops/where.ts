@@ -1,0 +1,111 @@
+import type { OpDef } from "../op.js";
+import { broadcastDims, broadcastStrides, requireInput, sizeOf } from "./util.js";
+
+/**
+ * The broadcast of Where's three operands collapsed to rows: adjacent axes merged where all three continue them, the
+ * last axis the row, and each operand's start per row (made once, at prepare). An operand steps 1 or 0 along the row:
+ * its own elements, or one repeated (a causal mask [1, 1, S, S] against scores [1, H, S, S] is H·S rows of S).
+ */
+interface WhereRows {
+  rows: number;
+  n: number;
+  starts: [Int32Array, Int32Array, Int32Array];
+  steps: [number, number, number];
+}
+
+function whereRows(operands: readonly (readonly number[])[], out: readonly number[]): WhereRows {
+  const strides = operands.map((d) => broadcastStrides(d, out));
+  const dims: number[] = [];
+  const merged: number[][] = operands.map(() => []);
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === 1) continue;
+    const k = dims.length - 1;
+    if (k >= 0 && strides.every((s, o) => merged[o]![k] === s[i]! * out[i]!)) {
+      dims[k] = dims[k]! * out[i]!;
+      strides.forEach((s, o) => { merged[o]![k] = s[i]!; });
+      continue;
+    }
+    dims.push(out[i]!);
+    strides.forEach((s, o) => merged[o]!.push(s[i]!));
+  }
+  const last = dims.length - 1;
+  // A row steps by 1 or 0 in each operand; when an operand steps otherwise along the last axis, rows are single elements.
+  const rowWise = last >= 0 && merged.every((s) => s[last] === 0 || s[last] === 1);
+  const n = last < 0 ? 1 : rowWise ? dims[last]! : 1;
+  const outer = rowWise ? dims.slice(0, last) : dims;
+  const outerStrides = merged.map((s) => (rowWise ? s.slice(0, last) : s));
+  const starts = outerStrides.map((s) => broadcastStarts(outer, s)) as [Int32Array, Int32Array, Int32Array];
+  return { rows: sizeOf(outer), n, starts, steps: merged.map((s) => (rowWise ? s[last]! : 0)) as [number, number, number] };
+}
+
+/** The element offset of every position of `dims` (row-major) in an operand stepping by `strides`. */
+function broadcastStarts(dims: readonly number[], strides: readonly number[]): Int32Array {
+  const result = new Int32Array(sizeOf(dims));
+  const idx = new Array<number>(dims.length).fill(0);
+  let off = 0;
+  for (let i = 0; i < result.length; i++) {
+    result[i] = off;
+    for (let d = dims.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      off += strides[d]!;
+      if (idx[d]! < dims[d]!) break;
+      off -= strides[d]! * dims[d]!;
+      idx[d] = 0;
+    }
+  }
+  return result;
+}
+
+type Elements = { [i: number]: unknown; length: number };
+
+/** dst[o + i] = cond[c + i·sc] ? x[x0 + i·sx] : y[y0 + i·sy] along each row. */
+function selectRows(cond: Uint8Array, xs: Elements, ys: Elements, dst: Elements, g: WhereRows): void {
+  const [cs, xst, yst] = g.starts;
+  const [sc, sx, sy] = g.steps;
+  const n = g.n;
+  for (let r = 0, o = 0; r < g.rows; r++, o += n) {
+    const c0 = cs[r]!;
+    const x0 = xst[r]!;
+    const y0 = yst[r]!;
+    for (let i = 0; i < n; i++) dst[o + i] = cond[c0 + i * sc] ? xs[x0 + i * sx] : ys[y0 + i * sy];
+  }
+}
+
+/** selectRows for float32, the masks of attention: a loop of its own sees one kind of array, which V8 compiles to plain loads. */
+function selectRowsFloat32(cond: Uint8Array, xs: Float32Array, ys: Float32Array, dst: Float32Array, g: WhereRows): void {
+  const [cs, xst, yst] = g.starts;
+  const [sc, sx, sy] = g.steps;
+  const n = g.n;
+  for (let r = 0, o = 0; r < g.rows; r++, o += n) {
+    const c0 = cs[r]!;
+    const x0 = xst[r]!;
+    const y0 = yst[r]!;
+    for (let i = 0; i < n; i++) dst[o + i] = cond[c0 + i * sc] ? xs[x0 + i * sx]! : ys[y0 + i * sy]!;
+  }
+}
+
+/** Where(condition, X, Y) with numpy broadcasting of all three. */
+export const where: OpDef = {
+  prepare(inputs, ctx) {
+    const c = requireInput(inputs[0], 0, ctx);
+    const x = requireInput(inputs[1], 1, ctx);
+    const y = requireInput(inputs[2], 2, ctx);
+    if (x.dtype !== y.dtype) ctx.fail(`X and Y have different element types (${x.dtype}, ${y.dtype})`);
+    const out = broadcastDims(broadcastDims(c.dims, x.dims, ctx), y.dims, ctx);
+    const g = whereRows([c.dims, x.dims, y.dims], out);
+    if (x.dtype === "float32") {
+      return {
+        outputs: [{ dtype: x.dtype, dims: out }],
+        run(ins, outs) {
+          selectRowsFloat32(ins[0]!.data as Uint8Array, ins[1]!.data as Float32Array, ins[2]!.data as Float32Array, outs[0]!.data as Float32Array, g);
+        },
+      };
+    }
+    return {
+      outputs: [{ dtype: x.dtype, dims: out }],
+      run(ins, outs) {
+        selectRows(ins[0]!.data as Uint8Array, ins[1]!.data as unknown as Elements, ins[2]!.data as unknown as Elements, outs[0]!.data as unknown as Elements, g);
+      },
+    };
+  },
+};
