@@ -6,9 +6,41 @@ import { KC, MR, NR, BIAS_ROW, kblock } from "./gemm_core";
 /** Column blocks packed per chunk: KC × 16·8 floats = 128 KiB of scratch, which stays in L2. */
 export const CONV_CHUNK_BLOCKS: i32 = 16;
 
-/** Floats of private scratch conv2d needs: one packed chunk plus the 32-float edge tile. */
-export function conv2d_scratch_floats(): i32 {
-  return KC * CONV_CHUNK_BLOCKS * NR + 64;
+/** Largest padded copy of one group's input planes conv2d makes (64 KiB: it stays in L2 beside the packed chunk). */
+const PADDED_LIMIT: i32 = 16384;
+
+/**
+ * Floats of the padded copy of one group's input that conv2d gathers its columns from, or 0 when it packs them from
+ * the input itself. On output rows narrower than two column blocks (7×7 and 14×14 planes), most blocks of 8 columns
+ * straddle rows, and packing them from the input took bounds checks and index arithmetic per element: the im2col of
+ * RegNet's grouped 3×3 convolutions took 5× their GEMM. From a copy with the padding written out, every column of a
+ * block is one offset, and every element one load.
+ */
+export function conv2d_padded_floats(C: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
+  if (OW >= 2 * NR) return 0;
+  // A 1×1, stride-1, unpadded convolution copies whole blocks from its input already.
+  if (kh * kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0) return 0;
+  const n = C * paddedRows(OH, kh, sh, dh) * paddedColumns(OW, kw, sw, dw);
+  return n <= PADDED_LIMIT ? n : 0;
+}
+
+/** Rows of the padded copy: from the top padding to the last row a tap reads. */
+// @ts-ignore: decorator
+@inline function paddedRows(OH: i32, kh: i32, sh: i32, dh: i32): i32 {
+  return (OH - 1) * sh + (kh - 1) * dh + 1;
+}
+
+// @ts-ignore: decorator
+@inline function paddedColumns(OW: i32, kw: i32, sw: i32, dw: i32): i32 {
+  return (OW - 1) * sw + (kw - 1) * dw + 1;
+}
+
+/**
+ * Floats of private scratch conv2d needs: one packed chunk, the 32-float edge tile and coordinates, and `padded`
+ * (conv2d_padded_floats) with 4 floats of slack, which a stride-2 run's last vector load may read.
+ */
+export function conv2d_scratch_floats(padded: i32): i32 {
+  return KC * CONV_CHUNK_BLOCKS * NR + 64 + padded + 4;
 }
 
 /**
@@ -24,15 +56,121 @@ export function conv2d(
   const K = C * kh * kw;
   const N = OH * OW;
   const tmp = scratch + (<usize>(KC * CONV_CHUNK_BLOCKS * NR) << 2);
+  const padded = conv2d_padded_floats(C, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW);
+  const copy = tmp + 256;
+  const Hp = paddedRows(OH, kh, sh, dh);
+  const Wp = paddedColumns(OW, kw, sw, dw);
+  if (padded > 0) pad_planes(x, C, H, W, ph, pw, Hp, Wp, copy);
   for (let jc = j0; jc < j1; jc += CONV_CHUNK_BLOCKS) {
     const je = min(jc + CONV_CHUNK_BLOCKS, j1);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
-      im2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, k0, kc, jc, je, scratch, tmp + 128);
+      if (padded > 0) gather_pack(copy, Hp, Wp, kh, kw, sh, sw, dh, dw, OW, N, k0, kc, jc, je, scratch);
+      else im2col_pack(x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW, N, k0, kc, jc, je, scratch, tmp + 128);
       kblock(a + <usize>(k0 * MR * 4), <usize>(K * MR * 4), scratch, <usize>kc << 5, jc, kc, y, N, M, N, jc, je, p0, p1,
         k0 == 0, k0 + kc >= K, bias, BIAS_ROW, lo, hi, tmp);
     }
   }
+}
+
+/**
+ * Copy C planes of H×W into Hp×Wp planes at `dst`, shifted by the padding (ph, pw), zeros around. Rows are short
+ * (the copy is for planes under 16 columns wide): element loops, where memory.fill and memory.copy would each be a call.
+ */
+function pad_planes(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, Hp: i32, Wp: i32, dst: usize): void {
+  // Columns [lo, hi) of a padded row hold input columns [lo - pw, hi - pw); the rest are zeros.
+  const lo = min(pw, Wp);
+  const hi = min(pw + W, Wp);
+  let out = dst;
+  for (let c = 0; c < C; c++) {
+    const src = x + ((<usize>(c * H * W)) << 2);
+    for (let py = 0; py < Hp; py++) {
+      const iy = py - ph;
+      if (iy < 0 || iy >= H) {
+        for (let px = 0; px < Wp; px++) store<f32>(out + (<usize>px << 2), 0);
+      } else {
+        const row = src + ((<usize>(iy * W - pw)) << 2);
+        let px = 0;
+        for (; px < lo; px++) store<f32>(out + (<usize>px << 2), 0);
+        for (; px < hi; px++) store<f32>(out + (<usize>px << 2), load<f32>(row + (<usize>px << 2)));
+        for (; px < Wp; px++) store<f32>(out + (<usize>px << 2), 0);
+      }
+      out += <usize>Wp << 2;
+    }
+  }
+}
+
+/**
+ * pack im2col rows [k0, k0+kc) of column blocks [jc, je) as [block][kc][8] from the padded copy (pad_planes): a
+ * column's tap (ci, ky, kx) is at its own offset plus the tap's, whatever the padding. Columns past N repeat column
+ * N − 1 (their outputs are never stored).
+ */
+function gather_pack(
+  src: usize, Hp: i32, Wp: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  OW: i32, N: i32, k0: i32, kc: i32, jc: i32, je: i32, dst: usize,
+): void {
+  const khw = kh * kw;
+  const plane = Hp * Wp;
+  for (let j = jc; j < je; j++) {
+    const n0 = j * NR;
+    const o0 = column(n0, N, OW, sh, sw, Wp);
+    const o1 = column(n0 + 1, N, OW, sh, sw, Wp);
+    const o2 = column(n0 + 2, N, OW, sh, sw, Wp);
+    const o3 = column(n0 + 3, N, OW, sh, sw, Wp);
+    const o4 = column(n0 + 4, N, OW, sh, sw, Wp);
+    const o5 = column(n0 + 5, N, OW, sh, sw, Wp);
+    const o6 = column(n0 + 6, N, OW, sh, sw, Wp);
+    const o7 = column(n0 + 7, N, OW, sh, sw, Wp);
+    let ci = k0 / khw;
+    let rem = k0 - ci * khw;
+    let ky = rem / kw;
+    let kx = rem - ky * kw;
+    // Eight columns on one output row read a run of one padded row (every other element at stride 2).
+    const oneRow = n0 - (n0 / OW) * OW + NR <= OW && n0 + NR <= N && (sw == 1 || sw == 2);
+    if (oneRow) {
+      for (let kk = 0; kk < kc; kk++) {
+        const row = src + o0 + ((<usize>(ci * plane + ky * dh * Wp + kx * dw)) << 2);
+        if (sw == 1) {
+          v128.store(dst, v128.load(row));
+          v128.store(dst, v128.load(row, 16), 16);
+        } else {
+          v128.store(dst, v128.shuffle<f32>(v128.load(row), v128.load(row, 16), 0, 2, 4, 6));
+          // The last load reads one float past the eighth column's: the next row's, or the copy's slack.
+          v128.store(dst, v128.shuffle<f32>(v128.load(row, 32), v128.load(row, 48), 0, 2, 4, 6), 16);
+        }
+        dst += 32;
+        if (++kx == kw) {
+          kx = 0;
+          if (++ky == kh) { ky = 0; ci++; }
+        }
+      }
+      continue;
+    }
+    for (let kk = 0; kk < kc; kk++) {
+      const base = src + ((<usize>(ci * plane + ky * dh * Wp + kx * dw)) << 2);
+      store<f32>(dst, load<f32>(base + o0));
+      store<f32>(dst, load<f32>(base + o1), 4);
+      store<f32>(dst, load<f32>(base + o2), 8);
+      store<f32>(dst, load<f32>(base + o3), 12);
+      store<f32>(dst, load<f32>(base + o4), 16);
+      store<f32>(dst, load<f32>(base + o5), 20);
+      store<f32>(dst, load<f32>(base + o6), 24);
+      store<f32>(dst, load<f32>(base + o7), 28);
+      dst += 32;
+      if (++kx == kw) {
+        kx = 0;
+        if (++ky == kh) { ky = 0; ci++; }
+      }
+    }
+  }
+}
+
+/** Byte offset of output column n's first tap in a padded plane of width Wp (n clamped to N − 1). */
+// @ts-ignore: decorator
+@inline function column(n: i32, N: i32, OW: i32, sh: i32, sw: i32, Wp: i32): usize {
+  const m = min(n, N - 1);
+  const oy = m / OW;
+  return <usize>((oy * sh * Wp + (m - oy * OW) * sw) << 2);
 }
 
 /** Pack im2col rows [k0, k0+kc) of column blocks [jc, je) as [block][kc][8]. */

@@ -1,11 +1,12 @@
 import type { ExportTable } from "./exports.js";
 import type { GemmKernels } from "./gemm.js";
-import type { ConvShape } from "./geometry.js";
+import type { ConvShape, Window2d } from "./geometry.js";
 import type { Allocate, KernelRuntime, OutputClamp } from "./runtime.js";
 
 /** kernels/conv.ts */
 export const CONV_EXPORTS = {
-  conv2d_scratch_floats: { params: [] },
+  conv2d_scratch_floats: { params: ["padded"] },
+  conv2d_padded_floats: { params: ["C", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW"] },
   conv2d: { params: ["x", "C", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW", "a", "M", "y", "bias", "lo", "hi",
     "j0", "j1", "p0", "p1", "scratch"], parallel: true },
   conv2d_images: { params: ["x", "inImage", "y", "outImage", "i0", "i1", "groups", "Cg", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw",
@@ -48,9 +49,10 @@ export class ConvKernels {
     rt.free(src);
   }
 
-  /** Per-thread scratch for any convolution. */
-  reserve(): void {
-    this.rt.reserveScratch(this.rt.exports.conv2d_scratch_floats());
+  /** Per-thread scratch for a convolution of C input channels per group over `g`. */
+  reserve(C: number, g: Window2d): void {
+    const e = this.rt.exports;
+    this.rt.reserveScratch(e.conv2d_scratch_floats(e.conv2d_padded_floats(C, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW)));
   }
 
   /** y = clamp(conv(x) + bias) over every image and group (C and M of the shape per group). */
