@@ -25,9 +25,10 @@ const bn = (prefix: string, x: string, y: string, extra: onnx.IAttributeProto[] 
   node("BatchNormalization", [x, `${prefix}.gamma`, `${prefix}.beta`, `${prefix}.mean`, `${prefix}.var`], [y], [{ name: "epsilon", type: A.FLOAT, f: 1e-3 }, ...extra]);
 
 /**
- * Convolutions followed by BatchNormalization, as exporters that keep it write them: a 2-D Conv without bias, a
- * grouped ConvTranspose with a bias (its weight's channel axis is 1, per group), a 3-D Conv; and one BatchNormalization
- * that must stay, because the convolution's output is read twice.
+ * Convolutions and Gemms followed by BatchNormalization, as exporters that keep it write them: a 2-D Conv without
+ * bias, a grouped ConvTranspose with a bias (its weight's channel axis is 1, per group), a 3-D Conv, a Gemm with transB,
+ * α and a [1, N] bias, one without either (an embedding head's BatchNorm1d); and one BatchNormalization that must stay,
+ * because the convolution's output is read twice.
  */
 function network(): Uint8Array {
   return modelBytes({
@@ -43,7 +44,12 @@ function network(): Uint8Array {
       node("Add", ["b3", "c3"], ["sum"]),
       node("Unsqueeze", ["sum", "axis2"], ["vol"]),
       node("Conv", ["vol", "w4", "bias4"], ["c4"], [ints("kernel_shape", [1, 3, 3]), ints("pads", [0, 1, 1, 0, 1, 1])]),
-      bn("bn4", "c4", "y"),
+      bn("bn4", "c4", "v4"),
+      node("Flatten", ["v4"], ["flat"]),
+      node("Gemm", ["flat", "w5", "bias5"], ["g5"], [int("transB", 1), { name: "alpha", type: A.FLOAT, f: 0.5 }]),
+      bn("bn5", "g5", "e5"),
+      node("Gemm", ["e5", "w6"], ["g6"]),
+      bn("bn6", "g6", "y"),
     ],
     initializer: [
       floats("w1", seededValues(8 * 3 * 9, 5, -0.5, 0.5), [8, 3, 3, 3]), ...statistics("bn1", 8, 10),
@@ -51,9 +57,11 @@ function network(): Uint8Array {
       floats("w3", seededValues(4 * 6 * 9, 8, -0.5, 0.5), [4, 6, 3, 3]), ...statistics("bn3", 4, 30),
       new onnx.TensorProto({ name: "axis2", dataType: 7, dims: [1], int64Data: [2] }),
       floats("w4", seededValues(5 * 4 * 9, 9, -0.5, 0.5), [5, 4, 1, 3, 3]), floats("bias4", seededValues(5, 11), [5]), ...statistics("bn4", 5, 40),
+      floats("w5", seededValues(16 * 720, 12, -0.05, 0.05), [16, 720]), floats("bias5", seededValues(16, 13), [1, 16]), ...statistics("bn5", 16, 50),
+      floats("w6", seededValues(16 * 10, 14, -0.5, 0.5), [16, 10]), ...statistics("bn6", 10, 60),
     ],
     input: [valueInfo("x", "float32", [1, 3, 6, 6])],
-    output: [valueInfo("y", "float32", [1, 5, 1, 12, 12])],
+    output: [valueInfo("y", "float32", [1, 10])],
   }, { opset: 17 });
 }
 
@@ -65,16 +73,18 @@ async function ortOutput(bytes: Uint8Array, graphOptimizationLevel: "disabled" |
   return out[session.outputNames[0]!]!.data as Float32Array;
 }
 
-test("a BatchNormalization after a Conv or ConvTranspose (2-D, grouped, 3-D) is folded into its weights when the graph loads; one whose input is read twice stays", async () => {
+test("a BatchNormalization after a Conv, ConvTranspose or Gemm (2-D, grouped, 3-D, transposed B) is folded into its weights when the graph loads; one whose input is read twice stays", async () => {
   const model = await loadModel(network(), { name: "conv-bn.onnx" });
-  assert.equal(model.normalization.batchNormsFolded, 3);
+  assert.equal(model.normalization.batchNormsFolded, 5);
   const left = model.graph.calls("BatchNormalization");
   assert.deepEqual(left.map((n) => n.outputNames[0]), ["b3"], "bn3's input is also read by the Add");
-  assert.deepEqual(model.graph.calls().map((n) => n.opType), ["Conv", "Relu", "ConvTranspose", "Conv", "BatchNormalization", "Add", "Unsqueeze", "Conv"]);
+  assert.deepEqual(model.graph.calls().map((n) => n.opType),
+    ["Conv", "Relu", "ConvTranspose", "Conv", "BatchNormalization", "Add", "Unsqueeze", "Conv", "Flatten", "Gemm", "Gemm"]);
   // The folded convolutions write the tensors the normalisations wrote, and the statistics are gone.
   assert.equal(model.graph.producerOf("b1")?.opType, "Conv");
-  assert.equal(model.graph.producerOf("y")?.opType, "Conv");
-  assert.equal(model.graph.parameters().some((p) => p.valueName.startsWith("bn1.") || p.valueName.startsWith("bn4.")), false);
+  assert.equal(model.graph.producerOf("v4")?.opType, "Conv");
+  assert.equal(model.graph.producerOf("y")?.opType, "Gemm");
+  assert.equal(model.graph.parameters().some((p) => /^bn[12456]\./.test(p.valueName)), false);
   model.graph.lint();
 });
 

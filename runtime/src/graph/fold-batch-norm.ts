@@ -4,8 +4,8 @@ import type { Graph } from "./graph.js";
 import type { Node } from "./node.js";
 
 /**
- * Fold every inference-mode BatchNormalization that reads a convolution's output (and is its only reader) into the
- * convolution's weights and bias, as PT2E's prepare does before a quantizer annotates (`_fuse_conv_bn_`) and ONNX
+ * Fold every inference-mode BatchNormalization that reads a convolution's or a Gemm's output (and is its only reader)
+ * into its weights and bias (a Gemm: BatchNorm1d after a Linear, as face-embedding heads end), as PT2E's prepare does before a quantizer annotates (`_fuse_conv_bn_`) and ONNX
  * Runtime's optimizer does before it quantizes. Unfolded, the normalisation would sit between the convolution and its
  * output quantizer: a float island in the int8 model, and a scale the weight observer never sees. Exporters that keep
  * it: opset-7 era model zoos, tf2onnx, `torch.onnx.export(..., training=PRESERVE)`.
@@ -57,20 +57,27 @@ export function foldBatchNorms(graph: Graph, readInside: ReadonlySet<string>): n
   return folded;
 }
 
-/** The Conv or ConvTranspose `bn` normalises, when folding it changes nothing else in the graph. */
+/** The Conv, ConvTranspose or Gemm `bn` normalises, when folding it changes nothing else in the graph. */
 function foldableConv(bn: Node, outputs: ReadonlySet<Node>, readInside: ReadonlySet<string>): Node | undefined {
   if (bn.domain !== "" || bn.outputNames.length !== 1 || bn.intAttribute("training_mode", 0) !== 0) return undefined;
   if (bn.intAttribute("spatial", 1) !== 1) return undefined;
   const [x, ...params] = bn.args;
   if (params.length !== 4 || !params.every((p) => isFloat32Parameter(p))) return undefined;
   const conv = x as Node | undefined;
-  if (!conv || conv.kind !== "call" || conv.domain !== "" || (conv.opType !== "Conv" && conv.opType !== "ConvTranspose")) return undefined;
+  if (!conv || conv.kind !== "call" || conv.domain !== "" || !["Conv", "ConvTranspose", "Gemm"].includes(conv.opType)) return undefined;
   if (conv.outputNames.length !== 1 || conv.users.size !== 1 || outputs.has(conv) || readInside.has(conv.valueName)) return undefined;
   const [, weight, bias] = conv.args;
   if (!isFloat32Parameter(weight) || (bias !== undefined && !isFloat32Parameter(bias))) return undefined;
   const channels = tensorDims((params[0] as Node).tensor!)[0];
   if (params.some((p) => tensorDims((p as Node).tensor!).join() !== `${channels}`)) return undefined;
   const wDims = tensorDims((weight as Node).tensor!);
+  if (conv.opType === "Gemm") {
+    // y = α·A·B + β·C: the bias must be C itself (β = 1), one value per output column.
+    if (conv.floatAttribute("beta", 1) !== 1 || conv.intAttribute("transA", 0) !== 0 || wDims.length !== 2) return undefined;
+    if (bias !== undefined && tensorDims((bias as Node).tensor!).reduce((a, d) => a * d, 1) !== channels) return undefined;
+    const columns = conv.intAttribute("transB", 0) === 1 ? wDims[0] : wDims[1];
+    return columns === channels ? conv : undefined;
+  }
   const group = conv.intAttribute("group", 1);
   const outChannels = conv.opType === "Conv" ? wDims[0] : wDims[1]! * group;
   return outChannels === channels ? conv : undefined;
@@ -83,10 +90,16 @@ function isFloat32Parameter(arg: unknown): boolean {
 
 /**
  * The output channel of each weight element: Conv's weights are [C_out, C_in/group, k…]; ConvTranspose's are
- * [C_in, C_out/group, k…], where input channel i of group i / (C_in/group) feeds output channels of that group only.
+ * [C_in, C_out/group, k…], where input channel i of group i / (C_in/group) feeds output channels of that group only;
+ * Gemm's B is [N, K] with transB and [K, N] without.
  */
 function weightChannel(conv: Node, dims: readonly number[]): (i: number) => number {
   const inner = dims.slice(2).reduce((a, d) => a * d, 1);
+  if (conv.opType === "Gemm") {
+    // B is [N, K] with transB, [K, N] without.
+    const columns = dims[1]!;
+    return conv.intAttribute("transB", 0) === 1 ? (i) => Math.floor(i / columns) : (i) => i % columns;
+  }
   if (conv.opType === "Conv") {
     const perChannel = inner * dims[1]!;
     return (i) => Math.floor(i / perChannel);
