@@ -40,3 +40,39 @@ export function strided_copy_u8(x: usize, y: usize, n0: i32, n1: i32, n2: i32, n
     }
   }
 }
+
+/**
+ * strided_copy_u8 for 4-byte elements (float32): strides in elements. For walks whose innermost axis is not
+ * contiguous (a Transpose that moves the last axis, as attention's K^T and channels-last layouts do), where a loop on
+ * the host spends an index-table load and a bounds check per element.
+ */
+export function strided_copy_f32(x: usize, y: usize, n0: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32,
+  i0lo: i32, i0hi: i32): void {
+  let o = y + ((<usize>i0lo * <usize>n1 * <usize>n2 * <usize>n3) << 2);
+  const step = <usize>s3 << 2;
+  for (let i0 = i0lo; i0 < i0hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      let base = x + ((<usize>i0 * <usize>s0 + <usize>i1 * <usize>s1) << 2);
+      for (let i2 = 0; i2 < n2; i2++) {
+        let p = base;
+        let i3 = 0;
+        for (; i3 + 4 <= n3; i3 += 4) {
+          // Four elements gathered into one vector, stored once.
+          let v = v128.load32_zero(p);
+          v = v128.load32_lane(p + step, v, 1);
+          v = v128.load32_lane(p + step * 2, v, 2);
+          v = v128.load32_lane(p + step * 3, v, 3);
+          v128.store(o, v);
+          p += step * 4;
+          o += 16;
+        }
+        for (; i3 < n3; i3++) {
+          store<f32>(o, load<f32>(p));
+          p += step;
+          o += 4;
+        }
+        base += <usize>s2 << 2;
+      }
+    }
+  }
+}

@@ -52,6 +52,9 @@ const TRANSPOSES: [string, number[], number[]][] = [
   ["the last axis stays (rows of 8)", [5, 3, 8], [1, 0, 2]],
   ["two inner axes stay together (runs of 12)", [2, 5, 3, 4], [1, 0, 2, 3]],
   ["the last axis moves (element by element)", [4, 6, 5], [0, 2, 1]],
+  ["attention's K^T: the last axis moves over a run of 4-element vectors and a tail", [1, 11, 3, 16], [0, 2, 3, 1]],
+  ["channels last: rows of 9 gathered with stride 63", [2, 7, 3, 3], [0, 2, 3, 1]],
+  ["five axes that stay five after merging (the offset map)", [2, 3, 2, 3, 2], [4, 2, 0, 3, 1]],
 ];
 
 for (const [name, dims, perm] of TRANSPOSES) {
@@ -68,6 +71,7 @@ const SLICES: [string, number[], { starts: number[]; ends: number[]; axes: numbe
   ["whole rows of the last axis's third (runs)", [7, 1, 24], { starts: [8], ends: [16], axes: [2], steps: [1] }],
   ["rows of two axes", [4, 5, 6], { starts: [1, 2], ends: [3, 5], axes: [0, 1], steps: [1, 1] }],
   ["a strided last axis (element by element)", [3, 16], { starts: [1], ends: [15], axes: [1], steps: [2] }],
+  ["backwards along the last axis, from an offset", [4, 13], { starts: [11], ends: [0], axes: [1], steps: [-3] }],
   ["backwards along the first axis, rows kept", [6, 10], { starts: [-1], ends: [-7], axes: [0], steps: [-2] }],
 ];
 

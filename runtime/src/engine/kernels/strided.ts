@@ -4,6 +4,7 @@ import type { KernelRuntime } from "./runtime.js";
 /** kernels/strided.ts */
 export const STRIDED_EXPORTS = {
   strided_copy_u8: { params: ["x", "y", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "i0lo", "i0hi"], parallel: true },
+  strided_copy_f32: { params: ["x", "y", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "i0lo", "i0hi"], parallel: true },
 } as const satisfies ExportTable;
 
 /** A strided walk of at most four axes: output extents and the input's element stride along each. */
@@ -38,7 +39,7 @@ export function stridedWalk(out: readonly number[], strides: readonly number[]):
   return { dims: dims as never, strides: steps as never };
 }
 
-/** Byte copies along strided walks: the data-movement operators on uint8/int8 tensors. */
+/** Copies along strided walks: the data-movement operators on uint8/int8 tensors, and float32 ones that move the last axis. */
 export class StridedKernels {
   constructor(private readonly rt: KernelRuntime) {}
 
@@ -64,5 +65,19 @@ export class StridedKernels {
       return;
     }
     rt.parallelRange("strided_copy_u8", n0, n, [rt.ptr(x) + base, rt.ptr(y), n0, n1, n2, n3, s0, s1, s2, s3, 0, 0], 10, -1);
+  }
+
+  /** y = the floats of x along `walk`, starting at element `base` of x. */
+  copyFloats(x: Float32Array, y: Float32Array, base: number, walk: StridedWalk): void {
+    const rt = this.rt;
+    const [n0, n1, n2, n3] = walk.dims;
+    const [s0, s1, s2, s3] = walk.strides;
+    const n = n0 * n1 * n2 * n3;
+    rt.count("strided-floats");
+    if (rt.serial(n0, n)) {
+      rt.exports.strided_copy_f32(rt.ptr(x) + base * 4, rt.ptr(y), n0, n1, n2, n3, s0, s1, s2, s3, 0, n0);
+      return;
+    }
+    rt.parallelRange("strided_copy_f32", n0, n, [rt.ptr(x) + base * 4, rt.ptr(y), n0, n1, n2, n3, s0, s1, s2, s3, 0, 0], 10, -1);
   }
 }

@@ -46,7 +46,20 @@ function runsOrGather(out: readonly number[], strides: readonly number[], base: 
   let run = 1;
   let axis = out.length;
   while (axis > 0 && (out[axis - 1] === 1 || strides[axis - 1] === run)) run *= out[--axis]!;
-  if (run < 4) return gatherRun(strided(out, strides, base));
+  if (run < 4) {
+    // Elements one at a time: float32 in kernel memory walks in WebAssembly; anything else through the offset map,
+    // made on first use.
+    const k = ctx.k;
+    const walk = stridedWalk(out, strides);
+    let mapped: ReturnType<typeof gatherRun> | undefined;
+    return (ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => {
+      const x = ins[0]!.data;
+      const y = outs[0]!.data;
+      if (walk && x instanceof Float32Array && y instanceof Float32Array && k.inMemory(x) && k.inMemory(y)) return k.strided.copyFloats(x, y, base, walk);
+      mapped ??= gatherRun(strided(out, strides, base));
+      mapped(ins, outs);
+    };
+  }
   const starts = strided(out.slice(0, axis), strides.slice(0, axis), base);
   const k = ctx.k;
   // Float tensors in kernel memory copy their runs with memory.copy; the table is kept per session and geometry.
