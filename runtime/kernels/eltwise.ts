@@ -69,3 +69,35 @@ export function copy_runs(x: usize, y: usize, starts: usize, count: i32, run: i3
     memory.copy(y + <usize>r * bytes, x + (<usize>load<i32>(starts + (<usize>r << 2)) << 2), bytes);
   }
 }
+
+/**
+ * Where on float32: out[r][i] = c[cs[r] + i·sc] ? x[xs[r] + i·sx] : y[ys[r] + i·sy] over `rows` rows of n, each
+ * operand's start per row in the tables cs (bytes), xs and ys (floats), its step along the row 0 or 1. Bits are
+ * selected, not computed: NaNs and infinities pass as they are.
+ */
+export function select_rows(c: usize, x: usize, y: usize, out: usize, rows: i32, n: i32, cs: usize, xs: usize, ys: usize, sc: i32, sx: i32, sy: i32): void {
+  const zero = i32x4.splat(0);
+  let o = out;
+  for (let r = 0; r < rows; r++) {
+    const cr = c + <usize>load<i32>(cs + (<usize>r << 2));
+    const xr = x + (<usize>load<i32>(xs + (<usize>r << 2)) << 2);
+    const yr = y + (<usize>load<i32>(ys + (<usize>r << 2)) << 2);
+    // A repeated operand is one value for the whole row.
+    const xone = v128.load32_splat(xr);
+    const yone = v128.load32_splat(yr);
+    const cone = load<u8>(cr) != 0 ? i32x4.splat(-1) : zero;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const m = sc != 0 ? i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(cr + <usize>i))), zero) : cone;
+      const xv = sx != 0 ? v128.load(xr + off) : xone;
+      const yv = sy != 0 ? v128.load(yr + off) : yone;
+      v128.store(o + off, v128.bitselect(xv, yv, m));
+    }
+    for (; i < n; i++) {
+      const pick = load<u8>(cr + <usize>(i * sc)) != 0;
+      store<u32>(o + (<usize>i << 2), pick ? load<u32>(xr + (<usize>(i * sx) << 2)) : load<u32>(yr + (<usize>(i * sy) << 2)));
+    }
+    o += <usize>n << 2;
+  }
+}

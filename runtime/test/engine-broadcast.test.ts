@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Tensor } from "../src/engine/index.js";
+import { onnx } from "../src/tooling.js";
 import { createSession } from "../src/session/create-session.js";
 import { broadcastGeometry } from "../src/engine/kernels/broadcast.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
@@ -175,5 +176,34 @@ test("Where broadcasts its condition and both branches in any pattern (causal ma
         await session.release();
       }
     }
+  }
+});
+
+test("Where with a constant causal mask selects bits (NaN, ±Infinity and -0 pass as they are) on every run", async () => {
+  const S = 6;
+  const mask = Uint8Array.from({ length: S * S }, (_, i) => (i % S <= Math.floor(i / S) ? 1 : 0));
+  const bytes = modelBytes({
+    name: "g",
+    node: [node("Where", ["mask", "x", "fill"], ["out"])],
+    input: [valueInfo("x", "float32", [2, S, S])],
+    output: [valueInfo("out", "float32", [2, S, S])],
+    initializer: [
+      new onnx.TensorProto({ name: "mask", dataType: 9, dims: [1, S, S], rawData: mask }),
+      new onnx.TensorProto({ name: "fill", dataType: 1, dims: [], rawData: new Uint8Array(Float32Array.of(-Infinity).buffer) }),
+    ],
+  });
+  const session = await createSession(bytes);
+  try {
+    for (let run = 0; run < 2; run++) {
+      const x = values(2 * S * S, 21 + run);
+      x[0] = NaN;
+      x[7] = Infinity;
+      x[S * S + 14] = -0;
+      const got = (await session.run({ x: new Tensor("float32", x, [2, S, S]) })).out!.data as Float32Array;
+      const want = Float32Array.from(x, (v, i) => (mask[i % (S * S)] ? v : -Infinity));
+      assert.deepEqual(new Uint32Array(got.buffer, got.byteOffset, got.length), new Uint32Array(want.buffer), `run ${run}`);
+    }
+  } finally {
+    await session.release();
   }
 });

@@ -8,6 +8,7 @@ export const ELTWISE_EXPORTS = {
   channel_affine: { params: ["x", "y", "planes", "C", "size", "s", "t", "lo", "hi"] },
   fake_quant: { params: ["x", "y", "n", "scale", "zp", "qmin", "qmax"] },
   copy_runs: { params: ["x", "y", "starts", "count", "run"] },
+  select_rows: { params: ["c", "x", "y", "out", "rows", "n", "cs", "xs", "ys", "sc", "sx", "sy"] },
 } as const satisfies ExportTable;
 
 /** Where the runs of a strided copy start (float offsets into its source), in kernel memory, and their length. */
@@ -42,6 +43,23 @@ export class EltwiseKernels {
   copyRuns(x: Float32Array, y: Float32Array, table: RunTable): void {
     const rt = this.rt;
     rt.exports.copy_runs(rt.ptr(x), rt.ptr(y), rt.ptr(table.starts), table.starts.length, table.run);
+  }
+
+  /** Where's rows in session memory: each operand's start per row (see SelectRows). */
+  selectTables(starts: readonly [Int32Array, Int32Array, Int32Array], alloc: Allocate): [Int32Array, Int32Array, Int32Array] {
+    return starts.map((s) => {
+      const table = this.rt.view(Int32Array, alloc(Math.max(1, s.length)).byteOffset, s.length);
+      table.set(s);
+      return table;
+    }) as [Int32Array, Int32Array, Int32Array];
+  }
+
+  /** out = cond ? x : y along rows (tables from selectTables; every array in kernel memory). */
+  select(cond: Uint8Array, x: Float32Array, y: Float32Array, out: Float32Array, rows: number, n: number,
+    tables: readonly [Int32Array, Int32Array, Int32Array], steps: readonly [number, number, number]): void {
+    const rt = this.rt;
+    rt.exports.select_rows(rt.ptr(cond), rt.ptr(x), rt.ptr(y), rt.ptr(out), rows, n, rt.ptr(tables[0]), rt.ptr(tables[1]), rt.ptr(tables[2]),
+      steps[0], steps[1], steps[2]);
   }
 
   /** y = (clamp(round_half_even(x / scale) + zp, qmin, qmax) - zp) · scale over n floats. */

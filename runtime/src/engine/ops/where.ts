@@ -94,10 +94,22 @@ export const where: OpDef = {
     const out = broadcastDims(broadcastDims(c.dims, x.dims, ctx), y.dims, ctx);
     const g = whereRows([c.dims, x.dims, y.dims], out);
     if (x.dtype === "float32") {
+      // In WebAssembly: the condition is bytes the arena does not hold, so it is copied into kernel memory (once
+      // when constant, as a causal mask is; per run otherwise, one byte copy).
+      const k = ctx.k;
+      const tables = k.eltwise.selectTables(g.starts, ctx.persistentF32);
+      const n = sizeOf(c.dims);
+      const store = ctx.persistentF32(Math.ceil(n / 4) + 1);
+      const condBytes = new Uint8Array(store.buffer, store.byteOffset, n);
+      if (c.value !== undefined) condBytes.set(c.value as Uint8Array);
       return {
         outputs: [{ dtype: x.dtype, dims: out }],
         run(ins, outs) {
-          selectRowsFloat32(ins[0]!.data as Uint8Array, ins[1]!.data as Float32Array, ins[2]!.data as Float32Array, outs[0]!.data as Float32Array, g);
+          const cond = ins[0]!.data as Uint8Array;
+          const [xs, ys, dst] = [ins[1]!.data as Float32Array, ins[2]!.data as Float32Array, outs[0]!.data as Float32Array];
+          if (!k.inMemory(xs) || !k.inMemory(ys) || !k.inMemory(dst)) return selectRowsFloat32(cond, xs, ys, dst, g);
+          if (c.value === undefined) condBytes.set(cond);
+          k.eltwise.select(condBytes, xs, ys, dst, g.rows, g.n, tables, g.steps);
         },
       };
     }
