@@ -71,46 +71,54 @@ test("3-D MaxPool and AveragePool as onnxruntime: padding, strides, ceil mode, d
   await compare("AveragePool", [1, 2, 8, 8, 8], [ints("kernel_shape", [3, 3, 3]), ints("strides", [2, 2, 2]), int("ceil_mode", 1)]);
 });
 
-test("a quantized 3-D convolution network: check's coverage and lower() agree it stays float32, and qkit runs the export as onnxruntime does", async () => {
-  const { loadModel, runCheck, prepare, calibrate, convert, exportOnnx, lowerWithReport, XnnpackQuantizer, Tensor } = await import("../src/tooling.js");
-  const w = values(6 * 3 * 3 * 3 * 3, 17).map((v) => v * 0.3);
-  const graph: onnx.IGraphProto = {
-    name: "conv3d-net",
-    node: [
-      node("Conv", ["x", "w", "b"], ["c"], [ints("pads", [1, 1, 1, 1, 1, 1])]),
-      node("Relu", ["c"], ["r"]),
-      node("MaxPool", ["r"], ["y"], [ints("kernel_shape", [2, 2, 2]), ints("strides", [2, 2, 2])]),
-    ],
-    initializer: [
-      { name: "w", dataType: 1, dims: [6, 3, 3, 3, 3], rawData: new Uint8Array(w.buffer) },
-      { name: "b", dataType: 1, dims: [6], rawData: new Uint8Array(values(6, 3).buffer) },
-    ],
-    input: [valueInfo("x", "float32", [1, 3, 4, 6, 6])],
-    output: [valueInfo("y", "float32", [1, 6, 2, 3, 3])],
-  };
-  const model = await loadModel(modelBytes(graph, { opset: 17 }), { name: "conv3d.onnx" });
-  const { coverage } = runCheck(model, new XnnpackQuantizer());
-  const conv = coverage.rows.find((r) => r.opType === "Conv")!;
-  assert.deepEqual([conv.annotated, conv.notInt8], [1, 1], JSON.stringify(conv));
-  const prepared = prepare(model, new XnnpackQuantizer());
-  const x = values(3 * 4 * 6 * 6, 9);
-  await calibrate(prepared, [{ x: new Tensor("float32", x, [1, 3, 4, 6, 6]) }]);
-  const converted = convert(prepared);
-  const { report } = lowerWithReport(converted);
-  assertCoverageAgreesWithLowering(coverage, report);
-  const lowered = report.nodes.find((n) => n.opType === "Conv")!;
-  assert.equal(lowered.loweredAs, undefined);
-  assert.match(lowered.reason ?? "", /3-D convolution runs in float32/);
-  const dir = mkdtempSync(path.join(tmpdir(), "qkit-3d-q-"));
-  try {
-    const file = path.join(dir, "conv3d.qdq.onnx");
-    await exportOnnx(converted, file);
-    const feeds = { x: { data: x, dims: [1, 3, 4, 6, 6] } };
-    const want = await runOrt(file, feeds);
-    const got = await runQkit(file, feeds);
-    const step = Math.max(...want.map(Math.abs)) / 127;
-    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1.01 * step, `element ${i}: ${got[i]} vs ${want[i]} (a step is ${step})`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+for (const builtin of ["xnnpack", "x86", "ort-qdq"] as const) {
+  test(`a 3-D convolution network quantized by ${builtin} runs its convolutions on the integer kernels (depth padding read as the zero point, groups, strides, dilations), as check's coverage says, and as onnxruntime runs the export`, async () => {
+    const { loadModel, runCheck, prepare, calibrate, convert, exportOnnx, lowerWithReport, loadQuantizer, Tensor } = await import("../src/tooling.js");
+    const w1 = values(8 * 3 * 3 * 3 * 3, 17).map((v) => v * 0.3);
+    const w2 = values(8 * 2 * 3 * 2 * 3, 19).map((v) => v * 0.3);
+    const graph: onnx.IGraphProto = {
+      name: "conv3d-net",
+      node: [
+        node("Conv", ["x", "w1", "b1"], ["c1"], [ints("pads", [1, 1, 1, 1, 1, 1])]),
+        node("Relu", ["c1"], ["r1"]),
+        node("Conv", ["r1", "w2", "b2"], ["c2"], [int("group", 4), ints("strides", [2, 1, 2]), ints("dilations", [1, 2, 1]), ints("pads", [2, 1, 0, 0, 2, 1])]),
+        node("MaxPool", ["c2"], ["y"], [ints("kernel_shape", [2, 2, 2]), ints("strides", [2, 2, 2])]),
+      ],
+      initializer: [
+        { name: "w1", dataType: 1, dims: [8, 3, 3, 3, 3], rawData: new Uint8Array(w1.buffer) },
+        { name: "b1", dataType: 1, dims: [8], rawData: new Uint8Array(values(8, 3).buffer) },
+        { name: "w2", dataType: 1, dims: [8, 2, 3, 2, 3], rawData: new Uint8Array(w2.buffer) },
+        { name: "b2", dataType: 1, dims: [8], rawData: new Uint8Array(values(8, 4).buffer) },
+      ],
+      input: [valueInfo("x", "float32", [1, 3, 5, 8, 9])],
+      output: [valueInfo("y", "float32", ["?", "?", "?", "?", "?"])],
+    };
+    const model = await loadModel(modelBytes(graph, { opset: 17 }), { name: "conv3d.onnx" });
+    const quantizer = loadQuantizer(builtin).quantizer;
+    const { coverage } = runCheck(model, quantizer);
+    const conv = coverage.rows.find((r) => r.opType === "Conv")!;
+    assert.deepEqual([conv.annotated, conv.notInt8], [2, 0], JSON.stringify(conv));
+    const prepared = prepare(model, quantizer);
+    const x = values(3 * 5 * 8 * 9, 9).map((v) => v * 2 + 0.5);
+    await calibrate(prepared, [{ x: new Tensor("float32", x, [1, 3, 5, 8, 9]) }]);
+    const converted = convert(prepared);
+    const { report } = lowerWithReport(converted);
+    assertCoverageAgreesWithLowering(coverage, report);
+    assert.deepEqual(report.nodes.filter((n) => n.opType === "Conv").map((n) => n.loweredAs), ["com.qkit.QConv", "com.qkit.QConv"]);
+    const dir = mkdtempSync(path.join(tmpdir(), "qkit-3d-q-"));
+    try {
+      const file = path.join(dir, "conv3d.qdq.onnx");
+      await exportOnnx(converted, file);
+      const feeds = { x: { data: x, dims: [1, 3, 5, 8, 9] } };
+      const want = await runOrt(file, feeds);
+      for (const threads of [1, 2]) {
+        const got = await runQkit(file, feeds, { threads });
+        assert.equal(got.length, want.length);
+        const step = Math.max(...want.map(Math.abs)) / 127;
+        for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1.01 * step, `${threads} threads, element ${i}: ${got[i]} vs ${want[i]} (a step is ${step})`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

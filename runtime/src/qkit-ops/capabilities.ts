@@ -52,7 +52,7 @@ export function floatOperandFits(x: readonly Dim[] | undefined, c: readonly Dim[
  * take it: the int8 kernels have 1-D and 2-D windows, and QMaxPool one output.
  */
 export function windowProblem(opType: string, spatialAxes: number, outputs: number): string | undefined {
-  if (opType === "Conv" && spatialAxes > 2) return "a 3-D convolution runs in float32: qkit's int8 convolutions are 1-D and 2-D";
+  if (opType === "Conv" && spatialAxes > 3) return `a ${spatialAxes}-D convolution runs in float32: qkit's int8 convolutions are 1-D, 2-D and 3-D`;
   if ((opType === "MaxPool" || opType === "AveragePool") && spatialAxes > 2) return "3-D pooling runs in float32: qkit's int8 pooling is 1-D and 2-D";
   if (opType === "MaxPool" && outputs > 1) return "MaxPool with its Indices output runs in float32: qkit's int8 MaxPool has one output";
   return undefined;

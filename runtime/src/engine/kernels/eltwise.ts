@@ -45,7 +45,13 @@ export class EltwiseKernels {
     rt.exports.copy_runs(rt.ptr(x), rt.ptr(y), rt.ptr(table.starts), table.starts.length, table.run);
   }
 
-  /** Where's rows in session memory: each operand's start per row (see SelectRows). */
+  /** n bytes of kernel memory that live as long as `alloc`'s, as uint8 or int8: a byte operand a kernel reads or writes. */
+  bytes(n: number, signed: boolean, alloc: Allocate): Uint8Array | Int8Array {
+    const at = alloc(Math.ceil(n / 4) + 1).byteOffset;
+    return signed ? this.rt.view(Int8Array, at, n) : this.rt.view(Uint8Array, at, n);
+  }
+
+  /** Where's rows in session memory: each operand's start per row (see where.ts). */
   selectTables(starts: readonly [Int32Array, Int32Array, Int32Array], alloc: Allocate): [Int32Array, Int32Array, Int32Array] {
     return starts.map((s) => {
       const table = this.rt.view(Int32Array, alloc(Math.max(1, s.length)).byteOffset, s.length);

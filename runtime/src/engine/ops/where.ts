@@ -98,9 +98,7 @@ export const where: OpDef = {
       // when constant, as a causal mask is; per run otherwise, one byte copy).
       const k = ctx.k;
       const tables = k.eltwise.selectTables(g.starts, ctx.persistentF32);
-      const n = sizeOf(c.dims);
-      const store = ctx.persistentF32(Math.ceil(n / 4) + 1);
-      const condBytes = new Uint8Array(store.buffer, store.byteOffset, n);
+      const condBytes = k.eltwise.bytes(sizeOf(c.dims), false, ctx.persistentF32) as Uint8Array;
       if (c.value !== undefined) condBytes.set(c.value as Uint8Array);
       return {
         outputs: [{ dtype: x.dtype, dims: out }],

@@ -1,11 +1,11 @@
-import type { OpDef, RtValue } from "../../op.js";
+import type { OpDef, Prepared, RtValue } from "../../op.js";
 import { geometry } from "../conv.js";
-import { requireInput } from "../util.js";
+import { requireInput, windowPads } from "../util.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { ACTIVATION_TYPES, BYTE_TYPES, perTensor } from "./qparams.js";
 import { directConvInt, requantOf, type Requant } from "./linear.js";
 import type { PrepareContext, ValueMeta } from "../../op.js";
-import type { ConvShape } from "../../kernels/geometry.js";
+import type { ConvShape, Window2d } from "../../kernels/geometry.js";
 import type { PackedQconv } from "../../kernels/qconv.js";
 
 const QLINEAR = qkitInputs("QConv");
@@ -29,9 +29,9 @@ function stagedRequantOf(inputs: readonly (ValueMeta | undefined)[], M: number, 
 }
 
 /**
- * com.qkit.QConv: a convolution (grouped and depthwise included) on quantized activations and int8 weights, with
- * the bias and a fused Relu/Clip, producing the quantized output. Byte activations run the integer kernels; int16
- * ones the direct float64 loop.
+ * com.qkit.QConv: a 1-D, 2-D or 3-D convolution (grouped and depthwise included) on quantized activations and int8
+ * weights, with the bias and a fused Relu/Clip, producing the quantized output. Byte activations run the integer
+ * kernels; int16 ones (1-D and 2-D) the direct float64 loop.
  */
 export const qconv: OpDef = {
   prepare(inputs, ctx) {
@@ -39,18 +39,16 @@ export const qconv: OpDef = {
     const w = requireInput(inputs[QLINEAR.w], QLINEAR.w, ctx);
     if (!ACTIVATION_TYPES.has(x.dtype)) ctx.unsupported(`on ${x.dtype} activations`);
     if (w.dtype !== "int8" || w.value === undefined) ctx.unsupported("with weights that are not constant int8");
+    if (x.dims.length === 5) return qconv3d(inputs, x, w, ctx);
     const { N, C, M, group, g } = geometry(x, w, ctx);
     const staged = inputs[QLINEAR.midScale] !== undefined;
     const rq = staged ? stagedRequantOf(inputs, M, ctx) : requantOf(inputs, M, ctx);
     if (rq.x.dtype !== x.dtype) ctx.fail(`input is ${x.dtype}, its zero point ${rq.x.dtype}`);
     const Cg = C / group;
     const Mg = M / group;
-    const K = Cg * g.kh * g.kw;
     const outDims = x.dims.length === 3 ? [N, M, g.OW] : [N, M, g.OH, g.OW];
     const weights = w.value as Int8Array;
-    const k = ctx.k;
     const bytes = BYTE_TYPES.has(x.dtype) && BYTE_TYPES.has(rq.y.dtype);
-    const depthwise = group > 1 && Cg === 1;
     if (!bytes) {
       if (staged) ctx.unsupported("with an intermediate quantization on int16 activations");
       return {
@@ -61,39 +59,100 @@ export const qconv: OpDef = {
         },
       };
     }
-    const shape: ConvShape = { N, groups: group, C: Cg, M: Mg, g };
-    const wino = !depthwise && k.qwinograd.applies(g, group, Cg, Mg)
-      ? ctx.once("qweights:winograd", () => group === 1
-        ? k.qwinograd.pack(weights, { M, C }, rq, ctx.persistentF32)
-        : k.qwinograd.packGroups(weights, { groups: group, M: Mg, C: Cg }, rq, ctx.persistentF32))
-      : undefined;
-    if (wino) {
-      if (group === 1) k.qwinograd.reserve(shape);
-      else k.qwinograd.reserveGroups(shape);
-      return {
-        outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
-        runtimeInputs: [0],
-        run(ins, outs) {
-          const xd = ins[0]!.data as Uint8Array;
-          const yd = outs[0]!.data as Uint8Array;
-          if ("table" in wino) k.qwinograd.runGroups(wino, xd, yd, shape);
-          else k.qwinograd.run(wino as PackedQconv, xd, yd, shape);
-        },
-      };
-    }
-    const packed = ctx.once(depthwise ? "qweights:dw" : "qweights", () =>
-      k.qconv.pack(weights, depthwise ? { groups: 1, M, K: g.kh * g.kw, depthwise } : { groups: group, M: Mg, K }, rq, ctx.persistentF32));
-    if (depthwise) k.qwindow.reserve(g);
-    else k.qconv.reserve(Mg, Cg, g);
+    const run = byteConv({ N, groups: group, C: Cg, M: Mg, g }, weights, rq, ctx);
     return {
       outputs: [{ dtype: rq.y.dtype as never, dims: outDims }],
       runtimeInputs: [0],
       run(ins, outs) {
-        const xd = ins[0]!.data as Uint8Array;
-        const yd = outs[0]!.data as Uint8Array;
-        if (depthwise) k.qwindow.depthwise(packed, xd, yd, shape);
-        else k.qconv.run(packed, xd, yd, shape);
+        run(ins[0]!.data as Uint8Array, outs[0]!.data as Uint8Array);
       },
     };
   },
 };
+
+/**
+ * The byte kernels of a 2-D convolution of this shape (Winograd, depthwise or im2col), its weights packed once per
+ * session: a function from the input codes to the output codes.
+ */
+function byteConv(shape: ConvShape, weights: Int8Array, rq: Requant, ctx: PrepareContext): (xd: Uint8Array, yd: Uint8Array) => void {
+  const k = ctx.k;
+  const { groups: group, C: Cg, M: Mg, g } = shape;
+  const M = Mg * group;
+  const depthwise = group > 1 && Cg === 1;
+  const wino = !depthwise && k.qwinograd.applies(g, group, Cg, Mg)
+    ? ctx.once("qweights:winograd", () => group === 1
+      ? k.qwinograd.pack(weights, { M, C: Cg }, rq, ctx.persistentF32)
+      : k.qwinograd.packGroups(weights, { groups: group, M: Mg, C: Cg }, rq, ctx.persistentF32))
+    : undefined;
+  if (wino) {
+    if (group === 1) k.qwinograd.reserve(shape);
+    else k.qwinograd.reserveGroups(shape);
+    return (xd, yd) => {
+      if ("table" in wino) k.qwinograd.runGroups(wino, xd, yd, shape);
+      else k.qwinograd.run(wino as PackedQconv, xd, yd, shape);
+    };
+  }
+  const K = Cg * g.kh * g.kw;
+  const packed = ctx.once(depthwise ? "qweights:dw" : "qweights", () =>
+    k.qconv.pack(weights, depthwise ? { groups: 1, M, K: g.kh * g.kw, depthwise } : { groups: group, M: Mg, K }, rq, ctx.persistentF32));
+  if (depthwise) k.qwindow.reserve(g);
+  else k.qconv.reserve(Mg, Cg, g);
+  return depthwise ? (xd, yd) => k.qwindow.depthwise(packed, xd, yd, shape) : (xd, yd) => k.qconv.run(packed, xd, yd, shape);
+}
+
+/**
+ * A 3-D convolution on byte codes, as the float one runs: each output depth is a 2-D convolution over the input planes
+ * its depth taps read, stacked channel by channel ([c][kd], the order of the weights' [C/group][KD] axes), so the
+ * weights [M, C/group, KD, KH, KW] are already those of the 2-D convolution [M, C/group·KD, KH, KW]. A tap in the
+ * depth padding reads a plane of the input's zero point.
+ */
+function qconv3d(inputs: readonly (ValueMeta | undefined)[], x: ValueMeta, w: ValueMeta, ctx: PrepareContext): Prepared {
+  if (w.dims.length !== 5) ctx.fail(`weights have rank ${w.dims.length}, input rank 5`);
+  const node = ctx.node;
+  const kernel = node.intsAttribute("kernel_shape") ?? w.dims.slice(2);
+  const strides = node.intsAttribute("strides") ?? [1, 1, 1];
+  const dilations = node.intsAttribute("dilations") ?? [1, 1, 1];
+  const group = node.intAttribute("group", 1);
+  const [N, C, D, H, W] = x.dims as [number, number, number, number, number];
+  const M = w.dims[0]!;
+  if (w.dims[1]! * group !== C) ctx.fail(`input has ${C} channels, weights expect ${w.dims[1]! * group} (${w.dims[1]} × group ${group})`);
+  if (M % group !== 0) ctx.fail(`${M} output channels do not split into ${group} groups`);
+  const staged = inputs[QLINEAR.midScale] !== undefined;
+  const rq = staged ? stagedRequantOf(inputs, M, ctx) : requantOf(inputs, M, ctx);
+  if (rq.x.dtype !== x.dtype) ctx.fail(`input is ${x.dtype}, its zero point ${rq.x.dtype}`);
+  if (!BYTE_TYPES.has(x.dtype) || !BYTE_TYPES.has(rq.y.dtype)) ctx.unsupported(`in 3-D on ${x.dtype} activations (uint8 and int8 only)`);
+  const { pads, out } = windowPads(ctx, [D, H, W], kernel, strides, dilations);
+  const [KD, KH, KW] = kernel as [number, number, number];
+  const [OD, OH, OW] = out as [number, number, number];
+  const g: Window2d = { H, W, kh: KH, kw: KW, sh: strides[1]!, sw: strides[2]!, ph: pads[1]!, pw: pads[2]!, dh: dilations[1]!, dw: dilations[2]!, OH, OW };
+  const stacked = C * KD;
+  const run2d = byteConv({ N: 1, groups: group, C: stacked / group, M: M / group, g }, w.value as Int8Array, rq, ctx);
+  const plane = H * W;
+  const outPlane = OH * OW;
+  // Kernel memory for one output depth's stacked input and its output, kept by the plan.
+  const slices = ctx.k.eltwise.bytes(stacked * plane, x.dtype === "int8", ctx.persistentF32);
+  const depthOut = ctx.k.eltwise.bytes(M * outPlane, rq.y.dtype === "int8", ctx.persistentF32);
+  const zx = rq.x.zp;
+  return {
+    outputs: [{ dtype: rq.y.dtype as never, dims: [N, M, OD, OH, OW] }],
+    runtimeInputs: [0],
+    run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+      const src = ins[0]!.data as Uint8Array;
+      const dst = outs[0]!.data as Uint8Array;
+      for (let n = 0; n < N; n++) {
+        for (let od = 0; od < OD; od++) {
+          for (let c = 0; c < C; c++) {
+            for (let kd = 0; kd < KD; kd++) {
+              const d = od * strides[0]! + kd * dilations[0]! - pads[0]!;
+              const at = (c * KD + kd) * plane;
+              if (d < 0 || d >= D) slices.fill(zx, at, at + plane);
+              else slices.set(src.subarray(((n * C + c) * D + d) * plane, ((n * C + c) * D + d + 1) * plane), at);
+            }
+          }
+          run2d(slices as Uint8Array, depthOut as Uint8Array);
+          for (let m = 0; m < M; m++) dst.set(depthOut.subarray(m * outPlane, (m + 1) * outPlane), ((n * M + m) * OD + od) * outPlane);
+        }
+      }
+    },
+  };
+}
