@@ -25,11 +25,16 @@ export class Builder {
   }
   ints(values) { return this.tensor([values.length], BigInt64Array.from(values, BigInt), 7); }
   scalar(v) { return this.tensor([], Float32Array.of(v)); }
+  /** A tensor for an attribute (ConstantOfShape's value), not an initializer. */
+  attributeTensor(dims, data, dataType = 1) {
+    return this.onnx.TensorProto.create({ dataType, dims, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) });
+  }
   op(opType, inputs, attrs = {}, outputs = 1) {
     const outs = Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()));
     const attribute = Object.entries(attrs).map(([name, v]) => {
       const A = this.onnx.AttributeProto.AttributeType;
       if (typeof v === "string") return { name, type: A.STRING, s: Buffer.from(v) };
+      if (v instanceof this.onnx.TensorProto) return { name, type: A.TENSOR, t: v };
       if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
       return Number.isInteger(v) && !String(v).includes(".") && name !== "alpha" && name !== "epsilon" ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
     });

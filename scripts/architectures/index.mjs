@@ -1,8 +1,8 @@
 // Models of families outside the corpus, built here with seeded weights (no files, nothing downloaded), as their
 // exporters write them. `npm run bench -- architectures` times them and `-- architectures-accuracy` quantizes them;
 // the tests do not use them.
-import { convnext, densenet, efficientnet, espcn, shufflenet, swin, video3d, yoloNeck } from "./vision.mjs";
-import { bert, bilstm, conformer, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
+import { convnext, densenet, diffusion, efficientnet, espcn, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
+import { bert, bilstm, clipText, conformer, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
 /** Every model: its name, its bytes, and its input's name and dims (float32; a model with a symbolic axis is fed these). */
 export function architectureModels(onnx) {
@@ -15,9 +15,13 @@ export function architectureModels(onnx) {
     ["swin_stage", swin(onnx), [1, 3, 64, 64]],
     ["video3d_blocks", video3d(onnx), [1, 3, 8, 56, 56]],
     ["espcn_x3", espcn(onnx), [1, 3, 48, 48]],
+    ["diffusion_unet_op21", diffusion(onnx), [1, 4, 16, 16]],
+    ["yolov8_head", yolov8Head(onnx), [1, 64, 20, 20]],
     ["bert_layers", bert(onnx), [1, 128, 256]],
     ["gpt2_layers_op14", gpt2(onnx), [1, 96, 192]],
     ["t5_layers", t5(onnx), [1, 64, 256]],
+    ["clip_text", clipText(onnx), [1, 77, 256]],
+    ["detr_decoder", detrDecoder(onnx), [1, 100, 128]],
     ["llama_layers_op24", llama(onnx), [1, 64, 256]],
     ["wav2vec_frontend", wav2vec(onnx), [1, 8000]],
     ["conformer_block", conformer(onnx), [1, 100, 144]],

@@ -184,3 +184,57 @@ export function bilstm(onnx) {
   const last = b.op("Gather", [y, b.tensor([], BigInt64Array.of(BigInt(T - 1)), 7)], { axis: 0 });
   return b.model([["x", [T, 1, I]]], b.linear(last, 2 * Hd, 10), 14);
 }
+
+/**
+ * A CLIP text encoder (opset 17): the causal mask built at run time (ConstantOfShape of -inf from the sequence
+ * length, Trilu above the diagonal), QuickGELU (x·sigmoid(1.702x)), pre-LayerNorm layers, and the pooled output taken
+ * at the end-of-text token's position by ArgMax over the token ids and a Gather.
+ */
+export function clipText(onnx) {
+  const b = new Builder(onnx, "clip-text");
+  const [S, D, H] = [77, 256, 4];
+  const hd = D / H;
+  const seq = b.op("Slice", [b.op("Shape", ["x"]), b.ints([1]), b.ints([2]), b.ints([0])]);
+  const full = b.op("ConstantOfShape", [b.op("Concat", [seq, seq], { axis: 0 })], { value: b.attributeTensor([1], Float32Array.of(-Infinity)) });
+  const mask = b.op("Trilu", [full, b.tensor([], BigInt64Array.of(1n), 7)], { upper: 1 });
+  const ln = (t) => b.op("LayerNormalization", [t, b.weight([D], 1), b.weight([D], 0.1)], { axis: -1, epsilon: 1e-5 });
+  const quickGelu = (t) => b.op("Mul", [t, b.op("Sigmoid", [b.op("Mul", [t, b.scalar(1.702)])])]);
+  let x = "x";
+  for (let layer = 0; layer < 2; layer++) {
+    const n = ln(x);
+    const heads = (t, perm) => b.op("Transpose", [b.op("Reshape", [t, b.ints([1, -1, H, hd])])], { perm });
+    const scores = b.op("Add", [b.op("MatMul", [heads(b.op("Mul", [b.linear(n, D, D), b.scalar(1 / Math.sqrt(hd))]), [0, 2, 1, 3]), heads(b.linear(n, D, D), [0, 2, 3, 1])]), mask]);
+    const ctx = b.op("MatMul", [b.op("Softmax", [scores], { axis: -1 }), heads(b.linear(n, D, D), [0, 2, 1, 3])]);
+    x = b.op("Add", [x, b.linear(b.op("Reshape", [b.op("Transpose", [ctx], { perm: [0, 2, 1, 3] }), b.ints([1, -1, D])]), D, D)]);
+    x = b.op("Add", [x, b.linear(quickGelu(b.linear(ln(x), D, 4 * D)), 4 * D, D)]);
+  }
+  // The end-of-text token has the largest id.
+  const ids = b.tensor([1, S], BigInt64Array.from({ length: S }, (_, i) => BigInt(i < 20 ? 100 + i : i === 20 ? 49407 : 0)), 7);
+  const eot = b.op("ArgMax", [ids], { axis: -1, keepdims: 0 });
+  const pooled = b.op("Gather", [b.op("Reshape", [ln(x), b.ints([-1, D])]), eot], { axis: 0 });
+  return b.model([["x", [1, S, D]]], b.op("MatMul", [pooled, b.weight([D, 128])]), 17);
+}
+
+/**
+ * A DETR decoder layer: learned object queries (constants) with their positions, self-attention among the queries,
+ * cross-attention from 20 queries to 100 encoder positions (the input), a ReLU feed-forward, post-LayerNorms, and the
+ * box head's Sigmoid.
+ */
+export function detrDecoder(onnx) {
+  const b = new Builder(onnx, "detr-decoder");
+  const [Q, M, D, H] = [20, 100, 128, 8];
+  const hd = D / H;
+  const ln = (t) => b.op("LayerNormalization", [t, b.weight([D], 1), b.weight([D], 0.1)], { axis: -1, epsilon: 1e-5 });
+  const attention = (q, kv, lenQ, lenK) => {
+    const heads = (t, len, perm) => b.op("Transpose", [b.op("Reshape", [t, b.ints([1, len, H, hd])])], { perm });
+    const att = b.op("Softmax", [b.op("Div", [b.op("MatMul", [heads(b.linear(q, D, D), lenQ, [0, 2, 1, 3]), heads(b.linear(kv, D, D), lenK, [0, 2, 3, 1])]), b.scalar(Math.sqrt(hd))])], { axis: -1 });
+    const ctx = b.op("MatMul", [att, heads(b.linear(kv, D, D), lenK, [0, 2, 1, 3])]);
+    return b.linear(b.op("Reshape", [b.op("Transpose", [ctx], { perm: [0, 2, 1, 3] }), b.ints([1, lenQ, D])]), D, D);
+  };
+  const pos = b.weight([1, Q, D], 0.5);
+  let t = b.weight([1, Q, D], 0.5);
+  t = ln(b.op("Add", [t, attention(b.op("Add", [t, pos]), b.op("Add", [t, pos]), Q, Q)]));
+  t = ln(b.op("Add", [t, attention(b.op("Add", [t, pos]), "x", Q, M)]));
+  t = ln(b.op("Add", [t, b.linear(b.op("Relu", [b.linear(t, D, 4 * D)]), 4 * D, D)]));
+  return b.model([["x", [1, M, D]]], b.op("Sigmoid", [b.linear(b.op("Relu", [b.linear(t, D, D)]), D, 4)]), 17);
+}

@@ -174,3 +174,55 @@ export function espcn(onnx) {
   const up = b.op("Resize", ["x", none(), none(), b.ints([1, 3, 144, 144])], { mode: "linear", coordinate_transformation_mode: "align_corners" });
   return b.model([["x", [1, 3, 48, 48]]], b.op("Add", [x, up]), 11);
 }
+
+/**
+ * A latent-diffusion UNet stage: ResNet blocks with GroupNormalization (opset 21) and SiLU, the timestep embedding
+ * broadcast over the planes, a spatial self-attention block (GroupNorm, planes flattened to tokens and back), and a
+ * nearest 2× upsampling convolution.
+ */
+export function diffusion(onnx) {
+  const b = new Builder(onnx, "diffusion");
+  const C = 64;
+  const gn = (t, c) => b.op("GroupNormalization", [t, b.weight([c], 1), b.weight([c], 0.1)], { num_groups: 8, epsilon: 1e-5 });
+  const temb = b.op("Unsqueeze", [b.linear(b.silu(b.tensor([1, 128], Float32Array.from({ length: 128 }, (_, i) => Math.sin(i / 7)))), 128, C), b.ints([2, 3])]);
+  const resblock = (x) => {
+    let h = b.conv(b.silu(gn(x, C)), C, C, 3);
+    h = b.op("Add", [h, temb]);
+    h = b.conv(b.silu(gn(h, C)), C, C, 3);
+    return b.op("Add", [x, h]);
+  };
+  let x = resblock(b.conv("x", 4, C, 3));
+  // Attention over the 16×16 positions.
+  const tokens = b.op("Transpose", [b.op("Reshape", [gn(x, C), b.ints([1, C, 256])])], { perm: [0, 2, 1] });
+  const q = b.linear(tokens, C, C);
+  const k = b.op("Transpose", [b.linear(tokens, C, C)], { perm: [0, 2, 1] });
+  const att = b.op("Softmax", [b.op("Mul", [b.op("MatMul", [q, k]), b.scalar(1 / Math.sqrt(C))])], { axis: -1 });
+  const out = b.linear(b.op("MatMul", [att, b.linear(tokens, C, C)]), C, C);
+  x = b.op("Add", [x, b.op("Reshape", [b.op("Transpose", [out], { perm: [0, 2, 1] }), b.ints([1, C, 16, 16])])]);
+  x = resblock(x);
+  const up = b.op("Resize", [x, "", b.tensor([4], Float32Array.of(1, 1, 2, 2))], { mode: "nearest" });
+  return b.model([["x", [1, 4, 16, 16]]], b.conv(up, C, 4, 3), 21);
+}
+
+/**
+ * A YOLOv8 detection head on one level: box and class branches, the distribution focal loss decoding (Softmax over
+ * 16 bins, a fixed 1×1 convolution by the bin indices), distances to boxes around anchor points, stride scaling, and
+ * class probabilities concatenated.
+ */
+export function yolov8Head(onnx) {
+  const b = new Builder(onnx, "yolov8-head");
+  const [C, S, R, NC] = [64, 20, 16, 10];
+  const cbs = (x, cin, cout, k) => b.silu(b.conv(x, cin, cout, k));
+  const box = b.conv(cbs(cbs("x", C, C, 3), C, C, 3), C, 4 * R, 1);
+  const cls = b.conv(cbs(cbs("x", C, C, 3), C, C, 3), C, NC, 1);
+  const bins = b.op("Softmax", [b.op("Transpose", [b.op("Reshape", [box, b.ints([1, 4, R, S * S])])], { perm: [0, 2, 1, 3] })], { axis: 1 });
+  const dist = b.op("Reshape", [b.op("Conv", [bins, b.tensor([1, R, 1, 1], Float32Array.from({ length: R }, (_, i) => i))]), b.ints([1, 4, S * S])]);
+  const [lt, rb] = b.op("Split", [dist, b.ints([2, 2])], { axis: 1 }, 2);
+  const anchors = b.tensor([1, 2, S * S], Float32Array.from({ length: 2 * S * S }, (_, i) => (i < S * S ? (i % S) + 0.5 : Math.floor((i - S * S) / S) + 0.5)));
+  const x1y1 = b.op("Sub", [anchors, lt]);
+  const x2y2 = b.op("Add", [anchors, rb]);
+  const centre = b.op("Div", [b.op("Add", [x1y1, x2y2]), b.scalar(2)]);
+  const boxes = b.op("Mul", [b.op("Concat", [centre, b.op("Sub", [x2y2, x1y1])], { axis: 1 }), b.scalar(8)]);
+  const probs = b.op("Sigmoid", [b.op("Reshape", [cls, b.ints([1, NC, S * S])])]);
+  return b.model([["x", [1, C, S, S]]], b.op("Concat", [boxes, probs], { axis: 1 }), 17);
+}

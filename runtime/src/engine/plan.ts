@@ -431,6 +431,14 @@ export class Plan {
       if (owned) this.#owned.push(data);
       return { dtype: meta.dtype, dims: meta.dims, data };
     }
+    if (meta.dtype === "uint8" || meta.dtype === "int8") {
+      // Byte values are the integer kernels' operands (and results): a constant folded while planning, such as a
+      // QGemm of learned queries, is computed by them too.
+      const store = this.shared.k.allocF32(Math.ceil(size / 4) + 1);
+      if (owned) this.#owned.push(store);
+      const data = meta.dtype === "int8" ? new Int8Array(store.buffer, store.byteOffset, size) : new Uint8Array(store.buffer, store.byteOffset, size);
+      return { dtype: meta.dtype, dims: meta.dims, data };
+    }
     if (meta.dtype === "string") return { dtype: meta.dtype, dims: meta.dims, data: new Array<string>(size).fill("") };
     return { dtype: meta.dtype, dims: meta.dims, data: arrayFor(meta.dtype, size) };
   }

@@ -3,6 +3,7 @@ import type { Node } from "../graph/node.js";
 import type { Graph, InsertionPoint } from "../graph/graph.js";
 import { QkitError, errorMessage, type QkitErrorOptions } from "../errors.js";
 import { cloneModel } from "../model-clone.js";
+import { shieldReshapedLinears } from "./ort-reshaped-linear.js";
 import { inferShapes } from "../graph/shape-inference/infer.js";
 import { intAttribute } from "../onnx/attributes.js";
 import { makeTensor, tensorDims, tensorToFloat32 } from "../onnx/tensor-data.js";
@@ -130,10 +131,12 @@ export function convert(prepared: PreparedModel): Model {
     if (producer.kind === "parameter") builder.quantizeParameter(source, own, edges.map((e) => ({ user: graph.node(e.user.name)!, q: e.q })));
     else builder.quantizeActivation(source, own, edges.map((e) => ({ user: graph.node(e.user.name)!, q: e.q })));
   }
-  // ONNX Runtime's com.microsoft Q/DQ (see qdqDomain) need their domain imported, as every domain a node uses.
-  out.importDomainIfUsed(MICROSOFT, 1);
   inferShapes(graph, opset);
   if (foldDynamicLinears(graph) > 0) inferShapes(graph, opset);
+  shieldReshapedLinears(graph, opset);
+  // ONNX Runtime's com.microsoft Q/DQ (see qdqDomain, shieldReshapedLinears) need their domain imported, as every
+  // domain a node uses.
+  out.importDomainIfUsed(MICROSOFT, 1);
   graph.lint();
   return out;
 }
