@@ -160,3 +160,31 @@ for (const opset of [20, 21, 24]) {
     });
   }
 }
+
+test("a quantized Linear of constant learned queries (DETR's object queries) is computed while planning, by the integer kernels, as ONNX Runtime computes it", async () => {
+  const f = (name: string, dims: number[], seed: number, scale: number) =>
+    makeTensor(name, "float32", dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => scale * Math.sin(seed * 3.1 + i * 0.77)));
+  const bytes0 = modelBytes({
+    name: "queries",
+    input: [valueInfo("x", "float32", [1, 4, 16])],
+    output: [valueInfo("y", "float32", [1, 4, 16])],
+    initializer: [f("queries", [1, 4, 16], 1, 1), f("w", [16, 16], 2, 0.3), f("b", [16], 3, 0.1)],
+    node: [node("MatMul", ["queries", "w"], ["mm"]), node("Add", ["mm", "b"], ["lin"]), node("Add", ["lin", "x"], ["y"])],
+  }, { opset: 17 });
+  for (const builtin of ["xnnpack", "x86", "ort-qdq"]) {
+    const prepared = prepare(await loadModel(bytes0, { name: "queries.onnx" }), loadQuantizer(builtin).quantizer);
+    const input = new Tensor("float32", Float32Array.from({ length: 64 }, (_, i) => Math.cos(i)), [1, 4, 16]);
+    await calibrate(prepared, [{ x: input }]);
+    const bytes = serializeModel(convert(prepared));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor("float32", input.data as Float32Array, [1, 4, 16]) })).y!.data as Float32Array;
+    const qkit = await createSession(bytes);
+    try {
+      const got = (await qkit.run({ x: input })).y!.data as Float32Array;
+      const step = Math.max(...want.map(Math.abs)) / 100;
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= step, `${builtin}, element ${i}: qkit ${got[i]}, ONNX Runtime ${want[i]}`);
+    } finally {
+      await qkit.release();
+    }
+  }
+});
