@@ -169,3 +169,63 @@ for (const [name, plain, asked] of [
     });
   });
 }
+
+/**
+ * Causal self-attention with an additive mask of -inf above the diagonal, made at run time as CLIP's text encoder makes
+ * it, scores scaled by a Mul, and a classifier head whose Linear (MatMul + bias Add) feeds a Softmax.
+ */
+async function maskedAttention(): Promise<Model> {
+  const { makeTensor } = await import("../src/tooling.js");
+  const { modelBytes, node, valueInfo } = await import("./helpers/build.js");
+  const [S, D] = [8, 16];
+  const f = (name: string, dims: number[], seed: number, scale: number) =>
+    makeTensor(name, "float32", dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => scale * Math.sin(seed * 7.1 + i * 0.91)));
+  const bytes = modelBytes({
+    name: "masked-attention",
+    input: [valueInfo("x", "float32", [1, S, D])],
+    output: [valueInfo("y", "float32", [1, S, 4])],
+    initializer: [
+      f("wq", [D, D], 1, 0.4), f("wk", [D, D], 2, 0.4), f("wv", [D, D], 3, 0.4), f("wh", [D, 4], 4, 0.5), f("bh", [4], 5, 0.1),
+      makeTensor("maskShape", "int64", [2], BigInt64Array.of(BigInt(S), BigInt(S))), makeTensor("one", "int64", [], BigInt64Array.of(1n)),
+      makeTensor("scale", "float32", [], Float32Array.of(0.25)),
+    ],
+    node: [
+      node("MatMul", ["x", "wq"], ["q"]), node("MatMul", ["x", "wk"], ["k"]), node("MatMul", ["x", "wv"], ["v"]),
+      node("Transpose", ["k"], ["kt"], [{ name: "perm", type: 7, ints: [0, 2, 1] }]),
+      // The mask made at run time, as CLIP's text encoder makes it: -inf everywhere, then its upper triangle.
+      node("ConstantOfShape", ["maskShape"], ["full"], [{ name: "value", type: 4, t: makeTensor("", "float32", [1], Float32Array.of(-Infinity)) }]),
+      node("Trilu", ["full", "one"], ["mask"], [{ name: "upper", type: 2, i: 1 }]),
+      node("MatMul", ["q", "kt"], ["scores"]), node("Mul", ["scores", "scale"], ["scaled"], [], "/attn/Mul"),
+      node("Add", ["scaled", "mask"], ["masked"], [], "/attn/MaskAdd"),
+      node("Softmax", ["masked"], ["p"], [{ name: "axis", type: 2, i: -1 }]),
+      node("MatMul", ["p", "v"], ["ctx"]),
+      node("MatMul", ["ctx", "wh"], ["logits"]), node("Add", ["logits", "bh"], ["biased"], [], "/head/Add"),
+      node("Softmax", ["biased"], ["y"], [{ name: "axis", type: 2, i: -1 }]),
+    ],
+  }, { opset: 17 });
+  return loadModel(bytes, { name: "masked-attention.onnx" });
+}
+
+for (const builtin of ["xnnpack", "x86", "ort-qdq"] as const) {
+  test(`${builtin} leaves a float Softmax's mask Add float with it (-inf in int8 would let every token see the future), and quantizes a classifier's bias Add as its Linear's`, async () => {
+    const model = await maskedAttention();
+    const quantizer = loadQuantizer(builtin).quantizer;
+    const annotated = runCheck(model, quantizer).model;
+    assert.ok(leftFloat(annotated, "/attn/MaskAdd"), "the mask Add stays float");
+    if (builtin !== "x86") assert.ok(quantizedOutput(annotated, "/head/Add"), "the head's bias Add ends its quantized Linear");
+    const feeds: Feeds = { x: { data: Float32Array.from({ length: 128 }, (_, i) => Math.cos(i * 0.53) * 1.5), dims: [1, 8, 16] } };
+    await withTempDir(async (dir) => {
+      const prepared = prepare(model, quantizer);
+      await calibrate(prepared, [qkitFeeds(feeds)]);
+      const file = path.join(dir, "masked.qdq.onnx");
+      await exportOnnx(convert(prepared), file);
+      const floatFile = path.join(dir, "masked.onnx");
+      const { serializeModel } = await import("../src/tooling.js");
+      (await import("node:fs")).writeFileSync(floatFile, serializeModel(model));
+      const fp32 = await runOrt(floatFile, feeds);
+      const db = sqnr(fp32, await runOrt(file, feeds));
+      assert.ok(db > 25, `ONNX Runtime's int8 SQNR ${db.toFixed(1)} dB`);
+      assert.ok(Math.abs(sqnr(fp32, await runQkit(file, feeds)) - db) < 0.3, "qkit's int8 run agrees");
+    });
+  });
+}

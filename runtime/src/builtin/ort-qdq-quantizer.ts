@@ -11,6 +11,7 @@ import type { ObserverConstructor } from "../observers/observer.js";
 import { annotate, isActivation, weightChannelAxis } from "./annotate.js";
 import { derivedBiasSpec } from "./config.js";
 import { geluChains, linearBias } from "./transformer-patterns.js";
+import { scoreOp } from "./shared-patterns.js";
 
 export interface OrtQdqOptions {
   /** Activation type; quantize_static's default is int8 (use uint8 for ONNX Runtime's fastest CPU path). */
@@ -112,6 +113,14 @@ export class OrtQdqQuantizer extends Quantizer {
       for (const n of gelu.nodes) geluNodes.add(n);
       if (ops.has("Gelu")) geluEnds.set(gelu.output, gelu.input);
     }
+    // What a float Softmax reads stays float with it (an attention mask's Add, the scale's Mul): see scoreOp.
+    const floatScores = new Set<Node>();
+    if (!ops.has("Softmax")) {
+      for (const softmax of model.graph.calls("Softmax")) {
+        const scores = scoreOp(softmax);
+        if (scores) floatScores.add(scores);
+      }
+    }
     /** The bias Adds of MatMul linears: the Add takes the int32 bias and quantizes the linear's output. */
     const biasAdds = new Map<Node, { matmul: Node; bias: Node; weight: [Node, QuantizationSpec] }>();
     const quantizeInput = (node: Node, arg: Node): QuantizationSpecBase => {
@@ -138,7 +147,7 @@ export class OrtQdqQuantizer extends Quantizer {
         rule(node, "the bias Add of a MatMul linear in opTypesToQuantize");
         continue;
       }
-      if (!ops.has(node.opType)) continue;
+      if (!ops.has(node.opType) || floatScores.has(node)) continue;
       const weightOnly = WEIGHT_ONLY[node.opType];
       if (weightOnly) {
         const weights = weightOnly.map(([i, axis]) => [node.args[i], axis] as const).filter(([w]) => w?.kind === "parameter" && w.isFloatValue);

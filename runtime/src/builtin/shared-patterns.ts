@@ -5,8 +5,9 @@ import { isDynamicConfig, type FloatOpOptions, type QuantizationConfig } from ".
 import { gatedByItself, geluChains } from "./transformer-patterns.js";
 
 /**
- * GELU, LayerNorm and Softmax: claimed and left float unless an option quantizes them. Runs before the binary
- * patterns, which would otherwise take the Add and Mul inside GELU's Erf chain.
+ * GELU, LayerNorm and Softmax: claimed and left float unless an option quantizes them, a float Softmax with the op
+ * that makes its scores (see scoreOp). Runs before the binary patterns, which would otherwise take the Add and Mul
+ * inside GELU's Erf chain.
  */
 export function annotateFloatIslands(graph: Graph, config: QuantizationConfig, accept: (node: Node) => boolean, options: FloatOpOptions): void {
   const dynamic = isDynamicConfig(config);
@@ -16,9 +17,34 @@ export function annotateFloatIslands(graph: Graph, config: QuantizationConfig, a
   for (const [opType, quantize] of [["LayerNormalization", options.quantizeLayerNorm], ["Softmax", options.quantizeSoftmax]] as const) {
     for (const node of graph.calls(opType)) {
       if (!accept(node)) continue;
-      if (dynamic || !quantize || !annotateUnary(node, config)) claim(node);
+      if (dynamic || !quantize || !annotateUnary(node, config)) {
+        claim(node);
+        if (opType === "Softmax") {
+          const scores = scoreOp(node);
+          if (scores && accept(scores)) claim(scores);
+        }
+      }
     }
   }
+}
+
+const LAYOUT_OPS = new Set(["Reshape", "Transpose", "Squeeze", "Unsqueeze"]);
+const SCORE_OPS = new Set(["Add", "Sub", "Mul", "Div"]);
+
+/**
+ * The arithmetic op whose result only a float Softmax reads (through layout ops): attention's mask Add, the scale's
+ * Mul or Div. It stays float with the Softmax: an int8 result would only be dequantized again for it, losing precision
+ * for nothing, and a mask of -inf or -1e4 would leave the scores one or two codes (a CLIP text encoder's causal mask
+ * took its SQNR from 38 to 21 dB).
+ */
+export function scoreOp(softmax: Node): Node | undefined {
+  let value = softmax.args[0];
+  while (value && value.kind === "call" && value.domain === "" && LAYOUT_OPS.has(value.opType) && value.users.size === 1) value = value.args[0];
+  if (!value || value.kind !== "call" || value.domain !== "" || !SCORE_OPS.has(value.opType) || value.users.size !== 1) return undefined;
+  // A Linear's bias Add before a classifier's Softmax belongs to the linear pattern.
+  const linearBias = value.opType === "Add" && value.args.some((a) => a?.kind === "parameter" && (a.meta.shape?.length ?? 0) <= 1) &&
+    value.args.some((a) => a?.kind === "call" && (a.opType === "MatMul" || a.opType === "Gemm"));
+  return linearBias ? undefined : value;
 }
 
 /**
