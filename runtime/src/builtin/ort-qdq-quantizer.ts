@@ -113,7 +113,7 @@ export class OrtQdqQuantizer extends Quantizer {
       for (const n of gelu.nodes) geluNodes.add(n);
       if (ops.has("Gelu")) geluEnds.set(gelu.output, gelu.input);
     }
-    // What a float Softmax reads stays float with it (an attention mask's Add, the scale's Mul): see scoreOp.
+    // The mask Add a float Softmax reads stays float with it: see scoreOp.
     const floatScores = new Set<Node>();
     if (!ops.has("Softmax")) {
       for (const softmax of model.graph.calls("Softmax")) {

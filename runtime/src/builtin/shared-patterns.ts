@@ -5,8 +5,8 @@ import { isDynamicConfig, type FloatOpOptions, type QuantizationConfig } from ".
 import { gatedByItself, geluChains } from "./transformer-patterns.js";
 
 /**
- * GELU, LayerNorm and Softmax: claimed and left float unless an option quantizes them, a float Softmax with the op
- * that makes its scores (see scoreOp). Runs before the binary patterns, which would otherwise take the Add and Mul
+ * GELU, LayerNorm and Softmax: claimed and left float unless an option quantizes them, a float Softmax with the
+ * mask Add that makes its scores (see scoreOp). Runs before the binary patterns, which would otherwise take the Add and Mul
  * inside GELU's Erf chain.
  */
 export function annotateFloatIslands(graph: Graph, config: QuantizationConfig, accept: (node: Node) => boolean, options: FloatOpOptions): void {
@@ -29,13 +29,13 @@ export function annotateFloatIslands(graph: Graph, config: QuantizationConfig, a
 }
 
 const LAYOUT_OPS = new Set(["Reshape", "Transpose", "Squeeze", "Unsqueeze"]);
-const SCORE_OPS = new Set(["Add", "Sub", "Mul", "Div"]);
+const SCORE_OPS = new Set(["Add", "Sub"]);
 
 /**
- * The arithmetic op whose result only a float Softmax reads (through layout ops): attention's mask Add, the scale's
- * Mul or Div. It stays float with the Softmax: an int8 result would only be dequantized again for it, losing precision
- * for nothing, and a mask of -inf or -1e4 would leave the scores one or two codes (a CLIP text encoder's causal mask
- * took its SQNR from 38 to 21 dB).
+ * The Add or Sub whose result only a float Softmax reads (through layout ops): attention's mask. It stays float with
+ * the Softmax: an int8 result would only be dequantized again for it, and a mask of -inf or -1e4 leaves the scores
+ * one or two codes (a CLIP text encoder's causal mask took its SQNR from 38 to 21 dB). A scale's Mul or Div stays
+ * quantized: it maps codes to codes (QMul) at no loss the MatMul's own quantization did not already make.
  */
 export function scoreOp(softmax: Node): Node | undefined {
   let value = softmax.args[0];

@@ -1,6 +1,7 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { ConvShape, Window2d } from "../kernels/geometry.js";
 import { requireFloat32, requireInput, windowPads } from "./util.js";
+import { depthStacking, runStacked } from "./depth-stacking.js";
 
 export interface ConvGeometry {
   N: number; C: number; M: number; group: number; g: Window2d;
@@ -101,57 +102,22 @@ const conv: OpDef = {
   },
 };
 
-/**
- * A 3-D convolution as one 2-D convolution per output depth: the input slices its kernel's depth taps read are
- * stacked as channels (channel c's taps side by side, so [M, C, kd, kh, kw] weights are already the 2-D layout
- * [M, C·kd, kh, kw]), a slice outside the input is zeros, and the 2-D kernels (Winograd, im2col GEMM, threads) do the
- * work. Stacking copies C·kd planes per output depth, against C·kd·kh·kw multiply-adds per output element.
- */
+/** A 3-D convolution: one 2-D convolution per output depth over the stacked planes its depth taps read (depth-stacking.ts). */
 function conv3d(x: ValueMeta, w: ValueMeta, b: ValueMeta | undefined, ctx: PrepareContext): ReturnType<OpDef["prepare"]> {
-  if (w.dims.length !== 5) ctx.fail(`weights have rank ${w.dims.length}, input rank 5`);
-  const node = ctx.node;
-  const kernel = node.intsAttribute("kernel_shape") ?? w.dims.slice(2);
-  const strides = node.intsAttribute("strides") ?? [1, 1, 1];
-  const dilations = node.intsAttribute("dilations") ?? [1, 1, 1];
-  const group = node.intAttribute("group", 1);
-  const [N, C, D, H, W] = x.dims as [number, number, number, number, number];
-  const M = w.dims[0]!;
-  if (w.dims[1]! * group !== C) ctx.fail(`input has ${C} channels, weights expect ${w.dims[1]! * group} (${w.dims[1]} × group ${group})`);
-  if (M % group !== 0) ctx.fail(`${M} output channels do not split into ${group} groups`);
+  const s = depthStacking(x, w, ctx);
+  const { N, M, group, OD, g, stacked } = s;
   if (b && (b.dims.length !== 1 || b.dims[0] !== M)) ctx.fail(`bias has shape [${b.dims.join(", ")}], expected [${M}]`);
-  const { pads, out } = windowPads(ctx, [D, H, W], kernel, strides, dilations);
-  const [KD, KH, KW] = kernel as [number, number, number];
-  const [OD, OH, OW] = out as [number, number, number];
-  const stacked = C * KD;
-  const g: Window2d = { H, W, kh: KH, kw: KW, sh: strides[1]!, sw: strides[2]!, ph: pads[1]!, pw: pads[2]!, dh: dilations[1]!, dw: dilations[2]!, OH, OW };
   const constant = w.value !== undefined && (!b || b.value !== undefined);
   const kernels = convKernels(ctx, { N: 1, groups: group, C: stacked / group, M: M / group, g }, constant ? [w.value as Float32Array, b?.value as Float32Array | undefined] : undefined);
-  const plane = H * W;
-  const outPlane = OH * OW;
   // Kernel memory for one output depth's stacked input and its output, kept by the plan.
-  const slices = ctx.persistentF32(stacked * plane);
-  const depthOut = ctx.persistentF32(M * outPlane);
+  const slices = ctx.persistentF32(stacked * g.H * g.W);
+  const depthOut = ctx.persistentF32(M * g.OH * g.OW);
   return {
-    outputs: [{ dtype: "float32", dims: [N, M, OD, OH, OW] }],
+    outputs: [{ dtype: "float32", dims: [N, M, OD, g.OH, g.OW] }],
     runtimeInputs: constant ? [0] : [0, 1, 2],
     run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
       if (!constant) kernels.pack(ins[1]!.data as Float32Array, ins[2]?.data as Float32Array | undefined);
-      const src = ins[0]!.data as Float32Array;
-      const dst = outs[0]!.data as Float32Array;
-      for (let n = 0; n < N; n++) {
-        for (let od = 0; od < OD; od++) {
-          for (let c = 0; c < C; c++) {
-            for (let kd = 0; kd < KD; kd++) {
-              const d = od * strides[0]! + kd * dilations[0]! - pads[0]!;
-              const at = (c * KD + kd) * plane;
-              if (d < 0 || d >= D) slices.fill(0, at, at + plane);
-              else slices.set(src.subarray(((n * C + c) * D + d) * plane, ((n * C + c) * D + d + 1) * plane), at);
-            }
-          }
-          kernels.run(slices, depthOut);
-          for (let m = 0; m < M; m++) dst.set(depthOut.subarray(m * outPlane, (m + 1) * outPlane), ((n * M + m) * OD + od) * outPlane);
-        }
-      }
+      runStacked(s, ins[0]!.data as Float32Array, outs[0]!.data as Float32Array, slices, depthOut, 0, (xd, yd) => kernels.run(xd, yd));
     },
   };
 }

@@ -1,11 +1,12 @@
 import type { OpDef, Prepared, RtValue } from "../../op.js";
 import { geometry } from "../conv.js";
-import { requireInput, windowPads } from "../util.js";
+import { requireInput } from "../util.js";
+import { depthStacking, runStacked } from "../depth-stacking.js";
 import { qkitInputs } from "../../../qkit-ops/schema.js";
 import { ACTIVATION_TYPES, BYTE_TYPES, perTensor } from "./qparams.js";
 import { directConvInt, requantOf, type Requant } from "./linear.js";
 import type { PrepareContext, ValueMeta } from "../../op.js";
-import type { ConvShape, Window2d } from "../../kernels/geometry.js";
+import type { ConvShape } from "../../kernels/geometry.js";
 import type { PackedQconv } from "../../kernels/qconv.js";
 
 const QLINEAR = qkitInputs("QConv");
@@ -101,58 +102,25 @@ function byteConv(shape: ConvShape, weights: Int8Array, rq: Requant, ctx: Prepar
 }
 
 /**
- * A 3-D convolution on byte codes, as the float one runs: each output depth is a 2-D convolution over the input planes
- * its depth taps read, stacked channel by channel ([c][kd], the order of the weights' [C/group][KD] axes), so the
- * weights [M, C/group, KD, KH, KW] are already those of the 2-D convolution [M, C/group·KD, KH, KW]. A tap in the
- * depth padding reads a plane of the input's zero point.
+ * A 3-D convolution on byte codes, as the float one runs (depth-stacking.ts): a depth tap in the padding reads a
+ * plane of the input's zero point.
  */
 function qconv3d(inputs: readonly (ValueMeta | undefined)[], x: ValueMeta, w: ValueMeta, ctx: PrepareContext): Prepared {
-  if (w.dims.length !== 5) ctx.fail(`weights have rank ${w.dims.length}, input rank 5`);
-  const node = ctx.node;
-  const kernel = node.intsAttribute("kernel_shape") ?? w.dims.slice(2);
-  const strides = node.intsAttribute("strides") ?? [1, 1, 1];
-  const dilations = node.intsAttribute("dilations") ?? [1, 1, 1];
-  const group = node.intAttribute("group", 1);
-  const [N, C, D, H, W] = x.dims as [number, number, number, number, number];
-  const M = w.dims[0]!;
-  if (w.dims[1]! * group !== C) ctx.fail(`input has ${C} channels, weights expect ${w.dims[1]! * group} (${w.dims[1]} × group ${group})`);
-  if (M % group !== 0) ctx.fail(`${M} output channels do not split into ${group} groups`);
+  const s = depthStacking(x, w, ctx);
+  const { N, M, group, OD, g, stacked } = s;
   const staged = inputs[QLINEAR.midScale] !== undefined;
   const rq = staged ? stagedRequantOf(inputs, M, ctx) : requantOf(inputs, M, ctx);
   if (rq.x.dtype !== x.dtype) ctx.fail(`input is ${x.dtype}, its zero point ${rq.x.dtype}`);
   if (!BYTE_TYPES.has(x.dtype) || !BYTE_TYPES.has(rq.y.dtype)) ctx.unsupported(`in 3-D on ${x.dtype} activations (uint8 and int8 only)`);
-  const { pads, out } = windowPads(ctx, [D, H, W], kernel, strides, dilations);
-  const [KD, KH, KW] = kernel as [number, number, number];
-  const [OD, OH, OW] = out as [number, number, number];
-  const g: Window2d = { H, W, kh: KH, kw: KW, sh: strides[1]!, sw: strides[2]!, ph: pads[1]!, pw: pads[2]!, dh: dilations[1]!, dw: dilations[2]!, OH, OW };
-  const stacked = C * KD;
   const run2d = byteConv({ N: 1, groups: group, C: stacked / group, M: M / group, g }, w.value as Int8Array, rq, ctx);
-  const plane = H * W;
-  const outPlane = OH * OW;
   // Kernel memory for one output depth's stacked input and its output, kept by the plan.
-  const slices = ctx.k.eltwise.bytes(stacked * plane, x.dtype === "int8", ctx.persistentF32);
-  const depthOut = ctx.k.eltwise.bytes(M * outPlane, rq.y.dtype === "int8", ctx.persistentF32);
-  const zx = rq.x.zp;
+  const slices = ctx.k.eltwise.bytes(stacked * g.H * g.W, x.dtype === "int8", ctx.persistentF32) as Uint8Array;
+  const depthOut = ctx.k.eltwise.bytes(M * g.OH * g.OW, rq.y.dtype === "int8", ctx.persistentF32) as Uint8Array;
   return {
-    outputs: [{ dtype: rq.y.dtype as never, dims: [N, M, OD, OH, OW] }],
+    outputs: [{ dtype: rq.y.dtype as never, dims: [N, M, OD, g.OH, g.OW] }],
     runtimeInputs: [0],
     run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-      const src = ins[0]!.data as Uint8Array;
-      const dst = outs[0]!.data as Uint8Array;
-      for (let n = 0; n < N; n++) {
-        for (let od = 0; od < OD; od++) {
-          for (let c = 0; c < C; c++) {
-            for (let kd = 0; kd < KD; kd++) {
-              const d = od * strides[0]! + kd * dilations[0]! - pads[0]!;
-              const at = (c * KD + kd) * plane;
-              if (d < 0 || d >= D) slices.fill(zx, at, at + plane);
-              else slices.set(src.subarray(((n * C + c) * D + d) * plane, ((n * C + c) * D + d + 1) * plane), at);
-            }
-          }
-          run2d(slices as Uint8Array, depthOut as Uint8Array);
-          for (let m = 0; m < M; m++) dst.set(depthOut.subarray(m * outPlane, (m + 1) * outPlane), ((n * M + m) * OD + od) * outPlane);
-        }
-      }
+      runStacked(s, ins[0]!.data as Uint8Array, outs[0]!.data as Uint8Array, slices, depthOut, rq.x.zp, run2d);
     },
   };
 }
