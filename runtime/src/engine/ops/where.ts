@@ -1,5 +1,6 @@
 import type { OpDef } from "../op.js";
 import { broadcastDims, broadcastStrides, requireInput, sizeOf } from "./util.js";
+import { broadcastOffsets } from "./broadcast.js";
 
 /**
  * The broadcast of Where's three operands collapsed to rows: adjacent axes merged where all three continue them, the
@@ -34,26 +35,8 @@ function whereRows(operands: readonly (readonly number[])[], out: readonly numbe
   const n = last < 0 ? 1 : rowWise ? dims[last]! : 1;
   const outer = rowWise ? dims.slice(0, last) : dims;
   const outerStrides = merged.map((s) => (rowWise ? s.slice(0, last) : s));
-  const starts = outerStrides.map((s) => broadcastStarts(outer, s)) as [Int32Array, Int32Array, Int32Array];
+  const starts = broadcastOffsets(outer, outerStrides) as [Int32Array, Int32Array, Int32Array];
   return { rows: sizeOf(outer), n, starts, steps: merged.map((s) => (rowWise ? s[last]! : 0)) as [number, number, number] };
-}
-
-/** The element offset of every position of `dims` (row-major) in an operand stepping by `strides`. */
-function broadcastStarts(dims: readonly number[], strides: readonly number[]): Int32Array {
-  const result = new Int32Array(sizeOf(dims));
-  const idx = new Array<number>(dims.length).fill(0);
-  let off = 0;
-  for (let i = 0; i < result.length; i++) {
-    result[i] = off;
-    for (let d = dims.length - 1; d >= 0; d--) {
-      idx[d]!++;
-      off += strides[d]!;
-      if (idx[d]! < dims[d]!) break;
-      off -= strides[d]! * dims[d]!;
-      idx[d] = 0;
-    }
-  }
-  return result;
 }
 
 type Elements = { [i: number]: unknown; length: number };
@@ -68,19 +51,6 @@ function selectRows(cond: Uint8Array, xs: Elements, ys: Elements, dst: Elements,
     const x0 = xst[r]!;
     const y0 = yst[r]!;
     for (let i = 0; i < n; i++) dst[o + i] = cond[c0 + i * sc] ? xs[x0 + i * sx] : ys[y0 + i * sy];
-  }
-}
-
-/** selectRows for float32, the masks of attention: a loop of its own sees one kind of array, which V8 compiles to plain loads. */
-function selectRowsFloat32(cond: Uint8Array, xs: Float32Array, ys: Float32Array, dst: Float32Array, g: WhereRows): void {
-  const [cs, xst, yst] = g.starts;
-  const [sc, sx, sy] = g.steps;
-  const n = g.n;
-  for (let r = 0, o = 0; r < g.rows; r++, o += n) {
-    const c0 = cs[r]!;
-    const x0 = xst[r]!;
-    const y0 = yst[r]!;
-    for (let i = 0; i < n; i++) dst[o + i] = cond[c0 + i * sc] ? xs[x0 + i * sx]! : ys[y0 + i * sy]!;
   }
 }
 
@@ -105,7 +75,7 @@ export const where: OpDef = {
         run(ins, outs) {
           const cond = ins[0]!.data as Uint8Array;
           const [xs, ys, dst] = [ins[1]!.data as Float32Array, ins[2]!.data as Float32Array, outs[0]!.data as Float32Array];
-          if (!k.inMemory(xs) || !k.inMemory(ys) || !k.inMemory(dst)) return selectRowsFloat32(cond, xs, ys, dst, g);
+          if (!k.inMemory(xs) || !k.inMemory(ys) || !k.inMemory(dst)) return selectRows(cond, xs, ys, dst, g);
           if (c.value === undefined) condBytes.set(cond);
           k.eltwise.select(condBytes, xs, ys, dst, g.rows, g.n, tables, g.steps);
         },
