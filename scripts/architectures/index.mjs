@@ -1,8 +1,8 @@
 // Models of families outside the corpus, built here with seeded weights (no files, nothing downloaded), as their
 // exporters write them. `npm run bench -- architectures` times them and `-- architectures-accuracy` quantizes them;
 // the tests do not use them.
-import { convnext, densenet, diffusion, efficientnet, espcn, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
-import { bert, bilstm, clipText, conformer, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
+import { bifpn, convnext, densenet, diffusion, efficientnet, espcn, pointnet, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
+import { bert, bilstm, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
 /** Every model: its name, its bytes, and its input's name and dims (float32; a model with a symbolic axis is fed these). */
 export function architectureModels(onnx) {
@@ -17,6 +17,8 @@ export function architectureModels(onnx) {
     ["espcn_x3", espcn(onnx), [1, 3, 48, 48]],
     ["diffusion_unet_op21", diffusion(onnx), [1, 4, 16, 16]],
     ["yolov8_head", yolov8Head(onnx), [1, 64, 20, 20]],
+    ["bifpn_fusion", bifpn(onnx), [1, 3, 128, 128]],
+    ["pointnet", pointnet(onnx), [1, 3, 512]],
     ["bert_layers", bert(onnx), [1, 128, 256]],
     ["gpt2_layers_op14", gpt2(onnx), [1, 96, 192]],
     ["t5_layers", t5(onnx), [1, 64, 256]],
@@ -27,5 +29,6 @@ export function architectureModels(onnx) {
     ["conformer_block", conformer(onnx), [1, 100, 144]],
     ["gru_kws", gru(onnx), [50, 1, 40]],
     ["bilstm_2layer", bilstm(onnx), [40, 1, 32]],
+    ["crnn_ocr", crnn(onnx), [1, 1, 32, 100]],
   ].map(([name, bytes, dims]) => ({ name, bytes, input: "x", dims }));
 }

@@ -238,3 +238,26 @@ export function detrDecoder(onnx) {
   t = ln(b.op("Add", [t, b.linear(b.op("Relu", [b.linear(t, D, 4 * D)]), 4 * D, D)]));
   return b.model([["x", [1, M, D]]], b.op("Sigmoid", [b.linear(b.op("Relu", [b.linear(t, D, D)]), D, 4)]), 17);
 }
+
+/**
+ * A CRNN text recognizer: a convolutional stack that pools the height away (asymmetric 2×1 pooling), the width as
+ * time steps (Squeeze, Transpose), a bidirectional LSTM, and per-step LogSoftmax over the alphabet for CTC.
+ */
+export function crnn(onnx) {
+  const b = new Builder(onnx, "crnn");
+  const [H, W, Hd, K] = [32, 100, 64, 37];
+  let x = b.op("Relu", [b.conv("x", 1, 32, 3)]);
+  x = b.op("MaxPool", [x], { kernel_shape: [2, 2], strides: [2, 2] });
+  x = b.op("Relu", [b.conv(x, 32, 64, 3)]);
+  x = b.op("MaxPool", [x], { kernel_shape: [2, 2], strides: [2, 2] });
+  x = b.op("Relu", [b.conv(x, 64, 128, 3)]);
+  x = b.op("MaxPool", [x], { kernel_shape: [2, 1], strides: [2, 1] });
+  x = b.op("Relu", [b.conv(x, 128, 128, 3)]);
+  x = b.op("MaxPool", [x], { kernel_shape: [4, 1], strides: [4, 1] });
+  const T = W / 4;
+  const seq = b.op("Transpose", [b.op("Squeeze", [x, b.ints([2])])], { perm: [2, 0, 1] });
+  const [y] = b.op("LSTM", [seq, b.weight([2, 4 * Hd, 128]), b.weight([2, 4 * Hd, Hd]), b.weight([2, 8 * Hd], 0.1)], { hidden_size: Hd, direction: "bidirectional" }, 3);
+  const steps = b.op("Reshape", [b.op("Transpose", [y], { perm: [0, 2, 1, 3] }), b.ints([T, 1, 2 * Hd])]);
+  void H;
+  return b.model([["x", [1, 1, 32, W]]], b.op("LogSoftmax", [b.linear(steps, 2 * Hd, K)], { axis: -1 }), 14);
+}

@@ -226,3 +226,47 @@ export function yolov8Head(onnx) {
   const probs = b.op("Sigmoid", [b.op("Reshape", [cls, b.ints([1, NC, S * S])])]);
   return b.model([["x", [1, C, S, S]]], b.op("Concat", [boxes, probs], { axis: 1 }), 17);
 }
+
+/**
+ * A PointNet classifier on a point cloud: shared per-point MLPs as 1-D convolutions with BatchNormalization, a learned
+ * 3×3 input transform (T-Net: global max pool, then a Gemm reshaped to a matrix, MatMul with the points), the global
+ * feature by ReduceMax, and the classifier.
+ */
+export function pointnet(onnx) {
+  const b = new Builder(onnx, "pointnet");
+  const P = 512;
+  const bn1d = (t, c) => b.op("BatchNormalization", [t, b.weight([c], 1), b.weight([c], 0.1), b.weight([c], 0.1), b.tensor([c], new Float32Array(c).fill(1))]);
+  const mlp = (t, cin, cout) => b.op("Relu", [bn1d(b.convNd(t, cin, cout, [1], { bias: false, pads: [0, 0] }), cout)]);
+  // T-Net: a 3×3 transform from the points' global feature, identity added.
+  const global = b.op("ReduceMax", [mlp(mlp("x", 3, 32), 32, 64)], { axes: [2], keepdims: 0 });
+  const identity = b.tensor([9], Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1));
+  const transform = b.op("Reshape", [b.op("Add", [b.op("Gemm", [global, b.weight([9, 64], 0.01), b.weight([9], 0.01)], { transB: 1 }), identity]), b.ints([1, 3, 3])]);
+  const aligned = b.op("Transpose", [b.op("MatMul", [b.op("Transpose", ["x"], { perm: [0, 2, 1] }), transform])], { perm: [0, 2, 1] });
+  const features = b.op("ReduceMax", [mlp(mlp(mlp(aligned, 3, 64), 64, 128), 128, 256)], { axes: [2], keepdims: 0 });
+  const hidden = b.op("Relu", [b.op("Gemm", [features, b.weight([128, 256]), b.weight([128], 0.1)], { transB: 1 })]);
+  return b.model([["x", [1, 3, P]]], b.op("Gemm", [hidden, b.weight([10, 128]), b.weight([10], 0.1)], { transB: 1 }), 13);
+}
+
+/**
+ * EfficientDet's BiFPN fusion: two feature levels resized to each other (nearest up, max-pool down), fused by
+ * fast normalized weights (ReLU'd learned weights divided by their sum + ε), then a depthwise-separable convolution
+ * with SiLU, top-down and bottom-up.
+ */
+export function bifpn(onnx) {
+  const b = new Builder(onnx, "bifpn");
+  const C = 64;
+  const p3 = b.silu(b.conv("x", 3, C, 3, { stride: 2 }));
+  const p4 = b.silu(b.conv(p3, C, C, 3, { stride: 2 }));
+  const fuse = (inputs) => {
+    const w = b.op("Relu", [b.weight([inputs.length], 1)]);
+    const norm = b.op("Div", [w, b.op("Add", [b.op("ReduceSum", [w, b.ints([0])], { keepdims: 1 }), b.scalar(1e-4)])]);
+    const terms = inputs.map((t, i) => b.op("Mul", [t, b.op("Gather", [norm, b.tensor([], BigInt64Array.of(BigInt(i)), 7)], { axis: 0 })]));
+    const sum = terms.reduce((acc, t) => b.op("Add", [acc, t]));
+    return b.conv(b.conv(b.silu(sum), C, C, 3, { group: C, bias: false }), C, C, 1);
+  };
+  const up = b.op("Resize", [p4, "", b.tensor([4], Float32Array.of(1, 1, 2, 2))], { mode: "nearest" });
+  const p3td = fuse([p3, up]);
+  const down = b.op("MaxPool", [p3td], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  const p4out = fuse([p4, down]);
+  return b.model([["x", [1, 3, 128, 128]]], b.op("Add", [p4out, b.op("MaxPool", [p3td], { kernel_shape: [2, 2], strides: [2, 2] })]), 13);
+}
