@@ -26,7 +26,19 @@ export function claim(node: Node): void {
  * one that only decides shapes (Resize's scales computed in float).
  */
 export function isActivation(node: Node | null | undefined): node is Node {
-  return !!node && node.kind !== "parameter" && node.isFloatValue && !node.isShapeOperand;
+  return !!node && node.kind !== "parameter" && node.isFloatValue && !node.isShapeOperand && !floatSoftmaxOutput(node);
+}
+
+/**
+ * The output of a Softmax left float that no MatMul reads (a detection head's distribution decoding, not attention's
+ * P·V): it stays float for its readers too. Quantized, it would only save a float op the size of its reader (YOLOv8's
+ * 16-tap 1×1 convolution), and ONNX Runtime fuses DequantizeLinear → Softmax → QuantizeLinear into QLinearSoftmax,
+ * which computed YOLOv8's box decoding wrongly (2 dB against the float model; 51 dB with its optimizations off).
+ */
+function floatSoftmaxOutput(node: Node): boolean {
+  if (node.kind !== "call" || node.opType !== "Softmax" || node.domain !== "") return false;
+  if ((node.meta.quantizationAnnotation as { outputQspec?: unknown } | undefined)?.outputQspec) return false;
+  return ![...node.users].some((u) => u.kind === "call" && u.opType === "MatMul");
 }
 
 /** The axis of a weight that holds the consumer's output channels. */
