@@ -1,11 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import { writeFileSync } from "node:fs";
-import { loadModel, prepare, calibrate, convert, exportOnnx, loadQuantizer, makeTensor, runCheck, serializeModel, annotationOf } from "../src/tooling.js";
+import { loadModel, loadQuantizer, makeTensor, runCheck, annotationOf } from "../src/tooling.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
-import { withTempDir } from "./helpers/data.js";
-import { qkitFeeds, runOrt, runQkit, sqnr, type Feeds } from "./helpers/ort-run.js";
+import { exportedSqnr, type Feeds } from "./helpers/ort-run.js";
 
 /**
  * A YOLOv8 head's box decoding (distribution focal loss): box logits as 4 sides × 16 bins, a Softmax over the bins
@@ -46,17 +43,8 @@ for (const builtin of ["xnnpack", "x86", "ort-qdq"] as const) {
     const conv = annotated.graph.node("/dfl/Conv")!;
     assert.equal([...(annotationOf(conv)?.inputQspecMap.keys() ?? [])].some((arg) => arg.opType === "Softmax"), false, "the decoding convolution reads the Softmax in float");
     const feeds: Feeds = { x: { data: Float32Array.from({ length: 3200 }, (_, i) => Math.sin(i * 0.37) * 2), dims: [1, 32, 10, 10] } };
-    await withTempDir(async (dir) => {
-      const prepared = prepare(model, quantizer);
-      await calibrate(prepared, [qkitFeeds(feeds)]);
-      const file = path.join(dir, "dfl.qdq.onnx");
-      await exportOnnx(convert(prepared), file);
-      const floatFile = path.join(dir, "dfl.onnx");
-      writeFileSync(floatFile, serializeModel(model));
-      const fp32 = await runOrt(floatFile, feeds);
-      const db = sqnr(fp32, await runOrt(file, feeds));
-      assert.ok(db > 30, `ONNX Runtime's int8 SQNR ${db.toFixed(1)} dB`);
-      assert.ok(Math.abs(sqnr(fp32, await runQkit(file, feeds)) - db) < 0.3, "qkit's int8 run agrees");
-    });
+    const db = await exportedSqnr(model, quantizer, feeds);
+    assert.ok(db.ort > 30, `ONNX Runtime's int8 SQNR ${db.ort.toFixed(1)} dB`);
+    assert.ok(Math.abs(db.qkit - db.ort) < 0.3, "qkit's int8 run agrees");
   });
 }

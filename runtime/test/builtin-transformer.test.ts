@@ -8,7 +8,7 @@ import {
 } from "../src/tooling.js";
 import { withTempDir } from "./helpers/data.js";
 import { tinyTransformerModel, tinyTransformerSample } from "./helpers/tiny-transformer.js";
-import { qkitFeeds, runOrt, runQkit, sqnr, type Feeds } from "./helpers/ort-run.js";
+import { exportedSqnr, qkitFeeds, runOrt, runQkit, sqnr, type Feeds } from "./helpers/ort-run.js";
 
 const load = () => loadModel(tinyTransformerModel(), { name: "tiny-transformer.onnx" });
 
@@ -214,18 +214,8 @@ for (const builtin of ["xnnpack", "x86", "ort-qdq"] as const) {
     assert.ok(leftFloat(annotated, "/attn/MaskAdd"), "the mask Add stays float");
     if (builtin !== "x86") assert.ok(quantizedOutput(annotated, "/head/Add"), "the head's bias Add ends its quantized Linear");
     const feeds: Feeds = { x: { data: Float32Array.from({ length: 128 }, (_, i) => Math.cos(i * 0.53) * 1.5), dims: [1, 8, 16] } };
-    await withTempDir(async (dir) => {
-      const prepared = prepare(model, quantizer);
-      await calibrate(prepared, [qkitFeeds(feeds)]);
-      const file = path.join(dir, "masked.qdq.onnx");
-      await exportOnnx(convert(prepared), file);
-      const floatFile = path.join(dir, "masked.onnx");
-      const { serializeModel } = await import("../src/tooling.js");
-      (await import("node:fs")).writeFileSync(floatFile, serializeModel(model));
-      const fp32 = await runOrt(floatFile, feeds);
-      const db = sqnr(fp32, await runOrt(file, feeds));
-      assert.ok(db > 25, `ONNX Runtime's int8 SQNR ${db.toFixed(1)} dB`);
-      assert.ok(Math.abs(sqnr(fp32, await runQkit(file, feeds)) - db) < 0.3, "qkit's int8 run agrees");
-    });
+    const db = await exportedSqnr(model, quantizer, feeds);
+    assert.ok(db.ort > 25, `ONNX Runtime's int8 SQNR ${db.ort.toFixed(1)} dB`);
+    assert.ok(Math.abs(db.qkit - db.ort) < 0.3, "qkit's int8 run agrees");
   });
 }

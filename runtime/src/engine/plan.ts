@@ -408,18 +408,10 @@ export class Plan {
   #constantRt(slot: number): RtValue {
     const s = this.slots[slot]!;
     const fixed = s.fixed!;
-    if (fixed.dtype === "float32" && !this.shared.k.inMemory(fixed.data as Float32Array)) {
-      const copy = this.shared.k.allocF32((fixed.data as Float32Array).length);
-      copy.set(fixed.data as Float32Array);
-      this.#owned.push(copy);
-      s.fixed = { ...fixed, data: copy };
-    } else if ((fixed.dtype === "uint8" || fixed.dtype === "int8") && !this.shared.k.inMemory(fixed.data as Uint8Array)) {
-      const bytes = fixed.data as Uint8Array | Int8Array;
-      const store = this.shared.k.allocF32(Math.ceil(bytes.length / 4) + 1);
-      this.#owned.push(store);
-      const copy = fixed.dtype === "int8" ? new Int8Array(store.buffer, store.byteOffset, bytes.length) : new Uint8Array(store.buffer, store.byteOffset, bytes.length);
-      copy.set(bytes);
-      s.fixed = { ...fixed, data: copy };
+    if (ARENA_TYPES.has(fixed.dtype) && !this.shared.k.inMemory(fixed.data as Float32Array | Uint8Array | Int8Array)) {
+      const copy = this.#freshValue({ dtype: fixed.dtype, dims: fixed.dims }, true);
+      (copy.data as Float32Array).set(fixed.data as ArrayLike<number>);
+      s.fixed = { ...fixed, data: copy.data };
     }
     return s.fixed!;
   }
@@ -432,8 +424,8 @@ export class Plan {
       return { dtype: meta.dtype, dims: meta.dims, data };
     }
     if (meta.dtype === "uint8" || meta.dtype === "int8") {
-      // Byte values are the integer kernels' operands (and results): a constant folded while planning, such as a
-      // QGemm of learned queries, is computed by them too.
+      // Byte values are the integer kernels' operands (and results), in kernel memory: a constant copied there, or one
+      // folded while planning by those kernels (a QGemm of learned queries).
       const store = this.shared.k.allocF32(Math.ceil(size / 4) + 1);
       if (owned) this.#owned.push(store);
       const data = meta.dtype === "int8" ? new Int8Array(store.buffer, store.byteOffset, size) : new Uint8Array(store.buffer, store.byteOffset, size);

@@ -4,6 +4,7 @@ import type { Graph, InsertionPoint } from "../graph/graph.js";
 import { QkitError, errorMessage, type QkitErrorOptions } from "../errors.js";
 import { cloneModel } from "../model-clone.js";
 import { shieldReshapedLinears } from "./ort-reshaped-linear.js";
+import { MICROSOFT_DOMAIN } from "../onnx/qdq-ops.js";
 import { inferShapes } from "../graph/shape-inference/infer.js";
 import { intAttribute } from "../onnx/attributes.js";
 import { makeTensor, tensorDims, tensorToFloat32 } from "../onnx/tensor-data.js";
@@ -81,8 +82,6 @@ function derivedQparams(d: DerivedSlot, observers: (Observer | undefined)[]): QP
   return q;
 }
 
-const MICROSOFT = "com.microsoft";
-
 /**
  * The domain of a Q/DQ op: 8-bit types (and DequantizeLinear of int32, for biases) are in ai.onnx from opset 10, and
  * per axis (`axis`) from opset 13; 16-bit types entered it in opset 21. Before that ONNX Runtime has them in
@@ -93,7 +92,7 @@ function qdqDomain(op: "QuantizeLinear" | "DequantizeLinear", q: Quantization, o
   const dtype = q.spec.dtype;
   const bytes = dtype === "int8" || dtype === "uint8" || (op === "DequantizeLinear" && dtype === "int32");
   const perAxis = q.qparams.scale.length > 1 || q.qparams.axis !== undefined;
-  return opset >= 21 || (bytes && opset >= (perAxis ? 13 : 10)) ? "" : MICROSOFT;
+  return opset >= 21 || (bytes && opset >= (perAxis ? 13 : 10)) ? "" : MICROSOFT_DOMAIN;
 }
 
 /**
@@ -136,7 +135,7 @@ export function convert(prepared: PreparedModel): Model {
   shieldReshapedLinears(graph, opset);
   // ONNX Runtime's com.microsoft Q/DQ (see qdqDomain, shieldReshapedLinears) need their domain imported, as every
   // domain a node uses.
-  out.importDomainIfUsed(MICROSOFT, 1);
+  out.importDomainIfUsed(MICROSOFT_DOMAIN, 1);
   graph.lint();
   return out;
 }

@@ -1,7 +1,7 @@
 import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
+import { MICROSOFT_DOMAIN } from "../onnx/qdq-ops.js";
 
-const MICROSOFT = "com.microsoft";
 const NARROW_TYPES = new Set(["int8", "uint8", "int16", "uint16"]);
 
 /**
@@ -27,7 +27,7 @@ export function shieldReshapedLinears(graph: Graph, opset: number): number {
     if (b?.meta.shape?.length !== 2 || a.meta.shape === undefined || a.meta.shape.length === 2) continue;
     const codes = a.args[0] as Node | undefined;
     if (!codes?.meta.dtype || !NARROW_TYPES.has(codes.meta.dtype)) continue;
-    a.domain = MICROSOFT;
+    a.domain = MICROSOFT_DOMAIN;
     moved++;
   }
   return moved;

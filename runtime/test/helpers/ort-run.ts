@@ -1,4 +1,7 @@
-import { createSession, Tensor, type Model } from "../../src/tooling.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { calibrate, convert, createSession, exportOnnx, prepare, serializeModel, Tensor, type Model, type Quantizer } from "../../src/tooling.js";
 
 /** Feeds by input name, float32 or int64. */
 export type Feeds = Record<string, { data: Float32Array | BigInt64Array; dims: number[] }>;
@@ -40,4 +43,24 @@ export function sqnr(reference: ArrayLike<number>, x: ArrayLike<number>): number
 /** Feeds as qkit tensors, for calibration. */
 export function qkitFeeds(feeds: Feeds): Record<string, Tensor> {
   return Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new Tensor(t.data instanceof BigInt64Array ? "int64" : "float32", t.data, t.dims)]));
+}
+
+/**
+ * `model` quantized by `quantizer` (calibrated on `feeds`) and exported: the SQNR against the float model of ONNX
+ * Runtime's run of the export (default optimizations) and of qkit's.
+ */
+export async function exportedSqnr(model: Model, quantizer: Quantizer, feeds: Feeds): Promise<{ ort: number; qkit: number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "qkit-sqnr-"));
+  try {
+    const prepared = prepare(model, quantizer);
+    await calibrate(prepared, [qkitFeeds(feeds)]);
+    const file = path.join(dir, "model.qdq.onnx");
+    await exportOnnx(convert(prepared), file);
+    const floatFile = path.join(dir, "model.onnx");
+    writeFileSync(floatFile, serializeModel(model));
+    const fp32 = await runOrt(floatFile, feeds);
+    return { ort: sqnr(fp32, await runOrt(file, feeds)), qkit: sqnr(fp32, await runQkit(file, feeds)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
