@@ -76,3 +76,38 @@ export function strided_copy_f32(x: usize, y: usize, n0: i32, n1: i32, n2: i32, 
     }
   }
 }
+
+// @ts-ignore: decorator
+@inline function putElement(at: usize, from: usize, es: i32): void {
+  if (es == 4) store<u32>(at, load<u32>(from));
+  else if (es == 1) store<u8>(at, load<u8>(from));
+  else if (es == 8) store<u64>(at, load<u64>(from));
+  else store<u16>(at, load<u16>(from));
+}
+
+/**
+ * Pad's rows, elements of `es` bytes: output row r (outW elements) is a fill row when rowTable[r] < 0; otherwise
+ * nLeft columns, then midLen elements of input row rowTable[r] from column midSrc (one block copy), then the rest,
+ * each of those edge columns the input column colTable[j] of the same row or the fill when it is negative (constant,
+ * edge, reflect and wrap modes differ only in these two tables). `fill` is the fill element's address. Rows [r0, r1).
+ */
+export function pad_rows(x: usize, y: usize, es: i32, inW: i32, outW: i32, rowTable: usize, colTable: usize, nLeft: i32,
+  midSrc: i32, midLen: i32, fill: usize, r0: i32, r1: i32): void {
+  const rowBytes = <usize>outW * <usize>es;
+  const edges = outW - midLen;
+  for (let r = r0; r < r1; r++) {
+    const o = y + <usize>r * rowBytes;
+    const s = load<i32>(rowTable + (<usize>r << 2));
+    if (s < 0) {
+      for (let j = 0; j < outW; j++) putElement(o + <usize>j * <usize>es, fill, es);
+      continue;
+    }
+    const base = x + <usize>s * <usize>inW * <usize>es;
+    memory.copy(o + <usize>nLeft * <usize>es, base + <usize>midSrc * <usize>es, <usize>midLen * <usize>es);
+    for (let j = 0; j < edges; j++) {
+      const c = load<i32>(colTable + (<usize>j << 2));
+      const column = j < nLeft ? j : j + midLen;
+      putElement(o + <usize>column * <usize>es, c < 0 ? fill : base + <usize>c * <usize>es, es);
+    }
+  }
+}

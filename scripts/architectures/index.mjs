@@ -2,6 +2,7 @@
 // exporters write them. `npm run bench -- architectures` times them and `-- architectures-accuracy` quantizes them;
 // the tests do not use them.
 import { bifpn, convnext, densenet, diffusion, efficientnet, espcn, pointnet, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
+import { alexnet, deeplab, inception, mobilevit, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
 import { bert, bilstm, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
 /** Every model: its name, its bytes, and its input's name and dims (float32; a model with a symbolic axis is fed these). */
@@ -30,5 +31,13 @@ export function architectureModels(onnx) {
     ["gru_kws", gru(onnx), [50, 1, 40]],
     ["bilstm_2layer", bilstm(onnx), [40, 1, 32]],
     ["crnn_ocr", crnn(onnx), [1, 1, 32, 100]],
+    ["alexnet_op9", alexnet(onnx), [1, 3, 224, 224]],
+    ["style_transfer_op9", styleTransfer(onnx), [1, 3, 96, 96]],
+    ["deeplab_aspp_op11", deeplab(onnx), [1, 3, 128, 128]],
+    ["tcn_causal", tcn(onnx), [1, 16, 200]],
+    ["ssd_postprocess", ssd(onnx), [1, 3, 256, 256]],
+    ["mobilevit_block", mobilevit(onnx), [1, 3, 64, 64]],
+    ["whisper_encoder", whisper(onnx), [1, 80, 300]],
+    ["inception_op9", inception(onnx), [1, 3, 112, 112]],
   ].map(([name, bytes, dims]) => ({ name, bytes, input: "x", dims }));
 }

@@ -1,10 +1,11 @@
 import type { ExportTable } from "./exports.js";
-import type { KernelRuntime } from "./runtime.js";
+import type { Allocate, KernelRuntime } from "./runtime.js";
 
 /** kernels/strided.ts */
 export const STRIDED_EXPORTS = {
   strided_copy_u8: { params: ["x", "y", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "i0lo", "i0hi"], parallel: true },
   strided_copy_f32: { params: ["x", "y", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "i0lo", "i0hi"], parallel: true },
+  pad_rows: { params: ["x", "y", "es", "inW", "outW", "rowTable", "colTable", "nLeft", "midSrc", "midLen", "fill", "r0", "r1"], parallel: true },
 } as const satisfies ExportTable;
 
 /** A strided walk of at most four axes: output extents and the input's element stride along each. */
@@ -37,6 +38,28 @@ export function stridedWalk(out: readonly number[], strides: readonly number[]):
     steps.unshift(0);
   }
   return { dims: dims as never, strides: steps as never };
+}
+
+/**
+ * Pad as rows of its last axis: the input row each output row copies (-1: a row of fill), and the last axis as nLeft
+ * edge columns, midLen input columns from midSrc, then the other edge columns, each edge column an input column of
+ * the same row or -1 for the fill.
+ */
+export interface PadRows {
+  readonly rows: Int32Array;
+  readonly columns: Int32Array;
+  readonly inW: number;
+  readonly outW: number;
+  readonly nLeft: number;
+  readonly midSrc: number;
+  readonly midLen: number;
+}
+
+/** A PadRows's tables and its fill element in kernel memory. */
+export interface PadTables {
+  readonly rows: number;
+  readonly columns: number;
+  readonly fill: number;
 }
 
 /** Copies along strided walks: the data-movement operators on uint8/int8 tensors, and float32 ones that move the last axis. */
@@ -79,5 +102,33 @@ export class StridedKernels {
       return;
     }
     rt.parallelRange("strided_copy_f32", n0, n, [rt.ptr(x) + base * 4, rt.ptr(y), n0, n1, n2, n3, s0, s1, s2, s3, 0, 0], 10, -1);
+  }
+
+  /** The tables of `plan` and its fill element (the one element of `fill`) in memory from `alloc`; undefined for elements a kernel cannot move. */
+  padTables(plan: PadRows, fill: ArrayBufferView | undefined, alloc: Allocate): PadTables | undefined {
+    if (!fill || ![1, 2, 4, 8].includes(fill.byteLength)) return undefined;
+    const words = plan.rows.length + plan.columns.length + 2;
+    const at = alloc(words).byteOffset;
+    const table = this.rt.view(Int32Array, at, words);
+    table.set(plan.rows);
+    table.set(plan.columns, plan.rows.length);
+    const fillAt = at + (plan.rows.length + plan.columns.length) * 4;
+    this.rt.view(Uint8Array, fillAt, fill.byteLength).set(new Uint8Array(fill.buffer, fill.byteOffset, fill.byteLength));
+    return { rows: at, columns: at + plan.rows.length * 4, fill: fillAt };
+  }
+
+  /** y = x padded as `plan` says (both in kernel memory, elements of the fill's size). */
+  pad(x: ArrayBufferView, y: ArrayBufferView, plan: PadRows, tables: PadTables): void {
+    const rt = this.rt;
+    const es = (y as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    const rows = plan.rows.length;
+    const n = rows * plan.outW;
+    rt.count("pad-rows");
+    if (rt.serial(rows, n * es / 4)) {
+      rt.exports.pad_rows(rt.ptr(x), rt.ptr(y), es, plan.inW, plan.outW, tables.rows, tables.columns, plan.nLeft, plan.midSrc, plan.midLen, tables.fill, 0, rows);
+      return;
+    }
+    const args = [rt.ptr(x), rt.ptr(y), es, plan.inW, plan.outW, tables.rows, tables.columns, plan.nLeft, plan.midSrc, plan.midLen, tables.fill];
+    rt.parallelRange("pad_rows", rows, n, [...args, 0, 0], 11, -1);
   }
 }

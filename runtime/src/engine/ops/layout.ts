@@ -3,6 +3,7 @@ import { stridedWalk } from "../kernels/strided.js";
 import { indexWords } from "../index-words.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf, copyRun, type AnyArray } from "./util.js";
 import type { TensorData } from "../tensor.js";
+import { pad } from "./pad.js";
 
 
 /** Output element i reads input element map[i]: the common form of every data-movement operator here. */
@@ -337,57 +338,6 @@ function gatherByteRows(src: Uint8Array | Int8Array, dst: Uint8Array | Int8Array
     }
   }
 }
-
-const pad: OpDef = {
-  prepare(inputs, ctx) {
-    const x = requireInput(inputs[0], 0, ctx);
-    const rank = x.dims.length;
-    const mode = ctx.node.stringAttribute("mode", "constant");
-    if (mode !== "constant" && mode !== "reflect" && mode !== "edge") ctx.unsupported(`with mode '${mode}'`);
-    const legacy = ctx.opset < 11;
-    const raw = legacy ? ctx.node.intsAttribute("pads") ?? [] : constNumbers(inputs[1], "pads", ctx);
-    const axes = !legacy && inputs[3] ? constNumbers(inputs[3], "axes", ctx).map((a) => normAxis(a, rank, ctx)) : x.dims.map((_, i) => i);
-    if (raw.length !== 2 * axes.length) ctx.fail(`pads has ${raw.length} values, expected ${2 * axes.length}`);
-    const before = x.dims.map(() => 0);
-    const after = x.dims.map(() => 0);
-    axes.forEach((a, i) => { before[a] = raw[i]!; after[a] = raw[i + axes.length]!; });
-    if (!legacy && inputs[2] && inputs[2].value === undefined) ctx.needsValue("with a constant_value computed at run time");
-    const fill = legacy ? ctx.node.floatAttribute("value", 0) : inputs[2] && inputs[2].value !== undefined ? reader(inputs[2].value)(0) : 0;
-    const out = x.dims.map((d, i) => d + before[i]! + after[i]!);
-    const inStrides = stridesOf(x.dims);
-    const total = sizeOf(out);
-    const map = new Int32Array(total);
-    const outStrides = stridesOf(out);
-    for (let i = 0; i < total; i++) {
-      let off = 0;
-      for (let d = 0; d < rank; d++) {
-        let c = Math.floor(i / outStrides[d]!) % out[d]! - before[d]!;
-        const n = x.dims[d]!;
-        if (c < 0 || c >= n) {
-          if (mode === "constant" || n === 0) { off = -1; break; }
-          if (mode === "edge") c = c < 0 ? 0 : n - 1;
-          else {
-            const period = 2 * (n - 1) || 1;
-            c = ((c % period) + period) % period;
-            if (c >= n) c = period - c;
-          }
-        }
-        off += c * inStrides[d]!;
-      }
-      map[i] = off;
-    }
-    return {
-      outputs: [{ dtype: x.dtype, dims: out }],
-      run(ins, outs) {
-        const src = ins[0]!.data as unknown as AnyArray;
-        const dst = outs[0]!.data as unknown as AnyArray;
-        const big = dst instanceof BigInt64Array || dst instanceof BigUint64Array;
-        const f = big ? BigInt(fill) : fill;
-        for (let i = 0; i < total; i++) dst[i] = map[i]! < 0 ? f : src[map[i]!];
-      },
-    };
-  },
-};
 
 const tile: OpDef = {
   prepare(inputs, ctx) {

@@ -1,0 +1,202 @@
+// Families from older exporters and whole pipelines (seeded weights): legacy opsets and operators (LRN, Upsample,
+// attribute pads, InstanceNormalization), dilated and causal convolutions, detection post-processing, hybrid
+// convolution/transformer blocks.
+import { Builder } from "./builder.mjs";
+
+/** AlexNet as exported at opset 9: LRN after the first two convolutions, Flatten, inference Dropout, Gemm with transB. */
+export function alexnet(onnx) {
+  const b = new Builder(onnx, "alexnet");
+  const lrn = (t) => b.op("LRN", [t], { size: 5, alpha: 1e-4, beta: 0.75, bias: 1.0 });
+  const pool = (t) => b.op("MaxPool", [t], { kernel_shape: [3, 3], strides: [2, 2] });
+  let x = b.op("Conv", ["x", b.weight([32, 3, 11, 11]), b.weight([32], 0.1)], { kernel_shape: [11, 11], strides: [4, 4], pads: [2, 2, 2, 2] });
+  x = pool(lrn(b.op("Relu", [x])));
+  x = pool(lrn(b.op("Relu", [b.conv(x, 32, 64, 5)])));
+  x = b.op("Relu", [b.conv(x, 64, 96, 3)]);
+  x = b.op("Relu", [b.conv(x, 96, 64, 3)]);
+  x = pool(b.op("Relu", [b.conv(x, 64, 64, 3)]));
+  x = b.op("Dropout", [b.op("Flatten", [x], { axis: 1 })], { ratio: 0.5 });
+  x = b.op("Relu", [b.op("Gemm", [x, b.weight([256, 64 * 6 * 6]), b.weight([256], 0.1)], { transB: 1 })]);
+  return b.model([["x", [1, 3, 224, 224]]], b.op("Gemm", [x, b.weight([100, 256]), b.weight([100], 0.1)], { transB: 1 }), 9);
+}
+
+/**
+ * Fast neural style transfer as exported at opset 9: reflection padding (Pad with a pads attribute), instance
+ * normalisation, residual blocks, nearest Upsample with a scales input, a final convolution.
+ */
+export function styleTransfer(onnx) {
+  const b = new Builder(onnx, "style");
+  const layer = (t, cin, cout, k, stride = 1) => {
+    const p = k >> 1;
+    const padded = b.op("Pad", [t], { mode: "reflect", pads: [0, 0, p, p, 0, 0, p, p] });
+    return b.op("Conv", [padded, b.weight([cout, cin, k, k]), b.weight([cout], 0.1)], { kernel_shape: [k, k], strides: [stride, stride] });
+  };
+  const norm = (t, c) => b.op("InstanceNormalization", [t, b.weight([c], 1), b.weight([c], 0.1)], { epsilon: 1e-5 });
+  let x = b.op("Relu", [norm(layer("x", 3, 16, 9), 16)]);
+  x = b.op("Relu", [norm(layer(x, 16, 32, 3, 2), 32)]);
+  x = b.op("Relu", [norm(layer(x, 32, 64, 3, 2), 64)]);
+  for (let i = 0; i < 2; i++) {
+    const y = norm(layer(b.op("Relu", [norm(layer(x, 64, 64, 3), 64)]), 64, 64, 3), 64);
+    x = b.op("Add", [x, y]);
+  }
+  const up = (t) => b.op("Upsample", [t, b.tensor([4], Float32Array.of(1, 1, 2, 2))], { mode: "nearest" });
+  x = b.op("Relu", [norm(layer(up(x), 64, 32, 3), 32)]);
+  x = b.op("Relu", [norm(layer(up(x), 32, 16, 3), 16)]);
+  return b.model([["x", [1, 3, 96, 96]]], layer(x, 16, 3, 9), 9);
+}
+
+/**
+ * DeepLabV3's head (opset 11): atrous convolutions at dilations 1, 2 and 3, an image-pooling branch resized back
+ * to a size read from the feature map's Shape, and the logits resized bilinearly to the input's own size.
+ */
+export function deeplab(onnx) {
+  const b = new Builder(onnx, "deeplab");
+  let x = b.op("Relu", [b.conv("x", 3, 32, 3, { stride: 2 })]);
+  x = b.op("Relu", [b.conv(x, 32, 64, 3, { stride: 2 })]);
+  x = b.op("Relu", [b.conv(x, 64, 96, 3, { stride: 2 })]);
+  const atrous = (t, d) => b.op("Relu", [b.op("Conv", [t, b.weight([64, 96, 3, 3]), b.weight([64], 0.1)], { kernel_shape: [3, 3], pads: [d, d, d, d], dilations: [d, d] })]);
+  const sizeOf = (t) => b.op("Slice", [b.op("Shape", [t]), b.ints([2]), b.ints([4])]);
+  const resizeTo = (t, like) => {
+    const sizes = b.op("Concat", [b.op("Slice", [b.op("Shape", [t]), b.ints([0]), b.ints([2])]), sizeOf(like)], { axis: 0 });
+    return b.op("Resize", [t, b.tensor([0], new Float32Array(0)), b.tensor([0], new Float32Array(0)), sizes], { mode: "linear", coordinate_transformation_mode: "pytorch_half_pixel" });
+  };
+  const pooled = b.op("Relu", [b.conv(b.op("GlobalAveragePool", [x]), 96, 64, 1)]);
+  const branches = [b.op("Relu", [b.conv(x, 96, 64, 1)]), atrous(x, 1), atrous(x, 2), atrous(x, 3), resizeTo(pooled, x)];
+  x = b.op("Relu", [b.conv(b.op("Concat", branches, { axis: 1 }), 320, 64, 1)]);
+  return b.model([["x", [1, 3, 128, 128]]], resizeTo(b.conv(x, 64, 8, 1), "x"), 11);
+}
+
+/** A temporal convolutional network (opset 13): causal dilated 1-D convolutions (left Pad, then Conv), residual 1×1s, the last step classified. */
+export function tcn(onnx) {
+  const b = new Builder(onnx, "tcn");
+  const causal = (t, cin, cout, d) => {
+    const padded = b.op("Pad", [t, b.ints([0, 0, 2 * d, 0, 0, 0])]);
+    return b.op("Relu", [b.op("Conv", [padded, b.weight([cout, cin, 3]), b.weight([cout], 0.1)], { kernel_shape: [3], dilations: [d] })]);
+  };
+  let x = "x";
+  let c = 16;
+  for (const d of [1, 2, 4, 8]) {
+    const y = causal(causal(x, c, 48, d), 48, 48, d);
+    x = b.op("Relu", [b.op("Add", [y, c === 48 ? x : b.convNd(x, c, 48, [1])])]);
+    c = 48;
+  }
+  const last = b.op("Gather", [x, b.tensor([], BigInt64Array.of(-1n), 7)], { axis: 2 });
+  return b.model([["x", [1, 16, 200]]], b.op("Gemm", [last, b.weight([10, 48]), b.weight([10], 0.1)], { transB: 1 }), 13);
+}
+
+/**
+ * An SSD-style detector with its post-processing (opset 13): per-level box and class heads flattened through
+ * Transpose → Reshape and concatenated, class Softmax, box decoding against constant priors (Slice, Exp, Mul, Add),
+ * then the 50 best anchors by score (ReduceMax → TopK) gathered with their boxes.
+ */
+export function ssd(onnx) {
+  const b = new Builder(onnx, "ssd");
+  const C = 6;
+  let x = b.op("Relu", [b.conv("x", 3, 32, 3, { stride: 2 })]);
+  x = b.op("Relu", [b.conv(x, 32, 64, 3, { stride: 2 })]);
+  const levels = [];
+  let c = 64;
+  let s = 64;
+  for (let level = 0; level < 3; level++) {
+    x = b.op("Relu", [b.conv(x, c, 64, 3, { stride: 2 })]);
+    c = 64;
+    s /= 2;
+    levels.push([x, s]);
+  }
+  const flat = (t, width) => b.op("Reshape", [b.op("Transpose", [t], { perm: [0, 2, 3, 1] }), b.ints([1, -1, width])]);
+  const boxes = b.op("Concat", levels.map(([t]) => flat(b.conv(t, 64, 4 * 4, 3), 4)), { axis: 1 });
+  const logits = b.op("Concat", levels.map(([t]) => flat(b.conv(t, 64, 4 * C, 3), C)), { axis: 1 });
+  const anchors = levels.reduce((n, [, side]) => n + side * side * 4, 0);
+  const priors = b.tensor([1, anchors, 4], Float32Array.from({ length: anchors * 4 }, (_, i) => 0.05 + ((i * 0.618) % 0.9)));
+  const part = (t, from, to) => b.op("Slice", [t, b.ints([from]), b.ints([to]), b.ints([2])]);
+  const centre = b.op("Add", [b.op("Mul", [b.op("Mul", [part(boxes, 0, 2), b.scalar(0.1)]), part(priors, 2, 4)]), part(priors, 0, 2)]);
+  const size = b.op("Mul", [b.op("Exp", [b.op("Mul", [part(boxes, 2, 4), b.scalar(0.2)])]), part(priors, 2, 4)]);
+  const decoded = b.op("Concat", [centre, size], { axis: 2 });
+  const scores = b.op("Softmax", [logits], { axis: -1 });
+  const best = b.op("ReduceMax", [part(scores, 1, C)], { axes: [2], keepdims: 0 });
+  const [, top] = b.op("TopK", [best, b.ints([50])], { axis: 1 }, 2);
+  const pick = (t) => b.op("Gather", [b.op("Squeeze", [t, b.ints([0])]), b.op("Squeeze", [top, b.ints([0])])], { axis: 0 });
+  return b.model([["x", [1, 3, 256, 256]]], b.op("Concat", [pick(decoded), pick(scores)], { axis: 1 }), 13);
+}
+
+/**
+ * A MobileViT block (opset 13): local 3×3 and 1×1 convolutions, the feature map unfolded into 2×2 patches
+ * (Reshape → Transpose → Reshape), a transformer layer with SiLU over each patch position, folded back, fused with
+ * the input by Concat and a 3×3 convolution.
+ */
+export function mobilevit(onnx) {
+  const b = new Builder(onnx, "mobilevit");
+  const [C, D, S] = [48, 64, 32];
+  const N = (S / 2) * (S / 2);
+  let x = b.silu(b.conv("x", 3, C, 3, { stride: 2 }));
+  const input = x;
+  let t = b.conv(b.silu(b.conv(x, C, C, 3)), C, D, 1, { bias: false });
+  t = b.op("Reshape", [t, b.ints([D, S / 2, 2, S / 2, 2])]);
+  t = b.op("Transpose", [t], { perm: [2, 4, 1, 3, 0] });
+  t = b.op("Reshape", [t, b.ints([4, N, D])]);
+  const ln = (u) => b.op("LayerNormalization", [u, b.weight([D], 1), b.weight([D], 0.1)], { axis: -1, epsilon: 1e-5 });
+  const H = 4;
+  const heads = (u) => b.op("Transpose", [b.op("Reshape", [u, b.ints([4, N, H, D / H])])], { perm: [0, 2, 1, 3] });
+  const n = ln(t);
+  const q = heads(b.linear(n, D, D));
+  const k = b.op("Transpose", [b.op("Reshape", [b.linear(n, D, D), b.ints([4, N, H, D / H])])], { perm: [0, 2, 3, 1] });
+  const v = heads(b.linear(n, D, D));
+  const p = b.op("Softmax", [b.op("Mul", [b.op("MatMul", [q, k]), b.scalar(1 / Math.sqrt(D / H))])], { axis: -1 });
+  const ctx = b.op("Reshape", [b.op("Transpose", [b.op("MatMul", [p, v])], { perm: [0, 2, 1, 3] }), b.ints([4, N, D])]);
+  t = b.op("Add", [t, b.linear(ctx, D, D)]);
+  t = b.op("Add", [t, b.linear(b.silu(b.linear(ln(t), D, 2 * D)), 2 * D, D)]);
+  t = b.op("Reshape", [ln(t), b.ints([2, 2, S / 2, S / 2, D])]);
+  t = b.op("Transpose", [t], { perm: [4, 2, 0, 3, 1] });
+  t = b.op("Reshape", [t, b.ints([1, D, S, S])]);
+  t = b.silu(b.conv(t, D, C, 1));
+  x = b.silu(b.conv(b.op("Concat", [input, t], { axis: 1 }), 2 * C, C, 3));
+  return b.model([["x", [1, 3, 2 * S, 2 * S]]], x, 13);
+}
+
+/**
+ * Whisper's audio encoder (opset 17): two 1-D convolutions with GELU over a log-mel input (the second strided),
+ * sinusoidal positions added, pre-LayerNorm layers whose queries and keys are each scaled by d^-1/4, a final LayerNorm.
+ */
+export function whisper(onnx) {
+  const b = new Builder(onnx, "whisper");
+  const [M, T, D, H] = [80, 300, 192, 4];
+  const S = T / 2;
+  let x = b.gelu(b.convNd("x", M, D, [3]));
+  x = b.gelu(b.convNd(x, D, D, [3], { stride: [2] }));
+  const positions = b.tensor([S, D], Float32Array.from({ length: S * D }, (_, i) => {
+    const [p, j] = [Math.floor(i / D), i % D];
+    const rate = p / 10000 ** ((2 * (j % (D / 2))) / D);
+    return j < D / 2 ? Math.sin(rate) : Math.cos(rate);
+  }));
+  x = b.op("Add", [b.op("Transpose", [x], { perm: [0, 2, 1] }), positions]);
+  const ln = (u) => b.op("LayerNormalization", [u, b.weight([D], 1), b.weight([D], 0.1)], { axis: -1, epsilon: 1e-5 });
+  const scale = b.scalar((D / H) ** -0.25);
+  for (let layer = 0; layer < 2; layer++) {
+    const n = ln(x);
+    const q = b.op("Mul", [b.op("Transpose", [b.op("Reshape", [b.linear(n, D, D), b.ints([1, S, H, D / H])])], { perm: [0, 2, 1, 3] }), scale]);
+    const k = b.op("Mul", [b.op("Transpose", [b.op("Reshape", [b.op("MatMul", [n, b.weight([D, D])]), b.ints([1, S, H, D / H])])], { perm: [0, 2, 3, 1] }), scale]);
+    const v = b.op("Transpose", [b.op("Reshape", [b.linear(n, D, D), b.ints([1, S, H, D / H])])], { perm: [0, 2, 1, 3] });
+    const p = b.op("Softmax", [b.op("MatMul", [q, k])], { axis: -1 });
+    const ctx = b.op("Reshape", [b.op("Transpose", [b.op("MatMul", [p, v])], { perm: [0, 2, 1, 3] }), b.ints([1, S, D])]);
+    x = b.op("Add", [x, b.linear(ctx, D, D)]);
+    x = b.op("Add", [x, b.linear(b.gelu(b.linear(ln(x), D, 4 * D)), 4 * D, D)]);
+  }
+  return b.model([["x", [1, M, T]]], ln(x), 17);
+}
+
+/**
+ * GoogLeNet's Inception modules as exported at opset 9: four branches (1×1; 1×1 → 3×3; 1×1 → 5×5; 3×3 max pool → 1×1)
+ * with BatchNormalization after every convolution, concatenated, then an average pool that excludes its padding.
+ */
+export function inception(onnx) {
+  const b = new Builder(onnx, "inception");
+  const bn = (t, c) => b.op("BatchNormalization", [t, b.weight([c], 1), b.weight([c], 0.1), b.weight([c], 0.1), b.tensor([c], Float32Array.from({ length: c }, (_, i) => 0.5 + (i % 7) / 7))], { epsilon: 1e-3 });
+  const unit = (t, cin, cout, k) => b.op("Relu", [bn(b.conv(t, cin, cout, k, { bias: false }), cout)]);
+  let x = b.op("MaxPool", [unit("x", 3, 48, 7)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  const module = (t, cin) => {
+    const pool = b.op("MaxPool", [t], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] });
+    return b.op("Concat", [unit(t, cin, 32, 1), unit(unit(t, cin, 32, 1), 32, 48, 3), unit(unit(t, cin, 8, 1), 8, 16, 5), unit(pool, cin, 16, 1)], { axis: 1 });
+  };
+  x = module(module(x, 48), 112);
+  x = b.op("AveragePool", [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 0 });
+  return b.model([["x", [1, 3, 112, 112]]], x, 9);
+}
