@@ -3,7 +3,7 @@
 // contiguous rows (inner = 1, vectorised along n) or on 4 neighbouring columns at once (inner > 1, vectorised along
 // inner). A call takes the rows [o0, o1) of outer, so the host can split it over threads.
 import { madd } from "./madd";
-import { vexp } from "./vmath";
+import { vexp, vlog } from "./vmath";
 
 // Exponentials come from vmath.ts (vexp: within 1e-6 relative wherever the result is a normal float); every caller
 // passes x - max ≤ 0. Below e^-87 (1.6e-38) the result would be a denormal, and x86 computes with those through a
@@ -363,5 +363,60 @@ export function reduce(op: i32, x: usize, y: usize, n: i32, inner: i32, o0: i32,
     case R_L2: reduceRows(R_L2, x, y, n, inner, o0, o1); break;
     case R_LOG_SUM: reduceRows(R_LOG_SUM, x, y, n, inner, o0, o1); break;
     default: reduceRows(R_LOG_SUM_EXP, x, y, n, inner, o0, o1); break;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lrnScale(sq: v128, k: v128, bias: v128, beta: f32): v128 {
+  const base = madd(sq, k, bias);
+  if (beta == 0.75) {
+    // AlexNet's exponent in square roots: base^-0.75 = 1 / (√base · √√base), exact to rounding.
+    const r = f32x4.sqrt(base);
+    return f32x4.div(f32x4.splat(1.0), f32x4.mul(r, f32x4.sqrt(r)));
+  }
+  return vexp(f32x4.mul(f32x4.splat(-beta), vlog(base)));
+}
+
+/**
+ * Local response normalisation across channels (LRN): y = x · (bias + alpha/size · Σ x²)^-beta, the sum over the
+ * channels [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉] of the same pixel. x is [N][C][plane]; (n, c) planes [p0, p1).
+ */
+export function lrn(x: usize, y: usize, C: i32, plane: i32, size: i32, alpha: f32, beta: f32, bias: f32, p0: i32, p1: i32): void {
+  const before = (size - 1) >> 1;
+  const after = size - 1 - before;
+  const k = f32x4.splat(alpha / <f32>size);
+  const vb = f32x4.splat(bias);
+  const planeBytes = <usize>plane << 2;
+  for (let p = p0; p < p1; p++) {
+    const n = p / C;
+    const c = p - n * C;
+    const lo = max(0, c - before);
+    const hi = min(C - 1, c + after);
+    const first = x + (<usize>(n * C + lo)) * planeBytes;
+    const xp = x + <usize>p * planeBytes;
+    const yp = y + <usize>p * planeBytes;
+    let i = 0;
+    for (; i + 4 <= plane; i += 4) {
+      const off = <usize>i << 2;
+      let sq = f32x4.splat(0);
+      let q = first + off;
+      for (let j = lo; j <= hi; j++) {
+        const v = v128.load(q);
+        sq = madd(v, v, sq);
+        q += planeBytes;
+      }
+      v128.store(yp + off, f32x4.mul(v128.load(xp + off), lrnScale(sq, k, vb, beta)));
+    }
+    for (; i < plane; i++) {
+      const off = <usize>i << 2;
+      let sq: f32 = 0;
+      let q = first + off;
+      for (let j = lo; j <= hi; j++) {
+        const v = load<f32>(q);
+        sq += v * v;
+        q += planeBytes;
+      }
+      store<f32>(yp + off, load<f32>(xp + off) * f32x4.extract_lane(lrnScale(f32x4.splat(sq), k, vb, beta), 0));
+    }
   }
 }

@@ -7,6 +7,7 @@ export const NORM_EXPORTS = {
   softmax: { params: ["x", "y", "n", "inner", "log", "o0", "o1"], parallel: true },
   layer_norm: { params: ["x", "y", "n", "gamma", "beta", "C", "eps", "mean", "invStd", "lo", "hi", "r0", "r1"], parallel: true },
   reduce: { params: ["op", "x", "y", "n", "inner", "o0", "o1"], parallel: true },
+  lrn: { params: ["x", "y", "C", "plane", "size", "alpha", "beta", "bias", "p0", "p1"], parallel: true },
 } as const satisfies ExportTable;
 
 /** The reductions of the `reduce` kernel, by its op codes. */
@@ -76,5 +77,16 @@ export class NormKernels {
     const work = WINDOW_COST * g.outer * g.n * g.inner;
     if (rt.serial(g.outer, work)) rt.exports.reduce(REDUCE_OPS[op], xp, yp, g.n, g.inner, 0, g.outer);
     else rt.parallelRange("reduce", g.outer, work, [REDUCE_OPS[op], xp, yp, g.n, g.inner, 0, 0], 5, -1);
+  }
+
+  /** Local response normalisation of x [N][C][plane] across channels (LRN's attributes as given). */
+  lrn(x: Float32Array, y: Float32Array, N: number, C: number, plane: number, size: number, alpha: number, beta: number, bias: number): void {
+    const rt = this.rt;
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
+    const work = (size + 4) * WINDOW_COST * N * C * plane;
+    rt.count("lrn");
+    if (rt.serial(N * C, work)) rt.exports.lrn(xp, yp, C, plane, size, alpha, beta, bias, 0, N * C);
+    else rt.parallelRange("lrn", N * C, work, [xp, yp, C, plane, size, alpha, beta, bias, 0, 0], 8, -1);
   }
 }

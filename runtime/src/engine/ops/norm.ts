@@ -200,6 +200,7 @@ const lrn: OpDef = {
       run(ins, outs) {
         const src = ins[0]!.data as Float32Array;
         const dst = outs[0]!.data as Float32Array;
+        if (ctx.k.inMemory(src) && ctx.k.inMemory(dst)) return ctx.k.norm.lrn(src, dst, N, C, plane, size, alpha, beta, bias);
         for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < plane; i++) {
           let sq = 0;
           for (let j = Math.max(0, c - before); j <= Math.min(C - 1, c + after); j++) sq += src[(n * C + j) * plane + i]! ** 2;
