@@ -124,6 +124,18 @@ export function qgemm_pack_b(src: usize, K: i32, N: i32, sk: i32, sn: i32, zb: i
     f0 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), m0), o0);
     f1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), m1), o1);
   }
+  if ((flags & 16) != 0) {
+    // Float output (a product a float op reads, as MatMulIntegerToFloat): the scaled accumulators themselves.
+    if (cols == 8) {
+      v128.store(y, f0);
+      v128.store(y, f1, 16);
+    } else {
+      v128.store(tmp, f0);
+      v128.store(tmp, f1, 16);
+      memory.copy(y, tmp, <usize>cols << 2);
+    }
+    return;
+  }
   if ((flags & 8) != 0) storeCodes(finiteToCodes(f0, flo, fhi, magicZy), finiteToCodes(f1, flo, fhi, magicZy), (flags & 2) != 0, y, cols, tmp);
   else storeCodes(toCodes(f0, flo, fhi, zy), toCodes(f1, flo, fhi, zy), (flags & 2) != 0, y, cols, tmp);
 }
@@ -132,7 +144,8 @@ export function qgemm_pack_b(src: usize, K: i32, N: i32, sk: i32, sn: i32, zb: i
  * Y = requant(X·B + bias) for column blocks [j0, j1) and row panels [p0, p1) (4 rows each). x: rows × K bytes
  * (zero point xz); b: packed by qgemm_pack_b; bias (i32), mult and off (f32): one per column, padded to whole blocks;
  * y: rows × N bytes. flags: bit 0 signed X, bit 1 signed Y, bit 2 divide by mult[0] (no off), bit 3 every multiplier and
- * offset finite (and a divisor nonzero), so no NaN can reach the rounding and it takes finiteToCodes.
+ * offset finite (and a divisor nonzero), so no NaN can reach the rounding and it takes finiteToCodes, bit 4 float
+ * output: y is rows × N float32, acc·mult + off unrounded.
  */
 export function qgemm_rows(
   x: usize, rows: i32, K: i32, xz: i32, b: usize, N: i32, bias: usize, mult: usize, off: usize, y: usize,
@@ -144,6 +157,9 @@ export function qgemm_rows(
   const vzy = i32x4.splat(zy), magicZy = magicLessZero(zy), lo = codeLow(qlo, zy), hi = codeHigh(qhi, zy);
   const tmp = scratch + <usize>(GROWS * K2 * 2);
   const divide = (flags & 4) != 0;
+  // Bytes per output element: floats with flag 16, codes otherwise.
+  const es: usize = (flags & 16) != 0 ? 4 : 1;
+  const rowBytes = <usize>N * es;
   const chunkPanels = GROWS >> 2;
   for (let pc = p0; pc < p1; pc += chunkPanels) {
     const pe = min(pc + chunkPanels, p1);
@@ -184,11 +200,11 @@ export function qgemm_rows(
           a += 16;
           w += 32;
         }
-        const yr = y + <usize>r0 * N + n0;
+        const yr = y + (<usize>r0 * N + n0) * es;
         requantRow(c00, c01, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr, cols, tmp);
-        if (nr > 1) requantRow(c10, c11, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + <usize>N, cols, tmp);
-        if (nr > 2) requantRow(c20, c21, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + <usize>N * 2, cols, tmp);
-        if (nr > 3) requantRow(c30, c31, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + <usize>N * 3, cols, tmp);
+        if (nr > 1) requantRow(c10, c11, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + rowBytes, cols, tmp);
+        if (nr > 2) requantRow(c20, c21, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + rowBytes * 2, cols, tmp);
+        if (nr > 3) requantRow(c30, c31, m0, m1, o0, o1, vzy, magicZy, lo, hi, flags, yr + rowBytes * 3, cols, tmp);
       }
     }
   }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import {
   loadModel, runCheck, prepare, calibrate, convert, exportOnnx, loadQuantizer, annotationOf, isSpec, BUILTIN_QUANTIZERS,
-  XnnpackQuantizer, X86Quantizer, observedActivations, OrtQdqQuantizer, ORT_QDQ_OP_TYPES, getSymmetricQuantizationConfig, QuantizationSpec,
+  XnnpackQuantizer, X86Quantizer, observedActivations, OrtQdqQuantizer, ORT_QDQ_OP_TYPES, getSymmetricQuantizationConfig, QuantizationSpec, lowerWithReport,
   type Model, type Quantizer, type QuantizationAnnotation,
 } from "../src/tooling.js";
 import { withTempDir } from "./helpers/data.js";
@@ -88,6 +88,11 @@ for (const [name, make] of [
     assert.ok(isSpec(edgeSpec(annotated, "/norm/LayerNormalization", "residual")) || quantizedOutput(annotated, "/residual/Add"), "LayerNorm's input is quantized");
     for (const n of ["/norm/LayerNormalization", "/attn/Softmax", "/act/Mul_1"]) assert.ok(quantizedOutput(annotated, n), `${n}'s output is quantized`);
     for (const n of ["/act/Erf", "/act/Add"]) assert.ok(!quantizedOutput(annotated, n), `${n} stays float inside GELU`);
+    if (name === "ort-qdq") {
+      // quantize_static's fixed [0, 1] range: ONNX Runtime's QLinearSoftmax overflows under 1/256.
+      const spec = annotationAt(annotated, "/attn/Softmax").outputQspec as { kind?: string; scale?: number; zeroPoint?: number };
+      assert.deepEqual([spec.kind, spec.scale, spec.zeroPoint], ["fixed", 1 / 256, -128]);
+    }
     await withTempDir(async (dir) => {
       const { file, converted, feeds } = await quantizeAndExport(make(), dir);
       const ort = await runOrt(file, feeds);
@@ -219,3 +224,61 @@ for (const builtin of ["xnnpack", "x86", "ort-qdq"] as const) {
     assert.ok(Math.abs(db.qkit - db.ort) < 0.3, "qkit's int8 run agrees");
   });
 }
+
+/**
+ * Whisper-style attention: queries and keys each scaled by a Mul, their product read by the Softmax directly, over
+ * 64 positions, so attention probabilities are small (an output scale far under 1/256).
+ */
+async function directScoresAttention(): Promise<Model> {
+  const { makeTensor } = await import("../src/tooling.js");
+  const { modelBytes, node, valueInfo } = await import("./helpers/build.js");
+  const [S, D] = [64, 32];
+  const f = (name: string, dims: number[], seed: number, scale: number) =>
+    makeTensor(name, "float32", dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => scale * Math.sin(seed * 7.1 + i * 0.91)));
+  const bytes = modelBytes({
+    name: "direct-scores",
+    input: [valueInfo("x", "float32", [1, S, D])],
+    output: [valueInfo("y", "float32", [1, S, D])],
+    initializer: [f("wq", [D, D], 1, 0.3), f("wk", [D, D], 2, 0.3), f("wv", [D, D], 3, 0.3), makeTensor("scale", "float32", [], Float32Array.of(D ** -0.25))],
+    node: [
+      node("MatMul", ["x", "wq"], ["q0"]), node("Mul", ["q0", "scale"], ["q"]),
+      node("MatMul", ["x", "wk"], ["k0"]), node("Mul", ["k0", "scale"], ["k"]),
+      node("MatMul", ["x", "wv"], ["v"]),
+      node("Transpose", ["k"], ["kt"], [{ name: "perm", type: 7, ints: [0, 2, 1] }]),
+      node("MatMul", ["q", "kt"], ["scores"], [], "/attn/Scores"),
+      node("Softmax", ["scores"], ["p"], [{ name: "axis", type: 2, i: -1 }]),
+      node("MatMul", ["p", "v"], ["y"]),
+    ],
+  }, { opset: 17 });
+  return loadModel(bytes, { name: "direct-scores.onnx" });
+}
+
+for (const builtin of ["xnnpack", "x86", "ort-qdq"] as const) {
+  test(`${builtin}: attention scores a float Softmax reads directly export so that ONNX Runtime's optimized run agrees with qkit's (no QLinearSoftmax overflow)`, async () => {
+    const model = await directScoresAttention();
+    const quantizer = loadQuantizer(builtin).quantizer;
+    const annotated = runCheck(model, quantizer).model;
+    // ort-qdq quantizes every MatMul's output, but this one: ONNX Runtime would fuse the Softmax between Q/DQ pairs.
+    if (builtin === "ort-qdq") assert.ok(!quantizedOutput(annotated, "/attn/Scores"), "the scores MatMul's output is float");
+    const feeds: Feeds = { x: { data: Float32Array.from({ length: 64 * 32 }, (_, i) => Math.cos(i * 0.37) * 1.2), dims: [1, 64, 32] } };
+    const db = await exportedSqnr(model, quantizer, feeds);
+    assert.ok(db.ort > 25, `ONNX Runtime's int8 SQNR ${db.ort.toFixed(1)} dB`);
+    assert.ok(Math.abs(db.qkit - db.ort) < 0.3, `qkit's int8 run agrees (${db.qkit.toFixed(1)} vs ${db.ort.toFixed(1)} dB)`);
+  });
+}
+
+test("a MatMul of two quantized activations whose output a float op reads lowers to QMatMul with a float32 output, equal to the float product", async () => {
+  const model = await directScoresAttention();
+  const prepared = prepare(model, new OrtQdqQuantizer());
+  const feeds: Feeds = { x: { data: Float32Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i * 0.29)), dims: [1, 64, 32] } };
+  await calibrate(prepared, [qkitFeeds(feeds)]);
+  const converted = convert(prepared);
+  const { report } = lowerWithReport(converted);
+  assert.equal(report.nodes.find((n) => n.name === "/attn/Scores")?.loweredAs, "com.qkit.QMatMul (float32 output)");
+  // Lowered (integer GEMM, float output) against the Q/DQ model run as written, at 1 and 2 threads.
+  const reference = await runQkit(converted, feeds, { lowering: false });
+  for (const threads of [1, 2]) {
+    const got = await runQkit(converted, feeds, { threads });
+    assert.ok(sqnr(reference, got) > 60, `lowered vs Q/DQ at ${threads} threads: ${sqnr(reference, got).toFixed(1)} dB`);
+  }
+});

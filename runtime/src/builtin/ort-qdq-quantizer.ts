@@ -2,7 +2,7 @@ import type { Node } from "../graph/node.js";
 import type { GraphModule } from "../model.js";
 import { QkitError } from "../errors.js";
 import { Quantizer } from "../quantizer/quantizer.js";
-import { QuantizationSpec, SharedQuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
+import { FixedQParamsQuantizationSpec, QuantizationSpec, SharedQuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
 import { MinMaxObserver } from "../observers/min-max.js";
 import { PerChannelMinMaxObserver } from "../observers/per-channel-min-max.js";
 import { EntropyObserver } from "../observers/entropy.js";
@@ -88,6 +88,16 @@ export class OrtQdqQuantizer extends Quantizer {
     return new QuantizationSpec({ dtype, qscheme: symmetric ? "per_tensor_symmetric" : "per_tensor_affine", observer: CALIBRATORS[calibrateMethod] });
   }
 
+  /**
+   * A quantized Softmax's output: [0, 1] at scale 1/256 (zero point 0, or -128 for int8), as quantize_static fixes it.
+   * ONNX Runtime runs DequantizeLinear → Softmax → QuantizeLinear as QLinearSoftmax, whose uint32 arithmetic
+   * overflows for a calibrated scale under 1/256.
+   */
+  #probabilities(): FixedQParamsQuantizationSpec {
+    const dtype = this.options.activationType;
+    return new FixedQParamsQuantizationSpec({ dtype, scale: 1 / 256, zeroPoint: dtype === "uint8" ? 0 : -128 });
+  }
+
   #weight(node: Node, chAxis = weightChannelAxis(node)): QuantizationSpec {
     const { weightType: dtype, weightSymmetric: symmetric, perChannel, reduceRange } = this.options;
     const signed = dtype === "int8";
@@ -113,12 +123,18 @@ export class OrtQdqQuantizer extends Quantizer {
       for (const n of gelu.nodes) geluNodes.add(n);
       if (ops.has("Gelu")) geluEnds.set(gelu.output, gelu.input);
     }
-    // The mask Add a float Softmax reads stays float with it: see scoreOp.
+    // The mask Add a float Softmax reads stays float with it: see scoreOp. So does whatever computes a float Softmax's
+    // input (see softmaxInputs).
     const floatScores = new Set<Node>();
+    const floatOutputs = new Set<Node>();
     if (!ops.has("Softmax")) {
       for (const softmax of model.graph.calls("Softmax")) {
         const scores = scoreOp(softmax);
         if (scores) floatScores.add(scores);
+        const inputs = softmaxInputs(softmax);
+        if (!inputs) continue;
+        for (const layout of inputs.layout) floatScores.add(layout);
+        floatOutputs.add(inputs.producer);
       }
     }
     /** The bias Adds of MatMul linears: the Add takes the int32 bias and quantizes the linear's output. */
@@ -186,10 +202,35 @@ export class OrtQdqQuantizer extends Quantizer {
       if (linearBiasAdd && !linearBiasAdd.add.meta.quantizationAnnotation) biasAdds.set(linearBiasAdd.add, { matmul: node, bias: linearBiasAdd.bias, weight: weight as [Node, QuantizationSpec] });
       const direct = DIRECT_OPS.has(node.opType) && isActivation(input) && !node.isMultiOutput;
       const weightOnlyGather = node.opType === "Gather" && !isActivation(input);
-      const output = node.isMultiOutput || !node.isFloatValue || linearBiasAdd || weightOnlyGather ? undefined : direct ? new SharedQuantizationSpec([input, node]) : activation;
+      const output = node.isMultiOutput || !node.isFloatValue || linearBiasAdd || weightOnlyGather || floatOutputs.has(node) ? undefined
+        : direct ? new SharedQuantizationSpec([input, node]) : node.opType === "Softmax" ? this.#probabilities() : activation;
       annotate(node, inputs, output);
       rule(node);
     }
     return model;
   }
+}
+
+const LAYOUT_OPS = new Set(["Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten"]);
+
+/**
+ * The op that computes a Softmax's input (attention's Q·Kᵀ MatMul, or the Mul that scales it), through the layout
+ * ops between, when the Softmax is its one reader. Its output stays float when the Softmax does: ONNX Runtime fuses
+ * DequantizeLinear → Softmax → QuantizeLinear into QLinearSoftmax, whose uint32 arithmetic overflows for output
+ * scales under 1/256 (a calibrated attention probability's scale is 1e-4 to 4e-3): every transformer's ort-qdq export
+ * ran 15–37 dB from its unoptimized self in ONNX Runtime. A float Softmax input leaves nothing to fuse; the MatMul
+ * still takes quantized operands (MatMulIntegerToFloat in ONNX Runtime, a float-output QMatMul in qkit).
+ */
+function softmaxInputs(softmax: Node): { producer: Node; layout: Node[] } | undefined {
+  const layout: Node[] = [];
+  let value = softmax.args[0];
+  let reader = softmax;
+  while (value && value.kind === "call" && value.domain === "" && LAYOUT_OPS.has(value.opType)) {
+    if (value.users.size !== 1 || [...value.users][0] !== reader) return undefined;
+    layout.push(value);
+    reader = value;
+    value = value.args[0];
+  }
+  if (!value || value.kind !== "call" || value.users.size !== 1 || value.graph.outputs.includes(value)) return undefined;
+  return { producer: value, layout };
 }

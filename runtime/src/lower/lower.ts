@@ -99,7 +99,7 @@ export function lowerWithReport(model: Model): { model: Model; report: LoweringR
       nodes.push({ name: match.absorbed.name, opType: match.absorbed.opType, loweredAs: `fused into ${node.name} (bias)` });
       fusedInto.set(match.absorbed, node.name);
     }
-    if (match.out.activation) {
+    if (match.out?.activation) {
       nodes.push({ name: match.out.activation.name, opType: match.out.activation.opType, loweredAs: `fused into ${node.name} (output clamp)` });
       fusedInto.set(match.out.activation, node.name);
     }
@@ -141,6 +141,7 @@ export function lower(model: Model): Model {
 /** Put the integer operator where the QuantizeLinear was: it produces the same tensor, under the same name. */
 function replace(node: Node, l: Lowering): string {
   const graph = node.graph;
+  if (!l.out) return replaceFloat(node, l);
   const q = l.out.quantize;
   // Shape readers of the float value may come before its QuantizeLinear; they move onto the integer value, which is
   // then placed where the float op was (its arguments all come before it).
@@ -168,6 +169,23 @@ function replace(node: Node, l: Lowering): string {
   graph.setOutputNames(result, [tensor]);
   graph.rename(created, name);
   return l.domain ? `${l.domain}.${l.opType}` : `${l.opType} on ${created.meta.dtype ?? "integers"}${l.requantFrom ? " + com.qkit.QLut" : ""}`;
+}
+
+/** Put an integer operator with a float32 output where the float op was: the same value, under the same name. */
+function replaceFloat(node: Node, l: Lowering): string {
+  const graph = node.graph;
+  const created = graph.addCall(l.opType, l.args, { domain: l.domain, attributes: l.attributes, name: graph.uniqueName(`${node.name}__lowered`) }, { before: node });
+  created.meta.dtype = node.meta.dtype;
+  created.meta.shape = node.meta.shape;
+  const tensor = node.valueName;
+  const name = node.name;
+  const isOutput = graph.outputs.includes(node);
+  node.replaceAllUsesWith(created);
+  if (isOutput) graph.outputs = graph.outputs.map((o) => (o === node ? created : o));
+  graph.eraseNode(node);
+  graph.setOutputNames(created, [tensor]);
+  graph.rename(created, name);
+  return `${l.domain}.${l.opType} (float32 output)`;
 }
 
 /**

@@ -17,7 +17,8 @@ export interface Lowering {
   domain: string;
   args: NodeArg[];
   attributes: onnx.IAttributeProto[];
-  out: QuantizedOutput;
+  /** The QuantizeLinear the operator's codes replace; absent for an operator with a float32 output. */
+  out?: QuantizedOutput;
   /** Layout operators whose output parameters differ from their input's: a QLut requantizes after them. */
   requantFrom?: QuantizedInput;
   /** A node between this one and its output that the integer operator absorbs (MatMul's bias Add). */
@@ -268,7 +269,14 @@ function matmul(node: Node, opset: number): Match<Lowering> {
   const bIn = quantizedOperand(node.args[1], "input B");
   if (failed(bIn)) return bIn;
   const out = quantizedOutput(node, true);
-  if (failed(out)) return out;
+  if (failed(out)) {
+    // A product float ops read (attention's scores before a float Softmax): the integer GEMM with a float32 output,
+    // as ONNX Runtime's MatMulIntegerToFloat computes it.
+    if (![a, bIn].every((x) => BYTE_DTYPES.has(x.value.meta.dtype ?? ""))) return out;
+    const args = qkitArgs<"QMatMul", NodeArg>("QMatMul", { a: a.value, aScale: a.scale, aZeroPoint: a.zp, b: bIn.value, bScale: bIn.scale,
+      bZeroPoint: bIn.zp }, null);
+    return { opType: "QMatMul", domain: QKIT, args, attributes: [] };
+  }
   for (const x of [a, bIn]) {
     const why = byteOnly(x, out, "MatMul");
     if (why) return why;

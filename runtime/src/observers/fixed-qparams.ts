@@ -3,10 +3,13 @@ import { ObserverBase, type OptionName } from "./base.js";
 import { fround } from "./float32.js";
 import type { ObservedTensor, ObserverOptions } from "./observer.js";
 import { ObserverError } from "./observer-error.js";
+import { integerRange } from "../onnx/data-type.js";
 
 /**
  * PyTorch's FixedQParamsObserver: qparams fixed up front (e.g. scale 1/256, zero point 0 for sigmoid's [0, 1)
- * output); observing changes nothing. Defaults as torch: uint8, per_tensor_affine, quantMin 0, quantMax 255.
+ * output); observing changes nothing. Defaults as torch: uint8, per_tensor_affine; the range is the dtype's unless
+ * given (torch's 0..255 is quint8's; an int8 spec with zero point -128, as TFLite and ONNX Runtime fix a Softmax's
+ * output, needs -128..127).
  */
 export class FixedQParamsObserver extends ObserverBase {
   static override readonly observerName: string = "FixedQParamsObserver";
@@ -14,8 +17,6 @@ export class FixedQParamsObserver extends ObserverBase {
   static override readonly defaultOptions: Readonly<ObserverOptions> = Object.freeze({
     dtype: "uint8",
     qscheme: "per_tensor_affine",
-    quantMin: 0,
-    quantMax: 255,
   });
 
   readonly scale: number;
@@ -31,8 +32,10 @@ export class FixedQParamsObserver extends ObserverBase {
     }
     if (!(scale > 0) || !Number.isFinite(scale)) throw new ObserverError("invalid-option", this.observerName, `scale must be a positive finite number, got ${scale}`);
     if (!Number.isInteger(zeroPoint)) throw new ObserverError("invalid-option", this.observerName, `zeroPoint must be an integer, got ${zeroPoint}`);
-    const qmin = this.options.quantMin ?? 0;
-    const qmax = this.options.quantMax ?? 255;
+    // Without a range, the dtype's own (torch's 0..255 default is quint8's).
+    const range = integerRange(this.options.dtype ?? "uint8");
+    const qmin = this.options.quantMin ?? range?.min ?? 0;
+    const qmax = this.options.quantMax ?? range?.max ?? 255;
     if (zeroPoint < qmin || zeroPoint > qmax) {
       throw new ObserverError("invalid-option", this.observerName, `zeroPoint ${zeroPoint} is outside [${qmin}, ${qmax}]`);
     }

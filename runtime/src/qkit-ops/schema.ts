@@ -59,7 +59,8 @@ export const QKIT_SCHEMA = {
    */
   QLayerNorm: { inputs: ["x", "xScale", "xZeroPoint?", "scale", "bias?", "yScale", "yZeroPoint?"], attributes: { axis: "int", epsilon: "float" } },
   /** A·B over the last two axes (batch axes broadcast) of two quantized activations, as attention multiplies. */
-  QMatMul: { inputs: BINARY_INPUTS, attributes: CLAMP },
+  /** A·B of two quantized activations; without yScale the output is float32 (the products times s_a·s_b). */
+  QMatMul: { inputs: ["a", "aScale", "aZeroPoint?", "b", "bScale", "bZeroPoint?", "yScale?", "yZeroPoint?"], attributes: CLAMP },
   /** ConvTranspose with int8 weights (per tensor or per output channel), an optional int32 bias and a fused clamp. */
   QConvTranspose: { inputs: LINEAR_INPUTS, attributes: { ...WINDOW, group: "int", output_padding: "ints", output_shape: "ints", ...CLAMP } },
   /** Resize (linear and cubic modes) of a quantized tensor; roi, scales and sizes as Resize takes them. */

@@ -18,6 +18,8 @@ export const QGEMM_EXPORTS = {
  * become NaN and the kernel's rounding skips its NaN mask.
  */
 const FINITE = 8;
+/** Flag bit 4: float32 output (kernels/qgemm.ts requantRow). */
+const FLOAT_OUTPUT = 16;
 
 /** Rows per panel and columns per block of the kernel's output tile. */
 const ROWS = 4;
@@ -51,6 +53,8 @@ export interface MatmulRequantization {
   signedA: boolean;
   signedB: boolean;
   signedOutput: boolean;
+  /** Float32 output: the products scaled by `scale` (then s_a·s_b), not requantized. */
+  floatOutput?: boolean;
 }
 
 /** Batch geometry of A[..][rows][K]·B[..][K][N]: per output item, the element offsets of its A and B matrices. */
@@ -128,7 +132,7 @@ export class QgemmKernels {
     rt.f32(off, padded).fill(0);
     const divisor = Math.fround(q.scale);
     const finite = Number.isFinite(divisor) && divisor !== 0;
-    const flags = (q.signedA ? 1 : 0) | (q.signedOutput ? 2 : 0) | 4 | (finite ? FINITE : 0);
+    const flags = (q.signedA ? 1 : 0) | (q.floatOutput ? FLOAT_OUTPUT : (q.signedOutput ? 2 : 0) | 4 | (finite ? FINITE : 0));
     return { K, N, b: 0, bias, mult, off, zx: q.za, zy: q.zy, qlo: q.qlo, qhi: q.qhi, flags };
   }
 
@@ -139,7 +143,7 @@ export class QgemmKernels {
   }
 
   /** Y = A·B for every batch item: B (a run-time activation) is packed per item in the kernel, centered by zb. */
-  matmul(epilogue: PackedQgemm, a: Bytes, b: Bytes, y: Bytes, batch: MatmulBatch, zb: number, signedB: boolean): void {
+  matmul(epilogue: PackedQgemm, a: Bytes, b: Bytes, y: Bytes | Float32Array, batch: MatmulBatch, zb: number, signedB: boolean): void {
     const rt = this.rt;
     const e = rt.exports;
     const { rows, K, N } = batch;
@@ -150,7 +154,7 @@ export class QgemmKernels {
     for (let i = 0; i < batch.aOffsets.length; i++) {
       const packed = rt.sharedScratch;
       e.qgemm_pack_b(bp + batch.bOffsets[i]!, K, N, N, 1, zb, signedB ? 1 : 0, packed);
-      this.#rows(epilogue, packed, ap + batch.aOffsets[i]!, yp + i * rows * N, rows);
+      this.#rows(epilogue, packed, ap + batch.aOffsets[i]!, yp + i * rows * N * (epilogue.flags & FLOAT_OUTPUT ? 4 : 1), rows);
     }
   }
 

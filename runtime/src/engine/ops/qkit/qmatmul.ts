@@ -19,10 +19,12 @@ export const qmatmul: OpDef = {
     if (!BYTE_TYPES.has(a.dtype) || !BYTE_TYPES.has(b.dtype)) ctx.unsupported(`on ${a.dtype} × ${b.dtype} (uint8 and int8 only)`);
     const aq = perTensor(inputs[Q.aScale], inputs[Q.aZeroPoint], "a", ctx);
     const bq = perTensor(inputs[Q.bScale], inputs[Q.bZeroPoint], "b", ctx);
-    const yq = perTensor(inputs[Q.yScale], inputs[Q.yZeroPoint], "output", ctx);
-    if (!BYTE_TYPES.has(yq.dtype)) ctx.unsupported(`with a ${yq.dtype} output (uint8 and int8 only)`);
-    const { qlo, qhi } = outputClamp(yq, ctx);
-    const scale = yq.scale / (aq.scale * bq.scale);
+    // Without output qparams the product is float32, as MatMulIntegerToFloat's: a float op (a Softmax) reads it.
+    const floatOutput = inputs[Q.yScale] === undefined;
+    const yq = floatOutput ? { scale: 1, zp: 0, dtype: "float32" } : perTensor(inputs[Q.yScale], inputs[Q.yZeroPoint], "output", ctx);
+    if (!floatOutput && !BYTE_TYPES.has(yq.dtype)) ctx.unsupported(`with a ${yq.dtype} output (uint8 and int8 only)`);
+    const { qlo, qhi } = floatOutput ? { qlo: 0, qhi: 0 } : outputClamp(yq as ReturnType<typeof perTensor>, ctx);
+    const scale = floatOutput ? aq.scale * bq.scale : yq.scale / (aq.scale * bq.scale);
     const k = ctx.k;
     if (a.dims.length >= 2 && b.dims.length >= 2 && a.value === undefined && b.value === undefined) {
       const rows = a.dims[a.dims.length - 2]!;
@@ -49,7 +51,7 @@ export const qmatmul: OpDef = {
       const shape = { rows, K, N, aOffsets, bOffsets };
       const epilogue = ctx.once(`qmatmul:epilogue:${K}x${N}`, () => k.qgemm.prepareMatmul(K, N, {
         za: aq.zp, zb: bq.zp, scale, zy: yq.zp, qlo, qhi, signedA: a.dtype === "int8", signedB: b.dtype === "int8",
-        signedOutput: yq.dtype === "int8",
+        signedOutput: yq.dtype === "int8", floatOutput,
       }, ctx.persistentF32));
       k.qgemm.reserveMatmul(K, N);
       const signedB = b.dtype === "int8";
@@ -57,7 +59,7 @@ export const qmatmul: OpDef = {
         outputs: [{ dtype: yq.dtype as never, dims: [...batch, rows, N] }],
         runtimeInputs: [Q.a, Q.b],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
-          k.qgemm.matmul(epilogue, ins[Q.a]!.data as Bytes, ins[Q.b]!.data as Bytes, outs[0]!.data as Bytes, shape, bq.zp, signedB);
+          k.qgemm.matmul(epilogue, ins[Q.a]!.data as Bytes, ins[Q.b]!.data as Bytes, outs[0]!.data as Bytes | Float32Array, shape, bq.zp, signedB);
         },
       };
     }
@@ -77,7 +79,10 @@ export const qmatmul: OpDef = {
         ca.load(ins[Q.a]?.data as Bytes);
         cb.load(ins[Q.b]?.data as Bytes);
         core.run!(coreIns, coreOuts);
-        requantize(k, acc, outs[0]!.data as Bytes, n, scale, yq, qlo, qhi);
+        if (floatOutput) {
+          const y = outs[0]!.data as Float32Array;
+          for (let i = 0; i < n; i++) y[i] = acc[i]! * scale;
+        } else requantize(k, acc, outs[0]!.data as Bytes, n, scale, yq as ReturnType<typeof perTensor>, qlo, qhi);
       },
     };
   },
