@@ -3,7 +3,7 @@ import { ObserverBase, type OptionName } from "./base.js";
 import { fround } from "./float32.js";
 import type { ObservedTensor, ObserverOptions } from "./observer.js";
 import { ObserverError } from "./observer-error.js";
-import { integerRange } from "../onnx/data-type.js";
+import { dtypeLimits } from "./qrange.js";
 
 /**
  * PyTorch's FixedQParamsObserver: qparams fixed up front (e.g. scale 1/256, zero point 0 for sigmoid's [0, 1)
@@ -33,9 +33,9 @@ export class FixedQParamsObserver extends ObserverBase {
     if (!(scale > 0) || !Number.isFinite(scale)) throw new ObserverError("invalid-option", this.observerName, `scale must be a positive finite number, got ${scale}`);
     if (!Number.isInteger(zeroPoint)) throw new ObserverError("invalid-option", this.observerName, `zeroPoint must be an integer, got ${zeroPoint}`);
     // Without a range, the dtype's own (torch's 0..255 default is quint8's).
-    const range = integerRange(this.options.dtype ?? "uint8");
-    const qmin = this.options.quantMin ?? range?.min ?? 0;
-    const qmax = this.options.quantMax ?? range?.max ?? 255;
+    const range = dtypeLimits(this.options.dtype ?? "uint8");
+    const qmin = this.options.quantMin ?? range.min;
+    const qmax = this.options.quantMax ?? range.max;
     if (zeroPoint < qmin || zeroPoint > qmax) {
       throw new ObserverError("invalid-option", this.observerName, `zeroPoint ${zeroPoint} is outside [${qmin}, ${qmax}]`);
     }

@@ -100,7 +100,7 @@ export const pad: OpDef = {
     const fillElement = x.dtype === "string" ? undefined : arrayFor(x.dtype, 1);
     if (fillElement) (fillElement as unknown as { [i: number]: unknown })[0] = fillElement instanceof BigInt64Array || fillElement instanceof BigUint64Array ? BigInt(Math.trunc(fillNumber)) : fillNumber;
     const fill = fillElement ? fillElement[0] : "";
-    const tables = ctx.once(`pad ${x.dims.join(",")} ${raw.join(",")} ${mode}`, () => k.strided.padTables(plan, fillElement, ctx.persistentF32));
+    const tables = ctx.once(`pad ${x.dims.join(",")} ${raw.join(",")} ${mode} ${x.dtype} ${String(fill)}`, () => k.strided.padTables(plan, fillElement, ctx.persistentF32));
     return {
       outputs: [{ dtype: x.dtype, dims: out }],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
