@@ -3,7 +3,7 @@
 // contiguous rows (inner = 1, vectorised along n) or on 4 neighbouring columns at once (inner > 1, vectorised along
 // inner). A call takes the rows [o0, o1) of outer, so the host can split it over threads.
 import { madd } from "./madd";
-import { vexp, vlog } from "./vmath";
+import { vexp, vexpNormal, vlog } from "./vmath";
 
 // Exponentials come from vmath.ts (vexp: within 1e-6 relative wherever the result is a normal float); every caller
 // passes x - max ≤ 0. Below e^-87 (1.6e-38) the result would be a denormal, and x86 computes with those through a
@@ -13,7 +13,7 @@ import { vexp, vlog } from "./vmath";
 @inline function expNonPositive4(x: v128): v128 {
   const floor = f32x4.splat(-87.0);
   // pmax keeps a NaN x (NaN in, NaN out); the comparison is false for it.
-  return v128.andnot(vexp(f32x4.pmax(x, floor)), f32x4.lt(x, floor));
+  return v128.andnot(vexpNormal(f32x4.pmax(x, floor)), f32x4.lt(x, floor));
 }
 
 // @ts-ignore: decorator

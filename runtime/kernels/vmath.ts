@@ -69,6 +69,23 @@ const ROUND_BIAS: f32 = 12582912.0;
   return f32x4.mul(f32x4.mul(p, pow2i(n1)), pow2i(n2));
 }
 
+/**
+ * vexp for x in [-87, 88], where e^x and 2^n are normal floats: the same reduction and polynomial, without the clamp
+ * and with one scaling multiply instead of two (the result's bits are vexp's). Softmax's exponentials, flushed below
+ * e^-87 first, take it: 6 fewer instructions per vector in a loop that is all arithmetic.
+ */
+// @ts-ignore: decorator
+@inline export function vexpNormal(x: v128): v128 {
+  const biased = madd(x, f32x4.splat(LOG2E), f32x4.splat(ROUND_BIAS));
+  const n = f32x4.sub(biased, f32x4.splat(ROUND_BIAS));
+  const ni = i32x4.sub(biased, f32x4.splat(ROUND_BIAS));
+  let r = madd(n, f32x4.splat(-LN2_HI), x);
+  r = madd(n, f32x4.splat(-LN2_LO), r);
+  const p = madd(expq(r), r, f32x4.splat(1.0));
+  // One exact multiply (2^n is normal here); a NaN x stays NaN through p.
+  return f32x4.mul(p, pow2i(ni));
+}
+
 /** e^x - 1 for x ≤ 0 (x > 0 is outside its domain), accurate relative to the result near 0. */
 // @ts-ignore: decorator
 @inline export function vexpm1neg(x: v128): v128 {
