@@ -35,7 +35,7 @@ export class Builder {
       const A = this.onnx.AttributeProto.AttributeType;
       if (typeof v === "string") return { name, type: A.STRING, s: Buffer.from(v) };
       if (v instanceof this.onnx.TensorProto) return { name, type: A.TENSOR, t: v };
-      if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
+      if (Array.isArray(v)) return name === "scales" || v.some((x) => !Number.isInteger(x)) ? { name, type: A.FLOATS, floats: v } : { name, type: A.INTS, ints: v };
       return Number.isInteger(v) && !String(v).includes(".") && !["alpha", "beta", "bias", "epsilon"].includes(name) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
     });
     this.nodes.push(this.onnx.NodeProto.create({ opType, input: inputs, output: outs, name: outs[0], attribute }));

@@ -200,3 +200,53 @@ export function inception(onnx) {
   x = b.op("AveragePool", [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 0 });
   return b.model([["x", [1, 3, 112, 112]]], x, 9);
 }
+
+/**
+ * An opset-7 network, as the oldest exporters wrote them: BatchNormalization with its `spatial` attribute, Upsample
+ * with a scales attribute, variadic Sum and Mean, Flatten and a Gemm whose bias broadcasts.
+ */
+export function legacyOpset7(onnx) {
+  const b = new Builder(onnx, "legacy7");
+  const bn = (t, c) => b.op("BatchNormalization", [t, b.weight([c], 1), b.weight([c], 0.1), b.weight([c], 0.1), b.tensor([c], Float32Array.from({ length: c }, (_, i) => 0.5 + (i % 5) / 5))], { epsilon: 1e-5, spatial: 1 });
+  const a = b.op("Relu", [bn(b.conv("x", 3, 32, 3), 32)]);
+  const pooled = b.op("MaxPool", [a], { kernel_shape: [2, 2], strides: [2, 2] });
+  const up = b.op("Upsample", [b.op("Relu", [bn(b.conv(pooled, 32, 32, 3), 32)])], { mode: "nearest", scales: [1, 1, 2, 2] });
+  const mixed = b.op("Sum", [a, up, b.conv(a, 32, 32, 1)]);
+  const mean = b.op("Mean", [mixed, b.op("Relu", [b.conv(mixed, 32, 32, 3)])]);
+  const flat = b.op("Flatten", [b.op("GlobalAveragePool", [mean])], { axis: 1 });
+  return b.model([["x", [1, 3, 64, 64]]], b.op("Gemm", [flat, b.weight([10, 32]), b.weight([10], 0.1)], { transB: 1 }), 7);
+}
+
+/**
+ * A SegFormer (MiT) stage (opset 17): an overlapping patch embedding, efficient self-attention whose keys and values
+ * come from a strided convolution over the token map (sequence reduction 2), and a Mix-FFN with a depthwise 3×3
+ * convolution between its linears, tokens moving between [N, C] and NCHW through Transpose and Reshape.
+ */
+export function segformer(onnx) {
+  const b = new Builder(onnx, "segformer");
+  const [C, S, H] = [64, 16, 2];
+  const N = S * S;
+  const ln = (t) => b.op("LayerNormalization", [t, b.weight([C], 1), b.weight([C], 0.1)], { axis: -1, epsilon: 1e-6 });
+  const toTokens = (t) => b.op("Transpose", [b.op("Reshape", [t, b.ints([1, C, -1])])], { perm: [0, 2, 1] });
+  const toMap = (t, side) => b.op("Reshape", [b.op("Transpose", [t], { perm: [0, 2, 1] }), b.ints([1, C, side, side])]);
+  const embed = b.op("Conv", ["x", b.weight([C, 3, 7, 7]), b.weight([C], 0.1)], { kernel_shape: [7, 7], strides: [4, 4], pads: [3, 3, 3, 3] });
+  let x = ln(toTokens(embed));
+  for (let block = 0; block < 2; block++) {
+    const n = ln(x);
+    const heads = (t, len, perm) => b.op("Transpose", [b.op("Reshape", [t, b.ints([1, len, H, C / H])])], { perm });
+    const reduced = ln(toTokens(b.op("Conv", [toMap(n, S), b.weight([C, C, 2, 2]), b.weight([C], 0.1)], { kernel_shape: [2, 2], strides: [2, 2] })));
+    const M = (S / 2) * (S / 2);
+    const q = heads(b.linear(n, C, C), N, [0, 2, 1, 3]);
+    const k = heads(b.linear(reduced, C, C), M, [0, 2, 3, 1]);
+    const v = heads(b.linear(reduced, C, C), M, [0, 2, 1, 3]);
+    const p = b.op("Softmax", [b.op("Mul", [b.op("MatMul", [q, k]), b.scalar((C / H) ** -0.5)])], { axis: -1 });
+    const ctx = b.op("Reshape", [b.op("Transpose", [b.op("MatMul", [p, v])], { perm: [0, 2, 1, 3] }), b.ints([1, N, C])]);
+    x = b.op("Add", [x, b.linear(ctx, C, C)]);
+    const hidden = b.linear(ln(x), C, 4 * C);
+    const map = b.op("Reshape", [b.op("Transpose", [hidden], { perm: [0, 2, 1] }), b.ints([1, 4 * C, S, S])]);
+    const dw = b.conv(map, 4 * C, 4 * C, 3, { group: 4 * C });
+    const mixed = b.op("Transpose", [b.op("Reshape", [dw, b.ints([1, 4 * C, N])])], { perm: [0, 2, 1] });
+    x = b.op("Add", [x, b.linear(b.gelu(mixed), 4 * C, C)]);
+  }
+  return b.model([["x", [1, 3, 4 * S, 4 * S]]], ln(x), 17);
+}

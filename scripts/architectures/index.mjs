@@ -2,10 +2,14 @@
 // exporters write them. `npm run bench -- architectures` times them and `-- architectures-accuracy` quantizes them;
 // the tests do not use them.
 import { bifpn, convnext, densenet, diffusion, efficientnet, espcn, pointnet, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
-import { alexnet, deeplab, inception, mobilevit, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
-import { bert, bilstm, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
+import { alexnet, deeplab, inception, legacyOpset7, mobilevit, segformer, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
+import { randomInput } from "../bench-support.mjs";
+import { bert, bilstm, distilbert, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
-/** Every model: its name, its bytes, and its input's name and dims (float32; a model with a symbolic axis is fed these). */
+/**
+ * Every model: its name, its bytes, its dims, and its inputs (name, type, dims, and the values of an integer input;
+ * a float input is fed seeded values; a model with a symbolic axis is fed these dims).
+ */
 export function architectureModels(onnx) {
   return [
     ["convnext_blocks", convnext(onnx), [1, 3, 224, 224]],
@@ -39,5 +43,17 @@ export function architectureModels(onnx) {
     ["mobilevit_block", mobilevit(onnx), [1, 3, 64, 64]],
     ["whisper_encoder", whisper(onnx), [1, 80, 300]],
     ["inception_op9", inception(onnx), [1, 3, 112, 112]],
-  ].map(([name, bytes, dims]) => ({ name, bytes, input: "x", dims }));
+    ["legacy_op7", legacyOpset7(onnx), [1, 3, 64, 64]],
+    ["segformer_stage", segformer(onnx), [1, 3, 64, 64]],
+    ["distilbert_masked", distilbert(onnx), [1, 48], [
+      { name: "input_ids", type: "int64", values: BigInt64Array.from({ length: 48 }, (_, i) => BigInt((i * 389 + 7) % 1000)) },
+      // The last 10 tokens are padding.
+      { name: "attention_mask", type: "int64", values: BigInt64Array.from({ length: 48 }, (_, i) => (i < 38 ? 1n : 0n)) },
+    ]],
+  ].map(([name, bytes, dims, inputs]) => ({ name, bytes, dims, inputs: (inputs ?? [{ name: "x", type: "float32" }]).map((i) => ({ dims, ...i })) }));
+}
+
+/** A model's feeds as `Tensor`s of one engine: its inputs' own values, or seeded floats in [-1, 1). */
+export function feedsFor(model, Tensor, seed = 4242) {
+  return Object.fromEntries(model.inputs.map((i) => [i.name, new Tensor(i.type, i.values ?? randomInput(i.dims.reduce((a, b) => a * b, 1), seed), i.dims)]));
 }

@@ -261,3 +261,36 @@ export function crnn(onnx) {
   void H;
   return b.model([["x", [1, 1, 32, W]]], b.op("LogSoftmax", [b.linear(steps, 2 * Hd, K)], { axis: -1 }), 14);
 }
+
+/**
+ * DistilBERT as Hugging Face exports it (opset 14): int64 input_ids and attention_mask with dynamic batch and
+ * sequence axes, word and position embeddings gathered, heads reshaped to shapes read from the input's Shape, the
+ * queries divided by √d before the scores, and padded keys masked with Where(mask == 0, float32 min, scores).
+ */
+export function distilbert(onnx) {
+  const b = new Builder(onnx, "distilbert");
+  const [V, D, H, MAX] = [1000, 128, 4, 64];
+  const hd = D / H;
+  const shape = b.op("Shape", ["input_ids"]);
+  const batch = b.op("Slice", [shape, b.ints([0]), b.ints([1]), b.ints([0])]);
+  const seq = b.op("Slice", [shape, b.ints([1]), b.ints([2]), b.ints([0])]);
+  const positions = b.op("Unsqueeze", [b.op("Range", [b.tensor([], BigInt64Array.of(0n), 7), b.op("Squeeze", [seq, b.ints([0])]), b.tensor([], BigInt64Array.of(1n), 7)]), b.ints([0])]);
+  const ln = (t) => b.op("LayerNormalization", [t, b.weight([D], 1), b.weight([D], 0.1)], { axis: -1, epsilon: 1e-12 });
+  let x = ln(b.op("Add", [b.op("Gather", [b.weight([V, D], 0.5), "input_ids"]), b.op("Gather", [b.weight([MAX, D], 0.5), positions])]));
+  const padded = b.op("Equal", ["attention_mask", b.tensor([], BigInt64Array.of(0n), 7)]);
+  const maskShape = b.op("Concat", [batch, b.ints([1, 1]), seq], { axis: 0 });
+  const keyMask = b.op("Expand", [b.op("Reshape", [padded, maskShape]), b.op("Concat", [batch, b.ints([H]), seq, seq], { axis: 0 })]);
+  const headShape = b.op("Concat", [batch, b.ints([-1, H, hd])], { axis: 0 });
+  for (let layer = 0; layer < 2; layer++) {
+    const heads = (t) => b.op("Transpose", [b.op("Reshape", [t, headShape])], { perm: [0, 2, 1, 3] });
+    const q = b.op("Div", [heads(b.linear(x, D, D)), b.scalar(Math.sqrt(hd))]);
+    const k = b.op("Transpose", [heads(b.linear(x, D, D))], { perm: [0, 1, 3, 2] });
+    const v = heads(b.linear(x, D, D));
+    const scores = b.op("Where", [keyMask, b.scalar(-3.4028234663852886e38), b.op("MatMul", [q, k])]);
+    const ctx = b.op("MatMul", [b.op("Softmax", [scores], { axis: -1 }), v]);
+    const merged = b.op("Reshape", [b.op("Transpose", [ctx], { perm: [0, 2, 1, 3] }), b.op("Concat", [batch, b.ints([-1, D])], { axis: 0 })]);
+    x = ln(b.op("Add", [x, b.linear(merged, D, D)]));
+    x = ln(b.op("Add", [x, b.linear(b.gelu(b.linear(x, D, 4 * D)), 4 * D, D)]));
+  }
+  return b.model([["input_ids", ["batch", "sequence"], 7], ["attention_mask", ["batch", "sequence"], 7]], x, 14);
+}

@@ -3,8 +3,8 @@
 // the export run by qkit's integer kernels and by onnxruntime-node, each output's SQNR against the float model's
 // output in onnxruntime-node, and qkit's largest difference to onnxruntime-node on the same file, relative to its
 // scale. The corpus's target, applied here: qkit's SQNR ≥ onnxruntime-node's on the same file − 0.3 dB.
-import { loadEngines, markdownTable, randomInput, loadAverage } from "../bench-support.mjs";
-import { architectureModels } from "../architectures/index.mjs";
+import { loadEngines, markdownTable, loadAverage } from "../bench-support.mjs";
+import { architectureModels, feedsFor } from "../architectures/index.mjs";
 import { BUILTINS } from "../bench-corpus.mjs";
 
 const { qkit, ortNode } = loadEngines();
@@ -16,9 +16,9 @@ const sqnr = (ref, x) => {
   for (let i = 0; i < ref.length; i++) { s += ref[i] ** 2; n += (ref[i] - x[i]) ** 2; }
   return n === 0 ? Infinity : 10 * Math.log10(s / n);
 };
-const ortRun = async (bytes, feed, dims) => {
+const ortRun = async (bytes, m) => {
   const session = await ortNode.InferenceSession.create(bytes);
-  return (await session.run({ x: new ortNode.Tensor("float32", feed, dims) }))[session.outputNames[0]].data;
+  return (await session.run(feedsFor(m, ortNode.Tensor)))[session.outputNames[0]].data;
 };
 
 const loadBefore = loadAverage();
@@ -27,8 +27,7 @@ let met = 0;
 let total = 0;
 for (const m of architectureModels(qkit.onnx)) {
   if (only && !only.includes(m.name)) continue;
-  const input = randomInput(m.dims.reduce((a, b) => a * b, 1), 4242);
-  const float = await ortRun(m.bytes, input, m.dims);
+  const float = await ortRun(m.bytes, m);
   for (const builtin of BUILTINS) {
     total++;
     try {
@@ -37,11 +36,11 @@ for (const m of architectureModels(qkit.onnx)) {
       const errors = qkit.runCheck(model, quantizer).findings.filter((f) => f.severity === "error");
       if (errors.length) { rows.push([m.name, builtin, `${errors.length} errors: ${errors[0].code}`, "", "", "", ""]); continue; }
       const prepared = qkit.prepare(model, quantizer);
-      await qkit.calibrate(prepared, [{ x: new qkit.Tensor("float32", input, m.dims) }]);
+      await qkit.calibrate(prepared, [feedsFor(m, qkit.Tensor)]);
       const bytes = qkit.serializeModel(qkit.convert(prepared));
-      const fromOrt = await ortRun(bytes, input, m.dims);
+      const fromOrt = await ortRun(bytes, m);
       const session = await qkit.createSession(bytes);
-      const got = (await session.run({ x: new qkit.Tensor("float32", input, m.dims) }))[session.outputNames[0]].data;
+      const got = (await session.run(feedsFor(m, qkit.Tensor)))[session.outputNames[0]].data;
       await session.release();
       let diff = 0;
       let scale = 1e-12;

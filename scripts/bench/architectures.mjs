@@ -7,8 +7,8 @@
 // --int8: each model quantized by ort-qdq (uint8 activations, per-channel weights; calibrated on one seeded input) and
 // the same QDQ file run by qkit's integer kernels and onnxruntime-web; "diff" is then qkit's output against
 // onnxruntime-node's on that file, relative to its scale as above.
-import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure, randomInput } from "../bench-support.mjs";
-import { architectureModels } from "../architectures/index.mjs";
+import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure } from "../bench-support.mjs";
+import { architectureModels, feedsFor } from "../architectures/index.mjs";
 
 const { qkit, ortWeb, ortNode } = loadEngines();
 const args = process.argv.slice(2);
@@ -18,11 +18,11 @@ const samples = Number(option("--samples") ?? 9);
 const profile = option("--profile");
 const int8 = args.includes("--int8");
 
-/** The model quantized by ort-qdq, calibrated on `input`: the QDQ file's bytes. */
-async function quantized(bytes, input, dims) {
-  const model = await qkit.loadModel(bytes);
+/** The model quantized by ort-qdq, calibrated on its seeded feeds: the QDQ file's bytes. */
+async function quantized(m) {
+  const model = await qkit.loadModel(m.bytes);
   const prepared = qkit.prepare(model, new qkit.OrtQdqQuantizer({ activationType: "uint8", perChannel: true }));
-  await qkit.calibrate(prepared, [{ x: new qkit.Tensor("float32", input, dims) }]);
+  await qkit.calibrate(prepared, [feedsFor(m, qkit.Tensor)]);
   return qkit.serializeModel(qkit.convert(prepared));
 }
 
@@ -31,14 +31,13 @@ const rows = [];
 const ratios = [];
 for (const m of architectureModels(qkit.onnx)) {
   if (only && !only.includes(m.name)) continue;
-  const input = randomInput(m.dims.reduce((a, b) => a * b, 1), 4242);
   try {
-    if (int8) m.bytes = await quantized(m.bytes, input, m.dims);
+    if (int8) m.bytes = await quantized(m);
     const node = await ortNode.InferenceSession.create(m.bytes);
-    const reference = (await node.run({ [m.input]: new ortNode.Tensor("float32", input, m.dims) }))[node.outputNames[0]].data;
+    const reference = (await node.run(feedsFor(m, ortNode.Tensor)))[node.outputNames[0]].data;
     const q = await qkit.createSession(m.bytes, { threads: 1 });
     const web = await ortWeb.InferenceSession.create(m.bytes, { executionProviders: ["wasm"] });
-    const got = (await q.run({ [m.input]: new qkit.Tensor("float32", input, m.dims) }))[q.outputNames[0]].data;
+    const got = (await q.run(feedsFor(m, qkit.Tensor)))[q.outputNames[0]].data;
     let diff = 0;
     let scale = 1;
     for (let i = 0; i < reference.length; i++) {
@@ -46,11 +45,11 @@ for (const m of architectureModels(qkit.onnx)) {
       scale = Math.max(scale, Math.abs(reference[i]));
     }
     const t = await measure({
-      qkit: () => q.run({ [m.input]: new qkit.Tensor("float32", input, m.dims) }),
-      "ORT-web": () => web.run({ [m.input]: new ortWeb.Tensor("float32", input, m.dims) }),
+      qkit: () => q.run(feedsFor(m, qkit.Tensor)),
+      "ORT-web": () => web.run(feedsFor(m, ortWeb.Tensor)),
     }, samples);
     if (profile === m.name) {
-      for (let i = 0; i < 10; i++) await q.run({ [m.input]: new qkit.Tensor("float32", input, m.dims) }, { profile: true });
+      for (let i = 0; i < 10; i++) await q.run(feedsFor(m, qkit.Tensor), { profile: true });
       const summary = qkit.summarizeProfile(q.endProfiling());
       console.log(`\n${m.name}: ${(summary.nodeUsPerRun / 1000).toFixed(2)} ms of node time per run`);
       for (const r of summary.byOpType.slice(0, 12)) console.log(`  ${r.name.padEnd(22)} ${String(r.nodes).padStart(4)} nodes ${(r.usPerRun / 1000).toFixed(3).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)}%`);
