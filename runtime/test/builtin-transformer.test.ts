@@ -88,11 +88,9 @@ for (const [name, make] of [
     assert.ok(isSpec(edgeSpec(annotated, "/norm/LayerNormalization", "residual")) || quantizedOutput(annotated, "/residual/Add"), "LayerNorm's input is quantized");
     for (const n of ["/norm/LayerNormalization", "/attn/Softmax", "/act/Mul_1"]) assert.ok(quantizedOutput(annotated, n), `${n}'s output is quantized`);
     for (const n of ["/act/Erf", "/act/Add"]) assert.ok(!quantizedOutput(annotated, n), `${n} stays float inside GELU`);
-    if (name === "ort-qdq") {
-      // quantize_static's fixed [0, 1] range: ONNX Runtime's QLinearSoftmax overflows under 1/256.
-      const spec = annotationAt(annotated, "/attn/Softmax").outputQspec as { kind?: string; scale?: number; zeroPoint?: number };
-      assert.deepEqual([spec.kind, spec.scale, spec.zeroPoint], ["fixed", 1 / 256, -128]);
-    }
+    // PyTorch's (and quantize_static's) fixed [0, 1] range: ONNX Runtime's QLinearSoftmax overflows under 1/256.
+    const spec = annotationAt(annotated, "/attn/Softmax").outputQspec as { kind?: string; dtype?: string; scale?: number; zeroPoint?: number };
+    assert.deepEqual([spec.kind, spec.scale, spec.zeroPoint], ["fixed", 1 / 256, spec.dtype === "int8" ? -128 : 0]);
     await withTempDir(async (dir) => {
       const { file, converted, feeds } = await quantizeAndExport(make(), dir);
       const ort = await runOrt(file, feeds);

@@ -1,6 +1,6 @@
 import type { Node } from "../graph/node.js";
 import { QuantizationAnnotation, annotationOf } from "../quantizer/annotation.js";
-import { SharedQuantizationSpec, type QuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
+import { FixedQParamsQuantizationSpec, SharedQuantizationSpec, type QuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
 import { derivedBiasSpec, withChannelAxis, type QuantizationConfig } from "./config.js";
 import type { DecomposedOp } from "./transformer-patterns.js";
 
@@ -91,11 +91,24 @@ export function annotateWeightOnly(node: Node, config: QuantizationConfig, weigh
 }
 
 /** One op that reads a quantized activation and writes one: a unary op (Sigmoid, HardSwish, LayerNorm, Softmax, …). */
-export function annotateUnary(node: Node, config: QuantizationConfig): boolean {
+export function annotateUnary(node: Node, config: QuantizationConfig, output: QuantizationSpecBase | undefined = config.outputActivation): boolean {
   const input = node.args[0];
   if (!isActivation(input) || !config.inputActivation) return false;
-  annotate(node, [[input, config.inputActivation]], config.outputActivation);
+  annotate(node, [[input, config.inputActivation]], output);
   return true;
+}
+
+/**
+ * A Softmax's output: [0, 1] over the activation's range, zero point at its bottom (scale 1/256 and zero point 0 for
+ * uint8, -128 for int8; 1/128 over a reduced uint8 range): PyTorch's fixed qparams for Softmax, and what ONNX
+ * Runtime's quantize_static and TFLite fix. A calibrated scale is also unsafe in ONNX Runtime, whose QLinearSoftmax
+ * (what it fuses DequantizeLinear → Softmax → QuantizeLinear into) overflows its uint32 arithmetic under 1/256.
+ */
+export function probabilitySpec(activation: QuantizationSpec): FixedQParamsQuantizationSpec {
+  const { dtype } = activation;
+  const lo = activation.quantMin ?? (dtype === "int8" ? -128 : 0);
+  const hi = activation.quantMax ?? (dtype === "int8" ? 127 : 255);
+  return new FixedQParamsQuantizationSpec({ dtype, scale: 1 / (hi - lo + 1), zeroPoint: lo, quantMin: lo, quantMax: hi });
 }
 
 /**

@@ -2,13 +2,13 @@ import type { Node } from "../graph/node.js";
 import type { GraphModule } from "../model.js";
 import { QkitError } from "../errors.js";
 import { Quantizer } from "../quantizer/quantizer.js";
-import { FixedQParamsQuantizationSpec, QuantizationSpec, SharedQuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
+import { QuantizationSpec, SharedQuantizationSpec, type QuantizationSpecBase } from "../quantizer/specs.js";
 import { MinMaxObserver } from "../observers/min-max.js";
 import { PerChannelMinMaxObserver } from "../observers/per-channel-min-max.js";
 import { EntropyObserver } from "../observers/entropy.js";
 import { PercentileObserver } from "../observers/percentile.js";
 import type { ObserverConstructor } from "../observers/observer.js";
-import { annotate, isActivation, weightChannelAxis } from "./annotate.js";
+import { annotate, isActivation, probabilitySpec, weightChannelAxis } from "./annotate.js";
 import { derivedBiasSpec } from "./config.js";
 import { geluChains, linearBias } from "./transformer-patterns.js";
 import { scoreOp } from "./shared-patterns.js";
@@ -86,16 +86,6 @@ export class OrtQdqQuantizer extends Quantizer {
   #activation(): QuantizationSpec {
     const { activationType: dtype, activationSymmetric: symmetric, calibrateMethod } = this.options;
     return new QuantizationSpec({ dtype, qscheme: symmetric ? "per_tensor_symmetric" : "per_tensor_affine", observer: CALIBRATORS[calibrateMethod] });
-  }
-
-  /**
-   * A quantized Softmax's output: [0, 1] at scale 1/256 (zero point 0, or -128 for int8), as quantize_static fixes it.
-   * ONNX Runtime runs DequantizeLinear → Softmax → QuantizeLinear as QLinearSoftmax, whose uint32 arithmetic
-   * overflows for a calibrated scale under 1/256.
-   */
-  #probabilities(): FixedQParamsQuantizationSpec {
-    const dtype = this.options.activationType;
-    return new FixedQParamsQuantizationSpec({ dtype, scale: 1 / 256, zeroPoint: dtype === "uint8" ? 0 : -128 });
   }
 
   #weight(node: Node, chAxis = weightChannelAxis(node)): QuantizationSpec {
@@ -203,7 +193,7 @@ export class OrtQdqQuantizer extends Quantizer {
       const direct = DIRECT_OPS.has(node.opType) && isActivation(input) && !node.isMultiOutput;
       const weightOnlyGather = node.opType === "Gather" && !isActivation(input);
       const output = node.isMultiOutput || !node.isFloatValue || linearBiasAdd || weightOnlyGather || floatOutputs.has(node) ? undefined
-        : direct ? new SharedQuantizationSpec([input, node]) : node.opType === "Softmax" ? this.#probabilities() : activation;
+        : direct ? new SharedQuantizationSpec([input, node]) : node.opType === "Softmax" ? probabilitySpec(activation) : activation;
       annotate(node, inputs, output);
       rule(node);
     }

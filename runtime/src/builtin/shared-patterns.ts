@@ -1,6 +1,6 @@
 import type { Graph } from "../graph/graph.js";
 import type { Node } from "../graph/node.js";
-import { annotateDecomposed, annotateUnary, annotateWeightOnly, claim } from "./annotate.js";
+import { annotateDecomposed, annotateUnary, annotateWeightOnly, claim, probabilitySpec } from "./annotate.js";
 import { isDynamicConfig, type FloatOpOptions, type QuantizationConfig } from "./config.js";
 import { gatedByItself, geluChains } from "./transformer-patterns.js";
 
@@ -17,7 +17,8 @@ export function annotateFloatIslands(graph: Graph, config: QuantizationConfig, a
   for (const [opType, quantize] of [["LayerNormalization", options.quantizeLayerNorm], ["Softmax", options.quantizeSoftmax]] as const) {
     for (const node of graph.calls(opType)) {
       if (!accept(node)) continue;
-      if (dynamic || !quantize || !annotateUnary(node, config)) {
+      const output = opType === "Softmax" && config.outputActivation ? probabilitySpec(config.outputActivation) : config.outputActivation;
+      if (dynamic || !quantize || !annotateUnary(node, config, output)) {
         claim(node);
         if (opType === "Softmax") {
           const scores = scoreOp(node);
