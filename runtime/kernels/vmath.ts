@@ -52,17 +52,28 @@ const ROUND_BIAS: f32 = 12582912.0;
   return madd(q, r, f32x4.splat(1.0));
 }
 
+/** round(x / ln 2) biased by ROUND_BIAS: as a float less the bias it is n; its bits less the bias's bits, n as an integer. */
+// @ts-ignore: decorator
+@inline function expBiased(x: v128): v128 {
+  return madd(x, f32x4.splat(LOG2E), f32x4.splat(ROUND_BIAS));
+}
+
+/** e^r for r = x − n·ln 2 (Cody–Waite), |r| ≤ ln2/2: the mantissa factor that 2^n scales. */
+// @ts-ignore: decorator
+@inline function expMantissa(x: v128, biased: v128): v128 {
+  const n = f32x4.sub(biased, f32x4.splat(ROUND_BIAS));
+  let r = madd(n, f32x4.splat(-LN2_HI), x);
+  r = madd(n, f32x4.splat(-LN2_LO), r);
+  return madd(expq(r), r, f32x4.splat(1.0));
+}
+
 /** e^x. Inputs are clamped to [-104, 89] first: below, every result rounds to 0; above, to +Inf. */
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
   const xc = vclamp(x, f32x4.splat(-104.0), f32x4.splat(89.0));
-  // n = round(x / ln 2), as a float and as an integer (the biased sum's bits minus the bias's bits).
-  const biased = madd(xc, f32x4.splat(LOG2E), f32x4.splat(ROUND_BIAS));
-  const n = f32x4.sub(biased, f32x4.splat(ROUND_BIAS));
+  const biased = expBiased(xc);
+  const p = expMantissa(xc, biased);
   const ni = i32x4.sub(biased, f32x4.splat(ROUND_BIAS));
-  let r = madd(n, f32x4.splat(-LN2_HI), xc);
-  r = madd(n, f32x4.splat(-LN2_LO), r);
-  const p = madd(expq(r), r, f32x4.splat(1.0));
   // 2^n as two factors, each a normal float for n in [-150, 128]: p·2^n1 is exact, ·2^n2 rounds once (denormals too).
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
@@ -76,14 +87,9 @@ const ROUND_BIAS: f32 = 12582912.0;
  */
 // @ts-ignore: decorator
 @inline export function vexpNormal(x: v128): v128 {
-  const biased = madd(x, f32x4.splat(LOG2E), f32x4.splat(ROUND_BIAS));
-  const n = f32x4.sub(biased, f32x4.splat(ROUND_BIAS));
-  const ni = i32x4.sub(biased, f32x4.splat(ROUND_BIAS));
-  let r = madd(n, f32x4.splat(-LN2_HI), x);
-  r = madd(n, f32x4.splat(-LN2_LO), r);
-  const p = madd(expq(r), r, f32x4.splat(1.0));
-  // One exact multiply (2^n is normal here); a NaN x stays NaN through p.
-  return f32x4.mul(p, pow2i(ni));
+  const biased = expBiased(x);
+  // One exact multiply (2^n is normal here); a NaN x stays NaN through the mantissa.
+  return f32x4.mul(expMantissa(x, biased), pow2i(i32x4.sub(biased, f32x4.splat(ROUND_BIAS))));
 }
 
 /** e^x - 1 for x ≤ 0 (x > 0 is outside its domain), accurate relative to the result near 0. */

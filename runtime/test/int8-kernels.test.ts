@@ -110,9 +110,10 @@ const CONV_CASES: { C: number; M: number; H: number; W: number; k: number; pad: 
   { C: 3, M: 5, H: 12, W: 12, k: 5, pad: 0, dil: 1, groups: 1 },
 ];
 
-// Stride 2 packs from the padded image's parity phases: a stem-like 7×7 on 3 channels, grouped 3×3 with outputs
-// narrower than a block, odd and even input sizes, a 1×1 downsample, an even window, long K; stride 2 with dilation
-// and stride 3 take the gathering path.
+// Strides 2 and up pack from the padded image's phases: a stem-like 7×7 on 3 channels, grouped 3×3 with outputs
+// narrower than a block, odd and even input sizes, a 1×1 downsample, an even window, long K; stride 3, an
+// AlexNet-like 11×11 stride-4 stem and a window smaller than its stride; stride 2 with dilation takes the gathering
+// path.
 const STRIDED_CASES: typeof CONV_CASES = [
   { C: 3, M: 8, H: 23, W: 21, k: 7, pad: 3, dil: 1, groups: 1, s: 2 },
   { C: 32, M: 32, H: 14, W: 14, k: 3, pad: 1, dil: 1, groups: 2, s: 2 },
@@ -122,6 +123,8 @@ const STRIDED_CASES: typeof CONV_CASES = [
   { C: 40, M: 8, H: 9, W: 9, k: 3, pad: 1, dil: 1, groups: 1, s: 2 },
   { C: 5, M: 7, H: 12, W: 12, k: 3, pad: 2, dil: 2, groups: 1, s: 2 },
   { C: 4, M: 6, H: 11, W: 13, k: 3, pad: 1, dil: 1, groups: 1, s: 3 },
+  { C: 3, M: 16, H: 47, W: 45, k: 11, pad: 2, dil: 1, groups: 1, s: 4 },
+  { C: 5, M: 9, H: 17, W: 19, k: 2, pad: 1, dil: 1, groups: 1, s: 3 },
 ];
 
 for (const threads of [1, 2]) {

@@ -231,6 +231,16 @@ function layout(node: Node): Match<Lowering> {
   };
 }
 
+/** Dropout at inference passes its input through: an Identity on the codes (Dropout itself is defined on floats only). */
+function dropout(node: Node, opset: number): Match<Lowering> {
+  if (node.isMultiOutput) return "its mask output is read; only the data output of an inference Dropout runs in int8";
+  const training = opset >= 12 ? node.args[2] : undefined;
+  if (training && (training.kind !== "parameter" || tensorToNumbers(training.tensor!)[0] !== 0)) return "it may run in training mode (training_mode is not a constant false); it runs in float32";
+  const base = layout(node);
+  if (failed(base)) return base;
+  return { ...base, opType: "Identity", args: [base.args[0]!], attributes: [] };
+}
+
 function concat(node: Node): Match<Lowering> {
   const parts: { x: NodeArg; xScale: NodeArg; xZeroPoint: NodeArg }[] = [];
   for (let i = 0; i < node.args.length; i++) {
@@ -317,9 +327,10 @@ function convTranspose(node: Node): Match<Lowering> {
 
 /** Resize: nearest moves codes (Resize on the integers); linear and cubic interpolate them (QResize). */
 function resize(node: Node, opset: number): Match<Lowering> {
-  if (opset < 11) return "Resize before opset 11 takes its scales as the second input; re-export the model at opset 11 or later to run it in int8";
+  // Nearest moves codes at any opset (Upsample's too); the other modes run QResize, which takes opset 11's inputs.
   const mode = node.stringAttribute("mode", "nearest");
   if (mode === "nearest") return layout(node);
+  if (opset < 11) return `${mode} Resize before opset 11 takes its scales as the second input; re-export the model at opset 11 or later to run it in int8`;
   const x = quantizedInput(node.args[0], "the input");
   if (failed(x)) return x;
   const out = quantizedOutput(node, false);
@@ -406,7 +417,7 @@ export const RULES: Record<string, Rule> = {
   Concat: concat,
   Reshape: layout, Flatten: layout, Transpose: layout, Squeeze: layout, Unsqueeze: layout, Slice: layout,
   Gather: (node) => embedding(node) ?? layout(node),
-  Expand: layout, Tile: layout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax, Div: divByConstant,
+  Expand: layout, Tile: layout, Dropout: dropout, DepthToSpace: layout, SpaceToDepth: layout, Pad: pad, Softmax: softmax, Div: divByConstant,
   LayerNormalization: layerNormalization,
   Sigmoid: unary("QLut", lut), Tanh: unary("QLut", lut), HardSwish: unary("QLut", lut), HardSigmoid: unary("QLut", lut),
   LeakyRelu: unary("QLut", lut), Relu: unary("QLut", lut), Clip: unary("QLut", clipLut),
