@@ -111,3 +111,21 @@ export function pad_rows(x: usize, y: usize, es: i32, inW: i32, outW: i32, rowTa
     }
   }
 }
+
+/**
+ * `rows` rows of `cols` bytes from x (row stride xs) to y (row stride ys), each byte through the 256-entry table when
+ * `table` is not 0 (indexed by the code, or code + 128 for signed codes): a Concat part narrower than a vector
+ * (boxes of 4 along the last axis), where a call per row cost more than the row.
+ */
+export function rows_u8(x: usize, y: usize, rows: i32, cols: i32, xs: i32, ys: i32, table: usize, signed: i32): void {
+  const flip: u32 = signed != 0 ? 0x80 : 0;
+  for (let r = 0; r < rows; r++) {
+    const from = x + <usize>r * <usize>xs;
+    const to = y + <usize>r * <usize>ys;
+    if (table == 0) {
+      for (let c = 0; c < cols; c++) store<u8>(to + <usize>c, load<u8>(from + <usize>c));
+    } else {
+      for (let c = 0; c < cols; c++) store<u8>(to + <usize>c, load<u8>(table + <usize>((<u32>load<u8>(from + <usize>c)) ^ flip)));
+    }
+  }
+}

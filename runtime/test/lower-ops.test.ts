@@ -9,7 +9,7 @@ type Act = "uint8" | "int8";
 
 /**
  * A hand-made Q/DQ model exercising the integer operators the CNNs do not: lookup tables (Sigmoid, HardSwish, Tanh,
- * Clip), Mul, AveragePool, Concat with requantization, Transpose and Reshape with and without it, a grouped
+ * Clip), Mul, AveragePool, Concat with requantization (along channels, and along a last axis of short rows), Transpose and Reshape with and without it, a grouped
  * convolution, an int8 MatMul, residual fan-out from one QuantizeLinear.
  */
 function opsModel(act: Act): Uint8Array {
@@ -58,6 +58,9 @@ function opsModel(act: Act): Uint8Array {
   const cat = qdq(op("Concat", [avg, conv, avgSame], [intAttribute("axis", 1)]), 0.03, z0);
   const tr = qdq(op("Transpose", [cat], [intsAttribute("perm", [0, 2, 3, 1])]), 0.03, z0);
   const tr2 = qdq(op("Transpose", [tr], [intsAttribute("perm", [0, 3, 1, 2])]), 0.05, z0);
+  // Concat along the last axis: many rows of 12 bytes, one part copied and one requantized.
+  const trB = qdq(op("Transpose", [cat], [intsAttribute("perm", [0, 2, 3, 1])]), 0.05, z0);
+  const rows = qdq(op("Concat", [tr, trB], [intAttribute("axis", 3)]), 0.03, z0);
   inits.push(makeTensor("shape", "int64", [2], BigInt64Array.of(1n, -1n)));
   const flat = qdq(op("Reshape", [tr2, "shape"]), 0.05, z0);
   const wm = Int8Array.from({ length: 108 * 5 }, (_, i) => ((i * 53) % 255) - 127);
@@ -67,7 +70,7 @@ function opsModel(act: Act): Uint8Array {
   const out = op("Add", [mm, mm]);
   return modelBytes({
     name: "ops", node: nodes, initializer: inits,
-    input: [valueInfo("input", "float32", [1, 4, 6, 6])], output: [valueInfo(out, "float32", [1, 5])],
+    input: [valueInfo("input", "float32", [1, 4, 6, 6])], output: [valueInfo(out, "float32", [1, 5]), valueInfo(rows, "float32", [1, 3, 3, 24])],
   }, { opset: 14 }); // HardSwish entered ONNX in opset 14
 }
 

@@ -5,6 +5,7 @@ import type { Allocate, KernelRuntime } from "./runtime.js";
 export const STRIDED_EXPORTS = {
   strided_copy_u8: { params: ["x", "y", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "i0lo", "i0hi"], parallel: true },
   strided_copy_f32: { params: ["x", "y", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "i0lo", "i0hi"], parallel: true },
+  rows_u8: { params: ["x", "y", "rows", "cols", "xs", "ys", "table", "signed"] },
   pad_rows: { params: ["x", "y", "es", "inW", "outW", "rowTable", "colTable", "nLeft", "midSrc", "midLen", "fill", "r0", "r1"], parallel: true },
 } as const satisfies ExportTable;
 
@@ -102,6 +103,17 @@ export class StridedKernels {
       return;
     }
     rt.parallelRange("strided_copy_f32", n0, n, [rt.ptr(x) + base * 4, rt.ptr(y), n0, n1, n2, n3, s0, s1, s2, s3, 0, 0], 10, -1);
+  }
+
+  /**
+   * `rows` rows of `cols` bytes from x at byte xAt (row stride xs) to y at byte yAt (row stride ys), through a
+   * 256-entry code table when given (signed: indexed by code + 128).
+   */
+  copyRows(x: Uint8Array | Int8Array, xAt: number, y: Uint8Array | Int8Array, yAt: number, rows: number, cols: number, xs: number, ys: number,
+    table: Uint8Array | undefined, signed: boolean): void {
+    const rt = this.rt;
+    rt.count("rows-bytes");
+    rt.exports.rows_u8(rt.ptr(x) + xAt, rt.ptr(y) + yAt, rows, cols, xs, ys, table ? rt.ptr(table) : 0, signed ? 1 : 0);
   }
 
   /** The tables of `plan` and its fill element (the one element of `fill`) in memory from `alloc`; undefined for elements a kernel cannot move. */

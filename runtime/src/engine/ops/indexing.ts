@@ -265,13 +265,35 @@ const topK: OpDef = {
     const k = constNumbers(inputs[1], "K", ctx)[0]!;
     const axis = normAxis(ctx.node.intAttribute("axis", -1), x.dims.length, ctx);
     const largest = ctx.node.intAttribute("largest", 1) !== 0;
-    const sorted = ctx.node.intAttribute("sorted", 1) !== 0;
-    void sorted;
     const outer = sizeOf(x.dims.slice(0, axis));
     const n = x.dims[axis]!;
     const inner = sizeOf(x.dims.slice(axis + 1));
     if (k > n) ctx.fail(`K = ${k} exceeds the axis size ${n}`);
     const outDims = x.dims.map((d, i) => (i === axis ? k : d));
+    // Per row: the k best through a heap of k whose root is the worst kept (n·log k, not a sort of n), then the heap
+    // emptied worst first into the result's end. Ties go to the lower index, as ONNX Runtime orders them.
+    const vals = new Float64Array(n);
+    const heap = new Int32Array(Math.max(1, k));
+    const best = new Int32Array(Math.max(1, k));
+    const better = (i: number, j: number) => {
+      const a = vals[i]!;
+      const b = vals[j]!;
+      return (largest ? a > b : a < b) || (a === b && i < j);
+    };
+    const siftDown = (size: number) => {
+      let at = 0;
+      for (;;) {
+        const l = 2 * at + 1;
+        let worst = at;
+        if (l < size && better(heap[worst]!, heap[l]!)) worst = l;
+        if (l + 1 < size && better(heap[worst]!, heap[l + 1]!)) worst = l + 1;
+        if (worst === at) return;
+        const t = heap[at]!;
+        heap[at] = heap[worst]!;
+        heap[worst] = t;
+        at = worst;
+      }
+    };
     return {
       outputs: [{ dtype: x.dtype, dims: outDims }, { dtype: "int64", dims: outDims }],
       run(ins, outs) {
@@ -279,13 +301,34 @@ const topK: OpDef = {
         const w = writer(outs[0]!.data);
         const idx = outs[1]!.data as BigInt64Array;
         for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
-          const order = Array.from({ length: n }, (_, i) => i);
-          const val = (i: number) => r((o * n + i) * inner + q);
-          order.sort((a, b) => (largest ? val(b) - val(a) : val(a) - val(b)) || a - b);
+          for (let i = 0; i < n; i++) vals[i] = r((o * n + i) * inner + q);
+          let size = 0;
+          for (let i = 0; i < n; i++) {
+            if (size < k) {
+              let at = size++;
+              heap[at] = i;
+              while (at > 0) {
+                const parent = (at - 1) >> 1;
+                if (!better(heap[parent]!, heap[at]!)) break;
+                const t = heap[at]!;
+                heap[at] = heap[parent]!;
+                heap[parent] = t;
+                at = parent;
+              }
+            } else if (k > 0 && better(i, heap[0]!)) {
+              heap[0] = i;
+              siftDown(size);
+            }
+          }
+          for (let end = k - 1; end >= 0; end--) {
+            best[end] = heap[0]!;
+            heap[0] = heap[--size]!;
+            siftDown(size);
+          }
           for (let j = 0; j < k; j++) {
             const off = (o * k + j) * inner + q;
-            w(off, val(order[j]!));
-            idx[off] = BigInt(order[j]!);
+            w(off, vals[best[j]!]!);
+            idx[off] = BigInt(best[j]!);
           }
         }
       },

@@ -6,6 +6,8 @@ import { sameQuant, tableOf } from "./lut.js";
 import type { LutTable } from "../../kernels/qeltwise.js";
 
 const Q = qkitInputs("QConcat");
+/** Parts whose rows are shorter than this many bytes are copied in one call for all rows. */
+const NARROW = 64;
 const QCONCAT = qkitRepeated("QConcat");
 
 /** com.qkit.QConcat: inputs requantized to the output's parameters (a table, or a copy where they agree). */
@@ -39,6 +41,12 @@ export const qconcat: OpDef = {
           const p = parts[j]!;
           const x = ins[p.input]!.data as Uint8Array;
           const inner = p.inner;
+          if (outer > 1 && inner < NARROW && k.inMemory(x) && k.inMemory(y)) {
+            // Many short rows (a box's 4 coordinates): one call for the part, not one per row.
+            k.strided.copyRows(x, 0, y, offset, outer, inner, inner, outInner, p.table?.codes, p.signed);
+            offset += inner;
+            continue;
+          }
           for (let o = 0; o < outer; o++) {
             const dst = o * outInner + offset;
             if (p.table !== undefined) k.qeltwise.lut(x, y, inner, p.table, p.signed, o * inner, dst);
