@@ -136,3 +136,20 @@ test("Transpose of integers copies runs outside kernel memory", async () => {
     await session.release();
   }
 });
+
+test("Concat along a last axis of short rows (a detector's boxes) copies each part in one call, as onnxruntime-node concatenates", async () => {
+  const { assertRunsAsOrt } = await import("./helpers/runs-as-ort.js");
+  const { seededValues } = await import("./helpers/build.js");
+  const bytes = modelBytes({
+    name: "concat-rows",
+    node: [
+      node("Relu", ["x"], ["r"]), node("Neg", ["x"], ["n"]),
+      node("Slice", ["r", "s0", "s2", "axis"], ["a"]), node("Slice", ["n", "s0", "s3", "axis"], ["b"]),
+      node("Concat", ["a", "b", "r"], ["y"], [attributes.intAttribute("axis", -1)]),
+    ],
+    initializer: [makeTensor("s0", "int64", [1], BigInt64Array.of(0n)), makeTensor("s2", "int64", [1], BigInt64Array.of(2n)),
+      makeTensor("s3", "int64", [1], BigInt64Array.of(3n)), makeTensor("axis", "int64", [1], BigInt64Array.of(-1n))],
+    input: [valueInfo("x", "float32", [2, 300, 5])], output: [valueInfo("y", "float32", [2, 300, 10])],
+  }, { opset: 13 });
+  await assertRunsAsOrt(bytes, [{ x: { data: seededValues(3000, 4, -2, 2), dims: [2, 300, 5] } }]);
+});

@@ -106,10 +106,10 @@ export class StridedKernels {
   }
 
   /**
-   * `rows` rows of `cols` bytes from x at byte xAt (row stride xs) to y at byte yAt (row stride ys), through a
-   * 256-entry code table when given (signed: indexed by code + 128).
+   * `rows` rows of `cols` bytes from x at byte xAt (row stride xs bytes) to y at byte yAt (row stride ys), through a
+   * 256-entry code table when given (codes only; signed: indexed by code + 128). Any element type without a table.
    */
-  copyRows(x: Uint8Array | Int8Array, xAt: number, y: Uint8Array | Int8Array, yAt: number, rows: number, cols: number, xs: number, ys: number,
+  copyRows(x: ArrayBufferView, xAt: number, y: ArrayBufferView, yAt: number, rows: number, cols: number, xs: number, ys: number,
     table: Uint8Array | undefined, signed: boolean): void {
     const rt = this.rt;
     rt.count("rows-bytes");

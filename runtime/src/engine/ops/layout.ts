@@ -136,18 +136,26 @@ const concat: OpDef = {
     const outer = sizeOf(first.dims.slice(0, axis));
     const blocks = present.map((m) => sizeOf(m.dims.slice(axis)));
     const row = blocks.reduce((a, b) => a + b, 0);
+    const k = ctx.k;
     return {
       outputs: [{ dtype: first.dtype, dims: out }],
       run(ins, outs) {
-        const parts = ins.filter((v): v is RtValue => v !== undefined);
         const dst = outs[0]!.data as unknown as AnyArray;
         let start = 0;
-        parts.forEach((p, j) => {
+        let j = 0;
+        for (const p of ins) {
+          if (p === undefined) continue;
           const src = p.data as unknown as AnyArray;
-          const block = blocks[j]!;
-          for (let o = 0; o < outer; o++) copyRun(dst, o * row + start, src, o * block, block);
+          const block = blocks[j++]!;
+          // Many short rows (boxes of 4 along the last axis): one kernel call for the part, not a copy per row.
+          if (outer > 1 && block < 16 && ArrayBuffer.isView(src) && ArrayBuffer.isView(dst) && k.inMemory(src) && k.inMemory(dst as ArrayBufferView)) {
+            const es = (src as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+            k.strided.copyRows(src, 0, dst as ArrayBufferView, start * es, outer, block * es, block * es, row * es, undefined, false);
+          } else {
+            for (let o = 0; o < outer; o++) copyRun(dst, o * row + start, src, o * block, block);
+          }
           start += block;
-        });
+        }
       },
     };
   },
