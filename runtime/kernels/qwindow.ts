@@ -334,3 +334,39 @@ export function qglobal_average(x: usize, planes: i32, size: i32, flags: i32, zx
     store<u8>(y + p, v != v ? 0 : <u8><i32>min(max(v, <f64>qlo), <f64>qhi));
   }
 }
+
+/**
+ * Average pooling of byte planes [p0, p1) (H×W each, no dilation): y = clamp(round_half_even(Σ(x − zx)·sx /
+ * (count·sy)) + zy, qlo, qhi) per window, in float64 as the operator's host loop computed it. count is the taps inside
+ * the input, or (flags bit 1, count_include_pad) inside the padded input, never past it (ceil_mode windows); both
+ * factor by axis. flags: bit 0 signed input.
+ */
+export function qavgpool2d(x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, OH: i32, OW: i32,
+  flags: i32, zx: i32, sx: f64, sy: f64, zy: i32, qlo: i32, qhi: i32, y: usize, p0: i32, p1: i32): void {
+  const signed = (flags & 1) != 0;
+  const includePad = (flags & 2) != 0;
+  for (let p = p0; p < p1; p++) {
+    const plane = x + <usize>p * <usize>(H * W);
+    let out = y + <usize>p * <usize>(OH * OW);
+    for (let oy = 0; oy < OH; oy++) {
+      const top = oy * sh - ph;
+      const y0 = max(0, top), y1 = min(H, top + kh);
+      const cy = includePad ? min(top + kh, H + ph) - top : y1 - y0;
+      for (let ox = 0; ox < OW; ox++) {
+        const left = ox * sw - pw;
+        const x0 = max(0, left), x1 = min(W, left + kw);
+        const cx = includePad ? min(left + kw, W + pw) - left : x1 - x0;
+        let sum = 0;
+        for (let iy = y0; iy < y1; iy++) {
+          const row = plane + <usize>(iy * W);
+          if (signed) for (let ix = x0; ix < x1; ix++) sum += <i32>load<i8>(row + ix);
+          else for (let ix = x0; ix < x1; ix++) sum += <i32>load<u8>(row + ix);
+        }
+        sum -= (y1 - y0) * (x1 - x0) * zx;
+        const v = nearest((<f64>sum * sx) / (<f64>(cy * cx) * sy)) + <f64>zy;
+        store<u8>(out, v != v ? 0 : <u8><i32>min(max(v, <f64>qlo), <f64>qhi));
+        out++;
+      }
+    }
+  }
+}

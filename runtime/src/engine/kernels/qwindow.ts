@@ -13,6 +13,7 @@ export const QWINDOW_EXPORTS = {
     parallel: true },
   qmaxpool_scratch_bytes: { params: ["kh", "kw", "sh", "sw", "dh", "dw", "OH", "OW"] },
   qglobal_average: { params: ["x", "planes", "size", "flags", "zx", "sx", "sy", "zy", "qlo", "qhi", "y"] },
+  qavgpool2d: { params: ["x", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "OH", "OW", "flags", "zx", "sx", "sy", "zy", "qlo", "qhi", "y", "p0", "p1"], parallel: true },
 } as const satisfies ExportTable;
 
 /** Integer window kernels: depthwise convolution, max pooling, plane sums. */
@@ -72,5 +73,25 @@ export class QwindowKernels {
   globalAverage(x: Bytes, y: Bytes, planes: number, size: number, signedInput: boolean, xq: { scale: number; zp: number },
     yq: { scale: number; zp: number }, qlo: number, qhi: number): void {
     this.rt.exports.qglobal_average(this.rt.ptr(x), planes, size, signedInput ? 1 : 0, xq.zp, xq.scale, yq.scale, yq.zp, qlo, qhi, this.rt.ptr(y));
+  }
+
+  /**
+   * Average pooling of `planes` byte planes over window `g` (no dilation): each window's exact integer sum, requantized
+   * in float64 by the count of taps inside the input (or the padded input, `includePad`).
+   */
+  average(x: Bytes, y: Bytes, planes: number, g: Window2d, includePad: boolean, signedInput: boolean, xq: { scale: number; zp: number },
+    yq: { scale: number; zp: number }, qlo: number, qhi: number): void {
+    const rt = this.rt;
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
+    const flags = (signedInput ? 1 : 0) | (includePad ? 2 : 0);
+    const work = WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw;
+    rt.count("qavgpool");
+    if (rt.serial(planes, work)) {
+      rt.exports.qavgpool2d(xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, flags, xq.zp, xq.scale, yq.scale, yq.zp, qlo, qhi, yp, 0, planes);
+      return;
+    }
+    rt.parallelRange("qavgpool2d", planes, work,
+      [xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, flags, xq.zp, xq.scale, yq.scale, yq.zp, qlo, qhi, yp, 0, 0], 19, -1);
   }
 }
