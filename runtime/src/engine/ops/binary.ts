@@ -120,9 +120,23 @@ function variadic(op: "Sum" | "Mean" | "Min" | "Max"): OpDef {
       let out = present[0]!.dims;
       for (const m of present.slice(1)) out = broadcastDims(out, m.dims, ctx);
       const dtype = present[0]!.dtype;
-      if (dtype === "float32" && op !== "Mean" && present.every((m) => m.dtype === "float32")) {
-        const fast = variadicKernel(present, out, op === "Sum" ? "Add" : op, ctx);
-        if (fast) return { outputs: [{ dtype, dims: out }], run: fast };
+      if (dtype === "float32" && present.every((m) => m.dtype === "float32")) {
+        const fast = variadicKernel(present, out, op === "Sum" || op === "Mean" ? "Add" : op, ctx);
+        if (fast && op !== "Mean") return { outputs: [{ dtype, dims: out }], run: fast };
+        if (fast && present.length > 1) {
+          // The float32 sum, then one scaling pass by 1/n (within an ulp of the division).
+          const k = ctx.k;
+          const total = sizeOf(out);
+          const params = { alpha: 1 / present.length, beta: 0 };
+          return {
+            outputs: [{ dtype, dims: out }],
+            run(ins, outs) {
+              fast(ins, outs);
+              const y = outs[0]!.data as Float32Array;
+              k.unary.run("Affine", y, y, total, params);
+            },
+          };
+        }
       }
       const fn: Fn = op === "Min" ? (a, b) => Math.min(a, b) : op === "Max" ? (a, b) => Math.max(a, b) : (a, b) => a + b;
       const offsets = broadcastOffsets(out, present.map((m) => broadcastStrides(m.dims, out)));
