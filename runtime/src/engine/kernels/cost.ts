@@ -12,5 +12,5 @@ export const INTEGER_COST = 1 / 4;
 
 /** The parallel kernels of the integer families, whose work INTEGER_COST weighs. */
 export const INTEGER_KERNELS: ReadonlySet<string> = new Set([
-  "qconv2d", "qconv2d_images", "qdwconv2d", "qdwconv2d_images", "qmaxpool2d", "qbinary", "qbinary_runs", "qgemm_rows", "qlut", "qlut_affine", "qquantize", "qsoftmax", "qlayer_norm", "qwino_pad", "qwino", "qwino_images", "qwino_groups",
+  "qconv2d", "qconv2d_images", "qdwconv2d", "qdwconv2d_images", "qmaxpool2d", "qavgpool2d", "qbinary", "qbinary_runs", "qgemm_rows", "qlut", "qlut_affine", "qquantize", "qsoftmax", "qlayer_norm", "qwino_pad", "qwino", "qwino_images", "qwino_groups",
 ]);

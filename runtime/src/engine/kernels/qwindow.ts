@@ -87,7 +87,7 @@ export class QwindowKernels {
     const flags = (signedInput ? 1 : 0) | (includePad ? 2 : 0);
     const work = WINDOW_COST * planes * g.OH * g.OW * g.kh * g.kw;
     rt.count("qavgpool");
-    if (rt.serial(planes, work)) {
+    if (rt.serialFor("qavgpool2d", planes, work)) {
       rt.exports.qavgpool2d(xp, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, flags, xq.zp, xq.scale, yq.scale, yq.zp, qlo, qhi, yp, 0, planes);
       return;
     }
