@@ -1,10 +1,9 @@
-// `npm run bench -- architectures [--only a,b] [--samples N] [--int8]`: families outside the corpus, built with seeded weights
-// (scripts/architectures/: ConvNeXt, EfficientNet, ShuffleNet and DenseNet blocks, a YOLO neck, a Swin stage, 3-D video
-// convolutions, ESPCN super-resolution; BERT, GPT-2 (opset 14, dynamic sequence axis), T5 and opset-24 Llama layers, a
-// wav2vec 2.0 front end, a Conformer block, a GRU, stacked bidirectional LSTMs), on the qkit engine (1 thread) against onnxruntime-web's
-// wasm backend (1 thread), samples interleaved, medians; the output's max |diff| to onnxruntime-node, relative to its
-// scale where that exceeds 1; the geometric mean last. Where qkit is slow, `--profile NAME` prints its op-type table.
-// --int8: each model quantized by ort-qdq (uint8 activations, per-channel weights; calibrated on one seeded input) and
+// `npm run bench -- architectures [--only a,b] [--samples N] [--int8]`: families outside the corpus, built with seeded
+// weights (scripts/architectures/index.mjs lists them: vision, sequence, and older exporters' and whole pipelines'
+// models), on the qkit engine (1 thread) against onnxruntime-web's wasm backend (1 thread), samples interleaved,
+// medians; the output's max |diff| to onnxruntime-node, relative to its scale where that exceeds 1; the geometric mean
+// last. Where qkit is slow, `--profile NAME` prints its op-type table.
+// --int8: each model quantized by ort-qdq (uint8 activations, per-channel weights; calibrated on its seeded feeds) and
 // the same QDQ file run by qkit's integer kernels and onnxruntime-web; "diff" is then qkit's output against
 // onnxruntime-node's on that file, relative to its scale as above.
 import { fmtMs, geomean, loadAverage, loadEngines, markdownTable, measure } from "../bench-support.mjs";
