@@ -35,6 +35,7 @@ export class Builder {
       const A = this.onnx.AttributeProto.AttributeType;
       if (typeof v === "string") return { name, type: A.STRING, s: Buffer.from(v) };
       if (v instanceof this.onnx.TensorProto) return { name, type: A.TENSOR, t: v };
+      if (v instanceof this.onnx.GraphProto) return { name, type: A.GRAPH, g: v };
       if (Array.isArray(v)) return name === "scales" || v.some((x) => !Number.isInteger(x)) ? { name, type: A.FLOATS, floats: v } : { name, type: A.INTS, ints: v };
       return Number.isInteger(v) && !String(v).includes(".") && !["alpha", "beta", "bias", "epsilon"].includes(name) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
     });
@@ -59,6 +60,17 @@ export class Builder {
     return this.op("Mul", [this.op("Mul", [x, this.op("Add", [erf, this.scalar(1)])]), this.scalar(0.5)]);
   }
   linear(x, cin, cout) { return this.op("Add", [this.op("MatMul", [x, this.weight([cin, cout])]), this.weight([cout], 0.1)]); }
+  /**
+   * A subgraph (an If branch, a Loop body) of this builder's nodes since `mark` (nodes.length then): they move out of
+   * the main graph. Names from the enclosing graph are read by name; its initializers stay outer.
+   */
+  subgraph(mark, name, inputs, outputs) {
+    const node = this.nodes.splice(mark);
+    const vi = (n, elemType = 1, dims) => this.onnx.ValueInfoProto.create({
+      name: n, type: { tensorType: { elemType, ...(dims ? { shape: { dim: dims.map((d) => ({ dimValue: d })) } } : {}) } },
+    });
+    return this.onnx.GraphProto.create({ name, node, input: inputs.map(([n, t, dims]) => vi(n, t, dims)), output: outputs.map((o) => (Array.isArray(o) ? vi(...o) : vi(o))) });
+  }
   model(inputs, output, opset) {
     // A string dimension is symbolic, as exporters write dynamic axes.
     const dim = (d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d });

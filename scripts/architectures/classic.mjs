@@ -250,3 +250,55 @@ export function segformer(onnx) {
   }
   return b.model([["x", [1, 3, 4 * S, 4 * S]]], ln(x), 17);
 }
+
+/**
+ * Control flow as scripted exports write it (opset 13): an If on a value computed from the input (its mean's sign)
+ * choosing between two convolution branches, then a Loop that refines the features three times with a residual
+ * convolution, its trip count a constant.
+ */
+export function controlFlow(onnx) {
+  const b = new Builder(onnx, "controlflow");
+  const stem = b.op("Relu", [b.conv("x", 3, 16, 3, { stride: 2 })]);
+  const positive = b.op("Greater", [b.op("ReduceMean", [stem], { keepdims: 0 }), b.scalar(0.25)]);
+  let mark = b.nodes.length;
+  const thenOut = b.op("Relu", [b.conv(stem, 16, 16, 3)]);
+  const thenBranch = b.subgraph(mark, "then", [], [thenOut]);
+  mark = b.nodes.length;
+  const elseOut = b.op("Sigmoid", [b.conv(stem, 16, 16, 1)]);
+  const elseBranch = b.subgraph(mark, "else", [], [elseOut]);
+  const chosen = b.op("If", [positive], { then_branch: thenBranch, else_branch: elseBranch });
+  mark = b.nodes.length;
+  const refined = b.op("Add", ["carried", b.op("Relu", [b.conv("carried", 16, 16, 3)])]);
+  const keepGoing = b.op("Identity", ["cond_in"]);
+  const body = b.subgraph(mark, "body", [["iteration", 7, []], ["cond_in", 9, []], ["carried", 1]], [[keepGoing, 9], refined]);
+  const looped = b.op("Loop", [b.tensor([], BigInt64Array.of(3n), 7), "", chosen], { body });
+  return b.model([["x", [1, 3, 64, 64]]], b.op("GlobalAveragePool", [looped]), 13);
+}
+
+/**
+ * A Conv-TasNet separator (opset 13): a strided 1-D encoder with ReLU, blocks of 1×1 convolution → PReLU →
+ * GroupNorm-as-exported (InstanceNormalization over one group, then a per-channel affine) → dilated depthwise 1-D
+ * convolution, masks by Sigmoid applied to the encoding, and a 1-D ConvTranspose decoder back to samples.
+ */
+export function convTasnet(onnx) {
+  const b = new Builder(onnx, "tasnet");
+  const [N, B, L] = [64, 48, 16];
+  const enc = b.op("Relu", [b.convNd("x", 1, N, [L], { stride: [L / 2], pads: [0, 0], bias: false })]);
+  let x = b.convNd(enc, N, B, [1]);
+  const gLN = (t, c) => {
+    const flat = b.op("Reshape", [t, b.ints([1, 1, -1])]);
+    const normed = b.op("InstanceNormalization", [flat, b.tensor([1], Float32Array.of(1)), b.tensor([1], Float32Array.of(0))], { epsilon: 1e-8 });
+    return b.op("Add", [b.op("Mul", [b.op("Reshape", [normed, b.op("Shape", [t])]), b.weight([c, 1], 1)]), b.weight([c, 1], 0.1)]);
+  };
+  for (const d of [1, 2, 4]) {
+    let y = b.op("PRelu", [b.convNd(x, B, 96, [1]), b.weight([96, 1], 0.25)]);
+    y = gLN(y, 96);
+    y = b.op("Conv", [y, b.weight([96, 1, 3]), b.weight([96], 0.1)], { kernel_shape: [3], dilations: [d], pads: [d, d], group: 96 });
+    y = b.convNd(gLN(b.op("PRelu", [y, b.weight([96, 1], 0.25)]), 96), 96, B, [1]);
+    x = b.op("Add", [x, y]);
+  }
+  const mask = b.op("Sigmoid", [b.convNd(x, B, N, [1])]);
+  const masked = b.op("Mul", [enc, mask]);
+  const out = b.op("ConvTranspose", [masked, b.weight([N, 1, L])], { kernel_shape: [L], strides: [L / 2] });
+  return b.model([["x", [1, 1, 4000]]], out, 13);
+}

@@ -2,7 +2,7 @@
 // exporters write them. `npm run bench -- architectures` times them and `-- architectures-accuracy` quantizes them;
 // the tests do not use them.
 import { bifpn, convnext, densenet, diffusion, efficientnet, espcn, pointnet, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
-import { alexnet, deeplab, inception, legacyOpset7, mobilevit, segformer, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
+import { alexnet, controlFlow, convTasnet, deeplab, inception, legacyOpset7, mobilevit, segformer, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
 import { randomInput } from "../bench-support.mjs";
 import { bert, bilstm, distilbert, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
@@ -45,6 +45,8 @@ export function architectureModels(onnx) {
     ["inception_op9", inception(onnx), [1, 3, 112, 112]],
     ["legacy_op7", legacyOpset7(onnx), [1, 3, 64, 64]],
     ["segformer_stage", segformer(onnx), [1, 3, 64, 64]],
+    ["control_flow_op13", controlFlow(onnx), [1, 3, 64, 64]],
+    ["conv_tasnet", convTasnet(onnx), [1, 1, 4000]],
     ["distilbert_masked", distilbert(onnx), [1, 48], [
       { name: "input_ids", type: "int64", values: BigInt64Array.from({ length: 48 }, (_, i) => BigInt((i * 389 + 7) % 1000)) },
       // The last 10 tokens are padding.
