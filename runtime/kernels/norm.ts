@@ -420,3 +420,46 @@ export function lrn(x: usize, y: usize, C: i32, plane: i32, size: i32, alpha: f3
     }
   }
 }
+
+/**
+ * RMS normalisation of rows [r0, r1) of x[rows][n]: y = x / √(mean(x²) + eps) · gamma[i] (one scale per row element),
+ * clamped to [lo, hi] (a fused Relu/Clip). The square sum in float32 lanes, eight elements a step.
+ */
+export function rms_norm(x: usize, y: usize, n: i32, gamma: usize, eps: f32, lo: f32, hi: f32, r0: i32, r1: i32): void {
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  for (let r = r0; r < r1; r++) {
+    const row = x + ((<usize>r * n) << 2);
+    const out = y + ((<usize>r * n) << 2);
+    let s0 = f32x4.splat(0);
+    let s1 = s0;
+    let i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const a = v128.load(row + (<usize>i << 2));
+      const b = v128.load(row + (<usize>i << 2), 16);
+      s0 = madd(a, a, s0);
+      s1 = madd(b, b, s1);
+    }
+    for (; i + 4 <= n; i += 4) {
+      const a = v128.load(row + (<usize>i << 2));
+      s0 = madd(a, a, s0);
+    }
+    let sq = hsum(f32x4.add(s0, s1));
+    for (; i < n; i++) {
+      const a = load<f32>(row + (<usize>i << 2));
+      sq += a * a;
+    }
+    const inv: f32 = <f32>1 / sqrt<f32>(sq / <f32>n + eps);
+    const vinv = f32x4.splat(inv);
+    i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const v = f32x4.mul(f32x4.mul(v128.load(row + off), vinv), v128.load(gamma + off));
+      v128.store(out + off, f32x4.pmin(f32x4.pmax(v, vlo), vhi));
+    }
+    for (; i < n; i++) {
+      const off = <usize>i << 2;
+      store<f32>(out + off, min(max(load<f32>(row + off) * inv * load<f32>(gamma + off), lo), hi));
+    }
+  }
+}

@@ -7,6 +7,7 @@ export const NORM_EXPORTS = {
   softmax: { params: ["x", "y", "n", "inner", "log", "o0", "o1"], parallel: true },
   layer_norm: { params: ["x", "y", "n", "gamma", "beta", "C", "eps", "mean", "invStd", "lo", "hi", "r0", "r1"], parallel: true },
   reduce: { params: ["op", "x", "y", "n", "inner", "o0", "o1"], parallel: true },
+  rms_norm: { params: ["x", "y", "n", "gamma", "eps", "lo", "hi", "r0", "r1"], parallel: true },
   lrn: { params: ["x", "y", "C", "plane", "size", "alpha", "beta", "bias", "p0", "p1"], parallel: true },
 } as const satisfies ExportTable;
 
@@ -77,6 +78,20 @@ export class NormKernels {
     const work = WINDOW_COST * g.outer * g.n * g.inner;
     if (rt.serial(g.outer, work)) rt.exports.reduce(REDUCE_OPS[op], xp, yp, g.n, g.inner, 0, g.outer);
     else rt.parallelRange("reduce", g.outer, work, [REDUCE_OPS[op], xp, yp, g.n, g.inner, 0, 0], 5, -1);
+  }
+
+  /** Each of `rows` rows of n floats divided by its root mean square (+ eps under the root), times gamma[i], clamped. */
+  rmsNorm(x: Float32Array, y: Float32Array, rows: number, n: number, gamma: Float32Array, eps: number, clamp: OutputClamp = {}): void {
+    const rt = this.rt;
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
+    const gp = rt.ptr(gamma);
+    const lo = clamp.lo ?? -Infinity;
+    const hi = clamp.hi ?? Infinity;
+    rt.count("rms-norm");
+    const work = 2 * WINDOW_COST * rows * n;
+    if (rt.serial(rows, work)) rt.exports.rms_norm(xp, yp, n, gp, eps, lo, hi, 0, rows);
+    else rt.parallelRange("rms_norm", rows, work, [xp, yp, n, gp, eps, lo, hi, 0, 0], 7, -1);
   }
 
   /** Local response normalisation of x [N][C][plane] across channels (LRN's attributes as given). */

@@ -33,12 +33,17 @@ const rmsNormalization: OpDef = {
     const round: (v: number) => number = x.dtype === "float32" ? Math.fround : (v) => v;
     const lo = ctx.clamp?.lo ?? -Infinity;
     const hi = ctx.clamp?.hi ?? Infinity;
+    // float32 rows with one scale per row element run in WebAssembly (the square sum in float32 lanes).
+    const kernel = x.dtype === "float32" && perRow;
+    const k = ctx.k;
+    const clampOut = { lo, hi };
     return {
       outputs: [{ dtype: x.dtype, dims: x.dims }],
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
         const src = ins[0]!.data as Float32Array;
         const gamma = ins[1]!.data as Float32Array;
         const dst = outs[0]!.data as Float32Array;
+        if (kernel && k.inMemory(src) && k.inMemory(gamma) && k.inMemory(dst)) return k.norm.rmsNorm(src, dst, outer, n, gamma, eps, clampOut);
         for (let r = 0; r < outer; r++) {
           const base = r * n;
           let squares = 0;
