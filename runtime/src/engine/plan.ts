@@ -1,3 +1,4 @@
+import type { onnx } from "../onnx/proto.js";
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
 import { errorMessage, QkitError } from "../errors.js";
@@ -11,7 +12,7 @@ import { constClampOf, findFakeQuant, type FakeQuantPair } from "./fusion.js";
 import { fakeQuantOp } from "./ops/quant.js";
 import { findElementwiseChains, type FusedChain } from "./fusion-eltwise.js";
 import { findRewrites, type Rewrite } from "./rewrite.js";
-import { implicitInputs, keptValues, subgraphsOf } from "../graph/subgraph-scope.js";
+import { implicitInputs, keptValues, outerNames, subgraphsOf } from "../graph/subgraph-scope.js";
 import { SubgraphRunner } from "./subgraph-runner.js";
 import { PlanCache } from "./plan-cache.js";
 
@@ -389,7 +390,14 @@ export class Plan {
         const graphProto = node.attributes.get(name)?.g;
         if (!graphProto) throw new NodeShapeError(node.name, node.opType, `has no graph attribute '${name}'`);
         const key = `${node.name}\u0000subgraph:${name}`;
-        if (!shared.memo.has(key)) shared.memo.set(key, new SubgraphRunner(graphProto, shared.k, shared.opset, [], (sh, inputs) => new Plan(sh, inputs)));
+        if (!shared.memo.has(key)) {
+          const constants = new Map<string, onnx.ITensorProto>();
+          for (const name of outerNames(graphProto)) {
+            const value = shared.model.graph.node(name);
+            if (value?.kind === "parameter" && value.tensor) constants.set(name, value.tensor);
+          }
+          shared.memo.set(key, new SubgraphRunner(graphProto, shared.k, shared.opset, [], (sh, inputs) => new Plan(sh, inputs), constants));
+        }
         return shared.memo.get(key) as SubgraphRunner;
       },
     };

@@ -25,11 +25,23 @@ export class SubgraphRunner implements Subgraph {
   readonly #outputs: string[];
   readonly #plans = new PlanCache<Plan>(MAX_PLANS);
 
+  /**
+   * `outerConstants`: the enclosing graphs' initializers the subgraph reads, by name. They become its own
+   * initializers, so its plan packs a branch's or a loop body's weights once, as constants, instead of taking them as
+   * inputs on every run.
+   */
   constructor(proto: onnx.IGraphProto, kernels: Kernels, opset: number, owned: Float32Array[],
-    private readonly makePlan: (shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>) => Plan) {
+    private readonly makePlan: (shared: PlanShared, inputs: ReadonlyMap<string, ValueMeta>) => Plan,
+    outerConstants: ReadonlyMap<string, onnx.ITensorProto> = new Map()) {
     this.inputNames = (proto.input ?? []).map((v) => v.name ?? "");
-    this.outerNames = outerNames(proto);
-    const own = new onnx.GraphProto({ ...(proto as onnx.GraphProto), input: [...(proto.input ?? []), ...this.outerNames.map((name) => ({ name }))] });
+    const free = outerNames(proto);
+    this.outerNames = free.filter((name) => !outerConstants.has(name));
+    const constants = free.filter((name) => outerConstants.has(name)).map((name) => ({ ...outerConstants.get(name)!, name }));
+    const own = new onnx.GraphProto({
+      ...(proto as onnx.GraphProto),
+      input: [...(proto.input ?? []), ...this.outerNames.map((name) => ({ name }))],
+      initializer: [...(proto.initializer ?? []), ...constants],
+    });
     const model = new Model(graphFromOnnx(own));
     model.opsetImports = [{ domain: "", version: opset }];
     normalizeGraph(model.graph);
