@@ -131,6 +131,31 @@ export function softmax(x: usize, y: usize, n: i32, inner: i32, log: i32, o0: i3
   for (let i = 0; i < n; i++) store<f32>(y + <usize>i * step, load<f32>(y + <usize>i * step) * inv);
 }
 
+/** Σ (x − c)² over a row of n floats, eight a step in two float32 lane sums. */
+// @ts-ignore: decorator
+@inline function squaresAbout(row: usize, n: i32, c: f32): f32 {
+  const vc = f32x4.splat(c);
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const d0 = f32x4.sub(v128.load(row + (<usize>i << 2)), vc);
+    const d1 = f32x4.sub(v128.load(row + (<usize>i << 2), 16), vc);
+    s0 = madd(d0, d0, s0);
+    s1 = madd(d1, d1, s1);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const d = f32x4.sub(v128.load(row + (<usize>i << 2)), vc);
+    s0 = madd(d, d, s0);
+  }
+  let sq = hsum(f32x4.add(s0, s1));
+  for (; i < n; i++) {
+    const d = load<f32>(row + (<usize>i << 2)) - c;
+    sq += d * d;
+  }
+  return sq;
+}
+
 /**
  * Normalise each row of x[rows][n] to zero mean and unit variance (eps added to the variance), then scale and shift:
  * per element (gamma[i], beta[i]) when C = 0, per row's channel (gamma[row % C]) otherwise; beta may be 0 (none).
@@ -158,26 +183,7 @@ export function layer_norm(
     let sum = hsum(f32x4.add(s0, s1));
     for (; i < n; i++) sum += load<f32>(row + (<usize>i << 2));
     const mu = sum * invN;
-    const vmu = f32x4.splat(mu);
-    s0 = f32x4.splat(0);
-    s1 = s0;
-    i = 0;
-    for (; i + 8 <= n; i += 8) {
-      const d0 = f32x4.sub(v128.load(row + (<usize>i << 2)), vmu);
-      const d1 = f32x4.sub(v128.load(row + (<usize>i << 2), 16), vmu);
-      s0 = madd(d0, d0, s0);
-      s1 = madd(d1, d1, s1);
-    }
-    for (; i + 4 <= n; i += 4) {
-      const d = f32x4.sub(v128.load(row + (<usize>i << 2)), vmu);
-      s0 = madd(d, d, s0);
-    }
-    let sq = hsum(f32x4.add(s0, s1));
-    for (; i < n; i++) {
-      const d = load<f32>(row + (<usize>i << 2)) - mu;
-      sq += d * d;
-    }
-    const inv: f32 = <f32>1 / sqrt<f32>(sq * invN + eps);
+    const inv: f32 = <f32>1 / sqrt<f32>(squaresAbout(row, n, mu) * invN + eps);
     if (mean) store<f32>(mean + (<usize>r << 2), mu);
     if (invStd) store<f32>(invStd + (<usize>r << 2), inv);
     if (C > 0) {
@@ -194,6 +200,7 @@ export function layer_norm(
       for (; i < n; i++) store<f32>(out + (<usize>i << 2), min(max(load<f32>(row + (<usize>i << 2)) * g + b, lo), hi));
       continue;
     }
+    const vmu = f32x4.splat(mu);
     const vinv = f32x4.splat(inv);
     i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -423,7 +430,7 @@ export function lrn(x: usize, y: usize, C: i32, plane: i32, size: i32, alpha: f3
 
 /**
  * RMS normalisation of rows [r0, r1) of x[rows][n]: y = x / √(mean(x²) + eps) · gamma[i] (one scale per row element),
- * clamped to [lo, hi] (a fused Relu/Clip). The square sum in float32 lanes, eight elements a step.
+ * clamped to [lo, hi] (a fused Relu/Clip).
  */
 export function rms_norm(x: usize, y: usize, n: i32, gamma: usize, eps: f32, lo: f32, hi: f32, r0: i32, r1: i32): void {
   const vlo = f32x4.splat(lo);
@@ -431,27 +438,9 @@ export function rms_norm(x: usize, y: usize, n: i32, gamma: usize, eps: f32, lo:
   for (let r = r0; r < r1; r++) {
     const row = x + ((<usize>r * n) << 2);
     const out = y + ((<usize>r * n) << 2);
-    let s0 = f32x4.splat(0);
-    let s1 = s0;
-    let i = 0;
-    for (; i + 8 <= n; i += 8) {
-      const a = v128.load(row + (<usize>i << 2));
-      const b = v128.load(row + (<usize>i << 2), 16);
-      s0 = madd(a, a, s0);
-      s1 = madd(b, b, s1);
-    }
-    for (; i + 4 <= n; i += 4) {
-      const a = v128.load(row + (<usize>i << 2));
-      s0 = madd(a, a, s0);
-    }
-    let sq = hsum(f32x4.add(s0, s1));
-    for (; i < n; i++) {
-      const a = load<f32>(row + (<usize>i << 2));
-      sq += a * a;
-    }
-    const inv: f32 = <f32>1 / sqrt<f32>(sq / <f32>n + eps);
+    const inv: f32 = <f32>1 / sqrt<f32>(squaresAbout(row, n, 0) / <f32>n + eps);
     const vinv = f32x4.splat(inv);
-    i = 0;
+    let i = 0;
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
       const v = f32x4.mul(f32x4.mul(v128.load(row + off), vinv), v128.load(gamma + off));
