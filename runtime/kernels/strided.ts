@@ -129,3 +129,44 @@ export function rows_u8(x: usize, y: usize, rows: i32, cols: i32, xs: i32, ys: i
     }
   }
 }
+
+/**
+ * Nearest Resize of byte planes [p0, p1) (H×W → OH×OW): output row oy is input row rows[oy] gathered at cols[ox]; a
+ * row that repeats the one before it (an upsampling) is copied from the output, and with `double` (cols[ox] = ox / 2,
+ * a 2× upsample's columns) eight bytes widen to sixteen in one shuffle. A quantized YOLO neck's upsampling moved
+ * its codes through an index table per element in JavaScript.
+ */
+export function resize_nearest_u8(x: usize, y: usize, H: i32, W: i32, OH: i32, OW: i32, rows: usize, cols: usize, double: i32,
+  p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
+    const src = x + <usize>p * <usize>(H * W);
+    let out = y + <usize>p * <usize>(OH * OW);
+    let previous = -1;
+    let previousOut: usize = 0;
+    for (let oy = 0; oy < OH; oy++) {
+      const iy = load<i32>(rows + (<usize>oy << 2));
+      if (iy == previous) {
+        memory.copy(out, previousOut, <usize>OW);
+      } else {
+        const row = src + <usize>(iy * W);
+        if (double != 0) {
+          let ix = 0;
+          for (; ix + 8 <= W; ix += 8) {
+            const v = v128.load64_zero(row + <usize>ix);
+            v128.store(out + (<usize>ix << 1), v128.shuffle<u8>(v, v, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+          }
+          for (; ix < W; ix++) {
+            const b = load<u8>(row + <usize>ix);
+            store<u8>(out + (<usize>ix << 1), b);
+            store<u8>(out + (<usize>ix << 1) + 1, b);
+          }
+        } else {
+          for (let ox = 0; ox < OW; ox++) store<u8>(out + <usize>ox, load<u8>(row + <usize>load<i32>(cols + (<usize>ox << 2))));
+        }
+        previous = iy;
+        previousOut = out;
+      }
+      out += <usize>OW;
+    }
+  }
+}

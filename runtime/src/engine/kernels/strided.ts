@@ -5,6 +5,7 @@ import type { Allocate, KernelRuntime } from "./runtime.js";
 export const STRIDED_EXPORTS = {
   strided_copy_u8: { params: ["x", "y", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "i0lo", "i0hi"], parallel: true },
   strided_copy_f32: { params: ["x", "y", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "i0lo", "i0hi"], parallel: true },
+  resize_nearest_u8: { params: ["x", "y", "H", "W", "OH", "OW", "rows", "cols", "double", "p0", "p1"], parallel: true },
   rows_u8: { params: ["x", "y", "rows", "cols", "xs", "ys", "table", "signed"] },
   pad_rows: { params: ["x", "y", "es", "inW", "outW", "rowTable", "colTable", "nLeft", "midSrc", "midLen", "fill", "r0", "r1"], parallel: true },
 } as const satisfies ExportTable;
@@ -142,5 +143,28 @@ export class StridedKernels {
     }
     const args = [rt.ptr(x), rt.ptr(y), es, plan.inW, plan.outW, tables.rows, tables.columns, plan.nLeft, plan.midSrc, plan.midLen, tables.fill];
     rt.parallelRange("pad_rows", rows, n, [...args, 0, 0], 11, -1);
+  }
+
+  /** Int32 values in memory from `alloc` (index tables a kernel reads): their byte offset. */
+  table(values: Int32Array, alloc: Allocate): number {
+    const at = alloc(Math.max(1, values.length)).byteOffset;
+    this.rt.view(Int32Array, at, values.length).set(values);
+    return at;
+  }
+
+  /**
+   * Nearest Resize of `planes` byte planes H×W → OH×OW: output row oy reads input row at the table `rows`, column ox
+   * at `cols` (tables from `table`); `double` when cols[ox] = ⌊ox/2⌋ and OW = 2W.
+   */
+  resizeNearestBytes(x: ArrayBufferView, y: ArrayBufferView, planes: number, H: number, W: number, OH: number, OW: number, rows: number,
+    cols: number, double: boolean): void {
+    const rt = this.rt;
+    const n = planes * OH * OW;
+    rt.count("resize-nearest-bytes");
+    if (rt.serial(planes, n)) {
+      rt.exports.resize_nearest_u8(rt.ptr(x), rt.ptr(y), H, W, OH, OW, rows, cols, double ? 1 : 0, 0, planes);
+      return;
+    }
+    rt.parallelRange("resize_nearest_u8", planes, n, [rt.ptr(x), rt.ptr(y), H, W, OH, OW, rows, cols, double ? 1 : 0, 0, 0], 9, -1);
   }
 }

@@ -1,4 +1,4 @@
-import type { OpDef, PrepareContext, ValueMeta } from "../op.js";
+import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { AxisTap } from "../kernels/resize.js";
 import { constNumbers, normAxis, requireInput, sizeOf, stridesOf } from "./util.js";
 
@@ -172,23 +172,41 @@ const resize: OpDef = {
       const rows = total / (out[rank - 1] ?? 1);
       const lastOffsets = offsets[rank - 1] ?? Int32Array.of(0);
       const width = lastOffsets.length;
+      const gather = (ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) => {
+        const src = ins[0]!.data as unknown as { [i: number]: unknown };
+        const dst = outs[0]!.data as unknown as { [i: number]: unknown };
+        const idx = new Int32Array(Math.max(rank - 1, 0));
+        let i = 0;
+        for (let r = 0; r < rows; r++) {
+          let base = 0;
+          for (let d = 0; d < rank - 1; d++) base += offsets[d]![idx[d]!]!;
+          for (let o = 0; o < width; o++) dst[i++] = src[base + lastOffsets[o]!];
+          for (let d = rank - 2; d >= 0; d--) {
+            if (++idx[d]! < out[d]!) break;
+            idx[d] = 0;
+          }
+        }
+      };
+      // Codes of a quantized model (a byte each) on the kernel's planes: a WebAssembly walk of row and column tables.
+      const planesOf = x.dtype === "uint8" || x.dtype === "int8" || x.dtype === "bool" ? kernelPlan(x.dims, out, taps, mode) : undefined;
+      if (!planesOf) return { outputs, runtimeInputs: [0], run: gather };
+      const k = ctx.k;
+      const { planes, H, W } = planesOf;
+      const OH = planesOf.rows.length;
+      const OW = planesOf.cols.length;
+      const tables = ctx.once(`resize-bytes ${x.dims.join(",")} ${out.join(",")}`, () => ({
+        rows: k.strided.table(Int32Array.from(planesOf.rows, (t) => t.i0), ctx.persistentF32),
+        cols: k.strided.table(Int32Array.from(planesOf.cols, (t) => t.i0), ctx.persistentF32),
+      }));
+      const double = OW === 2 * W && planesOf.cols.every((t, i) => t.i0 === i >> 1);
       return {
         outputs,
         runtimeInputs: [0],
         run(ins, outs) {
-          const src = ins[0]!.data as unknown as { [i: number]: unknown };
-          const dst = outs[0]!.data as unknown as { [i: number]: unknown };
-          const idx = new Int32Array(Math.max(rank - 1, 0));
-          let i = 0;
-          for (let r = 0; r < rows; r++) {
-            let base = 0;
-            for (let d = 0; d < rank - 1; d++) base += offsets[d]![idx[d]!]!;
-            for (let o = 0; o < width; o++) dst[i++] = src[base + lastOffsets[o]!];
-            for (let d = rank - 2; d >= 0; d--) {
-              if (++idx[d]! < out[d]!) break;
-              idx[d] = 0;
-            }
-          }
+          const src = ins[0]!.data as Uint8Array;
+          const dst = outs[0]!.data as Uint8Array;
+          if (k.inMemory(src) && k.inMemory(dst)) return k.strided.resizeNearestBytes(src, dst, planes, H, W, OH, OW, tables.rows, tables.cols, double);
+          gather(ins, outs);
         },
       };
     }
