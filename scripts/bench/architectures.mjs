@@ -2,7 +2,7 @@
 // weights (scripts/architectures/index.mjs lists them: vision, sequence, and older exporters' and whole pipelines'
 // models), on the qkit engine (1 thread) against onnxruntime-web's wasm backend (1 thread), samples interleaved,
 // medians; the output's max |diff| to onnxruntime-node, relative to its scale where that exceeds 1; the geometric mean
-// last. Where qkit is slow, `--profile NAME` prints its op-type table.
+// last. Where qkit is slow, `--profile NAME` prints its op-type table and its slowest nodes.
 // --int8: each model quantized by ort-qdq (uint8 activations, per-channel weights; calibrated on its seeded feeds) and
 // the same QDQ file run by qkit's integer kernels and onnxruntime-web; "diff" is then qkit's output against
 // onnxruntime-node's on that file, relative to its scale as above.
@@ -52,6 +52,8 @@ for (const m of architectureModels(qkit.onnx)) {
       const summary = qkit.summarizeProfile(q.endProfiling());
       console.log(`\n${m.name}: ${(summary.nodeUsPerRun / 1000).toFixed(2)} ms of node time per run`);
       for (const r of summary.byOpType.slice(0, 12)) console.log(`  ${r.name.padEnd(22)} ${String(r.nodes).padStart(4)} nodes ${(r.usPerRun / 1000).toFixed(3).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)}%`);
+      console.log("  slowest nodes:");
+      for (const r of summary.byNode.slice(0, 8)) console.log(`  ${r.name.padEnd(40)} ${r.opType.padEnd(22)} ${(r.usPerRun / 1000).toFixed(3).padStart(8)} ms ${JSON.stringify(r.outputShape ?? [])}`);
     }
     await q.release();
     await web.release?.();

@@ -11,7 +11,7 @@ import type { ObserverConstructor } from "../observers/observer.js";
 import { annotate, isActivation, probabilitySpec, weightChannelAxis } from "./annotate.js";
 import { derivedBiasSpec } from "./config.js";
 import { geluChains, linearBias } from "./transformer-patterns.js";
-import { scoreOp } from "./shared-patterns.js";
+import { scoreOp, softmaxInput } from "./shared-patterns.js";
 
 export interface OrtQdqOptions {
   /** Activation type; quantize_static's default is int8 (use uint8 for ONNX Runtime's fastest CPU path). */
@@ -114,15 +114,19 @@ export class OrtQdqQuantizer extends Quantizer {
       if (ops.has("Gelu")) geluEnds.set(gelu.output, gelu.input);
     }
     // The mask Add a float Softmax reads stays float with it: see scoreOp. So does whatever computes a float Softmax's
-    // input (see softmaxInputs).
+    // input: ONNX Runtime fuses DequantizeLinear → Softmax → QuantizeLinear into QLinearSoftmax, whose uint32
+    // arithmetic overflows for output scales under 1/256 (a calibrated attention probability's is 1e-4 to 4e-3; every
+    // transformer's ort-qdq export ran 15–37 dB from its unoptimized self in ONNX Runtime). A float input leaves
+    // nothing to fuse; the MatMul still takes quantized operands (MatMulIntegerToFloat in ONNX Runtime, a
+    // float-output QMatMul in qkit).
     const floatScores = new Set<Node>();
     const floatOutputs = new Set<Node>();
     if (!ops.has("Softmax")) {
       for (const softmax of model.graph.calls("Softmax")) {
         const scores = scoreOp(softmax);
         if (scores) floatScores.add(scores);
-        const inputs = softmaxInputs(softmax);
-        if (!inputs) continue;
+        const inputs = softmaxInput(softmax);
+        if (!inputs || model.graph.outputs.includes(inputs.producer)) continue;
         for (const layout of inputs.layout) floatScores.add(layout);
         floatOutputs.add(inputs.producer);
       }
@@ -199,28 +203,4 @@ export class OrtQdqQuantizer extends Quantizer {
     }
     return model;
   }
-}
-
-const LAYOUT_OPS = new Set(["Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten"]);
-
-/**
- * The op that computes a Softmax's input (attention's Q·Kᵀ MatMul, or the Mul that scales it), through the layout
- * ops between, when the Softmax is its one reader. Its output stays float when the Softmax does: ONNX Runtime fuses
- * DequantizeLinear → Softmax → QuantizeLinear into QLinearSoftmax, whose uint32 arithmetic overflows for output
- * scales under 1/256 (a calibrated attention probability's scale is 1e-4 to 4e-3): every transformer's ort-qdq export
- * ran 15–37 dB from its unoptimized self in ONNX Runtime. A float Softmax input leaves nothing to fuse; the MatMul
- * still takes quantized operands (MatMulIntegerToFloat in ONNX Runtime, a float-output QMatMul in qkit).
- */
-function softmaxInputs(softmax: Node): { producer: Node; layout: Node[] } | undefined {
-  const layout: Node[] = [];
-  let value = softmax.args[0];
-  let reader = softmax;
-  while (value && value.kind === "call" && value.domain === "" && LAYOUT_OPS.has(value.opType)) {
-    if (value.users.size !== 1 || [...value.users][0] !== reader) return undefined;
-    layout.push(value);
-    reader = value;
-    value = value.args[0];
-  }
-  if (!value || value.kind !== "call" || value.users.size !== 1 || value.graph.outputs.includes(value)) return undefined;
-  return { producer: value, layout };
 }

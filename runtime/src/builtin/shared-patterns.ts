@@ -29,8 +29,23 @@ export function annotateFloatIslands(graph: Graph, config: QuantizationConfig, a
   }
 }
 
-const LAYOUT_OPS = new Set(["Reshape", "Transpose", "Squeeze", "Unsqueeze"]);
+const LAYOUT_OPS = new Set(["Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten"]);
 const SCORE_OPS = new Set(["Add", "Sub"]);
+
+/**
+ * The op that computes a Softmax's input and the layout ops between them, when each has one reader (the next of
+ * them, the last the Softmax): attention's scores MatMul, the Mul that scales them, or the mask Add.
+ */
+export function softmaxInput(softmax: Node): { producer: Node; layout: Node[] } | undefined {
+  const layout: Node[] = [];
+  let value = softmax.args[0];
+  while (value && value.kind === "call" && value.domain === "" && LAYOUT_OPS.has(value.opType) && value.users.size === 1) {
+    layout.push(value);
+    value = value.args[0];
+  }
+  if (!value || value.kind !== "call" || value.domain !== "" || value.users.size !== 1) return undefined;
+  return { producer: value, layout };
+}
 
 /**
  * The Add or Sub whose result only a float Softmax reads (through layout ops): attention's mask. It stays float with
@@ -39,9 +54,8 @@ const SCORE_OPS = new Set(["Add", "Sub"]);
  * quantized: it maps codes to codes (QMul) at no loss the MatMul's own quantization did not already make.
  */
 export function scoreOp(softmax: Node): Node | undefined {
-  let value = softmax.args[0];
-  while (value && value.kind === "call" && value.domain === "" && LAYOUT_OPS.has(value.opType) && value.users.size === 1) value = value.args[0];
-  if (!value || value.kind !== "call" || value.domain !== "" || !SCORE_OPS.has(value.opType) || value.users.size !== 1) return undefined;
+  const value = softmaxInput(softmax)?.producer;
+  if (!value || !SCORE_OPS.has(value.opType)) return undefined;
   // A Linear's bias Add before a classifier's Softmax belongs to the linear pattern.
   const linearBias = value.opType === "Add" && value.args.some((a) => a?.kind === "parameter" && (a.meta.shape?.length ?? 0) <= 1) &&
     value.args.some((a) => a?.kind === "call" && (a.opType === "MatMul" || a.opType === "Gemm"));

@@ -58,8 +58,10 @@ export const QKIT_SCHEMA = {
    * LayerNormalization → QuantizeLinear island in one op; `scale` (γ) and `bias` (β) are float32 constants.
    */
   QLayerNorm: { inputs: ["x", "xScale", "xZeroPoint?", "scale", "bias?", "yScale", "yZeroPoint?"], attributes: { axis: "int", epsilon: "float" } },
-  /** A·B over the last two axes (batch axes broadcast) of two quantized activations, as attention multiplies. */
-  /** A·B of two quantized activations; without yScale the output is float32 (the products times s_a·s_b). */
+  /**
+   * A·B over the last two axes (batch axes broadcast) of two quantized activations, as attention multiplies; without
+   * yScale the output is float32 (the products times s_a·s_b).
+   */
   QMatMul: { inputs: ["a", "aScale", "aZeroPoint?", "b", "bScale", "bZeroPoint?", "yScale?", "yZeroPoint?"], attributes: CLAMP },
   /** ConvTranspose with int8 weights (per tensor or per output channel), an optional int32 bias and a fused clamp. */
   QConvTranspose: { inputs: LINEAR_INPUTS, attributes: { ...WINDOW, group: "int", output_padding: "ints", output_shape: "ints", ...CLAMP } },

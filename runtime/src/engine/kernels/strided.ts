@@ -120,14 +120,9 @@ export class StridedKernels {
   /** The tables of `plan` and its fill element (the one element of `fill`) in memory from `alloc`; undefined for elements a kernel cannot move. */
   padTables(plan: PadRows, fill: ArrayBufferView | undefined, alloc: Allocate): PadTables | undefined {
     if (!fill || ![1, 2, 4, 8].includes(fill.byteLength)) return undefined;
-    const words = plan.rows.length + plan.columns.length + 2;
-    const at = alloc(words).byteOffset;
-    const table = this.rt.view(Int32Array, at, words);
-    table.set(plan.rows);
-    table.set(plan.columns, plan.rows.length);
-    const fillAt = at + (plan.rows.length + plan.columns.length) * 4;
+    const fillAt = alloc(2).byteOffset;
     this.rt.view(Uint8Array, fillAt, fill.byteLength).set(new Uint8Array(fill.buffer, fill.byteOffset, fill.byteLength));
-    return { rows: at, columns: at + plan.rows.length * 4, fill: fillAt };
+    return { rows: this.table(plan.rows, alloc), columns: this.table(plan.columns, alloc), fill: fillAt };
   }
 
   /** y = x padded as `plan` says (both in kernel memory, elements of the fill's size). */

@@ -20,11 +20,12 @@ export const qmatmul: OpDef = {
     const aq = perTensor(inputs[Q.aScale], inputs[Q.aZeroPoint], "a", ctx);
     const bq = perTensor(inputs[Q.bScale], inputs[Q.bZeroPoint], "b", ctx);
     // Without output qparams the product is float32, as MatMulIntegerToFloat's: a float op (a Softmax) reads it.
-    const floatOutput = inputs[Q.yScale] === undefined;
-    const yq = floatOutput ? { scale: 1, zp: 0, dtype: "float32" } : perTensor(inputs[Q.yScale], inputs[Q.yZeroPoint], "output", ctx);
-    if (!floatOutput && !BYTE_TYPES.has(yq.dtype)) ctx.unsupported(`with a ${yq.dtype} output (uint8 and int8 only)`);
-    const { qlo, qhi } = floatOutput ? { qlo: 0, qhi: 0 } : outputClamp(yq as ReturnType<typeof perTensor>, ctx);
-    const scale = floatOutput ? aq.scale * bq.scale : yq.scale / (aq.scale * bq.scale);
+    const yq = inputs[Q.yScale] === undefined ? undefined : perTensor(inputs[Q.yScale], inputs[Q.yZeroPoint], "output", ctx);
+    if (yq && !BYTE_TYPES.has(yq.dtype)) ctx.unsupported(`with a ${yq.dtype} output (uint8 and int8 only)`);
+    const floatOutput = yq === undefined;
+    const outputType = yq?.dtype ?? "float32";
+    const { qlo, qhi } = yq ? outputClamp(yq, ctx) : { qlo: 0, qhi: 0 };
+    const scale = yq ? yq.scale / (aq.scale * bq.scale) : aq.scale * bq.scale;
     const k = ctx.k;
     if (a.dims.length >= 2 && b.dims.length >= 2 && a.value === undefined && b.value === undefined) {
       const rows = a.dims[a.dims.length - 2]!;
@@ -50,13 +51,13 @@ export const qmatmul: OpDef = {
       }
       const shape = { rows, K, N, aOffsets, bOffsets };
       const epilogue = ctx.once(`qmatmul:epilogue:${K}x${N}`, () => k.qgemm.prepareMatmul(K, N, {
-        za: aq.zp, zb: bq.zp, scale, zy: yq.zp, qlo, qhi, signedA: a.dtype === "int8", signedB: b.dtype === "int8",
-        signedOutput: yq.dtype === "int8", floatOutput,
+        za: aq.zp, zb: bq.zp, scale, zy: yq?.zp ?? 0, qlo, qhi, signedA: a.dtype === "int8", signedB: b.dtype === "int8",
+        signedOutput: outputType === "int8", floatOutput,
       }, ctx.persistentF32));
       k.qgemm.reserveMatmul(K, N);
       const signedB = b.dtype === "int8";
       return {
-        outputs: [{ dtype: yq.dtype as never, dims: [...batch, rows, N] }],
+        outputs: [{ dtype: outputType as never, dims: [...batch, rows, N] }],
         runtimeInputs: [Q.a, Q.b],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
           k.qgemm.matmul(epilogue, ins[Q.a]!.data as Bytes, ins[Q.b]!.data as Bytes, outs[0]!.data as Bytes | Float32Array, shape, bq.zp, signedB);
@@ -73,16 +74,18 @@ export const qmatmul: OpDef = {
     const coreIns = [ca.value, cb.value];
     const coreOuts = [accValue];
     return {
-      outputs: [{ dtype: yq.dtype as never, dims }],
+      outputs: [{ dtype: outputType as never, dims }],
       runtimeInputs: [Q.a, Q.b].filter((i) => inputs[i]!.value === undefined),
       run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
         ca.load(ins[Q.a]?.data as Bytes);
         cb.load(ins[Q.b]?.data as Bytes);
         core.run!(coreIns, coreOuts);
-        if (floatOutput) {
-          const y = outs[0]!.data as Float32Array;
-          for (let i = 0; i < n; i++) y[i] = acc[i]! * scale;
-        } else requantize(k, acc, outs[0]!.data as Bytes, n, scale, yq as ReturnType<typeof perTensor>, qlo, qhi);
+        if (yq) {
+          requantize(k, acc, outs[0]!.data as Bytes, n, scale, yq, qlo, qhi);
+          return;
+        }
+        const y = outs[0]!.data as Float32Array;
+        for (let i = 0; i < n; i++) y[i] = acc[i]! * scale;
       },
     };
   },
