@@ -4,7 +4,7 @@ import * as path from "node:path";
 import {
   loadModel, runCheck, prepare, calibrate, convert, exportOnnx, loadQuantizer, annotationOf, isSpec, BUILTIN_QUANTIZERS,
   XnnpackQuantizer, X86Quantizer, observedActivations, OrtQdqQuantizer, ORT_QDQ_OP_TYPES, getSymmetricQuantizationConfig, QuantizationSpec, lowerWithReport,
-  type Model, type Quantizer, type QuantizationAnnotation,
+  makeTensor, type Model, type Quantizer, type QuantizationAnnotation,
 } from "../src/tooling.js";
 import { withTempDir } from "./helpers/data.js";
 import { tinyTransformerModel, tinyTransformerSample } from "./helpers/tiny-transformer.js";
@@ -173,22 +173,24 @@ for (const [name, plain, asked] of [
   });
 }
 
+/** A float32 initializer of seeded sines: the attention models' weights. */
+function sineWeights(name: string, dims: number[], seed: number, scale: number) {
+  return makeTensor(name, "float32", dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => scale * Math.sin(seed * 7.1 + i * 0.91)));
+}
+
 /**
  * Causal self-attention with an additive mask of -inf above the diagonal, made at run time as CLIP's text encoder makes
  * it, scores scaled by a Mul, and a classifier head whose Linear (MatMul + bias Add) feeds a Softmax.
  */
 async function maskedAttention(): Promise<Model> {
-  const { makeTensor } = await import("../src/tooling.js");
   const { modelBytes, node, valueInfo } = await import("./helpers/build.js");
   const [S, D] = [8, 16];
-  const f = (name: string, dims: number[], seed: number, scale: number) =>
-    makeTensor(name, "float32", dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => scale * Math.sin(seed * 7.1 + i * 0.91)));
   const bytes = modelBytes({
     name: "masked-attention",
     input: [valueInfo("x", "float32", [1, S, D])],
     output: [valueInfo("y", "float32", [1, S, 4])],
     initializer: [
-      f("wq", [D, D], 1, 0.4), f("wk", [D, D], 2, 0.4), f("wv", [D, D], 3, 0.4), f("wh", [D, 4], 4, 0.5), f("bh", [4], 5, 0.1),
+      sineWeights("wq", [D, D], 1, 0.4), sineWeights("wk", [D, D], 2, 0.4), sineWeights("wv", [D, D], 3, 0.4), sineWeights("wh", [D, 4], 4, 0.5), sineWeights("bh", [4], 5, 0.1),
       makeTensor("maskShape", "int64", [2], BigInt64Array.of(BigInt(S), BigInt(S))), makeTensor("one", "int64", [], BigInt64Array.of(1n)),
       makeTensor("scale", "float32", [], Float32Array.of(0.25)),
     ],
@@ -228,16 +230,13 @@ for (const builtin of ["xnnpack", "x86", "ort-qdq"] as const) {
  * 64 positions, so attention probabilities are small (an output scale far under 1/256).
  */
 async function directScoresAttention(): Promise<Model> {
-  const { makeTensor } = await import("../src/tooling.js");
   const { modelBytes, node, valueInfo } = await import("./helpers/build.js");
   const [S, D] = [64, 32];
-  const f = (name: string, dims: number[], seed: number, scale: number) =>
-    makeTensor(name, "float32", dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => scale * Math.sin(seed * 7.1 + i * 0.91)));
   const bytes = modelBytes({
     name: "direct-scores",
     input: [valueInfo("x", "float32", [1, S, D])],
     output: [valueInfo("y", "float32", [1, S, D])],
-    initializer: [f("wq", [D, D], 1, 0.3), f("wk", [D, D], 2, 0.3), f("wv", [D, D], 3, 0.3), makeTensor("scale", "float32", [], Float32Array.of(D ** -0.25))],
+    initializer: [sineWeights("wq", [D, D], 1, 0.3), sineWeights("wk", [D, D], 2, 0.3), sineWeights("wv", [D, D], 3, 0.3), makeTensor("scale", "float32", [], Float32Array.of(D ** -0.25))],
     node: [
       node("MatMul", ["x", "wq"], ["q0"]), node("Mul", ["q0", "scale"], ["q"]),
       node("MatMul", ["x", "wk"], ["k0"]), node("Mul", ["k0", "scale"], ["k"]),
