@@ -6,18 +6,18 @@ import { KC, MR, NR, BIAS_ROW, kblock } from "./gemm_core";
 /** Column blocks packed per chunk: KC × 16·8 floats = 128 KiB of scratch, which stays in L2. */
 export const CONV_CHUNK_BLOCKS: i32 = 16;
 
-/** Largest padded copy of one group's input planes conv2d makes (64 KiB: it stays in L2 beside the packed chunk). */
-const PADDED_LIMIT: i32 = 16384;
+/** Largest padded copy of one group's input planes conv2d makes (128 KiB: it stays in L2 beside the packed chunk). */
+const PADDED_LIMIT: i32 = 32768;
 
 /**
  * Floats of the padded copy of one group's input that conv2d gathers its columns from, or 0 when it packs them from
- * the input itself. On output rows narrower than two column blocks (7×7 and 14×14 planes), most blocks of 8 columns
- * straddle rows, and packing them from the input took bounds checks and index arithmetic per element: the im2col of
- * RegNet's grouped 3×3 convolutions took 5× their GEMM. From a copy with the padding written out, every column of a
- * block is one offset, and every element one load.
+ * the input itself. On output rows narrower than four column blocks (7×7 to 28×28 planes), many blocks of 8 columns
+ * straddle rows or touch the padding, and packing them from the input took bounds checks and index arithmetic per
+ * element: the im2col of RegNet's grouped 3×3 convolutions took 5× their GEMM. From a copy with the padding written
+ * out, a block's columns are one run of a padded row or two runs of consecutive rows: two vector loads per 4 columns.
  */
 export function conv2d_padded_floats(C: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
-  if (OW >= 2 * NR) return 0;
+  if (OW >= 4 * NR) return 0;
   // A 1×1, stride-1, unpadded convolution copies whole blocks from its input already.
   if (kh * kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0) return 0;
   const n = C * paddedRows(OH, kh, sh, dh) * paddedColumns(OW, kw, sw, dw);
@@ -37,10 +37,10 @@ export function conv2d_padded_floats(C: i32, kh: i32, kw: i32, sh: i32, sw: i32,
 
 /**
  * Floats of private scratch conv2d needs: one packed chunk, the 32-float edge tile and coordinates, and `padded`
- * (conv2d_padded_floats) with 4 floats of slack, which a stride-2 run's last vector load may read.
+ * (conv2d_padded_floats) with 16 floats of slack, which a stride-2 run's vector loads may read past its last column.
  */
 export function conv2d_scratch_floats(padded: i32): i32 {
-  return KC * CONV_CHUNK_BLOCKS * NR + 64 + padded + 4;
+  return KC * CONV_CHUNK_BLOCKS * NR + 64 + padded + 16;
 }
 
 /**
@@ -56,7 +56,10 @@ export function conv2d(
   const K = C * kh * kw;
   const N = OH * OW;
   const tmp = scratch + (<usize>(KC * CONV_CHUNK_BLOCKS * NR) << 2);
-  const padded = conv2d_padded_floats(C, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW);
+  // Rows of two to four blocks (16 to 31 columns) pack fast enough from the input when threads share the image: the
+  // copy pays only when one call makes all of its columns (a group's whole convolution, or one thread's).
+  const whole = j0 == 0 && j1 >= (N + NR - 1) / NR;
+  const padded = OW < 2 * NR || whole ? conv2d_padded_floats(C, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW) : 0;
   const copy = tmp + 256;
   const Hp = paddedRows(OH, kh, sh, dh);
   const Wp = paddedColumns(OW, kw, sw, dw);
@@ -127,6 +130,35 @@ function gather_pack(
     let kx = rem - ky * kw;
     // Eight columns on one output row read a run of one padded row (every other element at stride 2).
     const oneRow = n0 - (n0 / OW) * OW + NR <= OW && n0 + NR <= N && (sw == 1 || sw == 2);
+    // Eight columns across two output rows (7×7 and 14×14 planes) read two runs: the first r of the block from one
+    // padded row, the rest from the next, each a vector load, merged lane by lane.
+    const r = OW - (n0 - (n0 / OW) * OW);
+    if (!oneRow && n0 + NR <= N && (sw == 1 || sw == 2) && NR - r <= OW) {
+      const first0 = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(r));
+      const first1 = i32x4.lt_s(i32x4(4, 5, 6, 7), i32x4.splat(r));
+      // The second run shifted back r columns, so that lane q reads its column q - r of the next row.
+      const second = column(n0 + r, N, OW, sh, sw, Wp) - (<usize>(r * sw) << 2);
+      for (let kk = 0; kk < kc; kk++) {
+        const tap = src + ((<usize>(ci * plane + ky * dh * Wp + kx * dw)) << 2);
+        const a = tap + o0;
+        const b = tap + second;
+        if (sw == 1) {
+          v128.store(dst, v128.bitselect(v128.load(a), v128.load(b), first0));
+          v128.store(dst, v128.bitselect(v128.load(a, 16), v128.load(b, 16), first1), 16);
+        } else {
+          v128.store(dst, v128.bitselect(
+            v128.shuffle<f32>(v128.load(a), v128.load(a, 16), 0, 2, 4, 6), v128.shuffle<f32>(v128.load(b), v128.load(b, 16), 0, 2, 4, 6), first0));
+          v128.store(dst, v128.bitselect(
+            v128.shuffle<f32>(v128.load(a, 32), v128.load(a, 48), 0, 2, 4, 6), v128.shuffle<f32>(v128.load(b, 32), v128.load(b, 48), 0, 2, 4, 6), first1), 16);
+        }
+        dst += 32;
+        if (++kx == kw) {
+          kx = 0;
+          if (++ky == kh) { ky = 0; ci++; }
+        }
+      }
+      continue;
+    }
     if (oneRow) {
       for (let kk = 0; kk < kc; kk++) {
         const row = src + o0 + ((<usize>(ci * plane + ky * dh * Wp + kx * dw)) << 2);
