@@ -3,6 +3,7 @@
 // the tests do not use them.
 import { bifpn, convnext, densenet, diffusion, efficientnet, espcn, pointnet, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
 import { alexnet, controlFlow, convTasnet, deeplab, inception, legacyOpset7, mobilevit, segformer, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
+import { dlrm, gcn, moe, nerf } from "./structured.mjs";
 import { randomInput } from "../bench-support.mjs";
 import { bert, bilstm, distilbert, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
@@ -52,6 +53,13 @@ export function architectureModels(onnx) {
       // The last 10 tokens are padding.
       { name: "attention_mask", type: "int64", values: BigInt64Array.from({ length: 48 }, (_, i) => (i < 38 ? 1n : 0n)) },
     ]],
+    ["nerf_field", nerf(onnx), [1024, 3]],
+    ["dlrm", dlrm(onnx), [32, 13], [
+      { name: "dense", type: "float32" },
+      { name: "ids", type: "int64", dims: [32, 8, 4], values: BigInt64Array.from({ length: 32 * 8 * 4 }, (_, i) => BigInt((i * 613 + 11) % 1000)) },
+    ]],
+    ["gcn_op16", gcn(onnx), [256, 32]],
+    ["moe_einsum", moe(onnx), [1, 64, 128]],
   ].map(([name, bytes, dims, inputs]) => ({ name, bytes, dims, inputs: (inputs ?? [{ name: "x", type: "float32" }]).map((i) => ({ dims, ...i })) }));
 }
 

@@ -1,28 +1,48 @@
-import type { OpDef, RtValue } from "../op.js";
+import type { OpDef, RtValue, ValueMeta } from "../op.js";
+import type { TensorData } from "../tensor.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { arrayFor } from "../tensor.js";
-import { constNumbers, normAxis, numbers, reader, requireInput, sizeOf, stridesOf, writer, type AnyArray } from "./util.js";
+import { constNumbers, copyRun, normAxis, numbers, reader, requireInput, sizeOf, stridesOf, writer, type AnyArray } from "./util.js";
 
 
-/** Element offset of `index` along `axis` for every element of an index tensor of shape `dims` (same rank as data). */
+/**
+ * Element offset in the data of every element of an index tensor of shape `dims` (same rank as the data): its own
+ * coordinates, but `index(i)` along `axis`. An odometer over the coordinates: no division per element.
+ */
 function alongAxis(dims: readonly number[], dataStrides: readonly number[], axis: number, index: (i: number) => number, axisSize: number): Int32Array {
   const total = sizeOf(dims);
-  const st = stridesOf(dims);
+  const rank = dims.length;
   const out = new Int32Array(total);
+  const coord = new Array<number>(rank).fill(0);
+  const axisStride = dataStrides[axis]!;
+  let base = 0;
   for (let i = 0; i < total; i++) {
-    let off = 0;
-    for (let d = 0; d < dims.length; d++) {
-      let c = Math.floor(i / st[d]!) % dims[d]!;
-      if (d === axis) {
-        c = index(i);
-        if (c < 0) c += axisSize;
-        if (c < 0 || c >= axisSize) throw new RangeError(`index ${index(i)} is out of range for a dimension of ${axisSize}`);
+    let c = index(i);
+    if (c < 0) c += axisSize;
+    if (c < 0 || c >= axisSize) throw new RangeError(`index ${index(i)} is out of range for a dimension of ${axisSize}`);
+    out[i] = base + c * axisStride;
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++coord[d]! < dims[d]!) {
+        if (d !== axis) base += dataStrides[d]!;
+        break;
       }
-      off += c * dataStrides[d]!;
+      if (d !== axis) base -= dataStrides[d]! * (dims[d]! - 1);
+      coord[d] = 0;
     }
-    out[i] = off;
   }
   return out;
+}
+
+/**
+ * The offsets of an ElementsOp (GatherElements, ScatterElements): computed once when the indices are a constant (a
+ * graph network's edges), on every run otherwise.
+ */
+function elementOffsets(indices: ValueMeta, dataDims: readonly number[], axis: number): (data: TensorData) => Int32Array {
+  const strides = stridesOf(dataDims);
+  const compute = (data: TensorData) => alongAxis(indices.dims, strides, axis, reader(data), dataDims[axis]!);
+  if (indices.value === undefined) return compute;
+  const map = compute(indices.value);
+  return () => map;
 }
 
 const gatherElements: OpDef = {
@@ -31,11 +51,11 @@ const gatherElements: OpDef = {
     const idx = requireInput(inputs[1], 1, ctx);
     if (idx.dims.length !== x.dims.length) ctx.fail("indices must have the rank of the data");
     const axis = normAxis(ctx.node.intAttribute("axis", 0), x.dims.length, ctx);
-    const strides = stridesOf(x.dims);
+    const offsets = elementOffsets(idx, x.dims, axis);
     return {
       outputs: [{ dtype: x.dtype, dims: idx.dims }],
       run(ins, outs) {
-        const map = alongAxis(idx.dims, strides, axis, reader(ins[1]!.data), x.dims[axis]!);
+        const map = offsets(ins[1]!.data);
         const src = ins[0]!.data as unknown as AnyArray;
         const dst = outs[0]!.data as unknown as AnyArray;
         for (let i = 0; i < map.length; i++) dst[i] = src[map[i]!];
@@ -44,15 +64,33 @@ const gatherElements: OpDef = {
   },
 };
 
-function reduceInto(mode: string): (old: number, v: number) => number {
+type Reduction = "none" | "add" | "mul" | "max" | "min";
+
+/** dst[map[i]] = reduce(dst[map[i]], upd[i]) in index order, in the data's own arithmetic (float32 sums round as ONNX Runtime's do; int64 wraps). */
+function scatterInto(dst: TensorData, map: Int32Array, upd: TensorData, mode: Reduction): void {
+  if (dst instanceof BigInt64Array || dst instanceof BigUint64Array) {
+    const d = dst as BigInt64Array;
+    const u = upd as BigInt64Array;
+    for (let i = 0; i < map.length; i++) {
+      const m = map[i]!;
+      const a = d[m]!;
+      const b = u[i]!;
+      d[m] = mode === "add" ? a + b : mode === "mul" ? a * b : mode === "max" ? (a > b ? a : b) : mode === "min" ? (a < b ? a : b) : b;
+    }
+    return;
+  }
+  const d = dst as unknown as { [i: number]: number };
+  const u = upd as unknown as ArrayLike<number>;
   switch (mode) {
-    case "add": return (a, b) => a + b;
-    case "mul": return (a, b) => a * b;
-    case "max": return (a, b) => Math.max(a, b);
-    case "min": return (a, b) => Math.min(a, b);
-    default: return (_a, b) => b;
+    case "add": for (let i = 0; i < map.length; i++) d[map[i]!] += u[i]!; return;
+    case "mul": for (let i = 0; i < map.length; i++) d[map[i]!] *= u[i]!; return;
+    case "max": for (let i = 0; i < map.length; i++) d[map[i]!] = Math.max(d[map[i]!]!, u[i]!); return;
+    case "min": for (let i = 0; i < map.length; i++) d[map[i]!] = Math.min(d[map[i]!]!, u[i]!); return;
+    default: for (let i = 0; i < map.length; i++) d[map[i]!] = u[i]!;
   }
 }
+
+const REDUCTIONS: readonly string[] = ["none", "add", "mul", "max", "min"];
 
 const scatterElements: OpDef = {
   prepare(inputs, ctx) {
@@ -60,20 +98,16 @@ const scatterElements: OpDef = {
     const idx = requireInput(inputs[1], 1, ctx);
     requireInput(inputs[2], 2, ctx);
     const axis = normAxis(ctx.node.intAttribute("axis", 0), x.dims.length, ctx);
-    const combine = reduceInto(ctx.node.stringAttribute("reduction", "none"));
-    const strides = stridesOf(x.dims);
+    const reduction = ctx.node.stringAttribute("reduction", "none");
+    if (!REDUCTIONS.includes(reduction)) ctx.fail(`reduction '${reduction}' is not one of ${REDUCTIONS.join(", ")}`);
+    const offsets = elementOffsets(idx, x.dims, axis);
     return {
       outputs: [{ dtype: x.dtype, dims: x.dims }],
       run(ins, outs) {
-        const map = alongAxis(idx.dims, strides, axis, reader(ins[1]!.data), x.dims[axis]!);
-        const r = reader(ins[0]!.data);
-        const u = reader(ins[2]!.data);
-        const w = writer(outs[0]!.data);
-        const total = sizeOf(x.dims);
-        const cur = new Float64Array(total);
-        for (let i = 0; i < total; i++) cur[i] = r(i);
-        for (let i = 0; i < map.length; i++) cur[map[i]!] = combine(cur[map[i]!]!, u(i));
-        for (let i = 0; i < total; i++) w(i, cur[i]!);
+        const map = offsets(ins[1]!.data);
+        const dst = outs[0]!.data;
+        copyRun(dst as unknown as AnyArray, 0, ins[0]!.data as unknown as AnyArray, 0, sizeOf(x.dims));
+        scatterInto(dst, map, ins[2]!.data, reduction as Reduction);
       },
     };
   },
@@ -127,19 +161,22 @@ const scatterND: OpDef = {
     const depth = idx.dims[idx.dims.length - 1]!;
     const tuples = sizeOf(idx.dims.slice(0, -1));
     const slice = sizeOf(x.dims.slice(depth));
-    const combine = reduceInto(ctx.node.stringAttribute("reduction", "none"));
+    const reduction = ctx.node.stringAttribute("reduction", "none");
+    if (!REDUCTIONS.includes(reduction)) ctx.fail(`reduction '${reduction}' is not one of ${REDUCTIONS.join(", ")}`);
+    // Every updated element's offset: its slice's, then consecutive.
+    const elementMap = (data: TensorData) => {
+      const slices = ndOffsets(x.dims, reader(data), tuples, depth, 0);
+      const map = new Int32Array(tuples * slice);
+      for (let t = 0; t < tuples; t++) for (let i = 0; i < slice; i++) map[t * slice + i] = slices[t]! + i;
+      return map;
+    };
+    const constMap = idx.value !== undefined ? elementMap(idx.value) : undefined;
     return {
       outputs: [{ dtype: x.dtype, dims: x.dims }],
       run(ins, outs) {
-        const offsets = ndOffsets(x.dims, reader(ins[1]!.data), tuples, depth, 0);
-        const r = reader(ins[0]!.data);
-        const u = reader(ins[2]!.data);
-        const w = writer(outs[0]!.data);
-        const total = sizeOf(x.dims);
-        const cur = new Float64Array(total);
-        for (let i = 0; i < total; i++) cur[i] = r(i);
-        for (let t = 0; t < tuples; t++) for (let i = 0; i < slice; i++) cur[offsets[t]! + i] = combine(cur[offsets[t]! + i]!, u(t * slice + i));
-        for (let i = 0; i < total; i++) w(i, cur[i]!);
+        const dst = outs[0]!.data;
+        copyRun(dst as unknown as AnyArray, 0, ins[0]!.data as unknown as AnyArray, 0, sizeOf(x.dims));
+        scatterInto(dst, constMap ?? elementMap(ins[1]!.data), ins[2]!.data, reduction as Reduction);
       },
     };
   },
