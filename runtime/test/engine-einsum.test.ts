@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { attributes } from "../src/tooling.js";
+import { attributes, makeTensor } from "../src/tooling.js";
 import { Tensor } from "../src/engine/index.js";
 import { createSession } from "../src/session/create-session.js";
 import { modelBytes, node, valueInfo } from "./helpers/build.js";
@@ -50,6 +50,9 @@ const CASES: [string, number[][], boolean][] = [
   ["bij,bjk->ibk", [[3, 4, 5], [3, 5, 6]], true],
   ["i,i->", [[10], [10]], true],
   ["i,j->ij", [[5], [7]], true],
+  ["bsd,edh->bseh", [[2, 6, 5], [3, 5, 4]], true],
+  ["ebd,dh->beh", [[3, 4, 5], [5, 6]], true],
+  ["bqd,hkd->bhqk", [[2, 3, 4], [2, 5, 4]], true],
   ["ij->ji", [[4, 6]], false],
   ["ij->i", [[5, 3]], false],
   ["ii->i", [[4, 4]], false],
@@ -82,6 +85,34 @@ for (const [equation, shapes, gemm] of CASES) {
     }
   });
 }
+
+test("Einsum with a constant operand whose columns are looped (a mixture of experts' weights) packs each expert's once", async () => {
+  const equation = "bsd,edh->bseh";
+  const x = { dims: [1, 7, 6], data: random(42, 3) };
+  const w = { dims: [4, 6, 5], data: random(120, 4) };
+  const want = reference(equation, [x, w]);
+  const bytes = modelBytes({
+    name: "einsum",
+    node: [node("Einsum", ["x", "w"], ["y"], [attributes.stringAttribute("equation", equation)], "einsum")],
+    initializer: [makeTensor("w", "float32", w.dims, w.data)],
+    input: [valueInfo("x", "float32", x.dims)],
+    output: [valueInfo("y", "float32", [])],
+  }, { opset: 13 });
+  for (const threads of [1, 2]) {
+    const session = await createSession(bytes, { threads });
+    try {
+      for (let run = 0; run < 2; run++) {
+        const got = (await session.run({ x: new Tensor("float32", x.data, x.dims) })).y!;
+        assert.deepEqual(got.dims, want.dims);
+        const g = got.data as Float32Array;
+        for (let i = 0; i < want.data.length; i++) assert.ok(Math.abs(g[i]! - want.data[i]!) <= 1e-5 * (1 + Math.abs(want.data[i]!)), `element ${i}: ${g[i]} vs ${want.data[i]}`);
+      }
+      assert.deepEqual(session.kernelRuns(), { "einsum-gemm": 2 });
+    } finally {
+      await session.release();
+    }
+  }
+});
 
 test("Einsum names the equation when it does not fit its inputs", async () => {
   const bytes = modelBytes({

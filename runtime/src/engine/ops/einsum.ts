@@ -82,9 +82,10 @@ function mergedStride(group: readonly string[], term: readonly string[], dims: r
 }
 
 /**
- * Einsum. A contraction of two operands whose batch, row, column and summed subscripts each lie in memory as one axis
- * ("bij,bjk->bik", "bhqd,bhkd->bhqk", "ij,jk", "bid,dj->bij") runs as one GEMM per batch; anything else (traces,
- * diagonals, sums, transposes, more operands) runs as a plain loop over every subscript.
+ * Einsum. A contraction of two operands whose summed subscripts lie in memory as one axis, and whose row and column
+ * subscripts do or end in a run that does ("bij,bjk->bik", "bhqd,bhkd->bhqk", "ij,jk", "bid,dj->bij", "bsd,edh->bseh")
+ * runs as one GEMM per batch and looped subscript; anything else (traces, diagonals, sums, transposes, more operands)
+ * runs as a plain loop over every subscript.
  */
 const einsum: OpDef = {
   prepare(inputs, ctx) {
@@ -143,6 +144,21 @@ const einsum: OpDef = {
   },
 };
 
+/**
+ * The shortest tail of `group` (row or column subscripts) that lies as one axis both in its operand and in the output;
+ * the subscripts before it are looped over, like batch subscripts of one operand ("bsd,edh->bseh": each expert e is
+ * a GEMM of the tokens by that expert's [d, h]).
+ */
+function mergeableTail(group: string[], term: string[], dims: readonly number[], out: string[], outDims: readonly number[], size: Map<string, number>) {
+  for (let p = 0; p <= group.length; p++) {
+    const tail = group.slice(p);
+    const inOperand = mergedStride(tail, term, dims, size);
+    const inOutput = mergedStride(tail, out, outDims, size);
+    if (inOperand !== undefined && inOutput !== undefined) return { loop: group.slice(0, p), tail, operandStride: inOperand, outputStride: inOutput };
+  }
+  return undefined;
+}
+
 /** The GEMM form of a two-operand einsum, when its subscripts allow it (see einsum). */
 function contraction(eq: Equation, metas: readonly ValueMeta[], size: Map<string, number>, outDims: number[], ctx: PrepareContext) {
   if (eq.inputs.length !== 2) return undefined;
@@ -154,40 +170,51 @@ function contraction(eq: Equation, metas: readonly ValueMeta[], size: Map<string
   if ([...ta, ...tb].some((l) => !out.includes(l) && !(ta.includes(l) && tb.includes(l)))) return undefined;
   if (ta.some((l, i) => a.dims[i] !== size.get(l)) || tb.some((l, i) => b.dims[i] !== size.get(l))) return undefined;
   const batch = out.filter((l) => ta.includes(l) && tb.includes(l));
-  const rows = out.filter((l) => ta.includes(l) && !tb.includes(l));
-  const cols = out.filter((l) => tb.includes(l) && !ta.includes(l));
   const sum = ta.filter((l) => tb.includes(l) && !out.includes(l));
+  const rowGroup = mergeableTail(out.filter((l) => ta.includes(l) && !tb.includes(l)), ta, a.dims, out, outDims, size);
+  const colGroup = mergeableTail(out.filter((l) => tb.includes(l) && !ta.includes(l)), tb, b.dims, out, outDims, size);
+  if (!rowGroup || !colGroup) return undefined;
   const ext = (g: string[]) => g.reduce((p, l) => p * size.get(l)!, 1);
-  const [M, N, K] = [ext(rows), ext(cols), ext(sum)];
-  const aRow = mergedStride(rows, ta, a.dims, size);
+  const [M, N, K] = [ext(rowGroup.tail), ext(colGroup.tail), ext(sum)];
+  const aRow = rowGroup.operandStride;
   const aCol = mergedStride(sum, ta, a.dims, size);
   const bRow = mergedStride(sum, tb, b.dims, size);
-  const bCol = mergedStride(cols, tb, b.dims, size);
-  const yRow = mergedStride(rows, out, outDims, size);
-  const yCol = mergedStride(cols, out, outDims, size);
-  if (aRow === undefined || aCol === undefined || bRow === undefined || bCol === undefined || yRow === undefined) return undefined;
+  const bCol = colGroup.operandStride;
+  const yRow = rowGroup.outputStride;
+  const yCol = colGroup.outputStride;
+  if (aCol === undefined || bRow === undefined) return undefined;
   if (M === 0 || N === 0 || K === 0 || (N > 1 && yCol !== 1)) return undefined;
-  // Element offsets of each batch index in A, B and the output.
-  const count = ext(batch);
-  const bt = stridesOf(batch.map((l) => size.get(l)!));
+  // Element offsets of each looped index (batch, then the rows' and the columns' looped subscripts) in A, B and Y.
+  const loop = [...batch, ...rowGroup.loop, ...colGroup.loop];
+  const count = ext(loop);
+  const lt = stridesOf(loop.map((l) => size.get(l)!));
   const offsets = (term: string[], dims: readonly number[]) => {
     const own = stridesOf(dims);
-    return Array.from({ length: count }, (_, i) => batch.reduce((off, l, d) => off + (Math.floor(i / bt[d]!) % size.get(l)!) * own[term.indexOf(l)]!, 0));
+    return Array.from({ length: count }, (_, i) => loop.reduce((off, l, d) => {
+      const axis = term.indexOf(l);
+      return axis < 0 ? off : off + (Math.floor(i / lt[d]!) % size.get(l)!) * own[axis]!;
+    }, 0));
   };
   const aOff = offsets(ta, a.dims);
   const bOff = offsets(tb, b.dims);
   const yOff = offsets(out, outDims);
   const ldc = M > 1 ? yRow : N;
   const k = ctx.k;
-  const bSource = (data: Float32Array, i: number) => ({ data, offset: bOff[i]!, rowStride: K > 1 ? bRow : 0, colStride: N > 1 ? bCol : 0 });
+  const bSource = (data: Float32Array, offset: number) => ({ data, offset, rowStride: K > 1 ? bRow : 0, colStride: N > 1 ? bCol : 0 });
+  // A constant B is packed once per distinct offset (one, or one per looped column subscript: an expert's weights).
   const constB = b.value !== undefined && batch.length === 0
     ? ctx.once("B", () => {
-      const dst = k.gemm.createB(K, N, ctx.persistentF32);
-      k.gemm.packB(dst, bSource(b.value as Float32Array, 0));
-      return dst;
+      const packed = new Map<number, PackedB>();
+      for (const offset of bOff) {
+        if (packed.has(offset)) continue;
+        const dst = k.gemm.createB(K, N, ctx.persistentF32);
+        k.gemm.packB(dst, bSource(b.value as Float32Array, offset));
+        packed.set(offset, dst);
+      }
+      return bOff.map((offset) => packed.get(offset)!);
     })
     : undefined;
-  const packedB: PackedB = constB ?? k.gemm.createB(K, N, ctx.persistentF32);
+  const packedB: PackedB = constB ? constB[0]! : k.gemm.createB(K, N, ctx.persistentF32);
   const packedA = k.gemm.createA(M, K, ctx.persistentF32);
   return {
     runtimeInputs: constB ? [0] : [0, 1],
@@ -195,10 +222,19 @@ function contraction(eq: Equation, metas: readonly ValueMeta[], size: Map<string
       const A = ins[0]!.data as Float32Array;
       const Y = outs[0]!.data as Float32Array;
       k.count("einsum-gemm");
+      // A or B is packed again only where its offset moves (an operand the looped subscript is not on stays).
+      let packedAAt = -1;
+      let packedBAt = -1;
       for (let i = 0; i < count; i++) {
-        k.gemm.packA(packedA, { data: A, offset: aOff[i]!, rowStride: M > 1 ? aRow : 0, colStride: K > 1 ? aCol : 0 });
-        if (!constB) k.gemm.packB(packedB, bSource(ins[1]!.data as Float32Array, i));
-        k.gemm.run(packedA, packedB, { y: Y, offset: yOff[i]!, ldc });
+        if (aOff[i] !== packedAAt) {
+          k.gemm.packA(packedA, { data: A, offset: aOff[i]!, rowStride: M > 1 ? aRow : 0, colStride: K > 1 ? aCol : 0 });
+          packedAAt = aOff[i]!;
+        }
+        if (!constB && bOff[i] !== packedBAt) {
+          k.gemm.packB(packedB, bSource(ins[1]!.data as Float32Array, bOff[i]!));
+          packedBAt = bOff[i]!;
+        }
+        k.gemm.run(packedA, constB ? constB[i]! : packedB, { y: Y, offset: yOff[i]!, ldc });
       }
     },
   };
