@@ -248,6 +248,15 @@ const R_LOG_SUM_EXP = 9;
   return f32x4.add(acc, x);
 }
 
+/** Two partial folds of the same op merged: sums of any kind add, max, min and prod fold. */
+// @ts-ignore: decorator
+@inline function merge4(op: i32, a: v128, b: v128): v128 {
+  if (op == R_MAX) return f32x4.max(a, b);
+  if (op == R_MIN) return f32x4.min(a, b);
+  if (op == R_PROD) return f32x4.mul(a, b);
+  return f32x4.add(a, b);
+}
+
 // @ts-ignore: decorator
 @inline function combine(op: i32, a: f32, b: f32): f32 {
   if (op == R_MAX) return max(a, b);
@@ -281,9 +290,22 @@ const R_LOG_SUM_EXP = 9;
     for (; i < n; i++) s += expNonPositive(load<f32>(x + (<usize>i << 2)) - m);
     return m + <f32>Math.log(<f64>s);
   }
+  // Four independent folds: one chain of dependent steps would wait on each step's latency (max's NaN-propagating
+  // lowering is several instructions long).
   let acc = init4(op);
+  let acc1 = acc;
+  let acc2 = acc;
+  let acc3 = acc;
   let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const row = x + (<usize>i << 2);
+    acc = step4(op, acc, v128.load(row));
+    acc1 = step4(op, acc1, v128.load(row, 16));
+    acc2 = step4(op, acc2, v128.load(row, 32));
+    acc3 = step4(op, acc3, v128.load(row, 48));
+  }
   for (; i + 4 <= n; i += 4) acc = step4(op, acc, v128.load(x + (<usize>i << 2)));
+  acc = merge4(op, merge4(op, acc, acc1), merge4(op, acc2, acc3));
   let a = combine(op, combine(op, f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)),
     combine(op, f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
   for (; i < n; i++) {
@@ -310,8 +332,16 @@ const R_LOG_SUM_EXP = 9;
     store<f32>(y, lse(f32x4.extract_lane(vm, 3), f32x4.extract_lane(vs, 3)), 12);
     return;
   }
+  // Two independent folds, even and odd rows: half the chain of dependent steps.
   let acc = init4(op);
-  for (let i = 0; i < n; i++) acc = step4(op, acc, v128.load(x + <usize>i * step));
+  let acc1 = acc;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    acc = step4(op, acc, v128.load(x + <usize>i * step));
+    acc1 = step4(op, acc1, v128.load(x + <usize>(i + 1) * step));
+  }
+  if (i < n) acc = step4(op, acc, v128.load(x + <usize>i * step));
+  acc = merge4(op, acc, acc1);
   store<f32>(y, finish(op, f32x4.extract_lane(acc, 0), n));
   store<f32>(y, finish(op, f32x4.extract_lane(acc, 1), n), 4);
   store<f32>(y, finish(op, f32x4.extract_lane(acc, 2), n), 8);
