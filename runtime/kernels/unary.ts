@@ -4,7 +4,7 @@
 // (absolute 2^-148·max(1, |x|) where the result is denormal), except where the formula itself is ill-conditioned in
 // float32: Gelu for x < 0 adds 3e-7·|x| absolute (1 + erf cancels), GeluTanh 3e-7·|2u·y| (the rounded argument u
 // scaled by sigmoid's slope), HardSigmoid 6e-8 and HardSwish 6e-8·|x| absolute (x·alpha + beta crossing 0 and 1).
-import { vclamp, verf, vexp, vexpm1neg, vlog, vlog1pUnit, vsigmoid, vtanh } from "./vmath";
+import { vclamp, verf, vexp, vexpm1neg, vlog, vlog1pUnit, vsigmoid, vsincos, vtanh } from "./vmath";
 
 // One marker class per function: the loops are generic over it, so each function gets its own loop with the others'
 // branches removed at compile time (an op number passed down would let the optimizer merge all loops into one with
@@ -38,6 +38,8 @@ class Square {} // 25
 class Cube {} // 26
 class PowHalf {} // 27
 class Affine {} // 28
+class Sin {} // 29
+class Cos {} // 30
 
 // @ts-ignore: decorator
 @inline function apply<Op>(x: v128, alpha: f32, beta: f32): v128 {
@@ -100,6 +102,8 @@ class Affine {} // 28
     const s = f32x4.add(f32x4.sqrt(x), zero);
     return v128.bitselect(f32x4.splat(Infinity), s, f32x4.eq(x, f32x4.splat(-Infinity)));
   }
+  if (idof<Op>() == idof<Sin>()) return vsincos(x, false);
+  if (idof<Op>() == idof<Cos>()) return vsincos(x, true);
   // AFFINE: x·alpha + beta (a Mul and an Add by scalars, or Div by a scalar's reciprocal).
   return f32x4.add(f32x4.mul(x, f32x4.splat(alpha)), f32x4.splat(beta));
 }
@@ -165,6 +169,8 @@ export function unary(op: i32, x: usize, y: usize, n: i32, alpha: f32, beta: f32
     case 25: run<Square>(x, y, n, alpha, beta, lo, hi); break;
     case 26: run<Cube>(x, y, n, alpha, beta, lo, hi); break;
     case 27: run<PowHalf>(x, y, n, alpha, beta, lo, hi); break;
+    case 29: run<Sin>(x, y, n, alpha, beta, lo, hi); break;
+    case 30: run<Cos>(x, y, n, alpha, beta, lo, hi); break;
     default: run<Affine>(x, y, n, alpha, beta, lo, hi); break;
   }
 }

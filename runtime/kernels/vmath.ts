@@ -205,3 +205,47 @@ const ROUND_BIAS: f32 = 12582912.0;
   const y = f32x4.div(f32x4.mul(xc, p), q);
   return vclamp(y, f32x4.splat(-1.0), f32x4.splat(1.0));
 }
+
+/** |x| below this reduces exactly in double precision (k·π/2 with k < 2^20 and a 33-bit π/2 head). */
+const SINCOS_REDUCED: f32 = 1.6e6;
+
+/**
+ * sin(x) (cosine = false) or cos(x): x − k·π/2 reduced in double precision, so the remainder r (|r| ≤ π/4) is exact to
+ * float32 rounding even next to a zero of the result; then float32 minimax polynomials of sin and cos on r, picked
+ * and signed by the quadrant k mod 4 (cos is sin one quadrant on). Lanes past SINCOS_REDUCED (rare: arguments in
+ * radians that large carry no phase information in float32) take the double-precision Math.sin or Math.cos.
+ */
+// @ts-ignore: decorator
+@inline export function vsincos(x: v128, cosine: bool): v128 {
+  const twoOverPi = f64x2.splat(0.63661977236758134308);
+  const pio2Hi = f64x2.splat(1.5707963267341256e+00);
+  const pio2Lo = f64x2.splat(6.077100506506192e-11);
+  const xLo = f64x2.promote_low_f32x4(x);
+  const xHi = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+  const kLo = f64x2.nearest(f64x2.mul(xLo, twoOverPi));
+  const kHi = f64x2.nearest(f64x2.mul(xHi, twoOverPi));
+  const rLo = f64x2.sub(f64x2.sub(xLo, f64x2.mul(kLo, pio2Hi)), f64x2.mul(kLo, pio2Lo));
+  const rHi = f64x2.sub(f64x2.sub(xHi, f64x2.mul(kHi, pio2Hi)), f64x2.mul(kHi, pio2Lo));
+  const r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(rLo), f32x4.demote_f64x2_zero(rHi), 0, 1, 4, 5);
+  let q = v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(kLo), i32x4.trunc_sat_f64x2_s_zero(kHi), 0, 1, 4, 5);
+  if (cosine) q = i32x4.add(q, i32x4.splat(1));
+  const r2 = f32x4.mul(r, r);
+  let ps = madd(r2, f32x4.splat(-1.9515295891e-4), f32x4.splat(8.3321608736e-3));
+  ps = madd(ps, r2, f32x4.splat(-1.6666654611e-1));
+  const s = madd(f32x4.mul(ps, r2), r, r);
+  let pc = madd(r2, f32x4.splat(2.443315711809948e-5), f32x4.splat(-1.388731625493765e-3));
+  pc = madd(pc, r2, f32x4.splat(4.166664568298827e-2));
+  const c = madd(f32x4.mul(pc, r2), r2, madd(r2, f32x4.splat(-0.5), f32x4.splat(1.0)));
+  // Odd quadrants take the other function; quadrants 2 and 3 flip the sign.
+  const odd = i32x4.eq(v128.and(q, i32x4.splat(1)), i32x4.splat(1));
+  const sign = i32x4.shl(v128.and(q, i32x4.splat(2)), 30);
+  let y = v128.xor(v128.bitselect(c, s, odd), sign);
+  const far = f32x4.gt(f32x4.abs(x), f32x4.splat(SINCOS_REDUCED));
+  if (v128.any_true(far)) {
+    if (i32x4.extract_lane(far, 0) != 0) { const v = <f64>f32x4.extract_lane(x, 0); y = f32x4.replace_lane(y, 0, <f32>(cosine ? Math.cos(v) : Math.sin(v))); }
+    if (i32x4.extract_lane(far, 1) != 0) { const v = <f64>f32x4.extract_lane(x, 1); y = f32x4.replace_lane(y, 1, <f32>(cosine ? Math.cos(v) : Math.sin(v))); }
+    if (i32x4.extract_lane(far, 2) != 0) { const v = <f64>f32x4.extract_lane(x, 2); y = f32x4.replace_lane(y, 2, <f32>(cosine ? Math.cos(v) : Math.sin(v))); }
+    if (i32x4.extract_lane(far, 3) != 0) { const v = <f64>f32x4.extract_lane(x, 3); y = f32x4.replace_lane(y, 3, <f32>(cosine ? Math.cos(v) : Math.sin(v))); }
+  }
+  return y;
+}

@@ -30,6 +30,18 @@ function sweep(): Float32Array {
     }
   }
   for (let i = 0; i <= 120000; i++) values.push(Math.fround(-30 + (60 * i) / 120000));
+  // The floats nearest multiples of π/2 (and their neighbours) up to 1e6, where sin or cos is closest to 0: an
+  // argument reduction that is not exact loses the result's relative accuracy there first.
+  for (let i = 0; i <= 600; i++) {
+    const k = Math.floor(10 ** (i / 100));
+    f[0] = (k * Math.PI) / 2;
+    for (const step of [-1, 0, 1]) {
+      const b = bits[0]!;
+      bits[0] = b + step;
+      values.push(f[0]!, -f[0]!);
+      bits[0] = b;
+    }
+  }
   return Float32Array.from(values);
 }
 
@@ -81,6 +93,8 @@ const CASES: Case[] = [
   { op: "Cube", ref: (x) => x * x * x },
   { op: "PowHalf", ref: (x) => Math.pow(x, 0.5) },
   { op: "Affine", params: { alpha: 3, beta: 0 }, ref: (x) => 3 * x },
+  { op: "Sin", ref: Math.sin },
+  { op: "Cos", ref: Math.cos },
 ];
 
 /** Runs every case on one kernel build; returns the largest relative error per op (over normal results; for ops with an absolute allowance, over x ≥ 0). */

@@ -15,7 +15,8 @@ export const UNARY_EXPORTS = {
 export const UNARY_OPS = {
   Exp: 0, Log: 1, Sigmoid: 2, Tanh: 3, Erf: 4, Gelu: 5, GeluTanh: 6, Softplus: 7, Softsign: 8, HardSigmoid: 9,
   HardSwish: 10, Elu: 11, Selu: 12, Celu: 13, LeakyRelu: 14, Mish: 15, Sqrt: 16, Reciprocal: 17, Abs: 18, Neg: 19,
-  Floor: 20, Ceil: 21, Round: 22, Silu: 23, ThresholdedRelu: 24, Square: 25, Cube: 26, PowHalf: 27, Affine: 28,
+  Floor: 20, Ceil: 21, Round: 22, Silu: 23, ThresholdedRelu: 24, Square: 25, Cube: 26, PowHalf: 27, Affine: 28, Sin: 29,
+  Cos: 30,
 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
 
@@ -24,7 +25,7 @@ const PATHS = Object.fromEntries(Object.keys(UNARY_OPS).map((op) => [op, `unary:
 
 /** Functions whose cost is a polynomial or a division per element, not one instruction. */
 const TRANSCENDENTAL = new Set<UnaryOp>(["Exp", "Log", "Sigmoid", "Tanh", "Erf", "Gelu", "GeluTanh", "Softplus", "Elu", "Selu",
-  "Celu", "Mish", "Silu"]);
+  "Celu", "Mish", "Silu", "Sin", "Cos"]);
 
 /** Parameters of a unary function (see UNARY_OPS). */
 export interface UnaryParams {
