@@ -15,6 +15,7 @@ import { Profiler } from "./profiler.js";
 import { lookupOp } from "./ops/registry.js";
 import { Tensor, type TensorData, type TensorType } from "./tensor.js";
 import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from "../onnx/float16.js";
+import { fastCast } from "./ops/cast-fast.js";
 
 /**
  * Values the caller sees as float16 or bfloat16 that the model computes in float32 (a 16-bit model widened above the
@@ -27,6 +28,9 @@ export interface Float16Boundary {
 
 const TO_FLOAT = { float16: float16BitsToNumber, bfloat16: bfloat16BitsToNumber } as const;
 const FROM_FLOAT = { float16: numberToFloat16Bits, bfloat16: numberToBfloat16Bits } as const;
+/** float16 in and out as the Cast operator converts it: a table in, the words of the floats out. */
+const WIDEN_FLOAT16 = fastCast("float16", "float32")!;
+const NARROW_FLOAT16 = fastCast("float32", "float16")!;
 
 /** How the engine runs a model it is given as is (see session/create-session.ts for loading and lowering). */
 export interface EngineOptions {
@@ -141,7 +145,13 @@ export class InferenceSession {
     const result: Record<string, Tensor> = { ...feeds };
     for (const [name, type] of boundary.inputs) {
       const t = feeds[name];
-      if (t instanceof Tensor && t.type === type) result[name] = new Tensor("float32", Float32Array.from(t.data as Uint16Array, TO_FLOAT[type]), t.dims);
+      if (t instanceof Tensor && t.type === type) {
+        const bits = t.data as Uint16Array;
+        const values = new Float32Array(bits.length);
+        if (type === "float16") WIDEN_FLOAT16(bits, values, bits.length);
+        else for (let i = 0; i < bits.length; i++) values[i] = TO_FLOAT[type](bits[i]!);
+        result[name] = new Tensor("float32", values, t.dims);
+      }
     }
     return result;
   }
@@ -152,7 +162,13 @@ export class InferenceSession {
     if (!boundary) return outputs;
     for (const [name, type] of boundary.outputs) {
       const t = outputs[name];
-      if (t && t.type === "float32") outputs[name] = new Tensor(type, Uint16Array.from(t.data as Float32Array, FROM_FLOAT[type]), t.dims);
+      if (t && t.type === "float32") {
+        const values = t.data as Float32Array;
+        const bits = new Uint16Array(values.length);
+        if (type === "float16") NARROW_FLOAT16(values, bits, values.length);
+        else for (let i = 0; i < values.length; i++) bits[i] = FROM_FLOAT[type](values[i]!);
+        outputs[name] = new Tensor(type, bits, t.dims);
+      }
     }
     return outputs;
   }

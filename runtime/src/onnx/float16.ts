@@ -28,7 +28,11 @@ export function numberToBfloat16Bits(value: number): number {
 /** Round-to-nearest-even float32 → float16 bits. */
 export function numberToFloat16Bits(value: number): number {
   f32[0] = value;
-  const x = u32[0]!;
+  return float32BitsToFloat16Bits(u32[0]!);
+}
+
+/** numberToFloat16Bits of a float32 given as its bits (a Cast reads a Float32Array as its words). */
+export function float32BitsToFloat16Bits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exponent = (x >>> 23) & 0xff;
   let mantissa = x & 0x7fffff;

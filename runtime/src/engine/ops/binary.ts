@@ -65,6 +65,15 @@ function binary(op: string): OpDef {
         if (fast) return { outputs: [{ dtype, dims: out }], run: fast };
       }
       const offsets = broadcastOffsets(out, [broadcastStrides(a.dims, out), broadcastStrides(b.dims, out)]);
+      if (COMPARISONS.has(op)) {
+        const [oa, ob] = offsets as [Int32Array, Int32Array];
+        return {
+          outputs: [{ dtype, dims: out }],
+          run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
+            compare(op, ins[0]!.data as unknown as ArrayLike<number>, ins[1]!.data as unknown as ArrayLike<number>, oa, ob, outs[0]!.data as Uint8Array);
+          },
+        };
+      }
       return {
         outputs: [{ dtype, dims: out }],
         run(ins: readonly (RtValue | undefined)[], outs: readonly RtValue[]) {
@@ -78,6 +87,25 @@ function binary(op: string): OpDef {
       };
     },
   };
+}
+
+/**
+ * A comparison or a logical op into bools, one loop per op over the broadcast offsets: attention masks compare and
+ * combine whole [batch, heads, query, key] tensors. The elements are read as they are (numbers, or BigInts of int64,
+ * which compare alike), never through a conversion closure.
+ */
+function compare(op: string, a: ArrayLike<number>, b: ArrayLike<number>, oa: Int32Array, ob: Int32Array, y: Uint8Array): void {
+  const n = y.length;
+  switch (op) {
+    case "Equal": for (let i = 0; i < n; i++) y[i] = a[oa[i]!] === b[ob[i]!] ? 1 : 0; return;
+    case "Less": for (let i = 0; i < n; i++) y[i] = a[oa[i]!]! < b[ob[i]!]! ? 1 : 0; return;
+    case "Greater": for (let i = 0; i < n; i++) y[i] = a[oa[i]!]! > b[ob[i]!]! ? 1 : 0; return;
+    case "LessOrEqual": for (let i = 0; i < n; i++) y[i] = a[oa[i]!]! <= b[ob[i]!]! ? 1 : 0; return;
+    case "GreaterOrEqual": for (let i = 0; i < n; i++) y[i] = a[oa[i]!]! >= b[ob[i]!]! ? 1 : 0; return;
+    case "And": for (let i = 0; i < n; i++) y[i] = a[oa[i]!] && b[ob[i]!] ? 1 : 0; return;
+    case "Or": for (let i = 0; i < n; i++) y[i] = a[oa[i]!] || b[ob[i]!] ? 1 : 0; return;
+    default: for (let i = 0; i < n; i++) y[i] = (a[oa[i]!] ? 1 : 0) ^ (b[ob[i]!] ? 1 : 0);
+  }
 }
 
 /** Pow by these constant exponents is one vector instruction or two (exact to the last rounding). */

@@ -5,6 +5,7 @@ import { tensorDataType, tensorDims, tensorValues } from "../../onnx/tensor-data
 import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from "../../onnx/float16.js";
 import type { onnx } from "../../onnx/proto.js";
 import { arrayFor } from "../tensor.js";
+import { fastCast } from "./cast-fast.js";
 import { broadcastOffsets } from "./broadcast.js";
 import { broadcastDims, broadcastStrides, constNumbers, copyInto, normAxis, reader, requireInput, sizeOf, writer } from "./util.js";
 
@@ -139,7 +140,8 @@ function castValue(from: DataType, to: DataType): (v: number) => number {
   const toInt = !(to === "float32" || to === "float64" || to === "float16" || to === "bfloat16");
   return (v) => {
     let x = decode ? decode(v) : v;
-    if (to === "bool") return x !== 0 && !Number.isNaN(x) ? 1 : 0;
+    // NaN is nonzero: true, as ONNX Runtime casts it.
+    if (to === "bool") return x !== 0 ? 1 : 0;
     if (toInt) x = Number.isFinite(x) ? Math.trunc(x) : 0;
     if (to === "float16") return numberToFloat16Bits(x);
     // Through float32 first, as a float32 → bfloat16 cast: a double rounds once to float32, then to bfloat16.
@@ -156,10 +158,12 @@ const cast: OpDef = {
     if (to.startsWith("float8") || to.endsWith("int4")) ctx.unsupported(`to ${to}`);
     const total = sizeOf(x.dims);
     const fn = castValue(x.dtype, to);
+    const fast = fastCast(x.dtype, to);
     return {
       outputs: [{ dtype: to, dims: x.dims }],
       run(ins, outs) {
         if (x.dtype === to) return copyInto(outs[0]!, ins[0]!);
+        if (fast) return fast(ins[0]!.data, outs[0]!.data, total);
         const r = reader(ins[0]!.data);
         const w = writer(outs[0]!.data);
         for (let i = 0; i < total; i++) w(i, fn(r(i)));
@@ -177,11 +181,13 @@ const castLike: OpDef = {
     if (like.dtype.startsWith("float8") || like.dtype.endsWith("int4")) ctx.unsupported(`to ${like.dtype}`);
     const total = sizeOf(x.dims);
     const fn = castValue(x.dtype, like.dtype);
+    const fast = fastCast(x.dtype, like.dtype);
     return {
       outputs: [{ dtype: like.dtype, dims: x.dims }],
       runtimeInputs: [0],
       run(ins, outs) {
         if (x.dtype === like.dtype) return copyInto(outs[0]!, ins[0]!);
+        if (fast) return fast(ins[0]!.data, outs[0]!.data, total);
         const r = reader(ins[0]!.data);
         const w = writer(outs[0]!.data);
         for (let i = 0; i < total; i++) w(i, fn(r(i)));

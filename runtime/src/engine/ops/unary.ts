@@ -81,6 +81,22 @@ const clip: OpDef = {
   },
 };
 
+/** Not of bools: one loop, no closure per element. */
+const not: OpDef = {
+  prepare(inputs, ctx) {
+    const x = requireInput(inputs[0], 0, ctx);
+    if (x.dtype !== "bool") ctx.fail(`takes bool, not ${x.dtype}`);
+    return {
+      outputs: [{ dtype: "bool", dims: x.dims }],
+      run(ins, outs) {
+        const src = ins[0]!.data as Uint8Array;
+        const dst = outs[0]!.data as Uint8Array;
+        for (let i = 0; i < dst.length; i++) dst[i] = src[i] ? 0 : 1;
+      },
+    };
+  },
+};
+
 /** IsNaN and IsInf: float in, bool out. */
 function floatTest(make: (attr: { i(name: string, d: number): number }) => (x: number) => boolean): OpDef {
   return {
@@ -91,9 +107,9 @@ function floatTest(make: (attr: { i(name: string, d: number): number }) => (x: n
       return {
         outputs: [{ dtype: "bool", dims: x.dims }],
         run(ins, outs) {
-          const r = reader(ins[0]!.data);
+          const src = ins[0]!.data as unknown as ArrayLike<number>;
           const dst = outs[0]!.data as Uint8Array;
-          for (let i = 0; i < total; i++) dst[i] = test(r(i)) ? 1 : 0;
+          for (let i = 0; i < total; i++) dst[i] = test(src[i]!) ? 1 : 0;
         },
       };
     },
@@ -172,7 +188,7 @@ export const unaryOps: Record<string, OpDef> = {
   Abs: unary(() => Math.abs, false, () => ({ op: "Abs" })),
   Neg: unary(() => (x) => -x, false, () => ({ op: "Neg" })),
   Sign: unary(() => Math.sign, false),
-  Not: unary(() => (x) => (x ? 0 : 1), false),
+  Not: not,
   IsNaN: floatTest(() => Number.isNaN),
   IsInf: floatTest((a) => {
     const pos = a.i("detect_positive", 1) !== 0;
