@@ -1,5 +1,6 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { constNumbers, normAxis, reader, requireInput, sizeOf, stridesOf, writer } from "./util.js";
+import { indexWords } from "../index-words.js";
 import { REDUCE_OPS, type ReduceOp, type RowGeometry } from "../kernels/norm.js";
 
 interface Reduction {
@@ -110,20 +111,25 @@ function argReduce(max: boolean): OpDef {
       const keep = ctx.node.intAttribute("keepdims", 1) !== 0;
       const last = ctx.node.intAttribute("select_last_index", 0) !== 0;
       const { bases, rel } = reductionMaps(x.dims, [axis]);
+      // The int64 result written as its two words (an index fits the low one).
+      const words = indexWords();
       const outDims = keep ? x.dims.map((d, i) => (i === axis ? 1 : d)) : x.dims.filter((_, i) => i !== axis);
       return {
         outputs: [{ dtype: "int64", dims: outDims }],
         run(ins, outs) {
-          const get = reader(ins[0]!.data);
-          const dst = outs[0]!.data as BigInt64Array;
+          // Elements as they are (numbers, or BigInts of int64 token ids, which compare alike): no reader per element.
+          const src = ins[0]!.data as unknown as ArrayLike<number>;
+          const dst = words(outs[0]!.data) as Int32Array;
           for (let o = 0; o < bases.length; o++) {
+            const base = bases[o]!;
             let best = 0;
-            let bestV = get(bases[o]!);
+            let bestV = src[base]!;
             for (let j = 1; j < rel.length; j++) {
-              const v = get(bases[o]! + rel[j]!);
+              const v = src[base + rel[j]!]!;
               if (max ? v > bestV || (last && v === bestV) : v < bestV || (last && v === bestV)) { best = j; bestV = v; }
             }
-            dst[o] = BigInt(best);
+            dst[2 * o] = best;
+            dst[2 * o + 1] = 0;
           }
         },
       };
