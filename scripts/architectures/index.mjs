@@ -3,7 +3,7 @@
 // the tests do not use them.
 import { bifpn, convnext, densenet, diffusion, efficientnet, espcn, pointnet, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
 import { alexnet, controlFlow, convTasnet, deeplab, inception, legacyOpset7, mobilevit, segformer, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
-import { dlrm, gcn, moe, nerf } from "./structured.mjs";
+import { detectorNms, dlrm, gcn, lstmAttention, moe, nerf, sparsemax, vitHf } from "./structured.mjs";
 import { randomInput } from "../bench-support.mjs";
 import { bert, bilstm, distilbert, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
@@ -60,6 +60,10 @@ export function architectureModels(onnx) {
     ]],
     ["gcn_op16", gcn(onnx), [256, 32]],
     ["moe_einsum", moe(onnx), [1, 64, 128]],
+    ["tabnet_sparsemax", sparsemax(onnx), [256, 64]],
+    ["detector_nms_op11", detectorNms(onnx), [1, 3, 128, 128]],
+    ["vit_hf_op18", vitHf(onnx), [2, 3, 64, 64]],
+    ["lstm_attention", lstmAttention(onnx), [98, 1, 40]],
   ].map(([name, bytes, dims, inputs]) => ({ name, bytes, dims, inputs: (inputs ?? [{ name: "x", type: "float32" }]).map((i) => ({ dims, ...i })) }));
 }
 

@@ -91,3 +91,103 @@ export function moe(onnx) {
   }
   return b.model([["x", [1, S, D]]], x, 17);
 }
+
+/**
+ * TabNet's attentive transformer step with sparsemax as it exports: the logits sorted by TopK, a CumSum, the support
+ * found by comparing 1 + k·z with the running sum (Cast, ReduceSum), the threshold gathered at the support's size
+ * (GatherElements), and Relu(z − τ) as the feature mask over a batch of rows.
+ */
+export function sparsemax(onnx) {
+  const b = new Builder(onnx, "tabnet-sparsemax");
+  const [B, F, D] = [256, 64, 32];
+  let h = b.op("Relu", [b.linear("x", F, D)]);
+  for (let step = 0; step < 2; step++) {
+    const z = b.linear(h, D, F);
+    const [sorted] = b.op("TopK", [z, b.ints([F])], { axis: -1, largest: 1, sorted: 1 }, 2);
+    const cumsum = b.op("CumSum", [sorted, b.tensor([], Int32Array.of(1), 6)]);
+    const ks = b.tensor([1, F], Float32Array.from({ length: F }, (_, i) => i + 1));
+    const support = b.op("Cast", [b.op("Greater", [b.op("Add", [b.op("Mul", [ks, sorted]), b.scalar(1)]), cumsum])], { to: 1 });
+    const size = b.op("ReduceSum", [support, b.ints([1])], { keepdims: 1 });
+    const index = b.op("Sub", [b.op("Cast", [size], { to: 7 }), b.tensor([], BigInt64Array.of(1n), 7)]);
+    const tau = b.op("Div", [b.op("Sub", [b.op("GatherElements", [cumsum, index], { axis: 1 }), b.scalar(1)]), size]);
+    const mask = b.op("Relu", [b.op("Sub", [z, tau])]);
+    h = b.op("Relu", [b.linear(b.op("Mul", ["x", mask]), F, D)]);
+  }
+  return b.model([["x", [B, F]]], b.linear(h, D, 2), 14);
+}
+
+/**
+ * A detector's post-processing as torchvision exports it at opset 11: a convolutional head's boxes decoded against
+ * anchors, scores by Sigmoid, NonMaxSuppression over them, and the kept boxes and scores gathered by the selected
+ * indices (a data-dependent number of rows).
+ */
+export function detectorNms(onnx) {
+  const b = new Builder(onnx, "detector-nms");
+  const A = 32 * 32;
+  const feat = b.op("Relu", [b.conv(b.op("Relu", [b.conv("x", 3, 32, 3, { stride: 2 })]), 32, 32, 3, { stride: 2 })]);
+  const flat = (t, c) => b.op("Transpose", [b.op("Reshape", [t, b.ints([1, c, A])])], { perm: [0, 2, 1] });
+  const deltas = flat(b.conv(feat, 32, 4, 1), 4);
+  const scores = b.op("Sigmoid", [b.op("Reshape", [b.conv(feat, 32, 1, 1), b.ints([1, 1, A])])]);
+  const anchors = b.tensor([1, A, 4], Float32Array.from({ length: A * 4 }, (_, i) => {
+    const a = Math.floor(i / 4);
+    const [cx, cy] = [(a % 32) * 4 + 2, Math.floor(a / 32) * 4 + 2];
+    return [cx - 6, cy - 6, cx + 6, cy + 6][i % 4];
+  }));
+  const boxes = b.op("Add", [anchors, b.op("Mul", [deltas, b.scalar(4)])]);
+  const selected = b.op("NonMaxSuppression", [boxes, scores, b.ints([100]), b.scalar(0.5), b.scalar(0.3)]);
+  const keep = b.op("Squeeze", [b.op("Slice", [selected, b.ints([2]), b.ints([3]), b.ints([1])])], { axes: [1] });
+  const kept = b.op("Gather", [b.op("Squeeze", [boxes], { axes: [0] }), keep], { axis: 0 });
+  const keptScores = b.op("Unsqueeze", [b.op("Gather", [b.op("Reshape", [scores, b.ints([A])]), keep], { axis: 0 })], { axes: [1] });
+  return b.model([["x", [1, 3, 128, 128]]], b.op("Concat", [kept, keptScores], { axis: 1 }), 11);
+}
+
+/**
+ * A ViT as Hugging Face exports it at opset 18: the batch read by Shape to expand the class token, LayerNorm written
+ * out (ReduceMean with its axes as an input, Sub, Pow, Sqrt, Div), heads reshaped by shapes built with Concat, GELU's
+ * Erf form, and the class token taken by a Gather.
+ */
+export function vitHf(onnx) {
+  const b = new Builder(onnx, "vit-hf");
+  const [D, H, P] = [128, 4, 64];
+  const hd = D / H;
+  const batch = b.op("Slice", [b.op("Shape", ["x"]), b.ints([0]), b.ints([1]), b.ints([0])]);
+  const patches = b.op("Transpose", [b.op("Reshape", [b.convNd("x", 3, D, [8, 8], { stride: [8, 8], pads: [0, 0, 0, 0] }), b.op("Concat", [batch, b.ints([D, P])], { axis: 0 })])], { perm: [0, 2, 1] });
+  const cls = b.op("Expand", [b.weight([1, 1, D], 0.5), b.op("Concat", [batch, b.ints([1, D])], { axis: 0 })]);
+  let x = b.op("Add", [b.op("Concat", [cls, patches], { axis: 1 }), b.weight([1, P + 1, D], 0.5)]);
+  const ln = (t) => {
+    const mean = b.op("ReduceMean", [t, b.ints([-1])], { keepdims: 1 });
+    const centered = b.op("Sub", [t, mean]);
+    const variance = b.op("ReduceMean", [b.op("Pow", [centered, b.scalar(2)]), b.ints([-1])], { keepdims: 1 });
+    const normed = b.op("Div", [centered, b.op("Sqrt", [b.op("Add", [variance, b.scalar(1e-12)])])]);
+    return b.op("Add", [b.op("Mul", [normed, b.weight([D], 1)]), b.weight([D], 0.1)]);
+  };
+  const headShape = b.op("Concat", [batch, b.ints([-1, H, hd])], { axis: 0 });
+  for (let layer = 0; layer < 2; layer++) {
+    const n = ln(x);
+    const heads = (t) => b.op("Transpose", [b.op("Reshape", [t, headShape])], { perm: [0, 2, 1, 3] });
+    const q = heads(b.linear(n, D, D));
+    const k = b.op("Transpose", [heads(b.linear(n, D, D))], { perm: [0, 1, 3, 2] });
+    const v = heads(b.linear(n, D, D));
+    const probs = b.op("Softmax", [b.op("Div", [b.op("MatMul", [q, k]), b.scalar(Math.sqrt(hd))])], { axis: -1 });
+    const ctx = b.op("Reshape", [b.op("Transpose", [b.op("MatMul", [probs, v])], { perm: [0, 2, 1, 3] }), b.op("Concat", [batch, b.ints([-1, D])], { axis: 0 })]);
+    x = b.op("Add", [x, b.linear(ctx, D, D)]);
+    x = b.op("Add", [x, b.linear(b.gelu(b.linear(ln(x), D, 2 * D)), 2 * D, D)]);
+  }
+  const token = b.op("Gather", [ln(x), b.tensor([], BigInt64Array.of(0n), 7)], { axis: 1 });
+  return b.model([["x", ["batch", 3, 64, 64]]], b.linear(token, D, 10), 18);
+}
+
+/**
+ * A keyword model with attention pooling: a bidirectional LSTM over the frames, scores from a learned query (MatMul),
+ * a Softmax over time, the weighted sum as a MatMul of the weights by the states, and a classifier.
+ */
+export function lstmAttention(onnx) {
+  const b = new Builder(onnx, "lstm-attention");
+  const [T, I, Hd] = [98, 40, 64];
+  const [y] = b.op("LSTM", ["x", b.weight([2, 4 * Hd, I]), b.weight([2, 4 * Hd, Hd]), b.weight([2, 8 * Hd], 0.1)], { hidden_size: Hd, direction: "bidirectional" }, 3);
+  const states = b.op("Reshape", [b.op("Transpose", [y], { perm: [2, 0, 1, 3] }), b.ints([1, T, 2 * Hd])]);
+  const scores = b.op("MatMul", [b.op("Tanh", [b.linear(states, 2 * Hd, 2 * Hd)]), b.weight([2 * Hd, 1])]);
+  const weights = b.op("Softmax", [b.op("Transpose", [scores], { perm: [0, 2, 1] })], { axis: -1 });
+  const pooled = b.op("Reshape", [b.op("MatMul", [weights, states]), b.ints([1, 2 * Hd])]);
+  return b.model([["x", [T, 1, I]]], b.linear(b.op("Relu", [b.linear(pooled, 2 * Hd, 64)]), 64, 12), 14);
+}

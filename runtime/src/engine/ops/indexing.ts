@@ -1,5 +1,6 @@
 import type { OpDef, RtValue, ValueMeta } from "../op.js";
 import type { TensorData } from "../tensor.js";
+import { indexWords } from "../index-words.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { arrayFor } from "../tensor.js";
 import { constNumbers, copyRun, normAxis, numbers, reader, requireInput, sizeOf, stridesOf, writer, type AnyArray } from "./util.js";
@@ -308,70 +309,115 @@ const topK: OpDef = {
     if (k > n) ctx.fail(`K = ${k} exceeds the axis size ${n}`);
     const outDims = x.dims.map((d, i) => (i === axis ? k : d));
     // Per row: the k best through a heap of k whose root is the worst kept (n·log k, not a sort of n), then the heap
-    // emptied worst first into the result's end. Ties go to the lower index, as ONNX Runtime orders them.
+    // emptied worst first into the result's end; or, when k is a large part of a float32 row, one native sort of keys.
+    // Ties go to the lower index, as ONNX Runtime orders them.
     const vals = new Float64Array(n);
-    const heap = new Int32Array(Math.max(1, k));
     const best = new Int32Array(Math.max(1, k));
-    const better = (i: number, j: number) => {
-      const a = vals[i]!;
-      const b = vals[j]!;
-      return (largest ? a > b : a < b) || (a === b && i < j);
-    };
-    const siftDown = (size: number) => {
-      let at = 0;
-      for (;;) {
-        const l = 2 * at + 1;
-        let worst = at;
-        if (l < size && better(heap[worst]!, heap[l]!)) worst = l;
-        if (l + 1 < size && better(heap[worst]!, heap[l + 1]!)) worst = l + 1;
-        if (worst === at) return;
-        const t = heap[at]!;
-        heap[at] = heap[worst]!;
-        heap[worst] = t;
-        at = worst;
-      }
-    };
+    const keep = x.dtype === "float32" && k * 8 > n ? sortKeys(n, largest) : heapOf(vals, k, largest);
+    const words = indexWords();
     return {
       outputs: [{ dtype: x.dtype, dims: outDims }, { dtype: "int64", dims: outDims }],
       run(ins, outs) {
-        const r = reader(ins[0]!.data);
+        // Numbers read and written as they are, int64 data through BigInt; the indices as their words (a BigInt made
+        // per index cost more than the whole heap).
+        const data = ins[0]!.data;
+        const wide = data instanceof BigInt64Array || data instanceof BigUint64Array;
+        const src = data as unknown as ArrayLike<number>;
+        const r = reader(data);
         const w = writer(outs[0]!.data);
-        const idx = outs[1]!.data as BigInt64Array;
+        const dst = outs[0]!.data as unknown as { [i: number]: number };
+        const idx = words(outs[1]!.data) as Int32Array;
         for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
-          for (let i = 0; i < n; i++) vals[i] = r((o * n + i) * inner + q);
-          let size = 0;
-          for (let i = 0; i < n; i++) {
-            if (size < k) {
-              let at = size++;
-              heap[at] = i;
-              while (at > 0) {
-                const parent = (at - 1) >> 1;
-                if (!better(heap[parent]!, heap[at]!)) break;
-                const t = heap[at]!;
-                heap[at] = heap[parent]!;
-                heap[parent] = t;
-                at = parent;
-              }
-            } else if (k > 0 && better(i, heap[0]!)) {
-              heap[0] = i;
-              siftDown(size);
-            }
-          }
-          for (let end = k - 1; end >= 0; end--) {
-            best[end] = heap[0]!;
-            heap[0] = heap[--size]!;
-            siftDown(size);
-          }
+          for (let i = 0; i < n; i++) vals[i] = wide ? r((o * n + i) * inner + q) : src[(o * n + i) * inner + q]!;
+          keep(vals, n, best, k);
           for (let j = 0; j < k; j++) {
             const off = (o * k + j) * inner + q;
-            w(off, vals[best[j]!]!);
-            idx[off] = BigInt(best[j]!);
+            if (wide) w(off, vals[best[j]!]!);
+            else dst[off] = vals[best[j]!]!;
+            idx[2 * off] = best[j]!;
+            idx[2 * off + 1] = 0;
           }
         }
       },
     };
   },
 };
+
+/** Puts the indices of a row's k best values, best first, into `best`. */
+type KeepBest = (vals: Float64Array, n: number, best: Int32Array, k: number) => void;
+
+/** The k best through a heap of k whose root is the worst kept. */
+function heapOf(vals: Float64Array, k: number, largest: boolean): KeepBest {
+  const heap = new Int32Array(Math.max(1, k));
+  const better = (i: number, j: number) => {
+    const a = vals[i]!;
+    const b = vals[j]!;
+    return (largest ? a > b : a < b) || (a === b && i < j);
+  };
+  const siftDown = (size: number) => {
+    let at = 0;
+    for (;;) {
+      const l = 2 * at + 1;
+      let worst = at;
+      if (l < size && better(heap[worst]!, heap[l]!)) worst = l;
+      if (l + 1 < size && better(heap[worst]!, heap[l + 1]!)) worst = l + 1;
+      if (worst === at) return;
+      const t = heap[at]!;
+      heap[at] = heap[worst]!;
+      heap[worst] = t;
+      at = worst;
+    }
+  };
+  return (_vals, n, best) => {
+    let size = 0;
+    for (let i = 0; i < n; i++) {
+      if (size < k) {
+        let at = size++;
+        heap[at] = i;
+        while (at > 0) {
+          const parent = (at - 1) >> 1;
+          if (!better(heap[parent]!, heap[at]!)) break;
+          const t = heap[at]!;
+          heap[at] = heap[parent]!;
+          heap[parent] = t;
+          at = parent;
+        }
+      } else if (k > 0 && better(i, heap[0]!)) {
+        heap[0] = i;
+        siftDown(size);
+      }
+    }
+    for (let end = k - 1; end >= 0; end--) {
+      best[end] = heap[0]!;
+      heap[0] = heap[--size]!;
+      siftDown(size);
+    }
+  };
+}
+
+/**
+ * The k best of a float32 row by one native sort of 64-bit keys, no comparison in JavaScript: the high word orders the
+ * values (a float's bits made monotonic, −0 as +0, inverted for the largest first), the low word is the index, so ties
+ * go to the lower index as in the heap. For k a large part of n (a sparsemax sorts whole rows), where the heap's
+ * comparisons in JavaScript cost most.
+ */
+function sortKeys(n: number, largest: boolean): KeepBest {
+  const keys = new BigUint64Array(n);
+  const words = new Uint32Array(keys.buffer);
+  const value = new Float32Array(1);
+  const bits = new Uint32Array(value.buffer);
+  return (vals, _n, best, k) => {
+    for (let i = 0; i < n; i++) {
+      value[0] = vals[i]! + 0;
+      const b = bits[0]!;
+      const ordered = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+      words[2 * i] = i;
+      words[2 * i + 1] = largest ? ~ordered >>> 0 : ordered;
+    }
+    keys.sort();
+    for (let j = 0; j < k; j++) best[j] = words[2 * j]!;
+  };
+}
 
 const hardmax: OpDef = {
   prepare(inputs, ctx) {
