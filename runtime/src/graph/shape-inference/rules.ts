@@ -549,7 +549,44 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Attention: attentionShapes,
   DepthToSpace: (c) => spaceDepth(c, -1),
   SpaceToDepth: (c) => spaceDepth(c, 1),
+  ReduceLogSum: reduce(18),
+  // Integer outputs a quantizer must never take for activations: selected box indices, unique values' positions.
+  NonMaxSuppression: () => [{ dtype: "int64", shape: [UNKNOWN, 3] }],
+  Unique: (c) => [{ dtype: c.dtype(0) }, { dtype: "int64" }, { dtype: "int64" }, { dtype: "int64" }],
+  DynamicQuantizeLinear: (c) => [{ dtype: "uint8", shape: c.shape(0) }, { dtype: "float32", shape: [] }, { dtype: "uint8", shape: [] }],
+  EyeLike: (c) => [{ dtype: c.node.attribute("dtype") === undefined ? c.dtype(0) : dataTypeFromCode(c.node.intAttribute("dtype", 1)), shape: c.shape(0) }],
+  HannWindow: windowFunction,
+  HammingWindow: windowFunction,
+  BlackmanWindow: windowFunction,
+  MelWeightMatrix: windowFunction,
+  DFT: (c) => [{ dtype: c.dtype(0) }],
+  STFT: (c) => [{ dtype: c.dtype(0) }],
+  Det: (c) => [{ dtype: c.dtype(0) }],
+  RoiAlign: (c) => [{ dtype: c.dtype(0) }],
+  MaxUnpool: (c) => [{ dtype: c.dtype(0) }],
+  NegativeLogLikelihoodLoss: (c) => [{ dtype: c.dtype(0) }],
+  SoftmaxCrossEntropyLoss: (c) => [{ dtype: c.dtype(0) }, { dtype: c.dtype(0) }],
+  If: (c) => subgraphOutputs(c, "then_branch", 0),
+  Loop: (c) => subgraphOutputs(c, "body", 1),
+  Scan: (c) => subgraphOutputs(c, "body", 0),
 };
+
+/** A window or filter bank generator: its element type from `output_datatype` (float32 by default). */
+function windowFunction(c: InferenceContext): InferredValue[] {
+  return [{ dtype: dataTypeFromCode(c.node.intAttribute("output_datatype", 1)) }];
+}
+
+/**
+ * Control flow's outputs by the element types its subgraph declares for them: If's branch outputs, Loop's body outputs
+ * after its condition (`skip` 1), Scan's body outputs.
+ */
+function subgraphOutputs(c: InferenceContext, attr: string, skip: number): InferredValue[] {
+  const graph = c.node.attribute(attr) as onnx.IGraphProto | undefined;
+  return (graph?.output ?? []).slice(skip).map((o) => {
+    const code = o.type?.tensorType?.elemType;
+    return { dtype: code ? dataTypeFromCode(code) : undefined };
+  });
+}
 
 /** DepthToSpace (`toDepth` −1) and SpaceToDepth (+1): channels times or divided by blocksize², each spatial axis the other way. */
 function spaceDepth(c: InferenceContext, toDepth: 1 | -1): InferredValue[] {
