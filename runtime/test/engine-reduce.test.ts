@@ -28,3 +28,18 @@ for (const op of OPS) {
     });
   }
 }
+
+// CumSum walks the axis one contiguous row of the inner axes at a time, its running values rounded to float32 at each
+// step as ONNX Runtime's float32 loop sums.
+for (const [axis, exclusive, reverse] of [[1, 0, 0], [1, 1, 1], [2, 0, 1], [0, 1, 0]] as const) {
+  test(`CumSum along axis ${axis}${exclusive ? ", exclusive" : ""}${reverse ? ", reversed" : ""} equals onnxruntime-node`, async () => {
+    const bytes = modelBytes({
+      name: "cumsum",
+      node: [node("CumSum", ["x", "axis"], ["y"], [{ name: "exclusive", type: 2, i: exclusive }, { name: "reverse", type: 2, i: reverse }])],
+      initializer: [makeTensor("axis", "int64", [], BigInt64Array.of(BigInt(axis)))],
+      input: [valueInfo("x", "float32", DIMS)], output: [valueInfo("y", "float32", DIMS)],
+    }, { opset: 14 });
+    const n = DIMS.reduce((a, b) => a * b, 1);
+    await assertRunsAsOrt(bytes, [{ x: { data: seededValues(n, 3, -3, 3), dims: DIMS } }]);
+  });
+}

@@ -276,10 +276,17 @@ const cumulative = (product: boolean): OpDef => ({
     const outer = sizeOf(x.dims.slice(0, axis));
     const n = x.dims[axis]!;
     const inner = sizeOf(x.dims.slice(axis + 1));
+    // Running values of a whole row of the inner axes at once: the walk along the axis reads contiguous rows.
+    const running = new Float64Array(inner);
     return {
       outputs: [{ dtype: x.dtype, dims: x.dims }],
       run(ins, outs) {
-        const r = reader(ins[0]!.data);
+        const data = ins[0]!.data;
+        if (!(data instanceof BigInt64Array || data instanceof BigUint64Array)) {
+          runNumbers(data as unknown as ArrayLike<number>, outs[0]!.data as unknown as { [i: number]: number }, data instanceof Float32Array);
+          return;
+        }
+        const r = reader(data);
         const w = writer(outs[0]!.data);
         for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
           let acc = product ? 1 : 0;
@@ -294,6 +301,24 @@ const cumulative = (product: boolean): OpDef => ({
         }
       },
     };
+    /** Numbers read and written as they are; a float32 running value rounded at each step, as a float32 loop sums. */
+    function runNumbers(src: ArrayLike<number>, dst: { [i: number]: number }, single: boolean): void {
+      for (let o = 0; o < outer; o++) {
+        running.fill(product ? 1 : 0);
+        for (let s = 0; s < n; s++) {
+          const row = (o * n + (reverse ? n - 1 - s : s)) * inner;
+          for (let q = 0; q < inner; q++) {
+            const v = src[row + q]!;
+            let acc = running[q]!;
+            if (exclusive) dst[row + q] = acc;
+            acc = product ? acc * v : acc + v;
+            if (single) acc = Math.fround(acc);
+            running[q] = acc;
+            if (!exclusive) dst[row + q] = acc;
+          }
+        }
+      }
+    }
   },
 });
 
