@@ -86,3 +86,13 @@ test("shape ops resolve through Shape → Gather → Unsqueeze → Concat → Re
     assert.equal(await compareWithOrt(fixed, dir), 6);
   });
 });
+
+test("every operator the engine runs has a shape inference rule: a value of unknown element type would count as float", async () => {
+  const { supportedOps } = await import("../src/tooling.js");
+  const { SHAPE_RULES } = await import("../src/graph/shape-inference/rules.js");
+  const ops = [...supportedOps()];
+  // Constant becomes a parameter when the model loads; it never reaches inference as a call.
+  const missing = ops.filter((op) => !(op in SHAPE_RULES) && op !== "Constant");
+  assert.ok(ops.length > 150, `${ops.length} operators`);
+  assert.deepEqual(missing, []);
+});
