@@ -30,3 +30,26 @@ for (const [name, dims, axis, k, largest] of CASES) {
     await assertRunsAsOrt(bytes, [feed(1), feed(2)]);
   });
 }
+
+// NonMaxSuppression orders each class's candidates by the same native sort of keys as TopK: against onnxruntime-node
+// on 300 overlapping boxes with scores on a coarse grid (many ties, the lower index first), two classes, a score
+// threshold and a cap, corner and center box formats.
+for (const center of [0, 1]) {
+  test(`NonMaxSuppression over 300 boxes with tied scores (${center ? "center" : "corner"} format) equals onnxruntime-node`, async () => {
+    const N = 300;
+    const bytes = modelBytes({
+      name: "nms",
+      node: [node("NonMaxSuppression", ["boxes", "scores", "max", "iou", "threshold"], ["selected"], [{ name: "center_point_box", type: 2, i: center }])],
+      initializer: [
+        makeTensor("max", "int64", [1], BigInt64Array.of(40n)), makeTensor("iou", "float32", [1], Float32Array.of(0.45)),
+        makeTensor("threshold", "float32", [1], Float32Array.of(0.2)),
+      ],
+      input: [valueInfo("boxes", "float32", [1, N, 4]), valueInfo("scores", "float32", [1, 2, N])],
+      output: [valueInfo("selected", "int64", [])],
+    }, { opset: 11 });
+    const corners = seededValues(N * 4, 5, 0, 100);
+    const boxes = Float32Array.from(corners, (v, i) => (i % 4 >= 2 && center ? 5 + (v % 30) : v));
+    const scores = Float32Array.from(seededValues(2 * N, 6, 0, 1), (v) => Math.round(v * 10) / 10);
+    await assertRunsAsOrt(bytes, [{ boxes: { data: boxes, dims: [1, N, 4] }, scores: { data: scores, dims: [1, 2, N] } }]);
+  });
+}

@@ -1,6 +1,7 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import { arrayFor, type TensorData } from "../tensor.js";
 import { normAxis, reader, requireInput, sizeOf } from "./util.js";
+import { floatOrder } from "./float-order.js";
 
 /**
  * Operators whose output shapes depend on their input values. Each is an `evaluate` over the inputs' values; the plan
@@ -149,38 +150,51 @@ const nonMaxSuppression = dataDependent((inputs, ctx) => {
   const C = scores.dims[1]!;
   const box = reader(boxes.data);
   const score = reader(scores.data);
-  /** Box i of batch b as [x1, y1, x2, y2] with x1 ≤ x2 and y1 ≤ y2. */
-  const corners = (b: number, i: number): [number, number, number, number] => {
-    const o = (b * N + i) * 4;
-    if (centered) {
-      const [xc, yc, w, h] = [box(o), box(o + 1), box(o + 2), box(o + 3)];
-      return [xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2];
-    }
-    const [y1, x1, y2, x2] = [box(o), box(o + 1), box(o + 2), box(o + 3)];
-    return [Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2)];
-  };
-  const overlaps = (a: number[], b: number[]) => {
-    const areaA = (a[2]! - a[0]!) * (a[3]! - a[1]!);
-    const areaB = (b[2]! - b[0]!) * (b[3]! - b[1]!);
-    if (areaA <= 0 || areaB <= 0) return false;
-    const w = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!));
-    const h = Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
+  // Per batch, every box's corners (x1 ≤ x2, y1 ≤ y2) and area once; per class, the scores once and the candidates in a
+  // typed array sorted on them; kept boxes by index. No array per box.
+  const corners = new Float64Array(N * 4);
+  const areas = new Float64Array(N);
+  const classScores = new Float64Array(N);
+  const kept = new Int32Array(N);
+  const floatOrder32 = floatOrder(N);
+  const overlaps = (a: number, b: number) => {
+    if (areas[a]! <= 0 || areas[b]! <= 0) return false;
+    const w = Math.max(0, Math.min(corners[4 * a + 2]!, corners[4 * b + 2]!) - Math.max(corners[4 * a]!, corners[4 * b]!));
+    const h = Math.max(0, Math.min(corners[4 * a + 3]!, corners[4 * b + 3]!) - Math.max(corners[4 * a + 1]!, corners[4 * b + 1]!));
     const inter = w * h;
-    return inter > 0 && inter / (areaA + areaB - inter) > iouThreshold;
+    return inter > 0 && inter / (areas[a]! + areas[b]! - inter) > iouThreshold;
   };
   const selected: number[] = [];
   for (let b = 0; b < B; b++) {
+    for (let i = 0; i < N; i++) {
+      const o = (b * N + i) * 4;
+      let x1: number, y1: number, x2: number, y2: number;
+      if (centered) {
+        const [xc, yc, w, h] = [box(o), box(o + 1), box(o + 2), box(o + 3)];
+        [x1, y1, x2, y2] = [xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2];
+      } else {
+        const [ya, xa, yb, xb] = [box(o), box(o + 1), box(o + 2), box(o + 3)];
+        [x1, y1, x2, y2] = [Math.min(xa, xb), Math.min(ya, yb), Math.max(xa, xb), Math.max(ya, yb)];
+      }
+      corners.set([x1, y1, x2, y2], 4 * i);
+      areas[i] = (x2 - x1) * (y2 - y1);
+    }
     for (let c = 0; c < C; c++) {
       if (maxPerClass <= 0) continue;
-      const s = (i: number) => score((b * C + c) * N + i);
-      const candidates = Array.from({ length: N }, (_, i) => i).filter((i) => scoreThreshold === undefined || s(i) > scoreThreshold);
-      candidates.sort((i, j) => s(j) - s(i) || i - j);
-      const kept: number[][] = [];
-      for (const i of candidates) {
-        if (kept.length >= maxPerClass) break;
-        const corner = corners(b, i);
-        if (kept.some((k) => overlaps(k, corner))) continue;
-        kept.push(corner);
+      for (let i = 0; i < N; i++) classScores[i] = score((b * C + c) * N + i);
+      const order = floatOrder32(classScores, N, true);
+      let keptCount = 0;
+      for (let n = 0; n < N && keptCount < maxPerClass; n++) {
+        const i = order[n]!;
+        // In descending order: the first score at or under the threshold ends the candidates.
+        if (scoreThreshold !== undefined && !(classScores[i]! > scoreThreshold)) {
+          if (Number.isNaN(classScores[i]!)) continue;
+          break;
+        }
+        let suppressed = false;
+        for (let k = 0; k < keptCount && !suppressed; k++) suppressed = overlaps(kept[k]!, i);
+        if (suppressed) continue;
+        kept[keptCount++] = i;
         selected.push(b, c, i);
       }
     }

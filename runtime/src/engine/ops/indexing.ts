@@ -1,6 +1,7 @@
 import type { OpDef, RtValue, ValueMeta } from "../op.js";
 import type { TensorData } from "../tensor.js";
 import { indexWords } from "../index-words.js";
+import { floatOrder } from "./float-order.js";
 import type { DataType } from "../../onnx/data-type.js";
 import { arrayFor } from "../tensor.js";
 import { constNumbers, copyRun, normAxis, numbers, reader, requireInput, sizeOf, stridesOf, writer, type AnyArray } from "./util.js";
@@ -338,7 +339,7 @@ const topK: OpDef = {
     // Ties go to the lower index, as ONNX Runtime orders them.
     const vals = new Float64Array(n);
     const best = new Int32Array(Math.max(1, k));
-    const keep = x.dtype === "float32" && k * 8 > n ? sortKeys(n, largest) : heapOf(vals, k, largest);
+    const keep = x.dtype === "float32" && k * 8 > n ? sortedBest(n, largest) : heapOf(vals, k, largest);
     const words = indexWords();
     return {
       outputs: [{ dtype: x.dtype, dims: outDims }, { dtype: "int64", dims: outDims }],
@@ -370,6 +371,15 @@ const topK: OpDef = {
 
 /** Puts the indices of a row's k best values, best first, into `best`. */
 type KeepBest = (vals: Float64Array, n: number, best: Int32Array, k: number) => void;
+
+/** The k best of a float32 row by one native sort (floatOrder): for k a large part of n (a sparsemax sorts whole rows). */
+function sortedBest(n: number, largest: boolean): KeepBest {
+  const order = floatOrder(n);
+  return (vals, _n, best, k) => {
+    const sorted = order(vals, n, largest);
+    for (let j = 0; j < k; j++) best[j] = sorted[j]!;
+  };
+}
 
 /** The k best through a heap of k whose root is the worst kept. */
 function heapOf(vals: Float64Array, k: number, largest: boolean): KeepBest {
@@ -417,30 +427,6 @@ function heapOf(vals: Float64Array, k: number, largest: boolean): KeepBest {
       heap[0] = heap[--size]!;
       siftDown(size);
     }
-  };
-}
-
-/**
- * The k best of a float32 row by one native sort of 64-bit keys, no comparison in JavaScript: the high word orders the
- * values (a float's bits made monotonic, −0 as +0, inverted for the largest first), the low word is the index, so ties
- * go to the lower index as in the heap. For k a large part of n (a sparsemax sorts whole rows), where the heap's
- * comparisons in JavaScript cost most.
- */
-function sortKeys(n: number, largest: boolean): KeepBest {
-  const keys = new BigUint64Array(n);
-  const words = new Uint32Array(keys.buffer);
-  const value = new Float32Array(1);
-  const bits = new Uint32Array(value.buffer);
-  return (vals, _n, best, k) => {
-    for (let i = 0; i < n; i++) {
-      value[0] = vals[i]! + 0;
-      const b = bits[0]!;
-      const ordered = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
-      words[2 * i] = i;
-      words[2 * i + 1] = largest ? ~ordered >>> 0 : ordered;
-    }
-    keys.sort();
-    for (let j = 0; j < k; j++) best[j] = words[2 * j]!;
   };
 }
 
