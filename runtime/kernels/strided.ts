@@ -170,3 +170,40 @@ export function resize_nearest_u8(x: usize, y: usize, H: i32, W: i32, OH: i32, O
     }
   }
 }
+
+/**
+ * `rows` rows of `cols` elements of `es` bytes into y, one after another, row r from element table[r] of x: a Gather
+ * of rows (embedding lookups, a graph network's messages gathered from their source nodes).
+ */
+export function gather_rows(x: usize, y: usize, table: usize, rows: i32, cols: i32, es: i32): void {
+  const rowBytes = <usize>cols * <usize>es;
+  for (let r = 0; r < rows; r++) {
+    memory.copy(y + <usize>r * rowBytes, x + <usize>load<i32>(table + (<usize>r << 2)) * <usize>es, rowBytes);
+  }
+}
+
+/**
+ * Row r of u (`cols` floats, rows one after another) added into y at element table[r] (add = 1), or copied there
+ * (add = 0), in row order: a ScatterElements whose indices are the same along each row (messages summed into their
+ * target nodes).
+ */
+export function scatter_rows_f32(y: usize, u: usize, table: usize, rows: i32, cols: i32, add: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const dst = y + (<usize>load<i32>(table + (<usize>r << 2)) << 2);
+    const src = u + <usize>r * rowBytes;
+    if (add == 0) {
+      memory.copy(dst, src, rowBytes);
+      continue;
+    }
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const off = <usize>c << 2;
+      v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(src + off)));
+    }
+    for (; c < cols; c++) {
+      const off = <usize>c << 2;
+      store<f32>(dst + off, load<f32>(dst + off) + load<f32>(src + off));
+    }
+  }
+}

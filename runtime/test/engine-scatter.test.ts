@@ -32,7 +32,16 @@ const axis = (a: number) => ({ name: "axis", type: 2, i: a });
 /** ScatterND tuples over the first axis of a [size, …] tensor, with repeats. */
 const rows = (n: number, size: number) => BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 5) % size - (i % 2 ? size : 0)));
 
+/** Row indices (the same along each row of `cols`), with repeats and negative ones: a graph network's targets. */
+const rowIndices = (rows: number, cols: number, size: number) =>
+  BigInt64Array.from({ length: rows * cols }, (_, k) => BigInt(((Math.floor(k / cols) * 7) % size) - (Math.floor(k / cols) % 3 === 0 ? size : 0)));
+
 const CASES: [string, Case][] = [
+  ["ScatterElements add of whole rows along axis 0, constant indices (the row kernel: messages summed into nodes)",
+    { op: "ScatterElements", data: [20, 8], idx: [50, 8], updates: [50, 8], attrs: [axis(0), reduction("add")], opset: 16, constIndices: true, idxValues: rowIndices(50, 8, 20) }],
+  ["ScatterElements of whole rows without reduction, distinct rows (the row kernel's copy)",
+    { op: "ScatterElements", data: [12, 5], idx: [4, 5], updates: [4, 5], attrs: [axis(0)], opset: 13, constIndices: true,
+      idxValues: BigInt64Array.from({ length: 20 }, (_, k) => [3n, -1n, 0n, 7n][Math.floor(k / 5)]!) }],
   ["ScatterElements add along axis 0, constant edges with repeats (a GCN's aggregation)",
     { op: "ScatterElements", data: [20, 6], idx: [50, 6], updates: [50, 6], attrs: [axis(0), reduction("add")], opset: 16, constIndices: true, idxValues: indices(300, 20, 1) }],
   ["ScatterElements mul along axis 1, indices as an input", { op: "ScatterElements", data: [4, 9], idx: [4, 12], updates: [4, 12], attrs: [axis(1), reduction("mul")], opset: 16, constIndices: false, idxValues: indices(48, 9, 2) }],
@@ -85,3 +94,29 @@ test("ScatterElements add on int64 data sums past 2^53 exactly, as onnxruntime-n
     await session.release();
   }
 });
+
+// Gather of rows of 16 floats and up copies each row as a block from a table of source rows (filled once for
+// constant indices); narrower rows take the loop. Against onnxruntime-node, outer rows included, negative indices.
+const GATHERS: [string, number[], number, number[], boolean][] = [
+  ["an embedding's rows by constant ids", [50, 32], 0, [3, 7], true],
+  ["rows along axis 1 with outer rows, ids as an input", [4, 20, 16], 1, [5], false],
+  ["rows narrower than 16 floats (the loop)", [30, 6], 0, [9], false],
+];
+for (const [name, dims, gatherAxis, idxDims, constant] of GATHERS) {
+  test(`Gather of ${name} equals onnxruntime-node`, async () => {
+    const size = dims[gatherAxis]!;
+    const count = idxDims.reduce((a, b) => a * b, 1);
+    const ids = BigInt64Array.from({ length: count }, (_, i) => BigInt(((i * 11) % size) - (i % 4 === 1 ? size : 0)));
+    const outDims = [...dims.slice(0, gatherAxis), ...idxDims, ...dims.slice(gatherAxis + 1)];
+    const bytes = modelBytes({
+      name: "gather",
+      node: [node("Gather", ["x", "i"], ["y"], [axis(gatherAxis)])],
+      initializer: constant ? [makeTensor("i", "int64", idxDims, ids)] : [],
+      input: [valueInfo("x", "float32", dims), ...(constant ? [] : [valueInfo("i", "int64", idxDims)])],
+      output: [valueInfo("y", "float32", outDims)],
+    }, { opset: 13 });
+    const n = dims.reduce((a, b) => a * b, 1);
+    const feed = (seed: number) => ({ x: { data: seededValues(n, seed, -2, 2), dims }, ...(constant ? {} : { i: { data: ids, dims: idxDims } }) });
+    await assertRunsAsOrt(bytes, [feed(1), feed(2)]);
+  });
+}

@@ -8,6 +8,8 @@ export const STRIDED_EXPORTS = {
   resize_nearest_u8: { params: ["x", "y", "H", "W", "OH", "OW", "rows", "cols", "double", "p0", "p1"], parallel: true },
   rows_u8: { params: ["x", "y", "rows", "cols", "xs", "ys", "table", "signed"] },
   pad_rows: { params: ["x", "y", "es", "inW", "outW", "rowTable", "colTable", "nLeft", "midSrc", "midLen", "fill", "r0", "r1"], parallel: true },
+  gather_rows: { params: ["x", "y", "table", "rows", "cols", "es"] },
+  scatter_rows_f32: { params: ["y", "u", "table", "rows", "cols", "add"] },
 } as const satisfies ExportTable;
 
 /** A strided walk of at most four axes: output extents and the input's element stride along each. */
@@ -138,6 +140,28 @@ export class StridedKernels {
     }
     const args = [rt.ptr(x), rt.ptr(y), es, plan.inW, plan.outW, tables.rows, tables.columns, plan.nLeft, plan.midSrc, plan.midLen, tables.fill];
     rt.parallelRange("pad_rows", rows, n, [...args, 0, 0], 11, -1);
+  }
+
+  /**
+   * A table of `rows` row offsets in kernel memory from `alloc`, for gatherRows and scatterRows: the operator fills it
+   * (once for constant indices, or per run) with each row's element offset in its source or target.
+   */
+  rowTable(rows: number, alloc: Allocate): Int32Array {
+    return this.rt.view(Int32Array, alloc(Math.max(1, rows)).byteOffset, rows);
+  }
+
+  /** y = rows of x one after another, row r the `cols` elements of `elementBytes` bytes from element table[r] of x. */
+  gatherRows(x: ArrayBufferView, y: ArrayBufferView, table: Int32Array, cols: number, elementBytes: number): void {
+    const rt = this.rt;
+    rt.count("gather-rows");
+    rt.exports.gather_rows(rt.ptr(x), rt.ptr(y), rt.ptr(table), table.length, cols, elementBytes);
+  }
+
+  /** Row r of u (`cols` floats) added into (or copied over) y's row at element offset table[r], in row order. */
+  scatterRows(y: Float32Array, u: Float32Array, table: Int32Array, cols: number, add: boolean): void {
+    const rt = this.rt;
+    rt.count("scatter-rows");
+    rt.exports.scatter_rows_f32(rt.ptr(y), rt.ptr(u), rt.ptr(table), table.length, cols, add ? 1 : 0);
   }
 
   /** Int32 values in memory from `alloc` (index tables a kernel reads): their byte offset. */

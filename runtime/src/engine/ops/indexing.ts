@@ -66,6 +66,30 @@ const gatherElements: OpDef = {
   },
 };
 
+/**
+ * When constant indices scatter whole rows along axis 0 (every index the same along its row, the rows as wide as the
+ * data's: a graph network's messages summed into their target nodes), each row's element offset in the data; else
+ * undefined.
+ */
+function rowTargets(indices: ValueMeta, dataDims: readonly number[], axis: number): Int32Array | undefined {
+  if (indices.value === undefined || axis !== 0 || indices.dims.length !== dataDims.length) return undefined;
+  if (indices.dims.some((d, i) => i > 0 && d !== dataDims[i])) return undefined;
+  const rows = indices.dims[0]!;
+  const cols = sizeOf(dataDims.slice(1));
+  if (cols < 4) return undefined;
+  const read = reader(indices.value);
+  const size = dataDims[0]!;
+  const targets = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const first = read(r * cols);
+    for (let c = 1; c < cols; c++) if (read(r * cols + c) !== first) return undefined;
+    const row = first < 0 ? first + size : first;
+    if (!(row >= 0 && row < size)) return undefined;
+    targets[r] = row * cols;
+  }
+  return targets;
+}
+
 type Reduction = "none" | "add" | "mul" | "max" | "min";
 
 /** dst[map[i]] = reduce(dst[map[i]], upd[i]) in index order, in the data's own arithmetic (float32 sums round as ONNX Runtime's do; int64 wraps). */
@@ -103,13 +127,21 @@ const scatterElements: OpDef = {
     const reduction = ctx.node.stringAttribute("reduction", "none");
     if (!REDUCTIONS.includes(reduction)) ctx.fail(`reduction '${reduction}' is not one of ${REDUCTIONS.join(", ")}`);
     const offsets = elementOffsets(idx, x.dims, axis);
+    const rows = x.dtype === "float32" && (reduction === "add" || reduction === "none") ? rowTargets(idx, x.dims, axis) : undefined;
+    const k = ctx.k;
+    const table = rows ? k.strided.rowTable(rows.length, ctx.persistentF32) : undefined;
+    if (table && rows) table.set(rows);
     return {
       outputs: [{ dtype: x.dtype, dims: x.dims }],
       run(ins, outs) {
-        const map = offsets(ins[1]!.data);
         const dst = outs[0]!.data;
         copyRun(dst as unknown as AnyArray, 0, ins[0]!.data as unknown as AnyArray, 0, sizeOf(x.dims));
-        scatterInto(dst, map, ins[2]!.data, reduction as Reduction);
+        const updates = ins[2]!.data;
+        if (table && k.inMemory(dst as Float32Array) && k.inMemory(updates as Float32Array)) {
+          k.strided.scatterRows(dst as Float32Array, updates as Float32Array, table, sizeOf(x.dims.slice(1)), reduction === "add");
+          return;
+        }
+        scatterInto(dst, offsets(ins[1]!.data), updates, reduction as Reduction);
       },
     };
   },
