@@ -23,12 +23,12 @@ function copyMappedF32(src: Float32Array, dst: Float32Array, map: Int32Array): v
 }
 
 /**
- * Copy a strided window of the input (a Transpose, a Slice). Bytes (uint8/int8) in kernel memory move in one strided
+ * Copy a strided window of the input (a Transpose, a Slice, an Expand with stride 0 along its broadcast axes). Bytes (uint8/int8) in kernel memory move in one strided
  * byte copy in WebAssembly. Otherwise a run at a time: the innermost output axes the input holds contiguously are one
  * run, found at one offset, so a transpose that keeps the last axis or a slice of whole rows copies rows, not elements
  * each through an index.
  */
-function stridedRun(out: readonly number[], strides: readonly number[], base: number, dtype: string, ctx: PrepareContext) {
+export function stridedRun(out: readonly number[], strides: readonly number[], base: number, dtype: string, ctx: PrepareContext) {
   if (dtype !== "uint8" && dtype !== "int8") return runsOrGather(out, strides, base, ctx);
   const k = ctx.k;
   const walk = stridedWalk(out, strides);
@@ -382,15 +382,12 @@ const tile: OpDef = {
     const reps = constNumbers(inputs[1], "repeats", ctx);
     if (reps.length !== x.dims.length) ctx.fail(`repeats has ${reps.length} values for rank ${x.dims.length}`);
     const out = x.dims.map((d, i) => d * reps[i]!);
+    // Each axis as (repeat, element): the repeats read with stride 0, so a tile is a strided copy of twice the rank,
+    // rows of whole repeated inner axes as block copies.
     const inStrides = stridesOf(x.dims);
-    const outStrides = stridesOf(out);
-    const map = new Int32Array(sizeOf(out));
-    for (let i = 0; i < map.length; i++) {
-      let off = 0;
-      for (let d = 0; d < out.length; d++) off += (Math.floor(i / outStrides[d]!) % out[d]! % x.dims[d]!) * inStrides[d]!;
-      map[i] = off;
-    }
-    return { outputs: [{ dtype: x.dtype, dims: out }], run: gatherRun(map) };
+    const walk = x.dims.flatMap((d, i) => [reps[i]!, d]);
+    const strides = x.dims.flatMap((_, i) => [0, inStrides[i]!]);
+    return { outputs: [{ dtype: x.dtype, dims: out }], run: stridedRun(walk, strides, 0, x.dtype, ctx) };
   },
 };
 
