@@ -68,3 +68,20 @@ test("docs/diagnostics.md documents every code with its severity", () => {
     assert.match(doc, section, `docs/diagnostics.md has a section for ${code} saying it is ${severity}`);
   }
 });
+
+test("a quantizer checked after its loader was garbage-collected still reports the TypeScript lines", async () => {
+  const { setFlagsFromString } = await import("node:v8");
+  const { runInNewContext } = await import("node:vm");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const full = path.join(BROKEN, "fixed-qparams-conflict.ts");
+  const model = await loadModel(MODEL);
+  // The loader and the module it compiled are unreachable once loadQuantizer returns; Node drops its source map
+  // with the module.
+  const { quantizer } = loadQuantizer(full);
+  for (let i = 0; i < 4; i++) gc();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  gc();
+  const findings = runCheck(model, quantizer).findings.filter((f) => f.severity === "error");
+  assert.deepEqual(findings.map((f) => ({ code: f.code, line: f.location?.line })), markers(full, "expect").map(({ code, line }) => ({ code, line })));
+});

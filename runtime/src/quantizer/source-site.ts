@@ -79,6 +79,19 @@ function callSitesBelow(fn: (...args: never[]) => unknown): NodeJS.CallSite[] | 
 /** Source maps by generated file, while one annotate() runs (a file is not loaded twice meanwhile). */
 let sourceMaps: Map<string, SourceMap | undefined> | undefined;
 
+/**
+ * The source map of each user module qkit compiled, by file, its latest compile. Node keeps its own only while the
+ * module object lives: a loader collected before annotate() ran (a quantizer loaded, then checked after a garbage
+ * collection) left every recorded site on the JavaScript lines, one line and a few columns off.
+ */
+const compiledMaps = new Map<string, SourceMap>();
+
+/** Keeps the source map Node made for `file` when qkit compiled it (UserModuleLoader, right after compiling). */
+export function rememberSourceMap(file: string): void {
+  const map = findSourceMap(file);
+  if (map) compiledMaps.set(file, map);
+}
+
 /** A call site outside qkit and Node, at its TypeScript position when its file has a source map (as Node maps it). */
 function mappedUserSite(callSite: NodeJS.CallSite): SourceLocation | undefined {
   const generated = callSite.getFileName();
@@ -99,7 +112,7 @@ function sourceMapOf(file: string): SourceMap | undefined {
   // Node maps frames only while source maps are on (older Node versions do not say; their cache is empty when off).
   if ((process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === false) return undefined;
   if (sourceMaps?.has(file)) return sourceMaps.get(file);
-  const map = findSourceMap(file);
+  const map = compiledMaps.get(file) ?? findSourceMap(file);
   sourceMaps?.set(file, map);
   return map;
 }

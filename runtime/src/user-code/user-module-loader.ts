@@ -4,6 +4,7 @@ import Module from "node:module";
 import { QuantizerLoadError } from "./quantizer-load-error.js";
 import { authorApi } from "./author-api.js";
 import { TS_EXTENSIONS, transpileQuantizer } from "./transpile.js";
+import { rememberSourceMap } from "../quantizer/source-site.js";
 
 const RESOLVE_EXTENSIONS = [...TS_EXTENSIONS, ".js", ".cjs", ".mjs"];
 
@@ -72,6 +73,7 @@ export class UserModuleLoader {
     this.#cache.set(file, mod);
     try {
       (mod as unknown as { _compile(code: string, file: string): void })._compile(code, file);
+      rememberSourceMap(file);
     } catch (error) {
       this.#cache.delete(file);
       throw error;
