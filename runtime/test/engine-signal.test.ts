@@ -47,3 +47,32 @@ test("DFT forward (padded, complex) and inverse along a chosen axis runs as in o
   }, { opset: 20 });
   await assertRunsAsOrt(bytes, [{ x: { data: seededValues(2 * 9 * 3 * 2, 9, -1, 1), dims: [2, 9, 3, 2] } }]);
 });
+
+// Power-of-two lengths run as a radix-2 FFT: against onnxruntime-node, a DFT of 64 complex samples (forward and
+// inverse), a one-sided real DFT zero-padded to 128, and an STFT of 256-sample Hann-windowed frames.
+const FFT_CASES: [string, string, number[], Record<string, number>, number | undefined][] = [
+  ["DFT of 64 complex samples", "DFT", [2, 64, 2], { axis: 1 }, undefined],
+  ["inverse DFT of 64 complex samples", "DFT", [2, 64, 2], { axis: 1, inverse: 1 }, undefined],
+  ["one-sided DFT of 100 real samples zero-padded to 128", "DFT", [1, 100, 1], { axis: 1, onesided: 1 }, 128],
+];
+for (const [name, op, dims, attrs, length] of FFT_CASES) {
+  test(`${name} equals onnxruntime-node`, async () => {
+    const bytes = modelBytes({
+      name: "fft",
+      node: [node(op, length ? ["x", "n"] : ["x"], ["y"], Object.entries(attrs).map(([n, i]) => ({ name: n, type: 2, i })))],
+      initializer: length ? [int64("n", [length], [])] : [],
+      input: [valueInfo("x", "float32", dims)], output: [valueInfo("y", "float32", [])],
+    }, { opset: 17 });
+    await assertRunsAsOrt(bytes, [{ x: { data: seededValues(dims.reduce((a, b) => a * b, 1), 3, -1, 1), dims } }]);
+  });
+}
+
+test("STFT of 256-sample Hann-windowed frames (an FFT per frame) equals onnxruntime-node", async () => {
+  const bytes = modelBytes({
+    name: "stft",
+    node: [node("HannWindow", ["size"], ["window"], [{ name: "periodic", type: 2, i: 1 }]), node("STFT", ["x", "step", "window"], ["y"], [{ name: "onesided", type: 2, i: 1 }])],
+    initializer: [int64("size", [256], []), int64("step", [128], [])],
+    input: [valueInfo("x", "float32", [1, 2048, 1])], output: [valueInfo("y", "float32", [])],
+  }, { opset: 17 });
+  await assertRunsAsOrt(bytes, [{ x: { data: seededValues(2048, 4, -1, 1), dims: [1, 2048, 1] } }]);
+});

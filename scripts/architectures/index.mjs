@@ -3,7 +3,7 @@
 // the tests do not use them.
 import { bifpn, convnext, densenet, diffusion, efficientnet, espcn, pointnet, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
 import { alexnet, controlFlow, convTasnet, deeplab, inception, legacyOpset7, mobilevit, segformer, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
-import { detectorNms, dlrm, gcn, lstmAttention, moe, nerf, sparsemax, vitHf } from "./structured.mjs";
+import { detectorNms, dlrm, gcn, lstmAttention, moe, nerf, sparsemax, stftFrontend, vitHf, yoloV5 } from "./structured.mjs";
 import { randomInput } from "../bench-support.mjs";
 import { bert, bilstm, distilbert, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
@@ -64,6 +64,8 @@ export function architectureModels(onnx) {
     ["detector_nms_op11", detectorNms(onnx), [1, 3, 128, 128]],
     ["vit_hf_op18", vitHf(onnx), [2, 3, 64, 64]],
     ["lstm_attention", lstmAttention(onnx), [98, 1, 40]],
+    ["stft_frontend_op17", stftFrontend(onnx), [1, 8000, 1]],
+    ["yolov5_head_op12", yoloV5(onnx), [1, 3, 128, 128]],
   ].map(([name, bytes, dims, inputs]) => ({ name, bytes, dims, inputs: (inputs ?? [{ name: "x", type: "float32" }]).map((i) => ({ dims, ...i })) }));
 }
 

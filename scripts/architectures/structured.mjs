@@ -191,3 +191,50 @@ export function lstmAttention(onnx) {
   const pooled = b.op("Reshape", [b.op("MatMul", [weights, states]), b.ints([1, 2 * Hd])]);
   return b.model([["x", [T, 1, I]]], b.linear(b.op("Relu", [b.linear(pooled, 2 * Hd, 64)]), 64, 12), 14);
 }
+
+/**
+ * An audio front end at opset 17 as torchaudio-style exports write it: STFT of the waveform (a Hann window from
+ * HannWindow), the power spectrum from the real and imaginary parts (Slice, Pow, ReduceSum), a mel filter bank
+ * (MatMul), a log with a floor, then two 1-D convolutions and a classifier over the pooled frames.
+ */
+export function stftFrontend(onnx) {
+  const b = new Builder(onnx, "stft-frontend");
+  const [N, HOP, BINS, MELS] = [256, 128, 129, 40];
+  const window = b.op("HannWindow", [b.tensor([], BigInt64Array.of(BigInt(N)), 7)], { periodic: 1 });
+  const spec = b.op("STFT", ["x", b.tensor([], BigInt64Array.of(BigInt(HOP)), 7), window], { onesided: 1 });
+  // [1, frames, bins, 2]: power = re² + im².
+  const power = b.op("ReduceSum", [b.op("Pow", [spec, b.scalar(2)]), b.ints([3])], { keepdims: 0 });
+  const mel = b.op("MatMul", [power, b.weight([BINS, MELS], 0.05)]);
+  const logMel = b.op("Log", [b.op("Max", [mel, b.scalar(1e-6)])]);
+  const frames = b.op("Transpose", [logMel], { perm: [0, 2, 1] });
+  const h1 = b.op("Relu", [b.convNd(frames, MELS, 64, [3])]);
+  const h2 = b.op("Relu", [b.convNd(h1, 64, 64, [3], { stride: [2] })]);
+  const pooled = b.op("ReduceMean", [h2], { axes: [2], keepdims: 0 });
+  return b.model([["x", [1, 8000, 1]]], b.linear(pooled, 64, 12), 17);
+}
+
+/**
+ * A YOLOv5-style detection head at opset 12: the neck's upsampling by a Resize whose scales are computed from Shape
+ * (Cast, Div, Concat), Split of the prediction into boxes and scores, Sigmoid, the grid decode (xy·2 − 0.5 + grid) ·
+ * stride and (wh·2)² · anchors, and the levels concatenated.
+ */
+export function yoloV5(onnx) {
+  const b = new Builder(onnx, "yolov5-head");
+  const C = 32;
+  const p4 = b.op("Mul", [b.conv(b.silu(b.conv("x", 3, C, 3, { stride: 2 })), C, C, 3, { stride: 2 }), b.scalar(1)]);
+  const p5 = b.silu(b.conv(p4, C, C, 3, { stride: 2 }));
+  // Resize to p4's spatial size: scales = size(p4) / size(p5), computed in float from the shapes.
+  const sizeOf = (t) => b.op("Cast", [b.op("Slice", [b.op("Shape", [t]), b.ints([2]), b.ints([4]), b.ints([0])])], { to: 1 });
+  const scales = b.op("Concat", [b.tensor([2], Float32Array.of(1, 1)), b.op("Div", [sizeOf(p4), sizeOf(p5)])], { axis: 0 });
+  const up = b.op("Resize", [p5, b.tensor([0], new Float32Array(0)), scales], { mode: "nearest" });
+  const fused = b.silu(b.conv(b.op("Concat", [p4, up], { axis: 1 }), 2 * C, C, 3));
+  const levels = [[fused, 32, 4], [p5, 16, 8]].map(([t, size, stride]) => {
+    const pred = b.op("Transpose", [b.op("Reshape", [b.conv(t, C, 3 * 7, 1), b.ints([1, 3, 7, size, size])])], { perm: [0, 1, 3, 4, 2] });
+    const [xy, wh, conf] = b.op("Split", [b.op("Sigmoid", [pred])], { axis: 4, split: [2, 2, 3] }, 3);
+    const grid = b.tensor([1, 1, size, size, 2], Float32Array.from({ length: size * size * 2 }, (_, i) => (i % 2 === 0 ? Math.floor(i / 2) % size : Math.floor(i / 2 / size))));
+    const centers = b.op("Mul", [b.op("Add", [b.op("Sub", [b.op("Mul", [xy, b.scalar(2)]), b.scalar(0.5)]), grid]), b.scalar(stride)]);
+    const sizes = b.op("Mul", [b.op("Pow", [b.op("Mul", [wh, b.scalar(2)]), b.scalar(2)]), b.tensor([1, 3, 1, 1, 2], Float32Array.of(10, 13, 16, 30, 33, 23))]);
+    return b.op("Reshape", [b.op("Concat", [centers, sizes, conf], { axis: 4 }), b.ints([1, -1, 7])]);
+  });
+  return b.model([["x", [1, 3, 128, 128]]], b.op("Concat", levels, { axis: 1 }), 12);
+}
