@@ -28,9 +28,8 @@ export interface Float16Boundary {
 
 const TO_FLOAT = { float16: float16BitsToNumber, bfloat16: bfloat16BitsToNumber } as const;
 const FROM_FLOAT = { float16: numberToFloat16Bits, bfloat16: numberToBfloat16Bits } as const;
-/** float16 in and out as the Cast operator converts it: a table in, the words of the floats out. */
+/** float16 in as the Cast operator converts it: a table of its values. */
 const WIDEN_FLOAT16 = fastCast("float16", "float32")!;
-const NARROW_FLOAT16 = fastCast("float32", "float16")!;
 
 /** How the engine runs a model it is given as is (see session/create-session.ts for loading and lowering). */
 export interface EngineOptions {
@@ -165,7 +164,8 @@ export class InferenceSession {
       if (t && t.type === "float32") {
         const values = t.data as Float32Array;
         const bits = new Uint16Array(values.length);
-        if (type === "float16") NARROW_FLOAT16(values, bits, values.length);
+        // A conversion per call: one kept at module level would hold the last output's words alive.
+        if (type === "float16") fastCast("float32", "float16")!(values, bits, values.length);
         else for (let i = 0; i < values.length; i++) bits[i] = FROM_FLOAT[type](values[i]!);
         outputs[name] = new Tensor(type, bits, t.dims);
       }

@@ -156,7 +156,7 @@ const nonMaxSuppression = dataDependent((inputs, ctx) => {
   const areas = new Float64Array(N);
   const classScores = new Float64Array(N);
   const kept = new Int32Array(N);
-  const floatOrder32 = floatOrder(N);
+  const scoreOrder = floatOrder(N);
   const overlaps = (a: number, b: number) => {
     if (areas[a]! <= 0 || areas[b]! <= 0) return false;
     const w = Math.max(0, Math.min(corners[4 * a + 2]!, corners[4 * b + 2]!) - Math.max(corners[4 * a]!, corners[4 * b]!));
@@ -168,21 +168,26 @@ const nonMaxSuppression = dataDependent((inputs, ctx) => {
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < N; i++) {
       const o = (b * N + i) * 4;
-      let x1: number, y1: number, x2: number, y2: number;
+      const c = 4 * i;
       if (centered) {
-        const [xc, yc, w, h] = [box(o), box(o + 1), box(o + 2), box(o + 3)];
-        [x1, y1, x2, y2] = [xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2];
+        // [x_center, y_center, width, height]
+        corners[c] = box(o) - box(o + 2) / 2;
+        corners[c + 1] = box(o + 1) - box(o + 3) / 2;
+        corners[c + 2] = box(o) + box(o + 2) / 2;
+        corners[c + 3] = box(o + 1) + box(o + 3) / 2;
       } else {
-        const [ya, xa, yb, xb] = [box(o), box(o + 1), box(o + 2), box(o + 3)];
-        [x1, y1, x2, y2] = [Math.min(xa, xb), Math.min(ya, yb), Math.max(xa, xb), Math.max(ya, yb)];
+        // [y1, x1, y2, x2], either corner first
+        corners[c] = Math.min(box(o + 1), box(o + 3));
+        corners[c + 1] = Math.min(box(o), box(o + 2));
+        corners[c + 2] = Math.max(box(o + 1), box(o + 3));
+        corners[c + 3] = Math.max(box(o), box(o + 2));
       }
-      corners.set([x1, y1, x2, y2], 4 * i);
-      areas[i] = (x2 - x1) * (y2 - y1);
+      areas[i] = (corners[c + 2]! - corners[c]!) * (corners[c + 3]! - corners[c + 1]!);
     }
     for (let c = 0; c < C; c++) {
       if (maxPerClass <= 0) continue;
       for (let i = 0; i < N; i++) classScores[i] = score((b * C + c) * N + i);
-      const order = floatOrder32(classScores, N, true);
+      const order = scoreOrder(classScores, true);
       let keptCount = 0;
       for (let n = 0; n < N && keptCount < maxPerClass; n++) {
         const i = order[n]!;

@@ -42,9 +42,11 @@ function alongAxis(dims: readonly number[], dataStrides: readonly number[], axis
 function elementOffsets(indices: ValueMeta, dataDims: readonly number[], axis: number): (data: TensorData) => Int32Array {
   const strides = stridesOf(dataDims);
   const compute = (data: TensorData) => alongAxis(indices.dims, strides, axis, reader(data), dataDims[axis]!);
-  if (indices.value === undefined) return compute;
-  const map = compute(indices.value);
-  return () => map;
+  const constant = indices.value;
+  if (constant === undefined) return compute;
+  // Made on first use: a scatter of whole rows may never need the element offsets.
+  let map: Int32Array | undefined;
+  return () => (map ??= compute(constant));
 }
 
 const gatherElements: OpDef = {
@@ -371,7 +373,7 @@ const topK: OpDef = {
     // Ties go to the lower index, as ONNX Runtime orders them.
     const vals = new Float64Array(n);
     const best = new Int32Array(Math.max(1, k));
-    const keep = x.dtype === "float32" && k * 8 > n ? sortedBest(n, largest) : heapOf(vals, k, largest);
+    const keep = x.dtype === "float32" && k * 8 > n ? sortedBest(vals, n, k, largest) : heapOf(vals, n, k, largest);
     const words = indexWords();
     return {
       outputs: [{ dtype: x.dtype, dims: outDims }, { dtype: "int64", dims: outDims }],
@@ -387,7 +389,7 @@ const topK: OpDef = {
         const idx = words(outs[1]!.data) as Int32Array;
         for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) {
           for (let i = 0; i < n; i++) vals[i] = wide ? r((o * n + i) * inner + q) : src[(o * n + i) * inner + q]!;
-          keep(vals, n, best, k);
+          keep(best);
           for (let j = 0; j < k; j++) {
             const off = (o * k + j) * inner + q;
             if (wide) w(off, vals[best[j]!]!);
@@ -401,20 +403,20 @@ const topK: OpDef = {
   },
 };
 
-/** Puts the indices of a row's k best values, best first, into `best`. */
-type KeepBest = (vals: Float64Array, n: number, best: Int32Array, k: number) => void;
+/** Puts the indices of the row's (`vals`, n values) k best, best first, into `best`. */
+type KeepBest = (best: Int32Array) => void;
 
 /** The k best of a float32 row by one native sort (floatOrder): for k a large part of n (a sparsemax sorts whole rows). */
-function sortedBest(n: number, largest: boolean): KeepBest {
+function sortedBest(vals: Float64Array, n: number, k: number, largest: boolean): KeepBest {
   const order = floatOrder(n);
-  return (vals, _n, best, k) => {
-    const sorted = order(vals, n, largest);
+  return (best) => {
+    const sorted = order(vals, largest);
     for (let j = 0; j < k; j++) best[j] = sorted[j]!;
   };
 }
 
 /** The k best through a heap of k whose root is the worst kept. */
-function heapOf(vals: Float64Array, k: number, largest: boolean): KeepBest {
+function heapOf(vals: Float64Array, n: number, k: number, largest: boolean): KeepBest {
   const heap = new Int32Array(Math.max(1, k));
   const better = (i: number, j: number) => {
     const a = vals[i]!;
@@ -435,7 +437,7 @@ function heapOf(vals: Float64Array, k: number, largest: boolean): KeepBest {
       at = worst;
     }
   };
-  return (_vals, n, best) => {
+  return (best) => {
     let size = 0;
     for (let i = 0; i < n; i++) {
       if (size < k) {

@@ -246,8 +246,8 @@ const gather: OpDef = {
     const view = contiguousPick(x, indices, outer, dim, inner, ctx);
     if (view !== undefined) return { outputs: [{ dtype: x.dtype, dims: out }], alias: 0, aliasOffset: view };
     const k = ctx.k;
-    // Rows of 16 floats and up (an embedding's width, a graph network's features): one kernel call copying each row as
-    // a block, its table of source rows filled once for constant indices, else per run. Outer rows are walked too.
+    // Rows of 64 bytes and up (an embedding's width, a graph network's features): one kernel call copying each row as a
+    // block, its table of source rows filled once for constant indices, else per run. Outer rows are walked too.
     const es = x.dtype === "float32" ? 4 : x.dtype === "uint8" || x.dtype === "int8" ? 1 : 0;
     if (es > 0 && inner * es >= 64) {
       const table = k.strided.rowTable(outer * count, ctx.persistentF32);
@@ -259,18 +259,23 @@ const gather: OpDef = {
           for (let o = 0; o < outer; o++) table[o * count + j] = (o * dim + i) * inner;
         }
       };
-      const constant = indices.value !== undefined;
-      if (constant) fill(indices.value!);
+      const constant = indices.value;
+      if (constant) fill(constant);
       return {
         outputs: [{ dtype: x.dtype, dims: out }],
         runtimeInputs: constant ? [0] : [0, 1],
         run(ins, outs) {
-          const src = ins[0]!.data as Float32Array;
-          const dst = outs[0]!.data as Float32Array;
-          if (!constant) fill(ins[1]!.data);
-          if (k.inMemory(src) && k.inMemory(dst)) k.strided.gatherRows(src, dst, table, inner, es);
-          else if (es === 4) gatherRows(src, dst, words(ins[1]?.data ?? indices.value!), ins[1]?.data ?? indices.value!, count, outer, dim, inner);
-          else gatherByteRows(src as unknown as Uint8Array, dst as unknown as Uint8Array, words(ins[1]?.data ?? indices.value!), ins[1]?.data ?? indices.value!, count, outer, dim, inner);
+          const src = ins[0]!.data as Float32Array | Uint8Array;
+          const dst = outs[0]!.data as Float32Array | Uint8Array;
+          const ids = constant ?? ins[1]!.data;
+          if (k.inMemory(src) && k.inMemory(dst)) {
+            if (!constant) fill(ids);
+            k.strided.gatherRows(src, dst, table, inner, es);
+          } else if (es === 4) {
+            gatherRows(src as Float32Array, dst as Float32Array, words(ids), ids, count, outer, dim, inner);
+          } else {
+            gatherByteRows(src as Uint8Array, dst as Uint8Array, words(ids), ids, count, outer, dim, inner);
+          }
         },
       };
     }
