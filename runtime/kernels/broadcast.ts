@@ -1,3 +1,4 @@
+import { vclampOut, zeroFix } from "./vmath";
 // Broadcasting binary operators in one call: the host collapses the output shape to at most four axes (adjacent
 // axes merged where both operands step alike) and passes each operand's element strides, 0 where it repeats. The
 // innermost axis is contiguous or a repeated value for each operand, so the inner loop is a plain SIMD run.
@@ -42,7 +43,7 @@ const SQDIFF = 8;
 
 /** One contiguous output run of n: each operand contiguous (step 1) or one repeated value (step 0). */
 // @ts-ignore: decorator
-@inline function row(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32, clamped: bool, vlo: v128, vhi: v128): void {
+@inline function row(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32, clamped: bool, vlo: v128, vhi: v128, vfix: v128): void {
   let i = 0;
   const va = v128.load32_splat(a);
   const vb = v128.load32_splat(b);
@@ -52,13 +53,13 @@ const SQDIFF = 8;
     const z = sb ? v128.load(b + off) : vb;
     let r = op4(op, x, z);
     // The exact min/max (±0 ordered as Relu/Clip define it) only where a clamp was fused.
-    if (clamped) r = f32x4.min(f32x4.max(r, vlo), vhi);
+    if (clamped) r = vclampOut(r, vlo, vhi, vfix);
     v128.store(y + off, r);
   }
   const rest = n - i;
   if (rest > 0) {
     const off = <usize>i << 2;
-    const r = f32x4.min(f32x4.max(op4(op, lanes(a + (sa ? off : 0), sa, rest), lanes(b + (sb ? off : 0), sb, rest)), vlo), vhi);
+    const r = vclampOut(op4(op, lanes(a + (sa ? off : 0), sa, rest), lanes(b + (sb ? off : 0), sb, rest)), vlo, vhi, vfix);
     store<f32>(y + off, f32x4.extract_lane(r, 0));
     if (rest > 1) store<f32>(y + off, f32x4.extract_lane(r, 1), 4);
     if (rest > 2) store<f32>(y + off, f32x4.extract_lane(r, 2), 8);
@@ -71,6 +72,7 @@ const SQDIFF = 8;
   as0: i32, as1: i32, as2: i32, as3: i32, bs0: i32, bs1: i32, bs2: i32, bs3: i32, lo: f32, hi: f32,
 ): void {
   const vlo = f32x4.splat(lo);
+  const vfix = zeroFix(vlo);
   const vhi = f32x4.splat(hi);
   const clamped = lo != -Infinity || hi != Infinity;
   let i2 = r0 % d2;
@@ -81,10 +83,10 @@ const SQDIFF = 8;
     const ao = <usize>(i0 * as0 + i1 * as1 + i2 * as2) << 2;
     const bo = <usize>(i0 * bs0 + i1 * bs1 + i2 * bs2) << 2;
     const yo = (<usize>r * n) << 2;
-    if (as3 == 1 && bs3 == 1) row(op, a + ao, 1, b + bo, 1, y + yo, n, clamped, vlo, vhi);
-    else if (as3 == 1) row(op, a + ao, 1, b + bo, 0, y + yo, n, clamped, vlo, vhi);
-    else if (bs3 == 1) row(op, a + ao, 0, b + bo, 1, y + yo, n, clamped, vlo, vhi);
-    else row(op, a + ao, 0, b + bo, 0, y + yo, n, clamped, vlo, vhi);
+    if (as3 == 1 && bs3 == 1) row(op, a + ao, 1, b + bo, 1, y + yo, n, clamped, vlo, vhi, vfix);
+    else if (as3 == 1) row(op, a + ao, 1, b + bo, 0, y + yo, n, clamped, vlo, vhi, vfix);
+    else if (bs3 == 1) row(op, a + ao, 0, b + bo, 1, y + yo, n, clamped, vlo, vhi, vfix);
+    else row(op, a + ao, 0, b + bo, 0, y + yo, n, clamped, vlo, vhi, vfix);
     if (++i2 == d2) {
       i2 = 0;
       if (++i1 == d1) {

@@ -1,14 +1,16 @@
 // Elementwise kernels on contiguous float runs: clamp, per-channel affine, fake quantization (binary operators are
 // the broadcast family's).
 import { madd } from "./madd";
+import { vclamp, vclampOut, zeroFix } from "./vmath";
 
 export function clamp(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
   const vlo = f32x4.splat(lo);
+  const vfix = zeroFix(vlo);
   const vhi = f32x4.splat(hi);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;
-    v128.store(y + off, f32x4.min(f32x4.max(v128.load(x + off), vlo), vhi));
+    v128.store(y + off, vclampOut(v128.load(x + off), vlo, vhi, vfix));
   }
   for (; i < n; i++) {
     const off = <usize>i << 2;
@@ -19,6 +21,7 @@ export function clamp(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
 /** y[p][i] = clamp(x[p][i]·s[p % C] + t[p % C]) over `planes` runs of `size`: BatchNormalization, per-channel affine. */
 export function channel_affine(x: usize, y: usize, planes: i32, C: i32, size: i32, s: usize, t: usize, lo: f32, hi: f32): void {
   const vlo = f32x4.splat(lo);
+  const vfix = zeroFix(vlo);
   const vhi = f32x4.splat(hi);
   for (let p = 0; p < planes; p++) {
     const c = p % C;
@@ -30,7 +33,7 @@ export function channel_affine(x: usize, y: usize, planes: i32, C: i32, size: i3
     let i = 0;
     for (; i + 4 <= size; i += 4) {
       const off = base + (<usize>i << 2);
-      v128.store(y + off, f32x4.min(f32x4.max(madd(v128.load(x + off), vs, vt), vlo), vhi));
+      v128.store(y + off, vclampOut(madd(v128.load(x + off), vs, vt), vlo, vhi, vfix));
     }
     for (; i < size; i++) {
       const off = base + (<usize>i << 2);
@@ -52,7 +55,7 @@ export function fake_quant(x: usize, y: usize, n: i32, scale: f32, zp: f32, qmin
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;
-    const q = f32x4.min(f32x4.max(f32x4.add(f32x4.nearest(f32x4.div(v128.load(x + off), vs)), vz), vlo), vhi);
+    const q = vclamp(f32x4.add(f32x4.nearest(f32x4.div(v128.load(x + off), vs)), vz), vlo, vhi);
     v128.store(y + off, f32x4.mul(f32x4.sub(q, vz), vs));
   }
   for (; i < n; i++) {

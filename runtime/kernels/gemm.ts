@@ -1,6 +1,7 @@
 // Entry points over the GEMM core: the plain GEMM on fully packed operands, and the packing routines.
 import { KC, MR, NR, BIAS_COL, BIAS_ROW, kblock } from "./gemm_core";
 import { madd } from "./madd";
+import { vclampOut, zeroFix } from "./vmath";
 
 /** Rows per A panel of this build (pack_a's layout). */
 export function gemm_mr(): i32 {
@@ -69,9 +70,10 @@ export function gemv_packed(
       x1 = madd(av, v128.load(bk, 16), x1);
     }
     const vlo = f32x4.splat(lo);
+    const vfix = zeroFix(vlo);
     const vhi = f32x4.splat(hi);
-    const r0 = f32x4.min(f32x4.max(f32x4.add(x0, y0), vlo), vhi);
-    const r1 = f32x4.min(f32x4.max(f32x4.add(x1, y1), vlo), vhi);
+    const r0 = vclampOut(f32x4.add(x0, y0), vlo, vhi, vfix);
+    const r1 = vclampOut(f32x4.add(x1, y1), vlo, vhi, vfix);
     const dst = c + (<usize>n0 << 2);
     if (n0 + NR <= N) {
       v128.store(dst, r0);

@@ -6,6 +6,7 @@
 // K is split into blocks of at most KC so a B micro-panel stays in L1 while A's block streams from L2; the first
 // block starts from the bias, later ones accumulate into C, and only the last applies the clamp.
 import { madd } from "./madd";
+import { vclampOut, zeroFix } from "./vmath";
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -16,8 +17,8 @@ export const BIAS_ROW = 1;
 export const BIAS_COL = 2;
 
 // @ts-ignore: decorator
-@inline function clamp4(v: v128, lo: v128, hi: v128): v128 {
-  return f32x4.min(f32x4.max(v, lo), hi);
+@inline function clamp4(v: v128, lo: v128, hi: v128, vfix: v128): v128 {
+  return vclampOut(v, lo, hi, vfix);
 }
 
 /**
@@ -91,13 +92,14 @@ export const BIAS_COL = 2;
   }
   if (last) {
     const vlo = f32x4.splat(lo);
+    const vfix = zeroFix(vlo);
     const vhi = f32x4.splat(hi);
-    c00 = clamp4(c00, vlo, vhi); c01 = clamp4(c01, vlo, vhi);
-    c10 = clamp4(c10, vlo, vhi); c11 = clamp4(c11, vlo, vhi);
-    c20 = clamp4(c20, vlo, vhi); c21 = clamp4(c21, vlo, vhi);
-    c30 = clamp4(c30, vlo, vhi); c31 = clamp4(c31, vlo, vhi);
-    if (MR >= 5) { c40 = clamp4(c40, vlo, vhi); c41 = clamp4(c41, vlo, vhi); }
-    if (MR == 6) { c50 = clamp4(c50, vlo, vhi); c51 = clamp4(c51, vlo, vhi); }
+    c00 = clamp4(c00, vlo, vhi, vfix); c01 = clamp4(c01, vlo, vhi, vfix);
+    c10 = clamp4(c10, vlo, vhi, vfix); c11 = clamp4(c11, vlo, vhi, vfix);
+    c20 = clamp4(c20, vlo, vhi, vfix); c21 = clamp4(c21, vlo, vhi, vfix);
+    c30 = clamp4(c30, vlo, vhi, vfix); c31 = clamp4(c31, vlo, vhi, vfix);
+    if (MR >= 5) { c40 = clamp4(c40, vlo, vhi, vfix); c41 = clamp4(c41, vlo, vhi, vfix); }
+    if (MR == 6) { c50 = clamp4(c50, vlo, vhi, vfix); c51 = clamp4(c51, vlo, vhi, vfix); }
   }
   let dst = full ? c : tmp;
   v128.store(dst, c00); v128.store(dst, c01, 16); dst += stride;

@@ -4,7 +4,7 @@
 // (absolute 2^-148·max(1, |x|) where the result is denormal), except where the formula itself is ill-conditioned in
 // float32: Gelu for x < 0 adds 3e-7·|x| absolute (1 + erf cancels), GeluTanh 3e-7·|2u·y| (the rounded argument u
 // scaled by sigmoid's slope), HardSigmoid 6e-8 and HardSwish 6e-8·|x| absolute (x·alpha + beta crossing 0 and 1).
-import { vclamp, verf, vexp, vexpm1neg, vlog, vlog1pUnit, vsigmoid, vsincos, vtanh } from "./vmath";
+import { vclamp, vclampOut, verf, vexp, vexpm1neg, vlog, vlog1pUnit, vsigmoid, vsincos, vtanh, zeroFix } from "./vmath";
 
 // One marker class per function: the loops are generic over it, so each function gets its own loop with the others'
 // branches removed at compile time (an op number passed down would let the optimizer merge all loops into one with
@@ -111,6 +111,7 @@ class Cos {} // 30
 // @ts-ignore: decorator
 @inline function run<Op>(x: usize, y: usize, n: i32, alpha: f32, beta: f32, lo: f32, hi: f32): void {
   const vlo = f32x4.splat(lo);
+  const vfix = zeroFix(vlo);
   const vhi = f32x4.splat(hi);
   // The exact min/max (±0 ordered as Relu/Clip define it) only where a clamp was fused.
   const clamped = lo != -Infinity || hi != Infinity;
@@ -118,7 +119,7 @@ class Cos {} // 30
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;
     let r = apply<Op>(v128.load(x + off), alpha, beta);
-    if (clamped) r = f32x4.min(f32x4.max(r, vlo), vhi);
+    if (clamped) r = vclampOut(r, vlo, vhi, vfix);
     v128.store(y + off, r);
   }
   const rest = n - i;
@@ -128,7 +129,7 @@ class Cos {} // 30
     v = f32x4.replace_lane(v, 0, load<f32>(x + off));
     if (rest > 1) v = f32x4.replace_lane(v, 1, load<f32>(x + off, 4));
     if (rest > 2) v = f32x4.replace_lane(v, 2, load<f32>(x + off, 8));
-    const r = f32x4.min(f32x4.max(apply<Op>(v, alpha, beta), vlo), vhi);
+    const r = vclampOut(apply<Op>(v, alpha, beta), vlo, vhi, vfix);
     store<f32>(y + off, f32x4.extract_lane(r, 0));
     if (rest > 1) store<f32>(y + off, f32x4.extract_lane(r, 1), 4);
     if (rest > 2) store<f32>(y + off, f32x4.extract_lane(r, 2), 8);

@@ -2,6 +2,7 @@
 // plane is first copied into a padded scratch plane (zeros, or -inf for max), so the inner loops have no bounds
 // checks and compute 4 outputs per step with plain (stride 1) or de-interleaved (stride 2) vector loads.
 import { madd } from "./madd";
+import { vclampOut, zeroFix } from "./vmath";
 
 const MODE_DW = 0;
 const MODE_AVG = 2;
@@ -53,6 +54,7 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
   const w6 = v128.load32_splat(w, 24), w7 = v128.load32_splat(w, 28), w8 = v128.load32_splat(w, 32);
   const vb = f32x4.splat(b);
   const vlo = f32x4.splat(lo);
+  const vfix = zeroFix(vlo);
   const vhi = f32x4.splat(hi);
   const zero = f32x4.splat(0);
   const d1 = <usize>dw << 2;
@@ -82,8 +84,8 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
         b1 = madd(w3, even(r1 + q), b1); b1 = madd(w4, even(r1 + q + d1), b1); b1 = madd(w5, even(r1 + q + d2), b1);
         b2 = madd(w6, even(r2 + q), b2); b2 = madd(w7, even(r2 + q + d1), b2); b2 = madd(w8, even(r2 + q + d2), b2);
       }
-      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(a0, a1), a2), vlo), vhi));
-      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(b0, b1), b2), vlo), vhi), 16);
+      v128.store(out + (<usize>ox << 2), vclampOut(f32x4.add(f32x4.add(a0, a1), a2), vlo, vhi, vfix));
+      v128.store(out + (<usize>ox << 2), vclampOut(f32x4.add(f32x4.add(b0, b1), b2), vlo, vhi, vfix), 16);
     }
     // Groups of 4, the last one partial: its extra lanes read the padded row's slack and are not stored.
     for (; ox < OW; ox += 4) {
@@ -98,7 +100,7 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
         a1 = madd(w3, even(r1 + p), a1); a1 = madd(w4, even(r1 + p + d1), a1); a1 = madd(w5, even(r1 + p + d2), a1);
         a2 = madd(w6, even(r2 + p), a2); a2 = madd(w7, even(r2 + p + d1), a2); a2 = madd(w8, even(r2 + p + d2), a2);
       }
-      storeUpTo4(out + (<usize>ox << 2), f32x4.min(f32x4.max(f32x4.add(f32x4.add(a0, a1), a2), vlo), vhi), OW - ox);
+      storeUpTo4(out + (<usize>ox << 2), vclampOut(f32x4.add(f32x4.add(a0, a1), a2), vlo, vhi, vfix), OW - ox);
     }
   }
 }
@@ -134,6 +136,7 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
 ): void {
   const vb = f32x4.splat(b);
   const vlo = f32x4.splat(lo);
+  const vfix = zeroFix(vlo);
   const vhi = f32x4.splat(hi);
   const zero = f32x4.splat(0);
   const step = <usize>(4 * sw) << 2;
@@ -156,8 +159,8 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
         a = f32x4.add(a, ra);
         c = f32x4.add(c, rc);
       }
-      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(a, vlo), vhi));
-      v128.store(out + (<usize>ox << 2), f32x4.min(f32x4.max(c, vlo), vhi), 16);
+      v128.store(out + (<usize>ox << 2), vclampOut(a, vlo, vhi, vfix));
+      v128.store(out + (<usize>ox << 2), vclampOut(c, vlo, vhi, vfix), 16);
     }
     for (; ox < OW; ox += 4) {
       let a = vb;
@@ -168,7 +171,7 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
         for (let kx = 0; kx < kw; kx++) ra = madd(v128.load32_splat(wr + (<usize>kx << 2)), samples(row + (<usize>(kx * dw) << 2), sw), ra);
         a = f32x4.add(a, ra);
       }
-      storeUpTo4(out + (<usize>ox << 2), f32x4.min(f32x4.max(a, vlo), vhi), OW - ox);
+      storeUpTo4(out + (<usize>ox << 2), vclampOut(a, vlo, vhi, vfix), OW - ox);
     }
   }
 }
@@ -187,6 +190,7 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
   const vectorized = sw == 1 || sw == 2;
   const init: f32 = mode == MODE_DW ? b : 0;
   const vlo = f32x4.splat(lo);
+  const vfix = zeroFix(vlo);
   const vhi = f32x4.splat(hi);
   for (let oy = 0; oy < OH; oy++) {
     const out = y + ((<usize>oy * OW) << 2);
@@ -203,7 +207,7 @@ export function window_scratch_floats(kh: i32, kw: i32, sh: i32, sw: i32, dh: i3
             else acc = f32x4.add(acc, v);
           }
         }
-        if (mode == MODE_DW) acc = f32x4.min(f32x4.max(acc, vlo), vhi);
+        if (mode == MODE_DW) acc = vclampOut(acc, vlo, vhi, vfix);
         if (mode == MODE_AVG) acc = f32x4.mul(acc, v128.load(recip + ((<usize>(oy * OW + ox)) << 2)));
         v128.store(out + (<usize>ox << 2), acc);
       }

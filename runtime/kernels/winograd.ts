@@ -5,6 +5,7 @@
 // (U = G g Gᵀ, packed by the host as 16 A operands), and the output transform (Y = Aᵀ M A) adds the bias, clamps
 // and writes NCHW. All transforms use only additions (G's ½ is folded into U), so accuracy stays at fp32 level.
 import { KC, MR, NR, kblock } from "./gemm_core";
+import { vclampOut, zeroFix } from "./vmath";
 
 /** Bytes of a round's transformed tiles (one ξ, all of K) that stay in L1/L2 while each weight panel streams past them. */
 const WHOLE_K_TILES: i32 = 64 * 1024;
@@ -84,6 +85,7 @@ export function wino_conv(
     }
     // Output transform, 4 tiles at a time.
     const vlo = f32x4.splat(lo);
+    const vfix = zeroFix(vlo);
     const vhi = f32x4.splat(hi);
     for (let m = p0 * MR; m < min(M, p1 * MR); m++) {
       const vb = v128.load32_splat(bias + (<usize>m << 2));
@@ -99,10 +101,10 @@ export function wino_conv(
         const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
         const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
         const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
-        const y00 = f32x4.min(f32x4.max(f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), vb), vlo), vhi);
-        const y01 = f32x4.min(f32x4.max(f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), vb), vlo), vhi);
-        const y10 = f32x4.min(f32x4.max(f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), vb), vlo), vhi);
-        const y11 = f32x4.min(f32x4.max(f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), vb), vlo), vhi);
+        const y00 = vclampOut(f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), vb), vlo, vhi, vfix);
+        const y01 = vclampOut(f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), vb), vlo, vhi, vfix);
+        const y10 = vclampOut(f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), vb), vlo, vhi, vfix);
+        const y11 = vclampOut(f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), vb), vlo, vhi, vfix);
         const img = n / perImage;
         const ty = (n - img * perImage) / TW;
         const tx = n - img * perImage - ty * TW;
