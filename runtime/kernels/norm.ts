@@ -9,9 +9,12 @@ import { vclampOut, vexp, vexpNormal, vlog, zeroFix } from "./vmath";
 // passes x - max ≤ 0. Below e^-87 (1.6e-38) the result would be a denormal, and x86 computes with those through a
 // microcode assist two orders of magnitude slower: a masked attention row (scores of -1e4, -3.4e38 or -inf) ran
 // Softmax 3.5× slower than an unmasked one. Such a term is below 2^-126 of the row's sum (which is ≥ 1), so it is 0.
+/** -87 in every lane, as a global (see vmath.ts: one load where a v128.const costs V8 several instructions). */
+let V_EXP_FLOOR = f32x4.splat(-87.0);
+
 // @ts-ignore: decorator
 @inline function expNonPositive4(x: v128): v128 {
-  const floor = f32x4.splat(-87.0);
+  const floor = V_EXP_FLOOR;
   // pmax keeps a NaN x (NaN in, NaN out); the comparison is false for it.
   return v128.andnot(vexpNormal(f32x4.pmax(x, floor)), f32x4.lt(x, floor));
 }

@@ -1,7 +1,7 @@
 // What the integer kernels share: the descriptor (its layout is generated from descriptors.json, the one source the
 // host's layout comes from too) and the requantizing store.
 import { QD } from "./generated/descriptors";
-import { codeHigh, codeLow, finiteToCodes, magicLessZero, toCodes } from "./qround";
+import { codeHigh, codeLow, finiteToCodes, magicLessZero, toCodes, V_MAGIC } from "./qround";
 export { QD };
 
 // @ts-ignore: decorator
@@ -21,7 +21,7 @@ export { QD };
   const v = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), mult), off);
   if (!rqStaged) return toCodes(v, lo, hi, zy);
   // q − zp of the first quantization, as a float: bounded, then rounded half to even by the adder (see qround.ts).
-  const magic = f32x4.splat(12582912);
+  const magic = V_MAGIC;
   const first = f32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, rqStageLo), rqStageHi), magic), magic);
   // The host's short form of the stage (its float clamp in the bounds above, no NaN to mask; see fold-stage.ts).
   if (rqStageFolded) {

@@ -16,11 +16,13 @@
 }
 
 const MAGIC: f32 = 12582912;
+/** MAGIC in every lane, as a global: one load where V8 rebuilds a v128.const at each use (see vmath.ts). */
+export let V_MAGIC = f32x4.splat(MAGIC);
 
 /** Four floats (already divided by the output scale) to four i32 codes in [qlo, qhi]; lo and hi from codeLow/High. */
 // @ts-ignore: decorator
 @inline export function toCodes(v: v128, lo: v128, hi: v128, zy: v128): v128 {
-  const magic = f32x4.splat(MAGIC);
+  const magic = V_MAGIC;
   const bounded = f32x4.pmin(f32x4.pmax(v128.and(v, f32x4.eq(v, v)), lo), hi);
   return i32x4.add(i32x4.sub(f32x4.add(bounded, magic), magic), zy);
 }
@@ -38,7 +40,7 @@ const MAGIC: f32 = 12582912;
  */
 // @ts-ignore: decorator
 @inline export function finiteToCodes(v: v128, lo: v128, hi: v128, magicZy: v128): v128 {
-  return i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, lo), hi), f32x4.splat(MAGIC)), magicZy);
+  return i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, lo), hi), V_MAGIC), magicZy);
 }
 
 /** Narrow sixteen codes (four vectors of toCodes' output, already in the output type's range) to bytes, stored at y. */
