@@ -302,6 +302,42 @@ const R_LOG_SUM_EXP = 9;
 }
 
 // @ts-ignore: decorator
+@inline function extreme4(isMax: bool, acc: v128, x: v128): v128 {
+  return isMax ? f32x4.pmax(acc, x) : f32x4.pmin(acc, x);
+}
+
+/**
+ * ReduceMax (isMax) or ReduceMin of a row: four chains of pmax or pmin, one instruction a step where f32x4.max/min
+ * lower to eight, with NaN noted apart, so that a NaN anywhere in the row makes the result NaN as before.
+ */
+// @ts-ignore: decorator
+@inline function extremeRow(isMax: bool, x: usize, n: i32): f32 {
+  let a0 = f32x4.splat(isMax ? -Infinity : Infinity), a1 = a0, a2 = a0, a3 = a0;
+  let nan = i32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    a0 = extreme4(isMax, a0, v0);
+    a1 = extreme4(isMax, a1, v1);
+    a2 = extreme4(isMax, a2, v2);
+    a3 = extreme4(isMax, a3, v3);
+    nan = v128.or(nan, v128.or(v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)), v128.or(f32x4.ne(v2, v2), f32x4.ne(v3, v3))));
+  }
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    a0 = extreme4(isMax, a0, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
+  const a = extreme4(isMax, extreme4(isMax, a0, a1), extreme4(isMax, a2, a3));
+  const op = isMax ? R_MAX : R_MIN;
+  let r = combine(op, combine(op, f32x4.extract_lane(a, 0), f32x4.extract_lane(a, 1)),
+    combine(op, f32x4.extract_lane(a, 2), f32x4.extract_lane(a, 3)));
+  for (; i < n; i++) r = combine(op, r, load<f32>(x + (<usize>i << 2)));
+  return v128.any_true(nan) ? NaN : r;
+}
+
+// @ts-ignore: decorator
 @inline function reduceRow(op: i32, x: usize, n: i32): f32 {
   if (op == R_LOG_SUM_EXP) {
     let vm = f32x4.splat(-Infinity);
@@ -318,8 +354,8 @@ const R_LOG_SUM_EXP = 9;
     for (; i < n; i++) s += expNonPositive(load<f32>(x + (<usize>i << 2)) - m);
     return m + <f32>Math.log(<f64>s);
   }
-  // Four independent folds: one chain of dependent steps would wait on each step's latency (max's NaN-propagating
-  // lowering is several instructions long).
+  if (op == R_MAX || op == R_MIN) return extremeRow(op == R_MAX, x, n);
+  // Four independent folds: one chain of dependent steps would wait on each step's latency.
   let acc = init4(op);
   let acc1 = acc;
   let acc2 = acc;

@@ -1,5 +1,6 @@
+import assert from "node:assert/strict";
 import { test } from "node:test";
-import { makeTensor } from "../src/tooling.js";
+import { createSession, makeTensor, Tensor } from "../src/tooling.js";
 import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
 import { assertRunsAsOrt } from "./helpers/runs-as-ort.js";
 
@@ -27,6 +28,37 @@ for (const op of OPS) {
       await assertRunsAsOrt(bytes, [feed(1), feed(2)]);
     });
   }
+}
+
+// ReduceMax and ReduceMin fold rows with pmax/pmin, which drop a NaN operand, and note NaN apart: a NaN anywhere in a
+// row (in the four-way loop, the vector tail or the scalar tail) still makes that row's result NaN, and only that row's.
+for (const op of ["ReduceMax", "ReduceMin"]) {
+  test(`${op} of rows of 71 is NaN exactly where a row holds a NaN, wherever in the row`, async () => {
+    const dims = [6, 71];
+    const bytes = modelBytes({
+      name: "extreme",
+      node: [node(op, ["x", "axes"], ["y"], [{ name: "keepdims", type: 2, i: 0 }])],
+      initializer: [makeTensor("axes", "int64", [1], BigInt64Array.of(1n))],
+      input: [valueInfo("x", "float32", dims)], output: [valueInfo("y", "float32", [6])],
+    }, { opset: 18 });
+    const x = seededValues(6 * 71, 3, -3, 3);
+    // Rows 1, 3 and 5 hold a NaN in the four-way loop, the vector tail and the scalar tail; the others none.
+    for (const [row, at] of [[1, 5], [3, 66], [5, 70]] as const) x[row * 71 + at] = NaN;
+    for (const threads of [1, 2]) {
+      const session = await createSession(bytes, { threads });
+      try {
+        const y = (await session.run({ x: new Tensor("float32", x, dims) })).y!.data as Float32Array;
+        for (let r = 0; r < 6; r++) {
+          const row = Array.from(x.subarray(r * 71, (r + 1) * 71));
+          const want = op === "ReduceMax" ? Math.max(...row) : Math.min(...row);
+          if (Number.isNaN(want)) assert.ok(Number.isNaN(y[r]), `row ${r}: ${y[r]}, want NaN (${threads} threads)`);
+          else assert.equal(y[r], want, `row ${r} (${threads} threads)`);
+        }
+      } finally {
+        await session.release();
+      }
+    }
+  });
 }
 
 // CumSum walks the axis one contiguous row of the inner axes at a time, its running values rounded to float32 at each
