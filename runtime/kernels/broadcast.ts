@@ -1,7 +1,8 @@
-import { vclampOut, zeroFix } from "./vmath";
 // Broadcasting binary operators in one call: the host collapses the output shape to at most four axes (adjacent
 // axes merged where both operands step alike) and passes each operand's element strides, 0 where it repeats. The
 // innermost axis is contiguous or a repeated value for each operand, so the inner loop is a plain SIMD run.
+import { vclampOut, zeroFix } from "./vmath";
+
 // Op codes, shared with src/engine/kernels/broadcast.ts (BROADCAST_OPS).
 const ADD = 0;
 const SUB = 1;

@@ -16,11 +16,6 @@ export const KC: i32 = 256;
 export const BIAS_ROW = 1;
 export const BIAS_COL = 2;
 
-// @ts-ignore: decorator
-@inline function clamp4(v: v128, lo: v128, hi: v128, vfix: v128): v128 {
-  return vclampOut(v, lo, hi, vfix);
-}
-
 /**
  * One MR×8 tile over kc steps. Edge tiles (rows < MR or cols < 8) go through the scratch `tmp` (MR·8 floats) so that
  * the vector code never reads or writes outside C.
@@ -94,12 +89,12 @@ export const BIAS_COL = 2;
     const vlo = f32x4.splat(lo);
     const vfix = zeroFix(vlo);
     const vhi = f32x4.splat(hi);
-    c00 = clamp4(c00, vlo, vhi, vfix); c01 = clamp4(c01, vlo, vhi, vfix);
-    c10 = clamp4(c10, vlo, vhi, vfix); c11 = clamp4(c11, vlo, vhi, vfix);
-    c20 = clamp4(c20, vlo, vhi, vfix); c21 = clamp4(c21, vlo, vhi, vfix);
-    c30 = clamp4(c30, vlo, vhi, vfix); c31 = clamp4(c31, vlo, vhi, vfix);
-    if (MR >= 5) { c40 = clamp4(c40, vlo, vhi, vfix); c41 = clamp4(c41, vlo, vhi, vfix); }
-    if (MR == 6) { c50 = clamp4(c50, vlo, vhi, vfix); c51 = clamp4(c51, vlo, vhi, vfix); }
+    c00 = vclampOut(c00, vlo, vhi, vfix); c01 = vclampOut(c01, vlo, vhi, vfix);
+    c10 = vclampOut(c10, vlo, vhi, vfix); c11 = vclampOut(c11, vlo, vhi, vfix);
+    c20 = vclampOut(c20, vlo, vhi, vfix); c21 = vclampOut(c21, vlo, vhi, vfix);
+    c30 = vclampOut(c30, vlo, vhi, vfix); c31 = vclampOut(c31, vlo, vhi, vfix);
+    if (MR >= 5) { c40 = vclampOut(c40, vlo, vhi, vfix); c41 = vclampOut(c41, vlo, vhi, vfix); }
+    if (MR == 6) { c50 = vclampOut(c50, vlo, vhi, vfix); c51 = vclampOut(c51, vlo, vhi, vfix); }
   }
   let dst = full ? c : tmp;
   v128.store(dst, c00); v128.store(dst, c01, 16); dst += stride;

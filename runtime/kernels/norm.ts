@@ -5,13 +5,13 @@
 import { madd } from "./madd";
 import { vclampOut, vexp, vexpNormal, vlog, zeroFix } from "./vmath";
 
+/** -87 in every lane, as a global (see vmath.ts: one load where a v128.const costs V8 several instructions). */
+let V_EXP_FLOOR = f32x4.splat(-87.0);
+
 // Exponentials come from vmath.ts (vexp: within 1e-6 relative wherever the result is a normal float); every caller
 // passes x - max ≤ 0. Below e^-87 (1.6e-38) the result would be a denormal, and x86 computes with those through a
 // microcode assist two orders of magnitude slower: a masked attention row (scores of -1e4, -3.4e38 or -inf) ran
 // Softmax 3.5× slower than an unmasked one. Such a term is below 2^-126 of the row's sum (which is ≥ 1), so it is 0.
-/** -87 in every lane, as a global (see vmath.ts: one load where a v128.const costs V8 several instructions). */
-let V_EXP_FLOOR = f32x4.splat(-87.0);
-
 // @ts-ignore: decorator
 @inline function expNonPositive4(x: v128): v128 {
   const floor = V_EXP_FLOOR;
@@ -528,7 +528,6 @@ export function lrn(x: usize, y: usize, C: i32, plane: i32, size: i32, alpha: f3
  */
 export function rms_norm(x: usize, y: usize, n: i32, gamma: usize, eps: f32, lo: f32, hi: f32, r0: i32, r1: i32): void {
   const vlo = f32x4.splat(lo);
-  const vfix = zeroFix(vlo);
   const vhi = f32x4.splat(hi);
   for (let r = r0; r < r1; r++) {
     const row = x + ((<usize>r * n) << 2);
