@@ -4,6 +4,7 @@
 import { bifpn, convnext, densenet, diffusion, efficientnet, espcn, pointnet, shufflenet, swin, video3d, yolov8Head, yoloNeck } from "./vision.mjs";
 import { alexnet, controlFlow, convTasnet, deeplab, inception, legacyOpset7, mobilevit, segformer, ssd, styleTransfer, tcn, whisper } from "./classic.mjs";
 import { detectorNms, dlrm, gcn, lstmAttention, moe, nerf, sparsemax, stftFrontend, vitHf, yoloV5 } from "./structured.mjs";
+import { audio1d, ganGenerator, mixer, oddities, recurrentVariants } from "./uncommon.mjs";
 import { randomInput } from "../bench-support.mjs";
 import { bert, bilstm, distilbert, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
@@ -66,6 +67,11 @@ export function architectureModels(onnx) {
     ["lstm_attention", lstmAttention(onnx), [98, 1, 40]],
     ["stft_frontend_op17", stftFrontend(onnx), [1, 8000, 1]],
     ["yolov5_head_op12", yoloV5(onnx), [1, 3, 128, 128]],
+    ["gan_generator_op11", ganGenerator(onnx), [1, 256, 8, 8]],
+    ["audio1d_dilated", audio1d(onnx), [1, 1, 16000]],
+    ["mlp_mixer", mixer(onnx), [1, 3, 128, 128]],
+    ["rare_activations", oddities(onnx), [1, 3, 64, 64]],
+    ["recurrent_variants", recurrentVariants(onnx), [50, 2, 40]],
   ].map(([name, bytes, dims, inputs]) => ({ name, bytes, dims, inputs: (inputs ?? [{ name: "x", type: "float32" }]).map((i) => ({ dims, ...i })) }));
 }
 

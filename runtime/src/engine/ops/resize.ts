@@ -1,5 +1,6 @@
 import type { OpDef, PrepareContext, RtValue, ValueMeta } from "../op.js";
 import type { AxisTap } from "../kernels/resize.js";
+import { identityTap, separableResize, type Taps } from "./resize-separable.js";
 import { constNumbers, normAxis, requireInput, sizeOf, stridesOf } from "./util.js";
 
 type Transform = (outCoord: number, scale: number, inSize: number, outSize: number) => number;
@@ -24,9 +25,6 @@ const NEAREST: Record<string, (x: number) => number> = {
   floor: (x) => Math.floor(x),
   ceil: (x) => Math.ceil(x),
 };
-
-/** The inputs an output coordinate reads along one axis, with weights; null: outside the crop (extrapolated). */
-type Taps = [number, number][] | null;
 
 /** Keys' cubic convolution weights for the 4 inputs around coordinate c (edge-clamped, or dropped outside). */
 function cubicTaps(c: number, n: number, a: number, excludeOutside: boolean): [number, number][] {
@@ -163,7 +161,6 @@ const resize: OpDef = {
       };
     }
     const inStrides = stridesOf(x.dims);
-    const outStrides = stridesOf(out);
     const total = sizeOf(out);
     // Every output reads one input element (nearest, or an axis left as it is): a gather through per-axis offset
     // tables, the last axis innermost, for any element type (a quantized model's nearest Resize runs on its codes).
@@ -210,37 +207,10 @@ const resize: OpDef = {
         },
       };
     }
-    return {
-      outputs,
-      runtimeInputs: [0],
-      run(ins, outs) {
-        const src = ins[0]!.data as Float32Array;
-        const dst = outs[0]!.data as Float32Array;
-        const idx = new Array<number>(rank).fill(0);
-        for (let i = 0; i < total; i++) {
-          for (let d = 0; d < rank; d++) idx[d] = Math.floor(i / outStrides[d]!) % out[d]!;
-          if (idx.some((j, d) => taps[d]![j] === null)) {
-            dst[i] = extrapolation;
-            continue;
-          }
-          // Sum over the product of per-axis taps.
-          let acc = 0;
-          const walk = (d: number, off: number, w: number): void => {
-            if (d === rank) { acc += w * src[off]!; return; }
-            for (const [j, wj] of taps[d]![idx[d]!]!) walk(d + 1, off + j * inStrides[d]!, w * wj);
-          };
-          walk(0, 0, 1);
-          dst[i] = acc;
-        }
-      },
-    };
+    if (x.dtype === "int64" || x.dtype === "uint64") ctx.unsupported(`on ${x.dtype} with mode '${mode}' (only nearest resizes 64-bit integers)`);
+    return { outputs, runtimeInputs: [0], run: separableResize(x.dims, out, taps, extrapolation) };
   },
 };
-
-/** Whether output index i of an axis reads input i alone (weight 1, any other taps weightless). */
-function identityTap(t: Taps, i: number): boolean {
-  return t !== null && t.some(([j, w]) => j === i && w === 1) && t.every(([j, w]) => j === i || w === 0);
-}
 
 /** One axis' taps in the kernel's form: at most two inputs per output, the weight on the second. */
 function axisTaps(taps: Taps[], linear: boolean): AxisTap[] | undefined {
@@ -263,7 +233,7 @@ function axisTaps(taps: Taps[], linear: boolean): AxisTap[] | undefined {
 /**
  * The kernel's view of a resize, when it has one: every axis before the last two unchanged (they become planes),
  * nearest or linear taps on the last two, nothing extrapolated. Cubic, crops that leave the input and resizes of
- * leading axes run the separable loop above.
+ * leading axes run separableResize.
  */
 function kernelPlan(inDims: readonly number[], out: readonly number[], taps: Taps[][], mode: string) {
   if (mode !== "nearest" && mode !== "linear") return undefined;
