@@ -6,15 +6,7 @@ import assert from "node:assert/strict";
 import { attributes, makeTensor, onnx } from "../src/tooling.js";
 import { Tensor } from "../src/engine/index.js";
 import { createSession } from "../src/session/create-session.js";
-import { modelBytes, node, valueInfo } from "./helpers/build.js";
-
-function random(n: number, seed: number): Float32Array {
-  let s = seed;
-  return new Float32Array(n).map(() => {
-    s = (s * 1103515245 + 12345) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-}
+import { modelBytes, node, seededValues, valueInfo } from "./helpers/build.js";
 
 interface Case {
   what: string;
@@ -67,7 +59,7 @@ for (const c of CASES) {
     const ort = await import("onnxruntime-node");
     const bytes = resizeModel(c);
     const n = c.dims.reduce((a, b) => a * b, 1);
-    const x = random(n, n + c.dims.length);
+    const x = seededValues(n, n + c.dims.length);
     const peer = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
     const want = (await peer.run({ x: new ort.Tensor("float32", x, c.dims) })).y!;
     const session = await createSession(bytes);
