@@ -59,6 +59,17 @@ export class Builder {
     const erf = this.op("Erf", [this.op("Div", [x, this.scalar(Math.SQRT2)])]);
     return this.op("Mul", [this.op("Mul", [x, this.op("Add", [erf, this.scalar(1)])]), this.scalar(0.5)]);
   }
+  /** GELU's tanh form as GPT-2 exports it: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+  geluTanh(x) {
+    const inner = this.op("Mul", [this.op("Add", [x, this.op("Mul", [this.op("Pow", [x, this.scalar(3)]), this.scalar(0.044715)])]), this.scalar(Math.sqrt(2 / Math.PI))]);
+    return this.op("Mul", [this.op("Mul", [x, this.scalar(0.5)]), this.op("Add", [this.op("Tanh", [inner]), this.scalar(1)])]);
+  }
+  /** LayerNorm over the last axis written out as exporters before opset 17 do (ReduceMean, Sub, Pow, Sqrt, Div). */
+  layerNormWrittenOut(x, width, gammaScale = 1) {
+    const d = this.op("Sub", [x, this.op("ReduceMean", [x], { axes: [-1] })]);
+    const std = this.op("Sqrt", [this.op("Add", [this.op("ReduceMean", [this.op("Pow", [d, this.scalar(2)])], { axes: [-1] }), this.scalar(1e-5)])]);
+    return this.op("Add", [this.op("Mul", [this.op("Div", [d, std]), this.weight([width], gammaScale)]), this.weight([width], 0.1)]);
+  }
   linear(x, cin, cout) { return this.op("Add", [this.op("MatMul", [x, this.weight([cin, cout])]), this.weight([cout], 0.1)]); }
   /**
    * A subgraph (an If branch, a Loop body) of this builder's nodes since `mark` (nodes.length then): they move out of

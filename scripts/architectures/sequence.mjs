@@ -65,15 +65,7 @@ export function gpt2(onnx) {
   const seq = b.op("Slice", [shape, b.ints([1]), b.ints([2]), b.ints([0])]);
   const lower = b.bools([1, 1, MAX, MAX], Array.from({ length: MAX * MAX }, (_, i) => (i % MAX) <= Math.floor(i / MAX)));
   const mask = b.op("Slice", [b.op("Slice", [lower, b.ints([0]), seq, b.ints([2])]), b.ints([0]), seq, b.ints([3])]);
-  const ln = (t) => {
-    const d = b.op("Sub", [t, b.op("ReduceMean", [t], { axes: [-1] })]);
-    const std = b.op("Sqrt", [b.op("Add", [b.op("ReduceMean", [b.op("Pow", [d, b.scalar(2)])], { axes: [-1] }), b.scalar(1e-5)])]);
-    return b.op("Add", [b.op("Mul", [b.op("Div", [d, std]), b.weight([D], 1)]), b.weight([D], 0.1)]);
-  };
-  const geluTanh = (t) => {
-    const inner = b.op("Mul", [b.op("Add", [t, b.op("Mul", [b.op("Pow", [t, b.scalar(3)]), b.scalar(0.044715)])]), b.scalar(Math.sqrt(2 / Math.PI))]);
-    return b.op("Mul", [b.op("Mul", [t, b.scalar(0.5)]), b.op("Add", [b.op("Tanh", [inner]), b.scalar(1)])]);
-  };
+  const ln = (t) => b.layerNormWrittenOut(t, D);
   // HF's Conv1D: x.view(-1, nx) @ W + b, viewed back as size()[:-1] + (nf,).
   const conv1d = (t, nx, nf) => {
     const flat = b.op("Gemm", [b.op("Reshape", [t, b.ints([-1, nx])]), b.weight([nx, nf]), b.weight([nf], 0.1)]);
@@ -87,7 +79,7 @@ export function gpt2(onnx) {
     att = b.op("Softmax", [b.op("Where", [mask, att, b.scalar(-3.4028234663852886e38)])], { axis: -1 });
     const ctx = b.op("Reshape", [b.op("Transpose", [b.op("MatMul", [att, heads(v, [0, 2, 1, 3])])], { perm: [0, 2, 1, 3] }), b.ints([1, -1, D])]);
     x = b.op("Add", [x, conv1d(ctx, D, D)]);
-    x = b.op("Add", [x, conv1d(geluTanh(conv1d(ln(x), D, 4 * D)), 4 * D, D)]);
+    x = b.op("Add", [x, conv1d(b.geluTanh(conv1d(ln(x), D, 4 * D)), 4 * D, D)]);
   }
   return b.model([["x", [1, "sequence", D]]], ln(x), 14);
 }

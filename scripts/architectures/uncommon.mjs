@@ -50,23 +50,13 @@ export function audio1d(onnx) {
 export function mixer(onnx) {
   const b = new Builder(onnx, "mixer");
   const [T, C] = [64, 128];
-  const ln = (x) => {
-    const centred = b.op("Sub", [x, b.op("ReduceMean", [x], { axes: [-1] })]);
-    const variance = b.op("ReduceMean", [b.op("Pow", [centred, b.scalar(2)])], { axes: [-1] });
-    const normed = b.op("Div", [centred, b.op("Sqrt", [b.op("Add", [variance, b.scalar(1e-5)])])]);
-    return b.op("Add", [b.op("Mul", [normed, b.weight([C], 0.5)]), b.weight([C], 0.1)]);
-  };
-  const geluTanh = (x) => {
-    const cubic = b.op("Mul", [b.op("Pow", [x, b.scalar(3)]), b.scalar(0.044715)]);
-    const inner = b.op("Mul", [b.op("Add", [x, cubic]), b.scalar(Math.sqrt(2 / Math.PI))]);
-    return b.op("Mul", [b.op("Mul", [x, b.scalar(0.5)]), b.op("Add", [b.op("Tanh", [inner]), b.scalar(1)])]);
-  };
+  const ln = (x) => b.layerNormWrittenOut(x, C, 0.5);
   let h = b.op("Conv", ["x", b.weight([C, 3, 16, 16]), b.weight([C], 0.1)], { kernel_shape: [16, 16], strides: [16, 16] });
   h = b.op("Transpose", [b.op("Reshape", [h, b.ints([1, C, T])])], { perm: [0, 2, 1] });
   for (let i = 0; i < 4; i++) {
-    const tokens = b.linear(geluTanh(b.linear(b.op("Transpose", [ln(h)], { perm: [0, 2, 1] }), T, 256)), 256, T);
+    const tokens = b.linear(b.geluTanh(b.linear(b.op("Transpose", [ln(h)], { perm: [0, 2, 1] }), T, 256)), 256, T);
     h = b.op("Add", [h, b.op("Transpose", [tokens], { perm: [0, 2, 1] })]);
-    h = b.op("Add", [h, b.linear(geluTanh(b.linear(ln(h), C, 4 * C)), 4 * C, C)]);
+    h = b.op("Add", [h, b.linear(b.geluTanh(b.linear(ln(h), C, 4 * C)), 4 * C, C)]);
   }
   return b.model([["x", [1, 3, 128, 128]]], b.linear(b.op("ReduceMean", [ln(h)], { axes: [1], keepdims: 0 }), C, 10), 13);
 }
