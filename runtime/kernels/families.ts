@@ -2,6 +2,7 @@
 // family's functions in src/engine/kernels/<family>.ts, and a test compares those declarations with this module.
 export * from "./gemm";
 export * from "./conv";
+export * from "./conv_direct";
 export * from "./window";
 export * from "./eltwise";
 export * from "./peak";

@@ -74,22 +74,32 @@ const CASES: [string, ConvCase][] = [
   ["Winograd over a batch of 5, few tiles per image", { N: 5, C: 40, M: 64, H: 4, W: 5, k: 3, pads: [1, 1, 1, 1] }],
   ["Winograd, few tiles and many channels (threads share the transformed tiles, split output channels)",
     { C: 264, M: 250, H: 10, W: 9, k: 3, pads: [1, 1, 1, 1], relu: true }],
-  ["im2col, stride 2", { C: 3, M: 5, H: 11, W: 12, k: 3, stride: 2, pads: [1, 1, 1, 1] }],
+  ["im2col, stride 2", { C: 3, M: 20, H: 11, W: 12, k: 3, stride: 2, pads: [1, 1, 1, 1] }],
   ["im2col, groups and dilation", { C: 8, M: 6, H: 12, W: 10, k: 3, dilation: 2, group: 2, pads: [2, 2, 2, 2] }],
-  ["im2col, 7×7 stride 2 over 300 channels", { C: 300, M: 9, H: 15, W: 17, k: 7, stride: 2, pads: [3, 3, 3, 3] }],
+  ["im2col, 7×7 stride 2 over 300 channels", { C: 300, M: 19, H: 15, W: 17, k: 7, stride: 2, pads: [3, 3, 3, 3] }],
   ["im2col, few pixels and many channels (threads split the output channels)", { C: 64, M: 128, H: 14, W: 14, k: 3, stride: 2, pads: [1, 1, 1, 1] }],
   ["im2col, one image of 4 groups (threads take whole groups)", { C: 64, M: 64, H: 28, W: 28, k: 3, group: 4, pads: [1, 1, 1, 1], relu: true }],
-  ["im2col over a batch of 2", { N: 2, C: 5, M: 7, H: 9, W: 8, k: 3, stride: 2, pads: [0, 1, 1, 0] }],
+  ["im2col over a batch of 2", { N: 2, C: 5, M: 17, H: 9, W: 8, k: 3, stride: 2, pads: [0, 1, 1, 0] }],
   ["im2col over a batch of 5 with groups (threads take whole images)", { N: 5, C: 6, M: 4, H: 7, W: 6, k: 3, group: 2, pads: [1, 1, 1, 1], relu: true }],
   ["im2col from a padded copy, 7 wide: grouped 3×3 as RegNet's", { C: 32, M: 32, H: 7, W: 7, k: 3, group: 2, pads: [1, 1, 1, 1], relu: true }],
   ["im2col from a padded copy, 14 wide: blocks on one row and across rows", { C: 8, M: 12, H: 14, W: 14, k: 3, group: 2, pads: [1, 1, 1, 1] }],
   ["im2col from a padded copy, stride 2, 13 wide, asymmetric padding", { C: 6, M: 4, H: 25, W: 26, k: 3, stride: 2, group: 2, pads: [0, 1, 1, 0] }],
-  ["im2col from a padded copy, 1×1 stride 2", { C: 16, M: 8, H: 14, W: 13, k: 1, stride: 2 }],
+  ["im2col from a padded copy, 1×1 stride 2", { C: 16, M: 24, H: 14, W: 13, k: 1, stride: 2 }],
   ["im2col from a padded copy, stride 2, 7 wide: blocks across rows read two strided runs", { C: 8, M: 8, H: 14, W: 13, k: 3, stride: 2, group: 2, pads: [1, 1, 1, 1] }],
   ["im2col from a padded copy, 28 wide: a group's whole convolution per call, as RegNet's 28×28 stage", { C: 32, M: 24, H: 28, W: 28, k: 3, group: 2, pads: [1, 1, 1, 1], relu: true }],
-  ["im2col, 20 wide without groups (threads share the image's columns, packed from the input)", { C: 8, M: 8, H: 9, W: 20, k: 3, pads: [1, 1, 1, 1] }],
+  ["im2col, 20 wide without groups (threads share the image's columns, packed from the input)", { C: 8, M: 20, H: 9, W: 20, k: 3, pads: [1, 1, 1, 1] }],
   ["im2col from a padded copy, 3 wide: blocks over three rows", { C: 4, M: 4, H: 6, W: 3, k: 3, group: 2, pads: [1, 1, 1, 1] }],
   ["im2col from a padded copy, dilation 2, 9 wide", { C: 4, M: 6, H: 12, W: 11, k: 3, dilation: 2, group: 2, pads: [1, 2, 1, 2] }],
+  ["direct, 7×7 to 3 channels (an RGB output layer)", { C: 32, M: 3, H: 20, W: 22, k: 7, pads: [3, 3, 3, 3] }],
+  ["direct, one channel (a depth map) in 32-column tiles, fused Relu", { C: 16, M: 1, H: 17, W: 40, k: 3, pads: [1, 1, 1, 1], relu: true }],
+  ["direct, two channels in 16-column tiles, 5×5", { C: 8, M: 2, H: 9, W: 19, k: 5, pads: [2, 2, 2, 2] }],
+  ["direct, stride 2 from phase planes, asymmetric padding", { C: 5, M: 7, H: 25, W: 26, k: 3, stride: 2, pads: [0, 1, 1, 0] }],
+  ["direct, stride 3 and dilation 2", { C: 4, M: 6, H: 23, W: 21, k: 3, stride: 3, dilation: 2, pads: [2, 2, 2, 2] }],
+  ["direct over a batch of 3, dilation 2, a last panel of one channel", { N: 3, C: 6, M: 13, H: 12, W: 11, k: 3, dilation: 2, pads: [2, 2, 2, 2] }],
+  ["direct, 9×9 over 40 channels, 16 output channels", { C: 40, M: 16, H: 12, W: 13, k: 9, pads: [4, 4, 4, 4] }],
+  ["direct, an output smaller than one tile", { C: 3, M: 1, H: 3, W: 3, k: 3, pads: [1, 1, 1, 1] }],
+  ["direct, 1×1 stride 2 (not a plain pointwise convolution)", { C: 16, M: 8, H: 14, W: 13, k: 1, stride: 2 }],
+  ["direct, many pixels (threads share the tiles)", { C: 16, M: 3, H: 64, W: 64, k: 7, pads: [3, 3, 3, 3], relu: true }],
   ["depthwise over a batch of 4", { N: 4, C: 8, M: 8, H: 9, W: 10, k: 3, group: 8, pads: [1, 1, 1, 1] }],
   ["pointwise 1×1", { C: 40, M: 33, H: 5, W: 9, k: 1, relu: true }],
   ["depthwise, stride 2", { C: 8, M: 8, H: 13, W: 14, k: 3, stride: 2, group: 8, pads: [1, 1, 1, 1] }],
@@ -105,6 +115,7 @@ const CASES: [string, ConvCase][] = [
 function expectedPath(name: string): string {
   if (name.startsWith("Winograd")) return "winograd";
   if (name.startsWith("depthwise")) return "depthwise";
+  if (name.startsWith("direct")) return "conv-direct";
   return "conv";
 }
 
@@ -139,9 +150,9 @@ for (const [name, c] of CASES) {
 }
 
 test("one session follows input sizes across convolution algorithms (Winograd for large images, im2col for tiny)", async () => {
-  const base: ConvCase = { C: 16, M: 16, H: 0, W: 0, k: 3, pads: [1, 1, 1, 1] };
-  const w = random(16 * 16 * 9, 5);
-  const b = random(16, 6);
+  const base: ConvCase = { C: 16, M: 20, H: 0, W: 0, k: 3, pads: [1, 1, 1, 1] };
+  const w = random(20 * 16 * 9, 5);
+  const b = random(20, 6);
   const session = await createSession(convModel({ ...base, H: 8, W: 8 }, w, b));
   try {
     const runs = { winograd: 0, conv: 0 };

@@ -72,6 +72,10 @@ function convKernels(ctx: PrepareContext, shape: ConvShape, packedWeights: [Floa
     return { pack: (wd, bd) => k.winograd.pack(packed, wd, bd), run: (xd, yd) => k.winograd.run(packed, xd, yd, shape, clamp) };
   }
   const packed = packedOnce("weights", () => k.conv.create({ groups: group, M: Mg, K: Cg * g.kh * g.kw }, alloc), (p, wd, bd) => k.conv.pack(p, wd, bd));
+  if (k.conv.directApplies(shape)) {
+    k.conv.reserveDirect(shape);
+    return { pack: (wd, bd) => k.conv.pack(packed, wd, bd), run: (xd, yd) => k.conv.runDirect(packed, xd, yd, shape, clamp) };
+  }
   k.conv.reserve(Cg, g);
   return { pack: (wd, bd) => k.conv.pack(packed, wd, bd), run: (xd, yd) => k.conv.run(packed, xd, yd, shape, clamp) };
 }
