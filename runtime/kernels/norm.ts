@@ -435,7 +435,30 @@ const R_LOG_SUM_EXP = 9;
 // @ts-ignore: decorator
 @inline function reduceRows(op: i32, x: usize, y: usize, n: i32, inner: i32, o0: i32, o1: i32): void {
   if (inner == 1) {
-    for (let o = o0; o < o1; o++) store<f32>(y + (<usize>o << 2), reduceRow(op, x + ((<usize>o * n) << 2), n));
+    let o = o0;
+    if (n < 4 && op != R_MAX && op != R_MIN && op != R_LOG_SUM_EXP) {
+      // Rows shorter than a vector (a complex pair's magnitude, a 3-D point): four rows at a time, lane r folding row
+      // o + r in reduceRow's own order. One reduceRow per row cost 8 ns for two floats.
+      for (; o + 4 <= o1; o += 4) {
+        const row = x + ((<usize>o * n) << 2);
+        const next = <usize>n << 2;
+        let acc = init4(op);
+        for (let i = 0; i < n; i++) {
+          const at = row + (<usize>i << 2);
+          let v = f32x4.splat(load<f32>(at));
+          v = f32x4.replace_lane(v, 1, load<f32>(at + next));
+          v = f32x4.replace_lane(v, 2, load<f32>(at + next * 2));
+          v = f32x4.replace_lane(v, 3, load<f32>(at + next * 3));
+          acc = merge4(op, acc, step4(op, init4(op), v));
+        }
+        const out = y + (<usize>o << 2);
+        store<f32>(out, finish(op, f32x4.extract_lane(acc, 0), n));
+        store<f32>(out, finish(op, f32x4.extract_lane(acc, 1), n), 4);
+        store<f32>(out, finish(op, f32x4.extract_lane(acc, 2), n), 8);
+        store<f32>(out, finish(op, f32x4.extract_lane(acc, 3), n), 12);
+      }
+    }
+    for (; o < o1; o++) store<f32>(y + (<usize>o << 2), reduceRow(op, x + ((<usize>o * n) << 2), n));
     return;
   }
   const step = <usize>inner << 2;

@@ -30,6 +30,25 @@ for (const op of OPS) {
   }
 }
 
+// Rows shorter than a vector (a complex pair's magnitude, a 3-D point) fold four rows at a time, lane by lane: rows of
+// 1, 2 and 3 over 23 rows (five groups of four and a tail of three), for every reduction.
+for (const op of OPS) {
+  test(`${op} over last axes of 1, 2 and 3 (four rows at a time) equals onnxruntime-node`, async () => {
+    for (const last of [1, 2, 3]) {
+      const dims = [23, last];
+      const bytes = modelBytes({
+        name: "reduce",
+        node: [node(op, ["x", "axes"], ["y"], [{ name: "keepdims", type: 2, i: 0 }])],
+        initializer: [makeTensor("axes", "int64", [1], BigInt64Array.of(1n))],
+        input: [valueInfo("x", "float32", dims)], output: [valueInfo("y", "float32", [23])],
+      }, { opset: 18 });
+      const positive = op === "ReduceProd" || op === "ReduceLogSum";
+      const feed = (seed: number) => ({ x: { data: seededValues(23 * last, seed, positive ? 0.9 : -3, positive ? 1.1 : 3), dims } });
+      await assertRunsAsOrt(bytes, [feed(3), feed(4)]);
+    }
+  });
+}
+
 // ReduceMax and ReduceMin fold rows with pmax/pmin, which drop a NaN operand, and note NaN apart: a NaN anywhere in a
 // row (in the four-way loop, the vector tail or the scalar tail) still makes that row's result NaN, and only that row's.
 for (const op of ["ReduceMax", "ReduceMin"]) {

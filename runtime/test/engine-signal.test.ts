@@ -48,12 +48,15 @@ test("DFT forward (padded, complex) and inverse along a chosen axis runs as in o
   await assertRunsAsOrt(bytes, [{ x: { data: seededValues(2 * 9 * 3 * 2, 9, -1, 1), dims: [2, 9, 3, 2] } }]);
 });
 
-// Power-of-two lengths run as a radix-2 FFT: against onnxruntime-node, a DFT of 64 complex samples (forward and
-// inverse), a one-sided real DFT zero-padded to 128, and an STFT of 256-sample Hann-windowed frames.
+// Power-of-two lengths run as a radix-2 FFT (real signals as one of half the length): against onnxruntime-node, a DFT
+// of 64 complex samples (forward and inverse), real DFTs one-sided and two-sided (the bins past n/2 mirrored), and an
+// STFT of 256-sample Hann-windowed frames.
 const FFT_CASES: [string, string, number[], Record<string, number>, number | undefined][] = [
   ["DFT of 64 complex samples", "DFT", [2, 64, 2], { axis: 1 }, undefined],
   ["inverse DFT of 64 complex samples", "DFT", [2, 64, 2], { axis: 1, inverse: 1 }, undefined],
   ["one-sided DFT of 100 real samples zero-padded to 128", "DFT", [1, 100, 1], { axis: 1, onesided: 1 }, 128],
+  ["two-sided DFT of 32 real samples, three signals", "DFT", [3, 32, 1], { axis: 1 }, undefined],
+  ["two-sided DFT of 16 real samples along a middle axis", "DFT", [2, 16, 3, 1], { axis: 1 }, undefined],
 ];
 for (const [name, op, dims, attrs, length] of FFT_CASES) {
   test(`${name} equals onnxruntime-node`, async () => {

@@ -18,15 +18,24 @@ function rootsOfUnity(n: number): { cos: Float64Array; sin: Float64Array } {
   return { cos, sin };
 }
 
-/** A transform's tables: the roots of unity, and for a power-of-two length the FFT's bit reversal and buffers. */
-interface Plan {
-  roots: { cos: Float64Array; sin: Float64Array };
-  fft?: { reversed: Int32Array; re: Float64Array; im: Float64Array };
+/** An FFT's bit reversal of its size and its working buffers. */
+interface FftTables {
+  reversed: Int32Array;
+  re: Float64Array;
+  im: Float64Array;
 }
 
-function planFor(n: number): Plan {
-  const roots = rootsOfUnity(n);
-  if (n < 8 || (n & (n - 1)) !== 0) return { roots };
+/**
+ * A transform's tables: the roots of unity; for a power-of-two length the FFT's, and those of the half-length FFT
+ * that transforms a real signal (its even samples as the real parts, its odd ones as the imaginary).
+ */
+interface Plan {
+  roots: { cos: Float64Array; sin: Float64Array };
+  fft?: FftTables;
+  half?: FftTables;
+}
+
+function fftTables(n: number): FftTables {
   const bits = Math.log2(n);
   const reversed = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -34,7 +43,74 @@ function planFor(n: number): Plan {
     for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
     reversed[i] = r;
   }
-  return { roots, fft: { reversed, re: new Float64Array(n), im: new Float64Array(n) } };
+  return { reversed, re: new Float64Array(n), im: new Float64Array(n) };
+}
+
+function planFor(n: number): Plan {
+  const roots = rootsOfUnity(n);
+  if (n < 8 || (n & (n - 1)) !== 0) return { roots };
+  return { roots, fft: fftTables(n), half: fftTables(n / 2) };
+}
+
+/**
+ * Radix-2 FFT in place of (fr, fi), given in bit-reversed order, of `size` points: the roots are the table's of
+ * n = size · stride points, `stride` entries apart.
+ */
+function butterflies(fr: Float64Array, fi: Float64Array, size: number, roots: Plan["roots"], stride: number, sign: number): void {
+  for (let len = 2; len <= size; len <<= 1) {
+    const half = len >> 1;
+    const step = (size / len) * stride;
+    for (let i = 0; i < size; i += len) {
+      for (let k = 0; k < half; k++) {
+        const c = roots.cos[k * step]!;
+        const s = sign * roots.sin[k * step]!;
+        const a = i + k;
+        const b = a + half;
+        const tr = fr[b]! * c - fi[b]! * s;
+        const ti = fr[b]! * s + fi[b]! * c;
+        fr[b] = fr[a]! - tr;
+        fi[b] = fi[a]! - ti;
+        fr[a] = fr[a]! + tr;
+        fi[a] = fi[a]! + ti;
+      }
+    }
+  }
+}
+
+/**
+ * Bins [0, bins) of the forward DFT of `count` real samples (zero-padded to n, a power of two), as `transform` writes
+ * them, through one FFT of n/2 points: z = x[even] + i·x[odd] gives Z, whose even and odd halves E and O are
+ * (Z[k] + conj Z[n/2 − k]) / 2 and (Z[k] − conj Z[n/2 − k]) / 2i, and X[k] = E[k] + e^(−2πik/n)·O[k]; bins past n/2
+ * are the conjugates of their mirrors. Half the butterflies of the complex transform (an STFT's frames are real).
+ */
+function realTransform(
+  re: Float64Array, count: number, n: number, bins: number, plan: Plan, out: Float32Array, outAt: number, outStride: number,
+): void {
+  const { reversed, re: zr, im: zi } = plan.half!;
+  const h = n >> 1;
+  const used = Math.min(count, n);
+  for (let j = 0; j < h; j++) {
+    const m = 2 * reversed[j]!;
+    zr[j] = m < used ? re[m]! : 0;
+    zi[j] = m + 1 < used ? re[m + 1]! : 0;
+  }
+  butterflies(zr, zi, h, plan.roots, 2, -1);
+  const { cos, sin } = plan.roots;
+  for (let k = 0; k < bins; k++) {
+    const kk = k <= h ? k : n - k;
+    const a = kk === h ? 0 : kk;
+    const b = kk === 0 ? 0 : h - kk;
+    const er = (zr[a]! + zr[b]!) / 2;
+    const ei = (zi[a]! - zi[b]!) / 2;
+    const or = (zi[a]! + zi[b]!) / 2;
+    const oi = (zr[b]! - zr[a]!) / 2;
+    const c = cos[kk]!;
+    const s = -sin[kk]!;
+    const at = (outAt + k * outStride) * 2;
+    out[at] = er + (or * c - oi * s);
+    const xi = ei + (or * s + oi * c);
+    out[at + 1] = k <= h ? xi : -xi;
+  }
 }
 
 /**
@@ -58,24 +134,7 @@ function transform(
       fr[j] = from < used ? re[from]! : 0;
       fi[j] = from < used ? im[from]! : 0;
     }
-    for (let len = 2; len <= n; len <<= 1) {
-      const half = len >> 1;
-      const step = n / len;
-      for (let i = 0; i < n; i += len) {
-        for (let k = 0; k < half; k++) {
-          const c = roots.cos[k * step]!;
-          const s = sign * roots.sin[k * step]!;
-          const a = i + k;
-          const b = a + half;
-          const tr = fr[b]! * c - fi[b]! * s;
-          const ti = fr[b]! * s + fi[b]! * c;
-          fr[b] = fr[a]! - tr;
-          fi[b] = fi[a]! - ti;
-          fr[a] = fr[a]! + tr;
-          fi[a] = fi[a]! + ti;
-        }
-      }
-    }
+    butterflies(fr, fi, n, roots, 1, sign);
     for (let k = 0; k < bins; k++) {
       const at = (outAt + k * outStride) * 2;
       out[at] = fr[k]! * scale;
@@ -139,7 +198,8 @@ const dft: OpDef = {
               re[j] = src[at]!;
               im[j] = complex ? src[at + 1]! : 0;
             }
-            transform(re, im, length, n, bins, inverse, plan, dst, o * bins * inner + q, inner);
+            if (plan.half && !complex && !inverse) realTransform(re, length, n, bins, plan, dst, o * bins * inner + q, inner);
+            else transform(re, im, length, n, bins, inverse, plan, dst, o * bins * inner + q, inner);
           }
         }
       },
@@ -182,7 +242,8 @@ const stft: OpDef = {
               re[j] = src[at]! * weight;
               im[j] = complex ? src[at + 1]! * weight : 0;
             }
-            transform(re, im, frameLength, frameLength, bins, false, plan, dst, (b * frames + f) * bins, 1);
+            if (plan.half && !complex) realTransform(re, frameLength, frameLength, bins, plan, dst, (b * frames + f) * bins, 1);
+            else transform(re, im, frameLength, frameLength, bins, false, plan, dst, (b * frames + f) * bins, 1);
           }
         }
       },
