@@ -71,6 +71,33 @@ test("a node whose inputs do not fit is refused while planning, naming it", asyn
   });
 });
 
+test("an output declared with another element type than its node computes is refused, naming both, as ONNX Runtime refuses it", async () => {
+  const bytes = modelBytes({
+    name: "mistyped",
+    node: [node("Cast", ["x"], ["y"], [attributes.intAttribute("to", onnx.TensorProto.DataType.FLOAT16)], "to_half")],
+    input: [valueInfo("x", "float32", [2, 3])],
+    output: [valueInfo("y", "float32", [2, 3])],
+  });
+  const ort = await import("onnxruntime-node");
+  await assert.rejects(ort.InferenceSession.create(bytes));
+  const run = async () => withSession(bytes, (s) => s.run({ x: new Tensor("float32", new Float32Array(6), [2, 3]) }));
+  await assert.rejects(run(), (e: unknown) => {
+    assert.ok(e instanceof Error);
+    assert.match(e.message, /graph output 'y' is declared float32, but node 'to_half' \(Cast\) computes float16/);
+    assert.equal(e.message.includes("\n"), false);
+    return true;
+  });
+  const indices = modelBytes({
+    name: "mistyped",
+    node: [node("ArgMax", ["x"], ["i"], [attributes.intAttribute("axis", 1)], "best")],
+    input: [valueInfo("x", "float32", [2, 3])],
+    output: [valueInfo("i", "int32", [2, 1])],
+  });
+  await assert.rejects(ort.InferenceSession.create(indices));
+  await assert.rejects(withSession(indices, (s) => s.run({ x: new Tensor("float32", new Float32Array(6), [2, 3]) })),
+    /graph output 'i' is declared int32, but node 'best' \(ArgMax\) computes int64/);
+});
+
 test("the plan reuses activation buffers: its arena is far smaller than all activations together", async () => {
   await withSession(example(), async (s) => {
     const plan = s.planFor({ input: new Tensor("float32", new Float32Array(4 * 28 * 28), [4, 1, 28, 28]) });

@@ -1,6 +1,7 @@
 import type { onnx } from "../onnx/proto.js";
 import type { Model } from "../model.js";
 import type { Node } from "../graph/node.js";
+import { declaredOutputTypes, mistypedOutput, producerName } from "../graph/value-info.js";
 import { errorMessage, QkitError } from "../errors.js";
 import type { Kernels } from "./kernels/kernels.js";
 import { NodeShapeError, UnsupportedOperatorError, ValueNeededError } from "./errors.js";
@@ -233,9 +234,12 @@ export class Plan {
     if (cut) {
       this.#cut = this.#cutAt(cut, slotOf, computed);
     } else {
+      const declared = declaredOutputTypes(graph);
       for (const out of graph.outputs) {
         const slot = slotOf.get(out);
         if (slot === undefined) throw new QkitError("bad-graph", `graph output '${out.valueName}' has no value`);
+        const mistyped = mistypedOutput(out.valueName, declared.get(out.valueName), this.slots[slot]!.meta.dtype, producerName(out));
+        if (mistyped) throw new QkitError("bad-graph", mistyped);
         this.outputSlots.push([out.valueName, slot]);
       }
     }
