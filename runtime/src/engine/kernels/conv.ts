@@ -6,7 +6,7 @@ import type { Allocate, KernelRuntime, OutputClamp } from "./runtime.js";
 
 /** kernels/conv.ts and kernels/conv_direct.ts */
 export const CONV_EXPORTS = {
-  direct_plane_floats: { params: ["PH2", "PW2"] },
+  direct_phase_extent: { params: ["out", "k", "d", "s"] },
   direct_pad_floats: { params: ["C", "kh", "kw", "s", "dh", "dw", "OH", "OW"] },
   direct_scratch_floats: { params: ["K"] },
   direct_block_columns: { params: ["M"] },
@@ -93,8 +93,8 @@ export class ConvKernels {
     const lo = clamp?.lo ?? -Infinity;
     const hi = clamp?.hi ?? Infinity;
     const stride = g.sh;
-    const PH2 = g.OH + Math.floor(((g.kh - 1) * g.dh) / stride);
-    const PW2 = g.OW + Math.floor(((g.kw - 1) * g.dw) / stride);
+    const PH2 = e.direct_phase_extent(g.OH, g.kh, g.dh, stride);
+    const PW2 = e.direct_phase_extent(g.OW, g.kw, g.dw, stride);
     const width = e.direct_block_columns(M);
     const blocks = Math.ceil(((g.OH - 1) * PW2 + g.OW) / width);
     const panels = Math.ceil(M / this.gemm.panelRows);
@@ -102,10 +102,12 @@ export class ConvKernels {
     const padWork = WINDOW_COST * C * stride * stride * PH2 * PW2;
     const a = rt.ptr(packed.a);
     const bias = rt.ptr(packed.bias);
+    const xp = rt.ptr(x);
+    const yp = rt.ptr(y);
     rt.count("conv-direct");
     for (let n = 0; n < N; n++) {
-      const xn = rt.ptr(x) + n * C * g.H * g.W * 4;
-      const yn = rt.ptr(y) + n * M * g.OH * g.OW * 4;
+      const xn = xp + n * C * g.H * g.W * 4;
+      const yn = yp + n * M * g.OH * g.OW * 4;
       const q = rt.sharedScratch;
       if (rt.serial(C, padWork)) e.direct_pad(xn, C, g.H, g.W, g.ph, g.pw, stride, PH2, PW2, q, 0, C);
       else rt.parallelRange("direct_pad", C, padWork, [xn, C, g.H, g.W, g.ph, g.pw, stride, PH2, PW2, q, 0, 0], 10, -1);
