@@ -20,18 +20,9 @@ export function direct_phase_extent(out: i32, k: i32, d: i32, s: i32): i32 {
   return out + ((k - 1) * d) / s;
 }
 
-/**
- * Floats between phase planes: a plane of PH2·PW2 floats and a skew, so that the planes a tile reads one after another
- * do not all fall in one set of the L1 cache (planes of 4 KiB did: a 1×1 convolution over 32×32 planes ran 4× slower).
- */
-// @ts-ignore: decorator
-@inline function planeFloats(PH2: i32, PW2: i32): i32 {
-  return PH2 * PW2 + 16;
-}
-
 /** Floats of the phase planes direct_pad writes for one image of C channels. */
 export function direct_pad_floats(C: i32, kh: i32, kw: i32, s: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
-  return C * s * s * planeFloats(direct_phase_extent(OH, kh, dh, s), direct_phase_extent(OW, kw, dw, s)) + DIRECT_SLACK;
+  return C * s * s * direct_phase_extent(OH, kh, dh, s) * direct_phase_extent(OW, kw, dw, s) + DIRECT_SLACK;
 }
 
 /** Floats of private scratch direct_conv needs for K = C·kh·kw taps: the tap table and an edge tile. */
@@ -47,7 +38,7 @@ export function direct_scratch_floats(K: i32): i32 {
 export function direct_pad(
   x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, s: i32, PH2: i32, PW2: i32, dst: usize, c0: i32, c1: i32,
 ): void {
-  const plane = <usize>planeFloats(PH2, PW2);
+  const plane = <usize>(PH2 * PW2);
   for (let c = c0; c < c1; c++) {
     const src = x + ((<usize>(c * H * W)) << 2);
     for (let a = 0; a < s; a++) {
@@ -113,7 +104,7 @@ export function direct_conv(
   const K = C * kh * kw;
   // The tap table: byte offset of tap k = (c, ky, kx) from a column's own position in Q.
   const table = scratch;
-  const plane = planeFloats(PH2, PW2);
+  const plane = PH2 * PW2;
   let k = 0;
   for (let c = 0; c < C; c++) {
     for (let ky = 0; ky < kh; ky++) {
