@@ -22,7 +22,9 @@ function run(command, args) {
     child.on("close", (status, signal) => {
       const count = (key) => [...text.matchAll(new RegExp(`^# ${key} (\\d+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
       const reasons = new Set([...text.matchAll(/^ok \d+ - .* # SKIP (.+)$/gm)].map((m) => m[1]));
-      resolve({ status, signal, pass: count("pass"), fail: count("fail"), skipped: count("skipped"), reasons });
+      // The failing tests by name (TAP's `not ok`, and the extension host's `FAILED` lines), for the summary at the end.
+      const failed = [...text.matchAll(/^\s*(?:not ok \d+ - (.+)|# FAILED (.+))$/gm)].map((m) => (m[1] ?? m[2]).replace(/ # (SKIP|TODO).*$/, ""));
+      resolve({ status, signal, pass: count("pass"), fail: count("fail"), skipped: count("skipped"), reasons, failed });
     });
   });
 }
@@ -34,7 +36,8 @@ for (const [name, [command, args]] of halves) {
   const counts = `${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped`;
   const how = r.status === 0 ? counts : r.signal ? `stopped by ${r.signal} (${counts})` : `failed (exit ${r.status}; ${counts})`;
   const why = r.skipped > 0 && r.reasons.size <= 2 ? ` — skipped: ${[...r.reasons].join("; ")}` : "";
-  outcomes.push({ ok: r.status === 0, line: `${name}: ${how}${why}` });
+  const names = r.failed.slice(0, 20).map((f) => `\n  ✗ ${f}`).join("") + (r.failed.length > 20 ? `\n  … and ${r.failed.length - 20} more` : "");
+  outcomes.push({ ok: r.status === 0, line: `${name}: ${how}${why}${names}` });
 }
 console.log(`\n${outcomes.map((o) => o.line).join("\n")}`);
 process.exit(outcomes.every((o) => o.ok) ? 0 : 1);

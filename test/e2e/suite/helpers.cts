@@ -22,6 +22,21 @@ export async function hoverText(uri: vscode.Uri, position: vscode.Position): Pro
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : c.value))).join("\n");
 }
 
+/**
+ * The code actions VS Code gets for `range`. The workbench cancels a code-action request when the document changes while
+ * it is in flight (and rethrows that one error); asked again, as the light bulb asks again, it answers.
+ */
+export async function codeActions(uri: vscode.Uri, range: vscode.Range, kind: string): Promise<vscode.CodeAction[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", uri, range, kind)) ?? [];
+    } catch (error) {
+      if (attempt >= 5 || !/cancel/i.test(String((error as Error)?.message ?? error))) throw error;
+      console.log(`code actions for ${uri.path.split("/").pop()} were cancelled (attempt ${attempt}); asking again`);
+    }
+  }
+}
+
 /** Zero-based line of the first line containing `needle`. */
 export function lineOf(doc: vscode.TextDocument, needle: string): number {
   for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.includes(needle)) return i;
