@@ -21,3 +21,4 @@ export * from "./col2im";
 export * from "./strided";
 export * from "./qsoftmax";
 export * from "./qnorm";
+export * from "./order";

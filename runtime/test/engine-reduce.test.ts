@@ -92,5 +92,13 @@ for (const [axis, exclusive, reverse] of [[1, 0, 0], [1, 1, 1], [2, 0, 1], [0, 1
     }, { opset: 14 });
     const n = DIMS.reduce((a, b) => a * b, 1);
     await assertRunsAsOrt(bytes, [{ x: { data: seededValues(n, 3, -3, 3), dims: DIMS } }]);
+    // Four columns at a time where the axis has inner ones, one at a time along the last: both in the kernel module.
+    const session = await createSession(bytes);
+    try {
+      await session.run({ x: new Tensor("float32", seededValues(n, 3, -3, 3), DIMS) });
+      assert.deepEqual(session.kernelRuns(), { cumulate: 1 });
+    } finally {
+      await session.release();
+    }
   });
 }

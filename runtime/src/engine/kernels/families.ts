@@ -19,6 +19,7 @@ import { BROADCAST_EXPORTS } from "./broadcast.js";
 import { STRIDED_EXPORTS } from "./strided.js";
 import { QSOFTMAX_EXPORTS } from "./qsoftmax.js";
 import { QNORM_EXPORTS } from "./qnorm.js";
+import { ORDER_EXPORTS } from "./order.js";
 
 /**
  * Every function of the kernel module, gathered from the families' own tables (one line per family; the
@@ -36,6 +37,7 @@ export const KERNEL_EXPORTS = {
   ...STRIDED_EXPORTS,
   ...QSOFTMAX_EXPORTS,
   ...QNORM_EXPORTS,
+  ...ORDER_EXPORTS,
 } as const;
 
 export type KernelName = keyof typeof KERNEL_EXPORTS;

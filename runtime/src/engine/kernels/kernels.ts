@@ -18,6 +18,7 @@ import { BroadcastKernels } from "./broadcast.js";
 import { StridedKernels } from "./strided.js";
 import { QsoftmaxKernels } from "./qsoftmax.js";
 import { QnormKernels } from "./qnorm.js";
+import { OrderKernels } from "./order.js";
 
 export type { KernelOptions } from "./runtime.js";
 
@@ -46,6 +47,7 @@ export class Kernels extends KernelRuntime {
   readonly strided: StridedKernels;
   readonly qsoftmax: QsoftmaxKernels;
   readonly qnorm: QnormKernels;
+  readonly order: OrderKernels;
 
   constructor(options: KernelOptions = {}) {
     super(options);
@@ -68,5 +70,6 @@ export class Kernels extends KernelRuntime {
     this.strided = new StridedKernels(this);
     this.qsoftmax = new QsoftmaxKernels(this);
     this.qnorm = new QnormKernels(this);
+    this.order = new OrderKernels(this);
   }
 }

@@ -313,10 +313,16 @@ const cumulative = (product: boolean): OpDef => ({
     const inner = sizeOf(x.dims.slice(axis + 1));
     // Running values of a whole row of the inner axes at once: the walk along the axis reads contiguous rows.
     const running = new Float64Array(inner);
+    const kernels = ctx.k;
     return {
       outputs: [{ dtype: x.dtype, dims: x.dims }],
       run(ins, outs) {
         const data = ins[0]!.data;
+        const y = outs[0]!.data;
+        if (data instanceof Float32Array && y instanceof Float32Array && kernels.inMemory(data) && kernels.inMemory(y)) {
+          kernels.order.cumulate(data, y, outer, n, inner, exclusive, reverse, product);
+          return;
+        }
         if (!(data instanceof BigInt64Array || data instanceof BigUint64Array)) {
           runNumbers(data as unknown as ArrayLike<number>, outs[0]!.data as unknown as { [i: number]: number }, data instanceof Float32Array);
           return;
@@ -373,11 +379,23 @@ const topK: OpDef = {
     // Ties go to the lower index, as ONNX Runtime orders them.
     const vals = new Float64Array(n);
     const best = new Int32Array(Math.max(1, k));
-    const keep = x.dtype === "float32" && k * 8 > n ? sortedBest(vals, n, k, largest) : heapOf(vals, n, k, largest);
+    const sorting = x.dtype === "float32" && k * 8 > n;
+    const keep = sorting ? sortedBest(vals, n, k, largest) : heapOf(vals, n, k, largest);
     const words = indexWords();
+    // Rows of the last axis sort in the kernel module: a merge sort of keyed floats in the same order as sortedBest.
+    const kernels = ctx.k;
+    const inKernel = sorting && inner === 1;
+    const scratch = inKernel ? kernels.order.topScratch(n, ctx.persistentF32) : -1;
+    const indexWordsIn = inKernel ? kernels.order.indexWords(outer * k, ctx.persistentF32) : undefined;
     return {
       outputs: [{ dtype: x.dtype, dims: outDims }, { dtype: "int64", dims: outDims }],
       run(ins, outs) {
+        const [xs, ys] = [ins[0]!.data, outs[0]!.data];
+        if (indexWordsIn && xs instanceof Float32Array && ys instanceof Float32Array && kernels.inMemory(xs) && kernels.inMemory(ys)) {
+          kernels.order.topRows(xs, ys, indexWordsIn, outer, n, k, largest, scratch);
+          (words(outs[1]!.data) as Int32Array).set(indexWordsIn);
+          return;
+        }
         // Numbers read and written as they are, int64 data through BigInt; the indices as their words (a BigInt made
         // per index cost more than the whole heap).
         const data = ins[0]!.data;
