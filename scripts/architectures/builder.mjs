@@ -82,6 +82,7 @@ export class Builder {
     });
     return this.onnx.GraphProto.create({ name, node, input: inputs.map(([n, t, dims]) => vi(n, t, dims)), output: outputs.map((o) => (Array.isArray(o) ? vi(...o) : vi(o))) });
   }
+  /** The model's bytes: `output` is one float32 output's name, or several (the first is the one benchmarks compare). */
   model(inputs, output, opset) {
     // A string dimension is symbolic, as exporters write dynamic axes.
     const dim = (d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d });
@@ -89,7 +90,7 @@ export class Builder {
     const graph = this.onnx.GraphProto.create({
       name: this.name, node: this.nodes, initializer: this.inits,
       input: inputs.map(([name, dims, type = 1]) => vi(name, type, dims)),
-      output: [this.onnx.ValueInfoProto.create({ name: output, type: { tensorType: { elemType: 1 } } })],
+      output: [output].flat().map((name) => this.onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1 } } })),
     });
     return this.onnx.ModelProto.encode(this.onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: "", version: opset }], graph })).finish();
   }

@@ -6,7 +6,7 @@ import { alexnet, controlFlow, convTasnet, deeplab, inception, legacyOpset7, mob
 import { detectorNms, dlrm, gcn, lstmAttention, moe, nerf, sparsemax, stftFrontend, vitHf, yoloV5 } from "./structured.mjs";
 import { audio1d, ganGenerator, mixer, oddities, recurrentVariants } from "./uncommon.mjs";
 import { randomInput } from "../bench-support.mjs";
-import { bert, bilstm, distilbert, clipText, conformer, crnn, detrDecoder, gpt2, gru, llama, t5, wav2vec } from "./sequence.mjs";
+import { bert, bilstm, distilbert, clipText, conformer, crnn, detrDecoder, gpt2, gpt2Decode, gru, llama, t5, wav2vec } from "./sequence.mjs";
 
 /**
  * Every model: its name, its bytes, its dims, and its inputs (name, type, dims, and the values of an integer input;
@@ -72,6 +72,12 @@ export function architectureModels(onnx) {
     ["mlp_mixer", mixer(onnx), [1, 3, 128, 128]],
     ["rare_activations", oddities(onnx), [1, 3, 64, 64]],
     ["recurrent_variants", recurrentVariants(onnx), [50, 2, 40]],
+    // One token after 63: the cache as the inputs of a step, the first two positions padding.
+    ["gpt2_decode_kv_op14", gpt2Decode(onnx), [1, 1], [
+      { name: "input_ids", type: "int64", values: BigInt64Array.of(1234n) },
+      ...[0, 1].flatMap((l) => ["key", "value"].map((kv) => ({ name: `past_${kv}_${l}`, type: "float32", dims: [1, 4, 63, 64] }))),
+      { name: "attention_mask", type: "int64", dims: [1, 64], values: BigInt64Array.from({ length: 64 }, (_, i) => (i < 2 ? 0n : 1n)) },
+    ]],
   ].map(([name, bytes, dims, inputs]) => ({ name, bytes, dims, inputs: (inputs ?? [{ name: "x", type: "float32" }]).map((i) => ({ dims, ...i })) }));
 }
 

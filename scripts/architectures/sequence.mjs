@@ -85,6 +85,47 @@ export function gpt2(onnx) {
 }
 
 /**
+ * One decoding step of a GPT-2 with its key/value cache, as exported with use_cache (opset 14): int64 input_ids and
+ * attention_mask, each layer's past keys and values as inputs of a symbolic length, the positions counted on from the
+ * past's length (Shape → Gather → Range), the new keys and values concatenated to the past and returned as present
+ * outputs, the causal rows sliced from a stored mask at the past's offset, the padding mask added as (1 − mask)·min,
+ * and the logits from the tied token embedding (MatMul by its Transpose).
+ */
+export function gpt2Decode(onnx) {
+  const b = new Builder(onnx, "gpt2-decode");
+  const [D, H, MAX, V, LAYERS] = [256, 4, 256, 4000, 2];
+  const hd = D / H;
+  const wte = b.weight([V, D], 0.05);
+  const wpe = b.weight([MAX, D], 0.02);
+  const dim = (t, axis) => b.op("Gather", [b.op("Shape", [t]), b.tensor([], BigInt64Array.of(BigInt(axis)), 7)], { axis: 0 });
+  const past = dim("past_key_0", 2);
+  const seq = dim("input_ids", 1);
+  const total = b.op("Add", [past, seq]);
+  const positions = b.op("Unsqueeze", [b.op("Range", [past, total, b.tensor([], BigInt64Array.of(1n), 7)]), b.ints([0])]);
+  let x = b.op("Add", [b.op("Gather", [wte, "input_ids"], { axis: 0 }), b.op("Gather", [wpe, positions], { axis: 0 })]);
+  const one = (t) => b.op("Unsqueeze", [t, b.ints([0])]);
+  const lower = b.bools([1, 1, MAX, MAX], Array.from({ length: MAX * MAX }, (_, i) => (i % MAX) <= Math.floor(i / MAX)));
+  const causal = b.op("Slice", [lower, b.op("Concat", [one(past), b.ints([0])], { axis: 0 }), b.op("Concat", [one(total), one(total)], { axis: 0 }), b.ints([2, 3])]);
+  const padding = b.op("Mul", [b.op("Sub", [b.scalar(1), b.op("Cast", [b.op("Unsqueeze", ["attention_mask", b.ints([1, 2])])], { to: 1 })]), b.scalar(-3.4028234663852886e38)]);
+  const presents = [];
+  for (let layer = 0; layer < LAYERS; layer++) {
+    const [q, k, v] = b.op("Split", [b.linear(b.layerNormWrittenOut(x, D), D, 3 * D), b.ints([D, D, D])], { axis: 2 }, 3);
+    const heads = (t) => b.op("Transpose", [b.op("Reshape", [t, b.ints([0, 0, H, hd])])], { perm: [0, 2, 1, 3] });
+    const key = b.op("Concat", [`past_key_${layer}`, heads(k)], { axis: 2 });
+    const value = b.op("Concat", [`past_value_${layer}`, heads(v)], { axis: 2 });
+    presents.push(key, value);
+    let att = b.op("Div", [b.op("MatMul", [heads(q), b.op("Transpose", [key], { perm: [0, 1, 3, 2] })]), b.scalar(Math.sqrt(hd))]);
+    att = b.op("Add", [b.op("Where", [causal, att, b.scalar(-3.4028234663852886e38)]), padding]);
+    const ctx = b.op("Reshape", [b.op("Transpose", [b.op("MatMul", [b.op("Softmax", [att], { axis: -1 }), value])], { perm: [0, 2, 1, 3] }), b.ints([0, 0, D])]);
+    x = b.op("Add", [x, b.linear(ctx, D, D)]);
+    x = b.op("Add", [x, b.linear(b.geluTanh(b.linear(b.layerNormWrittenOut(x, D), D, 4 * D)), 4 * D, D)]);
+  }
+  const logits = b.op("MatMul", [b.layerNormWrittenOut(x, D), b.op("Transpose", [wte], { perm: [1, 0] })]);
+  const cache = Array.from({ length: LAYERS }, (_, l) => [[`past_key_${l}`, [1, H, "past", hd]], [`past_value_${l}`, [1, H, "past", hd]]]).flat();
+  return b.model([["input_ids", [1, "sequence"], 7], ...cache, ["attention_mask", [1, "total"], 7]], [logits, ...presents], 14);
+}
+
+/**
  * T5 encoder layers (opset 13): RMS norm written out (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul), attention
  * without scaling plus a relative position bias gathered from its bucket table, and a ReLU feed-forward.
  */
