@@ -58,7 +58,7 @@ for (const m of architectureModels(qkit.onnx)) {
       "ORT-web": () => web.run(webFeeds),
     }, samples);
     if (profile === m.name) {
-      for (let i = 0; i < 10; i++) await q.run(feedsFor(m, qkit.Tensor), { profile: true });
+      for (let i = 0; i < 10; i++) await q.run(qkitFeeds, { profile: true });
       const summary = qkit.summarizeProfile(q.endProfiling());
       console.log(`\n${m.name}: ${(summary.nodeUsPerRun / 1000).toFixed(2)} ms of node time per run`);
       for (const r of summary.byOpType.slice(0, 12)) console.log(`  ${r.name.padEnd(22)} ${String(r.nodes).padStart(4)} nodes ${(r.usPerRun / 1000).toFixed(3).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)}%`);
